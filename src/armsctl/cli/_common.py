@@ -1,0 +1,75 @@
+"""What every command shares: consoles, the JSON printer and the user-error boundary."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from armsctl.errors import ArmsctlError, InputError, IntegrityError, NotFoundError
+
+__all__ = [
+    "EXIT_INPUT",
+    "EXIT_VIOLATION",
+    "OutputFormat",
+    "err_console",
+    "fail",
+    "out_console",
+    "print_json",
+    "user_errors",
+]
+
+EXIT_VIOLATION = 1
+EXIT_INPUT = 2
+
+out_console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class OutputFormat(str, Enum):
+    """How a command prints its result."""
+
+    table = "table"
+    json = "json"
+
+
+def print_json(data: Any) -> None:
+    """Print machine-readable output on stdout, unstyled, one document."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def fail(message: str, *, code: int = EXIT_INPUT) -> NoReturn:
+    """Print one error line on stderr and leave with ``code``."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn domain errors into one clear line per problem and exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            for problem in exc.problems:
+                err_console.print(
+                    f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True
+                )
+            raise typer.Exit(EXIT_INPUT) from None
+        except (NotFoundError, IntegrityError) as exc:
+            fail(str(exc))
+        except ArmsctlError as exc:  # pragma: no cover - every subclass is handled above
+            fail(str(exc))
+
+    return wrapper

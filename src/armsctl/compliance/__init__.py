@@ -1,0 +1,25 @@
+"""Compliance: every limit evaluated at a date, with the figures explained."""
+
+from armsctl.compliance.engine import (
+    LimitResult,
+    PartyResult,
+    Report,
+    ScopeResult,
+    evaluate,
+    expected_data_date,
+    rule_weights,
+)
+from armsctl.compliance.views import explain_items, history, report_to_dict
+
+__all__ = [
+    "LimitResult",
+    "PartyResult",
+    "Report",
+    "ScopeResult",
+    "evaluate",
+    "expected_data_date",
+    "explain_items",
+    "history",
+    "report_to_dict",
+    "rule_weights",
+]

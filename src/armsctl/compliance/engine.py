@@ -1,0 +1,387 @@
+"""Evaluate every limit for every party at a date, and explain each figure.
+
+A counting rule is turned into weights over components (category, status, count or attribute);
+a declaration's figure for a limit is the weighted sum of its components, or the figure it
+declared for the limit outright. Under an interpretation, a declared figure is adjusted by the
+components the interpretation adds or removes, so dispute mode works on aggregate data too when
+the disputed components were published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from armsctl.errors import NotFoundError
+from armsctl.inventory.io import DeclarationSet
+from armsctl.inventory.model import ALL_ZONES, ComponentKey, Declaration, component_measure
+from armsctl.treaty.schema import CountingRule, Limit, Treaty
+
+__all__ = [
+    "LimitResult",
+    "LimitStatus",
+    "Part",
+    "PartyResult",
+    "Report",
+    "ScopeResult",
+    "evaluate",
+    "expected_data_date",
+    "rule_weights",
+]
+
+LimitStatus = Literal["compliant", "violation", "not-in-force", "expired", "no-data"]
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One component's contribution to a figure: ``weight * value``."""
+
+    measure: str
+    weight: int
+    value: int
+    provenance: str = "C"
+
+    @property
+    def contribution(self) -> int:
+        return self.weight * self.value
+
+
+@dataclass(slots=True)
+class LimitResult:
+    """A limit evaluated for one party (or group) at one date."""
+
+    id: str
+    title: str
+    value: int | None
+    max: int
+    in_force: bool
+    status: LimitStatus
+    effective: dt.date
+    article: str
+    basis: Literal["declared-figure", "components", "adjusted", "none"]
+    parts: list[Part] = field(default_factory=list)
+    provenance: str = "C"
+    note: str = ""
+
+    @property
+    def margin(self) -> int | None:
+        return None if self.value is None else self.max - self.value
+
+
+@dataclass(slots=True)
+class PartyResult:
+    """Every limit for one party, from its latest declaration on or before the date."""
+
+    party: str
+    status: str
+    declaration_as_of: dt.date | None
+    declaration_kind: str | None
+    limits: list[LimitResult]
+    stale: bool = False
+    not_provided: dt.date | None = None
+    flags: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ScopeResult:
+    """A limit over a group of parties (CFE group ceilings)."""
+
+    group: str
+    members: list[str]
+    status: str
+    limits: list[LimitResult]
+
+
+@dataclass(slots=True)
+class Report:
+    """Compliance of every party with every limit of a treaty at one date."""
+
+    treaty: str
+    at: dt.date
+    status: str
+    interpretation: str | None
+    treaty_in_force: bool
+    parties: list[PartyResult]
+    groups: list[ScopeResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def rule_weights(rule: CountingRule, zones: list[str] | None = None) -> dict[ComponentKey, int]:
+    """The counting rule as a weight per component (zone-restricted when ``zones`` is given)."""
+    weights: dict[ComponentKey, int] = {}
+    for term in rule.terms:
+        quantity = term.attribute if term.measure == "attribute" and term.attribute else "count"
+        for category in term.categories:
+            for status in term.statuses:
+                for zone in zones or [ALL_ZONES]:
+                    key = ComponentKey(category, status, quantity, zone)
+                    weights[key] = weights.get(key, 0) + term.weight
+    return weights
+
+
+def expected_data_date(treaty: Treaty, at: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The latest data date whose declaration was due by ``at``, with its due date.
+
+    ``None`` when nothing was due yet (or the treaty has no data-exchange schedule).
+    """
+    schedule = treaty.data_exchange
+    eif = treaty.dates.entry_into_force
+    if schedule is None:
+        return None
+    candidates: list[tuple[dt.date, dt.date]] = []
+    if schedule.initial_due_days_after_eif is not None:
+        candidates.append((eif, eif + dt.timedelta(days=schedule.initial_due_days_after_eif)))
+    due_after = dt.timedelta(days=schedule.due_days_after_data_date)
+    for year in range(eif.year, at.year + 1):
+        for month_day in schedule.data_dates:
+            month, day = (int(x) for x in month_day.split("-"))
+            data_date = dt.date(year, month, day)
+            if data_date > eif:
+                candidates.append((data_date, data_date + due_after))
+    for special in schedule.special_data_dates:
+        candidates.append((special, special + due_after))
+    due = [c for c in candidates if c[1] <= at]
+    return max(due) if due else None
+
+
+def evaluate(
+    treaty: Treaty,
+    declarations: DeclarationSet,
+    at: dt.date,
+    *,
+    interpretation: str | None = None,
+) -> Report:
+    """Check every limit for every party at ``at``.
+
+    Uses each party's latest provided declaration on or before ``at``; flags a declaration that
+    the data-exchange schedule says is out of date, or a due one that was not provided.
+    """
+    if interpretation is not None:
+        try:
+            treaty.interpretation(interpretation)
+        except KeyError:
+            known = ", ".join(i.id for i in treaty.interpretations) or "none"
+            raise NotFoundError(
+                f"treaty {treaty.id!r} has no interpretation {interpretation!r} (known: {known})"
+            ) from None
+    in_force = treaty.in_force_on(at)
+    members = treaty.parties.members or declarations.parties()
+    latest: dict[str, Declaration | None] = {}
+    parties: list[PartyResult] = []
+    for party in members:
+        history = [d for d in declarations.for_party(party) if d.as_of <= at]
+        provided = [d for d in history if d.status == "provided"]
+        decl = provided[-1] if provided else None
+        latest[party] = decl
+        limits = [
+            _evaluate_limit(treaty, limit, decl, at, interpretation)
+            for limit in treaty.limits
+            if limit.scope == "party"
+        ]
+        result = PartyResult(
+            party=party,
+            status=_party_status(limits, treaty, at, has_data=decl is not None),
+            declaration_as_of=decl.as_of if decl else None,
+            declaration_kind=decl.kind if decl else None,
+            limits=limits,
+            unverified=decl.unverified() if decl else [],
+        )
+        _flag_data(result, treaty, history, decl, at, in_force)
+        parties.append(result)
+    groups = _evaluate_groups(treaty, latest, at, interpretation)
+    statuses = [p.status for p in parties] + [g.status for g in groups]
+    report = Report(
+        treaty=treaty.id,
+        at=at,
+        status=_combine(statuses, treaty, at),
+        interpretation=interpretation,
+        treaty_in_force=in_force,
+        parties=parties,
+        groups=groups,
+    )
+    for suspension in treaty.dates.suspensions:
+        if suspension.effective <= at:
+            report.notes.append(
+                f"{suspension.party} declared a {suspension.kind} effective {suspension.effective}"
+                + (f": {suspension.note}" if suspension.note else "")
+            )
+    return report
+
+
+def _flag_data(
+    result: PartyResult,
+    treaty: Treaty,
+    history: list[Declaration],
+    decl: Declaration | None,
+    at: dt.date,
+    in_force: bool,
+) -> None:
+    missing = [d for d in history if d.status == "not-provided" and (decl is None or d.as_of > decl.as_of)]
+    if missing:
+        result.not_provided = missing[-1].as_of
+        result.flags.append(f"declaration as of {missing[-1].as_of} was not provided")
+    expected = expected_data_date(treaty, at) if in_force else None
+    if expected is not None and (decl is None or decl.as_of < expected[0]):
+        result.stale = True
+        have = f"latest data as of {decl.as_of}" if decl else "no data"
+        result.flags.append(f"stale: {have}; data as of {expected[0]} were due by {expected[1]}")
+    if result.unverified:
+        result.flags.append("unverified figures: " + ", ".join(result.unverified))
+
+
+def _evaluate_limit(
+    treaty: Treaty,
+    limit: Limit,
+    decl: Declaration | None,
+    at: dt.date,
+    interpretation: str | None,
+) -> LimitResult:
+    in_force, timing = _timing(treaty, limit, at)
+    rule = treaty.counting_rule(limit.id, interpretation)
+    zones = limit.zones if limit.scope == "zone" else None
+    value, basis, parts, note = _figure(treaty, limit, rule, decl, zones, interpretation)
+    if value is None:
+        status: LimitStatus = timing if timing != "in-force" else "no-data"
+    elif timing != "in-force":
+        status = timing
+    else:
+        status = "compliant" if value <= limit.maximum else "violation"
+    provenance = "M" if any(p.provenance == "M" for p in parts) else ("D" if any(p.provenance == "D" for p in parts) else "C")
+    return LimitResult(
+        id=limit.id,
+        title=limit.title,
+        value=value,
+        max=limit.maximum,
+        in_force=in_force,
+        status=status,
+        effective=limit.effective,
+        article=limit.article,
+        basis=basis,
+        parts=parts,
+        provenance=provenance,
+        note=note,
+    )
+
+
+def _timing(
+    treaty: Treaty, limit: Limit, at: dt.date
+) -> tuple[bool, Literal["in-force", "not-in-force", "expired"]]:
+    expiry = treaty.expiry_on()
+    if (expiry is not None and at >= expiry) or (limit.ends is not None and at >= limit.ends):
+        return False, "expired"
+    if at < treaty.dates.entry_into_force or at < limit.effective:
+        return False, "not-in-force"
+    return True, "in-force"
+
+
+def _figure(
+    treaty: Treaty,
+    limit: Limit,
+    rule: CountingRule,
+    decl: Declaration | None,
+    zones: list[str] | None,
+    interpretation: str | None,
+) -> tuple[int | None, Literal["declared-figure", "components", "adjusted", "none"], list[Part], str]:
+    if decl is None:
+        return None, "none", [], "no declaration on or before this date"
+    weights = rule_weights(rule, zones)
+    if all(key in decl.components for key in weights):
+        parts = [
+            Part(component_measure(k), w, decl.components[k].value, decl.components[k].provenance)
+            for k, w in sorted(weights.items())
+        ]
+        return sum(p.contribution for p in parts), "components", parts, ""
+    declared = decl.limits.get(limit.id)
+    if declared is None:
+        absent = sorted(component_measure(k) for k in weights if k not in decl.components)
+        return None, "none", [], "not declared; missing " + ", ".join(absent)
+    parts = [Part(limit.id, 1, declared.value, declared.provenance)]
+    if rule is limit.counting:
+        return declared.value, "declared-figure", parts, declared.note
+    # Interpretation: adjust the declared figure by the components whose weight it changes.
+    base = rule_weights(limit.counting, zones)
+    delta = {k: weights.get(k, 0) - base.get(k, 0) for k in set(weights) | set(base)}
+    delta = {k: d for k, d in delta.items() if d}
+    absent = sorted(component_measure(k) for k in delta if k not in decl.components)
+    if absent:
+        note = f"interpretation {interpretation!r} needs {', '.join(absent)}, not declared"
+        return None, "none", parts, note
+    for key, d in sorted(delta.items()):
+        fig = decl.components[key]
+        parts.append(Part(component_measure(key), d, fig.value, fig.provenance))
+    return sum(p.contribution for p in parts), "adjusted", parts, f"adjusted under {interpretation!r}"
+
+
+def _party_status(limits: list[LimitResult], treaty: Treaty, at: dt.date, *, has_data: bool) -> str:
+    in_force = [x for x in limits if x.in_force]
+    if any(x.status == "violation" for x in in_force):
+        return "violation"
+    if in_force:
+        return "compliant" if has_data and all(x.value is not None for x in in_force) else "no-data"
+    return "not-in-force" if _before_expiry(treaty, at) else "expired"
+
+
+def _before_expiry(treaty: Treaty, at: dt.date) -> bool:
+    expiry = treaty.expiry_on()
+    return expiry is None or at < expiry
+
+
+def _combine(statuses: list[str], treaty: Treaty, at: dt.date) -> str:
+    for status in ("violation", "no-data", "compliant"):
+        if status in statuses:
+            return status
+    return "not-in-force" if _before_expiry(treaty, at) else "expired"
+
+
+def _evaluate_groups(
+    treaty: Treaty,
+    latest: dict[str, Declaration | None],
+    at: dt.date,
+    interpretation: str | None,
+) -> list[ScopeResult]:
+    results: list[ScopeResult] = []
+    for group, members in treaty.parties.groups.items():
+        limits = [x for x in treaty.limits if x.scope != "party" and group in x.groups]
+        if not limits:
+            continue
+        evaluated: list[LimitResult] = []
+        for limit in limits:
+            member_results = [
+                _evaluate_limit(treaty, limit, latest.get(m), at, interpretation) for m in members
+            ]
+            first = member_results[0]
+            values = [r.value for r in member_results]
+            total = None if any(v is None for v in values) else sum(v for v in values if v is not None)
+            parts = [
+                Part(f"{m}:{limit.id}", 1, r.value or 0, r.provenance)
+                for m, r in zip(members, member_results, strict=True)
+            ]
+            if total is None:
+                status: LimitStatus = first.status if first.status in ("not-in-force", "expired") else "no-data"
+            elif not first.in_force:
+                status = first.status if first.status != "no-data" else "not-in-force"
+            else:
+                status = "compliant" if total <= limit.maximum else "violation"
+            missing = [m for m, v in zip(members, values, strict=True) if v is None]
+            evaluated.append(
+                LimitResult(
+                    id=limit.id,
+                    title=limit.title,
+                    value=total,
+                    max=limit.maximum,
+                    in_force=first.in_force,
+                    status=status,
+                    effective=limit.effective,
+                    article=limit.article,
+                    basis="components" if total is not None else "none",
+                    parts=parts,
+                    note=f"no data for {', '.join(missing)}" if missing else "",
+                )
+            )
+        has_data = all(x.value is not None for x in evaluated)
+        results.append(
+            ScopeResult(group, list(members), _party_status(evaluated, treaty, at, has_data=has_data), evaluated)
+        )
+    return results

@@ -1,0 +1,107 @@
+"""Compliance results as plain data: the JSON contract, histories and item explanations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from armsctl.compliance.engine import LimitResult, PartyResult, Report, evaluate
+from armsctl.inventory.io import DeclarationSet
+
+__all__ = ["explain_items", "history", "report_to_dict"]
+
+
+def _limit(x: LimitResult) -> dict[str, Any]:
+    return {
+        "id": x.id,
+        "value": x.value,
+        "max": x.max,
+        "margin": x.margin,
+        "in_force": x.in_force,
+        "status": x.status,
+        "title": x.title,
+        "effective": x.effective.isoformat(),
+        "article": x.article,
+        "basis": x.basis,
+        "provenance": x.provenance,
+        "unverified": x.provenance == "M",
+        "note": x.note,
+        "explanation": [
+            {"measure": p.measure, "weight": p.weight, "value": p.value, "provenance": p.provenance}
+            for p in x.parts
+        ],
+    }
+
+
+def _party(p: PartyResult) -> dict[str, Any]:
+    return {
+        "party": p.party,
+        "declaration_as_of": p.declaration_as_of.isoformat() if p.declaration_as_of else None,
+        "status": p.status,
+        "limits": [_limit(x) for x in p.limits],
+        "declaration_kind": p.declaration_kind,
+        "stale": p.stale,
+        "not_provided": p.not_provided.isoformat() if p.not_provided else None,
+        "flags": p.flags,
+        "unverified": p.unverified,
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The ``check --format json`` document; keys may be added, never renamed."""
+    return {
+        "treaty": report.treaty,
+        "at": report.at.isoformat(),
+        "status": report.status,
+        "parties": [_party(p) for p in report.parties],
+        "interpretation": report.interpretation,
+        "treaty_in_force": report.treaty_in_force,
+        "groups": [
+            {
+                "group": g.group,
+                "members": g.members,
+                "status": g.status,
+                "limits": [_limit(x) for x in g.limits],
+            }
+            for g in report.groups
+        ],
+        "notes": report.notes,
+    }
+
+
+def history(
+    declarations: DeclarationSet, *, interpretation: str | None = None
+) -> list[Report]:
+    """Compliance at every declaration date, oldest first."""
+    treaty = declarations.treaty
+    return [
+        evaluate(treaty, declarations, day, interpretation=interpretation)
+        for day in declarations.dates()
+    ]
+
+
+def explain_items(
+    declarations: DeclarationSet,
+    *,
+    party: str,
+    as_of: dt.date,
+    category: str,
+    status: str,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    """The items behind one component of an item-level declaration (first ``limit`` by uid)."""
+    import duckdb
+
+    rows: list[dict[str, Any]] = []
+    con = duckdb.connect(":memory:")
+    for source in declarations.item_sources:
+        cur = con.execute(
+            f"""SELECT * EXCLUDE (__row) FROM {source.relation_sql()}
+                WHERE CAST(party AS VARCHAR) = ? AND try_cast(as_of AS DATE) = ?
+                  AND CAST(category AS VARCHAR) = ? AND CAST(status AS VARCHAR) = ?
+                ORDER BY CAST(uid AS VARCHAR) LIMIT ?""",
+            [party, as_of, category, status, limit],
+        )
+        names = [d[0] for d in cur.description]
+        rows += [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    return [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()} for r in rows[:limit]]

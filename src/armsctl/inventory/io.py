@@ -1,0 +1,479 @@
+"""Read declaration files (CSV, JSON, Parquet), detect their shape and validate them.
+
+Aggregate files are small and read row by row so that every problem names its line. Item-level
+files can hold millions of rows: they are scanned by DuckDB, once to reduce them to components
+and catch bad values, once (on integer hashes) to catch duplicate uids; only when a problem is
+found is a third query run to name the offending lines. Nothing is kept half-read: a file with
+any problem raises ``DeclarationError`` listing every problem (up to a cap) and yields nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from armsctl.errors import DeclarationError, Problem
+from armsctl.inventory.model import (
+    ALL_ZONES,
+    ComponentKey,
+    Declaration,
+    Figure,
+    parse_component_measure,
+)
+from armsctl.treaty.schema import Treaty
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = [
+    "AGGREGATE_COLUMNS",
+    "ITEM_COLUMNS",
+    "DeclarationSet",
+    "ItemSource",
+    "read_declarations",
+]
+
+AGGREGATE_COLUMNS = ("party", "as_of", "measure", "value")
+ITEM_COLUMNS = ("party", "as_of", "uid", "category", "status", "facility")
+SUFFIXES = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSource:
+    """A validated item-level file; kept so that explanations and diffs can read the items."""
+
+    path: Path
+    fmt: str
+    columns: tuple[str, ...]
+
+    def relation_sql(self) -> str:
+        """A DuckDB table expression over the file, with a ``__row`` column (0-based)."""
+        quoted = str(self.path).replace("'", "''")
+        if self.fmt == "parquet":
+            return f"(SELECT *, file_row_number AS __row FROM read_parquet('{quoted}', file_row_number = true))"
+        if self.fmt == "csv":
+            return (
+                f"(SELECT *, row_number() OVER () - 1 AS __row FROM read_csv('{quoted}', "
+                "header = true, all_varchar = true, parallel = false))"
+            )
+        return (
+            f"(SELECT *, row_number() OVER () - 1 AS __row FROM read_json('{quoted}', "
+            "format = 'array', records = true))"
+        )
+
+    def locate(self, row: int) -> str:
+        """How a user finds row ``row``: a line in CSV, a record in JSON, a row in Parquet."""
+        if self.fmt == "csv":
+            return f"line {row + 2}"
+        if self.fmt == "json":
+            return f"record {row + 1}"
+        return f"row {row + 1}"
+
+
+@dataclass(slots=True)
+class DeclarationSet:
+    """Every declaration read for one treaty, keyed by party and date."""
+
+    treaty: Treaty
+    declarations: list[Declaration]
+    item_sources: list[ItemSource]
+
+    def for_party(self, party: str) -> list[Declaration]:
+        """The party's declarations, oldest first."""
+        return sorted((d for d in self.declarations if d.party == party), key=lambda d: d.as_of)
+
+    def parties(self) -> list[str]:
+        """Parties that declared anything, sorted."""
+        return sorted({d.party for d in self.declarations})
+
+    def dates(self) -> list[dt.date]:
+        """Every declaration date, sorted."""
+        return sorted({d.as_of for d in self.declarations})
+
+
+def read_declarations(paths: Sequence[str | Path], treaty: Treaty) -> DeclarationSet:
+    """Read files and folders of declarations for ``treaty``; all or nothing."""
+    files = _expand(paths)
+    problems: list[Problem] = []
+    declarations: list[Declaration] = []
+    sources: list[ItemSource] = []
+    for path, fmt in files:
+        try:
+            columns = _columns(path, fmt)
+            if set(ITEM_COLUMNS) <= set(columns):
+                source = ItemSource(path, fmt, tuple(columns))
+                declarations += _read_items(source, treaty)
+                sources.append(source)
+            elif set(AGGREGATE_COLUMNS) <= set(columns):
+                declarations += _read_aggregate(path, fmt, treaty)
+            else:
+                problems.append(Problem(str(path), "", _shape_message(columns)))
+        except DeclarationError as exc:
+            problems += exc.problems
+    seen: dict[tuple[str, dt.date], str] = {}
+    for decl in declarations:
+        key = (decl.party, decl.as_of)
+        if key in seen and seen[key] != decl.origin:
+            problems.append(
+                Problem(
+                    decl.origin,
+                    "",
+                    f"{decl.party} as of {decl.as_of} is also declared in {seen[key]}",
+                )
+            )
+        seen.setdefault(key, decl.origin)
+    if problems:
+        raise DeclarationError(problems[:MAX_PROBLEMS])
+    return DeclarationSet(treaty, declarations, sources)
+
+
+def _expand(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
+    files: list[tuple[Path, str]] = []
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
+            if not found:
+                problems.append(Problem(str(path), "", "folder holds no .csv, .json or .parquet"))
+            files += [(p, SUFFIXES[p.suffix.lower()]) for p in found]
+        elif not path.exists():
+            problems.append(Problem(str(path), "", "no such file or folder"))
+        elif path.suffix.lower() not in SUFFIXES:
+            problems.append(Problem(str(path), "", "not a .csv, .json or .parquet file"))
+        else:
+            files.append((path, SUFFIXES[path.suffix.lower()]))
+    if problems:
+        raise DeclarationError(problems)
+    return files
+
+
+def _shape_message(columns: Iterable[str]) -> str:
+    have = set(columns)
+    missing_items = [c for c in ITEM_COLUMNS if c not in have]
+    missing_agg = [c for c in AGGREGATE_COLUMNS if c not in have]
+    closest = missing_items if len(missing_items) < len(missing_agg) else missing_agg
+    shape = "item-level" if closest is missing_items else "aggregate"
+    return f"missing column(s) {', '.join(closest)} for an {shape} declaration"
+
+
+def _columns(path: Path, fmt: str) -> list[str]:
+    try:
+        if fmt == "csv":
+            with path.open(newline="", encoding="utf-8") as handle:
+                header = next(csv.reader(handle), [])
+            return [h.strip() for h in header]
+        if fmt == "json":
+            records = _json_records(path)
+            return list(records[0].keys()) if records else []
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DeclarationError([Problem(str(path), "", f"cannot be read: {exc}")]) from None
+
+
+def _json_records(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DeclarationError(
+            [Problem(str(path), f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
+        ) from None
+    if isinstance(data, dict):
+        data = data.get("declarations", data.get("items", data.get("records")))
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise DeclarationError(
+            [Problem(str(path), "", "expected a JSON array of records (objects)")]
+        )
+    return data
+
+
+# --- aggregate declarations -------------------------------------------------------------------
+
+
+def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
+    if fmt == "csv":
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = [({k.strip(): v for k, v in r.items() if k}, f"line {i + 2}") for i, r in
+                    enumerate(csv.DictReader(handle))]
+    elif fmt == "json":
+        rows = [(r, f"record {i + 1}") for i, r in enumerate(_json_records(path))]
+    else:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path).to_pylist()
+        rows = [(r, f"row {i + 1}") for i, r in enumerate(table)]
+    where = str(path)
+    problems: list[Problem] = []
+    by_key: dict[tuple[str, dt.date], Declaration] = {}
+    measures = _aggregate_measures(treaty)
+    for row, loc in rows:
+        party = _text(row.get("party"))
+        as_of = _date(row.get("as_of"))
+        status = _text(row.get("status")) or "provided"
+        measure = _text(row.get("measure"))
+        if not _party_ok(party, treaty):
+            problems.append(Problem(where, loc, f"party: unknown party {party!r}"))
+        if as_of is None:
+            problems.append(Problem(where, loc, f"as_of: bad date {row.get('as_of')!r} (YYYY-MM-DD)"))
+        if status not in ("provided", "not-provided"):
+            problems.append(Problem(where, loc, f"status: {status!r} is not provided/not-provided"))
+            continue
+        if as_of is None or not _party_ok(party, treaty):
+            continue
+        decl = by_key.setdefault(
+            (party, as_of), Declaration(party, as_of, "aggregate", where, status="provided")
+        )
+        if status == "not-provided":
+            decl.status = "not-provided"
+            decl.note = _text(row.get("note")) or "declaration not provided"
+            continue
+        value, error = _count(row.get("value"))
+        if error:
+            problems.append(Problem(where, loc, f"value: {error}"))
+            continue
+        assert value is not None
+        provenance = _text(row.get("provenance")) or "C"
+        if provenance not in ("C", "D", "M"):
+            problems.append(Problem(where, loc, f"provenance: {provenance!r} is not C, D or M"))
+            continue
+        figure = Figure(value, provenance, _text(row.get("source")), _text(row.get("note")))
+        if measure in measures["limits"]:
+            target: dict[Any, Figure] = decl.limits
+            key: Any = measure
+        else:
+            component = parse_component_measure(measure)
+            error = _component_error(component, treaty) if component else None
+            if component is None or error:
+                problems.append(Problem(where, loc, f"measure: {error or _unknown(measure)}"))
+                continue
+            target, key = decl.components, component
+        if key in target:
+            problems.append(Problem(where, loc, f"measure: {measure!r} given twice for {party} {as_of}"))
+            continue
+        target[key] = figure
+    for decl in by_key.values():
+        if decl.status == "not-provided" and (decl.limits or decl.components):
+            problems.append(
+                Problem(where, "", f"{decl.party} {decl.as_of}: marked not-provided but has figures")
+            )
+    if problems:
+        raise DeclarationError(problems[:MAX_PROBLEMS])
+    return list(by_key.values())
+
+
+def _aggregate_measures(treaty: Treaty) -> dict[str, set[str]]:
+    return {"limits": {limit.id for limit in treaty.limits}}
+
+
+def _unknown(measure: str) -> str:
+    return f"unknown measure {measure!r} (a limit id, or category/status[/attribute])"
+
+
+def _component_error(key: ComponentKey, treaty: Treaty) -> str | None:
+    try:
+        category = treaty.category(key.category)
+    except KeyError:
+        return f"unknown category {key.category!r}"
+    if key.status not in category.statuses:
+        return f"status {key.status!r} is not a status of {key.category!r}"
+    if key.quantity != "count" and key.quantity not in category.attributes:
+        return f"{key.category!r} has no attribute {key.quantity!r}"
+    if key.zone and key.zone not in {z.id for z in treaty.zones}:
+        return f"unknown zone {key.zone!r}"
+    return None
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(_text(value))
+    except ValueError:
+        return None
+
+
+def _count(value: object) -> tuple[int | None, str | None]:
+    text = _text(value)
+    if text == "":
+        return None, "missing"
+    try:
+        number = float(text)
+    except ValueError:
+        return None, f"{text!r} is not a number"
+    if number != int(number):
+        return None, f"{text} is not a whole number"
+    if number < 0:
+        return None, f"{text} is negative"
+    return int(number), None
+
+
+def _party_ok(party: str, treaty: Treaty) -> bool:
+    if treaty.parties.open:
+        return len(party) == 3 and party.isalpha() and party.isupper()
+    return party in treaty.parties.members
+
+
+# --- item-level declarations ------------------------------------------------------------------
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    return duckdb.connect(":memory:")
+
+
+def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
+    con = _connect()
+    rel = source.relation_sql()
+    attrs = sorted({a for c in treaty.categories for a in c.attributes})
+    missing = [a for a in attrs if a not in source.columns]
+    has_zone = "zone" in source.columns
+    where = str(source.path)
+    if missing:
+        raise DeclarationError([Problem(where, "", f"missing attribute column(s) {', '.join(missing)}")])
+    sums = ", ".join(f'sum(try_cast("{a}" AS BIGINT)) AS "s_{a}"' for a in attrs)
+    bad_attr = " OR ".join(
+        f'("{a}" IS NOT NULL AND (try_cast("{a}" AS DOUBLE) IS NULL OR try_cast("{a}" AS DOUBLE) < 0 '
+        f'OR try_cast("{a}" AS DOUBLE) <> floor(try_cast("{a}" AS DOUBLE))))'
+        for a in attrs
+    ) or "false"
+    zone = "CAST(zone AS VARCHAR)" if has_zone else "''"
+    query = f"""
+        SELECT CAST(party AS VARCHAR) AS party, try_cast(as_of AS DATE) AS as_of,
+               CAST(category AS VARCHAR) AS category, CAST(status AS VARCHAR) AS status,
+               {zone} AS zone, count(*) AS n,
+               count_if({bad_attr} OR uid IS NULL OR CAST(uid AS VARCHAR) = ''
+                        OR facility IS NULL OR CAST(facility AS VARCHAR) = '') AS bad
+               {"," if sums else ""} {sums}
+        FROM {rel} GROUP BY ALL
+    """
+    try:
+        groups = con.execute(query).fetchall()
+    except Exception as exc:  # duckdb raises many types for unreadable files
+        raise DeclarationError([Problem(where, "", f"cannot be read: {exc}")]) from None
+    statuses = {c.id: set(c.statuses) for c in treaty.categories}
+    zones = {z.id for z in treaty.zones}
+    clean = all(
+        g[1] is not None
+        and _party_ok(g[0] or "", treaty)
+        and g[2] in statuses
+        and g[3] in statuses.get(g[2], set())
+        and (not g[4] or g[4] in zones)
+        and g[6] == 0
+        for g in groups
+    )
+    if not clean:
+        raise DeclarationError(_locate_item_problems(con, source, treaty, attrs))
+    _check_duplicates(con, source)
+    by_key: dict[tuple[str, dt.date], Declaration] = {}
+    for party, as_of, category, status, zone_id, n, _bad, *totals in groups:
+        decl = by_key.setdefault((party, as_of), Declaration(party, as_of, "items", where))
+        for zone_key in {ALL_ZONES, zone_id or ALL_ZONES}:
+            _add(decl, ComponentKey(category, status, "count", zone_key), int(n))
+            for attr, total in zip(attrs, totals, strict=True):
+                if attr in treaty.category(category).attributes:
+                    _add(decl, ComponentKey(category, status, attr, zone_key), int(total or 0))
+    return list(by_key.values())
+
+
+def _add(decl: Declaration, key: ComponentKey, value: int) -> None:
+    old = decl.components.get(key)
+    decl.components[key] = Figure(value + (old.value if old else 0))
+
+
+def _check_duplicates(con: duckdb.DuckDBPyConnection, source: ItemSource) -> None:
+    # Group on a 64-bit hash first (cheap), then confirm candidates on the real strings.
+    rel = source.relation_sql()
+    query = f"""
+        WITH h AS (SELECT hash(CAST(party AS VARCHAR), CAST(as_of AS VARCHAR), CAST(uid AS VARCHAR)) AS k
+                   FROM {rel}),
+             c AS (SELECT k FROM h GROUP BY k HAVING count(*) > 1)
+        SELECT CAST(party AS VARCHAR), CAST(as_of AS VARCHAR), CAST(uid AS VARCHAR),
+               list(__row ORDER BY __row) AS rows
+        FROM {rel}
+        WHERE hash(CAST(party AS VARCHAR), CAST(as_of AS VARCHAR), CAST(uid AS VARCHAR)) IN (SELECT k FROM c)
+        GROUP BY ALL HAVING count(*) > 1 ORDER BY min(__row) LIMIT {MAX_PROBLEMS}
+    """
+    dups = con.execute(query).fetchall()
+    if dups:
+        raise DeclarationError(
+            [
+                Problem(
+                    str(source.path),
+                    source.locate(rows[1]),
+                    f"uid: duplicate uid {uid!r} in the declaration of {party} as of {as_of} "
+                    f"(first at {source.locate(rows[0])})",
+                )
+                for party, as_of, uid, rows in dups
+            ]
+        )
+
+
+def _locate_item_problems(
+    con: duckdb.DuckDBPyConnection, source: ItemSource, treaty: Treaty, attrs: list[str]
+) -> list[Problem]:
+    """Name the offending rows; only run when the reduction found something wrong."""
+    cols = ["party", "as_of", "uid", "category", "status", "facility", *attrs]
+    if "zone" in source.columns:
+        cols.append("zone")
+    select = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in cols)
+    rows = con.execute(f"SELECT __row, {select} FROM {source.relation_sql()} ORDER BY __row").fetchall()
+    problems: list[Problem] = []
+    where = str(source.path)
+    zones = {z.id for z in treaty.zones}
+    for row_id, *values in rows:
+        rec = dict(zip(cols, values, strict=True))
+        loc = source.locate(int(row_id))
+        for message in _item_row_problems(rec, treaty, attrs, zones):
+            problems.append(Problem(where, loc, message))
+            if len(problems) >= MAX_PROBLEMS:
+                return problems
+    return problems
+
+
+def _item_row_problems(
+    rec: dict[str, str | None], treaty: Treaty, attrs: list[str], zones: set[str]
+) -> list[str]:
+    out: list[str] = []
+    party = rec["party"] or ""
+    if not _party_ok(party, treaty):
+        out.append(f"party: unknown party {party!r}")
+    if _date(rec["as_of"]) is None:
+        out.append(f"as_of: bad date {rec['as_of']!r} (YYYY-MM-DD)")
+    if not rec["uid"]:
+        out.append("uid: missing")
+    if not rec["facility"]:
+        out.append("facility: missing")
+    category = rec["category"] or ""
+    try:
+        cat = treaty.category(category)
+    except KeyError:
+        out.append(f"category: unknown category {category!r}")
+        cat = None
+    if cat is not None and rec["status"] not in cat.statuses:
+        out.append(f"status: unknown status {rec['status']!r} for {category!r} ({', '.join(cat.statuses)})")
+    for attr in attrs:
+        raw = rec.get(attr)
+        if raw is None or raw == "":
+            continue
+        _, error = _count(raw)
+        if error:
+            out.append(f"{attr}: {error}")
+    zone = rec.get("zone")
+    if zone and zone not in zones:
+        out.append(f"zone: unknown zone {zone!r}")
+    return out

@@ -1,0 +1,110 @@
+"""Read treaty files: bundled ones by id, a user's own by path, with errors that name the key."""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from armsctl.errors import NotFoundError, Problem, TreatyFileError
+from armsctl.treaty.schema import Treaty
+
+__all__ = [
+    "bundled_treaty_ids",
+    "load_treaty",
+    "parse_treaty",
+    "public_record_path",
+]
+
+_DATA = "armsctl.treaty.data"
+
+
+def bundled_treaty_ids() -> list[str]:
+    """Ids of the treaties shipped with armsctl, sorted."""
+    files = resources.files(_DATA)
+    return sorted(p.name.removesuffix(".toml") for p in files.iterdir() if p.name.endswith(".toml"))
+
+
+def load_treaty(id_or_path: str | Path) -> Treaty:
+    """Load a bundled treaty by id, or a treaty file by path.
+
+    A string that names an existing file is read as a path; otherwise it must be a bundled id.
+    """
+    path = Path(id_or_path)
+    if path.suffix == ".toml" or path.is_file():
+        if not path.is_file():
+            raise NotFoundError(f"{path}: no such treaty file")
+        return parse_treaty(path.read_text(encoding="utf-8"), where=str(path))
+    return _bundled(str(id_or_path))
+
+
+@functools.cache
+def _bundled(treaty_id: str) -> Treaty:
+    if treaty_id not in bundled_treaty_ids():
+        known = ", ".join(bundled_treaty_ids())
+        raise NotFoundError(f"unknown treaty {treaty_id!r} (bundled: {known}; or give a .toml path)")
+    text = resources.files(_DATA).joinpath(f"{treaty_id}.toml").read_text(encoding="utf-8")
+    return parse_treaty(text, where=f"{treaty_id}.toml")
+
+
+def public_record_path(treaty: Treaty) -> Path | None:
+    """The bundled public declaration record of a treaty, if it ships one."""
+    if treaty.public_record is None:
+        return None
+    resource = resources.files(_DATA).joinpath(treaty.public_record)
+    return Path(str(resource))
+
+
+def parse_treaty(text: str, *, where: str = "<treaty>") -> Treaty:
+    """Validate treaty TOML text, reporting every problem with its TOML key path."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TreatyFileError([Problem(where, "", f"not valid TOML: {exc}")]) from None
+    try:
+        return Treaty.model_validate(raw)
+    except ValidationError as exc:
+        raise TreatyFileError(_problems(exc, raw, where)) from None
+
+
+def _problems(exc: ValidationError, raw: dict[str, Any], where: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        key = _key_path(loc, raw)
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif error["type"] == "missing":
+            message = "required key is missing"
+        # A model-level check joins several findings, each "key.path: message", with "; ".
+        for part in message.split("; "):
+            sub, sep, text_ = part.partition(": ")
+            if sep and " " not in sub:
+                problems.append(Problem(where, f"{key}.{sub}" if key else sub, text_))
+            else:
+                problems.append(Problem(where, key, part))
+    return problems
+
+
+def _key_path(loc: tuple[int | str, ...], raw: Any) -> str:
+    """Render a pydantic location as a TOML key path, naming list items by their id."""
+    parts: list[str] = []
+    node = raw
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if isinstance(node, list) and item < len(node) and isinstance(node[item], dict):
+                ident = node[item].get("id")
+                if isinstance(ident, str):
+                    label = f"[{item}]({ident})"
+            parts.append(label)
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+        else:
+            parts.append(f".{item}" if parts else str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts)
