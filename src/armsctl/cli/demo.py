@@ -1,0 +1,76 @@
+"""``armsctl demo``: the main job on the bundled New START record, one command."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+from rich.rule import Rule
+
+from armsctl.cli._common import out_console, user_errors
+
+__all__ = ["register"]
+
+TURNING_POINT = dt.date(2018, 2, 5)
+
+
+@user_errors
+def demo(
+    output_dir: Path = typer.Option(Path("out"), "--output-dir", "-o", help="Where the report and demo files go."),
+) -> None:
+    """Run the New START demo: the 2011-2023 data exchanges, compliance history, latest status, report."""
+    from armsctl.cli.compliance import load_inputs, print_report
+    from armsctl.compliance import evaluate
+    from armsctl.compliance import history as run_history
+    from armsctl.reports import write_report
+
+    console = out_console
+    treaty, decls = load_inputs("new-start", None)
+    console.print(Rule(f"{treaty.short_title}: the public data exchanges {decls.dates()[0].year}-{decls.dates()[-1].year}"))
+    console.print(
+        f"{len(decls.declarations)} declarations of {', '.join(decls.parties())} from the bundled public record "
+        "(sources kept in the file; 'unverified' marks figures not confirmed in a cited source)."
+    )
+    reports = run_history(decls)
+    for r in reports:
+        cells = []
+        for p in r.parties:
+            if p.declaration_as_of != r.at:
+                cells.append(f"{p.party}: not provided" if p.not_provided == r.at else f"{p.party}: -")
+                continue
+            figures = "/".join("-" if x.value is None else str(x.value) for x in p.limits)
+            over = [x.id for x in p.limits if x.margin is not None and x.margin < 0]
+            mark = " (unverified)" if p.unverified else ""
+            cells.append(f"{p.party} {figures}{mark}" + (f" [red]over: {', '.join(over)}[/]" if over else ""))
+        turning = "  <- central limits take effect" if r.at == TURNING_POINT else ""
+        console.print(f"{r.at}  {r.status:<13} {'   '.join(cells)}{turning}", highlight=False)
+    console.print("Figures: deployed delivery vehicles / deployed warheads / total launchers (limits 700 / 1,550 / 800).")
+    before = [r for r in reports if r.at < TURNING_POINT and any(
+        x.margin is not None and x.margin < 0 for p in r.parties for x in p.limits)]
+    after = [r for r in reports if r.at >= TURNING_POINT]
+    console.print(
+        f"Before {TURNING_POINT}: {len(before)} exchanges show a party above a limit, reported as not-in-force. "
+        f"From {TURNING_POINT}: {sum(r.status == 'compliant' for r in after)} of {len(after)} exchanges compliant."
+    )
+    console.print(Rule("Latest status"))
+    latest = evaluate(treaty, decls, max(decls.dates()))
+    print_report(latest, f"{treaty.short_title} at {latest.at}")
+    console.print(Rule("Dispute mode"))
+    disputed = evaluate(treaty, decls, dt.date(2020, 9, 1), interpretation="counts-converted")
+    usa = next(p for p in disputed.parties if p.party == "USA")
+    launchers = next(x for x in usa.limits if x.id == "total-launchers")
+    console.print(
+        f"Under Russia's 'counts-converted' reading, US total launchers as of 2020-09-01 are "
+        f"{launchers.value} against 800 ({launchers.status}); under the treaty's own rule, 800 (compliant).",
+        highlight=False,
+    )
+    output_dir.mkdir(parents=True, exist_ok=True)
+    path = write_report(treaty, decls, output_dir / "new-start-report.html")
+    console.print(Rule("Report"))
+    console.print(f"HTML report written to {path.resolve()}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``armsctl demo`` to the application."""
+    app.command("demo")(demo)

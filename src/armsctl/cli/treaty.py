@@ -1,0 +1,128 @@
+"""``armsctl treaty``: list, show and validate treaty files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
+
+__all__ = ["register"]
+
+treaty_app = typer.Typer(help="Treaties as code: list, show and validate treaty files.", no_args_is_help=True)
+
+
+@treaty_app.command("list")
+@user_errors
+def list_(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json")) -> None:
+    """List the bundled treaties."""
+    from armsctl.treaty import bundled_treaty_ids, load_treaty
+
+    treaties = [load_treaty(t) for t in bundled_treaty_ids()]
+    if fmt is OutputFormat.json:
+        print_json(
+            [
+                {
+                    "id": t.id,
+                    "short_title": t.short_title,
+                    "entry_into_force": t.dates.entry_into_force.isoformat(),
+                    "expiry": (e.isoformat() if (e := t.expiry_on()) else None),
+                    "limits": len(t.limits),
+                }
+                for t in treaties
+            ]
+        )
+        return
+    table = Table(title="Bundled treaties")
+    for col in ("id", "treaty", "in force", "ends", "limits", "quotas", "notifications"):
+        table.add_column(col)
+    for t in treaties:
+        expiry = t.expiry_on()
+        table.add_row(
+            t.id,
+            t.short_title,
+            t.dates.entry_into_force.isoformat(),
+            expiry.isoformat() if expiry else "-",
+            str(len(t.limits)),
+            str(len(t.inspection_quotas)),
+            str(len(t.notifications)),
+        )
+    out_console.print(table)
+
+
+@treaty_app.command("show")
+@user_errors
+def show(
+    treaty: str = typer.Argument(..., help="A bundled treaty id or a treaty .toml file."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+) -> None:
+    """Show a treaty's dates, limits, interpretations, quotas and notification duties."""
+    from armsctl.treaty import load_treaty
+
+    t = load_treaty(treaty)
+    if fmt is OutputFormat.json:
+        print_json(t.model_dump(mode="json"))
+        return
+    expiry = t.expiry_on()
+    out_console.print(f"[bold]{t.short_title}[/] ({t.id}): {t.title}")
+    members = ", ".join(t.parties.members) if t.parties.members else "open to any state"
+    out_console.print(f"Parties: {members}")
+    out_console.print(
+        f"Signed {t.dates.signed}, in force {t.dates.entry_into_force}"
+        + (f", ends {expiry}" if expiry else "")
+    )
+    for s in t.dates.suspensions:
+        out_console.print(f"  {s.party} {s.kind} effective {s.effective}" + (" [unverified]" if s.provenance == "M" else ""))
+    if t.limits:
+        table = Table(title="Limits")
+        for col in ("id", "maximum", "effective", "scope", "article", "source"):
+            table.add_column(col)
+        for x in t.limits:
+            mark = " (unverified)" if x.provenance == "M" else ""
+            scope = x.scope + (f": {', '.join(x.groups + x.zones)}" if x.groups or x.zones else "")
+            table.add_row(x.id, f"{x.maximum:,}{mark}", x.effective.isoformat(), scope, x.article, x.source or "")
+        out_console.print(table)
+    for i in t.interpretations:
+        out_console.print(f"Interpretation [bold]{i.id}[/]: {i.title} (argued by {', '.join(i.argued_by)})")
+    if t.inspection_quotas:
+        table = Table(title="Inspection quotas")
+        for col in ("id", "quota", "kind", "article"):
+            table.add_column(col)
+        for q in t.inspection_quotas:
+            if q.per_year is not None:
+                quota = f"{q.per_year} per year"
+            elif q.per_party:
+                quota = ", ".join(f"{k} {v}" for k, v in q.per_party.items())
+            else:
+                quota = f"1 per {q.units_per_inspection} units, at most {q.max_per_year}"
+            if q.provenance == "M":
+                quota += " (unverified)"
+            table.add_row(q.id, quota, q.kind, q.article)
+        out_console.print(table)
+    if t.notifications:
+        table = Table(title="Notification duties")
+        for col in ("id", "deadline", "article"):
+            table.add_column(col)
+        for n in t.notifications:
+            mark = " (unverified)" if n.provenance == "M" else ""
+            table.add_row(n.id, f"{n.deadline} {n.direction}{mark}", n.article)
+        out_console.print(table)
+
+
+@treaty_app.command("validate")
+@user_errors
+def validate(path: Path = typer.Argument(..., help="A treaty .toml file.")) -> None:
+    """Check a treaty file against the schema; exit 2 with one line per problem."""
+    from armsctl.treaty import load_treaty
+
+    t = load_treaty(path)
+    out_console.print(
+        f"{path}: valid treaty {t.id!r} ({len(t.limits)} limits, {len(t.categories)} categories)"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``armsctl treaty`` to the application."""
+    app.add_typer(treaty_app, name="treaty")

@@ -1,0 +1,186 @@
+"""Compliance reports: one self-contained HTML file (inline SVG, no CDN), Markdown or JSON.
+
+The HTML opens offline in a treaty office: charts are rendered to SVG on the machine that writes
+the report and embedded in the page, styles are inline. Later features add sections through
+``extra_sections`` rather than editing the template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from pathlib import Path
+
+from armsctl.compliance import Report, evaluate, history, report_to_dict
+from armsctl.inventory import DeclarationSet
+from armsctl.treaty import Treaty
+
+__all__ = ["limit_chart_svg", "render_html", "render_markdown", "write_report"]
+
+
+def write_report(
+    treaty: Treaty,
+    declarations: DeclarationSet,
+    output: Path,
+    *,
+    fmt: str = "html",
+    interpretation: str | None = None,
+    extra_sections: list[tuple[str, str]] | None = None,
+) -> Path:
+    """Write the report in ``fmt`` (html, md, json) to ``output`` atomically; return the path."""
+    series = history(declarations, interpretation=interpretation)
+    latest = series[-1] if series else evaluate(treaty, declarations, dt.date.today())
+    if fmt == "json":
+        text = json.dumps(
+            {"latest": report_to_dict(latest), "history": [report_to_dict(r) for r in series]},
+            indent=2,
+        )
+    elif fmt == "md":
+        text = render_markdown(treaty, series, latest)
+    else:
+        text = render_html(treaty, series, latest, extra_sections or [])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+    return output
+
+
+def _series(series: list[Report], limit_id: str, party: str) -> list[tuple[dt.date, int, bool]]:
+    points = []
+    for r in series:
+        for p in r.parties:
+            if p.party != party or p.declaration_as_of != r.at:
+                continue
+            x = next((y for y in p.limits if y.id == limit_id), None)
+            if x is not None and x.value is not None:
+                points.append((r.at, x.value, x.provenance == "M"))
+    return points
+
+
+def limit_chart_svg(treaty: Treaty, series: list[Report], limit_id: str) -> str:
+    """Each party's series for one limit against the limit line and its effective date, as SVG."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    limit = treaty.limit(limit_id)
+    fig, ax = plt.subplots(figsize=(7.5, 3.4), dpi=100)
+    parties = treaty.parties.members or sorted({p.party for r in series for p in r.parties})
+    markers = ["o", "s", "^", "D", "v"]
+    for i, party in enumerate(parties):
+        points = _series(series, limit_id, party)
+        if not points:
+            continue
+        xs, ys, unverified = zip(*points, strict=True)
+        ax.plot(xs, ys, marker=markers[i % len(markers)], markersize=4, label=party)
+        for x, y, m in points:
+            if m:
+                ax.annotate("unverified", (x, y), fontsize=6, textcoords="offset points", xytext=(0, 6))
+        del unverified
+    ax.axhline(limit.maximum, color="black", linestyle="--", linewidth=1, label=f"limit {limit.maximum:,}")
+    ax.axvline(limit.effective, color="grey", linestyle=":", linewidth=1, label=f"in force {limit.effective}")
+    ax.set_title(limit.title, fontsize=9)
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    svg = buf.getvalue()
+    return svg[svg.index("<svg") :]
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}
+table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #bbb;padding:.25rem .5rem}
+td.n{text-align:right}.violation{color:#b00;font-weight:bold}.compliant{color:#060}
+.not-in-force{color:#a60}.expired,.no-data{color:#666}.flag{color:#a60}svg{max-width:100%;height:auto}
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _latest_table(latest: Report) -> str:
+    rows = []
+    for p in latest.parties:
+        for x in p.limits:
+            value = "-" if x.value is None else f"{x.value:,}" + (" (unverified)" if x.provenance == "M" else "")
+            margin = "-" if x.margin is None else f"{x.margin:,}"
+            rows.append(
+                f"<tr><td>{_e(p.party)}</td><td>{_e(p.declaration_as_of or 'none')}</td>"
+                f"<td>{_e(x.id)}</td><td class=n>{_e(value)}</td><td class=n>{x.max:,}</td>"
+                f"<td class=n>{_e(margin)}</td><td class='{_e(x.status)}'>{_e(x.status)}</td></tr>"
+            )
+    head = "<tr><th>party</th><th>data as of</th><th>limit</th><th>value</th><th>max</th><th>margin</th><th>status</th></tr>"
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _explanations(latest: Report) -> str:
+    items = []
+    for p in latest.parties:
+        for x in p.limits:
+            parts = " + ".join(
+                (f"{part.weight} &times; " if part.weight != 1 else "")
+                + f"{_e(part.measure)} ({part.value:,}{', unverified' if part.provenance == 'M' else ''})"
+                for part in x.parts
+            )
+            items.append(
+                f"<li><b>{_e(p.party)} {_e(x.id)}</b> ({_e(x.article)}) = {parts or _e(x.note or '-')}</li>"
+            )
+    return f"<ul>{''.join(items)}</ul>"
+
+
+def render_html(
+    treaty: Treaty, series: list[Report], latest: Report, extra_sections: list[tuple[str, str]]
+) -> str:
+    """The self-contained HTML report."""
+    charts = "".join(
+        f"<h3>{_e(x.id)} (max {x.maximum:,}, in force {x.effective}, {_e(x.article)})</h3>"
+        + limit_chart_svg(treaty, series, x.id)
+        for x in treaty.limits
+        if x.scope == "party"
+    )
+    flags = "".join(
+        f"<li class=flag>{_e(p.party)}: {_e(flag)}</li>" for p in latest.parties for flag in p.flags
+    )
+    notes = "".join(f"<li>{_e(n)}</li>" for n in latest.notes)
+    extra = "".join(f"<h2>{_e(title)}</h2>{body}" for title, body in extra_sections)
+    interp = f" under interpretation {_e(latest.interpretation)}" if latest.interpretation else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{_e(treaty.short_title)} compliance report</title><style>{_CSS}</style></head><body>
+<h1>{_e(treaty.short_title)}: compliance report</h1>
+<p>{_e(treaty.title)}. Latest status at {_e(latest.at)}{interp}:
+<span class="{_e(latest.status)}">{_e(latest.status)}</span>.</p>
+<h2>Latest figures</h2>{_latest_table(latest)}
+<ul>{flags}{notes}</ul>
+<h2>History per limit</h2>{charts}
+<h2>How each figure is made up</h2>{_explanations(latest)}
+{extra}
+<p><small>Generated by armsctl. Figures tagged unverified are not confirmed in a cited public source.</small></p>
+</body></html>
+"""
+
+
+def render_markdown(treaty: Treaty, series: list[Report], latest: Report) -> str:
+    """The report as Markdown tables."""
+    lines = [f"# {treaty.short_title}: compliance report", "", f"Latest status at {latest.at}: **{latest.status}**", ""]
+    lines += ["| party | data as of | limit | value | max | margin | status |", "|---|---|---|---:|---:|---:|---|"]
+    for p in latest.parties:
+        for x in p.limits:
+            value = "-" if x.value is None else f"{x.value:,}" + (" (unverified)" if x.provenance == "M" else "")
+            margin = "-" if x.margin is None else f"{x.margin:,}"
+            lines.append(f"| {p.party} | {p.declaration_as_of or 'none'} | {x.id} | {value} | {x.max:,} | {margin} | {x.status} |")
+    lines += ["", "## History", "", "| as of | status |", "|---|---|"]
+    lines += [f"| {r.at} | {r.status} |" for r in series]
+    flags = [f"- {p.party}: {f}" for p in latest.parties for f in p.flags]
+    if flags:
+        lines += ["", "## Flags", "", *flags]
+    return "\n".join(lines) + "\n"
