@@ -34,14 +34,18 @@ STATUS_STYLE = {
     "no-data": "magenta",
 }
 
-TREATY_ARG = typer.Argument(..., help="A bundled treaty id (see `armsctl treaty list`) or a .toml file.")
+TREATY_ARG = typer.Argument(
+    ..., help="A bundled treaty id (see `armsctl treaty list`) or a .toml file."
+)
 DECL_OPT = typer.Option(
     None,
     "--declarations",
     "-d",
     help="Declaration file(s) or folder(s): CSV, JSON or Parquet. Default: the treaty's bundled public record.",
 )
-INTERP_OPT = typer.Option(None, "--interpretation", help="Count under a named interpretation (dispute mode).")
+INTERP_OPT = typer.Option(
+    None, "--interpretation", help="Count under a named interpretation (dispute mode)."
+)
 
 
 class ReportFormat(str, Enum):
@@ -69,7 +73,9 @@ def load_inputs(treaty_ref: str, paths: list[Path] | None) -> tuple[Treaty, Decl
     if not paths:
         record = public_record_path(treaty)
         if record is None:
-            raise InputError(f"treaty {treaty.id!r} ships no public record: give --declarations PATH")
+            raise InputError(
+                f"treaty {treaty.id!r} ships no public record: give --declarations PATH"
+            )
         paths = [record]
     return treaty, read_declarations(paths, treaty)
 
@@ -85,7 +91,11 @@ def print_report(report: Report, title: str) -> None:
         table.add_column(col, justify="right" if col in ("value", "max", "margin") else "left")
     for p in report.parties:
         for i, x in enumerate(p.limits):
-            value = "-" if x.value is None else f"{x.value:,}" + (" (unverified)" if x.provenance == "M" else "")
+            value = (
+                "-"
+                if x.value is None
+                else f"{x.value:,}" + (" (unverified)" if x.provenance == "M" else "")
+            )
             table.add_row(
                 p.party if i == 0 else "",
                 (str(p.declaration_as_of) if p.declaration_as_of else "none") if i == 0 else "",
@@ -97,8 +107,15 @@ def print_report(report: Report, title: str) -> None:
             )
     for g in report.groups:
         for x in g.limits:
-            table.add_row(g.group, "", x.id, "-" if x.value is None else f"{x.value:,}", f"{x.max:,}",
-                          "-" if x.margin is None else f"{x.margin:,}", _styled(x.status))
+            table.add_row(
+                g.group,
+                "",
+                x.id,
+                "-" if x.value is None else f"{x.value:,}",
+                f"{x.max:,}",
+                "-" if x.margin is None else f"{x.margin:,}",
+                _styled(x.status),
+            )
     out_console.print(table)
     for p in report.parties:
         out_console.print(f"{p.party}: {_styled(p.status)}")
@@ -113,7 +130,9 @@ def print_report(report: Report, title: str) -> None:
 def check(
     treaty: str = TREATY_ARG,
     declarations: list[Path] | None = DECL_OPT,
-    at: str | None = typer.Option(None, "--at", help="Date to check (YYYY-MM-DD); default: the latest declaration date."),
+    at: str | None = typer.Option(
+        None, "--at", help="Date to check (YYYY-MM-DD); default: the latest declaration date."
+    ),
     interpretation: str | None = INTERP_OPT,
     explain: bool = typer.Option(False, "--explain", help="Show how each figure is made up."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
@@ -122,12 +141,16 @@ def check(
     from armsctl.compliance import evaluate, report_to_dict
 
     t, decls = load_inputs(treaty, declarations)
-    day = parse_date(at, "--at") if at else (max(decls.dates()) if decls.dates() else dt.date.today())
+    day = (
+        parse_date(at, "--at") if at else (max(decls.dates()) if decls.dates() else dt.date.today())
+    )
     report = evaluate(t, decls, day, interpretation=interpretation)
     if fmt is OutputFormat.json:
         print_json(report_to_dict(report))
     else:
-        title = f"{t.short_title} at {day}" + (f" under {interpretation!r}" if interpretation else "")
+        title = f"{t.short_title} at {day}" + (
+            f" under {interpretation!r}" if interpretation else ""
+        )
         print_report(report, title)
         if explain:
             _print_explanations(report)
@@ -139,7 +162,8 @@ def _print_explanations(report: Report) -> None:
     for p in report.parties:
         for x in p.limits:
             parts = " + ".join(
-                (f"{part.weight} x " if part.weight != 1 else "") + f"{part.measure} ({part.value:,})"
+                (f"{part.weight} x " if part.weight != 1 else "")
+                + f"{part.measure} ({part.value:,})"
                 for part in x.parts
             )
             out_console.print(f"{p.party} {x.id} = {parts or x.note or '-'}", highlight=False)
@@ -184,13 +208,17 @@ def history(
                 cells.append(text)
         table.add_row(str(r.at), *cells, _styled(r.status))
     out_console.print(table)
-    out_console.print("* unverified figure; red: above the limit (a violation only once the limit is in force)")
+    out_console.print(
+        "* unverified figure; red: above the limit (a violation only once the limit is in force)"
+    )
 
 
 @user_errors
 def diff(
     treaty: str = TREATY_ARG,
-    declarations: list[Path] = typer.Option(..., "--declarations", "-d", help="Item-level declaration file(s)."),
+    declarations: list[Path] = typer.Option(
+        ..., "--declarations", "-d", help="Item-level declaration file(s)."
+    ),
     party: str = typer.Option(..., "--party", help="Party code, e.g. USA."),
     before: str = typer.Option(..., "--from", help="Earlier declaration date (YYYY-MM-DD)."),
     after: str = typer.Option(..., "--to", help="Later declaration date (YYYY-MM-DD)."),
@@ -200,12 +228,19 @@ def diff(
     from armsctl.inventory import diff_items
 
     _, decls = load_inputs(treaty, declarations)
-    changes = diff_items(decls, party=party, before=parse_date(before, "--from"), after=parse_date(after, "--to"))
+    changes = diff_items(
+        decls, party=party, before=parse_date(before, "--from"), after=parse_date(after, "--to")
+    )
     if fmt is OutputFormat.json:
         print_json(
             [
-                {"party": c.party, "uid": c.uid, "change": c.change, "category": c.category,
-                 "fields": {k: {"before": v[0], "after": v[1]} for k, v in c.fields.items()}}
+                {
+                    "party": c.party,
+                    "uid": c.uid,
+                    "change": c.change,
+                    "category": c.category,
+                    "fields": {k: {"before": v[0], "after": v[1]} for k, v in c.fields.items()},
+                }
                 for c in changes
             ]
         )
@@ -214,7 +249,11 @@ def diff(
     for col in ("uid", "change", "category", "what"):
         table.add_column(col)
     for c in changes:
-        what = "; ".join(f"{k}: {v[0]} -> {v[1]}" for k, v in c.fields.items()) if c.change == "changed" else ""
+        what = (
+            "; ".join(f"{k}: {v[0]} -> {v[1]}" for k, v in c.fields.items())
+            if c.change == "changed"
+            else ""
+        )
         table.add_row(c.uid, c.change, c.category, what)
     out_console.print(table)
 

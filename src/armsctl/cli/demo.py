@@ -17,7 +17,9 @@ TURNING_POINT = dt.date(2018, 2, 5)
 
 @user_errors
 def demo(
-    output_dir: Path = typer.Option(Path("out"), "--output-dir", "-o", help="Where the report and demo files go."),
+    output_dir: Path = typer.Option(
+        Path("out"), "--output-dir", "-o", help="Where the report and demo files go."
+    ),
 ) -> None:
     """Run the New START demo: the 2011-2023 data exchanges, compliance history, latest status, report."""
     from armsctl.cli.compliance import load_inputs, print_report
@@ -27,7 +29,11 @@ def demo(
 
     console = out_console
     treaty, decls = load_inputs("new-start", None)
-    console.print(Rule(f"{treaty.short_title}: the public data exchanges {decls.dates()[0].year}-{decls.dates()[-1].year}"))
+    console.print(
+        Rule(
+            f"{treaty.short_title}: the public data exchanges {decls.dates()[0].year}-{decls.dates()[-1].year}"
+        )
+    )
     console.print(
         f"{len(decls.declarations)} declarations of {', '.join(decls.parties())} from the bundled public record "
         "(sources kept in the file; 'unverified' marks figures not confirmed in a cited source)."
@@ -37,17 +43,27 @@ def demo(
         cells = []
         for p in r.parties:
             if p.declaration_as_of != r.at:
-                cells.append(f"{p.party}: not provided" if p.not_provided == r.at else f"{p.party}: -")
+                cells.append(
+                    f"{p.party}: not provided" if p.not_provided == r.at else f"{p.party}: -"
+                )
                 continue
             figures = "/".join("-" if x.value is None else str(x.value) for x in p.limits)
             over = [x.id for x in p.limits if x.margin is not None and x.margin < 0]
             mark = " (unverified)" if p.unverified else ""
-            cells.append(f"{p.party} {figures}{mark}" + (f" [red]over: {', '.join(over)}[/]" if over else ""))
+            cells.append(
+                f"{p.party} {figures}{mark}" + (f" [red]over: {', '.join(over)}[/]" if over else "")
+            )
         turning = "  <- central limits take effect" if r.at == TURNING_POINT else ""
         console.print(f"{r.at}  {r.status:<13} {'   '.join(cells)}{turning}", highlight=False)
-    console.print("Figures: deployed delivery vehicles / deployed warheads / total launchers (limits 700 / 1,550 / 800).")
-    before = [r for r in reports if r.at < TURNING_POINT and any(
-        x.margin is not None and x.margin < 0 for p in r.parties for x in p.limits)]
+    console.print(
+        "Figures: deployed delivery vehicles / deployed warheads / total launchers (limits 700 / 1,550 / 800)."
+    )
+    before = [
+        r
+        for r in reports
+        if r.at < TURNING_POINT
+        and any(x.margin is not None and x.margin < 0 for p in r.parties for x in p.limits)
+    ]
     after = [r for r in reports if r.at >= TURNING_POINT]
     console.print(
         f"Before {TURNING_POINT}: {len(before)} exchanges show a party above a limit, reported as not-in-force. "

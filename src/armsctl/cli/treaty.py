@@ -11,12 +11,16 @@ from armsctl.cli._common import OutputFormat, out_console, print_json, user_erro
 
 __all__ = ["register"]
 
-treaty_app = typer.Typer(help="Treaties as code: list, show and validate treaty files.", no_args_is_help=True)
+treaty_app = typer.Typer(
+    help="Treaties as code: list, show and validate treaty files.", no_args_is_help=True
+)
 
 
 @treaty_app.command("list")
 @user_errors
-def list_(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json")) -> None:
+def list_(
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+) -> None:
     """List the bundled treaties."""
     from armsctl.treaty import bundled_treaty_ids, load_treaty
 
@@ -74,7 +78,10 @@ def show(
         + (f", ends {expiry}" if expiry else "")
     )
     for s in t.dates.suspensions:
-        out_console.print(f"  {s.party} {s.kind} effective {s.effective}" + (" [unverified]" if s.provenance == "M" else ""))
+        out_console.print(
+            f"  {s.party} {s.kind} effective {s.effective}"
+            + (" [unverified]" if s.provenance == "M" else "")
+        )
     if t.limits:
         table = Table(title="Limits")
         for col in ("id", "maximum", "effective", "scope", "article", "source"):
@@ -82,10 +89,19 @@ def show(
         for x in t.limits:
             mark = " (unverified)" if x.provenance == "M" else ""
             scope = x.scope + (f": {', '.join(x.groups + x.zones)}" if x.groups or x.zones else "")
-            table.add_row(x.id, f"{x.maximum:,}{mark}", x.effective.isoformat(), scope, x.article, x.source or "")
+            table.add_row(
+                x.id,
+                f"{x.maximum:,}{mark}",
+                x.effective.isoformat(),
+                scope,
+                x.article,
+                x.source or "",
+            )
         out_console.print(table)
     for i in t.interpretations:
-        out_console.print(f"Interpretation [bold]{i.id}[/]: {i.title} (argued by {', '.join(i.argued_by)})")
+        out_console.print(
+            f"Interpretation [bold]{i.id}[/]: {i.title} (argued by {', '.join(i.argued_by)})"
+        )
     if t.inspection_quotas:
         table = Table(title="Inspection quotas")
         for col in ("id", "quota", "kind", "article"):

@@ -218,7 +218,9 @@ def _flag_data(
     at: dt.date,
     in_force: bool,
 ) -> None:
-    missing = [d for d in history if d.status == "not-provided" and (decl is None or d.as_of > decl.as_of)]
+    missing = [
+        d for d in history if d.status == "not-provided" and (decl is None or d.as_of > decl.as_of)
+    ]
     if missing:
         result.not_provided = missing[-1].as_of
         result.flags.append(f"declaration as of {missing[-1].as_of} was not provided")
@@ -248,7 +250,11 @@ def _evaluate_limit(
         status = timing
     else:
         status = "compliant" if value <= limit.maximum else "violation"
-    provenance = "M" if any(p.provenance == "M" for p in parts) else ("D" if any(p.provenance == "D" for p in parts) else "C")
+    provenance = (
+        "M"
+        if any(p.provenance == "M" for p in parts)
+        else ("D" if any(p.provenance == "D" for p in parts) else "C")
+    )
     return LimitResult(
         id=limit.id,
         title=limit.title,
@@ -283,7 +289,9 @@ def _figure(
     decl: Declaration | None,
     zones: list[str] | None,
     interpretation: str | None,
-) -> tuple[int | None, Literal["declared-figure", "components", "adjusted", "none"], list[Part], str]:
+) -> tuple[
+    int | None, Literal["declared-figure", "components", "adjusted", "none"], list[Part], str
+]:
     if decl is None:
         return None, "none", [], "no declaration on or before this date"
     weights = rule_weights(rule, zones)
@@ -311,7 +319,12 @@ def _figure(
     for key, d in sorted(delta.items()):
         fig = decl.components[key]
         parts.append(Part(component_measure(key), d, fig.value, fig.provenance))
-    return sum(p.contribution for p in parts), "adjusted", parts, f"adjusted under {interpretation!r}"
+    return (
+        sum(p.contribution for p in parts),
+        "adjusted",
+        parts,
+        f"adjusted under {interpretation!r}",
+    )
 
 
 def _party_status(limits: list[LimitResult], treaty: Treaty, at: dt.date, *, has_data: bool) -> str:
@@ -353,13 +366,17 @@ def _evaluate_groups(
             ]
             first = member_results[0]
             values = [r.value for r in member_results]
-            total = None if any(v is None for v in values) else sum(v for v in values if v is not None)
+            total = (
+                None if any(v is None for v in values) else sum(v for v in values if v is not None)
+            )
             parts = [
                 Part(f"{m}:{limit.id}", 1, r.value or 0, r.provenance)
                 for m, r in zip(members, member_results, strict=True)
             ]
             if total is None:
-                status: LimitStatus = first.status if first.status in ("not-in-force", "expired") else "no-data"
+                status: LimitStatus = (
+                    first.status if first.status in ("not-in-force", "expired") else "no-data"
+                )
             elif not first.in_force:
                 status = first.status if first.status != "no-data" else "not-in-force"
             else:
@@ -382,6 +399,11 @@ def _evaluate_groups(
             )
         has_data = all(x.value is not None for x in evaluated)
         results.append(
-            ScopeResult(group, list(members), _party_status(evaluated, treaty, at, has_data=has_data), evaluated)
+            ScopeResult(
+                group,
+                list(members),
+                _party_status(evaluated, treaty, at, has_data=has_data),
+                evaluated,
+            )
         )
     return results

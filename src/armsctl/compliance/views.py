@@ -69,9 +69,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def history(
-    declarations: DeclarationSet, *, interpretation: str | None = None
-) -> list[Report]:
+def history(declarations: DeclarationSet, *, interpretation: str | None = None) -> list[Report]:
     """Compliance at every declaration date, oldest first."""
     treaty = declarations.treaty
     return [
@@ -104,4 +102,7 @@ def explain_items(
         )
         names = [d[0] for d in cur.description]
         rows += [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    return [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()} for r in rows[:limit]]
+    return [
+        {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()}
+        for r in rows[:limit]
+    ]

@@ -40,7 +40,10 @@ def diff_items(
         for s in declarations.item_sources
     )
     for day in (before, after):
-        if not any(d.as_of == day and d.party == party and d.kind == "items" for d in declarations.declarations):
+        if not any(
+            d.as_of == day and d.party == party and d.kind == "items"
+            for d in declarations.declarations
+        ):
             raise InputError(f"no item-level declaration of {party} as of {day}")
     con = duckdb.connect(":memory:")
     a_cols = ", ".join(f'a."{c}" AS "a_{c}", b."{c}" AS "b_{c}"' for c in cols)
@@ -58,13 +61,29 @@ def diff_items(
     for uid, added, removed, *values in rows:
         pairs = {c: (values[2 * i], values[2 * i + 1]) for i, c in enumerate(cols)}
         if added:
-            changes.append(ItemChange(party, uid, "added", pairs["category"][1] or "",
-                                      {c: (None, v[1]) for c, v in pairs.items()}))
+            changes.append(
+                ItemChange(
+                    party,
+                    uid,
+                    "added",
+                    pairs["category"][1] or "",
+                    {c: (None, v[1]) for c, v in pairs.items()},
+                )
+            )
         elif removed:
-            changes.append(ItemChange(party, uid, "removed", pairs["category"][0] or "",
-                                      {c: (v[0], None) for c, v in pairs.items()}))
+            changes.append(
+                ItemChange(
+                    party,
+                    uid,
+                    "removed",
+                    pairs["category"][0] or "",
+                    {c: (v[0], None) for c, v in pairs.items()},
+                )
+            )
         else:
             changed = {c: v for c, v in pairs.items() if v[0] != v[1]}
             if changed:
-                changes.append(ItemChange(party, uid, "changed", pairs["category"][1] or "", changed))
+                changes.append(
+                    ItemChange(party, uid, "changed", pairs["category"][1] or "", changed)
+                )
     return changes

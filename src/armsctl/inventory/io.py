@@ -201,8 +201,10 @@ def _json_records(path: Path) -> list[dict[str, Any]]:
 def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
     if fmt == "csv":
         with path.open(newline="", encoding="utf-8") as handle:
-            rows = [({k.strip(): v for k, v in r.items() if k}, f"line {i + 2}") for i, r in
-                    enumerate(csv.DictReader(handle))]
+            rows = [
+                ({k.strip(): v for k, v in r.items() if k}, f"line {i + 2}")
+                for i, r in enumerate(csv.DictReader(handle))
+            ]
     elif fmt == "json":
         rows = [(r, f"record {i + 1}") for i, r in enumerate(_json_records(path))]
     else:
@@ -222,7 +224,9 @@ def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
         if not _party_ok(party, treaty):
             problems.append(Problem(where, loc, f"party: unknown party {party!r}"))
         if as_of is None:
-            problems.append(Problem(where, loc, f"as_of: bad date {row.get('as_of')!r} (YYYY-MM-DD)"))
+            problems.append(
+                Problem(where, loc, f"as_of: bad date {row.get('as_of')!r} (YYYY-MM-DD)")
+            )
         if status not in ("provided", "not-provided"):
             problems.append(Problem(where, loc, f"status: {status!r} is not provided/not-provided"))
             continue
@@ -256,13 +260,17 @@ def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
                 continue
             target, key = decl.components, component
         if key in target:
-            problems.append(Problem(where, loc, f"measure: {measure!r} given twice for {party} {as_of}"))
+            problems.append(
+                Problem(where, loc, f"measure: {measure!r} given twice for {party} {as_of}")
+            )
             continue
         target[key] = figure
     for decl in by_key.values():
         if decl.status == "not-provided" and (decl.limits or decl.components):
             problems.append(
-                Problem(where, "", f"{decl.party} {decl.as_of}: marked not-provided but has figures")
+                Problem(
+                    where, "", f"{decl.party} {decl.as_of}: marked not-provided but has figures"
+                )
             )
     if problems:
         raise DeclarationError(problems[:MAX_PROBLEMS])
@@ -344,13 +352,18 @@ def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
     has_zone = "zone" in source.columns
     where = str(source.path)
     if missing:
-        raise DeclarationError([Problem(where, "", f"missing attribute column(s) {', '.join(missing)}")])
+        raise DeclarationError(
+            [Problem(where, "", f"missing attribute column(s) {', '.join(missing)}")]
+        )
     sums = ", ".join(f'sum(try_cast("{a}" AS BIGINT)) AS "s_{a}"' for a in attrs)
-    bad_attr = " OR ".join(
-        f'("{a}" IS NOT NULL AND (try_cast("{a}" AS DOUBLE) IS NULL OR try_cast("{a}" AS DOUBLE) < 0 '
-        f'OR try_cast("{a}" AS DOUBLE) <> floor(try_cast("{a}" AS DOUBLE))))'
-        for a in attrs
-    ) or "false"
+    bad_attr = (
+        " OR ".join(
+            f'("{a}" IS NOT NULL AND (try_cast("{a}" AS DOUBLE) IS NULL OR try_cast("{a}" AS DOUBLE) < 0 '
+            f'OR try_cast("{a}" AS DOUBLE) <> floor(try_cast("{a}" AS DOUBLE))))'
+            for a in attrs
+        )
+        or "false"
+    )
     zone = "CAST(zone AS VARCHAR)" if has_zone else "''"
     query = f"""
         SELECT CAST(party AS VARCHAR) AS party, try_cast(as_of AS DATE) AS as_of,
@@ -431,7 +444,9 @@ def _locate_item_problems(
     if "zone" in source.columns:
         cols.append("zone")
     select = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in cols)
-    rows = con.execute(f"SELECT __row, {select} FROM {source.relation_sql()} ORDER BY __row").fetchall()
+    rows = con.execute(
+        f"SELECT __row, {select} FROM {source.relation_sql()} ORDER BY __row"
+    ).fetchall()
     problems: list[Problem] = []
     where = str(source.path)
     zones = {z.id for z in treaty.zones}
@@ -465,7 +480,9 @@ def _item_row_problems(
         out.append(f"category: unknown category {category!r}")
         cat = None
     if cat is not None and rec["status"] not in cat.statuses:
-        out.append(f"status: unknown status {rec['status']!r} for {category!r} ({', '.join(cat.statuses)})")
+        out.append(
+            f"status: unknown status {rec['status']!r} for {category!r} ({', '.join(cat.statuses)})"
+        )
     for attr in attrs:
         raw = rec.get(attr)
         if raw is None or raw == "":

@@ -80,10 +80,22 @@ def limit_chart_svg(treaty: Treaty, series: list[Report], limit_id: str) -> str:
         ax.plot(xs, ys, marker=markers[i % len(markers)], markersize=4, label=party)
         for x, y, m in points:
             if m:
-                ax.annotate("unverified", (x, y), fontsize=6, textcoords="offset points", xytext=(0, 6))
+                ax.annotate(
+                    "unverified", (x, y), fontsize=6, textcoords="offset points", xytext=(0, 6)
+                )
         del unverified
-    ax.axhline(limit.maximum, color="black", linestyle="--", linewidth=1, label=f"limit {limit.maximum:,}")
-    ax.axvline(limit.effective, color="grey", linestyle=":", linewidth=1, label=f"in force {limit.effective}")
+    ax.axhline(
+        limit.maximum, color="black", linestyle="--", linewidth=1, label=f"limit {limit.maximum:,}"
+    )
+    from matplotlib.dates import date2num
+
+    ax.axvline(
+        float(date2num(limit.effective)),  # type: ignore[no-untyped-call]
+        color="grey",
+        linestyle=":",
+        linewidth=1,
+        label=f"in force {limit.effective}",
+    )
     ax.set_title(limit.title, fontsize=9)
     ax.legend(fontsize=7, loc="best")
     ax.grid(alpha=0.3)
@@ -111,7 +123,11 @@ def _latest_table(latest: Report) -> str:
     rows = []
     for p in latest.parties:
         for x in p.limits:
-            value = "-" if x.value is None else f"{x.value:,}" + (" (unverified)" if x.provenance == "M" else "")
+            value = (
+                "-"
+                if x.value is None
+                else f"{x.value:,}" + (" (unverified)" if x.provenance == "M" else "")
+            )
             margin = "-" if x.margin is None else f"{x.margin:,}"
             rows.append(
                 f"<tr><td>{_e(p.party)}</td><td>{_e(p.declaration_as_of or 'none')}</td>"
@@ -171,13 +187,27 @@ def render_html(
 
 def render_markdown(treaty: Treaty, series: list[Report], latest: Report) -> str:
     """The report as Markdown tables."""
-    lines = [f"# {treaty.short_title}: compliance report", "", f"Latest status at {latest.at}: **{latest.status}**", ""]
-    lines += ["| party | data as of | limit | value | max | margin | status |", "|---|---|---|---:|---:|---:|---|"]
+    lines = [
+        f"# {treaty.short_title}: compliance report",
+        "",
+        f"Latest status at {latest.at}: **{latest.status}**",
+        "",
+    ]
+    lines += [
+        "| party | data as of | limit | value | max | margin | status |",
+        "|---|---|---|---:|---:|---:|---|",
+    ]
     for p in latest.parties:
         for x in p.limits:
-            value = "-" if x.value is None else f"{x.value:,}" + (" (unverified)" if x.provenance == "M" else "")
+            value = (
+                "-"
+                if x.value is None
+                else f"{x.value:,}" + (" (unverified)" if x.provenance == "M" else "")
+            )
             margin = "-" if x.margin is None else f"{x.margin:,}"
-            lines.append(f"| {p.party} | {p.declaration_as_of or 'none'} | {x.id} | {value} | {x.max:,} | {margin} | {x.status} |")
+            lines.append(
+                f"| {p.party} | {p.declaration_as_of or 'none'} | {x.id} | {value} | {x.max:,} | {margin} | {x.status} |"
+            )
     lines += ["", "## History", "", "| as of | status |", "|---|---|"]
     lines += [f"| {r.at} | {r.status} |" for r in series]
     flags = [f"- {p.party}: {f}" for p in latest.parties for f in p.flags]

@@ -46,7 +46,9 @@ def load_treaty(id_or_path: str | Path) -> Treaty:
 def _bundled(treaty_id: str) -> Treaty:
     if treaty_id not in bundled_treaty_ids():
         known = ", ".join(bundled_treaty_ids())
-        raise NotFoundError(f"unknown treaty {treaty_id!r} (bundled: {known}; or give a .toml path)")
+        raise NotFoundError(
+            f"unknown treaty {treaty_id!r} (bundled: {known}; or give a .toml path)"
+        )
     text = resources.files(_DATA).joinpath(f"{treaty_id}.toml").read_text(encoding="utf-8")
     return parse_treaty(text, where=f"{treaty_id}.toml")
 

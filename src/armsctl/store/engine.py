@@ -1,0 +1,65 @@
+"""Engines for the project database, built by a factory (never at import time).
+
+``--db`` and ``ARMSCTL_DATABASE_URL`` accept a SQLAlchemy URL or a plain file path, which means
+SQLite. SQLite connections run in WAL mode and begin every transaction with ``BEGIN IMMEDIATE``:
+a writer takes the write lock before it reads the tree size, so two appending processes queue
+behind each other instead of failing halfway with a lock upgrade error.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import StaticPool
+
+__all__ = ["DEFAULT_DATABASE", "DATABASE_ENV", "database_url", "make_engine"]
+
+DEFAULT_DATABASE = "armsctl.db"
+DATABASE_ENV = "ARMSCTL_DATABASE_URL"
+
+
+def database_url(value: str | None = None) -> str:
+    """Turn ``--db`` (a URL or a path), else the environment, else ``./armsctl.db`` into a URL."""
+    chosen = value or os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE
+    if "://" in chosen:
+        return chosen
+    return f"sqlite:///{chosen}"
+
+
+def _sqlite_setup(engine: Engine, *, synchronous: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, synchronous: str = "NORMAL", echo: bool = False) -> Engine:
+    """Create an engine for ``url`` with the project's SQLite settings.
+
+    Args:
+        url: A SQLAlchemy URL (``sqlite:///path``, ``postgresql+psycopg://...``).
+        synchronous: SQLite's ``synchronous`` pragma. ``NORMAL`` in WAL mode survives a killed
+            process without losing a committed transaction; ``FULL`` also survives power loss.
+        echo: Log SQL (never enable where entries are confidential).
+    """
+    if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise ValueError(f"unknown synchronous mode {synchronous!r}")
+    if url.startswith("sqlite"):
+        kwargs: dict[str, Any] = {}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        engine = create_engine(url, echo=echo, **kwargs)
+        _sqlite_setup(engine, synchronous=synchronous)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)

@@ -1,0 +1,39 @@
+"""Shared fixtures: the bundled New START treaty and writers for small declaration files."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+
+from armsctl.treaty import Treaty, load_treaty
+
+
+
+@pytest.fixture(scope="session")
+def new_start() -> Treaty:
+    return load_treaty("new-start")
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> Callable[..., Path]:
+    """Write rows (header first) to a CSV file in a fresh folder and return its path."""
+
+    def write(rows: Iterable[Iterable[object]], name: str = "decl.csv") -> Path:
+        path = tmp_path / name
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(rows)
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = os.environ.get("ARMSCTL_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("ARMSCTL_TEST_POSTGRES_URL is not set")
+    return url
