@@ -12,7 +12,6 @@ import pytest
 from armsctl.treaty import Treaty, load_treaty
 
 
-
 @pytest.fixture(scope="session")
 def new_start() -> Treaty:
     return load_treaty("new-start")

@@ -20,7 +20,9 @@ from armsctl.treaty import Treaty
 EFFECTIVE = dt.date(2018, 2, 5)
 
 
-def items_decl(party: str, as_of: dt.date, counts: dict[tuple[str, str], tuple[int, int]]) -> Declaration:
+def items_decl(
+    party: str, as_of: dt.date, counts: dict[tuple[str, str], tuple[int, int]]
+) -> Declaration:
     """A declaration built from (category, status) -> (items, warheads)."""
     decl = Declaration(party, as_of, "items", "test")
     for (category, status), (n, warheads) in counts.items():
@@ -36,7 +38,9 @@ def full(counts: dict[tuple[str, str], tuple[int, int]]) -> dict[tuple[str, str]
     return base
 
 
-def limits_at(treaty: Treaty, decl: Declaration, at: dt.date, interpretation: str | None = None) -> dict[str, tuple[int | None, str]]:
+def limits_at(
+    treaty: Treaty, decl: Declaration, at: dt.date, interpretation: str | None = None
+) -> dict[str, tuple[int | None, str]]:
     report = evaluate(treaty, DeclarationSet(treaty, [decl], []), at, interpretation=interpretation)
     party = next(p for p in report.parties if p.party == decl.party)
     return {x.id: (x.value, x.status) for x in party.limits}
@@ -68,7 +72,9 @@ def test_counting_rules(new_start: Treaty) -> None:
 
 
 def test_interpretation_counts_converted(new_start: Treaty) -> None:
-    values = limits_at(new_start, items_decl("USA", EFFECTIVE, FORCE), EFFECTIVE, "counts-converted")
+    values = limits_at(
+        new_start, items_decl("USA", EFFECTIVE, FORCE), EFFECTIVE, "counts-converted"
+    )
     assert values["total-launchers"] == (790 + 56 + 41, "violation")
     assert values["deployed-warheads"] == (1450, "compliant")
 
@@ -84,8 +90,12 @@ def test_unknown_interpretation(new_start: Treaty) -> None:
     ids=["exactly-at-limit", "one-over"],
 )
 def test_exactly_at_and_one_over(new_start: Treaty, deployed: int, status: str) -> None:
-    counts = full({("slbm-launcher", "deployed"): (100, deployed), ("heavy-bomber", "deployed"): (50, 0)})
-    value, got = limits_at(new_start, items_decl("USA", EFFECTIVE, counts), EFFECTIVE)["deployed-warheads"]
+    counts = full(
+        {("slbm-launcher", "deployed"): (100, deployed), ("heavy-bomber", "deployed"): (50, 0)}
+    )
+    value, got = limits_at(new_start, items_decl("USA", EFFECTIVE, counts), EFFECTIVE)[
+        "deployed-warheads"
+    ]
     assert (value, got) == (deployed + 50, status)
 
 
@@ -106,7 +116,10 @@ def test_status_by_date(new_start: Treaty, at: dt.date, status: str, in_force: b
     usa = report.parties[0]
     limit = next(x for x in usa.limits if x.id == "deployed-delivery-vehicles")
     assert (limit.status, limit.in_force, limit.margin) == (status, in_force, 700 - 900)
-    assert usa.status == {"not-in-force": "not-in-force", "violation": "violation", "expired": "expired"}[status]
+    assert (
+        usa.status
+        == {"not-in-force": "not-in-force", "violation": "violation", "expired": "expired"}[status]
+    )
 
 
 def test_party_without_declaration_is_no_data(new_start: Treaty) -> None:
@@ -122,13 +135,23 @@ def test_latest_declaration_on_or_before_the_date(new_start: Treaty) -> None:
     old = items_decl("USA", dt.date(2018, 3, 1), full({("icbm-launcher", "deployed"): (10, 10)}))
     new = items_decl("USA", dt.date(2018, 9, 1), full({("icbm-launcher", "deployed"): (20, 20)}))
     decls = DeclarationSet(new_start, [new, old], [])
-    assert evaluate(new_start, decls, dt.date(2018, 8, 31)).parties[0].declaration_as_of == dt.date(2018, 3, 1)
-    assert evaluate(new_start, decls, dt.date(2018, 9, 1)).parties[0].declaration_as_of == dt.date(2018, 9, 1)
+    assert evaluate(new_start, decls, dt.date(2018, 8, 31)).parties[0].declaration_as_of == dt.date(
+        2018, 3, 1
+    )
+    assert evaluate(new_start, decls, dt.date(2018, 9, 1)).parties[0].declaration_as_of == dt.date(
+        2018, 9, 1
+    )
 
 
 def test_stale_declaration_is_flagged(new_start: Treaty) -> None:
-    assert expected_data_date(new_start, dt.date(2019, 3, 31)) == (dt.date(2019, 3, 1), dt.date(2019, 3, 31))
-    assert expected_data_date(new_start, dt.date(2019, 3, 30)) == (dt.date(2018, 9, 1), dt.date(2018, 10, 1))
+    assert expected_data_date(new_start, dt.date(2019, 3, 31)) == (
+        dt.date(2019, 3, 1),
+        dt.date(2019, 3, 31),
+    )
+    assert expected_data_date(new_start, dt.date(2019, 3, 30)) == (
+        dt.date(2018, 9, 1),
+        dt.date(2018, 10, 1),
+    )
     assert expected_data_date(new_start, dt.date(2011, 3, 21)) is None
     decl = items_decl("USA", dt.date(2018, 9, 1), FORCE)
     report = evaluate(new_start, DeclarationSet(new_start, [decl], []), dt.date(2019, 4, 1))
@@ -140,7 +163,9 @@ def test_stale_declaration_is_flagged(new_start: Treaty) -> None:
 def test_not_provided_declaration_is_flagged(new_start: Treaty) -> None:
     decl = items_decl("RUS", dt.date(2022, 9, 1), FORCE)
     missing = Declaration("RUS", dt.date(2023, 3, 1), "aggregate", "test", status="not-provided")
-    report = evaluate(new_start, DeclarationSet(new_start, [decl, missing], []), dt.date(2023, 3, 1))
+    report = evaluate(
+        new_start, DeclarationSet(new_start, [decl, missing], []), dt.date(2023, 3, 1)
+    )
     rus = next(p for p in report.parties if p.party == "RUS")
     assert rus.not_provided == dt.date(2023, 3, 1)
     assert rus.declaration_as_of == dt.date(2022, 9, 1)
@@ -167,7 +192,9 @@ def test_item_and_aggregate_paths_agree(new_start: Treaty, tmp_path: Path) -> No
 
 
 def test_explanation_lists_components(new_start: Treaty) -> None:
-    report = evaluate(new_start, DeclarationSet(new_start, [items_decl("USA", EFFECTIVE, FORCE)], []), EFFECTIVE)
+    report = evaluate(
+        new_start, DeclarationSet(new_start, [items_decl("USA", EFFECTIVE, FORCE)], []), EFFECTIVE
+    )
     warheads = next(x for x in report.parties[0].limits if x.id == "deployed-warheads")
     parts = {p.measure: p.contribution for p in warheads.parts}
     assert parts == {
@@ -183,7 +210,12 @@ counts = st.integers(min_value=0, max_value=400)
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    icbm=counts, slbm=counts, bombers=counts, nondeployed=counts, rv=st.integers(0, 2000), bomb_load=st.integers(0, 5000)
+    icbm=counts,
+    slbm=counts,
+    bombers=counts,
+    nondeployed=counts,
+    rv=st.integers(0, 2000),
+    bomb_load=st.integers(0, 5000),
 )
 def test_one_more_deployed_bomber_raises_each_limit_by_exactly_one(
     new_start: Treaty, icbm: int, slbm: int, bombers: int, nondeployed: int, rv: int, bomb_load: int
@@ -219,6 +251,8 @@ def test_test_and_converted_items_never_count(new_start: Treaty, test: int, conv
 @given(value=st.integers(0, 3000))
 def test_status_is_a_function_of_value_and_max(new_start: Treaty, value: int) -> None:
     counts_ = full({("slbm-launcher", "deployed"): (0, value)})
-    got_value, status = limits_at(new_start, items_decl("USA", EFFECTIVE, counts_), EFFECTIVE)["deployed-warheads"]
+    got_value, status = limits_at(new_start, items_decl("USA", EFFECTIVE, counts_), EFFECTIVE)[
+        "deployed-warheads"
+    ]
     assert got_value == value
     assert status == ("compliant" if value <= 1550 else "violation")

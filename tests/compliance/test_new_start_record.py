@@ -32,12 +32,18 @@ def test_every_exchange_from_2018_is_within_every_limit(record: DeclarationSet) 
 def test_over_limit_figures_before_2018_are_not_in_force(record: DeclarationSet) -> None:
     reports = {r.at: r for r in history(record) if r.at < EFFECTIVE}
     usa_2011 = {x.id: x for x in reports[dt.date(2011, 2, 5)].parties[0].limits}
-    assert (usa_2011["deployed-warheads"].value, usa_2011["deployed-warheads"].margin) == (1800, -250)
+    assert (usa_2011["deployed-warheads"].value, usa_2011["deployed-warheads"].margin) == (
+        1800,
+        -250,
+    )
     assert usa_2011["deployed-delivery-vehicles"].margin == 700 - 882
     assert usa_2011["total-launchers"].margin == 800 - 1124
     assert all(x.status == "not-in-force" for x in usa_2011.values())
     rus_2016 = {x.id: x for x in reports[dt.date(2016, 9, 1)].parties[1].limits}
-    assert (rus_2016["deployed-warheads"].value, rus_2016["deployed-warheads"].status) == (1796, "not-in-force")
+    assert (rus_2016["deployed-warheads"].value, rus_2016["deployed-warheads"].status) == (
+        1796,
+        "not-in-force",
+    )
     # Russia above 1,550 warheads at every exchange from 2014-09 to 2017-09 (and 1,566 in 2011-09).
     over = [at for at, r in reports.items() if r.parties[1].limits[1].margin < 0]  # type: ignore[operator]
     assert over[0] == dt.date(2011, 9, 1)

@@ -30,7 +30,9 @@ def _problems(exc: pytest.ExceptionInfo[DeclarationError]) -> list[str]:
     return [str(p) for p in exc.value.problems]
 
 
-def test_item_declaration_is_reduced_to_components(new_start: Treaty, write_csv: Callable[..., Path]) -> None:
+def test_item_declaration_is_reduced_to_components(
+    new_start: Treaty, write_csv: Callable[..., Path]
+) -> None:
     path = write_csv([ITEM_HEADER, *GOOD_ITEMS])
     decls = read_declarations([path], new_start)
     (decl,) = decls.declarations
@@ -58,7 +60,9 @@ def test_aggregate_declaration(new_start: Treaty, write_csv: Callable[..., Path]
 def test_formats_agree(new_start: Treaty, tmp_path: Path) -> None:
     table = pa.table({h: [row[i] for row in GOOD_ITEMS] for i, h in enumerate(ITEM_HEADER)})
     pq.write_table(table, tmp_path / "d.parquet")
-    (tmp_path / "d.json").write_text(json.dumps([dict(zip(ITEM_HEADER, r, strict=True)) for r in GOOD_ITEMS]))
+    (tmp_path / "d.json").write_text(
+        json.dumps([dict(zip(ITEM_HEADER, r, strict=True)) for r in GOOD_ITEMS])
+    )
     with (tmp_path / "d.csv").open("w") as handle:
         handle.write(",".join(ITEM_HEADER) + "\n")
         handle.writelines(",".join(map(str, r)) + "\n" for r in GOOD_ITEMS)
@@ -80,15 +84,39 @@ def test_a_folder_is_read_whole(new_start: Treaty, write_csv: Callable[..., Path
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        (["USA", "2020-09-01", "X1", "cruise-missile", "deployed", "F1", 1], "line 7: category: unknown category 'cruise-missile'"),
-        (["USA", "2020-09-01", "X1", "icbm-launcher", "parked", "F1", 1], "line 7: status: unknown status 'parked'"),
-        (["USA", "2020-09-01", "X1", "icbm-launcher", "deployed", "F1", -2], "line 7: warheads: -2 is negative"),
-        (["USA", "2020-09-01", "X1", "icbm-launcher", "deployed", "F1", 1.5], "line 7: warheads: 1.5 is not a whole number"),
-        (["USA", "2020-09-01", "X1", "icbm-launcher", "deployed", "F1", "many"], "line 7: warheads: 'many' is not a number"),
-        (["USA", "2020-13-01", "X1", "icbm-launcher", "deployed", "F1", 1], "line 7: as_of: bad date '2020-13-01'"),
-        (["FRA", "2020-09-01", "X1", "icbm-launcher", "deployed", "F1", 1], "line 7: party: unknown party 'FRA'"),
+        (
+            ["USA", "2020-09-01", "X1", "cruise-missile", "deployed", "F1", 1],
+            "line 7: category: unknown category 'cruise-missile'",
+        ),
+        (
+            ["USA", "2020-09-01", "X1", "icbm-launcher", "parked", "F1", 1],
+            "line 7: status: unknown status 'parked'",
+        ),
+        (
+            ["USA", "2020-09-01", "X1", "icbm-launcher", "deployed", "F1", -2],
+            "line 7: warheads: -2 is negative",
+        ),
+        (
+            ["USA", "2020-09-01", "X1", "icbm-launcher", "deployed", "F1", 1.5],
+            "line 7: warheads: 1.5 is not a whole number",
+        ),
+        (
+            ["USA", "2020-09-01", "X1", "icbm-launcher", "deployed", "F1", "many"],
+            "line 7: warheads: 'many' is not a number",
+        ),
+        (
+            ["USA", "2020-13-01", "X1", "icbm-launcher", "deployed", "F1", 1],
+            "line 7: as_of: bad date '2020-13-01'",
+        ),
+        (
+            ["FRA", "2020-09-01", "X1", "icbm-launcher", "deployed", "F1", 1],
+            "line 7: party: unknown party 'FRA'",
+        ),
         (["USA", "2020-09-01", "", "icbm-launcher", "deployed", "F1", 1], "line 7: uid: missing"),
-        (["USA", "2020-09-01", "M1", "icbm-launcher", "deployed", "F1", 1], "line 7: uid: duplicate uid 'M1' in the declaration of USA as of 2020-09-01 (first at line 2)"),
+        (
+            ["USA", "2020-09-01", "M1", "icbm-launcher", "deployed", "F1", 1],
+            "line 7: uid: duplicate uid 'M1' in the declaration of USA as of 2020-09-01 (first at line 2)",
+        ),
     ],
 )
 def test_bad_item_rows_are_named(
@@ -97,16 +125,27 @@ def test_bad_item_rows_are_named(
     path = write_csv([ITEM_HEADER, *GOOD_ITEMS, row])
     with pytest.raises(DeclarationError) as info:
         read_declarations([path], new_start)
-    assert any(p == f"{path}:{expected}" or p.startswith(f"{path}:{expected}") for p in _problems(info)), _problems(info)
+    assert any(
+        p == f"{path}:{expected}" or p.startswith(f"{path}:{expected}") for p in _problems(info)
+    ), _problems(info)
 
 
 def test_missing_column_is_named(new_start: Treaty, write_csv: Callable[..., Path]) -> None:
-    path = write_csv([["party", "as_of", "uid", "category", "facility", "warheads"], ["USA", "2020-09-01", "M1", "icbm-launcher", "F", 1]])
-    with pytest.raises(DeclarationError, match=r"missing column\(s\) status for an item-level declaration"):
+    path = write_csv(
+        [
+            ["party", "as_of", "uid", "category", "facility", "warheads"],
+            ["USA", "2020-09-01", "M1", "icbm-launcher", "F", 1],
+        ]
+    )
+    with pytest.raises(
+        DeclarationError, match=r"missing column\(s\) status for an item-level declaration"
+    ):
         read_declarations([path], new_start)
 
 
-def test_missing_attribute_column_is_named(new_start: Treaty, write_csv: Callable[..., Path]) -> None:
+def test_missing_attribute_column_is_named(
+    new_start: Treaty, write_csv: Callable[..., Path]
+) -> None:
     path = write_csv([ITEM_HEADER[:-1], GOOD_ITEMS[0][:-1]])
     with pytest.raises(DeclarationError, match=r"missing attribute column\(s\) warheads"):
         read_declarations([path], new_start)
@@ -116,12 +155,21 @@ def test_missing_attribute_column_is_named(new_start: Treaty, write_csv: Callabl
     ("row", "expected"),
     [
         (["USA", "2019-03-01", "deployed-warheads", "-5"], "line 2: value: -5 is negative"),
-        (["USA", "2019-03-01", "deployed-warheads", "12.5"], "line 2: value: 12.5 is not a whole number"),
+        (
+            ["USA", "2019-03-01", "deployed-warheads", "12.5"],
+            "line 2: value: 12.5 is not a whole number",
+        ),
         (["USA", "2019-03-01", "deployed-warheads", ""], "line 2: value: missing"),
         (["USA", "03/01/2019", "deployed-warheads", "5"], "line 2: as_of: bad date '03/01/2019'"),
         (["USA", "2019-03-01", "warheads", "5"], "line 2: measure: unknown measure 'warheads'"),
-        (["USA", "2019-03-01", "bomber/deployed", "5"], "line 2: measure: unknown category 'bomber'"),
-        (["USA", "2019-03-01", "heavy-bomber/parked", "5"], "line 2: measure: status 'parked' is not a status of 'heavy-bomber'"),
+        (
+            ["USA", "2019-03-01", "bomber/deployed", "5"],
+            "line 2: measure: unknown category 'bomber'",
+        ),
+        (
+            ["USA", "2019-03-01", "heavy-bomber/parked", "5"],
+            "line 2: measure: status 'parked' is not a status of 'heavy-bomber'",
+        ),
     ],
 )
 def test_bad_aggregate_rows_are_named(
@@ -133,9 +181,16 @@ def test_bad_aggregate_rows_are_named(
     assert any(p.startswith(f"{path}:{expected}") for p in _problems(info)), _problems(info)
 
 
-def test_every_problem_is_reported_not_just_the_first(new_start: Treaty, write_csv: Callable[..., Path]) -> None:
+def test_every_problem_is_reported_not_just_the_first(
+    new_start: Treaty, write_csv: Callable[..., Path]
+) -> None:
     path = write_csv(
-        [ITEM_HEADER, *GOOD_ITEMS, ["USA", "2020-09-01", "X1", "tank", "deployed", "F", 1], ["USA", "bad", "X2", "icbm-launcher", "deployed", "F", -1]]
+        [
+            ITEM_HEADER,
+            *GOOD_ITEMS,
+            ["USA", "2020-09-01", "X1", "tank", "deployed", "F", 1],
+            ["USA", "bad", "X2", "icbm-launcher", "deployed", "F", -1],
+        ]
     )
     with pytest.raises(DeclarationError) as info:
         read_declarations([path], new_start)
@@ -161,9 +216,14 @@ def test_unknown_file_type_and_missing_file(new_start: Treaty, tmp_path: Path) -
     ]
 
 
-def test_same_party_and_date_in_two_files_is_refused(new_start: Treaty, write_csv: Callable[..., Path]) -> None:
+def test_same_party_and_date_in_two_files_is_refused(
+    new_start: Treaty, write_csv: Callable[..., Path]
+) -> None:
     write_csv([ITEM_HEADER, *GOOD_ITEMS], "a.csv")
-    path = write_csv([["party", "as_of", "measure", "value"], ["USA", "2020-09-01", "deployed-warheads", "1"]], "b.csv")
+    path = write_csv(
+        [["party", "as_of", "measure", "value"], ["USA", "2020-09-01", "deployed-warheads", "1"]],
+        "b.csv",
+    )
     with pytest.raises(DeclarationError, match="also declared in"):
         read_declarations([path.parent], new_start)
 

@@ -45,9 +45,10 @@ def test_interpretation_replaces_one_rule(new_start: Treaty) -> None:
     disputed = new_start.counting_rule("total-launchers", "counts-converted")
     assert base is new_start.limit("total-launchers").counting
     assert disputed is not base
-    assert new_start.counting_rule("deployed-warheads", "counts-converted") is new_start.limit(
-        "deployed-warheads"
-    ).counting
+    assert (
+        new_start.counting_rule("deployed-warheads", "counts-converted")
+        is new_start.limit("deployed-warheads").counting
+    )
 
 
 def test_every_bundled_treaty_loads() -> None:
@@ -71,13 +72,48 @@ def _broken(old: str, new: str) -> str:
 @pytest.mark.parametrize(
     ("old", "new", "location", "message"),
     [
-        ("maximum = 700", "maximum = -700", "limits[0](deployed-delivery-vehicles).maximum", "greater than or equal to 0"),
-        ('members = ["USA", "RUS"]', 'members = ["USA", "Russia"]', "parties.members[1]", "pattern"),
-        ('statuses = ["deployed"]\nmeasure = "count"', 'statuses = ["deplyed"]\nmeasure = "count"', "limits[0].counting.terms[0].statuses", "unknown status 'deplyed'"),
-        ('maximum = 1550', 'maximum = 1550\nceiling = 3', "limits[1](deployed-warheads).ceiling", "unknown key"),
-        ('deadline = "P5D"', 'deadline = "five days"', "notifications[0](change-in-data).deadline", "ISO 8601"),
-        ("entry_into_force = 2011-02-05", "entry_into_force = 2009-02-05", "dates", "before signed"),
-        ('measure = "attribute"\nattribute = "warheads"', 'measure = "attribute"', "limits[1](deployed-warheads).counting.terms[0]", "needs an attribute"),
+        (
+            "maximum = 700",
+            "maximum = -700",
+            "limits[0](deployed-delivery-vehicles).maximum",
+            "greater than or equal to 0",
+        ),
+        (
+            'members = ["USA", "RUS"]',
+            'members = ["USA", "Russia"]',
+            "parties.members[1]",
+            "pattern",
+        ),
+        (
+            'statuses = ["deployed"]\nmeasure = "count"',
+            'statuses = ["deplyed"]\nmeasure = "count"',
+            "limits[0].counting.terms[0].statuses",
+            "unknown status 'deplyed'",
+        ),
+        (
+            "maximum = 1550",
+            "maximum = 1550\nceiling = 3",
+            "limits[1](deployed-warheads).ceiling",
+            "unknown key",
+        ),
+        (
+            'deadline = "P5D"',
+            'deadline = "five days"',
+            "notifications[0](change-in-data).deadline",
+            "ISO 8601",
+        ),
+        (
+            "entry_into_force = 2011-02-05",
+            "entry_into_force = 2009-02-05",
+            "dates",
+            "before signed",
+        ),
+        (
+            'measure = "attribute"\nattribute = "warheads"',
+            'measure = "attribute"',
+            "limits[1](deployed-warheads).counting.terms[0]",
+            "needs an attribute",
+        ),
     ],
 )
 def test_schema_errors_name_the_key(old: str, new: str, location: str, message: str) -> None:
@@ -106,13 +142,16 @@ def test_rule_with_unknown_category_is_named() -> None:
     with pytest.raises(TreatyFileError) as info:
         parse_treaty(_broken('categories = ["heavy-bomber"]', 'categories = ["bomber"]'), where="x")
     assert any(
-        p.location == "limits[1].counting.terms[1].categories" and "unknown category 'bomber'" in p.message
+        p.location == "limits[1].counting.terms[1].categories"
+        and "unknown category 'bomber'" in p.message
         for p in info.value.problems
     )
 
 
 def test_load_treaty_from_a_users_file(tmp_path: Path) -> None:
     path = tmp_path / "mine.toml"
-    path.write_text(BUNDLED.read_text(encoding="utf-8").replace('id = "new-start"', 'id = "my-treaty"', 1))
+    path.write_text(
+        BUNDLED.read_text(encoding="utf-8").replace('id = "new-start"', 'id = "my-treaty"', 1)
+    )
     assert load_treaty(path).id == "my-treaty"
     assert load_treaty(str(path)).id == "my-treaty"

@@ -29,8 +29,14 @@ __all__ = [
 EXIT_VIOLATION = 1
 EXIT_INPUT = 2
 
-out_console = Console()
-err_console = Console(stderr=True)
+
+def _width() -> int | None:
+    """Full width on a terminal; 120 columns when piped, so that lines and tables stay whole."""
+    return None if sys.stdout.isatty() else 120
+
+
+out_console = Console(width=_width(), emoji=False)
+err_console = Console(stderr=True, width=_width(), emoji=False)
 
 P = ParamSpec("P")
 R = TypeVar("R")

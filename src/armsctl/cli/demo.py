@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.rule import Rule
+from rich.table import Table
 
 from armsctl.cli._common import out_console, user_errors
+
+if TYPE_CHECKING:
+    from armsctl.compliance import LimitResult
 
 __all__ = ["register"]
 
@@ -39,24 +44,24 @@ def demo(
         "(sources kept in the file; 'unverified' marks figures not confirmed in a cited source)."
     )
     reports = run_history(decls)
+    table = Table(title="Compliance at each data exchange")
+    table.add_column("as of")
+    for party in treaty.parties.members:
+        table.add_column(f"{party}\nDV / WH / L", justify="right")
+    table.add_column("status")
     for r in reports:
         cells = []
         for p in r.parties:
             if p.declaration_as_of != r.at:
-                cells.append(
-                    f"{p.party}: not provided" if p.not_provided == r.at else f"{p.party}: -"
-                )
+                cells.append("[magenta]not provided[/]" if p.not_provided == r.at else "-")
                 continue
-            figures = "/".join("-" if x.value is None else str(x.value) for x in p.limits)
-            over = [x.id for x in p.limits if x.margin is not None and x.margin < 0]
-            mark = " (unverified)" if p.unverified else ""
-            cells.append(
-                f"{p.party} {figures}{mark}" + (f" [red]over: {', '.join(over)}[/]" if over else "")
-            )
-        turning = "  <- central limits take effect" if r.at == TURNING_POINT else ""
-        console.print(f"{r.at}  {r.status:<13} {'   '.join(cells)}{turning}", highlight=False)
+            cells.append(" / ".join(_figure(x) for x in p.limits))
+        status = r.status + ("  <- central limits take effect" if r.at == TURNING_POINT else "")
+        table.add_row(str(r.at), *cells, status)
+    console.print(table)
     console.print(
-        "Figures: deployed delivery vehicles / deployed warheads / total launchers (limits 700 / 1,550 / 800)."
+        "DV deployed delivery vehicles (limit 700), WH deployed warheads (1,550), "
+        "L total launchers (800); red: above the limit; * unverified figure."
     )
     before = [
         r
@@ -85,6 +90,14 @@ def demo(
     path = write_report(treaty, decls, output_dir / "new-start-report.html")
     console.print(Rule("Report"))
     console.print(f"HTML report written to {path.resolve()}")
+
+
+def _figure(x: LimitResult) -> str:
+    """A value for the history table: red when above the limit, * when unverified."""
+    text = "-" if x.value is None else f"{x.value:,}"
+    if x.margin is not None and x.margin < 0:
+        text = f"[red]{text}[/]"
+    return text + ("*" if x.provenance == "M" else "")
 
 
 def register(app: typer.Typer) -> None:
