@@ -76,9 +76,9 @@ def write_items(path: Path, n: int, **kwargs: object) -> Path:
     table = generate_items(n, **kwargs)  # type: ignore[arg-type]
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".parquet":
-        pq.write_table(table, path)  # type: ignore[arg-type]
+        pq.write_table(table, path)
     elif path.suffix == ".csv":
-        pacsv.write_csv(table, path)  # type: ignore[arg-type]
+        pacsv.write_csv(table, path)
     else:
         import json
 
