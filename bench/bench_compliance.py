@@ -73,10 +73,8 @@ def main() -> None:
     data = Path(__file__).parent / ".data" / f"items-{args.items}.parquet"
     if not data.exists():
         # Generated in a child process so that the peak memory below is the check's own.
-        code = (
-            "import sys; sys.path.insert(0, %r); from bench_compliance import generate; generate(%r, %d)"
-            % (str(Path(__file__).parent), str(data), args.items)
-        )
+        here = str(Path(__file__).parent)
+        code = f"import sys; sys.path.insert(0, {here!r}); from bench_compliance import generate; generate({str(data)!r}, {args.items})"
         subprocess.run([sys.executable, "-c", code], check=True)
     a_times, b_times = [], []
     a_result = b_result = None
