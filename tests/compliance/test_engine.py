@@ -256,3 +256,21 @@ def test_status_is_a_function_of_value_and_max(new_start: Treaty, value: int) ->
     ]
     assert got_value == value
     assert status == ("compliant" if value <= 1550 else "violation")
+
+
+def test_item_declaration_without_some_categories_counts_them_as_zero(new_start: Treaty) -> None:
+    decl = Declaration("USA", EFFECTIVE, "items", "test")
+    decl.components[ComponentKey("icbm-launcher", "deployed")] = Figure(1)
+    decl.components[ComponentKey("icbm-launcher", "deployed", "warheads")] = Figure(3)
+    assert limits_at(new_start, decl, EFFECTIVE) == {
+        "deployed-delivery-vehicles": (1, "compliant"),
+        "deployed-warheads": (3, "compliant"),
+        "total-launchers": (1, "compliant"),
+    }
+
+
+def test_aggregate_declaration_missing_a_component_is_no_data(new_start: Treaty) -> None:
+    decl = Declaration("USA", EFFECTIVE, "aggregate", "test")
+    decl.components[ComponentKey("icbm-launcher", "deployed")] = Figure(1)
+    value, status = limits_at(new_start, decl, EFFECTIVE)["deployed-delivery-vehicles"]
+    assert (value, status) == (None, "no-data")

@@ -80,7 +80,7 @@ def show(
     for s in t.dates.suspensions:
         out_console.print(
             f"  {s.party} {s.kind} effective {s.effective}"
-            + (" [unverified]" if s.provenance == "M" else "")
+            + (" (unverified)" if s.provenance == "M" else "")
         )
     if t.limits:
         table = Table(title="Limits")

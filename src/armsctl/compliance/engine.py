@@ -295,6 +295,13 @@ def _figure(
     if decl is None:
         return None, "none", [], "no declaration on or before this date"
     weights = rule_weights(rule, zones)
+    if decl.kind == "items":
+        # An item-level declaration lists every item: a component it lacks has no items.
+        parts = [
+            Part(component_measure(k), w, _value(decl, k), _provenance(decl, k))
+            for k, w in sorted(weights.items())
+        ]
+        return sum(p.contribution for p in parts), "components", parts, ""
     if all(key in decl.components for key in weights):
         parts = [
             Part(component_measure(k), w, decl.components[k].value, decl.components[k].provenance)
@@ -325,6 +332,16 @@ def _figure(
         parts,
         f"adjusted under {interpretation!r}",
     )
+
+
+def _value(decl: Declaration, key: ComponentKey) -> int:
+    figure = decl.components.get(key)
+    return figure.value if figure else 0
+
+
+def _provenance(decl: Declaration, key: ComponentKey) -> str:
+    figure = decl.components.get(key)
+    return figure.provenance if figure else "C"
 
 
 def _party_status(limits: list[LimitResult], treaty: Treaty, at: dt.date, *, has_data: bool) -> str:
