@@ -32,7 +32,10 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
+    """The PostgreSQL server for storage tests; CI requires it whenever one is reachable."""
     url = os.environ.get("ARMSCTL_TEST_POSTGRES_URL")
     if not url:
+        if os.environ.get("ARMSCTL_REQUIRE_POSTGRES"):
+            pytest.fail("ARMSCTL_REQUIRE_POSTGRES is set but ARMSCTL_TEST_POSTGRES_URL is not")
         pytest.skip("ARMSCTL_TEST_POSTGRES_URL is not set")
     return url
