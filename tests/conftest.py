@@ -39,3 +39,17 @@ def postgres_url() -> str:
             pytest.fail("ARMSCTL_REQUIRE_POSTGRES is set but ARMSCTL_TEST_POSTGRES_URL is not")
         pytest.skip("ARMSCTL_TEST_POSTGRES_URL is not set")
     return url
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """In CI with a reachable server, a skipped ``postgres`` test is a failure, not a skip."""
+    outcome = yield
+    report = outcome.get_result()
+    if (
+        report.skipped
+        and os.environ.get("ARMSCTL_REQUIRE_POSTGRES")
+        and item.get_closest_marker("postgres") is not None
+    ):
+        report.outcome = "failed"
+        report.longrepr = "PostgreSQL is reachable but this PostgreSQL test was skipped"
