@@ -218,3 +218,29 @@ def test_version_and_no_traceback_in_a_real_process() -> None:
     assert done.stdout.startswith("armsctl ")
     bad = subprocess.run([str(exe), "check", "nope"], capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_check_lists_the_items_behind_each_figure(
+    app: typer.Typer, write_csv: Callable[..., Path]
+) -> None:
+    path = write_csv(
+        [
+            ITEM_HEADER,
+            ["USA", "2020-09-01", "A", "icbm-launcher", "deployed", "F1", "1"],
+            ["USA", "2020-09-01", "B", "heavy-bomber", "deployed", "F2", "12"],
+            ["USA", "2020-09-01", "C", "heavy-bomber", "converted", "F2", "0"],
+        ]
+    )
+    code, out, _ = run(
+        app, "check", "new-start", "-d", str(path), "--items", "5", "--format", "json"
+    )
+    assert code == 0
+    warheads = next(
+        x for x in json.loads(out)["parties"][0]["limits"] if x["id"] == "deployed-warheads"
+    )
+    by_measure = {
+        p["measure"]: [i["uid"] for i in p.get("items", [])] for p in warheads["explanation"]
+    }
+    assert by_measure["heavy-bomber/deployed"] == ["B"]
+    assert by_measure["icbm-launcher/deployed/warheads"] == ["A"]
+    assert by_measure["slbm-launcher/deployed/warheads"] == []

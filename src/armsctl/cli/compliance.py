@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -135,6 +135,9 @@ def check(
     ),
     interpretation: str | None = INTERP_OPT,
     explain: bool = typer.Option(False, "--explain", help="Show how each figure is made up."),
+    items: int = typer.Option(
+        0, "--items", min=0, help="With item-level data: list up to N items behind each component."
+    ),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Check every limit for every party at a date. Exit 0 compliant, 1 violation, 2 bad input."""
@@ -145,28 +148,63 @@ def check(
         parse_date(at, "--at") if at else (max(decls.dates()) if decls.dates() else dt.date.today())
     )
     report = evaluate(t, decls, day, interpretation=interpretation)
+    doc = report_to_dict(report)
+    if items:
+        _attach_items(doc, decls, items)
     if fmt is OutputFormat.json:
-        print_json(report_to_dict(report))
+        print_json(doc)
     else:
         title = f"{t.short_title} at {day}" + (
             f" under {interpretation!r}" if interpretation else ""
         )
         print_report(report, title)
-        if explain:
-            _print_explanations(report)
+        if explain or items:
+            _print_explanations(doc)
     if report.status == "violation":
         raise typer.Exit(EXIT_VIOLATION)
 
 
-def _print_explanations(report: Report) -> None:
-    for p in report.parties:
-        for x in p.limits:
+def _attach_items(doc: dict[str, Any], decls: DeclarationSet, limit: int) -> None:
+    """Add to each explanation part of an item-level declaration the items that make it up."""
+    from armsctl.compliance import explain_items
+    from armsctl.inventory.model import parse_component_measure
+
+    for party in doc["parties"]:
+        if party["declaration_kind"] != "items":
+            continue
+        as_of = dt.date.fromisoformat(party["declaration_as_of"])
+        for limit_doc in party["limits"]:
+            for part in limit_doc["explanation"]:
+                key = parse_component_measure(part["measure"])
+                if key is not None and part["value"]:
+                    part["items"] = explain_items(
+                        decls,
+                        party=party["party"],
+                        as_of=as_of,
+                        category=key.category,
+                        status=key.status,
+                        limit=limit,
+                    )
+
+
+def _print_explanations(doc: dict[str, Any]) -> None:
+    for party in doc["parties"]:
+        for x in party["limits"]:
             parts = " + ".join(
-                (f"{part.weight} x " if part.weight != 1 else "")
-                + f"{part.measure} ({part.value:,})"
-                for part in x.parts
+                (f"{part['weight']} x " if part["weight"] != 1 else "")
+                + f"{part['measure']} ({part['value']:,})"
+                for part in x["explanation"]
             )
-            out_console.print(f"{p.party} {x.id} = {parts or x.note or '-'}", highlight=False)
+            out_console.print(
+                f"{party['party']} {x['id']} = {parts or x['note'] or '-'}", highlight=False
+            )
+            for part in x["explanation"]:
+                for item in part.get("items", []):
+                    out_console.print(
+                        f"    {part['measure']}: {item['uid']} at {item['facility']}"
+                        + (f", warheads {item['warheads']}" if "warheads" in item else ""),
+                        highlight=False,
+                    )
 
 
 @user_errors
