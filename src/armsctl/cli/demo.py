@@ -14,6 +14,7 @@ from armsctl.cli._common import out_console, user_errors
 
 if TYPE_CHECKING:
     from armsctl.compliance import LimitResult
+    from armsctl.treaty import Treaty
 
 __all__ = ["register"]
 
@@ -87,9 +88,29 @@ def demo(
         highlight=False,
     )
     output_dir.mkdir(parents=True, exist_ok=True)
+    console.print(Rule("Integrity: a tamper-evident log of the exchanges"))
+    from armsctl.cli import ledger
+
+    ledger.demo_step(console, output_dir / "ledger", _record_rows(treaty))
     path = write_report(treaty, decls, output_dir / "new-start-report.html")
     console.print(Rule("Report"))
     console.print(f"HTML report written to {path.resolve()}")
+
+
+def _record_rows(treaty: Treaty) -> list[dict[str, object]]:
+    """The bundled record's provided figures as plain rows, for the log."""
+    import csv
+
+    from armsctl.treaty import public_record_path
+
+    path = public_record_path(treaty)
+    assert path is not None
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            {k: row[k] for k in ("party", "as_of", "measure", "value", "source")}
+            for row in csv.DictReader(handle)
+            if row["status"] == "provided"
+        ]
 
 
 def _figure(x: LimitResult) -> str:

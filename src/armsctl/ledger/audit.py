@@ -162,9 +162,7 @@ def audit_log(
                     raise _Stop from None
             leaf = leaf_hash(bytes(data))
             if not hmac.compare_digest(bytes(stored_leaf), leaf):
-                report.problems.append(
-                    f"entry {seq}: its bytes do not match its stored entry hash"
-                )
+                report.problems.append(f"entry {seq}: its bytes do not match its stored entry hash")
                 raise _Stop
             expect(0, seq, leaf, f"entry {seq}")
             level, value = 0, leaf
@@ -178,9 +176,7 @@ def audit_log(
                 _compare_roots(size, fold([h for _, h in stack]), wanted, report)
         extra = next(node_iter, None)
         if extra is not None:
-            report.problems.append(
-                f"node number {extra[0]} is stored but no entry accounts for it"
-            )
+            report.problems.append(f"node number {extra[0]} is stored but no entry accounts for it")
         for missing_size, rows in sorted(wanted.items()):
             for seq, _ in rows:
                 report.problems.append(

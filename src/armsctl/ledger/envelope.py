@@ -1,11 +1,11 @@
-"""Log entries: RFC 8785 canonical JSON envelopes signed by the submitting party.
+r"""Log entries: RFC 8785 canonical JSON envelopes signed by the submitting party.
 
 An entry is the canonical JSON (RFC 8785) of::
 
     {"body": {...}, "key": "<verifier key>", "kind": "...", "party": "...",
      "sig": "<base64 Ed25519 signature>", "time": "2026-02-05T00:00:00Z", "treaty": "..."}
 
-The signature covers ``armsctl/entry/v1\\n`` followed by the canonical JSON of the envelope
+The signature covers ``armsctl/entry/v1\n`` followed by the canonical JSON of the envelope
 without ``sig``: the body *and* its kind, treaty, party, time and key, so that nobody (the
 operator included) can relabel a signed body as another kind, party or date. The domain prefix
 keeps an entry signature from ever being valid as a note or checkpoint signature. Because the

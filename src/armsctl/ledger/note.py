@@ -1,4 +1,4 @@
-"""C2SP signed notes (c2sp.org/signed-note) with Ed25519 keys, and their key strings.
+r"""C2SP signed notes (c2sp.org/signed-note) with Ed25519 keys, and their key strings.
 
 A note is UTF-8 text ending in a newline, a blank line, then one line per signature::
 
@@ -9,7 +9,7 @@ reads them: a verifier key is ``<name>+<hex id>+<base64(type || public key)>`` a
 is ``PRIVATE+KEY+<name>+<hex id>+<base64(type || seed)>``. The key id is
 ``SHA-256(name || 0x0A || type || public key)[:4]``. Two signature types are supported: 0x01,
 plain Ed25519 over the note text, and 0x04, the timestamped witness cosignature of
-c2sp.org/tlog-cosignature (Ed25519 over ``cosignature/v1\\ntime <t>\\n`` followed by the text).
+c2sp.org/tlog-cosignature (Ed25519 over ``cosignature/v1\ntime <t>\n`` followed by the text).
 
 Opening a note follows the spec's rules: signatures by unknown keys are ignored, a signature
 by a known key that fails rejects the whole note, and a note with no verified signature is

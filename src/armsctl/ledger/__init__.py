@@ -1,0 +1,62 @@
+"""Integrity: an RFC 9162 Merkle log, signed checkpoints, witnesses and committed declarations.
+
+The package is pure (no I/O): ``armsctl.store.ledger`` keeps the log in a database and
+``armsctl.cli.ledger`` is the command line. Submodules:
+
+- ``merkle``: RFC 9162 hashes, inclusion and consistency proofs and their verification;
+- ``note``: C2SP signed notes and Ed25519 key strings;
+- ``checkpoint``: C2SP tlog-checkpoint and tlog-cosignature witnesses;
+- ``envelope``: signed RFC 8785 entry envelopes;
+- ``escrow``: salted commitments to item-level declarations and their step-by-step reveal;
+- ``audit``: recomputing a stored log and naming the first mismatch.
+"""
+
+from armsctl.ledger.audit import AuditReport, audit_log
+from armsctl.ledger.checkpoint import Checkpoint, Witness, open_checkpoint, sign_checkpoint
+from armsctl.ledger.envelope import Entry, canonical, open_entry, seal_entry
+from armsctl.ledger.escrow import (
+    Commitment,
+    RevealReport,
+    commit_items,
+    parse_items,
+    reveal_items,
+    verify_reveal,
+)
+from armsctl.ledger.merkle import (
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    root,
+    verify_consistency,
+    verify_inclusion,
+)
+from armsctl.ledger.note import SignerKey, VerifierKey, open_note, sign_note
+
+__all__ = [
+    "AuditReport",
+    "Checkpoint",
+    "Commitment",
+    "Entry",
+    "RevealReport",
+    "SignerKey",
+    "VerifierKey",
+    "Witness",
+    "audit_log",
+    "canonical",
+    "commit_items",
+    "consistency_proof",
+    "inclusion_proof",
+    "leaf_hash",
+    "open_checkpoint",
+    "open_entry",
+    "open_note",
+    "parse_items",
+    "reveal_items",
+    "root",
+    "seal_entry",
+    "sign_checkpoint",
+    "sign_note",
+    "verify_consistency",
+    "verify_inclusion",
+    "verify_reveal",
+]

@@ -1,0 +1,259 @@
+"""The ledger commands end to end, through a local Typer app (as the lead's app will wire them)."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from armsctl.cli.ledger import register
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    app = typer.Typer()
+
+    @app.callback()
+    def root() -> None:
+        """Test app."""
+
+    register(app)
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ARMSCTL_DATABASE_URL", raising=False)
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            result.exception
+        )
+        assert result.exit_code == code, result.output
+        assert "Traceback" not in result.output
+        return result.output
+
+    return run
+
+
+def setup_log(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("keys", "generate", "example.org/log")
+    cli("keys", "generate", "US")
+    (tmp_path / "bodies.json").write_text(
+        json.dumps([{"measure": "deployed_warheads", "value": 1419 + i} for i in range(5)])
+    )
+    cli(
+        "ledger", "append", "bodies.json", "--key", "keys/US.key", "--kind", "aggregate",
+        "--treaty", "new-start", "--party", "US", "--time", "2023-03-01T00:00:00+00:00",
+    )  # fmt: skip
+    cli("ledger", "checkpoint", "--key", "keys/example.org_log.key", "--out", "cp.txt")
+
+
+def test_keys_are_private_and_never_printed(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = cli("keys", "generate", "party-a", "--format", "json")
+    private = tmp_path / "keys" / "party-a.key"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    secret = private.read_text().strip()
+    assert secret.startswith("PRIVATE+KEY+party-a+")
+    assert secret.split("+")[-1] not in out
+    assert (
+        json.loads(out)["verifier_key"] == (tmp_path / "keys" / "party-a.pub").read_text().strip()
+    )
+    cli("keys", "generate", "party-a", code=2)  # never overwrites
+
+
+def test_append_checkpoint_prove_and_verify_offline(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    setup_log(cli, tmp_path)
+    assert (tmp_path / "armsctl.db").exists()
+    cli("ledger", "prove", "--index", "3", "--out", "proof.json")
+    (tmp_path / "armsctl.db").unlink()  # offline: no database from here on
+    out = cli(
+        "ledger",
+        "verify-proof",
+        "proof.json",
+        "--key",
+        "keys/example.org_log.pub",
+        "--format",
+        "json",
+    )
+    assert json.loads(out)["verified"] is True
+    out = cli(
+        "ledger",
+        "verify-proof",
+        "proof.json",
+        "--key",
+        "keys/example.org_log.pub",
+        "--checkpoint",
+        "cp.txt",
+    )
+    assert "verified" in out
+
+
+def test_prove_by_entry_hash_and_consistency(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    setup_log(cli, tmp_path)
+    (tmp_path / "cp1.txt").write_text((tmp_path / "cp.txt").read_text())
+    out = cli("ledger", "append", "bodies.json", "--key", "keys/US.key", "--kind", "aggregate",
+              "--treaty", "new-start", "--party", "US", "--format", "json")  # fmt: skip
+    entry_hash = json.loads(out)["entry_hashes"][0]
+    cli("ledger", "checkpoint", "--key", "keys/example.org_log.key", "--out", "cp2.txt")
+    cli("ledger", "prove", "--entry-hash", entry_hash, "--out", "p.json")
+    assert json.loads((tmp_path / "p.json").read_text())["index"] == 5
+    cli("ledger", "verify-proof", "p.json", "--key", "keys/example.org_log.pub")
+    cli("ledger", "prove", "--from-size", "5", "--out", "c.json")
+    cli(
+        "ledger",
+        "verify-proof",
+        "c.json",
+        "--key",
+        "keys/example.org_log.pub",
+        "--old-checkpoint",
+        "cp1.txt",
+    )
+    cli(
+        "ledger",
+        "verify-proof",
+        "c.json",
+        "--key",
+        "keys/example.org_log.pub",
+        "--old-checkpoint",
+        "cp2.txt",
+        code=2,
+    )
+
+
+def mutate(path: Path, fn) -> None:  # type: ignore[no-untyped-def]
+    path.write_text(fn(path.read_text()))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: json.dumps({**json.loads(d), "proof": json.loads(d)["proof"][:-1]}),
+        lambda d: json.dumps({**json.loads(d), "proof": ["not base64!"]}),
+        lambda d: json.dumps({**json.loads(d), "index": 2}),
+        lambda d: json.dumps({**json.loads(d), "checkpoint": json.loads(d)["checkpoint"][:-9]}),
+        lambda d: json.dumps(
+            {**json.loads(d), "checkpoint": json.loads(d)["checkpoint"].replace("\n5\n", "\n4\n")}
+        ),
+        lambda d: json.dumps({**json.loads(d), "entry": "AAAA"}),
+        lambda d: d[: len(d) // 2],
+        lambda d: "[]",
+    ],
+)
+def test_bad_proofs_and_checkpoints_exit_2_with_one_line(cli, tmp_path: Path, damage) -> None:  # type: ignore[no-untyped-def]
+    setup_log(cli, tmp_path)
+    cli("ledger", "prove", "--index", "3", "--out", "proof.json")
+    mutate(tmp_path / "proof.json", damage)
+    out = cli("ledger", "verify-proof", "proof.json", "--key", "keys/example.org_log.pub", code=2)
+    assert out.startswith("error:")
+
+
+def test_wrong_key_and_truncated_note_exit_2(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    setup_log(cli, tmp_path)
+    cli("keys", "generate", "example.org/log", "--dir", "other")
+    cli("ledger", "prove", "--index", "0", "--out", "proof.json")
+    out = cli("ledger", "verify-proof", "proof.json", "--key", "other/example.org_log.pub", code=2)
+    assert "trusted key" in out
+    cli("ledger", "verify-proof", "proof.json", "--key", "nonsense+1234+AAAA", code=2)
+    cli("ledger", "verify-proof", "proof.json", "--key", "missing.pub", code=2)
+    mutate(tmp_path / "cp.txt", lambda t: t[:-10])
+    cli(
+        "ledger",
+        "verify-proof",
+        "proof.json",
+        "--key",
+        "keys/example.org_log.pub",
+        "--checkpoint",
+        "cp.txt",
+        code=2,
+    )
+    cli("ledger", "checkpoint", "--key", "keys/US.pub", code=2)  # a public key is not a signer
+    cli("ledger", "checkpoint", "--key", "other/example.org_log.key", code=2)  # not the log's key
+
+
+def test_audit_clean_then_names_the_tampered_entry(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    setup_log(cli, tmp_path)
+    out = cli("ledger", "audit", "--key", "keys/example.org_log.pub", "--format", "json")
+    assert json.loads(out)["ok"] is True
+    with sqlite3.connect(tmp_path / "armsctl.db") as db:
+        db.execute("DROP TRIGGER ledger_entries_no_update")
+        db.execute("UPDATE ledger_entries SET data = replace(data, '1421', '1321') WHERE seq = 2")
+    out = cli("ledger", "audit", "--key", "keys/example.org_log.pub", "--format", "json", code=1)
+    assert json.loads(out)["first_problem"].startswith("entry 2:")
+
+
+def test_witness_cosigns_then_refuses_a_fork(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    setup_log(cli, tmp_path)
+    cli("keys", "generate", "w.example")
+    args = [
+        "--key",
+        "keys/w.example.key",
+        "--log-key",
+        "keys/example.org_log.pub",
+        "--state",
+        "w.json",
+    ]
+    out = cli("ledger", "cosign", "cp.txt", *args)
+    assert "\u2014 w.example " in out
+    cli("ledger", "append", "bodies.json", "--key", "keys/US.key", "--kind", "aggregate",
+        "--treaty", "new-start", "--party", "US")  # fmt: skip
+    cli("ledger", "checkpoint", "--key", "keys/example.org_log.key", "--out", "cp2.txt")
+    cli("ledger", "cosign", "cp2.txt", *args)
+    out = cli("ledger", "cosign", "cp.txt", *args, code=2)  # rollback to the older view
+    assert "split view" in out
+
+
+def test_commit_reveal_verify(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("keys", "generate", "example.org/log")
+    cli("keys", "generate", "US")
+    rows = ["uid,category,status,facility,year"] + [
+        f"u{i},{'icbm' if i % 3 else 'slbm'},deployed,{'f1' if i % 2 else 'f2'},{1990 + i}"
+        for i in range(30)
+    ]
+    (tmp_path / "items.csv").write_text("\n".join(rows) + "\n")
+    out = cli("commit", "items.csv", "--party", "US", "--date", "2026-02-05", "--treaty", "new-start",
+              "--key", "keys/US.key", "--opening", "opening.json", "--format", "json")  # fmt: skip
+    public = json.loads(out)
+    assert public["counts"] == {"icbm": 20, "slbm": 10} and "u1" not in out
+    assert stat.S_IMODE((tmp_path / "opening.json").stat().st_mode) == 0o600
+    cli("ledger", "checkpoint", "--key", "keys/example.org_log.key")
+    cli("reveal", "--opening", "opening.json", "--uid", "u4", "--uid", "u9", "--out", "r.json")
+    out = cli(
+        "verify-reveal", "r.json", "--log-key", "keys/example.org_log.pub", "--format", "json"
+    )
+    assert json.loads(out)["verified_items"] == 2
+    assert json.loads(out)["under_signed_checkpoint"] is True
+    cli("reveal", "--opening", "opening.json", "--facility", "f1", "--out", "f.json")
+    assert json.loads(cli("verify-reveal", "f.json", "--format", "json"))["verified_items"] == 15
+    mutate(tmp_path / "r.json", lambda t: t.replace('"deployed"', '"non-deployed"', 1))
+    assert cli("verify-reveal", "r.json", code=2).startswith("error:")
+    cli("reveal", "--opening", "opening.json", "--uid", "nope", "--out", "x.json", code=2)
+    cli("commit", "missing.csv", "--party", "US", "--date", "d", "--treaty", "t", "--key",
+        "keys/US.key", "--opening", "o2.json", code=2)  # fmt: skip
+
+
+def test_db_url_and_env(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    cli("keys", "generate", "US")
+    (tmp_path / "b.json").write_text('{"v": 1}')
+    base = [
+        "ledger",
+        "append",
+        "b.json",
+        "--key",
+        "keys/US.key",
+        "--kind",
+        "k",
+        "--treaty",
+        "t",
+        "--party",
+        "US",
+    ]
+    cli(*base, "--db", "one.db")
+    monkeypatch.setenv("ARMSCTL_DATABASE_URL", f"sqlite:///{tmp_path / 'two.db'}")
+    cli(*base)
+    assert (tmp_path / "one.db").exists() and (tmp_path / "two.db").exists()
+    cli(*base, "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", code=2)
