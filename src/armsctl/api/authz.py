@@ -1,0 +1,169 @@
+"""Who may do what: the one role x action table every request is decided by.
+
+Each action maps each role to a rule; a role missing from an action is refused. Rules that need
+facts about the resource (whose it is, who takes part, which inspectors were granted) are
+checked by the use-case, inside its transaction, through the ``allow`` callback built here;
+the route checks the role alone first so that a refused role never touches the database.
+
+Rules:
+
+- ``any``: every user of the role.
+- ``own``: only for the user's own party's data (the resource's owner is the user's party).
+- ``involved``: the user's party takes part (sender or recipient, inspecting or inspected).
+- ``assigned``: inspectors named in the inspection.
+- ``granted``: inspectors named in the inspection, while it is in progress.
+
+``docs/api.md`` reproduces ``markdown_table()``; a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from armsctl.service._base import AccessDenied, Actor, Allow, Resource
+
+__all__ = ["ACTIONS", "ROLE_ORDER", "Rule", "allow_for", "decide", "markdown_table", "require"]
+
+
+class Rule(StrEnum):
+    ANY = "any"
+    OWN = "own"
+    INVOLVED = "involved"
+    ASSIGNED = "assigned"
+    GRANTED = "granted"
+
+
+ROLE_ORDER = ("party", "inspector", "observer", "operator")
+_A = Rule.ANY
+_ALL = {"party": _A, "inspector": _A, "observer": _A, "operator": _A}
+
+#: action -> (what it is, {role: rule}); roles not listed are refused.
+ACTIONS: dict[str, tuple[str, dict[str, Rule]]] = {
+    "treaty.read": ("list treaties and their parties and keys", _ALL),
+    "treaty.load": ("load a bundled treaty onto the server", {"operator": _A}),
+    "party.register": ("register a party and its public key", {"operator": _A}),
+    "user.manage": ("add and list users, issue and revoke tokens", {"operator": _A}),
+    "declaration.submit": (
+        "submit an aggregate or committed item-level declaration",
+        {"party": Rule.OWN},
+    ),
+    "declaration.read": ("read declarations' public figures and commitments", _ALL),
+    "declaration.items.read": (
+        "read a declaration's items in clear (audited)",
+        {"party": Rule.OWN},
+    ),
+    "notification.submit": ("send a notification", {"party": Rule.OWN}),
+    "notification.read": (
+        "list notifications sent or received (audited)",
+        {"party": Rule.INVOLVED},
+    ),
+    "notification.acknowledge": (
+        "acknowledge a notification addressed to the party",
+        {"party": Rule.OWN},
+    ),
+    "inspection.request": ("request an inspection (uses a quota slot)", {"party": Rule.OWN}),
+    "inspection.list": (
+        "list inspections the user takes part in (audited)",
+        {"party": _A, "inspector": _A},
+    ),
+    "inspection.read": (
+        "read an inspection and its findings (audited)",
+        {"party": Rule.INVOLVED, "inspector": Rule.ASSIGNED},
+    ),
+    "inspection.schedule": ("notify the arrival time (inspecting party)", {"party": Rule.OWN}),
+    "inspection.start": ("receive the team (inspected party)", {"party": Rule.OWN}),
+    "inspection.reveal": (
+        "reveal the site's items with proofs (inspected party)",
+        {"party": Rule.OWN},
+    ),
+    "inspection.reveal.read": (
+        "read revealed items and proofs (audited)",
+        {"party": Rule.OWN, "inspector": Rule.GRANTED},
+    ),
+    "inspection.report": (
+        "file findings (inspecting party or its inspectors)",
+        {"party": Rule.OWN, "inspector": Rule.GRANTED},
+    ),
+    "quota.read": ("read quota use per party, type and year", _ALL),
+    "observation.record": ("record an observation", {"party": _A, "inspector": _A, "observer": _A}),
+    "observation.read": ("read observations", _ALL),
+    "compliance.read": ("check compliance at a date", _ALL),
+    "transparency.read": ("export the public transparency view", _ALL),
+    "log.read": ("read the log head, checkpoints, entries and proofs", _ALL),
+    "log.checkpoint": ("sign a checkpoint with the server's log key", {"operator": _A}),
+    "log.audit": ("recompute the log and check every checkpoint", {"operator": _A}),
+    "audit.read": ("read the audit trail", {"operator": _A}),
+}
+
+_EXPLAIN = {
+    Rule.OWN: "only its own party's data",
+    Rule.INVOLVED: "only where its party takes part",
+    Rule.ASSIGNED: "only inspections it was named in",
+    Rule.GRANTED: "only inspections it was named in, while in progress",
+}
+
+
+def _rule(actor: Actor, action: str) -> Rule:
+    try:
+        rules = ACTIONS[action][1]
+    except KeyError:  # pragma: no cover - a programming error, caught by the matrix test
+        raise AccessDenied(f"unknown action {action!r}", action=action) from None
+    rule = rules.get(actor.role)
+    if rule is None:
+        allowed = ", ".join(r for r in ROLE_ORDER if r in rules)
+        raise AccessDenied(
+            f"the {actor.role} role may not {action} (allowed: {allowed})", action=action
+        )
+    return rule
+
+
+def decide(actor: Actor, action: str, resource: Resource | None = None) -> str | None:
+    """Return ``None`` if allowed, else the reason for the refusal."""
+    try:
+        require(actor, action, resource)
+    except AccessDenied as exc:
+        return exc.reason
+    return None
+
+
+def require(actor: Actor, action: str, resource: Resource | None = None) -> None:
+    """Refuse with ``AccessDenied`` (a 403 with its reason) unless the table allows it.
+
+    Without a resource only the role is checked; the use-case checks the rest.
+    """
+    rule = _rule(actor, action)
+    if rule is Rule.ANY or resource is None:
+        return
+    ok = {
+        Rule.OWN: resource.owner is not None and resource.owner == actor.party_id,
+        Rule.INVOLVED: actor.party_id is not None and actor.party_id in resource.parties,
+        Rule.ASSIGNED: actor.user_id in resource.inspectors,
+        Rule.GRANTED: actor.user_id in resource.inspectors and resource.active,
+    }[rule]
+    if not ok:
+        raise AccessDenied(
+            f"{action} on {resource.ref}: the {actor.role} role may act on {_EXPLAIN[rule]}",
+            action=action,
+            resource=resource.ref,
+        )
+
+
+def allow_for(actor: Actor, action: str) -> Allow:
+    """The callback a use-case calls with the resource's facts."""
+
+    def allow(resource: Resource) -> None:
+        require(actor, action, resource)
+
+    return allow
+
+
+def markdown_table() -> str:
+    """The role x action table as Markdown (reproduced in docs/api.md)."""
+    lines = [
+        "| action | what | " + " | ".join(ROLE_ORDER) + " |",
+        "|---|---|" + "---|" * len(ROLE_ORDER),
+    ]
+    for action, (what, rules) in ACTIONS.items():
+        cells = [rules[r].value if r in rules else "-" for r in ROLE_ORDER]
+        lines.append(f"| `{action}` | {what} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,112 @@
+"""Dependencies shared by the routers: the app state, the caller, the role check, paging.
+
+The bearer token is read once, checked by ``armsctl.service.accounts.authenticate`` (hash
+compared in constant time) and never logged; a missing, wrong, expired or revoked token is a
+401 with ``WWW-Authenticate: Bearer``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from armsctl.api.authz import allow_for, require
+from armsctl.api.settings import Settings
+from armsctl.service._base import Actor, Allow, Database
+
+__all__ = [
+    "ActorDep",
+    "AppState",
+    "Guard",
+    "Paging",
+    "PagingDep",
+    "StateDep",
+    "get_actor",
+    "get_state",
+    "paging",
+    "permit",
+]
+
+
+@dataclass
+class AppState:
+    """What the routes need, built once by ``create_app``."""
+
+    db: Database
+    settings: Settings
+    clock: Callable[[], dt.datetime]
+    rng: Callable[[int], bytes]
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.armsctl
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+_bearer = HTTPBearer(auto_error=False, description="An API token: `armsctl tokens issue`.")
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def get_actor(
+    request: Request,
+    state: StateDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    if credentials is None:
+        raise HTTPException(401, "missing bearer token", headers=_CHALLENGE)
+    actor = _authenticate(state, credentials.credentials)
+    if actor is None:
+        raise HTTPException(401, "invalid, expired or revoked token", headers=_CHALLENGE)
+    request.state.actor = actor
+    return actor
+
+
+def _authenticate(state: AppState, token: str) -> Actor | None:
+    from armsctl.service.accounts import authenticate
+
+    return authenticate(state.db, token, at=state.clock())
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The caller, already allowed by role, and the callback for resource-level checks."""
+
+    actor: Actor
+    allow: Allow
+    action: str
+
+
+def permit(action: str) -> Any:
+    """A dependency that refuses the caller's role unless the table lists it for ``action``."""
+
+    def dependency(request: Request, actor: ActorDep) -> Guard:
+        request.state.action = action
+        require(actor, action)
+        return Guard(actor, allow_for(actor, action), action)
+
+    return Depends(dependency)
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    offset: int
+
+
+def paging(
+    limit: Annotated[int, Query(ge=1, le=500, description="Rows per page.")] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Rows to skip.")] = 0,
+) -> Paging:
+    return Paging(limit, offset)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]

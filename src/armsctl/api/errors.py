@@ -1,0 +1,202 @@
+"""Every failure becomes ``{"error": code, "detail": text, "field": path-or-null}``.
+
+One place maps domain errors to statuses: refused 403, unknown 404, clashing state 409, body
+too large 413, invalid input 422 (malformed JSON 400), missing or bad token 401, a database
+that stays busy 503. A catch-all turns anything unexpected into a JSON 500 without echoing the
+request (the fuzzing test asserts it never happens).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from armsctl.errors import InputError, IntegrityError, NotFoundError
+from armsctl.service._base import AccessDenied, ConflictError
+
+__all__ = ["BodyLimit", "ErrorBody", "error_response", "install_error_handlers"]
+
+log = logging.getLogger("armsctl.api")
+
+_CODES = {
+    400: "malformed",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    500: "internal",
+    503: "busy",
+}
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    error: str
+    detail: str
+    field: str | None = None
+
+
+def error_response(
+    status: int, detail: str, *, field: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"error": _CODES.get(status, "error"), "detail": detail, "field": field}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _loc(loc: Any) -> str | None:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or None
+
+
+def install_error_handlers(
+    app: FastAPI, on_denied: Callable[[Request, AccessDenied], None]
+) -> None:
+    """Register the handlers; ``on_denied`` writes the audit event of a refusal."""
+
+    @app.exception_handler(AccessDenied)
+    async def _denied(request: Request, exc: AccessDenied) -> JSONResponse:
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            await run_in_threadpool(on_denied, request, exc)
+        except Exception:  # the refusal stands even if its audit write fails
+            log.exception("could not record a refusal in the audit trail")
+        return error_response(403, exc.reason)
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(_r: Request, exc: NotFoundError) -> JSONResponse:
+        return error_response(404, str(exc))
+
+    @app.exception_handler(ConflictError)
+    async def _conflict(_r: Request, exc: ConflictError) -> JSONResponse:
+        return error_response(409, str(exc))
+
+    @app.exception_handler(InputError)
+    async def _input(_r: Request, exc: InputError) -> JSONResponse:
+        field = next((p.location for p in exc.problems if p.location), None)
+        return error_response(422, "; ".join(str(p) for p in exc.problems), field=field)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_r: Request, exc: IntegrityError) -> JSONResponse:
+        return error_response(422, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_r: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(400, "the request body is not valid JSON")
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        detail = "; ".join(
+            f"{_loc(e.get('loc', ())) or 'request'}: {e.get('msg', 'invalid')}" for e in errors[:10]
+        )
+        return error_response(422, detail, field=_loc(first.get("loc", ())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_r: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, str(exc.detail), headers=headers)
+
+    @app.exception_handler(sa_exc.IntegrityError)
+    async def _db_integrity(_r: Request, _exc: sa_exc.IntegrityError) -> JSONResponse:
+        return error_response(409, "the change clashes with stored data; retry or change it")
+
+    @app.exception_handler(sa_exc.DataError)
+    async def _db_data(_r: Request, _exc: sa_exc.DataError) -> JSONResponse:
+        return error_response(422, "a value cannot be stored (out of range or invalid characters)")
+
+    @app.exception_handler(sa_exc.OperationalError)
+    async def _db_busy(_r: Request, _exc: sa_exc.OperationalError) -> JSONResponse:
+        log.warning("database busy or unavailable")
+        return error_response(503, "the database is busy; retry", headers={"Retry-After": "1"})
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return error_response(500, "internal error; nothing was changed")
+
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class BodyLimit:
+    """Refuse bodies over ``max_bytes`` with 413, whether declared or streamed.
+
+    The body is read (up to the limit) before the application sees it, so an oversized
+    chunked upload is cut off without being parsed.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def _too_large(self, send: Send) -> None:
+        body = json.dumps(
+            {
+                "error": "too_large",
+                "detail": f"request body over {self.max_bytes} bytes",
+                "field": None,
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
+                await self._too_large(send)
+                return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._too_large(send)
+                return
+            chunks.append(chunk)
+            more = bool(message.get("more_body", False))
+        payload = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": payload, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

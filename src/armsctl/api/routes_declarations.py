@@ -1,0 +1,109 @@
+"""Declarations: submit (aggregate, committed items), the public view, a party's own items."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from armsctl.api.deps import Guard, PagingDep, StateDep, permit
+from armsctl.api.schemas import MAX_SAFE, AggregateCreate, ItemsCreate, PageOut
+from armsctl.service import declarations
+from armsctl.service._base import AccessDenied
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["declarations"])
+TreatyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+IdPath = Annotated[int, Path(ge=1, le=MAX_SAFE)]
+
+
+def _party(guard: Guard, party: str | None) -> str:
+    chosen = party or guard.actor.party
+    if chosen is None:  # pragma: no cover - only party users get this far
+        raise AccessDenied("only a party submits declarations", action=guard.action)
+    return chosen
+
+
+@router.post("/treaties/{treaty}/declarations", status_code=201)
+def submit_aggregate(
+    treaty: TreatyPath,
+    body: AggregateCreate,
+    state: StateDep,
+    guard: Annotated[Guard, permit("declaration.submit")],
+) -> dict[str, Any]:
+    """Submit an aggregate declaration (figures per limit or component)."""
+    return declarations.submit_aggregate(
+        state.db,
+        guard.actor,
+        treaty=treaty,
+        party=_party(guard, body.party),
+        as_of=body.as_of,
+        figures=body.figures,
+        status=body.status,
+        note=body.note,
+        allow=guard.allow,
+        at=state.clock(),
+    )
+
+
+@router.post("/treaties/{treaty}/declarations/items", status_code=201)
+def submit_items(
+    treaty: TreatyPath,
+    body: ItemsCreate,
+    state: StateDep,
+    guard: Annotated[Guard, permit("declaration.submit")],
+) -> dict[str, Any]:
+    """Submit an item-level declaration: committed, items kept for the party only."""
+    return declarations.submit_items(
+        state.db,
+        guard.actor,
+        treaty=treaty,
+        party=_party(guard, body.party),
+        as_of=body.as_of,
+        items=body.items,
+        note=body.note,
+        allow=guard.allow,
+        rng=state.rng,
+        at=state.clock(),
+    )
+
+
+@router.get("/treaties/{treaty}/declarations", response_model=PageOut)
+def list_declarations(
+    treaty: TreatyPath,
+    state: StateDep,
+    page: PagingDep,
+    _g: Annotated[Guard, permit("declaration.read")],
+    party: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")] = None,
+) -> dict[str, Any]:
+    """Public figures and commitments (never an item)."""
+    return declarations.list_declarations(
+        state.db, treaty=treaty, party=party, limit=page.limit, offset=page.offset
+    ).to_dict()
+
+
+@router.get("/declarations/{declaration_id}")
+def get_declaration(
+    declaration_id: IdPath, state: StateDep, _g: Annotated[Guard, permit("declaration.read")]
+) -> dict[str, Any]:
+    return declarations.get_declaration(state.db, declaration_id=declaration_id)
+
+
+@router.get("/declarations/{declaration_id}/items", response_model=PageOut)
+def read_items(
+    declaration_id: IdPath,
+    state: StateDep,
+    page: PagingDep,
+    guard: Annotated[Guard, permit("declaration.items.read")],
+) -> dict[str, Any]:
+    """The declaring party's own items with their salts (audited)."""
+    return declarations.read_items(
+        state.db,
+        guard.actor,
+        declaration_id=declaration_id,
+        allow=guard.allow,
+        limit=page.limit,
+        offset=page.offset,
+        at=state.clock(),
+    ).to_dict()

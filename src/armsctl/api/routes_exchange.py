@@ -1,0 +1,137 @@
+"""Notifications, observations, quotas, compliance and the transparency view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from armsctl.api.deps import Guard, PagingDep, StateDep, permit
+from armsctl.api.schemas import MAX_SAFE, NotificationCreate, ObservationCreate, PageOut
+from armsctl.service import notifications, observations, transparency
+from armsctl.service._base import AccessDenied
+from armsctl.service.inspections import quota_status
+
+__all__ = ["router"]
+
+router = APIRouter()
+TreatyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+IdPath = Annotated[int, Path(ge=1, le=MAX_SAFE)]
+CodeQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+
+
+@router.post("/treaties/{treaty}/notifications", status_code=201, tags=["notifications"])
+def submit_notification(
+    treaty: TreatyPath,
+    body: NotificationCreate,
+    state: StateDep,
+    guard: Annotated[Guard, permit("notification.submit")],
+) -> dict[str, Any]:
+    """Send a notification to one party (or, without recipient, to every other party)."""
+    if guard.actor.party is None:  # pragma: no cover - only party users get this far
+        raise AccessDenied("only a party sends notifications", action=guard.action)
+    return notifications.submit_notification(
+        state.db,
+        guard.actor,
+        treaty=treaty,
+        sender=guard.actor.party,
+        recipient=body.recipient,
+        kind=body.kind,
+        body=body.body,
+        allow=guard.allow,
+        at=state.clock(),
+    )
+
+
+@router.get("/treaties/{treaty}/notifications", response_model=PageOut, tags=["notifications"])
+def list_notifications(
+    treaty: TreatyPath,
+    state: StateDep,
+    page: PagingDep,
+    guard: Annotated[Guard, permit("notification.read")],
+) -> dict[str, Any]:
+    """Notifications the caller's party sent or received (audited)."""
+    return notifications.list_notifications(
+        state.db,
+        guard.actor,
+        treaty=treaty,
+        allow=guard.allow,
+        limit=page.limit,
+        offset=page.offset,
+        at=state.clock(),
+    ).to_dict()
+
+
+@router.post("/notifications/{notification_id}/acknowledge", tags=["notifications"])
+def acknowledge(
+    notification_id: IdPath,
+    state: StateDep,
+    guard: Annotated[Guard, permit("notification.acknowledge")],
+) -> dict[str, Any]:
+    return notifications.acknowledge_notification(
+        state.db, guard.actor, notification_id=notification_id, allow=guard.allow, at=state.clock()
+    )
+
+
+@router.post("/treaties/{treaty}/observations", status_code=201, tags=["observations"])
+def record_observation(
+    treaty: TreatyPath,
+    body: ObservationCreate,
+    state: StateDep,
+    guard: Annotated[Guard, permit("observation.record")],
+) -> dict[str, Any]:
+    return observations.record_observation(
+        state.db,
+        guard.actor,
+        treaty=treaty,
+        subject=body.subject,
+        source=body.source,
+        observed_at=body.observed_at,
+        body=body.body,
+        allow=guard.allow,
+        at=state.clock(),
+    )
+
+
+@router.get("/treaties/{treaty}/observations", response_model=PageOut, tags=["observations"])
+def list_observations(
+    treaty: TreatyPath,
+    state: StateDep,
+    page: PagingDep,
+    _g: Annotated[Guard, permit("observation.read")],
+    subject: CodeQuery = None,
+) -> dict[str, Any]:
+    return observations.list_observations(
+        state.db, treaty=treaty, subject=subject, limit=page.limit, offset=page.offset
+    ).to_dict()
+
+
+@router.get("/treaties/{treaty}/quotas", tags=["inspections"])
+def quotas(
+    treaty: TreatyPath,
+    state: StateDep,
+    _g: Annotated[Guard, permit("quota.read")],
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+) -> list[dict[str, Any]]:
+    """Inspection slots used and left per party and type for a year (default: this year)."""
+    return quota_status(state.db, treaty=treaty, year=year or state.clock().year)
+
+
+@router.get("/treaties/{treaty}/compliance", tags=["compliance"])
+def compliance(
+    treaty: TreatyPath,
+    state: StateDep,
+    _g: Annotated[Guard, permit("compliance.read")],
+    at: Annotated[dt.date | None, Query(description="Date (default: today).")] = None,
+) -> dict[str, Any]:
+    """Every limit for every party at a date, from the declarations on the server."""
+    return transparency.check_compliance(state.db, treaty=treaty, at=at or state.clock().date())
+
+
+@router.get("/treaties/{treaty}/transparency", tags=["compliance"])
+def transparency_view(
+    treaty: TreatyPath, state: StateDep, _g: Annotated[Guard, permit("transparency.read")]
+) -> dict[str, Any]:
+    """What the parties release: aggregates, commitments, compliance, quotas, the log head."""
+    return transparency.transparency_view(state.db, treaty=treaty, at=state.clock())

@@ -1,0 +1,51 @@
+"""The log (head, checkpoints, entries with proofs, audit) and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from armsctl.api.deps import Guard, PagingDep, StateDep, permit
+from armsctl.api.schemas import MAX_SAFE, PageOut
+from armsctl.service import log
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["log"])
+
+
+@router.get("/log")
+def log_status(state: StateDep, _g: Annotated[Guard, permit("log.read")]) -> dict[str, Any]:
+    """Size, root, the log key and the latest signed checkpoint."""
+    return log.log_status(state.db)
+
+
+@router.post("/log/checkpoints", status_code=201)
+def sign_checkpoint(
+    state: StateDep, _g: Annotated[Guard, permit("log.checkpoint")]
+) -> dict[str, Any]:
+    return log.sign_checkpoint(state.db)
+
+
+@router.get("/log/entries/{index}")
+def log_entry(
+    index: Annotated[int, Path(ge=0, le=MAX_SAFE)],
+    state: StateDep,
+    _g: Annotated[Guard, permit("log.read")],
+    size: Annotated[int | None, Query(ge=1, le=MAX_SAFE)] = None,
+) -> dict[str, Any]:
+    """An entry and its inclusion proof (entries hold digests, never confidential bodies)."""
+    return log.log_entry(state.db, index=index, size=size)
+
+
+@router.get("/log/audit")
+def audit_log(state: StateDep, _g: Annotated[Guard, permit("log.audit")]) -> dict[str, Any]:
+    return log.audit_log(state.db)
+
+
+@router.get("/audit-events", response_model=PageOut, tags=["audit"])
+def audit_events(
+    state: StateDep, page: PagingDep, _g: Annotated[Guard, permit("audit.read")]
+) -> dict[str, Any]:
+    return log.list_audit_events(state.db, limit=page.limit, offset=page.offset).to_dict()

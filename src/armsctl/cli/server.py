@@ -1,0 +1,316 @@
+"""The multi-party server from the command line: serve, migrate, administer, and a client.
+
+``armsctl serve``, ``armsctl db upgrade|load-treaty``, ``armsctl parties add|list``,
+``armsctl users add|list``, ``armsctl tokens issue|list|revoke`` act on the database directly
+(the local operator), through the same use-cases as the API. ``armsctl client ...`` talks to a
+running server over HTTP with a bearer token (``--server``/``ARMSCTL_SERVER``,
+``--token``/``ARMSCTL_TOKEN``). Heavy imports wait until a command runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.table import Table
+
+from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
+
+if TYPE_CHECKING:
+    from armsctl.service import Database
+
+__all__ = ["register"]
+
+db_app = typer.Typer(help="The server's database: migrate, load treaties.")
+parties_app = typer.Typer(help="Parties registered on the server, with their keys.")
+users_app = typer.Typer(help="Users of the server and their roles.")
+tokens_app = typer.Typer(help="API tokens (only a hash of each is stored).")
+client_app = typer.Typer(help="Talk to a running armsctl server over HTTP.")
+
+DB_OPTION = typer.Option(
+    None, "--db", help="Database URL or SQLite file (default: $ARMSCTL_DATABASE_URL, ./armsctl.db)."
+)
+FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", help="Output format.")
+SERVER_OPTION = typer.Option(
+    "http://127.0.0.1:8000", "--server", envvar="ARMSCTL_SERVER", help="Server base URL."
+)
+TOKEN_OPTION = typer.Option(
+    ..., "--token", envvar="ARMSCTL_TOKEN", help="Bearer token (better: $ARMSCTL_TOKEN)."
+)
+
+
+def _open(db: str | None) -> Database:
+    """Open (creating and migrating if needed) the database and the log key beside it."""
+    from armsctl.api.settings import Settings, load_signer
+    from armsctl.service import Database
+    from armsctl.store.engine import database_url
+    from armsctl.store.schema import upgrade
+
+    settings = Settings(database_url=database_url(db))
+    database = Database(settings.database_url, load_signer(settings))
+    upgrade(database.engine)
+    return database
+
+
+def _now() -> Any:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)
+
+
+def _show(fmt: OutputFormat, data: Any, title: str) -> None:
+    if fmt is OutputFormat.json:
+        print_json(data)
+        return
+    rows = data if isinstance(data, list) else [data]
+    if not rows:
+        out_console.print(f"{title}: none")
+        return
+    table = Table(title=title)
+    for key in rows[0]:
+        table.add_column(str(key))
+    for row in rows:
+        table.add_row(
+            *(json.dumps(v) if isinstance(v, dict | list) else str(v) for v in row.values())
+        )
+    out_console.print(table)
+
+
+@user_errors
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Run the API server (creates and migrates the SQLite file on first run)."""
+    import uvicorn
+
+    from armsctl.api import Settings, create_app
+    from armsctl.store.engine import database_url
+
+    settings = Settings(database_url=database_url(db))
+    app = create_app(settings)
+    out_console.print(f"armsctl API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)")
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
+
+
+@db_app.command("upgrade")
+@user_errors
+def db_upgrade(db: str | None = DB_OPTION) -> None:
+    """Create or migrate the database to the current schema."""
+    from armsctl.store.schema import current_revision
+
+    database = _open(db)
+    out_console.print(f"database at revision {current_revision(database.engine)}")
+
+
+@db_app.command("load-treaty")
+@user_errors
+def db_load_treaty(
+    treaty: str = typer.Argument(..., help="Bundled treaty id, e.g. new-start."),
+    db: str | None = DB_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Load a bundled treaty onto the server."""
+    from armsctl.service import accounts
+
+    _show(fmt, accounts.load_treaty(_open(db), treaty, at=_now()), "treaty loaded")
+
+
+@parties_app.command("add")
+@user_errors
+def parties_add(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    code: str = typer.Argument(..., help="Party code as the treaty writes it, e.g. USA."),
+    key: Path = typer.Option(..., "--key", help="The party's verifier key file (.pub)."),
+    name: str = typer.Option("", "--name", help="Display name (default: the code)."),
+    db: str | None = DB_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Register a party and its Ed25519 verifier key (from `armsctl keys generate`)."""
+    from armsctl.errors import InputError, Problem
+    from armsctl.service import accounts
+
+    try:
+        text = key.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
+    row = accounts.register_party(
+        _open(db), treaty=treaty, code=code, name=name or code, key=text, at=_now()
+    )
+    _show(fmt, row, "party registered")
+
+
+@parties_app.command("list")
+@user_errors
+def parties_list(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    db: str | None = DB_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """List a treaty's registered parties and keys."""
+    from armsctl.service import accounts
+
+    _show(fmt, accounts.list_parties(_open(db), treaty=treaty), "parties")
+
+
+@users_app.command("add")
+@user_errors
+def users_add(
+    name: str = typer.Argument(..., help="User name."),
+    role: str = typer.Option(..., "--role", help="party, inspector, observer or operator."),
+    treaty: str | None = typer.Option(None, "--treaty", help="Treaty (party, inspector)."),
+    party: str | None = typer.Option(None, "--party", help="Party code (party, inspector)."),
+    db: str | None = DB_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Add a user with one role."""
+    from armsctl.service import accounts
+
+    row = accounts.add_user(_open(db), name=name, role=role, treaty=treaty, party=party, at=_now())
+    _show(fmt, row, "user added")
+
+
+@users_app.command("list")
+@user_errors
+def users_list(db: str | None = DB_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
+    """List users and their roles."""
+    from armsctl.service import accounts
+
+    _show(fmt, accounts.list_users(_open(db), limit=10_000).results, "users")
+
+
+@tokens_app.command("issue")
+@user_errors
+def tokens_issue(
+    user: str = typer.Argument(..., help="User name."),
+    days: int = typer.Option(90, "--days", help="Lifetime in days."),
+    db: str | None = DB_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Issue a token; it is printed once and only its hash is kept."""
+    import os
+
+    from armsctl.service import accounts
+
+    row = accounts.issue_token(_open(db), user=user, at=_now(), days=days, rng=os.urandom)
+    _show(fmt, row, "token issued (shown once)")
+
+
+@tokens_app.command("list")
+@user_errors
+def tokens_list(
+    user: str | None = typer.Option(None, "--user", help="Only this user's tokens."),
+    db: str | None = DB_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """List token ids and lifetimes (secrets are not stored)."""
+    from armsctl.service import accounts
+
+    _show(fmt, accounts.list_tokens(_open(db), user=user), "tokens")
+
+
+@tokens_app.command("revoke")
+@user_errors
+def tokens_revoke(
+    token_id: str = typer.Argument(..., help="The token id (the hex part after armsctl_)."),
+    db: str | None = DB_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Revoke a token at once."""
+    from armsctl.service import accounts
+
+    _show(fmt, accounts.revoke_token(_open(db), token_id=token_id, at=_now()), "token revoked")
+
+
+# -- client ----------------------------------------------------------------------------------
+
+
+def _call(method: str, server: str, token: str, path: str, body: Any = None) -> Any:
+    import httpx
+
+    from armsctl.errors import InputError, NotFoundError
+
+    url = server.rstrip("/") + "/api/v1" + path
+    try:
+        response = httpx.request(
+            method, url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
+    except httpx.HTTPError as exc:
+        raise InputError(f"cannot reach {server}: {exc}") from None
+    try:
+        doc = response.json()
+    except ValueError:
+        raise InputError(f"{server} answered {response.status_code} without JSON") from None
+    if response.status_code >= 400:
+        message = f"{response.status_code} {doc.get('error')}: {doc.get('detail')}"
+        if response.status_code == 404:
+            raise NotFoundError(message)
+        raise InputError(message)
+    return doc
+
+
+@client_app.command("get")
+@user_errors
+def client_get(
+    path: str = typer.Argument(..., help="Path under /api/v1, e.g. /treaties/new-start/quotas."),
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """GET any endpoint and print its JSON."""
+    print_json(_call("GET", server, token, path))
+
+
+@client_app.command("check")
+@user_errors
+def client_check(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    at: str | None = typer.Option(None, "--at", help="Date (default: today, server side)."),
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Compliance at a date, computed by the server from its declarations."""
+    doc = _call(
+        "GET", server, token, f"/treaties/{treaty}/compliance" + (f"?at={at}" if at else "")
+    )
+    if fmt is OutputFormat.json:
+        print_json(doc)
+        return
+    rows = [
+        {"party": p["party"], "status": p["status"], "declaration": p["declaration_as_of"]}
+        for p in doc["parties"]
+    ]
+    _show(fmt, rows, f"{treaty} at {doc['at']}: {doc['status']}")
+
+
+@client_app.command("submit")
+@user_errors
+def client_submit(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    file: Path = typer.Argument(..., help='JSON: {"as_of", "figures"} or {"as_of", "items"}.'),
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Submit a declaration as the token's party: aggregate figures or committed items."""
+    from armsctl.errors import InputError, Problem
+
+    try:
+        body = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError([Problem(str(file), "", f"cannot read JSON: {exc}")]) from None
+    path = f"/treaties/{treaty}/declarations" + ("/items" if "items" in body else "")
+    _show(fmt, _call("POST", server, token, path, body), "declaration submitted")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and the ``db``, ``parties``, ``users``, ``tokens``, ``client`` groups."""
+    app.command("serve")(serve)
+    app.add_typer(db_app, name="db")
+    app.add_typer(parties_app, name="parties")
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
+    app.add_typer(client_app, name="client")

@@ -1,0 +1,247 @@
+"""What every use-case shares: the database handle, the acting user, access facts, errors.
+
+A use-case runs in one transaction (``Database.write()``): its ORM changes and the log entry
+that records them commit together or not at all. Reads that touch nothing confidential use
+``Database.read()``, which on SQLite opens a deferred transaction on a separate engine so that
+readers never queue behind the writer's ``BEGIN IMMEDIATE``.
+
+Authorisation is not decided here. A use-case that touches a protected resource takes an
+``allow`` callback and calls it, inside its transaction, with the facts the decision needs
+(``Resource``); the API passes its role x action table, the local CLI (which already holds the
+database) passes ``allow_all``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.orm import Session
+
+from armsctl.errors import ArmsctlError, NotFoundError
+from armsctl.ledger.envelope import seal_entry
+from armsctl.ledger.note import SignerKey
+from armsctl.store.engine import make_engine
+from armsctl.store.ledger import LedgerStore
+from armsctl.store.models import AuditEvent, Party, TreatyRow
+from armsctl.treaty.schema import Treaty
+
+__all__ = [
+    "AccessDenied",
+    "Actor",
+    "Allow",
+    "ConflictError",
+    "Database",
+    "Page",
+    "Resource",
+    "allow_all",
+]
+
+
+class ConflictError(ArmsctlError):
+    """The request is valid but clashes with the stored state (quota spent, duplicate, state)."""
+
+
+class AccessDenied(ArmsctlError):
+    """The actor may not do this; the message is the reason given to the caller."""
+
+    def __init__(self, reason: str, *, action: str = "", resource: str = "") -> None:
+        self.reason, self.action, self.resource = reason, action, resource
+        super().__init__(reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: a user, their role and (for party and inspector users) their party."""
+
+    user_id: int | None
+    name: str
+    role: str
+    party_id: int | None = None
+    party: str | None = None
+    treaty: str | None = None
+
+
+#: The local operator at the command line (it holds the database file already).
+LOCAL = Actor(user_id=None, name="local-cli", role="operator")
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """The facts an authorisation decision needs about one resource."""
+
+    kind: str
+    ref: str
+    owner: int | None = None
+    parties: frozenset[int] = frozenset()
+    inspectors: frozenset[int] = frozenset()
+    active: bool = False
+
+
+Allow = Callable[[Resource], None]
+
+
+def allow_all(resource: Resource) -> None:
+    """Grant everything: for the local CLI, which holds the database itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list: the rows as plain dicts and the total before paging."""
+
+    results: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "results": self.results,
+            "total": self.total,
+            "limit": self.limit,
+            "offset": self.offset,
+        }
+
+
+def _read_engine(url: str) -> Engine:
+    """A second SQLite engine whose transactions are deferred and read-only."""
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+@dataclass
+class Database:
+    """Engines, the log, and the key that seals the server's log entries."""
+
+    url: str
+    signer: SignerKey
+    engine: Engine = field(init=False)
+    reader: Engine = field(init=False)
+    ledger: LedgerStore = field(init=False)
+    _treaties: dict[str, Treaty] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.engine = make_engine(self.url)
+        memory = self.url in ("sqlite://", "sqlite:///:memory:")
+        sqlite = self.url.startswith("sqlite")
+        self.reader = _read_engine(self.url) if sqlite and not memory else self.engine
+        self.ledger = LedgerStore()
+
+    def dispose(self) -> None:
+        """Close every pooled connection (tests and shutdown)."""
+        self.engine.dispose()
+        if self.reader is not self.engine:
+            self.reader.dispose()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[tuple[Session, Connection]]:
+        """One use-case's transaction: ORM session and log share the same connection."""
+        with self.engine.begin() as conn, Session(bind=conn, expire_on_commit=False) as session:
+            yield session, conn
+            session.flush()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction."""
+        with self.reader.begin() as conn, Session(bind=conn) as session:
+            yield session
+
+    # -- helpers shared by the use-cases ---------------------------------------------------
+
+    def treaty(self, session: Session, treaty_id: str) -> Treaty:
+        """Return the stored treaty, validated once per process."""
+        cached = self._treaties.get(treaty_id)
+        if cached is not None:
+            return cached
+        row = session.get(TreatyRow, treaty_id)
+        if row is None:
+            raise NotFoundError(f"no treaty {treaty_id!r} on this server")
+        treaty = Treaty.model_validate(row.document)
+        self._treaties[treaty_id] = treaty
+        return treaty
+
+    def append(
+        self,
+        conn: Connection,
+        *,
+        kind: str,
+        treaty: str,
+        party: str,
+        at: dt.datetime,
+        body: dict[str, Any],
+    ) -> int:
+        """Seal one entry with the server key and append it; return its log index."""
+        data = seal_entry(
+            kind=kind, treaty=treaty, party=party, at=at, body=body, signer=self.signer
+        )
+        return self.ledger.append(conn, [data]).first_index
+
+
+def party_by_code(session: Session, treaty: str, code: str, *, lock: bool = False) -> Party:
+    """Find a party of a treaty by its code, optionally locking its row until commit.
+
+    Raises:
+        NotFoundError: if the treaty has no such registered party.
+    """
+    query = select(Party).where(Party.treaty_id == treaty, Party.code == code)
+    if lock:
+        query = query.with_for_update()
+    party = session.scalars(query).first()
+    if party is None:
+        raise NotFoundError(f"party {code!r} is not registered under treaty {treaty!r}")
+    return party
+
+
+def audit(
+    session: Session,
+    actor: Actor,
+    *,
+    action: str,
+    resource: str,
+    at: dt.datetime,
+    outcome: str = "read",
+    detail: str = "",
+) -> None:
+    """Record who read (or was refused) what; the caller's transaction commits it."""
+    session.add(
+        AuditEvent(
+            at=at,
+            user_id=actor.user_id,
+            role=actor.role,
+            action=action,
+            outcome=outcome,
+            resource=resource,
+            detail=detail,
+        )
+    )
+
+
+def page(query_rows: list[dict[str, Any]], total: int, limit: int, offset: int) -> Page:
+    """Wrap rows already limited and offset by the query."""
+    return Page(results=query_rows, total=total, limit=limit, offset=offset)
+
+
+def iso(value: dt.datetime | dt.date | None) -> str | None:
+    """ISO text of a date or time, ``None`` kept; naive datetimes from SQLite are UTC."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.isoformat()

@@ -1,0 +1,311 @@
+"""Treaties, parties and their keys, users and API tokens.
+
+A token reads ``armsctl_<id>_<secret>``. The id is public and finds the row; only
+``SHA-256(secret)`` is stored and it is compared with ``hmac.compare_digest``, so a database
+leak yields no usable token and a timing probe learns nothing about the secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+
+from armsctl.errors import InputError, NotFoundError, ParameterError, Problem
+from armsctl.ledger.note import VerifierKey
+from armsctl.service._base import (
+    Actor,
+    ConflictError,
+    Database,
+    Page,
+    iso,
+    party_by_code,
+)
+from armsctl.store.models import ROLES, ApiToken, Party, PartyKey, TreatyRow, User
+
+__all__ = [
+    "TOKEN_PREFIX",
+    "add_user",
+    "authenticate",
+    "issue_token",
+    "list_parties",
+    "list_tokens",
+    "list_treaties",
+    "list_users",
+    "load_treaty",
+    "register_party",
+    "revoke_token",
+]
+
+TOKEN_PREFIX = "armsctl_"
+_TOKEN = re.compile(r"^armsctl_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def load_treaty(db: Database, treaty_id: str, *, at: dt.datetime) -> dict[str, Any]:
+    """Store a bundled treaty (or refresh nothing if it is already there); log the load."""
+    from armsctl.treaty import load_treaty as load
+
+    treaty = load(treaty_id)
+    with db.write() as (session, conn):
+        if session.get(TreatyRow, treaty.id) is not None:
+            raise ConflictError(f"treaty {treaty.id!r} is already loaded")
+        document = treaty.model_dump(mode="json")
+        session.add(TreatyRow(id=treaty.id, title=treaty.title, document=document, loaded_at=at))
+        session.flush()
+        db.append(
+            conn,
+            kind="treaty-loaded",
+            treaty=treaty.id,
+            party="server",
+            at=at,
+            body={"treaty": treaty.id, "title": treaty.title},
+        )
+    return {"id": treaty.id, "title": treaty.title}
+
+
+def list_treaties(db: Database) -> list[dict[str, Any]]:
+    with db.read() as session:
+        rows = session.scalars(select(TreatyRow).order_by(TreatyRow.id)).all()
+        return [{"id": r.id, "title": r.title, "loaded_at": iso(r.loaded_at)} for r in rows]
+
+
+def _party_dict(party: Party, keys: list[PartyKey]) -> dict[str, Any]:
+    return {
+        "code": party.code,
+        "name": party.name,
+        "treaty": party.treaty_id,
+        "registered_at": iso(party.registered_at),
+        "keys": [k.verifier_key for k in keys if k.revoked_at is None],
+    }
+
+
+def register_party(
+    db: Database, *, treaty: str, code: str, name: str, key: str, at: dt.datetime
+) -> dict[str, Any]:
+    """Register a party of a treaty with its Ed25519 verifier key (C2SP key string).
+
+    Raises:
+        InputError: if the party is not a member of a closed treaty or the key is malformed.
+        ConflictError: if the party is already registered.
+    """
+    verifier = VerifierKey.parse(key)
+    with db.write() as (session, conn):
+        doc = db.treaty(session, treaty)
+        members = doc.parties.members
+        if members and not doc.parties.open and code not in members:
+            raise InputError(
+                [Problem("", "code", f"{code!r} is not a party to {treaty} ({', '.join(members)})")]
+            )
+        exists = session.scalars(
+            select(Party).where(Party.treaty_id == treaty, Party.code == code)
+        ).first()
+        if exists is not None:
+            raise ConflictError(f"party {code!r} is already registered under {treaty!r}")
+        party = Party(treaty_id=treaty, code=code, name=name, registered_at=at)
+        session.add(party)
+        session.flush()
+        pk = PartyKey(party_id=party.id, verifier_key=str(verifier), added_at=at)
+        session.add(pk)
+        session.flush()
+        db.append(
+            conn,
+            kind="party-registered",
+            treaty=treaty,
+            party=code,
+            at=at,
+            body={"code": code, "name": name, "key": str(verifier)},
+        )
+        return _party_dict(party, [pk])
+
+
+def list_parties(db: Database, *, treaty: str) -> list[dict[str, Any]]:
+    with db.read() as session:
+        db.treaty(session, treaty)
+        parties = session.scalars(
+            select(Party).where(Party.treaty_id == treaty).order_by(Party.code)
+        ).all()
+        keys = session.scalars(
+            select(PartyKey).where(PartyKey.party_id.in_([p.id for p in parties]))
+        ).all()
+        return [_party_dict(p, [k for k in keys if k.party_id == p.id]) for p in parties]
+
+
+def _user_dict(user: User, party: Party | None) -> dict[str, Any]:
+    return {
+        "name": user.name,
+        "role": user.role,
+        "party": party.code if party else None,
+        "treaty": party.treaty_id if party else None,
+        "created_at": iso(user.created_at),
+    }
+
+
+def add_user(
+    db: Database,
+    *,
+    name: str,
+    role: str,
+    treaty: str | None = None,
+    party: str | None = None,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """Create a user; ``party`` and ``inspector`` users must name their treaty and party.
+
+    Raises:
+        ParameterError: on an unknown role, a bad name, or a party given to a role without one.
+        ConflictError: if the name is taken.
+    """
+    if not _NAME.match(name):
+        raise ParameterError("name: letters, digits and ._@- only, up to 64 characters")
+    if role not in ROLES:
+        raise ParameterError(f"role must be one of {', '.join(ROLES)}")
+    needs_party = role in ("party", "inspector")
+    if needs_party != (party is not None and treaty is not None):
+        raise ParameterError(
+            f"a {role} user {'needs' if needs_party else 'has no'} --treaty and --party"
+        )
+    with db.write() as (session, _conn):
+        row = None
+        if needs_party:
+            assert treaty is not None and party is not None
+            row = party_by_code(session, treaty, party)
+        if session.scalars(select(User).where(User.name == name)).first() is not None:
+            raise ConflictError(f"user {name!r} already exists")
+        user = User(name=name, role=role, party_id=row.id if row else None, created_at=at)
+        session.add(user)
+        session.flush()
+        return _user_dict(user, row)
+
+
+def list_users(db: Database, *, limit: int = 100, offset: int = 0) -> Page:
+    with db.read() as session:
+        total = session.scalar(select(func.count()).select_from(User)) or 0
+        rows = session.execute(
+            select(User, Party)
+            .outerjoin(Party, User.party_id == Party.id)
+            .order_by(User.id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return Page([_user_dict(u, p) for u, p in rows], total, limit, offset)
+
+
+def _hash(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode("utf-8", "replace")).digest()
+
+
+def issue_token(
+    db: Database,
+    *,
+    user: str,
+    at: dt.datetime,
+    days: int = 90,
+    rng: Callable[[int], bytes],
+) -> dict[str, Any]:
+    """Issue a token for a user; the secret is returned once and never stored.
+
+    Args:
+        db: The database.
+        user: The user's name.
+        at: Now.
+        days: Lifetime in days (1 to 3650).
+        rng: Cryptographic random bytes (``os.urandom``).
+    """
+    if not 1 <= days <= 3650:
+        raise ParameterError("days must be between 1 and 3650")
+    token_id = rng(8).hex()
+    secret = base64.urlsafe_b64encode(rng(32)).decode("ascii").rstrip("=")
+    expires = at + dt.timedelta(days=days)
+    with db.write() as (session, _conn):
+        row = session.scalars(select(User).where(User.name == user)).first()
+        if row is None:
+            raise NotFoundError(f"no user {user!r}")
+        session.add(
+            ApiToken(
+                token_id=token_id,
+                secret_hash=_hash(secret),
+                user_id=row.id,
+                created_at=at,
+                expires_at=expires,
+            )
+        )
+    return {
+        "token": f"{TOKEN_PREFIX}{token_id}_{secret}",
+        "token_id": token_id,
+        "user": user,
+        "expires_at": iso(expires),
+    }
+
+
+def revoke_token(db: Database, *, token_id: str, at: dt.datetime) -> dict[str, Any]:
+    """Revoke a token by its public id; revoking twice is harmless."""
+    with db.write() as (session, _conn):
+        row = session.scalars(select(ApiToken).where(ApiToken.token_id == token_id)).first()
+        if row is None:
+            raise NotFoundError(f"no token {token_id!r}")
+        if row.revoked_at is None:
+            row.revoked_at = at
+        return {"token_id": token_id, "revoked_at": iso(row.revoked_at)}
+
+
+def list_tokens(db: Database, *, user: str | None = None) -> list[dict[str, Any]]:
+    """Token ids, owners and lifetimes (never a secret, which is not stored)."""
+    with db.read() as session:
+        query = select(ApiToken, User).join(User, ApiToken.user_id == User.id)
+        if user is not None:
+            query = query.where(User.name == user)
+        return [
+            {
+                "token_id": t.token_id,
+                "user": u.name,
+                "created_at": iso(t.created_at),
+                "expires_at": iso(t.expires_at),
+                "revoked_at": iso(t.revoked_at),
+            }
+            for t, u in session.execute(query.order_by(ApiToken.id)).all()
+        ]
+
+
+def authenticate(db: Database, unverified_token: str, *, at: dt.datetime) -> Actor | None:
+    """Return the actor behind a bearer token, or ``None`` if it is wrong, expired or revoked.
+
+    Malformed and unknown tokens still hash a secret, so every failure costs the same.
+    """
+    match = _TOKEN.match(unverified_token)
+    token_id, secret = (match.group(1), match.group(2)) if match else ("", unverified_token)
+    presented = _hash(secret)
+    with db.read() as session:
+        row = session.execute(
+            select(ApiToken, User, Party)
+            .join(User, ApiToken.user_id == User.id)
+            .outerjoin(Party, User.party_id == Party.id)
+            .where(ApiToken.token_id == token_id)
+        ).first()
+    if row is None:
+        hmac.compare_digest(presented, bytes(32))
+        return None
+    token, user, party = row
+    if not hmac.compare_digest(presented, bytes(token.secret_hash)):
+        return None
+    if token.revoked_at is not None or aware(token.expires_at) <= at or user.disabled_at:
+        return None
+    return Actor(
+        user_id=user.id,
+        name=user.name,
+        role=user.role,
+        party_id=party.id if party else None,
+        party=party.code if party else None,
+        treaty=party.treaty_id if party else None,
+    )

@@ -1,0 +1,393 @@
+"""Declarations: aggregate figures (public to the treaty's parties) and committed item lists.
+
+An item-level submission is committed with the escrow scheme (salted SHA-256 per item, RFC 9162
+root over the sorted commitments). The log entry and every public view carry only the derived
+components (counts and attribute sums per category and status, which the treaty exchanges) and
+the public commitment (root, size, per-category counts). Items, salts and positions are stored
+for the declaring party only, so that the server can later reveal chosen items to an inspector
+with their proofs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from armsctl.errors import DeclarationError, Problem
+from armsctl.inventory.model import (
+    ComponentKey,
+    Figure,
+    component_measure,
+    parse_component_measure,
+)
+from armsctl.inventory.model import Declaration as CoreDeclaration
+from armsctl.ledger.escrow import commit_items, validate_items
+from armsctl.service._base import (
+    Actor,
+    Allow,
+    ConflictError,
+    Database,
+    Page,
+    Resource,
+    audit,
+    iso,
+    party_by_code,
+)
+from armsctl.store.models import Declaration, DeclarationItem, Party
+from armsctl.treaty.schema import Treaty
+
+__all__ = [
+    "core_declaration",
+    "get_declaration",
+    "list_declarations",
+    "read_items",
+    "submit_aggregate",
+    "submit_items",
+]
+
+
+def _measure_problem(measure: str, treaty: Treaty) -> str | None:
+    if measure in {limit.id for limit in treaty.limits}:
+        return None
+    key = parse_component_measure(measure)
+    if key is None:
+        return "is neither a limit id nor category/status[/attribute][@zone]"
+    categories = {c.id: c for c in treaty.categories}
+    category = categories.get(key.category)
+    if category is None:
+        return f"unknown category {key.category!r}"
+    if key.status not in category.statuses:
+        return f"category {key.category!r} has no status {key.status!r}"
+    if key.quantity != "count" and key.quantity not in category.attributes:
+        return f"category {key.category!r} has no attribute {key.quantity!r}"
+    if key.zone and key.zone not in {z.id for z in treaty.zones}:
+        return f"unknown zone {key.zone!r}"
+    return None
+
+
+def _check_figures(figures: Mapping[str, int], treaty: Treaty) -> None:
+    problems = [
+        Problem("figures", measure, message)
+        for measure in sorted(figures)
+        if (message := _measure_problem(measure, treaty)) is not None
+    ]
+    problems += [
+        Problem("figures", m, "must be a whole number >= 0")
+        for m, v in sorted(figures.items())
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0
+    ]
+    if problems:
+        raise DeclarationError(problems)
+
+
+def _check_party(actor: Actor, treaty: str) -> None:
+    if actor.treaty not in (None, treaty):
+        raise DeclarationError([Problem("", "treaty", f"you act under {actor.treaty}")])
+
+
+def _public(row: Declaration, party: str) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "treaty": row.treaty_id,
+        "party": party,
+        "as_of": iso(row.as_of),
+        "kind": row.kind,
+        "status": row.status,
+        "figures": row.figures,
+        "commitment": row.commitment,
+        "note": row.note,
+        "submitted_at": iso(row.submitted_at),
+        "log_index": row.log_index,
+    }
+
+
+def _store(
+    db: Database,
+    session: Session,
+    conn: Any,
+    *,
+    actor: Actor,
+    party: Party,
+    as_of: dt.date,
+    kind: str,
+    status: str,
+    figures: dict[str, int],
+    commitment: dict[str, Any] | None,
+    note: str,
+    at: dt.datetime,
+) -> Declaration:
+    clash = session.scalars(
+        select(Declaration.id).where(
+            Declaration.treaty_id == party.treaty_id,
+            Declaration.party_id == party.id,
+            Declaration.as_of == as_of,
+        )
+    ).first()
+    if clash is not None:
+        raise ConflictError(f"{party.code} already declared as of {as_of} (declaration {clash})")
+    row = Declaration(
+        treaty_id=party.treaty_id,
+        party_id=party.id,
+        as_of=as_of,
+        kind=kind,
+        status=status,
+        figures=figures,
+        commitment=commitment,
+        note=note,
+        submitted_by=actor.user_id or 0,
+        submitted_at=at,
+        log_index=-1,
+    )
+    session.add(row)
+    session.flush()
+    body = {
+        "declaration": row.id,
+        "as_of": as_of.isoformat(),
+        "kind": kind,
+        "status": status,
+        "figures": figures,
+        "commitment": commitment,
+    }
+    row.log_index = db.append(
+        conn, kind=f"declaration-{kind}", treaty=party.treaty_id, party=party.code, at=at, body=body
+    )
+    return row
+
+
+def submit_aggregate(
+    db: Database,
+    actor: Actor,
+    *,
+    treaty: str,
+    party: str,
+    as_of: dt.date,
+    figures: Mapping[str, int],
+    status: str = "provided",
+    note: str = "",
+    allow: Allow,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """Record an aggregate declaration and log it.
+
+    Raises:
+        DeclarationError: on an unknown measure or a negative figure.
+        ConflictError: if the party already declared as of that date.
+    """
+    if status not in ("provided", "not-provided"):
+        raise DeclarationError([Problem("", "status", "must be provided or not-provided")])
+    if status == "not-provided" and figures:
+        raise DeclarationError([Problem("", "figures", "a not-provided declaration has none")])
+    with db.write() as (session, conn):
+        doc = db.treaty(session, treaty)
+        row_party = party_by_code(session, treaty, party)
+        allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
+        _check_figures(figures, doc)
+        row = _store(
+            db,
+            session,
+            conn,
+            actor=actor,
+            party=row_party,
+            as_of=as_of,
+            kind="aggregate",
+            status=status,
+            figures=dict(sorted(figures.items())),
+            commitment=None,
+            note=note,
+            at=at,
+        )
+        return _public(row, party)
+
+
+def _components(items: Sequence[Mapping[str, Any]], treaty: Treaty) -> dict[str, int]:
+    categories = {c.id: c for c in treaty.categories}
+    zones = {z.id for z in treaty.zones}
+    problems: list[Problem] = []
+    totals: Counter[ComponentKey] = Counter()
+    for row, item in enumerate(items):
+        where = f"item {row}"
+        category = categories.get(str(item["category"]))
+        if category is None:
+            problems.append(Problem("items", where, f"unknown category {item['category']!r}"))
+            continue
+        status = str(item["status"])
+        if status not in category.statuses:
+            problems.append(Problem("items", where, f"{category.id} has no status {status!r}"))
+            continue
+        zone = item.get("zone") or ""
+        if zone and zone not in zones:
+            problems.append(Problem("items", where, f"unknown zone {zone!r}"))
+            continue
+        keys = [("", 1)] + ([(str(zone), 1)] if zone else [])
+        for z, _ in keys:
+            totals[ComponentKey(category.id, status, "count", z)] += 1
+        for attribute in category.attributes:
+            value = item.get(attribute, 0)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                problems.append(Problem("items", where, f"{attribute} must be a whole number >= 0"))
+                continue
+            for z, _ in keys:
+                totals[ComponentKey(category.id, status, attribute, z)] += value
+    if problems:
+        raise DeclarationError(problems[:50])
+    return {component_measure(k): v for k, v in sorted(totals.items())}
+
+
+def submit_items(
+    db: Database,
+    actor: Actor,
+    *,
+    treaty: str,
+    party: str,
+    as_of: dt.date,
+    items: Sequence[Mapping[str, Any]],
+    note: str = "",
+    allow: Allow,
+    rng: Callable[[int], bytes],
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """Commit to an item-level declaration, keep the items for the party, log the public part.
+
+    Raises:
+        DeclarationError: on malformed items (every problem listed, up to 50).
+        ConflictError: if the party already declared as of that date.
+    """
+    validate_items(items)
+    with db.write() as (session, conn):
+        doc = db.treaty(session, treaty)
+        row_party = party_by_code(session, treaty, party)
+        allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
+        figures = _components(items, doc)
+        committed = commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty, rng=rng)
+        row = _store(
+            db,
+            session,
+            conn,
+            actor=actor,
+            party=row_party,
+            as_of=as_of,
+            kind="items",
+            status="provided",
+            figures=figures,
+            commitment=committed.public,
+            note=note,
+            at=at,
+        )
+        session.add_all(
+            DeclarationItem(
+                declaration_id=row.id,
+                position=entry["index"],
+                uid=str(entry["item"]["uid"]),
+                facility=str(entry["item"]["facility"]),
+                salt=bytes.fromhex(entry["salt"]),
+                record=entry["item"],
+            )
+            for entry in committed.opening["items"]
+        )
+        return _public(row, party)
+
+
+def list_declarations(
+    db: Database,
+    *,
+    treaty: str,
+    party: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """The public view of declarations: figures and commitments, never an item."""
+    with db.read() as session:
+        db.treaty(session, treaty)
+        query = (
+            select(Declaration, Party.code)
+            .join(Party, Declaration.party_id == Party.id)
+            .where(Declaration.treaty_id == treaty)
+        )
+        if party is not None:
+            query = query.where(Party.code == party)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.execute(
+            query.order_by(Declaration.as_of, Declaration.id).limit(limit).offset(offset)
+        ).all()
+        return Page([_public(d, code) for d, code in rows], total, limit, offset)
+
+
+def get_declaration(db: Database, *, declaration_id: int) -> dict[str, Any]:
+    """The public view of one declaration."""
+    from armsctl.errors import NotFoundError
+
+    with db.read() as session:
+        row = session.execute(
+            select(Declaration, Party.code)
+            .join(Party, Declaration.party_id == Party.id)
+            .where(Declaration.id == declaration_id)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no declaration {declaration_id}")
+        return _public(row[0], row[1])
+
+
+def read_items(
+    db: Database,
+    actor: Actor,
+    *,
+    declaration_id: int,
+    allow: Allow,
+    limit: int = 100,
+    offset: int = 0,
+    at: dt.datetime,
+) -> Page:
+    """The declaring party's own items (with salts, so it can reveal them); audited."""
+    from armsctl.errors import NotFoundError
+
+    with db.write() as (session, _conn):
+        decl = session.get(Declaration, declaration_id)
+        if decl is None:
+            raise NotFoundError(f"no declaration {declaration_id}")
+        allow(Resource("declaration-items", f"declaration/{declaration_id}", owner=decl.party_id))
+        total = session.scalar(
+            select(func.count()).where(DeclarationItem.declaration_id == declaration_id)
+        )
+        rows = session.scalars(
+            select(DeclarationItem)
+            .where(DeclarationItem.declaration_id == declaration_id)
+            .order_by(DeclarationItem.position)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        audit(
+            session,
+            actor,
+            action="declaration.items.read",
+            resource=f"declaration/{declaration_id}",
+            at=at,
+            detail=f"{len(rows)} items from offset {offset}",
+        )
+        results = [
+            {"index": r.position, "salt": bytes(r.salt).hex(), "item": r.record} for r in rows
+        ]
+        return Page(results, int(total or 0), limit, offset)
+
+
+def core_declaration(row: Declaration, party: str) -> CoreDeclaration:
+    """Turn a stored declaration into the compliance engine's ``Declaration``."""
+    decl = CoreDeclaration(
+        party=party,
+        as_of=row.as_of,
+        kind="items" if row.kind == "items" else "aggregate",
+        origin=f"declaration {row.id}",
+        status="not-provided" if row.status == "not-provided" else "provided",
+        note=row.note,
+    )
+    for measure, value in row.figures.items():
+        key = parse_component_measure(measure)
+        if key is None or measure in ("",):
+            decl.limits[measure] = Figure(int(value))
+        else:
+            decl.components[key] = Figure(int(value))
+    return decl

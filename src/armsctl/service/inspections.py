@@ -1,0 +1,519 @@
+"""Inspections: request (consuming a quota slot), schedule, start, reveal, report.
+
+States run ``planned -> notified -> in-progress -> reported``. A request locks the inspecting
+party's row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already
+serialises writers), counts the slots used for that treaty, quota and year, and takes the next
+one. The unique (treaty, inspecting party, quota, year, slot) constraint backs the lock: two
+requests racing for the last slot cannot both commit, so a quota is never overspent.
+
+Inspectors named in the request are granted the inspected site's reveals while the inspection
+is in progress, and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError as DbIntegrityError
+from sqlalchemy.orm import Session
+
+from armsctl.errors import InputError, NotFoundError, ParameterError, Problem
+from armsctl.ledger.escrow import reveal_items, verify_reveal
+from armsctl.service._base import (
+    Actor,
+    Allow,
+    ConflictError,
+    Database,
+    Page,
+    Resource,
+    audit,
+    iso,
+    party_by_code,
+)
+from armsctl.store.models import (
+    Declaration,
+    DeclarationItem,
+    Inspection,
+    InspectionInspector,
+    Party,
+    Reveal,
+    User,
+)
+from armsctl.treaty.schema import Treaty
+
+__all__ = [
+    "STATES",
+    "get_inspection",
+    "list_inspections",
+    "quota_status",
+    "read_reveals",
+    "report_inspection",
+    "request_inspection",
+    "reveal_site",
+    "schedule_inspection",
+    "start_inspection",
+]
+
+STATES = ("planned", "notified", "in-progress", "reported")
+
+
+def _allowance(treaty: Treaty, quota_id: str, party: str) -> int:
+    quota = next((q for q in treaty.inspection_quotas if q.id == quota_id), None)
+    if quota is None:
+        known = ", ".join(q.id for q in treaty.inspection_quotas) or "none"
+        raise InputError([Problem("", "type", f"unknown inspection type (known: {known})")])
+    allowed = quota.per_party.get(party, quota.per_year)
+    if allowed is None:
+        raise InputError([Problem("", "type", f"{quota_id} sets no annual number")])
+    return allowed
+
+
+def _facts(session: Session, row: Inspection) -> Resource:
+    inspectors = session.scalars(
+        select(InspectionInspector.user_id).where(InspectionInspector.inspection_id == row.id)
+    ).all()
+    return Resource(
+        "inspection",
+        f"inspection/{row.id}",
+        owner=row.inspecting_party_id,
+        parties=frozenset({row.inspecting_party_id, row.inspected_party_id}),
+        inspectors=frozenset(inspectors),
+        active=row.state == "in-progress",
+    )
+
+
+def _public(session: Session, row: Inspection) -> dict[str, Any]:
+    codes = {
+        pid: code
+        for pid, code in session.execute(
+            select(Party.id, Party.code).where(
+                Party.id.in_([row.inspecting_party_id, row.inspected_party_id])
+            )
+        ).all()
+    }
+    names = session.scalars(
+        select(User.name)
+        .join(InspectionInspector, InspectionInspector.user_id == User.id)
+        .where(InspectionInspector.inspection_id == row.id)
+        .order_by(User.name)
+    ).all()
+    return {
+        "id": row.id,
+        "treaty": row.treaty_id,
+        "inspecting_party": codes[row.inspecting_party_id],
+        "inspected_party": codes[row.inspected_party_id],
+        "type": row.quota_id,
+        "year": row.year,
+        "slot": row.slot,
+        "site": row.site,
+        "state": row.state,
+        "inspectors": list(names),
+        "requested_at": iso(row.requested_at),
+        "scheduled_for": iso(row.scheduled_for),
+        "findings": row.findings,
+        "reported_at": iso(row.reported_at),
+    }
+
+
+def request_inspection(
+    db: Database,
+    actor: Actor,
+    *,
+    treaty: str,
+    inspecting: str,
+    inspected: str,
+    quota_id: str,
+    site: str,
+    inspectors: list[str],
+    year: int | None = None,
+    allow: Allow,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """Request an inspection, taking the next free slot of the year's quota.
+
+    Raises:
+        ConflictError: if the quota for that year and type is spent.
+        InputError: on an unknown type, or inspectors who are not the party's inspectors.
+    """
+    year = at.year if year is None else year
+    if not 1900 <= year <= 2200:
+        raise ParameterError("year must be between 1900 and 2200")
+    try:
+        with db.write() as (session, conn):
+            doc = db.treaty(session, treaty)
+            party = party_by_code(session, treaty, inspecting, lock=True)
+            allow(Resource("inspection", f"{treaty}/{inspecting}", owner=party.id))
+            target = party_by_code(session, treaty, inspected)
+            if target.id == party.id:
+                raise InputError(
+                    [Problem("", "inspected_party", "a party does not inspect itself")]
+                )
+            allowed = _allowance(doc, quota_id, inspecting)
+            users = session.scalars(select(User).where(User.name.in_(inspectors))).all()
+            bad = sorted(
+                set(inspectors)
+                - {u.name for u in users if u.role == "inspector" and u.party_id == party.id}
+            )
+            if bad:
+                raise InputError(
+                    [
+                        Problem("", "inspectors", f"{n!r} is not an inspector of {inspecting}")
+                        for n in bad
+                    ]
+                )
+            used = (
+                session.scalar(
+                    select(func.count()).where(
+                        Inspection.treaty_id == treaty,
+                        Inspection.inspecting_party_id == party.id,
+                        Inspection.quota_id == quota_id,
+                        Inspection.year == year,
+                    )
+                )
+                or 0
+            )
+            if used >= allowed:
+                raise ConflictError(
+                    f"the {quota_id} quota of {inspecting} for {year} is spent ({used}/{allowed})"
+                )
+            row = Inspection(
+                treaty_id=treaty,
+                inspecting_party_id=party.id,
+                inspected_party_id=target.id,
+                quota_id=quota_id,
+                year=year,
+                slot=used,
+                site=site,
+                state="planned",
+                requested_at=at,
+            )
+            session.add(row)
+            session.flush()
+            session.add_all(InspectionInspector(inspection_id=row.id, user_id=u.id) for u in users)
+            session.flush()
+            db.append(
+                conn,
+                kind="inspection-requested",
+                treaty=treaty,
+                party=inspecting,
+                at=at,
+                body={
+                    "inspection": row.id,
+                    "inspected": inspected,
+                    "type": quota_id,
+                    "year": year,
+                    "slot": used,
+                    "site": site,
+                },
+            )
+            return _public(session, row)
+    except DbIntegrityError:
+        raise ConflictError(f"the {quota_id} quota slot was taken concurrently; retry") from None
+
+
+def _load(session: Session, inspection_id: int) -> Inspection:
+    row = session.get(Inspection, inspection_id)
+    if row is None:
+        raise NotFoundError(f"no inspection {inspection_id}")
+    return row
+
+
+def _advance(
+    db: Database,
+    actor: Actor,
+    *,
+    inspection_id: int,
+    allow: Allow,
+    at: dt.datetime,
+    owner: str,
+    expected: str,
+    new_state: str,
+    kind: str,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    with db.write() as (session, conn):
+        row = _load(session, inspection_id)
+        facts = _facts(session, row)
+        owner_id = row.inspecting_party_id if owner == "inspecting" else row.inspected_party_id
+        allow(
+            Resource(
+                facts.kind,
+                facts.ref,
+                owner=owner_id,
+                parties=facts.parties,
+                inspectors=facts.inspectors,
+                active=facts.active,
+            )
+        )
+        if row.state != expected:
+            raise ConflictError(f"inspection {inspection_id} is {row.state}, not {expected}")
+        row.state = new_state
+        if "scheduled_for" in extra:
+            row.scheduled_for = extra["scheduled_for"]
+        if "findings" in extra:
+            row.findings = extra["findings"]
+            row.reported_at = at
+        body: dict[str, Any] = {"inspection": row.id, "state": new_state}
+        if "scheduled_for" in extra:
+            body["scheduled_for"] = iso(extra["scheduled_for"])
+        if "findings" in extra:
+            body["findings"] = len(extra["findings"])
+        party = session.get(Party, owner_id)
+        assert party is not None
+        db.append(conn, kind=kind, treaty=row.treaty_id, party=party.code, at=at, body=body)
+        session.flush()
+        return _public(session, row)
+
+
+def schedule_inspection(
+    db: Database,
+    actor: Actor,
+    *,
+    inspection_id: int,
+    arrival: dt.datetime,
+    allow: Allow,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """The inspecting party notifies the arrival time: planned -> notified."""
+    return _advance(
+        db,
+        actor,
+        inspection_id=inspection_id,
+        allow=allow,
+        at=at,
+        owner="inspecting",
+        expected="planned",
+        new_state="notified",
+        kind="inspection-notified",
+        extra={"scheduled_for": arrival},
+    )
+
+
+def start_inspection(
+    db: Database, actor: Actor, *, inspection_id: int, allow: Allow, at: dt.datetime
+) -> dict[str, Any]:
+    """The inspected party receives the team: notified -> in-progress (grants the inspectors)."""
+    return _advance(
+        db,
+        actor,
+        inspection_id=inspection_id,
+        allow=allow,
+        at=at,
+        owner="inspected",
+        expected="notified",
+        new_state="in-progress",
+        kind="inspection-started",
+        extra={},
+    )
+
+
+def report_inspection(
+    db: Database,
+    actor: Actor,
+    *,
+    inspection_id: int,
+    findings: list[dict[str, Any]],
+    allow: Allow,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """The inspection team files its findings: in-progress -> reported."""
+    return _advance(
+        db,
+        actor,
+        inspection_id=inspection_id,
+        allow=allow,
+        at=at,
+        owner="inspecting",
+        expected="in-progress",
+        new_state="reported",
+        kind="inspection-reported",
+        extra={"findings": findings},
+    )
+
+
+def reveal_site(
+    db: Database,
+    actor: Actor,
+    *,
+    inspection_id: int,
+    declaration_id: int,
+    allow: Allow,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """The inspected party opens every declared item at the inspected site, with proofs."""
+    with db.write() as (session, conn):
+        row = _load(session, inspection_id)
+        facts = _facts(session, row)
+        allow(Resource(facts.kind, facts.ref, owner=row.inspected_party_id, parties=facts.parties))
+        if row.state != "in-progress":
+            raise ConflictError(f"inspection {inspection_id} is {row.state}, not in-progress")
+        decl = session.get(Declaration, declaration_id)
+        if decl is None or decl.party_id != row.inspected_party_id or decl.commitment is None:
+            raise NotFoundError(
+                f"no committed item-level declaration {declaration_id} of the inspected party"
+            )
+        items = session.scalars(
+            select(DeclarationItem)
+            .where(DeclarationItem.declaration_id == declaration_id)
+            .order_by(DeclarationItem.position)
+        ).all()
+        opening = {
+            "public": decl.commitment,
+            "items": [
+                {"index": i.position, "salt": bytes(i.salt).hex(), "item": i.record} for i in items
+            ],
+        }
+        document = reveal_items(
+            opening,
+            facility=row.site,
+            declaration={"declaration_id": decl.id, "log_index": decl.log_index},
+        )
+        report = verify_reveal(document, decl.commitment)
+        reveal = Reveal(
+            inspection_id=row.id,
+            declaration_id=decl.id,
+            document=document,
+            verified=report.verified,
+            created_at=at,
+        )
+        session.add(reveal)
+        session.flush()
+        party = session.get(Party, row.inspected_party_id)
+        assert party is not None
+        db.append(
+            conn,
+            kind="items-revealed",
+            treaty=row.treaty_id,
+            party=party.code,
+            at=at,
+            body={
+                "inspection": row.id,
+                "declaration": decl.id,
+                "site": row.site,
+                "revealed": report.verified,
+                "counts": report.revealed_counts,
+            },
+        )
+        return {
+            "id": reveal.id,
+            "inspection": row.id,
+            "declaration": decl.id,
+            "verified": report.verified,
+            "revealed_counts": report.revealed_counts,
+        }
+
+
+def read_reveals(
+    db: Database, actor: Actor, *, inspection_id: int, allow: Allow, at: dt.datetime
+) -> list[dict[str, Any]]:
+    """The revealed items and their proofs, for the granted inspectors during the inspection."""
+    with db.write() as (session, _conn):
+        row = _load(session, inspection_id)
+        facts = _facts(session, row)
+        allow(
+            Resource(
+                "inspection-reveal",
+                facts.ref,
+                owner=row.inspected_party_id,
+                parties=facts.parties,
+                inspectors=facts.inspectors,
+                active=facts.active,
+            )
+        )
+        reveals = session.scalars(
+            select(Reveal).where(Reveal.inspection_id == row.id).order_by(Reveal.id)
+        ).all()
+        audit(
+            session,
+            actor,
+            action="inspection.reveal.read",
+            resource=facts.ref,
+            at=at,
+            detail=f"{len(reveals)} reveals",
+        )
+        return [
+            {
+                "id": r.id,
+                "declaration": r.declaration_id,
+                "verified": r.verified,
+                "reveal": r.document,
+            }
+            for r in reveals
+        ]
+
+
+def get_inspection(
+    db: Database, actor: Actor, *, inspection_id: int, allow: Allow, at: dt.datetime
+) -> dict[str, Any]:
+    """One inspection with its findings, for the parties involved and its inspectors; audited."""
+    with db.write() as (session, _conn):
+        row = _load(session, inspection_id)
+        facts = _facts(session, row)
+        allow(facts)
+        audit(session, actor, action="inspection.read", resource=facts.ref, at=at)
+        return _public(session, row)
+
+
+def list_inspections(
+    db: Database,
+    actor: Actor,
+    *,
+    treaty: str,
+    allow: Allow,
+    limit: int = 50,
+    offset: int = 0,
+    at: dt.datetime,
+) -> Page:
+    """Inspections the actor's party is part of, or the inspector was granted; audited."""
+    with db.write() as (session, _conn):
+        db.treaty(session, treaty)
+        allow(Resource("inspections", f"{treaty}/inspections"))
+        query = select(Inspection).where(Inspection.treaty_id == treaty)
+        if actor.role == "inspector":
+            query = query.join(
+                InspectionInspector, InspectionInspector.inspection_id == Inspection.id
+            ).where(InspectionInspector.user_id == actor.user_id)
+        else:
+            party = actor.party_id if actor.treaty == treaty else -1
+            query = query.where(
+                (Inspection.inspecting_party_id == party) | (Inspection.inspected_party_id == party)
+            )
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(query.order_by(Inspection.id).limit(limit).offset(offset)).all()
+        audit(session, actor, action="inspection.read", resource=f"{treaty}/inspections", at=at)
+        return Page([_public(session, r) for r in rows], total, limit, offset)
+
+
+def quota_status(db: Database, *, treaty: str, year: int) -> list[dict[str, Any]]:
+    """Slots used and left per party and inspection type for a year (public figures)."""
+    with db.read() as session:
+        doc = db.treaty(session, treaty)
+        parties = session.scalars(
+            select(Party).where(Party.treaty_id == treaty).order_by(Party.code)
+        ).all()
+        used = {
+            f"{pid}:{qid}": n
+            for pid, qid, n in session.execute(
+                select(Inspection.inspecting_party_id, Inspection.quota_id, func.count())
+                .where(Inspection.treaty_id == treaty, Inspection.year == year)
+                .group_by(Inspection.inspecting_party_id, Inspection.quota_id)
+            ).all()
+        }
+        out = []
+        for party in parties:
+            for quota in doc.inspection_quotas:
+                allowed = quota.per_party.get(party.code, quota.per_year)
+                n = int(used.get(f"{party.id}:{quota.id}", 0))
+                out.append(
+                    {
+                        "party": party.code,
+                        "type": quota.id,
+                        "year": year,
+                        "allowed": allowed,
+                        "used": n,
+                        "left": None if allowed is None else allowed - n,
+                    }
+                )
+        return out

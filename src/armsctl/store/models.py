@@ -1,0 +1,257 @@
+"""The server's tables as SQLAlchemy 2 typed ORM models (the log's tables live in ``ledger``).
+
+Confidentiality is a property of the schema, not only of the API: item-level rows sit in their
+own table (``declaration_items``) keyed to the declaring party, and nothing that joins them into
+a public view exists here. Aggregate figures and the public commitment (root, per-category
+counts, size) live on ``declarations``, which every role may read. Token secrets are never
+stored: only a SHA-256 of each secret, next to a public token id used to find the row.
+
+Every table uses portable types (JSON, timezone-aware datetimes) so that the same models and the
+same migrations run on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "ROLES",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Declaration",
+    "DeclarationItem",
+    "Inspection",
+    "InspectionInspector",
+    "Notification",
+    "Observation",
+    "Party",
+    "PartyKey",
+    "Reveal",
+    "TreatyRow",
+    "User",
+]
+
+#: Every role a user can hold; authorisation decisions live in ``armsctl.api.authz``.
+ROLES = ("inspector", "observer", "operator", "party")
+
+_NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so migrations name constraints the same way."""
+
+    metadata = MetaData(naming_convention=_NAMING)
+
+
+def _ts() -> Any:
+    return DateTime(timezone=True)
+
+
+class TreatyRow(Base):
+    """A treaty as loaded and validated, so a server keeps working if the bundle changes."""
+
+    __tablename__ = "treaties"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    loaded_at: Mapped[dt.datetime] = mapped_column(_ts())
+
+
+class Party(Base):
+    """A state party to one treaty (its code as the treaty writes it)."""
+
+    __tablename__ = "parties"
+    __table_args__ = (UniqueConstraint("treaty_id", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    treaty_id: Mapped[str] = mapped_column(ForeignKey("treaties.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
+    registered_at: Mapped[dt.datetime] = mapped_column(_ts())
+
+
+class PartyKey(Base):
+    """A party's Ed25519 verifier key (C2SP note key string); revoked keys stay for audits."""
+
+    __tablename__ = "party_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    verifier_key: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[dt.datetime] = mapped_column(_ts())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+
+
+class User(Base):
+    """A person or system with one role; ``party`` and ``inspector`` users act for a party."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(_ts())
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+
+
+class ApiToken(Base):
+    """A bearer token: a public id to find the row and the SHA-256 of the secret part."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_id: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(_ts())
+    expires_at: Mapped[dt.datetime] = mapped_column(_ts())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+
+
+class Declaration(Base):
+    """One party's declaration as of one date: public figures and, if item-level, a commitment.
+
+    ``figures`` holds the aggregate measures (limit ids or ``category/status[/attr]``
+    components); for an item-level declaration they are the components derived from the items,
+    which the treaty exchanges anyway. ``commitment`` is the escrow's public declaration.
+    """
+
+    __tablename__ = "declarations"
+    __table_args__ = (UniqueConstraint("treaty_id", "party_id", "as_of"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    treaty_id: Mapped[str] = mapped_column(ForeignKey("treaties.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    commitment: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(_ts())
+    log_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class DeclarationItem(Base):
+    """One declared item with its commitment salt and position: confidential to its party."""
+
+    __tablename__ = "declaration_items"
+    __table_args__ = (UniqueConstraint("declaration_id", "position"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    uid: Mapped[str] = mapped_column(Text)
+    facility: Mapped[str] = mapped_column(Text)
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Notification(Base):
+    """A treaty notification from one party to another (or to all, ``recipient_id`` null)."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    treaty_id: Mapped[str] = mapped_column(ForeignKey("treaties.id"))
+    sender_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sent_at: Mapped[dt.datetime] = mapped_column(_ts())
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+    log_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class Inspection(Base):
+    """An inspection consuming one quota slot; ``slot`` makes overspending impossible.
+
+    The unique (treaty, inspecting party, quota, year, slot) constraint is the backstop behind
+    the row lock the service takes: two transactions that both saw the last free slot cannot
+    both commit it.
+    """
+
+    __tablename__ = "inspections"
+    __table_args__ = (
+        UniqueConstraint("treaty_id", "inspecting_party_id", "quota_id", "year", "slot"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    treaty_id: Mapped[str] = mapped_column(ForeignKey("treaties.id"))
+    inspecting_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    inspected_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    quota_id: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    slot: Mapped[int] = mapped_column(Integer)
+    site: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[dt.datetime] = mapped_column(_ts())
+    scheduled_for: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+    findings: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    reported_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+
+
+class InspectionInspector(Base):
+    """An inspector granted access to one inspection's reveals while it is in progress."""
+
+    __tablename__ = "inspection_inspectors"
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+
+
+class Reveal(Base):
+    """Items of the inspected site opened against a committed declaration, with proofs."""
+
+    __tablename__ = "reveals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verified: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(_ts())
+
+
+class Observation(Base):
+    """An observation (satellite, drone, open source) about a party, recorded by anyone."""
+
+    __tablename__ = "observations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    treaty_id: Mapped[str] = mapped_column(ForeignKey("treaties.id"))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), nullable=True)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(String(32))
+    observed_at: Mapped[dt.datetime] = mapped_column(_ts())
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_at: Mapped[dt.datetime] = mapped_column(_ts())
+    log_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuditEvent(Base):
+    """Who read confidential data or was refused, when, and why (never a token)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(_ts(), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    resource: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text, default="")

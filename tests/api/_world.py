@@ -1,0 +1,212 @@
+"""A small two-party world on a fresh database, shared by the API, service and store tests.
+
+``fresh_database(url)`` migrates an empty database; on PostgreSQL each call makes its own schema
+(``t_<random>``, reached through ``search_path`` in the URL) and ``drop`` removes it, so runs in
+parallel on one server never collide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from armsctl.ledger.note import SignerKey
+from armsctl.service import Database, accounts, allow_all, declarations, inspections, notifications
+from armsctl.service._base import LOCAL
+from armsctl.store.engine import make_engine
+from armsctl.store.schema import upgrade
+
+NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+def postgres_for(kind: str, request: pytest.FixtureRequest) -> str | None:
+    """The PostgreSQL URL for a ``postgres`` param (skips when none is configured)."""
+    if kind == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return None
+
+
+LOG_KEY = SignerKey.generate("test.armsctl/log", seed=bytes(range(32)))
+PARTY_KEYS = {
+    code: SignerKey.generate(code, seed=bytes([i + 1]) * 32)
+    for i, code in enumerate(("USA", "RUS"))
+}
+SECRET_UIDS = ("SECRET-USA-0001", "SECRET-USA-0002", "SECRET-RUS-0001", "SECRET-RUS-0002")
+
+
+def counter_rng(seed: int = 7) -> Callable[[int], bytes]:
+    state = [seed]
+
+    def rng(n: int) -> bytes:
+        state[0] += 1
+        return (state[0].to_bytes(8, "big") * (n // 8 + 1))[:n]
+
+    return rng
+
+
+@contextmanager
+def fresh_url(kind: str, postgres_url: str | None, tmp_path: Any) -> Iterator[str]:
+    """A URL to an empty database: a SQLite file, or a new PostgreSQL schema."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / f'armsctl-{uuid.uuid4().hex[:6]}.db'}"
+        return
+    assert postgres_url
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in postgres_url else "?"
+    try:
+        yield f"{postgres_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+def fresh_database(url: str) -> Database:
+    db = Database(url, LOG_KEY)
+    upgrade(db.engine)
+    return db
+
+
+def items(party: str, facility: str, n: int, prefix: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "uid": f"{prefix}-{i:04d}",
+            "category": "icbm-launcher",
+            "status": "deployed",
+            "facility": facility,
+            "warheads": 1,
+        }
+        for i in range(1, n + 1)
+    ]
+
+
+@dataclass
+class World:
+    """Users and tokens for every role, two parties, declarations and an inspection."""
+
+    db: Database
+    tokens: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def auth(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+
+USERS = (
+    ("op", "operator", None),
+    ("usa", "party", "USA"),
+    ("rus", "party", "RUS"),
+    ("usa-insp", "inspector", "USA"),
+    ("rus-insp", "inspector", "RUS"),
+    ("obs", "observer", None),
+)
+
+
+def build_world(db: Database, *, with_inspection: bool = True) -> World:
+    rng = counter_rng()
+    world = World(db)
+    accounts.load_treaty(db, "new-start", at=NOW)
+    for code, key in PARTY_KEYS.items():
+        accounts.register_party(
+            db, treaty="new-start", code=code, name=code, key=str(key.verifier()), at=NOW
+        )
+    actors = {}
+    for name, role, party in USERS:
+        accounts.add_user(
+            db,
+            name=name,
+            role=role,
+            treaty="new-start" if party else None,
+            party=party,
+            at=NOW,
+        )
+        world.tokens[name] = accounts.issue_token(db, user=name, at=NOW, days=3650, rng=os.urandom)[
+            "token"
+        ]
+        actors[name] = accounts.authenticate(db, world.tokens[name], at=NOW)
+    for code, user in (("USA", "usa"), ("RUS", "rus")):
+        decl = declarations.submit_items(
+            db,
+            actors[user],
+            treaty="new-start",
+            party=code,
+            as_of=dt.date(2025, 9, 1),
+            items=[
+                {
+                    "uid": f"SECRET-{code}-0001",
+                    "category": "icbm-launcher",
+                    "status": "deployed",
+                    "facility": f"{code}-base-1",
+                    "warheads": 1,
+                },
+                {
+                    "uid": f"SECRET-{code}-0002",
+                    "category": "heavy-bomber",
+                    "status": "deployed",
+                    "facility": f"{code}-base-2",
+                    "warheads": 1,
+                },
+            ],
+            allow=allow_all,
+            rng=rng,
+            at=NOW,
+        )
+        world.ids[f"decl-{code}"] = decl["id"]
+        note = notifications.submit_notification(
+            db,
+            actors[user],
+            treaty="new-start",
+            sender=code,
+            recipient="RUS" if code == "USA" else "USA",
+            kind="status-change",
+            body={"text": f"private note from {code}"},
+            allow=allow_all,
+            at=NOW,
+        )
+        world.ids[f"note-from-{code}"] = note["id"]
+    if with_inspection:
+        for inspecting, inspected, user, insp in (
+            ("USA", "RUS", "usa", "usa-insp"),
+            ("RUS", "USA", "rus", "rus-insp"),
+        ):
+            row = inspections.request_inspection(
+                db,
+                actors[user],
+                treaty="new-start",
+                inspecting=inspecting,
+                inspected=inspected,
+                quota_id="type-one",
+                site=f"{inspected}-base-1",
+                inspectors=[insp],
+                allow=allow_all,
+                at=NOW,
+            )
+            iid = row["id"]
+            world.ids[f"insp-by-{inspecting}"] = iid
+            inspections.schedule_inspection(
+                db, LOCAL, inspection_id=iid, arrival=NOW, allow=allow_all, at=NOW
+            )
+            inspections.start_inspection(db, LOCAL, inspection_id=iid, allow=allow_all, at=NOW)
+            inspections.reveal_site(
+                db,
+                LOCAL,
+                inspection_id=iid,
+                declaration_id=world.ids[f"decl-{inspected}"],
+                allow=allow_all,
+                at=NOW,
+            )
+    return world
