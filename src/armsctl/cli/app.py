@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.compliance",
     "armsctl.cli.ledger",
     "armsctl.cli.server",
+    "armsctl.cli.monitoring",
     "armsctl.cli.demo",
 )
 

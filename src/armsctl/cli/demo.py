@@ -92,7 +92,16 @@ def demo(
     from armsctl.cli import ledger
 
     ledger.demo_step(console, output_dir / "ledger", _record_rows(treaty))
-    path = write_report(treaty, decls, output_dir / "new-start-report.html")
+    from armsctl.cli._monitoring_demo import demo_sections
+    from armsctl.cli._monitoring_demo import demo_step as monitoring_step
+
+    findings = monitoring_step(console, output_dir)
+    path = write_report(
+        treaty,
+        decls,
+        output_dir / "new-start-report.html",
+        extra_sections=demo_sections(findings),
+    )
     console.print(Rule("Report"))
     console.print(f"HTML report written to {path.resolve()}")
 

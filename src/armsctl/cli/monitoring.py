@@ -1,0 +1,340 @@
+"""``armsctl notify``, ``reconcile``, ``observe``, ``fuse`` and ``anomalies``.
+
+Notifications live in one JSON file given by ``--file`` (the server will keep them in the store
+later); every lifecycle command reads it, applies one step through the pure core and writes it
+back atomically, so a refused step leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from armsctl.cli._common import (
+    EXIT_VIOLATION,
+    OutputFormat,
+    out_console,
+    print_json,
+    user_errors,
+)
+
+if TYPE_CHECKING:
+    from armsctl.notifications import Notification
+    from armsctl.treaty import Treaty
+
+__all__ = ["parse_instant", "register"]
+
+FILE_OPT = typer.Option(..., "--file", "-f", help="The JSON notifications file.")
+AT_OPT = typer.Option(None, "--at", help="When (ISO 8601 with a time zone). Default: now.")
+FORMAT_OPT = typer.Option(OutputFormat.table, "--format", help="table or json.")
+TREATY_ARG = typer.Argument(..., help="A bundled treaty id or a .toml file.")
+
+
+def parse_instant(value: str | None, name: str) -> dt.datetime:
+    """An option's instant in UTC (now when absent); times without a zone are refused."""
+    from armsctl.errors import ParameterError
+    from armsctl.notifications import parse_time
+
+    if value is None:
+        return dt.datetime.now(dt.UTC)
+    parsed, error = parse_time(value)
+    if error or parsed is None:
+        raise ParameterError(f"{name}: {error}")
+    return parsed
+
+
+def _load(path: Path, treaty_ref: str | None) -> tuple[Treaty, list[Notification]]:
+    import json
+
+    from armsctl.errors import InputError, Problem
+    from armsctl.notifications import read_notifications
+    from armsctl.treaty import load_treaty
+
+    if not path.exists():
+        if treaty_ref is None:
+            raise InputError([Problem(str(path), "", "no such notifications file")])
+        return load_treaty(treaty_ref), []
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError([Problem(str(path), "", f"cannot be read: {exc}")]) from None
+    ref = treaty_ref or (doc.get("treaty") if isinstance(doc, dict) else None)
+    if not ref:
+        raise InputError([Problem(str(path), "treaty", "file names no treaty: give --treaty")])
+    treaty = load_treaty(ref)
+    return treaty, read_notifications(path, treaty)
+
+
+def _find(notifications: list[Notification], ident: str, path: Path) -> int:
+    from armsctl.errors import NotFoundError
+
+    for i, n in enumerate(notifications):
+        if n.id == ident:
+            return i
+    raise NotFoundError(f"{path}: no notification {ident!r}")
+
+
+def _show(notifications: list[Notification], fmt: OutputFormat, title: str) -> None:
+    from armsctl.notifications import notification_to_dict
+
+    if fmt is OutputFormat.json:
+        print_json([notification_to_dict(n) for n in notifications])
+        return
+    table = Table(title=title)
+    for col in ("id", "type", "event", "sender", "event time", "state", "received", "fields"):
+        table.add_column(col)
+    for n in notifications:
+        table.add_row(
+            n.id,
+            n.type,
+            n.event,
+            n.sender,
+            n.event_time.isoformat(),
+            n.state + (f" ({n.rejection_reason})" if n.rejection_reason else ""),
+            n.received_at.isoformat() if n.received_at else "-",
+            escape(", ".join(f"{k}={v}" for k, v in sorted(n.fields.items()))),
+        )
+    out_console.print(table)
+
+
+@user_errors
+def notify_draft(
+    file: Path = FILE_OPT,
+    type: str = typer.Option(..., "--type", help="A notification type of the treaty."),
+    sender: str = typer.Option(..., "--sender", help="The sending party (ISO alpha-3)."),
+    event_time: str = typer.Option(..., "--event-time", help="When the event happened (UTC)."),
+    event: str | None = typer.Option(None, "--event", help="The trigger reported, if several."),
+    field: list[str] = typer.Option([], "--field", help="A field as name=value (repeatable)."),
+    ident: str | None = typer.Option(None, "--id", help="Notification id. Default: next N-000001."),
+    treaty: str | None = typer.Option(None, "--treaty", help="Treaty, for a new file."),
+    at: str | None = AT_OPT,
+    fmt: OutputFormat = FORMAT_OPT,
+) -> None:
+    """Draft a notification and add it to the file (created if needed)."""
+    from armsctl.errors import InputError, ParameterError, Problem
+    from armsctl.notifications import draft, write_notifications
+
+    loaded_treaty, notifications = _load(file, treaty)
+    fields: dict[str, str] = {}
+    for item in field:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ParameterError(f"--field: {item!r} is not name=value")
+        fields[name.strip()] = value.strip()
+    new_id = ident or f"N-{len(notifications) + 1:06d}"
+    if any(n.id == new_id for n in notifications):
+        raise InputError([Problem(str(file), "id", f"{new_id!r} is already in the file")])
+    n = draft(
+        loaded_treaty,
+        id=new_id,
+        type=type,
+        sender=sender,
+        event=event,
+        event_time=parse_instant(event_time, "--event-time"),
+        fields=fields,
+        at=parse_instant(at, "--at"),
+    )
+    write_notifications(file, loaded_treaty, [*notifications, n])
+    _show([n], fmt, f"drafted in {file}")
+
+
+def _step(
+    file: Path, ident: str, at: str | None, fmt: OutputFormat, step: str, reason: str = ""
+) -> None:
+    from armsctl.notifications import acknowledge, receive, reject, send, write_notifications
+
+    treaty, notifications = _load(file, None)
+    i = _find(notifications, ident, file)
+    when = parse_instant(at, "--at")
+    n = notifications[i]
+    if step == "send":
+        n = send(n, at=when)
+    elif step == "receive":
+        n = receive(n, at=when)
+    elif step == "ack":
+        n = acknowledge(n, at=when)
+    else:
+        n = reject(n, at=when, reason=reason)
+    notifications[i] = n
+    write_notifications(file, treaty, notifications)
+    _show([n], fmt, f"{ident}: {n.state}")
+
+
+@user_errors
+def notify_send(
+    ident: str = typer.Argument(..., help="Notification id."),
+    file: Path = FILE_OPT,
+    at: str | None = AT_OPT,
+    fmt: OutputFormat = FORMAT_OPT,
+) -> None:
+    """Mark a drafted notification as sent."""
+    _step(file, ident, at, fmt, "send")
+
+
+@user_errors
+def notify_receive(
+    ident: str = typer.Argument(..., help="Notification id."),
+    file: Path = FILE_OPT,
+    at: str | None = AT_OPT,
+    fmt: OutputFormat = FORMAT_OPT,
+) -> None:
+    """Mark a sent notification as received: from now on it counts as provided."""
+    _step(file, ident, at, fmt, "receive")
+
+
+@user_errors
+def notify_ack(
+    ident: str = typer.Argument(..., help="Notification id."),
+    file: Path = FILE_OPT,
+    at: str | None = AT_OPT,
+    reject_reason: str | None = typer.Option(
+        None, "--reject", help="Reject instead of acknowledging, with this reason."
+    ),
+    fmt: OutputFormat = FORMAT_OPT,
+) -> None:
+    """Acknowledge a received notification (or reject it with --reject REASON)."""
+    if reject_reason is None:
+        _step(file, ident, at, fmt, "ack")
+    else:
+        _step(file, ident, at, fmt, "reject", reject_reason)
+
+
+@user_errors
+def notify_list(
+    file: Path = FILE_OPT,
+    state: str | None = typer.Option(None, "--state", help="Only notifications in this state."),
+    fmt: OutputFormat = FORMAT_OPT,
+) -> None:
+    """List the notifications in the file."""
+    _treaty, notifications = _load(file, None)
+    chosen = [n for n in notifications if state is None or n.state == state]
+    _show(chosen, fmt, f"{len(chosen)} notification(s) in {file}")
+
+
+@user_errors
+def notify_due(
+    file: Path = FILE_OPT,
+    at: str | None = AT_OPT,
+    show_all: bool = typer.Option(False, "--all", help="Also show on-time and late ones."),
+    fmt: OutputFormat = FORMAT_OPT,
+) -> None:
+    """What is due, pending or overdue at --at, with the deadline rule behind each."""
+    from armsctl.notifications import due, track
+
+    treaty, notifications = _load(file, None)
+    when = parse_instant(at, "--at")
+    rows = (track if show_all else due)(notifications, treaty, at=when)
+    if fmt is OutputFormat.json:
+        print_json({"at": when.isoformat(), "deadlines": [s.to_dict() for s in rows]})
+        return
+    style = {"overdue": "bold red", "late": "red", "due": "yellow", "pending": "cyan"}
+    table = Table(title=f"Deadlines at {when.isoformat()}")
+    for col in ("id", "type", "deadline", "verdict", "why", "rule"):
+        table.add_column(col)
+    for s in rows:
+        table.add_row(
+            s.notification_id,
+            s.type,
+            s.deadline.isoformat(),
+            f"[{style.get(s.verdict, 'green')}]{s.verdict}[/]",
+            escape(s.explanation.split(": ", 1)[1].split("; rule")[0]),
+            escape(s.rule),
+        )
+    out_console.print(table)
+
+
+@user_errors
+def reconcile_cmd(
+    treaty_ref: str = TREATY_ARG,
+    declarations: list[Path] = typer.Option(
+        ..., "--declarations", "-d", help="Item-level declaration file(s)."
+    ),
+    notifications_path: Path = typer.Option(
+        ..., "--notifications", "-n", help="Notifications (CSV or JSON)."
+    ),
+    party: str | None = typer.Option(
+        None, "--party", help="Only this party. Default: every party."
+    ),
+    before: str | None = typer.Option(
+        None, "--before", help="Earlier declaration date (YYYY-MM-DD)."
+    ),
+    after: str | None = typer.Option(None, "--after", help="Later declaration date (YYYY-MM-DD)."),
+    at: str | None = AT_OPT,
+    limit: int = typer.Option(50, "--limit", help="Findings to print per party."),
+    fmt: OutputFormat = FORMAT_OPT,
+) -> None:
+    """Check every change between two declarations against the notifications in between."""
+    from armsctl.cli.compliance import load_inputs, parse_date
+    from armsctl.errors import InputError
+    from armsctl.notifications import read_notifications, reconcile
+
+    treaty, decls = load_inputs(treaty_ref, declarations)
+    notes = read_notifications(notifications_path, treaty)
+    when = parse_instant(at, "--at")
+    results = []
+    parties = [party] if party else decls.parties()
+    for p in parties:
+        dates = sorted({d.as_of for d in decls.for_party(p) if d.kind == "items"})
+        b = parse_date(before, "--before") if before else (dates[-2] if len(dates) >= 2 else None)
+        a = parse_date(after, "--after") if after else (dates[-1] if dates else None)
+        if b is None or a is None:
+            if party:
+                raise InputError(f"{p}: needs two item-level declarations to reconcile")
+            continue
+        results.append(reconcile(decls, notes, party=p, before=b, after=a, at=when))
+    if not results:
+        raise InputError("no party has two item-level declarations to reconcile")
+    found = any(
+        r.counts["uncovered"] or r.counts["late"] or r.counts["unsupported"] for r in results
+    )
+    if fmt is OutputFormat.json:
+        print_json({"treaty": treaty.id, "results": [r.to_dict(limit) for r in results]})
+    else:
+        for r in results:
+            c = r.counts
+            out_console.print(
+                f"[bold]{r.party}[/] {r.before} -> {r.after}: {c['changes']:,} changes, "
+                f"{c['covered']:,} covered, {c['covered-late']:,} covered late, "
+                f"[red]{c['uncovered']:,} uncovered[/], {c['awaiting']:,} awaiting; "
+                f"{c['notifications']:,} notifications, {c['late']:,} late, "
+                f"{c['unsupported']:,} unsupported"
+            )
+            for f in r.findings(limit):
+                out_console.print(
+                    f"  [bold]{f['kind']}[/]: {escape(f['explanation'])}", soft_wrap=True
+                )
+    if found:
+        raise typer.Exit(EXIT_VIOLATION)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``notify``, ``reconcile``, ``observe``, ``fuse`` and ``anomalies`` to the app."""
+    notify = typer.Typer(
+        help="Draft, send, receive, acknowledge and track treaty notifications.",
+        no_args_is_help=True,
+    )
+    notify.command("draft")(notify_draft)
+    notify.command("send")(notify_send)
+    notify.command("receive")(notify_receive)
+    notify.command("ack")(notify_ack)
+    notify.command("list")(notify_list)
+    notify.command("due")(notify_due)
+    app.add_typer(notify, name="notify")
+    app.command("reconcile")(reconcile_cmd)
+    _register_monitoring(app)
+
+
+def _register_monitoring(app: typer.Typer) -> None:
+    """Observation, fusion and anomaly commands (kept apart: they share no options)."""
+    from armsctl.cli import _monitoring_commands as commands
+
+    observe = typer.Typer(help="Import monitoring observations.", no_args_is_help=True)
+    observe.command("import")(commands.observe_import)
+    app.add_typer(observe, name="observe")
+    app.command("fuse")(commands.fuse_cmd)
+    app.command("anomalies")(commands.anomalies_cmd)

@@ -1,0 +1,80 @@
+"""Monitoring between inspections: observations, their fusion with declarations, anomalies.
+
+The pure core: observations and sites are read and validated with ``now=`` passed in, fusion
+turns them into likelihood ratios against the declarations, and the anomaly checks look for
+patterns over time. Nothing here reads a clock or writes a file.
+"""
+
+from armsctl.monitoring.anomalies import (
+    BalanceDifference,
+    CusumResult,
+    Flag,
+    TotalRow,
+    arl_integral,
+    arl_markov,
+    arl_siegmund,
+    arl_simulated,
+    balance_differences,
+    check_totals,
+    cusum,
+    cusum_flags,
+    declaration_totals,
+    detect,
+    false_alarm_probability,
+    frozen_sites,
+    round_numbers,
+    series_breaks,
+    site_series,
+)
+from armsctl.monitoring.fusion import (
+    Fusion,
+    SiteEvidence,
+    count_log_likelihood,
+    declared_counts,
+    fuse,
+    log_likelihood_ratio,
+    verdict,
+)
+from armsctl.monitoring.observations import (
+    SOURCE_KINDS,
+    Observation,
+    Site,
+    observations_table,
+    read_observations,
+    read_sites,
+)
+
+__all__ = [
+    "SOURCE_KINDS",
+    "BalanceDifference",
+    "CusumResult",
+    "Flag",
+    "Fusion",
+    "Observation",
+    "Site",
+    "SiteEvidence",
+    "TotalRow",
+    "arl_integral",
+    "arl_markov",
+    "arl_siegmund",
+    "arl_simulated",
+    "balance_differences",
+    "check_totals",
+    "count_log_likelihood",
+    "cusum",
+    "cusum_flags",
+    "declaration_totals",
+    "declared_counts",
+    "detect",
+    "false_alarm_probability",
+    "frozen_sites",
+    "fuse",
+    "log_likelihood_ratio",
+    "observations_table",
+    "read_observations",
+    "read_sites",
+    "round_numbers",
+    "series_breaks",
+    "site_series",
+    "verdict",
+]
