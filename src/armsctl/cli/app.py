@@ -20,6 +20,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.ledger",
     "armsctl.cli.server",
     "armsctl.cli.monitoring",
+    "armsctl.cli.verification",
+    "armsctl.cli.exercise",
     "armsctl.cli.demo",
 )
 

@@ -96,14 +96,23 @@ def demo(
     from armsctl.cli._monitoring_demo import demo_step as monitoring_step
 
     findings = monitoring_step(console, output_dir)
+    console.print(Rule("Verification: this year's inspection plan"))
+    from armsctl.cli import verification
+
+    verification.demo_step(console, output_dir)
+    chart = (output_dir / "verification-detection.svg").read_text(encoding="utf-8")
+    sections = [
+        *demo_sections(findings),
+        ("Inspection planning: detection probability against items checked", chart),
+    ]
     path = write_report(
-        treaty,
-        decls,
-        output_dir / "new-start-report.html",
-        extra_sections=demo_sections(findings),
+        treaty, decls, output_dir / "new-start-report.html", extra_sections=sections
     )
     console.print(Rule("Report"))
     console.print(f"HTML report written to {path.resolve()}")
+    from armsctl.exercise import demo_hint
+
+    console.print(demo_hint())
 
 
 def _record_rows(treaty: Treaty) -> list[dict[str, object]]:

@@ -1,0 +1,688 @@
+"""The exercise engine: turns, the trainee's actions, the treaty's rules, and the record.
+
+The engine is pure and deterministic. All randomness comes from the scenario seed through
+independent NumPy ``Generator`` streams (one for the host, one for the world: sampling and
+monitoring), and the only other input is the sequence of action strings. Replaying the same
+scenario, seed and actions therefore gives the same record, event for event; a saved exercise
+is just that (scenario, seed, actions) and resuming replays it. An illegal action is refused
+with the rule that forbids it, is recorded, consumes no randomness, and the turn goes on.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from armsctl.errors import InputError, IntegrityError, Problem
+from armsctl.exercise.hosts import HostStrategyBase, make_host
+from armsctl.exercise.scenario import Scenario, quota_per_year, scenario_from_mapping
+
+__all__ = [
+    "ACTION_HELP",
+    "RECORD_FORMAT",
+    "Action",
+    "Exercise",
+    "Outcome",
+    "Refusal",
+    "parse_action",
+    "replay",
+    "resume",
+]
+
+RECORD_FORMAT = "armsctl-exercise/1"
+ACTION_HELP = (
+    "notify SITE TYPE (notice of an inspection) | inspect SITE [TYPE] | clarify SITE [question]"
+    " | concern SITE [reason] | end (end the turn)"
+)
+ActionKind = Literal["notify", "inspect", "clarify", "concern", "end"]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One thing the inspector side does; ``text`` is the free text of a question or concern."""
+
+    kind: ActionKind
+    site: str = ""
+    type: str = ""
+    text: str = ""
+
+    def __str__(self) -> str:
+        parts = [self.kind, self.site, self.type if self.kind in ("notify", "inspect") else ""]
+        line = " ".join(p for p in parts if p)
+        return f"{line} {shlex.quote(self.text)}" if self.text else line
+
+
+def parse_action(line: str) -> Action:
+    """Read ``inspect alpha type-one`` and the like; raise ``InputError`` with the syntax."""
+    try:
+        words = shlex.split(line.strip())
+    except ValueError as exc:
+        raise InputError(f"action {line!r}: {exc}") from None
+    if not words:
+        raise InputError(f"empty action; actions: {ACTION_HELP}")
+    verb, rest = words[0].lower(), words[1:]
+    if verb in ("end", "end-turn", "pass") and not rest:
+        return Action("end")
+    if verb == "notify" and len(rest) == 2:
+        return Action("notify", rest[0], rest[1])
+    if verb == "inspect" and len(rest) in (1, 2):
+        return Action("inspect", rest[0], rest[1] if len(rest) == 2 else "")
+    if verb in ("clarify", "concern") and rest:
+        return Action(verb, rest[0], text=" ".join(rest[1:]))  # type: ignore[arg-type]
+    raise InputError(f"cannot read action {line!r}; actions: {ACTION_HELP}")
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why an action was refused: the rule (a scenario key or a treaty article) and the reason."""
+
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"refused by {self.rule}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an action produced: the events it recorded, or the refusal."""
+
+    accepted: bool
+    events: list[dict[str, Any]]
+    refusal: Refusal | None = None
+
+
+@dataclass(slots=True)
+class _Pending:
+    type: str
+    turn: int
+
+
+@dataclass(slots=True)
+class _State:
+    turn: int = 0
+    finished: bool = False
+    used: dict[str, int] = field(default_factory=dict)
+    pending: dict[str, _Pending] = field(default_factory=dict)
+    caught: dict[str, int] = field(default_factory=dict)
+    dirty: dict[str, list[int]] = field(default_factory=dict)
+    concerns: list[dict[str, Any]] = field(default_factory=list)
+    inspections: list[dict[str, Any]] = field(default_factory=list)
+    clarifications: int = 0
+    revealed: set[str] = field(default_factory=set)
+    inspected_this_year: set[str] = field(default_factory=set)
+
+
+class Exercise:
+    """One exercise in progress. Create it, read ``view()``, ``act()``, until ``finished``."""
+
+    def __init__(self, scenario: Scenario, *, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        host_ss, world_ss = np.random.SeedSequence([self.seed, 7]).spawn(2)
+        self.world_rng = np.random.default_rng(world_ss)
+        self.quota = {q.type: q for q in scenario.quotas}
+        self.per_year = {q.type: quota_per_year(scenario, q) for q in scenario.quotas}
+        self.declared = {s.id: dict(s.declared) for s in scenario.sites}
+        self.base = {s.id: s.truth for s in scenario.sites}
+        self.hidden: dict[str, int] = {}
+        self.state = _State()
+        self.events: list[dict[str, Any]] = []
+        self.actions: list[str] = []
+        self._queued_observations: list[dict[str, Any]] = []
+        self.commitment: dict[str, Any] | None = None
+        self._opening: dict[str, Any] | None = None
+        self.host: HostStrategyBase = make_host(
+            scenario.host_strategy, np.random.default_rng(host_ss)
+        )
+        if scenario.reveal is not None:
+            self._commit()
+        self.host.setup(self)
+        self._start_turn()
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def finished(self) -> bool:
+        return self.state.finished
+
+    @property
+    def turn(self) -> int:
+        return self.state.turn
+
+    def year(self, turn: int | None = None) -> int:
+        t = self.state.turn if turn is None else turn
+        return (max(t, 1) - 1) // self.scenario.turns_per_year + 1
+
+    def turns_left_in_year(self) -> int:
+        """Turns from this one to the end of the year or of the exercise, this one included."""
+        tpy = self.scenario.turns_per_year
+        end_of_year = self.year() * tpy
+        return min(end_of_year, self.scenario.turns) - self.state.turn + 1
+
+    def remaining(self, qtype: str) -> int:
+        """Slots of a type left this year, counting slots reserved by pending notifications."""
+        reserved = sum(1 for p in self.state.pending.values() if p.type == qtype)
+        return self.per_year[qtype][0] - self.state.used.get(qtype, 0) - reserved
+
+    def truth(self, site: str) -> dict[str, int]:
+        """What is at a site now, hidden items included."""
+        counts = dict(self.base[site])
+        if self.hidden.get(site):
+            cat = self.scenario.host_strategy.category or ""
+            counts[cat] = counts.get(cat, 0) + self.hidden[site]
+        return counts
+
+    def eligible_sites(self, qtype: str) -> list[str]:
+        """Sites an inspection of this type may visit now (kind, and reveal stage if any)."""
+        kinds = set(self.quota[qtype].site_kinds)
+        out = [s.id for s in self.scenario.sites if s.kind in kinds]
+        reveal = self.scenario.reveal
+        if reveal is not None and reveal.inspect_revealed_only:
+            out = [s for s in out if s in self.state.revealed]
+        return out
+
+    def types_for(self, site: str) -> list[str]:
+        kind = self.scenario.site(site).kind
+        return [q.type for q in self.scenario.quotas if kind in q.site_kinds]
+
+    def view(self) -> dict[str, Any]:
+        """What the inspector side is entitled to see now: never the truth or the host's moves."""
+        st = self.state
+        return {
+            "scenario": self.scenario.id,
+            "turn": st.turn,
+            "turns": self.scenario.turns,
+            "turn_label": self.scenario.turn_label,
+            "year": self.year(),
+            "finished": st.finished,
+            "quotas": {
+                t: {
+                    "per_year": self.per_year[t][0],
+                    "used": st.used.get(t, 0),
+                    "remaining": self.remaining(t),
+                    "notice_turns": self.quota[t].notice_turns,
+                }
+                for t in self.quota
+            },
+            "pending": {
+                s: {"type": p.type, "notified_turn": p.turn, "earliest_turn": self._earliest(s)}
+                for s, p in sorted(st.pending.items())
+            },
+            "sites": [
+                {
+                    "id": s.id,
+                    "kind": s.kind,
+                    "declared": self.declared[s.id],
+                    "types": self.types_for(s.id),
+                    "revealed": s.id in st.revealed if self.scenario.reveal else None,
+                }
+                for s in self.scenario.sites
+            ],
+            "events": [e for e in self.events if e["visible"] and e["turn"] == st.turn],
+        }
+
+    def visible_events(self) -> list[dict[str, Any]]:
+        """Everything the trainee has seen so far, in order."""
+        return [e for e in self.events if e["visible"]]
+
+    # ------------------------------------------------------------------ recording
+
+    def record_event(self, kind: str, text: str, *, visible: bool, **data: Any) -> dict[str, Any]:
+        event = {
+            "seq": len(self.events),
+            "turn": self.state.turn,
+            "kind": kind,
+            "visible": visible,
+            "text": text,
+            **data,
+        }
+        self.events.append(event)
+        return event
+
+    # ------------------------------------------------------------------ turns
+
+    def _start_turn(self) -> None:
+        st = self.state
+        st.turn += 1
+        tpy = self.scenario.turns_per_year
+        if (st.turn - 1) % tpy == 0:
+            if st.turn > 1:
+                for site, p in sorted(st.pending.items()):
+                    self.record_event(
+                        "notification-lapsed",
+                        f"the notification of a {p.type} inspection of {site} lapsed at year end",
+                        visible=True,
+                        site=site,
+                    )
+                st.pending.clear()
+            st.used = {t: 0 for t in self.quota}
+            st.inspected_this_year = set()
+        self.record_event(
+            "turn-start",
+            f"{self.scenario.turn_label} {st.turn} of {self.scenario.turns} (year {self.year()})",
+            visible=True,
+        )
+        for obs in self._queued_observations:
+            self.record_event("observation", obs["text"], visible=True, **obs["data"])
+        self._queued_observations = []
+        self._scripted_events()
+        self._reveal_stage()
+        self.host.start_turn(self)
+        self._mark_dirty()
+
+    def _scripted_events(self) -> None:
+        for ev in self.scenario.events:
+            if ev.turn != self.state.turn:
+                continue
+            if ev.kind == "movement":
+                assert ev.site and ev.to_site and ev.category
+                moved = min(ev.count, self.base[ev.site].get(ev.category, 0))
+                for table in (self.base, self.declared):
+                    table[ev.site][ev.category] = table[ev.site].get(ev.category, 0) - moved
+                    table[ev.to_site][ev.category] = table[ev.to_site].get(ev.category, 0) + moved
+                text = ev.text or (
+                    f"host notifies the movement of {moved} {ev.category} "
+                    f"from {ev.site} to {ev.to_site}"
+                )
+                self.record_event(
+                    "notification", text, visible=True, site=ev.site, to_site=ev.to_site
+                )
+            elif ev.kind == "observation":
+                text = ev.text or f"observation at {ev.site}"
+                self.record_event(
+                    "observation",
+                    f"{text} (reliability {ev.reliability:.0%})",
+                    visible=True,
+                    site=ev.site,
+                    reliability=ev.reliability,
+                )
+            else:
+                self.record_event(ev.kind, ev.text, visible=True, site=ev.site)
+
+    def _mark_dirty(self) -> None:
+        """Note every site that differs from its declaration this turn (for concerns, debrief)."""
+        for s in self.scenario.sites:
+            truth = self.truth(s.id)
+            declared = self.declared[s.id]
+            if any(truth.get(c, 0) != declared.get(c, 0) for c in set(truth) | set(declared)):
+                turns = self.state.dirty.setdefault(s.id, [])
+                if not turns or turns[-1] != self.state.turn:
+                    turns.append(self.state.turn)
+
+    def move_hidden(self, source: str | None, target: str | None, *, reason: str) -> None:
+        """The host moves its hidden items (``None`` is off any declared site); never visible."""
+        count = self.hidden.pop(source, 0) if source is not None else self.host.offsite
+        if source is None:
+            self.host.offsite = 0
+        if target is None:
+            self.host.offsite += count
+        else:
+            self.hidden[target] = self.hidden.get(target, 0) + count
+        self.record_event(
+            "host-move",
+            f"host moves {count} hidden item(s) from {source or 'off-site'} to "
+            f"{target or 'off-site'}: {reason}",
+            visible=False,
+            site=source,
+            to_site=target,
+            count=count,
+        )
+        mon = self.scenario.monitoring
+        # The draw happens only for a real move, so that play without moves stays unchanged.
+        if (
+            mon.movement_observed > 0
+            and source is not None
+            and float(self.world_rng.random()) < mon.movement_observed
+        ):
+            self._queued_observations.append(
+                {
+                    "text": f"imagery: unusual vehicle activity at {source} "
+                    f"(reliability {mon.reliability:.0%})",
+                    "data": {"site": source, "reliability": mon.reliability},
+                }
+            )
+
+    # ------------------------------------------------------------------ actions
+
+    def act(self, action: Action | str) -> Outcome:
+        """Apply one action. A refused action is recorded and leaves the state unchanged."""
+        if isinstance(action, str):
+            text = action
+            try:
+                action = parse_action(text)
+            except InputError as exc:
+                bad = Refusal("syntax", exc.problems[0].message)
+                self.actions.append(text)
+                ev = self.record_event("refused", str(bad), visible=True, action=text)
+                return Outcome(False, [ev], bad)
+        line = str(action)
+        self.actions.append(line)
+        start = len(self.events)
+        refusal = self._refusal(action)
+        if refusal is not None:
+            ev = self.record_event(
+                "refused", str(refusal), visible=True, action=line, rule=refusal.rule
+            )
+            return Outcome(False, [ev], refusal)
+        getattr(self, f"_do_{action.kind}")(action)
+        return Outcome(True, self.events[start:])
+
+    def _refusal(self, a: Action) -> Refusal | None:
+        st = self.state
+        if st.finished:
+            return Refusal(
+                "turns",
+                f"the exercise ended after {self.scenario.turn_label} {self.scenario.turns}",
+            )
+        if a.kind == "end":
+            return None
+        sites = {s.id for s in self.scenario.sites}
+        if a.site not in sites:
+            return Refusal("sites", f"no site {a.site!r} (sites: {', '.join(sorted(sites))})")
+        if a.kind == "clarify":
+            limit = self.scenario.max_clarifications
+            if limit is not None and st.clarifications >= limit:
+                return Refusal("max_clarifications", f"all {limit} clarification requests used")
+            return None
+        if a.kind == "concern":
+            if any(c["site"] == a.site for c in st.concerns):
+                return Refusal("concerns", f"a concern about {a.site} is already raised")
+            return None
+        pending = st.pending.get(a.site)
+        qtype = a.type or (pending.type if pending else "")
+        if not qtype:
+            types = self.types_for(a.site)
+            if len(types) == 1:
+                qtype = types[0]
+            else:
+                return Refusal("quotas", f"say which inspection type: {', '.join(types)}")
+        if qtype not in self.quota:
+            return Refusal(
+                "quotas", f"no inspection type {qtype!r} (types: {', '.join(self.quota)})"
+            )
+        rule = self.quota[qtype]
+        article = self.per_year[qtype][1]
+        kind = self.scenario.site(a.site).kind
+        if kind not in rule.site_kinds:
+            return Refusal(
+                f"quotas.{qtype}.site_kinds ({article})",
+                f"{a.site} is a {kind!r} site; a {qtype} inspection visits only "
+                f"{', '.join(rule.site_kinds)} sites",
+            )
+        reveal = self.scenario.reveal
+        if reveal is not None and reveal.inspect_revealed_only and a.site not in st.revealed:
+            stage = next((s.turn for s in reveal.stages if a.site in s.sites), None)
+            when = f"it is revealed at turn {stage}" if stage else "it is never revealed"
+            return Refusal(
+                "reveal.inspect_revealed_only",
+                f"{a.site} may be inspected only after its committed items are revealed; {when}",
+            )
+        if a.kind == "notify" or pending is None:
+            if pending is not None:
+                return Refusal("quotas", f"an inspection of {a.site} is already notified")
+            if a.kind == "inspect" and rule.notice_turns > 0:
+                return Refusal(
+                    f"quotas.{qtype}.notice_turns ({article})",
+                    f"a {qtype} inspection must be notified {rule.notice_turns} "
+                    f"{self.scenario.turn_label}(s) ahead: notify {a.site} {qtype} first",
+                )
+            if self.remaining(qtype) <= 0:
+                return Refusal(
+                    f"quotas.{qtype}.per_year ({article})",
+                    f"the {qtype} quota for year {self.year()} is exhausted "
+                    f"({self.per_year[qtype][0]} a year, none left)",
+                )
+            return None
+        if a.type and a.type != pending.type:
+            return Refusal("quotas", f"{a.site} was notified for a {pending.type} inspection")
+        earliest = self._earliest(a.site)
+        if st.turn < earliest:
+            return Refusal(
+                f"quotas.{pending.type}.notice_turns ({article})",
+                f"{a.site} was notified at turn {pending.turn}; the inspection cannot take "
+                f"place before turn {earliest}",
+            )
+        return None
+
+    def _earliest(self, site: str) -> int:
+        p = self.state.pending[site]
+        return p.turn + self.quota[p.type].notice_turns
+
+    def _do_end(self, a: Action) -> None:
+        self.host.react(self)
+        self._mark_dirty()
+        self.record_event(
+            "turn-end", f"end of {self.scenario.turn_label} {self.turn}", visible=True
+        )
+        if self.state.turn >= self.scenario.turns:
+            self.state.finished = True
+            self.record_event("finished", "the exercise is over", visible=True)
+        else:
+            self._start_turn()
+
+    def _do_notify(self, a: Action) -> None:
+        qtype = a.type or self.types_for(a.site)[0]
+        self.state.pending[a.site] = _Pending(qtype, self.state.turn)
+        self.record_event(
+            "notify",
+            f"notification of a {qtype} inspection of {a.site} sent to the host "
+            f"(earliest {self.scenario.turn_label} {self._earliest(a.site)})",
+            visible=True,
+            site=a.site,
+            type=qtype,
+        )
+
+    def _do_inspect(self, a: Action) -> None:
+        st = self.state
+        pending = st.pending.pop(a.site, None)
+        qtype = pending.type if pending else (a.type or self.types_for(a.site)[0])
+        rule = self.quota[qtype]
+        st.used[qtype] = st.used.get(qtype, 0) + 1
+        st.inspected_this_year.add(a.site)
+        cats = rule.categories or self.scenario.categories
+        truth = self.truth(a.site)
+        declared = self.declared[a.site]
+        extra = sum(max(0, truth.get(c, 0) - declared.get(c, 0)) for c in cats)
+        missing = sum(max(0, declared.get(c, 0) - truth.get(c, 0)) for c in cats)
+        present = sum(truth.get(c, 0) for c in cats)
+        checked = present if rule.sample is None else min(rule.sample, present)
+        found = extra + missing > 0
+        if found and rule.sample is not None and checked < present:
+            # Extra items are found if the sample hits one; missing ones show in the count.
+            hit = int(self.world_rng.hypergeometric(extra, present - extra, checked)) > 0
+            found = hit or missing > 0
+        if found:
+            st.caught.setdefault(a.site, st.turn)
+            counted = {c: truth.get(c, 0) for c in cats if truth.get(c, 0) or declared.get(c)}
+            text = (
+                f"{qtype} inspection of {a.site}: DISCREPANCY - declared "
+                f"{_fmt(declared, cats)}, counted {_fmt(counted, cats)}"
+            )
+        else:
+            text = (
+                f"{qtype} inspection of {a.site}: checked {checked} item(s), "
+                f"consistent with the declaration"
+            )
+        result = {
+            "site": a.site,
+            "type": qtype,
+            "turn": st.turn,
+            "found": found,
+            "checked": checked,
+        }
+        st.inspections.append(result)
+        self.record_event("inspection", text, visible=True, **result)
+
+    def _do_clarify(self, a: Action) -> None:
+        self.state.clarifications += 1
+        site = a.site
+        honest_gap = self.base[site] != self.declared[site]
+        if self.scenario.host_strategy.kind == "honest" and honest_gap:
+            answer = (
+                f"the host reports a record-keeping discrepancy at {site} under review; "
+                f"its declaration stands at {_fmt(self.declared[site])}"
+            )
+        else:
+            answer = f"the host confirms its declaration for {site}: {_fmt(self.declared[site])}"
+        self.record_event(
+            "clarification",
+            f"asked about {site}" + (f" ({a.text})" if a.text else "") + f"; {answer}",
+            visible=True,
+            site=site,
+        )
+
+    def _do_concern(self, a: Action) -> None:
+        st = self.state
+        upheld = bool(st.dirty.get(a.site))
+        st.concerns.append({"site": a.site, "turn": st.turn, "upheld": upheld, "text": a.text})
+        self.record_event(
+            "concern",
+            f"compliance concern raised about {a.site}" + (f": {a.text}" if a.text else ""),
+            visible=True,
+            site=a.site,
+        )
+        self.record_event(
+            "concern-truth",
+            f"concern about {a.site} " + ("is founded" if upheld else "is unfounded"),
+            visible=False,
+            site=a.site,
+            upheld=upheld,
+        )
+
+    # ------------------------------------------------------------------ reveal
+
+    def _commit(self) -> None:
+        from armsctl.ledger.escrow import commit_items
+
+        assert self.scenario.reveal is not None
+        status = self.scenario.reveal.status
+        items = [
+            {
+                "uid": f"{s.id}-{cat}-{i + 1:03d}",
+                "category": cat,
+                "status": status,
+                "facility": s.id,
+            }
+            for s in self.scenario.sites
+            for cat, n in sorted(self.declared[s.id].items())
+            for i in range(n)
+        ]
+        salt_rng = np.random.default_rng(np.random.SeedSequence([self.seed, 11]))
+        c = commit_items(
+            items,
+            party=self.scenario.host,
+            date="turn-0",
+            treaty=self.scenario.treaty.ref or self.scenario.id,
+            rng=lambda n: salt_rng.bytes(n),
+        )
+        self.commitment, self._opening = c.public, c.opening
+        self.record_event(
+            "commitment",
+            f"the host commits to {c.public['size']} items (Merkle root {c.public['root']})",
+            visible=True,
+            public=c.public,
+        )
+
+    def _reveal_stage(self) -> None:
+        reveal = self.scenario.reveal
+        if reveal is None or self._opening is None or self.commitment is None:
+            return
+        from armsctl.ledger.escrow import reveal_items, verify_reveal
+
+        for stage in reveal.stages:
+            if stage.turn != self.state.turn:
+                continue
+            for site in stage.sites:
+                self.state.revealed.add(site)
+                if not any(self.declared[site].values()):
+                    self.record_event(
+                        "reveal", f"{site} revealed: no committed items", visible=True, site=site
+                    )
+                    continue
+                doc = reveal_items(self._opening, facility=site)
+                report = verify_reveal(doc, self.commitment)
+                self.record_event(
+                    "reveal",
+                    f"{site} revealed: {report.verified} committed item(s), every proof "
+                    f"verified against the root ({_fmt(dict(_count(doc)))})",
+                    visible=True,
+                    site=site,
+                    verified=report.verified,
+                )
+
+    # ------------------------------------------------------------------ record
+
+    def to_record(self) -> dict[str, Any]:
+        """The whole exercise as JSON-ready data: enough to replay, resume and debrief it."""
+        from armsctl.exercise.scoring import score
+
+        return {
+            "format": RECORD_FORMAT,
+            "scenario": self.scenario.model_dump(mode="json"),
+            "seed": self.seed,
+            "actions": list(self.actions),
+            "finished": self.finished,
+            "turn": self.turn,
+            "events": self.events,
+            "truth": {
+                s.id: {
+                    "declared": self.declared[s.id],
+                    "holdings": self.truth(s.id),
+                    "discrepant_turns": self.state.dirty.get(s.id, []),
+                }
+                for s in self.scenario.sites
+            },
+            "score": score(self).as_dict() if self.finished else None,
+        }
+
+
+def _count(doc: dict[str, Any]) -> Iterable[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for row in doc["items"]:
+        cat = str(row["item"]["category"])
+        counts[cat] = counts.get(cat, 0) + 1
+    return sorted(counts.items())
+
+
+def _fmt(counts: dict[str, int], cats: Iterable[str] | None = None) -> str:
+    keys = list(cats) if cats is not None else sorted(counts)
+    parts = [f"{counts.get(c, 0)} {c}" for c in keys if counts.get(c, 0)]
+    return ", ".join(parts) or "nothing"
+
+
+def replay(scenario: Scenario, seed: int, actions: Iterable[str]) -> Exercise:
+    """Rebuild an exercise from its actions; the result has the same events as the original."""
+    ex = Exercise(scenario, seed=seed)
+    for line in actions:
+        ex.act(line)
+    return ex
+
+
+def resume(record: dict[str, Any], *, where: str = "record") -> Exercise:
+    """Rebuild a saved exercise, checking that replaying it reproduces its recorded events."""
+    if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
+        raise InputError([Problem(where, "format", f"not an exercise record ({RECORD_FORMAT})")])
+    try:
+        seed = int(record["seed"])
+        actions = [str(a) for a in record["actions"]]
+        raw = record["scenario"]
+    except (KeyError, TypeError, ValueError):
+        raise InputError(
+            [Problem(where, "", "the record lacks its scenario, seed or actions")]
+        ) from None
+    scenario = scenario_from_mapping(raw, where=f"{where}:scenario")
+    ex = replay(scenario, seed, actions)
+    if "events" in record and record["events"] != _jsonable(ex.events):
+        raise IntegrityError(f"{where}: replaying the actions does not reproduce the record")
+    return ex
+
+
+def _jsonable(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    import json
+
+    return list(json.loads(json.dumps(events)))

@@ -1,0 +1,1 @@
+"""The scenarios shipped with armsctl (TOML files, read with ``load_scenario``)."""

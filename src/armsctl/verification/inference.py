@@ -1,0 +1,262 @@
+"""What inspection results say: posteriors on falsified and undeclared items, serial-number counts.
+
+* Items not as declared: ``x`` of ``n`` inspected items were not as declared. With a Beta prior on
+  the fraction ``p``, the posterior is ``Beta(a + x, b + n - x)``; the number of such items among
+  the ``N - n`` not inspected is then Beta-binomial, so the total is ``x`` plus that.
+* Undeclared items: ``u`` undeclared items were found at ``s`` inspected sites. With a Gamma prior
+  on the rate per site, the rate's posterior is ``Gamma(a + u, b + s)`` and the number hidden at
+  the ``S - s`` other sites is negative binomial (a Poisson-Gamma mixture).
+* Serial numbers (the German tank problem): ``k`` distinct serials observed, largest ``m``, serials
+  assumed to run 1..N. The minimum-variance unbiased estimator is ``m + m/k - 1``; with the
+  (improper) uniform prior on N the posterior is ``P(N = n) = (k-1)/k * C(m-1, k-1) / C(n, k)``
+  for ``n >= m``, whose tail is ``P(N > x) = C(m-1, k-1) / C(x, k-1)``, mean
+  ``(m-1)(k-1)/(k-2)`` for ``k >= 3``; and the frequentist interval is ``[m, m * alpha^(-1/k)]``.
+
+References: Goodman, "Serial number analysis", JASA 47 (1952); Ruggles and Brodie, JASA 42 (1947);
+Gelman et al., *Bayesian Data Analysis* (3rd ed.), ch. 2.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from armsctl.errors import ParameterError
+
+__all__ = [
+    "CountPosterior",
+    "FractionPosterior",
+    "SerialEstimate",
+    "estimate_serials",
+    "fraction_not_as_declared",
+    "undeclared_items",
+]
+
+
+def _whole(name: str, value: object, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ParameterError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return value
+
+
+def _level(credibility: float) -> float:
+    if not 0.0 < credibility < 1.0:
+        raise ParameterError(f"credibility must lie strictly between 0 and 1, got {credibility}")
+    return credibility
+
+
+def _positive(name: str, value: float) -> float:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise ParameterError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class FractionPosterior:
+    """Posterior on the fraction not as declared, and on their number in the population."""
+
+    alpha: float
+    beta: float
+    mean: float
+    interval: tuple[float, float]
+    population: int | None
+    count_mean: float | None
+    count_interval: tuple[int, int] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "posterior": f"Beta({self.alpha:g}, {self.beta:g})",
+            "fraction_mean": self.mean,
+            "fraction_interval": list(self.interval),
+            "population": self.population,
+            "count_mean": self.count_mean,
+            "count_interval": list(self.count_interval) if self.count_interval else None,
+        }
+
+
+def fraction_not_as_declared(
+    inspected: int,
+    found: int,
+    *,
+    population: int | None = None,
+    prior: tuple[float, float] = (1.0, 1.0),
+    credibility: float = 0.95,
+) -> FractionPosterior:
+    """Beta-binomial posterior from ``found`` discrepancies among ``inspected`` items.
+
+    Args:
+        inspected: items checked, drawn at random from the declared population.
+        found: of them, not as declared.
+        population: declared items in all; when given, the posterior number not as declared
+            (found plus a Beta-binomial count among the uninspected) is reported too.
+        prior: Beta prior ``(a, b)``; uniform by default, ``(0.5, 0.5)`` for Jeffreys'.
+        credibility: mass of the equal-tailed credible intervals.
+    """
+    from scipy.stats import beta as beta_dist
+    from scipy.stats import betabinom
+
+    n = _whole("inspected", inspected)
+    x = _whole("found", found)
+    if x > n:
+        raise ParameterError(f"found ({x}) must not exceed inspected ({n})")
+    a0, b0 = _positive("prior a", prior[0]), _positive("prior b", prior[1])
+    level = _level(credibility)
+    a, b = a0 + x, b0 + n - x
+    tail = (1 - level) / 2
+    post = beta_dist(a, b)
+    lo, hi = float(post.ppf(tail)), float(post.ppf(1 - tail))
+    count_mean = None
+    count_interval = None
+    pop = None
+    if population is not None:
+        pop = _whole("population", population, 1)
+        if n > pop:
+            raise ParameterError(f"inspected ({n}) must not exceed population ({pop})")
+        rest = betabinom(pop - n, a, b)
+        count_mean = x + float(rest.mean())
+        count_interval = (x + int(rest.ppf(tail)), x + int(rest.ppf(1 - tail)))
+    return FractionPosterior(a, b, a / (a + b), (lo, hi), pop, count_mean, count_interval)
+
+
+@dataclass(frozen=True, slots=True)
+class CountPosterior:
+    """Posterior on undeclared items at the sites not inspected, and in all."""
+
+    shape: float
+    rate: float
+    rate_mean: float
+    hidden_mean: float
+    total_mean: float
+    total_interval: tuple[int, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rate_posterior": f"Gamma({self.shape:g}, {self.rate:g})",
+            "per_site_mean": self.rate_mean,
+            "uninspected_mean": self.hidden_mean,
+            "total_mean": self.total_mean,
+            "total_interval": list(self.total_interval),
+        }
+
+
+def undeclared_items(
+    sites_inspected: int,
+    found: int,
+    *,
+    sites_total: int,
+    prior: tuple[float, float] = (0.5, 1e-3),
+    credibility: float = 0.95,
+) -> CountPosterior:
+    """Poisson-Gamma posterior on undeclared items from ``found`` at ``sites_inspected`` sites.
+
+    Sites are treated as exchangeable, each hiding a Poisson number of undeclared items at a
+    common rate; the default prior is nearly flat (shape 0.5, rate 0.001 per site).
+    """
+    from scipy.stats import nbinom
+
+    s = _whole("sites_inspected", sites_inspected, 1)
+    u = _whole("found", found)
+    total = _whole("sites_total", sites_total, 1)
+    if s > total:
+        raise ParameterError(f"sites_inspected ({s}) must not exceed sites_total ({total})")
+    a0, b0 = _positive("prior shape", prior[0]), _positive("prior rate", prior[1])
+    level = _level(credibility)
+    shape, rate = a0 + u, b0 + s
+    others = total - s
+    tail = (1 - level) / 2
+    if others == 0:
+        return CountPosterior(shape, rate, shape / rate, 0.0, float(u), (u, u))
+    # Sum over `others` sites of Poisson(lambda) given lambda ~ Gamma(shape, rate) is negative
+    # binomial with r = shape and success probability rate / (rate + others).
+    hidden = nbinom(shape, rate / (rate + others))
+    return CountPosterior(
+        shape=shape,
+        rate=rate,
+        rate_mean=shape / rate,
+        hidden_mean=float(hidden.mean()),
+        total_mean=u + float(hidden.mean()),
+        total_interval=(u + int(hidden.ppf(tail)), u + int(hidden.ppf(1 - tail))),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SerialEstimate:
+    """Estimates of the number produced from serial numbers seen."""
+
+    observed: int
+    maximum: int
+    unbiased: float
+    posterior_mean: float | None
+    posterior_median: int
+    credible_interval: tuple[int, int]
+    confidence_interval: tuple[float, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "observed": self.observed,
+            "largest": self.maximum,
+            "unbiased_estimate": self.unbiased,
+            "posterior_mean": self.posterior_mean,
+            "posterior_median": self.posterior_median,
+            "credible_interval": list(self.credible_interval),
+            "confidence_interval": list(self.confidence_interval),
+        }
+
+
+def _log_tail(x: int, m: int, k: int) -> float:
+    """Log of P(N > x) = log C(m-1, k-1) - log C(x, k-1), for x >= m."""
+    from scipy.special import gammaln
+
+    def log_comb(n: int, r: int) -> float:
+        return float(gammaln(n + 1) - gammaln(r + 1) - gammaln(n - r + 1))
+
+    return log_comb(m - 1, k - 1) - log_comb(x, k - 1)
+
+
+def _quantile(m: int, k: int, q: float) -> int:
+    """Smallest n >= m with P(N <= n) >= q under the serial-number posterior."""
+    target = math.log1p(-q)
+    lo, hi = m, m
+    while _log_tail(hi, m, k) > target:
+        hi = 2 * hi
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _log_tail(mid, m, k) <= target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def estimate_serials(
+    serials: Sequence[int], *, start: int = 1, credibility: float = 0.95
+) -> SerialEstimate:
+    """German-tank estimates of how many were produced, from distinct observed serials.
+
+    Args:
+        serials: serial numbers seen (duplicates are counted once).
+        start: the first serial number issued (so that serials run ``start .. start + N - 1``).
+        credibility: mass of the credible and confidence intervals.
+
+    Raises:
+        ParameterError: no serials, or fewer than two (the posterior is improper with one), or a
+            serial below ``start``.
+    """
+    level = _level(credibility)
+    seen = sorted(set(serials))
+    if len(seen) < 2:
+        raise ParameterError("serials: at least two distinct serial numbers are needed")
+    if seen[0] < start:
+        raise ParameterError(f"serials: {seen[0]} is below the first serial number {start}")
+    k = len(seen)
+    m = seen[-1] - start + 1
+    unbiased = m + m / k - 1
+    mean = (m - 1) * (k - 1) / (k - 2) if k >= 3 else None
+    tail = (1 - level) / 2
+    lo = _quantile(m, k, tail)
+    hi = _quantile(m, k, 1 - tail)
+    median = _quantile(m, k, 0.5)
+    conf = (float(m), m * (1 - level) ** (-1.0 / k))
+    return SerialEstimate(k, m, unbiased, mean, median, (lo, hi), conf)
