@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from armsctl.errors import InputError, NotFoundError, Problem
+from armsctl.validation import validation_problems
 
 __all__ = [
     "HOST_STRATEGIES",
@@ -324,20 +325,7 @@ def scenario_from_mapping(raw: dict[str, Any], *, where: str = "<scenario>") -> 
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems: list[Problem] = []
-        for error in exc.errors():
-            key = _key_path(tuple(error["loc"]), raw)
-            message = str(error["msg"]).removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                message = "unknown key"
-            elif error["type"] == "missing":
-                message = "required key is missing"
-            for part in message.split("; "):
-                sub, sep, rest = part.partition(": ")
-                if sep and " " not in sub:
-                    problems.append(Problem(where, f"{key}.{sub}" if key else sub, rest))
-                else:
-                    problems.append(Problem(where, key, part))
+        problems = validation_problems(exc, raw, where)
         raise InputError(problems) from None
     _check_treaty(scenario, where)
     return scenario
@@ -389,22 +377,3 @@ def quota_per_year(scenario: Scenario, rule: QuotaRule) -> tuple[int, str]:
     quota = next(q for q in treaty.inspection_quotas if q.id == rule.type)
     assert quota.per_year is not None
     return quota.per_year, rule.article or f"{treaty.short_title} {quota.article}"
-
-
-def _key_path(loc: tuple[int | str, ...], raw: Any) -> str:
-    """Render a pydantic location as a TOML key path, naming list items by their id."""
-    parts: list[str] = []
-    node = raw
-    for item in loc:
-        if isinstance(item, int):
-            label = f"[{item}]"
-            if isinstance(node, list) and item < len(node) and isinstance(node[item], dict):
-                ident = node[item].get("id") or node[item].get("type")
-                if isinstance(ident, str):
-                    label = f"[{item}]({ident})"
-            parts.append(label)
-            node = node[item] if isinstance(node, list) and item < len(node) else None
-        else:
-            parts.append(f".{item}" if parts else str(item))
-            node = node.get(item) if isinstance(node, dict) else None
-    return "".join(parts)

@@ -6,12 +6,12 @@ import functools
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from armsctl.errors import NotFoundError, Problem, TreatyFileError
 from armsctl.treaty.schema import Treaty
+from armsctl.validation import validation_problems
 
 __all__ = [
     "bundled_treaty_ids",
@@ -70,43 +70,4 @@ def parse_treaty(text: str, *, where: str = "<treaty>") -> Treaty:
     try:
         return Treaty.model_validate(raw)
     except ValidationError as exc:
-        raise TreatyFileError(_problems(exc, raw, where)) from None
-
-
-def _problems(exc: ValidationError, raw: dict[str, Any], where: str) -> list[Problem]:
-    problems: list[Problem] = []
-    for error in exc.errors():
-        loc = tuple(error["loc"])
-        key = _key_path(loc, raw)
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif error["type"] == "missing":
-            message = "required key is missing"
-        # A model-level check joins several findings, each "key.path: message", with "; ".
-        for part in message.split("; "):
-            sub, sep, text_ = part.partition(": ")
-            if sep and " " not in sub:
-                problems.append(Problem(where, f"{key}.{sub}" if key else sub, text_))
-            else:
-                problems.append(Problem(where, key, part))
-    return problems
-
-
-def _key_path(loc: tuple[int | str, ...], raw: Any) -> str:
-    """Render a pydantic location as a TOML key path, naming list items by their id."""
-    parts: list[str] = []
-    node = raw
-    for item in loc:
-        if isinstance(item, int):
-            label = f"[{item}]"
-            if isinstance(node, list) and item < len(node) and isinstance(node[item], dict):
-                ident = node[item].get("id")
-                if isinstance(ident, str):
-                    label = f"[{item}]({ident})"
-            parts.append(label)
-            node = node[item] if isinstance(node, list) and item < len(node) else None
-        else:
-            parts.append(f".{item}" if parts else str(item))
-            node = node.get(item) if isinstance(node, dict) else None
-    return "".join(parts)
+        raise TreatyFileError(validation_problems(exc, raw, where)) from None
