@@ -102,8 +102,11 @@ def demo(
     verification.demo_step(console, output_dir)
     chart = (output_dir / "verification-detection.svg").read_text(encoding="utf-8")
     sections = [
-        *demo_sections(findings),
-        ("Inspection planning: detection probability against items checked", chart),
+        *((f"{title} (synthetic demo data)", body) for title, body in demo_sections(findings)),
+        (
+            "Inspection planning: detection probability against items checked (synthetic sites)",
+            chart,
+        ),
     ]
     path = write_report(
         treaty, decls, output_dir / "new-start-report.html", extra_sections=sections
