@@ -171,9 +171,8 @@ def evaluate(
     latest: dict[str, Declaration | None] = {}
     parties: list[PartyResult] = []
     for party in members:
-        history = [d for d in declarations.for_party(party) if d.as_of <= at]
-        provided = [d for d in history if d.status == "provided"]
-        decl = provided[-1] if provided else None
+        decl = declarations.latest(party, at)
+        missing = declarations.latest(party, at, "not-provided")
         latest[party] = decl
         limits = [
             _evaluate_limit(treaty, limit, decl, at, interpretation)
@@ -188,7 +187,10 @@ def evaluate(
             limits=limits,
             unverified=decl.unverified() if decl else [],
         )
-        _flag_data(result, treaty, history, decl, at, in_force)
+        if missing is not None and (decl is None or missing.as_of > decl.as_of):
+            result.not_provided = missing.as_of
+            result.flags.append(f"declaration as of {missing.as_of} was not provided")
+        _flag_data(result, treaty, decl, at, in_force)
         parties.append(result)
     groups = _evaluate_groups(treaty, latest, at, interpretation)
     statuses = [p.status for p in parties] + [g.status for g in groups]
@@ -213,17 +215,10 @@ def evaluate(
 def _flag_data(
     result: PartyResult,
     treaty: Treaty,
-    history: list[Declaration],
     decl: Declaration | None,
     at: dt.date,
     in_force: bool,
 ) -> None:
-    missing = [
-        d for d in history if d.status == "not-provided" and (decl is None or d.as_of > decl.as_of)
-    ]
-    if missing:
-        result.not_provided = missing[-1].as_of
-        result.flags.append(f"declaration as of {missing[-1].as_of} was not provided")
     expected = expected_data_date(treaty, at) if in_force else None
     if expected is not None and (decl is None or decl.as_of < expected[0]):
         result.stale = True

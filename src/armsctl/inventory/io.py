@@ -9,11 +9,12 @@ any problem raises ``DeclarationError`` listing every problem (up to a cap) and 
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,10 +88,30 @@ class DeclarationSet:
     treaty: Treaty
     declarations: list[Declaration]
     item_sources: list[ItemSource]
+    _index: dict[tuple[str, str], tuple[list[dt.date], list[Declaration]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def for_party(self, party: str) -> list[Declaration]:
         """The party's declarations, oldest first."""
         return sorted((d for d in self.declarations if d.party == party), key=lambda d: d.as_of)
+
+    def latest(self, party: str, at: dt.date, status: str = "provided") -> Declaration | None:
+        """The party's latest declaration of ``status`` on or before ``at``.
+
+        A history evaluates every date, so the per-party index is built once and searched
+        by bisection; treat the set as read-only after the first call.
+        """
+        key = (party, status)
+        if key not in self._index:
+            chosen = sorted(
+                (d for d in self.declarations if d.party == party and d.status == status),
+                key=lambda d: d.as_of,
+            )
+            self._index[key] = ([d.as_of for d in chosen], chosen)
+        days, chosen = self._index[key]
+        position = bisect.bisect_right(days, at)
+        return chosen[position - 1] if position else None
 
     def parties(self) -> list[str]:
         """Parties that declared anything, sorted."""
