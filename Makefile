@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp-install
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install demo test lint typecheck unit bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,18 @@ typecheck: install
 unit: install
 	$(BIN)/python -m pytest -n 2 -q
 
-test: lint typecheck unit
+# The browser tests (tests/e2e) drive Debian's Chromium; as root, install it when missing,
+# otherwise the browser tests skip with a loud message.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing chromium for the browser tests (apt-get)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+	  echo "*** /usr/bin/chromium is missing and we are not root: BROWSER TESTS WILL BE SKIPPED ***"; \
+	fi
+
+test: lint typecheck browser unit
 
 bench: install
 	$(BIN)/python bench/run_all.py

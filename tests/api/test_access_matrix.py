@@ -45,11 +45,21 @@ def _rows(w: World) -> list[tuple[str, str, dict[str, Any] | None, frozenset[str
             {"code": "USA", "name": "x", "key": "k+00000000+AA=="},
             frozenset({"op"}),
         ),
-        ("GET", f"{P}/users", None, frozenset({"op"})),
+        ("GET", f"{P}/users", None, frozenset({"op", "usa", "rus"})),
+        # The operator manages users of no party; a party manages its own users only.
         ("POST", f"{P}/users", {"name": "new-obs", "role": "observer"}, frozenset({"op"})),
+        (
+            "POST",
+            f"{P}/users",
+            {"name": "usa-insp-2", "role": "inspector", "treaty": "new-start", "party": "USA"},
+            frozenset({"usa"}),
+        ),
         ("POST", f"{P}/users/obs/tokens", {"days": 1}, frozenset({"op"})),
-        ("GET", f"{P}/tokens", None, frozenset({"op"})),
-        ("DELETE", f"{P}/tokens/0000000000000000", None, frozenset({"op"})),
+        # No operator-minted party tokens (it would read the party's items).
+        ("POST", f"{P}/users/usa/tokens", {"days": 1}, frozenset({"usa"})),
+        ("POST", f"{P}/users/usa-insp/tokens", {"days": 1}, frozenset({"usa"})),
+        ("GET", f"{P}/tokens", None, frozenset({"op", "usa", "rus"})),
+        ("DELETE", f"{P}/tokens/0000000000000000", None, frozenset({"op", "usa", "rus"})),
         ("POST", f"{T}/declarations", agg, frozenset({"usa"})),
         ("POST", f"{T}/declarations/items", items, frozenset({"usa"})),
         ("GET", f"{T}/declarations", None, ALL),
@@ -174,3 +184,39 @@ def test_reads_of_confidential_data_and_refusals_are_audited(
     assert ("usa", "declaration.items.read", "read") in seen
     assert ("obs", "declaration.items.read", "denied") in seen
     assert all("armsctl_" not in str(e) for e in events)
+
+
+#: Text that only the parties involved may see: facility names (inspected sites and item
+#: facilities) and the text of a notification sent to the other party.
+FACILITIES = ("USA-base-1", "USA-base-2", "RUS-base-1", "RUS-base-2")
+NOTES = ("private note from USA", "private note from RUS")
+
+
+def test_no_facility_name_or_notification_text_reaches_an_observer_or_the_operator(
+    world_client: tuple[World, TestClient],
+) -> None:
+    """Every log entry and every list or read endpoint, searched for confidential text."""
+    world, client = world_client
+    size = client.get(f"{P}/log", headers=world.auth("obs")).json()["size"]
+    paths = [f"{P}/log/entries/{i}" for i in range(size)]
+    paths += [path for method, path, _, _ in _rows(world) if method == "GET"]
+    paths += [f"{P}/log", f"{T}/declarations?limit=500", f"{T}/observations?limit=500"]
+    leaks: list[str] = []
+    for user in ("obs", "op", "usa-insp", "rus-insp"):
+        for path in paths:
+            text = client.get(path, headers=world.auth(user)).text
+            hidden = NOTES + (FACILITIES if user in ("obs", "op") else ())
+            leaks += [
+                f"{needle!r} shown to {user} by {path}" for needle in hidden if needle in text
+            ]
+            # Inspectors see their granted site's items (reveals), never the other facilities.
+            if user == "usa-insp":
+                leaks += [
+                    f"{f!r} shown to usa-insp by {path}"
+                    for f in FACILITIES[:2] + FACILITIES[3:]
+                    if f in text
+                ]
+    for path in paths[:size]:  # the log, whoever reads it, names no facility and no note text
+        text = client.get(path, headers=world.auth("usa")).text
+        leaks += [f"{n!r} in the log at {path}" for n in FACILITIES + NOTES if n in text]
+    assert not leaks, "\n".join(leaks)

@@ -1,6 +1,7 @@
 """Many clients at once against a real server (uvicorn on 127.0.0.1), SQLite and PostgreSQL.
 
-Every acknowledged submission must be in the store and in the log, the log's indices must run
+Every acknowledged submission (declarations, notifications, observations) must be in the store
+under the log index it was acknowledged with and in the log, the log's indices must run
 0..n-1 without a gap or a repeat, the log must audit clean, and an inspection quota is never
 overspent: of concurrent requests for the last slot exactly one wins.
 """
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,7 +29,9 @@ from _world import (
 )
 from sqlalchemy import select
 
+from armsctl.service import Database
 from armsctl.service.log import audit_log
+from armsctl.store.models import Notification, Observation
 
 T = "/api/v1/treaties/new-start"
 
@@ -100,14 +104,36 @@ def test_concurrent_submissions_are_all_stored_and_logged_without_gaps(
         f"{server.base}{T}/declarations?limit=500", headers=world.auth("obs"), timeout=30
     ).json()
     assert listed["total"] == 80 + 2  # plus the two item-level declarations of the world
+    # Every acknowledged notification and observation is in the store, under its log index.
+    stored = {
+        "notifications": {
+            (n.id, n.log_index, n.body["n"])
+            for n in _all(db, Notification)
+            if isinstance(n.body, dict) and "n" in n.body
+        },
+        "observations": {(o.id, o.log_index, o.body["n"]) for o in _all(db, Observation)},
+    }
+    for (_user, path, body), response in zip(jobs, responses, strict=True):
+        kind = path.rsplit("/", 1)[1]
+        if kind in stored:
+            doc = response.json()
+            assert (doc["id"], doc["log_index"], body["body"]["n"]) in stored[kind], doc
+    assert len(stored["notifications"]) == 20 and len(stored["observations"]) == 20
     assert audit_log(db)["ok"]
+
+
+def _all(db: Database, model: type[Any]) -> list[Any]:
+    with db.read() as session:
+        return list(session.scalars(select(model)).all())
 
 
 def test_quota_is_never_overspent_and_one_request_wins_the_last_slot(
     live: tuple[World, Server],
 ) -> None:
     world, server = live
-    body = {"inspected_party": "RUS", "type": "type-two", "site": "RUS-base-2", "year": 2030}
+    # The server runs on the real clock: a request may use this year's or next year's quota.
+    this_year = dt.datetime.now(dt.UTC).year
+    body = {"inspected_party": "RUS", "type": "type-two", "site": "RUS-base-2", "year": this_year}
     barrier = threading.Barrier(12)
 
     def request(_: int) -> int:
@@ -118,7 +144,7 @@ def test_quota_is_never_overspent_and_one_request_wins_the_last_slot(
         codes = list(pool.map(request, range(12)))
     assert sorted(codes) == [201] * 8 + [409] * 4  # type-two: 8 a year
     # The last slot of another year, fought over by two clients at once.
-    last = dict(body, year=2031)
+    last = dict(body, year=this_year + 1)
     for _ in range(7):
         assert _post(server.base, f"{T}/inspections", world.tokens["usa"], last).status_code == 201
     pair = threading.Barrier(2)
@@ -129,7 +155,9 @@ def test_quota_is_never_overspent_and_one_request_wins_the_last_slot(
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         assert sorted(pool.map(race, range(2))) == [201, 409]
-    quotas = httpx.get(f"{server.base}{T}/quotas?year=2031", headers=world.auth("obs")).json()
+    quotas = httpx.get(
+        f"{server.base}{T}/quotas?year={this_year + 1}", headers=world.auth("obs")
+    ).json()["results"]
     usa = next(q for q in quotas if q["party"] == "USA" and q["type"] == "type-two")
     assert (usa["used"], usa["left"]) == (8, 0)
     assert audit_log(world.db)["ok"]

@@ -103,6 +103,54 @@ def test_errors_are_json_with_the_right_status(world_client: tuple[World, TestCl
             422,
             "limit",
         ),
+        # Hostile bodies: deep nesting, non-string fields, huge numbers, 1e400.
+        (
+            client.post(
+                f"{P}/treaties/new-start/notifications",
+                content=b'{"kind":"x","body":{"a":' + b"[" * 900 + b"]" * 900 + b"}}",
+                headers={**usa, "content-type": "application/json"},
+            ),
+            422,
+            "body",
+        ),
+        (
+            client.post(
+                f"{P}/treaties/new-start/notifications",
+                content=b'{"kind":"x","body":{"a":1e400}}',
+                headers={**usa, "content-type": "application/json"},
+            ),
+            422,
+            "body",
+        ),
+        (
+            client.post(
+                f"{P}/treaties/new-start/notifications",
+                json={"kind": "x", "body": {"a": 10**40}},
+                headers=usa,
+            ),
+            422,
+            "body",
+        ),
+        (
+            client.post(
+                f"{decl}/items",
+                json={
+                    "as_of": "2025-10-09",
+                    "items": [
+                        {
+                            "uid": "Z",
+                            "category": "icbm-launcher",
+                            "status": "deployed",
+                            "facility": "f",
+                            "zone": ["x"],
+                        }
+                    ],
+                },
+                headers=usa,
+            ),
+            422,
+            "items.0.zone",
+        ),
     ]
     for response, status, field in cases:
         doc = response.json()

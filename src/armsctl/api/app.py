@@ -106,6 +106,9 @@ def create_app(
         routes_log,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS)
+    from armsctl.web import install_web  # the dashboard and public portal under /
+
+    install_web(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.state.actions = ACTIONS
     return app

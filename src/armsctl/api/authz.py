@@ -12,6 +12,12 @@ Rules:
 - ``involved``: the user's party takes part (sender or recipient, inspecting or inspected).
 - ``assigned``: inspectors named in the inspection.
 - ``granted``: inspectors named in the inspection, while it is in progress.
+- ``unaffiliated``: only users and tokens of no party (observers and operators).
+
+Credentials follow the same table: the operator registers a party together with its first
+user and token (the bootstrap, ``party.register``) and manages users of no party; from then
+on only a party's own users add users and issue tokens for that party and its inspectors, so
+the operator cannot mint a token that reads a party's items. Every such change is logged.
 
 ``docs/api.md`` reproduces ``markdown_table()``; a test keeps the two equal.
 """
@@ -31,6 +37,7 @@ class Rule(StrEnum):
     INVOLVED = "involved"
     ASSIGNED = "assigned"
     GRANTED = "granted"
+    UNAFFILIATED = "unaffiliated"
 
 
 ROLE_ORDER = ("party", "inspector", "observer", "operator")
@@ -41,8 +48,20 @@ _ALL = {"party": _A, "inspector": _A, "observer": _A, "operator": _A}
 ACTIONS: dict[str, tuple[str, dict[str, Rule]]] = {
     "treaty.read": ("list treaties and their parties and keys", _ALL),
     "treaty.load": ("load a bundled treaty onto the server", {"operator": _A}),
-    "party.register": ("register a party and its public key", {"operator": _A}),
-    "user.manage": ("add and list users, issue and revoke tokens", {"operator": _A}),
+    "party.register": (
+        "register a party and its public key, with its first user and token (bootstrap)",
+        {"operator": _A},
+    ),
+    "user.read": (
+        "list users and token ids (a party: its own users and inspectors)",
+        {"party": Rule.OWN, "operator": _A},
+    ),
+    "user.add": ("add a user (logged)", {"party": Rule.OWN, "operator": Rule.UNAFFILIATED}),
+    "token.issue": (
+        "issue a token for a user (logged)",
+        {"party": Rule.OWN, "operator": Rule.UNAFFILIATED},
+    ),
+    "token.revoke": ("revoke a token (logged)", {"party": Rule.OWN, "operator": _A}),
     "declaration.submit": (
         "submit an aggregate or committed item-level declaration",
         {"party": Rule.OWN},
@@ -100,6 +119,7 @@ _EXPLAIN = {
     Rule.INVOLVED: "only where its party takes part",
     Rule.ASSIGNED: "only inspections it was named in",
     Rule.GRANTED: "only inspections it was named in, while in progress",
+    Rule.UNAFFILIATED: "only users of no party (a party's users are issued by the party)",
 }
 
 
@@ -139,6 +159,7 @@ def require(actor: Actor, action: str, resource: Resource | None = None) -> None
         Rule.INVOLVED: actor.party_id is not None and actor.party_id in resource.parties,
         Rule.ASSIGNED: actor.user_id in resource.inspectors,
         Rule.GRANTED: actor.user_id in resource.inspectors and resource.active,
+        Rule.UNAFFILIATED: resource.owner is None,
     }[rule]
     if not ok:
         raise AccessDenied(

@@ -103,9 +103,17 @@ class Paging:
 
 
 def paging(
-    limit: Annotated[int, Query(ge=1, le=500, description="Rows per page.")] = 50,
+    state: StateDep,
+    limit: Annotated[
+        int, Query(ge=1, le=1_000_000, description="Rows per page (at most the server's max_page).")
+    ] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Rows to skip.")] = 0,
 ) -> Paging:
+    """Every list's paging, bounded by ``Settings.max_page`` (a larger page is a 422)."""
+    from armsctl.errors import InputError, Problem
+
+    if limit > state.settings.max_page:
+        raise InputError([Problem("", "limit", f"at most {state.settings.max_page} rows per page")])
     return Paging(limit, offset)
 
 

@@ -3,7 +3,9 @@
 One place maps domain errors to statuses: refused 403, unknown 404, clashing state 409, body
 too large 413, invalid input 422 (malformed JSON 400), missing or bad token 401, a database
 that stays busy 503. A catch-all turns anything unexpected into a JSON 500 without echoing the
-request (the fuzzing test asserts it never happens).
+request (the fuzzing test asserts it never happens). The 500 does not claim that nothing
+changed: the failure may come after the use-case committed (while writing the response), so it
+tells the caller to check before retrying.
 """
 
 from __future__ import annotations
@@ -58,7 +60,10 @@ def error_response(
 
 
 def _loc(loc: Any) -> str | None:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    """The field path without FastAPI's leading source (a body field may be named ``body``)."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
     return ".".join(parts) or None
 
 
@@ -101,7 +106,9 @@ def install_error_handlers(
             return error_response(400, "the request body is not valid JSON")
         first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
         detail = "; ".join(
-            f"{_loc(e.get('loc', ())) or 'request'}: {e.get('msg', 'invalid')}" for e in errors[:10]
+            f"{_loc(e.get('loc', ())) or 'request'}: "
+            + str(e.get("msg", "invalid")).removeprefix("Value error, ")
+            for e in errors[:10]
         )
         return error_response(422, detail, field=_loc(first.get("loc", ())))
 
@@ -126,7 +133,11 @@ def install_error_handlers(
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return error_response(500, "internal error; nothing was changed")
+        return error_response(
+            500,
+            "internal error; the change may or may not have been recorded: "
+            "check (list or read it) before retrying",
+        )
 
 
 Scope = MutableMapping[str, Any]

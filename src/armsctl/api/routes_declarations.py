@@ -61,7 +61,7 @@ def submit_items(
         treaty=treaty,
         party=_party(guard, body.party),
         as_of=body.as_of,
-        items=body.items,
+        items=[item.model_dump(exclude_unset=True) for item in body.items],
         note=body.note,
         allow=guard.allow,
         rng=state.rng,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from armsctl.api.deps import Guard, PagingDep, StateDep, permit
 from armsctl.api.schemas import MAX_SAFE, NotificationCreate, ObservationCreate, PageOut
 from armsctl.service import notifications, observations, transparency
-from armsctl.service._base import AccessDenied
+from armsctl.service._base import AccessDenied, slice_page
 from armsctl.service.inspections import quota_status
 
 __all__ = ["router"]
@@ -107,15 +107,17 @@ def list_observations(
     ).to_dict()
 
 
-@router.get("/treaties/{treaty}/quotas", tags=["inspections"])
+@router.get("/treaties/{treaty}/quotas", response_model=PageOut, tags=["inspections"])
 def quotas(
     treaty: TreatyPath,
     state: StateDep,
+    page: PagingDep,
     _g: Annotated[Guard, permit("quota.read")],
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
-) -> list[dict[str, Any]]:
+) -> dict[str, Any]:
     """Inspection slots used and left per party and type for a year (default: this year)."""
-    return quota_status(state.db, treaty=treaty, year=year or state.clock().year)
+    rows = quota_status(state.db, treaty=treaty, year=year or state.clock().year)
+    return slice_page(rows, page.limit, page.offset).to_dict()
 
 
 @router.get("/treaties/{treaty}/compliance", tags=["compliance"])
@@ -131,7 +133,16 @@ def compliance(
 
 @router.get("/treaties/{treaty}/transparency", tags=["compliance"])
 def transparency_view(
-    treaty: TreatyPath, state: StateDep, _g: Annotated[Guard, permit("transparency.read")]
+    treaty: TreatyPath,
+    state: StateDep,
+    page: PagingDep,
+    _g: Annotated[Guard, permit("transparency.read")],
 ) -> dict[str, Any]:
-    """What the parties release: aggregates, commitments, compliance, quotas, the log head."""
-    return transparency.transparency_view(state.db, treaty=treaty, at=state.clock())
+    """What the parties release: aggregates, commitments, compliance, quotas, the log head.
+
+    Declarations are paged (``limit``, ``offset``); ``declarations_page.next_offset`` says
+    where the next page starts.
+    """
+    return transparency.transparency_view(
+        state.db, treaty=treaty, at=state.clock(), limit=page.limit, offset=page.offset
+    )

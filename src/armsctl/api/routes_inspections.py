@@ -47,6 +47,7 @@ def request_inspection(
         year=body.year,
         allow=guard.allow,
         at=state.clock(),
+        rng=state.rng,
     )
 
 
@@ -121,16 +122,23 @@ def reveal(
     )
 
 
-@router.get("/inspections/{inspection_id}/reveals")
+@router.get("/inspections/{inspection_id}/reveals", response_model=PageOut)
 def read_reveals(
     inspection_id: IdPath,
     state: StateDep,
+    page: PagingDep,
     guard: Annotated[Guard, permit("inspection.reveal.read")],
-) -> list[dict[str, Any]]:
+) -> dict[str, Any]:
     """Revealed items and proofs: granted inspectors while in progress (audited)."""
-    return inspections.read_reveals(
-        state.db, guard.actor, inspection_id=inspection_id, allow=guard.allow, at=state.clock()
-    )
+    return inspections.read_reveals_page(
+        state.db,
+        guard.actor,
+        inspection_id=inspection_id,
+        allow=guard.allow,
+        at=state.clock(),
+        limit=page.limit,
+        offset=page.offset,
+    ).to_dict()
 
 
 @router.post("/inspections/{inspection_id}/report")

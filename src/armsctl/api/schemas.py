@@ -1,7 +1,10 @@
 """Request and response bodies, split by direction (``XCreate`` in, ``XPublic``/``Page`` out).
 
 Bounds on every field keep hostile input out of the store: codes and names are short and
-printable, numbers fit in canonical JSON (|n| < 2**53), lists are capped.
+printable, numbers fit in canonical JSON (|n| < 2**53), lists are capped, and every free-form
+JSON field (notification and observation bodies, findings, item records) is bounded in depth
+and size and must canonicalise under RFC 8785 (``armsctl.service._json``), so a value that
+could be stored but never written back out is refused with a 422 naming the field.
 """
 
 from __future__ import annotations
@@ -9,17 +12,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from armsctl.service._json import json_problem
 
 __all__ = [
     "AggregateCreate",
     "Code",
     "FindingsCreate",
+    "FreeObject",
     "InspectionCreate",
+    "ItemIn",
     "ItemsCreate",
     "NotificationCreate",
     "ObservationCreate",
     "PageOut",
+    "PartyBootstrap",
     "PartyCreate",
     "RevealCreate",
     "ScheduleCreate",
@@ -34,6 +42,19 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")]
 Text = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
 Count = Annotated[int, Field(ge=0, le=MAX_SAFE)]
+
+
+def _bounded(value: Any) -> Any:
+    found = json_problem(value)
+    if found is not None:
+        path, message = found
+        raise ValueError(f"{path}: {message}" if path else message)
+    return value
+
+
+#: A free-form JSON object: bounded depth and size, canonical-JSON numbers and strings.
+FreeObject = Annotated[dict[str, Any], AfterValidator(_bounded)]
+ItemText = Annotated[str, Field(strict=True, min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
 
 
 class _In(BaseModel):
@@ -59,6 +80,13 @@ class UserCreate(_In):
     party: Code | None = None
 
 
+class PartyBootstrap(PartyCreate):
+    first_user: Name | None = Field(
+        None, description="Create the party's first party user and its token (bootstrap)."
+    )
+    token_days: int = Field(90, ge=1, le=3650)
+
+
 class TokenCreate(_In):
     days: int = Field(90, ge=1, le=3650)
 
@@ -71,17 +99,45 @@ class AggregateCreate(_In):
     note: Text = ""
 
 
+class ItemIn(BaseModel):
+    """One item record: the four named strings, an optional zone, then scalar attributes.
+
+    Attributes beyond the named ones (``warheads``, ...) are kept as sent, since the record is
+    what the party commits to; each must be a string, a whole number, a finite number, a
+    boolean or null.
+    """
+
+    model_config = ConfigDict(extra="allow")
+    uid: ItemText
+    category: ItemText
+    status: ItemText
+    facility: ItemText
+    zone: ItemText | None = None
+
+    @model_validator(mode="after")
+    def _scalar_attributes(self) -> ItemIn:
+        for key, value in (self.model_extra or {}).items():
+            if len(key) > 200:
+                raise ValueError("attribute names are at most 200 characters")
+            if isinstance(value, (dict, list)):
+                raise ValueError(f"{key}: must be a string, number, boolean or null")
+            found = json_problem(value)
+            if found is not None:
+                raise ValueError(f"{key}: {found[1]}")
+        return self
+
+
 class ItemsCreate(_In):
     party: Code | None = None
     as_of: dt.date
-    items: list[dict[str, Any]] = Field(min_length=1, max_length=100_000)
+    items: list[ItemIn] = Field(min_length=1, max_length=100_000)
     note: Text = ""
 
 
 class NotificationCreate(_In):
     recipient: Code | None = Field(None, description="None: every other party.")
     kind: Slug
-    body: dict[str, Any] = Field(default_factory=dict)
+    body: FreeObject = Field(default_factory=dict)
 
 
 class InspectionCreate(_In):
@@ -101,20 +157,24 @@ class RevealCreate(_In):
 
 
 class FindingsCreate(_In):
-    findings: list[dict[str, Any]] = Field(max_length=1000)
+    findings: Annotated[list[FreeObject], AfterValidator(_bounded)] = Field(max_length=1000)
 
 
 class ObservationCreate(_In):
     subject: Code | None = None
     source: Literal["drone", "in-situ", "open-source", "satellite", "other"]
     observed_at: AwareDatetime
-    body: dict[str, Any] = Field(default_factory=dict)
+    body: FreeObject = Field(default_factory=dict)
 
 
 class PageOut(BaseModel):
-    """One page of a list endpoint; ``total`` counts every row before paging."""
+    """One page of a list endpoint; ``total`` counts every row before paging.
+
+    ``next_offset`` is where the next page starts (``None`` on the last page).
+    """
 
     results: list[dict[str, Any]]
     total: int
     limit: int
     offset: int
+    next_offset: int | None = None

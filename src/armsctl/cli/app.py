@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.monitoring",
     "armsctl.cli.verification",
     "armsctl.cli.exercise",
+    "armsctl.cli.web",
     "armsctl.cli.demo",
 )
 

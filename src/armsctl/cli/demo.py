@@ -26,6 +26,12 @@ def demo(
     output_dir: Path = typer.Option(
         Path("out"), "--output-dir", "-o", help="Where the report and demo files go."
     ),
+    serve: bool = typer.Option(
+        False,
+        "--serve",
+        help="Then seed a fresh store (OUTPUT_DIR/demo.db) and serve the dashboard and API.",
+    ),
+    port: int = typer.Option(8000, "--port", help="Port for --serve (on 127.0.0.1)."),
 ) -> None:
     """Run the New START demo: the 2011-2023 data exchanges, compliance history, latest status, report."""
     from armsctl.cli.compliance import load_inputs, print_report
@@ -116,6 +122,30 @@ def demo(
     from armsctl.exercise import demo_hint
 
     console.print(demo_hint())
+    if serve:
+        _serve(output_dir, port)
+
+
+def _serve(output_dir: Path, port: int) -> None:
+    """Seed a fresh demo store and run the server on it until interrupted."""
+    import uvicorn
+
+    from armsctl.api import Settings, create_app
+    from armsctl.web.demo import seed_demo
+
+    database = output_dir / "demo.db"
+    for stale in output_dir.glob("demo.db*"):
+        stale.unlink()
+    settings = Settings(database_url=f"sqlite:///{database}")
+    seeded = seed_demo(settings, output_dir / "web")
+    out_console.print(Rule("Dashboard"))
+    out_console.print(
+        f"Store seeded at {database}. Sign in at http://127.0.0.1:{port}/ with a token:"
+    )
+    for user, token in seeded["tokens"].items():
+        out_console.print(f"  {user}: {token}", highlight=False)
+    out_console.print(f"Public portal (no sign-in): http://127.0.0.1:{port}/public. Ctrl-C stops.")
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
 
 
 def _record_rows(treaty: Treaty) -> list[dict[str, object]]:

@@ -13,7 +13,7 @@ The functions here are pure: the store feeds them iterators over its rows.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from armsctl.errors import IntegrityError
@@ -107,6 +107,7 @@ def audit_log(
     *,
     log_key: VerifierKey | None,
     check_envelopes: bool = True,
+    trusted: Mapping[str, VerifierKey] | None = None,
 ) -> AuditReport:
     """Audit a log from its stored rows.
 
@@ -116,6 +117,9 @@ def audit_log(
         checkpoints: ``(seq, stored size, signed note)`` in ``seq`` order.
         log_key: The log's verifier key; without it every checkpoint is reported unverifiable.
         check_envelopes: Also parse every entry as a signed envelope and check its signature.
+        trusted: Party -> the key its entries must be signed with (registered party keys, or
+            the log key for a server that seals every entry). Without it an envelope is only
+            checked against the key it names itself, which proves integrity, not authorship.
 
     Returns:
         The report; ``report.problems[0]`` names the first entry, node or checkpoint that does
@@ -156,7 +160,7 @@ def audit_log(
             report.entries += 1
             if check_envelopes:
                 try:
-                    open_entry(bytes(data))
+                    open_entry(bytes(data), trusted=trusted)
                 except IntegrityError as exc:
                     report.problems.append(f"entry {seq}: {exc}")
                     raise _Stop from None

@@ -39,6 +39,7 @@ __all__ = [
     "Page",
     "Resource",
     "allow_all",
+    "slice_page",
 ]
 
 
@@ -91,12 +92,21 @@ def allow_all(resource: Resource) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of a list: the rows as plain dicts and the total before paging."""
+    """One page of a list: the rows as plain dicts and the total before paging.
+
+    ``next_offset`` says where the next page starts, ``None`` on the last page: a caller can
+    never take a cut list for the whole.
+    """
 
     results: list[dict[str, Any]]
     total: int
     limit: int
     offset: int
+
+    @property
+    def next_offset(self) -> int | None:
+        end = self.offset + len(self.results)
+        return end if end < self.total else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,7 +114,13 @@ class Page:
             "total": self.total,
             "limit": self.limit,
             "offset": self.offset,
+            "next_offset": self.next_offset,
         }
+
+
+def slice_page(rows: list[dict[str, Any]], limit: int, offset: int) -> Page:
+    """Page a short list already in memory (treaties, quotas, reveals)."""
+    return Page(rows[offset : offset + limit], len(rows), limit, offset)
 
 
 def _read_engine(url: str) -> Engine:

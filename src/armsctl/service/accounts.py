@@ -3,6 +3,14 @@
 A token reads ``armsctl_<id>_<secret>``. The id is public and finds the row; only
 ``SHA-256(secret)`` is stored and it is compared with ``hmac.compare_digest``, so a database
 leak yields no usable token and a timing probe learns nothing about the secret.
+
+Who may create users and tokens is decided by ``armsctl.api.authz`` through the ``allow``
+callback (the resource's owner is the party the user acts for): the operator bootstraps a party
+(its first user and token come with ``register_party``) and manages users of no party;
+afterwards a party's own users issue the users and tokens of that party and its inspectors, so
+the operator cannot mint a credential that reads a party's items. Every change (user added,
+token issued or revoked) appends a log entry (who, role, party, token id, expiry; never a
+secret or a hash) and an audit event in the same transaction, so the parties see it.
 """
 
 from __future__ import annotations
@@ -15,15 +23,21 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session
 
 from armsctl.errors import InputError, NotFoundError, ParameterError, Problem
 from armsctl.ledger.note import VerifierKey
 from armsctl.service._base import (
+    LOCAL,
     Actor,
+    Allow,
     ConflictError,
     Database,
     Page,
+    Resource,
+    allow_all,
+    audit,
     iso,
     party_by_code,
 )
@@ -36,6 +50,7 @@ __all__ = [
     "issue_token",
     "list_parties",
     "list_tokens",
+    "list_tokens_page",
     "list_treaties",
     "list_users",
     "load_treaty",
@@ -92,14 +107,33 @@ def _party_dict(party: Party, keys: list[PartyKey]) -> dict[str, Any]:
 
 
 def register_party(
-    db: Database, *, treaty: str, code: str, name: str, key: str, at: dt.datetime
+    db: Database,
+    *,
+    treaty: str,
+    code: str,
+    name: str,
+    key: str,
+    at: dt.datetime,
+    first_user: str | None = None,
+    token_days: int = 90,
+    rng: Callable[[int], bytes] | None = None,
+    actor: Actor = LOCAL,
 ) -> dict[str, Any]:
     """Register a party of a treaty with its Ed25519 verifier key (C2SP key string).
 
+    With ``first_user`` the party's first ``party`` user and its token are created in the
+    same transaction (the bootstrap): the only way the operator hands a party a credential.
+    The token's secret is in the result only.
+
     Raises:
         InputError: if the party is not a member of a closed treaty or the key is malformed.
-        ConflictError: if the party is already registered.
+        ConflictError: if the party is already registered, or the user name is taken.
     """
+    if first_user is not None:
+        _check_user_name(first_user)
+        if rng is None:
+            raise ParameterError("rng is needed to issue the first user's token")
+        _check_days(token_days)
     verifier = VerifierKey.parse(key)
     with db.write() as (session, conn):
         doc = db.treaty(session, treaty)
@@ -127,7 +161,13 @@ def register_party(
             at=at,
             body={"code": code, "name": name, "key": str(verifier)},
         )
-        return _party_dict(party, [pk])
+        out = _party_dict(party, [pk])
+        if first_user is not None:
+            assert rng is not None
+            user = _new_user(db, session, conn, actor, first_user, "party", party, at)
+            out["user"] = _user_dict(user, party)
+            out["token"] = _new_token(db, session, conn, actor, user, party, at, token_days, rng)
+        return out
 
 
 def list_parties(db: Database, *, treaty: str) -> list[dict[str, Any]]:
@@ -152,6 +192,79 @@ def _user_dict(user: User, party: Party | None) -> dict[str, Any]:
     }
 
 
+def _check_user_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise ParameterError("name: letters, digits and ._@- only, up to 64 characters")
+
+
+def _check_days(days: int) -> None:
+    if not 1 <= days <= 3650:
+        raise ParameterError("days must be between 1 and 3650")
+
+
+def _record(
+    db: Database,
+    session: Session,
+    conn: Connection,
+    actor: Actor,
+    *,
+    action: str,
+    kind: str,
+    party: Party | None,
+    at: dt.datetime,
+    body: dict[str, Any],
+) -> None:
+    """Log an account change under the party it concerns, and audit it (never a secret)."""
+    body = {**body, "by": actor.name, "by_role": actor.role}
+    db.append(
+        conn,
+        kind=kind,
+        treaty=party.treaty_id if party else "server",
+        party=party.code if party else "server",
+        at=at,
+        body=body,
+    )
+    detail = ", ".join(f"{k}={v}" for k, v in sorted(body.items()) if v is not None)
+    audit(
+        session,
+        actor,
+        action=action,
+        resource=f"user/{body['user']}",
+        at=at,
+        outcome="changed",
+        detail=detail[:500],
+    )
+
+
+def _new_user(
+    db: Database,
+    session: Session,
+    conn: Connection,
+    actor: Actor,
+    name: str,
+    role: str,
+    party: Party | None,
+    at: dt.datetime,
+) -> User:
+    if session.scalars(select(User).where(User.name == name)).first() is not None:
+        raise ConflictError(f"user {name!r} already exists")
+    user = User(name=name, role=role, party_id=party.id if party else None, created_at=at)
+    session.add(user)
+    session.flush()
+    _record(
+        db,
+        session,
+        conn,
+        actor,
+        action="user.add",
+        kind="user-added",
+        party=party,
+        at=at,
+        body={"user": name, "role": role, "party": party.code if party else None},
+    )
+    return user
+
+
 def add_user(
     db: Database,
     *,
@@ -160,15 +273,19 @@ def add_user(
     treaty: str | None = None,
     party: str | None = None,
     at: dt.datetime,
+    actor: Actor = LOCAL,
+    allow: Allow = allow_all,
 ) -> dict[str, Any]:
     """Create a user; ``party`` and ``inspector`` users must name their treaty and party.
+
+    ``allow`` is called with the party the new user acts for as the owner (none for observers
+    and operators); the change is logged and audited.
 
     Raises:
         ParameterError: on an unknown role, a bad name, or a party given to a role without one.
         ConflictError: if the name is taken.
     """
-    if not _NAME.match(name):
-        raise ParameterError("name: letters, digits and ._@- only, up to 64 characters")
+    _check_user_name(name)
     if role not in ROLES:
         raise ParameterError(f"role must be one of {', '.join(ROLES)}")
     needs_party = role in ("party", "inspector")
@@ -176,34 +293,80 @@ def add_user(
         raise ParameterError(
             f"a {role} user {'needs' if needs_party else 'has no'} --treaty and --party"
         )
-    with db.write() as (session, _conn):
+    with db.write() as (session, conn):
         row = None
         if needs_party:
             assert treaty is not None and party is not None
             row = party_by_code(session, treaty, party)
-        if session.scalars(select(User).where(User.name == name)).first() is not None:
-            raise ConflictError(f"user {name!r} already exists")
-        user = User(name=name, role=role, party_id=row.id if row else None, created_at=at)
-        session.add(user)
-        session.flush()
+        allow(Resource("user", f"user/{name}", owner=row.id if row else None))
+        user = _new_user(db, session, conn, actor, name, role, row, at)
         return _user_dict(user, row)
 
 
-def list_users(db: Database, *, limit: int = 100, offset: int = 0) -> Page:
+def list_users(
+    db: Database, *, limit: int = 100, offset: int = 0, party_id: int | None = None
+) -> Page:
+    """Users, oldest first; with ``party_id`` only that party's users and inspectors."""
     with db.read() as session:
-        total = session.scalar(select(func.count()).select_from(User)) or 0
-        rows = session.execute(
-            select(User, Party)
-            .outerjoin(Party, User.party_id == Party.id)
-            .order_by(User.id)
-            .limit(limit)
-            .offset(offset)
-        ).all()
+        query = select(User, Party).outerjoin(Party, User.party_id == Party.id)
+        if party_id is not None:
+            query = query.where(User.party_id == party_id)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.execute(query.order_by(User.id).limit(limit).offset(offset)).all()
         return Page([_user_dict(u, p) for u, p in rows], total, limit, offset)
 
 
 def _hash(secret: str) -> bytes:
     return hashlib.sha256(secret.encode("utf-8", "replace")).digest()
+
+
+def _new_token(
+    db: Database,
+    session: Session,
+    conn: Connection,
+    actor: Actor,
+    user: User,
+    party: Party | None,
+    at: dt.datetime,
+    days: int,
+    rng: Callable[[int], bytes],
+) -> dict[str, Any]:
+    token_id = rng(8).hex()
+    secret = base64.urlsafe_b64encode(rng(32)).decode("ascii").rstrip("=")
+    expires = at + dt.timedelta(days=days)
+    session.add(
+        ApiToken(
+            token_id=token_id,
+            secret_hash=_hash(secret),
+            user_id=user.id,
+            created_at=at,
+            expires_at=expires,
+        )
+    )
+    session.flush()
+    _record(
+        db,
+        session,
+        conn,
+        actor,
+        action="token.issue",
+        kind="token-issued",
+        party=party,
+        at=at,
+        body={
+            "user": user.name,
+            "role": user.role,
+            "party": party.code if party else None,
+            "token_id": token_id,
+            "expires_at": iso(expires),
+        },
+    )
+    return {
+        "token": f"{TOKEN_PREFIX}{token_id}_{secret}",
+        "token_id": token_id,
+        "user": user.name,
+        "expires_at": iso(expires),
+    }
 
 
 def issue_token(
@@ -213,6 +376,8 @@ def issue_token(
     at: dt.datetime,
     days: int = 90,
     rng: Callable[[int], bytes],
+    actor: Actor = LOCAL,
+    allow: Allow = allow_all,
 ) -> dict[str, Any]:
     """Issue a token for a user; the secret is returned once and never stored.
 
@@ -222,60 +387,97 @@ def issue_token(
         at: Now.
         days: Lifetime in days (1 to 3650).
         rng: Cryptographic random bytes (``os.urandom``).
+        actor: Who issues it (logged); the local CLI by default.
+        allow: Called with the user's party as the owner (none for observers and operators).
     """
-    if not 1 <= days <= 3650:
-        raise ParameterError("days must be between 1 and 3650")
-    token_id = rng(8).hex()
-    secret = base64.urlsafe_b64encode(rng(32)).decode("ascii").rstrip("=")
-    expires = at + dt.timedelta(days=days)
-    with db.write() as (session, _conn):
+    _check_days(days)
+    with db.write() as (session, conn):
         row = session.scalars(select(User).where(User.name == user)).first()
         if row is None:
             raise NotFoundError(f"no user {user!r}")
-        session.add(
-            ApiToken(
-                token_id=token_id,
-                secret_hash=_hash(secret),
-                user_id=row.id,
-                created_at=at,
-                expires_at=expires,
-            )
-        )
-    return {
-        "token": f"{TOKEN_PREFIX}{token_id}_{secret}",
-        "token_id": token_id,
-        "user": user,
-        "expires_at": iso(expires),
-    }
+        party = session.get(Party, row.party_id) if row.party_id is not None else None
+        allow(Resource("token", f"user/{user}", owner=row.party_id))
+        return _new_token(db, session, conn, actor, row, party, at, days, rng)
 
 
-def revoke_token(db: Database, *, token_id: str, at: dt.datetime) -> dict[str, Any]:
-    """Revoke a token by its public id; revoking twice is harmless."""
-    with db.write() as (session, _conn):
+def revoke_token(
+    db: Database,
+    *,
+    token_id: str,
+    at: dt.datetime,
+    actor: Actor = LOCAL,
+    allow: Allow = allow_all,
+) -> dict[str, Any]:
+    """Revoke a token by its public id; revoking twice is harmless (and logged once)."""
+    with db.write() as (session, conn):
         row = session.scalars(select(ApiToken).where(ApiToken.token_id == token_id)).first()
         if row is None:
             raise NotFoundError(f"no token {token_id!r}")
+        user = session.get(User, row.user_id)
+        assert user is not None
+        party = session.get(Party, user.party_id) if user.party_id is not None else None
+        allow(Resource("token", f"token/{token_id}", owner=user.party_id))
         if row.revoked_at is None:
             row.revoked_at = at
+            _record(
+                db,
+                session,
+                conn,
+                actor,
+                action="token.revoke",
+                kind="token-revoked",
+                party=party,
+                at=at,
+                body={
+                    "user": user.name,
+                    "role": user.role,
+                    "party": party.code if party else None,
+                    "token_id": token_id,
+                },
+            )
         return {"token_id": token_id, "revoked_at": iso(row.revoked_at)}
+
+
+def _token_query(user: str | None, party_id: int | None) -> Any:
+    query = select(ApiToken, User).join(User, ApiToken.user_id == User.id)
+    if user is not None:
+        query = query.where(User.name == user)
+    if party_id is not None:
+        query = query.where(User.party_id == party_id)
+    return query
+
+
+def _token_dict(t: ApiToken, u: User) -> dict[str, Any]:
+    return {
+        "token_id": t.token_id,
+        "user": u.name,
+        "created_at": iso(t.created_at),
+        "expires_at": iso(t.expires_at),
+        "revoked_at": iso(t.revoked_at),
+    }
 
 
 def list_tokens(db: Database, *, user: str | None = None) -> list[dict[str, Any]]:
     """Token ids, owners and lifetimes (never a secret, which is not stored)."""
     with db.read() as session:
-        query = select(ApiToken, User).join(User, ApiToken.user_id == User.id)
-        if user is not None:
-            query = query.where(User.name == user)
-        return [
-            {
-                "token_id": t.token_id,
-                "user": u.name,
-                "created_at": iso(t.created_at),
-                "expires_at": iso(t.expires_at),
-                "revoked_at": iso(t.revoked_at),
-            }
-            for t, u in session.execute(query.order_by(ApiToken.id)).all()
-        ]
+        rows = session.execute(_token_query(user, None).order_by(ApiToken.id)).all()
+        return [_token_dict(t, u) for t, u in rows]
+
+
+def list_tokens_page(
+    db: Database,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    user: str | None = None,
+    party_id: int | None = None,
+) -> Page:
+    """One page of tokens; with ``party_id`` only that party's users' tokens."""
+    with db.read() as session:
+        query = _token_query(user, party_id)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.execute(query.order_by(ApiToken.id).limit(limit).offset(offset)).all()
+        return Page([_token_dict(t, u) for t, u in rows], total, limit, offset)
 
 
 def authenticate(db: Database, unverified_token: str, *, at: dt.datetime) -> Actor | None:

@@ -1,11 +1,13 @@
 """Declarations: aggregate figures (public to the treaty's parties) and committed item lists.
 
 An item-level submission is committed with the escrow scheme (salted SHA-256 per item, RFC 9162
-root over the sorted commitments). The log entry and every public view carry only the derived
-components (counts and attribute sums per category and status, which the treaty exchanges) and
-the public commitment (root, size, per-category counts). Items, salts and positions are stored
-for the declaring party only, so that the server can later reveal chosen items to an inspector
-with their proofs.
+root over the sorted commitments). The log entry and every public view carry only what the
+treaty releases: the party, the date, the item count per category and the Merkle root (the
+escrow's public commitment), and the treaty's limit values computed from the items (one figure
+per limit, which the parties exchange in clear). The derived components (status breakdowns,
+attribute sums, per-zone counts) are kept in the store for the compliance engine and are never
+shown. Items, salts and positions are stored for the declaring party only, so that the server
+can later reveal chosen items to an inspector with their proofs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from armsctl.compliance.engine import rule_weights
 from armsctl.errors import DeclarationError, Problem
 from armsctl.inventory.model import (
     ComponentKey,
@@ -38,12 +41,14 @@ from armsctl.service._base import (
     iso,
     party_by_code,
 )
+from armsctl.service._json import json_problem
 from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 
 __all__ = [
     "core_declaration",
     "get_declaration",
+    "limit_values",
     "list_declarations",
     "read_items",
     "submit_aggregate",
@@ -86,11 +91,35 @@ def _check_figures(figures: Mapping[str, int], treaty: Treaty) -> None:
 
 
 def _check_party(actor: Actor, treaty: str) -> None:
+    """A party user acts under its own treaty only (the local CLI acts under any)."""
     if actor.treaty not in (None, treaty):
         raise DeclarationError([Problem("", "treaty", f"you act under {actor.treaty}")])
 
 
-def _public(row: Declaration, party: str) -> dict[str, Any]:
+def limit_values(components: Mapping[str, int], treaty: Treaty) -> dict[str, int]:
+    """Each treaty limit's value under its own counting rule, from item-derived components."""
+    values: dict[str, int] = {}
+    for key, value in components.items():
+        parsed = parse_component_measure(key)
+        if parsed is None:
+            continue
+        values[component_measure(parsed)] = int(value)
+    out: dict[str, int] = {}
+    for limit in treaty.limits:
+        zones = limit.zones if limit.scope == "zone" else None
+        weights = rule_weights(limit.counting, zones)
+        out[limit.id] = sum(w * values.get(component_measure(k), 0) for k, w in weights.items())
+    return dict(sorted(out.items()))
+
+
+def _released(row: Declaration, treaty: Treaty) -> dict[str, Any]:
+    """The figures every role may read: as declared (aggregate) or limit values (items)."""
+    if row.kind == "items":
+        return limit_values(row.figures, treaty)
+    return dict(row.figures)
+
+
+def _public(row: Declaration, party: str, treaty: Treaty) -> dict[str, Any]:
     return {
         "id": row.id,
         "treaty": row.treaty_id,
@@ -98,7 +127,7 @@ def _public(row: Declaration, party: str) -> dict[str, Any]:
         "as_of": iso(row.as_of),
         "kind": row.kind,
         "status": row.status,
-        "figures": row.figures,
+        "figures": _released(row, treaty),
         "commitment": row.commitment,
         "note": row.note,
         "submitted_at": iso(row.submitted_at),
@@ -111,6 +140,7 @@ def _store(
     session: Session,
     conn: Any,
     *,
+    treaty: Treaty,
     actor: Actor,
     party: Party,
     as_of: dt.date,
@@ -150,7 +180,7 @@ def _store(
         "as_of": as_of.isoformat(),
         "kind": kind,
         "status": status,
-        "figures": figures,
+        "figures": _released(row, treaty),
         "commitment": commitment,
     }
     row.log_index = db.append(
@@ -186,11 +216,13 @@ def submit_aggregate(
         doc = db.treaty(session, treaty)
         row_party = party_by_code(session, treaty, party)
         allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
+        _check_party(actor, treaty)
         _check_figures(figures, doc)
         row = _store(
             db,
             session,
             conn,
+            treaty=doc,
             actor=actor,
             party=row_party,
             as_of=as_of,
@@ -201,7 +233,28 @@ def submit_aggregate(
             note=note,
             at=at,
         )
-        return _public(row, party)
+        return _public(row, party, doc)
+
+
+def _item_problems(row: int, item: Mapping[str, Any]) -> list[Problem]:
+    """Type problems of one record, each located at ``items.<row>.<field>``."""
+    problems: list[Problem] = []
+    for name in ("category", "status", "facility", "uid"):
+        if not isinstance(item.get(name), str):
+            problems.append(Problem("items", f"items.{row}.{name}", "must be a string"))
+    zone = item.get("zone")
+    if zone is not None and not isinstance(zone, str):
+        problems.append(Problem("items", f"items.{row}.zone", "must be a string or null"))
+    for key, value in item.items():
+        if not isinstance(key, str):
+            problems.append(Problem("items", f"items.{row}", "attribute names must be strings"))
+        elif isinstance(value, (dict, list)):
+            problems.append(
+                Problem("items", f"items.{row}.{key}", "must be a string, number or boolean")
+            )
+        elif (found := json_problem(value)) is not None:
+            problems.append(Problem("items", f"items.{row}.{key}", found[1]))
+    return problems
 
 
 def _components(items: Sequence[Mapping[str, Any]], treaty: Treaty) -> dict[str, int]:
@@ -210,28 +263,38 @@ def _components(items: Sequence[Mapping[str, Any]], treaty: Treaty) -> dict[str,
     problems: list[Problem] = []
     totals: Counter[ComponentKey] = Counter()
     for row, item in enumerate(items):
-        where = f"item {row}"
-        category = categories.get(str(item["category"]))
-        if category is None:
-            problems.append(Problem("items", where, f"unknown category {item['category']!r}"))
+        where = f"items.{row}"
+        typed = _item_problems(row, item)
+        if typed:
+            problems += typed
             continue
-        status = str(item["status"])
+        category = categories.get(item["category"])
+        if category is None:
+            problems.append(
+                Problem("items", f"{where}.category", f"unknown category {item['category']!r}")
+            )
+            continue
+        status = item["status"]
         if status not in category.statuses:
-            problems.append(Problem("items", where, f"{category.id} has no status {status!r}"))
+            problems.append(
+                Problem("items", f"{where}.status", f"{category.id} has no status {status!r}")
+            )
             continue
         zone = item.get("zone") or ""
         if zone and zone not in zones:
-            problems.append(Problem("items", where, f"unknown zone {zone!r}"))
+            problems.append(Problem("items", f"{where}.zone", f"unknown zone {zone!r}"))
             continue
-        keys = [("", 1)] + ([(str(zone), 1)] if zone else [])
-        for z, _ in keys:
+        keys = [""] + ([zone] if zone else [])
+        for z in keys:
             totals[ComponentKey(category.id, status, "count", z)] += 1
         for attribute in category.attributes:
             value = item.get(attribute, 0)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                problems.append(Problem("items", where, f"{attribute} must be a whole number >= 0"))
+                problems.append(
+                    Problem("items", f"{where}.{attribute}", "must be a whole number >= 0")
+                )
                 continue
-            for z, _ in keys:
+            for z in keys:
                 totals[ComponentKey(category.id, status, attribute, z)] += value
     if problems:
         raise DeclarationError(problems[:50])
@@ -257,17 +320,24 @@ def submit_items(
         DeclarationError: on malformed items (every problem listed, up to 50).
         ConflictError: if the party already declared as of that date.
     """
+    if len(items) > 100_000:
+        raise DeclarationError([Problem("items", "items", "at most 100000 items per declaration")])
+    problems = [p for row, item in enumerate(items) for p in _item_problems(row, item)]
+    if problems:
+        raise DeclarationError(problems[:50])
     validate_items(items)
     with db.write() as (session, conn):
         doc = db.treaty(session, treaty)
         row_party = party_by_code(session, treaty, party)
         allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
+        _check_party(actor, treaty)
         figures = _components(items, doc)
         committed = commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty, rng=rng)
         row = _store(
             db,
             session,
             conn,
+            treaty=doc,
             actor=actor,
             party=row_party,
             as_of=as_of,
@@ -289,7 +359,7 @@ def submit_items(
             )
             for entry in committed.opening["items"]
         )
-        return _public(row, party)
+        return _public(row, party, doc)
 
 
 def list_declarations(
@@ -302,7 +372,7 @@ def list_declarations(
 ) -> Page:
     """The public view of declarations: figures and commitments, never an item."""
     with db.read() as session:
-        db.treaty(session, treaty)
+        doc = db.treaty(session, treaty)
         query = (
             select(Declaration, Party.code)
             .join(Party, Declaration.party_id == Party.id)
@@ -314,7 +384,7 @@ def list_declarations(
         rows = session.execute(
             query.order_by(Declaration.as_of, Declaration.id).limit(limit).offset(offset)
         ).all()
-        return Page([_public(d, code) for d, code in rows], total, limit, offset)
+        return Page([_public(d, code, doc) for d, code in rows], total, limit, offset)
 
 
 def get_declaration(db: Database, *, declaration_id: int) -> dict[str, Any]:
@@ -329,7 +399,7 @@ def get_declaration(db: Database, *, declaration_id: int) -> dict[str, Any]:
         ).first()
         if row is None:
             raise NotFoundError(f"no declaration {declaration_id}")
-        return _public(row[0], row[1])
+        return _public(row[0], row[1], db.treaty(session, row[0].treaty_id))
 
 
 def read_items(

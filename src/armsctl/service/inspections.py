@@ -8,18 +8,31 @@ requests racing for the last slot cannot both commit, so a quota is never oversp
 
 Inspectors named in the request are granted the inspected site's reveals while the inspection
 is in progress, and nothing else.
+
+The site is a facility name: confidential between the two parties. The log, which every role
+reads, carries only a salted commitment to it (``SHA-256(salt || site)``, hex); the clear site
+and its salt stay in the store and are shown to the parties involved and the named inspectors,
+who can check the commitment against the log.
+
+Quota years: a request may use the current year's quota at the request clock or the next
+year's (for an arrival early next year), never a past year or one further ahead; the
+arrival, when scheduled, must not be in the past and must fall in the quota's year (UTC).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session
 
-from armsctl.errors import InputError, NotFoundError, ParameterError, Problem
+from armsctl.errors import InputError, NotFoundError, Problem
+from armsctl.ledger.envelope import canonical
 from armsctl.ledger.escrow import reveal_items, verify_reveal
 from armsctl.service._base import (
     Actor,
@@ -32,6 +45,7 @@ from armsctl.service._base import (
     iso,
     party_by_code,
 )
+from armsctl.service._json import check_json, renderable
 from armsctl.store.models import (
     Declaration,
     DeclarationItem,
@@ -49,14 +63,17 @@ __all__ = [
     "list_inspections",
     "quota_status",
     "read_reveals",
+    "read_reveals_page",
     "report_inspection",
     "request_inspection",
     "reveal_site",
     "schedule_inspection",
+    "site_commitment",
     "start_inspection",
 ]
 
 STATES = ("planned", "notified", "in-progress", "reported")
+MAX_SAFE_ROWS = 2**31 - 1
 
 
 def _allowance(treaty: Treaty, quota_id: str, party: str) -> int:
@@ -68,6 +85,47 @@ def _allowance(treaty: Treaty, quota_id: str, party: str) -> int:
     if allowed is None:
         raise InputError([Problem("", "type", f"{quota_id} sets no annual number")])
     return allowed
+
+
+def site_commitment(salt: bytes, site: str) -> str:
+    """The hex SHA-256 of ``salt || site`` (UTF-8): what the log says about an inspected site."""
+    return hashlib.sha256(salt + site.encode("utf-8")).hexdigest()
+
+
+def _site_fields(row: Inspection) -> dict[str, Any]:
+    salt = bytes(row.site_salt) if row.site_salt is not None else None
+    return {
+        "site": row.site,
+        "site_salt": salt.hex() if salt is not None else None,
+        "site_commitment": site_commitment(salt, row.site) if salt is not None else None,
+    }
+
+
+def _check_year(year: int, at: dt.datetime) -> None:
+    now = at.astimezone(dt.UTC).year
+    if year not in (now, now + 1):
+        raise InputError(
+            [
+                Problem(
+                    "",
+                    "year",
+                    f"must be this year ({now}) or, for an arrival next year, {now + 1}",
+                )
+            ]
+        )
+
+
+def _check_arrival(arrival: dt.datetime, row: Inspection, at: dt.datetime) -> None:
+    try:
+        utc = arrival.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise InputError([Problem("", "arrival", "is out of range")]) from None
+    if utc < at:
+        raise InputError([Problem("", "arrival", "is in the past")])
+    if utc.year != row.year:
+        raise InputError(
+            [Problem("", "arrival", f"must fall in {row.year}, the year of the quota used")]
+        )
 
 
 def _facts(session: Session, row: Inspection) -> Resource:
@@ -107,12 +165,12 @@ def _public(session: Session, row: Inspection) -> dict[str, Any]:
         "type": row.quota_id,
         "year": row.year,
         "slot": row.slot,
-        "site": row.site,
+        **_site_fields(row),
         "state": row.state,
         "inspectors": list(names),
         "requested_at": iso(row.requested_at),
         "scheduled_for": iso(row.scheduled_for),
-        "findings": row.findings,
+        "findings": renderable(row.findings),
         "reported_at": iso(row.reported_at),
     }
 
@@ -130,16 +188,20 @@ def request_inspection(
     year: int | None = None,
     allow: Allow,
     at: dt.datetime,
+    rng: Callable[[int], bytes] = os.urandom,
 ) -> dict[str, Any]:
     """Request an inspection, taking the next free slot of the year's quota.
 
+    ``rng`` gives the salt of the site commitment the log carries instead of the site.
+
     Raises:
         ConflictError: if the quota for that year and type is spent.
-        InputError: on an unknown type, or inspectors who are not the party's inspectors.
+        InputError: on an unknown type, a year other than this one or the next, or
+            inspectors who are not the party's inspectors.
     """
-    year = at.year if year is None else year
-    if not 1900 <= year <= 2200:
-        raise ParameterError("year must be between 1900 and 2200")
+    year = at.astimezone(dt.UTC).year if year is None else year
+    _check_year(year, at)
+    salt = rng(32)
     try:
         with db.write() as (session, conn):
             doc = db.treaty(session, treaty)
@@ -186,6 +248,7 @@ def request_inspection(
                 year=year,
                 slot=used,
                 site=site,
+                site_salt=salt,
                 state="planned",
                 requested_at=at,
             )
@@ -205,7 +268,7 @@ def request_inspection(
                     "type": quota_id,
                     "year": year,
                     "slot": used,
-                    "site": site,
+                    "site_commitment": site_commitment(salt, site),
                 },
             )
             return _public(session, row)
@@ -249,6 +312,8 @@ def _advance(
         )
         if row.state != expected:
             raise ConflictError(f"inspection {inspection_id} is {row.state}, not {expected}")
+        if "scheduled_for" in extra:
+            _check_arrival(extra["scheduled_for"], row, at)
         row.state = new_state
         if "scheduled_for" in extra:
             row.scheduled_for = extra["scheduled_for"]
@@ -260,6 +325,7 @@ def _advance(
             body["scheduled_for"] = iso(extra["scheduled_for"])
         if "findings" in extra:
             body["findings"] = len(extra["findings"])
+            body["findings_sha256"] = hashlib.sha256(canonical(extra["findings"])).hexdigest()
         party = session.get(Party, owner_id)
         assert party is not None
         db.append(conn, kind=kind, treaty=row.treaty_id, party=party.code, at=at, body=body)
@@ -318,7 +384,17 @@ def report_inspection(
     allow: Allow,
     at: dt.datetime,
 ) -> dict[str, Any]:
-    """The inspection team files its findings: in-progress -> reported."""
+    """The inspection team files its findings: in-progress -> reported.
+
+    The findings are canonicalised (RFC 8785) like notification bodies and the log carries
+    their digest, so a value that cannot be canonicalised (``1e400``) is refused on every
+    backend instead of being stored differently by each.
+
+    Raises:
+        InputError: if the findings are outside the JSON bounds.
+    """
+    check_json(findings, "findings")
+    canonical(findings)
     return _advance(
         db,
         actor,
@@ -391,9 +467,8 @@ def reveal_site(
             body={
                 "inspection": row.id,
                 "declaration": decl.id,
-                "site": row.site,
+                "site_commitment": _site_fields(row)["site_commitment"],
                 "revealed": report.verified,
-                "counts": report.revealed_counts,
             },
         )
         return {
@@ -409,6 +484,22 @@ def read_reveals(
     db: Database, actor: Actor, *, inspection_id: int, allow: Allow, at: dt.datetime
 ) -> list[dict[str, Any]]:
     """The revealed items and their proofs, for the granted inspectors during the inspection."""
+    return read_reveals_page(
+        db, actor, inspection_id=inspection_id, allow=allow, at=at, limit=MAX_SAFE_ROWS
+    ).results
+
+
+def read_reveals_page(
+    db: Database,
+    actor: Actor,
+    *,
+    inspection_id: int,
+    allow: Allow,
+    at: dt.datetime,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """One page of reveals with their proofs (audited)."""
     with db.write() as (session, _conn):
         row = _load(session, inspection_id)
         facts = _facts(session, row)
@@ -422,18 +513,18 @@ def read_reveals(
                 active=facts.active,
             )
         )
-        reveals = session.scalars(
-            select(Reveal).where(Reveal.inspection_id == row.id).order_by(Reveal.id)
-        ).all()
+        query = select(Reveal).where(Reveal.inspection_id == row.id)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        reveals = session.scalars(query.order_by(Reveal.id).limit(limit).offset(offset)).all()
         audit(
             session,
             actor,
             action="inspection.reveal.read",
             resource=facts.ref,
             at=at,
-            detail=f"{len(reveals)} reveals",
+            detail=f"{len(reveals)} reveals from offset {offset}",
         )
-        return [
+        results = [
             {
                 "id": r.id,
                 "declaration": r.declaration_id,
@@ -442,6 +533,7 @@ def read_reveals(
             }
             for r in reveals
         ]
+        return Page(results, int(total), limit, offset)
 
 
 def get_inspection(

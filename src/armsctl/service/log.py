@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
 
 from armsctl.errors import ParameterError
+from armsctl.ledger.note import VerifierKey
 from armsctl.service._base import Database, Page, iso
 from armsctl.store.models import AuditEvent, User
 
@@ -65,10 +67,31 @@ def log_entry(db: Database, *, index: int, size: int | None = None) -> dict[str,
         }
 
 
+class _SealedBy(Mapping[str, VerifierKey]):
+    """Every party's entries must carry this one key: the server seals every entry."""
+
+    def __init__(self, key: VerifierKey) -> None:
+        self._key = key
+
+    def __getitem__(self, party: str) -> VerifierKey:
+        return self._key
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
 def audit_log(db: Database) -> dict[str, Any]:
-    """Recompute the whole log and check every checkpoint against the server key."""
+    """Recompute the whole log and check every checkpoint and entry against the server key.
+
+    Each entry's envelope must be signed with the log key itself (``trusted=``), not merely
+    with whatever key the entry names.
+    """
+    key = db.signer.verifier()
     with db.read() as session:
-        report = db.ledger.audit(session.connection(), log_key=db.signer.verifier())
+        report = db.ledger.audit(session.connection(), log_key=key, trusted=_SealedBy(key))
     return {
         "ok": report.ok,
         "entries": report.entries,

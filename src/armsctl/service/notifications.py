@@ -3,6 +3,12 @@
 The log records that a notification was sent, by whom, to whom and the SHA-256 of its canonical
 body: enough to prove later what was said and when, without publishing what parties exchange
 only among themselves.
+
+Acknowledgements are kept per recipient party (``notification_acks``): a broadcast is
+acknowledged by each other party on its own, and each acknowledgement is logged and audited.
+A notification's ``acknowledged_at`` is the caller's own party's acknowledgement (for a
+recipient) or, for the sender of a direct notification, the recipient's; ``acknowledgements``
+lists every party's.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import hashlib
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from armsctl.errors import NotFoundError
 from armsctl.ledger.envelope import canonical
@@ -27,21 +33,47 @@ from armsctl.service._base import (
     iso,
     party_by_code,
 )
-from armsctl.store.models import Notification, Party
+from armsctl.service._json import check_json, renderable
+from armsctl.store.models import Notification, NotificationAck, Party
 
 __all__ = ["acknowledge_notification", "list_notifications", "submit_notification"]
 
 
-def _public(row: Notification, sender: str, recipient: str | None) -> dict[str, Any]:
+def _acks(session: Session, ids: list[int]) -> dict[int, dict[str, dt.datetime]]:
+    """Every acknowledgement of these notifications, by notification and party code."""
+    out: dict[int, dict[str, dt.datetime]] = {i: {} for i in ids}
+    if not ids:
+        return out
+    rows = session.execute(
+        select(NotificationAck.notification_id, Party.code, NotificationAck.acknowledged_at)
+        .join(Party, NotificationAck.party_id == Party.id)
+        .where(NotificationAck.notification_id.in_(ids))
+    ).all()
+    for nid, code, at in rows:
+        out[nid][code] = at
+    return out
+
+
+def _public(
+    row: Notification,
+    sender: str,
+    recipient: str | None,
+    acks: dict[str, dt.datetime],
+    viewer: str | None,
+) -> dict[str, Any]:
+    mine = acks.get(viewer) if viewer is not None and viewer != sender else None
+    if viewer == sender and recipient is not None:
+        mine = acks.get(recipient)
     return {
         "id": row.id,
         "treaty": row.treaty_id,
         "sender": sender,
         "recipient": recipient,
         "kind": row.kind,
-        "body": row.body,
+        "body": renderable(row.body),
         "sent_at": iso(row.sent_at),
-        "acknowledged_at": iso(row.acknowledged_at),
+        "acknowledged_at": iso(mine),
+        "acknowledgements": {code: iso(at) for code, at in sorted(acks.items())},
         "log_index": row.log_index,
     }
 
@@ -58,7 +90,12 @@ def submit_notification(
     allow: Allow,
     at: dt.datetime,
 ) -> dict[str, Any]:
-    """Send a notification (to one party, or to every other party with ``recipient=None``)."""
+    """Send a notification (to one party, or to every other party with ``recipient=None``).
+
+    Raises:
+        InputError: if the body is outside the JSON bounds (depth, size, canonical numbers).
+    """
+    check_json(body, "body")
     digest = hashlib.sha256(canonical(body)).hexdigest()
     with db.write() as (session, conn):
         db.treaty(session, treaty)
@@ -91,7 +128,7 @@ def submit_notification(
                 "body_sha256": digest,
             },
         )
-        return _public(row, sender, recipient)
+        return _public(row, sender, recipient, {}, actor.party)
 
 
 def list_notifications(
@@ -139,13 +176,21 @@ def list_notifications(
             at=at,
             detail=f"{len(rows)} notifications from offset {offset}",
         )
-        return Page([_public(n, s, r) for n, s, r in rows], total, limit, offset)
+        acks = _acks(session, [n.id for n, _s, _r in rows])
+        viewer = actor.party if actor.treaty == treaty else None
+        return Page(
+            [_public(n, s, r, acks[n.id], viewer) for n, s, r in rows], total, limit, offset
+        )
 
 
 def acknowledge_notification(
     db: Database, actor: Actor, *, notification_id: int, allow: Allow, at: dt.datetime
 ) -> dict[str, Any]:
-    """Acknowledge receipt (the recipient only; a broadcast by any other party)."""
+    """Acknowledge receipt for the caller's party (the recipient; a broadcast: each other party).
+
+    Raises:
+        ConflictError: if the caller's party already acknowledged it.
+    """
     with db.write() as (session, conn):
         row = session.get(Notification, notification_id)
         if row is None:
@@ -156,16 +201,42 @@ def acknowledge_notification(
         owner = row.recipient_id
         if owner is None and actor.party_id != row.sender_id and actor.treaty == row.treaty_id:
             owner = actor.party_id
-        allow(Resource("notification", f"notification/{notification_id}", owner=owner))
-        if row.acknowledged_at is not None:
-            raise ConflictError(f"notification {notification_id} is already acknowledged")
-        row.acknowledged_at = at
-        db.append(
+        ref = f"notification/{notification_id}"
+        allow(Resource("notification", ref, owner=owner))
+        party_id = owner if owner is not None else actor.party_id
+        party = session.get(Party, party_id) if party_id is not None else None
+        if party is None:  # only the local CLI gets here without a recipient to act for
+            raise ConflictError("a broadcast is acknowledged by a party, not by the server")
+        if session.get(NotificationAck, (row.id, party.id)) is not None:
+            raise ConflictError(f"{party.code} already acknowledged notification {row.id}")
+        if row.recipient_id is not None:
+            row.acknowledged_at = at
+        index = db.append(
             conn,
             kind="notification-acknowledged",
             treaty=row.treaty_id,
-            party=recipient.code if recipient else (actor.party or "unknown"),
+            party=party.code,
             at=at,
             body={"notification": row.id, "log_index": row.log_index},
         )
-        return _public(row, sender.code, recipient.code if recipient else None)
+        session.add(
+            NotificationAck(
+                notification_id=row.id,
+                party_id=party.id,
+                acknowledged_by=actor.user_id,
+                acknowledged_at=at,
+                log_index=index,
+            )
+        )
+        audit(
+            session,
+            actor,
+            action="notification.acknowledge",
+            resource=ref,
+            at=at,
+            outcome="changed",
+            detail=f"acknowledged for {party.code}",
+        )
+        session.flush()
+        acks = _acks(session, [row.id])[row.id]
+        return _public(row, sender.code, recipient.code if recipient else None, acks, party.code)

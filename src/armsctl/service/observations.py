@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from armsctl.errors import ParameterError
 from armsctl.ledger.envelope import canonical
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
+from armsctl.service._json import check_json, renderable
 from armsctl.store.models import Observation, Party
 
 __all__ = ["SOURCES", "list_observations", "record_observation"]
@@ -25,7 +26,7 @@ def _public(row: Observation, subject: str | None, recorder: str) -> dict[str, A
         "subject": subject,
         "source": row.source,
         "observed_at": iso(row.observed_at),
-        "body": row.body,
+        "body": renderable(row.body),
         "recorded_by": recorder,
         "recorded_at": iso(row.recorded_at),
         "log_index": row.log_index,
@@ -44,7 +45,12 @@ def record_observation(
     allow: Allow,
     at: dt.datetime,
 ) -> dict[str, Any]:
-    """Record an observation and log its digest under the recorder's name."""
+    """Record an observation and log its digest under the recorder's name.
+
+    Raises:
+        InputError: if the body is outside the JSON bounds (depth, size, canonical numbers).
+    """
+    check_json(body, "body")
     if source not in SOURCES:
         raise ParameterError(f"source must be one of {', '.join(SOURCES)}")
     with db.write() as (session, conn):

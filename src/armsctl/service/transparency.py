@@ -1,7 +1,10 @@
 """Compliance at a date from the stored declarations, and the public transparency view.
 
 Both are built only from public material: aggregate figures, commitments, checkpoints and quota
-counts. Neither reads ``declaration_items``.
+counts. Neither reads ``declaration_items``. For an item-level declaration the compliance
+engine works from the components derived from the items, which are not released: the
+explanation of each limit is cut back to the limit's own value, so the report shows what the
+public declaration view shows and no status breakdown, attribute sum or per-zone count.
 """
 
 from __future__ import annotations
@@ -32,16 +35,54 @@ def check_compliance(db: Database, *, treaty: str, at: dt.date) -> dict[str, Any
         ).all()
         declarations = [core_declaration(d, code) for d, code in rows]
     report = evaluate(doc, DeclarationSet(doc, declarations, []), at)
-    return report_to_dict(report)
+    return _released(report_to_dict(report))
 
 
-def transparency_view(db: Database, *, treaty: str, at: dt.datetime) -> dict[str, Any]:
-    """What the parties release: parties and keys, aggregates, commitments, log head, quotas."""
+def _collapse(limit: dict[str, Any]) -> None:
+    limit["explanation"] = (
+        []
+        if limit.get("value") is None
+        else [
+            {
+                "measure": limit["id"],
+                "weight": 1,
+                "value": limit["value"],
+                "provenance": limit.get("provenance", "C"),
+            }
+        ]
+    )
+
+
+def _released(report: dict[str, Any]) -> dict[str, Any]:
+    """Cut explanations built from item-derived components back to the limit values."""
+    itemised = False
+    for party in report["parties"]:
+        if party.get("declaration_kind") == "items":
+            itemised = True
+            for limit in party["limits"]:
+                _collapse(limit)
+    if itemised:
+        for group in report.get("groups", []):
+            for limit in group["limits"]:
+                _collapse(limit)
+    return report
+
+
+def transparency_view(
+    db: Database, *, treaty: str, at: dt.datetime, limit: int = 10_000, offset: int = 0
+) -> dict[str, Any]:
+    """What the parties release: parties and keys, aggregates, commitments, log head, quotas.
+
+    Declarations come one page at a time (``limit``, ``offset``); ``declarations_page`` says
+    how many there are and where the next page starts, so a long history is never cut
+    silently.
+    """
     from armsctl.service.accounts import list_parties
     from armsctl.service.declarations import list_declarations
 
     parties = list_parties(db, treaty=treaty)
-    declarations = list_declarations(db, treaty=treaty, limit=10_000).results
+    page = list_declarations(db, treaty=treaty, limit=limit, offset=offset)
+    declarations = page.results
     with db.read() as session:
         conn = session.connection()
         size = db.ledger.size(conn)
@@ -52,6 +93,12 @@ def transparency_view(db: Database, *, treaty: str, at: dt.datetime) -> dict[str
         "generated_at": iso(at),
         "parties": parties,
         "declarations": declarations,
+        "declarations_page": {
+            "total": page.total,
+            "limit": page.limit,
+            "offset": page.offset,
+            "next_offset": page.next_offset,
+        },
         "compliance": check_compliance(db, treaty=treaty, at=at.date()),
         "inspections": {
             "total": int(inspections or 0),

@@ -458,6 +458,7 @@ class LedgerStore:
         *,
         log_key: VerifierKey | None = None,
         check_envelopes: bool = True,
+        trusted: Mapping[str, VerifierKey] | None = None,
     ) -> AuditReport:
         """Recompute the whole tree from the entries and check every checkpoint.
 
@@ -466,6 +467,7 @@ class LedgerStore:
             log_key: The log key the auditor trusts. Without it, the key recorded in the
                 database is used, which proves internal consistency but not who signed.
             check_envelopes: Also check every entry's envelope signature.
+            trusted: Party -> the key its entries must carry (see ``ledger.audit.audit_log``).
         """
         first: list[str] = []
         recorded = None
@@ -482,6 +484,7 @@ class LedgerStore:
             checkpoints,
             log_key=log_key or recorded,
             check_envelopes=check_envelopes,
+            trusted=trusted,
         )
         report.problems[:0] = first
         if report.ok:

@@ -40,6 +40,7 @@ __all__ = [
     "Inspection",
     "InspectionInspector",
     "Notification",
+    "NotificationAck",
     "Observation",
     "Party",
     "PartyKey",
@@ -181,6 +182,21 @@ class Notification(Base):
     log_index: Mapped[int] = mapped_column(BigInteger)
 
 
+class NotificationAck(Base):
+    """One recipient party's acknowledgement of a notification (a broadcast has several).
+
+    ``Notification.acknowledged_at`` predates this table and is kept for direct notifications;
+    the acknowledgements themselves are these rows, one per (notification, party).
+    """
+
+    __tablename__ = "notification_acks"
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), primary_key=True)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    acknowledged_at: Mapped[dt.datetime] = mapped_column(_ts())
+    log_index: Mapped[int] = mapped_column(BigInteger)
+
+
 class Inspection(Base):
     """An inspection consuming one quota slot; ``slot`` makes overspending impossible.
 
@@ -201,6 +217,9 @@ class Inspection(Base):
     year: Mapped[int] = mapped_column(Integer)
     slot: Mapped[int] = mapped_column(Integer)
     site: Mapped[str] = mapped_column(Text)
+    #: Salt of the site commitment the log carries (SHA-256 of salt || site); the clear site
+    #: stays here, shown to the parties involved and the inspectors only.
+    site_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     state: Mapped[str] = mapped_column(String(16))
     requested_at: Mapped[dt.datetime] = mapped_column(_ts())
     scheduled_for: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)

@@ -1,0 +1,61 @@
+"""``armsctl web seed-demo``: fill a server's database with the dashboard demo data.
+
+The seeded store holds the bundled New START record, a synthetic item-level declaration,
+notifications, observations, an inspection, one user per role and a signed checkpoint; the
+command prints each user's API token (also written, mode 0600, to ``tokens.txt``). Then
+``armsctl serve --db <file>`` and open http://127.0.0.1:8000/ to sign in with a token.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
+
+__all__ = ["register"]
+
+web_app = typer.Typer(help="The web dashboard: demo data for a server.")
+
+
+@web_app.command("seed-demo")
+@user_errors
+def seed_demo_command(
+    db: str = typer.Option(
+        "armsctl-demo.db", "--db", help="Database URL or SQLite file to create (must be new)."
+    ),
+    workdir: Path = typer.Option(
+        Path("out/web-demo"), "--workdir", help="Where tokens.txt and the synthetic items go."
+    ),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
+) -> None:
+    """Seed a new database with the dashboard demo (New START, one user per role)."""
+    from armsctl.api.settings import Settings
+    from armsctl.errors import ParameterError
+    from armsctl.store.engine import database_url
+    from armsctl.web.demo import seed_demo
+
+    url = database_url(db)
+    if url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).exists():
+        raise ParameterError(f"--db: {db} exists; the demo seeds a new database")
+    result = seed_demo(Settings(database_url=url), workdir)
+    if fmt is OutputFormat.json:
+        print_json(result)
+        return
+    table = Table(title=f"demo users of {db} (tokens also in {result['tokens_file']})")
+    table.add_column("user")
+    table.add_column("token")
+    for user, token in result["tokens"].items():
+        table.add_row(user, token)
+    out_console.print(table)
+    out_console.print(
+        f"{result['declarations']} declarations, log size {result['log_size']}. "
+        f"Run: armsctl serve --db {db}  then open http://127.0.0.1:8000/"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``web`` group to the application."""
+    app.add_typer(web_app, name="web")

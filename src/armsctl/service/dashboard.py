@@ -1,0 +1,253 @@
+"""Read-only views the web dashboard needs that the API's use-cases do not already give.
+
+Every function here reads public material only (figures, commitments, log entries and
+checkpoints) except ``declaration_items_for_diff``, which takes the same ``allow`` callback and
+writes the same audit event as ``declarations.read_items``. The log's raw tables are read
+through ``LedgerStore``'s table handles so that a page of entries costs one query, not one
+query per entry.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+
+from armsctl.errors import NotFoundError, ParameterError
+from armsctl.inventory.io import DeclarationSet
+from armsctl.service._base import Actor, Allow, Database, Resource, audit, iso
+from armsctl.service.declarations import core_declaration
+from armsctl.store.models import Declaration, DeclarationItem, Party
+
+__all__ = [
+    "checkpoint_list",
+    "consistency_between",
+    "declaration_dates",
+    "declaration_items_for_diff",
+    "declaration_refs",
+    "declaration_set",
+    "declarations_version",
+    "log_entries",
+    "log_size",
+    "proof_bundle",
+]
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def log_size(db: Database) -> int:
+    """The log's size: every write appends to the log, so it is the cache key of every view."""
+    with db.read() as session:
+        return db.ledger.size(session.connection())
+
+
+def declarations_version(db: Database, *, treaty: str) -> tuple[int, int]:
+    """Count and newest id of a treaty's declarations, the version of the compliance inputs.
+
+    A declaration is never changed once stored, so this pair changes exactly when they do.
+    """
+    with db.read() as session:
+        count, top = session.execute(
+            select(func.count(), func.max(Declaration.id)).where(Declaration.treaty_id == treaty)
+        ).one()
+    return int(count or 0), int(top or 0)
+
+
+def declaration_set(db: Database, *, treaty: str) -> DeclarationSet:
+    """Every stored declaration of a treaty as the compliance engine's input (public figures)."""
+    with db.read() as session:
+        doc = db.treaty(session, treaty)
+        rows = session.execute(
+            select(Declaration, Party.code)
+            .join(Party, Declaration.party_id == Party.id)
+            .where(Declaration.treaty_id == treaty)
+        ).all()
+        declarations = [core_declaration(d, code) for d, code in rows]
+    return DeclarationSet(doc, declarations, [])
+
+
+def declaration_refs(db: Database, *, treaty: str) -> dict[tuple[str, str], dict[str, int]]:
+    """``(party, as_of)`` to the declaration's id and log index, to link results to proofs."""
+    with db.read() as session:
+        rows = session.execute(
+            select(Party.code, Declaration.as_of, Declaration.id, Declaration.log_index)
+            .join(Party, Declaration.party_id == Party.id)
+            .where(Declaration.treaty_id == treaty)
+        ).all()
+    return {
+        (code, as_of.isoformat()): {"id": int(i), "log_index": int(li)}
+        for code, as_of, i, li in rows
+    }
+
+
+def declaration_dates(db: Database, *, treaty: str, party: str) -> list[dict[str, Any]]:
+    """A party's declarations (id, date, kind), newest first, for the diff pickers."""
+    with db.read() as session:
+        rows = session.execute(
+            select(Declaration.id, Declaration.as_of, Declaration.kind)
+            .join(Party, Declaration.party_id == Party.id)
+            .where(Declaration.treaty_id == treaty, Party.code == party)
+            .order_by(Declaration.as_of.desc())
+        ).all()
+    return [{"id": i, "as_of": iso(a), "kind": k} for i, a, k in rows]
+
+
+def declaration_items_for_diff(
+    db: Database,
+    actor: Actor,
+    *,
+    declaration_ids: tuple[int, int],
+    allow: Allow,
+    at: dt.datetime,
+    cap: int = 20_000,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The items of two of a party's item-level declarations (owner only; audited).
+
+    Raises:
+        NotFoundError: if either declaration does not exist.
+        ParameterError: if a declaration holds more than ``cap`` items.
+    """
+    out: list[list[dict[str, Any]]] = []
+    with db.write() as (session, _conn):
+        for declaration_id in declaration_ids:
+            decl = session.get(Declaration, declaration_id)
+            if decl is None:
+                raise NotFoundError(f"no declaration {declaration_id}")
+            allow(
+                Resource("declaration-items", f"declaration/{declaration_id}", owner=decl.party_id)
+            )
+            n = session.scalar(
+                select(func.count()).where(DeclarationItem.declaration_id == declaration_id)
+            )
+            if int(n or 0) > cap:
+                raise ParameterError(f"declaration {declaration_id} has over {cap} items")
+            records = session.scalars(
+                select(DeclarationItem.record).where(
+                    DeclarationItem.declaration_id == declaration_id
+                )
+            ).all()
+            out.append([dict(r) for r in records])
+            audit(
+                session,
+                actor,
+                action="declaration.items.read",
+                resource=f"declaration/{declaration_id}",
+                at=at,
+                detail=f"{len(records)} items for a diff",
+            )
+    return out[0], out[1]
+
+
+def log_entries(db: Database, *, limit: int = 50, before: int | None = None) -> dict[str, Any]:
+    """A page of log entries, newest first, with their kind, party and time read from the bytes."""
+    if not 1 <= limit <= 500:
+        raise ParameterError("limit must be between 1 and 500")
+    with db.read() as session:
+        conn = session.connection()
+        size = db.ledger.size(conn)
+        top = size if before is None else max(0, min(before, size))
+        c = db.ledger.t.entries.c
+        rows = conn.execute(
+            select(c.seq, c.leaf_hash, c.data)
+            .where(c.seq < top, c.seq >= top - limit)
+            .order_by(c.seq.desc())
+        ).all()
+    entries = []
+    for seq, leaf, data in rows:
+        raw = bytes(data)
+        try:
+            doc = json.loads(raw)
+        except ValueError:  # an entry is canonical JSON; a foreign one is shown as opaque
+            doc = {}
+        entries.append(
+            {
+                "index": int(seq),
+                "leaf_hash": bytes(leaf).hex(),
+                "kind": doc.get("kind", "?"),
+                "party": doc.get("party", "?"),
+                "treaty": doc.get("treaty", "?"),
+                "time": doc.get("time", "?"),
+                "bytes": len(raw),
+            }
+        )
+    return {"size": size, "entries": entries, "next_before": top - limit if top > limit else None}
+
+
+def checkpoint_list(db: Database, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest signed checkpoints as ``seq``, ``size`` and the signed note."""
+    with db.read() as session:
+        conn = session.connection()
+        c = db.ledger.t.checkpoints.c
+        rows = conn.execute(select(c.seq, c.size, c.note).order_by(c.seq.desc()).limit(limit)).all()
+    return [{"seq": int(s), "size": int(n), "note": str(note)} for s, n, note in rows]
+
+
+def _checkpoint(conn: Any, db: Database, seq: int | None) -> tuple[int, int, str]:
+    if seq is None:
+        latest = db.ledger.latest_checkpoint(conn)
+        if latest is None:
+            raise NotFoundError("the log has no signed checkpoint yet")
+        return latest
+    c = db.ledger.t.checkpoints.c
+    row = conn.execute(select(c.seq, c.size, c.note).where(c.seq == seq)).first()
+    if row is None:
+        raise NotFoundError(f"the log has no checkpoint {seq}")
+    return int(row[0]), int(row[1]), str(row[2])
+
+
+def proof_bundle(db: Database, *, index: int, checkpoint: int | None = None) -> dict[str, Any]:
+    """Everything a browser needs to check one entry alone: bytes, path, signed checkpoint, key.
+
+    The proof is made against a signed checkpoint (the latest by default), never against the
+    unsigned current head, so that the browser checks a root the log has committed to.
+
+    Raises:
+        NotFoundError: if there is no checkpoint or no such entry.
+        ParameterError: if the entry is newer than the checkpoint.
+    """
+    with db.read() as session:
+        conn = session.connection()
+        seq, size, note = _checkpoint(conn, db, checkpoint)
+        if not 0 <= index < size:
+            raise ParameterError(
+                f"entry {index} is not covered by checkpoint {seq} (size {size}); "
+                "it will be once the operator signs the next checkpoint"
+            )
+        data = db.ledger.entry(conn, index)
+        proof = db.ledger.inclusion_proof(conn, index, size)
+    return {
+        "index": index,
+        "size": size,
+        "checkpoint_seq": seq,
+        "entry": data.decode("utf-8"),
+        "proof": [_b64(p) for p in proof],
+        "checkpoint": note,
+        "log_key": str(db.signer.verifier()),
+    }
+
+
+def consistency_between(db: Database, *, old: int, new: int) -> dict[str, Any]:
+    """Two signed checkpoints and the consistency proof between their sizes.
+
+    Raises:
+        NotFoundError: if either checkpoint does not exist.
+        ParameterError: if the old checkpoint is larger than the new one.
+    """
+    with db.read() as session:
+        conn = session.connection()
+        a = _checkpoint(conn, db, old)
+        b = _checkpoint(conn, db, new)
+        if a[1] > b[1]:
+            raise ParameterError("the first checkpoint must be the older (smaller) one")
+        proof = db.ledger.consistency_proof(conn, a[1], b[1])
+    return {
+        "old": {"seq": a[0], "size": a[1], "note": a[2]},
+        "new": {"seq": b[0], "size": b[1], "note": b[2]},
+        "proof": [_b64(p) for p in proof],
+        "log_key": str(db.signer.verifier()),
+    }

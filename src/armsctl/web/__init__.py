@@ -1,0 +1,36 @@
+"""The web dashboard and the public transparency portal, served by the API's own app.
+
+``install_web(app)`` adds server-rendered pages (Jinja2, HTMX for partial updates) under ``/``
+beside the API under ``/api/v1``. Every asset is served from this package (no CDN), every page
+decides what to show through ``armsctl.api.authz``, and proofs are checked in the browser with
+WebCrypto so that a reader of the public portal need not trust the server.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["install_web"]
+
+
+def install_web(app: FastAPI) -> None:
+    """Mount the pages and static files on an app built by ``armsctl.api.create_app``."""
+    import jinja2
+    from fastapi.staticfiles import StaticFiles
+
+    from armsctl.web import pages, pages_activity, pages_declarations
+    from armsctl.web._base import HERE, WebState
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    app.state.armsctl_web = WebState(env=env)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for module in (pages, pages_declarations, pages_activity):
+        app.include_router(module.router)

@@ -1,0 +1,212 @@
+"""Seed a server's store for the dashboard demo and the browser tests.
+
+``seed_demo`` loads New START, registers both parties, submits the bundled public record of data
+exchanges through the same use-cases the API uses, adds a synthetic item-level declaration
+(real item lists are confidential), a few notifications, observations and an inspection,
+creates one user per role, signs a checkpoint and returns the users' API tokens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from armsctl.api.settings import Settings, load_signer
+from armsctl.service._base import Actor, Database, allow_all
+
+__all__ = ["DEMO_USERS", "seed_demo"]
+
+TREATY = "new-start"
+#: (user name, role, party) for each demo user.
+DEMO_USERS: tuple[tuple[str, str, str | None], ...] = (
+    ("usa-office", "party", "USA"),
+    ("rus-office", "party", "RUS"),
+    ("inspector-1", "inspector", "USA"),
+    ("observer", "observer", None),
+    ("operator", "operator", None),
+)
+ITEM_DATES = (dt.date(2024, 3, 1), dt.date(2024, 9, 1))
+
+
+def _database(engine_or_settings: Any, workdir: Path) -> Database:
+    if isinstance(engine_or_settings, Database):
+        return engine_or_settings
+    if isinstance(engine_or_settings, Settings):
+        settings = engine_or_settings
+    elif isinstance(engine_or_settings, str):
+        settings = Settings(database_url=engine_or_settings)
+    else:  # a SQLAlchemy engine
+        settings = Settings(database_url=engine_or_settings.url.render_as_string(False))
+    return Database(settings.database_url, load_signer(settings))
+
+
+def _record(treaty: Any) -> list[Any]:
+    from armsctl.inventory.io import read_declarations
+    from armsctl.treaty import public_record_path
+
+    path = public_record_path(treaty)
+    assert path is not None
+    return read_declarations([path], treaty).declarations
+
+
+def seed_demo(
+    engine_or_settings: Any,
+    workdir: Path,
+    *,
+    at: dt.datetime | None = None,
+    rng: Callable[[int], bytes] = os.urandom,
+    items: int = 400,
+) -> dict[str, Any]:
+    """Fill an empty store with the demo data; return ``{"tokens": {user: token}, ...}``.
+
+    Args:
+        engine_or_settings: ``Settings``, a ``Database``, a database URL or a SQLAlchemy engine.
+        workdir: Where the synthetic item file and the tokens file are written.
+        at: Now (default: the clock).
+        rng: Cryptographic random bytes for keys, salts and token secrets.
+        items: How many synthetic items the item-level declaration holds per date.
+    """
+    from armsctl.inventory.model import component_measure
+    from armsctl.inventory.synthetic import write_items
+    from armsctl.ledger.note import SignerKey
+    from armsctl.service import accounts, declarations, inspections, notifications, observations
+    from armsctl.service.log import sign_checkpoint
+    from armsctl.store.schema import upgrade
+
+    now = at or dt.datetime.now(dt.UTC)
+    workdir.mkdir(parents=True, exist_ok=True)
+    db = _database(engine_or_settings, workdir)
+    upgrade(db.engine)
+    accounts.load_treaty(db, TREATY, at=now)
+    with db.read() as session:
+        doc = db.treaty(session, TREATY)
+    for code, name in (("USA", "United States of America"), ("RUS", "Russian Federation")):
+        key = SignerKey.generate(f"{code.lower()}.new-start", seed=rng(32)).verifier()
+        accounts.register_party(db, treaty=TREATY, code=code, name=name, key=str(key), at=now)
+    actors: dict[str, Actor] = {}
+    tokens: dict[str, str] = {}
+    for user, role, party in DEMO_USERS:
+        accounts.add_user(
+            db, name=user, role=role, treaty=TREATY if party else None, party=party, at=now
+        )
+        token = accounts.issue_token(db, user=user, at=now, days=365, rng=rng)["token"]
+        tokens[user] = token
+        actor = accounts.authenticate(db, token, at=now)
+        assert actor is not None
+        actors[user] = actor
+    office = {"USA": actors["usa-office"], "RUS": actors["rus-office"]}
+    submitted = 0
+    for decl in sorted(_record(doc), key=lambda d: (d.as_of, d.party)):
+        figures = {k: int(v.value) for k, v in decl.limits.items()}
+        figures.update({component_measure(k): int(v.value) for k, v in decl.components.items()})
+        declarations.submit_aggregate(
+            db,
+            office[decl.party],
+            treaty=TREATY,
+            party=decl.party,
+            as_of=decl.as_of,
+            figures={} if decl.status == "not-provided" else figures,
+            status=decl.status,
+            note=decl.note or "bundled public record",
+            allow=allow_all,
+            at=now,
+        )
+        submitted += 1
+    item_file = write_items(
+        workdir / "usa-items.parquet", 2 * items, parties=("USA",), dates=ITEM_DATES, seed=7
+    )
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(item_file).to_pylist()
+    for day in ITEM_DATES:
+        chosen = [
+            {k: v for k, v in r.items() if k not in ("party", "as_of")}
+            for r in rows
+            if r["as_of"] == day
+        ]
+        declarations.submit_items(
+            db,
+            office["USA"],
+            treaty=TREATY,
+            party="USA",
+            as_of=day,
+            items=chosen,
+            note="synthetic item-level declaration (not real data)",
+            allow=allow_all,
+            rng=rng,
+            at=now,
+        )
+        submitted += 1
+    sent = []
+    for sender, recipient, kind, body in (
+        ("USA", "RUS", "movement", {"uid": "U12", "from_facility": "F1", "to_facility": "F9"}),
+        ("RUS", "USA", "change-in-data", {"uid": "R7", "category": "icbm-launcher"}),
+        ("RUS", "USA", "conversion-elimination", {"uid": "R9", "procedure": "elimination"}),
+        ("USA", None, "six-monthly-update", {"as_of": "2024-09-01"}),
+    ):
+        event = now - dt.timedelta(days=2 if kind != "conversion-elimination" else 9)
+        sent.append(
+            notifications.submit_notification(
+                db,
+                office[sender],
+                treaty=TREATY,
+                sender=sender,
+                recipient=recipient,
+                kind=kind,
+                body={**body, "event_time": event.isoformat()},
+                allow=allow_all,
+                at=now,
+            )
+        )
+    for i, (site, category, declared, observed) in enumerate(
+        (
+            ("F3", "icbm-launcher", 10, 10),
+            ("F3", "icbm-launcher", 10, 12),
+            ("F7", "heavy-bomber", 6, 5),
+            ("F9", "slbm-launcher", 24, 24),
+        )
+    ):
+        observations.record_observation(
+            db,
+            actors["observer"],
+            treaty=TREATY,
+            subject="USA",
+            source="satellite" if i % 2 == 0 else "open-source",
+            observed_at=now - dt.timedelta(days=30 - 7 * i),
+            body={"site": site, "category": category, "declared": declared, "observed": observed},
+            allow=allow_all,
+            at=now,
+        )
+    inspection = inspections.request_inspection(
+        db,
+        office["RUS"],
+        treaty=TREATY,
+        inspecting="RUS",
+        inspected="USA",
+        quota_id="type-one",
+        site="F3",
+        inspectors=[],
+        year=now.year,
+        allow=allow_all,
+        at=now,
+    )
+    checkpoint = sign_checkpoint(db)
+    (workdir / "tokens.txt").write_text(
+        "".join(f"{user}\t{token}\n" for user, token in tokens.items()), encoding="utf-8"
+    )
+    os.chmod(workdir / "tokens.txt", 0o600)
+    digest = hashlib.sha256(checkpoint["checkpoint"].encode()).hexdigest()[:16]
+    return {
+        "treaty": TREATY,
+        "tokens": tokens,
+        "declarations": submitted,
+        "notifications": [n["id"] for n in sent],
+        "inspection": inspection["id"],
+        "log_size": checkpoint["size"],
+        "checkpoint_sha256": digest,
+        "tokens_file": str(workdir / "tokens.txt"),
+    }

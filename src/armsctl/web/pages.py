@@ -1,0 +1,400 @@
+"""Sign-in and sign-out, Overview, History, Log and the public transparency portal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+
+from armsctl.api.authz import require
+from armsctl.errors import ArmsctlError, NotFoundError, ParameterError
+from armsctl.web import views
+from armsctl.web._base import (
+    SECURITY_HEADERS,
+    BadRequest,
+    WebRoute,
+    app_state,
+    check_csrf,
+    current,
+    render,
+    require_actor,
+    web_state,
+)
+from armsctl.web.session import PRE_COOKIE, SESSION_COOKIE, SessionStore, same_token, set_cookie
+
+__all__ = ["pick_treaty", "router"]
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+PAGE = 50
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: an open redirect would let a link send people elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/overview"
+    return target
+
+
+def pick_treaty(request: Request, wanted: str | None) -> str | None:
+    """The treaty a page shows: the one asked for, the user's own, else the first loaded."""
+    state = app_state(request)
+    ids = [t["id"] for t in views.treaty_ids(state.db, web_state(request).cache)]
+    if wanted in ids:
+        return wanted
+    actor, _ = current(request)
+    if actor is not None and actor.treaty in ids:
+        return actor.treaty
+    return ids[0] if ids else None
+
+
+def _date(text: str | None, name: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ParameterError(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+# -- sign in / out -------------------------------------------------------------------------
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    actor, _ = current(request)
+    return RedirectResponse("/overview" if actor else "/public", status_code=303)
+
+
+@router.get("/signin")
+def signin_page(request: Request, next: str | None = None, signed_out: int = 0) -> Response:
+    token = SessionStore.new_signin_token(app_state(request).rng)
+    response = render(
+        request,
+        "signin.html",
+        title="Sign in",
+        pre_token=token,
+        next=_safe_next(next),
+        signed_out=bool(signed_out),
+        error=None,
+    )
+    set_cookie(response, PRE_COOKIE, token, secure=_secure(request), max_age=3600)
+    return response
+
+
+@router.post("/signin")
+def signin(
+    request: Request,
+    token: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=2000)] = "/overview",
+) -> Response:
+    from armsctl.service.accounts import authenticate
+
+    if not same_token(request.cookies.get(PRE_COOKIE, ""), csrf_token):
+        raise BadRequest("the sign-in form expired; reload the page and try again")
+    state = app_state(request)
+    actor = authenticate(state.db, token.strip(), at=state.clock())
+    if actor is None:
+        fresh = SessionStore.new_signin_token(state.rng)
+        response = render(
+            request,
+            "signin.html",
+            status_code=401,
+            title="Sign in",
+            pre_token=fresh,
+            next=_safe_next(next),
+            signed_out=False,
+            error="That token is wrong, expired or revoked.",
+        )
+        set_cookie(response, PRE_COOKIE, fresh, secure=_secure(request), max_age=3600)
+        return response
+    sessions = web_state(request).sessions
+    session_id, _session = sessions.create(token.strip(), at=state.clock(), rng=state.rng)
+    redirect = RedirectResponse(_safe_next(next), status_code=303)
+    set_cookie(
+        redirect,
+        SESSION_COOKIE,
+        session_id,
+        secure=_secure(request),
+        max_age=int(sessions.lifetime.total_seconds()),
+    )
+    redirect.delete_cookie(PRE_COOKIE, path="/")
+    return redirect
+
+
+@router.post("/signout")
+async def signout(request: Request) -> Response:
+    await check_csrf(request)
+    web_state(request).sessions.end(request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/signin?signed_out=1", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+# -- overview and history ------------------------------------------------------------------
+
+
+@router.get("/overview")
+def overview(
+    request: Request,
+    treaty: Annotated[str | None, Query(max_length=64)] = None,
+    at: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    actor, _ = require_actor(request)
+    require(actor, "compliance.read")
+    state, cache = app_state(request), web_state(request).cache
+    treaties = views.treaty_ids(state.db, cache)
+    chosen = pick_treaty(request, treaty)
+    blocks = []
+    for t in treaties if treaty is None else [x for x in treaties if x["id"] == chosen]:
+        report = views.compliance_view(state.db, cache, treaty=t["id"], at=_date(at, "at"))
+        blocks.append({"treaty": t, "report": report, "refs": _refs(request, t["id"])})
+    return render(
+        request,
+        "overview.html",
+        title="Overview",
+        blocks=blocks,
+        treaties=treaties,
+        chosen=treaty,
+        at=at or "",
+        bar=views.bar_percent,
+    )
+
+
+def _refs(request: Request, treaty: str) -> dict[str, dict[str, int]]:
+    from armsctl.service.dashboard import declaration_refs, declarations_version
+
+    db = app_state(request).db
+    refs = web_state(request).cache.get(
+        ("refs", treaty, declarations_version(db, treaty=treaty)),
+        lambda: declaration_refs(db, treaty=treaty),
+    )
+    return {f"{p}|{d}": v for (p, d), v in refs.items()}
+
+
+@router.get("/history")
+def history_page(
+    request: Request,
+    treaty: Annotated[str | None, Query(max_length=64)] = None,
+    interpretation: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    actor, _ = require_actor(request)
+    require(actor, "compliance.read")
+    state, cache = app_state(request), web_state(request).cache
+    chosen = pick_treaty(request, treaty)
+    if chosen is None:
+        raise NotFoundError("no treaty is loaded on this server")
+    doc = views.treaty_doc(state.db, chosen)
+    reading = interpretation or None
+    if reading is not None and reading not in {i.id for i in doc.interpretations}:
+        raise NotFoundError(f"{chosen} has no interpretation {reading!r}")
+    return render(
+        request,
+        "history.html",
+        title="History",
+        treaty=doc,
+        treaties=views.treaty_ids(state.db, cache),
+        charts=views.limit_charts(state.db, cache, treaty=chosen, interpretation=reading),
+        tables=views.series_tables(state.db, cache, treaty=chosen),
+        reading=reading and doc.interpretation(reading),
+        dispute=views.dispute_rows(state.db, cache, treaty=chosen, interpretation=reading)
+        if reading
+        else [],
+    )
+
+
+# -- log -----------------------------------------------------------------------------------
+
+
+@router.get("/log")
+def log_page(
+    request: Request, before: Annotated[int | None, Query(ge=0, le=2**53)] = None
+) -> Response:
+    from armsctl.service.accounts import list_parties
+    from armsctl.service.dashboard import checkpoint_list, log_entries
+
+    actor, _ = require_actor(request)
+    require(actor, "log.read")
+    state, cache = app_state(request), web_state(request).cache
+    witnesses = [
+        {"treaty": t["id"], **p}
+        for t in views.treaty_ids(state.db, cache)
+        for p in list_parties(state.db, treaty=t["id"])
+    ]
+    return render(
+        request,
+        "log.html",
+        title="Log",
+        page=log_entries(state.db, limit=PAGE, before=before),
+        checkpoints=checkpoint_list(state.db),
+        log_key=str(state.db.signer.verifier()),
+        witnesses=witnesses,
+    )
+
+
+def _json(data: Any) -> JSONResponse:
+    return JSONResponse(data, headers=SECURITY_HEADERS)
+
+
+def _json_error(exc: ArmsctlError) -> JSONResponse:
+    """Errors of the proof endpoints as JSON, which the browser's verifier reads."""
+    status = 404 if isinstance(exc, NotFoundError) else 422
+    return JSONResponse({"detail": str(exc)}, status_code=status, headers=SECURITY_HEADERS)
+
+
+@router.get("/log/proof/{index}")
+def log_proof(request: Request, index: int, checkpoint: int | None = None) -> Response:
+    from armsctl.service.dashboard import proof_bundle
+
+    actor, _ = require_actor(request)
+    require(actor, "log.read")
+    try:
+        return _json(proof_bundle(app_state(request).db, index=index, checkpoint=checkpoint))
+    except (NotFoundError, ParameterError) as exc:
+        return _json_error(exc)
+
+
+@router.get("/log/consistency")
+def log_consistency(request: Request, old: int, new: int) -> Response:
+    from armsctl.service.dashboard import consistency_between
+
+    actor, _ = require_actor(request)
+    require(actor, "log.read")
+    try:
+        return _json(consistency_between(app_state(request).db, old=old, new=new))
+    except (NotFoundError, ParameterError) as exc:
+        return _json_error(exc)
+
+
+@router.post("/log/checkpoint")
+async def log_checkpoint(request: Request) -> Response:
+    from armsctl.service.log import sign_checkpoint
+
+    actor, _ = require_actor(request)
+    await check_csrf(request)
+    require(actor, "log.checkpoint")
+    sign_checkpoint(app_state(request).db)
+    return RedirectResponse("/log", status_code=303)
+
+
+# -- public portal -------------------------------------------------------------------------
+
+
+def _public_declarations(request: Request, treaty: str, page: int | None) -> dict[str, Any]:
+    from armsctl.service.declarations import list_declarations
+
+    db = app_state(request).db
+    total = list_declarations(db, treaty=treaty, limit=1).total
+    pages = max(1, -(-total // PAGE))
+    page = pages if page is None else max(1, min(page, pages))
+    rows = list_declarations(db, treaty=treaty, limit=PAGE, offset=(page - 1) * PAGE).results
+    return {"rows": list(reversed(rows)), "page": page, "pages": pages, "total": total}
+
+
+@router.get("/public")
+def public_page(
+    request: Request,
+    treaty: Annotated[str | None, Query(max_length=64)] = None,
+    page: Annotated[int | None, Query(ge=1, le=10**9)] = None,
+) -> Response:
+    from armsctl.service.log import log_status
+
+    state, cache = app_state(request), web_state(request).cache
+    chosen = pick_treaty(request, treaty)
+    block = None
+    if chosen is not None:
+        block = {
+            "treaty": views.treaty_doc(state.db, chosen),
+            "report": views.compliance_view(state.db, cache, treaty=chosen, at=None),
+            "declarations": _public_declarations(request, chosen, page),
+            "refs": _refs(request, chosen),
+        }
+    return render(
+        request,
+        "public.html",
+        title="Public transparency portal",
+        treaties=views.treaty_ids(state.db, cache),
+        chosen=chosen,
+        block=block,
+        log=log_status(state.db),
+        bar=views.bar_percent,
+    )
+
+
+@router.get("/public/proof/{index}")
+def public_proof(request: Request, index: int) -> Response:
+    """A proof bundle for a released entry (declarations, treaty and party records) only."""
+    from armsctl.service.dashboard import proof_bundle
+
+    try:
+        bundle = proof_bundle(app_state(request).db, index=index)
+    except (NotFoundError, ParameterError) as exc:
+        return _json_error(exc)
+    if json.loads(bundle["entry"]).get("kind") not in views.PROOF_KINDS:
+        return _json_error(NotFoundError(f"entry {index} is not part of the released data"))
+    return _json(bundle)
+
+
+def _download_cache(request: Request, treaty: str, kind: str, build: Any) -> Any:
+    """Downloads change only when the log grows (every write appends to it)."""
+    from armsctl.service.dashboard import log_size
+
+    key = ("download", treaty, kind, log_size(app_state(request).db))
+    return web_state(request).cache.get(key, build)
+
+
+@router.get("/public/{treaty}.json")
+def public_json(request: Request, treaty: str) -> Response:
+    from armsctl.service.transparency import transparency_view
+
+    state = app_state(request)
+    if treaty not in {t["id"] for t in views.treaty_ids(state.db, web_state(request).cache)}:
+        raise NotFoundError(f"no treaty {treaty!r} on this server")
+    data = _download_cache(
+        request,
+        treaty,
+        "json",
+        lambda: transparency_view(state.db, treaty=treaty, at=state.clock()),
+    )
+    return JSONResponse(
+        data,
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Disposition": f'attachment; filename="{treaty}-public.json"',
+        },
+    )
+
+
+@router.get("/public/{treaty}.csv")
+def public_csv(request: Request, treaty: str) -> Response:
+    from armsctl.service.declarations import list_declarations
+
+    state = app_state(request)
+    if treaty not in {t["id"] for t in views.treaty_ids(state.db, web_state(request).cache)}:
+        raise NotFoundError(f"no treaty {treaty!r} on this server")
+
+    def build() -> str:
+        rows: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            page = list_declarations(state.db, treaty=treaty, limit=5000, offset=offset)
+            rows += page.results
+            offset += 5000
+            if offset >= page.total:
+                return views.public_csv(rows)
+
+    return PlainTextResponse(
+        _download_cache(request, treaty, "csv", build),
+        media_type="text/csv",
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Disposition": f'attachment; filename="{treaty}-public.csv"',
+        },
+    )

@@ -1,0 +1,331 @@
+"""Notifications (inbox, outbox, deadlines, acknowledge), Inspections and Monitoring.
+
+The server stores a notification as sent, addressed and acknowledged; the deadline rules come
+from the pure core (``armsctl.notifications``): a stored notification counts as received when
+the server accepted it, so each one is judged on time or late against its duty, and the
+periodic duties (six-monthly updates) nobody has met yet show as due or overdue, each with the
+rule and article that make it so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from armsctl.api.authz import allow_for, require
+from armsctl.errors import InputError, NotFoundError, ParameterError
+from armsctl.treaty.schema import Treaty
+from armsctl.web import views
+from armsctl.web._base import (
+    WebRoute,
+    allowed,
+    app_state,
+    check_csrf,
+    render,
+    require_actor,
+    web_state,
+)
+from armsctl.web.pages import pick_treaty
+
+__all__ = ["core_notification", "router"]
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+def _time(text: object) -> dt.datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def core_notification(row: dict[str, Any], treaty: Treaty) -> Any:
+    """A stored notification as the core's ``Notification``, or ``None`` if it names no duty."""
+    from armsctl.notifications import Notification
+
+    duty = next((d for d in treaty.notifications if d.id == row["kind"]), None)
+    sent = _time(row["sent_at"])
+    if duty is None or sent is None:
+        return None
+    body = row.get("body") or {}
+    event_time = _time(body.get("event_time")) or sent
+    acknowledged = _time(row.get("acknowledged_at"))
+    recipients = (
+        (row["recipient"],)
+        if row["recipient"]
+        else tuple(m for m in treaty.parties.members if m != row["sender"])
+    )
+    return Notification(
+        id=str(row["id"]),
+        treaty=treaty.id,
+        type=duty.id,
+        sender=row["sender"],
+        recipients=recipients,
+        event=str(body.get("event") or duty.triggers[0]),
+        event_time=event_time,
+        state="acknowledged" if acknowledged else "received",
+        sent_at=sent,
+        received_at=sent,
+        acknowledged_at=acknowledged,
+    )
+
+
+def _assessed(rows: list[dict[str, Any]], treaty: Treaty, at: dt.datetime) -> list[dict[str, Any]]:
+    from armsctl.notifications import assess
+
+    out = []
+    for row in rows:
+        n = core_notification(row, treaty)
+        out.append({**row, "deadline": assess(n, treaty, at=at).to_dict() if n else None})
+    return out
+
+
+@router.get("/notifications")
+def notifications_page(
+    request: Request, treaty: Annotated[str | None, Query(max_length=64)] = None
+) -> Response:
+    from armsctl.notifications import periodic_obligations
+    from armsctl.service.notifications import list_notifications
+
+    actor, _ = require_actor(request)
+    require(actor, "notification.read")
+    state = app_state(request)
+    chosen = pick_treaty(request, treaty)
+    if chosen is None:
+        raise NotFoundError("no treaty is loaded on this server")
+    doc = views.treaty_doc(state.db, chosen)
+    now = state.clock()
+    page = list_notifications(
+        state.db,
+        actor,
+        treaty=chosen,
+        allow=allow_for(actor, "notification.read"),
+        limit=500,
+        at=now,
+    )
+    rows = _assessed(page.results, doc, now)
+    inbox = [r for r in rows if r["sender"] != actor.party]
+    outbox = [r for r in rows if r["sender"] == actor.party]
+    core = [n for n in (core_notification(r, doc) for r in outbox) if n is not None]
+    start = max(doc.dates.entry_into_force or now.date(), now.date() - dt.timedelta(days=3 * 365))
+    obligations = [
+        o
+        for o in periodic_obligations(doc, core, start=start, end=now.date(), at=now)
+        if o.sender == actor.party and o.verdict in ("due", "overdue", "pending")
+    ]
+    return render(
+        request,
+        "notifications.html",
+        title="Notifications",
+        treaty=chosen,
+        inbox=inbox,
+        outbox=outbox,
+        obligations=obligations,
+        total=page.total,
+    )
+
+
+@router.post("/notifications/{notification_id}/acknowledge")
+async def acknowledge(request: Request, notification_id: int) -> Response:
+    from armsctl.service.notifications import acknowledge_notification
+
+    actor, _ = require_actor(request)
+    await check_csrf(request)
+    require(actor, "notification.acknowledge")
+    state = app_state(request)
+    row = acknowledge_notification(
+        state.db,
+        actor,
+        notification_id=notification_id,
+        allow=allow_for(actor, "notification.acknowledge"),
+        at=state.clock(),
+    )
+    if request.headers.get("HX-Request"):
+        doc = views.treaty_doc(state.db, row["treaty"])
+        return render(
+            request, "_notification_row.html", n=_assessed([row], doc, state.clock())[0], box="in"
+        )
+    return RedirectResponse(f"/notifications?treaty={row['treaty']}", status_code=303)
+
+
+def _selection(request: Request, sites: str, count: int, nonces: str) -> dict[str, Any] | None:
+    """A verifiable random selection from the latest checkpoint and the parties' nonces."""
+    from armsctl.service.log import log_status
+    from armsctl.verification import commit, select_from_log
+
+    if not sites.strip():
+        return None
+    candidates = sorted({s.strip() for s in sites.replace("\n", ",").split(",") if s.strip()})
+    pairs = [p.split("=", 1) for p in nonces.split() if "=" in p]
+    reveals = {party.strip(): nonce.strip().lower() for party, nonce in pairs}
+    if not reveals:
+        raise ParameterError("nonces: give each party's revealed nonce as PARTY=<64 hex digits>")
+    checkpoint = log_status(app_state(request).db)["checkpoint"]
+    if checkpoint is None:
+        raise NotFoundError("the log has no signed checkpoint to draw from yet")
+    commitments = {party: commit(party, nonce) for party, nonce in reveals.items()}
+    if not 1 <= count <= len(candidates):
+        raise ParameterError(f"count must be between 1 and {len(candidates)}")
+    chosen = select_from_log(commitments, reveals, checkpoint, {"sites": (candidates, count)})
+    return {
+        "inputs": {
+            "checkpoint": checkpoint,
+            "candidates": candidates,
+            "count": count,
+            "commitments": commitments,
+            "reveals": reveals,
+        },
+        "result": chosen.as_dict(),
+    }
+
+
+@router.get("/inspections")
+def inspections_page(
+    request: Request,
+    treaty: Annotated[str | None, Query(max_length=64)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+    sites: Annotated[str, Query(max_length=4000)] = "",
+    count: Annotated[int, Query(ge=1, le=1000)] = 1,
+    nonces: Annotated[str, Query(max_length=4000)] = "",
+) -> Response:
+    from armsctl.service.inspections import list_inspections, quota_status
+
+    actor, _ = require_actor(request)
+    require(actor, "quota.read")
+    state = app_state(request)
+    chosen = pick_treaty(request, treaty)
+    if chosen is None:
+        raise NotFoundError("no treaty is loaded on this server")
+    doc = views.treaty_doc(state.db, chosen)
+    now = state.clock()
+    year = year or now.year
+    plan = None
+    if allowed(actor, "inspection.list"):
+        plan = list_inspections(
+            state.db,
+            actor,
+            treaty=chosen,
+            allow=allow_for(actor, "inspection.list"),
+            limit=200,
+            at=now,
+        ).results
+    selection, selection_error = None, None
+    try:
+        selection = _selection(request, sites, count, nonces)
+    except (InputError, NotFoundError) as exc:
+        selection_error = str(exc)
+    return render(
+        request,
+        "inspections.html",
+        title="Inspections",
+        treaty=doc,
+        year=year,
+        quotas=quota_status(state.db, treaty=chosen, year=year),
+        plan=plan,
+        selection=selection,
+        selection_error=selection_error,
+        form={"sites": sites, "count": count, "nonces": nonces},
+    )
+
+
+def _site_chart(points: list[dict[str, Any]], title: str) -> str:
+    """Declared (steps) against observed (markers) counts of one site, as inline SVG."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 2.4), dpi=100)
+    times = [p["time"] for p in points]
+    ax.step(times, [p["declared"] for p in points], where="post", label="declared", color="black")
+    ax.plot(times, [p["observed"] for p in points], "o", label="observed")
+    ax.set_title(title, fontsize=9)
+    ax.set_ylabel("items")
+    ax.legend(fontsize=7, loc="best")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    svg = buf.getvalue()
+    return svg[svg.index("<svg") :]
+
+
+@router.get("/monitoring")
+def monitoring_page(
+    request: Request, treaty: Annotated[str | None, Query(max_length=64)] = None
+) -> Response:
+    from armsctl.monitoring import detect
+    from armsctl.service.dashboard import declarations_version, log_size
+    from armsctl.service.observations import list_observations
+
+    actor, _ = require_actor(request)
+    require(actor, "observation.read")
+    state, cache = app_state(request), web_state(request).cache
+    chosen = pick_treaty(request, treaty)
+    if chosen is None:
+        raise NotFoundError("no treaty is loaded on this server")
+    observations = list_observations(state.db, treaty=chosen, limit=500).results
+    sites: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for o in observations:
+        body = o.get("body") or {}
+        if not {"site", "category", "observed", "declared"} <= body.keys():
+            continue
+        key = (str(o["subject"] or "?"), str(body["site"]), str(body["category"]))
+        sites.setdefault(key, []).append(
+            {
+                "time": _time(o["observed_at"]),
+                "observed": int(body["observed"]),
+                "declared": int(body["declared"]),
+                "source": o["source"],
+            }
+        )
+    discrepancies = sorted(
+        (
+            {
+                "party": party,
+                "site": site,
+                "category": category,
+                "observed": points[-1]["observed"],
+                "declared": points[-1]["declared"],
+                "difference": points[-1]["observed"] - points[-1]["declared"],
+                "n": len(points),
+            }
+            for (party, site, category), points in sites.items()
+        ),
+        key=lambda d: (-abs(d["difference"]), d["party"], d["site"]),
+    )
+    charts = cache.get(
+        ("site-charts", chosen, log_size(state.db)),
+        lambda: [
+            {
+                "title": f"{p} {s}: {c}",
+                "svg": _site_chart(sorted(pts, key=lambda x: x["time"]), f"{p} {s}: {c}"),
+                "points": sorted(pts, key=lambda x: x["time"]),
+            }
+            for (p, s, c), pts in sorted(sites.items())[:6]
+        ],
+    )
+    decls = views.declarations_for(state.db, cache, chosen)
+    flags = cache.get(
+        ("flags", chosen, declarations_version(state.db, treaty=chosen)),
+        lambda: [f.to_dict() for f in detect(decls)],
+    )
+    return render(
+        request,
+        "monitoring.html",
+        title="Monitoring",
+        treaty=chosen,
+        observations=observations[-50:],
+        discrepancies=discrepancies,
+        charts=charts,
+        flags=flags,
+    )

@@ -1,0 +1,366 @@
+"""Declarations: list, upload (validated exactly as the CLI validates files), detail and diff.
+
+An upload is written to a private temporary file and read by ``inventory.read_declarations``,
+the same reader the CLI uses, so the messages are the CLI's. Problems are shown next to the
+line (CSV), record (JSON) or row (Parquet) they name. A valid file is submitted through the
+same use-cases as the API: aggregate figures as they are, item rows committed with the escrow
+scheme so that only the declaring party ever reads them back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+from armsctl.api.authz import allow_for, require
+from armsctl.errors import DeclarationError, Problem
+from armsctl.service._base import Resource
+from armsctl.web import views
+from armsctl.web._base import (
+    BadRequest,
+    WebRoute,
+    allowed,
+    app_state,
+    check_csrf,
+    render,
+    require_actor,
+    web_state,
+)
+from armsctl.web.pages import pick_treaty
+
+__all__ = ["annotate_lines", "router"]
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+SUFFIXES = {".csv", ".json", ".parquet", ".pq"}
+_LOCATION = re.compile(r"^(line|record|row) (\d+)$")
+PREVIEW_LINES = 400
+
+
+def annotate_lines(text: str, problems: list[Problem]) -> list[dict[str, Any]]:
+    """The uploaded text's lines, each with the problems that name it (CSV ``line N``).
+
+    Only lines with a problem and their neighbours are kept once the file is long, so that a
+    large file with one bad line still renders quickly.
+    """
+    by_line: dict[int, list[str]] = {}
+    out: list[dict[str, Any]] = []
+    for p in problems:
+        match = _LOCATION.match(p.location)
+        if match and match.group(1) == "line":
+            by_line.setdefault(int(match.group(2)), []).append(p.message)
+    lines = text.splitlines()
+    keep = set(range(1, min(len(lines), 20) + 1))
+    for n in by_line:
+        keep |= set(range(max(1, n - 2), min(len(lines), n + 2) + 1))
+    previous = 0
+    for n in sorted(keep)[:PREVIEW_LINES]:
+        if n != previous + 1:
+            out.append({"gap": True})
+        out.append({"n": n, "text": lines[n - 1], "problems": by_line.get(n, [])})
+        previous = n
+    return out
+
+
+def _rows_of(problems: list[Problem]) -> list[dict[str, Any]]:
+    """Problems by record or row (JSON, Parquet) for the table beside the upload."""
+    return [{"location": p.location or "file", "message": p.message} for p in problems]
+
+
+@router.get("/declarations")
+def declarations_page(
+    request: Request,
+    treaty: Annotated[str | None, Query(max_length=64)] = None,
+    party: Annotated[str | None, Query(max_length=32)] = None,
+    page: Annotated[int, Query(ge=1, le=10**9)] = 1,
+) -> Response:
+    from armsctl.service.declarations import list_declarations
+
+    actor, _ = require_actor(request)
+    require(actor, "declaration.read")
+    chosen = pick_treaty(request, treaty)
+    rows: dict[str, Any] = {"results": [], "total": 0}
+    if chosen is not None:
+        total = list_declarations(
+            app_state(request).db, treaty=chosen, party=party or None, limit=1
+        )
+        n = total.total
+        offset = max(0, n - page * 50)
+        limit = min(50, n - (page - 1) * 50) if n else 1
+        got = list_declarations(
+            app_state(request).db,
+            treaty=chosen,
+            party=party or None,
+            limit=max(1, limit),
+            offset=offset,
+        )
+        rows = {"results": list(reversed(got.results)), "total": n}
+    return render(
+        request,
+        "declarations.html",
+        title="Declarations",
+        treaty=chosen,
+        party=party or "",
+        treaties=views.treaty_ids(app_state(request).db, web_state(request).cache),
+        rows=rows,
+        page=page,
+        pages=max(1, -(-rows["total"] // 50)),
+        upload=None,
+    )
+
+
+async def _save(upload: UploadFile, folder: Path) -> Path:
+    name = Path(upload.filename or "upload").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise BadRequest("upload a .csv, .json or .parquet file")
+    path = folder / f"upload{suffix}"
+    try:
+        path.write_bytes(await upload.read())
+    finally:
+        await upload.close()
+    return path
+
+
+def _figures(decl: Any) -> dict[str, int]:
+    from armsctl.inventory.model import component_measure
+
+    figures = {k: int(v.value) for k, v in decl.limits.items()}
+    figures.update({component_measure(k): int(v.value) for k, v in decl.components.items()})
+    return figures
+
+
+def _items(path: Path, party: str, as_of: dt.date) -> list[dict[str, Any]]:
+    """The item rows of one (party, date) declaration, typed as the escrow expects."""
+    import duckdb
+
+    from armsctl.inventory.io import SUFFIXES as FORMATS
+    from armsctl.inventory.io import ItemSource
+
+    source = ItemSource(path, FORMATS[path.suffix.lower()], ())
+    con = duckdb.connect(":memory:")
+    cur = con.execute(
+        f"SELECT * FROM {source.relation_sql(row_numbers=False)} "
+        "WHERE CAST(party AS VARCHAR) = ? AND try_cast(as_of AS DATE) = ?",
+        [party, as_of],
+    )
+    names = [d[0] for d in cur.description]
+    items = []
+    for values in cur.fetchall():
+        record: dict[str, Any] = {}
+        for key, value in zip(names, values, strict=True):
+            if key in ("party", "as_of") or value is None or value == "":
+                continue
+            if isinstance(value, str) and value.isdigit() and key not in ("uid", "facility"):
+                record[key] = int(value)
+            elif isinstance(value, int | str):
+                record[key] = value
+            else:
+                record[key] = str(value)
+        items.append(record)
+    return items
+
+
+@router.post("/declarations/upload")
+async def upload(request: Request) -> Response:
+    """Validate an uploaded file as the CLI does; submit it if it is clean."""
+    from armsctl.inventory.io import read_declarations
+    from armsctl.service import declarations
+
+    actor, _ = require_actor(request)
+    form = await check_csrf(request)
+    require(actor, "declaration.submit")
+    state = app_state(request)
+    treaty = pick_treaty(request, str(form.get("treaty") or ""))
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise BadRequest("choose a file to upload")
+    if treaty is None:
+        await file.close()
+        raise BadRequest("choose a treaty")
+    display = Path(file.filename or "upload").name
+    doc = views.treaty_doc(state.db, treaty)
+    submitted: list[dict[str, Any]] = []
+    result: dict[str, Any] = {"name": display, "problems": [], "lines": [], "submitted": submitted}
+    with tempfile.TemporaryDirectory(prefix="armsctl-upload-") as folder:
+        path = await _save(file, Path(folder))
+        try:
+            read = read_declarations([path], doc)
+        except DeclarationError as exc:
+            problems = [Problem(display, p.location, p.message) for p in exc.problems]
+            result["problems"] = _rows_of(problems)
+            if path.suffix == ".csv":
+                text = path.read_text(encoding="utf-8", errors="replace")
+                result["lines"] = annotate_lines(text, problems)
+            return _upload_page(request, treaty, result, status=422)
+        allow = allow_for(actor, "declaration.submit")
+        for decl in sorted(read.declarations, key=lambda d: (d.party, d.as_of)):
+            allow(Resource("declaration", f"{treaty}/{decl.party}", owner=_party_id(actor, decl)))
+        for decl in sorted(read.declarations, key=lambda d: (d.party, d.as_of)):
+            if decl.kind == "items":
+                row = declarations.submit_items(
+                    state.db,
+                    actor,
+                    treaty=treaty,
+                    party=decl.party,
+                    as_of=decl.as_of,
+                    items=_items(path, decl.party, decl.as_of),
+                    note=f"uploaded from {display}",
+                    allow=allow,
+                    rng=state.rng,
+                    at=state.clock(),
+                )
+            else:
+                row = declarations.submit_aggregate(
+                    state.db,
+                    actor,
+                    treaty=treaty,
+                    party=decl.party,
+                    as_of=decl.as_of,
+                    figures={} if decl.status == "not-provided" else _figures(decl),
+                    status=decl.status,
+                    note=decl.note or f"uploaded from {display}",
+                    allow=allow,
+                    at=state.clock(),
+                )
+            submitted.append(row)
+    return _upload_page(request, treaty, result, status=201)
+
+
+def _party_id(actor: Any, decl: Any) -> int | None:
+    """The owner to check against: the actor's party id when the file declares for it."""
+    return actor.party_id if decl.party == actor.party else -1
+
+
+def _upload_page(request: Request, treaty: str, result: dict[str, Any], *, status: int) -> Response:
+    if request.headers.get("HX-Request"):
+        return render(request, "_upload_result.html", status_code=200, upload=result)
+    return render(
+        request,
+        "declarations.html",
+        status_code=status,
+        title="Declarations",
+        treaty=treaty,
+        party="",
+        treaties=views.treaty_ids(app_state(request).db, web_state(request).cache),
+        rows={"results": [], "total": 0},
+        page=1,
+        pages=1,
+        upload=result,
+    )
+
+
+@router.get("/declarations/diff")
+def diff_page(
+    request: Request,
+    a: Annotated[int, Query(ge=1, le=2**53)],
+    b: Annotated[int, Query(ge=1, le=2**53)],
+) -> Response:
+    from armsctl.service.dashboard import declaration_items_for_diff
+    from armsctl.service.declarations import get_declaration
+
+    actor, _ = require_actor(request)
+    require(actor, "declaration.read")
+    db = app_state(request).db
+    first, second = get_declaration(db, declaration_id=a), get_declaration(db, declaration_id=b)
+    if (first["treaty"], first["party"]) != (second["treaty"], second["party"]):
+        raise BadRequest("a diff compares two declarations of the same party")
+    measures = sorted(set(first["figures"]) | set(second["figures"]))
+    figures = [
+        {
+            "measure": m,
+            "before": first["figures"].get(m),
+            "after": second["figures"].get(m),
+        }
+        for m in measures
+        if first["figures"].get(m) != second["figures"].get(m)
+    ]
+    items: list[dict[str, Any]] | None = None
+    both_items = first["kind"] == second["kind"] == "items"
+    own = (
+        allowed(actor, "declaration.items.read")
+        and actor.party == first["party"]
+        and actor.treaty == first["treaty"]
+    )
+    if both_items and own:
+        left, right = declaration_items_for_diff(
+            db,
+            actor,
+            declaration_ids=(a, b),
+            allow=allow_for(actor, "declaration.items.read"),
+            at=app_state(request).clock(),
+        )
+        items = _item_changes(left, right)
+    return render(
+        request,
+        "declaration_diff.html",
+        title="Declaration diff",
+        first=first,
+        second=second,
+        figures=figures,
+        items=items,
+        items_hidden=both_items and not own,
+    )
+
+
+def _item_changes(left: list[dict[str, Any]], right: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    before = {str(i["uid"]): i for i in left}
+    after = {str(i["uid"]): i for i in right}
+    out: list[dict[str, Any]] = []
+    for uid in sorted(before.keys() | after.keys()):
+        x, y = before.get(uid), after.get(uid)
+        if x is None:
+            out.append({"uid": uid, "change": "added", "fields": dict(y or {})})
+        elif y is None:
+            out.append({"uid": uid, "change": "removed", "fields": dict(x)})
+        else:
+            changed = {
+                k: f"{x.get(k)} → {y.get(k)}" for k in x.keys() | y.keys() if x.get(k) != y.get(k)
+            }
+            if changed:
+                out.append({"uid": uid, "change": "changed", "fields": changed})
+        if len(out) >= 500:
+            break
+    return out
+
+
+@router.get("/declarations/{declaration_id}")
+def declaration_page(request: Request, declaration_id: int, offset: int = 0) -> Response:
+    from armsctl.service.dashboard import declaration_dates
+    from armsctl.service.declarations import get_declaration, read_items
+
+    actor, _ = require_actor(request)
+    require(actor, "declaration.read")
+    db = app_state(request).db
+    decl = get_declaration(db, declaration_id=declaration_id)
+    items = None
+    own = actor.party == decl["party"] and actor.treaty == decl["treaty"]
+    if decl["kind"] == "items" and own and allowed(actor, "declaration.items.read"):
+        items = read_items(
+            db,
+            actor,
+            declaration_id=declaration_id,
+            allow=allow_for(actor, "declaration.items.read"),
+            limit=100,
+            offset=max(0, offset),
+            at=app_state(request).clock(),
+        ).to_dict()
+    others = [
+        d
+        for d in declaration_dates(db, treaty=decl["treaty"], party=decl["party"])
+        if d["id"] != declaration_id
+    ][:200]
+    return render(
+        request,
+        "declaration.html",
+        title=f"Declaration {declaration_id}",
+        decl=decl,
+        items=items,
+        others=others,
+    )

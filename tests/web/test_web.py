@@ -1,0 +1,281 @@
+"""The web shell without a browser: sessions, cookie flags, CSRF, role filtering, uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    # starlette 1.x prefers httpx2 for its test client; httpx works and is what we ship.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from armsctl.errors import Problem
+from armsctl.web.pages_declarations import annotate_lines
+from armsctl.web.session import SessionStore, same_token
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    from armsctl.api import create_app
+    from armsctl.api.settings import Settings
+    from armsctl.web.demo import seed_demo
+
+    work = tmp_path_factory.mktemp("web")
+    settings = Settings(database_url=f"sqlite:///{work / 'web.db'}")
+    result = seed_demo(settings, work, items=60)
+    app = create_app(settings)
+    yield {"app": app, "tokens": result["tokens"], "result": result}
+    app.state.armsctl.db.dispose()
+
+
+def _client(seeded: dict[str, Any], user: str | None = None) -> TestClient:
+    client = TestClient(seeded["app"])
+    if user is not None:
+        page = client.get("/signin")
+        pre = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert pre is not None
+        r = client.post(
+            "/signin",
+            data={"token": seeded["tokens"][user], "csrf_token": pre.group(1)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+    return client
+
+
+def _csrf(client: TestClient, path: str = "/overview") -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
+    assert match is not None
+    return match.group(1)
+
+
+def test_session_cookie_is_httponly_samesite_strict_and_opaque(seeded: dict[str, Any]) -> None:
+    client = TestClient(seeded["app"])
+    page = client.get("/signin")
+    pre = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert pre is not None
+    r = client.post(
+        "/signin",
+        data={"token": seeded["tokens"]["observer"], "csrf_token": pre.group(1)},
+        follow_redirects=False,
+    )
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("armsctl_session="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    assert seeded["tokens"]["observer"] not in cookie
+    assert "Secure" not in cookie  # plain http on localhost; Secure is set over https
+
+
+def test_signin_without_the_double_submit_token_is_refused(seeded: dict[str, Any]) -> None:
+    client = TestClient(seeded["app"])
+    r = client.post("/signin", data={"token": seeded["tokens"]["observer"], "csrf_token": "x"})
+    assert r.status_code == 400
+    assert "armsctl_session" not in r.headers.get("set-cookie", "")
+
+
+def test_wrong_token_is_a_401_page(seeded: dict[str, Any]) -> None:
+    client = TestClient(seeded["app"])
+    pre = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text)
+    assert pre is not None
+    r = client.post("/signin", data={"token": "armsctl_nope", "csrf_token": pre.group(1)})
+    assert r.status_code == 401 and "wrong, expired or revoked" in r.text
+
+
+def test_every_form_post_needs_the_session_csrf_token(seeded: dict[str, Any]) -> None:
+    client = _client(seeded, "usa-office")
+    assert client.post("/signout", follow_redirects=False).status_code == 400
+    assert client.post("/signout", data={"csrf_token": "forged"}).status_code == 400
+    r = client.post(
+        "/notifications/2/acknowledge", data={"csrf_token": "forged"}, follow_redirects=False
+    )
+    assert r.status_code == 400
+    r = client.post("/signout", data={"csrf_token": _csrf(client)}, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get("/overview", follow_redirects=False).status_code == 303
+
+
+def test_csrf_header_is_accepted_for_htmx(seeded: dict[str, Any]) -> None:
+    client = _client(seeded, "operator")
+    token = _csrf(client, "/log")
+    r = client.post("/log/checkpoint", headers={"X-CSRF-Token": token}, follow_redirects=False)
+    assert r.status_code == 303
+
+
+def test_pages_need_a_session_and_redirect_to_signin(seeded: dict[str, Any]) -> None:
+    client = TestClient(seeded["app"])
+    for path in ("/overview", "/declarations", "/log", "/notifications"):
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/signin?next=")
+    assert client.get("/public").status_code == 200
+
+
+def test_signin_next_is_never_an_open_redirect(seeded: dict[str, Any]) -> None:
+    client = TestClient(seeded["app"])
+    pre = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text)
+    assert pre is not None
+    r = client.post(
+        "/signin",
+        data={
+            "token": seeded["tokens"]["observer"],
+            "csrf_token": pre.group(1),
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/overview"
+
+
+def test_security_headers_forbid_inline_script_and_framing(seeded: dict[str, Any]) -> None:
+    r = TestClient(seeded["app"]).get("/public")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-eval" not in csp
+    assert "<script>" not in r.text  # every script is a file served from the package
+
+
+def test_navigation_follows_the_role_table(seeded: dict[str, Any]) -> None:
+    observer = _client(seeded, "observer").get("/overview").text
+    party = _client(seeded, "usa-office").get("/overview").text
+    assert 'href="/notifications"' not in observer
+    assert 'href="/notifications"' in party
+    assert "Upload a declaration" not in _client(seeded, "observer").get("/declarations").text
+    assert "Upload a declaration" in _client(seeded, "usa-office").get("/declarations").text
+
+
+def test_refusals_are_403_pages_with_the_reason(seeded: dict[str, Any]) -> None:
+    r = _client(seeded, "observer").get("/notifications")
+    assert r.status_code == 403
+    assert "the observer role may not notification.read" in r.text
+
+
+def _item_declarations(client: TestClient) -> list[int]:
+    text = client.get("/declarations?party=USA").text
+    rows = re.findall(r'<a href="/declarations/(\d+)">[^<]+</a></td><td>items</td>', text)
+    return [int(r) for r in rows]
+
+
+@pytest.mark.parametrize("user", ["observer", "operator", "inspector-1", "rus-office"])
+def test_only_the_declaring_party_sees_items(seeded: dict[str, Any], user: str) -> None:
+    client = _client(seeded, user)
+    ids = _item_declarations(client)
+    assert len(ids) == 2
+    for path in (f"/declarations/{ids[0]}", f"/declarations/diff?a={ids[0]}&b={ids[1]}"):
+        body = client.get(path).text
+        assert "item-row" not in body and not re.search(r"\bsalt\b", body)
+        assert not re.search(r">U\d+<", body)
+    owner = _client(seeded, "usa-office")
+    assert "item-row" in owner.get(f"/declarations/{ids[0]}").text
+
+
+def test_public_proofs_only_for_released_entries(seeded: dict[str, Any]) -> None:
+    client = TestClient(seeded["app"])
+    public = client.get("/public").text
+    index = int(re.findall(r'class="js-verify" data-index="(\d+)"', public)[-1])
+    bundle = client.get(f"/public/proof/{index}").json()
+    assert bundle["checkpoint"].startswith("armsctl.local/log\n")
+    import base64
+
+    from armsctl.ledger.checkpoint import Checkpoint
+    from armsctl.ledger.merkle import leaf_hash, verify_inclusion
+
+    root = Checkpoint.parse(bundle["checkpoint"].split("\n\n")[0] + "\n").root
+    proof = [base64.b64decode(p) for p in bundle["proof"]]
+    assert verify_inclusion(leaf_hash(bundle["entry"].encode()), index, bundle["size"], proof, root)
+    # A notification entry is metadata between parties, not released data.
+    log = _client(seeded, "operator").get("/log").text
+    note_index = re.search(r'<td class="n">(\d+)</td><td>notification</td>', log)
+    assert note_index is not None
+    assert client.get(f"/public/proof/{note_index.group(1)}").status_code == 404
+
+
+def test_public_downloads(seeded: dict[str, Any]) -> None:
+    client = TestClient(seeded["app"])
+    csv_text = client.get("/public/new-start.csv").text
+    assert csv_text.startswith("treaty,party,as_of,kind,status,measure,value,log_index\n")
+    assert "deployed-warheads" in csv_text
+    data = client.get("/public/new-start.json").json()
+    assert data["treaty"] == "new-start" and data["log"]["checkpoint"]
+    assert client.get("/public/nope.json").status_code == 404
+
+
+def test_upload_error_names_the_line(seeded: dict[str, Any]) -> None:
+    client = _client(seeded, "rus-office")
+    token = _csrf(client, "/declarations")
+    bad = "party,as_of,measure,value\nRUS,2025-03-01,deployed-warheads,-3\n"
+    r = client.post(
+        "/declarations/upload",
+        data={"csrf_token": token, "treaty": "new-start"},
+        files={"file": ("rus.csv", bad.encode(), "text/csv")},
+    )
+    assert r.status_code == 422
+    assert "rus.csv:line 2" in r.text and "value: -3 is negative" in r.text
+    assert 'id="line-2" class="bad"' in r.text
+
+
+def test_party_cannot_upload_for_another_party(seeded: dict[str, Any]) -> None:
+    client = _client(seeded, "rus-office")
+    token = _csrf(client, "/declarations")
+    other = "party,as_of,measure,value\nUSA,2026-03-01,deployed-warheads,10\n"
+    r = client.post(
+        "/declarations/upload",
+        data={"csrf_token": token, "treaty": "new-start"},
+        files={"file": ("usa.csv", other.encode(), "text/csv")},
+    )
+    assert r.status_code == 403 and "only its own party" in r.text
+
+
+def test_annotate_lines_keeps_context_around_each_problem() -> None:
+    text = "\n".join(f"l{i}" for i in range(1, 101))
+    lines = annotate_lines(text, [Problem("f", "line 60", "bad"), Problem("f", "record 2", "x")])
+    numbers = [x["n"] for x in lines if "n" in x]
+    assert numbers[:20] == list(range(1, 21)) and {58, 59, 60, 61, 62} <= set(numbers)
+    assert next(x for x in lines if x.get("n") == 60)["problems"] == ["bad"]
+    assert any(x.get("gap") for x in lines)
+
+
+def test_session_store_expires_and_forgets() -> None:
+    store = SessionStore(lifetime=dt.timedelta(minutes=5))
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    counter = iter(range(1000))
+
+    def rng(n: int) -> bytes:
+        return bytes([next(counter) % 256]) * n
+
+    sid, session = store.create("tok", at=t0, rng=rng)
+    assert store.get(sid, at=t0 + dt.timedelta(minutes=4)) == session
+    assert store.get(sid, at=t0 + dt.timedelta(minutes=6)) is None
+    sid2, _ = store.create("tok", at=t0, rng=rng)
+    store.end(sid2)
+    assert store.get(sid2, at=t0) is None
+    assert store.get("x" * 500, at=t0) is None
+
+
+def test_same_token_is_strict() -> None:
+    assert same_token("abc", "abc")
+    assert not same_token("abc", "abd") and not same_token("abc", None) and not same_token("", "")
+
+
+def test_seed_demo_cli(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from armsctl.cli import web
+
+    app = typer.Typer()
+    web.register(app)
+    db = tmp_path / "demo.db"
+    r = CliRunner().invoke(
+        app, ["web", "seed-demo", "--db", str(db), "--workdir", str(tmp_path), "--format", "json"]
+    )
+    assert r.exit_code == 0, r.output
+    assert "usa-office" in r.output and (tmp_path / "tokens.txt").stat().st_mode & 0o777 == 0o600
+    again = CliRunner().invoke(
+        app, ["web", "seed-demo", "--db", str(db), "--workdir", str(tmp_path)]
+    )
+    assert again.exit_code == 2 and "exists" in again.output
