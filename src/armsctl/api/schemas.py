@@ -31,6 +31,7 @@ __all__ = [
     "PartyCreate",
     "RevealCreate",
     "ScheduleCreate",
+    "SignedEntry",
     "TokenCreate",
     "TreatyLoad",
     "UserCreate",
@@ -91,12 +92,26 @@ class TokenCreate(_In):
     days: int = Field(90, ge=1, le=3650)
 
 
+#: Base64 of a party-sealed log entry (``armsctl.service.entries``); bounded by the body limit.
+SignedEntry = Annotated[
+    str | None,
+    Field(
+        max_length=2_000_000,
+        pattern=r"^[A-Za-z0-9+/]+={0,2}$",
+        description="Base64 of the canonical log entry the party sealed with its registered "
+        "key over exactly what this request logs; without it the server seals the entry "
+        "(operator-attested) unless it requires party signatures.",
+    ),
+]
+
+
 class AggregateCreate(_In):
     party: Code | None = Field(None, description="Default: the caller's party.")
     as_of: dt.date
     figures: dict[Annotated[str, Field(max_length=200)], Count] = Field(max_length=2000)
     status: Literal["provided", "not-provided"] = "provided"
     note: Text = ""
+    signed_entry: SignedEntry = None
 
 
 class ItemIn(BaseModel):
@@ -138,6 +153,7 @@ class NotificationCreate(_In):
     recipient: Code | None = Field(None, description="None: every other party.")
     kind: Slug
     body: FreeObject = Field(default_factory=dict)
+    signed_entry: SignedEntry = None
 
 
 class InspectionCreate(_In):

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted.")
     max_page: int = Field(500, ge=1, description="Largest page a list endpoint returns.")
     token_days: int = Field(90, ge=1, le=3650, description="Default token lifetime.")
+    require_party_signatures: bool = Field(
+        False,
+        description="Refuse declarations and notifications that do not carry the party's own "
+        "signed log entry (signed_entry); off, the server seals them (operator-attested).",
+    )
 
     @model_validator(mode="after")
     def _secure_outside_development(self) -> Settings:

@@ -108,17 +108,32 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
+#: ``rule_weights`` results by rule identity: a pure function of an immutable (frozen) rule,
+#: called once per declaration and limit by whole-history checks. Bounded; each entry holds
+#: its rule so that the ``id`` cannot be reused while the entry lives.
+_WEIGHTS: dict[
+    tuple[int, tuple[str, ...] | None], tuple[CountingRule, dict[ComponentKey, int]]
+] = {}
+
+
 def rule_weights(rule: CountingRule, zones: list[str] | None = None) -> dict[ComponentKey, int]:
     """The counting rule as a weight per component (zone-restricted when ``zones`` is given)."""
+    key = (id(rule), tuple(zones) if zones else None)
+    hit = _WEIGHTS.get(key)
+    if hit is not None and hit[0] is rule:
+        return dict(hit[1])
     weights: dict[ComponentKey, int] = {}
     for term in rule.terms:
         quantity = term.attribute if term.measure == "attribute" and term.attribute else "count"
         for category in term.categories:
             for status in term.statuses:
                 for zone in zones or [ALL_ZONES]:
-                    key = ComponentKey(category, status, quantity, zone)
-                    weights[key] = weights.get(key, 0) + term.weight
-    return weights
+                    component = ComponentKey(category, status, quantity, zone)
+                    weights[component] = weights.get(component, 0) + term.weight
+    if len(_WEIGHTS) >= 256:
+        _WEIGHTS.clear()
+    _WEIGHTS[key] = (rule, weights)
+    return dict(weights)
 
 
 def expected_data_date(treaty: Treaty, at: dt.date) -> tuple[dt.date, dt.date] | None:

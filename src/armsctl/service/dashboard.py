@@ -12,25 +12,32 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import func, select
 
 from armsctl.errors import NotFoundError, ParameterError
 from armsctl.inventory.io import DeclarationSet
+from armsctl.inventory.model import Declaration as CoreDeclaration
 from armsctl.service._base import Actor, Allow, Database, Resource, audit, iso
+from armsctl.service.declarations import _public as public_declaration
 from armsctl.service.declarations import core_declaration
 from armsctl.store.models import Declaration, DeclarationItem, Party
+from armsctl.treaty.schema import Treaty
 
 __all__ = [
+    "StoredDeclaration",
     "checkpoint_list",
     "consistency_between",
     "declaration_dates",
     "declaration_items_for_diff",
     "declaration_refs",
     "declaration_set",
+    "declarations_since",
     "declarations_version",
     "log_entries",
+    "log_head",
     "log_size",
     "proof_bundle",
 ]
@@ -69,6 +76,79 @@ def declaration_set(db: Database, *, treaty: str) -> DeclarationSet:
         ).all()
         declarations = [core_declaration(d, code) for d, code in rows]
     return DeclarationSet(doc, declarations, [])
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDeclaration:
+    """One stored declaration as the compliance engine reads it, with its id and log index."""
+
+    id: int
+    party: str
+    log_index: int
+    core: CoreDeclaration
+    public: dict[str, Any]
+
+
+def declarations_since(
+    db: Database, *, treaty: str, after_id: int
+) -> tuple[tuple[int, int], Treaty, list[StoredDeclaration]]:
+    """The version of a treaty's declarations and those with an id above ``after_id``.
+
+    Lets a view cache add the new declarations to what it already holds instead of reading
+    all of them again: a stored declaration is never changed. The caller checks that the
+    count adds up (an id committed out of order would not) and reads from 0 when it does not.
+    Reads plain columns, not ORM objects: ten thousand of those cost a third of a second.
+    """
+    with db.read() as session:
+        doc = db.treaty(session, treaty)
+        count, top = session.execute(
+            select(func.count(), func.max(Declaration.id)).where(Declaration.treaty_id == treaty)
+        ).one()
+        rows = session.execute(
+            select(
+                Declaration.id,
+                Declaration.as_of,
+                Declaration.kind,
+                Declaration.status,
+                Declaration.note,
+                Declaration.figures,
+                Declaration.log_index,
+                Declaration.treaty_id,
+                Declaration.commitment,
+                Declaration.submitted_at,
+                Party.code,
+            )
+            .join(Party, Declaration.party_id == Party.id)
+            .where(Declaration.treaty_id == treaty, Declaration.id > after_id)
+            .order_by(Declaration.id)
+        ).all()
+    out = [
+        StoredDeclaration(
+            int(r.id),
+            str(r.code),
+            int(r.log_index),
+            core_declaration(cast(Any, r), r.code),
+            public_declaration(cast(Any, r), r.code, doc),
+        )
+        for r in rows
+    ]
+    return (int(count or 0), int(top or 0)), doc, out
+
+
+def log_head(db: Database, *, treaty: str) -> dict[str, Any]:
+    """The log's size and latest signed checkpoint, and the treaty's inspection count."""
+    from armsctl.store.models import Inspection
+
+    with db.read() as session:
+        conn = session.connection()
+        size = db.ledger.size(conn)
+        latest = db.ledger.latest_checkpoint(conn)
+        inspections = session.scalar(select(func.count()).where(Inspection.treaty_id == treaty))
+    return {
+        "size": size,
+        "checkpoint": latest[2] if latest else None,
+        "inspections": int(inspections or 0),
+    }
 
 
 def declaration_refs(db: Database, *, treaty: str) -> dict[tuple[str, str], dict[str, int]]:

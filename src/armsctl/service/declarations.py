@@ -42,6 +42,7 @@ from armsctl.service._base import (
     party_by_code,
 )
 from armsctl.service._json import json_problem
+from armsctl.service.entries import append_for_party, declaration_entry
 from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 
@@ -150,6 +151,8 @@ def _store(
     commitment: dict[str, Any] | None,
     note: str,
     at: dt.datetime,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
 ) -> Declaration:
     clash = session.scalars(
         select(Declaration.id).where(
@@ -175,6 +178,34 @@ def _store(
     )
     session.add(row)
     session.flush()
+    if kind == "aggregate":
+        draft = declaration_entry(
+            treaty=party.treaty_id,
+            party=party.code,
+            as_of=as_of,
+            figures=figures,
+            status=status,
+            at=at,
+        )
+        row.log_index = append_for_party(
+            db,
+            session,
+            conn,
+            signed=draft,
+            sealed=declaration_entry(
+                treaty=party.treaty_id,
+                party=party.code,
+                as_of=as_of,
+                figures=figures,
+                status=status,
+                at=at,
+                ref=row.id,
+            ),
+            party_id=party.id,
+            signed_entry=signed_entry,
+            require_signature=require_signature,
+        )
+        return row
     body = {
         "declaration": row.id,
         "as_of": as_of.isoformat(),
@@ -201,12 +232,21 @@ def submit_aggregate(
     note: str = "",
     allow: Allow,
     at: dt.datetime,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
 ) -> dict[str, Any]:
     """Record an aggregate declaration and log it.
+
+    The log entry is the party's own when ``signed_entry`` (base64 of the envelope the party
+    sealed over ``entries.declaration_entry(...)``) is given; otherwise the server seals it,
+    unless ``require_signature`` refuses unsigned submissions.
 
     Raises:
         DeclarationError: on an unknown measure or a negative figure.
         ConflictError: if the party already declared as of that date.
+        InputError: naming ``signed_entry`` if it is malformed, does not verify, does not
+            match the request, or is missing while required.
+        AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
     """
     if status not in ("provided", "not-provided"):
         raise DeclarationError([Problem("", "status", "must be provided or not-provided")])
@@ -232,6 +272,8 @@ def submit_aggregate(
             commitment=None,
             note=note,
             at=at,
+            signed_entry=signed_entry,
+            require_signature=require_signature,
         )
         return _public(row, party, doc)
 

@@ -14,14 +14,12 @@ lists every party's.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from armsctl.errors import NotFoundError
-from armsctl.ledger.envelope import canonical
 from armsctl.service._base import (
     Actor,
     Allow,
@@ -34,6 +32,7 @@ from armsctl.service._base import (
     party_by_code,
 )
 from armsctl.service._json import check_json, renderable
+from armsctl.service.entries import append_for_party, notification_entry
 from armsctl.store.models import Notification, NotificationAck, Party
 
 __all__ = ["acknowledge_notification", "list_notifications", "submit_notification"]
@@ -89,14 +88,20 @@ def submit_notification(
     body: dict[str, Any],
     allow: Allow,
     at: dt.datetime,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
 ) -> dict[str, Any]:
     """Send a notification (to one party, or to every other party with ``recipient=None``).
 
+    With ``signed_entry`` the log entry is the sender's own (see ``entries.notification_entry``
+    for what it signs); otherwise the server seals it, unless ``require_signature``.
+
     Raises:
-        InputError: if the body is outside the JSON bounds (depth, size, canonical numbers).
+        InputError: if the body is outside the JSON bounds (depth, size, canonical numbers),
+            or naming ``signed_entry`` (malformed, unverified, mismatched or missing).
+        AccessDenied: if ``signed_entry`` is signed by a key not registered for the sender.
     """
     check_json(body, "body")
-    digest = hashlib.sha256(canonical(body)).hexdigest()
     with db.write() as (session, conn):
         db.treaty(session, treaty)
         from_party = party_by_code(session, treaty, sender)
@@ -115,18 +120,25 @@ def submit_notification(
         )
         session.add(row)
         session.flush()
-        row.log_index = db.append(
+        row.log_index = append_for_party(
+            db,
+            session,
             conn,
-            kind="notification",
-            treaty=treaty,
-            party=sender,
-            at=at,
-            body={
-                "notification": row.id,
-                "kind": kind,
-                "recipient": recipient,
-                "body_sha256": digest,
-            },
+            signed=notification_entry(
+                treaty=treaty, sender=sender, recipient=recipient, kind=kind, body=body, at=at
+            ),
+            sealed=notification_entry(
+                treaty=treaty,
+                sender=sender,
+                recipient=recipient,
+                kind=kind,
+                body=body,
+                at=at,
+                ref=row.id,
+            ),
+            party_id=from_party.id,
+            signed_entry=signed_entry,
+            require_signature=require_signature,
         )
         return _public(row, sender, recipient, {}, actor.party)
 

@@ -94,6 +94,24 @@ class ViewCache:
         self._size = size
         self._lock = threading.Lock()
 
+    def peek(self, key: Hashable) -> Any:
+        """The cached value under ``key``, or ``None``; for views that update themselves."""
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def drop(self, stale: Callable[[Hashable], bool]) -> None:
+        """Forget every entry whose key is ``stale``: old versions only cost memory (and GC)."""
+        with self._lock:
+            for key in [k for k in self._items if stale(k)]:
+                del self._items[key]
+
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         with self._lock:
             if key in self._items:

@@ -169,14 +169,7 @@ def overview(
 
 
 def _refs(request: Request, treaty: str) -> dict[str, dict[str, int]]:
-    from armsctl.service.dashboard import declaration_refs, declarations_version
-
-    db = app_state(request).db
-    refs = web_state(request).cache.get(
-        ("refs", treaty, declarations_version(db, treaty=treaty)),
-        lambda: declaration_refs(db, treaty=treaty),
-    )
-    return {f"{p}|{d}": v for (p, d), v in refs.items()}
+    return views.declaration_refs(app_state(request).db, web_state(request).cache, treaty)
 
 
 @router.get("/history")
@@ -352,16 +345,14 @@ def _download_cache(request: Request, treaty: str, kind: str, build: Any) -> Any
 
 @router.get("/public/{treaty}.json")
 def public_json(request: Request, treaty: str) -> Response:
-    from armsctl.service.transparency import transparency_view
-
-    state = app_state(request)
-    if treaty not in {t["id"] for t in views.treaty_ids(state.db, web_state(request).cache)}:
+    state, cache = app_state(request), web_state(request).cache
+    if treaty not in {t["id"] for t in views.treaty_ids(state.db, cache)}:
         raise NotFoundError(f"no treaty {treaty!r} on this server")
     data = _download_cache(
         request,
         treaty,
         "json",
-        lambda: transparency_view(state.db, treaty=treaty, at=state.clock()),
+        lambda: views.public_json_view(state.db, cache, treaty=treaty, at=state.clock()),
     )
     return JSONResponse(
         data,
@@ -374,24 +365,12 @@ def public_json(request: Request, treaty: str) -> Response:
 
 @router.get("/public/{treaty}.csv")
 def public_csv(request: Request, treaty: str) -> Response:
-    from armsctl.service.declarations import list_declarations
-
-    state = app_state(request)
-    if treaty not in {t["id"] for t in views.treaty_ids(state.db, web_state(request).cache)}:
+    """Released figures; they change only with the declarations, so cached by their version."""
+    state, cache = app_state(request), web_state(request).cache
+    if treaty not in {t["id"] for t in views.treaty_ids(state.db, cache)}:
         raise NotFoundError(f"no treaty {treaty!r} on this server")
-
-    def build() -> str:
-        rows: list[dict[str, Any]] = []
-        offset = 0
-        while True:
-            page = list_declarations(state.db, treaty=treaty, limit=5000, offset=offset)
-            rows += page.results
-            offset += 5000
-            if offset >= page.total:
-                return views.public_csv(rows)
-
     return PlainTextResponse(
-        _download_cache(request, treaty, "csv", build),
+        views.public_csv_text(state.db, cache, treaty=treaty),
         media_type="text/csv",
         headers={
             **SECURITY_HEADERS,

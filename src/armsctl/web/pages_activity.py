@@ -236,27 +236,17 @@ def inspections_page(
 
 def _site_chart(points: list[dict[str, Any]], title: str) -> str:
     """Declared (steps) against observed (markers) counts of one site, as inline SVG."""
-    import io
+    from armsctl.web.charts import Series, line_chart_svg
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 2.4), dpi=100)
-    times = [p["time"] for p in points]
-    ax.step(times, [p["declared"] for p in points], where="post", label="declared", color="black")
-    ax.plot(times, [p["observed"] for p in points], "o", label="observed")
-    ax.set_title(title, fontsize=9)
-    ax.set_ylabel("items")
-    ax.legend(fontsize=7, loc="best")
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
-    plt.close(fig)
-    svg = buf.getvalue()
-    return svg[svg.index("<svg") :]
+    timed = [p for p in points if p["time"] is not None]
+    return line_chart_svg(
+        title,
+        [
+            Series("declared", [(p["time"], p["declared"]) for p in timed], step=True),
+            Series("observed", [(p["time"], p["observed"]) for p in timed], markers=True),
+        ],
+        y_label="items",
+    )
 
 
 @router.get("/monitoring")
@@ -264,7 +254,7 @@ def monitoring_page(
     request: Request, treaty: Annotated[str | None, Query(max_length=64)] = None
 ) -> Response:
     from armsctl.monitoring import detect
-    from armsctl.service.dashboard import declarations_version, log_size
+    from armsctl.service.dashboard import declarations_version
     from armsctl.service.observations import list_observations
 
     actor, _ = require_actor(request)
@@ -303,15 +293,17 @@ def monitoring_page(
         ),
         key=lambda d: (-abs(d["difference"]), d["party"], d["site"]),
     )
+    shown = sorted(sites.items())[:6]
     charts = cache.get(
-        ("site-charts", chosen, log_size(state.db)),
+        # Built from these points alone: keyed by them, so other writes do not redraw them.
+        ("site-charts", chosen, repr(shown)),
         lambda: [
             {
                 "title": f"{p} {s}: {c}",
                 "svg": _site_chart(sorted(pts, key=lambda x: x["time"]), f"{p} {s}: {c}"),
                 "points": sorted(pts, key=lambda x: x["time"]),
             }
-            for (p, s, c), pts in sorted(sites.items())[:6]
+            for (p, s, c), pts in shown
         ],
     )
     decls = views.declarations_for(state.db, cache, chosen)

@@ -11,23 +11,31 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from typing import Any
 
-from armsctl.compliance import Report, evaluate, history, report_to_dict
+from armsctl.compliance import Report, evaluate, report_to_dict
 from armsctl.inventory.io import DeclarationSet
 from armsctl.service._base import Database
+from armsctl.service.dashboard import StoredDeclaration
 from armsctl.treaty.schema import Treaty
 from armsctl.web._base import ViewCache
 
 __all__ = [
     "PROOF_KINDS",
+    "DeclarationState",
     "bar_percent",
     "compliance_view",
+    "declaration_refs",
+    "declaration_state",
     "declarations_for",
     "dispute_rows",
     "history_view",
+    "limit_chart",
     "limit_charts",
     "public_csv",
+    "public_csv_text",
+    "public_json_view",
     "series_tables",
     "treaty_doc",
     "treaty_ids",
@@ -60,11 +68,74 @@ def treaty_doc(db: Database, treaty: str) -> Treaty:
         return db.treaty(session, treaty)
 
 
-def declarations_for(db: Database, cache: ViewCache, treaty: str) -> DeclarationSet:
-    from armsctl.service.dashboard import declaration_set
+@dataclass(frozen=True, slots=True)
+class DeclarationState:
+    """A treaty's declarations at one version, shared by every view built from them."""
 
+    version: tuple[int, int]
+    stored: tuple[StoredDeclaration, ...]
+    decls: DeclarationSet
+    refs: dict[tuple[str, str], dict[str, int]]
+    ordered: tuple[StoredDeclaration, ...]
+
+
+def declaration_state(db: Database, cache: ViewCache, treaty: str) -> DeclarationState:
+    """The treaty's declarations, read incrementally: only those stored since the last read.
+
+    A stored declaration never changes, so the previous state plus the rows with a higher id
+    is the new state, unless an id was committed out of order: then the count does not add up
+    and everything is read again.
+    """
+    from armsctl.service.dashboard import declarations_since
+
+    version = _version(db, treaty)
+    key = ("decl-state", treaty)
+    state: DeclarationState | None = cache.peek(key)
+    if state is not None and state.version == version:
+        return state
+    prior = state.stored if state is not None else ()
+    refs = dict(state.refs) if state is not None else {}
+    new_version, doc, rows = declarations_since(
+        db, treaty=treaty, after_id=state.version[1] if state is not None else 0
+    )
+    if len(prior) + len(rows) != new_version[0]:
+        new_version, doc, rows = declarations_since(db, treaty=treaty, after_id=0)
+        prior, refs = (), {}
+    stored = prior + tuple(rows)
+    for r in rows:
+        refs[(r.party, r.core.as_of.isoformat())] = {"id": r.id, "log_index": r.log_index}
+    fresh = DeclarationState(
+        new_version,
+        stored,
+        DeclarationSet(doc, [r.core for r in stored], []),
+        refs,
+        tuple(sorted(stored, key=lambda r: (r.core.as_of, r.id))),
+    )
+    cache.drop(
+        lambda k: (
+            isinstance(k, tuple)
+            and len(k) > 2
+            and k[1] == treaty
+            and isinstance(k[-1], tuple)
+            and len(k[-1]) == 2
+            and k[-1] != new_version
+        )
+    )
+    cache.put(key, fresh)
+    return fresh
+
+
+def declarations_for(db: Database, cache: ViewCache, treaty: str) -> DeclarationSet:
+    """Every stored declaration of the treaty, as the compliance engine's input."""
+    return declaration_state(db, cache, treaty).decls
+
+
+def declaration_refs(db: Database, cache: ViewCache, treaty: str) -> dict[str, dict[str, int]]:
+    """``party|as_of`` to the declaration's id and log index, to link results to proofs."""
+    state = declaration_state(db, cache, treaty)
     return cache.get(  # type: ignore[no-any-return]
-        ("decls", treaty, _version(db, treaty)), lambda: declaration_set(db, treaty=treaty)
+        ("refs", treaty, state.version),
+        lambda: {f"{p}|{d}": v for (p, d), v in state.refs.items()},
     )
 
 
@@ -91,13 +162,91 @@ def compliance_view(
     return cache.get(("compliance", treaty, day, interpretation, _version(db, treaty)), compute)  # type: ignore[no-any-return]
 
 
+def _inputs(decls: DeclarationSet, members: tuple[str, ...], day: dt.date) -> tuple[str, ...]:
+    """What a report at ``day`` reads: each party's latest provided and not-provided data."""
+    out: list[str] = []
+    for party in members:
+        for status in ("provided", "not-provided"):
+            decl = decls.latest(party, day, status)
+            out.append(decl.origin if decl is not None else "")
+    return tuple(out)
+
+
 def history_view(
     db: Database, cache: ViewCache, *, treaty: str, interpretation: str | None = None
 ) -> list[Report]:
-    decls = declarations_for(db, cache, treaty)
-    return cache.get(  # type: ignore[no-any-return]
-        ("history", treaty, interpretation, _version(db, treaty)),
-        lambda: history(decls, interpretation=interpretation),
+    """Compliance at every declaration date, re-evaluating only the dates whose inputs changed.
+
+    A report at a date depends on the treaty, the date and each party's latest declarations on
+    or before it (``evaluate``). Reports are kept under exactly that key (declarations are
+    named by their stored id, which never changes meaning), so a new declaration costs the
+    dates it is the latest for, not the whole history.
+    """
+    state = declaration_state(db, cache, treaty)
+    decls = state.decls
+
+    def compute() -> list[Report]:
+        doc = decls.treaty
+        memo_key = ("history-memo", treaty, interpretation)
+        memo: dict[Any, Report] = cache.peek(memo_key) or {}
+        fingerprint = doc.model_dump_json()
+        members = tuple(doc.parties.members or decls.parties())
+        fresh: dict[Any, Report] = {}
+        out = []
+        for day in decls.dates():
+            key = (fingerprint, day, members, _inputs(decls, members, day))
+            report = memo.get(key)
+            if report is None:
+                report = evaluate(doc, decls, day, interpretation=interpretation)
+            fresh[key] = report
+            out.append(report)
+        cache.put(memo_key, fresh)
+        return out
+
+    return cache.get(("history", treaty, interpretation, state.version), compute)  # type: ignore[no-any-return]
+
+
+Points = dict[tuple[str, str], tuple[list[tuple[dt.date, int]], list[tuple[dt.date, int, str]]]]
+
+
+def _points(series: list[Report]) -> Points:
+    """Per ``(limit, party)``: the values declared at each date, and the unverified ones."""
+    out: Points = {}
+    for r in series:
+        for p in r.parties:
+            if p.declaration_as_of != r.at:
+                continue
+            for x in p.limits:
+                if x.value is None:
+                    continue
+                points, notes = out.setdefault((x.id, p.party), ([], []))
+                if any(q[0] == r.at for q in points[-1:]):
+                    continue  # the first result for a limit id counts, as with ``next``
+                points.append((r.at, x.value))
+                if x.provenance == "M":
+                    notes.append((r.at, x.value, "unverified"))
+    return out
+
+
+def limit_chart(
+    doc: Treaty, series: list[Report], limit_id: str, points: Points | None = None
+) -> str:
+    """Each party's series for one limit against the limit line and its effective date."""
+    from armsctl.web.charts import Series, line_chart_svg
+
+    limit = doc.limit(limit_id)
+    found = _points(series) if points is None else points
+    parties = doc.parties.members or sorted({p.party for r in series for p in r.parties})
+    lines = []
+    for party in parties:
+        values, notes = found.get((limit_id, party), ([], []))
+        if values:
+            lines.append(Series(party, values, notes=notes))
+    return line_chart_svg(
+        limit.title,
+        lines,
+        hline=(limit.maximum, f"limit {limit.maximum:,}"),
+        vline=(limit.effective, f"in force {limit.effective}"),
     )
 
 
@@ -105,19 +254,19 @@ def limit_charts(
     db: Database, cache: ViewCache, *, treaty: str, interpretation: str | None = None
 ) -> list[dict[str, Any]]:
     """One SVG chart per party-scope limit (value series against the limit line)."""
-    from armsctl.reports import limit_chart_svg
-
-    doc = treaty_doc(db, treaty)
     series = history_view(db, cache, treaty=treaty, interpretation=interpretation)
+    state = declaration_state(db, cache, treaty)
+    doc = state.decls.treaty
 
     def compute() -> list[dict[str, Any]]:
+        points = _points(series)
         return [
-            {"limit": x, "svg": limit_chart_svg(doc, series, x.id)}
+            {"limit": x, "svg": limit_chart(doc, series, x.id, points)}
             for x in doc.limits
             if x.scope == "party"
         ]
 
-    return cache.get(("charts", treaty, interpretation, _version(db, treaty)), compute)  # type: ignore[no-any-return]
+    return cache.get(("charts", treaty, interpretation, state.version), compute)  # type: ignore[no-any-return]
 
 
 def series_tables(
@@ -216,3 +365,75 @@ def public_csv(declarations: list[dict[str, Any]]) -> str:
                 ]
             )
     return out.getvalue()
+
+
+def public_csv_text(db: Database, cache: ViewCache, *, treaty: str) -> str:
+    """The released figures as CSV, built from the rows of each declaration once.
+
+    The rows of a declaration never change, so they are kept under its id across versions;
+    a new declaration adds its own rows only. Same rows and order as ``public_csv`` over
+    ``list_declarations`` (by date, then id).
+    """
+    state = declaration_state(db, cache, treaty)
+
+    def compute() -> str:
+        rows_key = ("csv-rows", treaty)
+        known: dict[int, str] = cache.peek(rows_key) or {}
+        fresh: dict[int, str] = {}
+        for r in state.ordered:
+            text = known.get(r.id)
+            if text is None:
+                text = public_csv([r.public]).split("\n", 1)[1]
+            fresh[r.id] = text
+        cache.put(rows_key, fresh)
+        header = public_csv([])
+        return header + "".join(fresh[r.id] for r in state.ordered)
+
+    return cache.get(("csv", treaty, state.version), compute)  # type: ignore[no-any-return]
+
+
+def public_json_view(
+    db: Database, cache: ViewCache, *, treaty: str, at: dt.datetime, limit: int = 10_000
+) -> dict[str, Any]:
+    """``transparency_view`` (first page) from the incrementally read declarations.
+
+    Same document: parties, the first ``limit`` declarations by date then id with the page
+    counts, compliance at ``at``'s date from the declarations dated on or before it (with the
+    item-derived explanations cut back as the service does), quotas, and the log head.
+    """
+    from armsctl.service._base import iso
+    from armsctl.service.accounts import list_parties
+    from armsctl.service.dashboard import log_head
+    from armsctl.service.inspections import quota_status
+    from armsctl.service.transparency import _released
+
+    state = declaration_state(db, cache, treaty)
+    day = at.date()
+
+    def compliance() -> dict[str, Any]:
+        doc = state.decls.treaty
+        dated = DeclarationSet(doc, [d for d in state.decls.declarations if d.as_of <= day], [])
+        return _released(report_to_dict(evaluate(doc, dated, day)))
+
+    report = cache.get(("public-compliance", treaty, day, state.version), compliance)
+    head = log_head(db, treaty=treaty)
+    page = [r.public for r in state.ordered[:limit]]
+    total = len(state.ordered)
+    return {
+        "treaty": treaty,
+        "generated_at": iso(at),
+        "parties": list_parties(db, treaty=treaty),
+        "declarations": page,
+        "declarations_page": {
+            "total": total,
+            "limit": limit,
+            "offset": 0,
+            "next_offset": len(page) if len(page) < total else None,
+        },
+        "compliance": report,
+        "inspections": {
+            "total": head["inspections"],
+            "quotas": quota_status(db, treaty=treaty, year=at.year),
+        },
+        "log": {"size": head["size"], "checkpoint": head["checkpoint"]},
+    }
