@@ -1,17 +1,24 @@
-"""Throughput and latency of the API server under a bounded async load.
+"""Throughput and latency of the API server under a bounded load, for 1 and 2 uvicorn workers.
 
-Starts ``python -m armsctl.api`` (uvicorn, one worker) on 127.0.0.1 with a fresh SQLite file,
-drives it with httpx.AsyncClient from this same process (the load generator shares the machine's
-cores with the server: figures are a lower bound), and reports requests/s and p50/p99 latency for
+Starts uvicorn (``armsctl.api.asgi:create_app_from_env``, ``--workers N``) on 127.0.0.1 against
+a fresh database and drives it with ``wrk`` (C, event loop, closed loop bounded by ``-c``
+connections and ``-d`` seconds) through a Lua script that sets the bearer token, the method and
+a JSON body with a fresh date for each write. Measured per worker count:
 
-- reads: compliance status, notifications list (audited, so it also writes an audit event);
-- writes: aggregate declaration submission (one transaction + one log append each);
-- the baseline: ``GET /api/v1/health`` (no database), measured in the same run.
+- the baseline ``GET /api/v1/health`` (no database), in the same run;
+- SQLite reads: compliance status, notifications list (audited: each read also writes an
+  audit event, so it is a write transaction too);
+- SQLite writes: aggregate declaration submission (one transaction + one log append each);
+- PostgreSQL: the baseline and the writes again, in a fresh schema dropped afterwards (skipped
+  when no server answers on 127.0.0.1:5432).
 
-The write test is repeated on PostgreSQL when a server answers on 127.0.0.1:5432 (a fresh schema
-is created and dropped). Results go to ``bench/results/api.json``.
+The load generator runs on the same 2-core machine as the server and takes CPU from it, so the
+figures are a lower bound. p50/p99 come from wrk's own latency histogram, errors are wrk's
+non-2xx/3xx responses plus socket errors (connect, read, write, timeout). Without ``wrk``
+(``apt-get install wrk``) the script says so and falls back to an httpx async client, which
+saturates near 500 req/s on its own.
 
-    .venv/bin/python bench/bench_api.py [--quick]
+    .venv/bin/python bench/bench_api.py [--quick] [--workers 1,2] [--duration 10]
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -28,13 +36,15 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from armsctl.ledger.note import SignerKey
-from armsctl.service import Database, accounts, notifications
+from armsctl.service import Database, accounts, declarations, notifications
 from armsctl.service._base import allow_all
 from armsctl.store.engine import make_engine
 from armsctl.store.schema import upgrade
@@ -43,6 +53,67 @@ PG = os.environ.get(
     "ARMSCTL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 NOW = dt.datetime.now(dt.UTC)
+TREATY = "/api/v1/treaties/new-start"
+HEALTH = ("GET", "/api/v1/health")
+COMPLIANCE = ("GET", f"{TREATY}/compliance?at=2026-01-01")
+NOTIFICATIONS = ("GET", f"{TREATY}/notifications?limit=20")
+DECLARATION = ("POST", f"{TREATY}/declarations")
+
+# One Lua state per wrk thread. Writes need a distinct as_of per request (a party declares once
+# per date), so each thread counts days from 1900-01-01 + offset + thread * 100000; the offset
+# comes from the command line so a warm-up and the measured run never collide. done() prints
+# the exact histogram figures (microseconds) as one JSON line, rather than wrk's rounded text.
+LUA = r"""
+local counter, thread_base, threads = 0, 0, {}
+local method, token, write, offset = "GET", "", false, 0
+
+function setup(thread)
+  thread:set("thread_index", #threads)
+  table.insert(threads, thread)
+end
+
+local function civil(days)  -- days since 1970-01-01 to YYYY-MM-DD (proleptic Gregorian)
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)
+    - math.floor(doe / 146096)) / 365)
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  if m <= 2 then y = y + 1 end
+  return string.format("%04d-%02d-%02d", y, m, d)
+end
+
+function init(args)
+  method, token, write, offset = args[1], args[2], args[3] == "write", tonumber(args[4])
+  thread_base = -25567 + offset + (thread_index or 0) * 100000  -- -25567: 1900-01-01
+  wrk.headers["Authorization"] = "Bearer " .. token
+  if write then wrk.headers["Content-Type"] = "application/json" end
+end
+
+function request()
+  if not write then return wrk.format(method) end
+  local day = civil(thread_base + counter)
+  counter = counter + 1
+  local body = string.format(
+    '{"as_of": "%s", "figures": {"deployed-warheads": %d}}', day, counter % 1550)
+  return wrk.format(method, nil, nil, body)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests": %d, "duration_us": %d, "status_errors": %d, "connect": %d, '
+    .. '"read": %d, "write": %d, "timeout": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, '
+    .. '"max_us": %d, "mean_us": %.1f}\n',
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    latency.mean))
+end
+"""
 
 
 def _port() -> int:
@@ -60,6 +131,7 @@ def _pg_up() -> bool:
 
 
 def _setup(url: str, key: SignerKey) -> dict[str, str]:
+    """Migrate, load New START, two parties with tokens, 50 notifications, one declaration each."""
     db = Database(url, key)
     upgrade(db.engine)
     accounts.load_treaty(db, "new-start", at=NOW)
@@ -73,6 +145,18 @@ def _setup(url: str, key: SignerKey) -> dict[str, str]:
             db, name=code.lower(), role="party", treaty="new-start", party=code, at=NOW
         )
         tokens[code] = accounts.issue_token(db, user=code.lower(), at=NOW, rng=os.urandom)["token"]
+        actor = accounts.authenticate(db, tokens[code], at=NOW)
+        assert actor is not None
+        declarations.submit_aggregate(
+            db,
+            actor,
+            treaty="new-start",
+            party=code,
+            as_of=dt.date(2025, 9, 1),
+            figures={"deployed-warheads": 1500 + i},
+            allow=allow_all,
+            at=NOW,
+        )
     actor = accounts.authenticate(db, tokens["USA"], at=NOW)
     assert actor is not None
     for n in range(50):
@@ -92,167 +176,303 @@ def _setup(url: str, key: SignerKey) -> dict[str, str]:
 
 
 class Server:
-    def __init__(self, url: str, key_file: Path) -> None:
+    """uvicorn with N workers in a child process, built by the ``create_app_from_env`` factory."""
+
+    def __init__(self, url: str, key_file: Path, workers: int) -> None:
         self.port = _port()
         env = dict(os.environ, ARMSCTL_DATABASE_URL=url, ARMSCTL_LOG_KEY_FILE=str(key_file))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "armsctl.api", "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "armsctl.api.asgi:create_app_from_env",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         self.base = f"http://127.0.0.1:{self.port}"
-        for _ in range(300):
+        for _ in range(600):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
             try:
                 if httpx.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200:
-                    return
+                    break
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        else:
+            raise RuntimeError("server did not start")
+        time.sleep(1.0 * (workers - 1))  # let the other workers finish importing
 
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(timeout=20)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
-async def _load(base: str, n: int, concurrency: int, make: Any, token: str) -> dict[str, Any]:
+def _wrk(
+    script: Path,
+    base: str,
+    target: tuple[str, str],
+    token: str,
+    *,
+    seconds: int,
+    connections: int,
+    threads: int,
+    offset: int,
+) -> dict[str, Any]:
+    method, path = target
+    kind = "write" if method == "POST" else "read"
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(script),
+        base + path,
+        "--",
+        method,
+        token,
+        kind,
+        str(offset),
+    ]
+    run = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    line = next(x for x in run.stdout.splitlines() if x.startswith("WRKJSON "))
+    raw = json.loads(line.removeprefix("WRKJSON "))
+    socket_errors = raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
+    return {
+        "requests": raw["requests"],
+        "seconds": round(raw["duration_us"] / 1e6, 2),
+        "connections": connections,
+        "req_per_s": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p90_ms": round(raw["p90_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "max_ms": round(raw["max_us"] / 1000, 2),
+        "errors": raw["status_errors"] + socket_errors,
+        "non_2xx": raw["status_errors"],
+        "socket_errors": {k: raw[k] for k in ("connect", "read", "write", "timeout")},
+    }
+
+
+async def _httpx_load(
+    base: str, target: tuple[str, str], token: str, seconds: float, concurrency: int, offset: int
+) -> dict[str, Any]:
+    """The fallback generator: ``concurrency`` tasks in a loop for ``seconds``."""
+    method, path = target
     latencies: list[float] = []
     errors = 0
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(n):
-        queue.put_nowait(i)
+    counter = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
         base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=60
     ) as client:
+        start = time.perf_counter()
+        deadline = start + seconds
 
         async def worker() -> None:
-            nonlocal errors
-            while True:
-                try:
-                    i = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                method, path, body = make(i)
+            nonlocal errors, counter
+            while time.perf_counter() < deadline:
+                body = None
+                if method == "POST":
+                    day = dt.date(1900, 1, 1) + dt.timedelta(days=offset + counter)
+                    counter += 1
+                    body = {"as_of": day.isoformat(), "figures": {"deployed-warheads": 1}}
                 t0 = time.perf_counter()
-                r = await client.request(method, path, json=body)
-                latencies.append(time.perf_counter() - t0)
-                if r.status_code >= 400:
+                try:
+                    r = await client.request(method, path, json=body)
+                    if r.status_code >= 400:
+                        errors += 1
+                except httpx.TransportError:
                     errors += 1
+                latencies.append(time.perf_counter() - t0)
 
-        start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
     q = statistics.quantiles(latencies, n=100)
     return {
-        "requests": n,
-        "concurrency": concurrency,
-        "errors": errors,
-        "req_per_s": round(n / elapsed, 1),
+        "requests": len(latencies),
+        "seconds": round(elapsed, 2),
+        "connections": concurrency,
+        "req_per_s": round(len(latencies) / elapsed, 1),
         "p50_ms": round(q[49] * 1000, 2),
+        "p90_ms": round(q[89] * 1000, 2),
         "p99_ms": round(q[98] * 1000, 2),
+        "max_ms": round(max(latencies) * 1000, 2),
+        "errors": errors,
     }
 
 
-def _write(offset: int) -> Any:
-    def make(i: int) -> tuple[str, str, dict[str, Any]]:
-        day = dt.date(1900, 1, 1) + dt.timedelta(days=offset + i)
-        return (
-            "POST",
-            "/api/v1/treaties/new-start/declarations",
-            {
-                "as_of": day.isoformat(),
-                "figures": {"deployed-warheads": i % 1550},
-            },
-        )
+Load = Callable[[str, tuple[str, str], str, int, int], dict[str, Any]]
 
-    return make
+
+def _make_load(args: argparse.Namespace, script: Path | None) -> Load:
+    """Return ``load(base, target, token, seconds, offset)`` for wrk or the httpx fallback."""
+
+    def load(
+        base: str, target: tuple[str, str], token: str, seconds: int, offset: int
+    ) -> dict[str, Any]:
+        if script is not None:
+            return _wrk(
+                script,
+                base,
+                target,
+                token,
+                seconds=seconds,
+                connections=args.connections,
+                threads=args.threads,
+                offset=offset,
+            )
+        return asyncio.run(_httpx_load(base, target, token, seconds, args.connections, offset))
+
+    return load
 
 
 def run_backend(
-    url: str, tmp: Path, n_read: int, n_write: int, conc: int, reads: bool
+    url: str, tmp: Path, workers: int, reads: bool, load: Load, seconds: int, warmup: int
 ) -> dict[str, Any]:
+    """Measure one fresh database behind one server: baseline, reads (optional), writes."""
     key = SignerKey.generate("bench.armsctl/log", seed=os.urandom(32))
     key_file = tmp / f"log-{uuid.uuid4().hex[:6]}.key"
     key_file.write_text(str(key) + "\n")
     tokens = _setup(url, key)
-    server = Server(url, key_file)
+    server = Server(url, key_file, workers)
+    usa = tokens["USA"]
+    targets = {"health": HEALTH}
+    if reads:
+        targets |= {"compliance": COMPLIANCE, "notifications": NOTIFICATIONS}
+    targets["declaration_submit"] = DECLARATION
     out: dict[str, Any] = {}
     try:
-        usa = tokens["USA"]
-        out["baseline_health"] = asyncio.run(
-            _load(server.base, n_read, conc, lambda i: ("GET", "/api/v1/health", None), usa)
-        )
-        if reads:
-            out["read_compliance"] = asyncio.run(
-                _load(
-                    server.base,
-                    n_read,
-                    conc,
-                    lambda i: ("GET", "/api/v1/treaties/new-start/compliance?at=2026-01-01", None),
-                    usa,
-                )
+        for name, target in targets.items():
+            if warmup:
+                load(server.base, target, usa, warmup, 0)
+            out[name] = load(server.base, target, usa, seconds, 50_000)
+            row = out[name]
+            print(
+                f"  {workers}w {name:20} {row['req_per_s']:>8} req/s  p50 {row['p50_ms']:>7} ms"
+                f"  p99 {row['p99_ms']:>7} ms  errors {row['errors']}",
+                flush=True,
             )
-            out["read_notifications"] = asyncio.run(
-                _load(
-                    server.base,
-                    n_read,
-                    conc,
-                    lambda i: ("GET", "/api/v1/treaties/new-start/notifications?limit=20", None),
-                    usa,
-                )
-            )
-        out["write_declaration"] = asyncio.run(_load(server.base, n_write, conc, _write(0), usa))
     finally:
         server.stop()
-    base = out["baseline_health"]["req_per_s"]
+    base = out["health"]["req_per_s"]
     for row in out.values():
         row["ratio_to_health"] = round(row["req_per_s"] / base, 3)
     return out
 
 
+@contextmanager
+def _pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema for one run, dropped with everything in it afterwards."""
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG)
+    with admin.begin() as c:
+        c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as c:
+            c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="small smoke run")
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="2 s per endpoint, 1 s warm-up")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
+    parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=32, help="open connections")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--workers", default="1,2", help="uvicorn worker counts, comma-separated")
     args = parser.parse_args()
-    n_read, n_write = (200, 100) if args.quick else (4000, 2000)
+    seconds, warmup = (2, 1) if args.quick else (args.duration, args.warmup)
+    worker_counts = [int(w) for w in args.workers.split(",")]
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print(
+            "wrk not found (install it with `apt-get install wrk`): falling back to an httpx "
+            "async client in this process, which itself saturates near 500 req/s",
+            file=sys.stderr,
+        )
+    generator = (
+        f"wrk ({args.threads} thread(s), {args.connections} connections, Lua script)"
+        if wrk
+        else f"httpx.AsyncClient ({args.connections} tasks, fallback)"
+    )
     results: dict[str, Any] = {
-        "machine": f"{os.cpu_count()} cores; load generator on the same machine (httpx async)",
-        "server": "uvicorn, one worker process",
+        "machine": f"{os.cpu_count()} cores; the load generator runs on the same machine",
+        "load_generator": generator,
+        "server": "uvicorn (armsctl.api.asgi:create_app_from_env --factory), no access log",
+        "seconds_per_endpoint": seconds,
+        "warmup_seconds": warmup,
+        "command": " ".join([".venv/bin/python", "bench/bench_api.py", *sys.argv[1:]]),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "runs": [],
     }
+    pg = _pg_up()
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        results["sqlite"] = run_backend(
-            f"sqlite:///{tmp / 'bench.db'}", tmp, n_read, n_write, args.concurrency, True
-        )
-        if _pg_up():
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            admin = make_engine(PG)
-            with admin.begin() as c:
-                c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            try:
-                results["postgresql"] = run_backend(
-                    f"{PG}?options=-csearch_path%3D{schema}",
-                    tmp,
-                    n_read,
-                    n_write,
-                    args.concurrency,
-                    False,
-                )
-            finally:
-                with admin.begin() as c:
-                    c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-                admin.dispose()
+        script: Path | None = None
+        if wrk:
+            script = tmp / "armsctl.lua"
+            script.write_text(LUA)
+        load = _make_load(args, script)
+        for workers in worker_counts:
+            print(f"sqlite, {workers} worker(s)", flush=True)
+            url = f"sqlite:///{tmp / f'bench-{workers}.db'}"
+            rows = run_backend(url, tmp, workers, True, load, seconds, warmup)
+            results["runs"] += [
+                {"backend": "sqlite", "endpoint": k, "workers": workers, **v}
+                for k, v in rows.items()
+            ]
+            if pg:
+                print(f"postgresql, {workers} worker(s)", flush=True)
+                with _pg_schema() as pg_url:
+                    rows = run_backend(pg_url, tmp, workers, False, load, seconds, warmup)
+                results["runs"] += [
+                    {"backend": "postgresql", "endpoint": k, "workers": workers, **v}
+                    for k, v in rows.items()
+                ]
+    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    if not pg:
+        print("PostgreSQL not reachable on 127.0.0.1:5432: write test skipped there")
     out = Path(__file__).parent / "results" / "api.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
-    for backend in ("sqlite", "postgresql"):
-        for name, row in results.get(backend, {}).items():
-            print(
-                f"{backend:10} {name:20} {row['req_per_s']:>8} req/s  p50 {row['p50_ms']:>7} ms  "
-                f"p99 {row['p99_ms']:>7} ms  errors {row['errors']}  x{row['ratio_to_health']} of health"
-            )
+    print(f"\n{generator}; {results['machine']}")
+    print(
+        f"load average (1, 5, 15 min) before {results['load_average_before']}, "
+        f"after {results['load_average_after']}: other work on the machine skews the figures"
+    )
+    print(
+        f"{'backend':10} {'endpoint':20} {'workers':>7} {'req/s':>9} {'p50 ms':>8} "
+        f"{'p99 ms':>8} {'errors':>6} {'x health':>8}"
+    )
+    for row in results["runs"]:
+        print(
+            f"{row['backend']:10} {row['endpoint']:20} {row['workers']:>7} {row['req_per_s']:>9} "
+            f"{row['p50_ms']:>8} {row['p99_ms']:>8} {row['errors']:>6} "
+            f"{row['ratio_to_health']:>8}"
+        )
 
 
 if __name__ == "__main__":

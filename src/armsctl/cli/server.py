@@ -83,17 +83,49 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
     db: str | None = DB_OPTION,
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help=(
+            "uvicorn worker processes. Each opens its own connections, so reads scale with "
+            "cores; SQLite still admits one writer at a time. About one per core is a good "
+            "start."
+        ),
+    ),
 ) -> None:
-    """Run the API server (creates and migrates the SQLite file on first run)."""
+    """Run the API server (creates and migrates the SQLite file on first run).
+
+    With --workers N > 1, the database is migrated once here, then uvicorn starts N processes
+    from the factory armsctl.api.asgi:create_app_from_env, which find it via $ARMSCTL_DATABASE_URL.
+    """
+    import os
+
     import uvicorn
 
     from armsctl.api import Settings, create_app
     from armsctl.store.engine import database_url
 
     settings = Settings(database_url=database_url(db))
-    app = create_app(settings)
-    out_console.print(f"armsctl API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)")
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
+    banner = f"armsctl API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)"
+    if workers == 1:
+        app = create_app(settings)
+        out_console.print(banner)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
+        return
+    _open(settings.database_url).dispose()  # migrate and create the log key once, not N times
+    os.environ["ARMSCTL_DATABASE_URL"] = settings.database_url
+    out_console.print(f"{banner}, {workers} workers")
+    uvicorn.run(
+        "armsctl.api.asgi:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=True,
+    )
 
 
 @db_app.command("upgrade")
@@ -286,24 +318,125 @@ def client_check(
     _show(fmt, rows, f"{treaty} at {doc['at']}: {doc['status']}")
 
 
+KEY_OPTION = typer.Option(
+    None,
+    "--key",
+    help="The party's private key file: sign the log entry here, so it is party-signed.",
+)
+
+
+def _sign_as_party(server: str, token: str, key: Path, party: str | None, build: Any) -> str:
+    """Seal the entry ``build(party, now)`` with the party's key; return its base64."""
+    import datetime as dt
+
+    from armsctl.errors import InputError, Problem
+    from armsctl.ledger.note import SignerKey
+
+    try:
+        signer = SignerKey.parse(key.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError([Problem(str(key), "", f"cannot read the key: {exc}")]) from None
+    code = party or _call("GET", server, token, "/me").get("party")
+    if not isinstance(code, str) or not code:
+        raise InputError([Problem("", "party", "the token acts for no party: give one")])
+    draft = build(code, dt.datetime.now(dt.UTC).replace(microsecond=0))
+    return str(draft.seal_b64(signer))
+
+
+def _read_json(file: Path) -> Any:
+    from armsctl.errors import InputError, Problem
+
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError([Problem(str(file), "", f"cannot read JSON: {exc}")]) from None
+
+
 @client_app.command("submit")
 @user_errors
 def client_submit(
     treaty: str = typer.Argument(..., help="Treaty id."),
     file: Path = typer.Argument(..., help='JSON: {"as_of", "figures"} or {"as_of", "items"}.'),
+    key: Path | None = KEY_OPTION,
     server: str = SERVER_OPTION,
     token: str = TOKEN_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Submit a declaration as the token's party: aggregate figures or committed items."""
-    from armsctl.errors import InputError, Problem
+    """Submit a declaration as the token's party: aggregate figures or committed items.
 
-    try:
-        body = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError([Problem(str(file), "", f"cannot read JSON: {exc}")]) from None
-    path = f"/treaties/{treaty}/declarations" + ("/items" if "items" in body else "")
+    With ``--key`` an aggregate declaration's log entry is signed here with the party's key,
+    so the log proves the party (not the server's operator) declared it.
+    """
+    import datetime as dt
+
+    from armsctl.errors import InputError, Problem
+    from armsctl.service.entries import declaration_entry
+
+    body = _read_json(file)
+    if not isinstance(body, dict):
+        raise InputError([Problem(str(file), "", "must be a JSON object")])
+    items = "items" in body
+    if key is not None:
+        if items:
+            raise InputError(
+                [Problem(str(file), "items", "--key signs aggregate declarations only")]
+            )
+        try:
+            as_of = dt.date.fromisoformat(str(body.get("as_of")))
+        except ValueError:
+            raise InputError([Problem(str(file), "as_of", "must be a date")]) from None
+        figures = body.get("figures") or {}
+        if not isinstance(figures, dict):
+            raise InputError([Problem(str(file), "figures", "must be an object")])
+        body["signed_entry"] = _sign_as_party(
+            server,
+            token,
+            key,
+            body.get("party"),
+            lambda code, now: declaration_entry(
+                treaty=treaty,
+                party=code,
+                as_of=as_of,
+                figures=figures,
+                status=str(body.get("status", "provided")),
+                at=now,
+            ),
+        )
+    path = f"/treaties/{treaty}/declarations" + ("/items" if items else "")
     _show(fmt, _call("POST", server, token, path, body), "declaration submitted")
+
+
+@client_app.command("notify")
+@user_errors
+def client_notify(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    kind: str = typer.Argument(..., help="Notification kind, e.g. inspection-intent."),
+    body_file: Path | None = typer.Option(None, "--body", help="JSON object: the message."),
+    to: str | None = typer.Option(None, "--to", help="Recipient party (default: every other)."),
+    key: Path | None = KEY_OPTION,
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Send a notification as the token's party; with ``--key`` its log entry is party-signed."""
+    from armsctl.errors import InputError, Problem
+    from armsctl.service.entries import notification_entry
+
+    message = _read_json(body_file) if body_file is not None else {}
+    if not isinstance(message, dict):
+        raise InputError([Problem(str(body_file), "", "must be a JSON object")])
+    request: dict[str, Any] = {"recipient": to, "kind": kind, "body": message}
+    if key is not None:
+        request["signed_entry"] = _sign_as_party(
+            server,
+            token,
+            key,
+            None,
+            lambda code, now: notification_entry(
+                treaty=treaty, sender=code, recipient=to, kind=kind, body=message, at=now
+            ),
+        )
+    _show(fmt, _call("POST", server, token, f"/treaties/{treaty}/notifications", request), "sent")
 
 
 def register(app: typer.Typer) -> None:
