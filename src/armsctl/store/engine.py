@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
-__all__ = ["DATABASE_ENV", "DEFAULT_DATABASE", "database_url", "make_engine"]
+__all__ = ["DATABASE_ENV", "DEFAULT_DATABASE", "POOL_SIZE", "database_url", "make_engine"]
 
 DEFAULT_DATABASE = "armsctl.db"
 DATABASE_ENV = "ARMSCTL_DATABASE_URL"
+POOL_SIZE = 40
 
 
 def database_url(value: str | None = None) -> str:
@@ -58,10 +59,13 @@ def make_engine(url: str, *, synchronous: str = "NORMAL", echo: bool = False) ->
     if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         raise ValueError(f"unknown synchronous mode {synchronous!r}")
     if url.startswith("sqlite"):
-        kwargs: dict[str, Any] = {}
+        # SQLAlchemy's default pool (5 + 10) is smaller than a server's 40 request threads:
+        # every request past it would connect, run the PRAGMAs and close again.
+        kwargs: dict[str, Any] = {"pool_size": POOL_SIZE, "max_overflow": POOL_SIZE}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         engine = create_engine(url, echo=echo, **kwargs)
         _sqlite_setup(engine, synchronous=synchronous)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # PostgreSQL counts connections against max_connections: keep fewer idle, allow bursts.
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=30)
