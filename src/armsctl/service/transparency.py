@@ -28,10 +28,26 @@ def check_compliance(db: Database, *, treaty: str, at: dt.date) -> dict[str, Any
     """Evaluate every limit for every party at ``at`` from the declarations on the server."""
     with db.read() as session:
         doc = db.treaty(session, treaty)
+        # Only each party's latest provided and latest not-provided declaration on or before
+        # ``at`` can matter, so the read stays the same size however long the history grows.
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(Declaration.party_id, Declaration.status),
+                order_by=(Declaration.as_of.desc(), Declaration.id.desc()),
+            )
+            .label("rank")
+        )
+        latest = (
+            select(Declaration.id, rank)
+            .where(Declaration.treaty_id == treaty, Declaration.as_of <= at)
+            .subquery()
+        )
         rows = session.execute(
             select(Declaration, Party.code)
             .join(Party, Declaration.party_id == Party.id)
-            .where(Declaration.treaty_id == treaty, Declaration.as_of <= at)
+            .join(latest, latest.c.id == Declaration.id)
+            .where(latest.c.rank == 1)
         ).all()
         declarations = [core_declaration(d, code) for d, code in rows]
     report = evaluate(doc, DeclarationSet(doc, declarations, []), at)
