@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from armsctl.api.authz import allow_for, require
+from armsctl.api.schemas import MAX_SAFE
 from armsctl.api.settings import Settings
 from armsctl.service._base import Actor, Allow, Database
 
@@ -23,14 +24,20 @@ __all__ = [
     "ActorDep",
     "AppState",
     "Guard",
+    "IdPath",
     "Paging",
     "PagingDep",
     "StateDep",
+    "TreatyPath",
     "get_actor",
     "get_state",
     "paging",
     "permit",
 ]
+
+# Path parameters every router shares: a treaty id as the treaty files spell it, a row id.
+TreatyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+IdPath = Annotated[int, Path(ge=1, le=MAX_SAFE)]
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from armsctl.api.deps import ActorDep, Guard, PagingDep, StateDep, permit
+from armsctl.api.deps import ActorDep, Guard, PagingDep, StateDep, TreatyPath, permit
 from armsctl.api.schemas import PageOut, PartyBootstrap, TokenCreate, TreatyLoad, UserCreate
 from armsctl.service import accounts
 from armsctl.service._base import slice_page
@@ -19,7 +19,6 @@ from armsctl.service._base import slice_page
 __all__ = ["router"]
 
 router = APIRouter()
-TreatyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 NamePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")]
 TokenPath = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]
 

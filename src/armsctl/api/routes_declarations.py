@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
-from armsctl.api.deps import Guard, PagingDep, StateDep, permit
-from armsctl.api.schemas import MAX_SAFE, AggregateCreate, ItemsCreate, PageOut
+from armsctl.api.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
+from armsctl.api.schemas import AggregateCreate, ItemsCreate, PageOut
 from armsctl.service import declarations
 from armsctl.service._base import AccessDenied
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["declarations"])
-TreatyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-IdPath = Annotated[int, Path(ge=1, le=MAX_SAFE)]
 
 
 def _party(guard: Guard, party: str | None) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
-from armsctl.api.deps import Guard, PagingDep, StateDep, permit
-from armsctl.api.schemas import MAX_SAFE, NotificationCreate, ObservationCreate, PageOut
+from armsctl.api.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
+from armsctl.api.schemas import NotificationCreate, ObservationCreate, PageOut
 from armsctl.service import notifications, observations, transparency
 from armsctl.service._base import AccessDenied, slice_page
 from armsctl.service.inspections import quota_status
@@ -16,8 +16,6 @@ from armsctl.service.inspections import quota_status
 __all__ = ["router"]
 
 router = APIRouter()
-TreatyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-IdPath = Annotated[int, Path(ge=1, le=MAX_SAFE)]
 CodeQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
-from armsctl.api.deps import Guard, PagingDep, StateDep, permit
+from armsctl.api.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
 from armsctl.api.schemas import (
-    MAX_SAFE,
     FindingsCreate,
     InspectionCreate,
     PageOut,
@@ -21,8 +20,6 @@ from armsctl.service._base import AccessDenied
 __all__ = ["router"]
 
 router = APIRouter(tags=["inspections"])
-TreatyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-IdPath = Annotated[int, Path(ge=1, le=MAX_SAFE)]
 
 
 @router.post("/treaties/{treaty}/inspections", status_code=201)
