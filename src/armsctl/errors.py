@@ -11,6 +11,7 @@ HTTP statuses. Every error a user can cause carries the problems it found, each 
     │   └── ParameterError    an impossible parameter (negative quota, probability outside (0, 1))
     ├── NotFoundError         an unknown treaty, party, entry or record
     └── IntegrityError        a proof, signature or stored record that does not verify
+        └── VerificationError well-formed evidence that does not verify (exit 1, a finding)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "ParameterError",
     "Problem",
     "TreatyFileError",
+    "VerificationError",
 ]
 
 
@@ -78,3 +80,11 @@ class NotFoundError(ArmsctlError):
 
 class IntegrityError(ArmsctlError):
     """A proof, signature, checkpoint or stored record that does not verify."""
+
+
+class VerificationError(IntegrityError):
+    """Evidence that parses but does not verify: an unknown key, a short quorum, a wrong hash.
+
+    Kept apart from a malformed input so that verifiers exit 1 (a finding) for it and 2 (bad
+    input) for a file that is not evidence at all.
+    """

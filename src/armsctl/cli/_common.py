@@ -13,7 +13,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from armsctl.errors import ArmsctlError, InputError, IntegrityError, NotFoundError
+from armsctl.errors import (
+    ArmsctlError,
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    VerificationError,
+)
 
 __all__ = [
     "EXIT_INPUT",
@@ -61,7 +67,11 @@ def fail(message: str, *, code: int = EXIT_INPUT) -> NoReturn:
 
 
 def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn domain errors into one clear line per problem and exit code 2, never a traceback."""
+    """Turn domain errors into one clear line per problem, never a traceback.
+
+    Evidence that does not verify (``VerificationError``) exits 1, a finding; every other
+    domain error is bad input and exits 2.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -73,6 +83,8 @@ def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
                     f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True
                 )
             raise typer.Exit(EXIT_INPUT) from None
+        except VerificationError as exc:
+            fail(str(exc), code=EXIT_VIOLATION)
         except (NotFoundError, IntegrityError) as exc:
             fail(str(exc))
         except ArmsctlError as exc:  # pragma: no cover - every subclass is handled above

@@ -6,12 +6,14 @@ The package is pure (no I/O): ``armsctl.store.ledger`` keeps the log in a databa
 - ``merkle``: RFC 9162 hashes, inclusion and consistency proofs and their verification;
 - ``note``: C2SP signed notes and Ed25519 key strings;
 - ``checkpoint``: C2SP tlog-checkpoint and tlog-cosignature witnesses;
+- ``bundle``: the ``armsctl/proof-bundle/v1`` proof bundle, trust policies and their verifier;
 - ``envelope``: signed RFC 8785 entry envelopes;
 - ``escrow``: salted commitments to item-level declarations and their step-by-step reveal;
 - ``audit``: recomputing a stored log and naming the first mismatch.
 """
 
 from armsctl.ledger.audit import AuditReport, audit_log
+from armsctl.ledger.bundle import ProofBundle, TrustPolicy, verify_bundle
 from armsctl.ledger.checkpoint import Checkpoint, Witness, open_checkpoint, sign_checkpoint
 from armsctl.ledger.envelope import Entry, canonical, open_entry, seal_entry
 from armsctl.ledger.escrow import (
@@ -37,8 +39,10 @@ __all__ = [
     "Checkpoint",
     "Commitment",
     "Entry",
+    "ProofBundle",
     "RevealReport",
     "SignerKey",
+    "TrustPolicy",
     "VerifierKey",
     "Witness",
     "audit_log",
@@ -56,6 +60,7 @@ __all__ = [
     "seal_entry",
     "sign_checkpoint",
     "sign_note",
+    "verify_bundle",
     "verify_consistency",
     "verify_inclusion",
     "verify_reveal",
