@@ -99,6 +99,7 @@ def _rows(w: World) -> list[tuple[str, str, dict[str, Any] | None, frozenset[str
         ("GET", f"{P}/log", None, ALL),
         ("POST", f"{P}/log/checkpoints", None, frozenset({"op"})),
         ("GET", f"{P}/log/entries/0", None, ALL),
+        ("GET", f"{P}/log/entries/0/proof", None, ALL),  # also without a token
         ("GET", f"{P}/log/audit", None, frozenset({"op"})),
         ("GET", f"{P}/audit-events", None, frozenset({"op"})),
         # Last: reporting ends the inspection, after which its inspectors lose their grant

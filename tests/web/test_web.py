@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
 import re
 import warnings
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from armsctl.errors import Problem
+from armsctl.ledger.bundle import TrustPolicy, verify_bundle
 from armsctl.web.pages_declarations import annotate_lines
 from armsctl.web.session import SessionStore, same_token
 
@@ -178,20 +181,43 @@ def test_public_proofs_only_for_released_entries(seeded: dict[str, Any]) -> None
     public = client.get("/public").text
     index = int(re.findall(r'class="js-verify" data-index="(\d+)"', public)[-1])
     bundle = client.get(f"/public/proof/{index}").json()
+    assert bundle["type"] == "armsctl/proof-bundle/v1"
     assert bundle["checkpoint"].startswith("armsctl.local/log\n")
-    import base64
-
-    from armsctl.ledger.checkpoint import Checkpoint
-    from armsctl.ledger.merkle import leaf_hash, verify_inclusion
-
-    root = Checkpoint.parse(bundle["checkpoint"].split("\n\n")[0] + "\n").root
-    proof = [base64.b64decode(p) for p in bundle["proof"]]
-    assert verify_inclusion(leaf_hash(bundle["entry"].encode()), index, bundle["size"], proof, root)
+    assert "log_key" not in bundle  # the verifier brings its own key
+    trust = TrustPolicy(seeded["app"].state.armsctl.db.signer.verifier())
+    assert verify_bundle(bundle, trust=trust).index == index
     # A notification entry is metadata between parties, not released data.
     log = _client(seeded, "operator").get("/log").text
     note_index = re.search(r'<td class="n">(\d+)</td><td>notification</td>', log)
     assert note_index is not None
     assert client.get(f"/public/proof/{note_index.group(1)}").status_code == 404
+
+
+def test_every_page_and_the_api_hand_out_the_same_bundle(seeded: dict[str, Any]) -> None:
+    public = TestClient(seeded["app"])
+    index = int(re.findall(r'class="js-verify" data-index="(\d+)"', public.get("/public").text)[-1])
+    from_web = _client(seeded, "operator").get(f"/log/proof/{index}").json()
+    from_portal = public.get(f"/public/proof/{index}").json()
+    from_api = public.get(f"/api/v1/log/entries/{index}/proof").json()  # no token
+    assert from_web == from_portal == from_api
+    size = from_api["size"]
+    with_consistency = public.get(f"/public/proof/{index}?from_size={index + 1}").json()
+    assert with_consistency["consistency"]["old_size"] == index + 1
+    trust = TrustPolicy(seeded["app"].state.armsctl.db.signer.verifier())
+    verify_bundle(with_consistency, trust=trust)
+    assert public.get(f"/public/proof/{index}?from_size={size + 1}").status_code == 422
+
+
+def test_pages_offer_the_log_key_as_their_trust_policy(seeded: dict[str, Any]) -> None:
+    page = TestClient(seeded["app"]).get("/public").text
+    offered = re.search(r"data-trust='([^']*)'", page)
+    assert offered is not None
+    key = str(seeded["app"].state.armsctl.db.signer.verifier())
+    assert json.loads(html.unescape(offered.group(1))) == {
+        "log_key": key,
+        "witnesses": [],
+        "quorum": 0,
+    }
 
 
 def test_public_downloads(seeded: dict[str, Any]) -> None:

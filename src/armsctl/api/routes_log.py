@@ -33,10 +33,26 @@ def log_entry(
     index: Annotated[int, Path(ge=0, le=MAX_SAFE)],
     state: StateDep,
     _g: Annotated[Guard, permit("log.read")],
-    size: Annotated[int | None, Query(ge=1, le=MAX_SAFE)] = None,
 ) -> dict[str, Any]:
-    """An entry and its inclusion proof (entries hold digests, never confidential bodies)."""
-    return log.log_entry(state.db, index=index, size=size)
+    """An entry, its hash and the link to its proof bundle (entries hold digests only)."""
+    return log.log_entry(state.db, index=index)
+
+
+@router.get("/log/entries/{index}/proof")
+def log_proof(
+    index: Annotated[int, Path(ge=0, le=MAX_SAFE)],
+    state: StateDep,
+    from_size: Annotated[int | None, Query(ge=0, le=MAX_SAFE)] = None,
+    checkpoint: Annotated[int | None, Query(ge=0, le=MAX_SAFE)] = None,
+) -> dict[str, Any]:
+    """The entry's ``armsctl/proof-bundle/v1`` against the latest signed checkpoint.
+
+    No token: the log is public by design. ``from_size`` adds a consistency proof from an
+    older checkpoint the client holds; ``checkpoint`` picks an older signed checkpoint. Verify
+    it with ``armsctl ledger verify-proof BUNDLE --trust trust.toml``, with keys obtained out
+    of band: the bundle carries no key to trust.
+    """
+    return log.proof_bundle(state.db, index=index, checkpoint=checkpoint, from_size=from_size)
 
 
 @router.get("/log/audit")

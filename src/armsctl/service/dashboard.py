@@ -39,7 +39,6 @@ __all__ = [
     "log_entries",
     "log_head",
     "log_size",
-    "proof_bundle",
 ]
 
 
@@ -267,61 +266,21 @@ def checkpoint_list(db: Database, *, limit: int = 50) -> list[dict[str, Any]]:
     return [{"seq": int(s), "size": int(n), "note": str(note)} for s, n, note in rows]
 
 
-def _checkpoint(conn: Any, db: Database, seq: int | None) -> tuple[int, int, str]:
-    if seq is None:
-        latest = db.ledger.latest_checkpoint(conn)
-        if latest is None:
-            raise NotFoundError("the log has no signed checkpoint yet")
-        return latest
-    c = db.ledger.t.checkpoints.c
-    row = conn.execute(select(c.seq, c.size, c.note).where(c.seq == seq)).first()
-    if row is None:
-        raise NotFoundError(f"the log has no checkpoint {seq}")
-    return int(row[0]), int(row[1]), str(row[2])
-
-
-def proof_bundle(db: Database, *, index: int, checkpoint: int | None = None) -> dict[str, Any]:
-    """Everything a browser needs to check one entry alone: bytes, path, signed checkpoint, key.
-
-    The proof is made against a signed checkpoint (the latest by default), never against the
-    unsigned current head, so that the browser checks a root the log has committed to.
-
-    Raises:
-        NotFoundError: if there is no checkpoint or no such entry.
-        ParameterError: if the entry is newer than the checkpoint.
-    """
-    with db.read() as session:
-        conn = session.connection()
-        seq, size, note = _checkpoint(conn, db, checkpoint)
-        if not 0 <= index < size:
-            raise ParameterError(
-                f"entry {index} is not covered by checkpoint {seq} (size {size}); "
-                "it will be once the operator signs the next checkpoint"
-            )
-        data = db.ledger.entry(conn, index)
-        proof = db.ledger.inclusion_proof(conn, index, size)
-    return {
-        "index": index,
-        "size": size,
-        "checkpoint_seq": seq,
-        "entry": data.decode("utf-8"),
-        "proof": [_b64(p) for p in proof],
-        "checkpoint": note,
-        "log_key": str(db.signer.verifier()),
-    }
-
-
 def consistency_between(db: Database, *, old: int, new: int) -> dict[str, Any]:
     """Two signed checkpoints and the consistency proof between their sizes.
+
+    No key is included: the browser checks both notes against the key it has pinned.
 
     Raises:
         NotFoundError: if either checkpoint does not exist.
         ParameterError: if the old checkpoint is larger than the new one.
     """
+    from armsctl.service.log import find_checkpoint
+
     with db.read() as session:
         conn = session.connection()
-        a = _checkpoint(conn, db, old)
-        b = _checkpoint(conn, db, new)
+        a = find_checkpoint(conn, db.ledger, seq=old)
+        b = find_checkpoint(conn, db.ledger, seq=new)
         if a[1] > b[1]:
             raise ParameterError("the first checkpoint must be the older (smaller) one")
         proof = db.ledger.consistency_proof(conn, a[1], b[1])
@@ -329,5 +288,4 @@ def consistency_between(db: Database, *, old: int, new: int) -> dict[str, Any]:
         "old": {"seq": a[0], "size": a[1], "note": a[2]},
         "new": {"seq": b[0], "size": b[1], "note": b[2]},
         "proof": [_b64(p) for p in proof],
-        "log_key": str(db.signer.verifier()),
     }

@@ -43,6 +43,7 @@ from armsctl.service._base import (
 )
 from armsctl.service._json import json_problem
 from armsctl.service.entries import append_for_party, declaration_entry
+from armsctl.service.log import proof_url
 from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 
@@ -133,6 +134,7 @@ def _public(row: Declaration, party: str, treaty: Treaty) -> dict[str, Any]:
         "note": row.note,
         "submitted_at": iso(row.submitted_at),
         "log_index": row.log_index,
+        "proof": proof_url(row.log_index) if row.log_index >= 0 else None,
     }
 
 

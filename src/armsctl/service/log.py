@@ -7,22 +7,30 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from armsctl.errors import IntegrityError, ParameterError
+from armsctl.errors import IntegrityError, NotFoundError, ParameterError, VerificationError
+from armsctl.ledger.bundle import Consistency, ProofBundle, TrustPolicy, verify_bundle
 from armsctl.ledger.envelope import Entry, open_entry
+from armsctl.ledger.merkle import verify_consistency
 from armsctl.ledger.note import VerifierKey
 from armsctl.service._base import Database, Page, iso
+from armsctl.store.ledger import LedgerStore
 from armsctl.store.models import AuditEvent, Party, PartyKey, User
 
 __all__ = [
     "audit_log",
+    "build_proof_bundle",
     "check_authorship",
+    "find_checkpoint",
     "list_audit_events",
     "log_entry",
     "log_status",
+    "proof_bundle",
+    "proof_url",
     "sign_checkpoint",
+    "trust_policy",
 ]
 
 
@@ -52,23 +60,128 @@ def sign_checkpoint(db: Database) -> dict[str, Any]:
     return {"size": size, "checkpoint": note}
 
 
-def log_entry(db: Database, *, index: int, size: int | None = None) -> dict[str, Any]:
-    """An entry's bytes with its inclusion proof at ``size`` (default: the whole log)."""
+def proof_url(index: int) -> str:
+    """Where the API serves the proof bundle of log entry ``index`` (no token needed)."""
+    return f"/api/v1/log/entries/{index}/proof"
+
+
+def log_entry(db: Database, *, index: int) -> dict[str, Any]:
+    """An entry's bytes and hash, with the link to its proof bundle."""
+    from armsctl.ledger.merkle import leaf_hash
+
     if index < 0:
         raise ParameterError("index must be >= 0")
     with db.read() as session:
-        conn = session.connection()
-        current = db.ledger.size(conn)
-        size = current if size is None else size
-        data = db.ledger.entry(conn, index)
-        proof = db.ledger.inclusion_proof(conn, index, size)
-        return {
-            "index": index,
-            "size": size,
-            "entry": data.decode("utf-8"),
-            "proof": [_b64(p) for p in proof],
-            "root": _b64(db.ledger.root(conn, size)),
-        }
+        data = db.ledger.entry(session.connection(), index)
+    return {
+        "index": index,
+        "entry": data.decode("utf-8"),
+        "entry_hash": leaf_hash(data).hex(),
+        "proof": proof_url(index),
+    }
+
+
+def find_checkpoint(
+    conn: Connection, ledger: LedgerStore, *, seq: int | None = None, size: int | None = None
+) -> tuple[int, int, str]:
+    """A stored signed checkpoint ``(seq, size, note)``: by number, by size, or the latest.
+
+    Raises:
+        NotFoundError: if there is no such checkpoint (or none at all yet).
+    """
+    c = ledger.t.checkpoints.c
+    query = select(c.seq, c.size, c.note)
+    if seq is not None:
+        query = query.where(c.seq == seq)
+    if size is not None:
+        query = query.where(c.size == size)
+    row = conn.execute(query.order_by(c.seq.desc()).limit(1)).first()
+    if row is None:
+        if seq is None and size is None:
+            raise NotFoundError("the log has no signed checkpoint yet; sign one first")
+        which = f"number {seq}" if seq is not None else f"of size {size}"
+        raise NotFoundError(f"the log has no checkpoint {which}")
+    return int(row[0]), int(row[1]), str(row[2])
+
+
+def build_proof_bundle(
+    conn: Connection,
+    ledger: LedgerStore,
+    *,
+    index: int,
+    log_key: VerifierKey,
+    checkpoint: int | None = None,
+    size: int | None = None,
+    from_size: int | None = None,
+) -> ProofBundle:
+    """The one producer of proof bundles: CLI, API and web pages all call it.
+
+    The proof is made against a signed checkpoint (the latest, or the one numbered
+    ``checkpoint``, or the one of ``size``), never against the unsigned head, and is checked
+    against that checkpoint with ``log_key`` before it is returned: a proof read from a damaged
+    stored node is refused, not served. ``from_size`` adds a consistency proof from an older
+    tree size the client holds.
+
+    Raises:
+        NotFoundError: if there is no such checkpoint or entry.
+        ParameterError: if the entry is newer than the checkpoint, or ``from_size`` is larger.
+        VerificationError: if the stored log does not reproduce its own signed checkpoint.
+    """
+    if index < 0:
+        raise ParameterError("index must be >= 0")
+    seq, tree_size, note = find_checkpoint(conn, ledger, seq=checkpoint, size=size)
+    if index >= tree_size:
+        raise ParameterError(
+            f"entry {index} is not covered by checkpoint {seq} (size {tree_size}); "
+            "it will be once the operator signs the next checkpoint"
+        )
+    consistency = None
+    if from_size is not None:
+        if not 0 <= from_size <= tree_size:
+            raise ParameterError(f"from_size {from_size} is not between 0 and {tree_size}")
+        proof = ledger.consistency_proof(conn, from_size, tree_size)
+        consistency = Consistency(from_size, tuple(proof))
+    bundle = ProofBundle(
+        entry=ledger.entry(conn, index),
+        index=index,
+        size=tree_size,
+        inclusion=tuple(ledger.inclusion_proof(conn, index, tree_size)),
+        checkpoint=note,
+        consistency=consistency,
+    )
+    try:
+        head = verify_bundle(bundle, trust=TrustPolicy(log_key))
+        if consistency is not None and not verify_consistency(
+            from_size, tree_size, ledger.root(conn, from_size), head.root, list(consistency.proof)
+        ):
+            raise VerificationError(f"the consistency proof from size {from_size} does not verify")
+    except VerificationError as exc:
+        raise VerificationError(
+            f"refusing to hand out a proof of entry {index} that does not verify against "
+            f"checkpoint {seq}: {exc}"
+        ) from None
+    return bundle
+
+
+def proof_bundle(
+    db: Database, *, index: int, checkpoint: int | None = None, from_size: int | None = None
+) -> dict[str, Any]:
+    """The ``armsctl/proof-bundle/v1`` document of entry ``index`` (see ``build_proof_bundle``)."""
+    with db.read() as session:
+        bundle = build_proof_bundle(
+            session.connection(),
+            db.ledger,
+            index=index,
+            log_key=db.signer.verifier(),
+            checkpoint=checkpoint,
+            from_size=from_size,
+        )
+    return bundle.to_json()
+
+
+def trust_policy(db: Database) -> TrustPolicy:
+    """The policy this server offers its readers: its log key (pin it; verify it out of band)."""
+    return TrustPolicy(db.signer.verifier())
 
 
 def _registered(session: Session) -> dict[tuple[str, str], list[tuple[VerifierKey, Any]]]:

@@ -33,6 +33,7 @@ from armsctl.service._base import (
 )
 from armsctl.service._json import check_json, renderable
 from armsctl.service.entries import append_for_party, notification_entry
+from armsctl.service.log import proof_url
 from armsctl.store.models import Notification, NotificationAck, Party
 
 __all__ = ["acknowledge_notification", "list_notifications", "submit_notification"]
@@ -74,6 +75,7 @@ def _public(
         "acknowledged_at": iso(mine),
         "acknowledgements": {code: iso(at) for code, at in sorted(acks.items())},
         "log_index": row.log_index,
+        "proof": proof_url(row.log_index) if row.log_index >= 0 else None,
     }
 
 

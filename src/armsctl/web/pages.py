@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from typing import Annotated, Any
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from armsctl.api.authz import require
-from armsctl.errors import ArmsctlError, NotFoundError, ParameterError
+from armsctl.errors import ArmsctlError, IntegrityError, NotFoundError, ParameterError
 from armsctl.web import views
 from armsctl.web._base import (
     SECURITY_HEADERS,
@@ -212,6 +213,7 @@ def log_page(
 ) -> Response:
     from armsctl.service.accounts import list_parties
     from armsctl.service.dashboard import checkpoint_list, log_entries
+    from armsctl.service.log import trust_policy
 
     actor, _ = require_actor(request)
     require(actor, "log.read")
@@ -229,6 +231,7 @@ def log_page(
         checkpoints=checkpoint_list(state.db),
         log_key=str(state.db.signer.verifier()),
         witnesses=witnesses,
+        trust=trust_policy(state.db).to_json(),
     )
 
 
@@ -243,14 +246,23 @@ def _json_error(exc: ArmsctlError) -> JSONResponse:
 
 
 @router.get("/log/proof/{index}")
-def log_proof(request: Request, index: int, checkpoint: int | None = None) -> Response:
-    from armsctl.service.dashboard import proof_bundle
+def log_proof(
+    request: Request,
+    index: int,
+    checkpoint: int | None = None,
+    from_size: Annotated[int | None, Query(ge=0, le=2**53)] = None,
+) -> Response:
+    """The entry's proof bundle (the browser adds ``from_size``: the checkpoint it holds)."""
+    from armsctl.service.log import proof_bundle
 
     actor, _ = require_actor(request)
     require(actor, "log.read")
     try:
-        return _json(proof_bundle(app_state(request).db, index=index, checkpoint=checkpoint))
-    except (NotFoundError, ParameterError) as exc:
+        bundle = proof_bundle(
+            app_state(request).db, index=index, checkpoint=checkpoint, from_size=from_size
+        )
+        return _json(bundle)
+    except (NotFoundError, ParameterError, IntegrityError) as exc:
         return _json_error(exc)
 
 
@@ -262,7 +274,7 @@ def log_consistency(request: Request, old: int, new: int) -> Response:
     require(actor, "log.read")
     try:
         return _json(consistency_between(app_state(request).db, old=old, new=new))
-    except (NotFoundError, ParameterError) as exc:
+    except (NotFoundError, ParameterError, IntegrityError) as exc:
         return _json_error(exc)
 
 
@@ -297,7 +309,7 @@ def public_page(
     treaty: Annotated[str | None, Query(max_length=64)] = None,
     page: Annotated[int | None, Query(ge=1, le=10**9)] = None,
 ) -> Response:
-    from armsctl.service.log import log_status
+    from armsctl.service.log import log_status, trust_policy
 
     state, cache = app_state(request), web_state(request).cache
     chosen = pick_treaty(request, treaty)
@@ -317,20 +329,25 @@ def public_page(
         chosen=chosen,
         block=block,
         log=log_status(state.db),
+        trust=trust_policy(state.db).to_json(),
         bar=views.bar_percent,
     )
 
 
 @router.get("/public/proof/{index}")
-def public_proof(request: Request, index: int) -> Response:
+def public_proof(
+    request: Request,
+    index: int,
+    from_size: Annotated[int | None, Query(ge=0, le=2**53)] = None,
+) -> Response:
     """A proof bundle for a released entry (declarations, treaty and party records) only."""
-    from armsctl.service.dashboard import proof_bundle
+    from armsctl.service.log import proof_bundle
 
     try:
-        bundle = proof_bundle(app_state(request).db, index=index)
-    except (NotFoundError, ParameterError) as exc:
+        bundle = proof_bundle(app_state(request).db, index=index, from_size=from_size)
+    except (NotFoundError, ParameterError, IntegrityError) as exc:
         return _json_error(exc)
-    if json.loads(bundle["entry"]).get("kind") not in views.PROOF_KINDS:
+    if json.loads(base64.b64decode(bundle["entry"])).get("kind") not in views.PROOF_KINDS:
         return _json_error(NotFoundError(f"entry {index} is not part of the released data"))
     return _json(bundle)
 
