@@ -152,9 +152,15 @@ def build_proof_bundle(
     try:
         head = verify_bundle(bundle, trust=TrustPolicy(log_key))
         if consistency is not None and not verify_consistency(
-            from_size, tree_size, ledger.root(conn, from_size), head.root, list(consistency.proof)
+            consistency.old_size,
+            tree_size,
+            ledger.root(conn, consistency.old_size),
+            head.root,
+            list(consistency.proof),
         ):
-            raise VerificationError(f"the consistency proof from size {from_size} does not verify")
+            raise VerificationError(
+                f"the consistency proof from size {consistency.old_size} does not verify"
+            )
     except VerificationError as exc:
         raise VerificationError(
             f"refusing to hand out a proof of entry {index} that does not verify against "
