@@ -119,7 +119,7 @@ def test_prove_by_entry_hash_and_consistency(cli, tmp_path: Path) -> None:  # ty
         "keys/example.org_log.pub",
         "--old-checkpoint",
         "cp2.txt",
-        code=2,
+        code=1,
     )
 
 
@@ -127,37 +127,53 @@ def mutate(path: Path, fn) -> None:  # type: ignore[no-untyped-def]
     path.write_text(fn(path.read_text()))
 
 
+def _edit(**changes):  # type: ignore[no-untyped-def]
+    return lambda d: json.dumps({**json.loads(d), **changes})
+
+
 @pytest.mark.parametrize(
-    "damage",
+    ("damage", "code"),
     [
-        lambda d: json.dumps({**json.loads(d), "proof": json.loads(d)["proof"][:-1]}),
-        lambda d: json.dumps({**json.loads(d), "proof": ["not base64!"]}),
-        lambda d: json.dumps({**json.loads(d), "index": 2}),
-        lambda d: json.dumps({**json.loads(d), "checkpoint": json.loads(d)["checkpoint"][:-9]}),
-        lambda d: json.dumps(
-            {**json.loads(d), "checkpoint": json.loads(d)["checkpoint"].replace("\n5\n", "\n4\n")}
+        (lambda d: json.dumps({**json.loads(d), "inclusion": json.loads(d)["inclusion"][:-1]}), 1),
+        (_edit(index=2), 1),
+        (_edit(index=5), 1),  # index >= size
+        (lambda d: d.replace("\\n5\\n", "\\n4\\n"), 1),  # the signed size
+        (_edit(entry="AAAA"), 1),
+        (_edit(inclusion=["not base64!"]), 2),
+        (
+            lambda d: json.dumps({**json.loads(d), "checkpoint": json.loads(d)["checkpoint"][:-9]}),
+            2,
         ),
-        lambda d: json.dumps({**json.loads(d), "entry": "AAAA"}),
-        lambda d: d[: len(d) // 2],
-        lambda d: "[]",
+        (_edit(type="armsctl/proof-bundle/v9"), 2),
+        (lambda d: d[: len(d) // 2], 2),
+        (lambda d: "[]", 2),
     ],
 )
-def test_bad_proofs_and_checkpoints_exit_2_with_one_line(cli, tmp_path: Path, damage) -> None:  # type: ignore[no-untyped-def]
+def test_a_tampered_bundle_exits_1_a_malformed_one_2(cli, tmp_path: Path, damage, code) -> None:  # type: ignore[no-untyped-def]
     setup_log(cli, tmp_path)
     cli("ledger", "prove", "--index", "3", "--out", "proof.json")
     mutate(tmp_path / "proof.json", damage)
-    out = cli("ledger", "verify-proof", "proof.json", "--key", "keys/example.org_log.pub", code=2)
-    assert out.startswith("error:")
+    out = cli(
+        "ledger", "verify-proof", "proof.json", "--key", "keys/example.org_log.pub", code=code
+    )
+    assert out.startswith("error:") and out.count("\n") == 1, out
 
 
-def test_wrong_key_and_truncated_note_exit_2(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_key_exits_1_and_bad_keys_or_notes_exit_2(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     setup_log(cli, tmp_path)
     cli("keys", "generate", "example.org/log", "--dir", "other")
     cli("ledger", "prove", "--index", "0", "--out", "proof.json")
-    out = cli("ledger", "verify-proof", "proof.json", "--key", "other/example.org_log.pub", code=2)
-    assert "trusted key" in out
+    out = cli("ledger", "verify-proof", "proof.json", "--key", "other/example.org_log.pub", code=1)
+    assert "signed by an unknown key" in out
+    out = cli(
+        "ledger", "verify-proof", "proof.json", "--key", "other/example.org_log.pub",
+        "--format", "json", code=1,
+    )  # fmt: skip
+    assert json.loads(out[out.index("{") : out.rindex("}") + 1])["verified"] is False
     cli("ledger", "verify-proof", "proof.json", "--key", "nonsense+1234+AAAA", code=2)
     cli("ledger", "verify-proof", "proof.json", "--key", "missing.pub", code=2)
+    cli("ledger", "verify-proof", "missing.json", "--key", "keys/example.org_log.pub", code=2)
+    cli("ledger", "verify-proof", "proof.json", code=2)  # no trust policy at all
     mutate(tmp_path / "cp.txt", lambda t: t[:-10])
     cli(
         "ledger",
@@ -171,6 +187,88 @@ def test_wrong_key_and_truncated_note_exit_2(cli, tmp_path: Path) -> None:  # ty
     )
     cli("ledger", "checkpoint", "--key", "keys/US.pub", code=2)  # a public key is not a signer
     cli("ledger", "checkpoint", "--key", "other/example.org_log.key", code=2)  # not the log's key
+
+
+def test_trust_file_witnesses_and_quorum(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from armsctl.ledger.note import SignerKey, VerifierKey, add_signatures
+
+    setup_log(cli, tmp_path)
+    log_pub = (tmp_path / "keys/example.org_log.pub").read_text().strip()
+    cli("keys", "generate", "w1.example")
+    cli("keys", "generate", "w2.example")
+    w = [SignerKey.parse((tmp_path / f"keys/w{i}.example.key").read_text()) for i in (1, 2)]
+    cosig = [str(k.as_cosigner().verifier()) for k in w]
+    cli("ledger", "prove", "--index", "1", "--out", "p.json")
+    doc = json.loads((tmp_path / "p.json").read_text())
+    text = doc["checkpoint"].split("\n\n")[0] + "\n"
+    line = w[0].as_cosigner().signature_line(text, at=1_767_225_600)
+    doc["checkpoint"] = add_signatures(doc["checkpoint"], [line])
+    (tmp_path / "p.json").write_text(json.dumps(doc))
+    (tmp_path / "trust.toml").write_text(
+        f'log_key = "{log_pub}"\nwitnesses = ["{cosig[0]}", "{cosig[1]}"]\nquorum = 1\n'
+    )
+    out = cli("ledger", "verify-proof", "p.json", "--trust", "trust.toml", "--format", "json")
+    assert json.loads(out)["witnesses"] == ["w1.example"]
+    (tmp_path / "trust.toml").write_text(
+        f'log_key = "{log_pub}"\nwitnesses = ["{cosig[0]}", "{cosig[1]}"]\nquorum = 2\n'
+    )
+    out = cli("ledger", "verify-proof", "p.json", "--trust", "trust.toml", code=1)
+    assert "found 1 of 2" in out
+    (tmp_path / "w2.cosig.pub").write_text(cosig[1] + "\n")
+    args = ["ledger", "verify-proof", "p.json", "--key", "keys/example.org_log.pub"]
+    cli(*args, "--witness", cosig[0], "--witness", "w2.cosig.pub", "--quorum", "1")
+    out = cli(*args, "--witness", cosig[0], "--witness", "w2.cosig.pub", code=1)
+    assert "found 1 of 2" in out  # the quorum defaults to every witness
+    cli(*args, "--witness", cosig[0], "--quorum", "3", code=2)
+    cli("ledger", "verify-proof", "p.json", "--trust", "trust.toml", "--key", log_pub, code=2)
+    (tmp_path / "bad.toml").write_text("log_key = 12\n")
+    out = cli("ledger", "verify-proof", "p.json", "--trust", "bad.toml", code=2)
+    assert "bad.toml:log_key" in out
+    assert VerifierKey.parse(cosig[0]).alg == 0x04
+
+
+def test_old_inclusion_proof_files_keep_verifying(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    setup_log(cli, tmp_path)
+    cli("ledger", "prove", "--index", "2", "--out", "p.json")
+    doc = json.loads((tmp_path / "p.json").read_text())
+    old = {
+        "type": "armsctl/inclusion-proof/v1",
+        "index": doc["index"],
+        "entry": doc["entry"],
+        "size": doc["size"],
+        "proof": doc["inclusion"],
+        "checkpoint": None,
+    }
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    args = ["ledger", "verify-proof", "old.json", "--key", "keys/example.org_log.pub"]
+    cli(*args, code=2)  # no checkpoint in the file and none given
+    cli(*args, "--checkpoint", "cp.txt")
+
+
+def test_prove_refuses_a_proof_from_a_damaged_node(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    setup_log(cli, tmp_path)
+    cli("ledger", "prove", "--index", "0", "--format", "json")
+    with sqlite3.connect(tmp_path / "armsctl.db") as db:
+        db.execute("DROP TRIGGER ledger_nodes_no_update")
+        db.execute("UPDATE ledger_nodes SET hash = zeroblob(32) WHERE id = 1")
+    out = cli("ledger", "prove", "--index", "0", code=1)
+    assert "refusing to hand out a proof of entry 0" in out
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_audit_names_a_changed_origin(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    setup_log(cli, tmp_path)
+    with sqlite3.connect(tmp_path / "armsctl.db") as db:
+        db.execute("DROP TRIGGER ledger_meta_no_update")
+        db.execute("UPDATE ledger_meta SET value = 'evil.example/log' WHERE key = 'origin'")
+    out = cli("ledger", "audit", "--format", "json", code=1)
+    assert "origin 'evil.example/log'" in json.loads(out)["first_problem"]
+    out = cli("ledger", "audit", "--key", "keys/example.org_log.pub", "--format", "json", code=1)
+    assert "origin" in json.loads(out)["first_problem"]
 
 
 def test_audit_clean_then_names_the_tampered_entry(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -230,7 +328,9 @@ def test_commit_reveal_verify(cli, tmp_path: Path) -> None:  # type: ignore[no-u
     cli("reveal", "--opening", "opening.json", "--facility", "f1", "--out", "f.json")
     assert json.loads(cli("verify-reveal", "f.json", "--format", "json"))["verified_items"] == 15
     mutate(tmp_path / "r.json", lambda t: t.replace('"deployed"', '"non-deployed"', 1))
-    assert cli("verify-reveal", "r.json", code=2).startswith("error:")
+    assert cli("verify-reveal", "r.json", code=1).startswith("error:")  # a forged item
+    (tmp_path / "junk.json").write_text('{"items": []}')
+    cli("verify-reveal", "junk.json", code=2)  # not a reveal
     cli("reveal", "--opening", "opening.json", "--uid", "nope", "--out", "x.json", code=2)
     cli("commit", "missing.csv", "--party", "US", "--date", "d", "--treaty", "t", "--key",
         "keys/US.key", "--opening", "o2.json", code=2)  # fmt: skip
@@ -257,3 +357,42 @@ def test_db_url_and_env(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     cli(*base)
     assert (tmp_path / "one.db").exists() and (tmp_path / "two.db").exists()
     cli(*base, "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", code=2)
+
+
+def test_on_a_server_database_the_cli_takes_the_servers_path(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from armsctl.ledger.envelope import seal_entry
+    from armsctl.ledger.note import SignerKey
+    from armsctl.service import Database
+    from armsctl.service.log import audit_log
+    from armsctl.store.schema import upgrade
+
+    log = SignerKey.generate("server.example/log", seed=bytes(range(32)))
+    (tmp_path / "log.key").write_text(str(log) + "\n")
+    (tmp_path / "log.pub").write_text(str(log.verifier()) + "\n")
+    db = Database(f"sqlite:///{tmp_path / 'server.db'}", log)
+    upgrade(db.engine)
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with db.write() as (_session, conn):
+        db.append(conn, kind="k", treaty="new-start", party="USA", at=at, body={"n": 1})
+    cli("keys", "generate", "USA")
+    (tmp_path / "b.json").write_text('{"v": 1}')
+    out = cli("ledger", "append", "b.json", "--key", "keys/USA.key", "--kind", "aggregate",
+              "--treaty", "new-start", "--party", "USA", "--db", "server.db", code=2)  # fmt: skip
+    assert "server's" in out and out.count("\n") == 1
+    out = cli("ledger", "checkpoint", "--key", "log.key", "--db", "server.db", "--format", "json")
+    assert json.loads(out)["size"] == 1
+    report = json.loads(cli("ledger", "audit", "--db", "server.db", "--format", "json"))
+    assert report["ok"] and report["server_database"] and report["operator_sealed"] == 1
+    # An entry in USA's name by a key nobody registered, written past the server.
+    forged = SignerKey.generate("USA", seed=bytes(32))
+    entry = seal_entry(kind="k", treaty="new-start", party="USA", at=at, body={}, signer=forged)
+    with db.write() as (_session, conn):
+        db.ledger.append(conn, [entry])
+    out = cli("ledger", "audit", "--key", "log.pub", "--db", "server.db", "--format", "json",
+              code=1)  # fmt: skip
+    cli_report = json.loads(out)
+    assert "entry 1: signed by neither the log key" in cli_report["first_problem"]
+    assert cli_report == audit_log(db)  # one audit: the server's says the same
+    db.dispose()

@@ -29,6 +29,7 @@ from armsctl.cli._common import (
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from armsctl.ledger.bundle import TrustPolicy
     from armsctl.ledger.note import SignerKey, VerifierKey
     from armsctl.store.ledger import LedgerStore
 
@@ -40,6 +41,15 @@ ledger_app = typer.Typer(help="The tamper-evident Merkle log, its checkpoints an
 DB_HELP = "Database URL or SQLite file (default: $ARMSCTL_DATABASE_URL, else ./armsctl.db)."
 FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", help="Output format.")
 DB_OPTION = typer.Option(None, "--db", help=DB_HELP)
+TRUST_OPTION = typer.Option(
+    None, "--trust", help="Trust policy file (TOML: log_key, witnesses, quorum)."
+)
+WITNESS_OPTION = typer.Option(
+    [], "--witness", help="A witness's cosignature key, or a file holding one (repeatable)."
+)
+QUORUM_OPTION = typer.Option(
+    None, "--quorum", help="Distinct witness cosignatures required (default: every --witness)."
+)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -72,14 +82,60 @@ def _signer(path: Path) -> SignerKey:
     return SignerKey.parse(_read_text(path, "private key file"))
 
 
-def _verifier(value: str) -> VerifierKey:
-    """Accept a verifier key string or the path of a file holding one."""
-    from armsctl.ledger.note import VerifierKey
-
+def _key_text(value: str, what: str = "verifier key file") -> str:
+    """A key string given on the command line, or the content of the file it names."""
     candidate = Path(value)
     if "+" not in value or candidate.is_file():
-        return VerifierKey.parse(_read_text(candidate, "verifier key file"))
-    return VerifierKey.parse(value)
+        return _read_text(candidate, what).strip()
+    return value
+
+
+def _verifier(value: str) -> VerifierKey:
+    """Accept a verifier key string or the path of a file holding one."""
+    from armsctl.errors import InputError, IntegrityError
+    from armsctl.ledger.note import VerifierKey
+
+    try:
+        return VerifierKey.parse(_key_text(value))
+    except IntegrityError as exc:
+        raise InputError(f"{value}: {exc}") from None
+
+
+def _trust(
+    trust: Path | None, key: str | None, witnesses: list[str], quorum: int | None
+) -> TrustPolicy:
+    """The trust policy from ``--trust FILE`` or from ``--key/--witness/--quorum``."""
+    from armsctl.errors import ParameterError
+    from armsctl.ledger.bundle import TrustPolicy
+
+    if (trust is None) == (key is None):
+        raise ParameterError("give the trust policy: either --trust FILE or --key LOG_KEY")
+    if trust is not None:
+        if witnesses or quorum is not None:
+            raise ParameterError("--witness and --quorum go in the trust file with --trust")
+        return TrustPolicy.parse_toml(_read_text(trust, "trust file"), where=str(trust))
+    assert key is not None
+    texts = [_key_text(w, "witness key file") for w in witnesses]
+    return TrustPolicy.from_values(_key_text(key), texts, quorum)
+
+
+def _server_database(engine: Engine) -> bool:
+    from armsctl.service.log import is_server_database
+
+    with engine.connect() as conn:
+        return is_server_database(conn)
+
+
+def _refuse_server_database(engine: Engine, url: str, command: str) -> None:
+    """Writes other than checkpoints go through the server, which checks who may write."""
+    from armsctl.errors import InputError
+
+    if _server_database(engine):
+        raise InputError(
+            f"database {url} is an armsctl server's: `{command}` writes only to a stand-alone "
+            "log; submit through the server (the API or `armsctl client`), which checks the "
+            "entry against the party's registered keys"
+        )
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -222,6 +278,7 @@ def ledger_append(
         for b in bodies
     ]
     engine, store, url = _open_log(db)
+    _refuse_server_database(engine, url, "ledger append")
     with _database_errors(url), engine.begin() as conn:
         result = store.append_envelopes(conn, entries)
     _show(
@@ -243,15 +300,37 @@ def ledger_checkpoint(
     key: Path = typer.Option(..., "--key", help="The log's private key file (name = origin)."),
     out: Path | None = typer.Option(None, "--out", help="Also write the signed note here."),
     db: str | None = DB_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Sign a C2SP checkpoint of the current tree and print the signed note."""
+    """Sign a C2SP checkpoint of the current tree and print the signed note.
+
+    On a server's database this is the server's own use-case (the same as ``POST
+    /api/v1/log/checkpoints``), signed with the server's log key.
+    """
+    from armsctl.service import log as service
+
     engine, store, url = _open_log(db)
     signer = _signer(key)
-    with _database_errors(url), engine.begin() as conn:
-        note = store.sign_checkpoint(conn, signer)
+    if _server_database(engine):
+        from armsctl.service._base import Database
+
+        database = Database(url, signer)
+        try:
+            with _database_errors(url):
+                signed = service.sign_checkpoint(database)
+        finally:
+            database.dispose()
+        note, size = str(signed["checkpoint"]), int(signed["size"])
+    else:
+        with _database_errors(url), engine.begin() as conn:
+            note = store.sign_checkpoint(conn, signer)
+            size = store.size(conn)
     if out is not None:
         out.write_text(note, encoding="utf-8")
-    typer.echo(note, nl=False)
+    if fmt is OutputFormat.json:
+        print_json({"size": size, "checkpoint": note})
+    else:
+        typer.echo(note, nl=False)
 
 
 @ledger_app.command("prove")
@@ -260,26 +339,39 @@ def ledger_prove(
     index: int | None = typer.Option(None, "--index", help="Entry index to prove."),
     entry_hash: str | None = typer.Option(None, "--entry-hash", help="Entry (leaf) hash, hex."),
     from_size: int | None = typer.Option(
-        None, "--from-size", help="Prove consistency from this size instead."
+        None,
+        "--from-size",
+        help="Add consistency from this older size; alone, write only a consistency proof.",
     ),
-    size: int | None = typer.Option(None, "--size", help="Tree size (default: last checkpoint)."),
-    out: Path | None = typer.Option(None, "--out", help="Write the proof file here."),
+    size: int | None = typer.Option(
+        None, "--size", help="Prove against the checkpoint of this size (default: the latest)."
+    ),
+    key: str | None = typer.Option(
+        None, "--key", help="Log verifier key to check the proof with (default: the recorded)."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Write the proof bundle here."),
     db: str | None = DB_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Write an inclusion (or consistency) proof against the latest signed checkpoint."""
-    from armsctl.errors import ParameterError
+    """Write an armsctl/proof-bundle/v1 against a signed checkpoint, checked before it is written.
 
-    if (index is None) + (entry_hash is None) + (from_size is None) != 2:
-        raise ParameterError("give exactly one of --index, --entry-hash, --from-size")
+    Without ``--out`` the bundle is printed; with it, a summary is.
+    """
+    from armsctl.errors import NotFoundError, ParameterError
+    from armsctl.service.log import build_proof_bundle, find_checkpoint
+
+    if index is not None and entry_hash is not None:
+        raise ParameterError("give one of --index and --entry-hash")
+    if index is None and entry_hash is None and from_size is None:
+        raise ParameterError("give --index or --entry-hash (and optionally --from-size)")
     engine, store, url = _open_log(db)
     with _database_errors(url), engine.begin() as conn:
-        latest = store.latest_checkpoint(conn)
-        note = latest[2] if latest is not None and size in (None, latest[1]) else None
-        tree_size = size if size is not None else (latest[1] if latest else store.size(conn))
-        doc: dict[str, Any]
-        if from_size is not None:
-            proof = store.consistency_proof(conn, from_size, tree_size)
-            doc = {"type": "armsctl/consistency-proof/v1", "old_size": from_size}
+        log_key = _verifier(key) if key else store.log_key(conn)
+        if log_key is None:
+            raise NotFoundError("the log has no signed checkpoint yet; sign one first")
+        if index is None and entry_hash is None:
+            assert from_size is not None
+            doc = _consistency_file(conn, store, log_key, from_size, size, find_checkpoint)
         else:
             if entry_hash is not None:
                 try:
@@ -287,75 +379,115 @@ def ledger_prove(
                 except ValueError:
                     raise ParameterError("--entry-hash must be hex") from None
             assert index is not None
-            if index >= tree_size:
-                raise ParameterError(
-                    f"entry {index} is not covered by the tree of size {tree_size}; "
-                    "sign a new checkpoint first"
-                )
-            proof = store.inclusion_proof(conn, index, tree_size)
-            data = store.entry(conn, index)
-            doc = {"type": "armsctl/inclusion-proof/v1", "index": index, "entry": _b64(data)}
-    doc |= {"size": tree_size, "proof": [_b64(p) for p in proof], "checkpoint": note}
+            bundle = build_proof_bundle(
+                conn, store, index=index, log_key=log_key, size=size, from_size=from_size
+            )
+            doc = bundle.to_json()
     text = json.dumps(doc, indent=2) + "\n"
-    if out is not None:
-        out.write_text(text, encoding="utf-8")
-    else:
+    if out is None:
         typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    summary: dict[str, Any] = {k: doc[k] for k in ("type", "index", "size", "old_size") if k in doc}
+    _show(fmt, {**summary, "file": str(out)}, "proof written")
+
+
+def _consistency_file(
+    conn: Any, store: LedgerStore, log_key: VerifierKey, old: int, size: int | None, find: Any
+) -> dict[str, Any]:
+    """A consistency proof between two sizes of the log, checked against the newer checkpoint."""
+    from armsctl.errors import ParameterError, VerificationError
+    from armsctl.ledger.bundle import TrustPolicy, verify_checkpoint
+    from armsctl.ledger.merkle import verify_consistency
+
+    _, tree_size, note = find(conn, store, size=size)
+    if not 0 <= old <= tree_size:
+        raise ParameterError(f"--from-size {old} is not between 0 and {tree_size}")
+    head = verify_checkpoint(note, trust=TrustPolicy(log_key)).checkpoint
+    proof = store.consistency_proof(conn, old, tree_size)
+    if not verify_consistency(old, tree_size, store.root(conn, old), head.root, proof):
+        raise VerificationError(
+            f"refusing to write a consistency proof from size {old} that does not verify"
+        )
+    return {
+        "type": "armsctl/consistency-proof/v1",
+        "old_size": old,
+        "size": tree_size,
+        "proof": [_b64(p) for p in proof],
+        "checkpoint": note,
+    }
 
 
 @ledger_app.command("verify-proof")
 @user_errors
 def ledger_verify_proof(
-    proof_file: Path = typer.Argument(..., help="Proof file from `ledger prove`."),
-    key: str = typer.Option(..., "--key", help="The log's verifier key, or a .pub file."),
+    proof_file: Path = typer.Argument(..., help="Proof bundle (from `ledger prove` or the API)."),
+    trust: Path | None = TRUST_OPTION,
+    key: str | None = typer.Option(
+        None, "--key", help="The log's verifier key, or a file holding it (instead of --trust)."
+    ),
+    witness: list[str] = WITNESS_OPTION,
+    quorum: int | None = QUORUM_OPTION,
     checkpoint: Path | None = typer.Option(
-        None, "--checkpoint", help="Signed checkpoint (default: the one in the proof file)."
+        None, "--checkpoint", help="Signed checkpoint to use instead of the one in the file."
     ),
     old_checkpoint: Path | None = typer.Option(
-        None, "--old-checkpoint", help="For a consistency proof: the older checkpoint."
+        None, "--old-checkpoint", help="An older checkpoint you hold: require consistency."
     ),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Verify a proof offline: needs only the proof, a checkpoint and the log's key."""
-    from armsctl.errors import IntegrityError
-    from armsctl.ledger.checkpoint import open_checkpoint
-    from armsctl.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
+    """Verify a proof bundle offline against pinned keys: exit 0 verified, 1 not, 2 bad input.
 
+    The bundle carries no key: the log key, the witnesses and the quorum come from you.
+    """
+    from armsctl.errors import VerificationError
+    from armsctl.ledger.bundle import ProofBundle, verify_bundle
+
+    policy = _trust(trust, key, witness, quorum)
     doc = _read_json(proof_file, "proof file")
-    if not isinstance(doc, dict):
-        raise IntegrityError("the proof file is not a JSON object")
-    log_key = _verifier(key)
-    note = _read_text(checkpoint, "checkpoint") if checkpoint else doc.get("checkpoint")
-    if not isinstance(note, str):
-        raise IntegrityError("no checkpoint: give --checkpoint")
-    head = open_checkpoint(note, log_key)
-    raw_proof = doc.get("proof")
-    if not isinstance(raw_proof, list):
-        raise IntegrityError("the proof file has no proof list")
-    proof = [_unb64(p, "a proof hash") for p in raw_proof]
-    if doc.get("size") != head.size:
-        raise IntegrityError(f"the proof is for size {doc.get('size')}, the checkpoint {head.size}")
-    if doc.get("type") == "armsctl/consistency-proof/v1":
-        if old_checkpoint is None:
-            raise IntegrityError("a consistency proof needs --old-checkpoint")
-        old = open_checkpoint(_read_text(old_checkpoint, "checkpoint"), log_key)
-        if not verify_consistency(old.size, head.size, old.root, head.root, proof):
-            raise IntegrityError(f"consistency from size {old.size} to {head.size} does not verify")
-        _show(fmt, {"verified": True, "old_size": old.size, "size": head.size}, "consistent")
-        return
-    if doc.get("type") != "armsctl/inclusion-proof/v1":
-        raise IntegrityError("unknown proof type")
-    index = doc.get("index")
-    if not isinstance(index, int):
-        raise IntegrityError("the proof file has no entry index")
-    leaf = leaf_hash(_unb64(doc.get("entry"), "the entry"))
-    if not verify_inclusion(leaf, index, head.size, proof, head.root):
-        raise IntegrityError(f"entry {index} is not proven in the log of size {head.size}")
-    _show(
-        fmt,
-        {"verified": True, "index": index, "size": head.size, "entry_hash": leaf.hex()},
-        f"included in {head.origin}",
-    )
+    note = _read_text(checkpoint, "checkpoint") if checkpoint else None
+    previous = _read_text(old_checkpoint, "old checkpoint") if old_checkpoint else None
+    try:
+        if isinstance(doc, dict) and doc.get("type") == "armsctl/consistency-proof/v1":
+            result = _verify_consistency_file(doc, str(proof_file), policy, note, previous)
+            title = "consistent"
+        else:
+            bundle = ProofBundle.parse(doc, where=str(proof_file), checkpoint=note)
+            result = verify_bundle(bundle, trust=policy, previous=previous).to_json()
+            title = f"included in {result['origin']}"
+    except VerificationError as exc:
+        if fmt is OutputFormat.json:
+            print_json({"verified": False, "reason": str(exc)})
+        raise VerificationError(f"{proof_file}: does not verify: {exc}") from None
+    _show(fmt, result, title)
+
+
+def _verify_consistency_file(
+    doc: dict[str, Any], where: str, policy: TrustPolicy, note: str | None, previous: str | None
+) -> dict[str, Any]:
+    from armsctl.errors import InputError, Problem, VerificationError
+    from armsctl.ledger.bundle import verify_checkpoint
+    from armsctl.ledger.merkle import verify_consistency
+
+    raw = doc.get("proof")
+    if not isinstance(raw, list) or not isinstance(doc.get("old_size"), int):
+        raise InputError([Problem(where, "proof", "a consistency proof has old_size and proof")])
+    proof = [_unb64(p, "a proof hash") for p in raw]
+    new_note = note if note is not None else doc.get("checkpoint")
+    if not isinstance(new_note, str):
+        raise InputError([Problem(where, "checkpoint", "is missing: give --checkpoint")])
+    if previous is None:
+        raise InputError("a consistency proof needs --old-checkpoint")
+    head = verify_checkpoint(new_note, trust=policy).checkpoint
+    old = verify_checkpoint(previous, trust=type(policy)(policy.log_key)).checkpoint
+    if doc.get("size") != head.size or doc["old_size"] != old.size:
+        raise VerificationError(
+            f"the proof is from size {doc['old_size']} to {doc.get('size')}, the checkpoints "
+            f"are of sizes {old.size} and {head.size}"
+        )
+    if not verify_consistency(old.size, head.size, old.root, head.root, proof):
+        raise VerificationError(f"consistency from size {old.size} to {head.size} does not verify")
+    return {"verified": True, "old_size": old.size, "size": head.size}
 
 
 @ledger_app.command("audit")
@@ -368,24 +500,21 @@ def ledger_audit(
     db: str | None = DB_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Recompute every leaf and node, check every checkpoint; exit 1 naming the first mismatch."""
+    """Recompute every leaf and node, check every checkpoint; exit 1 naming the first mismatch.
+
+    The same audit as the server's ``GET /api/v1/log/audit``: on a server's database it also
+    checks that each entry is signed by the log key or a key registered for its party.
+    """
+    from sqlalchemy.orm import Session
+
+    from armsctl.service.log import audit_ledger
+
     trusted = _verifier(key) if key else None
     engine, store, url = _open_log(db)
-    with _database_errors(url), engine.begin() as conn:
-        report = store.audit(conn, log_key=trusted, check_envelopes=envelopes)
-    _show(
-        fmt,
-        {
-            "ok": report.ok,
-            "entries": report.entries,
-            "nodes": report.nodes,
-            "checkpoints": report.checkpoints,
-            "first_problem": report.first_problem,
-            "problems": report.problems,
-        },
-        "audit",
-    )
-    if not report.ok:
+    with _database_errors(url), engine.begin() as conn, Session(bind=conn) as session:
+        report = audit_ledger(session, store, trusted, check_envelopes=envelopes)
+    _show(fmt, report, "audit")
+    if not report["ok"]:
         raise typer.Exit(EXIT_VIOLATION)
 
 
@@ -463,6 +592,7 @@ def commit_declaration(
 
         raise InputError([Problem(str(opening), "", "already exists; not overwriting")])
     engine, store, url = _open_log(db)
+    _refuse_server_database(engine, url, "commit")
     with _database_errors(url), engine.begin() as conn:
         result = store.append_envelopes(conn, [entry])
         log = {"index": result.first_index, "entry_hash": result.leaf_hashes[0].hex()}
@@ -497,45 +627,58 @@ def verify_reveal_cmd(
     db: str | None = DB_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Check revealed items against the declaration in the public log."""
+    """Check revealed items against the declaration in the public log.
+
+    Exit 0 verified, 1 when an item or the declaration does not verify (forged or changed),
+    2 when the file is not a reveal or the log cannot be read.
+    """
     import hmac
 
-    from armsctl.errors import IntegrityError
-    from armsctl.ledger.checkpoint import open_checkpoint
+    from armsctl.errors import (
+        InputError,
+        IntegrityError,
+        ParameterError,
+        Problem,
+        VerificationError,
+    )
     from armsctl.ledger.envelope import open_entry
     from armsctl.ledger.escrow import DECLARATION_KIND, verify_reveal
-    from armsctl.ledger.merkle import leaf_hash, verify_inclusion
+    from armsctl.ledger.merkle import leaf_hash
+    from armsctl.service.log import build_proof_bundle
 
     reveal = _read_json(reveal_file, "reveal file")
     where = reveal.get("declaration") if isinstance(reveal, dict) else None
     if not isinstance(where, dict) or not isinstance(where.get("index"), int):
-        raise IntegrityError("the reveal does not say where its declaration is logged")
+        raise InputError(
+            [Problem(str(reveal_file), "declaration", "does not say where it is logged")]
+        )
+    if not isinstance(reveal.get("items"), list) or not reveal["items"]:
+        raise InputError([Problem(str(reveal_file), "items", "must be a non-empty list")])
     index = where["index"]
+    trusted = _verifier(log_key) if log_key is not None else None
     engine, store, url = _open_log(db)
+    signed = False
     with _database_errors(url), engine.begin() as conn:
         data = store.entry(conn, index)
-        latest = store.latest_checkpoint(conn)
-        proof = (
-            store.inclusion_proof(conn, index, latest[1])
-            if latest is not None and index < latest[1]
-            else None
-        )
-    leaf = leaf_hash(data)
-    claimed = str(where.get("entry_hash", ""))
-    if not hmac.compare_digest(leaf.hex(), claimed):
-        raise IntegrityError(f"log entry {index} is not the declaration the reveal refers to")
-    entry = open_entry(data)
-    if entry.kind != DECLARATION_KIND:
-        raise IntegrityError(f"log entry {index} is a {entry.kind!r}, not a declaration")
-    signed = False
-    if log_key is not None:
-        if latest is None or proof is None:
-            raise IntegrityError(f"no signed checkpoint covers log entry {index} yet")
-        head = open_checkpoint(latest[2], _verifier(log_key))
-        if not verify_inclusion(leaf, index, head.size, proof, head.root):
-            raise IntegrityError(f"log entry {index} is not under the signed checkpoint")
-        signed = True
-    result = verify_reveal(reveal, entry.body)
+        if trusted is not None:
+            try:
+                build_proof_bundle(conn, store, index=index, log_key=trusted)
+            except ParameterError as exc:  # no signed checkpoint covers the entry yet
+                raise VerificationError(f"{reveal_file}: {exc}") from None
+            signed = True
+    try:
+        if not hmac.compare_digest(leaf_hash(data).hex(), str(where.get("entry_hash", ""))):
+            raise VerificationError(
+                f"log entry {index} is not the declaration the reveal refers to"
+            )
+        entry = open_entry(data)
+        if entry.kind != DECLARATION_KIND:
+            raise VerificationError(f"log entry {index} is a {entry.kind!r}, not a declaration")
+        result = verify_reveal(reveal, entry.body)
+    except VerificationError:
+        raise
+    except IntegrityError as exc:
+        raise VerificationError(f"{reveal_file}: does not verify: {exc}") from None
     _show(
         fmt,
         {

@@ -22,7 +22,10 @@ from armsctl.ledger.envelope import open_entry
 from armsctl.ledger.merkle import EMPTY_ROOT, fold, leaf_hash, node_hash, stored_index
 from armsctl.ledger.note import VerifierKey
 
-__all__ = ["AuditReport", "audit_log"]
+__all__ = ["META_KEYS", "AuditReport", "audit_log", "check_meta"]
+
+#: The metadata a log records with its first checkpoint, and nothing else.
+META_KEYS = frozenset({"origin", "log_key"})
 
 
 @dataclass
@@ -44,6 +47,38 @@ class AuditReport:
     def first_problem(self) -> str | None:
         """The first mismatch, the one to investigate."""
         return self.problems[0] if self.problems else None
+
+
+def check_meta(meta: Mapping[str, str], log_key: VerifierKey | None) -> list[str]:
+    """Check the log's recorded metadata: its origin, its key and nothing else.
+
+    The origin is what every checkpoint names and what a verifier picks the log key by, so a
+    changed origin is as serious as a changed key.
+
+    Args:
+        meta: Every stored ``(key, value)`` of the log's metadata.
+        log_key: The key the auditor trusts, if any.
+    """
+    problems = [f"ledger metadata: unknown key {k!r}" for k in sorted(set(meta) - META_KEYS)]
+    if not meta:
+        return problems
+    origin, recorded_text = meta.get("origin"), meta.get("log_key")
+    if origin is None or recorded_text is None:
+        missing = "origin" if origin is None else "log_key"
+        return [*problems, f"ledger metadata: {missing} is missing"]
+    try:
+        recorded = VerifierKey.parse(recorded_text)
+    except IntegrityError as exc:
+        return [*problems, f"ledger metadata: the recorded log key is malformed: {exc}"]
+    if origin != recorded.name:
+        problems.append(
+            f"ledger metadata: origin {origin!r} is not the log key's name {recorded.name!r}"
+        )
+    if log_key is not None and origin != log_key.name:
+        problems.append(
+            f"ledger metadata: origin {origin!r} is not the trusted log {log_key.name!r}"
+        )
+    return problems
 
 
 class _Stop(Exception):

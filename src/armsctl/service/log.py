@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -20,10 +21,12 @@ from armsctl.store.ledger import LedgerStore
 from armsctl.store.models import AuditEvent, Party, PartyKey, User
 
 __all__ = [
+    "audit_ledger",
     "audit_log",
     "build_proof_bundle",
     "check_authorship",
     "find_checkpoint",
+    "is_server_database",
     "list_audit_events",
     "log_entry",
     "log_status",
@@ -203,8 +206,8 @@ def _registered(session: Session) -> dict[tuple[str, str], list[tuple[VerifierKe
     return out
 
 
-def _stream(db: Database, session: Session) -> Iterator[tuple[int, bytes]]:
-    c = db.ledger.t.entries.c
+def _stream(ledger: LedgerStore, session: Session) -> Iterator[tuple[int, bytes]]:
+    c = ledger.t.entries.c
     after = -1
     while True:
         rows = session.execute(
@@ -230,7 +233,9 @@ def _party_signed(entry: Entry, keys: list[tuple[VerifierKey, Any]]) -> bool:
     return False
 
 
-def check_authorship(db: Database, session: Session, log_key: VerifierKey) -> dict[str, Any]:
+def check_authorship(
+    ledger: LedgerStore, session: Session, log_key: VerifierKey
+) -> dict[str, Any]:
     """Check who signed each entry: the log key (operator-attested) or the party's own key.
 
     An entry signed by any other key, or by a party key after its revocation, is a problem:
@@ -238,7 +243,7 @@ def check_authorship(db: Database, session: Session, log_key: VerifierKey) -> di
     """
     registered = _registered(session)
     counts = {"party_signed": 0, "operator_sealed": 0}
-    for seq, data in _stream(db, session):
+    for seq, data in _stream(ledger, session):
         try:
             entry = open_entry(data)
         except IntegrityError as exc:
@@ -256,29 +261,60 @@ def check_authorship(db: Database, session: Session, log_key: VerifierKey) -> di
     return {**counts, "problem": None}
 
 
-def audit_log(db: Database) -> dict[str, Any]:
-    """Recompute the whole log, check every checkpoint, every signature and every signer.
+def is_server_database(conn: Connection) -> bool:
+    """Whether a database is an armsctl server's (it has parties), not a stand-alone log."""
+    from sqlalchemy import inspect
 
-    Every entry must be sealed by the log key (operator-attested) or signed by a key registered
-    for its party (party-signed); the report counts both.
+    return bool(inspect(conn).has_table(Party.__tablename__))
+
+
+def audit_ledger(
+    session: Session,
+    ledger: LedgerStore,
+    log_key: VerifierKey | None,
+    *,
+    check_envelopes: bool = True,
+) -> dict[str, Any]:
+    """The one audit, for the server (``GET /log/audit``) and ``armsctl ledger audit`` alike.
+
+    Recomputes every leaf and node, checks every checkpoint and the log's recorded origin and
+    key, and every entry's signature; on a server's database also who signed each entry (the
+    log key, or a key registered for the entry's party). ``log_key`` is the key the auditor
+    trusts; without it the recorded key is used, which proves consistency, not authorship.
     """
-    key = db.signer.verifier()
-    with db.read() as session:
-        report = db.ledger.audit(session.connection(), log_key=key)
-        problems = list(report.problems)
-        signers = {"party_signed": 0, "operator_sealed": 0, "problem": None}
-        if report.ok:
-            signers = check_authorship(db, session, key)
+    conn = session.connection()
+    report = ledger.audit(conn, log_key=log_key, check_envelopes=check_envelopes)
+    problems = list(report.problems)
+    signers: dict[str, Any] = {"party_signed": 0, "operator_sealed": 0, "problem": None}
+    server = is_server_database(conn)
+    key = log_key
+    if key is None:
+        with contextlib.suppress(IntegrityError):
+            key = ledger.log_key(conn)
+    if report.ok and server:
+        if key is None:
+            problems.append("no log key is known to tell operator-sealed entries apart")
+        else:
+            signers = check_authorship(ledger, session, key)
             if signers["problem"] is not None:
                 problems.append(str(signers["problem"]))
     return {
         "ok": not problems,
         "entries": report.entries,
+        "nodes": report.nodes,
         "checkpoints": report.checkpoints,
+        "server_database": server,
         "party_signed": signers["party_signed"],
         "operator_sealed": signers["operator_sealed"],
+        "first_problem": problems[0] if problems else None,
         "problems": problems,
     }
+
+
+def audit_log(db: Database) -> dict[str, Any]:
+    """Audit the server's own log against its own key (see ``audit_ledger``)."""
+    with db.read() as session:
+        return audit_ledger(session, db.ledger, db.signer.verifier())
 
 
 def list_audit_events(db: Database, *, limit: int = 50, offset: int = 0) -> Page:

@@ -17,6 +17,7 @@ append is all-or-nothing; after a crash the log is exactly the last committed st
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from sqlalchemy import (
 )
 
 from armsctl.errors import IntegrityError, NotFoundError, ParameterError
-from armsctl.ledger.audit import AuditReport, audit_log
+from armsctl.ledger.audit import AuditReport, audit_log, check_meta
 from armsctl.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from armsctl.ledger.envelope import open_entry
 from armsctl.ledger.merkle import (
@@ -471,12 +472,13 @@ class LedgerStore:
         """
         first: list[str] = []
         recorded = None
-        try:
+        with contextlib.suppress(IntegrityError):  # check_meta names a malformed key
             recorded = self.log_key(conn)
-        except IntegrityError as exc:
-            first.append(f"the recorded log key is malformed: {exc}")
         if log_key is not None and recorded is not None and recorded != log_key:
             first.append(f"the log records key {recorded}, not the trusted key")
+        meta = self.t.meta.c
+        rows = conn.execute(select(meta.key, meta.value)).all()
+        first += check_meta({str(k): str(v) for k, v in rows}, log_key)
         checkpoints = self.checkpoints(conn)
         report = audit_log(
             self._stream_entries(conn),
