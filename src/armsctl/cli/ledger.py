@@ -418,6 +418,28 @@ def _consistency_file(
     }
 
 
+@ledger_app.command("trust")
+@user_errors
+def ledger_trust(
+    key: str = typer.Option(..., "--key", help="The log's verifier key, or a file holding it."),
+    witness: list[str] = WITNESS_OPTION,
+    quorum: int | None = QUORUM_OPTION,
+    out: Path | None = typer.Option(None, "--out", help="Write the trust file here."),
+) -> None:
+    """Write a trust policy file (log key, witnesses, quorum) from keys obtained out of band."""
+    policy = _trust(None, key, witness, quorum)
+    text = policy.to_toml()
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    if out.exists():
+        from armsctl.errors import InputError, Problem
+
+        raise InputError([Problem(str(out), "", "already exists; not overwriting")])
+    out.write_text(text, encoding="utf-8")
+    typer.echo(text, nl=False)
+
+
 @ledger_app.command("verify-proof")
 @user_errors
 def ledger_verify_proof(
