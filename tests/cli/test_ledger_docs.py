@@ -39,8 +39,7 @@ def _inputs(folder: Path) -> None:
     bodies = [{"measure": "deployed-warheads", "value": 1419 + i} for i in range(5)]
     (folder / "figures.json").write_text(json.dumps(bodies))
     rows = ["uid,category,status,facility,year"] + [
-        f"u{i},icbm,deployed,{'base-alpha' if i % 2 else 'base-beta'},{1990 + i}"
-        for i in range(10)
+        f"u{i},icbm,deployed,{'base-alpha' if i % 2 else 'base-beta'},{1990 + i}" for i in range(10)
     ]
     (folder / "items.csv").write_text("\n".join(rows) + "\n")
 

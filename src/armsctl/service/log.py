@@ -233,9 +233,7 @@ def _party_signed(entry: Entry, keys: list[tuple[VerifierKey, Any]]) -> bool:
     return False
 
 
-def check_authorship(
-    ledger: LedgerStore, session: Session, log_key: VerifierKey
-) -> dict[str, Any]:
+def check_authorship(ledger: LedgerStore, session: Session, log_key: VerifierKey) -> dict[str, Any]:
     """Check who signed each entry: the log key (operator-attested) or the party's own key.
 
     An entry signed by any other key, or by a party key after its revocation, is a problem:
