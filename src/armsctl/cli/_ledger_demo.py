@@ -12,11 +12,12 @@ from typing import Any
 
 from rich.console import Console
 
-from armsctl.ledger.checkpoint import open_checkpoint
+from armsctl.errors import VerificationError
+from armsctl.ledger.bundle import TrustPolicy, verify_bundle
 from armsctl.ledger.envelope import open_entry, seal_entry
 from armsctl.ledger.escrow import DECLARATION_KIND, commit_items, reveal_items, verify_reveal
-from armsctl.ledger.merkle import leaf_hash, verify_inclusion
 from armsctl.ledger.note import SignerKey, VerifierKey
+from armsctl.service.log import build_proof_bundle
 from armsctl.store.engine import make_engine
 from armsctl.store.ledger import LedgerStore
 
@@ -91,24 +92,31 @@ def run_demo(console: Console, workdir: Path, aggregates: list[dict[str, object]
             store.append_envelopes(conn, entries)
         note = store.sign_checkpoint(conn, log_key)
         size = store.size(conn)
-        proof = store.inclusion_proof(conn, 0, size) if size else []
-        first = store.entry(conn, 0) if size else b""
+        bundle = (
+            build_proof_bundle(conn, store, index=0, log_key=log_key.verifier())
+            if size
+            else None
+        )
     (workdir / "checkpoint.txt").write_text(note, encoding="utf-8")
     console.print(
         f"[bold]ledger[/]: {len(aggregates)} New START figures from {len(by_party)} parties "
         f"appended to {db.name}; checkpoint signed at size {size}"
     )
 
-    # An outsider holds only the note text, the log's public key string and the proof.
-    public_key = VerifierKey.parse(str(log_key.verifier()))
-    head = open_checkpoint(note, public_key)
-    if size:
-        figure = open_entry(first).body
-        ok = verify_inclusion(leaf_hash(first), 0, head.size, proof, head.root)
+    # An outsider holds only the proof bundle and the log's key, obtained out of band.
+    if bundle is not None:
+        (workdir / "proof.json").write_text(json.dumps(bundle.to_json(), indent=2) + "\n")
+        trust = TrustPolicy(VerifierKey.parse(str(log_key.verifier())))
+        figure = open_entry(bundle.entry).body
+        try:
+            verify_bundle(json.loads((workdir / "proof.json").read_text()), trust=trust)
+            verdict = "verified"
+        except VerificationError as exc:
+            verdict = f"FAILED ({exc})"
         console.print(
-            f"[bold]ledger[/]: offline proof that {figure.get('party')} "
+            f"[bold]ledger[/]: offline proof bundle that {figure.get('party')} "
             f"{figure.get('measure')} = {figure.get('value')} ({figure.get('as_of')}) is in the "
-            f"signed log: {'verified' if ok else 'FAILED'} ({len(proof)} hashes)"
+            f"signed log: {verdict} ({len(bundle.inclusion)} hashes, proof.json)"
         )
 
     items = synthetic_items(400, seed=1)
