@@ -61,6 +61,12 @@ def test_entries_link_to_their_bundle_and_bad_indices_are_4xx(
         "results"
     ]
     assert decls and all(d["proof"] == f"{P}/log/entries/{d['log_index']}/proof" for d in decls)
+    notes = client.get(f"{P}/treaties/new-start/notifications", headers=world.auth("rus")).json()[
+        "results"
+    ]
+    assert notes and all(n["proof"] == f"{P}/log/entries/{n['log_index']}/proof" for n in notes)
+    linked = client.get(decls[0]["proof"])
+    assert linked.status_code == 200 and linked.json()["index"] == decls[0]["log_index"]
     assert client.get(f"{P}/log/entries/{size}/proof").status_code in (404, 422)
     assert client.get(f"{P}/log/entries/{10**6}/proof").status_code in (404, 422)
     assert client.get(f"{P}/log/entries/-1/proof").status_code == 422
