@@ -95,3 +95,17 @@ def test_a_proof_from_a_damaged_stored_node_is_refused_not_served(tmp_path) -> N
     with pytest.raises(VerificationError, match="refusing to hand out a proof of entry 0"):
         proof_bundle(db, index=0)
     db.dispose()
+
+
+def test_the_public_bundle_holds_exactly_the_entry_every_role_reads(
+    world_client: tuple[World, TestClient],
+) -> None:
+    """So the confidentiality checks on ``/log/entries`` cover the tokenless bundles too."""
+    import base64
+
+    world, client = world_client
+    size = _checkpoint(world, client)
+    for i in range(size):
+        bundle = client.get(f"{P}/log/entries/{i}/proof").json()
+        entry = client.get(f"{P}/log/entries/{i}", headers=world.auth("obs")).json()["entry"]
+        assert base64.b64decode(bundle["entry"]) == entry.encode("utf-8")
