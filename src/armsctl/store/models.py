@@ -26,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -67,8 +68,35 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=_NAMING)
 
 
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware timestamp stored in UTC on every backend.
+
+    SQLite has no timestamp type: it keeps the text it is given and drops the offset on the way
+    back, so ``10:00+05:00`` would read back as ``10:00+00:00``, five hours wrong, and disagree
+    with the signed log entry. Normalising to UTC on write (and marking UTC on read) makes SQLite
+    agree with PostgreSQL. A naive datetime is refused: the store never guesses a zone.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"timestamp {value.isoformat()} has no time zone")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
 def _ts() -> Any:
-    return DateTime(timezone=True)
+    return UTCDateTime()
 
 
 class TreatyRow(Base):
