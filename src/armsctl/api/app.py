@@ -109,6 +109,10 @@ def create_app(
     from armsctl.web import install_web  # the dashboard and public portal under /
 
     install_web(app)
+    from armsctl.api.idempotency import Idempotency
+
+    # Added before BodyLimit, so an oversized body is refused before it is fingerprinted.
+    app.add_middleware(Idempotency, db=db, clock=clock)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.state.actions = ACTIONS
     return app

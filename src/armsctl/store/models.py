@@ -38,6 +38,7 @@ __all__ = [
     "Base",
     "Declaration",
     "DeclarationItem",
+    "IdempotencyRecord",
     "Inspection",
     "InspectionInspector",
     "Notification",
@@ -47,6 +48,7 @@ __all__ = [
     "PartyKey",
     "Reveal",
     "TreatyRow",
+    "UTCDateTime",
     "User",
 ]
 
@@ -302,3 +304,22 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     resource: Mapped[str] = mapped_column(Text)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a POST sent with an ``Idempotency-Key``, replayed to its retries.
+
+    ``scope`` is a digest of the caller's credentials (never the token itself), so one caller's
+    key never answers another's request. ``status`` is empty while the first request runs.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    content_type: Mapped[str] = mapped_column(String(100), default="")
+    body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    created_at: Mapped[dt.datetime] = mapped_column(_ts(), index=True)
