@@ -240,7 +240,13 @@ def test_annotate_lines_keeps_context_around_each_problem() -> None:
 
 
 def test_session_store_expires_and_forgets() -> None:
-    store = SessionStore(lifetime=dt.timedelta(minutes=5))
+    from armsctl.ledger.note import SignerKey
+    from armsctl.service import Database
+    from armsctl.store.schema import upgrade
+
+    db = Database("sqlite://", SignerKey.generate("armsctl.local/log", seed=bytes(32)))
+    upgrade(db.engine)
+    store = SessionStore(db, lifetime=dt.timedelta(minutes=5))
     t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     counter = iter(range(1000))
 

@@ -50,6 +50,7 @@ __all__ = [
     "TreatyRow",
     "UTCDateTime",
     "User",
+    "WebSessionRow",
 ]
 
 #: Every role a user can hold; authorisation decisions live in ``armsctl.api.authz``.
@@ -323,3 +324,18 @@ class IdempotencyRecord(Base):
     content_type: Mapped[str] = mapped_column(String(100), default="")
     body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     created_at: Mapped[dt.datetime] = mapped_column(_ts(), index=True)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser, shared by every server process.
+
+    ``key`` is the SHA-256 of the session id that only the browser holds (in its cookie);
+    ``sealed`` is the session's API token and CSRF token encrypted under a key derived from that
+    id, so a reader of the database learns no usable token without the browser's cookie.
+    """
+
+    __tablename__ = "web_sessions"
+    key: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(_ts())
+    expires_at: Mapped[dt.datetime] = mapped_column(_ts(), index=True)

@@ -30,7 +30,9 @@ def install_web(app: FastAPI) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    app.state.armsctl_web = WebState(env=env)
+    from armsctl.web.session import SessionStore
+
+    app.state.armsctl_web = WebState(env=env, sessions=SessionStore(app.state.armsctl.db))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (pages, pages_declarations, pages_activity):
         app.include_router(module.router)
