@@ -77,7 +77,8 @@ def create_app(
         version="1",
         summary="Open verification infrastructure for arms reduction: the multi-party server.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        # Served by armsctl.web from vendored assets, not from a CDN.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.armsctl = AppState(db=db, settings=settings, clock=clock, rng=rng)
