@@ -285,3 +285,18 @@ def test_seed_demo_cli(tmp_path: Path) -> None:
         app, ["web", "seed-demo", "--db", str(db), "--workdir", str(tmp_path)]
     )
     assert again.exit_code == 2 and "exists" in again.output
+
+
+def test_a_diff_reads_forward_in_time_whichever_order_the_link_gives(
+    seeded: dict[str, Any],
+) -> None:
+    client = _client(seeded, "usa-office")
+    ids = _item_declarations(client)
+    heads = []
+    for a, b in ((ids[0], ids[1]), (ids[1], ids[0])):
+        page = client.get(f"/declarations/diff?a={a}&b={b}").text
+        head = re.search(r"<h1>[^<]*?(\d{4}-\d\d-\d\d) → (\d{4}-\d\d-\d\d)</h1>", page)
+        assert head, page[:2000]
+        assert head.group(1) < head.group(2)
+        heads.append(head.groups())
+    assert heads[0] == heads[1]
