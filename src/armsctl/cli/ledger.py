@@ -358,7 +358,7 @@ def ledger_prove(
     Without ``--out`` the bundle is printed; with it, a summary is.
     """
     from armsctl.errors import NotFoundError, ParameterError
-    from armsctl.service.log import build_proof_bundle, find_checkpoint
+    from armsctl.service.log import build_proof_bundle
 
     if index is not None and entry_hash is not None:
         raise ParameterError("give one of --index and --entry-hash")
@@ -371,7 +371,7 @@ def ledger_prove(
             raise NotFoundError("the log has no signed checkpoint yet; sign one first")
         if index is None and entry_hash is None:
             assert from_size is not None
-            doc = _consistency_file(conn, store, log_key, from_size, size, find_checkpoint)
+            doc = _consistency_file(conn, store, log_key, from_size, size)
         else:
             if entry_hash is not None:
                 try:
@@ -393,14 +393,15 @@ def ledger_prove(
 
 
 def _consistency_file(
-    conn: Any, store: LedgerStore, log_key: VerifierKey, old: int, size: int | None, find: Any
+    conn: Any, store: LedgerStore, log_key: VerifierKey, old: int, size: int | None
 ) -> dict[str, Any]:
     """A consistency proof between two sizes of the log, checked against the newer checkpoint."""
     from armsctl.errors import ParameterError, VerificationError
     from armsctl.ledger.bundle import TrustPolicy, verify_checkpoint
     from armsctl.ledger.merkle import verify_consistency
+    from armsctl.service.log import find_checkpoint
 
-    _, tree_size, note = find(conn, store, size=size)
+    _, tree_size, note = find_checkpoint(conn, store, size=size)
     if not 0 <= old <= tree_size:
         raise ParameterError(f"--from-size {old} is not between 0 and {tree_size}")
     head = verify_checkpoint(note, trust=TrustPolicy(log_key)).checkpoint
