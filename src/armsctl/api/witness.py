@@ -44,7 +44,8 @@ def _now() -> int:
 
 def _refusal(exc: WitnessRefusal) -> Response:
     if exc.status == 409 and exc.known_size is not None:
-        return Response(size_body(exc.known_size), 409, media_type=SIZE_CONTENT_TYPE)
+        # exactly this type, no charset parameter: clients compare it verbatim
+        return Response(size_body(exc.known_size), 409, headers={"content-type": SIZE_CONTENT_TYPE})
     return PlainTextResponse(exc.message + "\n", exc.status)
 
 

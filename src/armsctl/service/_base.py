@@ -167,6 +167,8 @@ class Database:
 
     def dispose(self) -> None:
         """Close every pooled connection (tests and shutdown)."""
+        if self.witnessing is not None:
+            self.witnessing.close()
         self.engine.dispose()
         if self.reader is not self.engine:
             self.reader.dispose()

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Answer",
+    "HttpPoster",
     "Poster",
     "WitnessEndpoint",
     "Witnessing",
@@ -107,15 +108,18 @@ def parse_witnesses(text: str) -> tuple[WitnessEndpoint, ...]:
     return tuple(out)
 
 
-def http_poster(timeout: float) -> Poster:
-    """Return a ``Poster`` over HTTP(S) with one keep-alive client and ``timeout`` seconds."""
-    import httpx
+class HttpPoster:
+    """A ``Poster`` over HTTP(S): one keep-alive client, a timeout, a cap on answer size."""
 
-    client = httpx.Client(timeout=timeout, follow_redirects=False)
+    def __init__(self, timeout: float) -> None:
+        import httpx
 
-    def post(url: str, body: bytes) -> Answer:
-        with client.stream(
-            "POST", f"{url}/add-checkpoint", content=body, headers={"content-type": "text/plain"}
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+
+    def __call__(self, url: str, body: bytes) -> Answer:
+        headers = {"content-type": "text/plain"}
+        with self._client.stream(
+            "POST", f"{url}/add-checkpoint", content=body, headers=headers
         ) as response:
             data = b""
             for chunk in response.iter_bytes():
@@ -125,7 +129,14 @@ def http_poster(timeout: float) -> Poster:
             kind = response.headers.get("content-type", "").split(";")[0].strip()
             return Answer(response.status_code, kind, data)
 
-    return post
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._client.close()
+
+
+def http_poster(timeout: float) -> HttpPoster:
+    """Return a ``Poster`` over HTTP(S) with ``timeout`` seconds per call."""
+    return HttpPoster(timeout)
 
 
 def _cosigned_by(note: str, key: VerifierKey) -> bool:
@@ -143,6 +154,12 @@ class Witnessing:
     post: Poster
     sizes: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def close(self) -> None:
+        """Release the poster's connections, if it holds any."""
+        close = getattr(self.post, "close", None)
+        if callable(close):
+            close()
 
     def _one(self, db: Database, endpoint: WitnessEndpoint, note: str, size: int) -> list[str]:
         """Ask one witness; return its verified cosignature lines, or [] after logging why."""
