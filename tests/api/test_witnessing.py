@@ -136,7 +136,13 @@ def test_witness_answers_every_case_with_the_protocol_status(witness_client: Tes
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"old 1", b"old x\n\ncp\n", b"\xff\n\n", b"old 0\n\nexample\n1\nAAAA\n\n\xe2\x80\x94 x\n"],
+    [
+        b"",
+        b"old 1",
+        b"old x\n\ncp\n",
+        b"\xff\n\n",
+        b"old 0\n\nexample\n1\nAAAA\n\n\xe2\x80\x94 x\n",
+    ],
 )
 def test_malformed_requests_are_400_with_a_reason(witness_client: TestClient, body: bytes) -> None:
     answer = witness_client.post("/add-checkpoint", content=body)
