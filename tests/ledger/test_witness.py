@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from armsctl.errors import IntegrityError
 from armsctl.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from armsctl.ledger.merkle import consistency_proof, root
-from armsctl.ledger.note import SignerKey, parse_note
+from armsctl.ledger.note import SignerKey, add_signatures, parse_note
 from armsctl.ledger.witness import (
     SIZE_CONTENT_TYPE,
     STATE_TYPE,
@@ -184,6 +184,18 @@ def test_recosigning_replaces_the_witness_own_line_only() -> None:
     assert names == ["example.org/log", "w2.example", "w1.example"]
     witnesses = [W1.verifier(), W2.verifier()]
     open_checkpoint(renewed, LOG.verifier(), witnesses=witnesses, quorum=2)
+
+
+def test_a_note_already_carrying_two_lines_by_the_witness_ends_with_one() -> None:
+    """The old failure: a second cosigning appended a second line, which verifiers refuse."""
+    first = submit(WitnessState(), 0, 5)
+    doubled = add_signatures(signed(5), [first.line, first.line])
+    with pytest.raises(IntegrityError, match="two signatures"):
+        open_checkpoint(doubled, LOG.verifier(), witnesses=[W1.verifier()])
+    again = submit(first.state, 5, 5, note=doubled)
+    fixed = replace_cosignature(doubled, again.line)
+    assert [s.name for s in parse_note(fixed)[1]] == ["example.org/log", "w1.example"]
+    open_checkpoint(fixed, LOG.verifier(), witnesses=[W1.verifier()], quorum=1)
 
 
 def test_cosignature_answers_are_checked_against_the_configured_key() -> None:

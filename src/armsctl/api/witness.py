@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from armsctl.errors import InputError
+from armsctl.errors import InputError, IntegrityError
 from armsctl.ledger.note import SignerKey, VerifierKey
 from armsctl.ledger.witness import (
     SIZE_CONTENT_TYPE,
@@ -79,6 +79,8 @@ def create_witness_app(
         except WitnessRefusal as exc:
             _log.info("add-checkpoint refused (%d): %s", exc.status, exc.message)
             return _refusal(exc)
+        except IntegrityError as exc:  # pragma: no cover - every check above is a refusal
+            return PlainTextResponse(f"{exc}\n", 400)
         except InputError as exc:  # the state file became unreadable or unwritable
             _log.error("witness state: %s", exc)
             return PlainTextResponse("witness state unavailable\n", 503)

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from armsctl.errors import ArmsctlError, IntegrityError
+from armsctl.errors import IntegrityError
 from armsctl.ledger.checkpoint import Checkpoint
 from armsctl.ledger.merkle import HASH_SIZE, verify_consistency
 from armsctl.ledger.note import (
@@ -72,7 +72,7 @@ SIZE_CONTENT_TYPE = "text/x.tlog.size"
 _BUNDLE_TYPE = "armsctl/proof-bundle/v1"
 
 
-class WitnessRefusal(ArmsctlError):
+class WitnessRefusal(IntegrityError):
     """The witness will not cosign; ``status`` is the HTTP status tlog-witness prescribes.
 
     ``known_size`` is set on a stale old size (409): the size the witness last cosigned, which
