@@ -268,3 +268,18 @@ def test_an_honest_log_is_always_cosigned_in_order(sizes: list[int]) -> None:
 
 def test_size_content_type_is_the_protocol_one() -> None:
     assert SIZE_CONTENT_TYPE == "text/x.tlog.size"
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.binary(max_size=400), st.integers(min_value=0, max_value=600))
+def test_any_body_is_cosigned_or_refused_with_a_status(noise: bytes, cut: int) -> None:
+    """Hostile bytes, or a valid request with bytes spliced in, never raise anything else."""
+    valid = AddCheckpoint(5, tuple(consistency_proof(ENTRIES[:9], 5)), signed(9)).body()
+    state = submit(WitnessState(), 0, 5).state
+    for body in (noise, valid[:cut] + noise + valid[cut:]):
+        try:
+            request = AddCheckpoint.parse(body)
+            add_checkpoint(state, request, log_keys=[LOG.verifier()], signer=W1, at=AT)
+        except WitnessRefusal as exc:
+            assert exc.status in (400, 403, 404, 409, 422)
+            assert "\n" not in exc.message
