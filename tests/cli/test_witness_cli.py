@@ -216,7 +216,8 @@ def test_witness_serve_cosigns_over_http(cli: Run, log, tmp_path: Path) -> None:
     try:
         body = AddCheckpoint(0, (), (tmp_path / "log" / "cp3.txt").read_text()).body()
         answer = None
-        for _ in range(300):
+        deadline = time.monotonic() + 120  # far above any start-up, even on a loaded machine
+        while time.monotonic() < deadline:
             try:
                 answer = httpx.post(f"http://127.0.0.1:{port}/add-checkpoint", content=body)
                 break
