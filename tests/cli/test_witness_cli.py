@@ -248,3 +248,15 @@ def test_witness_serve_refuses_bad_keys_and_state_with_one_line(cli: Run, tmp_pa
     (tmp_path / "s.json").write_text("[]")
     out = cli(*base, "--log-key", "log/example.org_log.pub", code=2)
     assert "s.json" in out and "not a JSON object" in out
+
+
+def test_cosign_with_db_takes_the_proof_from_the_log(cli: Run, log, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    log(2)
+    cli("keys", "generate", "w1", "--dir", "wit")
+    args = ["--key", "wit/w1.key", "--log-key", "log/example.org_log.pub", "--state", "w.json"]
+    cli("ledger", "cosign", "log/cp2.txt", *args, "--db", "absent.db")  # first use: not opened
+    assert not (tmp_path / "absent.db").exists()
+    log(3)
+    out = cli("ledger", "cosign", "log/cp5.txt", *args, "--db", "log/log.db")
+    assert f"{EM} w1 " in out
+    assert json.loads((tmp_path / "w.json").read_text())["logs"]["example.org/log"]["size"] == 5
