@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -161,6 +162,13 @@ class Witnessing:
         if callable(close):
             close()
 
+    def _safe(self, db: Database, endpoint: WitnessEndpoint, note: str, size: int) -> list[str]:
+        try:
+            return self._one(db, endpoint, note, size)
+        except Exception as exc:  # a witness's failure never breaks the log
+            _log.warning("witness %s failed: %s", endpoint.url, exc)
+            return []
+
     def _one(self, db: Database, endpoint: WitnessEndpoint, note: str, size: int) -> list[str]:
         """Ask one witness; return its verified cosignature lines, or [] after logging why."""
         old = self.sizes.get(endpoint.url, 0)
@@ -212,17 +220,14 @@ class Witnessing:
             if latest is None:
                 return None
             seq, size, note = latest
+            asked = [e for e in self.endpoints if not _cosigned_by(note, e.key)]
             cosigned = note
-            for endpoint in self.endpoints:
-                if _cosigned_by(note, endpoint.key):
-                    continue
-                try:
-                    lines = self._one(db, endpoint, note, size)
-                except Exception as exc:  # a witness's failure never breaks the log
-                    _log.warning("witness %s failed: %s", endpoint.url, exc)
-                    continue
-                for line in lines:
-                    cosigned = replace_cosignature(cosigned, line)
+            if asked:  # all at once: a slow witness delays the others by nothing
+                with ThreadPoolExecutor(max_workers=min(len(asked), 16)) as pool:
+                    answers = list(pool.map(lambda e: self._safe(db, e, note, size), asked))
+                for lines in answers:
+                    for line in lines:
+                        cosigned = replace_cosignature(cosigned, line)
             if cosigned == note:
                 return note
             return self._store(db, seq, size, cosigned) or note
