@@ -289,3 +289,35 @@ def test_witness_keys_may_come_from_files(tmp_path: Path) -> None:
     (plain,) = parse_witnesses(f"http://127.0.0.1:1 {W1.verifier()}")  # a 0x01 key is read as 0x04
     assert plain.key == endpoint.key
     assert json.dumps(str(plain.key))
+
+
+def test_witnesses_are_asked_at_once(database: tuple[str, Database], tmp_path: Path) -> None:
+    """Both requests are in flight together (else the barrier breaks)."""
+    from armsctl.service.witnessing import Answer, WitnessEndpoint, Witnessing
+
+    url, _ = database
+    clients = {
+        signer.name: TestClient(
+            create_witness_app(
+                signer=signer,
+                log_keys=[LOG_KEY.verifier()],
+                state=WitnessStateFile(tmp_path / f"{signer.name}.json"),
+                clock=lambda: STAMP,
+            )
+        )
+        for signer in (W1, W2)
+    }
+    barrier = threading.Barrier(2, timeout=120)
+
+    def post(base: str, body: bytes) -> Answer:
+        barrier.wait()
+        answer = clients[base.removeprefix("http://")].post("/add-checkpoint", content=body)
+        return Answer(answer.status_code, answer.headers["content-type"], answer.content)
+
+    db = server(url, "")
+    endpoints = [WitnessEndpoint(f"http://{s.name}", s.as_cosigner().verifier()) for s in (W1, W2)]
+    db.witnessing = Witnessing(endpoints, post)
+    note = log_service.sign_checkpoint(db)["checkpoint"]
+    assert witnesses_of(note) == ["w1.example", "w2.example"]
+    assert not barrier.broken
+    db.dispose()
