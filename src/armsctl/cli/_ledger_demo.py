@@ -93,9 +93,7 @@ def run_demo(console: Console, workdir: Path, aggregates: list[dict[str, object]
         note = store.sign_checkpoint(conn, log_key)
         size = store.size(conn)
         bundle = (
-            build_proof_bundle(conn, store, index=0, log_key=log_key.verifier())
-            if size
-            else None
+            build_proof_bundle(conn, store, index=0, log_key=log_key.verifier()) if size else None
         )
     (workdir / "checkpoint.txt").write_text(note, encoding="utf-8")
     console.print(

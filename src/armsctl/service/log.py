@@ -56,10 +56,16 @@ def log_status(db: Database) -> dict[str, Any]:
 
 
 def sign_checkpoint(db: Database) -> dict[str, Any]:
-    """Sign a checkpoint of the current tree with the server's log key."""
+    """Sign a checkpoint of the current tree with the server's log key.
+
+    With witnesses configured, the checkpoint is then submitted to them (outside the log's
+    transaction) and returned with the cosignatures they gave.
+    """
     with db.write() as (_session, conn):
         note = db.ledger.sign_checkpoint(conn, db.signer)
         size = db.ledger.size(conn)
+    if db.witnessing is not None:
+        note = db.witnessing.gather(db) or note
     return {"size": size, "checkpoint": note}
 
 
@@ -189,8 +195,15 @@ def proof_bundle(
 
 
 def trust_policy(db: Database) -> TrustPolicy:
-    """The policy this server offers its readers: its log key (pin it; verify it out of band)."""
-    return TrustPolicy(db.signer.verifier())
+    """The policy this server offers its readers: its log key and its witnesses' keys.
+
+    The quorum offered is a majority of the configured witnesses, so that one witness being
+    down does not fail every check. It is only an offer: a reader pins it on first use, or
+    replaces it with keys and a quorum obtained out of band.
+    """
+    witnesses = tuple(e.key for e in db.witnessing.endpoints) if db.witnessing else ()
+    quorum = len(witnesses) // 2 + 1 if witnesses else 0
+    return TrustPolicy(db.signer.verifier(), witnesses, quorum)
 
 
 def _registered(session: Session) -> dict[tuple[str, str], list[tuple[VerifierKey, Any]]]:
