@@ -109,3 +109,26 @@ def test_the_public_bundle_holds_exactly_the_entry_every_role_reads(
         bundle = client.get(f"{P}/log/entries/{i}/proof").json()
         entry = client.get(f"{P}/log/entries/{i}", headers=world.auth("obs")).json()["entry"]
         assert base64.b64decode(bundle["entry"]) == entry.encode("utf-8")
+
+
+def test_the_offered_policy_names_the_servers_witnesses_with_a_majority_quorum(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from _world import fresh_database
+
+    from armsctl.service.log import trust_policy
+    from armsctl.service.witnessing import WitnessEndpoint, Witnessing
+
+    db = fresh_database(f"sqlite:///{tmp_path / 'log.db'}")
+    assert trust_policy(db) == TrustPolicy(LOG_KEY.verifier())
+    keys = [
+        SignerKey.generate(f"w{i}.example", seed=bytes([i]) * 32).as_cosigner().verifier()
+        for i in range(1, 4)
+    ]
+    db.witnessing = Witnessing(
+        [WitnessEndpoint(f"http://127.0.0.1:{8100 + i}", k) for i, k in enumerate(keys)],
+        post=lambda *_args: None,  # type: ignore[arg-type,return-value]
+    )
+    offered = trust_policy(db)
+    assert offered.witnesses == tuple(keys) and offered.quorum == 2
+    db.dispose()
