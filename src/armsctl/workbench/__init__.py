@@ -14,8 +14,22 @@ from armsctl.workbench.baselines import (
     resolve_baseline,
 )
 from armsctl.workbench.burden import Burden, synthetic_sites, verification_burden
-from armsctl.workbench.cuts import CutPlan, LimitRow, limit_rows, optimise_cuts, parse_cost
-from armsctl.workbench.drafts import Change, derive_draft, draft_toml, parse_quota, parse_set
+from armsctl.workbench.cuts import (
+    CutPlan,
+    LimitRow,
+    limit_rows,
+    optimise_cuts,
+    parse_cost,
+    parse_fix,
+)
+from armsctl.workbench.drafts import (
+    Change,
+    apply_changes,
+    derive_draft,
+    draft_toml,
+    parse_quota,
+    parse_set,
+)
 from armsctl.workbench.estimates import Estimate, estimate, estimate_observation, estimates
 from armsctl.workbench.schedule import Milestone, Schedule, min_peak_schedule
 
@@ -30,6 +44,7 @@ __all__ = [
     "Options",
     "Schedule",
     "analyse",
+    "apply_changes",
     "compare",
     "derive_draft",
     "draft_toml",
@@ -43,6 +58,7 @@ __all__ = [
     "parse_baseline_arg",
     "parse_capacity",
     "parse_cost",
+    "parse_fix",
     "parse_milestone",
     "parse_quota",
     "parse_set",

@@ -30,6 +30,7 @@ __all__ = [
     "limit_rows",
     "optimise_cuts",
     "parse_cost",
+    "parse_fix",
 ]
 
 
@@ -83,6 +84,18 @@ def parse_cost(text: str) -> tuple[str, float]:
         raise ParameterError(f"--cost {text!r}: expected CELL=COST")
     if not value >= 0:
         raise ParameterError(f"--cost {text!r}: a cost must be >= 0")
+    return key.strip(), value
+
+
+def parse_fix(text: str) -> tuple[str, int]:
+    """Read ``CELL=N``: ``N`` eliminations of the cell decided in advance."""
+    key, sep, raw = text.partition("=")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParameterError(f"--fix {text!r}: expected CELL=N with a whole number") from None
+    if not sep or not key.strip() or value < 0:
+        raise ParameterError(f"--fix {text!r}: expected CELL=N with N >= 0")
     return key.strip(), value
 
 
@@ -170,7 +183,7 @@ def optimise_cuts(
             + (f" (limits needing cuts: {', '.join(short)})" if short else "")
             + f" [{result.message}]"
         )
-    x = {c: int(round(float(result.x[index[c]]))) for c in cells}
+    x = {c: round(float(result.x[index[c]])) for c in cells}
     after = {r.id: figures[r.id] - sum(w * x[c] for c, w in r.weights.items()) for r in rows}
     plan = CutPlan(
         model=model,
