@@ -18,9 +18,7 @@ def test_party_drafts_a_limit_and_reads_its_cuts_and_chart(
     page.get_by_role("link", name="Workbench", exact=True).click()
     page.wait_for_url("**/workbench")
     page.get_by_label("Changes, one a line").fill("deployed-warheads=1000")
-    page.get_by_label("Baselines, one a line").fill(
-        "USA=record@2011-02-05\nRUS=record@2011-02-05"
-    )
+    page.get_by_label("Baselines, one a line").fill("USA=record@2011-02-05\nRUS=record@2011-02-05")
     page.get_by_role("button", name="Compute the cuts").click()
     page.locator("#workbench-result").wait_for()
     usa = page.locator("#cuts-USA")

@@ -83,6 +83,7 @@ def test_record_baseline_refuses_a_party_that_did_not_provide(new_start: Treaty)
     # Russia's 2023-03-01 data were not provided: the latest provided one is used.
     b = resolve_baseline(new_start, "RUS", "record@2023-06-01")
     assert b.as_of == dt.date(2022, 9, 1)
+    assert any("as of 2023-03-01 was not provided" in n for n in b.counting_notes)
     assert "deployed-warheads" in " ".join(b.unverified)
     with pytest.raises(InputError, match="no declaration by USA on or before 2010-01-01"):
         resolve_baseline(new_start, "USA", "record@2010-01-01")

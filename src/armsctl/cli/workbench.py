@@ -494,7 +494,8 @@ def estimates_list(
         print_json([estimate_to_dict(r) for r in records])
         return
     table = Table(title="Public figures (verified = confirmed in a stored copy of the source)")
-    for col in ("id", "party", "measure", "value", "as of", "publisher", "verified"):
+    table.add_column("id", no_wrap=True)
+    for col in ("party", "measure", "value", "as of", "publisher", "verified"):
         table.add_column(col, justify="right" if col == "value" else "left")
     for r in records:
         table.add_row(

@@ -182,7 +182,14 @@ def _from_file(
         missing = decls.latest(party, at, "not-provided")
         extra = f" (as of {missing.as_of}: not provided)" if missing else ""
         raise InputError(f"--baseline {party}={source}: no declaration by {party}{when}{extra}")
-    return baseline_from_declaration(treaty, decl, source)
+    baseline = baseline_from_declaration(treaty, decl, source)
+    missing = decls.latest(party, at, "not-provided")
+    if missing is not None and missing.as_of > decl.as_of:
+        baseline.counting_notes.append(
+            f"{party}'s declaration as of {missing.as_of} was not provided: the latest provided "
+            f"one, as of {decl.as_of}, is used"
+        )
+    return baseline
 
 
 def merge_baselines(parts: list[Baseline]) -> Baseline:
