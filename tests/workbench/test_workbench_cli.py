@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -131,6 +132,55 @@ def test_component_baseline_uses_the_integer_program(
     # deployed 750 (cut 50), warheads 500 + 1000 + 60 = 1560 (cut 560), launchers 920 (cut 120).
     assert [limits[i]["required_cut"] for i in ("deployed-delivery-vehicles", "deployed-warheads", "total-launchers")] == [50, 560, 120]  # fmt: skip
     assert all(x["after"] <= x["max"] for x in usa["limits"])
+
+
+COMPONENTS = Path(__file__).resolve().parents[2] / "docs/examples/workbench/usa-components.csv"
+
+
+def test_category_capacity_steers_the_optimiser_or_is_a_finding(
+    app: typer.Typer, draft: Path
+) -> None:
+    costs = (
+        "--set",
+        "total-launchers=700",
+        "--cost",
+        "icbm-launcher=2",
+        "--cost",
+        "heavy-bomber=5",
+    )
+
+    def cuts(*extra: str) -> tuple[int, dict[str, Any]]:
+        code, out, _ = run(
+            app, "workbench", "cuts", str(draft), "-b", f"USA={COMPONENTS}", "--years", "5",
+            "--format", "json", *costs, *extra,
+        )  # fmt: skip
+        return code, json.loads(out)
+
+    def items(doc: dict[str, Any], category: str) -> int:
+        cells = doc["parties"][0]["optimisation"]["cuts"]
+        return sum(
+            v for k, v in cells.items() if k.startswith(f"{category}/") and k.count("/") == 1
+        )
+
+    code, free = cuts()
+    # SLBM launchers are the cheapest: the 100 launchers to cut are all SLBM launchers.
+    assert code == 0 and items(free, "slbm-launcher") == 100
+    # At most 10 SLBM launchers a year for 5 years: the other 50 become ICBM launchers (cost 2).
+    code, capped = cuts("--capacity", "slbm-launcher=10")
+    usa = capped["parties"][0]
+    assert code == 0 and not capped["findings"]
+    assert items(capped, "slbm-launcher") == 50 and items(capped, "icbm-launcher") == 50
+    assert usa["category_peak_per_year"]["slbm-launcher"] == 10
+    assert usa["optimisation"]["objective"] == free["parties"][0]["optimisation"]["objective"] + 50
+    assert all(x["after"] <= x["max"] for x in usa["limits"])
+    # One item a year in every category cannot carry the cuts: findings name the shortfalls.
+    code, tight = cuts(
+        *(f"--capacity={c}=1" for c in ("icbm-launcher", "slbm-launcher", "heavy-bomber"))
+    )
+    assert code == 1
+    assert {f["limit"] for f in tight["findings"]} == {"slbm-launcher"}
+    (finding,) = tight["findings"]
+    assert (finding["required"], finding["achievable"], finding["shortfall"]) == (100, 5, 95)
 
 
 def test_bad_input_exits_2_with_one_line(app: typer.Typer, draft: Path, tmp_path: Path) -> None:

@@ -76,13 +76,16 @@ def analyse(
     """
     opts = options or Options()
     limit_ids = [x.id for x in draft.limits if x.scope == "party"]
-    for name, keys in (
-        ("--milestone", [m[0] for m in opts.milestones]),
-        ("--capacity", list(opts.capacity)),
-    ):
-        for key in keys:
-            if key not in limit_ids:
-                raise InputError(f"{name} {key}: unknown limit (limits: {', '.join(limit_ids)})")
+    for key in [m[0] for m in opts.milestones]:
+        if key not in limit_ids:
+            raise InputError(f"--milestone {key}: unknown limit (limits: {', '.join(limit_ids)})")
+    categories = [c.id for c in draft.categories]
+    for key in opts.capacity:
+        if key not in limit_ids and key not in categories:
+            raise InputError(
+                f"--capacity {key}: not a limit or category of {draft.id} "
+                f"(limits: {', '.join(limit_ids)}; categories: {', '.join(categories)})"
+            )
     if opts.years is not None and opts.years < 1:
         raise InputError(f"--years must be at least 1, got {opts.years}")
     parties = [_party(draft, b, opts) for b in baselines]
@@ -107,12 +110,29 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
             f"--baseline {baseline.party}={baseline.source}: gives no figure for any limit of "
             f"{draft.id}"
         )
-    plan = optimise_cuts(rows, cells, model=model, costs=opts.costs, fixed=opts.fixed)
     start = baseline.as_of
     limits = {x.id: x for x in draft.limits}
-    horizon = opts.years or max(
-        [1] + [years_until(start, limits[c.id].effective) for c in plan.limits]
-    )
+    horizon = opts.years or max([1] + [years_until(start, limits[r.id].effective) for r in rows])
+    caps = {
+        category: cap
+        * min(horizon, years_until(start, _category_due(draft, category, start, opts)))
+        for category, cap in opts.capacity.items()
+        if model == "components" and category not in limits
+    }
+    plan = optimise_cuts(rows, cells, model=model, costs=opts.costs, fixed=opts.fixed)
+    if model == "limits" and any(k not in limits for k in opts.capacity):
+        plan.notes.append(
+            "a per-category capacity needs a baseline with components; it is not applied here"
+        )
+    if caps:
+        try:  # prefer cuts that the per-category capacity can carry, if there are any
+            plan = optimise_cuts(
+                rows, cells, model=model, costs=opts.costs, fixed=opts.fixed, caps=caps
+            )
+        except InputError:
+            plan.notes.append(
+                "no cuts fit the per-category capacity: the schedule reports the shortfall"
+            )
     schedule_rows: dict[str, list[int]] = {}
     peaks: dict[str, int] = {}
     findings: list[dict[str, Any]] = []
@@ -147,6 +167,15 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
                     ),
                 }
             )
+    by_category, category_peaks = _category_schedule(
+        draft,
+        baseline,
+        plan.cuts if plan.model == "components" else {},
+        start,
+        horizon,
+        opts,
+        findings,
+    )
     schedule = [
         {
             "year": start.year + t + 1,
@@ -175,6 +204,13 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
         "not_in_baseline": missing,
         "schedule": schedule,
         "peak_per_year": peaks,
+        "category_schedule": [
+            {"year": start.year + t + 1, "eliminations": {k: v[t] for k, v in by_category.items()}}
+            for t in range(horizon)
+        ]
+        if by_category
+        else [],
+        "category_peak_per_year": category_peaks,
         "optimisation": {
             "model": plan.model,
             "cuts": plan.cuts,
@@ -187,6 +223,68 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
         "counting_notes": baseline.counting_notes,
         "unverified": baseline.unverified,
     }
+
+
+def _category_schedule(
+    draft: Treaty,
+    baseline: Baseline,
+    cuts: dict[str, int],
+    start: dt.date,
+    horizon: int,
+    opts: Options,
+    findings: list[dict[str, Any]],
+) -> tuple[dict[str, list[int]], dict[str, int]]:
+    """Items eliminated per category and year (component model only), under category capacity.
+
+    A category's items are due by the earliest deadline among the limits that count them; the
+    schedule is minimal-peak, and a per-category ``--capacity`` that cannot carry it is a finding.
+    """
+    items: dict[str, int] = {}
+    for cell, n in cuts.items():
+        parts = cell.split("/")
+        if len(parts) == 2:  # item counts, not attribute sums
+            items[parts[0]] = items.get(parts[0], 0) + n
+    out: dict[str, list[int]] = {}
+    peaks: dict[str, int] = {}
+    for category, total in sorted(items.items()):
+        due = _category_due(draft, category, start, opts)
+        label = f"{category}: {total:,} items eliminated by {due}"
+        sched = min_peak_schedule(
+            start, horizon, [Milestone(due, total, label)], capacity=opts.capacity.get(category)
+        )
+        out[category], peaks[category] = sched.per_year, sched.peak
+        if sched.shortfall is not None:
+            s = sched.shortfall
+            findings.append(
+                {
+                    "party": baseline.party,
+                    "limit": category,
+                    "milestone": s.label,
+                    "due": s.due.isoformat(),
+                    "required": s.required,
+                    "achievable": s.achievable,
+                    "shortfall": s.shortfall,
+                    "message": (
+                        f"{baseline.party}: {s.label} cannot be met under the capacity: at most "
+                        f"{s.achievable:,} possible (short by {s.shortfall:,})"
+                    ),
+                }
+            )
+    return out, peaks
+
+
+def _category_due(draft: Treaty, category: str, start: dt.date, opts: Options) -> dt.date:
+    """When a category's eliminations are due: the earliest deadline of a limit counting it."""
+    from armsctl.compliance import rule_weights
+
+    if opts.years:
+        return anniversary(start, opts.years)
+    dues = [
+        x.effective
+        for x in draft.limits
+        if x.scope == "party" and any(k.category == category for k in rule_weights(x.counting))
+    ]
+    return min(dues) if dues else draft.dates.entry_into_force
 
 
 def _assumptions(opts: Options) -> list[str]:

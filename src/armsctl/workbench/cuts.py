@@ -131,6 +131,7 @@ def optimise_cuts(
     model: str = "components",
     costs: dict[str, float] | None = None,
     fixed: dict[str, int] | None = None,
+    caps: dict[str, int] | None = None,
 ) -> CutPlan:
     """The cheapest integer eliminations per cell that bring every limit to its maximum.
 
@@ -141,6 +142,8 @@ def optimise_cuts(
         costs: cost per elimination of a cell; a key may name a cell, or a category (every
             cell of it) for component cells. Default 1 (fewest eliminations).
         fixed: eliminations decided in advance for some cells.
+        caps: at most this many items eliminated in total per category (over its item-count
+            cells ``category/status``), e.g. a yearly capacity times the years available.
 
     Raises:
         InputError: a cost or fixed cut names no cell, a fixed cut exceeds the baseline, or
@@ -169,9 +172,16 @@ def optimise_cuts(
         for c, w in r.weights.items():
             matrix[i, index[c]] = w
         need[i] = figures[r.id] - r.maximum
+    constraints = [LinearConstraint(matrix, lb=need, ub=np.inf)] if rows else []
+    for category, cap in (caps or {}).items():
+        members = [index[c] for c in cells if c.count("/") == 1 and c.split("/")[0] == category]
+        if members:
+            row = np.zeros(len(cells))
+            row[members] = 1.0
+            constraints.append(LinearConstraint(row.reshape(1, -1), lb=-np.inf, ub=float(cap)))
     result = milp(
         c=np.array([cost[c] for c in cells]),
-        constraints=[LinearConstraint(matrix, lb=need, ub=np.inf)] if rows else [],
+        constraints=constraints,
         integrality=np.ones(len(cells)),
         bounds=Bounds(lower, upper),
     )
