@@ -118,3 +118,41 @@ def test_parsers() -> None:
     for bad in ("x", "x=-1", "x=a"):
         with pytest.raises(InputError):
             parse_fix(bad)
+
+
+def test_loading_removes_the_attribute_with_the_items() -> None:
+    rows, baseline = new_start_like()
+    # Each deployed ICBM carries 2 warheads away when eliminated (1,700 on 750 missiles).
+    plan = optimise_cuts(
+        rows, baseline, costs={"icbm/non-deployed": 0.5}, loading={"icbm/deployed/warheads": 2}
+    )
+    by_id = {c.id: c for c in plan.limits}
+    assert all(c.after <= c.max for c in plan.limits)
+    removed = plan.cuts.get("icbm/deployed/warheads", 0)
+    assert removed >= 2 * plan.cuts.get("icbm/deployed", 0)
+    assert by_id["warheads"].after == 1800 - removed - plan.cuts.get("bomber/deployed", 0)
+    # Cheaper than downloading every warhead separately (950 without loading).
+    assert plan.objective < 950
+    assert plan.objective == pytest.approx(brute_force_loaded(rows, baseline, 2))
+    with pytest.raises(InputError, match="--loading"):
+        optimise_cuts(rows, baseline, loading={"icbm/deployed": 2})
+
+
+def brute_force_loaded(rows: list[LimitRow], baseline: dict[str, int], units: int) -> float:
+    """Exhaustive optimum with loading on a coarse grid that contains the optimum's structure."""
+    best = float("inf")
+    for bombers in range(0, baseline["bomber/deployed"] + 1, 10):
+        for icbm in range(0, baseline["icbm/deployed"] + 1, 10):
+            for nd in range(0, baseline["icbm/non-deployed"] + 1, 10):
+                carried = units * icbm
+                if carried > baseline["icbm/deployed/warheads"]:
+                    continue
+                w_left = 1700 - carried + 100 - bombers
+                extra = max(0, w_left - 1000)
+                if carried + extra > baseline["icbm/deployed/warheads"]:
+                    continue
+                deployed = 750 - icbm + 100 - bombers
+                launchers = deployed + 200 - nd
+                if deployed <= 700 and launchers <= 800:
+                    best = min(best, bombers + icbm + 0.5 * nd + extra)
+    return best

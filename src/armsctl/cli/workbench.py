@@ -57,6 +57,11 @@ COST_OPT = typer.Option(
     None, "--cost", help="CELL=COST per elimination (a component, category or limit; repeatable)."
 )
 FIX_OPT = typer.Option(None, "--fix", help="CELL=N: a cut decided in advance (repeatable).")
+LOADING_OPT = typer.Option(
+    None,
+    "--loading",
+    help="CATEGORY/STATUS/ATTRIBUTE=N: units leaving with each eliminated item (repeatable).",
+)
 
 
 class BriefFormat(str, Enum):
@@ -96,6 +101,7 @@ def _options(
     capacity: list[str] | None,
     costs: list[str] | None,
     fixed: list[str] | None,
+    loading: list[str] | None = None,
 ) -> Options:
     from armsctl.workbench import Options, parse_capacity, parse_cost, parse_fix, parse_milestone
 
@@ -106,7 +112,18 @@ def _options(
         capacity=dict(parse_capacity(c) for c in capacity or []),
         costs=dict(parse_cost(c) for c in costs or []),
         fixed=fixes,
+        loading=_loading(loading),
     )
+
+
+def _loading(texts: list[str] | None) -> dict[str, int]:
+    from armsctl.workbench import parse_fix
+
+    out = {}
+    for text in texts or []:
+        key, value = parse_fix(text)
+        out[key] = value
+    return out
 
 
 def _write(path: Path, text: str) -> None:
@@ -163,6 +180,7 @@ def cuts_cmd(
     capacity: list[str] | None = CAPACITY_OPT,
     costs: list[str] | None = COST_OPT,
     fixed: list[str] | None = FIX_OPT,
+    loading: list[str] | None = LOADING_OPT,
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """What each party must cut, the optimal eliminations and the minimal-peak schedule.
@@ -173,7 +191,9 @@ def cuts_cmd(
 
     treaty, _ = _draft(draft, sets, quotas)
     result = analyse(
-        treaty, _baselines(treaty, baselines), _options(years, milestones, capacity, costs, fixed)
+        treaty,
+        _baselines(treaty, baselines),
+        _options(years, milestones, capacity, costs, fixed, loading),
     )
     if fmt is OutputFormat.json:
         print_json(result)

@@ -35,6 +35,7 @@ class Options:
     capacity: dict[str, int] = field(default_factory=dict)
     costs: dict[str, float] = field(default_factory=dict)
     fixed: dict[str, int] = field(default_factory=dict)
+    loading: dict[str, int] = field(default_factory=dict)
 
 
 def parse_milestone(text: str) -> tuple[str, dt.date, int]:
@@ -119,7 +120,11 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
         for category, cap in opts.capacity.items()
         if model == "components" and category not in limits
     }
-    plan = optimise_cuts(rows, cells, model=model, costs=opts.costs, fixed=opts.fixed)
+    if opts.loading and model != "components":
+        raise InputError("--loading needs a baseline that declares components")
+    plan = optimise_cuts(
+        rows, cells, model=model, costs=opts.costs, fixed=opts.fixed, loading=opts.loading
+    )
     if model == "limits" and any(k not in limits for k in opts.capacity):
         plan.notes.append(
             "a per-category capacity needs a baseline with components; it is not applied here"
@@ -127,7 +132,13 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
     if caps:
         try:  # prefer cuts that the per-category capacity can carry, if there are any
             plan = optimise_cuts(
-                rows, cells, model=model, costs=opts.costs, fixed=opts.fixed, caps=caps
+                rows,
+                cells,
+                model=model,
+                costs=opts.costs,
+                fixed=opts.fixed,
+                caps=caps,
+                loading=opts.loading,
             )
         except InputError:
             plan.notes.append(

@@ -66,11 +66,12 @@ class CutPlan:
     costs: dict[str, float]
     objective: float
     notes: list[str] = field(default_factory=list)
+    eliminations: int | None = None
 
     @property
     def total(self) -> int:
-        """Total eliminations (unweighted)."""
-        return sum(self.cuts.values())
+        """Total eliminations and downloads (unweighted; units leaving with items count once)."""
+        return sum(self.cuts.values()) if self.eliminations is None else self.eliminations
 
 
 def parse_cost(text: str) -> tuple[str, float]:
@@ -132,6 +133,7 @@ def optimise_cuts(
     costs: dict[str, float] | None = None,
     fixed: dict[str, int] | None = None,
     caps: dict[str, int] | None = None,
+    loading: dict[str, int] | None = None,
 ) -> CutPlan:
     """The cheapest integer eliminations per cell that bring every limit to its maximum.
 
@@ -144,6 +146,9 @@ def optimise_cuts(
         fixed: eliminations decided in advance for some cells.
         caps: at most this many items eliminated in total per category (over its item-count
             cells ``category/status``), e.g. a yearly capacity times the years available.
+        loading: units of an attribute cell (``category/status/attribute``) that leave with
+            each eliminated item of ``category/status`` (warheads per missile); without it an
+            attribute is reduced independently of the items carrying it.
 
     Raises:
         InputError: a cost or fixed cut names no cell, a fixed cut exceeds the baseline, or
@@ -163,6 +168,7 @@ def optimise_cuts(
         if value < 0 or value > baseline[cell]:
             raise InputError(f"--fix {cell}={value}: must lie between 0 and {baseline[cell]}")
         lower[index[cell]] = upper[index[cell]] = value
+    carried = _carriers(cells, loading or {})
     figures = {r.id: sum(w * baseline[c] for c, w in r.weights.items()) for r in rows}
     if not cells:
         return CutPlan(model, _results(rows, figures, {}, {}), {}, {}, {}, 0.0)
@@ -170,9 +176,17 @@ def optimise_cuts(
     need = np.zeros(len(rows))
     for i, r in enumerate(rows):
         for c, w in r.weights.items():
-            matrix[i, index[c]] = w
+            matrix[i, index[c]] += w
+            for item, units in carried.get(c, []):
+                matrix[i, index[item]] += w * units
         need[i] = figures[r.id] - r.maximum
     constraints = [LinearConstraint(matrix, lb=need, ub=np.inf)] if rows else []
+    for attr, carriers in carried.items():  # what leaves with items plus what is downloaded
+        row = np.zeros(len(cells))
+        row[index[attr]] = 1.0
+        for item, units in carriers:
+            row[index[item]] = units
+        constraints.append(LinearConstraint(row.reshape(1, -1), lb=0, ub=float(baseline[attr])))
     for category, cap in (caps or {}).items():
         members = [index[c] for c in cells if c.count("/") == 1 and c.split("/")[0] == category]
         if members:
@@ -193,7 +207,10 @@ def optimise_cuts(
             + (f" (limits needing cuts: {', '.join(short)})" if short else "")
             + f" [{result.message}]"
         )
-    x = {c: round(float(result.x[index[c]])) for c in cells}
+    raw = {c: round(float(result.x[index[c]])) for c in cells}
+    x = dict(raw)
+    for attr, carriers in carried.items():  # report everything removed from the attribute
+        x[attr] += sum(units * x[item] for item, units in carriers)
     after = {r.id: figures[r.id] - sum(w * x[c] for c, w in r.weights.items()) for r in rows}
     plan = CutPlan(
         model=model,
@@ -201,9 +218,15 @@ def optimise_cuts(
         cuts={c: v for c, v in x.items() if v},
         baseline=dict(baseline),
         costs=cost,
-        objective=float(sum(cost[c] * x[c] for c in cells)),
+        objective=float(sum(cost[c] * raw[c] for c in cells)),
+        eliminations=sum(raw.values()),
     )
-    if model == "components":
+    if carried:
+        plan.notes.append(
+            "attribute units leave with the items eliminated: "
+            + ", ".join(f"{u} {a.split('/')[-1]} per {i}" for a, c in carried.items() for i, u in c)
+        )
+    elif model == "components":
         plan.notes.append(
             "cuts per component: an attribute sum (e.g. warheads) is reduced independently of "
             "the items carrying it (downloading), at its own cost"
@@ -214,6 +237,22 @@ def optimise_cuts(
             "own, so no elimination is shared between overlapping limits"
         )
     return plan
+
+
+def _carriers(cells: list[str], loading: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
+    """For each attribute cell with a loading, the item cell whose eliminations carry it away."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for attr, units in loading.items():
+        parts = attr.split("/")
+        item = "/".join(parts[:2])
+        if len(parts) != 3 or attr not in cells or item not in cells:
+            raise InputError(
+                f"--loading {attr}: not an attribute cell category/status/attribute of this model"
+            )
+        if units < 0:
+            raise InputError(f"--loading {attr}={units}: must be >= 0")
+        out[attr] = [(item, units)]
+    return out
 
 
 def _costs(cells: list[str], given: dict[str, float]) -> dict[str, float]:
