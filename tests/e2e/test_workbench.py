@@ -29,6 +29,7 @@ def test_party_drafts_a_limit_and_reads_its_cuts_and_chart(
     assert rus.locator('tr[data-limit="deployed-warheads"] .cut').inner_text() == "537"
     assert usa.locator("svg rect").count() > 7
     assert "limit deployed-warheads.maximum: 1550 -> 1000" in page.inner_text("#workbench-result")
+    assert "%" in page.locator("#burden-RUS .life").inner_text()
 
     page.get_by_label("Changes, one a line").fill("nonsense=5")
     page.get_by_role("button", name="Compute the cuts").click()

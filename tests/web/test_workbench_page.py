@@ -58,6 +58,8 @@ def test_page_computes_the_cuts_of_a_draft(client: TestClient) -> None:
     row = usa.split('data-limit="deployed-warheads"')[1].split("</tr>")[0]
     assert "1,800" in row and "800" in row and "yes" in row
     assert "<svg" in usa
+    burden = r.text.split('id="burden-USA"')[1].split("</section>")[0]
+    assert "type-one" in burden and "inspector-days" in burden
     brief = client.get(
         "/workbench/brief",
         params={"treaty": "new-start", "sets": "deployed-warheads=1000"},

@@ -261,10 +261,9 @@ def _burden_for(
     team_size: int,
     days: int,
 ) -> dict[str, Any]:
-    from dataclasses import asdict
-
     from armsctl.verification.sites import read_site_list
     from armsctl.workbench import synthetic_sites, verification_burden
+    from armsctl.workbench.burden import burden_to_dict
 
     if sites_file is not None:
         sites = read_site_list(sites_file)
@@ -284,9 +283,7 @@ def _burden_for(
         team_size=team_size,
         days_per_inspection=days,
     )
-    data = asdict(burden)
-    data["assumptions"] = [origin, *data["assumptions"]]
-    return data
+    return burden_to_dict(burden, origin=origin)
 
 
 CHEAT_OPT = typer.Option(1, "--cheat", min=1, help="Items not as declared, hidden at one site.")
@@ -442,9 +439,10 @@ def brief_cmd(
     """A self-contained brief: cuts, schedule chart, burden, assumptions and sources."""
     import json
 
+    from armsctl.verification.sites import read_site_list
     from armsctl.workbench import analyse
     from armsctl.workbench.brief import brief_document, render_html, render_markdown
-    from armsctl.workbench.burden import treaty_years
+    from armsctl.workbench.burden import analysis_burdens
 
     _check_out(output)
     treaty, changes = _draft(draft, sets, quotas)
@@ -453,26 +451,18 @@ def brief_cmd(
     result = analyse(
         treaty, _baselines(treaty, baselines), _options(years, milestones, capacity, None, None)
     )
-    burdens = []
-    for p in result["parties"]:
-        start = max(treaty.dates.entry_into_force, _date(p["baseline_as_of"]))
-        held = max([x["after"] for x in p["limits"]] + [1])
-        burdens.append(
-            _burden_for(
-                treaty,
-                p["party"],
-                sites_file=sites_file,
-                site_items=held,
-                sites_per_type=10,
-                cheat=cheat,
-                checks=checks,
-                target=target,
-                year=start.year,
-                years=treaty_years(treaty, start),
-                team_size=team_size,
-                days=days,
-            )
-        )
+    sites = read_site_list(sites_file) if sites_file is not None else None
+    burdens = analysis_burdens(
+        treaty,
+        result,
+        cheat=cheat,
+        checks=checks,
+        target=target,
+        team_size=team_size,
+        days_per_inspection=days,
+        sites=sites,
+        origin=f"site list {sites_file}" if sites_file is not None else "",
+    )
     doc = brief_document(result, changes=changes, burdens=burdens)
     if fmt is BriefFormat.json:
         text = json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
@@ -492,12 +482,6 @@ def _notes_of(treaty: Treaty) -> list[str]:
         for line in treaty.notes.splitlines()
         if line.startswith("Changed: ")
     ]
-
-
-def _date(text: str) -> Any:
-    import datetime as dt
-
-    return dt.date.fromisoformat(text)
 
 
 @estimates_app.command("list")

@@ -30,7 +30,7 @@ def _lines(text: str) -> list[str]:
 
 
 def _compute(
-    request: Request, treaty: str | None, sets: str, baselines: str, years: str
+    request: Request, treaty: str | None, sets: str, baselines: str, years: str, cheat: str
 ) -> dict[str, Any]:
     """The draft and its analysis (or the problems that stop it), for the page and the brief."""
     from armsctl.workbench import (
@@ -43,6 +43,7 @@ def _compute(
         parse_set,
         resolve_baseline,
     )
+    from armsctl.workbench.burden import analysis_burdens
 
     actor, _ = require_actor(request)
     require(actor, "compliance.read")
@@ -56,6 +57,7 @@ def _compute(
         "baselines": baselines
         or "\n".join(f"{p}=record@{default_date}" for p in base.parties.members),
         "years": years,
+        "cheat": cheat or "1",
     }
     context: dict[str, Any] = {"treaty": base, "form": form, "result": None, "problems": []}
     try:
@@ -81,7 +83,14 @@ def _compute(
         result = analyse(
             draft, [merge_baselines(b) for b in grouped.values()], Options(years=n_years)
         )
-        context.update(result=result, notes=notes, draft=draft)
+        try:
+            cheat_size = int(form["cheat"])
+        except ValueError:
+            raise InputError(f"cheat: {form['cheat']!r} is not a whole number") from None
+        burdens = (
+            analysis_burdens(draft, result, cheat=cheat_size) if draft.inspection_quotas else []
+        )
+        context.update(result=result, notes=notes, draft=draft, burdens=burdens)
     except InputError as exc:
         context["problems"] = [str(p) for p in exc.problems]
     except NotFoundError as exc:
@@ -96,10 +105,11 @@ def workbench_page(
     sets: Text = "",
     baselines: Text = "",
     years: Annotated[str, Query(max_length=4)] = "",
+    cheat: Annotated[str, Query(max_length=9)] = "",
 ) -> Response:
     from armsctl.workbench.brief import schedule_svg
 
-    context = _compute(request, treaty, sets, baselines, years)
+    context = _compute(request, treaty, sets, baselines, years, cheat)
     charts = {}
     if context["result"] is not None:
         charts = {p["party"]: schedule_svg(p) for p in context["result"]["parties"]}
@@ -116,13 +126,14 @@ def workbench_brief(
     sets: Text = "",
     baselines: Text = "",
     years: Annotated[str, Query(max_length=4)] = "",
+    cheat: Annotated[str, Query(max_length=9)] = "",
 ) -> Response:
     """The same draft as a self-contained HTML brief, downloaded as one file."""
     from armsctl.workbench.brief import brief_document, render_html
 
-    context = _compute(request, treaty, sets, baselines, years)
+    context = _compute(request, treaty, sets, baselines, years, cheat)
     if context["result"] is None:
         raise InputError([Problem("", "", p) for p in context["problems"]])
-    doc = brief_document(context["result"], changes=context["notes"], burdens=[])
+    doc = brief_document(context["result"], changes=context["notes"], burdens=context["burdens"])
     headers = {**SECURITY_HEADERS, "Content-Disposition": 'attachment; filename="brief.html"'}
     return HTMLResponse(render_html(doc), headers=headers)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from armsctl.errors import ParameterError
 from armsctl.treaty.schema import Treaty
@@ -20,6 +21,8 @@ from armsctl.verification.planning import Site
 __all__ = [
     "Burden",
     "TypeBurden",
+    "analysis_burdens",
+    "burden_to_dict",
     "synthetic_sites",
     "treaty_years",
     "verification_burden",
@@ -203,3 +206,57 @@ def synthetic_sites(treaty: Treaty, items: int, *, per_type: int = 10) -> list[S
             for i in range(per_type)
         ]
     return sites
+
+
+def burden_to_dict(burden: Burden, *, origin: str) -> dict[str, Any]:
+    """The burden as JSON-ready data, with where its site list came from as first assumption."""
+    from dataclasses import asdict
+
+    data = asdict(burden)
+    data["assumptions"] = [origin, *data["assumptions"]]
+    return data
+
+
+def analysis_burdens(
+    treaty: Treaty,
+    analysis: dict[str, Any],
+    *,
+    cheat: int,
+    checks: int | None = None,
+    target: float = 0.9,
+    team_size: int = 10,
+    days_per_inspection: int = 1,
+    sites: list[Site] | None = None,
+    origin: str = "",
+) -> list[dict[str, Any]]:
+    """The burden for every party of an analysis, from the first year after its baseline.
+
+    Without ``sites``, each party gets a synthetic site list (ten sites per inspection type)
+    holding what it keeps after the cuts (the largest limit figure left).
+    """
+    import datetime as dt
+
+    out = []
+    for party in analysis["parties"]:
+        as_of = dt.date.fromisoformat(party["baseline_as_of"])
+        start = max(treaty.dates.entry_into_force, as_of)
+        held = max([x["after"] for x in party["limits"]] + [1])
+        chosen = sites if sites is not None else synthetic_sites(treaty, held)
+        where = origin or (
+            f"synthetic site list (not real data): 10 sites per type, {held:,} items "
+            "(what the party keeps after the cuts)"
+        )
+        burden = verification_burden(
+            treaty,
+            party["party"],
+            chosen,
+            cheat=cheat,
+            years=treaty_years(treaty, start),
+            year=start.year,
+            checks=checks,
+            target=target,
+            team_size=team_size,
+            days_per_inspection=days_per_inspection,
+        )
+        out.append(burden_to_dict(burden, origin=where))
+    return out
