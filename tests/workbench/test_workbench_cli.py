@@ -264,3 +264,24 @@ def test_estimates_list_json_contract(app: typer.Typer) -> None:
     assert records and all(keys <= set(r) for r in records)
     code, out, _ = run(app, "estimates", "show", "fas-2025-usa-deployed")
     assert code == 0 and "bomber bases" in out
+
+
+def test_estimates_as_monitoring_observations(app: typer.Typer, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from armsctl.monitoring import read_observations
+
+    path = tmp_path / "obs.json"
+    code, out, _ = run(
+        app, "estimates", "observations", "fas-2025-usa-deployed", "--treaty", "new-start",
+        "--category", "icbm-launcher", "-o", str(path),
+    )  # fmt: skip
+    assert code == 0 and "bomber bases" in out
+    (obs,) = read_observations([path], load_treaty("new-start"), now=dt.datetime.now(dt.UTC))
+    assert (obs.party, obs.count, obs.source) == ("USA", 1700, "open-source")
+    assert obs.se == pytest.approx(85.0)
+    code, _, err = run(
+        app, "estimates", "observations", "fas-2025-usa-deployed", "--treaty", "new-start",
+        "--category", "tank", "-o", str(tmp_path / "bad.json"),
+    )  # fmt: skip
+    assert code == 2 and "not a category" in err and not (tmp_path / "bad.json").exists()

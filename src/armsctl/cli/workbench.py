@@ -541,6 +541,63 @@ def estimates_show(
         )
 
 
+@estimates_app.command("observations")
+@user_errors
+def estimates_observations(
+    ids: list[str] = typer.Argument(..., help="Record ids (see `armsctl estimates list`)."),
+    treaty: str = typer.Option(..., "--treaty", help="The treaty the observations are for."),
+    category: str = typer.Option(..., "--category", help="The treaty category they stand for."),
+    site: str = typer.Option("national", "--site", help="The notional site of a national total."),
+    relative_error: float = typer.Option(
+        0.05, "--relative-error", help="Standard error as a share of the value (0.05 = 5%)."
+    ),
+    output: Path = typer.Option(..., "-o", "--output", help="The observations .json to write."),
+) -> None:
+    """Write records as monitoring observations (open source, with a standard error)."""
+    import datetime as dt
+    import json
+
+    from armsctl.monitoring import read_observations
+    from armsctl.treaty import load_treaty
+    from armsctl.workbench.estimates import estimate, estimate_observation
+
+    doc = load_treaty(treaty)
+    _check_out(output)
+    if category not in {c.id for c in doc.categories}:
+        raise InputError(f"--category {category}: not a category of {doc.id}")
+    records = [estimate(i) for i in ids]
+    rows = []
+    for record in records:
+        obs = estimate_observation(
+            record, category=category, site=site, relative_error=relative_error
+        )
+        rows.append(
+            {
+                "id": obs.id,
+                "party": obs.party,
+                "site": obs.site,
+                "category": obs.category,
+                "count": obs.count,
+                "time": obs.time.isoformat(),
+                "source": obs.source,
+                "se": obs.se,
+                "counting_rule": record.counting_rule,
+                "verified": record.verified,
+            }
+        )
+    text = json.dumps({"observations": rows}, indent=1) + "\n"
+    _write(output, text)
+    try:  # what monitoring will read: refuse the file now rather than there
+        read_observations([output], doc, now=dt.datetime.now(dt.UTC))
+    except InputError:
+        output.unlink(missing_ok=True)
+        raise
+    out_console.print(f"wrote {len(rows)} observation(s) to {output}", highlight=False)
+    for record in records:
+        flag = "" if record.verified else " (unverified: secondary source)"
+        out_console.print(f"[dim]counting: {record.id}: {record.counting_rule}{flag}[/]")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``armsctl workbench`` and ``armsctl estimates`` to the application."""
     app.add_typer(workbench_app, name="workbench")
