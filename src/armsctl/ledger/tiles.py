@@ -127,7 +127,7 @@ def parse_tile_path(path: str) -> TileId:
     if len(groups) > 1 and groups[0] == "x000":
         raise ParameterError(f"tile index in {path!r} has a leading zero group")
     width = TILE_WIDTH if match["width"] is None else int(match["width"])
-    if width >= TILE_WIDTH:
+    if match["width"] is not None and width >= TILE_WIDTH:
         raise ParameterError(f"partial tile width {width} is outside 1..255")
     return level, int(digits), width
 
