@@ -31,11 +31,11 @@ _WIDTH = 1 << _HEIGHT
 
 
 class TileRow(NamedTuple):
-    """One stored row of hash tiles: hashes ``start .. width - 1`` of tile ``(level, index)``."""
+    """One stored row of hash tiles: hashes ``start .. width - 1`` of tile ``(level, tile)``."""
 
     seq: int
     level: int
-    index: int
+    tile: int
     start: int
     width: int
     hashes: bytes
@@ -149,7 +149,7 @@ class _Tiles:
     def _checkable(self, row: TileRow) -> bool:
         if not 0 <= row.level < len(self.known):
             return False
-        return row.index * _WIDTH + row.width <= self.known[row.level]
+        return row.tile * _WIDTH + row.width <= self.known[row.level]
 
     def check_ready(self) -> None:
         while self.pending is not None and self._checkable(self.pending):
@@ -157,22 +157,22 @@ class _Tiles:
             self.pending = next(self.rows, None)
 
     def _check(self, row: TileRow) -> None:
-        label = f"tile row {row.seq} (level {row.level}, index {row.index})"
+        label = f"tile row {row.seq} (level {row.level}, index {row.tile})"
         if row.seq != self.expected_seq:
             self._fail(
                 f"tile row {self.expected_seq} is missing (the next stored tile row is {row.seq})"
             )
         self.expected_seq += 1
-        if not 0 <= row.start < row.width <= _WIDTH or row.index < 0:
+        if not 0 <= row.start < row.width <= _WIDTH or row.tile < 0:
             self._fail(f"{label}: hashes {row.start}..{row.width - 1} are not a tile range")
         if len(row.hashes) != HASH_SIZE * (row.width - row.start):
             self._fail(
                 f"{label}: holds {len(row.hashes)} bytes, not {row.width - row.start} hashes"
             )
         tile, covered = self.cover[row.level]
-        if row.index == tile + 1 and covered == _WIDTH:
-            tile, covered = row.index, 0
-        if row.index != tile:
+        if row.tile == tile + 1 and covered == _WIDTH:
+            tile, covered = row.tile, 0
+        if row.tile != tile:
             self._fail(f"{label}: out of order (tile {tile} of level {row.level} is not done)")
         if row.start == covered:
             covered = row.width
@@ -183,7 +183,7 @@ class _Tiles:
             )
         self.cover[row.level] = (tile, covered)
         last_tile = (self.known[row.level] - 1) // _WIDTH
-        if row.index != last_tile:
+        if row.tile != last_tile:
             self._fail(f"{label}: stored after tile {last_tile} was complete")
         have = self.current[row.level]
         for offset in range(row.start, row.width):
@@ -191,7 +191,7 @@ class _Tiles:
                 (offset - row.start) * HASH_SIZE : (offset - row.start + 1) * HASH_SIZE
             ]
             if not hmac.compare_digest(stored, have[offset]):
-                where = f" (entry {row.index * _WIDTH + offset})" if row.level == 0 else ""
+                where = f" (entry {row.tile * _WIDTH + offset})" if row.level == 0 else ""
                 self._fail(
                     f"{label}: hash {offset}{where} does not match the hash recomputed from "
                     "the entries"
@@ -203,7 +203,7 @@ class _Tiles:
         if self.pending is not None:
             self._fail(
                 f"tile row {self.pending.seq} (level {self.pending.level}, index "
-                f"{self.pending.index}) covers hashes beyond the log's {size} entries"
+                f"{self.pending.tile}) covers hashes beyond the log's {size} entries"
             )
         for level, count in enumerate(self.known):
             tile, covered = self.cover[level]

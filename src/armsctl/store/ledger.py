@@ -255,8 +255,7 @@ def convert_legacy_nodes(conn: Connection, tables: LedgerTables) -> bool:
             f"(level {TILE_HEIGHT * wanted[lost][0]}, index {wanted[lost][1]}) is missing"
         )
     if levels:
-        rows = store._tile_rows(conn, 0, levels)
-        store._insert_many(conn, tables.tiles, rows)
+        store._insert_many(conn, tables.tiles, store._tile_rows(conn, 0, levels))
     legacy.drop(conn)
     return True
 
@@ -310,12 +309,12 @@ class LedgerStore:
         out: dict[tuple[int, int], bytes] = {}
         full = [k for k in need if tile_width(k[0], k[1], size) == TILE_WIDTH]
         if full:
-            rows = conn.execute(
+            whole = conn.execute(
                 select(c.level, c.tile_index, c.hashes).where(
                     c.start == 0, c.width == TILE_WIDTH, where(full)
                 )
             ).all()
-            for level, index, hashes in rows:
+            for level, index, hashes in whole:
                 out[(int(level), int(index))] = _as_bytes(hashes)
         rest = [k for k in need if k not in out]
         if rest:
@@ -665,7 +664,8 @@ class LedgerStore:
             if not rows:
                 return
             for row in rows:
-                yield TileRow(*(_as_int(v) for v in row[:5]), _as_bytes(row[5]))
+                seq, level, index, first, width = (_as_int(v) for v in row[:5])
+                yield TileRow(seq, level, index, first, width, _as_bytes(row[5]))
             after = int(rows[-1][0])
 
     def audit(
