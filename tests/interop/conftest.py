@@ -46,7 +46,8 @@ def tlogcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "GOPROXY": "off",
         "CGO_ENABLED": "0",
     }
-    env.setdefault("GOCACHE", str(tmp_path_factory.getbasetemp() / "gocache"))
+    if not (env.get("GOCACHE") or env.get("XDG_CACHE_HOME") or env.get("HOME")):
+        env["GOCACHE"] = str(tmp_path_factory.getbasetemp() / "gocache")
     done = subprocess.run(
         [go, "build", "-o", str(out), "."],
         cwd=SOURCE,
