@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import warnings
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,8 @@ def _unavailable(reason: str) -> None:
     message = f"GO INTEROPERABILITY TESTS NOT RUN: {reason}"
     if os.environ.get("ARMSCTL_REQUIRE_GO"):
         pytest.fail(message + " (ARMSCTL_REQUIRE_GO is set)", pytrace=False)
-    warnings.warn(message, pytest.PytestWarning, stacklevel=2)
+    # Loud on the terminal and in the -ra summary (a warning would be an error here).
+    sys.stderr.write(f"\n*** {message} ***\n")
     pytest.skip(message)
 
 
