@@ -14,8 +14,9 @@ that reads the tiles it asks for.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 
 from armsctl.errors import IntegrityError, ParameterError
 from armsctl.ledger.merkle import (
@@ -24,7 +25,6 @@ from armsctl.ledger.merkle import (
     consistency_plan,
     fold,
     inclusion_plan,
-    node_hash,
     perfect_subtrees,
 )
 
@@ -167,11 +167,16 @@ def decode_bundle(data: bytes) -> list[bytes]:
     return out
 
 
-def _perfect_root(hashes: Sequence[bytes]) -> bytes:
-    """Return the root of a perfect subtree over a power-of-two run of hashes."""
-    level = list(hashes)
+def _range_root(data: bytes, first: int, count: int) -> bytes:
+    """Return the root of the perfect subtree over hashes ``first .. first + count - 1``.
+
+    ``node_hash`` inlined: a proof hashes a few hundred nodes, and the calls would cost more
+    than the hashing.
+    """
+    sha = hashlib.sha256
+    level = [data[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(first, first + count)]
     while len(level) > 1:
-        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+        level = [sha(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)]
     return level[0]
 
 
@@ -200,10 +205,7 @@ def subtree_hashes(subtrees: Iterable[Subtree], read: TileReader) -> dict[Subtre
         data = tiles.get(key)
         if data is None or len(data) < need[key] * HASH_SIZE or len(data) % HASH_SIZE:
             raise IntegrityError(f"stored tile (level {key[0]}, index {key[1]}) is missing hashes")
-        run = [
-            bytes(data[i * HASH_SIZE : (i + 1) * HASH_SIZE]) for i in range(offset, offset + count)
-        ]
-        out[subtree] = _perfect_root(run)
+        out[subtree] = bytes(_range_root(data, offset, count))
     return out
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,12 +40,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    and_,
     event,
     func,
     inspect,
-    or_,
     select,
+    tuple_,
 )
 
 from armsctl.errors import IntegrityError, NotFoundError, ParameterError
@@ -301,16 +300,13 @@ class LedgerStore:
             IntegrityError: if a tile's rows do not join up or hold the wrong number of bytes.
         """
         c = self.t.tiles.c
-
-        def where(keys: Iterable[tuple[int, int]]) -> Any:
-            return or_(*(and_(c.level == lv, c.tile_index == ix) for lv, ix in keys))
-
+        coords = tuple_(c.level, c.tile_index)
         out: dict[tuple[int, int], bytes] = {}
         full = [k for k in need if tile_width(k[0], k[1], size) == TILE_WIDTH]
         if full:
             whole = conn.execute(
                 select(c.level, c.tile_index, c.hashes).where(
-                    c.start == 0, c.width == TILE_WIDTH, where(full)
+                    c.start == 0, c.width == TILE_WIDTH, coords.in_(full)
                 )
             ).all()
             for level, index, hashes in whole:
@@ -320,7 +316,7 @@ class LedgerStore:
             pieces: dict[tuple[int, int], bytearray] = {k: bytearray() for k in rest}
             rows = conn.execute(
                 select(c.level, c.tile_index, c.start, c.width, c.hashes)
-                .where(where(rest))
+                .where(coords.in_(rest))
                 .order_by(c.seq)
             ).all()
             for level, index, first, width, hashes in rows:
