@@ -240,7 +240,8 @@ def follow(
                 value = node_hash(stack.pop()[1], value)
                 level += 1
             stack.append((level, value))
-            _check_party(index, entry, parties, report)
+            if parties:
+                _check_party(index, entry, parties, report)
             report.entries_checked += 1
         position = bundle * TILE_WIDTH + width
     if fold([h for _, h in stack]) != head.root:
