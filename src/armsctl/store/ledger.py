@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,11 +40,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     event,
     func,
     inspect,
+    or_,
     select,
-    tuple_,
 )
 
 from armsctl.errors import IntegrityError, NotFoundError, ParameterError
@@ -300,13 +301,18 @@ class LedgerStore:
             IntegrityError: if a tile's rows do not join up or hold the wrong number of bytes.
         """
         c = self.t.tiles.c
-        coords = tuple_(c.level, c.tile_index)
+
+        def coords_in(keys: Iterable[tuple[int, int]]) -> Any:
+            # OR of (level, index) pairs, which both databases answer from the coordinates
+            # index; SQLite would scan the table for a row-value IN.
+            return or_(*(and_(c.level == lv, c.tile_index == ix) for lv, ix in keys))
+
         out: dict[tuple[int, int], bytes] = {}
         full = [k for k in need if tile_width(k[0], k[1], size) == TILE_WIDTH]
         if full:
             whole = conn.execute(
                 select(c.level, c.tile_index, c.hashes).where(
-                    c.start == 0, c.width == TILE_WIDTH, coords.in_(full)
+                    c.start == 0, c.width == TILE_WIDTH, coords_in(full)
                 )
             ).all()
             for level, index, hashes in whole:
@@ -316,7 +322,7 @@ class LedgerStore:
             pieces: dict[tuple[int, int], bytearray] = {k: bytearray() for k in rest}
             rows = conn.execute(
                 select(c.level, c.tile_index, c.start, c.width, c.hashes)
-                .where(coords.in_(rest))
+                .where(coords_in(rest))
                 .order_by(c.seq)
             ).all()
             for level, index, first, width, hashes in rows:
