@@ -50,7 +50,7 @@ def test_upgrade_reaches_head_twice_and_matches_the_models(url: str) -> None:
 
 
 def _legacy_rows(entries: list[bytes]) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """Entry and node rows as revision 0002 stored them: one row per perfect subtree."""
+    """Entry and node rows as revisions 0001 to 0004 stored them: one row per perfect subtree."""
     from armsctl.ledger.merkle import leaf_hash, node_hash
 
     entry_rows, node_rows = [], []
@@ -71,7 +71,7 @@ def _legacy_rows(entries: list[bytes]) -> tuple[list[dict[str, object]], list[di
 
 @pytest.mark.parametrize("tamper", [False, True])
 def test_a_log_stored_per_node_moves_to_tiles(url: str, tamper: bool) -> None:
-    """Revision 0003 copies the tile hashes from the old nodes; the audit still sees tampering."""
+    """Revision 0005 copies the tile hashes from the old nodes; the audit still sees tampering."""
     from armsctl.ledger import merkle
     from armsctl.ledger.checkpoint import Checkpoint, sign_checkpoint
     from armsctl.ledger.note import SignerKey
@@ -80,7 +80,7 @@ def test_a_log_stored_per_node_moves_to_tiles(url: str, tamper: bool) -> None:
     key = SignerKey.generate("example.org/log", seed=b"\x41" * 32)
     entries = [b"old entry %d" % i for i in range(600)]
     engine = make_engine(url)
-    upgrade(engine, "0002")
+    upgrade(engine, "0004")
     entry_rows, node_rows = _legacy_rows(entries)
     if tamper:  # node (level 8, index 1), stored before the move: a level-1 tile hash
         victim = merkle.stored_index(8, 1)

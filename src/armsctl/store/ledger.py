@@ -209,7 +209,7 @@ def _legacy_nodes(tables: LedgerTables) -> Table:
 
 
 def convert_legacy_nodes(conn: Connection, tables: LedgerTables) -> bool:
-    """Move a log stored as one row per node (schema 0002 and earlier) to tiles.
+    """Move a log stored as one row per node (schema 0004 and earlier) to tiles.
 
     The tile hashes are copied from the stored nodes, not recomputed from the entries, so a
     node tampered with before the move is still named by the audit after it. The old table is

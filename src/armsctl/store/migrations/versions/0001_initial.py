@@ -2,7 +2,7 @@
 
 The ledger's tables and triggers come from ``armsctl.store.ledger.ledger_tables`` so that the
 log has one definition; its triggers refuse UPDATE, DELETE (and TRUNCATE on PostgreSQL). This
-revision stored the tree as one row per node (``ledger_nodes``); revision 0003 moves it to tiles.
+revision stored the tree as one row per node (``ledger_nodes``); revision 0005 moves it to tiles.
 
 Revision ID: 0001
 Revises: (none)

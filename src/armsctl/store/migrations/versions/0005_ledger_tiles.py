@@ -4,8 +4,8 @@ Creates ``ledger_tiles`` (append-only, like every ledger table), copies the hash
 hold (tree levels 0, 8, 16, ...) from ``ledger_nodes``, and drops ``ledger_nodes``. The hashes
 are copied, not recomputed, so a node changed before the move is still named by the audit.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01 11:00:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from armsctl.store.ledger import convert_legacy_nodes, ledger_tables
 
-revision = "0003"
-down_revision = "0002"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
