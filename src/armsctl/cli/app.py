@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.treaty",
     "armsctl.cli.compliance",
     "armsctl.cli.ledger",
+    "armsctl.cli.witness",
     "armsctl.cli.monitor_log",
     "armsctl.cli.server",
     "armsctl.cli.monitoring",
@@ -25,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.exercise",
     "armsctl.cli.web",
     "armsctl.cli.demo",
+    "armsctl.cli.workbench",
 )
 
 
