@@ -90,8 +90,9 @@ def test_a_proof_from_a_damaged_stored_node_is_refused_not_served(tmp_path) -> N
     assert proof_bundle(db, index=0)["size"] == 4
     db.dispose()
     with sqlite3.connect(tmp_path / "log.db") as raw:
-        raw.execute("DROP TRIGGER ledger_nodes_no_update")
-        raw.execute("UPDATE ledger_nodes SET hash = zeroblob(32) WHERE id = 1")  # leaf 1
+        raw.execute("DROP TRIGGER ledger_tiles_no_update")
+        # Every stored leaf hash (tiles of level 0) zeroed: entry 0's proof needs leaf 1.
+        raw.execute("UPDATE ledger_tiles SET hashes = zeroblob(length(hashes)) WHERE level = 0")
     with pytest.raises(VerificationError, match="refusing to hand out a proof of entry 0"):
         proof_bundle(db, index=0)
     db.dispose()

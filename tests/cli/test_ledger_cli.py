@@ -251,8 +251,9 @@ def test_prove_refuses_a_proof_from_a_damaged_node(cli, tmp_path: Path) -> None:
     setup_log(cli, tmp_path)
     cli("ledger", "prove", "--index", "0", "--format", "json")
     with sqlite3.connect(tmp_path / "armsctl.db") as db:
-        db.execute("DROP TRIGGER ledger_nodes_no_update")
-        db.execute("UPDATE ledger_nodes SET hash = zeroblob(32) WHERE id = 1")
+        db.execute("DROP TRIGGER ledger_tiles_no_update")
+        # Every stored leaf hash (tiles of level 0) zeroed: entry 0's proof needs leaf 1.
+        db.execute("UPDATE ledger_tiles SET hashes = zeroblob(length(hashes)) WHERE level = 0")
     out = cli("ledger", "prove", "--index", "0", code=1)
     assert "refusing to hand out a proof of entry 0" in out
     assert not (tmp_path / "p.json").exists()
