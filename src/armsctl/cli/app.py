@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.verification",
     "armsctl.cli.exercise",
     "armsctl.cli.web",
+    "armsctl.cli.zk",
     "armsctl.cli.demo",
 )
 

@@ -109,21 +109,21 @@ class Context:
             party=texts["party"],
             bits=_integer(obj["bits"], f"{where}.bits", 1, MAX_BITS),
         )
-        context.check(where)
+        context.check(f"{where}.bits")
         return context
 
-    def check(self, where: str = "context") -> None:
+    def check(self, where: str = "context.bits") -> None:
         """Refuse a context whose range could say more than ``total ≤ maximum``.
 
         Raises:
             InputError: if ``maximum`` is not below ``2^bits`` or the date is not ISO.
         """
         if not 1 <= self.bits <= MAX_BITS:
-            raise InputError(f"{where}.bits: must be 1 to {MAX_BITS}, got {self.bits}")
+            raise InputError(f"{where}: must be 1 to {MAX_BITS}, got {self.bits}")
         if not 0 <= self.maximum < 2**self.bits:
             need = max(self.maximum.bit_length(), 1)
             raise InputError(
-                f"{where}.bits: the maximum {self.maximum} needs a range of at least {need} bits"
+                f"{where}: the maximum {self.maximum} needs a range of at least {need} bits"
             )
 
 
