@@ -66,6 +66,7 @@ def create_app(
         routes_exchange,
         routes_inspections,
         routes_log,
+        routes_zk,
     )
     from armsctl.store.schema import upgrade
 
@@ -104,6 +105,7 @@ def create_app(
         routes_exchange,
         routes_inspections,
         routes_log,
+        routes_zk,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS)
     from armsctl.web import install_web  # the dashboard and public portal under /
