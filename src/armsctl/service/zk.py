@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from armsctl.errors import InputError, NotFoundError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
 from armsctl.store.models import Party, ZkProof
+from armsctl.treaty.schema import Treaty
 from armsctl.zk import RangeProof, verify
 from armsctl.zk.limits import context_for
 
@@ -26,14 +27,21 @@ __all__ = ["ENTRY_KIND", "get_proof", "list_proofs", "publish_proof"]
 ENTRY_KIND = "zk-range-proof"
 
 
-def _public(row: ZkProof, party: str) -> dict[str, Any]:
-    context = row.document["context"]
+def _maximum(treaty: Treaty, limit: str) -> int | None:
+    """The limit's maximum in the server's treaty (not the proof's claim)."""
+    try:
+        return treaty.limit(limit).maximum
+    except KeyError:
+        return None
+
+
+def _public(row: ZkProof, party: str, maximum: int | None) -> dict[str, Any]:
     return {
         "id": row.id,
         "treaty": row.treaty_id,
         "party": party,
         "limit": row.limit_id,
-        "maximum": context["maximum"],
+        "maximum": maximum,
         "as_of": iso(row.as_of),
         "bits": row.bits,
         "sites": row.sites,
@@ -108,7 +116,7 @@ def publish_proof(
             at=at,
             body={"zk_proof": row.id, "document": public},
         )
-        return _public(row, claimed.party)
+        return _public(row, claimed.party, expected.maximum)
 
 
 def list_proofs(
@@ -116,7 +124,7 @@ def list_proofs(
 ) -> Page:
     """Published proofs of a treaty, oldest first (each with its full public document)."""
     with db.read() as session:
-        db.treaty(session, treaty)
+        doc = db.treaty(session, treaty)
         query = (
             select(ZkProof, Party.code)
             .join(Party, ZkProof.party_id == Party.id)
@@ -126,7 +134,9 @@ def list_proofs(
             query = query.where(Party.code == party)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.execute(query.order_by(ZkProof.id).limit(limit).offset(offset)).all()
-        return Page([_public(r, code) for r, code in rows], total, limit, offset)
+        return Page(
+            [_public(r, code, _maximum(doc, r.limit_id)) for r, code in rows], total, limit, offset
+        )
 
 
 def get_proof(db: Database, *, proof_id: int) -> dict[str, Any]:
@@ -143,4 +153,5 @@ def get_proof(db: Database, *, proof_id: int) -> dict[str, Any]:
         ).first()
         if found is None:
             raise NotFoundError(f"no zero-knowledge proof {proof_id}")
-        return _public(found[0], found[1])
+        row, code = found
+        return _public(row, code, _maximum(db.treaty(session, row.treaty_id), row.limit_id))

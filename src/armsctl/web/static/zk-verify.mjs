@@ -204,6 +204,12 @@ function attach() {
         const response = await fetch(button.dataset.zkProof, { headers: { Accept: "application/json" } });
         if (!response.ok) throw new Error(`fetching the proof: HTTP ${response.status}`);
         const body = await response.json();
+        if (button.dataset.zkTamper) {
+          // One hex digit of one response scalar changed: a well-formed proof that must fail.
+          const s0 = body.proof.bits[0].s0;
+          body.proof.bits[0].s0 = (s0[0] === "0" ? "1" : "0") + s0.slice(1);
+          line("Tampered copy: one digit of bits[0].s0 changed before checking");
+        }
         const started = performance.now();
         const r = verifyProof(body.proof, expected);
         const ms = performance.now() - started;
