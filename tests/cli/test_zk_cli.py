@@ -165,3 +165,24 @@ def test_existing_openings_are_never_overwritten(cli: Any, tmp_path: Path) -> No
     before = (tmp_path / "openings.json").read_text()
     assert "not overwriting" in _prove(cli, tmp_path, 10, code=2)
     assert (tmp_path / "openings.json").read_text() == before
+
+
+def test_the_demo_step_proves_the_synthetic_total_and_the_cli_verifies_it(
+    cli: Any, tmp_path: Path
+) -> None:
+    from rich.console import Console
+
+    from armsctl.cli.zk import demo_step
+
+    console = Console(record=True, width=200)
+    demo_step(console, tmp_path)
+    demo_step(console, tmp_path)  # a second run replaces its own files
+    text = " ".join(console.export_text().split())
+    assert "within 1,550 deployed warheads" in text and "fails (context)" in text
+    for name in ("counts.json", "openings.json"):
+        assert stat.S_IMODE((tmp_path / "zk" / name).stat().st_mode) == 0o600
+    public = json.loads((tmp_path / "zk" / "proof.json").read_text())
+    assert set(public) == {"format", "context", "sites", "bits"}
+    assert all(set(site) == {"label", "commitment"} for site in public["sites"])
+    out = cli("zk", "verify", "zk/proof.json", "--party", "RUS", "--date", "2023-09-01")
+    assert "Verified" in out

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from armsctl.cli._common import EXIT_VIOLATION, OutputFormat, fail, out_console, print_json
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = ["demo_step", "register"]
 
 zk_app = typer.Typer(
     help="Zero-knowledge proofs that a committed total is within a limit (experimental)."
@@ -208,6 +211,57 @@ def verify_cmd(
             out_console.print(f"[bold red]Not verified[/]: the {failed.name} check failed.")
     if not result.ok:
         raise typer.Exit(EXIT_VIOLATION)
+
+
+def demo_step(console: Console, workdir: Path) -> None:
+    """The demo's step: RUS proves its synthetic deployed-warheads total is within 1,550.
+
+    Writes ``workdir/zk/`` (counts, public proof, 0600 openings), verifies the proof as an
+    outsider would, and shows that the same proof replayed for another party fails.
+    """
+    import dataclasses
+    import json
+
+    from armsctl.cli.ledger import _write_private
+    from armsctl.treaty import load_treaty
+    from armsctl.zk import Openings, commit_sites, prove, verify
+    from armsctl.zk.demo import DEMO_AS_OF, DEMO_LIMIT, DEMO_PARTY, DEMO_SITES, DEMO_TREATY
+    from armsctl.zk.limits import context_for
+
+    folder = workdir / "zk"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in ("counts.json", "proof.json", "openings.json"):
+        (folder / stale).unlink(missing_ok=True)
+    sites = [{"label": label, "count": count} for label, count in DEMO_SITES]
+    _write_private(folder / "counts.json", json.dumps({"sites": sites}, indent=1) + "\n")
+    context = context_for(
+        load_treaty(DEMO_TREATY), limit=DEMO_LIMIT, party=DEMO_PARTY, as_of=DEMO_AS_OF
+    )
+    openings = commit_sites(DEMO_SITES)
+    proof = prove(context, openings)
+    _write_private(folder / "openings.json", json.dumps(Openings(context, openings).to_json()))
+    _write_public(folder / "proof.json", json.dumps(proof.to_json(), indent=1) + "\n")
+    console.print(
+        f"{DEMO_PARTY} published no figure for {DEMO_AS_OF} (data exchanges suspended). With "
+        f"synthetic counts for {len(DEMO_SITES)} sites it publishes one Pedersen commitment per "
+        f"site and proves the total is within {context.maximum:,} deployed warheads; the total "
+        "itself stays secret.",
+        highlight=False,
+    )
+    result = verify(proof, context)
+    replay = verify(proof, dataclasses.replace(context, party="USA"))
+    console.print(
+        f"Anyone checks it: {'verified' if result.ok else 'NOT verified'} "
+        f"({', '.join(c.name for c in result.checks)}). The same proof replayed as USA's: "
+        f"{'verified' if replay.ok else 'fails (' + (replay.failed.name if replay.failed else '') + ')'}.",
+        highlight=False,
+    )
+    console.print(
+        f"Files in {folder}: proof.json (public), openings.json (secret, 0600). Check it yourself: "
+        f"armsctl zk verify {folder / 'proof.json'} --party {DEMO_PARTY} --date {DEMO_AS_OF}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def register(app: typer.Typer) -> None:
