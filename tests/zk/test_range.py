@@ -123,6 +123,7 @@ def test_documents_round_trip_and_the_openings_reproduce_the_commitments() -> No
         ),
         (lambda d: d["bits"][1].update(extra=1), "proof.bits[1]: unknown field extra"),
         (lambda d: d["sites"].append(dict(d["sites"][0])), "proof.sites[1].label: 'a' repeats"),
+        (lambda d: d["sites"][0].update(label="\ud800"), "proof.sites[0].label: not valid Unicode"),
     ],
 )
 def test_malformed_documents_name_the_field(edit: object, message: str) -> None:

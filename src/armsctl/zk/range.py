@@ -507,6 +507,10 @@ def _format(value: Any, expected: str, where: str) -> None:
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value or len(value) > _LABEL_MAX:
         raise InputError(f"{where}: expected a non-empty string of at most {_LABEL_MAX} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{where}: not valid Unicode (a lone surrogate)") from None
     return value
 
 
