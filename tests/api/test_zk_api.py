@@ -87,3 +87,27 @@ def test_unknown_proof_is_404(world_client: tuple[World, TestClient]) -> None:
     world, client = world_client
     response = client.get(f"{P}/zk-proofs/999999", headers=world.auth("obs"))
     assert response.status_code == 404
+
+
+def test_a_party_signed_proof_entry_verifies_offline_and_another_key_is_refused(
+    world_client: tuple[World, TestClient],
+) -> None:
+    from _world import NOW, PARTY_KEYS
+
+    from armsctl.ledger.envelope import open_entry
+    from armsctl.service.zk import zk_proof_entry
+
+    world, client = world_client
+    doc = _proof("USA", 100, as_of="2025-12-03")
+    draft = zk_proof_entry(treaty="new-start", party="USA", document=doc, at=NOW)
+    body = {"proof": doc, "signed_entry": draft.seal_b64(PARTY_KEYS["RUS"])}
+    refused = client.post(f"{T}/zk-proofs", json=body, headers=world.auth("usa"))
+    assert refused.status_code == 403 and "not signed with a key registered for USA" in refused.text
+    body["signed_entry"] = draft.seal_b64(PARTY_KEYS["USA"])
+    made = client.post(f"{T}/zk-proofs", json=body, headers=world.auth("usa"))
+    assert made.status_code == 201, made.text
+    entry = client.get(f"{P}/log/entries/{made.json()['log_index']}", headers=world.auth("obs"))
+    opened = open_entry(
+        entry.json()["entry"].encode(), trusted={"USA": PARTY_KEYS["USA"].verifier()}
+    )
+    assert opened.body == {"document": doc}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from armsctl.api.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
-from armsctl.api.schemas import PageOut
+from armsctl.api.schemas import PageOut, SignedEntry
 from armsctl.service import zk
 
 __all__ = ["router"]
@@ -22,6 +22,7 @@ class ZkProofCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     proof: dict[str, Any] = Field(description="The public proof document (docs/zk.md).")
+    signed_entry: SignedEntry = None
 
 
 @router.post("/treaties/{treaty}/zk-proofs", status_code=201)
@@ -34,7 +35,8 @@ def publish_proof(
     """Publish the caller's party's proof; refused (422, naming the check) if it does not verify.
 
     The server checks it against its own copy of the treaty (the limit's maximum) and logs the
-    whole public document, site commitments included.
+    whole public document, site commitments included; with ``signed_entry`` the log entry is
+    the party's own, signed with its registered key (``armsctl zk publish --key``).
     """
     return zk.publish_proof(
         state.db,
@@ -43,6 +45,8 @@ def publish_proof(
         document=body.proof,
         allow=guard.allow,
         at=state.clock(),
+        signed_entry=body.signed_entry,
+        require_signature=state.settings.require_party_signatures,
     )
 
 

@@ -213,6 +213,53 @@ def verify_cmd(
         raise typer.Exit(EXIT_VIOLATION)
 
 
+def publish_cmd(
+    proof_file: Path = typer.Argument(..., help="A proof written by `zk prove`."),
+    key: Path | None = typer.Option(
+        None, "--key", help="The party's private key file: the log entry is signed here."
+    ),
+    server: str = typer.Option(
+        "http://127.0.0.1:8000", "--server", envvar="ARMSCTL_SERVER", help="Server base URL."
+    ),
+    token: str = typer.Option(
+        ..., "--token", envvar="ARMSCTL_TOKEN", help="Bearer token (better: $ARMSCTL_TOKEN)."
+    ),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Publish a proof on a server as the token's party (party-signed with --key)."""
+    from armsctl.cli.server import _call, _sign_as_party
+    from armsctl.errors import InputError
+    from armsctl.service.zk import zk_proof_entry
+    from armsctl.zk import RangeProof
+
+    document = _document(proof_file)
+    try:
+        proof = RangeProof.from_json(document)
+    except InputError as exc:
+        raise _located(proof_file, exc) from None
+    public = proof.to_json()
+    treaty = proof.context.treaty
+    body: dict[str, Any] = {"proof": public}
+    if key is not None:
+        body["signed_entry"] = _sign_as_party(
+            server,
+            token,
+            key,
+            proof.context.party,
+            lambda code, now: zk_proof_entry(treaty=treaty, party=code, document=public, at=now),
+        )
+    made = _call("POST", server, token, f"/treaties/{treaty}/zk-proofs", body)
+    if output is OutputFormat.json:
+        print_json(made)
+        return
+    out_console.print(
+        f"Published proof {made['id']}: {made['party']}'s {made['limit']} total as of "
+        f"{made['as_of']} within {made['maximum']:,}; log entry {made['log_index']} "
+        f"({'signed with ' + str(key) if key else 'sealed by the server'}).",
+        highlight=False,
+    )
+
+
 def demo_step(console: Console, workdir: Path) -> None:
     """The demo's step: RUS proves its synthetic deployed-warheads total is within 1,550.
 
@@ -265,9 +312,10 @@ def demo_step(console: Console, workdir: Path) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``armsctl zk prove`` and ``armsctl zk verify``."""
+    """Add ``armsctl zk prove``, ``armsctl zk verify`` and ``armsctl zk publish``."""
     from armsctl.cli._common import user_errors
 
     zk_app.command("prove")(user_errors(prove_cmd))
     zk_app.command("verify")(user_errors(verify_cmd))
+    zk_app.command("publish")(user_errors(publish_cmd))
     app.add_typer(zk_app, name="zk")

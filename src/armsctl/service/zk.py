@@ -16,15 +16,30 @@ from sqlalchemy import func, select
 
 from armsctl.errors import InputError, NotFoundError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
+from armsctl.service.entries import Draft, append_for_party
 from armsctl.store.models import Party, ZkProof
 from armsctl.treaty.schema import Treaty
 from armsctl.zk import RangeProof, verify
 from armsctl.zk.limits import context_for
 
-__all__ = ["ENTRY_KIND", "get_proof", "list_proofs", "publish_proof"]
+__all__ = ["ENTRY_KIND", "get_proof", "list_proofs", "publish_proof", "zk_proof_entry"]
 
 #: The kind of the log entry that holds a published proof.
 ENTRY_KIND = "zk-range-proof"
+
+
+def zk_proof_entry(
+    *, treaty: str, party: str, document: dict[str, Any], at: dt.datetime, ref: int | None = None
+) -> Draft:
+    """The log entry of a published proof: the whole public document.
+
+    ``ref`` (the row id) is kept only in operator-sealed entries; a party signs the draft
+    without it in its client (``armsctl zk publish --key``).
+    """
+    body: dict[str, Any] = {"document": document}
+    if ref is not None:
+        body = {"zk_proof": ref, **body}
+    return Draft(ENTRY_KIND, treaty, party, at, body)
 
 
 def _maximum(treaty: Treaty, limit: str) -> int | None:
@@ -59,8 +74,14 @@ def publish_proof(
     document: Any,
     allow: Allow,
     at: dt.datetime,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
 ) -> dict[str, Any]:
     """Check, store and log a party's proof.
+
+    With ``signed_entry`` (base64 of the entry ``zk_proof_entry`` builds, sealed with the
+    party's registered key) the log holds the party's own signature over the document;
+    otherwise the server seals it, unless ``require_signature`` refuses unsigned submissions.
 
     Raises:
         InputError: naming the field if the document is malformed, its context is not one the
@@ -108,13 +129,17 @@ def publish_proof(
         )
         session.add(row)
         session.flush()
-        row.log_index = db.append(
+        row.log_index = append_for_party(
+            db,
+            session,
             conn,
-            kind=ENTRY_KIND,
-            treaty=treaty,
-            party=claimed.party,
-            at=at,
-            body={"zk_proof": row.id, "document": public},
+            signed=zk_proof_entry(treaty=treaty, party=claimed.party, document=public, at=at),
+            sealed=zk_proof_entry(
+                treaty=treaty, party=claimed.party, document=public, at=at, ref=row.id
+            ),
+            party_id=party.id,
+            signed_entry=signed_entry,
+            require_signature=require_signature,
         )
         return _public(row, claimed.party, expected.maximum)
 
