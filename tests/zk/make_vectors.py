@@ -182,6 +182,18 @@ def build() -> dict[str, Any]:
             edited(lambda d: d["bits"][3].pop("a1")),
             "malformed",
         ),
+        case(
+            "impossible-date",
+            "a date that is not on the calendar",
+            edited(lambda d: d["context"].update(as_of="2023-02-30")),
+            "malformed",
+        ),
+        case(
+            "basic-format-date",
+            "a date in the other ISO spelling (one spelling only)",
+            edited(lambda d: d["context"].update(as_of="20260205")),
+            "malformed",
+        ),
         case("not-an-object", "a list instead of a proof", [], "malformed"),
     ]
     return {

@@ -107,6 +107,7 @@ def test_documents_round_trip_and_the_openings_reproduce_the_commitments() -> No
         (lambda d: d.update(format="x"), "proof.format: expected 'armsctl-zk-range/1'"),
         (lambda d: d["context"].update(bits=0), "proof.context.bits: must be 1 to 64"),
         (lambda d: d["context"].update(as_of="5 Feb"), "proof.context.as_of: not an ISO date"),
+        (lambda d: d["context"].update(as_of="20260205"), "proof.context.as_of: not an ISO date"),
         (lambda d: d["context"].update(maximum=True), "proof.context.maximum: expected an integer"),
         (lambda d: d["sites"].clear(), "proof.sites: expected a list"),
         (

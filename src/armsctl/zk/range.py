@@ -98,9 +98,11 @@ class Context:
         obj = _object(data, where, ("treaty", "limit", "maximum", "as_of", "party", "bits"))
         texts = {k: _text(obj[k], f"{where}.{k}") for k in ("treaty", "limit", "as_of", "party")}
         try:
-            dt.date.fromisoformat(texts["as_of"])
+            canonical = dt.date.fromisoformat(texts["as_of"]).isoformat() == texts["as_of"]
         except ValueError:
-            raise InputError(f"{where}.as_of: not an ISO date (YYYY-MM-DD)") from None
+            canonical = False
+        if not canonical:  # one spelling only: "20230901" is refused, as the browser does
+            raise InputError(f"{where}.as_of: not an ISO date (YYYY-MM-DD)")
         context = cls(
             treaty=texts["treaty"],
             limit=texts["limit"],

@@ -69,10 +69,20 @@ function scalar(v, where) {
   return n;
 }
 
+// A real calendar date in the one spelling YYYY-MM-DD (2023-02-30 and 20230901 are refused).
+function isoDate(text) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d); // not Date.UTC, which reads years 0-99 as 1900-1999
+  return y >= 1 && t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+}
+
 export function parseContext(data, where = "context") {
   const obj = object(data, where, CONTEXT_KEYS);
   for (const k of ["treaty", "limit", "as_of", "party"]) text(obj[k], `${where}.${k}`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(obj.as_of) || Number.isNaN(Date.parse(obj.as_of))) fail(`${where}.as_of`, "not an ISO date (YYYY-MM-DD)");
+  if (!isoDate(obj.as_of)) fail(`${where}.as_of`, "not an ISO date (YYYY-MM-DD)");
   // Numbers past 2^53 cannot be read exactly from JSON in a browser: refuse them.
   integer(obj.maximum, `${where}.maximum`, 0, Number.MAX_SAFE_INTEGER);
   integer(obj.bits, `${where}.bits`, 1, MAX_BITS);
