@@ -32,7 +32,9 @@ function object(data, where, keys) {
   return data;
 }
 function text(v, where) {
-  if (typeof v !== "string" || v.length === 0 || v.length > 200) fail(where, "expected a non-empty string of at most 200 characters");
+  // Characters are code points, as in Python; a lone surrogate has no UTF-8 form.
+  if (typeof v !== "string" || v.length === 0 || [...v].length > 200) fail(where, "expected a non-empty string of at most 200 characters");
+  if (!v.isWellFormed()) fail(where, "not valid Unicode (a lone surrogate)");
   return v;
 }
 function integer(v, where, low, high) {
