@@ -24,7 +24,7 @@ def test_the_demo_proof_is_proven_and_a_tampered_copy_fails(page: Any, server: A
     row.get_by_role("button", name="Verify proof").click()
     expect(out).to_have_attribute("data-result", "proven")
     text = out.inner_text()
-    assert "Proven: the committed total is within 1550" in text
+    assert "Proven: the committed total is within 1,550" in text
     for check in ("context", "shape", "bit-sum", "bit-proofs"):
         assert f"✓ {check}" in text
     row.get_by_role("button", name="Check a tampered copy").click()

@@ -227,7 +227,7 @@ function attach() {
         const ms = performance.now() - started;
         if (r.failed === "malformed") line("Malformed proof: " + r.error, "bad");
         for (const c of r.checks) line(`${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}`, c.ok ? "ok" : "bad");
-        line(r.verified ? `Proven: the committed total is within ${expected.maximum} (checked in your browser in ${ms.toFixed(0)} ms)` : `NOT proven: ${r.failed} failed`, r.verified ? "ok verdict" : "bad verdict");
+        line(r.verified ? `Proven: the committed total is within ${Number(expected.maximum).toLocaleString("en-US")} (checked in your browser in ${ms.toFixed(0)} ms)` : `NOT proven: ${r.failed} failed`, r.verified ? "ok verdict" : "bad verdict");
         out.dataset.result = r.verified ? "proven" : "failed";
       } catch (e) {
         line("Could not check: " + (e.message || e), "bad verdict");
