@@ -186,3 +186,12 @@ def test_the_demo_step_proves_the_synthetic_total_and_the_cli_verifies_it(
     assert all(set(site) == {"label", "commitment"} for site in public["sites"])
     out = cli("zk", "verify", "zk/proof.json", "--party", "RUS", "--date", "2023-09-01")
     assert "Verified" in out
+
+
+def test_a_limit_the_verifiers_treaty_lacks_is_named_in_the_proof(cli: Any, tmp_path: Path) -> None:
+    _prove(cli, tmp_path, 10)
+    doc = json.loads((tmp_path / "proof.json").read_text())
+    doc["context"]["limit"] = "tanks"
+    (tmp_path / "proof.json").write_text(json.dumps(doc))
+    out = cli("zk", "verify", "proof.json", code=2)
+    assert "proof.json: proof.context.limit: new-start has no limit 'tanks'" in out

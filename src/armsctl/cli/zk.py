@@ -166,7 +166,7 @@ def verify_cmd(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Check a proof that a committed total is within a limit (exit 1 if it fails)."""
-    from armsctl.errors import InputError
+    from armsctl.errors import InputError, Problem
     from armsctl.treaty import load_treaty
     from armsctl.zk import RangeProof, verify
     from armsctl.zk.limits import context_for
@@ -181,13 +181,21 @@ def verify_cmd(
         for name, given in (("limit", limit), ("party", party), ("date", date), ("bits", bits))
         if given is None
     ]
-    expected = context_for(
-        load_treaty(treaty or claimed.treaty),
-        limit=limit or claimed.limit,
-        party=party or claimed.party,
-        as_of=date or claimed.as_of,
-        bits=bits or claimed.bits,
-    )
+    try:
+        expected = context_for(
+            load_treaty(treaty or claimed.treaty),
+            limit=limit or claimed.limit,
+            party=party or claimed.party,
+            as_of=date or claimed.as_of,
+            bits=bits or claimed.bits,
+        )
+    except InputError as exc:  # a value taken from the proof: name the proof's field
+        option = str(exc).split(":", 1)[0]
+        field = {"--limit": "limit", "--party": "party", "--date": "as_of", "--bits": "bits"}
+        if option in field and option.removeprefix("--") in assumed:
+            message = str(exc).replace(option, f"proof.context.{field[option]}", 1)
+            raise InputError([Problem(str(proof_file), "", message)]) from None
+        raise
     result = verify(proof, expected)
     if output is OutputFormat.json:
         print_json({**result.to_json(), "expected": expected.to_json(), "from_proof": assumed})
