@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.treaty",
     "armsctl.cli.compliance",
     "armsctl.cli.ledger",
+    "armsctl.cli.witness",
     "armsctl.cli.server",
     "armsctl.cli.monitoring",
     "armsctl.cli.verification",
