@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.web",
     "armsctl.cli.zk",
     "armsctl.cli.demo",
+    "armsctl.cli.workbench",
 )
 
 
