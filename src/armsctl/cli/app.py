@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.verification",
     "armsctl.cli.exercise",
     "armsctl.cli.web",
+    "armsctl.cli.zk",
     "armsctl.cli.demo",
     "armsctl.cli.workbench",
 )
