@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -31,7 +32,10 @@ EXIT_INPUT = 2
 
 
 def _width() -> int | None:
-    """Full width on a terminal; 120 columns when piped, so that lines and tables stay whole."""
+    """Full width on a terminal; 120 columns when piped (or ``COLUMNS`` when it is set)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
     return None if sys.stdout.isatty() else 120
 
 

@@ -30,7 +30,7 @@ __all__ = [
     "rule_weights",
 ]
 
-LimitStatus = Literal["compliant", "violation", "not-in-force", "expired", "no-data"]
+LimitStatus = Literal["compliant", "violation", "not-in-force", "expired", "no-data", "withdrawn"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,9 @@ class LimitResult:
     parts: list[Part] = field(default_factory=list)
     provenance: str = "C"
     note: str = ""
+    parties: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    lower_bound: bool = False
 
     @property
     def margin(self) -> int | None:
@@ -82,16 +85,23 @@ class PartyResult:
     not_provided: dt.date | None = None
     flags: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
+    withdrawn_on: dt.date | None = None
+    suspended_on: dt.date | None = None
 
 
 @dataclass(slots=True)
 class ScopeResult:
-    """A limit over a group of parties (CFE group ceilings)."""
+    """Limits over a group of parties (CFE group ceilings and zone limits).
+
+    ``covers`` is who was counted: the members minus those whose withdrawal has taken effect.
+    """
 
     group: str
     members: list[str]
     status: str
     limits: list[LimitResult]
+    covers: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -186,6 +196,10 @@ def evaluate(
     latest: dict[str, Declaration | None] = {}
     parties: list[PartyResult] = []
     for party in members:
+        withdrawn_on = treaty.withdrawn_on(party, at)
+        if withdrawn_on is not None:
+            parties.append(_withdrawn(treaty, party, withdrawn_on))
+            continue
         decl = declarations.latest(party, at)
         missing = declarations.latest(party, at, "not-provided")
         latest[party] = decl
@@ -194,6 +208,8 @@ def evaluate(
             for limit in treaty.limits
             if limit.scope == "party"
         ]
+        for x in limits:
+            x.parties = [party]
         result = PartyResult(
             party=party,
             status=_party_status(limits, treaty, at, has_data=decl is not None),
@@ -205,9 +221,17 @@ def evaluate(
         if missing is not None and (decl is None or missing.as_of > decl.as_of):
             result.not_provided = missing.as_of
             result.flags.append(f"declaration as of {missing.as_of} was not provided")
+        suspension = treaty.suspended_on(party, at)
+        if suspension is not None:
+            result.suspended_on = suspension.effective
+            result.flags.append(
+                f"suspended: {party} declared a {suspension.kind} effective "
+                f"{suspension.effective}; its limits are still evaluated"
+            )
         _flag_data(result, treaty, decl, at, in_force)
         parties.append(result)
     groups = _evaluate_groups(treaty, latest, at, interpretation)
+    _flag_group_violations(parties, groups)
     statuses = [p.status for p in parties] + [g.status for g in groups]
     report = Report(
         treaty=treaty.id,
@@ -225,6 +249,51 @@ def evaluate(
                 + (f": {suspension.note}" if suspension.note else "")
             )
     return report
+
+
+def _withdrawn(treaty: Treaty, party: str, on: dt.date) -> PartyResult:
+    """A party whose withdrawal has taken effect: no longer bound, so nothing is evaluated."""
+    note = f"{party} withdrew; no longer bound from {on}"
+    limits = [
+        LimitResult(
+            id=limit.id,
+            title=limit.title,
+            value=None,
+            max=limit.maximum,
+            in_force=False,
+            status="withdrawn",
+            effective=limit.effective,
+            article=limit.article,
+            basis="none",
+            note=note,
+            parties=[party],
+        )
+        for limit in treaty.limits
+        if limit.scope == "party"
+    ]
+    return PartyResult(
+        party=party,
+        status="withdrawn",
+        declaration_as_of=None,
+        declaration_kind=None,
+        limits=limits,
+        withdrawn_on=on,
+        flags=[f"withdrawn: withdrawal effective {on}; limits not evaluated"],
+    )
+
+
+def _flag_group_violations(parties: list[PartyResult], groups: list[ScopeResult]) -> None:
+    """Name, in each member's own record, a group limit that its group violates."""
+    by_party = {p.party: p for p in parties}
+    for g in groups:
+        for x in g.limits:
+            if x.status != "violation":
+                continue
+            for member in g.covers:
+                if member in by_party:
+                    by_party[member].flags.append(
+                        f"group {g.group}: {x.id} violated ({x.value:,} > {x.max:,})"
+                    )
 
 
 def _flag_data(
@@ -369,9 +438,17 @@ def _before_expiry(treaty: Treaty, at: dt.date) -> bool:
 
 
 def _combine(statuses: list[str], treaty: Treaty, at: dt.date) -> str:
-    for status in ("violation", "no-data", "compliant"):
+    """The top-level status, by the party rule.
+
+    A violation anywhere, else compliant if any limit in force could be evaluated. A party
+    without data is flagged in its own record and makes the whole ``no-data`` only when
+    nothing in force could be evaluated at all.
+    """
+    for status in ("violation", "compliant", "no-data"):
         if status in statuses:
             return status
+    if statuses and all(s == "withdrawn" for s in statuses):
+        return "withdrawn"
     return "not-in-force" if _before_expiry(treaty, at) else "expired"
 
 
@@ -386,51 +463,82 @@ def _evaluate_groups(
         limits = [x for x in treaty.limits if x.scope != "party" and group in x.groups]
         if not limits:
             continue
-        evaluated: list[LimitResult] = []
-        for limit in limits:
-            member_results = [
-                _evaluate_limit(treaty, limit, latest.get(m), at, interpretation) for m in members
-            ]
-            first = member_results[0]
-            values = [r.value for r in member_results]
-            total = (
-                None if any(v is None for v in values) else sum(v for v in values if v is not None)
-            )
-            parts = [
-                Part(f"{m}:{limit.id}", 1, r.value or 0, r.provenance)
-                for m, r in zip(members, member_results, strict=True)
-            ]
-            if total is None:
-                status: LimitStatus = (
-                    first.status if first.status in ("not-in-force", "expired") else "no-data"
-                )
-            elif not first.in_force:
-                status = first.status if first.status != "no-data" else "not-in-force"
-            else:
-                status = "compliant" if total <= limit.maximum else "violation"
-            missing = [m for m, v in zip(members, values, strict=True) if v is None]
-            evaluated.append(
-                LimitResult(
-                    id=limit.id,
-                    title=limit.title,
-                    value=total,
-                    max=limit.maximum,
-                    in_force=first.in_force,
-                    status=status,
-                    effective=limit.effective,
-                    article=limit.article,
-                    basis="components" if total is not None else "none",
-                    parts=parts,
-                    note=f"no data for {', '.join(missing)}" if missing else "",
-                )
-            )
-        has_data = all(x.value is not None for x in evaluated)
-        results.append(
-            ScopeResult(
-                group,
-                list(members),
-                _party_status(evaluated, treaty, at, has_data=has_data),
-                evaluated,
-            )
-        )
+        withdrawn = [m for m in members if treaty.withdrawn_on(m, at) is not None]
+        covers = [m for m in members if m not in withdrawn]
+        evaluated = [
+            _evaluate_group_limit(treaty, limit, covers, withdrawn, latest, at, interpretation)
+            for limit in limits
+        ]
+        if not covers:
+            status = "withdrawn"
+        else:
+            has_data = all(x.value is not None for x in evaluated)
+            status = _party_status(evaluated, treaty, at, has_data=has_data)
+        results.append(ScopeResult(group, list(members), status, evaluated, covers, withdrawn))
     return results
+
+
+def _evaluate_group_limit(
+    treaty: Treaty,
+    limit: Limit,
+    covers: list[str],
+    withdrawn: list[str],
+    latest: dict[str, Declaration | None],
+    at: dt.date,
+    interpretation: str | None,
+) -> LimitResult:
+    """A group's figure is the sum of its members'; a member without data leaves a lower bound.
+
+    The known sum is a lower bound of the true figure (holdings are never negative), so when it
+    already exceeds the limit the group is in violation whatever the missing members hold.
+    """
+    in_force, timing = _timing(treaty, limit, at)
+    member_results = {
+        m: _evaluate_limit(treaty, limit, latest.get(m), at, interpretation) for m in covers
+    }
+    known = {m: r for m, r in member_results.items() if r.value is not None}
+    missing = [m for m in covers if m not in known]
+    known_total = sum(r.value for r in known.values() if r.value is not None)
+    parts = [Part(f"{m}:{limit.id}", 1, r.value or 0, r.provenance) for m, r in known.items()]
+    notes: list[str] = []
+    if withdrawn:
+        notes.append(f"not counted (withdrawn): {', '.join(withdrawn)}")
+    value: int | None = known_total
+    lower_bound = False
+    if not covers:
+        status: LimitStatus = "withdrawn"
+        value = None
+    elif missing:
+        notes.append(f"no data for {', '.join(missing)}; declared members total {known_total:,}")
+        if timing == "in-force" and known and known_total > limit.maximum:
+            status, lower_bound = "violation", True
+            notes.append("a lower bound that already exceeds the limit")
+        else:
+            status = timing if timing != "in-force" else "no-data"
+            value = None
+    elif timing != "in-force":
+        status = timing
+    else:
+        status = "compliant" if known_total <= limit.maximum else "violation"
+    provenance = (
+        "M"
+        if any(p.provenance == "M" for p in parts)
+        else ("D" if any(p.provenance == "D" for p in parts) else "C")
+    )
+    return LimitResult(
+        id=limit.id,
+        title=limit.title,
+        value=value,
+        max=limit.maximum,
+        in_force=in_force,
+        status=status,
+        effective=limit.effective,
+        article=limit.article,
+        basis="components" if value is not None else "none",
+        parts=parts,
+        provenance=provenance,
+        note="; ".join(notes),
+        parties=list(covers),
+        missing=missing,
+        lower_bound=lower_bound,
+    )

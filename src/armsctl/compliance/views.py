@@ -26,6 +26,9 @@ def _limit(x: LimitResult) -> dict[str, Any]:
         "provenance": x.provenance,
         "unverified": x.provenance == "M",
         "note": x.note,
+        "parties": x.parties,
+        "missing": x.missing,
+        "lower_bound": x.lower_bound,
         "explanation": [
             {"measure": p.measure, "weight": p.weight, "value": p.value, "provenance": p.provenance}
             for p in x.parts
@@ -44,6 +47,8 @@ def _party(p: PartyResult) -> dict[str, Any]:
         "not_provided": p.not_provided.isoformat() if p.not_provided else None,
         "flags": p.flags,
         "unverified": p.unverified,
+        "withdrawn_on": p.withdrawn_on.isoformat() if p.withdrawn_on else None,
+        "suspended_on": p.suspended_on.isoformat() if p.suspended_on else None,
     }
 
 
@@ -61,6 +66,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 "group": g.group,
                 "members": g.members,
                 "status": g.status,
+                "covers": g.covers,
+                "withdrawn": g.withdrawn,
                 "limits": [_limit(x) for x in g.limits],
             }
             for g in report.groups

@@ -68,6 +68,9 @@ class Parties(_Model):
 
     @model_validator(mode="after")
     def _closed_needs_members(self) -> Parties:
+        for group, members in self.groups.items():
+            if not members:
+                raise ValueError(f"groups.{group}: group {group!r} has no members")
         if not self.open and not self.members:
             raise ValueError("a closed treaty must list its members (or set open = true)")
         if len(set(self.members)) != len(self.members):
@@ -208,12 +211,22 @@ class Limit(_Model):
 
     @model_validator(mode="after")
     def _scope_targets(self) -> Limit:
+        problems: list[str] = []
         if self.scope == "zone" and not self.zones:
-            raise ValueError("scope = 'zone' needs zones")
+            problems.append("zones: scope = 'zone' needs zones")
         if self.scope != "zone" and self.zones:
-            raise ValueError("zones are only for scope = 'zone'")
+            problems.append("zones: zones are only for scope = 'zone'")
+        if self.scope in ("group", "zone") and not self.groups:
+            problems.append(
+                f"groups: scope = {self.scope!r} needs the groups it applies to"
+                " (a limit without them would never be evaluated)"
+            )
         if self.scope == "party" and self.groups:
-            raise ValueError("groups are only for scope = 'group' or 'zone'")
+            problems.append("groups: groups are only for scope = 'group' or 'zone'")
+        if self.ends is not None and self.ends <= self.effective:
+            problems.append(f"ends: {self.ends} is not after effective {self.effective}")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 
@@ -284,6 +297,11 @@ class DataExchange(_Model):
         for item in value:
             if not _MONTH_DAY.match(item):
                 raise ValueError(f"data date {item!r} is not MM-DD")
+            month, day = (int(x) for x in item.split("-"))
+            try:
+                dt.date(2001, month, day)  # a common year: the date must exist every year
+            except ValueError:
+                raise ValueError(f"data date {item!r} does not exist every year") from None
         return sorted(value)
 
 
@@ -430,6 +448,24 @@ class Treaty(_Model):
         """Whether the treaty's obligations apply on ``day``."""
         expiry = self.expiry_on()
         return self.dates.entry_into_force <= day and (expiry is None or day < expiry)
+
+    def withdrawn_on(self, party: str, day: dt.date) -> dt.date | None:
+        """The date ``party``'s withdrawal took effect, if it did on or before ``day``."""
+        dates = [
+            s.effective
+            for s in self.dates.suspensions
+            if s.party == party and s.kind == "withdrawal" and s.effective <= day
+        ]
+        return min(dates) if dates else None
+
+    def suspended_on(self, party: str, day: dt.date) -> Suspension | None:
+        """The latest suspension (or moratorium) ``party`` declared effective by ``day``."""
+        found = [
+            s
+            for s in self.dates.suspensions
+            if s.party == party and s.kind != "withdrawal" and s.effective <= day
+        ]
+        return max(found, key=lambda s: s.effective) if found else None
 
     def counting_rule(self, limit_id: str, interpretation: str | None = None) -> CountingRule:
         """The counting rule of a limit, under an interpretation when one is named."""
