@@ -10,13 +10,20 @@ the disputed components were published.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
 from armsctl.errors import NotFoundError
 from armsctl.inventory.io import DeclarationSet
-from armsctl.inventory.model import ALL_ZONES, ComponentKey, Declaration, component_measure
-from armsctl.treaty.schema import CountingRule, Limit, Treaty
+from armsctl.inventory.model import (
+    ALL_ZONES,
+    ComponentKey,
+    Declaration,
+    component_measure,
+    parse_component_measure,
+)
+from armsctl.treaty.schema import CountingRule, FigureRef, Limit, Treaty
 
 __all__ = [
     "LimitResult",
@@ -25,11 +32,13 @@ __all__ = [
     "PartyResult",
     "Report",
     "ScopeResult",
+    "component_weights",
     "evaluate",
     "expected_data_date",
     "rule_weights",
 ]
 
+Number = int | float
 LimitStatus = Literal["compliant", "violation", "not-in-force", "expired", "no-data", "withdrawn"]
 
 
@@ -38,12 +47,12 @@ class Part:
     """One component's contribution to a figure: ``weight * value``."""
 
     measure: str
-    weight: int
+    weight: Number
     value: int
     provenance: str = "C"
 
     @property
-    def contribution(self) -> int:
+    def contribution(self) -> Number:
         return self.weight * self.value
 
 
@@ -66,6 +75,8 @@ class LimitResult:
     parties: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     lower_bound: bool = False
+    step: str = ""
+    exact: float | None = None
 
     @property
     def margin(self) -> int | None:
@@ -118,21 +129,26 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
-#: ``rule_weights`` results by rule identity: a pure function of an immutable (frozen) rule,
+#: ``component_weights`` results by rule identity: a pure function of an immutable (frozen) rule,
 #: called once per declaration and limit by whole-history checks. Bounded; each entry holds
 #: its rule so that the ``id`` cannot be reused while the entry lives.
 _WEIGHTS: dict[
-    tuple[int, tuple[str, ...] | None], tuple[CountingRule, dict[ComponentKey, int]]
+    tuple[int, tuple[str, ...] | None], tuple[CountingRule, dict[ComponentKey, Number]]
 ] = {}
 
 
-def rule_weights(rule: CountingRule, zones: list[str] | None = None) -> dict[ComponentKey, int]:
-    """The counting rule as a weight per component (zone-restricted when ``zones`` is given)."""
+def component_weights(
+    rule: CountingRule, zones: list[str] | None = None
+) -> dict[ComponentKey, Number]:
+    """The counting rule as a weight per component (zone-restricted when ``zones`` is given).
+
+    Weights may be fractions (schema 2: a treaty that counts an item as half).
+    """
     key = (id(rule), tuple(zones) if zones else None)
     hit = _WEIGHTS.get(key)
     if hit is not None and hit[0] is rule:
         return dict(hit[1])
-    weights: dict[ComponentKey, int] = {}
+    weights: dict[ComponentKey, Number] = {}
     for term in rule.terms:
         quantity = term.attribute if term.measure == "attribute" and term.attribute else "count"
         for category in term.categories:
@@ -144,6 +160,18 @@ def rule_weights(rule: CountingRule, zones: list[str] | None = None) -> dict[Com
         _WEIGHTS.clear()
     _WEIGHTS[key] = (rule, weights)
     return dict(weights)
+
+
+def rule_weights(rule: CountingRule, zones: list[str] | None = None) -> dict[ComponentKey, int]:
+    """Whole-number weights per component, for callers that sum integers.
+
+    Raises ``ValueError`` for a rule with a fractional weight: read those with
+    ``component_weights``.
+    """
+    weights = component_weights(rule, zones)
+    if any(isinstance(w, float) and not w.is_integer() for w in weights.values()):
+        raise ValueError("this counting rule has fractional weights; use component_weights")
+    return {k: int(w) for k, w in weights.items()}
 
 
 def expected_data_date(treaty: Treaty, at: dt.date) -> tuple[dt.date, dt.date] | None:
@@ -204,9 +232,9 @@ def evaluate(
         missing = declarations.latest(party, at, "not-provided")
         latest[party] = decl
         limits = [
-            _evaluate_limit(treaty, limit, decl, at, interpretation)
+            _evaluate_limit(treaty, limit, decl, at, interpretation, party, declarations)
             for limit in treaty.limits
-            if limit.scope == "party"
+            if limit.scope == "party" and (not limit.parties or party in limit.parties)
         ]
         for x in limits:
             x.parties = [party]
@@ -269,7 +297,7 @@ def _withdrawn(treaty: Treaty, party: str, on: dt.date) -> PartyResult:
             parties=[party],
         )
         for limit in treaty.limits
-        if limit.scope == "party"
+        if limit.scope == "party" and (not limit.parties or party in limit.parties)
     ]
     return PartyResult(
         party=party,
@@ -318,17 +346,27 @@ def _evaluate_limit(
     decl: Declaration | None,
     at: dt.date,
     interpretation: str | None,
+    party: str | None = None,
+    declarations: DeclarationSet | None = None,
 ) -> LimitResult:
-    in_force, timing = _timing(treaty, limit, at)
-    rule = treaty.counting_rule(limit.id, interpretation)
+    in_force, timing = _timing(treaty, limit, at, party)
+    rule = treaty.counting_rule(limit.id, interpretation, at)
     zones = limit.zones if limit.scope == "zone" else None
     value, basis, parts, note = _figure(treaty, limit, rule, decl, zones, interpretation)
-    if value is None:
+    exact = sum(p.contribution for p in parts) if value is not None else None
+    fractional = isinstance(exact, float) and not exact.is_integer()
+    if fractional:
+        note = "; ".join(n for n in (note, f"exact figure {exact:,.3f}, rounded up") if n)
+    ceiling, step, ceiling_note = _ceiling(treaty, limit, party, decl, declarations, at)
+    if ceiling_note:
+        note = "; ".join(n for n in (note, ceiling_note) if n)
+    if value is None or (ceiling is None and timing == "in-force"):
         status: LimitStatus = timing if timing != "in-force" else "no-data"
     elif timing != "in-force":
         status = timing
     else:
-        status = "compliant" if value <= limit.maximum else "violation"
+        assert ceiling is not None
+        status = "compliant" if value <= ceiling else "violation"
     provenance = (
         "M"
         if any(p.provenance == "M" for p in parts)
@@ -338,25 +376,105 @@ def _evaluate_limit(
         id=limit.id,
         title=limit.title,
         value=value,
-        max=limit.maximum,
+        max=limit.maximum if ceiling is None else ceiling,
         in_force=in_force,
         status=status,
-        effective=limit.effective,
+        effective=treaty.limit_effective(limit, party),
         article=limit.article,
         basis=basis,
         parts=parts,
         provenance=provenance,
         note=note,
+        step=step,
+        exact=float(exact) if fractional and exact is not None else None,
     )
 
 
+def _ceiling(
+    treaty: Treaty,
+    limit: Limit,
+    party: str | None,
+    decl: Declaration | None,
+    declarations: DeclarationSet | None,
+    at: dt.date,
+) -> tuple[int | None, str, str]:
+    """The maximum that applies to ``party`` at ``at``, which step set it, and any note.
+
+    Fixed limits give ``maximum``. A phased limit takes its latest step on or before ``at``
+    (each step's date for this party, after any extension); a fraction is of the party's
+    declared baseline, rounded down; a formula is evaluated over declared figures.
+    """
+    if limit.formula is not None:
+        values: list[int] = []
+        for term in limit.formula.terms:
+            if term.constant is not None:
+                values.append(term.constant)
+                continue
+            assert term.of is not None
+            ref = FigureRef(measure=term.of, as_of=term.as_of)
+            figure = _reference(ref, party, decl, declarations)
+            if figure is None:
+                return None, "", f"formula needs {term.of} ({term.as_of}), not declared"
+            share = term.percent / 100 if term.percent is not None else term.fraction or 0.0
+            values.append(math.floor(share * figure + 1e-9))
+        result = {"max": max(values), "min": min(values), "sum": sum(values)}[limit.formula.op]
+        shown = ", ".join(f"{v:,}" for v in values)
+        return result, f"{limit.formula.op}({shown})", ""
+    maximum: int | None = limit.maximum
+    fraction = limit.fraction
+    step = ""
+    if limit.fraction is not None:
+        maximum = None
+    for i, day in enumerate(treaty.phase_dates(limit, party)):
+        if day > at:
+            break
+        phase = limit.phases[i]
+        maximum, fraction = phase.maximum, phase.fraction
+        step = f"step {i + 1} from {day} ({phase.article})"
+    if fraction is None:
+        return maximum, step, ""
+    assert limit.baseline is not None  # checked by the schema
+    baseline = _reference(limit.baseline, party, decl, declarations)
+    if baseline is None:
+        return None, step, f"baseline {limit.baseline.measure} not declared"
+    ceiling = math.floor(fraction * baseline + 1e-9)
+    basis = f"{fraction:.0%} of baseline {baseline:,}"
+    return ceiling, f"{step}: {basis}" if step else basis, ""
+
+
+def _reference(
+    ref: FigureRef,
+    party: str | None,
+    decl: Declaration | None,
+    declarations: DeclarationSet | None,
+) -> int | None:
+    """A declared figure: the party's first declaration's (its baseline) or the latest's."""
+    source = decl
+    if ref.as_of == "first":
+        first = declarations.for_party(party) if declarations and party else []
+        provided = [d for d in first if d.status == "provided"]
+        source = provided[0] if provided else None
+    if source is None:
+        return None
+    figure = source.limits.get(ref.measure)
+    if figure is not None:
+        return figure.value
+    key = parse_component_measure(ref.measure)
+    if key is None:
+        return None
+    component = source.components.get(key)
+    if component is None:
+        return 0 if source.kind == "items" else None
+    return component.value
+
+
 def _timing(
-    treaty: Treaty, limit: Limit, at: dt.date
+    treaty: Treaty, limit: Limit, at: dt.date, party: str | None = None
 ) -> tuple[bool, Literal["in-force", "not-in-force", "expired"]]:
     expiry = treaty.expiry_on()
     if (expiry is not None and at >= expiry) or (limit.ends is not None and at >= limit.ends):
         return False, "expired"
-    if at < treaty.dates.entry_into_force or at < limit.effective:
+    if at < treaty.entry_into_force_for(party) or at < treaty.limit_effective(limit, party):
         return False, "not-in-force"
     return True, "in-force"
 
@@ -373,20 +491,20 @@ def _figure(
 ]:
     if decl is None:
         return None, "none", [], "no declaration on or before this date"
-    weights = rule_weights(rule, zones)
+    weights = component_weights(rule, zones)
     if decl.kind == "items":
         # An item-level declaration lists every item: a component it lacks has no items.
         parts = [
             Part(component_measure(k), w, _value(decl, k), _provenance(decl, k))
             for k, w in sorted(weights.items())
         ]
-        return sum(p.contribution for p in parts), "components", parts, ""
+        return _whole(sum(p.contribution for p in parts)), "components", parts, ""
     if all(key in decl.components for key in weights):
         parts = [
             Part(component_measure(k), w, decl.components[k].value, decl.components[k].provenance)
             for k, w in sorted(weights.items())
         ]
-        return sum(p.contribution for p in parts), "components", parts, ""
+        return _whole(sum(p.contribution for p in parts)), "components", parts, ""
     declared = decl.limits.get(limit.id)
     if declared is None:
         absent = sorted(component_measure(k) for k in weights if k not in decl.components)
@@ -395,7 +513,7 @@ def _figure(
     if rule is limit.counting:
         return declared.value, "declared-figure", parts, declared.note
     # Interpretation: adjust the declared figure by the components whose weight it changes.
-    base = rule_weights(limit.counting, zones)
+    base = component_weights(limit.counting, zones)
     delta = {k: weights.get(k, 0) - base.get(k, 0) for k in set(weights) | set(base)}
     delta = {k: d for k, d in delta.items() if d}
     absent = sorted(component_measure(k) for k in delta if k not in decl.components)
@@ -406,11 +524,22 @@ def _figure(
         fig = decl.components[key]
         parts.append(Part(component_measure(key), d, fig.value, fig.provenance))
     return (
-        sum(p.contribution for p in parts),
+        _whole(sum(p.contribution for p in parts)),
         "adjusted",
         parts,
         f"adjusted under {interpretation!r}",
     )
+
+
+def _whole(value: Number) -> int:
+    """A figure as an integer: fractional weights' sums are rounded up.
+
+    Maxima are whole numbers, so ``ceil(x) <= max`` exactly when ``x <= max``: rounding up
+    keeps every verdict; the exact sum is kept as ``LimitResult.exact``.
+    """
+    if isinstance(value, float):
+        return math.ceil(value - 1e-9)
+    return value
 
 
 def _value(decl: Declaration, key: ComponentKey) -> int:
@@ -494,7 +623,7 @@ def _evaluate_group_limit(
     """
     in_force, timing = _timing(treaty, limit, at)
     member_results = {
-        m: _evaluate_limit(treaty, limit, latest.get(m), at, interpretation) for m in covers
+        m: _evaluate_limit(treaty, limit, latest.get(m), at, interpretation, m) for m in covers
     }
     known = {m: r for m, r in member_results.items() if r.value is not None}
     missing = [m for m in covers if m not in known]

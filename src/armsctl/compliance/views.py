@@ -29,6 +29,8 @@ def _limit(x: LimitResult) -> dict[str, Any]:
         "parties": x.parties,
         "missing": x.missing,
         "lower_bound": x.lower_bound,
+        "step": x.step,
+        "exact": x.exact,
         "explanation": [
             {"measure": p.measure, "weight": p.weight, "value": p.value, "provenance": p.provenance}
             for p in x.parts

@@ -13,9 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "Attribute",
@@ -24,12 +31,18 @@ __all__ = [
     "CountingTerm",
     "DataExchange",
     "Dates",
+    "DeadlineExtension",
     "Extension",
+    "FigureRef",
+    "Formula",
+    "FormulaTerm",
     "InspectionQuota",
     "Interpretation",
     "Limit",
     "NotificationDuty",
     "Parties",
+    "PartyDates",
+    "Phase",
     "Provenance",
     "Source",
     "Status",
@@ -37,6 +50,7 @@ __all__ = [
     "Threshold",
     "Treaty",
     "Zone",
+    "add_calendar",
 ]
 
 Provenance = Literal["C", "D", "M"]
@@ -44,6 +58,51 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 PartyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 _MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(\d+)H)?$")
+_CALENDAR = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
+_RELATIVE = re.compile(
+    r"^(P(?:\d+Y)?(?:\d+M)?(?:\d+D)?) after (entry-into-force|signature)( for the party)?$"
+)
+RELATIVE_HELP = (
+    "a date YYYY-MM-DD or a relative date like 'P3Y after entry-into-force'"
+    " or 'P18M after entry-into-force for the party'"
+)
+
+
+def add_calendar(day: dt.date, duration: str) -> dt.date:
+    """``day`` plus an ISO 8601 calendar duration ``PnYnMnD``.
+
+    Years and months are calendar units (``P1M`` after 31 January is the last day of February),
+    as treaty texts count them; days are added last.
+    """
+    match = _CALENDAR.match(duration)
+    if not match or not any(match.groups()):
+        raise ValueError(f"{duration!r} is not an ISO 8601 duration like P3Y, P18M or P1Y6M")
+    years, months, days = (int(g or 0) for g in match.groups())
+    month_index = day.month - 1 + months + 12 * years
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last)) + dt.timedelta(days=days)
+
+
+def _date_or_relative(value: object) -> object:
+    """Let dates through; refuse any other string with what a date may be written as."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not {RELATIVE_HELP}") from None
+    return value
+
+
+DateField = Annotated[dt.date, BeforeValidator(_date_or_relative)]
+
+
+def _is_relative(value: object) -> bool:
+    return isinstance(value, str) and _RELATIVE.match(value) is not None
+
+
+def _party_relative(rule: str | None) -> bool:
+    return bool(rule) and str(rule).endswith(" for the party")
 
 
 class _Model(BaseModel):
@@ -110,11 +169,19 @@ class Dates(_Model):
 
     signed: dt.date
     entry_into_force: dt.date
-    expiry: dt.date | None = None
+    expiry: DateField | None = None
     entry_into_force_provenance: Provenance = "C"
     expiry_article: str = ""
+    withdrawal_notice_period: str | None = None
     extensions: list[Extension] = Field(default_factory=list)
     suspensions: list[Suspension] = Field(default_factory=list)
+
+    @field_validator("withdrawal_notice_period")
+    @classmethod
+    def _period(cls, value: str | None) -> str | None:
+        if value is not None:
+            add_calendar(dt.date(2000, 1, 1), value)  # raises a clear message when malformed
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> Dates:
@@ -161,6 +228,65 @@ class Zone(_Model):
     provenance: Provenance = "C"
 
 
+class FigureRef(_Model):
+    """A figure a party declared: a limit id or a component measure, first or latest.
+
+    ``as_of = "first"`` takes the party's first provided declaration (its declared baseline,
+    e.g. a CWC stockpile); ``"latest"`` the declaration being checked.
+    """
+
+    measure: str
+    as_of: Literal["first", "latest"] = "first"
+
+
+class FormulaTerm(_Model):
+    """One argument of a formula: a constant, or a percentage or fraction of a declared figure."""
+
+    constant: int | None = Field(default=None, ge=0)
+    percent: float | None = Field(default=None, ge=0)
+    fraction: float | None = Field(default=None, ge=0)
+    of: str | None = None
+    as_of: Literal["first", "latest"] = "latest"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> FormulaTerm:
+        kinds = [self.constant is not None, self.percent is not None, self.fraction is not None]
+        if sum(kinds) != 1:
+            raise ValueError("give exactly one of constant, percent, fraction")
+        if self.constant is None and not self.of:
+            raise ValueError("of: a percent or fraction needs the measure it is taken of")
+        if self.constant is not None and self.of:
+            raise ValueError("of: a constant is not taken of a measure")
+        return self
+
+
+class Formula(_Model):
+    """An allowance as data: ``op`` over terms, rounded down (CFE Article IX: max(1 %, 250))."""
+
+    op: Literal["max", "min", "sum"] = "max"
+    terms: list[FormulaTerm] = Field(min_length=1)
+    article: str = ""
+
+
+class Phase(_Model):
+    """One step of a phased limit: from ``date`` on, at most ``maximum`` (or a baseline fraction)."""
+
+    date: DateField
+    date_rule: str | None = None
+    maximum: int | None = Field(default=None, ge=0)
+    fraction: float | None = Field(default=None, ge=0)
+    article: str
+    provenance: Provenance = "C"
+    source: str | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_ceiling(self) -> Phase:
+        if (self.maximum is None) == (self.fraction is None):
+            raise ValueError("give exactly one of maximum, fraction")
+        return self
+
+
 class CountingTerm(_Model):
     """One summand: items of these categories and statuses, counted or summed, times a weight.
 
@@ -171,7 +297,7 @@ class CountingTerm(_Model):
     statuses: list[Slug]
     measure: Literal["count", "attribute"] = "count"
     attribute: Slug | None = None
-    weight: int = 1
+    weight: int | float = 1
     note: str = ""
 
     @model_validator(mode="after")
@@ -198,11 +324,18 @@ class Limit(_Model):
     id: Slug
     title: str
     maximum: int = Field(ge=0)
-    effective: dt.date
-    ends: dt.date | None = None
+    effective: DateField
+    effective_rule: str | None = None
+    ends: DateField | None = None
+    ends_rule: str | None = None
     scope: Literal["party", "group", "zone"] = "party"
     groups: list[Slug] = Field(default_factory=list)
     zones: list[Slug] = Field(default_factory=list)
+    parties: list[PartyCode] = Field(default_factory=list)
+    baseline: FigureRef | None = None
+    fraction: float | None = Field(default=None, ge=0)
+    formula: Formula | None = None
+    phases: list[Phase] = Field(default_factory=list)
     counting: CountingRule
     article: str
     provenance: Provenance = "C"
@@ -225,6 +358,25 @@ class Limit(_Model):
             problems.append("groups: groups are only for scope = 'group' or 'zone'")
         if self.ends is not None and self.ends <= self.effective:
             problems.append(f"ends: {self.ends} is not after effective {self.effective}")
+        if self.parties and self.scope != "party":
+            problems.append("parties: named states are only for scope = 'party'")
+        uses_baseline = self.fraction is not None or any(
+            p.fraction is not None for p in self.phases
+        )
+        if uses_baseline and self.baseline is None:
+            problems.append("baseline: a fraction needs the baseline it is a fraction of")
+        if self.formula is not None and (self.phases or self.fraction is not None):
+            problems.append("formula: a formula allowance takes no phases or fraction")
+        for i, phase in enumerate(self.phases):
+            if i and phase.date <= self.phases[i - 1].date:
+                problems.append(f"phases[{i}].date: {phase.date} is not after the previous step")
+        if self.scope != "party" and (
+            _party_relative(self.effective_rule)
+            or any(_party_relative(p.date_rule) for p in self.phases)
+        ):
+            problems.append(
+                "effective: a date 'for the party' needs scope = 'party' (a group has no such date)"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -278,6 +430,62 @@ class InspectionQuota(_Model):
         rules = [self.per_year is not None, bool(self.per_party), self.units_per_inspection]
         if sum(bool(r) for r in rules) != 1:
             raise ValueError("give exactly one of per_year, per_party, units_per_inspection")
+        return self
+
+
+class DeadlineExtension(_Model):
+    """A deadline moved for one party: a limit's effective date, or one of its phase steps."""
+
+    limit: Slug
+    phase: int | None = Field(default=None, ge=0)
+    new_date: dt.date
+    granted: dt.date | None = None
+    article: str = ""
+    provenance: Provenance = "C"
+    source: str | None = None
+    note: str = ""
+
+
+class PartyDates(_Model):
+    """One party's own dates: how and when it joined, withdrew or suspended, and its extensions.
+
+    ``entry_into_force`` is the date the treaty entered into force *for this party* (a later
+    ratification or accession); without it, the treaty's own entry into force is used. A
+    withdrawal takes effect on ``withdrawal_effective``, or ``withdrawal_notice`` plus the
+    treaty's ``dates.withdrawal_notice_period``.
+    """
+
+    party: PartyCode
+    signature: dt.date | None = None
+    ratification: dt.date | None = None
+    accession: dt.date | None = None
+    entry_into_force: dt.date | None = None
+    withdrawal_notice: dt.date | None = None
+    withdrawal_effective: dt.date | None = None
+    suspension: dt.date | None = None
+    extensions: list[DeadlineExtension] = Field(default_factory=list)
+    provenance: Provenance = "C"
+    source: str | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PartyDates:
+        problems: list[str] = []
+        joined = self.ratification or self.accession
+        if self.entry_into_force and joined and self.entry_into_force < joined:
+            problems.append(
+                f"entry_into_force: {self.entry_into_force} is before it joined on {joined}"
+            )
+        if self.ratification and self.signature and self.ratification < self.signature:
+            problems.append(f"ratification: {self.ratification} is before signature")
+        if (
+            self.withdrawal_effective
+            and self.withdrawal_notice
+            and self.withdrawal_effective < self.withdrawal_notice
+        ):
+            problems.append("withdrawal_effective: it is before the withdrawal notice")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 
@@ -354,12 +562,17 @@ class NotificationDuty(_Model):
 class Treaty(_Model):
     """A whole treaty: parties, dates, categories, limits, interpretations, quotas and duties."""
 
+    # Written ``schema = 2`` in files; stored documents dumped by field name load back too.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    schema_version: Literal[1, 2] = Field(default=1, alias="schema")
     id: Slug
     title: str
     short_title: str
     kind: Literal["treaty", "political-commitment"] = "treaty"
     parties: Parties
     dates: Dates
+    party_dates: list[PartyDates] = Field(default_factory=list)
     statuses: list[Status] = Field(default_factory=list)
     attributes: list[Attribute] = Field(default_factory=list)
     categories: list[Category] = Field(default_factory=list)
@@ -373,9 +586,58 @@ class Treaty(_Model):
     public_record: str | None = None
     notes: str = ""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve_relative_dates(cls, raw: Any) -> Any:
+        """Turn ``"P3Y after entry-into-force"`` into a date, keeping the rule it came from.
+
+        A date "for the party" is resolved here against the treaty's own entry into force (the
+        date for its original parties) and again, per party, by ``Treaty.limit_effective``.
+        """
+        if not isinstance(raw, dict) or not isinstance(raw.get("dates"), dict):
+            return raw
+        events = {
+            "entry-into-force": raw["dates"].get("entry_into_force"),
+            "signature": raw["dates"].get("signed"),
+        }
+
+        def resolve(node: dict[str, Any], key: str) -> None:
+            value = node.get(key)
+            match = _RELATIVE.match(value) if isinstance(value, str) else None
+            base = events.get(match.group(2)) if match else None
+            if match and isinstance(base, dt.date) and _CALENDAR.match(match.group(1)):
+                if match.group(1) == "P":
+                    return
+                node[f"{key}_rule"] = value
+                node[key] = add_calendar(base, match.group(1))
+
+        raw = dict(raw)
+        raw["dates"] = dict(raw["dates"])
+        resolve(raw["dates"], "expiry")
+        raw["dates"].pop("expiry_rule", None)
+        limits = raw.get("limits")
+        if isinstance(limits, list):
+            raw["limits"] = [dict(x) if isinstance(x, dict) else x for x in limits]
+            for limit in raw["limits"]:
+                if not isinstance(limit, dict):
+                    continue
+                resolve(limit, "effective")
+                resolve(limit, "ends")
+                phases = limit.get("phases")
+                if isinstance(phases, list):
+                    limit["phases"] = [dict(p) if isinstance(p, dict) else p for p in phases]
+                    for phase in limit["phases"]:
+                        if isinstance(phase, dict):
+                            resolve(phase, "date")
+                _default_maximum(limit)
+        return raw
+
     @model_validator(mode="after")
     def _references(self) -> Treaty:
         problems: list[str] = []
+        if self.schema_version == 1:
+            for key in self._v2_keys():
+                problems.append(f"{key}: needs schema = 2 (add `schema = 2` at the top)")
         _unique(problems, "statuses", [s.id for s in self.statuses])
         _unique(problems, "attributes", [a.id for a in self.attributes])
         _unique(problems, "categories", [c.id for c in self.categories])
@@ -412,11 +674,117 @@ class Treaty(_Model):
         for i, limit in enumerate(self.limits):
             if limit.source and limit.source not in known_sources:
                 problems.append(f"limits[{i}].source: unknown source {limit.source!r}")
+            if not self.parties.open:
+                for party in sorted(set(limit.parties) - set(self.parties.members)):
+                    problems.append(f"limits[{i}].parties: {party} is not a member")
+        seen_parties: set[str] = set()
+        for i, pd in enumerate(self.party_dates):
+            where = f"party_dates[{i}]"
+            if pd.party in seen_parties:
+                problems.append(f"{where}.party: {pd.party} has dates listed twice")
+            seen_parties.add(pd.party)
+            if not self.parties.open and pd.party not in self.parties.members:
+                problems.append(f"{where}.party: {pd.party} is not a member")
+            if pd.withdrawal_notice and not pd.withdrawal_effective:
+                if not self.dates.withdrawal_notice_period:
+                    problems.append(
+                        f"{where}.withdrawal_effective: give it, or the treaty's"
+                        " dates.withdrawal_notice_period"
+                    )
+            for j, ext in enumerate(pd.extensions):
+                if ext.limit not in limit_ids:
+                    problems.append(f"{where}.extensions[{j}].limit: unknown limit {ext.limit!r}")
+                elif ext.phase is not None and ext.phase >= len(self.limit(ext.limit).phases):
+                    problems.append(
+                        f"{where}.extensions[{j}].phase: limit {ext.limit!r} has no step {ext.phase}"
+                    )
         if problems:
             raise ValueError("; ".join(problems))
         return self
 
+    def _v2_keys(self) -> list[str]:
+        keys = []
+        if self.party_dates:
+            keys.append("party_dates")
+        if self.dates.withdrawal_notice_period:
+            keys.append("dates.withdrawal_notice_period")
+        for i, x in enumerate(self.limits):
+            used = [
+                name
+                for name, on in (
+                    ("parties", bool(x.parties)),
+                    ("baseline", x.baseline is not None),
+                    ("fraction", x.fraction is not None),
+                    ("formula", x.formula is not None),
+                    ("phases", bool(x.phases)),
+                    ("effective", x.effective_rule is not None),
+                    ("ends", x.ends_rule is not None),
+                )
+                if on
+            ]
+            if any(isinstance(t.weight, float) for t in x.counting.terms):
+                used.append("counting.terms.weight")
+            keys += [f"limits[{i}].{name}" for name in used]
+        return keys
+
     # Lookups used everywhere; small lists, so linear search keeps the model immutable and simple.
+    def party_dates_for(self, party: str) -> PartyDates | None:
+        """The party's own dates, if the file lists any."""
+        return next((pd for pd in self.party_dates if pd.party == party), None)
+
+    def entry_into_force_for(self, party: str | None) -> dt.date:
+        """When the treaty entered into force for ``party`` (its own date, else the treaty's)."""
+        pd = self.party_dates_for(party) if party else None
+        return (pd.entry_into_force if pd else None) or self.dates.entry_into_force
+
+    def resolve(self, rule: str, party: str | None = None) -> dt.date:
+        """A relative date (``"P4Y after entry-into-force for the party"``) for ``party``."""
+        match = _RELATIVE.match(rule)
+        if match is None:
+            raise ValueError(f"{rule!r} is not {RELATIVE_HELP}")
+        duration, event, for_party = match.groups()
+        if event == "signature":
+            pd = self.party_dates_for(party) if (party and for_party) else None
+            base = (pd.signature if pd else None) or self.dates.signed
+        else:
+            base = self.entry_into_force_for(party) if for_party else self.dates.entry_into_force
+        return add_calendar(base, duration)
+
+    def _extension(self, limit_id: str, phase: int | None, party: str | None) -> dt.date | None:
+        pd = self.party_dates_for(party) if party else None
+        dates = [
+            e.new_date
+            for e in (pd.extensions if pd else [])
+            if e.limit == limit_id and e.phase == phase
+        ]
+        return max(dates) if dates else None
+
+    def limit_effective(self, limit: Limit, party: str | None = None) -> dt.date:
+        """The date ``limit`` takes effect for ``party``: its rule, then any extension granted."""
+        day = limit.effective
+        if limit.effective_rule and party is not None:
+            day = self.resolve(limit.effective_rule, party)
+        return self._extension(limit.id, None, party) or day
+
+    def phase_dates(self, limit: Limit, party: str | None = None) -> list[dt.date]:
+        """Each phase step's date for ``party``, after its rule and any extension granted."""
+        out = []
+        for i, phase in enumerate(limit.phases):
+            day = phase.date
+            if phase.date_rule and party is not None:
+                day = self.resolve(phase.date_rule, party)
+            out.append(self._extension(limit.id, i, party) or day)
+        return out
+
+    def withdrawal_effective(self, party: str) -> dt.date | None:
+        """When ``party``'s withdrawal takes (or took) effect, from its dates or notice."""
+        pd = self.party_dates_for(party)
+        if pd is not None and pd.withdrawal_effective:
+            return pd.withdrawal_effective
+        if pd is not None and pd.withdrawal_notice and self.dates.withdrawal_notice_period:
+            return add_calendar(pd.withdrawal_notice, self.dates.withdrawal_notice_period)
+        return None
+
     def limit(self, limit_id: str) -> Limit:
         """The limit with this id (``KeyError`` if none)."""
         for limit in self.limits:
@@ -456,6 +824,9 @@ class Treaty(_Model):
             for s in self.dates.suspensions
             if s.party == party and s.kind == "withdrawal" and s.effective <= day
         ]
+        own = self.withdrawal_effective(party)
+        if own is not None and own <= day:
+            dates.append(own)
         return min(dates) if dates else None
 
     def suspended_on(self, party: str, day: dt.date) -> Suspension | None:
@@ -465,15 +836,38 @@ class Treaty(_Model):
             for s in self.dates.suspensions
             if s.party == party and s.kind != "withdrawal" and s.effective <= day
         ]
+        pd = self.party_dates_for(party)
+        if pd is not None and pd.suspension is not None and pd.suspension <= day:
+            found.append(Suspension(party=party, effective=pd.suspension, source=pd.source))
         return max(found, key=lambda s: s.effective) if found else None
 
-    def counting_rule(self, limit_id: str, interpretation: str | None = None) -> CountingRule:
-        """The counting rule of a limit, under an interpretation when one is named."""
+    def counting_rule(
+        self, limit_id: str, interpretation: str | None = None, at: dt.date | None = None
+    ) -> CountingRule:
+        """The counting rule of a limit, under an interpretation when one is named.
+
+        An interpretation argued only ``since`` a date does not apply before it.
+        """
         if interpretation is not None:
-            rule = self.interpretation(interpretation).overrides.get(limit_id)
-            if rule is not None:
+            interp = self.interpretation(interpretation)
+            rule = interp.overrides.get(limit_id)
+            applies = interp.since is None or at is None or at >= interp.since
+            if rule is not None and applies:
                 return rule
         return self.limit(limit_id).counting
+
+
+def _default_maximum(limit: dict[str, Any]) -> None:
+    """A phased limit without ``maximum`` takes its final step's (a final fraction 0 is 0)."""
+    phases = limit.get("phases")
+    if "maximum" in limit or not isinstance(phases, list) or not phases:
+        return
+    last = phases[-1]
+    if isinstance(last, dict):
+        if isinstance(last.get("maximum"), int):
+            limit["maximum"] = last["maximum"]
+        elif last.get("fraction") == 0:
+            limit["maximum"] = 0
 
 
 def _unique(problems: list[str], key: str, ids: list[str]) -> None:
