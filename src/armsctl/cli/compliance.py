@@ -230,6 +230,8 @@ def _explain_line(who: str, x: dict[str, Any]) -> str:
     line = f"{who} {x['id']} = {parts or x['note'] or '-'}"
     if parts and x["note"]:
         line += f" ({x['note']})"
+    if x.get("step"):
+        line += f"; max {x['max']:,} from {x['step']}"
     return line
 
 

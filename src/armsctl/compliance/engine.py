@@ -77,6 +77,7 @@ class LimitResult:
     lower_bound: bool = False
     step: str = ""
     exact: float | None = None
+    limit_provenance: str = "C"
 
     @property
     def margin(self) -> int | None:
@@ -351,7 +352,7 @@ def _evaluate_limit(
 ) -> LimitResult:
     in_force, timing = _timing(treaty, limit, at, party)
     rule = treaty.counting_rule(limit.id, interpretation, at)
-    zones = limit.zones if limit.scope == "zone" else None
+    zones = limit.zones or None  # a zone limit, or one party's holdings in named zones
     value, basis, parts, note = _figure(treaty, limit, rule, decl, zones, interpretation)
     exact = sum(p.contribution for p in parts) if value is not None else None
     fractional = isinstance(exact, float) and not exact.is_integer()
@@ -387,6 +388,7 @@ def _evaluate_limit(
         note=note,
         step=step,
         exact=float(exact) if fractional and exact is not None else None,
+        limit_provenance=limit.provenance,
     )
 
 

@@ -31,6 +31,8 @@ def _limit(x: LimitResult) -> dict[str, Any]:
         "lower_bound": x.lower_bound,
         "step": x.step,
         "exact": x.exact,
+        "limit_provenance": x.limit_provenance,
+        "limit_unverified": x.limit_provenance == "M",
         "explanation": [
             {"measure": p.measure, "weight": p.weight, "value": p.value, "provenance": p.provenance}
             for p in x.parts

@@ -347,8 +347,8 @@ class Limit(_Model):
         problems: list[str] = []
         if self.scope == "zone" and not self.zones:
             problems.append("zones: scope = 'zone' needs zones")
-        if self.scope != "zone" and self.zones:
-            problems.append("zones: zones are only for scope = 'zone'")
+        if self.scope == "group" and self.zones:
+            problems.append("zones: a group limit in zones is scope = 'zone'")
         if self.scope in ("group", "zone") and not self.groups:
             problems.append(
                 f"groups: scope = {self.scope!r} needs the groups it applies to"
@@ -685,12 +685,15 @@ class Treaty(_Model):
             seen_parties.add(pd.party)
             if not self.parties.open and pd.party not in self.parties.members:
                 problems.append(f"{where}.party: {pd.party} is not a member")
-            if pd.withdrawal_notice and not pd.withdrawal_effective:
-                if not self.dates.withdrawal_notice_period:
-                    problems.append(
-                        f"{where}.withdrawal_effective: give it, or the treaty's"
-                        " dates.withdrawal_notice_period"
-                    )
+            if (
+                pd.withdrawal_notice
+                and not pd.withdrawal_effective
+                and not self.dates.withdrawal_notice_period
+            ):
+                problems.append(
+                    f"{where}.withdrawal_effective: give it, or the treaty's"
+                    " dates.withdrawal_notice_period"
+                )
             for j, ext in enumerate(pd.extensions):
                 if ext.limit not in limit_ids:
                     problems.append(f"{where}.extensions[{j}].limit: unknown limit {ext.limit!r}")
@@ -713,6 +716,7 @@ class Treaty(_Model):
                 name
                 for name, on in (
                     ("parties", bool(x.parties)),
+                    ("zones", bool(x.zones) and x.scope == "party"),
                     ("baseline", x.baseline is not None),
                     ("fraction", x.fraction is not None),
                     ("formula", x.formula is not None),
