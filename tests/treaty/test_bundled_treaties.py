@@ -215,6 +215,7 @@ LIMITS = [
     ("inf", "intermediate-range-missiles", 0, "party"),
     ("inf", "intermediate-range-launchers", 0, "party"),
     ("inf", "phase-one-launcher-warheads", 171, "party"),
+    ("inf", "range-band-missiles", 0, "party"),
     ("cfe", "group-battle-tank", 20000, "group"),
     ("cfe", "group-acv", 30000, "group"),
     ("cfe", "group-artillery", 20000, "group"),

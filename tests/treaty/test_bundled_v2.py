@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -136,3 +137,39 @@ def test_every_limit_cites_a_known_source(treaty_id: str) -> None:
         assert limit.source in sources
         for phase in limit.phases:
             assert phase.source in sources
+
+
+def test_inf_range_band_counts_only_500_to_5500_km(tmp_path: Path) -> None:
+    inf = load_treaty("inf")
+    path = tmp_path / "inf.csv"
+    path.write_text(
+        "party,as_of,uid,category,status,facility,range-km,warheads\n"
+        "USA,1991-06-01,M1,ground-launched-missile,deployed,F1,499,\n"
+        "USA,1991-06-01,M2,ground-launched-missile,deployed,F1,500,\n"
+        "USA,1991-06-01,M3,ground-launched-missile,non-deployed,F1,5500,\n"
+        "USA,1991-06-01,M4,ground-launched-missile,deployed,F1,5501,\n",
+        encoding="utf-8",
+    )
+    decls = read_declarations([path], inf)
+    band = inf.limit("range-band-missiles")
+    assert band.effective == dt.date(1991, 6, 1)
+    report = evaluate(inf, decls, dt.date(1991, 6, 1))
+    usa = next(p for p in report.parties if p.party == "USA")
+    x = next(y for y in usa.limits if y.id == "range-band-missiles")
+    assert (x.value, x.status) == (2, "violation")
+    assert {p.measure for p in x.parts} == {
+        "ground-launched-missile/deployed[range-km>=500<=5500]",
+        "ground-launched-missile/non-deployed[range-km>=500<=5500]",
+    }
+    # The same band from an aggregate declaration that names the condition.
+    agg = tmp_path / "agg.csv"
+    agg.write_text(
+        "party,as_of,measure,value\n"
+        "USA,1991-05-01,ground-launched-missile/deployed[range-km>=500<=5500],1\n"
+        "USA,1991-05-01,ground-launched-missile/non-deployed[range-km>=500<=5500],0\n",
+        encoding="utf-8",
+    )
+    report = evaluate(inf, read_declarations([agg], inf), dt.date(1991, 5, 31))
+    usa = next(p for p in report.parties if p.party == "USA")
+    x = next(y for y in usa.limits if y.id == "range-band-missiles")
+    assert (x.value, x.status) == (1, "not-in-force")

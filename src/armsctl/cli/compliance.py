@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from armsctl.cli._common import (
@@ -232,7 +233,7 @@ def _explain_line(who: str, x: dict[str, Any]) -> str:
         line += f" ({x['note']})"
     if x.get("step"):
         line += f"; max {x['max']:,} from {x['step']}"
-    return line
+    return escape(line)
 
 
 def _print_explanations(doc: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from armsctl.inventory.model import (
     component_measure,
     parse_component_measure,
 )
-from armsctl.treaty.schema import CountingRule, FigureRef, Limit, Treaty
+from armsctl.treaty.schema import CountingRule, FigureRef, Limit, Treaty, conditions_label
 
 __all__ = [
     "LimitResult",
@@ -152,10 +152,11 @@ def component_weights(
     weights: dict[ComponentKey, Number] = {}
     for term in rule.terms:
         quantity = term.attribute if term.measure == "attribute" and term.attribute else "count"
+        where = conditions_label(term.where)
         for category in term.categories:
             for status in term.statuses:
                 for zone in zones or [ALL_ZONES]:
-                    component = ComponentKey(category, status, quantity, zone)
+                    component = ComponentKey(category, status, quantity, zone, where)
                     weights[component] = weights.get(component, 0) + term.weight
     if len(_WEIGHTS) >= 256:
         _WEIGHTS.clear()

@@ -28,7 +28,7 @@ from armsctl.inventory.model import (
     parse_component_measure,
 )
 from armsctl.textio import check_utf8, read_utf8
-from armsctl.treaty.schema import Treaty
+from armsctl.treaty.schema import Treaty, conditions_label
 
 if TYPE_CHECKING:
     import duckdb
@@ -439,6 +439,14 @@ def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
     except Exception as exc:  # duckdb raises many types for unreadable files
         raise DeclarationError([Problem(where, "", f"cannot be read: {exc}")]) from None
     sums = ", ".join(f'{_sum_sql(a, types.get(a, "VARCHAR"))} AS "s_{a}"' for a in attrs)
+    conditions = _treaty_conditions(treaty)
+    conditional = [
+        f'count_if({sql}) AS "w{k}_n"'
+        + "".join(f', sum(CASE WHEN {sql} THEN {_int_sql(a)} END) AS "w{k}_{a}"' for a in attrs)
+        for k, (_, sql) in enumerate(conditions)
+    ]
+    if conditional:
+        sums = ", ".join([*([sums] if sums else []), *conditional])
     bad_attr = " OR ".join(_bad_number_sql(a, types.get(a, "VARCHAR")) for a in attrs) or "false"
     zone = "CAST(zone AS VARCHAR)" if has_zone else "''"
     as_of = "as_of" if types.get("as_of") == "DATE" else "try_cast(as_of AS DATE)"
@@ -474,14 +482,59 @@ def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
         raise DeclarationError(_locate_item_problems(con, source, treaty, attrs))
     _check_duplicates(con, source)
     by_key: dict[tuple[str, dt.date], Declaration] = {}
-    for party, as_of, category, status, zone_id, n, _bad, *totals in groups:
+    for party, as_of, category, status, zone_id, n, _bad, *rest in groups:
         decl = by_key.setdefault((party, as_of), Declaration(party, as_of, "items", where))
+        own = treaty.category(category).attributes
+        totals, rest = rest[: len(attrs)], rest[len(attrs) :]
         for zone_key in {ALL_ZONES, zone_id or ALL_ZONES}:
             _add(decl, ComponentKey(category, status, "count", zone_key), int(n))
             for attr, total in zip(attrs, totals, strict=True):
-                if attr in treaty.category(category).attributes:
+                if attr in own:
                     _add(decl, ComponentKey(category, status, attr, zone_key), int(total or 0))
+            for k, (label, _) in enumerate(conditions):
+                block = rest[k * (len(attrs) + 1) : (k + 1) * (len(attrs) + 1)]
+                key = ComponentKey(category, status, "count", zone_key, label)
+                _add(decl, key, int(block[0] or 0))
+                for attr, total in zip(attrs, block[1:], strict=True):
+                    if attr in own:
+                        key = ComponentKey(category, status, attr, zone_key, label)
+                        _add(decl, key, int(total or 0))
     return list(by_key.values())
+
+
+def _int_sql(column: str) -> str:
+    """A validated attribute as BIGINT whatever its column type (``500.0`` text included)."""
+    return (
+        f"""try_cast(regexp_replace(trim(CAST("{column}" AS VARCHAR)), '\\.0*$', '') AS BIGINT)"""
+    )
+
+
+def _treaty_conditions(treaty: Treaty) -> list[tuple[str, str]]:
+    """Every set of attribute conditions a counting term uses, as (label, SQL), sorted.
+
+    Item files are reduced once; a term with conditions reads the components counted over
+    the items that meet them, so each distinct set is one more aggregate in that pass.
+    """
+    rules = [x.counting for x in treaty.limits]
+    rules += [r for i in treaty.interpretations for r in i.overrides.values()]
+    found: dict[str, str] = {}
+    for rule in rules:
+        for term in rule.terms:
+            if not term.where:
+                continue
+            parts = []
+            for cond in term.where:
+                value = _int_sql(cond.attribute)
+                for op, bound in (
+                    (">=", cond.at_least),
+                    (">", cond.above),
+                    ("<=", cond.at_most),
+                    ("<", cond.below),
+                ):
+                    if bound is not None:
+                        parts.append(f"{value} {op} {int(bound)}")
+            found[conditions_label(term.where)] = "(" + " AND ".join(parts) + ")"
+    return sorted(found.items())
 
 
 def _bad_number_sql(column: str, sql_type: str) -> str:

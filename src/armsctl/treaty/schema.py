@@ -27,6 +27,7 @@ from pydantic import (
 __all__ = [
     "Attribute",
     "Category",
+    "Condition",
     "CountingRule",
     "CountingTerm",
     "DataExchange",
@@ -51,6 +52,7 @@ __all__ = [
     "Treaty",
     "Zone",
     "add_calendar",
+    "conditions_label",
 ]
 
 Provenance = Literal["C", "D", "M"]
@@ -287,6 +289,54 @@ class Phase(_Model):
         return self
 
 
+class Condition(_Model):
+    """A test on an item attribute inside a counting term (a range band, a calibre threshold).
+
+    Bounds are whole numbers in the attribute's unit: ``at_least``/``at_most`` include the
+    bound, ``above``/``below`` exclude it. INF's band is ``at_least = 500, at_most = 5500``.
+    """
+
+    attribute: Slug
+    at_least: int | None = None
+    at_most: int | None = None
+    above: int | None = None
+    below: int | None = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Condition:
+        if all(b is None for b in (self.at_least, self.at_most, self.above, self.below)):
+            raise ValueError("give at least one of at_least, at_most, above, below")
+        return self
+
+    def label(self) -> str:
+        """The condition as text, used in component measures (``range-km>=500<=5500``)."""
+        parts = [
+            f"{op}{bound}"
+            for op, bound in (
+                (">=", self.at_least),
+                (">", self.above),
+                ("<=", self.at_most),
+                ("<", self.below),
+            )
+            if bound is not None
+        ]
+        return f"{self.attribute}{''.join(parts)}"
+
+    def holds(self, value: int) -> bool:
+        """Whether an attribute value passes every bound."""
+        return (
+            (self.at_least is None or value >= self.at_least)
+            and (self.above is None or value > self.above)
+            and (self.at_most is None or value <= self.at_most)
+            and (self.below is None or value < self.below)
+        )
+
+
+def conditions_label(conditions: list[Condition]) -> str:
+    """One label for a term's conditions, all of which must hold."""
+    return ";".join(c.label() for c in conditions)
+
+
 class CountingTerm(_Model):
     """One summand: items of these categories and statuses, counted or summed, times a weight.
 
@@ -298,6 +348,7 @@ class CountingTerm(_Model):
     measure: Literal["count", "attribute"] = "count"
     attribute: Slug | None = None
     weight: int | float = 1
+    where: list[Condition] = Field(default_factory=list)
     note: str = ""
 
     @model_validator(mode="after")
@@ -728,6 +779,8 @@ class Treaty(_Model):
             ]
             if any(isinstance(t.weight, float) for t in x.counting.terms):
                 used.append("counting.terms.weight")
+            if any(t.where for t in x.counting.terms):
+                used.append("counting.terms.where")
             keys += [f"limits[{i}].{name}" for name in used]
         return keys
 
@@ -903,3 +956,10 @@ def _check_rule(
                 problems.append(f"{at}.statuses: unknown status {status!r}")
         if term.attribute is not None and term.attribute not in attributes:
             problems.append(f"{at}.attribute: unknown attribute {term.attribute!r}")
+        for k, cond in enumerate(term.where):
+            for cat_id in term.categories:
+                cat = categories.get(cat_id)
+                if cat is not None and cond.attribute not in cat.attributes:
+                    problems.append(
+                        f"{at}.where[{k}].attribute: category {cat_id!r} has no {cond.attribute!r}"
+                    )
