@@ -172,6 +172,7 @@ class Dates(_Model):
     signed: dt.date
     entry_into_force: dt.date
     expiry: DateField | None = None
+    expiry_rule: str | None = None
     entry_into_force_provenance: Provenance = "C"
     expiry_article: str = ""
     withdrawal_notice_period: str | None = None
@@ -665,7 +666,6 @@ class Treaty(_Model):
         raw = dict(raw)
         raw["dates"] = dict(raw["dates"])
         resolve(raw["dates"], "expiry")
-        raw["dates"].pop("expiry_rule", None)
         limits = raw.get("limits")
         if isinstance(limits, list):
             raw["limits"] = [dict(x) if isinstance(x, dict) else x for x in limits]
@@ -762,6 +762,8 @@ class Treaty(_Model):
             keys.append("party_dates")
         if self.dates.withdrawal_notice_period:
             keys.append("dates.withdrawal_notice_period")
+        if self.dates.expiry_rule:
+            keys.append("dates.expiry")
         for i, x in enumerate(self.limits):
             used = [
                 name
