@@ -214,5 +214,5 @@ def test_v2_validation_names_the_key(old: str, new: str, message: str) -> None:
 
 
 def test_v1_files_keep_loading() -> None:
-    for treaty_id in ("new-start", "start-i", "open-skies", "vienna-document-2011"):
+    for treaty_id in ("new-start", "start-i", "open-skies"):
         assert load_treaty(treaty_id).schema_version == 1

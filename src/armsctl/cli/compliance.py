@@ -157,7 +157,13 @@ def print_report(report: Report, title: str) -> None:
             if x.note:
                 out_console.print(f"  [yellow]![/] {x.id}: {x.note}", highlight=False)
     for note in report.notes:
-        out_console.print(f"[dim]note: {note}[/]", highlight=False)
+        out_console.print(f"[dim]note: {escape(note)}[/]", highlight=False)
+    for r in report.activities:
+        out_console.print(
+            f"activity {escape(r.uid)} ({r.party} {r.event} {r.time:%Y-%m-%d}) under {r.rule}: "
+            f"{_styled(r.status)}: {escape(r.reason)}",
+            highlight=False,
+        )
     out_console.print(f"Overall at {report.at}: {_styled(report.status)}")
 
 
@@ -173,16 +179,28 @@ def check(
     items: int = typer.Option(
         0, "--items", min=0, help="With item-level data: list up to N items behind each component."
     ),
+    activities: Path | None = typer.Option(
+        None, "--activities", help="Reported activities (CSV/JSON: party,event,time,uid,...)."
+    ),
+    notifications: Path | None = typer.Option(
+        None, "--notifications", help="Notifications (CSV/JSON) that activity rules check."
+    ),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Check every limit for every party at a date. Exit 0 compliant, 1 violation, 2 bad input."""
     from armsctl.compliance import evaluate, report_to_dict
+    from armsctl.compliance.activity_io import read_activities
+    from armsctl.notifications import read_notifications
 
     t, decls = load_inputs(treaty, declarations)
     day = (
         parse_date(at, "--at") if at else (max(decls.dates()) if decls.dates() else dt.date.today())
     )
-    report = evaluate(t, decls, day, interpretation=interpretation)
+    events = read_activities(activities, t) if activities else []
+    notes = read_notifications(notifications, t) if notifications else []
+    report = evaluate(
+        t, decls, day, interpretation=interpretation, activities=events, notifications=notes
+    )
     doc = report_to_dict(report)
     if items:
         _attach_items(doc, decls, items)

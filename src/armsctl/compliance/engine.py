@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from armsctl.compliance.activities import Activity, ActivityResult, evaluate_activities
 from armsctl.errors import NotFoundError
 from armsctl.inventory.io import DeclarationSet
 from armsctl.inventory.model import (
@@ -23,6 +25,7 @@ from armsctl.inventory.model import (
     component_measure,
     parse_component_measure,
 )
+from armsctl.notifications.model import Notification
 from armsctl.treaty.schema import CountingRule, FigureRef, Limit, Treaty, conditions_label
 
 __all__ = [
@@ -128,6 +131,7 @@ class Report:
     parties: list[PartyResult]
     groups: list[ScopeResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    activities: list[ActivityResult] = field(default_factory=list)
 
 
 #: ``component_weights`` results by rule identity: a pure function of an immutable (frozen) rule,
@@ -207,11 +211,15 @@ def evaluate(
     at: dt.date,
     *,
     interpretation: str | None = None,
+    activities: Sequence[Activity] = (),
+    notifications: Sequence[Notification] = (),
 ) -> Report:
-    """Check every limit for every party at ``at``.
+    """Check every limit for every party at ``at``, and every activity rule over ``activities``.
 
     Uses each party's latest provided declaration on or before ``at``; flags a declaration that
-    the data-exchange schedule says is out of date, or a due one that was not provided.
+    the data-exchange schedule says is out of date, or a due one that was not provided. An
+    activity rule broken (a banned event, an activity above a threshold not notified in time)
+    is a violation like a limit's.
     """
     if interpretation is not None:
         try:
@@ -263,6 +271,8 @@ def evaluate(
     groups = _evaluate_groups(treaty, latest, at, interpretation)
     _flag_group_violations(parties, groups)
     statuses = [p.status for p in parties] + [g.status for g in groups]
+    judged = evaluate_activities(treaty, activities, notifications, at) if activities else []
+    statuses += [r.status for r in judged]
     report = Report(
         treaty=treaty.id,
         at=at,
@@ -271,6 +281,7 @@ def evaluate(
         treaty_in_force=in_force,
         parties=parties,
         groups=groups,
+        activities=judged,
     )
     for suspension in treaty.dates.suspensions:
         if suspension.effective <= at:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from armsctl.compliance.activities import activity_to_dict
 from armsctl.compliance.engine import LimitResult, PartyResult, Report, evaluate
 from armsctl.inventory.io import DeclarationSet
 
@@ -77,6 +78,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             for g in report.groups
         ],
         "notes": report.notes,
+        "activities": [activity_to_dict(r) for r in report.activities],
     }
 
 

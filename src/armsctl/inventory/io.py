@@ -354,6 +354,10 @@ def _component_error(key: ComponentKey, treaty: Treaty) -> str | None:
         return f"{key.category!r} has no attribute {key.quantity!r}"
     if key.zone and key.zone not in {z.id for z in treaty.zones}:
         return f"unknown zone {key.zone!r}"
+    if key.where:
+        known = [label for label, _ in _treaty_conditions(treaty)]
+        if key.where not in known:
+            return f"unknown condition [{key.where}] (the treaty's: {', '.join(known) or 'none'})"
     return None
 
 

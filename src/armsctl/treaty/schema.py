@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "ActivityRule",
     "Attribute",
     "Category",
     "Condition",
@@ -611,6 +612,45 @@ class NotificationDuty(_Model):
         return dt.timedelta(days=int(days or 0), hours=int(hours or 0))
 
 
+class ActivityRule(_Model):
+    """An obligation on activities rather than holdings, evaluated over reported events.
+
+    ``kind = "ban"``: no event of ``events`` by a bound party while the rule is in force (INF's
+    ban on flight tests). ``kind = "prior-notification"``: an event reaching any of
+    ``thresholds`` (all events when none is given) needs a notification of type
+    ``notification`` from the party, received by that duty's deadline (Vienna Document).
+    """
+
+    id: Slug
+    title: str
+    kind: Literal["ban", "prior-notification"]
+    events: list[str] = Field(min_length=1)
+    effective: DateField
+    effective_rule: str | None = None
+    ends: DateField | None = None
+    ends_rule: str | None = None
+    parties: list[PartyCode] = Field(default_factory=list)
+    thresholds: list[Threshold] = Field(default_factory=list)
+    notification: Slug | None = None
+    article: str
+    provenance: Provenance = "C"
+    source: str | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ActivityRule:
+        problems = []
+        if self.kind == "prior-notification" and self.notification is None:
+            problems.append("notification: a prior-notification rule names its notification duty")
+        if self.kind == "ban" and (self.notification or self.thresholds):
+            problems.append("notification: a ban takes no notification or thresholds")
+        if self.ends is not None and self.ends <= self.effective:
+            problems.append(f"ends: {self.ends} is not after effective {self.effective}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class Treaty(_Model):
     """A whole treaty: parties, dates, categories, limits, interpretations, quotas and duties."""
 
@@ -634,6 +674,7 @@ class Treaty(_Model):
     inspection_quotas: list[InspectionQuota] = Field(default_factory=list)
     data_exchange: DataExchange | None = None
     notifications: list[NotificationDuty] = Field(default_factory=list)
+    activities: list[ActivityRule] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     public_record: str | None = None
     notes: str = ""
@@ -681,6 +722,13 @@ class Treaty(_Model):
                         if isinstance(phase, dict):
                             resolve(phase, "date")
                 _default_maximum(limit)
+        activities = raw.get("activities")
+        if isinstance(activities, list):
+            raw["activities"] = [dict(a) if isinstance(a, dict) else a for a in activities]
+            for rule in raw["activities"]:
+                if isinstance(rule, dict):
+                    resolve(rule, "effective")
+                    resolve(rule, "ends")
         return raw
 
     @model_validator(mode="after")
@@ -728,6 +776,18 @@ class Treaty(_Model):
             if not self.parties.open:
                 for party in sorted(set(limit.parties) - set(self.parties.members)):
                     problems.append(f"limits[{i}].parties: {party} is not a member")
+        duties = {n.id for n in self.notifications}
+        _unique(problems, "activities", [a.id for a in self.activities])
+        for i, act in enumerate(self.activities):
+            if act.notification and act.notification not in duties:
+                problems.append(
+                    f"activities[{i}].notification: unknown notification {act.notification!r}"
+                )
+            if act.source and act.source not in known_sources:
+                problems.append(f"activities[{i}].source: unknown source {act.source!r}")
+            if not self.parties.open:
+                for party in sorted(set(act.parties) - set(self.parties.members)):
+                    problems.append(f"activities[{i}].parties: {party} is not a member")
         seen_parties: set[str] = set()
         for i, pd in enumerate(self.party_dates):
             where = f"party_dates[{i}]"
@@ -764,6 +824,8 @@ class Treaty(_Model):
             keys.append("dates.withdrawal_notice_period")
         if self.dates.expiry_rule:
             keys.append("dates.expiry")
+        if self.activities:
+            keys.append("activities")
         for i, x in enumerate(self.limits):
             used = [
                 name
