@@ -216,3 +216,60 @@ def test_v2_validation_names_the_key(old: str, new: str, message: str) -> None:
 def test_v1_files_keep_loading() -> None:
     for treaty_id in ("new-start", "start-i", "open-skies"):
         assert load_treaty(treaty_id).schema_version == 1
+
+
+@pytest.mark.parametrize(
+    ("units", "passive", "from_one"),
+    [(60, 1, 1), (240, 4, 1), (300, 5, 1), (600, 10, 2), (2000, 15, 3)],
+)
+def test_vienna_document_one_fifth_from_the_same_state(
+    units: int, passive: int, from_one: int
+) -> None:
+    vd = load_treaty("vienna-document-2011")
+    quota = next(q for q in vd.inspection_quotas if q.id == "evaluation-visits")
+    assert quota.passive("DEU", units) == passive
+    assert vd.quota_towards("evaluation-visits", "DEU", units=units) == from_one
+
+
+QUOTAS = (
+    TEXT
+    + """
+[[inspection_quotas]]
+id = "passive"
+title = "Inspections a party must accept"
+kind = "passive"
+per_party = { AAA = 10, BBB = 4 }
+article = "Protocol 1"
+
+[[inspection_quotas]]
+id = "active-share"
+title = "Inspections one party may conduct: half the host's passive quota"
+kind = "active"
+share_of = { quota = "passive", fraction = 0.5 }
+article = "Protocol 2"
+
+[[inspection_quotas]]
+id = "mutual"
+title = "Reciprocal inspections"
+per_party = { AAA = 10, BBB = 4 }
+reciprocal = true
+article = "Protocol 3"
+"""
+)
+
+
+def test_quota_shares_and_reciprocal_quotas() -> None:
+    t = parse_treaty(QUOTAS)
+    assert t.quota_towards("active-share", "AAA") == 5
+    assert t.quota_towards("active-share", "BBB") == 2
+    # Reciprocal: BBB may not conduct more in AAA than it must itself accept.
+    assert t.quota_towards("mutual", "AAA", conductor="BBB") == 4
+    assert t.quota_towards("mutual", "BBB", conductor="AAA") == 4
+    with pytest.raises(TreatyFileError) as exc:
+        parse_treaty(
+            QUOTAS.replace('quota = "passive", fraction', 'quota = "nope", fraction'),
+            where="q.toml",
+        )
+    assert "q.toml:inspection_quotas[1].share_of.quota: unknown quota 'nope'" in [
+        str(p) for p in exc.value.problems
+    ]

@@ -46,6 +46,7 @@ __all__ = [
     "PartyDates",
     "Phase",
     "Provenance",
+    "QuotaShare",
     "Source",
     "Status",
     "Suspension",
@@ -448,6 +449,13 @@ class Interpretation(_Model):
     note: str = ""
 
 
+class QuotaShare(_Model):
+    """A quota that is a fraction of another quota (a host's passive quota), rounded down."""
+
+    quota: Slug
+    fraction: float = Field(gt=0, le=1)
+
+
 class InspectionQuota(_Model):
     """How many inspections (or visits, flights) of one type a party may conduct or must accept.
 
@@ -463,6 +471,10 @@ class InspectionQuota(_Model):
     units_per_inspection: int | None = Field(default=None, gt=0)
     max_per_year: int | None = Field(default=None, ge=0)
     max_from_same_party: int | None = Field(default=None, ge=0)
+    share_from_same_party: float | None = Field(default=None, gt=0, le=1)
+    min_from_same_party: int = Field(default=1, ge=0)
+    share_of: QuotaShare | None = None
+    reciprocal: bool = False
     site_statuses: list[Slug] = Field(default_factory=list)
     starts: dt.date | None = None
     article: str
@@ -480,10 +492,45 @@ class InspectionQuota(_Model):
 
     @model_validator(mode="after")
     def _one_rule(self) -> InspectionQuota:
-        rules = [self.per_year is not None, bool(self.per_party), self.units_per_inspection]
+        rules = [
+            self.per_year is not None,
+            bool(self.per_party),
+            self.units_per_inspection,
+            self.share_of is not None,
+        ]
         if sum(bool(r) for r in rules) != 1:
-            raise ValueError("give exactly one of per_year, per_party, units_per_inspection")
+            raise ValueError(
+                "give exactly one of per_year, per_party, units_per_inspection, share_of"
+            )
         return self
+
+    def passive(self, party: str | None = None, units: int | None = None) -> int | None:
+        """How many the host ``party`` must accept in a year (``None``: not determined here).
+
+        ``units`` are the host's reported units for a ``units_per_inspection`` rule (one for
+        every N or portion thereof, capped by ``max_per_year``).
+        """
+        if self.per_year is not None:
+            return self.per_year
+        if self.per_party:
+            return self.per_party.get(party or "")
+        if self.units_per_inspection and units is not None:
+            n = -(-units // self.units_per_inspection)
+            return min(n, self.max_per_year) if self.max_per_year is not None else n
+        return None
+
+    def from_same_party(self, passive: int) -> int:
+        """At most how many of a host's ``passive`` quota one party may conduct.
+
+        ``share_from_same_party`` (the Vienna Document's one fifth), rounded down but never
+        below ``min_from_same_party``, then ``max_from_same_party``; else the whole quota.
+        """
+        n = passive
+        if self.share_from_same_party is not None:
+            n = max(self.min_from_same_party, int(self.share_from_same_party * passive + 1e-9))
+        if self.max_from_same_party is not None:
+            n = min(n, self.max_from_same_party)
+        return min(n, passive)
 
 
 class DeadlineExtension(_Model):
@@ -788,6 +835,12 @@ class Treaty(_Model):
             if not self.parties.open:
                 for party in sorted(set(act.parties) - set(self.parties.members)):
                     problems.append(f"activities[{i}].parties: {party} is not a member")
+        quota_ids = {q.id for q in self.inspection_quotas}
+        for i, q in enumerate(self.inspection_quotas):
+            if q.share_of is not None and q.share_of.quota not in quota_ids - {q.id}:
+                problems.append(
+                    f"inspection_quotas[{i}].share_of.quota: unknown quota {q.share_of.quota!r}"
+                )
         seen_parties: set[str] = set()
         for i, pd in enumerate(self.party_dates):
             where = f"party_dates[{i}]"
@@ -826,6 +879,9 @@ class Treaty(_Model):
             keys.append("dates.expiry")
         if self.activities:
             keys.append("activities")
+        for i, q in enumerate(self.inspection_quotas):
+            if q.share_of is not None or q.share_from_same_party is not None or q.reciprocal:
+                keys.append(f"inspection_quotas[{i}]")
         for i, x in enumerate(self.limits):
             used = [
                 name
@@ -926,6 +982,38 @@ class Treaty(_Model):
             if interp.id == interpretation_id:
                 return interp
         raise KeyError(interpretation_id)
+
+    def quota_towards(
+        self,
+        quota_id: str,
+        host: str,
+        *,
+        units: int | None = None,
+        conductor: str | None = None,
+        conductor_units: int | None = None,
+    ) -> int | None:
+        """How many of quota ``quota_id`` the ``conductor`` may conduct in ``host`` in a year.
+
+        A share quota is its fraction of the host's passive quota; any quota is capped by its
+        limit from the same party; a reciprocal quota is also capped by what the conductor
+        must itself accept (neither side conducts more than it receives).
+        """
+        quota = next(q for q in self.inspection_quotas if q.id == quota_id)
+        n = self._quota_towards(quota, host, units)
+        if n is not None and quota.reciprocal and conductor is not None:
+            own = self._quota_towards(quota, conductor, conductor_units)
+            n = None if own is None else min(n, own)
+        return n
+
+    def _quota_towards(self, quota: InspectionQuota, host: str, units: int | None) -> int | None:
+        if quota.share_of is not None:
+            base = next(q for q in self.inspection_quotas if q.id == quota.share_of.quota)
+            passive = base.passive(host, units)
+            if passive is None:
+                return None
+            return base.from_same_party(int(quota.share_of.fraction * passive + 1e-9))
+        passive = quota.passive(host, units)
+        return None if passive is None else quota.from_same_party(passive)
 
     def expiry_on(self) -> dt.date | None:
         """The date the treaty stops applying, after every agreed extension."""
