@@ -130,7 +130,7 @@ class WebState:
     """Built once by ``install_web``: templates, sessions and the view cache."""
 
     env: jinja2.Environment
-    sessions: SessionStore = field(default_factory=SessionStore)
+    sessions: SessionStore
     cache: ViewCache = field(default_factory=ViewCache)
 
 
