@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -32,10 +31,7 @@ EXIT_INPUT = 2
 
 
 def _width() -> int | None:
-    """Full width on a terminal; 120 columns when piped (or ``COLUMNS`` when it is set)."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
+    """Full width on a terminal; 120 columns when piped, so that lines and tables stay whole."""
     return None if sys.stdout.isatty() else 120
 
 
