@@ -69,9 +69,17 @@ def create_app(
     )
     from armsctl.store.schema import upgrade
 
+    witnessing = None
+    if settings.witnesses.strip():  # a bad witness entry stops the start before any database
+        from armsctl.service.witnessing import Witnessing, http_poster, parse_witnesses
+
+        endpoints = parse_witnesses(settings.witnesses)
+        witnessing = Witnessing(endpoints, http_poster(settings.witness_timeout))
     db = Database(settings.database_url, signer or load_signer(settings))
     if migrate:
         upgrade(db.engine)
+    if witnessing is not None:
+        db.witnessing = witnessing
     app = FastAPI(
         title="armsctl",
         version="1",

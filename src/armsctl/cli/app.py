@@ -19,12 +19,14 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.compliance",
     "armsctl.cli.crosswalk",
     "armsctl.cli.ledger",
+    "armsctl.cli.witness",
     "armsctl.cli.server",
     "armsctl.cli.monitoring",
     "armsctl.cli.verification",
     "armsctl.cli.exercise",
     "armsctl.cli.web",
     "armsctl.cli.demo",
+    "armsctl.cli.workbench",
 )
 
 

@@ -21,7 +21,13 @@ def install_web(app: FastAPI) -> None:
     import jinja2
     from fastapi.staticfiles import StaticFiles
 
-    from armsctl.web import pages, pages_activity, pages_apidocs, pages_declarations
+    from armsctl.web import (
+        pages,
+        pages_activity,
+        pages_apidocs,
+        pages_declarations,
+        pages_workbench,
+    )
     from armsctl.web._base import HERE, WebState
 
     env = jinja2.Environment(
@@ -34,5 +40,5 @@ def install_web(app: FastAPI) -> None:
 
     app.state.armsctl_web = WebState(env=env, sessions=SessionStore(app.state.armsctl.db))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (pages, pages_declarations, pages_activity, pages_apidocs):
+    for module in (pages, pages_declarations, pages_activity, pages_apidocs, pages_workbench):
         app.include_router(module.router)

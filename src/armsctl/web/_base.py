@@ -62,6 +62,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/notifications", "Notifications", "notification.read"),
     ("/inspections", "Inspections", "quota.read"),
     ("/monitoring", "Monitoring", "observation.read"),
+    ("/workbench", "Workbench", "compliance.read"),
     ("/log", "Log", "log.read"),
 )
 
