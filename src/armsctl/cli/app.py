@@ -17,6 +17,7 @@ __all__ = ["COMMAND_MODULES", "build_app"]
 COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.treaty",
     "armsctl.cli.compliance",
+    "armsctl.cli.crosswalk",
     "armsctl.cli.ledger",
     "armsctl.cli.witness",
     "armsctl.cli.monitor_log",
