@@ -207,3 +207,23 @@ def test_reconcile_fuse_and_anomalies_commands(cli: typer.Typer, demo) -> None:
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
     assert doc["cusum"]["arl0_periods"] == pytest.approx(465.4, rel=1e-3)
+
+
+def test_reconcile_identical_declarations_exits_0(cli: typer.Typer, tmp_path: Path) -> None:
+    decls = tmp_path / "items.csv"
+    lines = ["party,as_of,uid,category,status,facility,warheads"]
+    for day in ("2024-03-01", "2024-04-01"):
+        lines += [
+            f"USA,{day},U1,icbm-launcher,deployed,F1,1",
+            f"RUS,{day},R1,icbm-launcher,deployed,G1,1",
+        ]
+    decls.write_text("\n".join(lines) + "\n")
+    notes = tmp_path / "n.json"
+    notes.write_text("[]")
+    args = ["reconcile", "new-start", "-d", str(decls), "-n", str(notes)]
+    r = run(cli, *args, "--at", "2024-05-01T00:00:00Z", "--format", "json")
+    assert r.exit_code == 0, r.output
+    counts = [x["counts"] for x in json.loads(r.output)["results"]]
+    assert [c["changes"] for c in counts] == [0, 0]
+    r = run(cli, *args, "--before", "2024-04-01", "--after", "2024-03-01")
+    assert r.exit_code == 2 and "must be later" in r.output
