@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,7 +12,9 @@ from hypothesis import strategies as st
 from armsctl.errors import ParameterError
 from armsctl.verification.games import (
     dresher_closed_form,
+    dresher_closed_form_exact,
     dresher_game,
+    dresher_lp,
     game_from_mapping,
     solve_bimatrix,
     solve_zero_sum,
@@ -65,6 +69,46 @@ def test_dresher_lp_matches_closed_form(loss: float) -> None:
         for m in range(0, n + 2):
             sol = dresher_game(n, m, loss=loss)
             assert sol.game_value == pytest.approx(dresher_closed_form(n, m, loss=loss), abs=1e-9)
+
+
+def _dresher_reference(n: int, m: int, b: Fraction) -> tuple[Fraction, Fraction]:
+    """Value and inspection probability from the stage-game formulas, written out afresh."""
+    if m == 0:
+        return Fraction(1), Fraction(0)
+    if m >= n:
+        return Fraction(0), Fraction(1)
+    a, _ = _dresher_reference(n - 1, m - 1, b)
+    c, _ = _dresher_reference(n - 1, m, b)
+    # Inspectee indifferent between legal and violating: q a + (1-q) c = -q b + (1-q).
+    q = (1 - c) / (a - c + b + 1)
+    return q * a + (1 - q) * c, q
+
+
+@pytest.mark.parametrize("loss", [0.5, 1.0, 3.0, 100.0, 1000.0])
+def test_dresher_exact_recursion_and_lp_cross_check(loss: float) -> None:
+    """For n <= 20 and losses up to 1,000 every cell is exact and the LP agrees to 1e-12."""
+    b = Fraction(loss)
+    exact, lp = dresher_game(20, 21, loss=loss), dresher_lp(20, 21, loss=loss)
+    for n in range(1, 21):
+        for m in range(0, 22):
+            v = exact.exact_value[n][m]
+            assert v == dresher_closed_form_exact(n, m, loss=loss)
+            if n <= 12:
+                assert (v, exact.exact_inspect[n][m]) == _dresher_reference(n, m, b)
+            assert exact.value[n][m] == float(v)
+            assert lp.value[n][m] == pytest.approx(exact.value[n][m], rel=1e-12, abs=0.0)
+            assert lp.inspect[n][m] == pytest.approx(exact.inspect[n][m], rel=1e-12, abs=0.0)
+            assert lp.violate[n][m] == pytest.approx(exact.violate[n][m], rel=1e-12, abs=0.0)
+
+
+def test_dresher_large_loss_inspects_rarely() -> None:
+    """Six periods, five inspections, loss 100: inspect first with q = 1 / (101 + v(5, 4))."""
+    sol = dresher_game(6, 5, loss=100)
+    v54 = dresher_closed_form_exact(5, 4, loss=100)
+    assert sol.exact_inspect[6][5] == 1 / (101 + v54)
+    assert sol.inspect[6][5] == pytest.approx(1 / 101, rel=1e-9)
+    assert sol.exact_value[6][5] == Fraction(1, 10615201506)
+    assert sol.game_value == dresher_closed_form(6, 5, loss=100)
 
 
 def test_dresher_published_values() -> None:

@@ -161,6 +161,14 @@ def test_game_solve(app: typer.Typer, tmp_path: Path) -> None:
     code, out, _ = run(app, "game", "dresher", "-n", "5", "-m", "2", "--format", "json")
     data = json.loads(out)
     assert data["value_lp"] == pytest.approx(data["value_closed_form"])
+    code, out, _ = run(
+        app, "game", "dresher", "-n", "6", "-m", "5", "--loss", "100", "--format", "json"
+    )
+    data = json.loads(out)
+    assert code == 0 and data["checks_agree"] is True
+    assert data["value_exact"] == "1/10615201506"
+    assert data["value"] == data["value_lp"] == data["value_closed_form"]
+    assert data["inspect_first_period"] == pytest.approx(1 / 101, rel=1e-9)
 
 
 def test_simulate_regime(app: typer.Typer, tmp_path: Path) -> None:

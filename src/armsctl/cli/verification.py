@@ -514,27 +514,37 @@ def game_dresher(
     loss: float = typer.Option(1.0, "--loss", help="Inspectee's loss when caught (b)."),
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Dresher's sequential inspection game: LP stage by stage against the closed form."""
-    from armsctl.verification.games import dresher_closed_form, dresher_game
+    """Dresher's sequential inspection game, exactly; the stage LPs and closed form as checks."""
+    from armsctl.verification.games import dresher_closed_form_exact, dresher_game, dresher_lp
 
     sol = dresher_game(periods, inspections, loss=loss)
-    closed = dresher_closed_form(periods, inspections, loss=loss)
+    lp = dresher_lp(periods, inspections, loss=loss)
+    closed = dresher_closed_form_exact(periods, inspections, loss=loss)
+    n, m = periods, inspections
     data = {
         "periods": periods,
         "inspections": inspections,
         "loss": loss,
-        "value_lp": sol.game_value,
-        "value_closed_form": closed,
-        "inspect_first_period": sol.inspect[periods][inspections],
-        "violate_first_period": sol.violate[periods][inspections],
+        "value": sol.game_value,
+        "value_exact": str(sol.exact_value[n][m]),
+        "value_lp": lp.game_value,
+        "value_closed_form": float(closed),
+        "inspect_first_period": sol.inspect[n][m],
+        "inspect_first_period_exact": str(sol.exact_inspect[n][m]),
+        "violate_first_period": sol.violate[n][m],
+        "violate_first_period_exact": str(sol.exact_violate[n][m]),
+        "checks_agree": sol.exact_value == lp.exact_value
+        and sol.exact_inspect == lp.exact_inspect
+        and sol.exact_value[n][m] == closed,
     }
     if fmt is OutputFormat.json:
         print_json(data)
         return
+    agree = "agree" if data["checks_agree"] else "[red]DISAGREE[/]"
     out_console.print(
-        f"Inspectee's value {sol.game_value:.6g} (closed form {closed:.6g}); "
-        f"inspect now with probability {data['inspect_first_period']:.4g}, "
-        f"violate now with {data['violate_first_period']:.4g}."
+        f"Inspectee's value {sol.game_value:.6g} = {data['value_exact']} (stage LPs and closed "
+        f"form {agree}); inspect now with probability {data['inspect_first_period']:.6g}, "
+        f"violate now with {data['violate_first_period']:.6g}."
     )
 
 

@@ -9,6 +9,7 @@ Exact mathematics first (hypergeometric sampling, linear-programming games), sim
 from armsctl.verification.games import (
     dresher_closed_form,
     dresher_game,
+    dresher_lp,
     solve_bimatrix,
     solve_zero_sum,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "draw_schedule",
     "dresher_closed_form",
     "dresher_game",
+    "dresher_lp",
     "estimate_serials",
     "fraction_not_as_declared",
     "iaea_sample_size",

@@ -19,6 +19,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,9 @@ __all__ = [
     "DresherSolution",
     "ZeroSumSolution",
     "dresher_closed_form",
+    "dresher_closed_form_exact",
     "dresher_game",
+    "dresher_lp",
     "game_from_mapping",
     "payoff_matrix",
     "solve_bimatrix",
@@ -266,7 +269,9 @@ class DresherSolution:
 
     ``value[n][m]`` is the inspectee's equilibrium payoff with ``n`` periods and ``m``
     inspections left; ``inspect[n][m]`` the probability the inspector inspects now and
-    ``violate[n][m]`` the probability the inspectee violates now.
+    ``violate[n][m]`` the probability the inspectee violates now. The ``exact_*`` tables hold the
+    same numbers as fractions (the loss taken as the exact rational value of the float given);
+    the float tables are those fractions correctly rounded. ``method`` says how they were found.
     """
 
     periods: int
@@ -274,58 +279,203 @@ class DresherSolution:
     value: list[list[float]]
     inspect: list[list[float]]
     violate: list[list[float]]
+    exact_value: list[list[Fraction]] = field(default_factory=list)
+    exact_inspect: list[list[Fraction]] = field(default_factory=list)
+    exact_violate: list[list[Fraction]] = field(default_factory=list)
+    method: str = "exact recursion"
 
     @property
     def game_value(self) -> float:
         return self.value[self.periods][self.inspections]
 
 
-def dresher_game(periods: int, inspections: int, *, loss: float = 1.0) -> DresherSolution:
-    """Solve Dresher's sequential inspection game by linear programming at every stage.
+def _dresher_args(
+    periods: int, inspections: int, loss: float | Fraction
+) -> tuple[int, int, Fraction]:
+    n = _positive_int("periods", periods)
+    m = _positive_int("inspections", inspections, minimum=0)
+    if isinstance(loss, bool) or not isinstance(loss, int | float | Fraction):
+        raise ParameterError(f"loss must be a positive number, got {loss!r}")
+    if loss <= 0 or not math.isfinite(loss):
+        raise ParameterError(f"loss must be a positive number, got {loss}")
+    return n, m, Fraction(loss)
+
+
+def _stage_exact(a: Fraction, c: Fraction, b: Fraction) -> tuple[Fraction, Fraction, Fraction]:
+    """The 2x2 stage game ``[[a, c], [-b, 1]]`` (rows legal/violate, columns inspect/wait).
+
+    With ``a > c`` (one inspection more cannot help the inspectee) and ``c < 1`` it has no
+    saddle point: the inspector's ``q = (1 - c) / (1 + b + a - c)`` makes the inspectee
+    indifferent, the inspectee's ``p = (a - c) / (1 + b + a - c)`` the inspector, and the value
+    is ``(a + b c) / (1 + b + a - c)``. Returns value, q and p.
+    """
+    d = 1 + b + a - c
+    return (a + b * c) / d, (1 - c) / d, (a - c) / d
+
+
+def _dresher_tables(n: int, m: int) -> tuple[list[list[Fraction]], ...]:
+    zero = Fraction(0)
+    return tuple([[zero] * (m + 1) for _ in range(n + 1)] for _ in range(3))
+
+
+def _dresher_solution(
+    n: int, m: int, tables: tuple[list[list[Fraction]], ...], method: str
+) -> DresherSolution:
+    value, inspect, violate = tables
+
+    def floats(t: list[list[Fraction]]) -> list[list[float]]:
+        return [[float(x) for x in row] for row in t]
+
+    return DresherSolution(
+        n, m, floats(value), floats(inspect), floats(violate), value, inspect, violate, method
+    )
+
+
+def dresher_game(
+    periods: int, inspections: int, *, loss: float | Fraction = 1.0
+) -> DresherSolution:
+    """Solve Dresher's sequential inspection game exactly, by its recursion in rationals.
 
     Over ``n`` periods an inspector may inspect in ``m`` of them; the inspectee may violate at
     most once and learns after each period whether it was inspected. A violation in an inspected
     period is caught (inspectee payoff ``-loss``), one in an uninspected period succeeds (``+1``),
-    and never violating pays 0. The stage game is a 2x2 zero-sum game whose continuation values
-    are the smaller games; each stage is solved with :func:`solve_zero_sum`.
+    and never violating pays 0. The stage game is the 2x2 zero-sum game ``[[v(n-1, m-1),
+    v(n-1, m)], [-loss, 1]]``; its solution (see ``_stage_exact``) is evaluated in
+    :class:`fractions.Fraction`, so every table entry is exact and its float correctly rounded,
+    however large the loss (a stage LP in floating point loses the tiny values next to a large
+    loss: with 6 periods, 5 inspections and loss 100 it inspects first with probability 1.0
+    instead of about 1/101). :func:`dresher_lp` is the independent cross-check.
     """
-    n = _positive_int("periods", periods)
-    m = _positive_int("inspections", inspections, minimum=0)
-    if loss <= 0 or not math.isfinite(loss):
-        raise ParameterError(f"loss must be a positive number, got {loss}")
-    value = [[0.0] * (m + 1) for _ in range(n + 1)]
-    inspect = [[0.0] * (m + 1) for _ in range(n + 1)]
-    violate = [[0.0] * (m + 1) for _ in range(n + 1)]
+    n, m, b = _dresher_args(periods, inspections, loss)
+    tables = _dresher_tables(n, m)
+    value, inspect, violate = tables
     for k in range(1, n + 1):
-        value[k][0] = 1.0  # no inspection left: violate now, unseen
-        violate[k][0] = 1.0
+        value[k][0] = Fraction(1)  # no inspection left: violate now, unseen
+        violate[k][0] = Fraction(1)
         for j in range(1, m + 1):
             if j >= k:
-                value[k][j] = 0.0  # every period inspected: violating never pays
-                inspect[k][j] = 1.0
+                inspect[k][j] = Fraction(1)  # every period inspected: violating never pays
                 continue
-            # Rows: inspectee (legal, violate); columns: inspector (inspect, wait).
-            stage = np.array([[value[k - 1][j - 1], value[k - 1][j]], [-loss, 1.0]])
-            sol = solve_zero_sum(stage)
-            value[k][j] = sol.value
-            violate[k][j] = float(sol.row_strategy[1])
-            inspect[k][j] = float(sol.column_strategy[0])
-    return DresherSolution(n, m, value, inspect, violate)
+            value[k][j], inspect[k][j], violate[k][j] = _stage_exact(
+                value[k - 1][j - 1], value[k - 1][j], b
+            )
+    return _dresher_solution(n, m, tables, "exact recursion")
 
 
-def dresher_closed_form(periods: int, inspections: int, *, loss: float = 1.0) -> float:
+def dresher_lp(periods: int, inspections: int, *, loss: float | Fraction = 1.0) -> DresherSolution:
+    """Dresher's game by a HiGHS linear programme at every stage, as a cross-check.
+
+    Each stage's inspector LP is written in scaled variables (see ``_inspector_lp``) so that
+    the continuation values, as small as ``loss^-m``, are not lost beside the loss; HiGHS then
+    picks the inspector's support. On that support
+    the indifference equations are solved in exact rationals and the result certified optimal
+    (each mix a probability, no pure reply better); a support that fails the certificate raises
+    ``ParameterError``. So the LP decides which strategies are played and exact arithmetic
+    gives their weights; it agrees with :func:`dresher_game` exactly wherever it passes.
+    """
+    n, m, b = _dresher_args(periods, inspections, loss)
+    tables = _dresher_tables(n, m)
+    value, inspect, violate = tables
+    for k in range(1, n + 1):
+        value[k][0] = Fraction(1)
+        violate[k][0] = Fraction(1)
+        for j in range(1, m + 1):
+            if j >= k:
+                inspect[k][j] = Fraction(1)
+                continue
+            a, c = value[k - 1][j - 1], value[k - 1][j]
+            stage = [[a, c], [-b, Fraction(1)]]
+            q = _inspector_lp(float((1 + b) / (1 - c)), float((a - c) / (1 - c)))
+            # The inspector's mix is never tiny (q >= 1 / (2 + loss)); the inspectee's may be
+            # (about loss^-(m-1)), below any float tolerance, so its support is inferred: a
+            # non-degenerate 2x2 game has supports of equal size.
+            rows: tuple[int, ...]
+            cols: tuple[int, ...]
+            if _TOL < q < 1 - _TOL:
+                rows, cols = (0, 1), (0, 1)
+            else:
+                col = 0 if q >= 1 - _TOL else 1
+                rows, cols = (int(stage[1][col] > stage[0][col]),), (col,)
+            v, x, y = _certified_support(stage, rows, cols, where=f"stage ({k}, {j})")
+            value[k][j], violate[k][j], inspect[k][j] = v, x[1], y[0]
+    return _dresher_solution(n, m, tables, "stage LP (HiGHS) supports, exact weights")
+
+
+def _inspector_lp(cost: float, gain: float) -> float:
+    """The inspector's stage LP in scaled variables; returns its inspection probability ``q``.
+
+    With ``v = c + (a - c) w`` the inspector's problem ``min v`` subject to ``q a + (1 - q) c <=
+    v`` (legal) and ``-b q + (1 - q) <= v`` (violate) becomes ``min w`` subject to ``q <= w`` and
+    ``(1 + b) / (1 - c) q + (a - c) / (1 - c) w >= 1``: every coefficient lies between ``(a - c)
+    / (1 - c)`` and ``1 + b``, so HiGHS's tolerances cannot swamp the continuation values, which
+    the unscaled stage game (entries ``-b`` beside ``a - c`` of ``b^-m``) lets them do.
+    """
+    from scipy.optimize import linprog
+
+    res = linprog(
+        [0.0, 1.0],
+        A_ub=[[1.0, -1.0], [-cost, -gain]],
+        b_ub=[0.0, -1.0],
+        bounds=[(0.0, 1.0), (None, None)],
+        method="highs",
+    )
+    if res.status != 0:  # pragma: no cover - the stage LP is always feasible and bounded
+        raise ParameterError(f"Dresher stage LP could not be solved: {res.message}")
+    return float(res.x[0])
+
+
+def _certified_support(
+    game: list[list[Fraction]], rows: tuple[int, ...], cols: tuple[int, ...], *, where: str
+) -> tuple[Fraction, list[Fraction], list[Fraction]]:
+    """Exact equilibrium of a 2x2 zero-sum game on the given supports, or ``ParameterError``."""
+    zero, one = Fraction(0), Fraction(1)
+    if len(rows) == len(cols) == 1:
+        (r,), (c,) = rows, cols
+        x = [one if i == r else zero for i in range(2)]
+        y = [one if j == c else zero for j in range(2)]
+    elif len(rows) == len(cols) == 2:
+        (g00, g01), (g10, g11) = game
+        d = g00 - g01 - g10 + g11
+        if d == 0:
+            raise ParameterError(f"Dresher LP cross-check: singular stage game at {where}")
+        x0, y0 = (g11 - g10) / d, (g11 - g01) / d
+        x, y = [x0, 1 - x0], [y0, 1 - y0]
+    else:
+        raise ParameterError(f"Dresher LP cross-check: unequal supports at {where}")
+    v_row = sum((game[i][j] * x[i] * y[j] for i in range(2) for j in range(2)), Fraction(0))
+    v_col = v_row
+    row_payoffs = [sum(game[i][j] * y[j] for j in range(2)) for i in range(2)]
+    col_payoffs = [sum(game[i][j] * x[i] for i in range(2)) for j in range(2)]
+    ok = (
+        v_row == v_col
+        and all(w >= 0 for w in (*x, *y))
+        and max(row_payoffs) <= v_row
+        and min(col_payoffs) >= v_row
+    )
+    if not ok:
+        raise ParameterError(f"Dresher LP cross-check: the LP's support at {where} is not optimal")
+    return v_row, x, y
+
+
+def dresher_closed_form(periods: int, inspections: int, *, loss: float | Fraction = 1.0) -> float:
     """The inspectee's equilibrium payoff in Dresher's game, in closed form.
 
     ``v(n, m) = C(n-1, m) / sum_{i=0}^{m} C(n, i) b^(m-i)`` (Dresher 1962 for ``b = 1``;
     Avenhaus, von Stengel and Zamir 2002, eq. 4.3, for a loss ``b``), with ``v = 0`` when
-    ``m >= n``.
+    ``m >= n``; evaluated in exact rationals and rounded once.
     """
-    n = _positive_int("periods", periods)
-    m = _positive_int("inspections", inspections, minimum=0)
+    return float(dresher_closed_form_exact(periods, inspections, loss=loss))
+
+
+def dresher_closed_form_exact(
+    periods: int, inspections: int, *, loss: float | Fraction = 1.0
+) -> Fraction:
+    """:func:`dresher_closed_form` as an exact fraction (the loss as the float's exact value)."""
+    n, m, b = _dresher_args(periods, inspections, loss)
     if m >= n:
-        return 0.0
-    denom = sum(math.comb(n, i) * loss ** (m - i) for i in range(m + 1))
-    return math.comb(n - 1, m) / denom
+        return Fraction(0)
+    denom = sum(math.comb(n, i) * b ** (m - i) for i in range(m + 1))
+    return Fraction(math.comb(n - 1, m)) / denom
 
 
 def _positive_int(name: str, value: object, *, minimum: int = 1) -> int:

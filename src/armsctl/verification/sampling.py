@@ -265,8 +265,9 @@ def _log_miss_table(n_pop: int, n_smp: int, upto: int) -> NDArray[np.float64]:
     """``log miss(m)`` for ``m = 0..upto`` with ``n_smp`` checks in a stratum of ``n_pop``."""
     inc = _marginal_losses(n_pop, n_smp, upto)
     with np.errstate(invalid="ignore"):
-        table = np.concatenate([[0.0], np.cumsum(inc)])
-    return np.maximum(np.nan_to_num(table, nan=-np.inf), LOG_MISS_FLOOR)
+        table: NDArray[np.float64] = np.concatenate([[0.0], np.cumsum(inc)])
+    clamped: NDArray[np.float64] = np.maximum(np.nan_to_num(table, nan=-np.inf), LOG_MISS_FLOOR)
+    return clamped
 
 
 def allocate_checks(populations: Sequence[int], checks: int, defective: int) -> Allocation:
