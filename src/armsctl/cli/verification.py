@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from armsctl.cli._common import (
@@ -491,8 +492,8 @@ def game_solve(
         _print_strategy("row player", result["row_strategy"])
         _print_strategy("column player", result["column_strategy"])
         return
-    if not result["equilibria"]:
-        out_console.print("No equilibrium on equal-size supports (the game may be degenerate).")
+    style = "bold yellow" if result["degenerate"] else "green"
+    out_console.print(f"[{style}]{escape(result['note'])}[/]")
     for i, eq in enumerate(result["equilibria"], start=1):
         out_console.print(
             f"[bold]Equilibrium {i}[/]: payoffs {eq['row_payoff']:.6g} / {eq['column_payoff']:.6g}"
