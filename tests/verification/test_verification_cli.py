@@ -202,6 +202,8 @@ def test_estimates(app: typer.Typer) -> None:
     code, out, _ = run(app, "estimate", "serials", "19", "40", "42", "60", "--format", "json")
     assert code == 0
     assert json.loads(out)["unbiased_estimate"] == 74.0
+    code, out, _ = run(app, "estimate", "serials", "9", "40", "--format", "json")
+    assert code == 0 and json.loads(out)["posterior_median"] == 78  # P(N <= 78) = 1/2 exactly
     code, out, _ = run(app, "estimate", "fraction", "--inspected", "50", "--found", "0")
     assert code == 0 and "credible interval" in out
     code, out, _ = run(
