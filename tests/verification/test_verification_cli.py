@@ -196,6 +196,19 @@ def test_simulate_regime(app: typer.Typer, tmp_path: Path) -> None:
     )
     code, _, err = run(app, "simulate", "regime", str(bad))
     assert code == 2 and "per_year" in err
+    text = (EXAMPLES / "regime.toml").read_text()
+    for old, new, message in (
+        ("per_year = 10", "per_yer = 10", ":quotas[0].per_yer: unknown key"),
+        (
+            'strategy = "concentrate"',
+            'strategy = "concentrate"\nmove_success = "half"',
+            ":cheating[0].move_success: must be a number, got 'half'",
+        ),
+    ):
+        bad.write_text(text.replace(old, new, 1))
+        code, _, err = run(app, "simulate", "regime", str(bad))
+        assert code == 2 and f"{bad}{message}" in err.replace("\n", ""), err
+        assert "Traceback" not in err
 
 
 def test_estimates(app: typer.Typer) -> None:

@@ -576,7 +576,7 @@ def simulate_regime(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from armsctl.errors import InputError, Problem
+    from armsctl.errors import InputError, ParameterError, Problem
     from armsctl.verification.scenario import study_from_mapping
     from armsctl.verification.simulate import run_sweep
 
@@ -590,8 +590,6 @@ def simulate_regime(
     scenarios = study.scenarios
     if trials is not None:
         if trials < 1:
-            from armsctl.errors import ParameterError
-
             raise ParameterError(f"trials must be >= 1, got {trials}")
         scenarios = [dataclasses.replace(s, trials=trials) for s in scenarios]
     use = None if serial else (scheduler or ("local" if "sweep" in data else None))
@@ -604,13 +602,16 @@ def simulate_regime(
         transient=True,
     ) as progress:
         task = progress.add_task(f"simulating ({use or 'serial'})", total=len(scenarios))
-        results = run_sweep(
-            scenarios,
-            seed=study.seed if seed is None else seed,
-            scheduler=use,
-            workers=workers,
-            progress=lambda done, total: progress.update(task, completed=done),
-        )
+        try:
+            results = run_sweep(
+                scenarios,
+                seed=study.seed if seed is None else seed,
+                scheduler=use,
+                workers=workers,
+                progress=lambda done, total: progress.update(task, completed=done),
+            )
+        except ParameterError as exc:  # the file was checked; this names it all the same
+            raise InputError([Problem(str(scenario), "", str(exc))]) from None
     if plot is not None:
         from armsctl.verification.plots import time_to_detection_svg
 
