@@ -69,3 +69,13 @@ def test_a_user_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "role must be one of" in result.output
+
+
+def test_a_database_in_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "x.db"
+    for args in (["serve"], ["db", "upgrade"]):
+        result = CliRunner().invoke(_app(), [*args, "--db", str(missing)])
+        assert result.exit_code == 2, result.output
+        assert f"directory {missing.parent} does not exist" in result.output.replace("\n", "")
+        assert "Traceback" not in result.output
+    assert not missing.parent.exists()
