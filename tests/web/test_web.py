@@ -240,7 +240,13 @@ def test_annotate_lines_keeps_context_around_each_problem() -> None:
 
 
 def test_session_store_expires_and_forgets() -> None:
-    store = SessionStore(lifetime=dt.timedelta(minutes=5))
+    from armsctl.ledger.note import SignerKey
+    from armsctl.service import Database
+    from armsctl.store.schema import upgrade
+
+    db = Database("sqlite://", SignerKey.generate("armsctl.local/log", seed=bytes(32)))
+    upgrade(db.engine)
+    store = SessionStore(db, lifetime=dt.timedelta(minutes=5))
     t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     counter = iter(range(1000))
 
@@ -279,3 +285,18 @@ def test_seed_demo_cli(tmp_path: Path) -> None:
         app, ["web", "seed-demo", "--db", str(db), "--workdir", str(tmp_path)]
     )
     assert again.exit_code == 2 and "exists" in again.output
+
+
+def test_a_diff_reads_forward_in_time_whichever_order_the_link_gives(
+    seeded: dict[str, Any],
+) -> None:
+    client = _client(seeded, "usa-office")
+    ids = _item_declarations(client)
+    heads = []
+    for a, b in ((ids[0], ids[1]), (ids[1], ids[0])):
+        page = client.get(f"/declarations/diff?a={a}&b={b}").text
+        head = re.search(r"<h1>[^<]*?(\d{4}-\d\d-\d\d) → (\d{4}-\d\d-\d\d)</h1>", page)
+        assert head, page[:2000]
+        assert head.group(1) < head.group(2)
+        heads.append(head.groups())
+    assert heads[0] == heads[1]

@@ -249,7 +249,15 @@ def tokens_issue(
     from armsctl.service import accounts
 
     row = accounts.issue_token(_open(db), user=user, at=_now(), days=days, rng=os.urandom)
-    _show(fmt, row, "token issued (shown once)")
+    if fmt is OutputFormat.json:
+        print_json(row)
+        return
+    # The secret is printed alone on its line, never inside a table cell that a narrow
+    # terminal or a pipe could cut: it is shown once and cannot be recovered.
+    details = {k: v for k, v in row.items() if k != "token"}
+    _show(fmt, details, "token issued")
+    typer.echo("token (shown once, store it now; only its hash is kept):")
+    typer.echo(str(row["token"]))
 
 
 @tokens_app.command("list")
@@ -286,7 +294,12 @@ def _call(method: str, server: str, token: str, path: str, body: Any = None) -> 
 
     from armsctl.errors import InputError, NotFoundError
 
-    url = server.rstrip("/") + "/api/v1" + path
+    # Accept both "/me" and "/api/v1/me": the documented form is relative to /api/v1, but a
+    # path copied from the API docs or a URL carries the prefix.
+    relative = path.removeprefix("/api/v1") if path.startswith("/api/v1/") else path
+    if not relative.startswith("/"):
+        relative = "/" + relative
+    url = server.rstrip("/") + "/api/v1" + relative
     try:
         response = httpx.request(
             method, url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
@@ -308,7 +321,11 @@ def _call(method: str, server: str, token: str, path: str, body: Any = None) -> 
 @client_app.command("get")
 @user_errors
 def client_get(
-    path: str = typer.Argument(..., help="Path under /api/v1, e.g. /treaties/new-start/quotas."),
+    path: str = typer.Argument(
+        ...,
+        help="Path under /api/v1, e.g. /me or /treaties/new-start/quotas (the /api/v1 prefix "
+        "may be included).",
+    ),
     server: str = SERVER_OPTION,
     token: str = TOKEN_OPTION,
 ) -> None:
@@ -385,7 +402,7 @@ def client_submit(
 ) -> None:
     """Submit a declaration as the token's party: aggregate figures or committed items.
 
-    With ``--key`` an aggregate declaration's log entry is signed here with the party's key,
+    With --key an aggregate declaration's log entry is signed here with the party's key,
     so the log proves the party (not the server's operator) declared it.
     """
     import datetime as dt
@@ -439,7 +456,7 @@ def client_notify(
     token: str = TOKEN_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Send a notification as the token's party; with ``--key`` its log entry is party-signed."""
+    """Send a notification as the token's party; with --key its log entry is party-signed."""
     from armsctl.errors import InputError, Problem
     from armsctl.service.entries import notification_entry
 

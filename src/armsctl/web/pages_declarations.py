@@ -271,6 +271,9 @@ def diff_page(
     first, second = get_declaration(db, declaration_id=a), get_declaration(db, declaration_id=b)
     if (first["treaty"], first["party"]) != (second["treaty"], second["party"]):
         raise BadRequest("a diff compares two declarations of the same party")
+    if str(first["as_of"]) > str(second["as_of"]):
+        # A diff always reads forward in time (before -> after), whichever order the link used.
+        first, second, a, b = second, first, b, a
     measures = sorted(set(first["figures"]) | set(second["figures"]))
     figures = [
         {
