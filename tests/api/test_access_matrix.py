@@ -21,6 +21,13 @@ P = "/api/v1"
 T = f"{P}/treaties/new-start"
 
 
+def _usa_zk_proof() -> dict[str, Any]:
+    from armsctl.zk import Context, commit_sites, prove
+
+    context = Context("new-start", "deployed-warheads", 1550, "2025-09-01", "USA", 16)
+    return prove(context, commit_sites([("site-a", 1), ("site-b", 2)])).to_json()
+
+
 def _rows(w: World) -> list[tuple[str, str, dict[str, Any] | None, frozenset[str]]]:
     d_usa, d_rus = w.ids["decl-USA"], w.ids["decl-RUS"]
     insp = w.ids["insp-by-USA"]  # USA inspects RUS-base-1; usa-insp is granted
@@ -34,6 +41,7 @@ def _rows(w: World) -> list[tuple[str, str, dict[str, Any] | None, frozenset[str
         ],
     }
     obs_body = {"subject": "RUS", "source": "satellite", "observed_at": "2026-01-01T00:00:00Z"}
+    zk_proof = {"proof": _usa_zk_proof()}
     return [
         ("GET", f"{P}/me", None, ALL),
         ("GET", f"{P}/treaties", None, ALL),
@@ -96,6 +104,9 @@ def _rows(w: World) -> list[tuple[str, str, dict[str, Any] | None, frozenset[str
         ("GET", f"{T}/observations", None, ALL),
         ("GET", f"{T}/compliance?at=2025-12-31", None, ALL),
         ("GET", f"{T}/transparency", None, ALL),
+        ("POST", f"{T}/zk-proofs", zk_proof, frozenset({"usa"})),
+        ("GET", f"{T}/zk-proofs", None, ALL),
+        ("GET", f"{P}/zk-proofs/1", None, ALL),
         ("GET", f"{P}/log", None, ALL),
         ("POST", f"{P}/log/checkpoints", None, frozenset({"op"})),
         ("GET", f"{P}/log/entries/0", None, ALL),

@@ -143,9 +143,10 @@ def test_quota_is_never_overspent_and_one_request_wins_the_last_slot(
     with ThreadPoolExecutor(max_workers=12) as pool:
         codes = list(pool.map(request, range(12)))
     assert sorted(codes) == [201] * 8 + [409] * 4  # type-two: 8 a year
-    # The last slot of another year, fought over by two clients at once.
-    last = dict(body, year=this_year + 1)
-    for _ in range(7):
+    # The last slot of another quota, fought over by two clients at once (New START allows
+    # no quota year after its expiry in 2026, so the other quota is the same year's type-one).
+    last = dict(body, type="type-one", site="RUS-base-1")
+    for _ in range(9):
         assert _post(server.base, f"{T}/inspections", world.tokens["usa"], last).status_code == 201
     pair = threading.Barrier(2)
 
@@ -156,8 +157,8 @@ def test_quota_is_never_overspent_and_one_request_wins_the_last_slot(
     with ThreadPoolExecutor(max_workers=2) as pool:
         assert sorted(pool.map(race, range(2))) == [201, 409]
     quotas = httpx.get(
-        f"{server.base}{T}/quotas?year={this_year + 1}", headers=world.auth("obs")
+        f"{server.base}{T}/quotas?year={this_year}", headers=world.auth("obs")
     ).json()["results"]
-    usa = next(q for q in quotas if q["party"] == "USA" and q["type"] == "type-two")
-    assert (usa["used"], usa["left"]) == (8, 0)
+    usa = {q["type"]: (q["used"], q["left"]) for q in quotas if q["party"] == "USA"}
+    assert usa == {"type-one": (10, 0), "type-two": (8, 0)}
     assert audit_log(world.db)["ok"]

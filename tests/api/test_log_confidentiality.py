@@ -108,12 +108,17 @@ def test_a_quota_year_must_be_this_year_or_the_next(
         )
         assert response.status_code == 422, (year, response.text)
         assert response.json()["field"] == "year"
-    next_year = client.post(
+    # 2027 is next year, but New START expired on 2026-02-05: its quota calculator gives none.
+    after_expiry = client.post(
         f"{T}/inspections", json={**body, "year": 2027}, headers=world.auth("usa")
     )
-    assert next_year.status_code == 201
-    iid = next_year.json()["id"]
-    for arrival in ("2026-06-01T00:00:00Z", "2028-01-01T00:00:00Z", "2026-01-01T00:00:00Z"):
+    assert after_expiry.status_code == 409 and "no longer applies" in after_expiry.text
+    this_year = client.post(
+        f"{T}/inspections", json={**body, "year": 2026}, headers=world.auth("usa")
+    )
+    assert this_year.status_code == 201
+    iid = this_year.json()["id"]
+    for arrival in ("2025-06-01T00:00:00Z", "2027-01-01T00:00:00Z", "2026-01-01T00:00:00Z"):
         response = client.post(
             f"{P}/inspections/{iid}/schedule", json={"arrival": arrival}, headers=world.auth("usa")
         )
@@ -127,7 +132,7 @@ def test_a_quota_year_must_be_this_year_or_the_next(
     assert far.status_code == 422
     ok = client.post(
         f"{P}/inspections/{iid}/schedule",
-        json={"arrival": "2027-01-10T08:00:00Z"},
+        json={"arrival": "2026-01-20T08:00:00Z"},
         headers=world.auth("usa"),
     )
     assert ok.status_code == 200 and ok.json()["state"] == "notified"

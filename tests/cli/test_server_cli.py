@@ -90,3 +90,13 @@ def test_an_issued_token_is_printed_whole_on_its_own_line_at_any_width(tmp_path:
 def test_client_help_shows_no_markup() -> None:
     result = CliRunner().invoke(_app(), ["client", "--help"], env={"COLUMNS": "100"})
     assert result.exit_code == 0 and "``" not in result.output
+
+
+def test_a_database_in_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "x.db"
+    for args in (["serve"], ["db", "upgrade"]):
+        result = CliRunner().invoke(_app(), [*args, "--db", str(missing)])
+        assert result.exit_code == 2, result.output
+        assert f"directory {missing.parent} does not exist" in result.output.replace("\n", "")
+        assert "Traceback" not in result.output
+    assert not missing.parent.exists()

@@ -123,11 +123,24 @@ def test_status_by_date(new_start: Treaty, at: dt.date, status: str, in_force: b
 
 
 def test_party_without_declaration_is_no_data(new_start: Treaty) -> None:
+    # The top-level status follows the party rule: compliant when a limit in force could be
+    # evaluated and none is violated; the party without data says so in its own record.
     decl = items_decl("USA", EFFECTIVE, FORCE)
     report = evaluate(new_start, DeclarationSet(new_start, [decl], []), EFFECTIVE)
     rus = next(p for p in report.parties if p.party == "RUS")
     assert rus.status == "no-data"
     assert {x.status for x in rus.limits} == {"no-data"}
+    assert report.status == "compliant"
+    doc = report_to_dict(report)
+    assert doc["status"] == "compliant"
+    assert {p["party"]: p["status"] for p in doc["parties"]} == {
+        "USA": "compliant",
+        "RUS": "no-data",
+    }
+
+
+def test_nobody_with_data_is_no_data(new_start: Treaty) -> None:
+    report = evaluate(new_start, DeclarationSet(new_start, [], []), EFFECTIVE)
     assert report.status == "no-data"
 
 

@@ -88,6 +88,21 @@ def test_bad_inputs_exit_2_without_traceback(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
+def test_a_plan_with_an_unknown_action_exits_2_naming_the_line(tmp_path: Path) -> None:
+    policy = tmp_path / "plan.txt"
+    policy.write_text("# plan\ninspect bravo\nphotograph bravo\nend\n")
+    record = tmp_path / "rec.json"
+    result = runner.invoke(
+        make_app(), ["exercise", "run", "tutorial", "--policy", str(policy), "--save", str(record)]
+    )
+    assert result.exit_code == 2
+    assert f"{policy}:line 3: cannot read action 'photograph bravo'" in result.output.replace(
+        "\n", ""
+    )
+    assert "Traceback" not in result.output
+    assert not record.exists()
+
+
 def test_play_by_stdin_save_resume_and_debrief(tmp_path: Path) -> None:
     record = tmp_path / "t.json"
     app = make_app()

@@ -18,6 +18,7 @@ from armsctl.exercise import (
     score,
     score_distribution,
 )
+from armsctl.exercise.engine import ACTION_HELP
 
 SCRIPTS = {
     "tutorial": ["inspect alpha inspection", "end", "inspect bravo", "concern charlie"],
@@ -134,6 +135,12 @@ def test_greedy_beats_random_on_the_tutorial_over_seeds() -> None:
 
 def test_read_script() -> None:
     assert read_script("# a plan\ninspect alpha  # first\n\nend\n") == ["inspect alpha", "end"]
+    with pytest.raises(InputError) as info:
+        read_script("inspect alpha\nfly over\n\nnotify\n", where="plan.txt")
+    assert [str(p) for p in info.value.problems] == [
+        "plan.txt:line 2: cannot read action 'fly over'; actions: " + ACTION_HELP,
+        "plan.txt:line 4: cannot read action 'notify'; actions: " + ACTION_HELP,
+    ]
 
 
 def test_debrief_document_compares_with_the_simulator() -> None:

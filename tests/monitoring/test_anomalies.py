@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 
 import pytest
 from scipy import stats
@@ -21,6 +22,8 @@ from armsctl.monitoring import (
     cusum,
     cusum_flags,
     false_alarm_probability,
+    false_alarm_simulated,
+    false_alarm_union_bound,
     frozen_sites,
     round_numbers,
     series_breaks,
@@ -43,6 +46,10 @@ def test_arl_markov_chain_against_integral_equation_and_tables(
     assert markov == pytest.approx(arl_siegmund(0.5, h, mu), rel=1e-2)
 
 
+FULL = os.environ.get("ARMSCTL_ORACLE_FULL") == "1"
+"""``make bench`` sets this (bench/bench_oracles.py) to run the oracle checks at full size."""
+
+
 def test_siegmund_closed_form() -> None:
     b = 5 + 1.166
     assert arl_siegmund(0.5, 5) == pytest.approx((math.exp(b) - b - 1) / 0.5)
@@ -58,6 +65,29 @@ def test_false_alarm_probability_in_one_period_is_exact() -> None:
     # From S = 0 one step alarms iff z - k > h: probability 1 - Φ(h + k) per side.
     assert false_alarm_probability(0.5, 2.0, 1) == pytest.approx(2 * stats.norm.sf(2.5), rel=1e-6)
     assert false_alarm_probability(0.5, 5.0, 0) == 0.0
+
+
+@pytest.mark.parametrize(("k", "h", "periods"), [(0.5, 4.0, 250), (0.5, 5.0, 100), (1.0, 3.0, 60)])
+def test_false_alarm_probability_matches_monte_carlo_exactly_where_the_bound_fails(
+    k: float, h: float, periods: int
+) -> None:
+    """The joint chain of both sides against simulation (4 standard errors + 0.005 grid)."""
+    exact = false_alarm_probability(k, h, periods)
+    simulated, se = false_alarm_simulated(
+        k, h, periods, runs=200_000 if FULL else 20_000, seed=periods
+    )
+    assert abs(exact - simulated) <= 4 * se + 0.005
+    assert false_alarm_union_bound(k, h, periods) >= exact
+
+
+def test_false_alarm_k_half_h_four_is_not_the_saturated_bound() -> None:
+    exact = false_alarm_probability(0.5, 4.0, 250)
+    assert exact == pytest.approx(0.7788, abs=0.002)
+    assert false_alarm_union_bound(0.5, 4.0, 250) == 1.0
+    # The discretisation converges: halving the cells moves the answer by under 0.001.
+    assert abs(false_alarm_probability(0.5, 4.0, 250, cells=50) - exact) < 1e-3
+    with pytest.raises(ParameterError, match="periods"):
+        false_alarm_probability(0.5, 4.0, -1)
 
 
 def test_cusum_paths_and_alarms() -> None:

@@ -207,3 +207,46 @@ def test_reconcile_fuse_and_anomalies_commands(cli: typer.Typer, demo) -> None:
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
     assert doc["cusum"]["arl0_periods"] == pytest.approx(465.4, rel=1e-3)
+
+
+def test_reconcile_identical_declarations_exits_0(cli: typer.Typer, tmp_path: Path) -> None:
+    decls = tmp_path / "items.csv"
+    lines = ["party,as_of,uid,category,status,facility,warheads"]
+    for day in ("2024-03-01", "2024-04-01"):
+        lines += [
+            f"USA,{day},U1,icbm-launcher,deployed,F1,1",
+            f"RUS,{day},R1,icbm-launcher,deployed,G1,1",
+        ]
+    decls.write_text("\n".join(lines) + "\n")
+    notes = tmp_path / "n.json"
+    notes.write_text("[]")
+    args = ["reconcile", "new-start", "-d", str(decls), "-n", str(notes)]
+    r = run(cli, *args, "--at", "2024-05-01T00:00:00Z", "--format", "json")
+    assert r.exit_code == 0, r.output
+    counts = [x["counts"] for x in json.loads(r.output)["results"]]
+    assert [c["changes"] for c in counts] == [0, 0]
+    r = run(cli, *args, "--before", "2024-04-01", "--after", "2024-03-01")
+    assert r.exit_code == 2 and "must be later" in r.output
+
+
+def test_notify_works_on_the_documented_csv_format(cli: typer.Typer, tmp_path: Path) -> None:
+    f = tmp_path / "n.csv"
+    f.write_text(
+        "id,type,event,sender,event_time,uid,category,from_facility,to_facility\n"
+        "M1,movement,item-moved,USA,2024-03-01T08:00:00Z,U1,icbm-launcher,F1,F2\n",
+        encoding="utf-8",
+    )
+    r = run(cli, "notify", "list", "--file", str(f), "--format", "json")
+    assert r.exit_code == 2 and "names no treaty: give --treaty" in r.output
+    r = run(cli, "notify", "list", "--file", str(f), "--treaty", "new-start", "--format", "json")
+    assert r.exit_code == 0, r.output
+    (n,) = json.loads(r.output)
+    assert (n["id"], n["state"], n["fields"]["uid"]) == ("M1", "drafted", "U1")
+    args = ["--file", str(f), "--treaty", "new-start"]
+    assert run(cli, "notify", "send", "M1", *args, "--at", "2024-03-02T00:00:00Z").exit_code == 0
+    assert f.read_text(encoding="utf-8").startswith("id,type,event,sender,event_time,")  # CSV
+    r = run(cli, "notify", "due", *args, "--at", "2024-03-09T00:00:00Z", "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.output)["deadlines"][0]["verdict"] == "overdue"
+    r = run(cli, "notify", "list", *args, "--format", "json")
+    assert json.loads(r.output)[0]["state"] == "sent"
+    assert json.loads(r.output)[0]["fields"] == n["fields"]

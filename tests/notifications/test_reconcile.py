@@ -205,3 +205,28 @@ def test_synthetic_exchange_plants_exactly_what_it_says(tmp_path: Path, new_star
         decls, notifications_table(objs), party="USA", before=BEFORE, after=AFTER, at=AT
     )
     assert again.counts == r.counts
+
+
+@pytest.fixture
+def unchanged(write_csv, new_start: Treaty):
+    """Two declarations with the same items: the most compliant case there is."""
+    rows = [HEADER]
+    for day in (BEFORE, AFTER):
+        rows += [
+            ["USA", day.isoformat(), "U1", "icbm-launcher", "deployed", "F1", 1],
+            ["USA", day.isoformat(), "U2", "icbm-launcher", "non-deployed", "F2", 0],
+        ]
+    return read_declarations([write_csv(rows)], new_start)
+
+
+def test_identical_declarations_reconcile_to_nothing(unchanged) -> None:
+    r = reconcile(unchanged, [], party="USA", before=BEFORE, after=AFTER, at=AT)
+    assert r.counts == dict.fromkeys(r.counts, 0)
+    assert r.findings() == []
+
+
+def test_identical_declarations_with_a_notification_report_it_unsupported(unchanged) -> None:
+    notes = [received("M1", "movement", "item-moved", "U1", t(5))]
+    r = reconcile(unchanged, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
+    assert r.counts["changes"] == 0 and r.counts["covered"] == 0
+    assert r.counts["unsupported"] == 1

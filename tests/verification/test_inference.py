@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+import random
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -14,6 +17,10 @@ from armsctl.verification.inference import (
     fraction_not_as_declared,
     undeclared_items,
 )
+
+FULL = os.environ.get("ARMSCTL_ORACLE_FULL") == "1"
+"""``make bench`` sets this (bench/bench_oracles.py) to run the oracle checks at full size."""
+ORACLE_CASES = 3000 if FULL else 200
 
 
 def test_nothing_found_has_a_closed_form_upper_bound() -> None:
@@ -95,6 +102,37 @@ def test_german_tank_posterior_against_direct_summation() -> None:
     assert est.credible_interval[0] == m + int(np.searchsorted(cdf, 0.025))
     assert est.credible_interval[1] == m + int(np.searchsorted(cdf, 0.975))
     assert est.posterior_median == m + int(np.searchsorted(cdf, 0.5))
+
+
+def _exact_quantile(m: int, k: int, q: Fraction) -> int:
+    """Walk the exact posterior CDF, 1 - C(m-1, k-1) / C(n, k-1), to the first n reaching q."""
+    n = m
+    while 1 - Fraction(math.comb(m - 1, k - 1), math.comb(n, k - 1)) < q:
+        n += 1
+    return n
+
+
+def test_serial_quantiles_honour_exact_ties() -> None:
+    """Serials 9 and 40: P(N <= 78) = 1 - 39/78 = 1/2 exactly, so the median is 78."""
+    est = estimate_serials([9, 40])
+    assert est.posterior_median == 78
+    assert est.credible_interval == (_exact_quantile(40, 2, Fraction(1, 40)), 1560)
+
+
+def test_serial_quantiles_equal_the_exact_cdf_walk() -> None:
+    rng = random.Random(5)
+    for _ in range(ORACLE_CASES):
+        k = rng.randint(2, 6)
+        m = rng.randint(k, 120)
+        seen = [*sorted(rng.sample(range(1, m), k - 1)), m]
+        level = rng.choice(["0.5", "0.8", "0.9", "0.95", "0.98"])
+        est = estimate_serials(seen, credibility=float(level))
+        tail = (1 - Fraction(level)) / 2
+        assert est.posterior_median == _exact_quantile(m, k, Fraction(1, 2))
+        assert est.credible_interval == (
+            _exact_quantile(m, k, tail),
+            _exact_quantile(m, k, 1 - tail),
+        )
 
 
 def test_serial_offsets_and_errors() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import random
 from fractions import Fraction
 
 import pytest
@@ -24,6 +26,10 @@ from armsctl.verification.sampling import (
     stratified_detection_probability,
     worst_case_placement,
 )
+
+FULL = os.environ.get("ARMSCTL_ORACLE_FULL") == "1"
+"""``make bench`` sets this (bench/bench_oracles.py) to run the oracle checks at full size."""
+ORACLE_CASES = 3000 if FULL else 150
 
 
 def exact(n_pop: int, n_def: int, n_smp: int) -> Fraction:
@@ -208,6 +214,56 @@ def test_allocation_matches_exhaustive_search() -> None:
     assert result.guaranteed == pytest.approx(best, abs=1e-12)
     with pytest.raises(ParameterError, match="checks"):
         allocate_checks(pops, 100, 1)
+
+
+@pytest.mark.parametrize(
+    ("pops", "checks", "m", "optimum"),
+    [([1, 1, 1, 20], 4, 1, Fraction(1, 20)), ([1, 1, 25], 8, 1, Fraction(6, 25))],
+)
+def test_allocation_does_not_stall_on_plateaus(
+    pops: list[int], checks: int, m: int, optimum: Fraction
+) -> None:
+    """Every single-check move from the proportional plan keeps the guarantee at 0 here."""
+    result = allocate_checks(pops, checks, m)
+    assert result.guaranteed == pytest.approx(float(optimum), abs=1e-15)
+    assert _exact_guarantee(pops, result.samples, m) == optimum
+
+
+def _exact_guarantee(pops: list[int], samples: list[int], m: int) -> Fraction:
+    """The cheater's best reply in exact arithmetic, by trying every placement."""
+    worst = Fraction(1)
+    for place in itertools.product(*(range(min(m, p) + 1) for p in pops)):
+        if sum(place) != m:
+            continue
+        miss = Fraction(1)
+        for n_pop, k, n in zip(pops, place, samples, strict=True):
+            miss *= 1 - exact(n_pop, k, n)
+        worst = min(worst, 1 - miss)
+    return worst
+
+
+def _exhaustive_optimum(pops: list[int], checks: int, m: int) -> Fraction:
+    best = Fraction(0)
+    for plan in itertools.product(*(range(min(checks, p) + 1) for p in pops)):
+        if sum(plan) == checks:
+            best = max(best, _exact_guarantee(pops, list(plan), m))
+    return best
+
+
+def test_allocation_equals_exhaustive_exact_search_on_random_small_problems() -> None:
+    """``ORACLE_CASES`` random problems (thousands under ``make bench``), exact rational oracle."""
+    rng = random.Random(17)
+    for _ in range(ORACLE_CASES):
+        pops = [rng.randint(1, 7) for _ in range(rng.randint(1, 4))]
+        checks = rng.randint(0, min(sum(pops), 8))
+        m = rng.randint(1, min(sum(pops), 4))
+        result = allocate_checks(pops, checks, m)
+        optimum = _exhaustive_optimum(pops, checks, m)
+        assert sum(result.samples) == checks, (pops, checks, m)
+        assert float(_exact_guarantee(pops, result.samples, m)) == pytest.approx(
+            float(optimum), abs=1e-9
+        ), (pops, checks, m)
+        assert result.guaranteed == pytest.approx(float(optimum), abs=1e-9), (pops, checks, m)
 
 
 def test_new_start_quotas_over_years() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from armsctl.errors import ParameterError
+from armsctl.errors import InputError, ParameterError
 from armsctl.verification.planning import Quota, Site
 from armsctl.verification.sampling import detection_probability
 from armsctl.verification.scenario import study_from_mapping
@@ -130,6 +130,83 @@ def test_sweep_on_dask_equals_serial() -> None:
         run_sweep(scenarios[:1], seed=1, scheduler="localhost:1")
 
 
+SCENARIO = {
+    "quotas": [{"type": "t", "per_year": 2}],
+    "site_groups": [{"prefix": "S", "type": "t", "count": 4, "items": 10}],
+    "cheating": [{"strategy": "move", "size": 2}],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"cheating": [{"size": 2, "move_success": "half"}]},
+            r"f\.toml:cheating\[0\]\.move_success: must be a number, got 'half'",
+        ),
+        (
+            {"sweep": {"quota_scales": ["x"]}},
+            r"f\.toml:sweep\.quota_scales: item 1 must be a number, got 'x'",
+        ),
+        ({"quotas": [{"type": "t", "per_yer": 2}]}, r"f\.toml:quotas\[0\]\.per_yer: unknown key"),
+        ({"quotas": [{"type": "t", "per_yer": 2}]}, r"f\.toml:quotas\[0\]\.per_year: is required"),
+        (
+            {"site_groups": [{"type": "t", "count": 4, "items": 10, "prefx": "S"}]},
+            r"f\.toml:site_groups\[0\]\.prefx: unknown key",
+        ),
+        (
+            {"sites": [{"name": "a", "type": "t", "items": True}]},
+            r"f\.toml:sites\[0\]\.items: must be a whole number",
+        ),
+        ({"sweep": {"sizes": [1], "strategy": ["move"]}}, r"f\.toml:sweep\.strategy: unknown key"),
+        (
+            {"cheating": [{"size": 2, "strategy": "hide"}]},
+            r"f\.toml:cheating\[0\]\.strategy: must be one of",
+        ),
+        ({"quotas": {"type": "t"}}, r"f\.toml:quotas: must be an array of tables"),
+        ({"selection": "best"}, r"f\.toml:selection: must be one of uniform, planned"),
+    ],
+)
+def test_every_scenario_key_is_checked_with_file_and_path(
+    change: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        study_from_mapping(SCENARIO | change, where="f.toml")
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    bad = SCENARIO | {
+        "quotas": [{"type": "t", "per_yer": 2}],
+        "cheating": [{"size": 0, "move_success": "half"}],
+    }
+    with pytest.raises(InputError) as info:
+        study_from_mapping(bad, where="f.toml")
+    assert len(info.value.problems) == 4
+
+
+@pytest.mark.parametrize(
+    ("cheating", "message"),
+    [
+        (
+            {"size": 2, "target": "nowhere"},
+            r"f\.toml:cheating\[0\]: target: no site named 'nowhere'",
+        ),
+        ({"size": 50}, r"f\.toml:cheating\[0\]: size: only 0 site\(s\) can hold 50"),
+        (
+            {"size": 1, "strategy": "timed", "window": 13},
+            r"f\.toml:cheating\[0\]: window \(13\) exceeds periods",
+        ),
+    ],
+)
+def test_problems_found_only_when_simulating_name_file_and_table(
+    cheating: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        study_from_mapping(SCENARIO | {"cheating": [cheating]}, where="f.toml")
+    with pytest.raises(InputError, match=r"f\.toml:sweep \(quota x1 size 50 move\): size: only"):
+        study_from_mapping(SCENARIO | {"sweep": {"sizes": [50]}}, where="f.toml")
+
+
 def test_scenario_file_mapping() -> None:
     data = {
         "seed": 5,
@@ -146,7 +223,7 @@ def test_scenario_file_mapping() -> None:
     assert sc.cheating.window == 2
     swept = study_from_mapping(data | {"sweep": {"sizes": [1, 2], "strategies": ["spread"]}})
     assert len(swept.scenarios) == 2
-    with pytest.raises(ParameterError, match="negative quota"):
+    with pytest.raises(InputError, match=r"quotas\[0\]\.per_year: must be a whole number >= 0"):
         study_from_mapping(data | {"quotas": [{"type": "t", "per_year": -3}]})
     with pytest.raises(Exception, match="unknown key"):
         study_from_mapping(data | {"bogus": 1})

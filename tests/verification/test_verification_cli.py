@@ -161,6 +161,14 @@ def test_game_solve(app: typer.Typer, tmp_path: Path) -> None:
     code, out, _ = run(app, "game", "dresher", "-n", "5", "-m", "2", "--format", "json")
     data = json.loads(out)
     assert data["value_lp"] == pytest.approx(data["value_closed_form"])
+    code, out, _ = run(
+        app, "game", "dresher", "-n", "6", "-m", "5", "--loss", "100", "--format", "json"
+    )
+    data = json.loads(out)
+    assert code == 0 and data["checks_agree"] is True
+    assert data["value_exact"] == "1/10615201506"
+    assert data["value"] == data["value_lp"] == data["value_closed_form"]
+    assert data["inspect_first_period"] == pytest.approx(1 / 101, rel=1e-9)
 
 
 def test_simulate_regime(app: typer.Typer, tmp_path: Path) -> None:
@@ -188,12 +196,27 @@ def test_simulate_regime(app: typer.Typer, tmp_path: Path) -> None:
     )
     code, _, err = run(app, "simulate", "regime", str(bad))
     assert code == 2 and "per_year" in err
+    text = (EXAMPLES / "regime.toml").read_text()
+    for old, new, message in (
+        ("per_year = 10", "per_yer = 10", ":quotas[0].per_yer: unknown key"),
+        (
+            'strategy = "concentrate"',
+            'strategy = "concentrate"\nmove_success = "half"',
+            ":cheating[0].move_success: must be a number, got 'half'",
+        ),
+    ):
+        bad.write_text(text.replace(old, new, 1))
+        code, _, err = run(app, "simulate", "regime", str(bad))
+        assert code == 2 and f"{bad}{message}" in err.replace("\n", ""), err
+        assert "Traceback" not in err
 
 
 def test_estimates(app: typer.Typer) -> None:
     code, out, _ = run(app, "estimate", "serials", "19", "40", "42", "60", "--format", "json")
     assert code == 0
     assert json.loads(out)["unbiased_estimate"] == 74.0
+    code, out, _ = run(app, "estimate", "serials", "9", "40", "--format", "json")
+    assert code == 0 and json.loads(out)["posterior_median"] == 78  # P(N <= 78) = 1/2 exactly
     code, out, _ = run(app, "estimate", "fraction", "--inspected", "50", "--found", "0")
     assert code == 0 and "credible interval" in out
     code, out, _ = run(

@@ -67,6 +67,7 @@ def create_app(
         routes_inspections,
         routes_log,
         routes_tlog,
+        routes_zk,
     )
     from armsctl.store.schema import upgrade
 
@@ -114,6 +115,7 @@ def create_app(
         routes_exchange,
         routes_inspections,
         routes_log,
+        routes_zk,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS)
     app.include_router(routes_tlog.router)  # the public log as tiles, at /tlog/

@@ -108,6 +108,11 @@ ACTIONS: dict[str, tuple[str, dict[str, Rule]]] = {
     "observation.read": ("read observations", _ALL),
     "compliance.read": ("check compliance at a date", _ALL),
     "transparency.read": ("export the public transparency view", _ALL),
+    "zk.publish": (
+        "publish a zero-knowledge proof that the party's committed total is within a limit",
+        {"party": Rule.OWN},
+    ),
+    "zk.read": ("read published zero-knowledge proofs (they hold no count)", _ALL),
     "log.read": ("read the log head, checkpoints, entries and proofs", _ALL),
     "log.checkpoint": ("sign a checkpoint with the server's log key", {"operator": _A}),
     "log.audit": ("recompute the log and check every checkpoint", {"operator": _A}),

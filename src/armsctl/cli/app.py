@@ -17,6 +17,7 @@ __all__ = ["COMMAND_MODULES", "build_app"]
 COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.treaty",
     "armsctl.cli.compliance",
+    "armsctl.cli.crosswalk",
     "armsctl.cli.ledger",
     "armsctl.cli.witness",
     "armsctl.cli.monitor_log",
@@ -25,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.verification",
     "armsctl.cli.exercise",
     "armsctl.cli.web",
+    "armsctl.cli.zk",
     "armsctl.cli.demo",
     "armsctl.cli.workbench",
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from armsctl.cli._common import (
@@ -20,7 +21,7 @@ from armsctl.cli._common import (
 from armsctl.errors import InputError, ParameterError
 
 if TYPE_CHECKING:
-    from armsctl.compliance import Report
+    from armsctl.compliance import LimitResult, Report
     from armsctl.inventory import DeclarationSet
     from armsctl.treaty import Treaty
 
@@ -32,6 +33,7 @@ STATUS_STYLE = {
     "not-in-force": "yellow",
     "expired": "dim",
     "no-data": "magenta",
+    "withdrawn": "cyan",
 }
 
 TREATY_ARG = typer.Argument(
@@ -84,34 +86,61 @@ def _styled(status: str) -> str:
     return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
 
 
+def _value_text(x: LimitResult) -> str:
+    if x.value is None:
+        return "-"
+    text = f"{x.value:,}"
+    if x.lower_bound:
+        text = f">= {text}"
+    return text + (" (unverified)" if x.provenance == "M" else "")
+
+
+def _table(title: str | None = None) -> Table:
+    """A table whose cells wrap (fold) instead of being cut: identifiers stay whole."""
+    return Table(title=title)
+
+
+def _add_columns(table: Table, names: tuple[str, ...]) -> None:
+    for col in names:
+        table.add_column(
+            col,
+            justify="right" if col in ("value", "max", "margin") else "left",
+            overflow="fold",
+        )
+
+
 def print_report(report: Report, title: str) -> None:
-    """Render a compliance report as Rich tables, with flags and notes."""
-    table = Table(title=title)
-    for col in ("party", "data as of", "limit", "value", "max", "margin", "status"):
-        table.add_column(col, justify="right" if col in ("value", "max", "margin") else "left")
+    """Render a compliance report as Rich tables, with flags and notes.
+
+    Group and zone limits are listed with the group they apply to and the parties counted.
+    """
+    table = _table(title)
+    _add_columns(table, ("party", "data as of", "limit", "value", "max", "margin", "status"))
     for p in report.parties:
         for i, x in enumerate(p.limits):
-            value = (
-                "-"
-                if x.value is None
-                else f"{x.value:,}" + (" (unverified)" if x.provenance == "M" else "")
-            )
+            if p.withdrawn_on is not None and i > 0:
+                continue
+            if p.withdrawn_on is not None:
+                table.add_row(
+                    p.party, "", "all", "-", "", "", _styled(f"withdrawn {p.withdrawn_on}")
+                )
+                continue
             table.add_row(
                 p.party if i == 0 else "",
                 (str(p.declaration_as_of) if p.declaration_as_of else "none") if i == 0 else "",
                 x.id,
-                value,
+                _value_text(x),
                 f"{x.max:,}",
                 "-" if x.margin is None else f"{x.margin:,}",
                 _styled(x.status),
             )
     for g in report.groups:
-        for x in g.limits:
+        for i, x in enumerate(g.limits):
             table.add_row(
-                g.group,
+                f"group {g.group}" if i == 0 else "",
                 "",
                 x.id,
-                "-" if x.value is None else f"{x.value:,}",
+                _value_text(x),
                 f"{x.max:,}",
                 "-" if x.margin is None else f"{x.margin:,}",
                 _styled(x.status),
@@ -121,8 +150,20 @@ def print_report(report: Report, title: str) -> None:
         out_console.print(f"{p.party}: {_styled(p.status)}")
         for flag in p.flags:
             out_console.print(f"  [yellow]![/] {flag}", highlight=False)
+    for g in report.groups:
+        covers = ", ".join(g.covers) or "nobody"
+        out_console.print(f"group {g.group} ({covers}): {_styled(g.status)}", highlight=False)
+        for x in g.limits:
+            if x.note:
+                out_console.print(f"  [yellow]![/] {x.id}: {x.note}", highlight=False)
     for note in report.notes:
-        out_console.print(f"[dim]note: {note}[/]", highlight=False)
+        out_console.print(f"[dim]note: {escape(note)}[/]", highlight=False)
+    for r in report.activities:
+        out_console.print(
+            f"activity {escape(r.uid)} ({r.party} {r.event} {r.time:%Y-%m-%d}) under {r.rule}: "
+            f"{_styled(r.status)}: {escape(r.reason)}",
+            highlight=False,
+        )
     out_console.print(f"Overall at {report.at}: {_styled(report.status)}")
 
 
@@ -138,16 +179,28 @@ def check(
     items: int = typer.Option(
         0, "--items", min=0, help="With item-level data: list up to N items behind each component."
     ),
+    activities: Path | None = typer.Option(
+        None, "--activities", help="Reported activities (CSV/JSON: party,event,time,uid,...)."
+    ),
+    notifications: Path | None = typer.Option(
+        None, "--notifications", help="Notifications (CSV/JSON) that activity rules check."
+    ),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Check every limit for every party at a date. Exit 0 compliant, 1 violation, 2 bad input."""
     from armsctl.compliance import evaluate, report_to_dict
+    from armsctl.compliance.activity_io import read_activities
+    from armsctl.notifications import read_notifications
 
     t, decls = load_inputs(treaty, declarations)
     day = (
         parse_date(at, "--at") if at else (max(decls.dates()) if decls.dates() else dt.date.today())
     )
-    report = evaluate(t, decls, day, interpretation=interpretation)
+    events = read_activities(activities, t) if activities else []
+    notes = read_notifications(notifications, t) if notifications else []
+    report = evaluate(
+        t, decls, day, interpretation=interpretation, activities=events, notifications=notes
+    )
     doc = report_to_dict(report)
     if items:
         _attach_items(doc, decls, items)
@@ -187,17 +240,24 @@ def _attach_items(doc: dict[str, Any], decls: DeclarationSet, limit: int) -> Non
                     )
 
 
+def _explain_line(who: str, x: dict[str, Any]) -> str:
+    parts = " + ".join(
+        (f"{part['weight']} x " if part["weight"] != 1 else "")
+        + f"{part['measure']} ({part['value']:,})"
+        for part in x["explanation"]
+    )
+    line = f"{who} {x['id']} = {parts or x['note'] or '-'}"
+    if parts and x["note"]:
+        line += f" ({x['note']})"
+    if x.get("step"):
+        line += f"; max {x['max']:,} from {x['step']}"
+    return escape(line)
+
+
 def _print_explanations(doc: dict[str, Any]) -> None:
     for party in doc["parties"]:
         for x in party["limits"]:
-            parts = " + ".join(
-                (f"{part['weight']} x " if part["weight"] != 1 else "")
-                + f"{part['measure']} ({part['value']:,})"
-                for part in x["explanation"]
-            )
-            out_console.print(
-                f"{party['party']} {x['id']} = {parts or x['note'] or '-'}", highlight=False
-            )
+            out_console.print(_explain_line(party["party"], x), highlight=False)
             for part in x["explanation"]:
                 for item in part.get("items", []):
                     out_console.print(
@@ -205,6 +265,10 @@ def _print_explanations(doc: dict[str, Any]) -> None:
                         + (f", warheads {item['warheads']}" if "warheads" in item else ""),
                         highlight=False,
                     )
+    for group in doc["groups"]:
+        who = f"group {group['group']} ({', '.join(group['covers']) or 'nobody'})"
+        for x in group["limits"]:
+            out_console.print(_explain_line(who, x), highlight=False)
 
 
 @user_errors
@@ -223,32 +287,55 @@ def history(
     if fmt is OutputFormat.json:
         print_json([report_to_dict(r) for r in reports])
         return
-    table = Table(title=f"{t.short_title}: compliance history")
-    table.add_column("as of")
-    for limit in t.limits:
-        if limit.scope == "party":
-            for party in t.parties.members or decls.parties():
-                table.add_column(f"{party} {limit.id}\n(max {limit.maximum:,})", justify="right")
-    table.add_column("status")
-    for r in reports:
-        cells = []
-        for limit in t.limits:
-            if limit.scope != "party":
-                continue
-            for p in r.parties:
-                x = next(y for y in p.limits if y.id == limit.id)
-                own = p.declaration_as_of == r.at
-                text = "-" if x.value is None or not own else f"{x.value:,}"
-                if own and x.provenance == "M":
-                    text += "*"
-                if own and x.margin is not None and x.margin < 0:
-                    text = f"[red]{text}[/]"
-                cells.append(text)
-        table.add_row(str(r.at), *cells, _styled(r.status))
-    out_console.print(table)
+    out_console.print(history_table(t.short_title, reports))
     out_console.print(
-        "* unverified figure; red: above the limit (a violation only once the limit is in force)"
+        "Each row is a figure declared that day (a group's when a member declared), with its "
+        "status; * unverified figure; >= a lower bound (a member has no data)"
     )
+
+
+def history_table(title: str, reports: list[Report]) -> Table:
+    """The history in long form: per date, its overall status, then each figure declared that day.
+
+    Long rather than wide, so that it reads at 80 columns with every identifier whole, has no
+    empty columns, and every status shown is the status of the figures on its own row. A
+    group's figures are listed on the dates one of its members declared.
+    """
+    from rich import box
+
+    table = Table(
+        title=f"{title}: compliance history",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for col in ("as of / party", "limit", "value", "max", "status"):
+        table.add_column(
+            col, justify="right" if col in ("value", "max") else "left", overflow="fold"
+        )
+    for r in reports:
+        declared = {p.party for p in r.parties if p.declaration_as_of == r.at}
+        carried = sorted(
+            p.party for p in r.parties if p.party not in declared and p.declaration_as_of
+        )
+        withdrawn = sorted(p.party for p in r.parties if p.withdrawn_on is not None)
+        overall = "overall" + (f", {', '.join(carried)} carried forward" if carried else "")
+        overall += f"; {', '.join(withdrawn)} withdrawn" if withdrawn else ""
+        table.add_row(f"[bold]{r.at}[/]", overall, "", "", _styled(r.status))
+        rows: list[tuple[str, LimitResult]] = [
+            (p.party, x) for p in r.parties if p.party in declared for x in p.limits
+        ]
+        rows += [(g.group, x) for g in r.groups if declared & set(g.members) for x in g.limits]
+        for who, x in rows:
+            table.add_row(
+                who,
+                x.id,
+                _value_text(x).replace(" (unverified)", "*"),
+                f"{x.max:,}",
+                _styled(x.status),
+            )
+        table.add_section()
+    return table
 
 
 @user_errors

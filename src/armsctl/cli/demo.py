@@ -106,6 +106,10 @@ def demo(
     from armsctl.cli import verification
 
     verification.demo_step(console, output_dir)
+    console.print(Rule("Zero knowledge: a total within the limit, the figure kept secret"))
+    from armsctl.cli import zk
+
+    zk.demo_step(console, output_dir)
     chart = (output_dir / "verification-detection.svg").read_text(encoding="utf-8")
     sections = [
         *((f"{title} (synthetic demo data)", body) for title, body in demo_sections(findings)),
@@ -144,7 +148,10 @@ def _serve(output_dir: Path, port: int) -> None:
     )
     for user, token in seeded["tokens"].items():
         out_console.print(f"  {user}: {token}", highlight=False)
-    out_console.print(f"Public portal (no sign-in): http://127.0.0.1:{port}/public. Ctrl-C stops.")
+    out_console.print(
+        f"Public portal (no sign-in): http://127.0.0.1:{port}/public (its zero-knowledge proof "
+        "is checked in your browser). Ctrl-C stops."
+    )
     uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
 
 

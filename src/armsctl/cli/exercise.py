@@ -248,7 +248,8 @@ def run(
             raise InputError(
                 f"--policy: {policy!r} is neither a file nor one of {', '.join(AUTO_INSPECTORS)}"
             )
-        ex = run_script(sc, read_script(path.read_text(encoding="utf-8")), seed=seed)
+        script = read_script(path.read_text(encoding="utf-8"), where=str(path))
+        ex = run_script(sc, script, seed=seed)
     result = score(ex).as_dict()
     refused = [e["text"] for e in ex.events if e["kind"] == "refused"]
     if save is not None:

@@ -1,6 +1,7 @@
 """``armsctl notify``, ``reconcile``, ``observe``, ``fuse`` and ``anomalies``.
 
-Notifications live in one JSON file given by ``--file`` (the server will keep them in the store
+Notifications live in one file given by ``--file`` (JSON, or the documented CSV format with
+``--treaty``, kept as CSV) (the server will keep them in the store
 later); every lifecycle command reads it, applies one step through the pure core and writes it
 back atomically, so a refused step leaves the file as it was.
 """
@@ -29,7 +30,12 @@ if TYPE_CHECKING:
 
 __all__ = ["parse_instant", "register"]
 
-FILE_OPT = typer.Option(..., "--file", "-f", help="The JSON notifications file.")
+FILE_OPT = typer.Option(
+    ..., "--file", "-f", help="The notifications file (.json, or .csv with --treaty)."
+)
+TREATY_OPT = typer.Option(
+    None, "--treaty", help="Treaty id or file; needed for a CSV file, which names none."
+)
 AT_OPT = typer.Option(None, "--at", help="When (ISO 8601 with a time zone). Default: now.")
 FORMAT_OPT = typer.Option(OutputFormat.table, "--format", help="table or json.")
 TREATY_ARG = typer.Argument(..., help="A bundled treaty id or a .toml file.")
@@ -49,20 +55,38 @@ def parse_instant(value: str | None, name: str) -> dt.datetime:
 
 
 def _load(path: Path, treaty_ref: str | None) -> tuple[Treaty, list[Notification]]:
+    """The treaty and notifications of a notifications file (JSON or CSV).
+
+    A JSON document names its treaty; a CSV file (the documented format of
+    ``read_notifications``) does not, so ``--treaty`` is needed for it.
+    """
     import json
 
     from armsctl.errors import InputError, Problem
     from armsctl.notifications import read_notifications
     from armsctl.treaty import load_treaty
 
+    is_csv = path.suffix.lower() == ".csv"
+    if is_csv and not treaty_ref:
+        raise InputError(
+            [Problem(str(path), "", "a CSV notifications file names no treaty: give --treaty")]
+        )
     if not path.exists():
         if treaty_ref is None:
             raise InputError([Problem(str(path), "", "no such notifications file")])
         return load_treaty(treaty_ref), []
+    if is_csv:
+        assert treaty_ref is not None
+        treaty = load_treaty(treaty_ref)
+        return treaty, read_notifications(path, treaty)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem(str(path), "", f"cannot be read: {exc}")]) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            [Problem(str(path), f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
+        ) from None
     ref = treaty_ref or (doc.get("treaty") if isinstance(doc, dict) else None)
     if not ref:
         raise InputError([Problem(str(path), "treaty", "file names no treaty: give --treaty")])
@@ -111,7 +135,7 @@ def notify_draft(
     event: str | None = typer.Option(None, "--event", help="The trigger reported, if several."),
     field: list[str] = typer.Option([], "--field", help="A field as name=value (repeatable)."),
     ident: str | None = typer.Option(None, "--id", help="Notification id. Default: next N-000001."),
-    treaty: str | None = typer.Option(None, "--treaty", help="Treaty, for a new file."),
+    treaty: str | None = TREATY_OPT,
     at: str | None = AT_OPT,
     fmt: OutputFormat = FORMAT_OPT,
 ) -> None:
@@ -144,11 +168,17 @@ def notify_draft(
 
 
 def _step(
-    file: Path, ident: str, at: str | None, fmt: OutputFormat, step: str, reason: str = ""
+    file: Path,
+    ident: str,
+    at: str | None,
+    fmt: OutputFormat,
+    step: str,
+    reason: str = "",
+    treaty_ref: str | None = None,
 ) -> None:
     from armsctl.notifications import acknowledge, receive, reject, send, write_notifications
 
-    treaty, notifications = _load(file, None)
+    treaty, notifications = _load(file, treaty_ref)
     i = _find(notifications, ident, file)
     when = parse_instant(at, "--at")
     n = notifications[i]
@@ -170,10 +200,11 @@ def notify_send(
     ident: str = typer.Argument(..., help="Notification id."),
     file: Path = FILE_OPT,
     at: str | None = AT_OPT,
+    treaty: str | None = TREATY_OPT,
     fmt: OutputFormat = FORMAT_OPT,
 ) -> None:
     """Mark a drafted notification as sent."""
-    _step(file, ident, at, fmt, "send")
+    _step(file, ident, at, fmt, "send", treaty_ref=treaty)
 
 
 @user_errors
@@ -181,10 +212,11 @@ def notify_receive(
     ident: str = typer.Argument(..., help="Notification id."),
     file: Path = FILE_OPT,
     at: str | None = AT_OPT,
+    treaty: str | None = TREATY_OPT,
     fmt: OutputFormat = FORMAT_OPT,
 ) -> None:
     """Mark a sent notification as received: from now on it counts as provided."""
-    _step(file, ident, at, fmt, "receive")
+    _step(file, ident, at, fmt, "receive", treaty_ref=treaty)
 
 
 @user_errors
@@ -192,6 +224,7 @@ def notify_ack(
     ident: str = typer.Argument(..., help="Notification id."),
     file: Path = FILE_OPT,
     at: str | None = AT_OPT,
+    treaty: str | None = TREATY_OPT,
     reject_reason: str | None = typer.Option(
         None, "--reject", help="Reject instead of acknowledging, with this reason."
     ),
@@ -199,19 +232,20 @@ def notify_ack(
 ) -> None:
     """Acknowledge a received notification (or reject it with --reject REASON)."""
     if reject_reason is None:
-        _step(file, ident, at, fmt, "ack")
+        _step(file, ident, at, fmt, "ack", treaty_ref=treaty)
     else:
-        _step(file, ident, at, fmt, "reject", reject_reason)
+        _step(file, ident, at, fmt, "reject", reject_reason, treaty_ref=treaty)
 
 
 @user_errors
 def notify_list(
     file: Path = FILE_OPT,
     state: str | None = typer.Option(None, "--state", help="Only notifications in this state."),
+    treaty: str | None = TREATY_OPT,
     fmt: OutputFormat = FORMAT_OPT,
 ) -> None:
     """List the notifications in the file."""
-    _treaty, notifications = _load(file, None)
+    _treaty, notifications = _load(file, treaty)
     chosen = [n for n in notifications if state is None or n.state == state]
     _show(chosen, fmt, f"{len(chosen)} notification(s) in {file}")
 
@@ -221,12 +255,13 @@ def notify_due(
     file: Path = FILE_OPT,
     at: str | None = AT_OPT,
     show_all: bool = typer.Option(False, "--all", help="Also show on-time and late ones."),
+    treaty_ref: str | None = TREATY_OPT,
     fmt: OutputFormat = FORMAT_OPT,
 ) -> None:
     """What is due, pending or overdue at --at, with the deadline rule behind each."""
     from armsctl.notifications import due, track
 
-    treaty, notifications = _load(file, None)
+    treaty, notifications = _load(file, treaty_ref)
     when = parse_instant(at, "--at")
     rows = (track if show_all else due)(notifications, treaty, at=when)
     if fmt is OutputFormat.json:

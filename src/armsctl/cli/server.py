@@ -41,6 +41,25 @@ TOKEN_OPTION = typer.Option(
 )
 
 
+def _check_sqlite_path(url: str) -> None:
+    """Refuse a SQLite file in a directory that does not exist, before anything opens it.
+
+    Without this the first write (the log key beside the file) fails with a traceback.
+    """
+    from pathlib import Path
+
+    from armsctl.errors import InputError, Problem
+
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url[len(prefix) :] in ("", ":memory:"):
+        return
+    path = Path(url[len(prefix) :].split("?", 1)[0])
+    if not path.parent.is_dir():
+        raise InputError(
+            [Problem(str(path), "--db", f"directory {path.parent} does not exist; create it first")]
+        )
+
+
 def _open(db: str | None) -> Database:
     """Open (creating and migrating if needed) the database and the log key beside it."""
     from armsctl.api.settings import Settings, load_signer
@@ -49,6 +68,7 @@ def _open(db: str | None) -> Database:
     from armsctl.store.schema import upgrade
 
     settings = Settings(database_url=database_url(db))
+    _check_sqlite_path(settings.database_url)
     database = Database(settings.database_url, load_signer(settings))
     upgrade(database.engine)
     return database
@@ -108,6 +128,7 @@ def serve(
     from armsctl.store.engine import database_url
 
     settings = Settings(database_url=database_url(db))
+    _check_sqlite_path(settings.database_url)
     banner = f"armsctl API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)"
     if workers == 1:
         app = create_app(settings)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from armsctl.treaty import Treaty
+
+__all__ = ["per_party_dates", "register"]
 
 treaty_app = typer.Typer(
     help="Treaties as code: list, show and validate treaty files.", no_args_is_help=True
@@ -67,7 +72,9 @@ def show(
 
     t = load_treaty(treaty)
     if fmt is OutputFormat.json:
-        print_json(t.model_dump(mode="json"))
+        doc = t.model_dump(mode="json", by_alias=True)
+        doc["per_party"] = per_party_dates(t)
+        print_json(doc)
         return
     expiry = t.expiry_on()
     out_console.print(f"[bold]{t.short_title}[/] ({t.id}): {t.title}")
@@ -92,12 +99,39 @@ def show(
             table.add_row(
                 x.id,
                 f"{x.maximum:,}{mark}",
-                x.effective.isoformat(),
-                scope,
+                x.effective_rule or x.effective.isoformat(),
+                scope + (f" ({', '.join(x.parties)})" if x.parties else ""),
                 x.article,
                 x.source or "",
             )
         out_console.print(table)
+    for x in t.limits:
+        for day, phase in zip(t.phase_dates(x), x.phases, strict=True):
+            ceiling = (
+                f"{phase.maximum:,}"
+                if phase.maximum is not None
+                else f"{phase.fraction:.0%} of baseline"
+            )
+            out_console.print(
+                f"  {x.id} from {day}: at most {ceiling} ({phase.article})", highlight=False
+            )
+    for pd in t.party_dates:
+        own = [
+            f"{key.replace('_', ' ')} {value}"
+            for key in (
+                "signature",
+                "ratification",
+                "accession",
+                "entry_into_force",
+                "withdrawal_notice",
+                "withdrawal_effective",
+                "suspension",
+            )
+            if (value := getattr(pd, key)) is not None
+        ]
+        own += [f"{e.limit} extended to {e.new_date}" for e in pd.extensions]
+        mark = " (unverified)" if pd.provenance == "M" else ""
+        out_console.print(f"{pd.party}: {'; '.join(own) or 'treaty dates'}{mark}", highlight=False)
     for i in t.interpretations:
         out_console.print(
             f"Interpretation [bold]{i.id}[/]: {i.title} (argued by {', '.join(i.argued_by)})"
@@ -125,6 +159,39 @@ def show(
             mark = " (unverified)" if n.provenance == "M" else ""
             table.add_row(n.id, f"{n.deadline} {n.direction}{mark}", n.article)
         out_console.print(table)
+
+
+def per_party_dates(t: Treaty) -> dict[str, dict[str, Any]]:
+    """Every date as it applies to each party with its own dates (and every listed member).
+
+    Entry into force for the party, withdrawal, and each limit's effective date and phase
+    steps after relative dates and extensions are resolved for that party.
+    """
+    parties = list(dict.fromkeys([*t.parties.members, *(pd.party for pd in t.party_dates)]))
+    out: dict[str, dict[str, Any]] = {}
+    for party in parties:
+        withdrawal = t.withdrawal_effective(party) or t.withdrawn_on(party, dt.date.max)
+        out[party] = {
+            "entry_into_force": t.entry_into_force_for(party).isoformat(),
+            "withdrawal_effective": withdrawal.isoformat() if withdrawal else None,
+            "limits": {
+                x.id: {
+                    "effective": t.limit_effective(x, party).isoformat(),
+                    "phases": [
+                        {
+                            "date": day.isoformat(),
+                            "maximum": phase.maximum,
+                            "fraction": phase.fraction,
+                            "article": phase.article,
+                        }
+                        for day, phase in zip(t.phase_dates(x, party), x.phases, strict=True)
+                    ],
+                }
+                for x in t.limits
+                if x.scope == "party" and (not x.parties or party in x.parties)
+            },
+        }
+    return out
 
 
 @treaty_app.command("validate")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from armsctl.cli._common import (
@@ -491,8 +492,8 @@ def game_solve(
         _print_strategy("row player", result["row_strategy"])
         _print_strategy("column player", result["column_strategy"])
         return
-    if not result["equilibria"]:
-        out_console.print("No equilibrium on equal-size supports (the game may be degenerate).")
+    style = "bold yellow" if result["degenerate"] else "green"
+    out_console.print(f"[{style}]{escape(result['note'])}[/]")
     for i, eq in enumerate(result["equilibria"], start=1):
         out_console.print(
             f"[bold]Equilibrium {i}[/]: payoffs {eq['row_payoff']:.6g} / {eq['column_payoff']:.6g}"
@@ -514,27 +515,37 @@ def game_dresher(
     loss: float = typer.Option(1.0, "--loss", help="Inspectee's loss when caught (b)."),
     fmt: OutputFormat = FORMAT,
 ) -> None:
-    """Dresher's sequential inspection game: LP stage by stage against the closed form."""
-    from armsctl.verification.games import dresher_closed_form, dresher_game
+    """Dresher's sequential inspection game, exactly; the stage LPs and closed form as checks."""
+    from armsctl.verification.games import dresher_closed_form_exact, dresher_game, dresher_lp
 
     sol = dresher_game(periods, inspections, loss=loss)
-    closed = dresher_closed_form(periods, inspections, loss=loss)
+    lp = dresher_lp(periods, inspections, loss=loss)
+    closed = dresher_closed_form_exact(periods, inspections, loss=loss)
+    n, m = periods, inspections
     data = {
         "periods": periods,
         "inspections": inspections,
         "loss": loss,
-        "value_lp": sol.game_value,
-        "value_closed_form": closed,
-        "inspect_first_period": sol.inspect[periods][inspections],
-        "violate_first_period": sol.violate[periods][inspections],
+        "value": sol.game_value,
+        "value_exact": str(sol.exact_value[n][m]),
+        "value_lp": lp.game_value,
+        "value_closed_form": float(closed),
+        "inspect_first_period": sol.inspect[n][m],
+        "inspect_first_period_exact": str(sol.exact_inspect[n][m]),
+        "violate_first_period": sol.violate[n][m],
+        "violate_first_period_exact": str(sol.exact_violate[n][m]),
+        "checks_agree": sol.exact_value == lp.exact_value
+        and sol.exact_inspect == lp.exact_inspect
+        and sol.exact_value[n][m] == closed,
     }
     if fmt is OutputFormat.json:
         print_json(data)
         return
+    agree = "agree" if data["checks_agree"] else "[red]DISAGREE[/]"
     out_console.print(
-        f"Inspectee's value {sol.game_value:.6g} (closed form {closed:.6g}); "
-        f"inspect now with probability {data['inspect_first_period']:.4g}, "
-        f"violate now with {data['violate_first_period']:.4g}."
+        f"Inspectee's value {sol.game_value:.6g} = {data['value_exact']} (stage LPs and closed "
+        f"form {agree}); inspect now with probability {data['inspect_first_period']:.6g}, "
+        f"violate now with {data['violate_first_period']:.6g}."
     )
 
 
@@ -565,7 +576,7 @@ def simulate_regime(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from armsctl.errors import InputError, Problem
+    from armsctl.errors import InputError, ParameterError, Problem
     from armsctl.verification.scenario import study_from_mapping
     from armsctl.verification.simulate import run_sweep
 
@@ -579,8 +590,6 @@ def simulate_regime(
     scenarios = study.scenarios
     if trials is not None:
         if trials < 1:
-            from armsctl.errors import ParameterError
-
             raise ParameterError(f"trials must be >= 1, got {trials}")
         scenarios = [dataclasses.replace(s, trials=trials) for s in scenarios]
     use = None if serial else (scheduler or ("local" if "sweep" in data else None))
@@ -593,13 +602,16 @@ def simulate_regime(
         transient=True,
     ) as progress:
         task = progress.add_task(f"simulating ({use or 'serial'})", total=len(scenarios))
-        results = run_sweep(
-            scenarios,
-            seed=study.seed if seed is None else seed,
-            scheduler=use,
-            workers=workers,
-            progress=lambda done, total: progress.update(task, completed=done),
-        )
+        try:
+            results = run_sweep(
+                scenarios,
+                seed=study.seed if seed is None else seed,
+                scheduler=use,
+                workers=workers,
+                progress=lambda done, total: progress.update(task, completed=done),
+            )
+        except ParameterError as exc:  # the file was checked; this names it all the same
+            raise InputError([Problem(str(scenario), "", str(exc))]) from None
     if plot is not None:
         from armsctl.verification.plots import time_to_detection_svg
 

@@ -10,13 +10,23 @@ the disputed components were published.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from armsctl.compliance.activities import Activity, ActivityResult, evaluate_activities
 from armsctl.errors import NotFoundError
 from armsctl.inventory.io import DeclarationSet
-from armsctl.inventory.model import ALL_ZONES, ComponentKey, Declaration, component_measure
-from armsctl.treaty.schema import CountingRule, Limit, Treaty
+from armsctl.inventory.model import (
+    ALL_ZONES,
+    ComponentKey,
+    Declaration,
+    component_measure,
+    parse_component_measure,
+)
+from armsctl.notifications.model import Notification
+from armsctl.treaty.schema import CountingRule, FigureRef, Limit, Treaty, conditions_label
 
 __all__ = [
     "LimitResult",
@@ -25,12 +35,14 @@ __all__ = [
     "PartyResult",
     "Report",
     "ScopeResult",
+    "component_weights",
     "evaluate",
     "expected_data_date",
     "rule_weights",
 ]
 
-LimitStatus = Literal["compliant", "violation", "not-in-force", "expired", "no-data"]
+Number = int | float
+LimitStatus = Literal["compliant", "violation", "not-in-force", "expired", "no-data", "withdrawn"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +50,12 @@ class Part:
     """One component's contribution to a figure: ``weight * value``."""
 
     measure: str
-    weight: int
+    weight: Number
     value: int
     provenance: str = "C"
 
     @property
-    def contribution(self) -> int:
+    def contribution(self) -> Number:
         return self.weight * self.value
 
 
@@ -63,6 +75,12 @@ class LimitResult:
     parts: list[Part] = field(default_factory=list)
     provenance: str = "C"
     note: str = ""
+    parties: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    lower_bound: bool = False
+    step: str = ""
+    exact: float | None = None
+    limit_provenance: str = "C"
 
     @property
     def margin(self) -> int | None:
@@ -82,16 +100,23 @@ class PartyResult:
     not_provided: dt.date | None = None
     flags: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
+    withdrawn_on: dt.date | None = None
+    suspended_on: dt.date | None = None
 
 
 @dataclass(slots=True)
 class ScopeResult:
-    """A limit over a group of parties (CFE group ceilings)."""
+    """Limits over a group of parties (CFE group ceilings and zone limits).
+
+    ``covers`` is who was counted: the members minus those whose withdrawal has taken effect.
+    """
 
     group: str
     members: list[str]
     status: str
     limits: list[LimitResult]
+    covers: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -106,34 +131,53 @@ class Report:
     parties: list[PartyResult]
     groups: list[ScopeResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    activities: list[ActivityResult] = field(default_factory=list)
 
 
-#: ``rule_weights`` results by rule identity: a pure function of an immutable (frozen) rule,
+#: ``component_weights`` results by rule identity: a pure function of an immutable (frozen) rule,
 #: called once per declaration and limit by whole-history checks. Bounded; each entry holds
 #: its rule so that the ``id`` cannot be reused while the entry lives.
 _WEIGHTS: dict[
-    tuple[int, tuple[str, ...] | None], tuple[CountingRule, dict[ComponentKey, int]]
+    tuple[int, tuple[str, ...] | None], tuple[CountingRule, dict[ComponentKey, Number]]
 ] = {}
 
 
-def rule_weights(rule: CountingRule, zones: list[str] | None = None) -> dict[ComponentKey, int]:
-    """The counting rule as a weight per component (zone-restricted when ``zones`` is given)."""
+def component_weights(
+    rule: CountingRule, zones: list[str] | None = None
+) -> dict[ComponentKey, Number]:
+    """The counting rule as a weight per component (zone-restricted when ``zones`` is given).
+
+    Weights may be fractions (schema 2: a treaty that counts an item as half).
+    """
     key = (id(rule), tuple(zones) if zones else None)
     hit = _WEIGHTS.get(key)
     if hit is not None and hit[0] is rule:
         return dict(hit[1])
-    weights: dict[ComponentKey, int] = {}
+    weights: dict[ComponentKey, Number] = {}
     for term in rule.terms:
         quantity = term.attribute if term.measure == "attribute" and term.attribute else "count"
+        where = conditions_label(term.where)
         for category in term.categories:
             for status in term.statuses:
                 for zone in zones or [ALL_ZONES]:
-                    component = ComponentKey(category, status, quantity, zone)
+                    component = ComponentKey(category, status, quantity, zone, where)
                     weights[component] = weights.get(component, 0) + term.weight
     if len(_WEIGHTS) >= 256:
         _WEIGHTS.clear()
     _WEIGHTS[key] = (rule, weights)
     return dict(weights)
+
+
+def rule_weights(rule: CountingRule, zones: list[str] | None = None) -> dict[ComponentKey, int]:
+    """Whole-number weights per component, for callers that sum integers.
+
+    Raises ``ValueError`` for a rule with a fractional weight: read those with
+    ``component_weights``.
+    """
+    weights = component_weights(rule, zones)
+    if any(isinstance(w, float) and not w.is_integer() for w in weights.values()):
+        raise ValueError("this counting rule has fractional weights; use component_weights")
+    return {k: int(w) for k, w in weights.items()}
 
 
 def expected_data_date(treaty: Treaty, at: dt.date) -> tuple[dt.date, dt.date] | None:
@@ -167,11 +211,15 @@ def evaluate(
     at: dt.date,
     *,
     interpretation: str | None = None,
+    activities: Sequence[Activity] = (),
+    notifications: Sequence[Notification] = (),
 ) -> Report:
-    """Check every limit for every party at ``at``.
+    """Check every limit for every party at ``at``, and every activity rule over ``activities``.
 
     Uses each party's latest provided declaration on or before ``at``; flags a declaration that
-    the data-exchange schedule says is out of date, or a due one that was not provided.
+    the data-exchange schedule says is out of date, or a due one that was not provided. An
+    activity rule broken (a banned event, an activity above a threshold not notified in time)
+    is a violation like a limit's.
     """
     if interpretation is not None:
         try:
@@ -186,14 +234,20 @@ def evaluate(
     latest: dict[str, Declaration | None] = {}
     parties: list[PartyResult] = []
     for party in members:
+        withdrawn_on = treaty.withdrawn_on(party, at)
+        if withdrawn_on is not None:
+            parties.append(_withdrawn(treaty, party, withdrawn_on))
+            continue
         decl = declarations.latest(party, at)
         missing = declarations.latest(party, at, "not-provided")
         latest[party] = decl
         limits = [
-            _evaluate_limit(treaty, limit, decl, at, interpretation)
+            _evaluate_limit(treaty, limit, decl, at, interpretation, party, declarations)
             for limit in treaty.limits
-            if limit.scope == "party"
+            if limit.scope == "party" and (not limit.parties or party in limit.parties)
         ]
+        for x in limits:
+            x.parties = [party]
         result = PartyResult(
             party=party,
             status=_party_status(limits, treaty, at, has_data=decl is not None),
@@ -205,10 +259,20 @@ def evaluate(
         if missing is not None and (decl is None or missing.as_of > decl.as_of):
             result.not_provided = missing.as_of
             result.flags.append(f"declaration as of {missing.as_of} was not provided")
+        suspension = treaty.suspended_on(party, at)
+        if suspension is not None:
+            result.suspended_on = suspension.effective
+            result.flags.append(
+                f"suspended: {party} declared a {suspension.kind} effective "
+                f"{suspension.effective}; its limits are still evaluated"
+            )
         _flag_data(result, treaty, decl, at, in_force)
         parties.append(result)
     groups = _evaluate_groups(treaty, latest, at, interpretation)
+    _flag_group_violations(parties, groups)
     statuses = [p.status for p in parties] + [g.status for g in groups]
+    judged = evaluate_activities(treaty, activities, notifications, at) if activities else []
+    statuses += [r.status for r in judged]
     report = Report(
         treaty=treaty.id,
         at=at,
@@ -217,6 +281,7 @@ def evaluate(
         treaty_in_force=in_force,
         parties=parties,
         groups=groups,
+        activities=judged,
     )
     for suspension in treaty.dates.suspensions:
         if suspension.effective <= at:
@@ -225,6 +290,51 @@ def evaluate(
                 + (f": {suspension.note}" if suspension.note else "")
             )
     return report
+
+
+def _withdrawn(treaty: Treaty, party: str, on: dt.date) -> PartyResult:
+    """A party whose withdrawal has taken effect: no longer bound, so nothing is evaluated."""
+    note = f"{party} withdrew; no longer bound from {on}"
+    limits = [
+        LimitResult(
+            id=limit.id,
+            title=limit.title,
+            value=None,
+            max=limit.maximum,
+            in_force=False,
+            status="withdrawn",
+            effective=limit.effective,
+            article=limit.article,
+            basis="none",
+            note=note,
+            parties=[party],
+        )
+        for limit in treaty.limits
+        if limit.scope == "party" and (not limit.parties or party in limit.parties)
+    ]
+    return PartyResult(
+        party=party,
+        status="withdrawn",
+        declaration_as_of=None,
+        declaration_kind=None,
+        limits=limits,
+        withdrawn_on=on,
+        flags=[f"withdrawn: withdrawal effective {on}; limits not evaluated"],
+    )
+
+
+def _flag_group_violations(parties: list[PartyResult], groups: list[ScopeResult]) -> None:
+    """Name, in each member's own record, a group limit that its group violates."""
+    by_party = {p.party: p for p in parties}
+    for g in groups:
+        for x in g.limits:
+            if x.status != "violation":
+                continue
+            for member in g.covers:
+                if member in by_party:
+                    by_party[member].flags.append(
+                        f"group {g.group}: {x.id} violated ({x.value:,} > {x.max:,})"
+                    )
 
 
 def _flag_data(
@@ -249,17 +359,27 @@ def _evaluate_limit(
     decl: Declaration | None,
     at: dt.date,
     interpretation: str | None,
+    party: str | None = None,
+    declarations: DeclarationSet | None = None,
 ) -> LimitResult:
-    in_force, timing = _timing(treaty, limit, at)
-    rule = treaty.counting_rule(limit.id, interpretation)
-    zones = limit.zones if limit.scope == "zone" else None
+    in_force, timing = _timing(treaty, limit, at, party)
+    rule = treaty.counting_rule(limit.id, interpretation, at)
+    zones = limit.zones or None  # a zone limit, or one party's holdings in named zones
     value, basis, parts, note = _figure(treaty, limit, rule, decl, zones, interpretation)
-    if value is None:
+    exact = sum(p.contribution for p in parts) if value is not None else None
+    fractional = isinstance(exact, float) and not exact.is_integer()
+    if fractional:
+        note = "; ".join(n for n in (note, f"exact figure {exact:,.3f}, rounded up") if n)
+    ceiling, step, ceiling_note = _ceiling(treaty, limit, party, decl, declarations, at)
+    if ceiling_note:
+        note = "; ".join(n for n in (note, ceiling_note) if n)
+    if value is None or (ceiling is None and timing == "in-force"):
         status: LimitStatus = timing if timing != "in-force" else "no-data"
     elif timing != "in-force":
         status = timing
     else:
-        status = "compliant" if value <= limit.maximum else "violation"
+        assert ceiling is not None
+        status = "compliant" if value <= ceiling else "violation"
     provenance = (
         "M"
         if any(p.provenance == "M" for p in parts)
@@ -269,25 +389,106 @@ def _evaluate_limit(
         id=limit.id,
         title=limit.title,
         value=value,
-        max=limit.maximum,
+        max=limit.maximum if ceiling is None else ceiling,
         in_force=in_force,
         status=status,
-        effective=limit.effective,
+        effective=treaty.limit_effective(limit, party),
         article=limit.article,
         basis=basis,
         parts=parts,
         provenance=provenance,
         note=note,
+        step=step,
+        exact=float(exact) if fractional and exact is not None else None,
+        limit_provenance=limit.provenance,
     )
 
 
+def _ceiling(
+    treaty: Treaty,
+    limit: Limit,
+    party: str | None,
+    decl: Declaration | None,
+    declarations: DeclarationSet | None,
+    at: dt.date,
+) -> tuple[int | None, str, str]:
+    """The maximum that applies to ``party`` at ``at``, which step set it, and any note.
+
+    Fixed limits give ``maximum``. A phased limit takes its latest step on or before ``at``
+    (each step's date for this party, after any extension); a fraction is of the party's
+    declared baseline, rounded down; a formula is evaluated over declared figures.
+    """
+    if limit.formula is not None:
+        values: list[int] = []
+        for term in limit.formula.terms:
+            if term.constant is not None:
+                values.append(term.constant)
+                continue
+            assert term.of is not None
+            ref = FigureRef(measure=term.of, as_of=term.as_of)
+            figure = _reference(ref, party, decl, declarations)
+            if figure is None:
+                return None, "", f"formula needs {term.of} ({term.as_of}), not declared"
+            share = term.percent / 100 if term.percent is not None else term.fraction or 0.0
+            values.append(math.floor(share * figure + 1e-9))
+        result = {"max": max(values), "min": min(values), "sum": sum(values)}[limit.formula.op]
+        shown = ", ".join(f"{v:,}" for v in values)
+        return result, f"{limit.formula.op}({shown})", ""
+    maximum: int | None = limit.maximum
+    fraction = limit.fraction
+    step = ""
+    if limit.fraction is not None:
+        maximum = None
+    for i, day in enumerate(treaty.phase_dates(limit, party)):
+        if day > at:
+            break
+        phase = limit.phases[i]
+        maximum, fraction = phase.maximum, phase.fraction
+        step = f"step {i + 1} from {day} ({phase.article})"
+    if fraction is None:
+        return maximum, step, ""
+    assert limit.baseline is not None  # checked by the schema
+    baseline = _reference(limit.baseline, party, decl, declarations)
+    if baseline is None:
+        return None, step, f"baseline {limit.baseline.measure} not declared"
+    ceiling = math.floor(fraction * baseline + 1e-9)
+    basis = f"{fraction:.0%} of baseline {baseline:,}"
+    return ceiling, f"{step}: {basis}" if step else basis, ""
+
+
+def _reference(
+    ref: FigureRef,
+    party: str | None,
+    decl: Declaration | None,
+    declarations: DeclarationSet | None,
+) -> int | None:
+    """A declared figure: the party's first declaration's (its baseline) or the latest's."""
+    source = decl
+    if ref.as_of == "first":
+        first = declarations.for_party(party) if declarations and party else []
+        provided = [d for d in first if d.status == "provided"]
+        source = provided[0] if provided else None
+    if source is None:
+        return None
+    figure = source.limits.get(ref.measure)
+    if figure is not None:
+        return figure.value
+    key = parse_component_measure(ref.measure)
+    if key is None:
+        return None
+    component = source.components.get(key)
+    if component is None:
+        return 0 if source.kind == "items" else None
+    return component.value
+
+
 def _timing(
-    treaty: Treaty, limit: Limit, at: dt.date
+    treaty: Treaty, limit: Limit, at: dt.date, party: str | None = None
 ) -> tuple[bool, Literal["in-force", "not-in-force", "expired"]]:
     expiry = treaty.expiry_on()
     if (expiry is not None and at >= expiry) or (limit.ends is not None and at >= limit.ends):
         return False, "expired"
-    if at < treaty.dates.entry_into_force or at < limit.effective:
+    if at < treaty.entry_into_force_for(party) or at < treaty.limit_effective(limit, party):
         return False, "not-in-force"
     return True, "in-force"
 
@@ -304,20 +505,20 @@ def _figure(
 ]:
     if decl is None:
         return None, "none", [], "no declaration on or before this date"
-    weights = rule_weights(rule, zones)
+    weights = component_weights(rule, zones)
     if decl.kind == "items":
         # An item-level declaration lists every item: a component it lacks has no items.
         parts = [
             Part(component_measure(k), w, _value(decl, k), _provenance(decl, k))
             for k, w in sorted(weights.items())
         ]
-        return sum(p.contribution for p in parts), "components", parts, ""
+        return _whole(sum(p.contribution for p in parts)), "components", parts, ""
     if all(key in decl.components for key in weights):
         parts = [
             Part(component_measure(k), w, decl.components[k].value, decl.components[k].provenance)
             for k, w in sorted(weights.items())
         ]
-        return sum(p.contribution for p in parts), "components", parts, ""
+        return _whole(sum(p.contribution for p in parts)), "components", parts, ""
     declared = decl.limits.get(limit.id)
     if declared is None:
         absent = sorted(component_measure(k) for k in weights if k not in decl.components)
@@ -326,7 +527,7 @@ def _figure(
     if rule is limit.counting:
         return declared.value, "declared-figure", parts, declared.note
     # Interpretation: adjust the declared figure by the components whose weight it changes.
-    base = rule_weights(limit.counting, zones)
+    base = component_weights(limit.counting, zones)
     delta = {k: weights.get(k, 0) - base.get(k, 0) for k in set(weights) | set(base)}
     delta = {k: d for k, d in delta.items() if d}
     absent = sorted(component_measure(k) for k in delta if k not in decl.components)
@@ -337,11 +538,22 @@ def _figure(
         fig = decl.components[key]
         parts.append(Part(component_measure(key), d, fig.value, fig.provenance))
     return (
-        sum(p.contribution for p in parts),
+        _whole(sum(p.contribution for p in parts)),
         "adjusted",
         parts,
         f"adjusted under {interpretation!r}",
     )
+
+
+def _whole(value: Number) -> int:
+    """A figure as an integer: fractional weights' sums are rounded up.
+
+    Maxima are whole numbers, so ``ceil(x) <= max`` exactly when ``x <= max``: rounding up
+    keeps every verdict; the exact sum is kept as ``LimitResult.exact``.
+    """
+    if isinstance(value, float):
+        return math.ceil(value - 1e-9)
+    return value
 
 
 def _value(decl: Declaration, key: ComponentKey) -> int:
@@ -369,9 +581,17 @@ def _before_expiry(treaty: Treaty, at: dt.date) -> bool:
 
 
 def _combine(statuses: list[str], treaty: Treaty, at: dt.date) -> str:
-    for status in ("violation", "no-data", "compliant"):
+    """The top-level status, by the party rule.
+
+    A violation anywhere, else compliant if any limit in force could be evaluated. A party
+    without data is flagged in its own record and makes the whole ``no-data`` only when
+    nothing in force could be evaluated at all.
+    """
+    for status in ("violation", "compliant", "no-data"):
         if status in statuses:
             return status
+    if statuses and all(s == "withdrawn" for s in statuses):
+        return "withdrawn"
     return "not-in-force" if _before_expiry(treaty, at) else "expired"
 
 
@@ -386,51 +606,82 @@ def _evaluate_groups(
         limits = [x for x in treaty.limits if x.scope != "party" and group in x.groups]
         if not limits:
             continue
-        evaluated: list[LimitResult] = []
-        for limit in limits:
-            member_results = [
-                _evaluate_limit(treaty, limit, latest.get(m), at, interpretation) for m in members
-            ]
-            first = member_results[0]
-            values = [r.value for r in member_results]
-            total = (
-                None if any(v is None for v in values) else sum(v for v in values if v is not None)
-            )
-            parts = [
-                Part(f"{m}:{limit.id}", 1, r.value or 0, r.provenance)
-                for m, r in zip(members, member_results, strict=True)
-            ]
-            if total is None:
-                status: LimitStatus = (
-                    first.status if first.status in ("not-in-force", "expired") else "no-data"
-                )
-            elif not first.in_force:
-                status = first.status if first.status != "no-data" else "not-in-force"
-            else:
-                status = "compliant" if total <= limit.maximum else "violation"
-            missing = [m for m, v in zip(members, values, strict=True) if v is None]
-            evaluated.append(
-                LimitResult(
-                    id=limit.id,
-                    title=limit.title,
-                    value=total,
-                    max=limit.maximum,
-                    in_force=first.in_force,
-                    status=status,
-                    effective=limit.effective,
-                    article=limit.article,
-                    basis="components" if total is not None else "none",
-                    parts=parts,
-                    note=f"no data for {', '.join(missing)}" if missing else "",
-                )
-            )
-        has_data = all(x.value is not None for x in evaluated)
-        results.append(
-            ScopeResult(
-                group,
-                list(members),
-                _party_status(evaluated, treaty, at, has_data=has_data),
-                evaluated,
-            )
-        )
+        withdrawn = [m for m in members if treaty.withdrawn_on(m, at) is not None]
+        covers = [m for m in members if m not in withdrawn]
+        evaluated = [
+            _evaluate_group_limit(treaty, limit, covers, withdrawn, latest, at, interpretation)
+            for limit in limits
+        ]
+        if not covers:
+            status = "withdrawn"
+        else:
+            has_data = all(x.value is not None for x in evaluated)
+            status = _party_status(evaluated, treaty, at, has_data=has_data)
+        results.append(ScopeResult(group, list(members), status, evaluated, covers, withdrawn))
     return results
+
+
+def _evaluate_group_limit(
+    treaty: Treaty,
+    limit: Limit,
+    covers: list[str],
+    withdrawn: list[str],
+    latest: dict[str, Declaration | None],
+    at: dt.date,
+    interpretation: str | None,
+) -> LimitResult:
+    """A group's figure is the sum of its members'; a member without data leaves a lower bound.
+
+    The known sum is a lower bound of the true figure (holdings are never negative), so when it
+    already exceeds the limit the group is in violation whatever the missing members hold.
+    """
+    in_force, timing = _timing(treaty, limit, at)
+    member_results = {
+        m: _evaluate_limit(treaty, limit, latest.get(m), at, interpretation, m) for m in covers
+    }
+    known = {m: r for m, r in member_results.items() if r.value is not None}
+    missing = [m for m in covers if m not in known]
+    known_total = sum(r.value for r in known.values() if r.value is not None)
+    parts = [Part(f"{m}:{limit.id}", 1, r.value or 0, r.provenance) for m, r in known.items()]
+    notes: list[str] = []
+    if withdrawn:
+        notes.append(f"not counted (withdrawn): {', '.join(withdrawn)}")
+    value: int | None = known_total
+    lower_bound = False
+    if not covers:
+        status: LimitStatus = "withdrawn"
+        value = None
+    elif missing:
+        notes.append(f"no data for {', '.join(missing)}; declared members total {known_total:,}")
+        if timing == "in-force" and known and known_total > limit.maximum:
+            status, lower_bound = "violation", True
+            notes.append("a lower bound that already exceeds the limit")
+        else:
+            status = timing if timing != "in-force" else "no-data"
+            value = None
+    elif timing != "in-force":
+        status = timing
+    else:
+        status = "compliant" if known_total <= limit.maximum else "violation"
+    provenance = (
+        "M"
+        if any(p.provenance == "M" for p in parts)
+        else ("D" if any(p.provenance == "D" for p in parts) else "C")
+    )
+    return LimitResult(
+        id=limit.id,
+        title=limit.title,
+        value=value,
+        max=limit.maximum,
+        in_force=in_force,
+        status=status,
+        effective=limit.effective,
+        article=limit.article,
+        basis="components" if value is not None else "none",
+        parts=parts,
+        provenance=provenance,
+        note="; ".join(notes),
+        parties=list(covers),
+        missing=missing,
+        lower_bound=lower_bound,
+    )

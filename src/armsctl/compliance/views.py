@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from armsctl.compliance.activities import activity_to_dict
 from armsctl.compliance.engine import LimitResult, PartyResult, Report, evaluate
 from armsctl.inventory.io import DeclarationSet
 
@@ -26,6 +27,13 @@ def _limit(x: LimitResult) -> dict[str, Any]:
         "provenance": x.provenance,
         "unverified": x.provenance == "M",
         "note": x.note,
+        "parties": x.parties,
+        "missing": x.missing,
+        "lower_bound": x.lower_bound,
+        "step": x.step,
+        "exact": x.exact,
+        "limit_provenance": x.limit_provenance,
+        "limit_unverified": x.limit_provenance == "M",
         "explanation": [
             {"measure": p.measure, "weight": p.weight, "value": p.value, "provenance": p.provenance}
             for p in x.parts
@@ -44,6 +52,8 @@ def _party(p: PartyResult) -> dict[str, Any]:
         "not_provided": p.not_provided.isoformat() if p.not_provided else None,
         "flags": p.flags,
         "unverified": p.unverified,
+        "withdrawn_on": p.withdrawn_on.isoformat() if p.withdrawn_on else None,
+        "suspended_on": p.suspended_on.isoformat() if p.suspended_on else None,
     }
 
 
@@ -61,11 +71,14 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 "group": g.group,
                 "members": g.members,
                 "status": g.status,
+                "covers": g.covers,
+                "withdrawn": g.withdrawn,
                 "limits": [_limit(x) for x in g.limits],
             }
             for g in report.groups
         ],
         "notes": report.notes,
+        "activities": [activity_to_dict(r) for r in report.activities],
     }
 
 

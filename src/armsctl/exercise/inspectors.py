@@ -129,11 +129,34 @@ def run_inspector(scenario: Scenario, name: str, *, seed: int | None = None) -> 
     return ex
 
 
-def read_script(text: str) -> list[str]:
-    """Action lines of a policy file: one action a line, ``#`` comments, blank lines ignored."""
-    return [
-        line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()
-    ]
+def read_script(text: str, *, where: str = "") -> list[str]:
+    """Action lines of a policy file: one action a line, ``#`` comments, blank lines ignored.
+
+    Every line must read as an action (see ``parse_action``): a plan with an unknown action is
+    a mistake in the file, refused before play with each bad line named, not an exercise played
+    with a refusal in its record. (Actions the rules refuse, such as an exhausted quota, are
+    moves of the game and stay in the record.)
+
+    Raises:
+        InputError: one problem per unreadable line, with ``where`` and its line number.
+    """
+    from armsctl.errors import InputError, Problem
+    from armsctl.exercise.engine import parse_action
+
+    lines: list[str] = []
+    problems: list[Problem] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            parse_action(line)
+        except InputError as exc:
+            problems.append(Problem(where, f"line {number}", exc.problems[0].message))
+        lines.append(line)
+    if problems:
+        raise InputError(problems)
+    return lines
 
 
 def run_script(

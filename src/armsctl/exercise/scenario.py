@@ -353,6 +353,8 @@ def _check_treaty(scenario: Scenario, where: str) -> None:
     cat = scenario.host_strategy.category
     if cat is not None and cat not in known:
         problems.append(Problem(where, "host_strategy.category", f"unknown category {cat!r}"))
+    from armsctl.verification.quotas import allowance
+
     for i, q in enumerate(scenario.quotas):
         if q.per_year is None and q.type not in quotas:
             problems.append(
@@ -362,6 +364,19 @@ def _check_treaty(scenario: Scenario, where: str) -> None:
                     f"required: treaty {treaty.id!r} has no quota {q.type!r} to take it from",
                 )
             )
+        elif q.per_year is None:
+            quota = quotas[q.type]
+            try:
+                allowance(treaty, q.type, (quota.starts or treaty.dates.entry_into_force).year)
+            except InputError as exc:
+                problems.append(
+                    Problem(
+                        where,
+                        f"quotas[{i}].per_year",
+                        f"required: the treaty's {q.type} quota is no fixed number "
+                        f"({exc.problems[0].message})",
+                    )
+                )
     if problems:
         raise InputError(problems)
 
@@ -371,9 +386,13 @@ def quota_per_year(scenario: Scenario, rule: QuotaRule) -> tuple[int, str]:
     if rule.per_year is not None:
         return rule.per_year, rule.article or f"scenario quotas.{rule.type}"
     from armsctl.treaty import load_treaty
+    from armsctl.verification.quotas import allowance, quota_rule
 
     assert scenario.treaty.ref is not None  # checked by _check_treaty
     treaty = load_treaty(scenario.treaty.ref)
-    quota = next(q for q in treaty.inspection_quotas if q.id == rule.type)
-    assert quota.per_year is not None
-    return quota.per_year, rule.article or f"{treaty.short_title} {quota.article}"
+    quota = quota_rule(treaty, rule.type)
+    # The quota of its first full year, from the calculator the planner and server use.
+    first = (quota.starts or treaty.dates.entry_into_force).year
+    return allowance(treaty, rule.type, first).allowed, rule.article or (
+        f"{treaty.short_title} {quota.article}"
+    )

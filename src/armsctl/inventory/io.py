@@ -13,12 +13,13 @@ import bisect
 import csv
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from armsctl.errors import DeclarationError, Problem
+from armsctl.errors import DeclarationError, InputError, Problem
 from armsctl.inventory.model import (
     ALL_ZONES,
     ComponentKey,
@@ -26,7 +27,8 @@ from armsctl.inventory.model import (
     Figure,
     parse_component_measure,
 )
-from armsctl.treaty.schema import Treaty
+from armsctl.textio import check_utf8, read_utf8
+from armsctl.treaty.schema import Treaty, conditions_label
 
 if TYPE_CHECKING:
     import duckdb
@@ -43,6 +45,17 @@ AGGREGATE_COLUMNS = ("party", "as_of", "measure", "value")
 ITEM_COLUMNS = ("party", "as_of", "uid", "category", "status", "facility")
 SUFFIXES = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
 MAX_PROBLEMS = 50
+INT64_MAX = 2**63 - 1
+NOTHING_TO_CHECK = "holds no declarations (a header and no rows): nothing to check"
+_WHOLE = re.compile(r"^\+?-?[0-9]+(?:\.0*)?$")
+_EXPONENT = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+$")
+_NON_FINITE = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan"}
+
+
+class _JsonNumber(str):
+    """A JSON float or constant kept as written, so that ``1e3`` and ``NaN`` can be refused."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,22 +204,29 @@ def _shape_message(columns: Iterable[str]) -> str:
 def _columns(path: Path, fmt: str) -> list[str]:
     try:
         if fmt == "csv":
-            with path.open(newline="", encoding="utf-8") as handle:
+            check_utf8(path)
+            with path.open(newline="", encoding="utf-8-sig") as handle:
                 header = next(csv.reader(handle), [])
+            if not header:
+                raise DeclarationError([Problem(str(path), "", "empty file: nothing to check")])
             return [h.strip() for h in header]
         if fmt == "json":
             records = _json_records(path)
-            return list(records[0].keys()) if records else []
+            if not records:
+                raise DeclarationError([Problem(str(path), "", "no records: nothing to check")])
+            return list(records[0].keys())
         import pyarrow.parquet as pq
 
         return list(pq.read_schema(path).names)
+    except InputError as exc:
+        raise DeclarationError(exc.problems) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise DeclarationError([Problem(str(path), "", f"cannot be read: {exc}")]) from None
 
 
 def _json_records(path: Path) -> list[dict[str, Any]]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_utf8(path), parse_float=_JsonNumber, parse_constant=_JsonNumber)
     except json.JSONDecodeError as exc:
         raise DeclarationError(
             [Problem(str(path), f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
@@ -225,7 +245,7 @@ def _json_records(path: Path) -> list[dict[str, Any]]:
 
 def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
     if fmt == "csv":
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = [
                 ({k.strip(): v for k, v in r.items() if k}, f"line {i + 2}")
                 for i, r in enumerate(csv.DictReader(handle))
@@ -238,6 +258,8 @@ def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
         table = pq.read_table(path).to_pylist()
         rows = [(r, f"row {i + 1}") for i, r in enumerate(table)]
     where = str(path)
+    if not rows:
+        raise DeclarationError([Problem(where, "", NOTHING_TO_CHECK)])
     problems: list[Problem] = []
     by_key: dict[tuple[str, dt.date], Declaration] = {}
     measures = _aggregate_measures(treaty)
@@ -261,6 +283,17 @@ def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
             (party, as_of), Declaration(party, as_of, "aggregate", where, status="provided")
         )
         if status == "not-provided":
+            carried = _text(row.get("value"))
+            if carried:
+                problems.append(
+                    Problem(
+                        where,
+                        loc,
+                        f"value: a row marked not-provided carries a value ({carried}); "
+                        "leave value empty or mark the row provided",
+                    )
+                )
+                continue
             decl.status = "not-provided"
             decl.note = _text(row.get("note")) or "declaration not provided"
             continue
@@ -321,6 +354,10 @@ def _component_error(key: ComponentKey, treaty: Treaty) -> str | None:
         return f"{key.category!r} has no attribute {key.quantity!r}"
     if key.zone and key.zone not in {z.id for z in treaty.zones}:
         return f"unknown zone {key.zone!r}"
+    if key.where:
+        known = [label for label, _ in _treaty_conditions(treaty)]
+        if key.where not in known:
+            return f"unknown condition [{key.where}] (the treaty's: {', '.join(known) or 'none'})"
     return None
 
 
@@ -340,18 +377,39 @@ def _date(value: object) -> dt.date | None:
 
 
 def _count(value: object) -> tuple[int | None, str | None]:
+    """A declared figure: a whole, non-negative number that fits a 64-bit integer, written out.
+
+    Refused, each with its reason: non-finite values, fractions, exponent notation (``1e3`` is
+    ambiguous in a figure a treaty office signs), and values outside the int64 range (they
+    would otherwise be rounded or wrap silently downstream).
+    """
+    if isinstance(value, bool):
+        return None, f"{value!r} is not a number"
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None, f"{value!r} is not a finite number"
+        if not value.is_integer():
+            return None, f"{value!r} is not a whole number"
+        value = int(value)
     text = _text(value)
     if text == "":
         return None, "missing"
-    try:
-        number = float(text)
-    except ValueError:
-        return None, f"{text!r} is not a number"
-    if number != int(number):
+    if text.lower() in _NON_FINITE:
+        return None, f"{text!r} is not a finite number"
+    if not _WHOLE.match(text):
+        if _EXPONENT.match(text):
+            return None, f"{text!r} uses exponent notation; write the whole number"
+        try:
+            float(text)
+        except ValueError:
+            return None, f"{text!r} is not a number"
         return None, f"{text} is not a whole number"
+    number = int(text.split(".")[0])
     if number < 0:
         return None, f"{text} is negative"
-    return int(number), None
+    if number > INT64_MAX:
+        return None, f"{text} is outside the 64-bit integer range (at most {INT64_MAX})"
+    return number, None
 
 
 def _party_ok(party: str, treaty: Treaty) -> bool:
@@ -384,7 +442,15 @@ def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
         types = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
     except Exception as exc:  # duckdb raises many types for unreadable files
         raise DeclarationError([Problem(where, "", f"cannot be read: {exc}")]) from None
-    sums = ", ".join(f'sum(try_cast("{a}" AS BIGINT)) AS "s_{a}"' for a in attrs)
+    sums = ", ".join(f'{_sum_sql(a, types.get(a, "VARCHAR"))} AS "s_{a}"' for a in attrs)
+    conditions = _treaty_conditions(treaty)
+    conditional = [
+        f'count_if({sql}) AS "w{k}_n"'
+        + "".join(f', sum(CASE WHEN {sql} THEN {_int_sql(a)} END) AS "w{k}_{a}"' for a in attrs)
+        for k, (_, sql) in enumerate(conditions)
+    ]
+    if conditional:
+        sums = ", ".join([*([sums] if sums else []), *conditional])
     bad_attr = " OR ".join(_bad_number_sql(a, types.get(a, "VARCHAR")) for a in attrs) or "false"
     zone = "CAST(zone AS VARCHAR)" if has_zone else "''"
     as_of = "as_of" if types.get("as_of") == "DATE" else "try_cast(as_of AS DATE)"
@@ -401,6 +467,10 @@ def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
         groups = con.execute(query).fetchall()
     except Exception as exc:  # duckdb raises many types for unreadable files
         raise DeclarationError([Problem(where, "", f"cannot be read: {exc}")]) from None
+    if not groups:
+        raise DeclarationError([Problem(where, "", NOTHING_TO_CHECK)])
+    if source.fmt == "json":
+        _check_json_numbers(source, attrs)
     statuses = {c.id: set(c.statuses) for c in treaty.categories}
     zones = {z.id for z in treaty.zones}
     clean = all(
@@ -416,27 +486,113 @@ def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
         raise DeclarationError(_locate_item_problems(con, source, treaty, attrs))
     _check_duplicates(con, source)
     by_key: dict[tuple[str, dt.date], Declaration] = {}
-    for party, as_of, category, status, zone_id, n, _bad, *totals in groups:
+    for party, as_of, category, status, zone_id, n, _bad, *rest in groups:
         decl = by_key.setdefault((party, as_of), Declaration(party, as_of, "items", where))
+        own = treaty.category(category).attributes
+        totals, rest = rest[: len(attrs)], rest[len(attrs) :]
         for zone_key in {ALL_ZONES, zone_id or ALL_ZONES}:
             _add(decl, ComponentKey(category, status, "count", zone_key), int(n))
             for attr, total in zip(attrs, totals, strict=True):
-                if attr in treaty.category(category).attributes:
+                if attr in own:
                     _add(decl, ComponentKey(category, status, attr, zone_key), int(total or 0))
+            for k, (label, _) in enumerate(conditions):
+                block = rest[k * (len(attrs) + 1) : (k + 1) * (len(attrs) + 1)]
+                key = ComponentKey(category, status, "count", zone_key, label)
+                _add(decl, key, int(block[0] or 0))
+                for attr, total in zip(attrs, block[1:], strict=True):
+                    if attr in own:
+                        key = ComponentKey(category, status, attr, zone_key, label)
+                        _add(decl, key, int(total or 0))
     return list(by_key.values())
 
 
-def _bad_number_sql(column: str, sql_type: str) -> str:
-    """SQL that is true for a value that is not a non-negative whole number.
+def _int_sql(column: str) -> str:
+    """A validated attribute as BIGINT whatever its column type (``500.0`` text included)."""
+    return (
+        f"""try_cast(regexp_replace(trim(CAST("{column}" AS VARCHAR)), '\\.0*$', '') AS BIGINT)"""
+    )
 
-    Typed integer columns (Parquet) need only the sign test; text and floats are parsed.
+
+def _treaty_conditions(treaty: Treaty) -> list[tuple[str, str]]:
+    """Every set of attribute conditions a counting term uses, as (label, SQL), sorted.
+
+    Item files are reduced once; a term with conditions reads the components counted over
+    the items that meet them, so each distinct set is one more aggregate in that pass.
     """
-    if sql_type in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"):
-        return f'"{column}" < 0'
-    if sql_type.startswith("U") and sql_type.endswith("INT"):
-        return "false"
-    value = f'try_cast("{column}" AS DOUBLE)'
-    return f'("{column}" IS NOT NULL AND ({value} IS NULL OR {value} < 0 OR {value} <> floor({value})))'
+    rules = [x.counting for x in treaty.limits]
+    rules += [r for i in treaty.interpretations for r in i.overrides.values()]
+    found: dict[str, str] = {}
+    for rule in rules:
+        for term in rule.terms:
+            if not term.where:
+                continue
+            parts = []
+            for cond in term.where:
+                value = _int_sql(cond.attribute)
+                for op, bound in (
+                    (">=", cond.at_least),
+                    (">", cond.above),
+                    ("<=", cond.at_most),
+                    ("<", cond.below),
+                ):
+                    if bound is not None:
+                        parts.append(f"{value} {op} {int(bound)}")
+            found[conditions_label(term.where)] = "(" + " AND ".join(parts) + ")"
+    return sorted(found.items())
+
+
+def _bad_number_sql(column: str, sql_type: str) -> str:
+    """SQL that is true for a value that is not a whole number in ``0..INT64_MAX``.
+
+    Typed integer columns (Parquet) need only range tests; floats must also be finite and
+    integral; text (CSV) must be written as digits (no exponent, no fraction but ``.0``).
+    """
+    col = f'"{column}"'
+    if sql_type in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT"):
+        return f"{col} < 0"
+    if sql_type == "HUGEINT" or (sql_type.startswith("U") and sql_type.endswith("INT")):
+        return f"({col} < 0 OR {col} > {INT64_MAX})"
+    if sql_type in ("DOUBLE", "FLOAT", "REAL") or sql_type.startswith("DECIMAL"):
+        value = f"CAST({col} AS DOUBLE)"
+        return (
+            f"({col} IS NOT NULL AND (isnan({value}) OR isinf({value}) OR {value} < 0"
+            f" OR {value} <> floor({value}) OR {value} >= 9223372036854775807.0))"
+        )
+    text = f"trim(CAST({col} AS VARCHAR))"
+    return (
+        f"({col} IS NOT NULL AND {text} <> '' AND ("
+        f"NOT regexp_full_match({text}, '\\+?[0-9]+(\\.0*)?')"
+        f" OR try_cast(regexp_replace({text}, '\\.0*$', '') AS BIGINT) IS NULL))"
+    )
+
+
+def _check_json_numbers(source: ItemSource, attrs: list[str]) -> None:
+    """Refuse JSON attribute values written with exponents or as non-finite constants.
+
+    DuckDB reads ``1e3`` as the double 1000.0 and cannot tell it from ``1000``; the records
+    kept as written by the Python reader can.
+    """
+    problems: list[Problem] = []
+    for i, record in enumerate(_json_records(source.path)):
+        for attr in attrs:
+            raw = record.get(attr)
+            if raw is None or raw == "":
+                continue
+            _, error = _count(raw)
+            if error:
+                problems.append(Problem(str(source.path), source.locate(i), f"{attr}: {error}"))
+                if len(problems) >= MAX_PROBLEMS:
+                    raise DeclarationError(problems)
+    if problems:
+        raise DeclarationError(problems)
+
+
+def _sum_sql(column: str, sql_type: str) -> str:
+    """The sum of a validated attribute column as BIGINTs (text written ``12.0`` included)."""
+    col = f'"{column}"'
+    if sql_type == "VARCHAR":
+        col = f"regexp_replace(trim({col}), '\\.0*$', '')"
+    return f"sum(try_cast({col} AS BIGINT))"
 
 
 def _add(decl: Declaration, key: ComponentKey, value: int) -> None:

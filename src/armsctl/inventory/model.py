@@ -28,13 +28,15 @@ ALL_ZONES = ""
 class ComponentKey:
     """Items of one category and status (in one zone, or all zones), counted or summed.
 
-    ``quantity`` is ``"count"`` or the id of a numeric attribute whose sum is meant.
+    ``quantity`` is ``"count"`` or the id of a numeric attribute whose sum is meant; ``where``
+    the label of attribute conditions the items must meet (``range-km>=500<=5500``), if any.
     """
 
     category: str
     status: str
     quantity: str = "count"
     zone: str = ALL_ZONES
+    where: str = ""
 
 
 def component_measure(key: ComponentKey) -> str:
@@ -42,19 +44,24 @@ def component_measure(key: ComponentKey) -> str:
     name = f"{key.category}/{key.status}"
     if key.quantity != "count":
         name += f"/{key.quantity}"
+    if key.where:
+        name += f"[{key.where}]"
     if key.zone:
         name += f"@{key.zone}"
     return name
 
 
 def parse_component_measure(measure: str) -> ComponentKey | None:
-    """Read ``category/status[/attribute][@zone]``; ``None`` when it is not of that form."""
+    """Read ``category/status[/attribute][[where]][@zone]``; ``None`` when not of that form."""
     body, _, zone = measure.partition("@")
+    where = ""
+    if body.endswith("]") and "[" in body:
+        body, _, where = body[:-1].partition("[")
     parts = body.split("/")
     if len(parts) == 2:
-        return ComponentKey(parts[0], parts[1], "count", zone)
+        return ComponentKey(parts[0], parts[1], "count", zone, where)
     if len(parts) == 3:
-        return ComponentKey(parts[0], parts[1], parts[2], zone)
+        return ComponentKey(parts[0], parts[1], parts[2], zone, where)
     return None
 
 

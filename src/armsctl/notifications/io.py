@@ -74,15 +74,36 @@ def notification_to_dict(n: Notification) -> dict[str, Any]:
 
 
 def write_notifications(path: Path, treaty: Treaty, notifications: Sequence[Notification]) -> Path:
-    """Write the notifications as one JSON document, atomically (a crash leaves the old file)."""
-    doc = {
-        "format": FORMAT,
-        "treaty": treaty.id,
-        "notifications": [notification_to_dict(n) for n in notifications],
-    }
+    """Write the notifications atomically (a crash leaves the old file), in the file's format.
+
+    A ``.csv`` path gets the CSV format :func:`read_notifications` reads (the core columns, the
+    lifecycle times, then one column per field name), so a CSV file stays CSV through the
+    lifecycle commands; any other path gets the JSON document.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if path.suffix.lower() == ".csv":
+        field_names = sorted(
+            {k for n in notifications for k in n.fields} - set(CORE) - set(TIME_FIELDS)
+        )
+        columns = ["id", "type", "event", "sender", "event_time", "recipients", "state"]
+        columns += [*TIME_FIELDS, "rejection_reason", *field_names]
+        with tmp.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            for n in notifications:
+                d = notification_to_dict(n)
+                row = {c: d.get(c) for c in columns if c in d}
+                row["recipients"] = ";".join(n.recipients)
+                row.update(n.fields)
+                writer.writerow({c: "" if row.get(c) is None else row[c] for c in columns})
+    else:
+        doc = {
+            "format": FORMAT,
+            "treaty": treaty.id,
+            "notifications": [notification_to_dict(n) for n in notifications],
+        }
+        tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return path
 

@@ -207,6 +207,8 @@ def reconcile(
     :data:`NOTIFICATION_COLUMNS` (times UTC, no zone), which is how large streams come in.
     ``at`` is the moment of the reconciliation: it decides what is overdue and what may still
     arrive.
+    Two identical declarations are the most compliant case: no change, so every count is 0
+    (DuckDB's ``count_if`` over no rows is NULL, hence the ``coalesce`` in the count query).
     """
     import duckdb
     import pyarrow as pa
@@ -326,7 +328,8 @@ def reconcile(
     )
     counts_row = con.execute(
         """
-        SELECT count(*), count_if(best.ok), count_if(NOT coalesce(best.ok, false) AND coalesce(best.late, false))
+        SELECT count(*), coalesce(count_if(best.ok), 0),
+               coalesce(count_if(NOT coalesce(best.ok, false) AND coalesce(best.late, false)), 0)
         FROM changes c LEFT JOIN best USING (uid, change)
         """
     ).fetchall()[0]

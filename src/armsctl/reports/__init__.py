@@ -12,7 +12,7 @@ import html
 import json
 from pathlib import Path
 
-from armsctl.compliance import Report, evaluate, history, report_to_dict
+from armsctl.compliance import LimitResult, Report, evaluate, history, report_to_dict
 from armsctl.inventory import DeclarationSet
 from armsctl.treaty import Treaty
 
@@ -56,6 +56,12 @@ def _series(series: list[Report], limit_id: str, party: str) -> list[tuple[dt.da
             x = next((y for y in p.limits if y.id == limit_id), None)
             if x is not None and x.value is not None:
                 points.append((r.at, x.value, x.provenance == "M"))
+        for g in r.groups:
+            if g.group != party:
+                continue
+            x = next((y for y in g.limits if y.id == limit_id), None)
+            if x is not None and x.value is not None:
+                points.append((r.at, x.value, x.provenance == "M"))
     return points
 
 
@@ -70,7 +76,11 @@ def limit_chart_svg(treaty: Treaty, series: list[Report], limit_id: str) -> str:
 
     limit = treaty.limit(limit_id)
     fig, ax = plt.subplots(figsize=(7.5, 3.4), dpi=100)
-    parties = treaty.parties.members or sorted({p.party for r in series for p in r.parties})
+    parties = (
+        list(limit.groups)
+        if limit.scope != "party"
+        else treaty.parties.members or sorted({p.party for r in series for p in r.parties})
+    )
     markers = ["o", "s", "^", "D", "v"]
     for i, party in enumerate(parties):
         points = _series(series, limit_id, party)
@@ -119,37 +129,64 @@ def _e(value: object) -> str:
     return html.escape(str(value))
 
 
+def _value(x: LimitResult) -> str:
+    if x.value is None:
+        return "-"
+    text = (">= " if x.lower_bound else "") + f"{x.value:,}"
+    return text + (" (unverified)" if x.provenance == "M" else "")
+
+
+def _rows(latest: Report) -> list[tuple[str, str, LimitResult]]:
+    """Every evaluated limit as (who, data as of, result): parties first, then groups."""
+    rows: list[tuple[str, str, LimitResult]] = []
+    for p in latest.parties:
+        if p.withdrawn_on is not None:
+            continue
+        rows += [(p.party, str(p.declaration_as_of or "none"), x) for x in p.limits]
+    for g in latest.groups:
+        covers = ", ".join(g.covers) or "nobody"
+        rows += [(f"group {g.group} ({covers})", "", x) for x in g.limits]
+    return rows
+
+
+def _summary(latest: Report) -> list[str]:
+    """One line per party and group: its status, and every flag and note behind it."""
+    lines = []
+    for p in latest.parties:
+        status = f"withdrawn on {p.withdrawn_on}" if p.withdrawn_on else p.status
+        lines.append(f"{p.party}: {status}" + "".join(f"; {f}" for f in p.flags))
+    for g in latest.groups:
+        notes = [f"{x.id}: {x.note}" for x in g.limits if x.note]
+        covers = ", ".join(g.covers) or "nobody"
+        lines.append(f"group {g.group} ({covers}): {g.status}" + "".join(f"; {n}" for n in notes))
+    return lines
+
+
 def _latest_table(latest: Report) -> str:
     rows = []
-    for p in latest.parties:
-        for x in p.limits:
-            value = (
-                "-"
-                if x.value is None
-                else f"{x.value:,}" + (" (unverified)" if x.provenance == "M" else "")
-            )
-            margin = "-" if x.margin is None else f"{x.margin:,}"
-            rows.append(
-                f"<tr><td>{_e(p.party)}</td><td>{_e(p.declaration_as_of or 'none')}</td>"
-                f"<td>{_e(x.id)}</td><td class=n>{_e(value)}</td><td class=n>{x.max:,}</td>"
-                f"<td class=n>{_e(margin)}</td><td class='{_e(x.status)}'>{_e(x.status)}</td></tr>"
-            )
+    for who, as_of, x in _rows(latest):
+        margin = "-" if x.margin is None else f"{x.margin:,}"
+        rows.append(
+            f"<tr><td>{_e(who)}</td><td>{_e(as_of)}</td>"
+            f"<td>{_e(x.id)}</td><td class=n>{_e(_value(x))}</td><td class=n>{x.max:,}</td>"
+            f"<td class=n>{_e(margin)}</td><td class='{_e(x.status)}'>{_e(x.status)}</td></tr>"
+        )
     head = "<tr><th>party</th><th>data as of</th><th>limit</th><th>value</th><th>max</th><th>margin</th><th>status</th></tr>"
     return f"<table>{head}{''.join(rows)}</table>"
 
 
 def _explanations(latest: Report) -> str:
     items = []
-    for p in latest.parties:
-        for x in p.limits:
-            parts = " + ".join(
-                (f"{part.weight} &times; " if part.weight != 1 else "")
-                + f"{_e(part.measure)} ({part.value:,}{', unverified' if part.provenance == 'M' else ''})"
-                for part in x.parts
-            )
-            items.append(
-                f"<li><b>{_e(p.party)} {_e(x.id)}</b> ({_e(x.article)}) = {parts or _e(x.note or '-')}</li>"
-            )
+    for who, _, x in _rows(latest):
+        parts = " + ".join(
+            (f"{part.weight} &times; " if part.weight != 1 else "")
+            + f"{_e(part.measure)} ({part.value:,}{', unverified' if part.provenance == 'M' else ''})"
+            for part in x.parts
+        )
+        note = f" ({_e(x.note)})" if parts and x.note else ""
+        items.append(
+            f"<li><b>{_e(who)} {_e(x.id)}</b> ({_e(x.article)}) = {parts or _e(x.note or '-')}{note}</li>"
+        )
     return f"<ul>{''.join(items)}</ul>"
 
 
@@ -158,14 +195,13 @@ def render_html(
 ) -> str:
     """The self-contained HTML report."""
     charts = "".join(
-        f"<h3>{_e(x.id)} (max {x.maximum:,}, in force {x.effective}, {_e(x.article)})</h3>"
+        f"<h3>{_e(x.id)} (max {x.maximum:,}, in force {x.effective}, {_e(x.article)}"
+        + (f"; for each of {_e(', '.join(x.groups))}" if x.scope != "party" else "")
+        + ")</h3>"
         + limit_chart_svg(treaty, series, x.id)
         for x in treaty.limits
-        if x.scope == "party"
     )
-    flags = "".join(
-        f"<li class=flag>{_e(p.party)}: {_e(flag)}</li>" for p in latest.parties for flag in p.flags
-    )
+    flags = "".join(f"<li class=flag>{_e(line)}</li>" for line in _summary(latest))
     notes = "".join(f"<li>{_e(n)}</li>" for n in latest.notes)
     extra = "".join(f"<h2>{_e(title)}</h2>{body}" for title, body in extra_sections)
     interp = f" under interpretation {_e(latest.interpretation)}" if latest.interpretation else ""
@@ -197,20 +233,23 @@ def render_markdown(treaty: Treaty, series: list[Report], latest: Report) -> str
         "| party | data as of | limit | value | max | margin | status |",
         "|---|---|---|---:|---:|---:|---|",
     ]
-    for p in latest.parties:
-        for x in p.limits:
-            value = (
-                "-"
-                if x.value is None
-                else f"{x.value:,}" + (" (unverified)" if x.provenance == "M" else "")
-            )
-            margin = "-" if x.margin is None else f"{x.margin:,}"
-            lines.append(
-                f"| {p.party} | {p.declaration_as_of or 'none'} | {x.id} | {value} | {x.max:,} | {margin} | {x.status} |"
-            )
-    lines += ["", "## History", "", "| as of | status |", "|---|---|"]
-    lines += [f"| {r.at} | {r.status} |" for r in series]
-    flags = [f"- {p.party}: {f}" for p in latest.parties for f in p.flags]
-    if flags:
-        lines += ["", "## Flags", "", *flags]
+    for who, as_of, x in _rows(latest):
+        margin = "-" if x.margin is None else f"{x.margin:,}"
+        lines.append(
+            f"| {who} | {as_of} | {x.id} | {_value(x)} | {x.max:,} | {margin} | {x.status} |"
+        )
+    lines += ["", "## Status of each party and group", ""]
+    lines += [f"- {line}" for line in _summary(latest)]
+    lines += ["", "## History", "", "| as of | status | violated |", "|---|---|---|"]
+    for r in series:
+        violated = [
+            f"{p.party} {x.id}" for p in r.parties for x in p.limits if x.status == "violation"
+        ]
+        violated += [
+            f"{g.group} {x.id}" for g in r.groups for x in g.limits if x.status == "violation"
+        ]
+        lines.append(f"| {r.at} | {r.status} | {', '.join(violated) or '-'} |")
+    notes = [f"- {n}" for n in latest.notes]
+    if notes:
+        lines += ["", "## Notes", "", *notes]
     return "\n".join(lines) + "\n"

@@ -55,7 +55,7 @@ from armsctl.store.models import (
     Reveal,
     User,
 )
-from armsctl.treaty.schema import Treaty
+from armsctl.verification.quotas import allowance, refusal
 
 __all__ = [
     "STATES",
@@ -76,15 +76,23 @@ STATES = ("planned", "notified", "in-progress", "reported")
 MAX_SAFE_ROWS = 2**31 - 1
 
 
-def _allowance(treaty: Treaty, quota_id: str, party: str) -> int:
-    quota = next((q for q in treaty.inspection_quotas if q.id == quota_id), None)
-    if quota is None:
-        known = ", ".join(q.id for q in treaty.inspection_quotas) or "none"
-        raise InputError([Problem("", "type", f"unknown inspection type (known: {known})")])
-    allowed = quota.per_party.get(party, quota.per_year)
-    if allowed is None:
-        raise InputError([Problem("", "type", f"{quota_id} sets no annual number")])
-    return allowed
+def _declared_units(session: Session, treaty: str, party_id: int, year: int) -> int | None:
+    """The ``units`` figure of the party's latest declaration dated by the end of ``year``."""
+    from armsctl.store.models import Declaration
+    from armsctl.verification.quotas import UNITS_FIGURE
+
+    figures = session.scalar(
+        select(Declaration.figures)
+        .where(
+            Declaration.treaty_id == treaty,
+            Declaration.party_id == party_id,
+            Declaration.as_of <= dt.date(year, 12, 31),
+        )
+        .order_by(Declaration.as_of.desc())
+        .limit(1)
+    )
+    value = (figures or {}).get(UNITS_FIGURE)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def site_commitment(salt: bytes, site: str) -> str:
@@ -212,7 +220,14 @@ def request_inspection(
                 raise InputError(
                     [Problem("", "inspected_party", "a party does not inspect itself")]
                 )
-            allowed = _allowance(doc, quota_id, inspecting)
+            rule = allowance(
+                doc,
+                quota_id,
+                year,
+                inspecting=inspecting,
+                inspected=inspected,
+                declared_units=_declared_units(session, treaty, target.id, year),
+            )
             users = session.scalars(select(User).where(User.name.in_(inspectors))).all()
             bad = sorted(
                 set(inspectors)
@@ -225,28 +240,47 @@ def request_inspection(
                         for n in bad
                     ]
                 )
-            used = (
+            # One calculator decides (verification.quotas): an active quota is counted per
+            # inspecting party, a passive one per inspected party over every inspector.
+            same = (
+                Inspection.treaty_id == treaty,
+                Inspection.quota_id == quota_id,
+                Inspection.year == year,
+            )
+            counted = (
+                Inspection.inspected_party_id == target.id
+                if rule.counted_by == "inspected"
+                else Inspection.inspecting_party_id == party.id
+            )
+            used = session.scalar(select(func.count()).where(*same, counted)) or 0
+            pair = (
                 session.scalar(
                     select(func.count()).where(
-                        Inspection.treaty_id == treaty,
+                        *same,
                         Inspection.inspecting_party_id == party.id,
-                        Inspection.quota_id == quota_id,
-                        Inspection.year == year,
+                        Inspection.inspected_party_id == target.id,
                     )
                 )
                 or 0
             )
-            if used >= allowed:
-                raise ConflictError(
-                    f"the {quota_id} quota of {inspecting} for {year} is spent ({used}/{allowed})"
+            why = refusal(rule, used=used, used_from_same_party=pair)
+            if why is not None:
+                whose = inspected if rule.counted_by == "inspected" else inspecting
+                raise ConflictError(f"{whose}: {why}")
+            # The slot numbers this inspecting party's requests (the unique constraint's key).
+            slot = (
+                session.scalar(
+                    select(func.count()).where(*same, Inspection.inspecting_party_id == party.id)
                 )
+                or 0
+            )
             row = Inspection(
                 treaty_id=treaty,
                 inspecting_party_id=party.id,
                 inspected_party_id=target.id,
                 quota_id=quota_id,
                 year=year,
-                slot=used,
+                slot=slot,
                 site=site,
                 site_salt=salt,
                 state="planned",
@@ -267,7 +301,7 @@ def request_inspection(
                     "inspected": inspected,
                     "type": quota_id,
                     "year": year,
-                    "slot": used,
+                    "slot": slot,
                     "site_commitment": site_commitment(salt, site),
                 },
             )
@@ -593,11 +627,30 @@ def quota_status(db: Database, *, treaty: str, year: int) -> list[dict[str, Any]
                 .group_by(Inspection.inspecting_party_id, Inspection.quota_id)
             ).all()
         }
+        accepted = {  # passive quotas are used up by the inspections a party accepts
+            f"{pid}:{qid}": n
+            for pid, qid, n in session.execute(
+                select(Inspection.inspected_party_id, Inspection.quota_id, func.count())
+                .where(Inspection.treaty_id == treaty, Inspection.year == year)
+                .group_by(Inspection.inspected_party_id, Inspection.quota_id)
+            ).all()
+        }
         out = []
         for party in parties:
             for quota in doc.inspection_quotas:
-                allowed = quota.per_party.get(party.code, quota.per_year)
-                n = int(used.get(f"{party.id}:{quota.id}", 0))
+                try:
+                    allowed: int | None = allowance(
+                        doc,
+                        quota.id,
+                        year,
+                        inspecting=party.code,
+                        inspected=party.code,
+                        declared_units=_declared_units(session, treaty, party.id, year),
+                    ).allowed
+                except InputError:
+                    allowed = None  # the rule needs a figure or party entry not on record
+                counts = accepted if quota.kind == "passive" else used
+                n = int(counts.get(f"{party.id}:{quota.id}", 0))
                 out.append(
                     {
                         "party": party.code,

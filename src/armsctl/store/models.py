@@ -51,6 +51,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "WebSessionRow",
+    "ZkProof",
 ]
 
 #: Every role a user can hold; authorisation decisions live in ``armsctl.api.authz``.
@@ -339,3 +340,25 @@ class WebSessionRow(Base):
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(_ts())
     expires_at: Mapped[dt.datetime] = mapped_column(_ts(), index=True)
+
+
+class ZkProof(Base):
+    """A published zero-knowledge proof that a party's committed total is within a limit.
+
+    ``document`` is the public proof (site commitments and range proof, no count); the same
+    document is in the log entry at ``log_index``. Nothing secret is stored: the openings stay
+    with the party.
+    """
+
+    __tablename__ = "zk_proofs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    treaty_id: Mapped[str] = mapped_column(ForeignKey("treaties.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    limit_id: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    bits: Mapped[int] = mapped_column(Integer)
+    sites: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    published_at: Mapped[dt.datetime] = mapped_column(_ts())
+    log_index: Mapped[int] = mapped_column(BigInteger)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from armsctl.errors import NotFoundError, Problem, TreatyFileError
+from armsctl.errors import InputError, NotFoundError, Problem, TreatyFileError
+from armsctl.textio import read_utf8
 from armsctl.treaty.schema import Treaty
 from armsctl.validation import validation_problems
 
@@ -38,7 +39,11 @@ def load_treaty(id_or_path: str | Path) -> Treaty:
     if path.suffix == ".toml" or path.is_file():
         if not path.is_file():
             raise NotFoundError(f"{path}: no such treaty file")
-        return parse_treaty(path.read_text(encoding="utf-8"), where=str(path))
+        try:
+            text = read_utf8(path)
+        except InputError as exc:
+            raise TreatyFileError(exc.problems) from None
+        return parse_treaty(text, where=str(path))
     return _bundled(str(id_or_path))
 
 

@@ -7,8 +7,11 @@ Exact mathematics first (hypergeometric sampling, linear-programming games), sim
 """
 
 from armsctl.verification.games import (
+    bimatrix_equilibria,
     dresher_closed_form,
     dresher_game,
+    dresher_lp,
+    lemke_howson,
     solve_bimatrix,
     solve_zero_sum,
 )
@@ -42,6 +45,7 @@ __all__ = [
     "Regime",
     "Site",
     "allocate_checks",
+    "bimatrix_equilibria",
     "commit",
     "derive_seed",
     "detection_probability",
@@ -49,9 +53,11 @@ __all__ = [
     "draw_schedule",
     "dresher_closed_form",
     "dresher_game",
+    "dresher_lp",
     "estimate_serials",
     "fraction_not_as_declared",
     "iaea_sample_size",
+    "lemke_howson",
     "plan_inspections",
     "run_sweep",
     "sample_size",

@@ -4,8 +4,9 @@ An inspector with limited inspections faces an inspectee who may violate. Where 
 strictly opposed the game is zero-sum and its value and optimal mixed strategies come from one
 linear programme (solved by HiGHS through ``scipy.optimize.linprog``). Where they are not (false
 alarms cost both sides, a detected violation costs the inspector a crisis too) the game is a
-bimatrix game, solved here by support enumeration, which finds every equilibrium of a small
-non-degenerate game.
+bimatrix game, solved here by vertex enumeration of the best-response polytopes (every extreme
+equilibrium, with degenerate games flagged) and by Lemke-Howson (one equilibrium per dropped
+label).
 
 References: M. Dresher, *A Sampling Inspection Problem in Arms Control Agreements: A
 Game-Theoretic Analysis*, RAND RM-2972-ARPA (1962); R. Avenhaus, B. von Stengel and S. Zamir,
@@ -15,10 +16,10 @@ Game-Theoretic Analysis*, RAND RM-2972-ARPA (1962); R. Avenhaus, B. von Stengel 
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -28,19 +29,25 @@ from armsctl.errors import ParameterError
 
 __all__ = [
     "MAX_BIMATRIX_STRATEGIES",
+    "MAX_POLYTOPE_BASES",
     "BimatrixEquilibrium",
+    "BimatrixSolution",
     "DresherSolution",
     "ZeroSumSolution",
+    "bimatrix_equilibria",
     "dresher_closed_form",
+    "dresher_closed_form_exact",
     "dresher_game",
+    "dresher_lp",
     "game_from_mapping",
+    "lemke_howson",
     "payoff_matrix",
     "solve_bimatrix",
     "solve_zero_sum",
 ]
 
 MAX_BIMATRIX_STRATEGIES = 12
-"""Support enumeration visits up to 4^n support pairs; beyond this size it is refused."""
+"""Largest bimatrix game accepted (a random 12x12 game enumerates in seconds)."""
 
 _TOL = 1e-9
 _IPM_CELLS = 40_000
@@ -187,41 +194,35 @@ class BimatrixEquilibrium:
         }
 
 
-def _indifferent(
-    m: NDArray[np.float64], support_rows: tuple[int, ...], support_cols: tuple[int, ...]
-) -> tuple[NDArray[np.float64], float] | None:
-    """Mix over ``support_cols`` making every row in ``support_rows`` earn the same payoff."""
-    k = len(support_cols)
-    sub = m[np.ix_(support_rows, support_cols)]
-    # Unknowns: the k probabilities and the common payoff u.
-    lhs = np.zeros((len(support_rows) + 1, k + 1))
-    lhs[: len(support_rows), :k] = sub
-    lhs[: len(support_rows), k] = -1.0
-    lhs[-1, :k] = 1.0
-    rhs = np.zeros(len(support_rows) + 1)
-    rhs[-1] = 1.0
-    try:
-        sol = np.linalg.solve(lhs, rhs)
-    except np.linalg.LinAlgError:
-        return None
-    probs = sol[:k]
-    if np.any(probs < -_TOL):
-        return None
-    return np.clip(probs, 0.0, None), float(sol[k])
+@dataclass(frozen=True, slots=True)
+class BimatrixSolution:
+    """Every extreme equilibrium of a bimatrix game, and whether that list is the whole story.
 
-
-def solve_bimatrix(row_payoff: Any, column_payoff: Any) -> list[BimatrixEquilibrium]:
-    """Every Nash equilibrium of a small non-degenerate bimatrix game, by support enumeration.
-
-    For each pair of equal-size supports, the column mix that makes the row player indifferent
-    over the row support (and vice versa) is solved for; it is an equilibrium when both mixes are
-    probabilities and no strategy outside a support does better. Degenerate games may have
-    equilibria on unequal supports that this method does not list.
-
-    Raises:
-        ParameterError: the matrices are ragged, differ in shape, or a player has more than
-            ``MAX_BIMATRIX_STRATEGIES`` strategies.
+    In a non-degenerate game the equilibria are finitely many and all are listed. A degenerate
+    game (some mixed strategy has more pure best replies than its support has strategies) can
+    have continua of equilibria: the extreme ones are still all listed, but the set is their
+    convex pieces, so ``note`` then says ``degenerate: this list may be incomplete``.
     """
+
+    equilibria: list[BimatrixEquilibrium]
+    degenerate: bool
+    method: str = "vertex enumeration"
+
+    @property
+    def note(self) -> str:
+        if not self.degenerate:
+            return "non-degenerate: every equilibrium is listed"
+        return (
+            "degenerate: this list may be incomplete (it holds every extreme equilibrium; "
+            "equilibria may also form continua between compatible ones)"
+        )
+
+
+MAX_POLYTOPE_BASES = 2_000_000
+"""Bases visited per best-response polytope before vertex enumeration gives up."""
+
+
+def _check_bimatrix(row_payoff: Any, column_payoff: Any) -> tuple[NDArray[np.float64], ...]:
     a = payoff_matrix(row_payoff, name="row_payoff")
     b = payoff_matrix(column_payoff, name="column_payoff")
     if a.shape != b.shape:
@@ -229,35 +230,208 @@ def solve_bimatrix(row_payoff: Any, column_payoff: Any) -> list[BimatrixEquilibr
             f"row_payoff is {a.shape[0]}x{a.shape[1]} but column_payoff is "
             f"{b.shape[0]}x{b.shape[1]}; they must have the same shape"
         )
-    m, n = a.shape
-    if max(m, n) > MAX_BIMATRIX_STRATEGIES:
+    if max(a.shape) > MAX_BIMATRIX_STRATEGIES:
         raise ParameterError(
-            f"support enumeration is limited to {MAX_BIMATRIX_STRATEGIES} strategies per player "
-            f"(got {m}x{n}); solve a zero-sum version by linear programming instead"
+            f"bimatrix games are limited to {MAX_BIMATRIX_STRATEGIES} strategies per player "
+            f"(got {a.shape[0]}x{a.shape[1]}); solve a zero-sum version by linear programming"
         )
+    return a, b
+
+
+def _positive(m: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Shift payoffs so every entry is at least 1 (equilibria do not change)."""
+    return m + (1.0 - float(m.min()))
+
+
+def _tol(m: NDArray[np.float64]) -> float:
+    return 1e-9 * max(1.0, float(np.abs(m).max()))
+
+
+def _polytope_vertices(
+    mat: NDArray[np.float64], labels: list[int]
+) -> tuple[list[NDArray[np.float64]], list[int], bool]:
+    """Vertices of ``{z >= 0 : mat z <= 1}`` (``mat`` positive) by a search over simplex bases.
+
+    Variables are ``z_0..z_{d-1}`` then the slacks; ``labels[v]`` is the label of variable
+    ``v`` (a label is carried when the variable is zero). Every feasible basis is reached from
+    the slack basis by single pivots (the basis graph is connected, degenerate or not), and all
+    ties in a ratio test are followed, so every vertex is found. Returns the vertices, their
+    label sets as bit masks, and whether some vertex carries more labels than the dimension
+    (the polytope is not simple: the game is degenerate).
+    """
+    k, d = mat.shape
+    tableau = np.hstack([mat, np.eye(k), np.ones((k, 1))])
+    eps = 1e-9
+    start = list(range(d, d + k))
+    start_mask = sum(1 << v for v in start)
+    seen = {start_mask}
+    stack = [(start, start_mask, tableau)]
+    vertices: dict[tuple[float, ...], tuple[NDArray[np.float64], int]] = {}
+    degenerate = False
+    label_bits = np.array([1 << lab for lab in labels], dtype=object)
+    while stack:
+        basis, bmask, t = stack.pop()
+        rhs = t[:, -1]
+        z = np.zeros(d + k)
+        z[basis] = rhs
+        key = tuple(np.round(z[:d], 9))
+        if key not in vertices:
+            mask = int(np.bitwise_or.reduce(label_bits[np.abs(z) <= eps], initial=0))
+            if mask.bit_count() > d:
+                degenerate = True
+            vertices[key] = (z[:d].copy(), mask)
+        cols = t[:, :-1]
+        positive = cols > eps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = np.where(positive, rhs[:, None] / np.where(positive, cols, 1.0), np.inf)
+        best = ratios.min(axis=0)
+        candidates = positive & (ratios <= best + eps)
+        candidates[:, basis] = False
+        for r, enter in np.argwhere(candidates):
+            new_mask = bmask ^ (1 << basis[r]) ^ (1 << int(enter))
+            if new_mask in seen:
+                continue
+            seen.add(new_mask)
+            if len(seen) > MAX_POLYTOPE_BASES:
+                raise ParameterError(
+                    f"vertex enumeration visited {MAX_POLYTOPE_BASES:,} bases; the game is "
+                    "too degenerate to enumerate"
+                )
+            col = t[:, enter]
+            pivot_row = t[r] / col[r]
+            nt = t - np.outer(col, pivot_row)
+            nt[r] = pivot_row
+            new_basis = list(basis)
+            new_basis[r] = int(enter)
+            stack.append((new_basis, new_mask, nt))
+    out = [(z, mask) for z, mask in vertices.values() if z.sum() > eps]
+    return [z for z, _ in out], [mask for _, mask in out], degenerate
+
+
+def bimatrix_equilibria(row_payoff: Any, column_payoff: Any) -> BimatrixSolution:
+    """Every extreme Nash equilibrium of a bimatrix game, by vertex enumeration.
+
+    With payoffs shifted positive, the best-response polytopes are ``P = {x >= 0 : B^T x <=
+    1}`` and ``Q = {y >= 0 : A y <= 1}``; a pair of non-zero vertices whose labels (pure
+    strategies unplayed or best replies) cover all ``m + n`` labels is, normalised, an
+    equilibrium, and every extreme equilibrium arises so (Avis, Rosenberg, Savani and von
+    Stengel 2010). Unlike equal-support enumeration this misses nothing in degenerate games
+    (unequal supports included) and is flagged ``degenerate`` then.
+
+    Raises:
+        ParameterError: the matrices are ragged, differ in shape, a player has more than
+            ``MAX_BIMATRIX_STRATEGIES`` strategies, or a polytope has too many bases.
+    """
+    a, b = _check_bimatrix(row_payoff, column_payoff)
+    m, n = a.shape
+    # P: x_i carries label i, the slack of column j label m + j; Q: y_j label m + j, slack i.
+    xs, x_masks, p_degenerate = _polytope_vertices(_positive(b).T, list(range(m + n)))
+    ys, y_masks, q_degenerate = _polytope_vertices(
+        _positive(a), [m + j for j in range(n)] + list(range(m))
+    )
+    full = (1 << (m + n)) - 1
+    y_arr = np.array(y_masks, dtype=np.int64)  # at most 24 labels
     found: list[BimatrixEquilibrium] = []
-    for size in range(1, min(m, n) + 1):
-        for rows in itertools.combinations(range(m), size):
-            for cols in itertools.combinations(range(n), size):
-                col_mix = _indifferent(a, rows, cols)
-                row_mix = _indifferent(b.T, cols, rows)
-                if col_mix is None or row_mix is None:
-                    continue
-                y = np.zeros(n)
-                y[list(cols)] = col_mix[0]
-                x = np.zeros(m)
-                x[list(rows)] = row_mix[0]
-                u, w = col_mix[1], row_mix[1]
-                if np.max(a @ y) > u + _TOL or np.max(x @ b) > w + _TOL:
-                    continue
-                eq = BimatrixEquilibrium(x, y, _tidy(float(x @ a @ y)), _tidy(float(x @ b @ y)))
-                if not any(
-                    np.allclose(eq.row_strategy, e.row_strategy)
-                    and np.allclose(eq.column_strategy, e.column_strategy)
-                    for e in found
-                ):
-                    found.append(eq)
-    return found
+    for x, lx in zip(xs, x_masks, strict=True):
+        need = full & ~lx
+        for idx in np.flatnonzero((y_arr & need) == need):
+            px, qy = x / x.sum(), ys[idx] / ys[idx].sum()
+            px[px < 1e-12] = 0.0
+            qy[qy < 1e-12] = 0.0
+            px, qy = px / px.sum(), qy / qy.sum()
+            found.append(
+                BimatrixEquilibrium(px, qy, _tidy(float(px @ a @ qy)), _tidy(float(px @ b @ qy)))
+            )
+    found.sort(key=lambda e: (tuple(-e.row_strategy), tuple(-e.column_strategy)))
+    return BimatrixSolution(found, p_degenerate or q_degenerate or _degenerate_pure(a, b))
+
+
+def _degenerate_pure(a: NDArray[np.float64], b: NDArray[np.float64]) -> bool:
+    """A pure strategy with two pure best replies makes the game degenerate."""
+    ta, tb = _tol(a), _tol(b)
+    col_best = (a >= a.max(axis=0) - ta).sum(axis=0)
+    row_best = (b >= b.max(axis=1, keepdims=True) - tb).sum(axis=1)
+    return bool((col_best > 1).any() or (row_best > 1).any())
+
+
+def solve_bimatrix(row_payoff: Any, column_payoff: Any) -> list[BimatrixEquilibrium]:
+    """Every extreme Nash equilibrium of a bimatrix game (see :func:`bimatrix_equilibria`).
+
+    Kept for callers that want only the list; use :func:`bimatrix_equilibria` to learn whether
+    the game is degenerate, in which case the list may not be the whole equilibrium set.
+    """
+    return bimatrix_equilibria(row_payoff, column_payoff).equilibria
+
+
+def lemke_howson(
+    row_payoff: Any, column_payoff: Any, *, dropped: int = 0, max_pivots: int = 100_000
+) -> BimatrixEquilibrium:
+    """One Nash equilibrium by the Lemke-Howson complementary pivoting algorithm.
+
+    From the artificial equilibrium (the origin of both best-response polytopes) label
+    ``dropped`` (``0..m-1`` a row strategy, ``m..m+n-1`` a column strategy) is given up, and
+    pivots alternate between the two polytopes' tableaux, each entering the variable whose label
+    the other just lost, until ``dropped`` leaves: the pair is then completely labelled, an
+    equilibrium. Ties in the ratio test are broken lexicographically, so degenerate games do not
+    cycle. Different ``dropped`` labels may reach different equilibria.
+
+    Raises:
+        ParameterError: bad matrices or label, or no end within ``max_pivots`` pivots.
+    """
+    a, b = _check_bimatrix(row_payoff, column_payoff)
+    m, n = a.shape
+    if isinstance(dropped, bool) or not isinstance(dropped, int) or not 0 <= dropped < m + n:
+        raise ParameterError(f"dropped must be a label from 0 to {m + n - 1}, got {dropped!r}")
+    # Tableau rows: [coefficients over labels 0..m+n-1 | identity (lexicographic) | rhs].
+    # P side: B^T x + r = 1 (x_i has label i, r_j label m + j); Q side: A y + s = 1.
+    bp, ap = _positive(b), _positive(a)
+    p_tab = np.zeros((n, m + n + n + 1))
+    p_tab[:, :m] = bp.T
+    p_tab[:, m : m + n] = np.eye(n)
+    p_tab[:, m + n : m + 2 * n] = np.eye(n)
+    p_tab[:, -1] = 1.0
+    p_basis = [m + j for j in range(n)]
+    q_tab = np.zeros((m, m + n + m + 1))
+    q_tab[:, m : m + n] = ap
+    q_tab[:, :m] = np.eye(m)
+    q_tab[:, m + n : m + n + m] = np.eye(m)
+    q_tab[:, -1] = 1.0
+    q_basis = list(range(m))
+    tabs = {"P": (p_tab, p_basis), "Q": (q_tab, q_basis)}
+    side = "P" if dropped < m else "Q"
+    entering = dropped
+    for _ in range(max_pivots):
+        tab, basis = tabs[side]
+        col = tab[:, entering]
+        rows = np.flatnonzero(col > 1e-12)
+        if rows.size == 0:  # pragma: no cover - the polytopes are bounded
+            raise ParameterError("Lemke-Howson: unbounded ray (payoffs not positive)")
+        # Lexicographic ratio test over (rhs, identity columns) / col.
+        lex = np.hstack([tab[rows, -1:], tab[rows, m + n : -1]]) / col[rows, None]
+        order = np.lexsort(lex.T[::-1])
+        r = int(rows[order[0]])
+        leaving = basis[r]
+        tab[r] /= tab[r, entering]
+        for i in range(tab.shape[0]):
+            if i != r and tab[i, entering] != 0.0:
+                tab[i] -= tab[i, entering] * tab[r]
+        basis[r] = entering
+        if leaving == dropped:
+            break
+        entering = leaving
+        side = "Q" if side == "P" else "P"
+    else:
+        raise ParameterError(f"Lemke-Howson did not finish within {max_pivots:,} pivots")
+    x = np.zeros(m)
+    for i, v in enumerate(tabs["P"][1]):
+        if v < m:
+            x[v] = tabs["P"][0][i, -1]
+    y = np.zeros(n)
+    for i, v in enumerate(tabs["Q"][1]):
+        if v >= m:
+            y[v - m] = tabs["Q"][0][i, -1]
+    x, y = _clean(x), _clean(y)
+    return BimatrixEquilibrium(x, y, _tidy(float(x @ a @ y)), _tidy(float(x @ b @ y)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +440,9 @@ class DresherSolution:
 
     ``value[n][m]`` is the inspectee's equilibrium payoff with ``n`` periods and ``m``
     inspections left; ``inspect[n][m]`` the probability the inspector inspects now and
-    ``violate[n][m]`` the probability the inspectee violates now.
+    ``violate[n][m]`` the probability the inspectee violates now. The ``exact_*`` tables hold the
+    same numbers as fractions (the loss taken as the exact rational value of the float given);
+    the float tables are those fractions correctly rounded. ``method`` says how they were found.
     """
 
     periods: int
@@ -274,58 +450,203 @@ class DresherSolution:
     value: list[list[float]]
     inspect: list[list[float]]
     violate: list[list[float]]
+    exact_value: list[list[Fraction]] = field(default_factory=list)
+    exact_inspect: list[list[Fraction]] = field(default_factory=list)
+    exact_violate: list[list[Fraction]] = field(default_factory=list)
+    method: str = "exact recursion"
 
     @property
     def game_value(self) -> float:
         return self.value[self.periods][self.inspections]
 
 
-def dresher_game(periods: int, inspections: int, *, loss: float = 1.0) -> DresherSolution:
-    """Solve Dresher's sequential inspection game by linear programming at every stage.
+def _dresher_args(
+    periods: int, inspections: int, loss: float | Fraction
+) -> tuple[int, int, Fraction]:
+    n = _positive_int("periods", periods)
+    m = _positive_int("inspections", inspections, minimum=0)
+    if isinstance(loss, bool) or not isinstance(loss, int | float | Fraction):
+        raise ParameterError(f"loss must be a positive number, got {loss!r}")
+    if loss <= 0 or not math.isfinite(loss):
+        raise ParameterError(f"loss must be a positive number, got {loss}")
+    return n, m, Fraction(loss)
+
+
+def _stage_exact(a: Fraction, c: Fraction, b: Fraction) -> tuple[Fraction, Fraction, Fraction]:
+    """The 2x2 stage game ``[[a, c], [-b, 1]]`` (rows legal/violate, columns inspect/wait).
+
+    With ``a > c`` (one inspection more cannot help the inspectee) and ``c < 1`` it has no
+    saddle point: the inspector's ``q = (1 - c) / (1 + b + a - c)`` makes the inspectee
+    indifferent, the inspectee's ``p = (a - c) / (1 + b + a - c)`` the inspector, and the value
+    is ``(a + b c) / (1 + b + a - c)``. Returns value, q and p.
+    """
+    d = 1 + b + a - c
+    return (a + b * c) / d, (1 - c) / d, (a - c) / d
+
+
+def _dresher_tables(n: int, m: int) -> tuple[list[list[Fraction]], ...]:
+    zero = Fraction(0)
+    return tuple([[zero] * (m + 1) for _ in range(n + 1)] for _ in range(3))
+
+
+def _dresher_solution(
+    n: int, m: int, tables: tuple[list[list[Fraction]], ...], method: str
+) -> DresherSolution:
+    value, inspect, violate = tables
+
+    def floats(t: list[list[Fraction]]) -> list[list[float]]:
+        return [[float(x) for x in row] for row in t]
+
+    return DresherSolution(
+        n, m, floats(value), floats(inspect), floats(violate), value, inspect, violate, method
+    )
+
+
+def dresher_game(
+    periods: int, inspections: int, *, loss: float | Fraction = 1.0
+) -> DresherSolution:
+    """Solve Dresher's sequential inspection game exactly, by its recursion in rationals.
 
     Over ``n`` periods an inspector may inspect in ``m`` of them; the inspectee may violate at
     most once and learns after each period whether it was inspected. A violation in an inspected
     period is caught (inspectee payoff ``-loss``), one in an uninspected period succeeds (``+1``),
-    and never violating pays 0. The stage game is a 2x2 zero-sum game whose continuation values
-    are the smaller games; each stage is solved with :func:`solve_zero_sum`.
+    and never violating pays 0. The stage game is the 2x2 zero-sum game ``[[v(n-1, m-1),
+    v(n-1, m)], [-loss, 1]]``; its solution (see ``_stage_exact``) is evaluated in
+    :class:`fractions.Fraction`, so every table entry is exact and its float correctly rounded,
+    however large the loss (a stage LP in floating point loses the tiny values next to a large
+    loss: with 6 periods, 5 inspections and loss 100 it inspects first with probability 1.0
+    instead of about 1/101). :func:`dresher_lp` is the independent cross-check.
     """
-    n = _positive_int("periods", periods)
-    m = _positive_int("inspections", inspections, minimum=0)
-    if loss <= 0 or not math.isfinite(loss):
-        raise ParameterError(f"loss must be a positive number, got {loss}")
-    value = [[0.0] * (m + 1) for _ in range(n + 1)]
-    inspect = [[0.0] * (m + 1) for _ in range(n + 1)]
-    violate = [[0.0] * (m + 1) for _ in range(n + 1)]
+    n, m, b = _dresher_args(periods, inspections, loss)
+    tables = _dresher_tables(n, m)
+    value, inspect, violate = tables
     for k in range(1, n + 1):
-        value[k][0] = 1.0  # no inspection left: violate now, unseen
-        violate[k][0] = 1.0
+        value[k][0] = Fraction(1)  # no inspection left: violate now, unseen
+        violate[k][0] = Fraction(1)
         for j in range(1, m + 1):
             if j >= k:
-                value[k][j] = 0.0  # every period inspected: violating never pays
-                inspect[k][j] = 1.0
+                inspect[k][j] = Fraction(1)  # every period inspected: violating never pays
                 continue
-            # Rows: inspectee (legal, violate); columns: inspector (inspect, wait).
-            stage = np.array([[value[k - 1][j - 1], value[k - 1][j]], [-loss, 1.0]])
-            sol = solve_zero_sum(stage)
-            value[k][j] = sol.value
-            violate[k][j] = float(sol.row_strategy[1])
-            inspect[k][j] = float(sol.column_strategy[0])
-    return DresherSolution(n, m, value, inspect, violate)
+            value[k][j], inspect[k][j], violate[k][j] = _stage_exact(
+                value[k - 1][j - 1], value[k - 1][j], b
+            )
+    return _dresher_solution(n, m, tables, "exact recursion")
 
 
-def dresher_closed_form(periods: int, inspections: int, *, loss: float = 1.0) -> float:
+def dresher_lp(periods: int, inspections: int, *, loss: float | Fraction = 1.0) -> DresherSolution:
+    """Dresher's game by a HiGHS linear programme at every stage, as a cross-check.
+
+    Each stage's inspector LP is written in scaled variables (see ``_inspector_lp``) so that
+    the continuation values, as small as ``loss^-m``, are not lost beside the loss; HiGHS then
+    picks the inspector's support. On that support
+    the indifference equations are solved in exact rationals and the result certified optimal
+    (each mix a probability, no pure reply better); a support that fails the certificate raises
+    ``ParameterError``. So the LP decides which strategies are played and exact arithmetic
+    gives their weights; it agrees with :func:`dresher_game` exactly wherever it passes.
+    """
+    n, m, b = _dresher_args(periods, inspections, loss)
+    tables = _dresher_tables(n, m)
+    value, inspect, violate = tables
+    for k in range(1, n + 1):
+        value[k][0] = Fraction(1)
+        violate[k][0] = Fraction(1)
+        for j in range(1, m + 1):
+            if j >= k:
+                inspect[k][j] = Fraction(1)
+                continue
+            a, c = value[k - 1][j - 1], value[k - 1][j]
+            stage = [[a, c], [-b, Fraction(1)]]
+            q = _inspector_lp(float((1 + b) / (1 - c)), float((a - c) / (1 - c)))
+            # The inspector's mix is never tiny (q >= 1 / (2 + loss)); the inspectee's may be
+            # (about loss^-(m-1)), below any float tolerance, so its support is inferred: a
+            # non-degenerate 2x2 game has supports of equal size.
+            rows: tuple[int, ...]
+            cols: tuple[int, ...]
+            if _TOL < q < 1 - _TOL:
+                rows, cols = (0, 1), (0, 1)
+            else:
+                col = 0 if q >= 1 - _TOL else 1
+                rows, cols = (int(stage[1][col] > stage[0][col]),), (col,)
+            v, x, y = _certified_support(stage, rows, cols, where=f"stage ({k}, {j})")
+            value[k][j], violate[k][j], inspect[k][j] = v, x[1], y[0]
+    return _dresher_solution(n, m, tables, "stage LP (HiGHS) supports, exact weights")
+
+
+def _inspector_lp(cost: float, gain: float) -> float:
+    """The inspector's stage LP in scaled variables; returns its inspection probability ``q``.
+
+    With ``v = c + (a - c) w`` the inspector's problem ``min v`` subject to ``q a + (1 - q) c <=
+    v`` (legal) and ``-b q + (1 - q) <= v`` (violate) becomes ``min w`` subject to ``q <= w`` and
+    ``(1 + b) / (1 - c) q + (a - c) / (1 - c) w >= 1``: every coefficient lies between ``(a - c)
+    / (1 - c)`` and ``1 + b``, so HiGHS's tolerances cannot swamp the continuation values, which
+    the unscaled stage game (entries ``-b`` beside ``a - c`` of ``b^-m``) lets them do.
+    """
+    from scipy.optimize import linprog
+
+    res = linprog(
+        [0.0, 1.0],
+        A_ub=[[1.0, -1.0], [-cost, -gain]],
+        b_ub=[0.0, -1.0],
+        bounds=[(0.0, 1.0), (None, None)],
+        method="highs",
+    )
+    if res.status != 0:  # pragma: no cover - the stage LP is always feasible and bounded
+        raise ParameterError(f"Dresher stage LP could not be solved: {res.message}")
+    return float(res.x[0])
+
+
+def _certified_support(
+    game: list[list[Fraction]], rows: tuple[int, ...], cols: tuple[int, ...], *, where: str
+) -> tuple[Fraction, list[Fraction], list[Fraction]]:
+    """Exact equilibrium of a 2x2 zero-sum game on the given supports, or ``ParameterError``."""
+    zero, one = Fraction(0), Fraction(1)
+    if len(rows) == len(cols) == 1:
+        (r,), (c,) = rows, cols
+        x = [one if i == r else zero for i in range(2)]
+        y = [one if j == c else zero for j in range(2)]
+    elif len(rows) == len(cols) == 2:
+        (g00, g01), (g10, g11) = game
+        d = g00 - g01 - g10 + g11
+        if d == 0:
+            raise ParameterError(f"Dresher LP cross-check: singular stage game at {where}")
+        x0, y0 = (g11 - g10) / d, (g11 - g01) / d
+        x, y = [x0, 1 - x0], [y0, 1 - y0]
+    else:
+        raise ParameterError(f"Dresher LP cross-check: unequal supports at {where}")
+    v_row = sum((game[i][j] * x[i] * y[j] for i in range(2) for j in range(2)), Fraction(0))
+    v_col = v_row
+    row_payoffs = [sum(game[i][j] * y[j] for j in range(2)) for i in range(2)]
+    col_payoffs = [sum(game[i][j] * x[i] for i in range(2)) for j in range(2)]
+    ok = (
+        v_row == v_col
+        and all(w >= 0 for w in (*x, *y))
+        and max(row_payoffs) <= v_row
+        and min(col_payoffs) >= v_row
+    )
+    if not ok:
+        raise ParameterError(f"Dresher LP cross-check: the LP's support at {where} is not optimal")
+    return v_row, x, y
+
+
+def dresher_closed_form(periods: int, inspections: int, *, loss: float | Fraction = 1.0) -> float:
     """The inspectee's equilibrium payoff in Dresher's game, in closed form.
 
     ``v(n, m) = C(n-1, m) / sum_{i=0}^{m} C(n, i) b^(m-i)`` (Dresher 1962 for ``b = 1``;
     Avenhaus, von Stengel and Zamir 2002, eq. 4.3, for a loss ``b``), with ``v = 0`` when
-    ``m >= n``.
+    ``m >= n``; evaluated in exact rationals and rounded once.
     """
-    n = _positive_int("periods", periods)
-    m = _positive_int("inspections", inspections, minimum=0)
+    return float(dresher_closed_form_exact(periods, inspections, loss=loss))
+
+
+def dresher_closed_form_exact(
+    periods: int, inspections: int, *, loss: float | Fraction = 1.0
+) -> Fraction:
+    """:func:`dresher_closed_form` as an exact fraction (the loss as the float's exact value)."""
+    n, m, b = _dresher_args(periods, inspections, loss)
     if m >= n:
-        return 0.0
-    denom = sum(math.comb(n, i) * loss ** (m - i) for i in range(m + 1))
-    return math.comb(n - 1, m) / denom
+        return Fraction(0)
+    denom = sum(math.comb(n, i) * b ** (m - i) for i in range(m + 1))
+    return Fraction(math.comb(n - 1, m)) / denom
 
 
 def _positive_int(name: str, value: object, *, minimum: int = 1) -> int:
@@ -354,12 +675,17 @@ def game_from_mapping(data: Any, *, where: str = "game") -> dict[str, Any]:
             a, row_labels=[str(r) for r in rows], column_labels=[str(c) for c in cols]
         ).as_dict()
     if "row_payoff" in data and "column_payoff" in data:
-        eqs = solve_bimatrix(data["row_payoff"], data["column_payoff"])
+        sol = bimatrix_equilibria(data["row_payoff"], data["column_payoff"])
         a = payoff_matrix(data["row_payoff"], name="row_payoff")
         _check_labels(a, rows, cols)
         return {
             "kind": "bimatrix",
-            "equilibria": [e.as_dict([str(r) for r in rows], [str(c) for c in cols]) for e in eqs],
+            "method": sol.method,
+            "degenerate": sol.degenerate,
+            "note": sol.note,
+            "equilibria": [
+                e.as_dict([str(r) for r in rows], [str(c) for c in cols]) for e in sol.equilibria
+            ],
         }
     raise ParameterError(
         f"{where}: give 'payoff' (zero-sum) or both 'row_payoff' and 'column_payoff' (bimatrix)"

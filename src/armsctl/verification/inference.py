@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from armsctl.errors import ParameterError
@@ -215,9 +216,20 @@ def _log_tail(x: int, m: int, k: int) -> float:
     return log_comb(m - 1, k - 1) - log_comb(x, k - 1)
 
 
-def _quantile(m: int, k: int, q: float) -> int:
-    """Smallest n >= m with P(N <= n) >= q under the serial-number posterior."""
-    target = math.log1p(-q)
+def _tail_at_most(x: int, m: int, k: int, bound: Fraction) -> bool:
+    """Exactly: is P(N > x) = C(m-1, k-1) / C(x, k-1) at most ``bound``? (integers only)."""
+    return math.comb(m - 1, k - 1) * bound.denominator <= bound.numerator * math.comb(x, k - 1)
+
+
+def _quantile(m: int, k: int, q: Fraction) -> int:
+    """Smallest n >= m with P(N <= n) >= q under the serial-number posterior, exactly.
+
+    A bisection on the log tail finds the answer to within rounding; exact integer comparisons
+    of the tail then settle it, so ties are honoured (with k = 2 and m = 40, P(N <= 78) is exactly
+    1/2 and the median is 78, not 79).
+    """
+    bound = 1 - q
+    target = math.log(float(bound)) if bound > 0 else -math.inf
     lo, hi = m, m
     while _log_tail(hi, m, k) > target:
         hi = 2 * hi
@@ -227,6 +239,10 @@ def _quantile(m: int, k: int, q: float) -> int:
             hi = mid
         else:
             lo = mid + 1
+    while not _tail_at_most(lo, m, k, bound):
+        lo += 1
+    while lo > m and _tail_at_most(lo - 1, m, k, bound):
+        lo -= 1
     return lo
 
 
@@ -254,9 +270,11 @@ def estimate_serials(
     m = seen[-1] - start + 1
     unbiased = m + m / k - 1
     mean = (m - 1) * (k - 1) / (k - 2) if k >= 3 else None
-    tail = (1 - level) / 2
+    # The credibility as the decimal the user wrote (0.95, not its binary neighbour), so that
+    # exact ties in the tails are decided as documented.
+    tail = (1 - Fraction(str(level))) / 2
     lo = _quantile(m, k, tail)
     hi = _quantile(m, k, 1 - tail)
-    median = _quantile(m, k, 0.5)
+    median = _quantile(m, k, Fraction(1, 2))
     conf = (float(m), m * (1 - level) ** (-1.0 / k))
     return SerialEstimate(k, m, unbiased, mean, median, (lo, hi), conf)

@@ -32,9 +32,13 @@ table is optional)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from armsctl.errors import InputError, ParameterError, Problem
 from armsctl.verification.planning import Quota, Site
@@ -43,26 +47,103 @@ from armsctl.verification.simulate import (
     Cheating,
     Regime,
     Scenario,
+    check_scenario,
     sweep_scenarios,
 )
 
 __all__ = ["Study", "study_from_mapping"]
 
-_TOP = {
-    "seed",
-    "trials",
-    "years",
-    "periods",
-    "items_checked",
-    "selection",
-    "quotas",
-    "sites",
-    "site_groups",
-    "cheating",
-    "sweep",
-    "title",
+Check = Callable[[Any], str | None]
+"""A value check: ``None`` when the value is fine, else what is wrong with it."""
+
+
+def _whole(minimum: int) -> Check:
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            return f"must be a whole number >= {minimum}, got {value!r}"
+        return None
+
+    return check
+
+
+def _number(lo: float, hi: float = math.inf) -> Check:
+    def check(value: Any) -> str | None:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            return f"must be a number, got {value!r}"
+        if not lo <= value <= hi:
+            span = f"between {lo:g} and {hi:g}" if math.isfinite(hi) else f">= {lo:g}"
+            return f"must be {span}, got {value!r}"
+        return None
+
+    return check
+
+
+def _text(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return f"must be a non-empty string, got {value!r}"
+    return None
+
+
+def _one_of(options: tuple[str, ...]) -> Check:
+    def check(value: Any) -> str | None:
+        if value not in options:
+            return f"must be one of {', '.join(options)}, got {value!r}"
+        return None
+
+    return check
+
+
+def _list_of(item: Check) -> Check:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list) or not value:
+            return f"must be a non-empty list, got {value!r}"
+        for i, v in enumerate(value):
+            problem = item(v)
+            if problem:
+                return f"item {i + 1} {problem}"
+        return None
+
+    return check
+
+
+_TOP: dict[str, Check] = {
+    "title": lambda v: None if isinstance(v, str) else f"must be a string, got {v!r}",
+    "seed": _whole(0),
+    "trials": _whole(1),
+    "years": _whole(1),
+    "periods": _whole(1),
+    "items_checked": _whole(1),
+    "selection": _one_of(("uniform", "planned")),
 }
-_CHEAT_KEYS = {"strategy", "size", "sites", "target", "window", "move_success"}
+_TABLES = ("quotas", "sites", "site_groups", "cheating", "sweep")
+_QUOTA: dict[str, Check] = {"type": _text, "per_year": _whole(0)}
+_SITE: dict[str, Check] = {"name": _text, "type": _text, "items": _whole(0)}
+_GROUP: dict[str, Check] = {"prefix": _text, "type": _text, "count": _whole(1), "items": _whole(0)}
+_CHEAT: dict[str, Check] = {
+    "strategy": _one_of(STRATEGIES),
+    "size": _whole(1),
+    "sites": _whole(1),
+    "target": _text,
+    "window": _whole(1),
+    "move_success": _number(0.0, 1.0),
+}
+_SWEEP: dict[str, Check] = {
+    "quota_scales": _list_of(_number(0.0)),
+    "sizes": _list_of(_whole(1)),
+    "strategies": _list_of(_one_of(STRATEGIES)),
+}
+_REQUIRED = {
+    "quotas": ("type", "per_year"),
+    "sites": ("name", "type", "items"),
+    "site_groups": ("type", "count", "items"),
+    "cheating": ("size",),
+    "sweep": (),
+}
+_CHEAT_KEYS = set(_CHEAT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,115 +155,140 @@ class Study:
     scenarios: list[Scenario]
 
 
-def _int(data: Mapping[str, Any], key: str, default: int | None, where: str, minimum: int) -> int:
-    value = data.get(key, default)
-    if value is None:
-        raise InputError([Problem(where, key, "is required")])
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ParameterError(f"{where}: {key} must be a whole number >= {minimum}, got {value!r}")
-    return value
+def _check_table(
+    table: Any, schema: dict[str, Check], required: tuple[str, ...], path: str, where: str
+) -> list[Problem]:
+    """Every problem of one table: not a table, unknown or missing keys, bad values."""
+    if not isinstance(table, dict):
+        return [Problem(where, path, "must be a table")]
+    out = [
+        Problem(where, f"{path}.{key}", f"unknown key (known: {', '.join(sorted(schema))})")
+        for key in sorted(set(table) - set(schema))
+    ]
+    out += [Problem(where, f"{path}.{key}", "is required") for key in required if key not in table]
+    for key, check in schema.items():
+        if key in table:
+            problem = check(table[key])
+            if problem:
+                out.append(Problem(where, f"{path}.{key}", problem))
+    return out
+
+
+def _validate(data: Mapping[str, Any], where: str) -> list[Problem]:
+    """Every problem in the file at every depth, each with its key path."""
+    problems = [
+        Problem(where, key, "unknown key") for key in sorted(set(data) - set(_TOP) - set(_TABLES))
+    ]
+    for key, check in _TOP.items():
+        if key in data:
+            problem = check(data[key])
+            if problem:
+                problems.append(Problem(where, key, problem))
+    arrays = {"quotas": _QUOTA, "sites": _SITE, "site_groups": _GROUP, "cheating": _CHEAT}
+    for name, schema in arrays.items():
+        if name not in data:
+            continue
+        tables = data[name]
+        if not isinstance(tables, list):
+            problems.append(Problem(where, name, f"must be an array of tables ([[{name}]])"))
+            continue
+        for i, table in enumerate(tables):
+            problems += _check_table(table, schema, _REQUIRED[name], f"{name}[{i}]", where)
+    if "sweep" in data:
+        problems += _check_table(data["sweep"], _SWEEP, (), "sweep", where)
+    if not data.get("quotas"):
+        problems.append(Problem(where, "quotas", "give at least one [[quotas]] table"))
+    if not data.get("sites") and not data.get("site_groups"):
+        problems.append(Problem(where, "sites", "give [[sites]] or [[site_groups]]"))
+    if not data.get("cheating") and "sweep" not in data:
+        problems.append(Problem(where, "cheating", "give [[cheating]] tables or a [sweep]"))
+    return problems
 
 
 def study_from_mapping(data: Mapping[str, Any], *, where: str = "scenario") -> Study:
-    """Validate a parsed scenario file and expand it into scenarios."""
-    unknown = sorted(set(data) - _TOP)
-    if unknown:
-        raise InputError([Problem(where, k, "unknown key") for k in unknown])
-    seed = _int(data, "seed", 0, where, 0)
-    trials = _int(data, "trials", 10_000, where, 1)
-    years = _int(data, "years", 5, where, 1)
-    periods = _int(data, "periods", 12, where, 1)
+    """Validate a parsed scenario file and expand it into scenarios.
+
+    Every key at every depth is checked (type, range, spelling) and every problem reported at
+    once with the file and the key path (``regime.toml:quotas[0].per_yer: unknown key``), so a
+    misspelt key is never silently ignored. Problems that only the combination reveals (a
+    target site that does not exist, a window longer than the year) are found by a dry run of
+    each scenario's set-up here, before any simulation, and named by their table.
+
+    Raises:
+        InputError: listing every problem found.
+    """
+    if not isinstance(data, Mapping):
+        raise InputError([Problem(where, "", "must be a table of settings")])
+    problems = _validate(data, where)
+    if problems:
+        raise InputError(problems)
+    seed = int(data.get("seed", 0))
+    trials = int(data.get("trials", 10_000))
+    years = int(data.get("years", 5))
+    periods = int(data.get("periods", 12))
     checked = data.get("items_checked")
-    if checked is not None:
-        checked = _int(data, "items_checked", None, where, 1)
     selection = data.get("selection", "uniform")
-    if selection not in ("uniform", "planned"):
-        raise ParameterError(f"{where}: selection must be 'uniform' or 'planned'")
 
-    quotas_raw = data.get("quotas")
-    if not isinstance(quotas_raw, list) or not quotas_raw:
-        raise InputError([Problem(where, "quotas", "give at least one [[quotas]] table")])
-    quotas = []
-    for i, q in enumerate(quotas_raw):
-        loc = f"quotas[{i}]"
-        if not isinstance(q, dict) or "type" not in q:
-            raise InputError([Problem(where, loc, "needs type and per_year")])
-        per_year = q.get("per_year")
-        if isinstance(per_year, int) and not isinstance(per_year, bool) and per_year < 0:
-            raise ParameterError(f"{where}: {loc}.per_year must be >= 0 (negative quota)")
-        quotas.append(Quota(str(q["type"]), _int(q, "per_year", None, f"{where}:{loc}", 0)))
-
+    quotas: list[Quota] = []
+    for i, q in enumerate(data["quotas"]):
+        with _located(where, f"quotas[{i}]"):
+            quotas.append(Quota(q["type"], q["per_year"]))
     sites: list[Site] = []
-    for i, s in enumerate(data.get("sites", []) or []):
-        loc = f"{where}:sites[{i}]"
-        if not isinstance(s, dict) or "name" not in s or "type" not in s:
-            raise InputError([Problem(where, f"sites[{i}]", "needs name, type and items")])
-        sites.append(Site(str(s["name"]), str(s["type"]), _int(s, "items", None, loc, 0)))
+    for i, t in enumerate(data.get("sites", []) or []):
+        with _located(where, f"sites[{i}]"):
+            sites.append(Site(t["name"], t["type"], t["items"]))
     for i, g in enumerate(data.get("site_groups", []) or []):
-        loc = f"{where}:site_groups[{i}]"
-        if not isinstance(g, dict) or "type" not in g:
-            raise InputError([Problem(where, f"site_groups[{i}]", "needs type, count, items")])
-        prefix = str(g.get("prefix", g["type"]))
-        count = _int(g, "count", None, loc, 1)
-        items = _int(g, "items", None, loc, 0)
-        sites += [Site(f"{prefix} {j + 1}", str(g["type"]), items) for j in range(count)]
-    if not sites:
-        raise InputError([Problem(where, "sites", "give [[sites]] or [[site_groups]]")])
-    regime = Regime(tuple(sites), tuple(quotas), periods, checked, selection)
-
-    cheats = []
+        prefix = g.get("prefix", g["type"])
+        with _located(where, f"site_groups[{i}]"):
+            sites += [Site(f"{prefix} {j + 1}", g["type"], g["items"]) for j in range(g["count"])]
+    with _located(where, ""):
+        regime = Regime(tuple(sites), tuple(quotas), periods, checked, selection)
+    cheats: list[tuple[str, Cheating]] = []
     for i, c in enumerate(data.get("cheating", []) or []):
-        cheats.append(_cheating(c, f"{where}:cheating[{i}]"))
-    scenarios: list[Scenario]
+        with _located(where, f"cheating[{i}]"):
+            cheats.append((f"cheating[{i}]", _cheating(c)))
+    placed: list[tuple[str, Scenario]]
     sweep = data.get("sweep")
     if sweep is not None:
-        if not isinstance(sweep, dict):
-            raise InputError([Problem(where, "sweep", "must be a table")])
-        base = cheats[0] if cheats else Cheating("concentrate", 1)
-        scales = sweep.get("quota_scales", [1.0])
-        sizes = sweep.get("sizes", [base.size])
-        strategies = sweep.get("strategies", [base.strategy])
-        for key, values in (("quota_scales", scales), ("sizes", sizes), ("strategies", strategies)):
-            if not isinstance(values, list) or not values:
-                raise InputError([Problem(where, f"sweep.{key}", "must be a non-empty list")])
-        for s in strategies:
-            if s not in STRATEGIES:
-                raise ParameterError(f"{where}: sweep.strategies: unknown strategy {s!r}")
-        for size in sizes:
-            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-                raise ParameterError(f"{where}: sweep.sizes must be whole numbers >= 1")
-        scenarios = sweep_scenarios(
-            regime,
-            base,
-            quota_scales=[float(x) for x in scales],
-            sizes=sizes,
-            strategies=strategies,
-            years=years,
-            trials=trials,
-        )
-    elif cheats:
-        scenarios = [
-            Scenario(regime, c, years, trials, label=f"{c.strategy} size {c.size}") for c in cheats
-        ]
+        base = cheats[0][1] if cheats else Cheating("concentrate", 1)
+        with _located(where, "sweep"):
+            scenarios = sweep_scenarios(
+                regime,
+                base,
+                quota_scales=[float(x) for x in sweep.get("quota_scales", [1.0])],
+                sizes=sweep.get("sizes", [base.size]),
+                strategies=sweep.get("strategies", [base.strategy]),
+                years=years,
+                trials=trials,
+            )
+        placed = [(f"sweep ({sc.label})", sc) for sc in scenarios]
     else:
-        raise InputError([Problem(where, "cheating", "give [[cheating]] tables or a [sweep]")])
-    return Study(str(data.get("title", "")), seed, scenarios)
+        placed = [
+            (path, Scenario(regime, c, years, trials, label=f"{c.strategy} size {c.size}"))
+            for path, c in cheats
+        ]
+    rng = np.random.default_rng(0)
+    for path, sc in placed:
+        with _located(where, path):
+            check_scenario(sc, rng)
+    return Study(str(data.get("title", "")), seed, [sc for _, sc in placed])
 
 
-def _cheating(c: Any, loc: str) -> Cheating:
-    if not isinstance(c, dict):
-        raise InputError([Problem(loc, "", "must be a table")])
-    unknown = sorted(set(c) - _CHEAT_KEYS)
-    if unknown:
-        raise InputError([Problem(loc, k, "unknown key") for k in unknown])
-    strategy = c.get("strategy", "concentrate")
-    if strategy not in STRATEGIES:
-        raise ParameterError(f"{loc}: strategy must be one of {', '.join(STRATEGIES)}")
+@contextmanager
+def _located(where: str, path: str) -> Iterator[None]:
+    """Turn a ``ParameterError`` raised while building ``path`` into one naming file and table."""
+    try:
+        yield
+    except ParameterError as exc:
+        raise InputError([Problem(where, path, str(exc))]) from None
+
+
+def _cheating(c: Mapping[str, Any]) -> Cheating:
     return Cheating(
-        strategy=strategy,
-        size=_int(c, "size", None, loc, 1),
-        sites=_int(c, "sites", 1, loc, 1),
+        strategy=c.get("strategy", "concentrate"),
+        size=c["size"],
+        sites=c.get("sites", 1),
         target=c.get("target"),
-        window=_int(c, "window", 3, loc, 1),
+        window=c.get("window", 3),
         move_success=float(c.get("move_success", 0.5)),
     )

@@ -39,6 +39,7 @@ __all__ = [
     "SamplingEstimate",
     "Scenario",
     "SimulationResult",
+    "check_scenario",
     "exact_detection",
     "run_scenario",
     "run_sweep",
@@ -309,6 +310,25 @@ def _initial_placement(
     return hidden
 
 
+def check_scenario(scenario: Scenario, rng: np.random.Generator) -> None:
+    """Raise the ``ParameterError`` that :func:`simulate` would raise for this scenario, cheaply.
+
+    Runs the parameter checks and the set-up of one trial (the initial placement), so a scenario
+    file can be refused, with the table at fault named, before any simulation starts.
+    """
+    _check_run(scenario.regime, scenario.cheating, scenario.years, scenario.trials)
+    _initial_placement(scenario.regime, scenario.cheating, 1, rng)
+
+
+def _check_run(regime: Regime, cheating: Cheating, years: int, trials: int) -> None:
+    if isinstance(years, bool) or not isinstance(years, int) or years < 1:
+        raise ParameterError(f"years must be a whole number >= 1, got {years!r}")
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ParameterError(f"trials must be a whole number >= 1, got {trials!r}")
+    if cheating.strategy == "timed" and cheating.window > regime.periods:
+        raise ParameterError(f"window ({cheating.window}) exceeds periods ({regime.periods})")
+
+
 def simulate(
     regime: Regime,
     cheating: Cheating,
@@ -319,12 +339,7 @@ def simulate(
     label: str = "",
 ) -> SimulationResult:
     """Simulate ``trials`` independent histories of ``years`` years; see the module docs."""
-    if isinstance(years, bool) or not isinstance(years, int) or years < 1:
-        raise ParameterError(f"years must be a whole number >= 1, got {years!r}")
-    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        raise ParameterError(f"trials must be a whole number >= 1, got {trials!r}")
-    if cheating.strategy == "timed" and cheating.window > regime.periods:
-        raise ParameterError(f"window ({cheating.window}) exceeds periods ({regime.periods})")
+    _check_run(regime, cheating, years, trials)
     items, _ = _site_arrays(regime)
     periods = regime.periods
     visit_p = _visit_probabilities(regime, cheating)

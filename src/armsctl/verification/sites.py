@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -95,29 +94,39 @@ def classify_site(statuses: set[str], treaty: Treaty) -> str:
 
 
 def quotas_for_year(
-    treaty: Treaty, year: int, *, party: str | None = None, items: int = 0
+    treaty: Treaty,
+    year: int,
+    *,
+    party: str | None = None,
+    items: int = 0,
+    inspecting: str | None = None,
 ) -> list[Quota]:
-    """Each quota's inspections for ``year``: fixed, per party, or one per N declared units.
+    """Each quota's inspections of ``party``'s sites in ``year``, from the one calculator.
 
-    Quotas that start after the year are zero. A per-party quota needs the inspected ``party``;
-    a unit-based quota counts ``items`` (capped by ``max_per_year``).
+    ``party`` is the inspected party and ``items`` its declared units (for a unit-based quota);
+    ``inspecting`` the inspecting party, for a per-party active quota. Quotas that start after
+    the year, or in years after the treaty's expiry, are zero (see
+    :func:`armsctl.verification.quotas.allowance`).
+
+    Raises:
+        ParameterError: a per-party quota's party is not given or has no entry.
     """
+    from armsctl.verification.quotas import allowance
+
     out: list[Quota] = []
     for q in treaty.inspection_quotas:
-        if q.starts is not None and q.starts.year > year:
-            n = 0
-        elif q.per_year is not None:
-            n = q.per_year
-        elif q.per_party:
-            if party is None or party not in q.per_party:
-                raise ParameterError(f"quota {q.id} is set per party; give the inspected party")
-            n = q.per_party[party]
-        else:
-            per = q.units_per_inspection or 1
-            n = math.ceil(items / per)
-            if q.max_per_year is not None:
-                n = min(n, q.max_per_year)
-        out.append(Quota(q.id, n))
+        try:
+            rule = allowance(
+                treaty,
+                q.id,
+                year,
+                inspecting=inspecting or party,
+                inspected=party,
+                declared_units=items,
+            )
+        except InputError as exc:
+            raise ParameterError(f"quota {q.id}: {exc.problems[0].message}") from None
+        out.append(Quota(q.id, rule.allowed))
     return out
 
 

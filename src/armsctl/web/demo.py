@@ -3,6 +3,7 @@
 ``seed_demo`` loads New START, registers both parties, submits the bundled public record of data
 exchanges through the same use-cases the API uses, adds a synthetic item-level declaration
 (real item lists are confidential), a few notifications, observations and an inspection,
+publishes a zero-knowledge proof that RUS's (synthetic) deployed-warheads total is within 1,550,
 creates one user per role, signs a checkpoint and returns the users' API tokens.
 """
 
@@ -51,6 +52,24 @@ def _record(treaty: Any) -> list[Any]:
     path = public_record_path(treaty)
     assert path is not None
     return read_declarations([path], treaty).declarations
+
+
+def _publish_zk_demo(
+    db: Database, actor: Actor, now: dt.datetime, rng: Callable[[int], bytes]
+) -> dict[str, Any]:
+    """RUS proves its synthetic per-site warhead counts total at most 1,550 and publishes it."""
+    from armsctl.service.zk import publish_proof
+    from armsctl.zk import commit_sites, prove
+    from armsctl.zk.demo import DEMO_AS_OF, DEMO_LIMIT, DEMO_PARTY, DEMO_SITES
+    from armsctl.zk.limits import context_for
+
+    with db.read() as session:
+        doc = db.treaty(session, TREATY)
+    context = context_for(doc, limit=DEMO_LIMIT, party=DEMO_PARTY, as_of=DEMO_AS_OF)
+    proof = prove(context, commit_sites(DEMO_SITES, rng), rng)
+    return publish_proof(
+        db, actor, treaty=TREATY, document=proof.to_json(), allow=allow_all, at=now
+    )
 
 
 def seed_demo(
@@ -194,6 +213,7 @@ def seed_demo(
         allow=allow_all,
         at=now,
     )
+    zk_proof = _publish_zk_demo(db, office["RUS"], now, rng)
     checkpoint = sign_checkpoint(db)
     (workdir / "tokens.txt").write_text(
         "".join(f"{user}\t{token}\n" for user, token in tokens.items()), encoding="utf-8"
@@ -206,6 +226,7 @@ def seed_demo(
         "declarations": submitted,
         "notifications": [n["id"] for n in sent],
         "inspection": inspection["id"],
+        "zk_proof": zk_proof["id"],
         "log_size": checkpoint["size"],
         "checkpoint_sha256": digest,
         "tokens_file": str(workdir / "tokens.txt"),

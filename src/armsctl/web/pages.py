@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from armsctl.api.authz import require
@@ -320,6 +320,7 @@ def public_page(
             "report": views.compliance_view(state.db, cache, treaty=chosen, at=None),
             "declarations": _public_declarations(request, chosen, page),
             "refs": _refs(request, chosen),
+            "zk": _public_zk(request, chosen),
         }
     return render(
         request,
@@ -332,6 +333,34 @@ def public_page(
         trust=trust_policy(state.db).to_json(),
         bar=views.bar_percent,
     )
+
+
+def _public_zk(request: Request, treaty: str) -> list[dict[str, Any]]:
+    """Published zero-knowledge proofs, newest first, with the context each is checked in."""
+    from armsctl.service.zk import list_proofs
+
+    rows = list_proofs(app_state(request).db, treaty=treaty, limit=PAGE).results
+    for row in rows:
+        row["expected"] = {
+            "treaty": row["treaty"],
+            "limit": row["limit"],
+            "maximum": row["maximum"],
+            "as_of": row["as_of"],
+            "party": row["party"],
+            "bits": row["bits"],
+        }
+    return list(reversed(rows))
+
+
+@router.get("/public/zk/{proof_id}")
+def public_zk_proof(request: Request, proof_id: Annotated[int, Path(ge=1, le=2**53)]) -> Response:
+    """A published zero-knowledge proof (public: it holds commitments, no count)."""
+    from armsctl.service.zk import get_proof
+
+    try:
+        return _json(get_proof(app_state(request).db, proof_id=proof_id))
+    except NotFoundError as exc:
+        return _json_error(exc)
 
 
 @router.get("/public/proof/{index}")

@@ -1,0 +1,72 @@
+"""Zero-knowledge proofs that a committed total is within a limit: publish (a party), read (all)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from armsctl.api.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
+from armsctl.api.schemas import PageOut, SignedEntry
+from armsctl.service import zk
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["zero-knowledge"])
+CodeQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+
+
+class ZkProofCreate(BaseModel):
+    """A proof document written by ``armsctl zk prove`` (format ``armsctl-zk-range/1``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    proof: dict[str, Any] = Field(description="The public proof document (docs/zk.md).")
+    signed_entry: SignedEntry = None
+
+
+@router.post("/treaties/{treaty}/zk-proofs", status_code=201)
+def publish_proof(
+    treaty: TreatyPath,
+    body: ZkProofCreate,
+    state: StateDep,
+    guard: Annotated[Guard, permit("zk.publish")],
+) -> dict[str, Any]:
+    """Publish the caller's party's proof; refused (422, naming the check) if it does not verify.
+
+    The server checks it against its own copy of the treaty (the limit's maximum) and logs the
+    whole public document, site commitments included; with ``signed_entry`` the log entry is
+    the party's own, signed with its registered key (``armsctl zk publish --key``).
+    """
+    return zk.publish_proof(
+        state.db,
+        guard.actor,
+        treaty=treaty,
+        document=body.proof,
+        allow=guard.allow,
+        at=state.clock(),
+        signed_entry=body.signed_entry,
+        require_signature=state.settings.require_party_signatures,
+    )
+
+
+@router.get("/treaties/{treaty}/zk-proofs", response_model=PageOut)
+def list_proofs(
+    treaty: TreatyPath,
+    state: StateDep,
+    page: PagingDep,
+    _g: Annotated[Guard, permit("zk.read")],
+    party: CodeQuery = None,
+) -> dict[str, Any]:
+    """Published proofs, oldest first, each with its public document (no count in it)."""
+    return zk.list_proofs(
+        state.db, treaty=treaty, party=party, limit=page.limit, offset=page.offset
+    ).to_dict()
+
+
+@router.get("/zk-proofs/{proof_id}")
+def get_proof(
+    proof_id: IdPath, state: StateDep, _g: Annotated[Guard, permit("zk.read")]
+) -> dict[str, Any]:
+    """One published proof; check it yourself with ``armsctl zk verify`` or the portal."""
+    return zk.get_proof(state.db, proof_id=proof_id)

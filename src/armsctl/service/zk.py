@@ -1,0 +1,182 @@
+"""Publishing and reading zero-knowledge proofs that a committed total is within a limit.
+
+A party publishes a proof it made with ``armsctl zk prove``; the server reads it strictly,
+checks it against the treaty it holds (the maximum comes from the server's treaty, never from
+the proof, and the party must be the caller's own), refuses one that does not verify, then
+stores it and logs the whole public document (site commitments included) so anyone can check
+it from the log. Reading is public: the proof reveals no count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+
+from armsctl.errors import InputError, NotFoundError, Problem
+from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
+from armsctl.service.entries import Draft, append_for_party
+from armsctl.store.models import Party, ZkProof
+from armsctl.treaty.schema import Treaty
+from armsctl.zk import RangeProof, verify
+from armsctl.zk.limits import context_for
+
+__all__ = ["ENTRY_KIND", "get_proof", "list_proofs", "publish_proof", "zk_proof_entry"]
+
+#: The kind of the log entry that holds a published proof.
+ENTRY_KIND = "zk-range-proof"
+
+
+def zk_proof_entry(
+    *, treaty: str, party: str, document: dict[str, Any], at: dt.datetime, ref: int | None = None
+) -> Draft:
+    """The log entry of a published proof: the whole public document.
+
+    ``ref`` (the row id) is kept only in operator-sealed entries; a party signs the draft
+    without it in its client (``armsctl zk publish --key``).
+    """
+    body: dict[str, Any] = {"document": document}
+    if ref is not None:
+        body = {"zk_proof": ref, **body}
+    return Draft(ENTRY_KIND, treaty, party, at, body)
+
+
+def _maximum(treaty: Treaty, limit: str) -> int | None:
+    """The limit's maximum in the server's treaty (not the proof's claim)."""
+    try:
+        return treaty.limit(limit).maximum
+    except KeyError:
+        return None
+
+
+def _public(row: ZkProof, party: str, maximum: int | None) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "treaty": row.treaty_id,
+        "party": party,
+        "limit": row.limit_id,
+        "maximum": maximum,
+        "as_of": iso(row.as_of),
+        "bits": row.bits,
+        "sites": row.sites,
+        "published_at": iso(row.published_at),
+        "log_index": row.log_index,
+        "proof": row.document,
+    }
+
+
+def publish_proof(
+    db: Database,
+    actor: Actor,
+    *,
+    treaty: str,
+    document: Any,
+    allow: Allow,
+    at: dt.datetime,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
+) -> dict[str, Any]:
+    """Check, store and log a party's proof.
+
+    With ``signed_entry`` (base64 of the entry ``zk_proof_entry`` builds, sealed with the
+    party's registered key) the log holds the party's own signature over the document;
+    otherwise the server seals it, unless ``require_signature`` refuses unsigned submissions.
+
+    Raises:
+        InputError: naming the field if the document is malformed, its context is not one the
+            server's treaty allows, or the proof does not verify (with the failed check).
+        NotFoundError: for an unknown treaty or party.
+        armsctl.service._base.AccessDenied: if the proof is for another party than the caller's.
+    """
+    try:
+        proof = RangeProof.from_json(document)
+    except InputError as exc:
+        raise InputError([Problem("", "", p.message) for p in exc.problems]) from None
+    claimed = proof.context
+    if claimed.treaty != treaty:
+        raise InputError(f"proof.context.treaty: {claimed.treaty!r}, the request's is {treaty!r}")
+    with db.write() as (session, conn):
+        doc = db.treaty(session, treaty)
+        party = party_by_code(session, treaty, claimed.party)
+        allow(Resource("zk-proof", f"{treaty}/{claimed.party}", owner=party.id))
+        try:
+            expected = context_for(
+                doc,
+                limit=claimed.limit,
+                party=claimed.party,
+                as_of=claimed.as_of,
+                bits=claimed.bits,
+            )
+        except InputError as exc:
+            raise InputError(f"proof.context: {exc}") from None
+        result = verify(proof, expected)
+        failed = result.failed
+        if failed is not None:
+            raise InputError(f"proof: does not verify ({failed.name}: {failed.detail})")
+        public = proof.to_json()
+        row = ZkProof(
+            treaty_id=treaty,
+            party_id=party.id,
+            limit_id=expected.limit,
+            as_of=dt.date.fromisoformat(expected.as_of),
+            bits=expected.bits,
+            sites=len(proof.commitments),
+            document=public,
+            published_by=actor.user_id,
+            published_at=at,
+            log_index=-1,
+        )
+        session.add(row)
+        session.flush()
+        row.log_index = append_for_party(
+            db,
+            session,
+            conn,
+            signed=zk_proof_entry(treaty=treaty, party=claimed.party, document=public, at=at),
+            sealed=zk_proof_entry(
+                treaty=treaty, party=claimed.party, document=public, at=at, ref=row.id
+            ),
+            party_id=party.id,
+            signed_entry=signed_entry,
+            require_signature=require_signature,
+        )
+        return _public(row, claimed.party, expected.maximum)
+
+
+def list_proofs(
+    db: Database, *, treaty: str, party: str | None = None, limit: int = 50, offset: int = 0
+) -> Page:
+    """Published proofs of a treaty, oldest first (each with its full public document)."""
+    with db.read() as session:
+        doc = db.treaty(session, treaty)
+        query = (
+            select(ZkProof, Party.code)
+            .join(Party, ZkProof.party_id == Party.id)
+            .where(ZkProof.treaty_id == treaty)
+        )
+        if party is not None:
+            query = query.where(Party.code == party)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.execute(query.order_by(ZkProof.id).limit(limit).offset(offset)).all()
+        return Page(
+            [_public(r, code, _maximum(doc, r.limit_id)) for r, code in rows], total, limit, offset
+        )
+
+
+def get_proof(db: Database, *, proof_id: int) -> dict[str, Any]:
+    """One published proof.
+
+    Raises:
+        NotFoundError: if there is no such proof.
+    """
+    with db.read() as session:
+        found = session.execute(
+            select(ZkProof, Party.code)
+            .join(Party, ZkProof.party_id == Party.id)
+            .where(ZkProof.id == proof_id)
+        ).first()
+        if found is None:
+            raise NotFoundError(f"no zero-knowledge proof {proof_id}")
+        row, code = found
+        return _public(row, code, _maximum(db.treaty(session, row.treaty_id), row.limit_id))

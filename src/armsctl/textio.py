@@ -1,0 +1,59 @@
+"""Read user text files as UTF-8, naming the line of the first byte that is not.
+
+Treaty files, declarations and item lists come from many offices and editors; a file saved as
+latin-1 or Windows-1252 must be refused with its name and line, never with a traceback, and a
+UTF-8 byte-order mark (common in spreadsheet exports) is accepted.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from armsctl.errors import InputError, Problem
+
+__all__ = ["check_utf8", "read_utf8"]
+
+_CHUNK = 1 << 20
+
+
+def _not_utf8(where: str, line: int, exc: UnicodeDecodeError) -> InputError:
+    byte = exc.object[exc.start : exc.start + 1].hex()
+    return InputError(
+        [
+            Problem(
+                where,
+                f"line {line}",
+                f"not UTF-8 (byte 0x{byte}); save the file as UTF-8",
+            )
+        ]
+    )
+
+
+def read_utf8(path: Path, *, where: str | None = None) -> str:
+    """The whole file as text, without a leading byte-order mark."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _not_utf8(where or str(path), line, exc) from None
+
+
+def check_utf8(path: Path, *, where: str | None = None) -> None:
+    """Refuse a file that is not UTF-8, reading it in chunks (item files can be large)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # The decoder's buffered bytes (a split character, never a newline) come first.
+                line = lines + exc.object[: exc.start].count(b"\n")
+                raise _not_utf8(where or str(path), line, exc) from None
+            lines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(where or str(path), lines, exc) from None
