@@ -29,7 +29,13 @@ class Server:
 
     def start(self, timeout: float = 30.0) -> Server:
         env = dict(os.environ)
-        env.update(ARMSCTL_DATABASE_URL=self.url, ARMSCTL_LOG_KEY_FILE=str(self.key_file))
+        # Load and restarts are under test, with unsigned requests the server seals (signatures
+        # are required by default; test_party_signatures.py covers them).
+        env.update(
+            ARMSCTL_DATABASE_URL=self.url,
+            ARMSCTL_LOG_KEY_FILE=str(self.key_file),
+            ARMSCTL_REQUIRE_PARTY_SIGNATURES="false",
+        )
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "armsctl.api", "--port", str(self.port)],
             env=env,

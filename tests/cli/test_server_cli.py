@@ -36,7 +36,7 @@ def test_first_steps_then_the_client_talks_to_a_running_server(tmp_path: Path) -
         assert result.exit_code == 0, result.output
         return result.output
 
-    assert "revision 0002" in run("db", "upgrade")
+    assert "revision 0003" in run("db", "upgrade")
     run("db", "load-treaty", "new-start")
     pub = tmp_path / "USA.pub"
     pub.write_text(str(SignerKey.generate("USA", seed=bytes(32)).verifier()) + "\n")

@@ -70,6 +70,9 @@ def submit_items(
         allow=guard.allow,
         rng=state.rng,
         at=state.clock(),
+        salts=body.salts,
+        signed_entry=body.signed_entry,
+        require_signature=state.settings.require_party_signatures,
     )
 
 

@@ -30,7 +30,9 @@ __all__ = [
     "PartyBootstrap",
     "PartyCreate",
     "RevealCreate",
+    "Salt",
     "ScheduleCreate",
+    "Signed",
     "SignedEntry",
     "TokenCreate",
     "TreatyLoad",
@@ -105,6 +107,23 @@ SignedEntry = Annotated[
 ]
 
 
+#: A 32-byte salt in hex: the one a party-signed entry's commitment was computed with.
+Salt = Annotated[
+    str | None,
+    Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="32-byte salt (hex) of the content commitment the log carries; required "
+        "with signed_entry (the party chose it), else drawn by the server.",
+    ),
+]
+
+
+class Signed(_In):
+    """A body that may carry the party's own signed log entry."""
+
+    signed_entry: SignedEntry = None
+
+
 class AggregateCreate(_In):
     party: Code | None = Field(None, description="Default: the caller's party.")
     as_of: dt.date
@@ -147,12 +166,20 @@ class ItemsCreate(_In):
     as_of: dt.date
     items: list[ItemIn] = Field(min_length=1, max_length=100_000)
     note: Text = ""
+    salts: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None = Field(
+        None,
+        max_length=300_001,
+        description="The 32-byte salts (hex) the party's own commitment drew, in the order "
+        "armsctl.ledger.escrow.commit_items draws them; required with signed_entry.",
+    )
+    signed_entry: SignedEntry = None
 
 
 class NotificationCreate(_In):
     recipient: Code | None = Field(None, description="None: every other party.")
     kind: Slug
     body: FreeObject = Field(default_factory=dict)
+    body_salt: Salt = None
     signed_entry: SignedEntry = None
 
 
@@ -162,18 +189,25 @@ class InspectionCreate(_In):
     site: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
     inspectors: list[Name] = Field(default_factory=list, max_length=50)
     year: int | None = Field(None, ge=1900, le=2200)
+    site_salt: Salt = None
+    signed_entry: SignedEntry = None
 
 
 class ScheduleCreate(_In):
     arrival: AwareDatetime
+    arrival_salt: Salt = None
+    signed_entry: SignedEntry = None
 
 
 class RevealCreate(_In):
     declaration_id: int = Field(ge=1, le=MAX_SAFE)
+    signed_entry: SignedEntry = None
 
 
 class FindingsCreate(_In):
     findings: Annotated[list[FreeObject], AfterValidator(_bounded)] = Field(max_length=1000)
+    findings_salt: Salt = None
+    signed_entry: SignedEntry = None
 
 
 class ObservationCreate(_In):
@@ -181,6 +215,8 @@ class ObservationCreate(_In):
     source: Literal["drone", "in-situ", "open-source", "satellite", "other"]
     observed_at: AwareDatetime
     body: FreeObject = Field(default_factory=dict)
+    body_salt: Salt = None
+    signed_entry: SignedEntry = None
 
 
 class PageOut(BaseModel):

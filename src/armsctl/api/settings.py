@@ -37,9 +37,11 @@ class Settings(BaseSettings):
     max_page: int = Field(500, ge=1, description="Largest page a list endpoint returns.")
     token_days: int = Field(90, ge=1, le=3650, description="Default token lifetime.")
     require_party_signatures: bool = Field(
-        False,
-        description="Refuse declarations and notifications that do not carry the party's own "
-        "signed log entry (signed_entry); off, the server seals them (operator-attested).",
+        True,
+        description="Refuse anything a party authors (declarations, notifications, "
+        "acknowledgements, its observations, inspection requests, steps, reveals and reports) "
+        "unless it carries the party's own signed log entry (signed_entry); off (the demo "
+        "only), the server seals them (operator-attested).",
     )
 
     @model_validator(mode="after")

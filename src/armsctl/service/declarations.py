@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from armsctl.compliance.engine import rule_weights
-from armsctl.errors import DeclarationError, Problem
+from armsctl.errors import DeclarationError, IntegrityError, Problem
 from armsctl.inventory.model import (
     ComponentKey,
     Figure,
@@ -29,7 +29,7 @@ from armsctl.inventory.model import (
     parse_component_measure,
 )
 from armsctl.inventory.model import Declaration as CoreDeclaration
-from armsctl.ledger.escrow import commit_items, validate_items
+from armsctl.ledger.escrow import SALT_SIZE, commit_items, replay_rng, validate_items
 from armsctl.service._base import (
     Actor,
     Allow,
@@ -42,7 +42,11 @@ from armsctl.service._base import (
     party_by_code,
 )
 from armsctl.service._json import json_problem
-from armsctl.service.entries import append_for_party, declaration_entry
+from armsctl.service.entries import (
+    append_for_party,
+    declaration_entry,
+    items_declaration_entry,
+)
 from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 
@@ -52,6 +56,7 @@ __all__ = [
     "limit_values",
     "list_declarations",
     "read_items",
+    "released_figures",
     "submit_aggregate",
     "submit_items",
 ]
@@ -111,6 +116,17 @@ def limit_values(components: Mapping[str, int], treaty: Treaty) -> dict[str, int
         weights = rule_weights(limit.counting, zones)
         out[limit.id] = sum(w * values.get(component_measure(k), 0) for k, w in weights.items())
     return dict(sorted(out.items()))
+
+
+def released_figures(items: Sequence[Mapping[str, Any]], treaty: Treaty) -> dict[str, int]:
+    """The figures an item-level declaration releases: the treaty's limit values.
+
+    Shared by the server and a party's client that signs the entry itself.
+
+    Raises:
+        DeclarationError: on malformed items (every problem listed, up to 50).
+    """
+    return limit_values(_components(items, treaty), treaty)
 
 
 def _released(row: Declaration, treaty: Treaty) -> dict[str, Any]:
@@ -206,16 +222,24 @@ def _store(
             require_signature=require_signature,
         )
         return row
-    body = {
-        "declaration": row.id,
-        "as_of": as_of.isoformat(),
-        "kind": kind,
-        "status": status,
+    assert commitment is not None
+    fields: dict[str, Any] = {
+        "treaty": party.treaty_id,
+        "party": party.code,
+        "as_of": as_of,
         "figures": _released(row, treaty),
         "commitment": commitment,
+        "at": at,
     }
-    row.log_index = db.append(
-        conn, kind=f"declaration-{kind}", treaty=party.treaty_id, party=party.code, at=at, body=body
+    row.log_index = append_for_party(
+        db,
+        session,
+        conn,
+        signed=items_declaration_entry(**fields),
+        sealed=items_declaration_entry(**fields, ref=row.id),
+        party_id=party.id,
+        signed_entry=signed_entry,
+        require_signature=require_signature,
     )
     return row
 
@@ -355,12 +379,23 @@ def submit_items(
     allow: Allow,
     rng: Callable[[int], bytes],
     at: dt.datetime,
+    salts: Sequence[str] | None = None,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
 ) -> dict[str, Any]:
     """Commit to an item-level declaration, keep the items for the party, log the public part.
 
+    A party that signs the log entry (``entries.items_declaration_entry``) committed in its own
+    client: ``salts`` are the 32-byte draws its commitment made (hex, in the order
+    ``escrow.commit_items`` draws them), from which the server rebuilds the very same public
+    commitment; without them ``rng`` draws fresh salts here.
+
     Raises:
-        DeclarationError: on malformed items (every problem listed, up to 50).
+        DeclarationError: on malformed items (every problem listed, up to 50), or naming
+            ``salts`` if they are malformed, too few, too many, or missing from a signed request.
         ConflictError: if the party already declared as of that date.
+        InputError: naming ``signed_entry`` (malformed, unverified, mismatched or missing).
+        AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
     """
     if len(items) > 100_000:
         raise DeclarationError([Problem("items", "items", "at most 100000 items per declaration")])
@@ -374,7 +409,22 @@ def submit_items(
         allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
         _check_party(actor, treaty)
         figures = _components(items, doc)
-        committed = commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty, rng=rng)
+        draws = _draws(salts, signed_entry, len(items))
+        try:
+            committed = commit_items(
+                items,
+                party=party,
+                date=as_of.isoformat(),
+                treaty=treaty,
+                rng=replay_rng(draws) if draws is not None else rng,
+            )
+        except IntegrityError as exc:
+            raise DeclarationError([Problem("", "salts", str(exc))]) from None
+        used = len(items) + len(committed.opening["facilities"]) + 1
+        if draws is not None and len(draws) != used:
+            raise DeclarationError(
+                [Problem("", "salts", f"{len(draws)} salts given, the commitment draws {used}")]
+            )
         row = _store(
             db,
             session,
@@ -389,7 +439,13 @@ def submit_items(
             commitment=committed.public,
             note=note,
             at=at,
+            signed_entry=signed_entry,
+            require_signature=require_signature,
         )
+        row.private = {
+            "facilities": committed.opening["facilities"],
+            "pad_salt": committed.opening["pad_salt"],
+        }
         session.add_all(
             DeclarationItem(
                 declaration_id=row.id,
@@ -402,6 +458,25 @@ def submit_items(
             for entry in committed.opening["items"]
         )
         return _public(row, party, doc)
+
+
+def _draws(salts: Sequence[str] | None, signed_entry: str | None, n: int) -> list[bytes] | None:
+    """The client's salt draws as bytes, checked for size and number (items + facilities + 1)."""
+    if salts is None:
+        if signed_entry is not None:
+            raise DeclarationError(
+                [Problem("", "salts", "a signed item declaration needs the salts it drew")]
+            )
+        return None
+    try:
+        draws = [bytes.fromhex(text) for text in salts]
+    except (TypeError, ValueError):
+        raise DeclarationError([Problem("", "salts", "must be hex strings")]) from None
+    if any(len(d) != SALT_SIZE for d in draws) or len(draws) < n + 2:
+        raise DeclarationError(
+            [Problem("", "salts", f"must be {SALT_SIZE}-byte salts: one per item, facility, pad")]
+        )
+    return draws
 
 
 def list_declarations(

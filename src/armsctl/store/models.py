@@ -147,6 +147,8 @@ class Declaration(Base):
     status: Mapped[str] = mapped_column(String(16))
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     commitment: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: The declaring party's secrets of the commitment (facility salts): never shown to others.
+    private: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[dt.datetime] = mapped_column(_ts())
@@ -177,6 +179,8 @@ class Notification(Base):
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(64))
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Salt of the body commitment in the log; shown to the sender and the recipients only.
+    body_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     sent_at: Mapped[dt.datetime] = mapped_column(_ts())
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
     log_index: Mapped[int] = mapped_column(BigInteger)
@@ -223,6 +227,9 @@ class Inspection(Base):
     state: Mapped[str] = mapped_column(String(16))
     requested_at: Mapped[dt.datetime] = mapped_column(_ts())
     scheduled_for: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+    #: Salts of the arrival and findings commitments in the log (the two parties, the team).
+    arrival_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    findings_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     findings: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     reported_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
 
@@ -258,6 +265,8 @@ class Observation(Base):
     source: Mapped[str] = mapped_column(String(32))
     observed_at: Mapped[dt.datetime] = mapped_column(_ts())
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Salt of the body commitment in the log.
+    body_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(_ts())
     log_index: Mapped[int] = mapped_column(BigInteger)
 

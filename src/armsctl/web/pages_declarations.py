@@ -215,6 +215,7 @@ async def upload(request: Request) -> Response:
                     allow=allow,
                     rng=state.rng,
                     at=state.clock(),
+                    require_signature=state.settings.require_party_signatures,
                 )
             else:
                 row = declarations.submit_aggregate(
@@ -228,6 +229,7 @@ async def upload(request: Request) -> Response:
                     note=decl.note or f"uploaded from {display}",
                     allow=allow,
                     at=state.clock(),
+                    require_signature=state.settings.require_party_signatures,
                 )
             submitted.append(row)
     return _upload_page(request, treaty, result, status=201)
