@@ -587,6 +587,7 @@ def reveal_site(
             "inspection": row.id,
             "declaration": decl.id,
             "verified": report.verified,
+            "complete": report.complete,
             "revealed_counts": report.revealed_counts,
         }
 
