@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from armsctl.ledger.escrow import commit_items, recording_rng
 from armsctl.ledger.note import SignerKey
 from armsctl.service import Database, accounts, allow_all, declarations, inspections, notifications
 from armsctl.service._base import LOCAL
@@ -25,7 +24,6 @@ from armsctl.service.entries import (
     content_commitment,
     inspection_request_entry,
     inspection_step_entry,
-    items_declaration_entry,
     notification_entry,
     reveal_entry,
 )
@@ -108,17 +106,15 @@ def signed_items(
     code: str, as_of: dt.date, records: list[dict[str, Any]], rng: Callable[[int], bytes]
 ) -> dict[str, Any]:
     """What a party's client sends with its items: the salts it drew and its signed entry."""
-    draw, drawn = recording_rng(rng)
-    made = commit_items(records, party=code, date=as_of.isoformat(), treaty="new-start", rng=draw)
-    draft = items_declaration_entry(
-        treaty="new-start",
+    return declarations.sign_items(
+        PARTY_KEYS[code],
+        treaty=load_treaty("new-start"),
         party=code,
         as_of=as_of,
-        figures=declarations.released_figures(records, load_treaty("new-start")),
-        commitment=made.public,
+        items=records,
         at=NOW,
+        rng=rng,
     )
-    return {"salts": [d.hex() for d in drawn], "signed_entry": draft.seal_b64(PARTY_KEYS[code])}
 
 
 @dataclass

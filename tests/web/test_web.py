@@ -28,7 +28,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     from armsctl.web.demo import seed_demo
 
     work = tmp_path_factory.mktemp("web")
-    settings = Settings(database_url=f"sqlite:///{work / 'web.db'}")
+    # As the demo server runs: the web forms cannot sign, so signatures are not required.
+    settings = Settings(database_url=f"sqlite:///{work / 'web.db'}", require_party_signatures=False)
     result = seed_demo(settings, work, items=60)
     app = create_app(settings)
     yield {"app": app, "tokens": result["tokens"], "result": result}

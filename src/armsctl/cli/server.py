@@ -384,9 +384,7 @@ def _sign_items(
     import os
 
     from armsctl.errors import InputError, Problem
-    from armsctl.ledger.escrow import commit_items, recording_rng
-    from armsctl.service.declarations import released_figures
-    from armsctl.service.entries import items_declaration_entry
+    from armsctl.service.declarations import sign_items
     from armsctl.treaty.loader import load_treaty
 
     try:
@@ -398,20 +396,15 @@ def _sign_items(
         raise InputError([Problem(str(file), "items", "must be a list of item records")])
     signer = _signer_from(key)
     code = _party_code(server, token, body.get("party"))
-    doc = load_treaty(treaty)
-    figures = released_figures(items, doc)
-    draw, drawn = recording_rng(os.urandom)
-    made = commit_items(items, party=code, date=as_of.isoformat(), treaty=treaty, rng=draw)
-    draft = items_declaration_entry(
-        treaty=treaty,
+    body |= sign_items(
+        signer,
+        treaty=load_treaty(treaty),
         party=code,
         as_of=as_of,
-        figures=figures,
-        commitment=made.public,
+        items=items,
         at=_clock(),
+        rng=os.urandom,
     )
-    body["salts"] = [d.hex() for d in drawn]
-    body["signed_entry"] = draft.seal_b64(signer)
 
 
 @client_app.command("submit")

@@ -29,7 +29,14 @@ from armsctl.inventory.model import (
     parse_component_measure,
 )
 from armsctl.inventory.model import Declaration as CoreDeclaration
-from armsctl.ledger.escrow import SALT_SIZE, commit_items, replay_rng, validate_items
+from armsctl.ledger.escrow import (
+    SALT_SIZE,
+    commit_items,
+    recording_rng,
+    replay_rng,
+    validate_items,
+)
+from armsctl.ledger.note import SignerKey
 from armsctl.service._base import (
     Actor,
     Allow,
@@ -57,6 +64,7 @@ __all__ = [
     "list_declarations",
     "read_items",
     "released_figures",
+    "sign_items",
     "submit_aggregate",
     "submit_items",
 ]
@@ -127,6 +135,35 @@ def released_figures(items: Sequence[Mapping[str, Any]], treaty: Treaty) -> dict
         DeclarationError: on malformed items (every problem listed, up to 50).
     """
     return limit_values(_components(items, treaty), treaty)
+
+
+def sign_items(
+    signer: SignerKey,
+    *,
+    treaty: Treaty,
+    party: str,
+    as_of: dt.date,
+    items: Sequence[Mapping[str, Any]],
+    at: dt.datetime,
+    rng: Callable[[int], bytes],
+) -> dict[str, Any]:
+    """What a party's own client adds to an item-level submission it signs.
+
+    The client commits to the items itself (``escrow.commit_items``), signs the entry the server
+    will log (``entries.items_declaration_entry``) and sends the salts it drew, from which the
+    server rebuilds the same commitment: ``{"salts": [...], "signed_entry": "..."}``.
+    """
+    draw, drawn = recording_rng(rng)
+    made = commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty.id, rng=draw)
+    draft = items_declaration_entry(
+        treaty=treaty.id,
+        party=party,
+        as_of=as_of,
+        figures=released_figures(items, treaty),
+        commitment=made.public,
+        at=at,
+    )
+    return {"salts": [d.hex() for d in drawn], "signed_entry": draft.seal_b64(signer)}
 
 
 def _released(row: Declaration, treaty: Treaty) -> dict[str, Any]:

@@ -4,6 +4,12 @@
 exchanges through the same use-cases the API uses, adds a synthetic item-level declaration
 (real item lists are confidential), a few notifications, observations and an inspection,
 creates one user per role, signs a checkpoint and returns the users' API tokens.
+
+Everything a party authors is signed with that party's key, as a party's own client would
+(the keys are generated here and written to ``workdir/keys``, mode 0600, so that ``armsctl
+client ... --key`` works against the demo). The browser forms cannot sign yet, so the demo
+server runs with party signatures *not required* (``require_party_signatures=False``) and says
+so: see ``DEMO_SETTINGS_NOTE``.
 """
 
 from __future__ import annotations
@@ -18,7 +24,13 @@ from typing import Any
 from armsctl.api.settings import Settings, load_signer
 from armsctl.service._base import Actor, Database, allow_all
 
-__all__ = ["DEMO_USERS", "seed_demo"]
+__all__ = ["DEMO_SETTINGS_NOTE", "DEMO_USERS", "seed_demo"]
+
+#: What the demo tells its user about the one security default it turns off.
+DEMO_SETTINGS_NOTE = (
+    "demo only: party signatures are NOT required on this server (the web forms cannot sign "
+    "yet); the seeded entries are party-signed, and a real server requires signatures"
+)
 
 TREATY = "new-start"
 #: (user name, role, party) for each demo user.
@@ -42,6 +54,14 @@ def _database(engine_or_settings: Any, workdir: Path) -> Database:
     else:  # a SQLAlchemy engine
         settings = Settings(database_url=engine_or_settings.url.render_as_string(False))
     return Database(settings.database_url, load_signer(settings))
+
+
+def _write_key(path: Path, text: str) -> None:
+    """Write a private key readable by its owner only (replacing a stale demo key)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _record(treaty: Any) -> list[Any]:
@@ -84,8 +104,21 @@ def seed_demo(
     accounts.load_treaty(db, TREATY, at=now)
     with db.read() as session:
         doc = db.treaty(session, TREATY)
+    from armsctl.service.entries import (
+        declaration_entry,
+        inspection_request_entry,
+        notification_entry,
+    )
+
+    signers: dict[str, SignerKey] = {}
+    (workdir / "keys").mkdir(exist_ok=True)
     for code, name in (("USA", "United States of America"), ("RUS", "Russian Federation")):
-        key = SignerKey.generate(f"{code.lower()}.new-start", seed=rng(32)).verifier()
+        signers[code] = SignerKey.generate(f"{code.lower()}.new-start", seed=rng(32))
+        _write_key(workdir / "keys" / f"{code}.key", str(signers[code]) + "\n")
+        (workdir / "keys" / f"{code}.pub").write_text(
+            str(signers[code].verifier()) + "\n", encoding="utf-8"
+        )
+        key = signers[code].verifier()
         accounts.register_party(db, treaty=TREATY, code=code, name=name, key=str(key), at=now)
     actors: dict[str, Actor] = {}
     tokens: dict[str, str] = {}
@@ -103,17 +136,27 @@ def seed_demo(
     for decl in sorted(_record(doc), key=lambda d: (d.as_of, d.party)):
         figures = {k: int(v.value) for k, v in decl.limits.items()}
         figures.update({component_measure(k): int(v.value) for k, v in decl.components.items()})
+        figures = {} if decl.status == "not-provided" else figures
         declarations.submit_aggregate(
             db,
             office[decl.party],
             treaty=TREATY,
             party=decl.party,
             as_of=decl.as_of,
-            figures={} if decl.status == "not-provided" else figures,
+            figures=figures,
             status=decl.status,
             note=decl.note or "bundled public record",
             allow=allow_all,
             at=now,
+            signed_entry=declaration_entry(
+                treaty=TREATY,
+                party=decl.party,
+                as_of=decl.as_of,
+                figures=figures,
+                status=decl.status,
+                at=now,
+            ).seal_b64(signers[decl.party]),
+            require_signature=True,
         )
         submitted += 1
     item_file = write_items(
@@ -139,6 +182,10 @@ def seed_demo(
             allow=allow_all,
             rng=rng,
             at=now,
+            require_signature=True,
+            **declarations.sign_items(
+                signers["USA"], treaty=doc, party="USA", as_of=day, items=chosen, at=now, rng=rng
+            ),
         )
         submitted += 1
     sent = []
@@ -149,6 +196,8 @@ def seed_demo(
         ("USA", None, "six-monthly-update", {"as_of": "2024-09-01"}),
     ):
         event = now - dt.timedelta(days=2 if kind != "conversion-elimination" else 9)
+        message = {**body, "event_time": event.isoformat()}
+        salt = rng(32)
         sent.append(
             notifications.submit_notification(
                 db,
@@ -157,9 +206,20 @@ def seed_demo(
                 sender=sender,
                 recipient=recipient,
                 kind=kind,
-                body={**body, "event_time": event.isoformat()},
+                body=message,
                 allow=allow_all,
                 at=now,
+                body_salt=salt.hex(),
+                signed_entry=notification_entry(
+                    treaty=TREATY,
+                    sender=sender,
+                    recipient=recipient,
+                    kind=kind,
+                    body=message,
+                    salt=salt,
+                    at=now,
+                ).seal_b64(signers[sender]),
+                require_signature=True,
             )
         )
     for i, (site, category, declared, observed) in enumerate(
@@ -181,6 +241,7 @@ def seed_demo(
             allow=allow_all,
             at=now,
         )
+    salt = rng(32)
     inspection = inspections.request_inspection(
         db,
         office["RUS"],
@@ -193,6 +254,17 @@ def seed_demo(
         year=now.year,
         allow=allow_all,
         at=now,
+        site_salt=salt.hex(),
+        signed_entry=inspection_request_entry(
+            treaty=TREATY,
+            inspecting="RUS",
+            inspected="USA",
+            quota_id="type-one",
+            year=now.year,
+            site_commitment=inspections.site_commitment(salt, "F3"),
+            at=now,
+        ).seal_b64(signers["RUS"]),
+        require_signature=True,
     )
     checkpoint = sign_checkpoint(db)
     (workdir / "tokens.txt").write_text(
@@ -209,4 +281,6 @@ def seed_demo(
         "log_size": checkpoint["size"],
         "checkpoint_sha256": digest,
         "tokens_file": str(workdir / "tokens.txt"),
+        "keys_dir": str(workdir / "keys"),
+        "note": DEMO_SETTINGS_NOTE,
     }
