@@ -15,6 +15,7 @@ from _server import Server
 
 from armsctl.cli.server import register
 from armsctl.ledger.note import SignerKey
+from armsctl.ledger.sealing import SealingKey
 
 
 def _app() -> typer.Typer:
@@ -98,6 +99,9 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
         run("users", "add", code.lower(), "--role", "party", "--treaty", "new-start",
             "--party", code)  # fmt: skip
         tokens[code] = json.loads(run("tokens", "issue", code.lower(), "--format", "json"))["token"]
+    sealing = SealingKey.generate(bytes([7]) * 32)
+    (tmp_path / "RUS.x25519.key").write_text(str(sealing) + "\n")
+    (tmp_path / "RUS.x25519.pub").write_text(str(sealing.public()) + "\n")
     run("users", "add", "usa-team", "--role", "inspector", "--treaty", "new-start",
         "--party", "USA")  # fmt: skip
     tokens["team"] = json.loads(run("tokens", "issue", "usa-team", "--format", "json"))["token"]
@@ -135,7 +139,16 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
                           signed=False, code=2)  # fmt: skip
         assert "requires party-signed entries" in unsigned["error"]
         client("USA", "submit", "new-start", str(tmp_path / "aggregate.json"))
-        decl = client("RUS", "submit", "new-start", str(tmp_path / "items.json"))
+        decl = client("RUS", "submit", "new-start", str(tmp_path / "items.json"),
+                      "--seal-to", str(tmp_path / "RUS.x25519.pub"))  # fmt: skip
+        assert decl["figures"]["deployed-warheads"] == 5
+        back = json.loads(run("client", "items", str(decl["id"]), "--decrypt-key",
+                              str(tmp_path / "RUS.x25519.key"), "--server", server.base,
+                              "--token", tokens["RUS"]))  # fmt: skip
+        assert [r["item"] for r in back["items"]] != [] and len(back["items"]) == 5
+        assert sorted(r["item"]["uid"] for r in back["items"]) == [f"R-{i}" for i in range(5)]
+        report = client("RUS", "check", "new-start", "--at", "2025-12-01", signed=False)
+        assert {p["party"] for p in report["parties"]} == {"USA", "RUS"}
         note = client("USA", "notify", "new-start", "inspection-intent", "--to", "RUS",
                       "--body", str(tmp_path / "message.json"))  # fmt: skip
         client("RUS", "ack", "new-start", str(note["id"]))
@@ -147,7 +160,8 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
         year = insp["year"]
         client("USA", "inspect", "schedule", iid, "--arrival", f"{year}-12-31T08:00:00+02:00")
         client("RUS", "inspect", "start", iid)
-        revealed = client("RUS", "inspect", "reveal", iid, "--declaration", str(decl["id"]))
+        revealed = client("RUS", "inspect", "reveal", iid, "--declaration", str(decl["id"]),
+                          "--decrypt-key", str(tmp_path / "RUS.x25519.key"))  # fmt: skip
         assert revealed["verified"] == 3 and revealed["complete"] is True
         client("team", "inspect", "report", iid, "--findings", str(tmp_path / "findings.json"))
         size = json.loads(run("client", "get", "/log", "--server", server.base,
@@ -179,3 +193,10 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
         for secret in ("Ulan-Ude", "Site-A", "R-1", "no discrepancy", "launchers_on_pad"):
             assert secret not in text, (secret, entry.kind)
     assert party_authored == 10
+    # The items were sealed in RUS's client: the raw database file holds none of them but the
+    # three Site-A items RUS revealed to the inspection team (kept for the team's reads).
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("server.db*") if p.is_file())
+    assert b'"R-0"' in raw  # revealed
+    for uid in ("R-3", "R-4"):
+        assert f'"{uid}"'.encode() not in raw
+    assert b"Site-B" not in raw

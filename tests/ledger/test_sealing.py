@@ -9,7 +9,13 @@ import pytest
 
 from armsctl.errors import IntegrityError
 from armsctl.ledger.escrow import commit_items
-from armsctl.ledger.sealing import SealingKey, SealingPublicKey, open_rows, seal_rows
+from armsctl.ledger.sealing import (
+    SealingKey,
+    SealingPublicKey,
+    open_private,
+    open_rows,
+    seal_rows,
+)
 
 CONTEXT = {"party": "USA", "treaty": "new-start", "date": "2026-02-05"}
 
@@ -31,9 +37,11 @@ def _opening() -> list[dict[str, object]]:
 def test_the_owner_opens_what_was_sealed_to_it_and_nothing_is_in_clear() -> None:
     key = SealingKey.generate(os.urandom(32))
     rows = _opening()
-    sealed = seal_rows(rows, to=key.public(), **CONTEXT, rng=os.urandom)
+    private = {"facilities": {"Facility-Secret": "00" * 32}, "pad_salt": "11" * 32}
+    sealed = seal_rows(rows, to=key.public(), **CONTEXT, rng=os.urandom, private=private)
     assert "SECRET-UID" not in str(sealed) and "Facility-Secret" not in str(sealed)
     assert open_rows(sealed, key=key, **CONTEXT) == rows
+    assert open_private(sealed, key=key, **CONTEXT) == private
     assert SealingKey.parse(str(key)) == key
     assert SealingPublicKey.parse(str(key.public())) == key.public()
 

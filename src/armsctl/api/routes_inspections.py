@@ -133,6 +133,7 @@ def reveal(
         declaration_id=body.declaration_id,
         allow=guard.allow,
         at=state.clock(),
+        reveal=body.reveal,
         signed_entry=body.signed_entry,
         require_signature=state.settings.require_party_signatures,
     )

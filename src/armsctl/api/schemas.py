@@ -32,6 +32,8 @@ __all__ = [
     "RevealCreate",
     "Salt",
     "ScheduleCreate",
+    "SealedIn",
+    "SealedRow",
     "Signed",
     "SignedEntry",
     "TokenCreate",
@@ -161,10 +163,38 @@ class ItemIn(BaseModel):
         return self
 
 
+B64 = Annotated[str, Field(max_length=100_000, pattern=r"^[A-Za-z0-9+/]*={0,2}$")]
+
+
+class SealedRow(_In):
+    index: int = Field(ge=0, le=MAX_SAFE)
+    ciphertext: B64
+
+
+class SealedIn(_In):
+    """Item rows sealed to the party's own key (``armsctl.ledger.sealing``)."""
+
+    scheme: Annotated[str, Field(max_length=300)]
+    wrapped_key: B64
+    private: B64 | None = None
+    rows: list[SealedRow] = Field(min_length=1, max_length=100_000)
+
+
 class ItemsCreate(_In):
+    """An item-level declaration: items in clear, or sealed by the party's client.
+
+    Either ``items``, or ``sealed`` with the ``commitment`` and ``components`` the client
+    computed (the server never sees those items in clear).
+    """
+
     party: Code | None = None
     as_of: dt.date
-    items: list[ItemIn] = Field(min_length=1, max_length=100_000)
+    items: list[ItemIn] | None = Field(None, min_length=1, max_length=100_000)
+    commitment: FreeObject | None = None
+    components: dict[Annotated[str, Field(max_length=200)], Count] | None = Field(
+        None, max_length=2000
+    )
+    sealed: SealedIn | None = None
     note: Text = ""
     salts: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None = Field(
         None,
@@ -201,6 +231,9 @@ class ScheduleCreate(_In):
 
 class RevealCreate(_In):
     declaration_id: int = Field(ge=1, le=MAX_SAFE)
+    reveal: FreeObject | None = Field(
+        None, description="For items sealed to the party: the site's reveal, built by its client."
+    )
     signed_entry: SignedEntry = None
 
 

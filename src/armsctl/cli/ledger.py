@@ -168,14 +168,32 @@ def _now() -> Any:
 def keys_generate(
     name: str = typer.Argument(..., help="Key name, e.g. a party code or example.org/log."),
     directory: Path = typer.Option(Path("keys"), "--dir", help="Where to write the key files."),
+    encryption: bool = typer.Option(
+        False, "--encryption", help="An X25519 key to seal the party's items to, instead."
+    ),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Generate an Ed25519 key: NAME.key (private, mode 0600) and NAME.pub (verifier key)."""
+    """Generate an Ed25519 key: NAME.key (private, mode 0600) and NAME.pub (verifier key).
+
+    With ``--encryption``: an X25519 key, NAME.x25519.key (0600) and NAME.x25519.pub, to which
+    the party's client seals its items (``armsctl client submit --seal-to``). Losing the
+    private key loses the items sealed to it: keep an offline backup.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = name.replace("/", "_")
+    if encryption:
+        from armsctl.ledger.sealing import SealingKey
+
+        sealing = SealingKey.generate(os.urandom(32))
+        private, public = directory / f"{stem}.x25519.key", directory / f"{stem}.x25519.pub"
+        _write_private(private, str(sealing) + "\n")
+        public.write_text(str(sealing.public()) + "\n", encoding="utf-8")
+        shown = {"name": name, "encryption_key": str(sealing.public()), "private": str(private)}
+        _show(fmt, shown, "new encryption key")
+        return
     from armsctl.ledger.note import SignerKey
 
     signer = SignerKey.generate(name, seed=os.urandom(32))
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = name.replace("/", "_")
     private, public = directory / f"{stem}.key", directory / f"{stem}.pub"
     _write_private(private, str(signer) + "\n")
     public.write_text(str(signer.verifier()) + "\n", encoding="utf-8")

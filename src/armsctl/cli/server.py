@@ -377,9 +377,19 @@ def _read_json(file: Path) -> Any:
 
 
 def _sign_items(
-    server: str, token: str, key: Path, treaty: str, file: Path, body: dict[str, Any]
+    server: str,
+    token: str,
+    key: Path,
+    treaty: str,
+    file: Path,
+    body: dict[str, Any],
+    seal_to: Path | None = None,
 ) -> None:
-    """Commit to the items here and sign the entry; add ``salts`` and ``signed_entry``."""
+    """Commit to the items here and sign the entry; add ``salts`` and ``signed_entry``.
+
+    With ``seal_to`` (the party's X25519 public key file) the items are sealed here instead:
+    the body carries the commitment, the component figures and the sealed rows, no item.
+    """
     import datetime as dt
     import os
 
@@ -396,6 +406,26 @@ def _sign_items(
         raise InputError([Problem(str(file), "items", "must be a list of item records")])
     signer = _signer_from(key)
     code = _party_code(server, token, body.get("party"))
+    if seal_to is not None:
+        from armsctl.ledger.sealing import SealingPublicKey
+        from armsctl.service.declarations import seal_items
+
+        try:
+            recipient = SealingPublicKey.parse(seal_to.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InputError([Problem(str(seal_to), "", f"cannot read: {exc}")]) from None
+        del body["items"]
+        body |= seal_items(
+            signer,
+            recipient,
+            treaty=load_treaty(treaty),
+            party=code,
+            as_of=as_of,
+            items=items,
+            at=_clock(),
+            rng=os.urandom,
+        )
+        return
     body |= sign_items(
         signer,
         treaty=load_treaty(treaty),
@@ -413,6 +443,12 @@ def client_submit(
     treaty: str = typer.Argument(..., help="Treaty id."),
     file: Path = typer.Argument(..., help='JSON: {"as_of", "figures"} or {"as_of", "items"}.'),
     key: Path | None = KEY_OPTION,
+    seal_to: Path | None = typer.Option(
+        None,
+        "--seal-to",
+        help="Items: the party's X25519 public key file; seal the items to it here, so the "
+        "server stores them encrypted (needs --key).",
+    ),
     server: str = SERVER_OPTION,
     token: str = TOKEN_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
@@ -432,8 +468,10 @@ def client_submit(
     if not isinstance(body, dict):
         raise InputError([Problem(str(file), "", "must be a JSON object")])
     items = "items" in body
+    if seal_to is not None and (key is None or not items):
+        raise InputError([Problem(str(file), "items", "--seal-to seals items and needs --key")])
     if key is not None and items:
-        _sign_items(server, token, key, treaty, file, body)
+        _sign_items(server, token, key, treaty, file, body, seal_to)
     elif key is not None:
         try:
             as_of = dt.date.fromisoformat(str(body.get("as_of")))
@@ -498,6 +536,54 @@ def client_notify(
             ),
         )
     _show(fmt, _call("POST", server, token, f"/treaties/{treaty}/notifications", request), "sent")
+
+
+def _open_items(server: str, token: str, declaration: int, key: Path) -> tuple[Any, Any]:
+    """Read a sealed declaration's rows and open them here: (declaration, opening)."""
+    from armsctl.errors import InputError, Problem
+    from armsctl.ledger.sealing import SealingKey, open_private, open_rows
+
+    try:
+        sealing = SealingKey.parse(key.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
+    decl = _call("GET", server, token, f"/declarations/{declaration}")
+    rows: list[dict[str, Any]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = _call(
+            "GET", server, token, f"/declarations/{declaration}/items?limit=500&offset={offset}"
+        )
+        rows += page["results"]
+        offset = page["next_offset"]
+    if not rows or "sealed" not in rows[0]:
+        raise InputError([Problem("", "declaration", "its items are not sealed")])
+    sealed = {
+        **rows[0]["sealed"],
+        "rows": [{"index": r["index"], "ciphertext": r["ciphertext"]} for r in rows],
+    }
+    context = {"party": decl["party"], "treaty": decl["treaty"], "date": decl["commitment"]["date"]}
+    opening = {
+        "public": decl["commitment"],
+        "items": open_rows(sealed, key=sealing, **context),
+        **open_private(sealed, key=sealing, **context),
+    }
+    return decl, opening
+
+
+@client_app.command("items")
+@user_errors
+def client_items(
+    declaration: int = typer.Argument(..., help="Item-level declaration id."),
+    decrypt_key: Path = typer.Option(
+        ..., "--decrypt-key", help="The party's X25519 private key file (.x25519.key)."
+    ),
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Read the party's sealed items back and decrypt them here (JSON: the opening)."""
+    _decl, opening = _open_items(server, token, declaration, decrypt_key)
+    print_json(opening)
 
 
 @client_app.command("ack")
@@ -767,16 +853,36 @@ def inspect_start(
 def inspect_reveal(
     inspection: int = typer.Argument(..., help="Inspection id."),
     declaration: int = typer.Option(..., "--declaration", help="Committed declaration id."),
+    decrypt_key: Path | None = typer.Option(
+        None,
+        "--decrypt-key",
+        help="Sealed items: the party's X25519 private key; the reveal is built here.",
+    ),
     key: Path | None = KEY_OPTION,
     server: str = SERVER_OPTION,
     token: str = TOKEN_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Open every declared item at the inspected site to the team (inspected party)."""
+    """Open every declared item at the inspected site to the team (inspected party).
+
+    For items sealed to the party (``--decrypt-key``), the client opens them and sends the
+    site's reveal with its proofs; the server checks it and cannot read the other items.
+    """
+    request: dict[str, Any] = {"declaration_id": declaration}
+    if decrypt_key is not None:
+        from armsctl.ledger.escrow import reveal_items
+
+        decl, opening = _open_items(server, token, declaration, decrypt_key)
+        site = _call("GET", server, token, f"/inspections/{inspection}")["site"]
+        request["reveal"] = reveal_items(
+            opening,
+            facility=site,
+            declaration={"declaration_id": decl["id"], "log_index": decl["log_index"]},
+        )
     doc = _step(
         inspection,
         "reveals",
-        {"declaration_id": declaration},
+        request,
         key=key,
         server=server,
         token=token,

@@ -33,6 +33,7 @@ __all__ = [
     "SEALING_SCHEME",
     "SealingKey",
     "SealingPublicKey",
+    "open_private",
     "open_rows",
     "seal_rows",
 ]
@@ -135,11 +136,17 @@ def _context(party: str, treaty: str, date: str) -> dict[str, Any]:
 
 
 def _aad(context: Mapping[str, Any], position: int) -> bytes:
-    return canonical({**context, "position": position})
+    label: int | str = _PRIVATE_POSITION if position < 0 else position
+    return canonical({**context, "position": label})
 
 
 def _nonce(position: int) -> bytes:
     return position.to_bytes(12, "big")
+
+
+#: Nonce and position label of the sealed private part (facility salts): no row uses them.
+_PRIVATE_NONCE = b"\xff" * 12
+_PRIVATE_POSITION = "private"
 
 
 def seal_rows(
@@ -150,12 +157,22 @@ def seal_rows(
     treaty: str,
     date: str,
     rng: Callable[[int], bytes],
+    private: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Seal opening rows (``{"index", "salt", "item"}``) to the party's key.
 
+    Args:
+        rows: The opening rows, each with its position as ``index``.
+        to: The party's own public key.
+        party: The declaring party (bound into every row).
+        treaty: The treaty id (bound into every row).
+        date: The declaration's as-of date (bound into every row).
+        rng: Random bytes for the data key (``os.urandom``).
+        private: The rest of the opening to keep sealed too (the facility salts), if any.
+
     Returns:
-        ``{"scheme", "wrapped_key", "rows": [{"index", "ciphertext"}]}`` (base64), in the
-        order given.
+        ``{"scheme", "wrapped_key", "rows": [{"index", "ciphertext"}], "private"}`` (base64),
+        rows in the order given; ``private`` is ``None`` when none was given.
     """
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
     from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
@@ -178,7 +195,17 @@ def seal_rows(
                 ),
             }
         )
-    return {"scheme": SEALING_SCHEME, "wrapped_key": _b64(wrapped), "rows": sealed}
+    extra = (
+        _b64(aead.encrypt(_PRIVATE_NONCE, canonical(dict(private)), _aad(context, -1)))
+        if private is not None
+        else None
+    )
+    return {
+        "scheme": SEALING_SCHEME,
+        "wrapped_key": _b64(wrapped),
+        "rows": sealed,
+        "private": extra,
+    }
 
 
 def open_rows(
@@ -193,24 +220,8 @@ def open_rows(
     import json
 
     from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-    if sealed.get("scheme") != SEALING_SCHEME:
-        raise IntegrityError("the sealed items use an unknown scheme")
-    context = _context(party, treaty, date)
-    try:
-        data_key = _suite().decrypt(
-            _unb64(sealed.get("wrapped_key"), "the wrapped key"),
-            X25519PrivateKey.from_private_bytes(key.raw),
-            info=canonical(context),
-        )
-    except (InvalidTag, ValueError):
-        raise IntegrityError(
-            "the data key does not open: another party's key, or sealed for another "
-            "party, treaty or date"
-        ) from None
-    aead = ChaCha20Poly1305(data_key)
+    aead, context = _data_key(sealed, key=key, party=party, treaty=treaty, date=date)
     out = []
     rows = sealed.get("rows")
     if not isinstance(rows, list):
@@ -229,3 +240,51 @@ def open_rows(
         doc = json.loads(plain)
         out.append({"index": position, "salt": doc["salt"], "item": doc["item"]})
     return out
+
+
+def open_private(
+    sealed: Mapping[str, Any], *, key: SealingKey, party: str, treaty: str, date: str
+) -> dict[str, Any]:
+    """Open the sealed private part of an opening (the facility salts).
+
+    Raises:
+        IntegrityError: as ``open_rows``, or if there is no private part.
+    """
+    import json
+
+    from cryptography.exceptions import InvalidTag
+
+    aead, context = _data_key(sealed, key=key, party=party, treaty=treaty, date=date)
+    if sealed.get("private") is None:
+        raise IntegrityError("the sealed items carry no private part")
+    try:
+        plain = aead.decrypt(
+            _PRIVATE_NONCE, _unb64(sealed["private"], "the private part"), _aad(context, -1)
+        )
+    except InvalidTag:
+        raise IntegrityError("the sealed private part does not open (altered)") from None
+    return dict(json.loads(plain))
+
+
+def _data_key(
+    sealed: Mapping[str, Any], *, key: SealingKey, party: str, treaty: str, date: str
+) -> tuple[Any, dict[str, Any]]:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+    if sealed.get("scheme") != SEALING_SCHEME:
+        raise IntegrityError("the sealed items use an unknown scheme")
+    context = _context(party, treaty, date)
+    try:
+        data_key = _suite().decrypt(
+            _unb64(sealed.get("wrapped_key"), "the wrapped key"),
+            X25519PrivateKey.from_private_bytes(key.raw),
+            info=canonical(context),
+        )
+    except (InvalidTag, ValueError):
+        raise IntegrityError(
+            "the data key does not open: another party's key, or sealed for another "
+            "party, treaty or date"
+        ) from None
+    return ChaCha20Poly1305(data_key), context

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -518,8 +518,15 @@ def reveal_site(
     at: dt.datetime,
     signed_entry: str | None = None,
     require_signature: bool = False,
+    reveal: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The inspected party opens every declared item at the inspected site, with proofs.
+
+    For items in clear on the server, the server builds the reveal. For items sealed to the
+    party (the server cannot read them), the party's client opens its rows and sends the
+    ``reveal`` (``escrow.reveal_items`` with ``facility`` the site); the server accepts it only
+    if it verifies against the logged commitment, is of the inspected site and is proven
+    complete (every item committed there, none withheld).
 
     The log says which inspection and declaration were opened, never how many items: the
     count is the site's, confidential between the two parties (``entries.reveal_entry``).
@@ -535,32 +542,36 @@ def reveal_site(
             raise NotFoundError(
                 f"no committed item-level declaration {declaration_id} of the inspected party"
             )
-        items = session.scalars(
-            select(DeclarationItem)
-            .where(DeclarationItem.declaration_id == declaration_id)
-            .order_by(DeclarationItem.position)
-        ).all()
-        opening = {
-            "public": decl.commitment,
-            "items": [
-                {"index": i.position, "salt": bytes(i.salt).hex(), "item": i.record} for i in items
-            ],
-            **(decl.private or {}),
-        }
-        document = reveal_items(
-            opening,
-            facility=row.site,
-            declaration={"declaration_id": decl.id, "log_index": decl.log_index},
-        )
+        if (decl.private or {}).get("sealed") is not None:
+            document = _client_reveal(reveal, decl.commitment, row.site)
+        else:
+            items = session.scalars(
+                select(DeclarationItem)
+                .where(DeclarationItem.declaration_id == declaration_id)
+                .order_by(DeclarationItem.position)
+            ).all()
+            opening = {
+                "public": decl.commitment,
+                "items": [
+                    {"index": i.position, "salt": bytes(i.salt).hex(), "item": i.record}
+                    for i in items
+                ],
+                **(decl.private or {}),
+            }
+            document = reveal_items(
+                opening,
+                facility=row.site,
+                declaration={"declaration_id": decl.id, "log_index": decl.log_index},
+            )
         report = verify_reveal(document, decl.commitment)
-        reveal = Reveal(
+        stored = Reveal(
             inspection_id=row.id,
             declaration_id=decl.id,
             document=document,
             verified=report.verified,
             created_at=at,
         )
-        session.add(reveal)
+        session.add(stored)
         session.flush()
         party = session.get(Party, row.inspected_party_id)
         assert party is not None
@@ -583,13 +594,40 @@ def reveal_site(
             require_signature=require_signature,
         )
         return {
-            "id": reveal.id,
+            "id": stored.id,
             "inspection": row.id,
             "declaration": decl.id,
             "verified": report.verified,
             "complete": report.complete,
             "revealed_counts": report.revealed_counts,
         }
+
+
+def _client_reveal(
+    reveal: Mapping[str, Any] | None, public: Mapping[str, Any], site: str
+) -> dict[str, Any]:
+    """A party's own reveal of a sealed declaration, checked before it is stored.
+
+    Raises:
+        InputError: naming ``reveal`` if it is missing, does not verify, is of another
+            facility, or is not proven complete.
+    """
+    from armsctl.errors import IntegrityError
+
+    def bad(message: str) -> InputError:
+        return InputError([Problem("", "reveal", message)])
+
+    if reveal is None:
+        raise bad("the items are sealed to the party: its client sends the site's reveal")
+    try:
+        report = verify_reveal(reveal, public)
+    except IntegrityError as exc:
+        raise bad(f"does not verify: {exc}") from None
+    if report.facility != site:
+        raise bad("is not the reveal of the inspected site")
+    if report.complete is not True:
+        raise bad("does not prove it holds every item committed at the site")
+    return dict(reveal)
 
 
 def read_reveals(

@@ -45,6 +45,7 @@ __all__ = [
     "Party",
     "PartyKey",
     "Reveal",
+    "SealedItem",
     "TreatyRow",
     "User",
 ]
@@ -167,6 +168,15 @@ class DeclarationItem(Base):
     facility: Mapped[str] = mapped_column(Text)
     salt: Mapped[bytes] = mapped_column(LargeBinary(32))
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SealedItem(Base):
+    """One item row encrypted to its party (``armsctl.ledger.sealing``): opaque to the server."""
+
+    __tablename__ = "sealed_items"
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Notification(Base):
