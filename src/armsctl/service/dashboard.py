@@ -190,7 +190,8 @@ def declaration_items_for_diff(
 
     Raises:
         NotFoundError: if either declaration does not exist.
-        ParameterError: if a declaration holds more than ``cap`` items.
+        ParameterError: if a declaration holds more than ``cap`` items, or its items are
+            sealed to the party (the server cannot read them).
     """
     out: list[list[dict[str, Any]]] = []
     with db.write() as (session, _conn):
@@ -201,6 +202,11 @@ def declaration_items_for_diff(
             allow(
                 Resource("declaration-items", f"declaration/{declaration_id}", owner=decl.party_id)
             )
+            if (decl.private or {}).get("sealed") is not None:
+                raise ParameterError(
+                    f"the items of declaration {declaration_id} are sealed to the party: "
+                    "compare them in its own client (armsctl client items)"
+                )
             n = session.scalar(
                 select(func.count()).where(DeclarationItem.declaration_id == declaration_id)
             )

@@ -5,7 +5,9 @@ exchanges through the same use-cases the API uses, adds a synthetic item-level d
 (real item lists are confidential), a few notifications, observations and an inspection,
 creates one user per role, signs a checkpoint and returns the users' API tokens.
 
-Everything a party authors is signed with that party's key, as a party's own client would
+USA's synthetic items are sealed to USA's own X25519 key (``keys/USA.x25519.key``): the store
+holds them encrypted only, as a party's client would send them. Everything a party authors is
+signed with that party's key, as a party's own client would
 (the keys are generated here and written to ``workdir/keys``, mode 0600, so that ``armsctl
 client ... --key`` works against the demo). The browser forms cannot sign yet, so the demo
 server runs with party signatures *not required* (``require_party_signatures=False``) and says
@@ -93,6 +95,7 @@ def seed_demo(
     from armsctl.inventory.model import component_measure
     from armsctl.inventory.synthetic import write_items
     from armsctl.ledger.note import SignerKey
+    from armsctl.ledger.sealing import SealingKey
     from armsctl.service import accounts, declarations, inspections, notifications, observations
     from armsctl.service.log import sign_checkpoint
     from armsctl.store.schema import upgrade
@@ -159,6 +162,9 @@ def seed_demo(
             require_signature=True,
         )
         submitted += 1
+    sealing = SealingKey.generate(rng(32))
+    _write_key(workdir / "keys" / "USA.x25519.key", str(sealing) + "\n")
+    (workdir / "keys" / "USA.x25519.pub").write_text(str(sealing.public()) + "\n", "utf-8")
     item_file = write_items(
         workdir / "usa-items.parquet", 2 * items, parties=("USA",), dates=ITEM_DATES, seed=7
     )
@@ -171,20 +177,25 @@ def seed_demo(
             for r in rows
             if r["as_of"] == day
         ]
-        declarations.submit_items(
+        declarations.submit_sealed_items(
             db,
             office["USA"],
             treaty=TREATY,
             party="USA",
             as_of=day,
-            items=chosen,
-            note="synthetic item-level declaration (not real data)",
+            note="synthetic item-level declaration (not real data), sealed to USA",
             allow=allow_all,
-            rng=rng,
             at=now,
             require_signature=True,
-            **declarations.sign_items(
-                signers["USA"], treaty=doc, party="USA", as_of=day, items=chosen, at=now, rng=rng
+            **declarations.seal_items(
+                signers["USA"],
+                sealing.public(),
+                treaty=doc,
+                party="USA",
+                as_of=day,
+                items=chosen,
+                at=now,
+                rng=rng,
             ),
         )
         submitted += 1
