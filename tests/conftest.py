@@ -8,8 +8,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from armsctl.treaty import Treaty, load_treaty
+
+# Tests must not depend on the machine's speed: on a loaded machine a property that takes 500 ms
+# per example is as correct as on an idle one. No per-example deadline anywhere.
+settings.register_profile("armsctl", deadline=None)
+settings.load_profile("armsctl")
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30.0) -> Server:
+    def start(self, timeout: float = 300.0) -> Server:
         env = dict(os.environ)
         # Load and restarts are under test, with unsigned requests the server seals, unless
         # ``signatures`` (the default of a real server: party signatures required).
@@ -44,6 +44,8 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
+        # Readiness polling: the bound only stops a server that never comes up, and is far
+        # above any start-up time, so a loaded machine does not fail the test.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

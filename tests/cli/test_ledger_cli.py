@@ -202,9 +202,10 @@ def test_witness_cosigns_then_refuses_a_fork(cli, tmp_path: Path) -> None:  # ty
     cli("ledger", "append", "bodies.json", "--key", "keys/US.key", "--kind", "aggregate",
         "--treaty", "new-start", "--party", "US")  # fmt: skip
     cli("ledger", "checkpoint", "--key", "keys/example.org_log.key", "--out", "cp2.txt")
-    cli("ledger", "cosign", "cp2.txt", *args)
-    out = cli("ledger", "cosign", "cp.txt", *args, code=2)  # rollback to the older view
-    assert "split view" in out
+    cli("ledger", "prove", "--from-size", "5", "--out", "c.json")
+    cli("ledger", "cosign", "cp2.txt", "--proof", "c.json", *args)
+    out = cli("ledger", "cosign", "cp.txt", *args, code=1)  # rollback to the older view
+    assert "rollback" in out
 
 
 def _items_csv(tmp_path: Path, n: int = 30, date: str = "2026-02-05") -> None:

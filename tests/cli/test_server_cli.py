@@ -16,6 +16,7 @@ from _server import Server
 from armsctl.cli.server import register
 from armsctl.ledger.note import SignerKey
 from armsctl.ledger.sealing import SealingKey
+from armsctl.store.schema import head_revision
 
 
 def _app() -> typer.Typer:
@@ -38,7 +39,7 @@ def test_first_steps_then_the_client_talks_to_a_running_server(tmp_path: Path) -
         assert result.exit_code == 0, result.output
         return result.output
 
-    assert "revision 0003" in run("db", "upgrade")
+    assert f"revision {head_revision()}" in run("db", "upgrade")
     run("db", "load-treaty", "new-start")
     pub = tmp_path / "USA.pub"
     pub.write_text(str(SignerKey.generate("USA", seed=bytes(32)).verifier()) + "\n")
@@ -56,6 +57,9 @@ def test_first_steps_then_the_client_talks_to_a_running_server(tmp_path: Path) -
         assert json.loads(out)["figures"] == {"deployed-warheads": 1500}
         report = json.loads(run("client", "check", "new-start", "--at", "2025-12-01", *common))
         assert report["parties"][0]["party"] == "USA"
+        for path in ("/me", "/api/v1/me", "me"):
+            me = run("client", "get", path, "--server", server.base, "--token", token)
+            assert json.loads(me)["name"] == "alice"
         token_id = token.split("_")[1]
         run("tokens", "revoke", token_id)
         denied = runner.invoke(app, ["client", "check", "new-start", *common])
@@ -200,3 +204,20 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
     for uid in ("R-3", "R-4"):
         assert f'"{uid}"'.encode() not in raw
     assert b"Site-B" not in raw
+
+
+def test_an_issued_token_is_printed_whole_on_its_own_line_at_any_width(tmp_path: Path) -> None:
+    runner, app = CliRunner(), _app()
+    db = str(tmp_path / "server.db")
+    assert runner.invoke(app, ["db", "upgrade", "--db", db]).exit_code == 0
+    added = runner.invoke(app, ["users", "add", "ops", "--role", "operator", "--db", db])
+    assert added.exit_code == 0, added.output
+    result = runner.invoke(app, ["tokens", "issue", "ops", "--db", db], env={"COLUMNS": "40"})
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("armsctl_")]
+    assert len(lines) == 1 and len(lines[0]) > 40, result.output
+
+
+def test_client_help_shows_no_markup() -> None:
+    result = CliRunner().invoke(_app(), ["client", "--help"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0 and "``" not in result.output

@@ -243,7 +243,13 @@ def test_annotate_lines_keeps_context_around_each_problem() -> None:
 
 
 def test_session_store_expires_and_forgets() -> None:
-    store = SessionStore(lifetime=dt.timedelta(minutes=5))
+    from armsctl.ledger.note import SignerKey
+    from armsctl.service import Database
+    from armsctl.store.schema import upgrade
+
+    db = Database("sqlite://", SignerKey.generate("armsctl.local/log", seed=bytes(32)))
+    upgrade(db.engine)
+    store = SessionStore(db, lifetime=dt.timedelta(minutes=5))
     t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     counter = iter(range(1000))
 
@@ -321,3 +327,18 @@ def test_after_the_demo_the_raw_database_file_holds_no_item_in_clear(
     assert {r["item"]["uid"] for r in opened} == {
         i["uid"] for i in items if i["as_of"].isoformat() == context["date"]
     }
+
+
+def test_a_diff_reads_forward_in_time_whichever_order_the_link_gives(
+    seeded: dict[str, Any],
+) -> None:
+    client = _client(seeded, "usa-office")
+    ids = _item_declarations(client)
+    heads = []
+    for a, b in ((ids[0], ids[1]), (ids[1], ids[0])):
+        page = client.get(f"/declarations/diff?a={a}&b={b}").text
+        head = re.search(r"<h1>[^<]*?(\d{4}-\d\d-\d\d) → (\d{4}-\d\d-\d\d)</h1>", page)
+        assert head, page[:2000]
+        assert head.group(1) < head.group(2)
+        heads.append(head.groups())
+    assert heads[0] == heads[1]

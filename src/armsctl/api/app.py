@@ -69,15 +69,24 @@ def create_app(
     )
     from armsctl.store.schema import upgrade
 
+    witnessing = None
+    if settings.witnesses.strip():  # a bad witness entry stops the start before any database
+        from armsctl.service.witnessing import Witnessing, http_poster, parse_witnesses
+
+        endpoints = parse_witnesses(settings.witnesses)
+        witnessing = Witnessing(endpoints, http_poster(settings.witness_timeout))
     db = Database(settings.database_url, signer or load_signer(settings))
     if migrate:
         upgrade(db.engine)
+    if witnessing is not None:
+        db.witnessing = witnessing
     app = FastAPI(
         title="armsctl",
         version="1",
         summary="Open verification infrastructure for arms reduction: the multi-party server.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        # Served by armsctl.web from vendored assets, not from a CDN.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.armsctl = AppState(db=db, settings=settings, clock=clock, rng=rng)
@@ -109,6 +118,10 @@ def create_app(
     from armsctl.web import install_web  # the dashboard and public portal under /
 
     install_web(app)
+    from armsctl.api.idempotency import Idempotency
+
+    # Added before BodyLimit, so an oversized body is refused before it is fingerprinted.
+    app.add_middleware(Idempotency, db=db, clock=clock)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.state.actions = ACTIONS
     return app

@@ -46,7 +46,8 @@ Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")]
 Text = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
-Count = Annotated[int, Field(ge=0, le=MAX_SAFE)]
+#: A count: a JSON integer only (``true`` or ``"5"`` is not a count), within JavaScript's safe range.
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_SAFE)]
 
 
 def _bounded(value: Any) -> Any:

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted.")
     max_page: int = Field(500, ge=1, description="Largest page a list endpoint returns.")
     token_days: int = Field(90, ge=1, le=3650, description="Default token lifetime.")
+    witnesses: str = Field(
+        "",
+        description="Witnesses each new checkpoint is submitted to (c2sp.org/tlog-witness): "
+        "entries '<url> <cosignature key or file>', separated by commas or newlines.",
+    )
+    witness_timeout: float = Field(5.0, gt=0, le=120, description="Seconds per witness call.")
     require_party_signatures: bool = Field(
         True,
         description="Refuse anything a party authors (declarations, notifications, "

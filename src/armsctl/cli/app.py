@@ -18,12 +18,14 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.treaty",
     "armsctl.cli.compliance",
     "armsctl.cli.ledger",
+    "armsctl.cli.witness",
     "armsctl.cli.server",
     "armsctl.cli.monitoring",
     "armsctl.cli.verification",
     "armsctl.cli.exercise",
     "armsctl.cli.web",
     "armsctl.cli.demo",
+    "armsctl.cli.workbench",
 )
 
 

@@ -173,11 +173,15 @@ def keys_generate(
     ),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Generate an Ed25519 key: NAME.key (private, mode 0600) and NAME.pub (verifier key).
+    """Generate an Ed25519 key: NAME.key (0600), NAME.pub (0x01) and NAME.cosig.pub (0x04).
 
-    With ``--encryption``: an X25519 key, NAME.x25519.key (0600) and NAME.x25519.pub, to which
-    the party's client seals its items (``armsctl client submit --seal-to``). Losing the
-    private key loses the items sealed to it: keep an offline backup.
+    NAME.pub is the signed-note verifier key that checks the key's signatures on entries and
+    checkpoints; NAME.cosig.pub is the same key as a tlog-cosignature/v1 verifier, which a
+    client pins to check this key's witness cosignatures.
+
+    With ``--encryption``: an X25519 key instead, NAME.x25519.key (0600) and NAME.x25519.pub,
+    to which the party's client seals its items (``armsctl client submit --seal-to``). Losing
+    the private key loses the items sealed to it: keep an offline backup.
     """
     directory.mkdir(parents=True, exist_ok=True)
     stem = name.replace("/", "_")
@@ -195,11 +199,21 @@ def keys_generate(
 
     signer = SignerKey.generate(name, seed=os.urandom(32))
     private, public = directory / f"{stem}.key", directory / f"{stem}.pub"
+    cosig = directory / f"{stem}.cosig.pub"
+    verifier, cosigner = signer.verifier(), signer.as_cosigner().verifier()
     _write_private(private, str(signer) + "\n")
-    public.write_text(str(signer.verifier()) + "\n", encoding="utf-8")
+    public.write_text(str(verifier) + "\n", encoding="utf-8")
+    cosig.write_text(str(cosigner) + "\n", encoding="utf-8")
     _show(
         fmt,
-        {"name": name, "verifier_key": str(signer.verifier()), "private": str(private)},
+        {
+            "name": name,
+            "verifier_key": str(verifier),
+            "cosignature_key": str(cosigner),
+            "private": str(private),
+            "public": str(public),
+            "cosignature_public": str(cosig),
+        },
         "new key",
     )
 
@@ -415,28 +429,45 @@ def ledger_cosign(
     key: Path = typer.Option(..., "--key", help="The witness's private key file."),
     log_key: str = typer.Option(..., "--log-key", help="The log's verifier key or .pub file."),
     state: Path = typer.Option(..., "--state", help="Witness memory (JSON), created if absent."),
+    proof: Path | None = typer.Option(
+        None, "--proof", help="Consistency proof (JSON) from the size the witness last cosigned."
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write the cosigned note here."),
-    db: str | None = DB_OPTION,
+    db: str | None = typer.Option(
+        None, "--db", help="Instead of --proof: take the proof from this log database."
+    ),
 ) -> None:
-    """Cosign a checkpoint as a witness after checking consistency with the last one seen."""
+    """Cosign a checkpoint as a witness, offline; exit 1 on a fork, rollback or bad signature.
+
+    Needs no log database: the proof file comes from `ledger prove --from-size N` (or the
+    consistency object of a proof bundle). A witness with no state trusts its first checkpoint.
+    """
     import time as clock
 
-    from armsctl.ledger.checkpoint import Witness, open_checkpoint
+    from armsctl.cli._common import fail
+    from armsctl.cli.witness import cosign_offline
+    from armsctl.ledger.witness import WitnessRefusal
 
-    verifier = _verifier(log_key)
-    witness = Witness.from_state(
-        _signer(key), verifier, _read_json(state, "state") if state.exists() else {}
-    )
-    note = _read_text(checkpoint, "checkpoint")
-    head = open_checkpoint(note, verifier)
-    last = witness.seen.get(head.origin)
-    proof: list[bytes] = []
-    if last is not None and last[0] <= head.size:
-        engine, store, url = _open_log(db)
-        with _database_errors(url), engine.begin() as conn:
-            proof = store.consistency_proof(conn, last[0], head.size)
-    cosigned = witness.cosign(note, proof, at=int(clock.time()))
-    state.write_text(json.dumps(witness.state(), indent=2) + "\n", encoding="utf-8")
+    prover = None
+    if db is not None and proof is None:
+
+        def prover(old: int, size: int) -> list[bytes]:
+            engine, store, url = _open_log(db)
+            with _database_errors(url), engine.begin() as conn:
+                return store.consistency_proof(conn, old, size)
+
+    try:
+        cosigned = cosign_offline(
+            checkpoint,
+            proof=proof,
+            state=state,
+            key=key,
+            log_key=log_key,
+            at=int(clock.time()),
+            prover=prover,
+        )
+    except WitnessRefusal as exc:
+        fail(exc.message, code=2 if exc.status == 400 else EXIT_VIOLATION)
     if out is not None:
         out.write_text(cosigned, encoding="utf-8")
     typer.echo(cosigned, nl=False)

@@ -228,7 +228,15 @@ def tokens_issue(
     from armsctl.service import accounts
 
     row = accounts.issue_token(_open(db), user=user, at=_now(), days=days, rng=os.urandom)
-    _show(fmt, row, "token issued (shown once)")
+    if fmt is OutputFormat.json:
+        print_json(row)
+        return
+    # The secret is printed alone on its line, never inside a table cell that a narrow
+    # terminal or a pipe could cut: it is shown once and cannot be recovered.
+    details = {k: v for k, v in row.items() if k != "token"}
+    _show(fmt, details, "token issued")
+    typer.echo("token (shown once, store it now; only its hash is kept):")
+    typer.echo(str(row["token"]))
 
 
 @tokens_app.command("list")
@@ -265,7 +273,12 @@ def _call(method: str, server: str, token: str, path: str, body: Any = None) -> 
 
     from armsctl.errors import InputError, NotFoundError
 
-    url = server.rstrip("/") + "/api/v1" + path
+    # Accept both "/me" and "/api/v1/me": the documented form is relative to /api/v1, but a
+    # path copied from the API docs or a URL carries the prefix.
+    relative = path.removeprefix("/api/v1") if path.startswith("/api/v1/") else path
+    if not relative.startswith("/"):
+        relative = "/" + relative
+    url = server.rstrip("/") + "/api/v1" + relative
     try:
         response = httpx.request(
             method, url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
@@ -287,7 +300,11 @@ def _call(method: str, server: str, token: str, path: str, body: Any = None) -> 
 @client_app.command("get")
 @user_errors
 def client_get(
-    path: str = typer.Argument(..., help="Path under /api/v1, e.g. /treaties/new-start/quotas."),
+    path: str = typer.Argument(
+        ...,
+        help="Path under /api/v1, e.g. /me or /treaties/new-start/quotas (the /api/v1 prefix "
+        "may be included).",
+    ),
     server: str = SERVER_OPTION,
     token: str = TOKEN_OPTION,
 ) -> None:
@@ -455,7 +472,7 @@ def client_submit(
 ) -> None:
     """Submit a declaration as the token's party: aggregate figures or committed items.
 
-    With ``--key`` the log entry is signed here with the party's key, so the log proves the
+    With --key the log entry is signed here with the party's key, so the log proves the
     party (not the server's operator) declared it; for items, the commitment is computed here
     too and the server rebuilds it from the salts sent along.
     """
@@ -510,7 +527,7 @@ def client_notify(
     token: str = TOKEN_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Send a notification as the token's party; with ``--key`` its log entry is party-signed."""
+    """Send a notification as the token's party; with --key its log entry is party-signed."""
     from armsctl.errors import InputError, Problem
     from armsctl.service.entries import notification_entry
 
@@ -596,7 +613,7 @@ def client_ack(
     token: str = TOKEN_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Acknowledge a notification for the token's party; ``--key`` signs the acknowledgement."""
+    """Acknowledge a notification for the token's party; --key signs the acknowledgement."""
     from armsctl.errors import NotFoundError
     from armsctl.service.entries import acknowledgement_entry
 
@@ -640,7 +657,7 @@ def client_observe(
     token: str = TOKEN_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Record an observation; with ``--key`` the party's own entry is logged."""
+    """Record an observation; with --key the party's own entry is logged."""
     import datetime as dt
 
     from armsctl.errors import InputError, Problem
@@ -865,7 +882,7 @@ def inspect_reveal(
 ) -> None:
     """Open every declared item at the inspected site to the team (inspected party).
 
-    For items sealed to the party (``--decrypt-key``), the client opens them and sends the
+    For items sealed to the party (--decrypt-key), the client opens them and sends the
     site's reveal with its proofs; the server checks it and cannot read the other items.
     """
     request: dict[str, Any] = {"declaration_id": declaration}

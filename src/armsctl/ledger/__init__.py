@@ -6,6 +6,7 @@ The package is pure (no I/O): ``armsctl.store.ledger`` keeps the log in a databa
 - ``merkle``: RFC 9162 hashes, inclusion and consistency proofs and their verification;
 - ``note``: C2SP signed notes and Ed25519 key strings;
 - ``checkpoint``: C2SP tlog-checkpoint and tlog-cosignature witnesses;
+- ``witness``: the C2SP tlog-witness state machine and its request and state formats;
 - ``envelope``: signed RFC 8785 entry envelopes;
 - ``escrow``: salted commitments to item-level declarations and their step-by-step reveal;
 - ``audit``: recomputing a stored log and naming the first mismatch.

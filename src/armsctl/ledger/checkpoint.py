@@ -22,12 +22,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from armsctl.errors import IntegrityError
-from armsctl.ledger.merkle import HASH_SIZE, verify_consistency
+from armsctl.ledger.merkle import HASH_SIZE
 from armsctl.ledger.note import (
     ALG_COSIGNATURE_V1,
     SignerKey,
     VerifierKey,
-    add_signatures,
     open_note,
     sign_note,
 )
@@ -154,34 +153,41 @@ class Witness:
     seen: dict[str, tuple[int, bytes]] = field(default_factory=dict)
 
     def cosign(self, unverified_note: str, proof: Sequence[bytes], *, at: int) -> str:
-        """Check a checkpoint and return it with this witness's cosignature appended.
+        """Check a checkpoint and return it with this witness's cosignature line.
+
+        The checks are those of ``armsctl.ledger.witness.add_checkpoint`` (c2sp.org/tlog-witness);
+        an earlier line by this witness in the note is replaced, never doubled.
 
         Args:
             unverified_note: The log-signed checkpoint.
             proof: The consistency proof from the last checkpoint this witness cosigned.
-            at: The POSIX time of the cosignature.
+            at: The POSIX time of the cosignature (positive).
 
         Raises:
             IntegrityError: on a bad log signature, a smaller tree than already seen, or a
                 proof that does not show consistency (a split view or a rewritten history).
         """
+        from armsctl.ledger.witness import (
+            AddCheckpoint,
+            LogRecord,
+            WitnessState,
+            add_checkpoint,
+            replace_cosignature,
+        )
+
         checkpoint = open_checkpoint(unverified_note, self.log_key)
         last = self.seen.get(checkpoint.origin)
-        if last is not None:
-            old_size, old_root = last
-            if checkpoint.size < old_size:
-                raise IntegrityError(
-                    f"split view or rollback: checkpoint of size {checkpoint.size} is older "
-                    f"than the size {old_size} this witness already cosigned"
-                )
-            if not verify_consistency(old_size, checkpoint.size, old_root, checkpoint.root, proof):
-                raise IntegrityError(
-                    f"split view: checkpoint of size {checkpoint.size} is not consistent with "
-                    f"the checkpoint of size {old_size} this witness already cosigned"
-                )
-        line = self.signer.as_cosigner().signature_line(checkpoint.text(), at=at)
+        old = 0 if last is None else last[0]
+        if checkpoint.size < old:
+            raise IntegrityError(
+                f"split view or rollback: checkpoint of size {checkpoint.size} is older "
+                f"than the size {old} this witness already cosigned"
+            )
+        state = WitnessState({o: LogRecord(n, r, n, r) for o, (n, r) in self.seen.items()})
+        request = AddCheckpoint(old, tuple(proof), unverified_note)
+        done = add_checkpoint(state, request, log_keys=[self.log_key], signer=self.signer, at=at)
         self.seen[checkpoint.origin] = (checkpoint.size, checkpoint.root)
-        return add_signatures(unverified_note, [line])
+        return replace_cosignature(unverified_note, done.line)
 
     def state(self) -> dict[str, dict[str, object]]:
         """Return the witness memory as JSON-ready data."""

@@ -17,7 +17,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.orm import Session
@@ -29,6 +29,9 @@ from armsctl.store.engine import make_engine
 from armsctl.store.ledger import LedgerStore
 from armsctl.store.models import AuditEvent, Party, TreatyRow
 from armsctl.treaty.schema import Treaty
+
+if TYPE_CHECKING:
+    from armsctl.service.witnessing import Witnessing
 
 __all__ = [
     "AccessDenied",
@@ -151,6 +154,8 @@ class Database:
     engine: Engine = field(init=False)
     reader: Engine = field(init=False)
     ledger: LedgerStore = field(init=False)
+    #: The witnesses each new checkpoint is submitted to (``service.witnessing``), if any.
+    witnessing: Witnessing | None = field(default=None, init=False)
     _treaties: dict[str, Treaty] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -162,6 +167,8 @@ class Database:
 
     def dispose(self) -> None:
         """Close every pooled connection (tests and shutdown)."""
+        if self.witnessing is not None:
+            self.witnessing.close()
         self.engine.dispose()
         if self.reader is not self.engine:
             self.reader.dispose()

@@ -27,6 +27,7 @@ from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 
 __all__ = [
+    "SealedItemsError",
     "StoredDeclaration",
     "checkpoint_list",
     "consistency_between",
@@ -177,6 +178,10 @@ def declaration_dates(db: Database, *, treaty: str, party: str) -> list[dict[str
     return [{"id": i, "as_of": iso(a), "kind": k} for i, a, k in rows]
 
 
+class SealedItemsError(ParameterError):
+    """The items are sealed to their party: the server cannot read, so cannot compare, them."""
+
+
 def declaration_items_for_diff(
     db: Database,
     actor: Actor,
@@ -203,7 +208,7 @@ def declaration_items_for_diff(
                 Resource("declaration-items", f"declaration/{declaration_id}", owner=decl.party_id)
             )
             if (decl.private or {}).get("sealed") is not None:
-                raise ParameterError(
+                raise SealedItemsError(
                     f"the items of declaration {declaration_id} are sealed to the party: "
                     "compare them in its own client (armsctl client items)"
                 )

@@ -45,10 +45,16 @@ def log_status(db: Database) -> dict[str, Any]:
 
 
 def sign_checkpoint(db: Database) -> dict[str, Any]:
-    """Sign a checkpoint of the current tree with the server's log key."""
+    """Sign a checkpoint of the current tree with the server's log key.
+
+    With witnesses configured, the checkpoint is then submitted to them (outside the log's
+    transaction) and returned with the cosignatures they gave.
+    """
     with db.write() as (_session, conn):
         note = db.ledger.sign_checkpoint(conn, db.signer)
         size = db.ledger.size(conn)
+    if db.witnessing is not None:
+        note = db.witnessing.gather(db) or note
     return {"size": size, "checkpoint": note}
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -37,6 +38,7 @@ __all__ = [
     "Base",
     "Declaration",
     "DeclarationItem",
+    "IdempotencyRecord",
     "Inspection",
     "InspectionInspector",
     "Notification",
@@ -47,7 +49,9 @@ __all__ = [
     "Reveal",
     "SealedItem",
     "TreatyRow",
+    "UTCDateTime",
     "User",
+    "WebSessionRow",
 ]
 
 #: Every role a user can hold; authorisation decisions live in ``armsctl.api.authz``.
@@ -68,8 +72,35 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=_NAMING)
 
 
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware timestamp stored in UTC on every backend.
+
+    SQLite has no timestamp type: it keeps the text it is given and drops the offset on the way
+    back, so ``10:00+05:00`` would read back as ``10:00+00:00``, five hours wrong, and disagree
+    with the signed log entry. Normalising to UTC on write (and marking UTC on read) makes SQLite
+    agree with PostgreSQL. A naive datetime is refused: the store never guesses a zone.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"timestamp {value.isoformat()} has no time zone")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
 def _ts() -> Any:
-    return DateTime(timezone=True)
+    return UTCDateTime()
 
 
 class TreatyRow(Base):
@@ -293,3 +324,37 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     resource: Mapped[str] = mapped_column(Text)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a POST sent with an ``Idempotency-Key``, replayed to its retries.
+
+    ``scope`` is a digest of the caller's credentials (never the token itself), so one caller's
+    key never answers another's request. ``status`` is empty while the first request runs.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    content_type: Mapped[str] = mapped_column(String(100), default="")
+    body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    created_at: Mapped[dt.datetime] = mapped_column(_ts(), index=True)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser, shared by every server process.
+
+    ``key`` is the SHA-256 of the session id that only the browser holds (in its cookie);
+    ``sealed`` is the session's API token and CSRF token encrypted under a key derived from that
+    id, so a reader of the database learns no usable token without the browser's cookie.
+    """
+
+    __tablename__ = "web_sessions"
+    key: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(_ts())
+    expires_at: Mapped[dt.datetime] = mapped_column(_ts(), index=True)

@@ -21,7 +21,13 @@ def install_web(app: FastAPI) -> None:
     import jinja2
     from fastapi.staticfiles import StaticFiles
 
-    from armsctl.web import pages, pages_activity, pages_declarations
+    from armsctl.web import (
+        pages,
+        pages_activity,
+        pages_apidocs,
+        pages_declarations,
+        pages_workbench,
+    )
     from armsctl.web._base import HERE, WebState
 
     env = jinja2.Environment(
@@ -30,7 +36,9 @@ def install_web(app: FastAPI) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    app.state.armsctl_web = WebState(env=env)
+    from armsctl.web.session import SessionStore
+
+    app.state.armsctl_web = WebState(env=env, sessions=SessionStore(app.state.armsctl.db))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (pages, pages_declarations, pages_activity):
+    for module in (pages, pages_declarations, pages_activity, pages_apidocs, pages_workbench):
         app.include_router(module.router)

@@ -62,6 +62,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/notifications", "Notifications", "notification.read"),
     ("/inspections", "Inspections", "quota.read"),
     ("/monitoring", "Monitoring", "observation.read"),
+    ("/workbench", "Workbench", "compliance.read"),
     ("/log", "Log", "log.read"),
 )
 
@@ -130,7 +131,7 @@ class WebState:
     """Built once by ``install_web``: templates, sessions and the view cache."""
 
     env: jinja2.Environment
-    sessions: SessionStore = field(default_factory=SessionStore)
+    sessions: SessionStore
     cache: ViewCache = field(default_factory=ViewCache)
 
 

@@ -264,7 +264,7 @@ def diff_page(
     a: Annotated[int, Query(ge=1, le=2**53)],
     b: Annotated[int, Query(ge=1, le=2**53)],
 ) -> Response:
-    from armsctl.service.dashboard import declaration_items_for_diff
+    from armsctl.service.dashboard import SealedItemsError, declaration_items_for_diff
     from armsctl.service.declarations import get_declaration
 
     actor, _ = require_actor(request)
@@ -273,6 +273,9 @@ def diff_page(
     first, second = get_declaration(db, declaration_id=a), get_declaration(db, declaration_id=b)
     if (first["treaty"], first["party"]) != (second["treaty"], second["party"]):
         raise BadRequest("a diff compares two declarations of the same party")
+    if str(first["as_of"]) > str(second["as_of"]):
+        # A diff always reads forward in time (before -> after), whichever order the link used.
+        first, second, a, b = second, first, b, a
     measures = sorted(set(first["figures"]) | set(second["figures"]))
     figures = [
         {
@@ -290,15 +293,19 @@ def diff_page(
         and actor.party == first["party"]
         and actor.treaty == first["treaty"]
     )
+    sealed_note = None
     if both_items and own:
-        left, right = declaration_items_for_diff(
-            db,
-            actor,
-            declaration_ids=(a, b),
-            allow=allow_for(actor, "declaration.items.read"),
-            at=app_state(request).clock(),
-        )
-        items = _item_changes(left, right)
+        try:
+            left, right = declaration_items_for_diff(
+                db,
+                actor,
+                declaration_ids=(a, b),
+                allow=allow_for(actor, "declaration.items.read"),
+                at=app_state(request).clock(),
+            )
+            items = _item_changes(left, right)
+        except SealedItemsError as exc:
+            sealed_note = str(exc)
     return render(
         request,
         "declaration_diff.html",
@@ -308,6 +315,7 @@ def diff_page(
         figures=figures,
         items=items,
         items_hidden=both_items and not own,
+        sealed_note=sealed_note,
     )
 
 

@@ -7,8 +7,8 @@ of an item-level commitment (sealed to the party when its items are), for the de
 only; ``sealed_items`` holds item rows encrypted to the
 party's own X25519 key, which the server cannot read.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01 11:00:00
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,203 @@
+"""``Idempotency-Key`` on every POST: a retry gets the first answer, never a second write.
+
+A client that lost the answer to a POST (a timeout, a dropped connection) cannot tell whether
+its write happened; retrying without a key may append a second notification to the immutable
+log, and a retried declaration is refused with a 409 it cannot tell from someone else's. With a
+key the rules are:
+
+* The key is scoped to the caller: a digest of its credentials (``Authorization`` header, or
+  the session cookie), never the credentials themselves. One caller's key never answers
+  another caller's request.
+* A retry with the same key and the same request (method, path, query and body) gets the first
+  answer again: the same status and body, with ``Idempotent-Replayed: true``.
+* The same key with another request is a 422; a retry while the first request is still running
+  is a 409. A first request that was interrupted after it started (the server died) leaves its
+  outcome unknown: its retries get a 409 saying so, rather than risk a second write.
+* Answers are kept for at least :data:`RETENTION` (24 hours); 5xx answers are not kept, so they
+  can be retried. Records older than the retention are removed as new ones arrive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import anyio.to_thread
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from armsctl.service._base import Database
+from armsctl.store.models import IdempotencyRecord
+
+__all__ = ["HEADER", "RETENTION", "Idempotency"]
+
+HEADER = "idempotency-key"
+RETENTION = dt.timedelta(hours=24)
+#: How long a first request may run before its record is considered interrupted.
+_RUNNING = dt.timedelta(minutes=5)
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def _error(status: int, code: str, detail: str) -> tuple[int, bytes]:
+    body = json.dumps({"error": code, "detail": detail, "field": "Idempotency-Key"})
+    return status, body.encode()
+
+
+class Idempotency:
+    """ASGI middleware that records and replays answers to POSTs that carry a key."""
+
+    def __init__(self, app: ASGIApp, db: Database, clock: Callable[[], dt.datetime]) -> None:
+        self.app, self.db, self.clock = app, db, clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = {name.lower(): value for name, value in scope.get("headers", [])}
+        raw_key = headers.get(HEADER.encode())
+        if raw_key is None:
+            await self.app(scope, receive, send)
+            return
+        key = raw_key.decode("latin-1")
+        if not _KEY.match(key):
+            await _send(
+                send, *_error(400, "malformed", "must be 1 to 255 visible ASCII characters")
+            )
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = bool(message.get("more_body", False))
+        caller = headers.get(b"authorization") or headers.get(b"cookie") or b"anonymous"
+        scope_id = hashlib.sha256(b"armsctl/idempotency-scope\n" + caller).hexdigest()
+        fingerprint = hashlib.sha256(
+            b"\n".join([scope["path"].encode(), scope.get("query_string", b""), body])
+        ).hexdigest()
+        found = await anyio.to_thread.run_sync(self._claim, scope_id, key, fingerprint)
+        if found is not None:
+            await _send(send, *found[:2], content_type=found[2], replayed=found[3])
+            return
+
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        status = 500
+        content_type = ""
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, content_type
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                for name, value in message.get("headers", []):
+                    if name.lower() == b"content-type":
+                        content_type = value.decode("latin-1")
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay, capture)
+        finally:
+            await anyio.to_thread.run_sync(
+                self._finish, scope_id, key, status, content_type, b"".join(chunks)
+            )
+
+    def _claim(
+        self, scope_id: str, key: str, fingerprint: str
+    ) -> tuple[int, bytes, str, bool] | None:
+        """Record a new key as running, or return the answer its earlier request got."""
+        now = self.clock()
+        try:
+            with self.db.write() as (session, _conn):
+                session.execute(
+                    delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - RETENTION)
+                )
+                row = session.execute(
+                    select(IdempotencyRecord).where(
+                        IdempotencyRecord.scope == scope_id, IdempotencyRecord.key == key
+                    )
+                ).scalar_one_or_none()
+                if row is None:
+                    session.add(
+                        IdempotencyRecord(
+                            scope=scope_id,
+                            key=key,
+                            fingerprint=fingerprint,
+                            status=None,
+                            content_type="",
+                            body=b"",
+                            created_at=now,
+                        )
+                    )
+                    return None
+                if row.fingerprint != fingerprint:
+                    return (
+                        *_error(422, "invalid", "this key was used for a different request"),
+                        "application/json",
+                        False,
+                    )
+                if row.status is None:
+                    if now - row.created_at > _RUNNING:
+                        detail = (
+                            "the first request with this key was interrupted and its outcome is "
+                            "unknown: check the resource, then retry with a new key"
+                        )
+                    else:
+                        detail = "the first request with this key is still running; retry later"
+                    return (*_error(409, "conflict", detail), "application/json", False)
+                return row.status, row.body, row.content_type, True
+        except IntegrityError:
+            # Another request claimed the same key between our read and our insert.
+            detail = "the first request with this key is still running; retry later"
+            return (*_error(409, "conflict", detail), "application/json", False)
+
+    def _finish(self, scope_id: str, key: str, status: int, content_type: str, body: bytes) -> None:
+        """Keep the answer (or forget a 5xx, so that it may be retried)."""
+        with self.db.write() as (session, _conn):
+            row = session.execute(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.scope == scope_id,
+                    IdempotencyRecord.key == key,
+                    IdempotencyRecord.status.is_(None),
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                return
+            if status >= 500:
+                session.delete(row)
+                return
+            row.status, row.content_type, row.body = status, content_type[:100], body
+
+
+async def _send(
+    send: Send,
+    status: int,
+    body: bytes,
+    *,
+    content_type: str = "application/json",
+    replayed: bool = False,
+) -> None:
+    headers: list[tuple[bytes, bytes]] = [
+        (b"content-type", (content_type or "application/octet-stream").encode("latin-1")),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if replayed:
+        headers.append((b"idempotent-replayed", b"true"))
+    start: dict[str, Any] = {"type": "http.response.start", "status": status, "headers": headers}
+    await send(start)
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,35 @@
+"""Web sessions in the database, so that every server process (``--workers N``) shares them.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-01 11:15:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "web_sessions",
+        sa.Column("key", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_web_sessions")),
+    )
+    op.create_index(
+        op.f("ix_web_sessions_expires_at"), "web_sessions", ["expires_at"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_web_sessions_expires_at"), table_name="web_sessions")
+    op.drop_table("web_sessions")

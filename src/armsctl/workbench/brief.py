@@ -1,0 +1,207 @@
+"""The brief: one self-contained document with a draft's cuts, schedule, burden and sources.
+
+HTML briefs have no external assets (inline CSS, inline SVG chart), so they open offline and can
+be mailed as one file. Markdown and JSON carry the same content.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+__all__ = ["brief_document", "render_html", "render_markdown", "schedule_svg"]
+
+_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+
+
+def brief_document(
+    analysis: dict[str, Any],
+    *,
+    changes: list[str],
+    burdens: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The brief's content as data: the analysis plus the draft's changes and the burden."""
+    return {**analysis, "changes": changes, "burden": burdens}
+
+
+def schedule_svg(party: dict[str, Any], *, width: int = 560, height: int = 220) -> str:
+    """An inline SVG grouped bar chart of a party's yearly eliminations per limit."""
+    years = party["schedule"]
+    keys = sorted({k for row in years for k in row["eliminations"]})
+    if not years or not keys:
+        return "<p>No eliminations required.</p>"
+    top = max(max(row["eliminations"].values(), default=0) for row in years) or 1
+    left, bottom, right, top_pad = 48, 28, 8, 10
+    plot_w, plot_h = width - left - right, height - bottom - top_pad
+    group = plot_w / len(years)
+    bar = max(1.0, (group - 6) / len(keys))
+    title = f"Yearly eliminations, {party['party']}"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 20 * len(keys)}"'
+        f' role="img" aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>',
+        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - right}" y2="{top_pad + plot_h}"'
+        ' stroke="#333"/>',
+        f'<text x="{left - 4}" y="{top_pad + 8}" font-size="10" text-anchor="end">{top:,}</text>',
+        f'<text x="{left - 4}" y="{top_pad + plot_h}" font-size="10" text-anchor="end">0</text>',
+    ]
+    for i, row in enumerate(years):
+        x0 = left + i * group + 3
+        for j, key in enumerate(keys):
+            value = row["eliminations"].get(key, 0)
+            h = plot_h * value / top
+            parts.append(
+                f'<rect x="{x0 + j * bar:.1f}" y="{top_pad + plot_h - h:.1f}" width="{bar:.1f}"'
+                f' height="{h:.1f}" fill="{_COLOURS[j % len(_COLOURS)]}">'
+                f"<title>{row['year']} {html.escape(key)}: {value:,}</title></rect>"
+            )
+        parts.append(
+            f'<text x="{x0 + group / 2 - 3:.1f}" y="{top_pad + plot_h + 14}" font-size="10"'
+            f' text-anchor="middle">{row["year"]}</text>'
+        )
+    for j, key in enumerate(keys):
+        y = height + 20 * j + 4
+        parts.append(
+            f'<rect x="{left}" y="{y}" width="10" height="10" fill="{_COLOURS[j % len(_COLOURS)]}"/>'
+            f'<text x="{left + 16}" y="{y + 9}" font-size="11">{html.escape(key)} '
+            f"(peak {party['peak_per_year'].get(key, 0):,} a year)</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.1f}%"
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    """The brief as Markdown."""
+    out = [f"# Brief: {doc['title']} (`{doc['draft']}`)", ""]
+    out += ["## What the draft changes", ""] + [f"- {c}" for c in doc["changes"] or ["nothing"]]
+    for p in doc["parties"]:
+        out += ["", f"## {p['party']}", ""]
+        out.append(f"Baseline: `{p['baseline_source']}` as of {p['baseline_as_of']}.")
+        out += ["", "| limit | baseline | max | required cut | binding |", "|---|---|---|---|---|"]
+        for x in p["limits"]:
+            flag = " (unverified)" if x["unverified"] else ""
+            out.append(
+                f"| {x['id']} | {x['baseline']:,}{flag} | {x['max']:,} | {x['required_cut']:,} |"
+                f" {'yes' if x['binding'] else 'no'} |"
+            )
+        keys = sorted(p["peak_per_year"])
+        if keys:
+            out += ["", "| year | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+            for row in p["schedule"]:
+                cells = " | ".join(f"{row['eliminations'].get(k, 0):,}" for k in keys)
+                out.append(f"| {row['year']} | {cells} |")
+        opt = p["optimisation"]
+        out += [
+            "",
+            f"Optimal eliminations ({opt['model']} model): "
+            + (", ".join(f"{k} {v:,}" for k, v in opt["cuts"].items()) or "none"),
+        ]
+        out += [f"- {n}" for n in opt["notes"]]
+        out += ["", "Sources of the baseline:"] + [f"- {s}" for s in p["sources"]]
+        out += [f"- counting: {n}" for n in p["counting_notes"]]
+        if p["unverified"]:
+            out.append("- unverified figures: " + ", ".join(p["unverified"]))
+    for b in doc["burden"]:
+        out += ["", f"## Verification burden, {b['party']}", ""]
+        out.append(
+            f"Against a cheat of {b['cheat']} item(s): {_pct(b['per_year_detection'])} a year, "
+            f"{_pct(b['life_detection'])} over {b['years']} year(s); "
+            f"{b['inspector_days_per_year']:,} inspector-days a year."
+        )
+        out += [
+            "",
+            "| type | quota | sites | per year | over life | quota for target |",
+            "|---|---|---|---|---|---|",
+        ]
+        for t in b["types"]:
+            need = "unreachable" if t["quota_needed"] is None else str(t["quota_needed"])
+            out.append(
+                f"| {t['type']} | {t['per_year']} | {t['sites']} | {_pct(t['per_year_detection'])}"
+                f" | {_pct(t['life_detection'])} | {need} (target {_pct(b['target'])}) |"
+            )
+        out += [f"- {a}" for a in b["assumptions"]]
+    if doc["findings"]:
+        out += ["", "## Findings", ""] + [f"- {f['message']}" for f in doc["findings"]]
+    out += ["", "## Assumptions", ""] + [f"- {a}" for a in doc["assumptions"]]
+    return "\n".join(out) + "\n"
+
+
+_CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
+    "color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #bbb;"
+    "padding:.2rem .5rem;text-align:right}th:first-child,td:first-child{text-align:left}"
+    ".warn{color:#a40}.small{color:#555;font-size:.9em}"
+)
+
+
+def render_html(doc: dict[str, Any]) -> str:
+    """The brief as one self-contained HTML page (inline CSS and SVG; no external assets)."""
+    e = html.escape
+    out = [
+        "<!doctype html><html lang=en><head><meta charset=utf-8>",
+        f"<title>Brief: {e(doc['title'])}</title><style>{_CSS}</style></head><body>",
+        f"<h1>Brief: {e(doc['title'])} <code>{e(doc['draft'])}</code></h1>",
+        "<h2>What the draft changes</h2><ul>",
+    ]
+    out += [f"<li>{e(c)}</li>" for c in doc["changes"] or ["nothing"]]
+    out.append("</ul>")
+    for p in doc["parties"]:
+        out.append(f"<section><h2>{e(p['party'])}</h2>")
+        out.append(
+            f"<p>Baseline <code>{e(p['baseline_source'])}</code> as of {e(p['baseline_as_of'])}.</p>"
+        )
+        out.append(
+            "<table><tr><th>limit</th><th>baseline</th><th>max</th><th>required cut</th>"
+            "<th>binding</th></tr>"
+        )
+        for x in p["limits"]:
+            flag = ' <span class="warn">(unverified)</span>' if x["unverified"] else ""
+            out.append(
+                f"<tr><td>{e(x['id'])}</td><td>{x['baseline']:,}{flag}</td><td>{x['max']:,}</td>"
+                f"<td>{x['required_cut']:,}</td><td>{'yes' if x['binding'] else 'no'}</td></tr>"
+            )
+        out.append("</table>")
+        out.append(schedule_svg(p))
+        opt = p["optimisation"]
+        cuts = ", ".join(f"{k} {v:,}" for k, v in opt["cuts"].items()) or "none"
+        out.append(f"<p>Optimal eliminations ({e(opt['model'])} model): {e(cuts)}</p>")
+        out.append('<ul class="small">' + "".join(f"<li>{e(n)}</li>" for n in opt["notes"]))
+        out.append("</ul><h3>Sources of the baseline</h3><ul>")
+        out += [f"<li>{e(s)}</li>" for s in p["sources"]]
+        out += [f"<li>counting: {e(n)}</li>" for n in p["counting_notes"]]
+        if p["unverified"]:
+            out.append(f'<li class="warn">unverified figures: {e(", ".join(p["unverified"]))}</li>')
+        out.append("</ul></section>")
+    for b in doc["burden"]:
+        out.append(f"<section><h2>Verification burden, {e(b['party'])}</h2>")
+        out.append(
+            f"<p>Against a cheat of {b['cheat']} item(s): {_pct(b['per_year_detection'])} a year,"
+            f" {_pct(b['life_detection'])} over {b['years']} year(s);"
+            f" {b['inspector_days_per_year']:,} inspector-days a year.</p>"
+        )
+        out.append(
+            "<table><tr><th>type</th><th>quota</th><th>sites</th><th>per year</th>"
+            "<th>over life</th><th>quota for target</th></tr>"
+        )
+        for t in b["types"]:
+            need = "unreachable" if t["quota_needed"] is None else str(t["quota_needed"])
+            out.append(
+                f"<tr><td>{e(t['type'])}</td><td>{t['per_year']}</td><td>{t['sites']}</td>"
+                f"<td>{_pct(t['per_year_detection'])}</td><td>{_pct(t['life_detection'])}</td>"
+                f"<td>{need} (target {_pct(b['target'])})</td></tr>"
+            )
+        out.append('</table><ul class="small">')
+        out += [f"<li>{e(a)}</li>" for a in b["assumptions"]]
+        out.append("</ul></section>")
+    if doc["findings"]:
+        out.append('<h2>Findings</h2><ul class="warn">')
+        out += [f"<li>{e(f['message'])}</li>" for f in doc["findings"]]
+        out.append("</ul>")
+    out.append("<h2>Assumptions</h2><ul>")
+    out += [f"<li>{e(a)}</li>" for a in doc["assumptions"]]
+    out.append("</ul>")
+    out.append("</body></html>")
+    return "".join(out) + "\n"

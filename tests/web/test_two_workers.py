@@ -1,0 +1,92 @@
+"""``armsctl serve --workers 2`` behaves as one worker: a browser stays signed in everywhere.
+
+Sessions used to live in one process's memory, so after signing in, about half of the fresh
+requests (those that reached the other worker) were sent back to ``/signin``. Sessions now live
+in the database, sealed, and every worker reads them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
+from _server import free_port
+from _world import LOG_KEY, build_world, fresh_database, fresh_url
+
+ARMSCTL = str(Path(sys.executable).parent / "armsctl")
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def two_workers(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[str, dict[str, str]]]:
+    pg = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    with fresh_url(request.param, pg, tmp_path) as url:
+        db = fresh_database(url)
+        world = build_world(db, with_inspection=False)
+        db.dispose()
+        key_file = tmp_path / "log.key"
+        key_file.write_text(str(LOG_KEY) + "\n")
+        port = free_port()
+        env = {**os.environ, "ARMSCTL_LOG_KEY_FILE": str(key_file)}
+        proc = subprocess.Popen(
+            [ARMSCTL, "serve", "--workers", "2", "--port", str(port), "--db", url],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            # Readiness polling, not a time budget: both workers answer once they are up.
+            ready = 0
+            while ready < 10:
+                assert proc.poll() is None, "the server exited"
+                try:
+                    ready = (
+                        ready + 1 if httpx.get(f"{base}/api/v1/health").status_code == 200 else 0
+                    )
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            yield base, world.tokens
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def _sign_in(base: str, token: str) -> str:
+    with httpx.Client(base_url=base) as client:
+        page = client.get("/signin")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf, page.text[:500]
+        done = client.post("/signin", data={"token": token, "csrf_token": csrf.group(1)})
+        assert done.status_code == 303, done.text[:500]
+        return str(done.cookies["armsctl_session"])
+
+
+def test_web_sessions_and_api_tokens_work_on_every_worker(
+    two_workers: tuple[str, dict[str, str]],
+) -> None:
+    base, tokens = two_workers
+    cookie = _sign_in(base, tokens["usa"])
+    statuses = []
+    for _ in range(40):
+        # A fresh connection each time, so the kernel spreads them over both workers.
+        with httpx.Client(base_url=base, cookies={"armsctl_session": cookie}) as client:
+            statuses.append(client.get("/overview").status_code)
+    assert statuses == [200] * 40
+    auth = {"Authorization": f"Bearer {tokens['usa']}"}
+    for _ in range(40):
+        with httpx.Client(base_url=base, headers=auth) as client:
+            me = client.get("/api/v1/me")
+            assert me.status_code == 200 and me.json()["name"] == "usa", me.text
