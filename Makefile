@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp-install
 
-.PHONY: install demo test lint typecheck unit bench clean browser
+.PHONY: install demo test lint typecheck unit bench clean browser go
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,20 @@ browser:
 	  echo "*** /usr/bin/chromium is missing and we are not root: BROWSER TESTS WILL BE SKIPPED ***"; \
 	fi
 
-test: lint typecheck browser unit
+# The Go interoperability tests (tests/interop) build a checker with Debian's Go and
+# golang.org/x/mod (sumdb/note, sumdb/tlog); as root, install them when missing, otherwise
+# those tests skip with a loud message.
+GO_PACKAGES := golang-go golang-golang-x-mod-dev
+go:
+	@if command -v go >/dev/null && [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing $(GO_PACKAGES) for the Go interoperability tests (apt-get)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(GO_PACKAGES); \
+	else \
+	  echo "*** Go or golang.org/x/mod is missing and we are not root: GO INTEROPERABILITY TESTS WILL BE SKIPPED ***"; \
+	fi
+
+test: lint typecheck browser go unit
 
 bench: install
 	$(BIN)/python bench/run_all.py

@@ -1,8 +1,10 @@
 """Benchmark the persistent Merkle log against a bare in-memory hashing baseline.
 
-One run: append N entries in batches to a fresh SQLite log, and compute the same leaf and node
-hashes with hashlib alone (the baseline); then, at the final size, time producing and verifying
-inclusion and consistency proofs, and measure the database bytes per entry.
+One run: append N entries in batches to a fresh SQLite log (stored as C2SP tlog-tiles), and
+compute the same leaf and node hashes with hashlib alone (the baseline); then, at the final size,
+time producing (from tiles) and verifying inclusion and consistency proofs, measure the database
+bytes per entry, time serving a full tile through the HTTP app (``GET /tlog/tile/0/<N>``), and
+time a monitor following the whole log through its served tiles and entry bundles.
 
     .venv/bin/python bench/bench_ledger.py            # 1,000,000 entries
     .venv/bin/python bench/bench_ledger.py --quick    # 20,000 entries, a smoke run
@@ -32,9 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from armsctl.ledger.envelope import seal_entry
 from armsctl.ledger.merkle import verify_consistency, verify_inclusion
+from armsctl.ledger.monitor import follow
 from armsctl.ledger.note import SignerKey
+from armsctl.ledger.tiles import tile_path
 from armsctl.store.engine import make_engine
 from armsctl.store.ledger import LedgerStore
+from armsctl.store.schema import upgrade
 
 
 def synthetic(i: int) -> bytes:
@@ -62,6 +67,70 @@ def baseline(entries: list[bytes]) -> float:
     return time.perf_counter() - start
 
 
+def _serve_and_follow(
+    db: Path, n: int, follow_n: int, rng: random.Random
+) -> tuple[float, float, int]:
+    """Sign a checkpoint, time ``GET /tlog/tile/0/<N>`` and a monitor following the log.
+
+    The HTTP app runs in process (Starlette's test client over ASGI): the figure is the app's
+    work per tile (routing, one database read, the response), without a network.
+    """
+    import warnings
+
+    from armsctl.api import Settings, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    signer = SignerKey.generate("bench.example/log", seed=b"\x01" * 32)
+    url = f"sqlite:///{db}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        LedgerStore().sign_checkpoint(conn, signer)
+    engine.dispose()
+    app = create_app(Settings(database_url=url), signer=signer, migrate=False)
+    with TestClient(app) as client:
+        samples = []
+        for _ in range(200):
+            path = tile_path(0, rng.randrange(n // 256))
+            t0 = time.perf_counter()
+            response = client.get(f"/tlog/{path}")
+            samples.append(time.perf_counter() - t0)
+            assert response.status_code == 200 and len(response.content) == 8192
+        serve_ms = median_us(samples) / 1000
+
+        def fetch(path: str) -> bytes | None:
+            response = client.get(f"/tlog/{path}")
+            return response.content if response.status_code == 200 else None
+
+        state = None
+        if follow_n < n:  # follow only the last follow_n entries, from a state at n - follow_n
+            state = _state_at(db, n - follow_n, signer)
+        t0 = time.perf_counter()
+        report, _ = follow(fetch, log_key=signer.verifier(), state=state)
+        monitor_s = time.perf_counter() - t0
+        assert report.ok and report.entries_checked == follow_n, report.findings
+    app.state.armsctl.db.dispose()
+    return serve_ms, monitor_s, follow_n
+
+
+def _state_at(db: Path, size: int, signer: SignerKey) -> object:
+    from armsctl.ledger.merkle import perfect_subtrees
+    from armsctl.ledger.monitor import MonitorState
+    from armsctl.ledger.tiles import subtree_hashes
+
+    engine = make_engine(f"sqlite:///{db}")
+    store = LedgerStore()
+    with engine.begin() as conn:
+        pieces = perfect_subtrees(0, size)
+        found = subtree_hashes(pieces, store._tile_reader(conn, size))
+        root = store.root(conn, size)
+    engine.dispose()
+    edge = tuple((level, found[(level, index)]) for level, index in pieces)
+    return MonitorState(signer.name, size, root, edge)
+
+
 def median_us(samples: list[float]) -> float:
     return statistics.median(samples) * 1e6
 
@@ -72,6 +141,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument(
+        "--monitor-n", type=int, default=None, help="entries the monitor follows (default: all)"
+    )
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).parent / "results" / "ledger.json"
     )
@@ -88,8 +160,7 @@ def main() -> None:
     db = workdir / "ledger.db"
     engine = make_engine(f"sqlite:///{db}")
     store = LedgerStore()
-    with engine.begin() as conn:
-        store.create(conn)
+    upgrade(engine)  # the server's schema, so that the HTTP app can serve this database
     start = time.perf_counter()
     for lo in range(0, n, args.batch):
         with engine.begin() as conn:
@@ -126,6 +197,7 @@ def main() -> None:
             produce_con.append(t1 - t0)
             verify_con.append(t2 - t1)
     engine.dispose()
+    serve_ms, monitor_s, monitor_n = _serve_and_follow(db, n, args.monitor_n or n, rng)
     with contextlib.closing(sqlite3.connect(db)) as raw:
         raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db_bytes = sum(p.stat().st_size for p in workdir.iterdir())
@@ -169,6 +241,12 @@ def main() -> None:
         "consistency_verify_median_ms": median_us(verify_con) / 1000,
         "targets_ms": {"produce": 2.0, "verify": 0.2},
         "db_bytes_per_entry": db_bytes / n,
+        "serve_full_tile_median_ms": serve_ms,
+        "monitor_entries_followed": monitor_n,
+        "monitor_follow_s": monitor_s,
+        "monitor_entries_per_s": monitor_n / monitor_s,
+        "monitor_follow_1m_s_scaled": monitor_s * 1_000_000 / monitor_n,
+        "load_average_1min": os.getloadavg()[0],
         "payload_bytes_per_entry": payload / n,
         "signed_envelopes_checked_per_s": sample / signed_s,
         "python": sys.version.split()[0],

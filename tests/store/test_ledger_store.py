@@ -1,4 +1,4 @@
-"""The stored log answers exactly like the in-memory reference, from O(log n) stored nodes."""
+"""The stored log answers exactly like the in-memory reference, from O(log n) stored tiles."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ def test_batches_build_the_reference_tree(log) -> None:  # type: ignore[no-untyp
             result = log.store.append(conn, entries[lo:hi])
             assert result.first_index == lo and result.size == hi
             assert result.root == merkle.root(entries[:hi])
-        nodes = conn.execute(select(func.count()).select_from(log.store.t.nodes)).scalar()
-        assert nodes == merkle.stored_count(70)
+        rows = conn.execute(select(func.count()).select_from(log.store.t.tiles)).scalar()
+        assert rows == len(cuts) - 1  # one level-0 tile row per batch, below 256 entries
         for size in range(71):
             assert log.store.root(conn, size) == merkle.root(entries[:size])
         for size in (1, 2, 3, 7, 8, 33, 70):
@@ -73,7 +73,88 @@ def test_a_failed_batch_leaves_no_trace(log) -> None:  # type: ignore[no-untyped
         assert log.store.audit(conn, check_envelopes=False).ok
 
 
-@pytest.mark.parametrize("table", ["entries", "nodes", "checkpoints", "meta"])
+def test_tiles_across_levels_match_the_reference(log) -> None:  # type: ignore[no-untyped-def]
+    """Batches that cross tile boundaries at levels 0, 1 and 2 keep every proof right."""
+    entries = raw(66_000)
+    leaves = [merkle.leaf_hash(e) for e in entries]
+    cuts = [0, 3, 255, 256, 257, 300, 511, 700, 65_535, 65_536, 65_537, 66_000]
+    with log.engine.begin() as conn:
+        for lo, hi in itertools.pairwise(cuts):
+            assert log.store.append(conn, entries[lo:hi]).root == merkle.root_from_leaf_hashes(
+                leaves[:hi]
+            )
+        t = log.store.t.tiles
+        full = conn.execute(
+            select(t.c.start, t.c.hashes)
+            .where(t.c.level == 0, t.c.tile_index == 1)
+            .order_by(t.c.seq)
+        ).all()
+        # Tile 0/1 was filled by four appends: four chunks, then one row of all 256 hashes.
+        assert [(s, len(h) // 32) for s, h in full] == [
+            (0, 1),
+            (1, 43),
+            (44, 211),
+            (255, 1),
+            (0, 256),
+        ]
+        level1 = conn.execute(
+            select(t.c.hashes).where(
+                t.c.level == 1, t.c.tile_index == 0, t.c.start == 0, t.c.width == 256
+            )
+        ).scalar_one()
+        assert level1[:32] == merkle.root_from_leaf_hashes(leaves[:256])
+        for size in (256, 257, 700, 65_536, 65_537, 66_000):
+            root = merkle.root_from_leaf_hashes(leaves[:size])
+            assert log.store.root(conn, size) == root
+            for index in {i for i in (0, 255, 256, size // 2, size - 1) if i < size}:
+                proof = log.store.inclusion_proof(conn, index, size)
+                assert merkle.verify_inclusion(leaves[index], index, size, proof, root)
+            for old in {o for o in (1, 255, 256, 257, size - 1) if o <= size}:
+                proof = log.store.consistency_proof(conn, old, size)
+                old_root = merkle.root_from_leaf_hashes(leaves[:old])
+                assert merkle.verify_consistency(old, size, old_root, root, proof)
+        small = entries[:700]
+        for index in (0, 255, 256, 511, 699):
+            assert log.store.inclusion_proof(conn, index, 700) == merkle.inclusion_proof(
+                small, index
+            )
+        for old in (1, 256, 300, 512, 699):
+            assert log.store.consistency_proof(conn, old, 700) == merkle.consistency_proof(
+                small, old
+            )
+        assert log.store.audit(conn, check_envelopes=False).ok
+
+
+def test_tiles_and_entry_bundles_are_served_by_coordinates(log) -> None:  # type: ignore[no-untyped-def]
+    from armsctl.ledger.tiles import decode_bundle
+
+    entries = raw(300)
+    with log.engine.begin() as conn:
+        log.store.append(conn, entries)
+        leaves = b"".join(merkle.leaf_hash(e) for e in entries)
+        assert log.store.tile(conn, 0, 0, 256, 300) == leaves[: 32 * 256]
+        assert log.store.tile(conn, 0, 1, 44, 300) == leaves[32 * 256 :]
+        assert log.store.tile(conn, 0, 1, 10, 300) == leaves[32 * 256 : 32 * 266]
+        assert log.store.tile(conn, 1, 0, 1, 300) == merkle.root(entries[:256])
+        assert decode_bundle(log.store.entry_bundle(conn, 1, 44, 300)) == entries[256:]
+        assert decode_bundle(log.store.entry_bundle(conn, 0, 256, 300)) == entries[:256]
+        for level, index, width in [(0, 1, 45), (0, 1, 256), (0, 2, 1), (1, 0, 2), (2, 0, 1)]:
+            with pytest.raises(NotFoundError):
+                log.store.tile(conn, level, index, width, 300)
+        with pytest.raises(NotFoundError):
+            log.store.tile(conn, 0, 1, 44, 299)  # beyond the tree of that size
+        with pytest.raises(NotFoundError):
+            log.store.entry_bundle(conn, 1, 45, 300)
+
+
+def test_an_entry_too_long_for_a_bundle_is_refused(log) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ParameterError, match="at most 65535"), log.engine.begin() as conn:
+        log.store.append(conn, [b"ok", b"x" * 65_536])
+    with log.engine.begin() as conn:
+        assert log.store.size(conn) == 0
+
+
+@pytest.mark.parametrize("table", ["entries", "tiles", "checkpoints", "meta"])
 def test_tables_refuse_update_and_delete(log, table: str) -> None:  # type: ignore[no-untyped-def]
     with log.engine.begin() as conn:
         log.store.append(conn, raw(4))
@@ -119,12 +200,13 @@ def test_checkpoints_are_consistent_and_bound_to_one_key(log) -> None:  # type: 
         assert not wrong.ok
 
 
-def test_proofs_read_only_logarithmically_many_nodes(log) -> None:  # type: ignore[no-untyped-def]
+def test_proofs_read_only_logarithmically_many_tiles(log) -> None:  # type: ignore[no-untyped-def]
     statements: list[str] = []
     from sqlalchemy import event
 
     with log.engine.begin() as conn:
-        log.store.append(conn, raw(1000))
+        for lo in range(0, 1000, 100):  # the last tile is made of chunks
+            log.store.append(conn, raw(100, lo))
 
     def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
         statements.append(statement)
@@ -133,8 +215,10 @@ def test_proofs_read_only_logarithmically_many_nodes(log) -> None:  # type: igno
     try:
         with log.engine.begin() as conn:
             proof = log.store.inclusion_proof(conn, 517, 1000)
-            node_reads = [s for s in statements if "nodes" in s]
-            assert len(node_reads) == 1  # one IN (...) query of at most 2 log2(n) ids
+            tile_reads = [s for s in statements if "ledger_tiles" in s]
+            # One query for the full tiles, one for the chunks of the last tile of each level.
+            assert len(tile_reads) == 2
             assert len(proof) == 10
+            assert proof == merkle.inclusion_proof(raw(1000), 517)
     finally:
         event.remove(log.engine, "before_cursor_execute", count)

@@ -46,6 +46,12 @@ def audit(log: Any) -> list[str]:
         return log.store.audit(conn, log_key=LOG_KEY.verifier()).problems
 
 
+def raw_audit(log: Any) -> list[str]:
+    with log.engine.begin() as conn:
+        report = log.store.audit(conn, log_key=LOG_KEY.verifier(), check_envelopes=False)
+        return report.problems
+
+
 def flip(value: bytes, position: int) -> bytes:
     out = bytearray(value)
     out[position] ^= 0x01
@@ -56,7 +62,7 @@ def flip(value: bytes, position: int) -> bytes:
 TARGETS = [
     ("entries", "seq", "data"),
     ("entries", "seq", "leaf_hash"),
-    ("nodes", "id", "hash"),
+    ("tiles", "seq", "hashes"),
     ("checkpoints", "seq", "note"),
 ]
 
@@ -84,27 +90,48 @@ def test_every_changed_byte_is_caught_and_named(
                 log.bypass(conn, t.update().where(t.c[key] == row_key).values({column: changed}))
             problems = audit(log)
             assert problems, f"{table}.{column} row {row_key} byte {position} went unnoticed"
-            noun = {"entries": "entry", "nodes": "node", "checkpoints": "checkpoint"}[table]
             if table == "entries":
                 assert problems[0].startswith(f"entry {row_key}:"), problems[0]
             elif table == "checkpoints":
                 assert problems[0].startswith(f"checkpoint {row_key}:"), problems[0]
             else:
-                assert noun in problems[0]
+                assert problems[0].startswith(f"tile row {row_key} "), problems[0]
             with log.engine.begin() as conn:
                 log.bypass(conn, t.update().where(t.c[key] == row_key).values({column: value}))
     assert audit(log) == []
 
 
-def test_node_mismatch_names_the_node(log: Any) -> None:
+def test_tile_mismatch_names_the_row_the_hash_and_the_entry(log: Any) -> None:
     build(log)
-    t = log.store.t.nodes
+    t = log.store.t.tiles
     with log.engine.begin() as conn:
-        value = conn.execute(select(t.c.hash).where(t.c.id == 6)).scalar_one()
-        log.bypass(conn, t.update().where(t.c.id == 6).values(hash=flip(value, 5)))
+        # Row 1 holds hashes 5..8 of tile 0/0 (the second batch); flip a byte of hash 6.
+        value = conn.execute(select(t.c.hashes).where(t.c.seq == 1)).scalar_one()
+        log.bypass(conn, t.update().where(t.c.seq == 1).values(hashes=flip(value, 32 + 5)))
     assert audit(log)[0] == (
-        "entry 3: stored node (level 2, index 0) does not match the hash recomputed from the entries"
+        "tile row 1 (level 0, index 0): hash 6 (entry 6) does not match the hash recomputed "
+        "from the entries"
     )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("level", 1, "tile row 2 (level 1, index 0) covers hashes beyond the log's 13 entries"),
+        ("tile_index", 1, "tile row 2 (level 0, index 1) covers hashes beyond"),
+        ("start", 8, "tile row 2 (level 0, index 0): holds 128 bytes, not 5 hashes"),
+        ("width", 12, "tile row 2 (level 0, index 0): holds 128 bytes, not 3 hashes"),
+        ("seq", 3, "tile row 2 is missing (the next stored tile row is 3)"),
+    ],
+)
+def test_changed_tile_coordinates_are_named(
+    log: Any, column: str, value: int, expected: str
+) -> None:
+    build(log)
+    t = log.store.t.tiles
+    with log.engine.begin() as conn:
+        log.bypass(conn, t.update().where(t.c.seq == 2).values({column: value}))
+    assert audit(log)[0].startswith(expected), audit(log)
 
 
 @pytest.mark.parametrize(
@@ -112,9 +139,9 @@ def test_node_mismatch_names_the_node(log: Any) -> None:
     [
         ("entries", "seq", 0, "entry 0 is missing"),
         ("entries", "seq", 6, "entry 6 is missing"),
-        ("entries", "seq", 12, "node number"),
-        ("nodes", "id", 0, "entry 0: stored node (level 0, index 0) is missing"),
-        ("nodes", "id", 9, "is missing"),
+        ("entries", "seq", 12, "tile row 2 (level 0, index 0) covers hashes beyond"),
+        ("tiles", "seq", 0, "tile row 0 is missing"),
+        ("tiles", "seq", 2, "the stored rows hold 9 hashes, the log's 13 entries make 13"),
         ("checkpoints", "seq", 0, "checkpoint 0 is missing"),
         ("meta", "key", "log_key", None),
     ],
@@ -134,15 +161,17 @@ def test_deleted_rows_are_caught(
         assert expected in problems[0], problems
 
 
-def test_deleting_the_tail_entry_and_its_nodes_contradicts_the_checkpoint(log: Any) -> None:
+def test_deleting_the_tail_entry_and_its_hash_contradicts_the_checkpoint(log: Any) -> None:
     build(log)
+    t = log.store.t.tiles
     with log.engine.begin() as conn:
         log.bypass(conn, log.store.t.entries.delete().where(log.store.t.entries.c.seq == 12))
-        log.bypass(conn, log.store.t.nodes.delete().where(log.store.t.nodes.c.id >= 22))
+        value = conn.execute(select(t.c.hashes).where(t.c.seq == 2)).scalar_one()
+        log.bypass(conn, t.update().where(t.c.seq == 2).values(width=12, hashes=value[:-32]))
     assert audit(log) == ["checkpoint 1: covers 13 entries but the log holds 12"]
 
 
-def test_reordered_entries_and_nodes_are_caught(log: Any) -> None:
+def test_reordered_entries_and_tile_hashes_are_caught(log: Any) -> None:
     build(log)
     t = log.store.t.entries
     with log.engine.begin() as conn:
@@ -151,7 +180,7 @@ def test_reordered_entries_and_nodes_are_caught(log: Any) -> None:
         log.bypass(conn, t.update().where(t.c.seq == 3).values(seq=-1))
         log.bypass(conn, t.update().where(t.c.seq == 4).values(seq=3))
         log.bypass(conn, t.update().where(t.c.seq == -1).values(seq=4))
-    assert audit(log)[0].startswith("entry 3: stored node (level 0, index 3) does not match")
+    assert audit(log)[0].startswith("tile row 0 (level 0, index 0): hash 3 (entry 3) does not")
     with log.engine.begin() as conn:
         for seq in (3, 4):
             log.bypass(
@@ -161,17 +190,16 @@ def test_reordered_entries_and_nodes_are_caught(log: Any) -> None:
         for seq in (3, 4):
             log.bypass(conn, t.update().where(t.c.seq == -10 - seq).values(seq=seq))
     assert audit(log) == []
-    n = log.store.t.nodes
+    n = log.store.t.tiles
     with log.engine.begin() as conn:
-        a = conn.execute(select(n.c.hash).where(n.c.id == 7)).scalar_one()
-        b = conn.execute(select(n.c.hash).where(n.c.id == 8)).scalar_one()
-        log.bypass(conn, n.update().where(n.c.id == 7).values(hash=b))
-        log.bypass(conn, n.update().where(n.c.id == 8).values(hash=a))
-    assert "stored node (level 0, index 4)" in audit(log)[0]
+        value = conn.execute(select(n.c.hashes).where(n.c.seq == 1)).scalar_one()
+        swapped = value[32:64] + value[:32] + value[64:]
+        log.bypass(conn, n.update().where(n.c.seq == 1).values(hashes=swapped))
+    assert "hash 5 (entry 5)" in audit(log)[0]
 
 
-def test_rewriting_an_entry_and_all_its_nodes_still_contradicts_the_signed_root(log: Any) -> None:
-    """A consistent rewrite of entries and nodes (no checkpoint key) is caught by the signatures."""
+def test_rewriting_an_entry_and_all_its_tiles_still_contradicts_the_signed_root(log: Any) -> None:
+    """A consistent rewrite of entries and tiles (no checkpoint key) is caught by the signatures."""
     build(log)
     with log.engine.begin() as conn:
         forged = LedgerStore(log.store.t)
@@ -179,16 +207,42 @@ def test_rewriting_an_entry_and_all_its_nodes_still_contradicts_the_signed_root(
     entries[7] = seal_entry(
         kind="aggregate", treaty="new-start", party="A", at=START, body={"value": 0}, signer=PARTY
     )
-    # Rebuild entries and nodes from scratch behind the triggers, leaving the checkpoints.
+    # Rebuild entries and tiles from scratch behind the triggers, leaving the checkpoints.
     with log.engine.begin() as conn:
         log.bypass(conn, log.store.t.entries.delete())
-        log.bypass(conn, log.store.t.nodes.delete())
+        log.bypass(conn, log.store.t.tiles.delete())
     with log.engine.begin() as conn:
         forged.append(conn, entries)
     problems = audit(log)
     assert problems == [
         "checkpoint 1: signed root at size 13 does not match the root recomputed from the entries"
     ]
+
+
+def test_a_tile_tamper_across_levels_is_caught(memory_log: Callable[[], Any]) -> None:
+    """Every byte of a level-1 tile row (and of a consolidated full tile) is checked."""
+    log = memory_log()
+    with log.engine.begin() as conn:
+        for lo in range(0, 700, 100):
+            log.store.append(conn, [b"e%d" % i for i in range(lo, lo + 100)])
+        log.store.sign_checkpoint(conn, LOG_KEY)
+    t = log.store.t.tiles
+    with log.engine.begin() as conn:
+        rows = conn.execute(select(t.c.seq, t.c.level, t.c.start, t.c.width, t.c.hashes)).all()
+    picks = [r for r in rows if r.level == 1] + [
+        r for r in rows if r.level == 0 and r.start == 0 and r.width == 256
+    ]
+    assert len(picks) >= 3
+    for row in picks:
+        for position in (0, len(row.hashes) - 1):
+            with log.engine.begin() as conn:
+                changed = flip(row.hashes, position)
+                log.bypass(conn, t.update().where(t.c.seq == row.seq).values(hashes=changed))
+            problems = raw_audit(log)
+            assert problems and problems[0].startswith(f"tile row {row.seq} "), problems
+            with log.engine.begin() as conn:
+                log.bypass(conn, t.update().where(t.c.seq == row.seq).values(hashes=row.hashes))
+    assert raw_audit(log) == []
 
 
 @settings(
@@ -216,7 +270,7 @@ def test_random_tampering_of_random_logs_is_always_caught(
     table, key, column = target
     with engine.begin() as conn:
         if table == "delete":
-            name = data.draw(st.sampled_from(["entries", "nodes", "checkpoints"]))
+            name = data.draw(st.sampled_from(["entries", "tiles", "checkpoints"]))
             t = getattr(log.store.t, name)
             pk = next(iter(t.primary_key.columns))
             keys = conn.execute(select(pk)).scalars().all()

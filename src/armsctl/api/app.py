@@ -66,6 +66,7 @@ def create_app(
         routes_exchange,
         routes_inspections,
         routes_log,
+        routes_tlog,
     )
     from armsctl.store.schema import upgrade
 
@@ -115,6 +116,7 @@ def create_app(
         routes_log,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS)
+    app.include_router(routes_tlog.router)  # the public log as tiles, at /tlog/
     from armsctl.web import install_web  # the dashboard and public portal under /
 
     install_web(app)

@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.compliance",
     "armsctl.cli.ledger",
     "armsctl.cli.witness",
+    "armsctl.cli.monitor_log",
     "armsctl.cli.server",
     "armsctl.cli.monitoring",
     "armsctl.cli.verification",

@@ -9,7 +9,9 @@ The package is pure (no I/O): ``armsctl.store.ledger`` keeps the log in a databa
 - ``witness``: the C2SP tlog-witness state machine and its request and state formats;
 - ``envelope``: signed RFC 8785 entry envelopes;
 - ``escrow``: salted commitments to item-level declarations and their step-by-step reveal;
-- ``audit``: recomputing a stored log and naming the first mismatch.
+- ``audit``: recomputing a stored log and naming the first mismatch;
+- ``tiles``: the tree as C2SP tlog-tiles (paths, entry bundles, proofs from tiles);
+- ``monitor``: following a tiled log over its tiles and reporting findings.
 """
 
 from armsctl.ledger.audit import AuditReport, audit_log

@@ -1,12 +1,17 @@
 """The persistent append-only Merkle log on SQLAlchemy 2 Core (SQLite or PostgreSQL).
 
-Four tables, all refusing UPDATE and DELETE by trigger on both databases:
+The tree is stored as C2SP tlog-tiles (``armsctl.ledger.tiles``). Four tables, all refusing
+UPDATE and DELETE by trigger on both databases:
 
 - ``entries (seq, leaf_hash, data)``: the canonical entry bytes, numbered from 0; ``leaf_hash``
-  is unique, which finds an entry by hash and refuses a replayed entry.
-- ``nodes (id, hash)``: the hash of every *perfect* subtree, keyed by its post-order index
-  (``merkle.stored_index``). A perfect subtree never changes once complete, so appends only
-  insert, always at the end of the index, and any proof at any size reads O(log n) rows.
+  is unique, which finds an entry by hash and refuses a replayed entry. An entry bundle
+  (``tile/entries/<N>``) is one range read of 256 rows.
+- ``tiles (seq, level, tile_index, start, width, hashes)``: the hash tiles. Each row holds the
+  hashes ``start .. width - 1`` of tile ``(level, tile_index)`` that one append added; a tile
+  completed by several appends also gets a row with its 256 hashes (``start = 0``), so a full
+  tile is one row and the tree costs about one row per 256 entries. Rows are numbered in the
+  order they complete, so appends only insert at the end, and a proof at any size reads at
+  most two tiles per level.
 - ``checkpoints (seq, size, note)``: every signed checkpoint the log issued.
 - ``meta (key, value)``: the log's origin and public key, written once.
 
@@ -17,8 +22,9 @@ append is all-or-nothing; after a crash the log is exactly the last committed st
 
 from __future__ import annotations
 
+import hashlib
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,35 +35,56 @@ from sqlalchemy import (
     Connection,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
+    UniqueConstraint,
+    and_,
     event,
     func,
+    inspect,
+    or_,
     select,
 )
 
 from armsctl.errors import IntegrityError, NotFoundError, ParameterError
-from armsctl.ledger.audit import AuditReport, audit_log
+from armsctl.ledger.audit import AuditReport, TileRow, audit_log
 from armsctl.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from armsctl.ledger.envelope import open_entry
 from armsctl.ledger.merkle import (
     HASH_SIZE,
-    Subtree,
-    consistency_plan,
     fold,
-    inclusion_plan,
-    leaf_hash,
-    node_hash,
     perfect_subtrees,
     stored_index,
     verify_consistency,
 )
 from armsctl.ledger.note import SignerKey, VerifierKey
+from armsctl.ledger.tiles import (
+    MAX_ENTRY_SIZE,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    TileReader,
+    consistency_proof_from_tiles,
+    encode_bundle,
+    inclusion_proof_from_tiles,
+    root_from_tiles,
+    subtree_hashes,
+    tile_path,
+    tile_width,
+)
 
-__all__ = ["AppendResult", "LedgerStore", "LedgerTables", "ledger_tables"]
+__all__ = [
+    "AppendResult",
+    "LedgerStore",
+    "LedgerTables",
+    "append_only",
+    "convert_legacy_nodes",
+    "ledger_tables",
+]
 
 _CHUNK = 20_000
+_TILE_CHUNK = 500
 
 
 def _as_bytes(value: object) -> bytes:
@@ -69,13 +96,20 @@ def _as_bytes(value: object) -> bytes:
     return repr(value).encode()
 
 
+def _as_int(value: object) -> int:
+    """Read a stored number defensively: a tampered row may hold something else (-1 then)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return -1
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerTables:
     """The log's tables, built for one table prefix and schema."""
 
     metadata: MetaData
     entries: Table
-    nodes: Table
+    tiles: Table
     checkpoints: Table
     meta: Table
 
@@ -84,7 +118,8 @@ def _ddl(statement: str, dialect: str) -> DDL:
     return DDL(statement).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
 
 
-def _append_only_ddl(table: Table, prefix: str, schema: str | None) -> None:
+def append_only(table: Table, prefix: str, schema: str | None) -> None:
+    """Attach the triggers that refuse UPDATE, DELETE (and TRUNCATE) to a table's creation."""
     name = table.name
     qualified = f'"{schema}"."{name}"' if schema else f'"{name}"'
     function = f'"{schema}"."{prefix}refuse_change"' if schema else f'"{prefix}refuse_change"'
@@ -134,11 +169,16 @@ def ledger_tables(*, prefix: str = "ledger_", schema: str | None = None) -> Ledg
         Column("leaf_hash", LargeBinary(HASH_SIZE), nullable=False, unique=True),
         Column("data", LargeBinary, nullable=False),
     )
-    nodes = Table(
-        f"{prefix}nodes",
+    tiles = Table(
+        f"{prefix}tiles",
         md,
-        Column("id", BigInteger, primary_key=True, autoincrement=False),
-        Column("hash", LargeBinary(HASH_SIZE), nullable=False),
+        Column("seq", BigInteger, primary_key=True, autoincrement=False),
+        Column("level", SmallInteger, nullable=False),
+        Column("tile_index", BigInteger, nullable=False),
+        Column("start", SmallInteger, nullable=False),
+        Column("width", SmallInteger, nullable=False),
+        Column("hashes", LargeBinary, nullable=False),
+        UniqueConstraint("level", "tile_index", "start", "width", name=f"{prefix}tiles_coords"),
     )
     checkpoints = Table(
         f"{prefix}checkpoints",
@@ -153,9 +193,70 @@ def ledger_tables(*, prefix: str = "ledger_", schema: str | None = None) -> Ledg
         Column("key", String(64), primary_key=True),
         Column("value", Text, nullable=False),
     )
-    for table in (entries, nodes, checkpoints, meta):
-        _append_only_ddl(table, prefix, schema)
-    return LedgerTables(md, entries, nodes, checkpoints, meta)
+    for table in (entries, tiles, checkpoints, meta):
+        append_only(table, prefix, schema)
+    return LedgerTables(md, entries, tiles, checkpoints, meta)
+
+
+def _legacy_nodes(tables: LedgerTables) -> Table:
+    name = tables.entries.name.removesuffix("entries") + "nodes"
+    return Table(
+        name,
+        MetaData(schema=tables.metadata.schema),
+        Column("id", BigInteger, primary_key=True, autoincrement=False),
+        Column("hash", LargeBinary(HASH_SIZE), nullable=False),
+    )
+
+
+def convert_legacy_nodes(conn: Connection, tables: LedgerTables) -> bool:
+    """Move a log stored as one row per node (schema 0004 and earlier) to tiles.
+
+    The tile hashes are copied from the stored nodes, not recomputed from the entries, so a
+    node tampered with before the move is still named by the audit after it. The old table is
+    dropped. Returns whether there was anything to convert.
+
+    Raises:
+        IntegrityError: if a node the tiles need is missing.
+    """
+    legacy = _legacy_nodes(tables)
+    if not inspect(conn).has_table(legacy.name, schema=legacy.schema):
+        return False
+    store = LedgerStore(tables)
+    size = store.size(conn)
+    wanted: dict[int, tuple[int, int]] = {}
+    levels: list[list[bytes]] = []
+    level = 0
+    while size >> (TILE_HEIGHT * level):
+        count = size >> (TILE_HEIGHT * level)
+        levels.append([b""] * count)
+        for j in range(count):
+            wanted[stored_index(TILE_HEIGHT * level, j)] = (level, j)
+        level += 1
+    after = -1
+    while wanted:
+        rows = conn.execute(
+            select(legacy.c.id, legacy.c.hash)
+            .where(legacy.c.id > after)
+            .order_by(legacy.c.id)
+            .limit(_CHUNK)
+        ).all()
+        if not rows:
+            break
+        for node_id, value in rows:
+            place = wanted.pop(int(node_id), None)
+            if place is not None:
+                levels[place[0]][place[1]] = _as_bytes(value)
+        after = int(rows[-1][0])
+    if wanted:
+        lost = min(wanted)
+        raise IntegrityError(
+            f"cannot move the log to tiles: stored node number {lost} "
+            f"(level {TILE_HEIGHT * wanted[lost][0]}, index {wanted[lost][1]}) is missing"
+        )
+    if levels:
+        store._insert_many(conn, tables.tiles, store._tile_rows(conn, 0, levels))
+    legacy.drop(conn)
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +278,12 @@ class LedgerStore:
     # -- schema ---------------------------------------------------------------------------
 
     def create(self, conn: Connection) -> None:
-        """Create the tables and triggers if they do not exist (Alembic takes over later)."""
+        """Create the tables and triggers if they do not exist (Alembic takes over later).
+
+        A log written before tiles (a row per node) is moved to tiles here.
+        """
         self.t.metadata.create_all(conn)
+        convert_legacy_nodes(conn, self.t)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -187,20 +292,62 @@ class LedgerStore:
         top = conn.execute(select(func.max(self.t.entries.c.seq))).scalar()
         return 0 if top is None else int(top) + 1
 
-    def _nodes(self, conn: Connection, subtrees: Sequence[Subtree]) -> dict[Subtree, bytes]:
-        ids = {stored_index(level, index): (level, index) for level, index in subtrees}
-        if not ids:
-            return {}
-        rows = conn.execute(
-            select(self.t.nodes.c.id, self.t.nodes.c.hash).where(self.t.nodes.c.id.in_(ids))
-        ).all()
-        found = {ids[int(row[0])]: _as_bytes(row[1]) for row in rows}
-        for subtree in subtrees:
-            if subtree not in found:
-                raise IntegrityError(
-                    f"stored node (level {subtree[0]}, index {subtree[1]}) is missing"
+    def _read_tiles(
+        self, conn: Connection, need: Mapping[tuple[int, int], int], size: int
+    ) -> dict[tuple[int, int], bytes]:
+        """Read whole tiles: a tile complete at ``size`` is one row, the last tile its chunks.
+
+        Raises:
+            IntegrityError: if a tile's rows do not join up or hold the wrong number of bytes.
+        """
+        c = self.t.tiles.c
+
+        def coords_in(keys: Iterable[tuple[int, int]]) -> Any:
+            # OR of (level, index) pairs, which both databases answer from the coordinates
+            # index; SQLite would scan the table for a row-value IN.
+            return or_(*(and_(c.level == lv, c.tile_index == ix) for lv, ix in keys))
+
+        out: dict[tuple[int, int], bytes] = {}
+        full = [k for k in need if tile_width(k[0], k[1], size) == TILE_WIDTH]
+        if full:
+            whole = conn.execute(
+                select(c.level, c.tile_index, c.hashes).where(
+                    c.start == 0, c.width == TILE_WIDTH, coords_in(full)
                 )
-        return found
+            ).all()
+            for level, index, hashes in whole:
+                out[(int(level), int(index))] = _as_bytes(hashes)
+        rest = [k for k in need if k not in out]
+        if rest:
+            pieces: dict[tuple[int, int], bytearray] = {k: bytearray() for k in rest}
+            rows = conn.execute(
+                select(c.level, c.tile_index, c.start, c.width, c.hashes)
+                .where(coords_in(rest))
+                .order_by(c.seq)
+            ).all()
+            for level, index, first, width, hashes in rows:
+                key, data = (int(level), int(index)), _as_bytes(hashes)
+                buf = pieces[key]
+                if len(data) != HASH_SIZE * (int(width) - int(first)):
+                    raise IntegrityError(
+                        f"stored tile (level {key[0]}, index {key[1]}) holds a malformed row"
+                    )
+                if int(first) * HASH_SIZE == len(buf):
+                    buf += data
+                elif int(first) == 0 and int(width) == TILE_WIDTH:
+                    pieces[key] = bytearray(data)
+                else:
+                    raise IntegrityError(
+                        f"stored tile (level {key[0]}, index {key[1]}) has rows that do not join"
+                    )
+            out.update((k, bytes(v)) for k, v in pieces.items())
+        return out
+
+    def _tile_reader(self, conn: Connection, size: int) -> TileReader:
+        def read(need: Mapping[tuple[int, int], int]) -> Mapping[tuple[int, int], bytes]:
+            return self._read_tiles(conn, need, size)
+
+        return read
 
     def _check_size(self, conn: Connection, size: int | None) -> int:
         current = self.size(conn)
@@ -211,11 +358,38 @@ class LedgerStore:
         return size
 
     def root(self, conn: Connection, size: int | None = None) -> bytes:
-        """Return the root hash at ``size`` (default: now), from O(log n) stored nodes."""
+        """Return the root hash at ``size`` (default: now), from at most one tile per level."""
         size = self._check_size(conn, size)
-        pieces = perfect_subtrees(0, size)
-        found = self._nodes(conn, pieces)
-        return fold([found[p] for p in pieces])
+        return root_from_tiles(size, self._tile_reader(conn, size))
+
+    def tile(self, conn: Connection, level: int, index: int, width: int, size: int) -> bytes:
+        """Return the first ``width`` hashes of tile ``(level, index)`` of the tree at ``size``.
+
+        Raises:
+            NotFoundError: if the tree of ``size`` entries does not have that many hashes there.
+        """
+        size = self._check_size(conn, size)
+        if not 1 <= width <= tile_width(level, index, size):
+            raise NotFoundError(f"the log of size {size} has no {tile_path(level, index, width)}")
+        return self._read_tiles(conn, {(level, index): width}, size)[(level, index)][
+            : width * HASH_SIZE
+        ]
+
+    def entry_bundle(self, conn: Connection, index: int, width: int, size: int) -> bytes:
+        """Return the entry bundle of entries ``256 index .. 256 index + width - 1``.
+
+        Raises:
+            NotFoundError: if the tree of ``size`` entries does not hold them all.
+        """
+        size = self._check_size(conn, size)
+        if not 1 <= width <= tile_width(0, index, size):
+            raise NotFoundError(f"the log of size {size} has no {tile_path(-1, index, width)}")
+        c = self.t.entries.c
+        first = index * TILE_WIDTH
+        rows = conn.execute(
+            select(c.data).where(c.seq >= first, c.seq < first + width).order_by(c.seq)
+        ).scalars()
+        return encode_bundle(_as_bytes(r) for r in rows)
 
     def entry(self, conn: Connection, index: int) -> bytes:
         """Return the stored bytes of entry ``index``.
@@ -243,10 +417,6 @@ class LedgerStore:
             raise NotFoundError(f"the log has no entry with hash {entry_hash.hex()}")
         return int(seq)
 
-    def _proof(self, conn: Connection, plan: list[list[Subtree]]) -> list[bytes]:
-        found = self._nodes(conn, [s for element in plan for s in element])
-        return [fold([found[s] for s in element]) for element in plan]
-
     def inclusion_proof(self, conn: Connection, index: int, size: int | None = None) -> list[bytes]:
         """Return the inclusion proof of entry ``index`` in the tree of ``size`` entries.
 
@@ -256,7 +426,7 @@ class LedgerStore:
         size = self._check_size(conn, size)
         if not 0 <= index < size:
             raise ParameterError(f"index {index} is outside a tree of size {size}")
-        return self._proof(conn, inclusion_plan(index, size))
+        return inclusion_proof_from_tiles(index, size, self._tile_reader(conn, size))
 
     def consistency_proof(
         self, conn: Connection, old_size: int, new_size: int | None = None
@@ -269,7 +439,9 @@ class LedgerStore:
         new_size = self._check_size(conn, new_size)
         if not 0 <= old_size <= new_size:
             raise ParameterError(f"old size {old_size} is not between 0 and {new_size}")
-        return self._proof(conn, consistency_plan(old_size, new_size))
+        return consistency_proof_from_tiles(
+            old_size, new_size, self._tile_reader(conn, size=new_size)
+        )
 
     # -- appending ------------------------------------------------------------------------
 
@@ -296,46 +468,90 @@ class LedgerStore:
         else:
             conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
 
+    def _tile_rows(
+        self, conn: Connection, start: int, new: Sequence[Sequence[bytes]]
+    ) -> list[tuple[int, int, int, int, int, bytes]]:
+        """Turn the new hashes of each tile level into tile rows, in the order they complete.
+
+        A batch writes, per tile it touches, one row with the hashes it adds; a tile completed
+        by several batches also gets one row with all 256 hashes, so that a full tile is read
+        as one row. Rows are numbered in the order of the last entry they cover.
+        """
+        top = conn.execute(select(func.max(self.t.tiles.c.seq))).scalar()
+        seq = 0 if top is None else int(top) + 1
+        planned: list[tuple[int, int, int, int, int, int, bytes]] = []
+        for level, hashes in enumerate(new):
+            position, taken = start >> (TILE_HEIGHT * level), 0
+            while taken < len(hashes):
+                index, first = divmod(position, TILE_WIDTH)
+                count = min(TILE_WIDTH - first, len(hashes) - taken)
+                chunk = b"".join(hashes[taken : taken + count])
+                width = first + count
+                end = (index * TILE_WIDTH + width) << (TILE_HEIGHT * level)
+                planned.append((end, level, 0, index, first, width, chunk))
+                if width == TILE_WIDTH and first:
+                    before = self._read_tiles(conn, {(level, index): first}, start)
+                    whole = before[(level, index)][: first * HASH_SIZE] + chunk
+                    planned.append((end, level, 1, index, 0, TILE_WIDTH, whole))
+                taken += count
+                position += count
+        planned.sort(key=lambda row: row[:3])
+        return [
+            (seq + n, level, index, first, width, data)
+            for n, (_, level, _, index, first, width, data) in enumerate(planned)
+        ]
+
     def append(self, conn: Connection, entries: Sequence[bytes]) -> AppendResult:
         """Append raw entry bytes as one batch, in the caller's transaction.
 
         This is the low tier: it does not look inside the entries. Use ``append_envelopes``
-        for signed envelopes.
+        for signed envelopes. The batch costs one row per entry and about one tile row per
+        256 entries.
 
         Raises:
+            ParameterError: if an entry is longer than an entry bundle allows (65535 bytes).
             IntegrityError: if the stored right edge of the tree is missing, or an entry is
                 already in the log (the database refuses the duplicate hash).
         """
         self._lock(conn)
         start = self.size(conn)
         pieces = perfect_subtrees(0, start)
-        found = self._nodes(conn, pieces)
+        found = subtree_hashes(pieces, self._tile_reader(conn, start))
         stack = [(level, found[(level, index)]) for level, index in pieces]
         entry_rows: list[tuple[int, bytes, bytes]] = []
-        node_rows: list[tuple[int, bytes]] = []
-        leaves: list[bytes] = []
-        for offset, data in enumerate(entries):
-            seq = start + offset
-            data = bytes(data)
-            leaf = leaf_hash(data)
-            leaves.append(leaf)
-            entry_rows.append((seq, leaf, data))
-            node_id = 2 * seq - seq.bit_count()
-            node_rows.append((node_id, leaf))
-            level, value = 0, leaf
+        new: list[list[bytes]] = [[]]
+        level0, add_row = new[0], entry_rows.append
+        # The loop is merkle.leaf_hash / node_hash inlined: at a million entries the calls
+        # alone would cost more than the hashing.
+        sha = hashlib.sha256
+        for seq, raw in enumerate(entries, start):
+            data = bytes(raw)
+            if len(data) > MAX_ENTRY_SIZE:
+                raise ParameterError(
+                    f"batch entry {seq - start} is {len(data)} bytes; a log entry is at most "
+                    f"{MAX_ENTRY_SIZE}"
+                )
+            value = sha(b"\x00" + data).digest()
+            add_row((seq, value, data))
+            level0.append(value)
+            level = 0
             while stack and stack[-1][0] == level:
-                value = node_hash(stack.pop()[1], value)
+                value = sha(b"\x01" + stack.pop()[1] + value).digest()
                 level += 1
-                node_rows.append((node_id + level, value))
+                if not level & 7:  # a tile hash: tree level 8 L is tile level L
+                    tile_level = level >> 3
+                    if tile_level == len(new):
+                        new.append([])
+                    new[tile_level].append(value)
             stack.append((level, value))
         if entry_rows:
             self._insert_many(conn, self.t.entries, entry_rows)
-            self._insert_many(conn, self.t.nodes, node_rows)
+            self._insert_many(conn, self.t.tiles, self._tile_rows(conn, start, new))
         return AppendResult(
             first_index=start,
             size=start + len(entry_rows),
             root=fold([h for _, h in stack]),
-            leaf_hashes=tuple(leaves),
+            leaf_hashes=tuple(row[1] for row in entry_rows),
         )
 
     def append_envelopes(
@@ -439,17 +655,21 @@ class LedgerStore:
                 yield int(row[0]), _as_bytes(row[1]), _as_bytes(row[2])
             after = int(rows[-1][0])
 
-    def _stream_nodes(self, conn: Connection) -> Iterator[tuple[int, bytes]]:
-        c = self.t.nodes.c
+    def _stream_tiles(self, conn: Connection) -> Iterator[TileRow]:
+        c = self.t.tiles.c
         after = -1
         while True:
             rows = conn.execute(
-                select(c.id, c.hash).where(c.id > after).order_by(c.id).limit(_CHUNK)
+                select(c.seq, c.level, c.tile_index, c.start, c.width, c.hashes)
+                .where(c.seq > after)
+                .order_by(c.seq)
+                .limit(_TILE_CHUNK)
             ).all()
             if not rows:
                 return
             for row in rows:
-                yield int(row[0]), _as_bytes(row[1])
+                seq, level, index, first, width = (_as_int(v) for v in row[:5])
+                yield TileRow(seq, level, index, first, width, _as_bytes(row[5]))
             after = int(rows[-1][0])
 
     def audit(
@@ -480,7 +700,7 @@ class LedgerStore:
         checkpoints = self.checkpoints(conn)
         report = audit_log(
             self._stream_entries(conn),
-            self._stream_nodes(conn),
+            self._stream_tiles(conn),
             checkpoints,
             log_key=log_key or recorded,
             check_envelopes=check_envelopes,

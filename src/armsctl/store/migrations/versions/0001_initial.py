@@ -1,7 +1,8 @@
 """Initial schema: the server's tables and the append-only ledger with its triggers.
 
 The ledger's tables and triggers come from ``armsctl.store.ledger.ledger_tables`` so that the
-log has one definition; its triggers refuse UPDATE, DELETE (and TRUNCATE on PostgreSQL).
+log has one definition; its triggers refuse UPDATE, DELETE (and TRUNCATE on PostgreSQL). This
+revision stored the tree as one row per node (``ledger_nodes``); revision 0005 moves it to tiles.
 
 Revision ID: 0001
 Revises: (none)
@@ -13,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from armsctl.store.ledger import ledger_tables
+from armsctl.store.ledger import append_only, ledger_tables
 
 revision = "0001"
 down_revision = None
@@ -286,11 +287,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reveals")),
     )
     op.create_index(op.f("ix_reveals_inspection_id"), "reveals", ["inspection_id"], unique=False)
-    ledger_tables().metadata.create_all(op.get_bind())
+    tables = ledger_tables()
+    bind = op.get_bind()
+    tables.metadata.create_all(bind, tables=[tables.entries, tables.checkpoints, tables.meta])
+    _nodes().create(bind)
+
+
+def _nodes() -> sa.Table:
+    """The per-node table of this revision (frozen here: the current code stores tiles)."""
+    nodes = sa.Table(
+        "ledger_nodes",
+        sa.MetaData(),
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("hash", sa.LargeBinary(32), nullable=False),
+    )
+    append_only(nodes, "ledger_", None)
+    return nodes
 
 
 def downgrade() -> None:
-    ledger_tables().metadata.drop_all(op.get_bind())
+    tables = ledger_tables()
+    bind = op.get_bind()
+    tables.metadata.drop_all(bind, tables=[tables.entries, tables.checkpoints, tables.meta])
+    _nodes().drop(bind, checkfirst=True)
     op.drop_index(op.f("ix_reveals_inspection_id"), table_name="reveals")
     op.drop_table("reveals")
     op.drop_index(op.f("ix_declaration_items_declaration_id"), table_name="declaration_items")
