@@ -7,8 +7,8 @@ of an item-level commitment (sealed to the party when its items are), for the de
 only; ``sealed_items`` holds item rows encrypted to the
 party's own X25519 key, which the server cannot read.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 11:00:00
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
