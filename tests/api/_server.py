@@ -21,15 +21,23 @@ def free_port() -> int:
 class Server:
     """``python -m armsctl.api`` against a database URL, with the log key in a file."""
 
-    def __init__(self, url: str, key_file: Path, *, port: int | None = None) -> None:
-        self.url, self.key_file = url, key_file
+    def __init__(
+        self, url: str, key_file: Path, *, port: int | None = None, signatures: bool = False
+    ) -> None:
+        self.url, self.key_file, self.signatures = url, key_file, signatures
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 300.0) -> Server:
         env = dict(os.environ)
-        env.update(ARMSCTL_DATABASE_URL=self.url, ARMSCTL_LOG_KEY_FILE=str(self.key_file))
+        # Load and restarts are under test, with unsigned requests the server seals, unless
+        # ``signatures`` (the default of a real server: party signatures required).
+        env.update(
+            ARMSCTL_DATABASE_URL=self.url,
+            ARMSCTL_LOG_KEY_FILE=str(self.key_file),
+            ARMSCTL_REQUIRE_PARTY_SIGNATURES=str(self.signatures).lower(),
+        )
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "armsctl.api", "--port", str(self.port)],
             env=env,

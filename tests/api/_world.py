@@ -20,8 +20,16 @@ import pytest
 from armsctl.ledger.note import SignerKey
 from armsctl.service import Database, accounts, allow_all, declarations, inspections, notifications
 from armsctl.service._base import LOCAL
+from armsctl.service.entries import (
+    content_commitment,
+    inspection_request_entry,
+    inspection_step_entry,
+    notification_entry,
+    reveal_entry,
+)
 from armsctl.store.engine import make_engine
 from armsctl.store.schema import upgrade
+from armsctl.treaty.loader import load_treaty
 
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 BACKENDS = [
@@ -94,6 +102,21 @@ def items(party: str, facility: str, n: int, prefix: str) -> list[dict[str, Any]
     ]
 
 
+def signed_items(
+    code: str, as_of: dt.date, records: list[dict[str, Any]], rng: Callable[[int], bytes]
+) -> dict[str, Any]:
+    """What a party's client sends with its items: the salts it drew and its signed entry."""
+    return declarations.sign_items(
+        PARTY_KEYS[code],
+        treaty=load_treaty("new-start"),
+        party=code,
+        as_of=as_of,
+        items=records,
+        at=NOW,
+        rng=rng,
+    )
+
+
 @dataclass
 class World:
     """Users and tokens for every role, two parties, declarations and an inspection."""
@@ -139,43 +162,60 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
         ]
         actors[name] = accounts.authenticate(db, world.tokens[name], at=NOW)
     for code, user in (("USA", "usa"), ("RUS", "rus")):
+        records = [
+            {
+                "uid": f"SECRET-{code}-0001",
+                "category": "icbm-launcher",
+                "status": "deployed",
+                "facility": f"{code}-base-1",
+                "warheads": 1,
+            },
+            {
+                "uid": f"SECRET-{code}-0002",
+                "category": "heavy-bomber",
+                "status": "deployed",
+                "facility": f"{code}-base-2",
+                "warheads": 1,
+            },
+        ]
         decl = declarations.submit_items(
             db,
             actors[user],
             treaty="new-start",
             party=code,
             as_of=dt.date(2025, 9, 1),
-            items=[
-                {
-                    "uid": f"SECRET-{code}-0001",
-                    "category": "icbm-launcher",
-                    "status": "deployed",
-                    "facility": f"{code}-base-1",
-                    "warheads": 1,
-                },
-                {
-                    "uid": f"SECRET-{code}-0002",
-                    "category": "heavy-bomber",
-                    "status": "deployed",
-                    "facility": f"{code}-base-2",
-                    "warheads": 1,
-                },
-            ],
+            items=records,
             allow=allow_all,
             rng=rng,
             at=NOW,
+            require_signature=True,
+            **signed_items(code, dt.date(2025, 9, 1), records, rng),
         )
         world.ids[f"decl-{code}"] = decl["id"]
+        to = "RUS" if code == "USA" else "USA"
+        body = {"text": f"private note from {code}"}
+        salt = rng(32)
         note = notifications.submit_notification(
             db,
             actors[user],
             treaty="new-start",
             sender=code,
-            recipient="RUS" if code == "USA" else "USA",
+            recipient=to,
             kind="status-change",
-            body={"text": f"private note from {code}"},
+            body=body,
             allow=allow_all,
             at=NOW,
+            body_salt=salt.hex(),
+            signed_entry=notification_entry(
+                treaty="new-start",
+                sender=code,
+                recipient=to,
+                kind="status-change",
+                body=body,
+                salt=salt,
+                at=NOW,
+            ).seal_b64(PARTY_KEYS[code]),
+            require_signature=True,
         )
         world.ids[f"note-from-{code}"] = note["id"]
     if with_inspection:
@@ -183,6 +223,9 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
             ("USA", "RUS", "usa", "usa-insp"),
             ("RUS", "USA", "rus", "rus-insp"),
         ):
+            site = f"{inspected}-base-1"
+            salt = rng(32)
+            commitment = inspections.site_commitment(salt, site)
             row = inspections.request_inspection(
                 db,
                 actors[user],
@@ -190,17 +233,62 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
                 inspecting=inspecting,
                 inspected=inspected,
                 quota_id="type-one",
-                site=f"{inspected}-base-1",
+                site=site,
                 inspectors=[insp],
                 allow=allow_all,
                 at=NOW,
+                site_salt=salt.hex(),
+                signed_entry=inspection_request_entry(
+                    treaty="new-start",
+                    inspecting=inspecting,
+                    inspected=inspected,
+                    quota_id="type-one",
+                    year=NOW.year,
+                    site_commitment=commitment,
+                    at=NOW,
+                ).seal_b64(PARTY_KEYS[inspecting]),
+                require_signature=True,
             )
             iid = row["id"]
             world.ids[f"insp-by-{inspecting}"] = iid
+
+            def step(kind: str, state: str, party: str, **commitments: str) -> str:
+                return inspection_step_entry(
+                    kind=kind,
+                    treaty="new-start",
+                    party=party,
+                    inspection=iid,  # noqa: B023 - used at once, in this iteration
+                    state=state,
+                    at=NOW,
+                    **commitments,
+                ).seal_b64(PARTY_KEYS[party])
+
+            salt = rng(32)
             inspections.schedule_inspection(
-                db, LOCAL, inspection_id=iid, arrival=NOW, allow=allow_all, at=NOW
+                db,
+                LOCAL,
+                inspection_id=iid,
+                arrival=NOW,
+                allow=allow_all,
+                at=NOW,
+                arrival_salt=salt.hex(),
+                signed_entry=step(
+                    "inspection-notified",
+                    "notified",
+                    inspecting,
+                    arrival_commitment=content_commitment(salt, NOW.isoformat()),
+                ),
+                require_signature=True,
             )
-            inspections.start_inspection(db, LOCAL, inspection_id=iid, allow=allow_all, at=NOW)
+            inspections.start_inspection(
+                db,
+                LOCAL,
+                inspection_id=iid,
+                allow=allow_all,
+                at=NOW,
+                signed_entry=step("inspection-started", "in-progress", inspected),
+                require_signature=True,
+            )
             inspections.reveal_site(
                 db,
                 LOCAL,
@@ -208,5 +296,14 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
                 declaration_id=world.ids[f"decl-{inspected}"],
                 allow=allow_all,
                 at=NOW,
+                signed_entry=reveal_entry(
+                    treaty="new-start",
+                    party=inspected,
+                    inspection=iid,
+                    declaration=world.ids[f"decl-{inspected}"],
+                    site_commitment=commitment,
+                    at=NOW,
+                ).seal_b64(PARTY_KEYS[inspected]),
+                require_signature=True,
             )
     return world

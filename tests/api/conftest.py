@@ -38,7 +38,9 @@ def world_client(
         db = fresh_database(url)
         world = build_world(db)
         app = create_app(
-            Settings(database_url=url, max_body_bytes=64 * 1024),
+            # Roles and refusals, not signatures, are under test here: requests are unsigned, so
+            # the server seals them (test_party_signatures.py covers required signatures).
+            Settings(database_url=url, max_body_bytes=64 * 1024, require_party_signatures=False),
             signer=LOG_KEY,
             clock=lambda: NOW,
             migrate=False,

@@ -9,11 +9,13 @@ by each recipient on its own; lists are paged with an explicit next offset.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from _world import LOG_KEY, PARTY_KEYS, World
+from _world import LOG_KEY, PARTY_KEYS, World, build_world, fresh_database
 from fastapi.testclient import TestClient
 
+from armsctl.ledger.envelope import open_entry
 from armsctl.ledger.note import SignerKey
 from armsctl.service.log import audit_log
 
@@ -154,17 +156,33 @@ def test_every_list_is_paged_with_an_explicit_next_offset(
     assert too_big.status_code == 422 and too_big.json()["field"] == "limit"
 
 
-def test_the_log_audit_checks_each_entry_against_trusted_keys(
-    world_client: tuple[World, TestClient],
-) -> None:
-    world, _ = world_client
-    db = world.db
+def test_the_log_audit_checks_each_entry_against_trusted_keys(tmp_path: Path) -> None:
+    db = fresh_database(f"sqlite:///{tmp_path / 'world.db'}")
+    build_world(db)
+    # Every party-authored entry of the world is signed by its party, the rest by the log key.
+    report = audit_log(db)
+    assert report["ok"], report["problems"]
+    with db.read() as session:
+        conn = session.connection()
+        kinds = {}
+        for i in range(db.ledger.size(conn)):
+            entry = open_entry(db.ledger.entry(conn, i))
+            kinds[i] = (entry.kind, entry.key.public_key == LOG_KEY.verifier().public_key)
+    party_kinds = {
+        "declaration-items",
+        "notification",
+        "inspection-requested",
+        "inspection-notified",
+        "inspection-started",
+        "items-revealed",
+    }
+    assert all(not by_log for kind, by_log in kinds.values() if kind in party_kinds), kinds
+    assert report["party_signed"] >= sum(1 for k, _ in kinds.values() if k in party_kinds)
     other = SignerKey.generate("someone-else", seed=bytes([9]) * 32).verifier()
     with db.read() as session:
         conn = session.connection()
         every = {"server": LOG_KEY.verifier(), "USA": LOG_KEY.verifier(), "RUS": LOG_KEY.verifier()}
-        report = db.ledger.audit(conn, log_key=LOG_KEY.verifier(), trusted=every)
-        assert report.ok, report.problems
         wrong = db.ledger.audit(conn, log_key=LOG_KEY.verifier(), trusted={**every, "USA": other})
+    db.dispose()
     assert not wrong.ok
     assert "not the key registered for party USA" in wrong.problems[0]

@@ -43,7 +43,10 @@ def doc_world(tmp_path: Path) -> Iterator[tuple[World, TestClient]]:
         db = fresh_database(url)
         world = build_world(db, with_inspection=False)
         app = create_app(
-            Settings(database_url=url), signer=LOG_KEY, clock=lambda: NOW, migrate=False
+            Settings(database_url=url, require_party_signatures=False),
+            signer=LOG_KEY,
+            clock=lambda: NOW,
+            migrate=False,
         )
         with TestClient(app) as client:
             yield world, client

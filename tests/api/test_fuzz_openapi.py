@@ -38,7 +38,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         db = fresh_database(url)
         _WORLD["w"] = build_world(db)
         app = create_app(
-            Settings(database_url=url, max_body_bytes=64 * 1024),
+            Settings(database_url=url, max_body_bytes=64 * 1024, require_party_signatures=False),
             signer=LOG_KEY,
             clock=lambda: NOW,
             migrate=False,

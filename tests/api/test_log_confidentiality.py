@@ -1,5 +1,9 @@
 """What the log and the public views may say: site commitments, released figures, quota years.
 
+Every digest of confidential content in the log is a salted commitment: an observer holding
+the whole public log and a dictionary of candidate contents (the true ones among them)
+confirms none, while the parties entitled to the content check the commitment with its salt.
+
 The log is readable by every role, observers included. It must name no inspected site (only a
 salted commitment the two parties can check), and an item-level declaration must release only
 the party, the date, the item count per category, the Merkle root and the treaty's limit
@@ -8,12 +12,16 @@ values: no status breakdown, attribute sum or per-zone count, in the log or any 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from typing import Any
 
-from _world import World
+from _world import NOW, World
 from fastapi.testclient import TestClient
+
+from armsctl.ledger.envelope import canonical
+from armsctl.service.entries import ENTRY_KINDS, content_commitment
 
 P = "/api/v1"
 T = f"{P}/treaties/new-start"
@@ -34,11 +42,6 @@ def test_the_log_names_no_inspected_site_only_a_commitment_the_parties_can_check
     entries = _entries(world, client)
     assert all("-base-" not in json.dumps(e) for e in entries), "a facility name is in the log"
     insp = world.ids["insp-by-USA"]
-    requested = next(
-        e
-        for e in entries
-        if e["kind"] == "inspection-requested" and e["body"]["inspection"] == insp
-    )
     revealed = next(
         e for e in entries if e["kind"] == "items-revealed" and e["body"]["inspection"] == insp
     )
@@ -47,7 +50,13 @@ def test_the_log_names_no_inspected_site_only_a_commitment_the_parties_can_check
         assert view["site"] == "RUS-base-1"
         expected = hashlib.sha256(bytes.fromhex(view["site_salt"]) + b"RUS-base-1").hexdigest()
         assert view["site_commitment"] == expected
-        assert requested["body"]["site_commitment"] == expected
+        # A party-signed request cannot know its row id: its fresh site commitment names it.
+        requested = [
+            e
+            for e in entries
+            if e["kind"] == "inspection-requested" and e["body"]["site_commitment"] == expected
+        ]
+        assert len(requested) == 1 and requested[0]["party"] == "USA"
         assert revealed["body"]["site_commitment"] == expected
     for user in ("obs", "op", "rus-insp"):
         assert client.get(f"{P}/inspections/{insp}", headers=world.auth(user)).status_code == 403
@@ -80,7 +89,9 @@ def test_an_item_level_declaration_releases_only_counts_root_and_limit_values(
         "counts",
         "size",
         "root",
+        "facilities",
     }
+    assert set(decl["commitment"]["facilities"]) == {"root", "size"}
     assert decl["commitment"]["counts"] == {"heavy-bomber": 1, "icbm-launcher": 2}
     entry = _entries(world, client)[decl["log_index"]]
     assert entry["kind"] == "declaration-items"
@@ -136,3 +147,107 @@ def test_a_quota_year_must_be_this_year_or_the_next(
         headers=world.auth("usa"),
     )
     assert ok.status_code == 200 and ok.json()["state"] == "notified"
+
+
+def _candidates(text: str) -> set[str]:
+    """What a dictionary attack computes per guess: hex and base64 SHA-256 of its encodings."""
+    out: set[str] = set()
+    for value in (text, json.loads(text) if text[:1] in '[{"' else text):
+        for data in (canonical(value), str(value).encode("utf-8")):
+            digest = hashlib.sha256(data).digest()
+            out |= {digest.hex(), base64.b64encode(digest).decode("ascii")}
+    return out
+
+
+def test_an_observer_with_the_log_and_a_dictionary_confirms_no_confidential_content(
+    world_client: tuple[World, TestClient],
+) -> None:
+    world, client = world_client
+    usa = world.auth("usa")
+    # Exercise every use-case that logs, so that every entry kind is in the log.
+    ack = client.post(f"{P}/notifications/{world.ids['note-from-RUS']}/acknowledge", headers=usa)
+    assert ack.status_code == 200, ack.text
+    seen = {"site": "RUS-base-2", "counted_on_pad": 3}
+    obs = client.post(
+        f"{T}/observations",
+        json={"source": "satellite", "observed_at": "2026-01-10T00:00:00Z", "body": seen},
+        headers=usa,
+    )
+    assert obs.status_code == 201, obs.text
+    figures = {"deployed-warheads": 1499}
+    aggregate = client.post(
+        f"{T}/declarations",
+        json={"as_of": "2025-10-01", "figures": figures},
+        headers=world.auth("rus"),
+    )
+    assert aggregate.status_code == 201, aggregate.text
+    findings = [{"result": "violation"}]
+    insp = world.ids["insp-by-USA"]
+    report = client.post(
+        f"{P}/inspections/{insp}/report",
+        json={"findings": findings},
+        headers=world.auth("usa-insp"),
+    )
+    assert report.status_code == 200, report.text
+    spare = client.post(f"{P}/users/obs/tokens", json={"days": 1}, headers=world.auth("op"))
+    assert spare.status_code == 201, spare.text
+    spare_id = spare.json()["token_id"]
+    revoked = client.delete(f"{P}/tokens/{spare_id}", headers=world.auth("op"))
+    assert revoked.status_code == 200, revoked.text
+
+    entries = _entries(world, client)
+    assert {e["kind"] for e in entries} == set(ENTRY_KINDS), "an entry kind is not exercised"
+    # The observer's dictionary: the candidate cities, sites, findings, bodies and arrival
+    # times, the true ones among them (so an unsalted digest would be confirmed).
+    guesses = [
+        *(f"RUS-base-{i}" for i in range(1, 6)),
+        *(f"USA-base-{i}" for i in range(1, 6)),
+        *(json.dumps({"text": f"private note from {c}"}) for c in ("USA", "RUS", "GBR")),
+        json.dumps(findings),
+        json.dumps([{"result": "compliant"}]),
+        json.dumps(seen),
+        NOW.isoformat(),
+        NOW.isoformat().replace("+00:00", "Z"),
+    ]
+    dictionary = set().union(*(_candidates(g) for g in guesses))
+    text = json.dumps(entries)
+    strings = {s for e in entries for s in _strings(e)}
+    assert not strings & dictionary, "a guess is confirmed by a digest in the public log"
+    # No count, size or site the treaty keeps confidential: no findings count, no reveal size,
+    # no arrival time, no site or item name.
+    for entry in entries:
+        body = entry["body"]
+        assert "revealed" not in body and "scheduled_for" not in body, entry
+        assert not isinstance(body.get("findings"), int), entry
+    for secret in ("-base-", "SECRET-", "violation", "private note", "counted_on_pad"):
+        assert secret not in text, secret
+    # Those entitled check the commitments against the log with the salts they are shown.
+    by_kind = {(e["kind"], e["body"].get("inspection")): e for e in entries}
+    view = client.get(f"{P}/inspections/{insp}", headers=world.auth("rus")).json()
+    logged = by_kind[("inspection-reported", insp)]["body"]["findings_commitment"]
+    assert logged == content_commitment(bytes.fromhex(view["findings_salt"]), findings)
+    assert view["findings_commitment"] == logged
+    arrival = by_kind[("inspection-notified", insp)]["body"]["arrival_commitment"]
+    assert arrival == view["arrival_commitment"]
+    note = next(
+        n
+        for n in client.get(f"{T}/notifications", headers=world.auth("rus")).json()["results"]
+        if n["id"] == world.ids["note-from-USA"]
+    )
+    logged_note = next(
+        e for e in entries if e["body"].get("body_commitment") == note["body_commitment"]
+    )
+    assert logged_note["kind"] == "notification"
+    assert note["body_commitment"] == content_commitment(
+        bytes.fromhex(note["body_salt"]), note["body"]
+    )
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []

@@ -107,13 +107,21 @@ def test_a_party_signed_notification_is_logged_as_signed(
 ) -> None:
     world, client, _ = servers
     body = {"point_of_entry": "Moscow", "eta": "2026-02-01"}
+    salt = bytes(range(32))
     draft = notification_entry(
-        treaty=TREATY, sender="USA", recipient="RUS", kind="inspection-intent", body=body, at=NOW
+        treaty=TREATY,
+        sender="USA",
+        recipient="RUS",
+        kind="inspection-intent",
+        body=body,
+        salt=salt,
+        at=NOW,
     )
     request = {
         "recipient": "RUS",
         "kind": "inspection-intent",
         "body": body,
+        "body_salt": salt.hex(),
         "signed_entry": draft.seal_b64(PARTY_KEYS["USA"]),
     }
     response = client.post(NOTES, json=request, headers=world.auth("usa"))
@@ -182,11 +190,26 @@ def test_a_signed_entry_that_says_something_else_than_the_request_is_refused(
         ).seal_b64(PARTY_KEYS["USA"]),
     }
     assert "clock" in _refused(world, client, stale, 422)["detail"]
+    salt = bytes(32)
     rus_note = notification_entry(
-        treaty=TREATY, sender="USA", recipient="RUS", kind="status-change", body={}, at=NOW
+        treaty=TREATY,
+        sender="USA",
+        recipient="RUS",
+        kind="status-change",
+        body={},
+        salt=salt,
+        at=NOW,
     )
-    to_nobody = {"kind": "status-change", "signed_entry": rus_note.seal_b64(PARTY_KEYS["USA"])}
-    _refused(world, client, to_nobody, 422, path=NOTES)
+    to_nobody = {
+        "kind": "status-change",
+        "body_salt": salt.hex(),
+        "signed_entry": rus_note.seal_b64(PARTY_KEYS["USA"]),
+    }
+    assert _refused(world, client, to_nobody, 422, path=NOTES)["field"] == "signed_entry"
+    other_salt = {**to_nobody, "recipient": "RUS", "body_salt": "11" * 32}
+    assert _refused(world, client, other_salt, 422, path=NOTES)["field"] == "signed_entry"
+    no_salt = {k: v for k, v in to_nobody.items() if k != "body_salt"} | {"recipient": "RUS"}
+    assert _refused(world, client, no_salt, 422, path=NOTES)["field"] == "body_salt"
 
 
 def test_required_signatures_refuse_an_unsigned_submission_and_accept_a_signed_one(

@@ -307,35 +307,116 @@ def test_witness_cosigns_then_refuses_a_fork(cli, tmp_path: Path) -> None:  # ty
     assert "rollback" in out
 
 
+def _items_csv(tmp_path: Path, n: int = 30, date: str = "2026-02-05") -> None:
+    rows = ["uid,category,status,facility,warheads,as_of,model"] + [
+        f"u{i},{'icbm-launcher' if i % 3 else 'slbm-launcher'},deployed,"
+        f"{'f1' if i % 2 else 'f2'},{i % 4},{date},m{i}"
+        for i in range(n)
+    ]
+    (tmp_path / "items.csv").write_text("\n".join(rows) + "\n")
+
+
+COMMIT = ["--party", "US", "--date", "2026-02-05", "--treaty", "new-start"]
+
+
 def test_commit_reveal_verify(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cli("keys", "generate", "example.org/log")
     cli("keys", "generate", "US")
-    rows = ["uid,category,status,facility,year"] + [
-        f"u{i},{'icbm' if i % 3 else 'slbm'},deployed,{'f1' if i % 2 else 'f2'},{1990 + i}"
-        for i in range(30)
-    ]
-    (tmp_path / "items.csv").write_text("\n".join(rows) + "\n")
-    out = cli("commit", "items.csv", "--party", "US", "--date", "2026-02-05", "--treaty", "new-start",
-              "--key", "keys/US.key", "--opening", "opening.json", "--format", "json")  # fmt: skip
+    _items_csv(tmp_path)
+    mine = ["--party-key", "keys/US.pub"]
+    out = cli("commit", "items.csv", *COMMIT, "--key", "keys/US.key", *mine,
+              "--opening", "opening.json", "--format", "json")  # fmt: skip
     public = json.loads(out)
-    assert public["counts"] == {"icbm": 20, "slbm": 10} and "u1" not in out
+    assert public["counts"] == {"icbm-launcher": 20, "slbm-launcher": 10} and "u1" not in out
     assert stat.S_IMODE((tmp_path / "opening.json").stat().st_mode) == 0o600
     cli("ledger", "checkpoint", "--key", "keys/example.org_log.key")
     cli("reveal", "--opening", "opening.json", "--uid", "u4", "--uid", "u9", "--out", "r.json")
-    out = cli(
-        "verify-reveal", "r.json", "--log-key", "keys/example.org_log.pub", "--format", "json"
-    )
+    out = cli("verify-reveal", "r.json", "--log-key", "keys/example.org_log.pub", *mine,
+              "--format", "json")  # fmt: skip
     assert json.loads(out)["verified_items"] == 2
     assert json.loads(out)["under_signed_checkpoint"] is True
     cli("reveal", "--opening", "opening.json", "--facility", "f1", "--out", "f.json")
-    assert json.loads(cli("verify-reveal", "f.json", "--format", "json"))["verified_items"] == 15
+    whole = json.loads(cli("verify-reveal", "f.json", *mine, "--format", "json"))
+    assert whole["verified_items"] == 15 and whole["completeness"] == "proven"
+    # One of the facility's items withheld: the committed count shows it.
+    mutate(
+        tmp_path / "f.json",
+        lambda t: json.dumps({**json.loads(t), "items": json.loads(t)["items"][1:]}),
+    )
+    assert "holds 14 of its 15" in cli("verify-reveal", "f.json", *mine, code=1)
+    # A forged item is a failed verification (exit 1), not bad input.
     mutate(tmp_path / "r.json", lambda t: t.replace('"deployed"', '"non-deployed"', 1))
-    assert cli("verify-reveal", "r.json", code=1).startswith("error:")  # a forged item
+    assert cli("verify-reveal", "r.json", *mine, code=1).startswith("error:")  # a forged item
     (tmp_path / "junk.json").write_text('{"items": []}')
-    cli("verify-reveal", "junk.json", code=2)  # not a reveal
+    cli("verify-reveal", "junk.json", *mine, code=2)  # not a reveal
     cli("reveal", "--opening", "opening.json", "--uid", "nope", "--out", "x.json", code=2)
-    cli("commit", "missing.csv", "--party", "US", "--date", "d", "--treaty", "t", "--key",
-        "keys/US.key", "--opening", "o2.json", code=2)  # fmt: skip
+    cli("commit", "missing.csv", "--party", "US", "--date", "d", "--treaty", "new-start",
+        "--key", "keys/US.key", *mine, "--opening", "o2.json", code=2)  # fmt: skip
+
+
+def test_verify_reveal_refuses_a_declaration_signed_by_an_impostor(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("keys", "generate", "US")
+    cli("keys", "generate", "impostor", "--dir", "evil")
+    _items_csv(tmp_path, 6)
+    # The impostor commits in US's name with its own key, trusting itself.
+    cli("commit", "items.csv", *COMMIT, "--key", "evil/impostor.key",
+        "--party-key", "evil/impostor.pub", "--opening", "o.json")  # fmt: skip
+    cli("reveal", "--opening", "o.json", "--uid", "u1", "--out", "r.json")
+    out = cli("verify-reveal", "r.json", "--party-key", "keys/US.pub", code=1)
+    assert "not signed by a key you trust for US" in out
+    trust = {
+        "format": "armsctl/trust/v1",
+        "parties": {"US": [(tmp_path / "keys/US.pub").read_text().strip()]},
+    }
+    (tmp_path / "trust.json").write_text(json.dumps(trust))
+    assert "not signed" in cli("verify-reveal", "r.json", "--trust", "trust.json", code=1)
+    assert "give US's verifier key" in cli("verify-reveal", "r.json", code=2)
+    (tmp_path / "bad.json").write_text('{"format": "armsctl/trust/v1", "parties": {"US": ["x"]}}')
+    assert "bad.json:parties.US.0" in cli("verify-reveal", "r.json", "--trust", "bad.json", code=2)
+
+
+def test_commit_refuses_another_partys_key_and_items_the_treaty_does_not_know(
+    cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    cli("keys", "generate", "US")
+    cli("keys", "generate", "RU")
+    trust = {
+        "format": "armsctl/trust/v1",
+        "parties": {
+            name: [(tmp_path / f"keys/{name}.pub").read_text().strip()] for name in ("US", "RU")
+        },
+    }
+    (tmp_path / "trust.json").write_text(json.dumps(trust))
+    _items_csv(tmp_path, 4)
+    base = ["commit", "items.csv", "--treaty", "new-start", "--date", "2026-02-05",
+            "--trust", "trust.json", "--opening", "o.json"]  # fmt: skip
+    out = cli(*base, "--party", "RU", "--key", "keys/US.key", code=2)
+    assert "is not a key of party 'RU'" in out
+    assert "give US's verifier key" in cli("commit", "items.csv", *COMMIT, "--key",
+                                           "keys/US.key", "--opening", "o.json", code=2)  # fmt: skip
+    for bad, message in (
+        ("icbm-launcher", "unknown category 'tank'"),
+        (",deployed,", "has no status 'parked'"),
+        (",2026-02-05,", "as_of 2020-03-01 is not --date 2026-02-05"),
+    ):
+        text = (tmp_path / "items.csv").read_text()
+        changed = {
+            "icbm-launcher": text.replace("icbm-launcher", "tank", 1),
+            ",deployed,": text.replace(",deployed,", ",parked,", 1),
+            ",2026-02-05,": text.replace(",2026-02-05,", ",2020-03-01,", 1),
+        }[bad]
+        (tmp_path / "bad.csv").write_text(changed)
+        out = cli("commit", "bad.csv", *base[2:], "--party", "US", "--key", "keys/US.key", code=2)
+        assert message in out, out
+    (tmp_path / "twice.csv").write_text((tmp_path / "items.csv").read_text().replace("u2,", "u1,"))
+    out = cli("commit", "twice.csv", *base[2:], "--party", "US", "--key", "keys/US.key", code=2)
+    assert "repeats item" in out
+    (tmp_path / "extra.csv").write_text(
+        "uid,category,status,facility,warhead\nu1,icbm-launcher,deployed,f,1\n"
+    )
+    out = cli("commit", "extra.csv", *base[2:], "--party", "US", "--key", "keys/US.key", code=2)
+    assert "'warhead' is not an attribute" in out
+    assert not (tmp_path / "o.json").exists()
 
 
 def test_db_url_and_env(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -38,8 +38,9 @@ def _commands(markdown: str, heading: str) -> list[tuple[list[str], int]]:
 def _inputs(folder: Path) -> None:
     bodies = [{"measure": "deployed-warheads", "value": 1419 + i} for i in range(5)]
     (folder / "figures.json").write_text(json.dumps(bodies))
-    rows = ["uid,category,status,facility,year"] + [
-        f"u{i},icbm,deployed,{'base-alpha' if i % 2 else 'base-beta'},{1990 + i}" for i in range(10)
+    # Items the treaty knows (commit checks categories, statuses and fields against it).
+    rows = ["uid,category,status,facility,warheads"] + [
+        f"u{i},icbm-launcher,deployed,{'base-alpha' if i % 2 else 'base-beta'},1" for i in range(10)
     ]
     (folder / "items.csv").write_text("\n".join(rows) + "\n")
 

@@ -64,7 +64,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     from armsctl.web.demo import seed_demo
 
     work = tmp_path_factory.mktemp("web-e2e")
-    settings = Settings(database_url=f"sqlite:///{work / 'e2e.db'}")
+    # As the demo server runs: the web forms cannot sign, so signatures are not required.
+    settings = Settings(database_url=f"sqlite:///{work / 'e2e.db'}", require_party_signatures=False)
     seeded = seed_demo(settings, work, items=120)
     app = create_app(settings)
     port = _free_port()

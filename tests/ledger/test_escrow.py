@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from armsctl.errors import DeclarationError, IntegrityError
-from armsctl.ledger.escrow import commit_items, parse_items, reveal_items, verify_reveal
+from armsctl.ledger.escrow import (
+    SCHEME_V1,
+    commit_items,
+    parse_items,
+    recording_rng,
+    replay_rng,
+    reveal_items,
+    verify_reveal,
+)
 
 
 def items(n: int = 40) -> list[dict[str, Any]]:
@@ -38,11 +46,79 @@ def commit(records: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
     return commit_items(records, party="A", date="2026-02-05", treaty="t", rng=seeded_rng())
 
 
-def test_public_declaration_holds_only_counts_size_and_root() -> None:
+def test_public_declaration_holds_only_counts_size_roots() -> None:
     made = commit(items())
-    assert set(made.public) == {"scheme", "party", "date", "treaty", "counts", "size", "root"}
+    assert set(made.public) == {
+        "scheme",
+        "party",
+        "date",
+        "treaty",
+        "counts",
+        "size",
+        "root",
+        "facilities",
+    }
     assert sum(made.public["counts"].values()) == made.public["size"] == 40
-    assert "u1" not in str(made.public)
+    assert "u1" not in str(made.public) and "f1" not in str(made.public)
+    # Three facilities hide in a padded tree: the log says "at most 8", not "3".
+    assert made.public["facilities"]["size"] == 8
+
+
+def test_a_facility_reveal_proves_it_holds_every_item_of_the_facility() -> None:
+    records = items()
+    made = commit(records)
+    whole = reveal_items(made.opening, facility="f1")
+    assert verify_reveal(whole, made.public).complete is True
+    withheld = copy.deepcopy(whole)
+    withheld["items"].pop()
+    with pytest.raises(IntegrityError, match=r"holds \d+ of its \d+ committed items"):
+        verify_reveal(withheld, made.public)
+    lying = copy.deepcopy(withheld)
+    lying["facility_count"]["items"] -= 1  # claim the facility holds one item fewer
+    with pytest.raises(IntegrityError, match="not the committed one"):
+        verify_reveal(lying, made.public)
+    unproven = copy.deepcopy(withheld)
+    del unproven["facility_count"]
+    assert verify_reveal(unproven, made.public).complete is False
+    assert verify_reveal(reveal_items(made.opening, uids=["u1"]), made.public).complete is None
+
+
+def test_a_v1_commitment_still_verifies_without_claiming_completeness() -> None:
+    made = commit(items())
+    old = {k: v for k, v in made.public.items() if k != "facilities"} | {"scheme": SCHEME_V1}
+    opening = {"public": old, "items": made.opening["items"]}
+    report = verify_reveal(reveal_items(opening, facility="f2"), old)
+    assert report.verified > 0 and report.complete is False
+
+
+def test_a_reveal_that_repeats_a_uid_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    import armsctl.ledger.escrow as escrow
+
+    records = items(4)
+    records[3] = {**records[3], "uid": records[0]["uid"], "facility": "elsewhere"}
+    # A forger's own tool commits one uid at two positions (commit_items refuses that).
+    monkeypatch.setattr(escrow, "validate_items", lambda *a, **k: None)
+    made = commit(records)
+    monkeypatch.undo()
+    twins = [row["index"] for row in made.opening["items"] if row["item"]["uid"] == "u0"]
+    assert len(twins) == 2
+    reveal = reveal_items(made.opening, uids=["u1"])
+    reveal["items"] = reveal_items(made.opening, facility="elsewhere")["items"] + [
+        r
+        for r in reveal_items(made.opening, facility=records[0]["facility"])["items"]
+        if r["item"]["uid"] == "u0"
+    ]
+    with pytest.raises(IntegrityError, match="repeated"):
+        verify_reveal(reveal, made.public)
+
+
+def test_a_server_rebuilds_the_same_commitment_from_the_client_draws() -> None:
+    draw, drawn = recording_rng(seeded_rng(9))
+    made = commit_items(items(), party="A", date="d", treaty="t", rng=draw)
+    again = commit_items(items(), party="A", date="d", treaty="t", rng=replay_rng(drawn))
+    assert again.public == made.public
+    with pytest.raises(IntegrityError, match="fewer salts"):
+        commit_items(items(), party="A", date="d", treaty="t", rng=replay_rng(drawn[:-1]))
 
 
 def test_reveal_by_uid_and_by_facility_verifies() -> None:

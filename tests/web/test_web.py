@@ -31,10 +31,11 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     from armsctl.web.demo import seed_demo
 
     work = tmp_path_factory.mktemp("web")
-    settings = Settings(database_url=f"sqlite:///{work / 'web.db'}")
+    # As the demo server runs: the web forms cannot sign, so signatures are not required.
+    settings = Settings(database_url=f"sqlite:///{work / 'web.db'}", require_party_signatures=False)
     result = seed_demo(settings, work, items=60)
     app = create_app(settings)
-    yield {"app": app, "tokens": result["tokens"], "result": result}
+    yield {"app": app, "tokens": result["tokens"], "result": result, "work": work}
     app.state.armsctl.db.dispose()
 
 
@@ -173,7 +174,9 @@ def test_only_the_declaring_party_sees_items(seeded: dict[str, Any], user: str) 
         assert "item-row" not in body and not re.search(r"\bsalt\b", body)
         assert not re.search(r">U\d+<", body)
     owner = _client(seeded, "usa-office")
-    assert "item-row" in owner.get(f"/declarations/{ids[0]}").text
+    # The demo's items are sealed to USA: the owner is told to decrypt them in its client.
+    mine = owner.get(f"/declarations/{ids[0]}").text
+    assert "sealed to USA" in mine and f"armsctl client items {ids[0]}" in mine
 
 
 def test_public_proofs_only_for_released_entries(seeded: dict[str, Any]) -> None:
@@ -311,6 +314,45 @@ def test_seed_demo_cli(tmp_path: Path) -> None:
         app, ["web", "seed-demo", "--db", str(db), "--workdir", str(tmp_path)]
     )
     assert again.exit_code == 2 and "exists" in again.output
+
+
+def test_after_the_demo_the_raw_database_file_holds_no_item_in_clear(
+    seeded: dict[str, Any],
+) -> None:
+    import pyarrow.parquet as pq
+
+    work = seeded["work"]
+    items = pq.read_table(work / "usa-items.parquet").to_pylist()
+    raw = b"".join(p.read_bytes() for p in work.glob("web.db*") if p.is_file())
+    # Notification bodies name one item (a movement of U12); no item record is stored.
+    named = set(re.findall(rb'"uid": ?"(U\d+)"', raw))
+    assert named <= {b"U12"}, named
+    assert not re.search(rb'"facility": ?"', raw)
+    assert not re.search(rb'"warheads": ?\d', raw)
+    assert len(items) == 120 and all(item["uid"].startswith("U") for item in items)
+    # The owner reads them back with its own key, and only with it.
+    from armsctl.ledger.sealing import SealingKey, open_rows
+
+    key = SealingKey.parse((work / "keys" / "USA.x25519.key").read_text())
+    client = _client(seeded, "usa-office")
+    decls = client.get(
+        "/api/v1/treaties/new-start/declarations?party=USA&limit=500",
+        headers={"Authorization": f"Bearer {seeded['tokens']['usa-office']}"},
+    ).json()["results"]
+    sealed_decl = next(d for d in decls if d["kind"] == "items")
+    rows = client.get(
+        f"/api/v1/declarations/{sealed_decl['id']}/items?limit=500",
+        headers={"Authorization": f"Bearer {seeded['tokens']['usa-office']}"},
+    ).json()["results"]
+    sealed = {
+        **rows[0]["sealed"],
+        "rows": [{"index": r["index"], "ciphertext": r["ciphertext"]} for r in rows],
+    }
+    context = {"party": "USA", "treaty": "new-start", "date": sealed_decl["commitment"]["date"]}
+    opened = open_rows(sealed, key=key, **context)
+    assert {r["item"]["uid"] for r in opened} == {
+        i["uid"] for i in items if i["as_of"].isoformat() == context["date"]
+    }
 
 
 def test_a_diff_reads_forward_in_time_whichever_order_the_link_gives(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from armsctl.api.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
 from armsctl.api.schemas import AggregateCreate, ItemsCreate, PageOut
+from armsctl.errors import DeclarationError, Problem
 from armsctl.service import declarations
 from armsctl.service._base import AccessDenied
 
@@ -58,18 +59,43 @@ def submit_items(
     state: StateDep,
     guard: Annotated[Guard, permit("declaration.submit")],
 ) -> dict[str, Any]:
-    """Submit an item-level declaration: committed, items kept for the party only."""
+    """Submit an item-level declaration: committed, items kept for the party only.
+
+    With ``sealed`` (and the ``commitment`` and ``components`` the party's client computed)
+    the items are encrypted to the party and the server never sees them in clear.
+    """
+    common: dict[str, Any] = {
+        "treaty": treaty,
+        "party": _party(guard, body.party),
+        "as_of": body.as_of,
+        "note": body.note,
+        "allow": guard.allow,
+        "at": state.clock(),
+        "signed_entry": body.signed_entry,
+        "require_signature": state.settings.require_party_signatures,
+    }
+    if body.sealed is not None:
+        if body.items is not None or body.commitment is None or body.components is None:
+            raise DeclarationError(
+                [Problem("", "sealed", "comes with commitment and components, without items")]
+            )
+        return declarations.submit_sealed_items(
+            state.db,
+            guard.actor,
+            commitment=body.commitment,
+            components=body.components,
+            sealed=body.sealed.model_dump(),
+            **common,
+        )
+    if body.items is None:
+        raise DeclarationError([Problem("", "items", "give items, or sealed items")])
     return declarations.submit_items(
         state.db,
         guard.actor,
-        treaty=treaty,
-        party=_party(guard, body.party),
-        as_of=body.as_of,
         items=[item.model_dump(exclude_unset=True) for item in body.items],
-        note=body.note,
-        allow=guard.allow,
         rng=state.rng,
-        at=state.clock(),
+        salts=body.salts,
+        **common,
     )
 
 

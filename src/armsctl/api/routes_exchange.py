@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from armsctl.api.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
-from armsctl.api.schemas import NotificationCreate, ObservationCreate, PageOut
+from armsctl.api.schemas import NotificationCreate, ObservationCreate, PageOut, Signed
 from armsctl.service import notifications, observations, transparency
 from armsctl.service._base import AccessDenied, slice_page
 from armsctl.service.inspections import quota_status
@@ -41,6 +41,8 @@ def submit_notification(
         at=state.clock(),
         signed_entry=body.signed_entry,
         require_signature=state.settings.require_party_signatures,
+        body_salt=body.body_salt,
+        rng=state.rng,
     )
 
 
@@ -68,9 +70,17 @@ def acknowledge(
     notification_id: IdPath,
     state: StateDep,
     guard: Annotated[Guard, permit("notification.acknowledge")],
+    body: Signed | None = None,
 ) -> dict[str, Any]:
+    """Acknowledge for the caller's party; ``signed_entry`` makes the log entry the party's."""
     return notifications.acknowledge_notification(
-        state.db, guard.actor, notification_id=notification_id, allow=guard.allow, at=state.clock()
+        state.db,
+        guard.actor,
+        notification_id=notification_id,
+        allow=guard.allow,
+        at=state.clock(),
+        signed_entry=body.signed_entry if body is not None else None,
+        require_signature=state.settings.require_party_signatures,
     )
 
 
@@ -91,6 +101,10 @@ def record_observation(
         body=body.body,
         allow=guard.allow,
         at=state.clock(),
+        signed_entry=body.signed_entry,
+        require_signature=state.settings.require_party_signatures,
+        body_salt=body.body_salt,
+        rng=state.rng,
     )
 
 

@@ -13,6 +13,7 @@ from armsctl.api.schemas import (
     PageOut,
     RevealCreate,
     ScheduleCreate,
+    Signed,
 )
 from armsctl.service import inspections
 from armsctl.service._base import AccessDenied
@@ -45,6 +46,9 @@ def request_inspection(
         allow=guard.allow,
         at=state.clock(),
         rng=state.rng,
+        site_salt=body.site_salt,
+        signed_entry=body.signed_entry,
+        require_signature=state.settings.require_party_signatures,
     )
 
 
@@ -89,15 +93,28 @@ def schedule(
         arrival=body.arrival,
         allow=guard.allow,
         at=state.clock(),
+        arrival_salt=body.arrival_salt,
+        signed_entry=body.signed_entry,
+        require_signature=state.settings.require_party_signatures,
     )
 
 
 @router.post("/inspections/{inspection_id}/start")
 def start(
-    inspection_id: IdPath, state: StateDep, guard: Annotated[Guard, permit("inspection.start")]
+    inspection_id: IdPath,
+    state: StateDep,
+    guard: Annotated[Guard, permit("inspection.start")],
+    body: Signed | None = None,
 ) -> dict[str, Any]:
+    """The inspected party receives the team; ``signed_entry`` makes the entry the party's."""
     return inspections.start_inspection(
-        state.db, guard.actor, inspection_id=inspection_id, allow=guard.allow, at=state.clock()
+        state.db,
+        guard.actor,
+        inspection_id=inspection_id,
+        allow=guard.allow,
+        at=state.clock(),
+        signed_entry=body.signed_entry if body is not None else None,
+        require_signature=state.settings.require_party_signatures,
     )
 
 
@@ -116,6 +133,9 @@ def reveal(
         declaration_id=body.declaration_id,
         allow=guard.allow,
         at=state.clock(),
+        reveal=body.reveal,
+        signed_entry=body.signed_entry,
+        require_signature=state.settings.require_party_signatures,
     )
 
 
@@ -152,4 +172,7 @@ def report(
         findings=body.findings,
         allow=guard.allow,
         at=state.clock(),
+        findings_salt=body.findings_salt,
+        signed_entry=body.signed_entry,
+        require_signature=state.settings.require_party_signatures,
     )

@@ -30,7 +30,11 @@ __all__ = [
     "PartyBootstrap",
     "PartyCreate",
     "RevealCreate",
+    "Salt",
     "ScheduleCreate",
+    "SealedIn",
+    "SealedRow",
+    "Signed",
     "SignedEntry",
     "TokenCreate",
     "TreatyLoad",
@@ -106,6 +110,23 @@ SignedEntry = Annotated[
 ]
 
 
+#: A 32-byte salt in hex: the one a party-signed entry's commitment was computed with.
+Salt = Annotated[
+    str | None,
+    Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="32-byte salt (hex) of the content commitment the log carries; required "
+        "with signed_entry (the party chose it), else drawn by the server.",
+    ),
+]
+
+
+class Signed(_In):
+    """A body that may carry the party's own signed log entry."""
+
+    signed_entry: SignedEntry = None
+
+
 class AggregateCreate(_In):
     party: Code | None = Field(None, description="Default: the caller's party.")
     as_of: dt.date
@@ -143,17 +164,53 @@ class ItemIn(BaseModel):
         return self
 
 
+B64 = Annotated[str, Field(max_length=100_000, pattern=r"^[A-Za-z0-9+/]*={0,2}$")]
+
+
+class SealedRow(_In):
+    index: int = Field(ge=0, le=MAX_SAFE)
+    ciphertext: B64
+
+
+class SealedIn(_In):
+    """Item rows sealed to the party's own key (``armsctl.ledger.sealing``)."""
+
+    scheme: Annotated[str, Field(max_length=300)]
+    wrapped_key: B64
+    private: B64 | None = None
+    rows: list[SealedRow] = Field(min_length=1, max_length=100_000)
+
+
 class ItemsCreate(_In):
+    """An item-level declaration: items in clear, or sealed by the party's client.
+
+    Either ``items``, or ``sealed`` with the ``commitment`` and ``components`` the client
+    computed (the server never sees those items in clear).
+    """
+
     party: Code | None = None
     as_of: dt.date
-    items: list[ItemIn] = Field(min_length=1, max_length=100_000)
+    items: list[ItemIn] | None = Field(None, min_length=1, max_length=100_000)
+    commitment: FreeObject | None = None
+    components: dict[Annotated[str, Field(max_length=200)], Count] | None = Field(
+        None, max_length=2000
+    )
+    sealed: SealedIn | None = None
     note: Text = ""
+    salts: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] | None = Field(
+        None,
+        max_length=300_001,
+        description="The 32-byte salts (hex) the party's own commitment drew, in the order "
+        "armsctl.ledger.escrow.commit_items draws them; required with signed_entry.",
+    )
+    signed_entry: SignedEntry = None
 
 
 class NotificationCreate(_In):
     recipient: Code | None = Field(None, description="None: every other party.")
     kind: Slug
     body: FreeObject = Field(default_factory=dict)
+    body_salt: Salt = None
     signed_entry: SignedEntry = None
 
 
@@ -163,18 +220,28 @@ class InspectionCreate(_In):
     site: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
     inspectors: list[Name] = Field(default_factory=list, max_length=50)
     year: int | None = Field(None, ge=1900, le=2200)
+    site_salt: Salt = None
+    signed_entry: SignedEntry = None
 
 
 class ScheduleCreate(_In):
     arrival: AwareDatetime
+    arrival_salt: Salt = None
+    signed_entry: SignedEntry = None
 
 
 class RevealCreate(_In):
     declaration_id: int = Field(ge=1, le=MAX_SAFE)
+    reveal: FreeObject | None = Field(
+        None, description="For items sealed to the party: the site's reveal, built by its client."
+    )
+    signed_entry: SignedEntry = None
 
 
 class FindingsCreate(_In):
     findings: Annotated[list[FreeObject], AfterValidator(_bounded)] = Field(max_length=1000)
+    findings_salt: Salt = None
+    signed_entry: SignedEntry = None
 
 
 class ObservationCreate(_In):
@@ -182,6 +249,8 @@ class ObservationCreate(_In):
     source: Literal["drone", "in-situ", "open-source", "satellite", "other"]
     observed_at: AwareDatetime
     body: FreeObject = Field(default_factory=dict)
+    body_salt: Salt = None
+    signed_entry: SignedEntry = None
 
 
 class PageOut(BaseModel):

@@ -43,9 +43,11 @@ class Settings(BaseSettings):
     )
     witness_timeout: float = Field(5.0, gt=0, le=120, description="Seconds per witness call.")
     require_party_signatures: bool = Field(
-        False,
-        description="Refuse declarations and notifications that do not carry the party's own "
-        "signed log entry (signed_entry); off, the server seals them (operator-attested).",
+        True,
+        description="Refuse anything a party authors (declarations, notifications, "
+        "acknowledgements, its observations, inspection requests, steps, reveals and reports) "
+        "unless it carries the party's own signed log entry (signed_entry); off (the demo "
+        "only), the server seals them (operator-attested).",
     )
 
     @model_validator(mode="after")

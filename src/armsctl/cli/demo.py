@@ -135,14 +135,15 @@ def _serve(output_dir: Path, port: int) -> None:
     import uvicorn
 
     from armsctl.api import Settings, create_app
-    from armsctl.web.demo import seed_demo
+    from armsctl.web.demo import DEMO_SETTINGS_NOTE, seed_demo
 
     database = output_dir / "demo.db"
     for stale in output_dir.glob("demo.db*"):
         stale.unlink()
-    settings = Settings(database_url=f"sqlite:///{database}")
+    settings = Settings(database_url=f"sqlite:///{database}", require_party_signatures=False)
     seeded = seed_demo(settings, output_dir / "web")
     out_console.print(Rule("Dashboard"))
+    out_console.print(f"[bold yellow]{DEMO_SETTINGS_NOTE}[/]")
     out_console.print(
         f"Store seeded at {database}. Sign in at http://127.0.0.1:{port}/ with a token:"
     )

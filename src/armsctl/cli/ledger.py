@@ -21,6 +21,7 @@ from rich.table import Table
 from armsctl.cli._common import (
     EXIT_VIOLATION,
     OutputFormat,
+    fail,
     out_console,
     print_json,
     user_errors,
@@ -223,6 +224,9 @@ def _now() -> Any:
 def keys_generate(
     name: str = typer.Argument(..., help="Key name, e.g. a party code or example.org/log."),
     directory: Path = typer.Option(Path("keys"), "--dir", help="Where to write the key files."),
+    encryption: bool = typer.Option(
+        False, "--encryption", help="An X25519 key to seal the party's items to, instead."
+    ),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Generate an Ed25519 key: NAME.key (0600), NAME.pub (0x01) and NAME.cosig.pub (0x04).
@@ -230,12 +234,26 @@ def keys_generate(
     NAME.pub is the signed-note verifier key that checks the key's signatures on entries and
     checkpoints; NAME.cosig.pub is the same key as a tlog-cosignature/v1 verifier, which a
     client pins to check this key's witness cosignatures.
+
+    With ``--encryption``: an X25519 key instead, NAME.x25519.key (0600) and NAME.x25519.pub,
+    to which the party's client seals its items (``armsctl client submit --seal-to``). Losing
+    the private key loses the items sealed to it: keep an offline backup.
     """
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = name.replace("/", "_")
+    if encryption:
+        from armsctl.ledger.sealing import SealingKey
+
+        sealing = SealingKey.generate(os.urandom(32))
+        private, public = directory / f"{stem}.x25519.key", directory / f"{stem}.x25519.pub"
+        _write_private(private, str(sealing) + "\n")
+        public.write_text(str(sealing.public()) + "\n", encoding="utf-8")
+        shown = {"name": name, "encryption_key": str(sealing.public()), "private": str(private)}
+        _show(fmt, shown, "new encryption key")
+        return
     from armsctl.ledger.note import SignerKey
 
     signer = SignerKey.generate(name, seed=os.urandom(32))
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = name.replace("/", "_")
     private, public = directory / f"{stem}.key", directory / f"{stem}.pub"
     cosig = directory / f"{stem}.cosig.pub"
     verifier, cosigner = signer.verifier(), signer.as_cosigner().verifier()
@@ -617,34 +635,55 @@ def _load_items(path: Path) -> list[dict[str, Any]]:
     return parse_items(_read_text(path, "item file"), fmt=fmt, where=str(path))
 
 
+PARTY_KEY_OPTION = typer.Option(
+    None, "--party-key", help="The party's verifier key, or its .pub file (trusted by you)."
+)
+TRUST_OPTION = typer.Option(
+    None, "--trust", help="Trust file: the verifier keys of each party (armsctl/trust/v1)."
+)
+
+
 def commit_declaration(
     items_file: Path = typer.Argument(..., help="Item records, CSV or JSON."),
     party: str = typer.Option(..., "--party", help="Declaring party."),
     date: str = typer.Option(..., "--date", help="As-of date of the declaration."),
-    treaty: str = typer.Option(..., "--treaty", help="Treaty id."),
+    treaty: str = typer.Option(..., "--treaty", help="Treaty id or treaty file."),
     key: Path = typer.Option(..., "--key", help="The party's private key file."),
     opening: Path = typer.Option(..., "--opening", help="Where to keep items and salts (0600)."),
+    party_key: str | None = PARTY_KEY_OPTION,
+    trust: Path | None = TRUST_OPTION,
     db: str | None = DB_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Log a salted commitment to item-level records; keep the opening file private."""
+    """Log a salted commitment to item-level records; keep the opening file private.
+
+    The items must follow the treaty (categories, statuses, attributes, zones), carry no date
+    other than ``--date`` and have unique uids; ``--key`` must be one of the party's keys as
+    given by ``--party-key`` or ``--trust``.
+    """
+    from armsctl.cli._commit import check_items, party_keys
+    from armsctl.errors import InputError, Problem
     from armsctl.ledger.envelope import seal_entry
     from armsctl.ledger.escrow import DECLARATION_KIND, commit_items
+    from armsctl.treaty.loader import load_treaty
 
+    doc = load_treaty(treaty)
     items = _load_items(items_file)
+    check_items(items, doc, date=date, where=str(items_file))
     signer = _signer(key)
-    made = commit_items(items, party=party, date=date, treaty=treaty, rng=os.urandom)
+    allowed = party_keys(party, party_key=party_key, trust=trust)
+    if not any(k.public_key == signer.verifier().public_key for k in allowed):
+        raise InputError([Problem(str(key), "", f"is not a key of party {party!r}")])
+    made = commit_items(items, party=party, date=date, treaty=doc.id, rng=os.urandom)
     entry = seal_entry(
         kind=DECLARATION_KIND,
-        treaty=treaty,
+        treaty=doc.id,
         party=party,
         at=_now(),
         body=made.public,
         signer=signer,
     )
     if opening.exists():
-        from armsctl.errors import InputError, Problem
-
         raise InputError([Problem(str(opening), "", "already exists; not overwriting")])
     engine, store, url = _open_log(db)
     _refuse_server_database(engine, url, "commit")
@@ -679,27 +718,19 @@ def verify_reveal_cmd(
     log_key: str | None = typer.Option(
         None, "--log-key", help="Also prove the declaration is under the latest checkpoint."
     ),
+    party_key: str | None = PARTY_KEY_OPTION,
+    trust: Path | None = TRUST_OPTION,
     db: str | None = DB_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Check revealed items against the declaration in the public log.
+    """Check revealed items against the declaration in the public log; exit 1 if they fail.
 
-    Exit 0 verified, 1 when an item or the declaration does not verify (forged or changed),
-    2 when the file is not a reveal or the log cannot be read.
+    The declaration must be signed by a key you trust for its party (``--party-key`` or
+    ``--trust``). A facility reveal says whether it is proven complete (every item committed
+    at the facility revealed) or that completeness is not proven (a v1 commitment).
     """
-    import hmac
-
-    from armsctl.errors import (
-        InputError,
-        IntegrityError,
-        ParameterError,
-        Problem,
-        VerificationError,
-    )
-    from armsctl.ledger.envelope import open_entry
-    from armsctl.ledger.escrow import DECLARATION_KIND, verify_reveal
-    from armsctl.ledger.merkle import leaf_hash
-    from armsctl.service.log import build_proof_bundle
+    from armsctl.cli._commit import party_keys
+    from armsctl.errors import InputError, IntegrityError, Problem
 
     reveal = _read_json(reveal_file, "reveal file")
     where = reveal.get("declaration") if isinstance(reveal, dict) else None
@@ -709,43 +740,83 @@ def verify_reveal_cmd(
         )
     if not isinstance(reveal.get("items"), list) or not reveal["items"]:
         raise InputError([Problem(str(reveal_file), "items", "must be a non-empty list")])
-    index = where["index"]
-    trusted = _verifier(log_key) if log_key is not None else None
     engine, store, url = _open_log(db)
-    signed = False
     with _database_errors(url), engine.begin() as conn:
-        data = store.entry(conn, index)
-        if trusted is not None:
-            try:
-                build_proof_bundle(conn, store, index=index, log_key=trusted)
-            except ParameterError as exc:  # no signed checkpoint covers the entry yet
-                raise VerificationError(f"{reveal_file}: {exc}") from None
-            signed = True
+        data = store.entry(conn, where["index"])
+        latest = store.latest_checkpoint(conn)
+        proof = (
+            store.inclusion_proof(conn, where["index"], latest[1])
+            if latest is not None and where["index"] < latest[1]
+            else None
+        )
+    from armsctl.ledger.envelope import open_entry
+
     try:
-        if not hmac.compare_digest(leaf_hash(data).hex(), str(where.get("entry_hash", ""))):
-            raise VerificationError(
-                f"log entry {index} is not the declaration the reveal refers to"
-            )
-        entry = open_entry(data)
-        if entry.kind != DECLARATION_KIND:
-            raise VerificationError(f"log entry {index} is a {entry.kind!r}, not a declaration")
-        result = verify_reveal(reveal, entry.body)
-    except VerificationError:
-        raise
+        party = open_entry(data).party
     except IntegrityError as exc:
-        raise VerificationError(f"{reveal_file}: does not verify: {exc}") from None
+        fail(f"reveal not verified: log entry {where['index']}: {exc}", code=EXIT_VIOLATION)
+    keys = party_keys(party, party_key=party_key, trust=trust)
+    try:
+        result, signed = _verify_reveal(reveal, where, data, latest, proof, log_key, keys)
+    except IntegrityError as exc:
+        fail(f"reveal not verified: {exc}", code=EXIT_VIOLATION)
+    completeness = {True: "proven", False: "not proven", None: "not asked"}[result.complete]
     _show(
         fmt,
         {
             "verified_items": result.verified,
-            "party": entry.party,
+            "party": party,
+            "signed_by_party_key": True,
             "declared_counts": result.declared_counts,
             "revealed_counts": result.revealed_counts,
             "facility": result.facility,
+            "complete": result.complete,
+            "completeness": completeness,
             "under_signed_checkpoint": signed,
         },
         "reveal verified",
     )
+
+
+def _verify_reveal(
+    reveal: dict[str, Any],
+    where: dict[str, Any],
+    data: bytes,
+    latest: Any,
+    proof: Any,
+    log_key: str | None,
+    keys: Any,
+) -> tuple[Any, bool]:
+    """The checks of ``verify-reveal``; raise ``IntegrityError`` naming the first failure."""
+    import hmac
+
+    from armsctl.errors import IntegrityError
+    from armsctl.ledger.checkpoint import open_checkpoint
+    from armsctl.ledger.envelope import open_entry
+    from armsctl.ledger.escrow import DECLARATION_KIND, verify_reveal
+    from armsctl.ledger.merkle import leaf_hash, verify_inclusion
+
+    index = where["index"]
+    leaf = leaf_hash(data)
+    if not hmac.compare_digest(leaf.hex(), str(where.get("entry_hash", ""))):
+        raise IntegrityError(f"log entry {index} is not the declaration the reveal refers to")
+    entry = open_entry(data)
+    if entry.kind != DECLARATION_KIND:
+        raise IntegrityError(f"log entry {index} is a {entry.kind!r}, not a declaration")
+    if not any(k.public_key == entry.key.public_key for k in keys):
+        raise IntegrityError(
+            f"log entry {index} is not signed by a key you trust for {entry.party} "
+            f"(signed by {entry.key.name})"
+        )
+    signed = False
+    if log_key is not None:
+        if latest is None or proof is None:
+            raise IntegrityError(f"no signed checkpoint covers log entry {index} yet")
+        head = open_checkpoint(latest[2], _verifier(log_key))
+        if not verify_inclusion(leaf, index, head.size, proof, head.root):
+            raise IntegrityError(f"log entry {index} is not under the signed checkpoint")
+        signed = True
+    return verify_reveal(reveal, entry.body), signed
 
 
 def register(app: typer.Typer) -> None:

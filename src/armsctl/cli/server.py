@@ -359,26 +359,50 @@ def client_check(
 KEY_OPTION = typer.Option(
     None,
     "--key",
-    help="The party's private key file: sign the log entry here, so it is party-signed.",
+    help="The party's private key file: sign the log entry here, so it is party-signed "
+    "(required by servers that require party signatures, the default).",
 )
+inspect_app = typer.Typer(help="Inspections as a party or its team: request, steps, report.")
 
 
-def _sign_as_party(server: str, token: str, key: Path, party: str | None, build: Any) -> str:
-    """Seal the entry ``build(party, now)`` with the party's key; return its base64."""
-    import datetime as dt
-
+def _signer_from(key: Path) -> Any:
     from armsctl.errors import InputError, Problem
     from armsctl.ledger.note import SignerKey
 
     try:
-        signer = SignerKey.parse(key.read_text(encoding="utf-8"))
+        return SignerKey.parse(key.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError([Problem(str(key), "", f"cannot read the key: {exc}")]) from None
+
+
+def _party_code(server: str, token: str, party: str | None) -> str:
+    """The party the entry is signed for: given, else the token's own."""
+    from armsctl.errors import InputError, Problem
+
     code = party or _call("GET", server, token, "/me").get("party")
     if not isinstance(code, str) or not code:
         raise InputError([Problem("", "party", "the token acts for no party: give one")])
-    draft = build(code, dt.datetime.now(dt.UTC).replace(microsecond=0))
+    return code
+
+
+def _clock() -> Any:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _sign_as_party(server: str, token: str, key: Path, party: str | None, build: Any) -> str:
+    """Seal the entry ``build(party, now)`` with the party's key; return its base64."""
+    signer = _signer_from(key)
+    draft = build(_party_code(server, token, party), _clock())
     return str(draft.seal_b64(signer))
+
+
+def _salt() -> tuple[bytes, str]:
+    import os
+
+    salt = os.urandom(32)
+    return salt, salt.hex()
 
 
 def _read_json(file: Path) -> Any:
@@ -390,20 +414,88 @@ def _read_json(file: Path) -> Any:
         raise InputError([Problem(str(file), "", f"cannot read JSON: {exc}")]) from None
 
 
+def _sign_items(
+    server: str,
+    token: str,
+    key: Path,
+    treaty: str,
+    file: Path,
+    body: dict[str, Any],
+    seal_to: Path | None = None,
+) -> None:
+    """Commit to the items here and sign the entry; add ``salts`` and ``signed_entry``.
+
+    With ``seal_to`` (the party's X25519 public key file) the items are sealed here instead:
+    the body carries the commitment, the component figures and the sealed rows, no item.
+    """
+    import datetime as dt
+    import os
+
+    from armsctl.errors import InputError, Problem
+    from armsctl.service.declarations import sign_items
+    from armsctl.treaty.loader import load_treaty
+
+    try:
+        as_of = dt.date.fromisoformat(str(body.get("as_of")))
+    except ValueError:
+        raise InputError([Problem(str(file), "as_of", "must be a date")]) from None
+    items = body.get("items")
+    if not isinstance(items, list):
+        raise InputError([Problem(str(file), "items", "must be a list of item records")])
+    signer = _signer_from(key)
+    code = _party_code(server, token, body.get("party"))
+    if seal_to is not None:
+        from armsctl.ledger.sealing import SealingPublicKey
+        from armsctl.service.declarations import seal_items
+
+        try:
+            recipient = SealingPublicKey.parse(seal_to.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InputError([Problem(str(seal_to), "", f"cannot read: {exc}")]) from None
+        del body["items"]
+        body |= seal_items(
+            signer,
+            recipient,
+            treaty=load_treaty(treaty),
+            party=code,
+            as_of=as_of,
+            items=items,
+            at=_clock(),
+            rng=os.urandom,
+        )
+        return
+    body |= sign_items(
+        signer,
+        treaty=load_treaty(treaty),
+        party=code,
+        as_of=as_of,
+        items=items,
+        at=_clock(),
+        rng=os.urandom,
+    )
+
+
 @client_app.command("submit")
 @user_errors
 def client_submit(
     treaty: str = typer.Argument(..., help="Treaty id."),
     file: Path = typer.Argument(..., help='JSON: {"as_of", "figures"} or {"as_of", "items"}.'),
     key: Path | None = KEY_OPTION,
+    seal_to: Path | None = typer.Option(
+        None,
+        "--seal-to",
+        help="Items: the party's X25519 public key file; seal the items to it here, so the "
+        "server stores them encrypted (needs --key).",
+    ),
     server: str = SERVER_OPTION,
     token: str = TOKEN_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Submit a declaration as the token's party: aggregate figures or committed items.
 
-    With --key an aggregate declaration's log entry is signed here with the party's key,
-    so the log proves the party (not the server's operator) declared it.
+    With --key the log entry is signed here with the party's key, so the log proves the
+    party (not the server's operator) declared it; for items, the commitment is computed here
+    too and the server rebuilds it from the salts sent along.
     """
     import datetime as dt
 
@@ -414,11 +506,11 @@ def client_submit(
     if not isinstance(body, dict):
         raise InputError([Problem(str(file), "", "must be a JSON object")])
     items = "items" in body
-    if key is not None:
-        if items:
-            raise InputError(
-                [Problem(str(file), "items", "--key signs aggregate declarations only")]
-            )
+    if seal_to is not None and (key is None or not items):
+        raise InputError([Problem(str(file), "items", "--seal-to seals items and needs --key")])
+    if key is not None and items:
+        _sign_items(server, token, key, treaty, file, body, seal_to)
+    elif key is not None:
         try:
             as_of = dt.date.fromisoformat(str(body.get("as_of")))
         except ValueError:
@@ -465,16 +557,409 @@ def client_notify(
         raise InputError([Problem(str(body_file), "", "must be a JSON object")])
     request: dict[str, Any] = {"recipient": to, "kind": kind, "body": message}
     if key is not None:
+        salt, request["body_salt"] = _salt()
         request["signed_entry"] = _sign_as_party(
             server,
             token,
             key,
             None,
             lambda code, now: notification_entry(
-                treaty=treaty, sender=code, recipient=to, kind=kind, body=message, at=now
+                treaty=treaty,
+                sender=code,
+                recipient=to,
+                kind=kind,
+                body=message,
+                salt=salt,
+                at=now,
             ),
         )
     _show(fmt, _call("POST", server, token, f"/treaties/{treaty}/notifications", request), "sent")
+
+
+def _open_items(server: str, token: str, declaration: int, key: Path) -> tuple[Any, Any]:
+    """Read a sealed declaration's rows and open them here: (declaration, opening)."""
+    from armsctl.errors import InputError, Problem
+    from armsctl.ledger.sealing import SealingKey, open_private, open_rows
+
+    try:
+        sealing = SealingKey.parse(key.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
+    decl = _call("GET", server, token, f"/declarations/{declaration}")
+    rows: list[dict[str, Any]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = _call(
+            "GET", server, token, f"/declarations/{declaration}/items?limit=500&offset={offset}"
+        )
+        rows += page["results"]
+        offset = page["next_offset"]
+    if not rows or "sealed" not in rows[0]:
+        raise InputError([Problem("", "declaration", "its items are not sealed")])
+    sealed = {
+        **rows[0]["sealed"],
+        "rows": [{"index": r["index"], "ciphertext": r["ciphertext"]} for r in rows],
+    }
+    context = {"party": decl["party"], "treaty": decl["treaty"], "date": decl["commitment"]["date"]}
+    opening = {
+        "public": decl["commitment"],
+        "items": open_rows(sealed, key=sealing, **context),
+        **open_private(sealed, key=sealing, **context),
+    }
+    return decl, opening
+
+
+@client_app.command("items")
+@user_errors
+def client_items(
+    declaration: int = typer.Argument(..., help="Item-level declaration id."),
+    decrypt_key: Path = typer.Option(
+        ..., "--decrypt-key", help="The party's X25519 private key file (.x25519.key)."
+    ),
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Read the party's sealed items back and decrypt them here (JSON: the opening)."""
+    _decl, opening = _open_items(server, token, declaration, decrypt_key)
+    print_json(opening)
+
+
+@client_app.command("ack")
+@user_errors
+def client_ack(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    notification: int = typer.Argument(..., help="Notification id."),
+    key: Path | None = KEY_OPTION,
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Acknowledge a notification for the token's party; --key signs the acknowledgement."""
+    from armsctl.errors import NotFoundError
+    from armsctl.service.entries import acknowledgement_entry
+
+    request: dict[str, Any] = {}
+    if key is not None:
+        offset: int | None = 0
+        row = None
+        while row is None and offset is not None:
+            page = _call("GET", server, token, f"/treaties/{treaty}/notifications?offset={offset}")
+            row = next((n for n in page["results"] if n["id"] == notification), None)
+            offset = page["next_offset"]
+        if row is None:
+            raise NotFoundError(f"no notification {notification} for this party under {treaty}")
+        request["signed_entry"] = _sign_as_party(
+            server,
+            token,
+            key,
+            None,
+            lambda code, now: acknowledgement_entry(
+                treaty=treaty,
+                party=code,
+                notification=notification,
+                notification_index=int(row["log_index"]),
+                at=now,
+            ),
+        )
+    doc = _call("POST", server, token, f"/notifications/{notification}/acknowledge", request)
+    _show(fmt, doc, "acknowledged")
+
+
+@client_app.command("observe")
+@user_errors
+def client_observe(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    source: str = typer.Option(..., "--source", help="satellite, drone, in-situ, open-source."),
+    observed_at: str = typer.Option(..., "--observed-at", help="RFC 3339 time of observation."),
+    subject: str | None = typer.Option(None, "--subject", help="The party observed."),
+    body_file: Path | None = typer.Option(None, "--body", help="JSON object: what was seen."),
+    key: Path | None = KEY_OPTION,
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Record an observation; with --key the party's own entry is logged."""
+    import datetime as dt
+
+    from armsctl.errors import InputError, Problem
+    from armsctl.service.entries import observation_entry
+
+    message = _read_json(body_file) if body_file is not None else {}
+    if not isinstance(message, dict):
+        raise InputError([Problem(str(body_file), "", "must be a JSON object")])
+    try:
+        seen = dt.datetime.fromisoformat(observed_at)
+    except ValueError:
+        raise InputError([Problem("", "--observed-at", "is not an RFC 3339 time")]) from None
+    if seen.tzinfo is None:
+        raise InputError([Problem("", "--observed-at", "needs a timezone")])
+    request: dict[str, Any] = {
+        "subject": subject,
+        "source": source,
+        "observed_at": observed_at,
+        "body": message,
+    }
+    if key is not None:
+        salt, request["body_salt"] = _salt()
+        request["signed_entry"] = _sign_as_party(
+            server,
+            token,
+            key,
+            None,
+            lambda code, now: observation_entry(
+                treaty=treaty,
+                recorder=code,
+                subject=subject,
+                source=source,
+                observed_at=seen,
+                body=message,
+                salt=salt,
+                at=now,
+            ),
+        )
+    path = f"/treaties/{treaty}/observations"
+    _show(fmt, _call("POST", server, token, path, request), "observation recorded")
+
+
+@inspect_app.command("request")
+@user_errors
+def inspect_request(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    inspected: str = typer.Option(..., "--inspected", help="The inspected party."),
+    kind: str = typer.Option(..., "--type", help="Inspection type (quota id)."),
+    site: str = typer.Option(..., "--site", help="The site (stays between the two parties)."),
+    inspector: list[str] = typer.Option([], "--inspector", help="Team member (repeatable)."),
+    year: int | None = typer.Option(None, "--year", help="Quota year (default: this year)."),
+    key: Path | None = KEY_OPTION,
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Request an inspection as the token's party (the log holds a site commitment only)."""
+    from armsctl.service.entries import inspection_request_entry
+    from armsctl.service.inspections import site_commitment
+
+    request: dict[str, Any] = {
+        "inspected_party": inspected,
+        "type": kind,
+        "site": site,
+        "inspectors": inspector,
+        "year": year,
+    }
+    if key is not None:
+        salt, request["site_salt"] = _salt()
+        quota_year = year if year is not None else _clock().year
+        request["signed_entry"] = _sign_as_party(
+            server,
+            token,
+            key,
+            None,
+            lambda code, now: inspection_request_entry(
+                treaty=treaty,
+                inspecting=code,
+                inspected=inspected,
+                quota_id=kind,
+                year=quota_year,
+                site_commitment=site_commitment(salt, site),
+                at=now,
+            ),
+        )
+    path = f"/treaties/{treaty}/inspections"
+    _show(fmt, _call("POST", server, token, path, request), "inspection requested")
+
+
+def _step(
+    inspection: int,
+    action: str,
+    request: dict[str, Any],
+    *,
+    key: Path | None,
+    server: str,
+    token: str,
+    owner: str,
+    kind: str,
+    state: str,
+    arrival: str | None = None,
+    findings: Any = None,
+) -> Any:
+    """Post one inspection step, signing its entry for ``owner`` (inspecting/inspected)."""
+    from armsctl.service.entries import (
+        content_commitment,
+        inspection_step_entry,
+        reveal_entry,
+    )
+
+    if key is not None:
+        row = _call("GET", server, token, f"/inspections/{inspection}")
+        party = row[f"{owner}_party"]
+        salt: bytes | None = None
+        if arrival is not None or findings is not None:
+            salt, hex_salt = _salt()
+            request["arrival_salt" if arrival is not None else "findings_salt"] = hex_salt
+
+        def build(code: str, now: Any) -> Any:
+            if action == "reveals":
+                return reveal_entry(
+                    treaty=row["treaty"],
+                    party=code,
+                    inspection=inspection,
+                    declaration=int(request["declaration_id"]),
+                    site_commitment=str(row["site_commitment"]),
+                    at=now,
+                )
+            return inspection_step_entry(
+                kind=kind,
+                treaty=row["treaty"],
+                party=code,
+                inspection=inspection,
+                state=state,
+                at=now,
+                arrival_commitment=(
+                    content_commitment(salt, arrival) if salt and arrival is not None else None
+                ),
+                findings_commitment=(
+                    content_commitment(salt, findings) if salt and findings is not None else None
+                ),
+            )
+
+        request["signed_entry"] = _sign_as_party(server, token, key, party, build)
+    return _call("POST", server, token, f"/inspections/{inspection}/{action}", request)
+
+
+@inspect_app.command("schedule")
+@user_errors
+def inspect_schedule(
+    inspection: int = typer.Argument(..., help="Inspection id."),
+    arrival: str = typer.Option(..., "--arrival", help="RFC 3339 arrival time."),
+    key: Path | None = KEY_OPTION,
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Notify the team's arrival (inspecting party); the log holds its commitment only."""
+    import datetime as dt
+
+    from armsctl.errors import InputError, Problem
+
+    try:
+        when = dt.datetime.fromisoformat(arrival)
+    except ValueError:
+        raise InputError([Problem("", "--arrival", "is not an RFC 3339 time")]) from None
+    if when.tzinfo is None:
+        raise InputError([Problem("", "--arrival", "needs a timezone")])
+    doc = _step(
+        inspection,
+        "schedule",
+        {"arrival": arrival},
+        key=key,
+        server=server,
+        token=token,
+        owner="inspecting",
+        kind="inspection-notified",
+        state="notified",
+        arrival=when.astimezone(dt.UTC).isoformat(),
+    )
+    _show(fmt, doc, "inspection notified")
+
+
+@inspect_app.command("start")
+@user_errors
+def inspect_start(
+    inspection: int = typer.Argument(..., help="Inspection id."),
+    key: Path | None = KEY_OPTION,
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Receive the inspection team (inspected party)."""
+    doc = _step(
+        inspection,
+        "start",
+        {},
+        key=key,
+        server=server,
+        token=token,
+        owner="inspected",
+        kind="inspection-started",
+        state="in-progress",
+    )
+    _show(fmt, doc, "inspection started")
+
+
+@inspect_app.command("reveal")
+@user_errors
+def inspect_reveal(
+    inspection: int = typer.Argument(..., help="Inspection id."),
+    declaration: int = typer.Option(..., "--declaration", help="Committed declaration id."),
+    decrypt_key: Path | None = typer.Option(
+        None,
+        "--decrypt-key",
+        help="Sealed items: the party's X25519 private key; the reveal is built here.",
+    ),
+    key: Path | None = KEY_OPTION,
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Open every declared item at the inspected site to the team (inspected party).
+
+    For items sealed to the party (--decrypt-key), the client opens them and sends the
+    site's reveal with its proofs; the server checks it and cannot read the other items.
+    """
+    request: dict[str, Any] = {"declaration_id": declaration}
+    if decrypt_key is not None:
+        from armsctl.ledger.escrow import reveal_items
+
+        decl, opening = _open_items(server, token, declaration, decrypt_key)
+        site = _call("GET", server, token, f"/inspections/{inspection}")["site"]
+        request["reveal"] = reveal_items(
+            opening,
+            facility=site,
+            declaration={"declaration_id": decl["id"], "log_index": decl["log_index"]},
+        )
+    doc = _step(
+        inspection,
+        "reveals",
+        request,
+        key=key,
+        server=server,
+        token=token,
+        owner="inspected",
+        kind="items-revealed",
+        state="",
+    )
+    _show(fmt, doc, "site revealed")
+
+
+@inspect_app.command("report")
+@user_errors
+def inspect_report(
+    inspection: int = typer.Argument(..., help="Inspection id."),
+    findings_file: Path = typer.Option(..., "--findings", help="JSON list of findings."),
+    key: Path | None = KEY_OPTION,
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """File the team's findings (the inspecting party's key, or its team's registered key)."""
+    from armsctl.errors import InputError, Problem
+
+    findings = _read_json(findings_file)
+    if not isinstance(findings, list):
+        raise InputError([Problem(str(findings_file), "", "must be a JSON list")])
+    doc = _step(
+        inspection,
+        "report",
+        {"findings": findings},
+        key=key,
+        server=server,
+        token=token,
+        owner="inspecting",
+        kind="inspection-reported",
+        state="reported",
+        findings=findings,
+    )
+    _show(fmt, doc, "inspection reported")
 
 
 def register(app: typer.Typer) -> None:
@@ -484,4 +969,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(parties_app, name="parties")
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
+    client_app.add_typer(inspect_app, name="inspect")
     app.add_typer(client_app, name="client")

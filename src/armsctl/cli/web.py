@@ -51,8 +51,10 @@ def seed_demo_command(
         table.add_row(user, token)
     out_console.print(table)
     out_console.print(
-        f"{result['declarations']} declarations, log size {result['log_size']}. "
-        f"Run: armsctl serve --db {db}  then open http://127.0.0.1:8000/"
+        f"{result['declarations']} declarations, log size {result['log_size']}; party keys in "
+        f"{result['keys_dir']}. {result['note']}: for the web forms run "
+        f"ARMSCTL_REQUIRE_PARTY_SIGNATURES=false armsctl serve --db {db}, "
+        "then open http://127.0.0.1:8000/"
     )
 
 

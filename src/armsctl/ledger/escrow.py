@@ -9,15 +9,26 @@ the items it shows were declared long before. The protocol (cryptographic escrow
    Merkle tree over them. Only the *public declaration* goes in the log: party, date, number of
    items per category, total size, and the root. The party keeps the *opening* (items, salts,
    positions) in a private file.
+   Since v2 the commitment also binds, per facility, a salted commitment to the facility's
+   item count, ``SHA-256(salt_f || canonical({"facility": f, "items": n}))``, in a second
+   tree padded with dummy leaves (``SHA-256(pad_salt || "armsctl/escrow/v2/pad" || i)``) to a
+   power of two of at least 8 and sorted, published as ``facilities: {root, size}``: the log
+   reveals neither the facilities, their number (beyond that bucket) nor their sizes.
 2. **Reveal.** For chosen items (or every item of a facility) the party hands out the item, its
-   salt, its position and the inclusion proof of its commitment.
+   salt, its position and the inclusion proof of its commitment; a facility reveal (v2) also
+   opens that facility's count commitment, so the verifier knows it saw *every* item there.
 3. **Verify.** Anyone holding only the public log checks each revealed item against the logged
    root, that no position is revealed twice, that each revealed category was declared and
-   revealed counts stay within the declared counts, and that the declared counts add up to the
-   committed tree size. Without the salt, a commitment reveals nothing about an item, even for
+   revealed counts stay within the declared counts, that no uid is revealed twice, that the
+   declared counts add up to the committed tree size and, for a v2 facility reveal, that the
+   number of items revealed is the facility's committed count (otherwise the report says plainly
+   that completeness is not proven). Without the salt, a commitment reveals nothing about an item, even for
    guessable items (a serial-number range, a known category).
 
-The functions are pure: randomness comes in as ``rng(n) -> n bytes``.
+The functions are pure: randomness comes in as ``rng(n) -> n bytes``, drawn in a documented
+order (one salt per item in input order, one per facility in sorted order, one padding salt),
+so that a party's client that committed can send its draws and the server rebuild the very
+same commitment (``replay_rng``).
 """
 
 from __future__ import annotations
@@ -50,17 +61,27 @@ __all__ = [
     "REQUIRED_ITEM_FIELDS",
     "SALT_SIZE",
     "SCHEME",
+    "SCHEME_V1",
     "Commitment",
     "RevealReport",
     "commit_items",
     "commitment",
+    "facility_commitment",
     "parse_items",
+    "recording_rng",
+    "replay_rng",
     "reveal_items",
     "validate_items",
     "verify_reveal",
 ]
 
-SCHEME = "armsctl/escrow/v1: sha256(salt||rfc8785(item)), rfc9162 tree over sorted commitments"
+SCHEME_V1 = "armsctl/escrow/v1: sha256(salt||rfc8785(item)), rfc9162 tree over sorted commitments"
+SCHEME = (
+    "armsctl/escrow/v2: sha256(salt||rfc8785(item)), rfc9162 tree over sorted commitments; "
+    "per-facility count commitments in a padded sorted tree"
+)
+_PAD_TAG = b"armsctl/escrow/v2/pad"
+_MIN_FACILITY_LEAVES = 8
 DECLARATION_KIND = "committed-declaration"
 SALT_SIZE = 32
 REQUIRED_ITEM_FIELDS = ("uid", "category", "status", "facility")
@@ -122,6 +143,61 @@ def parse_items(text: str, *, fmt: str, where: str = "items") -> list[dict[str, 
 def commitment(salt: bytes, item: Mapping[str, Any]) -> bytes:
     """Return ``SHA-256(salt || canonical(item))``."""
     return hashlib.sha256(bytes(salt) + canonical(dict(item))).digest()
+
+
+def facility_commitment(salt: bytes, facility: str, count: int) -> bytes:
+    """Return ``SHA-256(salt || canonical({"facility": facility, "items": count}))``."""
+    return hashlib.sha256(bytes(salt) + canonical({"facility": facility, "items": count})).digest()
+
+
+def _pad_leaves(pad_salt: bytes, real: int) -> list[bytes]:
+    size = _MIN_FACILITY_LEAVES
+    while size < real:
+        size *= 2
+    return [
+        hashlib.sha256(bytes(pad_salt) + _PAD_TAG + i.to_bytes(4, "big")).digest()
+        for i in range(size - real)
+    ]
+
+
+def _facility_leaves(
+    counts: Mapping[str, int], salts: Mapping[str, bytes], pad_salt: bytes
+) -> tuple[list[bytes], dict[str, bytes]]:
+    """The sorted facility tree leaves and each facility's own leaf."""
+    own = {f: facility_commitment(salts[f], f, n) for f, n in counts.items()}
+    return sorted([*own.values(), *_pad_leaves(pad_salt, len(own))]), own
+
+
+def recording_rng(rng: Callable[[int], bytes]) -> tuple[Callable[[int], bytes], list[bytes]]:
+    """Wrap ``rng`` so that every draw is also kept (to send to a server that must replay it)."""
+    drawn: list[bytes] = []
+
+    def draw(n: int) -> bytes:
+        value = bytes(rng(n))
+        drawn.append(value)
+        return value
+
+    return draw, drawn
+
+
+def replay_rng(draws: Sequence[bytes]) -> Callable[[int], bytes]:
+    """An ``rng`` that returns ``draws`` in order, refusing to run out or change size.
+
+    Raises:
+        IntegrityError: (when called) if a draw is missing or of the wrong size.
+    """
+    queue = list(draws)
+    queue.reverse()
+
+    def draw(n: int) -> bytes:
+        if not queue:
+            raise IntegrityError("fewer salts than the commitment draws")
+        value = queue.pop()
+        if len(value) != n:
+            raise IntegrityError(f"a salt is {len(value)} bytes, not {n}")
+        return value
+
+    return draw
 
 
 def validate_items(items: Sequence[Mapping[str, Any]], *, where: str = "items") -> None:
@@ -186,12 +262,16 @@ def commit_items(
     validate_items(items)
     records = [dict(item) for item in items]
     salts = [rng(SALT_SIZE) for _ in records]
-    if any(len(s) != SALT_SIZE for s in salts):
+    per_facility = Counter(str(r["facility"]) for r in records)
+    facility_salts = {f: rng(SALT_SIZE) for f in sorted(per_facility)}
+    pad_salt = rng(SALT_SIZE)
+    if any(len(s) != SALT_SIZE for s in [*salts, *facility_salts.values(), pad_salt]):
         raise IntegrityError("rng must return the number of bytes asked for")
     commitments = [commitment(s, r) for s, r in zip(salts, records, strict=True)]
     order = sorted(range(len(records)), key=lambda i: commitments[i])
     leaves = [commitments[i] for i in order]
     counts = Counter(str(records[i]["category"]) for i in order)
+    facility_leaves, _own = _facility_leaves(per_facility, facility_salts, pad_salt)
     public = {
         "scheme": SCHEME,
         "party": party,
@@ -200,6 +280,10 @@ def commit_items(
         "counts": dict(sorted(counts.items())),
         "size": len(leaves),
         "root": base64.b64encode(root(leaves)).decode("ascii"),
+        "facilities": {
+            "root": base64.b64encode(root(facility_leaves)).decode("ascii"),
+            "size": len(facility_leaves),
+        },
     }
     opening = {
         "public": public,
@@ -207,6 +291,8 @@ def commit_items(
             {"index": position, "salt": salts[i].hex(), "item": records[i]}
             for position, i in enumerate(order)
         ],
+        "facilities": {f: salt.hex() for f, salt in facility_salts.items()},
+        "pad_salt": pad_salt.hex(),
     }
     return Commitment(public=public, opening=opening)
 
@@ -260,6 +346,7 @@ def reveal_items(
         chosen |= {p for p, (_, _, item) in enumerate(rows) if item.get("facility") == facility}
     if not chosen:
         raise DeclarationError("nothing to reveal: no uid given and no item at that facility")
+    facility_opening = _facility_opening(opening, rows, facility) if facility is not None else None
     revealed = []
     for position in sorted(chosen):
         _, salt, item = rows[position]
@@ -272,10 +359,42 @@ def reveal_items(
                 "proof": [base64.b64encode(p).decode("ascii") for p in proof],
             }
         )
-    return {
+    doc: dict[str, Any] = {
         "declaration": {**(declaration or {}), "public": public},
         "facility": facility,
         "items": revealed,
+    }
+    if facility_opening is not None:
+        doc["facility_count"] = facility_opening
+    return doc
+
+
+def _facility_opening(
+    opening: Mapping[str, Any], rows: list[tuple[int, bytes, dict[str, Any]]], facility: str
+) -> dict[str, Any] | None:
+    """The opening of one facility's count commitment with its proof (v2), else ``None``."""
+    public = opening["public"]
+    if public.get("scheme") != SCHEME:
+        return None
+    try:
+        salts = {str(f): bytes.fromhex(h) for f, h in dict(opening["facilities"]).items()}
+        pad_salt = bytes.fromhex(str(opening["pad_salt"]))
+    except (KeyError, TypeError, ValueError):
+        raise IntegrityError("the opening file has malformed facility salts") from None
+    per_facility = Counter(str(item.get("facility")) for _, _, item in rows)
+    if set(salts) != set(per_facility):
+        raise IntegrityError("the opening's facility salts do not match its items")
+    leaves, own = _facility_leaves(per_facility, salts, pad_salt)
+    if base64.b64encode(root(leaves)).decode("ascii") != dict(public["facilities"]).get("root"):
+        raise IntegrityError("the opening does not reproduce its committed facility root")
+    if facility not in own:
+        return None
+    index = leaves.index(own[facility])
+    return {
+        "items": per_facility[facility],
+        "salt": salts[facility].hex(),
+        "index": index,
+        "proof": [base64.b64encode(p).decode("ascii") for p in inclusion_proof(leaves, index)],
     }
 
 
@@ -287,6 +406,10 @@ class RevealReport:
     revealed_counts: dict[str, int]
     declared_counts: dict[str, int]
     facility: str | None
+    #: For a facility reveal: ``True`` if it provably holds every item declared there,
+    #: ``False`` if completeness is not proven (a v1 commitment, or no count opened);
+    #: ``None`` for a reveal of chosen items.
+    complete: bool | None = None
 
 
 def _decode_root(public: Mapping[str, Any]) -> tuple[bytes, int, dict[str, int]]:
@@ -332,6 +455,7 @@ def verify_reveal(unverified_reveal: Mapping[str, Any], public: Mapping[str, Any
     if not items:
         raise IntegrityError("the reveal reveals no items")
     seen: set[int] = set()
+    uids: set[str] = set()
     revealed: Counter[str] = Counter()
     for n, row in enumerate(items):
         try:
@@ -345,6 +469,9 @@ def verify_reveal(unverified_reveal: Mapping[str, Any], public: Mapping[str, Any
         if not isinstance(index, int) or index in seen:
             raise IntegrityError(f"revealed item {uid}: position {index!r} is invalid or repeated")
         seen.add(index)
+        if not isinstance(uid, str) or uid in uids:
+            raise IntegrityError(f"revealed item {uid}: the uid is missing or repeated")
+        uids.add(uid)
         if len(salt) != SALT_SIZE:
             raise IntegrityError(f"revealed item {uid}: the salt is not {SALT_SIZE} bytes")
         leaf = leaf_hash(commitment(salt, item))
@@ -361,11 +488,52 @@ def verify_reveal(unverified_reveal: Mapping[str, Any], public: Mapping[str, Any
                 f"more {category!r} items revealed than the {counts[category]} declared"
             )
     facility = unverified_reveal.get("facility")
-    if facility is not None and any(dict(r["item"]).get("facility") != facility for r in items):
-        raise IntegrityError(f"the reveal of facility {facility!r} includes items elsewhere")
+    complete: bool | None = None
+    if facility is not None:
+        if not isinstance(facility, str):
+            raise IntegrityError("the reveal's facility is not a string")
+        if any(dict(r["item"]).get("facility") != facility for r in items):
+            raise IntegrityError(f"the reveal of facility {facility!r} includes items elsewhere")
+        complete = _check_complete(
+            unverified_reveal.get("facility_count"), public, facility, len(items)
+        )
     return RevealReport(
         verified=len(items),
         revealed_counts=dict(sorted(revealed.items())),
         declared_counts=counts,
-        facility=facility if isinstance(facility, str) else None,
+        facility=facility,
+        complete=complete,
     )
+
+
+def _check_complete(opened: Any, public: Mapping[str, Any], facility: str, revealed: int) -> bool:
+    """Whether a facility reveal provably holds every item committed there.
+
+    Raises:
+        IntegrityError: if an opened count does not verify against the logged facility root,
+            or the reveal holds fewer items than the facility's committed count.
+    """
+    if public.get("scheme") != SCHEME or opened is None:
+        return False
+    try:
+        tree = dict(public["facilities"])
+        facilities_root = base64.b64decode(str(tree["root"]), validate=True)
+        size = tree["size"]
+        count = opened["items"]
+        salt = bytes.fromhex(opened["salt"])
+        index = opened["index"]
+        proof = [base64.b64decode(p, validate=True) for p in opened["proof"]]
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        raise IntegrityError("the facility count opening is malformed") from None
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (size, count, index)):
+        raise IntegrityError("the facility count opening is malformed")
+    if len(salt) != SALT_SIZE or len(facilities_root) != HASH_SIZE:
+        raise IntegrityError("the facility count opening is malformed")
+    leaf = leaf_hash(facility_commitment(salt, facility, count))
+    if not verify_inclusion(leaf, index, size, proof, facilities_root):
+        raise IntegrityError(f"the count opened for facility {facility!r} is not the committed one")
+    if revealed != count:
+        raise IntegrityError(
+            f"the reveal of facility {facility!r} holds {revealed} of its {count} committed items"
+        )
+    return True

@@ -27,6 +27,7 @@ from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 
 __all__ = [
+    "SealedItemsError",
     "StoredDeclaration",
     "checkpoint_list",
     "consistency_between",
@@ -176,6 +177,10 @@ def declaration_dates(db: Database, *, treaty: str, party: str) -> list[dict[str
     return [{"id": i, "as_of": iso(a), "kind": k} for i, a, k in rows]
 
 
+class SealedItemsError(ParameterError):
+    """The items are sealed to their party: the server cannot read, so cannot compare, them."""
+
+
 def declaration_items_for_diff(
     db: Database,
     actor: Actor,
@@ -189,7 +194,8 @@ def declaration_items_for_diff(
 
     Raises:
         NotFoundError: if either declaration does not exist.
-        ParameterError: if a declaration holds more than ``cap`` items.
+        ParameterError: if a declaration holds more than ``cap`` items, or its items are
+            sealed to the party (the server cannot read them).
     """
     out: list[list[dict[str, Any]]] = []
     with db.write() as (session, _conn):
@@ -200,6 +206,11 @@ def declaration_items_for_diff(
             allow(
                 Resource("declaration-items", f"declaration/{declaration_id}", owner=decl.party_id)
             )
+            if (decl.private or {}).get("sealed") is not None:
+                raise SealedItemsError(
+                    f"the items of declaration {declaration_id} are sealed to the party: "
+                    "compare them in its own client (armsctl client items)"
+                )
             n = session.scalar(
                 select(func.count()).where(DeclarationItem.declaration_id == declaration_id)
             )

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from armsctl.compliance.engine import rule_weights
-from armsctl.errors import DeclarationError, Problem
+from armsctl.errors import DeclarationError, IntegrityError, Problem
 from armsctl.inventory.model import (
     ComponentKey,
     Figure,
@@ -29,7 +29,14 @@ from armsctl.inventory.model import (
     parse_component_measure,
 )
 from armsctl.inventory.model import Declaration as CoreDeclaration
-from armsctl.ledger.escrow import commit_items, validate_items
+from armsctl.ledger.escrow import (
+    SALT_SIZE,
+    commit_items,
+    recording_rng,
+    replay_rng,
+    validate_items,
+)
+from armsctl.ledger.note import SignerKey
 from armsctl.service._base import (
     Actor,
     Allow,
@@ -42,7 +49,11 @@ from armsctl.service._base import (
     party_by_code,
 )
 from armsctl.service._json import json_problem
-from armsctl.service.entries import append_for_party, declaration_entry
+from armsctl.service.entries import (
+    append_for_party,
+    declaration_entry,
+    items_declaration_entry,
+)
 from armsctl.service.log import proof_url
 from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
@@ -53,8 +64,12 @@ __all__ = [
     "limit_values",
     "list_declarations",
     "read_items",
+    "released_figures",
+    "seal_items",
+    "sign_items",
     "submit_aggregate",
     "submit_items",
+    "submit_sealed_items",
 ]
 
 
@@ -112,6 +127,46 @@ def limit_values(components: Mapping[str, int], treaty: Treaty) -> dict[str, int
         weights = rule_weights(limit.counting, zones)
         out[limit.id] = sum(w * values.get(component_measure(k), 0) for k, w in weights.items())
     return dict(sorted(out.items()))
+
+
+def released_figures(items: Sequence[Mapping[str, Any]], treaty: Treaty) -> dict[str, int]:
+    """The figures an item-level declaration releases: the treaty's limit values.
+
+    Shared by the server and a party's client that signs the entry itself.
+
+    Raises:
+        DeclarationError: on malformed items (every problem listed, up to 50).
+    """
+    return limit_values(_components(items, treaty), treaty)
+
+
+def sign_items(
+    signer: SignerKey,
+    *,
+    treaty: Treaty,
+    party: str,
+    as_of: dt.date,
+    items: Sequence[Mapping[str, Any]],
+    at: dt.datetime,
+    rng: Callable[[int], bytes],
+) -> dict[str, Any]:
+    """What a party's own client adds to an item-level submission it signs.
+
+    The client commits to the items itself (``escrow.commit_items``), signs the entry the server
+    will log (``entries.items_declaration_entry``) and sends the salts it drew, from which the
+    server rebuilds the same commitment: ``{"salts": [...], "signed_entry": "..."}``.
+    """
+    draw, drawn = recording_rng(rng)
+    made = commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty.id, rng=draw)
+    draft = items_declaration_entry(
+        treaty=treaty.id,
+        party=party,
+        as_of=as_of,
+        figures=released_figures(items, treaty),
+        commitment=made.public,
+        at=at,
+    )
+    return {"salts": [d.hex() for d in drawn], "signed_entry": draft.seal_b64(signer)}
 
 
 def _released(row: Declaration, treaty: Treaty) -> dict[str, Any]:
@@ -208,16 +263,24 @@ def _store(
             require_signature=require_signature,
         )
         return row
-    body = {
-        "declaration": row.id,
-        "as_of": as_of.isoformat(),
-        "kind": kind,
-        "status": status,
+    assert commitment is not None
+    fields: dict[str, Any] = {
+        "treaty": party.treaty_id,
+        "party": party.code,
+        "as_of": as_of,
         "figures": _released(row, treaty),
         "commitment": commitment,
+        "at": at,
     }
-    row.log_index = db.append(
-        conn, kind=f"declaration-{kind}", treaty=party.treaty_id, party=party.code, at=at, body=body
+    row.log_index = append_for_party(
+        db,
+        session,
+        conn,
+        signed=items_declaration_entry(**fields),
+        sealed=items_declaration_entry(**fields, ref=row.id),
+        party_id=party.id,
+        signed_entry=signed_entry,
+        require_signature=require_signature,
     )
     return row
 
@@ -357,12 +420,23 @@ def submit_items(
     allow: Allow,
     rng: Callable[[int], bytes],
     at: dt.datetime,
+    salts: Sequence[str] | None = None,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
 ) -> dict[str, Any]:
     """Commit to an item-level declaration, keep the items for the party, log the public part.
 
+    A party that signs the log entry (``entries.items_declaration_entry``) committed in its own
+    client: ``salts`` are the 32-byte draws its commitment made (hex, in the order
+    ``escrow.commit_items`` draws them), from which the server rebuilds the very same public
+    commitment; without them ``rng`` draws fresh salts here.
+
     Raises:
-        DeclarationError: on malformed items (every problem listed, up to 50).
+        DeclarationError: on malformed items (every problem listed, up to 50), or naming
+            ``salts`` if they are malformed, too few, too many, or missing from a signed request.
         ConflictError: if the party already declared as of that date.
+        InputError: naming ``signed_entry`` (malformed, unverified, mismatched or missing).
+        AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
     """
     if len(items) > 100_000:
         raise DeclarationError([Problem("items", "items", "at most 100000 items per declaration")])
@@ -376,7 +450,22 @@ def submit_items(
         allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
         _check_party(actor, treaty)
         figures = _components(items, doc)
-        committed = commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty, rng=rng)
+        draws = _draws(salts, signed_entry, len(items))
+        try:
+            committed = commit_items(
+                items,
+                party=party,
+                date=as_of.isoformat(),
+                treaty=treaty,
+                rng=replay_rng(draws) if draws is not None else rng,
+            )
+        except IntegrityError as exc:
+            raise DeclarationError([Problem("", "salts", str(exc))]) from None
+        used = len(items) + len(committed.opening["facilities"]) + 1
+        if draws is not None and len(draws) != used:
+            raise DeclarationError(
+                [Problem("", "salts", f"{len(draws)} salts given, the commitment draws {used}")]
+            )
         row = _store(
             db,
             session,
@@ -391,7 +480,13 @@ def submit_items(
             commitment=committed.public,
             note=note,
             at=at,
+            signed_entry=signed_entry,
+            require_signature=require_signature,
         )
+        row.private = {
+            "facilities": committed.opening["facilities"],
+            "pad_salt": committed.opening["pad_salt"],
+        }
         session.add_all(
             DeclarationItem(
                 declaration_id=row.id,
@@ -404,6 +499,213 @@ def submit_items(
             for entry in committed.opening["items"]
         )
         return _public(row, party, doc)
+
+
+def _draws(salts: Sequence[str] | None, signed_entry: str | None, n: int) -> list[bytes] | None:
+    """The client's salt draws as bytes, checked for size and number (items + facilities + 1)."""
+    if salts is None:
+        if signed_entry is not None:
+            raise DeclarationError(
+                [Problem("", "salts", "a signed item declaration needs the salts it drew")]
+            )
+        return None
+    try:
+        draws = [bytes.fromhex(text) for text in salts]
+    except (TypeError, ValueError):
+        raise DeclarationError([Problem("", "salts", "must be hex strings")]) from None
+    if any(len(d) != SALT_SIZE for d in draws) or len(draws) < n + 2:
+        raise DeclarationError(
+            [Problem("", "salts", f"must be {SALT_SIZE}-byte salts: one per item, facility, pad")]
+        )
+    return draws
+
+
+def _check_sealed_commitment(
+    commitment: Mapping[str, Any],
+    sealed: Mapping[str, Any],
+    components: Mapping[str, int],
+    *,
+    treaty: Treaty,
+    party: str,
+    as_of: dt.date,
+) -> list[tuple[int, bytes]]:
+    """Check a sealed submission's public parts against each other; return its rows.
+
+    The server cannot open the rows. It checks what it can: the commitment is a v2 escrow
+    commitment for this party, treaty and date; there is one sealed row per committed
+    position; the components are well-formed figures of the treaty whose per-category counts
+    are exactly the commitment's public counts.
+
+    Raises:
+        DeclarationError: naming ``commitment``, ``sealed`` or ``components``.
+    """
+    import base64
+    import binascii
+
+    from armsctl.ledger.escrow import SCHEME
+    from armsctl.ledger.sealing import SEALING_SCHEME
+
+    def bad(field: str, message: str) -> DeclarationError:
+        return DeclarationError([Problem("", field, message)])
+
+    expected = {"scheme": SCHEME, "party": party, "date": as_of.isoformat(), "treaty": treaty.id}
+    for name, value in expected.items():
+        if commitment.get(name) != value:
+            raise bad(f"commitment.{name}", f"must be {value!r}")
+    counts, size = commitment.get("counts"), commitment.get("size")
+    if (
+        not isinstance(counts, dict)
+        or not isinstance(size, int)
+        or any(not isinstance(v, int) or isinstance(v, bool) or v < 1 for v in counts.values())
+        or sum(counts.values()) != size
+    ):
+        raise bad("commitment.counts", "must be positive counts per category adding up to size")
+    if not isinstance(commitment.get("root"), str) or not isinstance(
+        commitment.get("facilities"), dict
+    ):
+        raise bad("commitment", "needs its root and facilities tree")
+    if sealed.get("scheme") != SEALING_SCHEME or not isinstance(sealed.get("wrapped_key"), str):
+        raise bad("sealed", f"must be sealed with {SEALING_SCHEME!r}")
+    rows = sealed.get("rows")
+    if not isinstance(rows, list) or len(rows) != size:
+        raise bad("sealed.rows", f"must hold one sealed row per committed item ({size})")
+    out: list[tuple[int, bytes]] = []
+    for n, row in enumerate(rows):
+        index = row.get("index") if isinstance(row, dict) else None
+        try:
+            ciphertext = base64.b64decode(str(row.get("ciphertext")), validate=True)
+        except (AttributeError, binascii.Error, ValueError):
+            raise bad(f"sealed.rows.{n}", "ciphertext is not base64") from None
+        if index != n or len(ciphertext) < 17:
+            raise bad(f"sealed.rows.{n}", f"must be position {n} with a ciphertext")
+        out.append((n, ciphertext))
+    _check_figures(components, treaty)
+    per_category: Counter[str] = Counter()
+    for measure, figure in components.items():
+        key = parse_component_measure(measure)
+        if key is None:
+            raise bad(f"components.{measure}", "must be a category/status[/attribute] figure")
+        if key.quantity == "count" and not key.zone:
+            per_category[key.category] += int(figure)
+    if {k: v for k, v in per_category.items() if v} != dict(counts):
+        raise bad("components", "their item counts per category differ from the commitment's")
+    return out
+
+
+def submit_sealed_items(
+    db: Database,
+    actor: Actor,
+    *,
+    treaty: str,
+    party: str,
+    as_of: dt.date,
+    commitment: Mapping[str, Any],
+    components: Mapping[str, int],
+    sealed: Mapping[str, Any],
+    note: str = "",
+    allow: Allow,
+    at: dt.datetime,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
+) -> dict[str, Any]:
+    """Record an item-level declaration whose items the server never sees in clear.
+
+    The party's client committed to its items, computed the component figures, sealed every
+    opening row (and the facility salts) to the party's own key (``armsctl.ledger.sealing``)
+    and signed the entry. The server checks the figures against the commitment's public
+    counts (``_check_sealed_commitment``), stores the sealed rows for the party to read back,
+    and logs the same public entry as for items in clear.
+
+    Raises:
+        DeclarationError: naming the inconsistent field.
+        ConflictError: if the party already declared as of that date.
+        InputError: naming ``signed_entry`` (malformed, unverified, mismatched or missing).
+        AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
+    """
+    from armsctl.store.models import SealedItem
+
+    with db.write() as (session, conn):
+        doc = db.treaty(session, treaty)
+        row_party = party_by_code(session, treaty, party)
+        allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
+        _check_party(actor, treaty)
+        rows = _check_sealed_commitment(
+            commitment, sealed, components, treaty=doc, party=party, as_of=as_of
+        )
+        row = _store(
+            db,
+            session,
+            conn,
+            treaty=doc,
+            actor=actor,
+            party=row_party,
+            as_of=as_of,
+            kind="items",
+            status="provided",
+            figures=dict(sorted(components.items())),
+            commitment=dict(commitment),
+            note=note,
+            at=at,
+            signed_entry=signed_entry,
+            require_signature=require_signature,
+        )
+        row.private = {
+            "sealed": {
+                "scheme": sealed["scheme"],
+                "wrapped_key": sealed["wrapped_key"],
+                "private": sealed.get("private"),
+            }
+        }
+        session.add_all(
+            SealedItem(declaration_id=row.id, position=n, ciphertext=c) for n, c in rows
+        )
+        return _public(row, party, doc)
+
+
+def seal_items(
+    signer: SignerKey,
+    seal_to: Any,
+    *,
+    treaty: Treaty,
+    party: str,
+    as_of: dt.date,
+    items: Sequence[Mapping[str, Any]],
+    at: dt.datetime,
+    rng: Callable[[int], bytes],
+) -> dict[str, Any]:
+    """What a party's own client sends for items it keeps sealed from the server.
+
+    Commits, computes the component figures, seals the opening to ``seal_to`` (the party's
+    ``SealingPublicKey``) and signs the entry: ``{"commitment", "components", "sealed",
+    "signed_entry"}``, the body of ``submit_sealed_items`` (no item in clear).
+    """
+    from armsctl.ledger.sealing import seal_rows
+
+    made = commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty.id, rng=rng)
+    components = _components(items, treaty)
+    draft = items_declaration_entry(
+        treaty=treaty.id,
+        party=party,
+        as_of=as_of,
+        figures=limit_values(components, treaty),
+        commitment=made.public,
+        at=at,
+    )
+    sealed = seal_rows(
+        made.opening["items"],
+        to=seal_to,
+        party=party,
+        treaty=treaty.id,
+        date=as_of.isoformat(),
+        rng=rng,
+        private={"facilities": made.opening["facilities"], "pad_salt": made.opening["pad_salt"]},
+    )
+    return {
+        "commitment": made.public,
+        "components": components,
+        "sealed": sealed,
+        "signed_entry": draft.seal_b64(signer),
+    }
 
 
 def list_declarations(
@@ -464,6 +766,9 @@ def read_items(
         if decl is None:
             raise NotFoundError(f"no declaration {declaration_id}")
         allow(Resource("declaration-items", f"declaration/{declaration_id}", owner=decl.party_id))
+        sealed = (decl.private or {}).get("sealed")
+        if sealed is not None:
+            return _sealed_page(session, actor, decl, sealed, limit=limit, offset=offset, at=at)
         total = session.scalar(
             select(func.count()).where(DeclarationItem.declaration_id == declaration_id)
         )
@@ -486,6 +791,48 @@ def read_items(
             {"index": r.position, "salt": bytes(r.salt).hex(), "item": r.record} for r in rows
         ]
         return Page(results, int(total or 0), limit, offset)
+
+
+def _sealed_page(
+    session: Session,
+    actor: Actor,
+    decl: Declaration,
+    sealed: Mapping[str, Any],
+    *,
+    limit: int,
+    offset: int,
+    at: dt.datetime,
+) -> Page:
+    """One page of sealed rows, each with what its owner needs to open it."""
+    import base64
+
+    from armsctl.store.models import SealedItem
+
+    total = session.scalar(select(func.count()).where(SealedItem.declaration_id == decl.id))
+    rows = session.scalars(
+        select(SealedItem)
+        .where(SealedItem.declaration_id == decl.id)
+        .order_by(SealedItem.position)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    audit(
+        session,
+        actor,
+        action="declaration.items.read",
+        resource=f"declaration/{decl.id}",
+        at=at,
+        detail=f"{len(rows)} sealed items from offset {offset}",
+    )
+    results = [
+        {
+            "index": r.position,
+            "ciphertext": base64.b64encode(bytes(r.ciphertext)).decode("ascii"),
+            "sealed": dict(sealed),
+        }
+        for r in rows
+    ]
+    return Page(results, int(total or 0), limit, offset)
 
 
 def core_declaration(row: Declaration, party: str) -> CoreDeclaration:

@@ -36,15 +36,25 @@ from armsctl.service._base import AccessDenied, ConflictError, Database
 from armsctl.store.models import PartyKey
 
 __all__ = [
+    "ENTRY_KINDS",
     "MAX_SKEW",
+    "SALT_SIZE",
     "SIGNED_FIELD",
     "Draft",
     "accept_signed",
+    "acknowledgement_entry",
     "append_for_party",
+    "content_commitment",
     "declaration_entry",
     "decode_signed",
+    "inspection_request_entry",
+    "inspection_step_entry",
+    "items_declaration_entry",
     "notification_entry",
+    "observation_entry",
+    "parse_salt",
     "party_keys",
+    "reveal_entry",
     "unsigned_refused",
 ]
 
@@ -52,6 +62,56 @@ __all__ = [
 MAX_SKEW = dt.timedelta(minutes=5)
 #: The request field that carries a party-signed entry (base64 of its canonical bytes).
 SIGNED_FIELD = "signed_entry"
+#: Bytes of every salt behind a commitment in the log.
+SALT_SIZE = 32
+
+#: Every kind of entry the server logs, and who authors (and, by default, signs) it: the
+#: ``party`` the entry names, or the ``operator`` (the server's log key). What each kind
+#: says and hides is in docs/confidentiality.md.
+ENTRY_KINDS: dict[str, str] = {
+    "declaration-aggregate": "party",
+    "declaration-items": "party",
+    "inspection-notified": "party",
+    "inspection-reported": "party",
+    "inspection-requested": "party",
+    "inspection-started": "party",
+    "items-revealed": "party",
+    "notification": "party",
+    "notification-acknowledged": "party",
+    "observation": "party",  # an observer's own observation is sealed by the operator
+    "party-registered": "operator",
+    "token-issued": "operator",
+    "token-revoked": "operator",
+    "treaty-loaded": "operator",
+    "user-added": "operator",
+}
+
+
+def content_commitment(salt: bytes, value: Any) -> str:
+    """The hex ``SHA-256(salt || RFC 8785 canonical(value))`` a log entry carries for content.
+
+    The log is public, the content is not: without the 32-byte salt (kept in the store for the
+    author and the readers the treaty entitles) a dictionary of candidate contents confirms
+    nothing; with it, an entitled reader checks the logged digest against what it was shown.
+    """
+    return hashlib.sha256(bytes(salt) + canonical(value)).hexdigest()
+
+
+def parse_salt(text: str | None, field: str, rng: Any) -> bytes:
+    """A request's salt (64 hex digits), or a fresh one from ``rng`` when none is given.
+
+    Raises:
+        InputError: naming ``field`` if the text is not 32 bytes of hex.
+    """
+    if text is None:
+        return bytes(rng(SALT_SIZE))
+    try:
+        salt = bytes.fromhex(text)
+    except ValueError:
+        salt = b""
+    if len(salt) != SALT_SIZE:
+        raise InputError([Problem("", field, f"must be {SALT_SIZE} bytes of hex")])
+    return salt
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,18 +170,145 @@ def notification_entry(
     recipient: str | None,
     kind: str,
     body: Mapping[str, Any],
+    salt: bytes,
     at: dt.datetime,
     ref: int | None = None,
 ) -> Draft:
-    """The entry of a notification: who, to whom, which kind, and the SHA-256 of the body."""
+    """The entry of a notification: who, to whom, which kind, and the body's salted commitment."""
     logged: dict[str, Any] = {
         "kind": kind,
         "recipient": recipient,
-        "body_sha256": hashlib.sha256(canonical(dict(body))).hexdigest(),
+        "body_commitment": content_commitment(salt, dict(body)),
     }
     if ref is not None:
         logged = {"notification": ref, **logged}
     return Draft("notification", treaty, sender, at, logged)
+
+
+def acknowledgement_entry(
+    *, treaty: str, party: str, notification: int, notification_index: int, at: dt.datetime
+) -> Draft:
+    """The entry of a party's acknowledgement of a notification (by id and log index)."""
+    body = {"notification": notification, "log_index": notification_index}
+    return Draft("notification-acknowledged", treaty, party, at, body)
+
+
+def observation_entry(
+    *,
+    treaty: str,
+    recorder: str,
+    subject: str | None,
+    source: str,
+    observed_at: dt.datetime,
+    body: Mapping[str, Any],
+    salt: bytes,
+    at: dt.datetime,
+    ref: int | None = None,
+) -> Draft:
+    """The entry of an observation: about whom, from which source, when, and a commitment."""
+    logged: dict[str, Any] = {
+        "subject": subject,
+        "source": source,
+        "observed_at": observed_at.astimezone(dt.UTC).isoformat(),
+        "body_commitment": content_commitment(salt, dict(body)),
+    }
+    if ref is not None:
+        logged = {"observation": ref, **logged}
+    return Draft("observation", treaty, recorder, at, logged)
+
+
+def inspection_request_entry(
+    *,
+    treaty: str,
+    inspecting: str,
+    inspected: str,
+    quota_id: str,
+    year: int,
+    site_commitment: str,
+    at: dt.datetime,
+    ref: int | None = None,
+    slot: int | None = None,
+) -> Draft:
+    """The entry of an inspection request (the site as its salted commitment only).
+
+    A party-signed request cannot know the row id or the quota slot the server will assign;
+    the operator-sealed form (``ref``, ``slot``) keeps both.
+    """
+    body: dict[str, Any] = {
+        "inspected": inspected,
+        "type": quota_id,
+        "year": year,
+        "site_commitment": site_commitment,
+    }
+    if ref is not None:
+        body = {"inspection": ref, **body, "slot": slot}
+    return Draft("inspection-requested", treaty, inspecting, at, body)
+
+
+def inspection_step_entry(
+    *,
+    kind: str,
+    treaty: str,
+    party: str,
+    inspection: int,
+    state: str,
+    at: dt.datetime,
+    arrival_commitment: str | None = None,
+    findings_commitment: str | None = None,
+) -> Draft:
+    """The entry of a step of an inspection (notified, started, reported).
+
+    The arrival time and the findings are confidential between the two parties and the team:
+    the log carries their salted commitments only, never a time, a count or a digest that a
+    dictionary of guesses could confirm.
+    """
+    body: dict[str, Any] = {"inspection": inspection, "state": state}
+    if arrival_commitment is not None:
+        body["arrival_commitment"] = arrival_commitment
+    if findings_commitment is not None:
+        body["findings_commitment"] = findings_commitment
+    return Draft(kind, treaty, party, at, body)
+
+
+def reveal_entry(
+    *,
+    treaty: str,
+    party: str,
+    inspection: int,
+    declaration: int,
+    site_commitment: str,
+    at: dt.datetime,
+) -> Draft:
+    """The entry of a site reveal: which inspection and declaration, never how many items."""
+    body = {
+        "inspection": inspection,
+        "declaration": declaration,
+        "site_commitment": site_commitment,
+    }
+    return Draft("items-revealed", treaty, party, at, body)
+
+
+def items_declaration_entry(
+    *,
+    treaty: str,
+    party: str,
+    as_of: dt.date,
+    figures: Mapping[str, int],
+    commitment: Mapping[str, Any],
+    at: dt.datetime,
+    ref: int | None = None,
+) -> Draft:
+    """The entry of an item-level declaration: the limit values and the public commitment."""
+    body: dict[str, Any] = {
+        "as_of": as_of.isoformat(),
+        "kind": "items",
+        "status": "provided",
+        "figures": dict(sorted(figures.items())),
+        "commitment": dict(commitment),
+    }
+    if ref is not None:
+        body = {"declaration": ref, **body}
+    return Draft("declaration-items", treaty, party, at, body)
 
 
 def _problem(message: str) -> InputError:

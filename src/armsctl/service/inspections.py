@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -46,6 +46,15 @@ from armsctl.service._base import (
     party_by_code,
 )
 from armsctl.service._json import check_json, renderable
+from armsctl.service.entries import (
+    Draft,
+    append_for_party,
+    content_commitment,
+    inspection_request_entry,
+    inspection_step_entry,
+    parse_salt,
+    reveal_entry,
+)
 from armsctl.store.models import (
     Declaration,
     DeclarationItem,
@@ -180,7 +189,32 @@ def _public(session: Session, row: Inspection) -> dict[str, Any]:
         "scheduled_for": iso(row.scheduled_for),
         "findings": renderable(row.findings),
         "reported_at": iso(row.reported_at),
+        **_commitments(row),
     }
+
+
+def _utc_text(value: dt.datetime | None) -> str | None:
+    """A time as the arrival commitment covers it: RFC 3339 in UTC (``+00:00``)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _commitments(row: Inspection) -> dict[str, Any]:
+    """The salts of the arrival and findings commitments in the log, with the commitments."""
+    out: dict[str, Any] = {}
+    for name, salt, value in (
+        ("arrival", row.arrival_salt, _utc_text(row.scheduled_for)),
+        ("findings", row.findings_salt, row.findings),
+    ):
+        known = salt is not None and value is not None
+        out[f"{name}_salt"] = bytes(salt).hex() if known and salt is not None else None
+        out[f"{name}_commitment"] = (
+            content_commitment(salt, value) if known and salt is not None else None
+        )
+    return out
 
 
 def request_inspection(
@@ -197,10 +231,15 @@ def request_inspection(
     allow: Allow,
     at: dt.datetime,
     rng: Callable[[int], bytes] = os.urandom,
+    site_salt: str | None = None,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
 ) -> dict[str, Any]:
     """Request an inspection, taking the next free slot of the year's quota.
 
-    ``rng`` gives the salt of the site commitment the log carries instead of the site.
+    The log carries the site's salted commitment instead of the site: ``site_salt`` (hex) is
+    the one a party-signed request (``entries.inspection_request_entry``) signed over, else
+    ``rng`` draws it.
 
     Raises:
         ConflictError: if the quota for that year and type is spent.
@@ -209,7 +248,9 @@ def request_inspection(
     """
     year = at.astimezone(dt.UTC).year if year is None else year
     _check_year(year, at)
-    salt = rng(32)
+    if signed_entry is not None and site_salt is None:
+        raise InputError([Problem("", "site_salt", "a signed request needs its site_salt")])
+    salt = parse_salt(site_salt, "site_salt", rng)
     try:
         with db.write() as (session, conn):
             doc = db.treaty(session, treaty)
@@ -290,20 +331,24 @@ def request_inspection(
             session.flush()
             session.add_all(InspectionInspector(inspection_id=row.id, user_id=u.id) for u in users)
             session.flush()
-            db.append(
+            fields: dict[str, Any] = {
+                "treaty": treaty,
+                "inspecting": inspecting,
+                "inspected": inspected,
+                "quota_id": quota_id,
+                "year": year,
+                "site_commitment": site_commitment(salt, site),
+                "at": at,
+            }
+            append_for_party(
+                db,
+                session,
                 conn,
-                kind="inspection-requested",
-                treaty=treaty,
-                party=inspecting,
-                at=at,
-                body={
-                    "inspection": row.id,
-                    "inspected": inspected,
-                    "type": quota_id,
-                    "year": year,
-                    "slot": slot,
-                    "site_commitment": site_commitment(salt, site),
-                },
+                signed=inspection_request_entry(**fields),
+                sealed=inspection_request_entry(**fields, ref=row.id, slot=slot),
+                party_id=party.id,
+                signed_entry=signed_entry,
+                require_signature=require_signature,
             )
             return _public(session, row)
     except DbIntegrityError:
@@ -329,6 +374,9 @@ def _advance(
     new_state: str,
     kind: str,
     extra: dict[str, Any],
+    salt: bytes | None = None,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
 ) -> dict[str, Any]:
     with db.write() as (session, conn):
         row = _load(session, inspection_id)
@@ -349,22 +397,46 @@ def _advance(
         if "scheduled_for" in extra:
             _check_arrival(extra["scheduled_for"], row, at)
         row.state = new_state
+        arrival = findings = None
         if "scheduled_for" in extra:
             row.scheduled_for = extra["scheduled_for"]
+            row.arrival_salt = salt
+            arrival = content_commitment(salt or b"", _utc_text(extra["scheduled_for"]))
         if "findings" in extra:
             row.findings = extra["findings"]
+            row.findings_salt = salt
             row.reported_at = at
-        body: dict[str, Any] = {"inspection": row.id, "state": new_state}
-        if "scheduled_for" in extra:
-            body["scheduled_for"] = iso(extra["scheduled_for"])
-        if "findings" in extra:
-            body["findings"] = len(extra["findings"])
-            body["findings_sha256"] = hashlib.sha256(canonical(extra["findings"])).hexdigest()
+            findings = content_commitment(salt or b"", extra["findings"])
         party = session.get(Party, owner_id)
         assert party is not None
-        db.append(conn, kind=kind, treaty=row.treaty_id, party=party.code, at=at, body=body)
+        draft = inspection_step_entry(
+            kind=kind,
+            treaty=row.treaty_id,
+            party=party.code,
+            inspection=row.id,
+            state=new_state,
+            at=at,
+            arrival_commitment=arrival,
+            findings_commitment=findings,
+        )
+        append_for_party(
+            db,
+            session,
+            conn,
+            signed=draft,
+            sealed=draft,
+            party_id=party.id,
+            signed_entry=signed_entry,
+            require_signature=require_signature,
+        )
         session.flush()
         return _public(session, row)
+
+
+def _step_salt(text: str | None, field: str, signed_entry: str | None) -> bytes:
+    if signed_entry is not None and text is None:
+        raise InputError([Problem("", field, f"a signed step needs its {field}")])
+    return parse_salt(text, field, os.urandom)
 
 
 def schedule_inspection(
@@ -375,8 +447,15 @@ def schedule_inspection(
     arrival: dt.datetime,
     allow: Allow,
     at: dt.datetime,
+    arrival_salt: str | None = None,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
 ) -> dict[str, Any]:
-    """The inspecting party notifies the arrival time: planned -> notified."""
+    """The inspecting party notifies the arrival time: planned -> notified.
+
+    The log carries the arrival's salted commitment (over its RFC 3339 text in UTC as the
+    server renders it); ``arrival_salt`` is the one a party-signed step signed over.
+    """
     return _advance(
         db,
         actor,
@@ -388,11 +467,21 @@ def schedule_inspection(
         new_state="notified",
         kind="inspection-notified",
         extra={"scheduled_for": arrival},
+        salt=_step_salt(arrival_salt, "arrival_salt", signed_entry),
+        signed_entry=signed_entry,
+        require_signature=require_signature,
     )
 
 
 def start_inspection(
-    db: Database, actor: Actor, *, inspection_id: int, allow: Allow, at: dt.datetime
+    db: Database,
+    actor: Actor,
+    *,
+    inspection_id: int,
+    allow: Allow,
+    at: dt.datetime,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
 ) -> dict[str, Any]:
     """The inspected party receives the team: notified -> in-progress (grants the inspectors)."""
     return _advance(
@@ -406,6 +495,8 @@ def start_inspection(
         new_state="in-progress",
         kind="inspection-started",
         extra={},
+        signed_entry=signed_entry,
+        require_signature=require_signature,
     )
 
 
@@ -417,11 +508,16 @@ def report_inspection(
     findings: list[dict[str, Any]],
     allow: Allow,
     at: dt.datetime,
+    findings_salt: str | None = None,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
 ) -> dict[str, Any]:
     """The inspection team files its findings: in-progress -> reported.
 
-    The findings are canonicalised (RFC 8785) like notification bodies and the log carries
-    their digest, so a value that cannot be canonicalised (``1e400``) is refused on every
+    The report is the inspecting party's: a party-signed one is sealed with a key registered
+    for it (the team's), over ``findings_salt``. The findings are canonicalised (RFC 8785)
+    like notification bodies and the log carries their salted commitment (never their
+    number), so a value that cannot be canonicalised (``1e400``) is refused on every
     backend instead of being stored differently by each.
 
     Raises:
@@ -440,6 +536,9 @@ def report_inspection(
         new_state="reported",
         kind="inspection-reported",
         extra={"findings": findings},
+        salt=_step_salt(findings_salt, "findings_salt", signed_entry),
+        signed_entry=signed_entry,
+        require_signature=require_signature,
     )
 
 
@@ -451,8 +550,21 @@ def reveal_site(
     declaration_id: int,
     allow: Allow,
     at: dt.datetime,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
+    reveal: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The inspected party opens every declared item at the inspected site, with proofs."""
+    """The inspected party opens every declared item at the inspected site, with proofs.
+
+    For items in clear on the server, the server builds the reveal. For items sealed to the
+    party (the server cannot read them), the party's client opens its rows and sends the
+    ``reveal`` (``escrow.reveal_items`` with ``facility`` the site); the server accepts it only
+    if it verifies against the logged commitment, is of the inspected site and is proven
+    complete (every item committed there, none withheld).
+
+    The log says which inspection and declaration were opened, never how many items: the
+    count is the site's, confidential between the two parties (``entries.reveal_entry``).
+    """
     with db.write() as (session, conn):
         row = _load(session, inspection_id)
         facts = _facts(session, row)
@@ -464,54 +576,92 @@ def reveal_site(
             raise NotFoundError(
                 f"no committed item-level declaration {declaration_id} of the inspected party"
             )
-        items = session.scalars(
-            select(DeclarationItem)
-            .where(DeclarationItem.declaration_id == declaration_id)
-            .order_by(DeclarationItem.position)
-        ).all()
-        opening = {
-            "public": decl.commitment,
-            "items": [
-                {"index": i.position, "salt": bytes(i.salt).hex(), "item": i.record} for i in items
-            ],
-        }
-        document = reveal_items(
-            opening,
-            facility=row.site,
-            declaration={"declaration_id": decl.id, "log_index": decl.log_index},
-        )
+        if (decl.private or {}).get("sealed") is not None:
+            document = _client_reveal(reveal, decl.commitment, row.site)
+        else:
+            items = session.scalars(
+                select(DeclarationItem)
+                .where(DeclarationItem.declaration_id == declaration_id)
+                .order_by(DeclarationItem.position)
+            ).all()
+            opening = {
+                "public": decl.commitment,
+                "items": [
+                    {"index": i.position, "salt": bytes(i.salt).hex(), "item": i.record}
+                    for i in items
+                ],
+                **(decl.private or {}),
+            }
+            document = reveal_items(
+                opening,
+                facility=row.site,
+                declaration={"declaration_id": decl.id, "log_index": decl.log_index},
+            )
         report = verify_reveal(document, decl.commitment)
-        reveal = Reveal(
+        stored = Reveal(
             inspection_id=row.id,
             declaration_id=decl.id,
             document=document,
             verified=report.verified,
             created_at=at,
         )
-        session.add(reveal)
+        session.add(stored)
         session.flush()
         party = session.get(Party, row.inspected_party_id)
         assert party is not None
-        db.append(
-            conn,
-            kind="items-revealed",
+        draft: Draft = reveal_entry(
             treaty=row.treaty_id,
             party=party.code,
+            inspection=row.id,
+            declaration=decl.id,
+            site_commitment=str(_site_fields(row)["site_commitment"]),
             at=at,
-            body={
-                "inspection": row.id,
-                "declaration": decl.id,
-                "site_commitment": _site_fields(row)["site_commitment"],
-                "revealed": report.verified,
-            },
+        )
+        append_for_party(
+            db,
+            session,
+            conn,
+            signed=draft,
+            sealed=draft,
+            party_id=party.id,
+            signed_entry=signed_entry,
+            require_signature=require_signature,
         )
         return {
-            "id": reveal.id,
+            "id": stored.id,
             "inspection": row.id,
             "declaration": decl.id,
             "verified": report.verified,
+            "complete": report.complete,
             "revealed_counts": report.revealed_counts,
         }
+
+
+def _client_reveal(
+    reveal: Mapping[str, Any] | None, public: Mapping[str, Any], site: str
+) -> dict[str, Any]:
+    """A party's own reveal of a sealed declaration, checked before it is stored.
+
+    Raises:
+        InputError: naming ``reveal`` if it is missing, does not verify, is of another
+            facility, or is not proven complete.
+    """
+    from armsctl.errors import IntegrityError
+
+    def bad(message: str) -> InputError:
+        return InputError([Problem("", "reveal", message)])
+
+    if reveal is None:
+        raise bad("the items are sealed to the party: its client sends the site's reveal")
+    try:
+        report = verify_reveal(reveal, public)
+    except IntegrityError as exc:
+        raise bad(f"does not verify: {exc}") from None
+    if report.facility != site:
+        raise bad("is not the reveal of the inspected site")
+    if report.complete is not True:
+        raise bad("does not prove it holds every item committed at the site")
+    return dict(reveal)
 
 
 def read_reveals(

@@ -14,12 +14,14 @@ lists every party's.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from armsctl.errors import NotFoundError
+from armsctl.errors import InputError, NotFoundError, Problem
 from armsctl.service._base import (
     Actor,
     Allow,
@@ -32,7 +34,13 @@ from armsctl.service._base import (
     party_by_code,
 )
 from armsctl.service._json import check_json, renderable
-from armsctl.service.entries import append_for_party, notification_entry
+from armsctl.service.entries import (
+    acknowledgement_entry,
+    append_for_party,
+    content_commitment,
+    notification_entry,
+    parse_salt,
+)
 from armsctl.service.log import proof_url
 from armsctl.store.models import Notification, NotificationAck, Party
 
@@ -54,6 +62,13 @@ def _acks(session: Session, ids: list[int]) -> dict[int, dict[str, dt.datetime]]
     return out
 
 
+def _salt_fields(salt: bytes | None, body: Any) -> dict[str, Any]:
+    """The salt and the commitment the log carries, for readers entitled to the body."""
+    if salt is None:
+        return {"body_salt": None, "body_commitment": None}
+    return {"body_salt": bytes(salt).hex(), "body_commitment": content_commitment(salt, body)}
+
+
 def _public(
     row: Notification,
     sender: str,
@@ -71,6 +86,7 @@ def _public(
         "recipient": recipient,
         "kind": row.kind,
         "body": renderable(row.body),
+        **_salt_fields(row.body_salt, row.body),
         "sent_at": iso(row.sent_at),
         "acknowledged_at": iso(mine),
         "acknowledgements": {code: iso(at) for code, at in sorted(acks.items())},
@@ -92,18 +108,26 @@ def submit_notification(
     at: dt.datetime,
     signed_entry: str | None = None,
     require_signature: bool = False,
+    body_salt: str | None = None,
+    rng: Callable[[int], bytes] = os.urandom,
 ) -> dict[str, Any]:
     """Send a notification (to one party, or to every other party with ``recipient=None``).
 
     With ``signed_entry`` the log entry is the sender's own (see ``entries.notification_entry``
-    for what it signs); otherwise the server seals it, unless ``require_signature``.
+    for what it signs); otherwise the server seals it, unless ``require_signature``. The log
+    carries the body's salted commitment: ``body_salt`` (hex) is the one the sender signed
+    over, else ``rng`` draws a fresh one.
 
     Raises:
         InputError: if the body is outside the JSON bounds (depth, size, canonical numbers),
-            or naming ``signed_entry`` (malformed, unverified, mismatched or missing).
+            naming ``body_salt`` if it is not 32 bytes of hex or is missing from a signed
+            request, or naming ``signed_entry`` (malformed, unverified, mismatched or missing).
         AccessDenied: if ``signed_entry`` is signed by a key not registered for the sender.
     """
     check_json(body, "body")
+    if signed_entry is not None and body_salt is None:
+        raise InputError([Problem("", "body_salt", "a signed notification needs its body_salt")])
+    salt = parse_salt(body_salt, "body_salt", rng)
     with db.write() as (session, conn):
         db.treaty(session, treaty)
         from_party = party_by_code(session, treaty, sender)
@@ -117,6 +141,7 @@ def submit_notification(
             recipient_id=to_party.id if to_party else None,
             kind=kind,
             body=body,
+            body_salt=salt,
             sent_at=at,
             log_index=-1,
         )
@@ -127,7 +152,13 @@ def submit_notification(
             session,
             conn,
             signed=notification_entry(
-                treaty=treaty, sender=sender, recipient=recipient, kind=kind, body=body, at=at
+                treaty=treaty,
+                sender=sender,
+                recipient=recipient,
+                kind=kind,
+                body=body,
+                salt=salt,
+                at=at,
             ),
             sealed=notification_entry(
                 treaty=treaty,
@@ -135,6 +166,7 @@ def submit_notification(
                 recipient=recipient,
                 kind=kind,
                 body=body,
+                salt=salt,
                 at=at,
                 ref=row.id,
             ),
@@ -198,12 +230,25 @@ def list_notifications(
 
 
 def acknowledge_notification(
-    db: Database, actor: Actor, *, notification_id: int, allow: Allow, at: dt.datetime
+    db: Database,
+    actor: Actor,
+    *,
+    notification_id: int,
+    allow: Allow,
+    at: dt.datetime,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
 ) -> dict[str, Any]:
     """Acknowledge receipt for the caller's party (the recipient; a broadcast: each other party).
 
+    With ``signed_entry`` the acknowledgement in the log is the party's own
+    (``entries.acknowledgement_entry``); otherwise the server seals it, unless
+    ``require_signature``.
+
     Raises:
         ConflictError: if the caller's party already acknowledged it.
+        InputError: naming ``signed_entry`` (malformed, unverified, mismatched or missing).
+        AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
     """
     with db.write() as (session, conn):
         row = session.get(Notification, notification_id)
@@ -225,13 +270,22 @@ def acknowledge_notification(
             raise ConflictError(f"{party.code} already acknowledged notification {row.id}")
         if row.recipient_id is not None:
             row.acknowledged_at = at
-        index = db.append(
-            conn,
-            kind="notification-acknowledged",
+        draft = acknowledgement_entry(
             treaty=row.treaty_id,
             party=party.code,
+            notification=row.id,
+            notification_index=row.log_index,
             at=at,
-            body={"notification": row.id, "log_index": row.log_index},
+        )
+        index = append_for_party(
+            db,
+            session,
+            conn,
+            signed=draft,
+            sealed=draft,
+            party_id=party.id,
+            signed_entry=signed_entry,
+            require_signature=require_signature,
         )
         session.add(
             NotificationAck(

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import os
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 
-from armsctl.errors import ParameterError
-from armsctl.ledger.envelope import canonical
+from armsctl.errors import InputError, ParameterError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
 from armsctl.service._json import check_json, renderable
+from armsctl.service.entries import (
+    append_for_party,
+    content_commitment,
+    observation_entry,
+    parse_salt,
+)
 from armsctl.store.models import Observation, Party
 
 __all__ = ["SOURCES", "list_observations", "record_observation"]
@@ -27,6 +33,10 @@ def _public(row: Observation, subject: str | None, recorder: str) -> dict[str, A
         "source": row.source,
         "observed_at": iso(row.observed_at),
         "body": renderable(row.body),
+        "body_salt": bytes(row.body_salt).hex() if row.body_salt is not None else None,
+        "body_commitment": (
+            content_commitment(row.body_salt, row.body) if row.body_salt is not None else None
+        ),
         "recorded_by": recorder,
         "recorded_at": iso(row.recorded_at),
         "log_index": row.log_index,
@@ -44,15 +54,30 @@ def record_observation(
     body: dict[str, Any],
     allow: Allow,
     at: dt.datetime,
+    signed_entry: str | None = None,
+    require_signature: bool = False,
+    body_salt: str | None = None,
+    rng: Callable[[int], bytes] = os.urandom,
 ) -> dict[str, Any]:
-    """Record an observation and log its digest under the recorder's name.
+    """Record an observation and log its salted commitment under the recorder's name.
+
+    An observation recorded by a party's user (party or inspector) is that party's: with
+    ``signed_entry`` (over ``entries.observation_entry`` with ``body_salt``) the log entry is
+    the party's own, and ``require_signature`` refuses it unsigned. An observer's is sealed by
+    the server (the observer holds no registered key).
 
     Raises:
-        InputError: if the body is outside the JSON bounds (depth, size, canonical numbers).
+        InputError: if the body is outside the JSON bounds (depth, size, canonical numbers),
+            or naming ``body_salt`` or ``signed_entry``.
+        AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
     """
     check_json(body, "body")
     if source not in SOURCES:
         raise ParameterError(f"source must be one of {', '.join(SOURCES)}")
+    if signed_entry is not None and body_salt is None:
+        raise InputError([Problem("", "body_salt", "a signed observation needs its body_salt")])
+    salt = parse_salt(body_salt, "body_salt", rng)
+    recorder = actor.party or actor.name
     with db.write() as (session, conn):
         db.treaty(session, treaty)
         party = party_by_code(session, treaty, subject) if subject else None
@@ -64,25 +89,47 @@ def record_observation(
             source=source,
             observed_at=observed_at,
             body=body,
+            body_salt=salt,
             recorded_at=at,
             log_index=-1,
         )
         session.add(row)
         session.flush()
-        row.log_index = db.append(
-            conn,
-            kind="observation",
-            treaty=treaty,
-            party=actor.party or actor.name,
-            at=at,
-            body={
-                "observation": row.id,
-                "subject": subject,
-                "source": source,
-                "observed_at": iso(observed_at),
-                "body_sha256": hashlib.sha256(canonical(body)).hexdigest(),
-            },
-        )
+        fields: dict[str, Any] = {
+            "treaty": treaty,
+            "recorder": recorder,
+            "subject": subject,
+            "source": source,
+            "observed_at": observed_at,
+            "body": body,
+            "salt": salt,
+            "at": at,
+        }
+        sealed = observation_entry(**fields, ref=row.id)
+        if actor.party_id is not None and actor.treaty == treaty:
+            row.log_index = append_for_party(
+                db,
+                session,
+                conn,
+                signed=observation_entry(**fields),
+                sealed=sealed,
+                party_id=actor.party_id,
+                signed_entry=signed_entry,
+                require_signature=require_signature,
+            )
+        else:
+            if signed_entry is not None:
+                raise InputError(
+                    [Problem("", "signed_entry", "only a party's user signs as its party")]
+                )
+            row.log_index = db.append(
+                conn,
+                kind=sealed.kind,
+                treaty=treaty,
+                party=recorder,
+                at=at,
+                body=sealed.body,
+            )
         return _public(row, subject, actor.name)
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "Party",
     "PartyKey",
     "Reveal",
+    "SealedItem",
     "TreatyRow",
     "UTCDateTime",
     "User",
@@ -179,6 +180,8 @@ class Declaration(Base):
     status: Mapped[str] = mapped_column(String(16))
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     commitment: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: The declaring party's secrets of the commitment (facility salts): never shown to others.
+    private: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[dt.datetime] = mapped_column(_ts())
@@ -199,6 +202,15 @@ class DeclarationItem(Base):
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class SealedItem(Base):
+    """One item row encrypted to its party (``armsctl.ledger.sealing``): opaque to the server."""
+
+    __tablename__ = "sealed_items"
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Notification(Base):
     """A treaty notification from one party to another (or to all, ``recipient_id`` null)."""
 
@@ -209,6 +221,8 @@ class Notification(Base):
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(64))
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Salt of the body commitment in the log; shown to the sender and the recipients only.
+    body_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     sent_at: Mapped[dt.datetime] = mapped_column(_ts())
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
     log_index: Mapped[int] = mapped_column(BigInteger)
@@ -255,6 +269,9 @@ class Inspection(Base):
     state: Mapped[str] = mapped_column(String(16))
     requested_at: Mapped[dt.datetime] = mapped_column(_ts())
     scheduled_for: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+    #: Salts of the arrival and findings commitments in the log (the two parties, the team).
+    arrival_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    findings_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     findings: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     reported_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
 
@@ -290,6 +307,8 @@ class Observation(Base):
     source: Mapped[str] = mapped_column(String(32))
     observed_at: Mapped[dt.datetime] = mapped_column(_ts())
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Salt of the body commitment in the log.
+    body_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(_ts())
     log_index: Mapped[int] = mapped_column(BigInteger)
 

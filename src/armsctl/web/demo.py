@@ -5,6 +5,14 @@ exchanges through the same use-cases the API uses, adds a synthetic item-level d
 (real item lists are confidential), a few notifications, observations and an inspection,
 publishes a zero-knowledge proof that RUS's (synthetic) deployed-warheads total is within 1,550,
 creates one user per role, signs a checkpoint and returns the users' API tokens.
+
+USA's synthetic items are sealed to USA's own X25519 key (``keys/USA.x25519.key``): the store
+holds them encrypted only, as a party's client would send them. Everything a party authors is
+signed with that party's key, as a party's own client would
+(the keys are generated here and written to ``workdir/keys``, mode 0600, so that ``armsctl
+client ... --key`` works against the demo). The browser forms cannot sign yet, so the demo
+server runs with party signatures *not required* (``require_party_signatures=False``) and says
+so: see ``DEMO_SETTINGS_NOTE``.
 """
 
 from __future__ import annotations
@@ -19,7 +27,13 @@ from typing import Any
 from armsctl.api.settings import Settings, load_signer
 from armsctl.service._base import Actor, Database, allow_all
 
-__all__ = ["DEMO_USERS", "seed_demo"]
+__all__ = ["DEMO_SETTINGS_NOTE", "DEMO_USERS", "seed_demo"]
+
+#: What the demo tells its user about the one security default it turns off.
+DEMO_SETTINGS_NOTE = (
+    "demo only: party signatures are NOT required on this server (the web forms cannot sign "
+    "yet); the seeded entries are party-signed, and a real server requires signatures"
+)
 
 TREATY = "new-start"
 #: (user name, role, party) for each demo user.
@@ -43,6 +57,14 @@ def _database(engine_or_settings: Any, workdir: Path) -> Database:
     else:  # a SQLAlchemy engine
         settings = Settings(database_url=engine_or_settings.url.render_as_string(False))
     return Database(settings.database_url, load_signer(settings))
+
+
+def _write_key(path: Path, text: str) -> None:
+    """Write a private key readable by its owner only (replacing a stale demo key)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _record(treaty: Any) -> list[Any]:
@@ -92,6 +114,7 @@ def seed_demo(
     from armsctl.inventory.model import component_measure
     from armsctl.inventory.synthetic import write_items
     from armsctl.ledger.note import SignerKey
+    from armsctl.ledger.sealing import SealingKey
     from armsctl.service import accounts, declarations, inspections, notifications, observations
     from armsctl.service.log import sign_checkpoint
     from armsctl.store.schema import upgrade
@@ -103,8 +126,21 @@ def seed_demo(
     accounts.load_treaty(db, TREATY, at=now)
     with db.read() as session:
         doc = db.treaty(session, TREATY)
+    from armsctl.service.entries import (
+        declaration_entry,
+        inspection_request_entry,
+        notification_entry,
+    )
+
+    signers: dict[str, SignerKey] = {}
+    (workdir / "keys").mkdir(exist_ok=True)
     for code, name in (("USA", "United States of America"), ("RUS", "Russian Federation")):
-        key = SignerKey.generate(f"{code.lower()}.new-start", seed=rng(32)).verifier()
+        signers[code] = SignerKey.generate(f"{code.lower()}.new-start", seed=rng(32))
+        _write_key(workdir / "keys" / f"{code}.key", str(signers[code]) + "\n")
+        (workdir / "keys" / f"{code}.pub").write_text(
+            str(signers[code].verifier()) + "\n", encoding="utf-8"
+        )
+        key = signers[code].verifier()
         accounts.register_party(db, treaty=TREATY, code=code, name=name, key=str(key), at=now)
     actors: dict[str, Actor] = {}
     tokens: dict[str, str] = {}
@@ -122,19 +158,32 @@ def seed_demo(
     for decl in sorted(_record(doc), key=lambda d: (d.as_of, d.party)):
         figures = {k: int(v.value) for k, v in decl.limits.items()}
         figures.update({component_measure(k): int(v.value) for k, v in decl.components.items()})
+        figures = {} if decl.status == "not-provided" else figures
         declarations.submit_aggregate(
             db,
             office[decl.party],
             treaty=TREATY,
             party=decl.party,
             as_of=decl.as_of,
-            figures={} if decl.status == "not-provided" else figures,
+            figures=figures,
             status=decl.status,
             note=decl.note or "bundled public record",
             allow=allow_all,
             at=now,
+            signed_entry=declaration_entry(
+                treaty=TREATY,
+                party=decl.party,
+                as_of=decl.as_of,
+                figures=figures,
+                status=decl.status,
+                at=now,
+            ).seal_b64(signers[decl.party]),
+            require_signature=True,
         )
         submitted += 1
+    sealing = SealingKey.generate(rng(32))
+    _write_key(workdir / "keys" / "USA.x25519.key", str(sealing) + "\n")
+    (workdir / "keys" / "USA.x25519.pub").write_text(str(sealing.public()) + "\n", "utf-8")
     item_file = write_items(
         workdir / "usa-items.parquet", 2 * items, parties=("USA",), dates=ITEM_DATES, seed=7
     )
@@ -147,17 +196,26 @@ def seed_demo(
             for r in rows
             if r["as_of"] == day
         ]
-        declarations.submit_items(
+        declarations.submit_sealed_items(
             db,
             office["USA"],
             treaty=TREATY,
             party="USA",
             as_of=day,
-            items=chosen,
-            note="synthetic item-level declaration (not real data)",
+            note="synthetic item-level declaration (not real data), sealed to USA",
             allow=allow_all,
-            rng=rng,
             at=now,
+            require_signature=True,
+            **declarations.seal_items(
+                signers["USA"],
+                sealing.public(),
+                treaty=doc,
+                party="USA",
+                as_of=day,
+                items=chosen,
+                at=now,
+                rng=rng,
+            ),
         )
         submitted += 1
     sent = []
@@ -168,6 +226,8 @@ def seed_demo(
         ("USA", None, "six-monthly-update", {"as_of": "2024-09-01"}),
     ):
         event = now - dt.timedelta(days=2 if kind != "conversion-elimination" else 9)
+        message = {**body, "event_time": event.isoformat()}
+        salt = rng(32)
         sent.append(
             notifications.submit_notification(
                 db,
@@ -176,9 +236,20 @@ def seed_demo(
                 sender=sender,
                 recipient=recipient,
                 kind=kind,
-                body={**body, "event_time": event.isoformat()},
+                body=message,
                 allow=allow_all,
                 at=now,
+                body_salt=salt.hex(),
+                signed_entry=notification_entry(
+                    treaty=TREATY,
+                    sender=sender,
+                    recipient=recipient,
+                    kind=kind,
+                    body=message,
+                    salt=salt,
+                    at=now,
+                ).seal_b64(signers[sender]),
+                require_signature=True,
             )
         )
     for i, (site, category, declared, observed) in enumerate(
@@ -200,6 +271,7 @@ def seed_demo(
             allow=allow_all,
             at=now,
         )
+    salt = rng(32)
     inspection = inspections.request_inspection(
         db,
         office["RUS"],
@@ -212,6 +284,17 @@ def seed_demo(
         year=now.year,
         allow=allow_all,
         at=now,
+        site_salt=salt.hex(),
+        signed_entry=inspection_request_entry(
+            treaty=TREATY,
+            inspecting="RUS",
+            inspected="USA",
+            quota_id="type-one",
+            year=now.year,
+            site_commitment=inspections.site_commitment(salt, "F3"),
+            at=now,
+        ).seal_b64(signers["RUS"]),
+        require_signature=True,
     )
     zk_proof = _publish_zk_demo(db, office["RUS"], now, rng)
     checkpoint = sign_checkpoint(db)
@@ -230,4 +313,6 @@ def seed_demo(
         "log_size": checkpoint["size"],
         "checkpoint_sha256": digest,
         "tokens_file": str(workdir / "tokens.txt"),
+        "keys_dir": str(workdir / "keys"),
+        "note": DEMO_SETTINGS_NOTE,
     }

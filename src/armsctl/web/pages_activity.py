@@ -145,6 +145,7 @@ async def acknowledge(request: Request, notification_id: int) -> Response:
         notification_id=notification_id,
         allow=allow_for(actor, "notification.acknowledge"),
         at=state.clock(),
+        require_signature=state.settings.require_party_signatures,
     )
     if request.headers.get("HX-Request"):
         doc = views.treaty_doc(state.db, row["treaty"])

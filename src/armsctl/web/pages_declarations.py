@@ -215,6 +215,7 @@ async def upload(request: Request) -> Response:
                     allow=allow,
                     rng=state.rng,
                     at=state.clock(),
+                    require_signature=state.settings.require_party_signatures,
                 )
             else:
                 row = declarations.submit_aggregate(
@@ -228,6 +229,7 @@ async def upload(request: Request) -> Response:
                     note=decl.note or f"uploaded from {display}",
                     allow=allow,
                     at=state.clock(),
+                    require_signature=state.settings.require_party_signatures,
                 )
             submitted.append(row)
     return _upload_page(request, treaty, result, status=201)
@@ -262,7 +264,7 @@ def diff_page(
     a: Annotated[int, Query(ge=1, le=2**53)],
     b: Annotated[int, Query(ge=1, le=2**53)],
 ) -> Response:
-    from armsctl.service.dashboard import declaration_items_for_diff
+    from armsctl.service.dashboard import SealedItemsError, declaration_items_for_diff
     from armsctl.service.declarations import get_declaration
 
     actor, _ = require_actor(request)
@@ -291,15 +293,19 @@ def diff_page(
         and actor.party == first["party"]
         and actor.treaty == first["treaty"]
     )
+    sealed_note = None
     if both_items and own:
-        left, right = declaration_items_for_diff(
-            db,
-            actor,
-            declaration_ids=(a, b),
-            allow=allow_for(actor, "declaration.items.read"),
-            at=app_state(request).clock(),
-        )
-        items = _item_changes(left, right)
+        try:
+            left, right = declaration_items_for_diff(
+                db,
+                actor,
+                declaration_ids=(a, b),
+                allow=allow_for(actor, "declaration.items.read"),
+                at=app_state(request).clock(),
+            )
+            items = _item_changes(left, right)
+        except SealedItemsError as exc:
+            sealed_note = str(exc)
     return render(
         request,
         "declaration_diff.html",
@@ -309,6 +315,7 @@ def diff_page(
         figures=figures,
         items=items,
         items_hidden=both_items and not own,
+        sealed_note=sealed_note,
     )
 
 
