@@ -45,3 +45,26 @@ def test_an_observation_time_with_an_offset_reads_back_as_the_same_instant(
     assert rows, listed
     back = dt.datetime.fromisoformat(rows[-1]["observed_at"].replace("Z", "+00:00"))
     assert back == dt.datetime(2025, 11, 30, 5, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("observed_at", "status"),
+    [
+        ("2026-01-15T12:04:00Z", (200, 201)),  # within the clock skew of the server's time
+        ("1995-06-01T00:00:00Z", (200, 201)),  # any past date
+        ("2026-01-15T12:06:00Z", (422,)),  # beyond the skew: nobody has seen the future
+        ("2030-01-01T00:00:00+05:00", (422,)),
+    ],
+)
+def test_an_observation_may_be_of_any_past_time_but_not_of_the_future(
+    world_client: tuple[World, TestClient], observed_at: str, status: tuple[int, ...]
+) -> None:
+    world, client = world_client
+    before = _log_size(world, client)
+    body = {"source": "other", "observed_at": observed_at, "body": {"when": observed_at}}
+    response = client.post(f"{T}/observations", json=body, headers=world.auth("obs"))
+    assert response.status_code in status, response.text
+    if response.status_code == 422:
+        assert response.json()["field"] == "observed_at"
+        assert "future" in response.json()["detail"]
+        assert _log_size(world, client) == before

@@ -13,6 +13,7 @@ from armsctl.errors import InputError, ParameterError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
 from armsctl.service._json import check_json, renderable
 from armsctl.service.entries import (
+    MAX_SKEW,
     append_for_party,
     content_commitment,
     observation_entry,
@@ -68,10 +69,26 @@ def record_observation(
 
     Raises:
         InputError: if the body is outside the JSON bounds (depth, size, canonical numbers),
-            or naming ``body_salt`` or ``signed_entry``.
+            if ``observed_at`` has no zone or lies in the future beyond
+            ``entries.MAX_SKEW``, or naming ``body_salt`` or ``signed_entry``.
         AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
     """
     check_json(body, "body")
+    if observed_at.tzinfo is None or observed_at.utcoffset() is None:
+        raise InputError([Problem("", "observed_at", "needs a time zone (e.g. Z or +05:00)")])
+    if observed_at > at + MAX_SKEW:
+        # Observations are made by others and may carry any past date, but nobody has seen
+        # the future: beyond the clock skew the parties' entries are allowed, it is refused.
+        raise InputError(
+            [
+                Problem(
+                    "",
+                    "observed_at",
+                    f"{observed_at.isoformat()} is in the future (server time {at.isoformat()},"
+                    f" allowed skew {int(MAX_SKEW.total_seconds() // 60)} minutes)",
+                )
+            ]
+        )
     if source not in SOURCES:
         raise ParameterError(f"source must be one of {', '.join(SOURCES)}")
     if signed_entry is not None and body_salt is None:
