@@ -97,17 +97,15 @@ def test_go_proves_from_the_served_tiles_exactly_what_we_prove(
 
 
 def _bundle(db: Any, index: int) -> dict[str, Any]:
+    """A bundle from the one producer the CLI, the API and the web pages use."""
+    from armsctl.service.log import build_proof_bundle
+
     with db.read() as session:
         conn = session.connection()
-        note = db.ledger.latest_checkpoint(conn)[2]
-        return {
-            "type": "armsctl/proof-bundle/v1",
-            "entry": base64.b64encode(db.ledger.entry(conn, index)).decode(),
-            "index": index,
-            "size": SIZE,
-            "inclusion": _b64(db.ledger.inclusion_proof(conn, index, SIZE)),
-            "checkpoint": note,
-        }
+        bundle = build_proof_bundle(conn, db.ledger, index=index, log_key=LOG_KEY.verifier())
+    doc = bundle.to_json()
+    assert doc["type"] == "armsctl/proof-bundle/v1" and doc["size"] == SIZE
+    return doc
 
 
 def test_go_checks_a_proof_bundle_and_refuses_a_changed_one(
