@@ -414,6 +414,16 @@ def _read_json(file: Path) -> Any:
         raise InputError([Problem(str(file), "", f"cannot read JSON: {exc}")]) from None
 
 
+def _read_object(file: Path | None) -> dict[str, Any]:
+    """A JSON object from ``file`` (an empty one when no file is given)."""
+    from armsctl.errors import InputError, Problem
+
+    doc = _read_json(file) if file is not None else {}
+    if not isinstance(doc, dict):
+        raise InputError([Problem(str(file), "", "must be a JSON object")])
+    return doc
+
+
 def _sign_items(
     server: str,
     token: str,
@@ -502,9 +512,7 @@ def client_submit(
     from armsctl.errors import InputError, Problem
     from armsctl.service.entries import declaration_entry
 
-    body = _read_json(file)
-    if not isinstance(body, dict):
-        raise InputError([Problem(str(file), "", "must be a JSON object")])
+    body = _read_object(file)
     items = "items" in body
     if seal_to is not None and (key is None or not items):
         raise InputError([Problem(str(file), "items", "--seal-to seals items and needs --key")])
@@ -549,12 +557,9 @@ def client_notify(
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Send a notification as the token's party; with --key its log entry is party-signed."""
-    from armsctl.errors import InputError, Problem
     from armsctl.service.entries import notification_entry
 
-    message = _read_json(body_file) if body_file is not None else {}
-    if not isinstance(message, dict):
-        raise InputError([Problem(str(body_file), "", "must be a JSON object")])
+    message = _read_object(body_file)
     request: dict[str, Any] = {"recipient": to, "kind": kind, "body": message}
     if key is not None:
         salt, request["body_salt"] = _salt()
@@ -684,9 +689,7 @@ def client_observe(
     from armsctl.errors import InputError, Problem
     from armsctl.service.entries import observation_entry
 
-    message = _read_json(body_file) if body_file is not None else {}
-    if not isinstance(message, dict):
-        raise InputError([Problem(str(body_file), "", "must be a JSON object")])
+    message = _read_object(body_file)
     try:
         seen = dt.datetime.fromisoformat(observed_at)
     except ValueError:
