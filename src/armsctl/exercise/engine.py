@@ -255,7 +255,7 @@ class Exercise:
                 for site, p in sorted(st.pending.items()):
                     self.record_event(
                         "notification-lapsed",
-                        f"the notification of a {p.type} inspection of {site} lapsed at year end",
+                        f"the notification of {self._a(p.type)} of {site} lapsed at year end",
                         visible=True,
                         site=site,
                     )
@@ -411,7 +411,7 @@ class Exercise:
         if kind not in rule.site_kinds:
             return Refusal(
                 f"quotas.{qtype}.site_kinds ({article})",
-                f"{a.site} is a {kind!r} site; a {qtype} inspection visits only "
+                f"{a.site} is a {kind!r} site; {self._a(qtype)} visits only "
                 f"{', '.join(rule.site_kinds)} sites",
             )
         reveal = self.scenario.reveal
@@ -422,13 +422,25 @@ class Exercise:
                 "reveal.inspect_revealed_only",
                 f"{a.site} may be inspected only after its committed items are revealed; {when}",
             )
+        if a.kind == "inspect":
+            done = next(
+                (i for i in st.inspections if i["site"] == a.site and i["turn"] == st.turn), None
+            )
+            if done is not None:
+                # One visit a site a turn: a second request is refused, so that no quota slot is
+                # spent on a repeat of a result the team already has (see docs/exercise.md).
+                return Refusal(
+                    "inspections (one a site a turn)",
+                    f"{a.site} was already inspected this {self.scenario.turn_label} "
+                    f"({self._title(done['type'])}); no quota slot is used for a repeat",
+                )
         if a.kind == "notify" or pending is None:
             if pending is not None:
                 return Refusal("quotas", f"an inspection of {a.site} is already notified")
             if a.kind == "inspect" and rule.notice_turns > 0:
                 return Refusal(
                     f"quotas.{qtype}.notice_turns ({article})",
-                    f"a {qtype} inspection must be notified {rule.notice_turns} "
+                    f"{self._a(qtype)} must be notified {rule.notice_turns} "
                     f"{self.scenario.turn_label}(s) ahead: notify {a.site} {qtype} first",
                 )
             if self.remaining(qtype) <= 0:
@@ -439,7 +451,7 @@ class Exercise:
                 )
             return None
         if a.type and a.type != pending.type:
-            return Refusal("quotas", f"{a.site} was notified for a {pending.type} inspection")
+            return Refusal("quotas", f"{a.site} was notified for {self._a(pending.type)}")
         earliest = self._earliest(a.site)
         if st.turn < earliest:
             return Refusal(
@@ -448,6 +460,25 @@ class Exercise:
                 f"place before turn {earliest}",
             )
         return None
+
+    def _title(self, qtype: str) -> str:
+        """The inspection type as a noun phrase: ``on-site inspection``, ``Type One inspection``.
+
+        Built from the quota's title so that a type named ``inspection`` does not read as
+        "inspection inspection"; without a title, the type id with "inspection" added once.
+        """
+        title = self.quota[qtype].title.strip()
+        if title and len(title.split()) <= 3:
+            first = title.split()[0]
+            keep = first == "Type" or first[1:] != first[1:].lower()
+            return title if keep else title[0].lower() + title[1:]
+        name = qtype.replace("-", " ") if qtype.startswith("type-") else qtype
+        name = name[0].upper() + name[1:] if qtype.startswith("type-") else name
+        return name if name.endswith(("inspection", "visit")) else f"{name} inspection"
+
+    def _a(self, qtype: str) -> str:
+        title = self._title(qtype)
+        return f"{'an' if title[0].lower() in 'aeiou' else 'a'} {title}"
 
     def _earliest(self, site: str) -> int:
         p = self.state.pending[site]
@@ -470,7 +501,7 @@ class Exercise:
         self.state.pending[a.site] = _Pending(qtype, self.state.turn)
         self.record_event(
             "notify",
-            f"notification of a {qtype} inspection of {a.site} sent to the host "
+            f"notification of {self._a(qtype)} of {a.site} sent to the host "
             f"(earliest {self.scenario.turn_label} {self._earliest(a.site)})",
             visible=True,
             site=a.site,
@@ -491,30 +522,45 @@ class Exercise:
         missing = sum(max(0, declared.get(c, 0) - truth.get(c, 0)) for c in cats)
         present = sum(truth.get(c, 0) for c in cats)
         checked = present if rule.sample is None else min(rule.sample, present)
-        found = extra + missing > 0
-        if found and rule.sample is not None and checked < present:
-            # Extra items are found if the sample hits one; missing ones show in the count.
-            hit = int(self.world_rng.hypergeometric(extra, present - extra, checked)) > 0
-            found = hit or missing > 0
+        name = f"{self._title(qtype)} of {a.site}"
+        sample: dict[str, Any] | None = None
+        if rule.sample is not None and checked < present:
+            # Extra items are found only if the sample hits one; missing ones show in the count.
+            hits = 0
+            if extra + missing:
+                hits = int(self.world_rng.hypergeometric(extra, present - extra, checked))
+            found = hits > 0 or missing > 0
+            sample = _sample_estimate(checked, hits, sum(declared.get(c, 0) for c in cats))
+            text = f"{name}: {sample['text']}"
+            if missing:
+                short = {c: truth.get(c, 0) for c in cats if truth.get(c, 0) < declared.get(c, 0)}
+                text += (
+                    f"; declared items are missing: counted {_fmt(short, cats)} against "
+                    f"{_fmt({c: declared.get(c, 0) for c in short}, cats)} declared"
+                )
+            if found:
+                text = text.replace(f"{name}: ", f"{name}: DISCREPANCY - ", 1)
+        else:
+            found = extra + missing > 0
+            if found:
+                counted = {c: truth.get(c, 0) for c in cats if truth.get(c, 0) or declared.get(c)}
+                text = (
+                    f"{name}: DISCREPANCY - declared {_fmt(declared, cats)}, "
+                    f"counted {_fmt(counted, cats)}"
+                )
+            else:
+                text = f"{name}: counted {checked} item(s), consistent with the declaration"
         if found:
             st.caught.setdefault(a.site, st.turn)
-            counted = {c: truth.get(c, 0) for c in cats if truth.get(c, 0) or declared.get(c)}
-            text = (
-                f"{qtype} inspection of {a.site}: DISCREPANCY - declared "
-                f"{_fmt(declared, cats)}, counted {_fmt(counted, cats)}"
-            )
-        else:
-            text = (
-                f"{qtype} inspection of {a.site}: checked {checked} item(s), "
-                f"consistent with the declaration"
-            )
-        result = {
+        result: dict[str, Any] = {
             "site": a.site,
             "type": qtype,
             "turn": st.turn,
             "found": found,
             "checked": checked,
         }
+        if sample is not None:
+            result["sample"] = {k: v for k, v in sample.items() if k != "text"}
         st.inspections.append(result)
         self.record_event("inspection", text, visible=True, **result)
 
@@ -639,6 +685,49 @@ class Exercise:
             },
             "score": score(self).as_dict() if self.finished else None,
         }
+
+
+def _sample_estimate(checked: int, hits: int, declared: int) -> dict[str, Any]:
+    """What a sample of ``checked`` items with ``hits`` undeclared ones says about the site.
+
+    The inspector knows the declared number, not the true one, so the share of undeclared items
+    (a Wilson 95 % interval on ``hits / checked``) is turned into a count of undeclared items on
+    top of the declared ones: ``declared x p / (1 - p)``. No upper bound when the interval
+    reaches 1 (every sampled item undeclared).
+    """
+    from armsctl.verification.simulate import wilson_interval
+
+    lo, hi = wilson_interval(hits, checked)
+    p = hits / checked
+
+    def extra(q: float) -> int | None:
+        return None if q >= 1 else round(declared * q / (1 - q))
+
+    estimate, low, high = extra(p), extra(lo), extra(hi)
+    low = 0 if hits == 0 else low
+    upper = "no upper bound" if high is None else f"{high}"
+    if hits:
+        implies = (
+            f"about {estimate if estimate is not None else 'all'} undeclared item(s) at the "
+            f"site (95% interval {low}-{upper})"
+        )
+    else:
+        implies = (
+            f"with 95% confidence at most {hi:.0%} of the items are undeclared "
+            f"(up to {upper} item(s))"
+        )
+    return {
+        "checked": checked,
+        "undeclared_in_sample": hits,
+        "declared": declared,
+        "estimated_undeclared": estimate,
+        "ci95": [low, high],
+        "share_ci95": [round(lo, 4), round(hi, 4)],
+        "text": (
+            f"checked a sample of {checked} of the {declared} declared item(s); "
+            f"{hits} not on the declaration; {implies}"
+        ),
+    }
 
 
 def _count(doc: dict[str, Any]) -> Iterable[tuple[str, int]]:
