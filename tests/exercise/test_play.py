@@ -166,3 +166,19 @@ def test_debrief_document_compares_with_the_simulator() -> None:
         [],
     )
     assert debrief_exercise(honest, seeds=0)["simulator"] is None
+
+
+def test_the_truth_chart_data_includes_inspections_of_compliant_sites() -> None:
+    from armsctl.exercise.debrief import debrief_exercise
+
+    ex = run_script(load_scenario("tutorial"), SCRIPTS["tutorial"])
+    rows = {r["site"]: r for r in debrief_exercise(ex, seeds=0)["truth_chart"]}
+    assert set(rows) == {"alpha", "bravo"}  # charlie was neither inspected nor discrepant
+    assert rows["alpha"] == {
+        "site": "alpha",
+        "compliant": True,
+        "discrepant_turns": [],
+        "inspections": [{"turn": 1, "type": "inspection", "found": False}],
+    }
+    assert rows["bravo"]["inspections"] == [{"turn": 2, "type": "inspection", "found": True}]
+    assert not rows["bravo"]["compliant"]

@@ -17,9 +17,17 @@ from typing import Any
 
 from armsctl.exercise.engine import Exercise, resume
 from armsctl.exercise.inspectors import AUTO_INSPECTORS, compare_inspectors, score_distribution
-from armsctl.exercise.scoring import score
+from armsctl.exercise.scoring import score, score_by_turn
 
-__all__ = ["build_debrief", "debrief_exercise", "debrief_html", "simulator_reference"]
+__all__ = [
+    "TIMELINE_KINDS",
+    "build_debrief",
+    "debrief_exercise",
+    "debrief_html",
+    "simulator_reference",
+    "truth_chart_rows",
+    "turn_timeline",
+]
 
 _SIM_STRATEGY = {
     "static": "concentrate",
@@ -27,6 +35,124 @@ _SIM_STRATEGY = {
     "opportunist": "timed",
     "equilibrium": "timed",
 }
+
+
+TIMELINE_KINDS = {
+    "commitment": "declaration",
+    "reveal": "declaration",
+    "declaration": "declaration",
+    "notification": "notification",
+    "notify": "notification",
+    "notification-lapsed": "notification",
+    "exercise": "notification",
+    "observation": "observation",
+    "inspection": "inspection",
+    "clarification": "clarification",
+    "concern": "concern",
+    "concern-truth": "finding",
+    "host-move": "host",
+    "refused": "refused",
+}
+"""How each recorded event kind is grouped in the turn-by-turn timeline."""
+
+
+def turn_timeline(ex: Exercise) -> list[dict[str, Any]]:
+    """The exercise turn by turn: what was declared, notified, inspected and found, and the score.
+
+    Turn 0 holds the declarations the host started with. Each turn lists its events in order
+    (``seen`` says whether the trainee saw them: the host's moves and the truth of concerns are
+    revealed only in the debrief), the inspections' findings, and the score at the end of the
+    turn. Built from the exercise alone, so it is the same for a live game and a saved record.
+    """
+    scores = score_by_turn(ex)
+    sc = ex.scenario
+    start = {s.id: {c: n for c, n in sorted(s.declared.items()) if n} for s in sc.sites}
+    turns: list[dict[str, Any]] = [
+        {
+            "turn": 0,
+            "label": "start",
+            "events": [
+                {
+                    "kind": "declaration",
+                    "seen": True,
+                    "site": site,
+                    "text": f"{site} declared: {_counts(counts)}",
+                }
+                for site, counts in start.items()
+            ]
+            + _turn_events(ex, 0),
+            "findings": [],
+            "score": None,
+        }
+    ]
+    for t in range(1, ex.turn + 1):
+        events = _turn_events(ex, t)
+        findings = [
+            {
+                "site": i["site"],
+                "type": i["type"],
+                "found": i["found"],
+                **({"sample": i["sample"]} if "sample" in i else {}),
+            }
+            for i in ex.state.inspections
+            if i["turn"] == t
+        ]
+        turns.append(
+            {
+                "turn": t,
+                "label": f"{sc.turn_label} {t}",
+                **({"time": ex.turn_time(t).isoformat()} if hasattr(ex, "turn_time") else {}),
+                "events": events,
+                "findings": findings,
+                "score": scores[t - 1],
+            }
+        )
+    return turns
+
+
+def _turn_events(ex: Exercise, turn: int) -> list[dict[str, Any]]:
+    events = []
+    for e in ex.events:
+        if e["turn"] != turn or e["kind"] not in TIMELINE_KINDS:
+            continue
+        row = {
+            "kind": TIMELINE_KINDS[e["kind"]],
+            "seen": bool(e["visible"]),
+            "site": e.get("site"),
+            "text": e["text"],
+        }
+        for key in ("notification", "deadline", "observation"):
+            if key in e:
+                row[key] = e[key]
+        events.append(row)
+    return events
+
+
+def truth_chart_rows(ex: Exercise) -> list[dict[str, Any]]:
+    """Rows of the truth-over-time chart: every site that was not as declared or was inspected.
+
+    Each row has the turns in which the site differed from its declaration and every inspection
+    of it (turn, type, whether it found a discrepancy), so that a clean inspection of a
+    compliant site shows as well as a catch.
+    """
+    out = []
+    for s in ex.scenario.sites:
+        dirty = ex.state.dirty.get(s.id, [])
+        visits = [
+            {"turn": i["turn"], "type": i["type"], "found": i["found"]}
+            for i in ex.state.inspections
+            if i["site"] == s.id
+        ]
+        if dirty or visits:
+            out.append(
+                {
+                    "site": s.id,
+                    "compliant": not dirty,
+                    "discrepant_turns": list(dirty),
+                    "inspections": visits,
+                }
+            )
+    return out
 
 
 def build_debrief(
@@ -52,6 +178,7 @@ def debrief_exercise(ex: Exercise, *, seeds: int = 50) -> dict[str, Any]:
             "holdings_at_end": ex.truth(s.id),
             "discrepant_turns": ex.state.dirty.get(s.id, []),
             "caught_turn": ex.state.caught.get(s.id),
+            "inspected_turns": [i["turn"] for i in ex.state.inspections if i["site"] == s.id],
         }
         for s in sc.sites
     ]
@@ -67,12 +194,15 @@ def debrief_exercise(ex: Exercise, *, seeds: int = 50) -> dict[str, Any]:
                 "kind": e["kind"],
                 "seen_by_trainee": e["visible"],
                 "text": e["text"],
+                "site": e.get("site"),
             }
             for e in ex.events
             if e["kind"] not in ("turn-start", "turn-end")
         ],
         "actions": list(ex.actions),
+        "turns": turn_timeline(ex),
         "truth": truth,
+        "truth_chart": truth_chart_rows(ex),
         "same_seed": same_seed,
         "distribution": distribution,
         "simulator": simulator_reference(ex),
@@ -175,24 +305,22 @@ def _charts(doc: dict[str, Any]) -> list[tuple[str, str]]:
             charts.append(("Score distribution", _svg(fig)))
             plt.close(fig)
         turns = doc["scenario"]["turns"]
-        dirty = [t for t in doc["truth"] if t["discrepant_turns"]]
+        dirty = doc["truth_chart"]
         if dirty:
             fig, ax = plt.subplots(figsize=(6, 0.6 + 0.4 * len(dirty)))
+            labelled = False
             for i, row in enumerate(dirty):
+                if not row["discrepant_turns"]:
+                    continue
                 ax.scatter(
                     row["discrepant_turns"],
                     [i] * len(row["discrepant_turns"]),
                     marker="s",
                     color="#c44",
-                    label="not as declared" if i == 0 else None,
+                    label=None if labelled else "not as declared",
                 )
-            inspected = [
-                (e["turn"], e["text"].split(" inspection of ")[1].split(":")[0])
-                for e in doc["timeline"]
-                if e["kind"] == "inspection"
-            ]
-            index = {row["site"]: i for i, row in enumerate(dirty)}
-            pts = [(t, index[s]) for t, s in inspected if s in index]
+                labelled = True
+            pts = [(v["turn"], i) for i, row in enumerate(dirty) for v in row["inspections"]]
             if pts:
                 ax.scatter(
                     [p[0] for p in pts],
