@@ -204,7 +204,7 @@ def test_inspection_texts_name_the_type_once() -> None:
     assert (
         ex.act("notify charlie store-visit")
         .events[0]["text"]
-        .startswith("notification of a store-visit of charlie")
+        .startswith("notification N002 of a store-visit of charlie")
     )
 
 

@@ -10,6 +10,8 @@ with the rule that forbids it, is recorded, consumes no randomness, and the turn
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +22,15 @@ import numpy as np
 from armsctl.errors import InputError, IntegrityError, Problem
 from armsctl.exercise.hosts import HostStrategyBase, make_host
 from armsctl.exercise.scenario import Scenario, quota_per_year, scenario_from_mapping
+from armsctl.exercise.world import (
+    MOVEMENT_DUTY,
+    exercise_treaty,
+    intent_duty_id,
+    observation_evidence,
+    turn_time,
+)
+from armsctl.monitoring import Observation
+from armsctl.notifications import Notification, assess, notification_to_dict, receive, send
 
 __all__ = [
     "ACTION_HELP",
@@ -100,6 +111,7 @@ class Outcome:
 class _Pending:
     type: str
     turn: int
+    notification: int = -1  # index in Exercise.notifications
 
 
 @dataclass(slots=True)
@@ -126,6 +138,9 @@ class Exercise:
         host_ss, world_ss = np.random.SeedSequence([self.seed, 7]).spawn(2)
         self.world_rng = np.random.default_rng(world_ss)
         self.quota = {q.type: q for q in scenario.quotas}
+        self.treaty = exercise_treaty(scenario)
+        self.notifications: list[Notification] = []
+        self.observations: list[Observation] = []
         self.per_year = {q.type: quota_per_year(scenario, q) for q in scenario.quotas}
         self.declared = {s.id: dict(s.declared) for s in scenario.sites}
         self.base = {s.id: s.truth for s in scenario.sites}
@@ -157,6 +172,10 @@ class Exercise:
     def year(self, turn: int | None = None) -> int:
         t = self.state.turn if turn is None else turn
         return (max(t, 1) - 1) // self.scenario.turns_per_year + 1
+
+    def turn_time(self, turn: int | None = None) -> dt.datetime:
+        """When a turn starts on the exercise clock (the current turn by default)."""
+        return turn_time(self.scenario, self.state.turn if turn is None else turn)
 
     def turns_left_in_year(self) -> int:
         """Turns from this one to the end of the year or of the exercise, this one included."""
@@ -289,18 +308,61 @@ class Exercise:
                     f"host notifies the movement of {moved} {ev.category} "
                     f"from {ev.site} to {ev.to_site}"
                 )
+                moved_at = self.turn_time()
+                n = self._notification(
+                    MOVEMENT_DUTY,
+                    self.scenario.host,
+                    self.scenario.inspector,
+                    "item-moved",
+                    moved_at,
+                    {
+                        "category": ev.category,
+                        "count": str(moved),
+                        "from_facility": ev.site,
+                        "to_facility": ev.to_site,
+                    },
+                    received=moved_at + dt.timedelta(hours=ev.delay_hours),
+                )
+                status = assess(n, self.treaty, at=n.received_at or moved_at)
+                if status.verdict == "late":
+                    text += f"; LATE: {status.explanation.split(': ', 1)[1]}"
                 self.record_event(
-                    "notification", text, visible=True, site=ev.site, to_site=ev.to_site
+                    "notification",
+                    text,
+                    visible=True,
+                    site=ev.site,
+                    to_site=ev.to_site,
+                    notification=notification_to_dict(n),
+                    deadline=status.to_dict(),
                 )
             elif ev.kind == "observation":
                 text = ev.text or f"observation at {ev.site}"
-                self.record_event(
-                    "observation",
-                    f"{text} (reliability {ev.reliability:.0%})",
-                    visible=True,
-                    site=ev.site,
-                    reliability=ev.reliability,
-                )
+                data: dict[str, Any] = {"site": ev.site, "reliability": ev.reliability}
+                if ev.category is not None and ev.site is not None:
+                    obs = Observation(
+                        id=f"obs-{len(self.observations) + 1:03d}",
+                        party=self.scenario.host,
+                        site=ev.site,
+                        category=ev.category,
+                        count=ev.count,
+                        time=self.turn_time(),
+                        source=ev.source,
+                        p_detect=min(max(ev.reliability, 0.01), 0.99),
+                        fp_rate=ev.fp_rate,
+                    )
+                    self.observations.append(obs)
+                    evidence = observation_evidence(
+                        obs, self.declared[ev.site].get(ev.category, 0)
+                    )
+                    data["observation"] = _observation_dict(obs)
+                    data["evidence"] = evidence
+                    text += (
+                        f" ({ev.source}: {ev.count} {ev.category} seen, {evidence['declared']} "
+                        f"declared; reliability {ev.reliability:.0%}; {evidence['verdict']})"
+                    )
+                else:
+                    text += f" (reliability {ev.reliability:.0%})"
+                self.record_event("observation", text, visible=True, **data)
             else:
                 self.record_event(ev.kind, ev.text, visible=True, site=ev.site)
 
@@ -313,6 +375,49 @@ class Exercise:
                 turns = self.state.dirty.setdefault(s.id, [])
                 if not turns or turns[-1] != self.state.turn:
                     turns.append(self.state.turn)
+
+    def _notification(
+        self,
+        type_id: str,
+        sender: str,
+        recipient: str,
+        event: str,
+        event_time: dt.datetime,
+        fields: dict[str, str],
+        *,
+        received: dt.datetime | None = None,
+    ) -> Notification:
+        """A notification drafted and sent now, received at ``received`` (now by default)."""
+        now = self.turn_time()
+        n = Notification(
+            id=f"N{len(self.notifications) + 1:03d}",
+            treaty=self.treaty.id,
+            type=type_id,
+            sender=sender,
+            recipients=(recipient,),
+            event=event,
+            event_time=event_time,
+            fields=fields,
+            drafted_at=now,
+        )
+        n = receive(send(n, at=now), at=received or now)
+        self.notifications.append(n)
+        return n
+
+    def arrival(self, site: str, qtype: str) -> dt.datetime:
+        """When an inspection of ``site`` ordered now can arrive: after its notice in hours.
+
+        A notified site's notice runs from the notification's receipt; an inspection without
+        a notification is notified now. Without ``notice_hours``, the team arrives at once.
+        """
+        hours = self.quota[qtype].notice_hours or 0
+        pending = self.state.pending.get(site)
+        if pending is not None and pending.notification >= 0:
+            received = self.notifications[pending.notification].received_at
+            assert received is not None
+        else:
+            received = self.turn_time()
+        return max(self.turn_time(), received + dt.timedelta(hours=hours))
 
     def move_hidden(self, source: str | None, target: str | None, *, reason: str) -> None:
         """The host moves its hidden items (``None`` is off any declared site); never visible."""
@@ -434,6 +539,18 @@ class Exercise:
                     f"{a.site} was already inspected this {self.scenario.turn_label} "
                     f"({self._title(done['type'])}); no quota slot is used for a repeat",
                 )
+        hours = rule.notice_hours
+        if a.kind == "inspect" and hours and (pending is None or st.turn >= self._earliest(a.site)):
+            arrival = self.arrival(a.site, qtype)
+            ends = self.turn_time(st.turn + 1)
+            if arrival >= ends:
+                return Refusal(
+                    f"quotas.{qtype}.notice_hours ({article})",
+                    f"{self._a(qtype)} needs {hours} hours' notice: the team could arrive "
+                    f"{arrival.isoformat()}, after this {self.scenario.turn_label} ends "
+                    f"({ends.isoformat()}); notify {a.site} {qtype} and inspect next "
+                    f"{self.scenario.turn_label}",
+                )
         if a.kind == "notify" or pending is None:
             if pending is not None:
                 return Refusal("quotas", f"an inspection of {a.site} is already notified")
@@ -498,20 +615,57 @@ class Exercise:
 
     def _do_notify(self, a: Action) -> None:
         qtype = a.type or self.types_for(a.site)[0]
-        self.state.pending[a.site] = _Pending(qtype, self.state.turn)
+        n = self._intent(a.site, qtype)
+        self.state.pending[a.site] = _Pending(qtype, self.state.turn, len(self.notifications) - 1)
+        hours = self.quota[qtype].notice_hours
+        when = (
+            f"arrival from {n.event_time.isoformat()}"
+            if hours
+            else f"earliest {self.scenario.turn_label} {self._earliest(a.site)}"
+        )
         self.record_event(
             "notify",
-            f"notification of {self._a(qtype)} of {a.site} sent to the host "
-            f"(earliest {self.scenario.turn_label} {self._earliest(a.site)})",
+            f"notification {n.id} of {self._a(qtype)} of {a.site} sent to the host ({when})",
             visible=True,
             site=a.site,
             type=qtype,
+            notification=notification_to_dict(n),
+        )
+
+    def _intent(self, site: str, qtype: str) -> Notification:
+        """The notice of an inspection, sent and received now; its event is the earliest arrival."""
+        rule = self.quota[qtype]
+        now = self.turn_time()
+        earliest = self.turn_time(self.state.turn + rule.notice_turns)
+        arrival = max(earliest, now + dt.timedelta(hours=rule.notice_hours or 0))
+        return self._notification(
+            intent_duty_id(qtype),
+            self.scenario.inspector,
+            self.scenario.host,
+            "inspection-requested",
+            arrival,
+            {"inspection_type": qtype, "facility": site, "arrival_time": arrival.isoformat()},
         )
 
     def _do_inspect(self, a: Action) -> None:
         st = self.state
+        qtype = st.pending[a.site].type if a.site in st.pending else ""
+        qtype = qtype or a.type or self.types_for(a.site)[0]
+        arrival = self.arrival(a.site, qtype)
         pending = st.pending.pop(a.site, None)
-        qtype = pending.type if pending else (a.type or self.types_for(a.site)[0])
+        if pending is None:
+            self._intent(a.site, qtype)
+            index = len(self.notifications) - 1
+        else:
+            index = pending.notification
+        # The notice names the arrival; the notifications model judges it against its duty.
+        notice = dataclasses.replace(
+            self.notifications[index],
+            event_time=arrival,
+            fields={**self.notifications[index].fields, "arrival_time": arrival.isoformat()},
+        )
+        self.notifications[index] = notice
+        status = assess(notice, self.treaty, at=arrival)
         rule = self.quota[qtype]
         st.used[qtype] = st.used.get(qtype, 0) + 1
         st.inspected_this_year.add(a.site)
@@ -562,7 +716,17 @@ class Exercise:
         if sample is not None:
             result["sample"] = {k: v for k, v in sample.items() if k != "text"}
         st.inspections.append(result)
-        self.record_event("inspection", text, visible=True, **result)
+        if rule.notice_hours:
+            text += f" (notice {status.verdict}: {status.rule})"
+        self.record_event(
+            "inspection",
+            text,
+            visible=True,
+            **result,
+            arrival=arrival.isoformat(),
+            notification=notification_to_dict(notice),
+            deadline=status.to_dict(),
+        )
 
     def _do_clarify(self, a: Action) -> None:
         self.state.clarifications += 1
@@ -728,6 +892,13 @@ def _sample_estimate(checked: int, hits: int, declared: int) -> dict[str, Any]:
             f"{hits} not on the declaration; {implies}"
         ),
     }
+
+
+def _observation_dict(obs: Observation) -> dict[str, Any]:
+    """An observation as JSON, in the fields ``monitor`` observation files use."""
+    doc = dataclasses.asdict(obs)
+    doc["time"] = obs.time.isoformat()
+    return {k: v for k, v in doc.items() if v is not None}
 
 
 def _count(doc: dict[str, Any]) -> Iterable[tuple[str, int]]:

@@ -10,6 +10,7 @@ with its TOML key path, all at once, so that an instructor fixes a file in one p
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -56,6 +57,7 @@ class TreatyRef(_Model):
     title: str = ""
     categories: list[Slug] = Field(default_factory=list)
     article: str = ""
+    movement_deadline: str = Field(default="P5D", pattern=r"^P(\d+D)?(T\d+H)?$", min_length=3)
 
 
 class ScenarioSite(_Model):
@@ -90,7 +92,9 @@ class QuotaRule(_Model):
 
     ``per_year`` defaults to the treaty's quota of the same id. ``notice_turns`` is how many
     turns must pass between the notification of intent and the inspection (0: the same turn).
-    ``sample`` is the number of items an inspection checks (all items when absent).
+    ``notice_hours`` is a notice in hours before the team arrives, judged by the notifications
+    model against the clock (an inspection notified in a turn may arrive later in the same
+    turn). ``sample`` is the number of items an inspection checks (all items when absent).
     """
 
     type: Slug
@@ -99,6 +103,7 @@ class QuotaRule(_Model):
     site_kinds: list[Slug] = Field(min_length=1)
     categories: list[Slug] = Field(default_factory=list)
     notice_turns: int = Field(default=0, ge=0)
+    notice_hours: int | None = Field(default=None, ge=1)
     sample: int | None = Field(default=None, ge=1)
     article: str = ""
 
@@ -144,7 +149,10 @@ class Event(_Model):
 
     A ``movement`` changes truth and declaration alike and is notified to the inspector; an
     ``exercise`` or ``notification`` is a message; an ``observation`` is imagery or open-source
-    reporting with a ``reliability`` (the chance it is right, shown to the trainee).
+    reporting with a ``reliability`` (the chance it is right, shown to the trainee); with a
+    ``category`` it is a counted observation (``count`` items seen, ``reliability`` the chance
+    each present item is seen, ``fp_rate`` the spurious items expected) weighed by the monitoring
+    fusion. ``delay_hours`` delays a movement's notification (judged against the duty's deadline).
     """
 
     turn: int = Field(ge=1)
@@ -155,6 +163,9 @@ class Event(_Model):
     count: int = Field(default=0, ge=0)
     text: str = ""
     reliability: float = Field(default=1.0, ge=0.0, le=1.0)
+    source: Literal["satellite", "aircraft", "drone", "open-source", "on-site"] = "satellite"
+    fp_rate: float = Field(default=0.5, gt=0.0)
+    delay_hours: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _movement(self) -> Event:
@@ -212,6 +223,7 @@ class Scenario(_Model):
     description: str = ""
     briefing: str = ""
     seed: int = Field(default=0, ge=0)
+    start: dt.date = dt.date(2025, 1, 1)
     turns: int = Field(ge=1, le=240)
     turns_per_year: int = Field(default=12, ge=1)
     turn_label: str = "month"

@@ -1,0 +1,148 @@
+"""The exercise's clock, notifications and observations, as armsctl's own types.
+
+An exercise runs on the same model as real treaty business: every notice the inspector gives
+and every movement the host notifies is an :class:`armsctl.notifications.Notification` with its
+lifecycle times, judged by :func:`armsctl.notifications.assess` against a duty; every counted
+observation is an :class:`armsctl.monitoring.Observation` weighed by the monitoring fusion's
+likelihood ratio. So a trainee sees the verdicts and rule texts (with their unverified marks)
+that ``armsctl notify due`` and ``armsctl monitor fuse`` would give.
+
+The duties come from the scenario's bundled treaty where it has them (New START's
+``inspection-intent``, 32 hours before arrival, unverified; its ``movement``, 5 days after);
+otherwise they are rules of the exercise, named as such. Time is a real clock: turn ``t``
+starts at ``start`` plus ``t - 1`` turns (calendar months when the year divides into whole
+months), so a notice can be given in hours inside a turn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from armsctl.treaty.schema import Category, Dates, NotificationDuty, Parties, Status, Treaty
+
+if TYPE_CHECKING:
+    from armsctl.exercise.scenario import QuotaRule, Scenario
+    from armsctl.monitoring import Observation
+
+__all__ = [
+    "MOVEMENT_DUTY",
+    "exercise_treaty",
+    "intent_duty_id",
+    "observation_evidence",
+    "turn_time",
+]
+
+MOVEMENT_DUTY = "movement"
+
+
+def turn_time(scenario: Scenario, turn: int) -> dt.datetime:
+    """When turn ``turn`` starts (UTC midnight); turn ``turns + 1`` is when the exercise ends."""
+    start = dt.datetime.combine(scenario.start, dt.time(), tzinfo=dt.UTC)
+    tpy = scenario.turns_per_year
+    if 12 % tpy == 0:
+        months = (turn - 1) * (12 // tpy)
+        year, month = divmod(start.month - 1 + months, 12)
+        day = min(start.day, 28)  # every month has a 28th: no turn skips a month
+        return start.replace(year=start.year + year, month=month + 1, day=day)
+    return start + dt.timedelta(days=(turn - 1) * 365 / tpy)
+
+
+def intent_duty_id(qtype: str) -> str:
+    """The notification type of the notice of an inspection of this quota type."""
+    return f"{qtype}-intent"
+
+
+def exercise_treaty(scenario: Scenario) -> Treaty:
+    """The treaty the exercise's notifications are judged under, with every duty they need.
+
+    A bundled treaty keeps its own duties; a notice duty per quota type is added, taken from
+    the treaty's ``inspection-requested`` duty when its span is the quota's ``notice_hours``
+    (its article and provenance travel with it), and a movement duty when the treaty has none
+    named ``movement``. A scenario with its own treaty gets a minimal treaty of its parties and
+    categories. Added duties cite the scenario, never a treaty article they do not come from.
+    """
+    if scenario.treaty.ref is not None:
+        from armsctl.treaty import load_treaty
+
+        treaty = load_treaty(scenario.treaty.ref)
+    else:
+        treaty = Treaty(
+            id=scenario.id,
+            title=scenario.treaty.title or scenario.title,
+            short_title=scenario.treaty.title or scenario.title,
+            parties=Parties(members=sorted({scenario.inspector, scenario.host})),
+            dates=Dates(signed=scenario.start, entry_into_force=scenario.start),
+            statuses=[Status(id="declared", title="declared")],
+            categories=[
+                Category(id=c, title=c, statuses=["declared"]) for c in scenario.categories
+            ],
+        )
+    duties = list(treaty.notifications)
+    known = {d.id for d in duties}
+    requested = [d for d in duties if "inspection-requested" in d.triggers]
+    for rule in scenario.quotas:
+        duties.append(_intent_duty(scenario, rule, requested))
+    if MOVEMENT_DUTY not in known:
+        duties.append(
+            NotificationDuty(
+                id=MOVEMENT_DUTY,
+                title="Movement of declared items",
+                deadline=scenario.treaty.movement_deadline,
+                fields=["category", "count", "from_facility", "to_facility"],
+                triggers=["item-moved"],
+                article=f"exercise rule ({scenario.id}: treaty.movement_deadline)",
+                note="A rule of the exercise, not of a treaty.",
+            )
+        )
+    parties = treaty.parties
+    if not parties.open and not {scenario.inspector, scenario.host} <= set(parties.members):
+        # Fictional parties (BLU, RED) play under a real treaty's rules.
+        members = sorted({*parties.members, scenario.inspector, scenario.host})
+        parties = parties.model_copy(update={"members": members})
+    return treaty.model_copy(update={"notifications": duties, "parties": parties})
+
+
+def _intent_duty(
+    scenario: Scenario, rule: QuotaRule, requested: list[NotificationDuty]
+) -> NotificationDuty:
+    hours = rule.notice_hours or 0
+    for duty in requested:
+        if duty.deadline_delta == dt.timedelta(hours=hours) and hours:
+            return duty.model_copy(update={"id": intent_duty_id(rule.type)})
+    article = rule.article or f"exercise rule ({scenario.id}: quotas.{rule.type}.notice_hours)"
+    return NotificationDuty(
+        id=intent_duty_id(rule.type),
+        title=f"Notice of a {rule.title or rule.type}",
+        deadline=f"PT{hours}H",
+        direction="before",
+        fields=["inspection_type", "facility", "arrival_time"],
+        triggers=["inspection-requested"],
+        article=article,
+        note="A rule of the exercise: notice before the inspection team arrives.",
+    )
+
+
+def observation_evidence(obs: Observation, declared: int) -> dict[str, object]:
+    """The monitoring fusion's weight of evidence that a counted observation shows more items.
+
+    The log-likelihood ratio of one more item than declared against the declaration
+    (``armsctl.monitoring.fusion.log_likelihood_ratio``, the measure ``monitor fuse`` ranks
+    sites by), in base 10, with its words (Kass & Raftery).
+    """
+    import math
+
+    import numpy as np
+
+    from armsctl.monitoring.fusion import log_likelihood_ratio, verdict
+
+    llr = log_likelihood_ratio(
+        np.asarray([obs.count]),
+        np.asarray([declared]),
+        1,
+        p=np.asarray([obs.p_detect if obs.p_detect is not None else np.nan]),
+        lam=np.asarray([obs.fp_rate if obs.fp_rate is not None else np.nan]),
+        se=np.asarray([obs.se if obs.se is not None else np.nan]),
+    )
+    log10 = round(float(llr[0]) / math.log(10), 3)
+    return {"declared": declared, "log10_lr": log10, "verdict": verdict(log10)}
