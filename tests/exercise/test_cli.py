@@ -46,6 +46,7 @@ def test_list() -> None:
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in json.loads(result.stdout)] == [
         "cfe-holdings",
+        "new-start-2011-2023",
         "new-start-year",
         "step-by-step-reveal",
         "tutorial",
@@ -204,7 +205,7 @@ def test_arrow_keys_edit_and_recall_and_are_never_recorded(tmp_path: Path) -> No
     child = spawn_play(pexpect, tmp_path, "tutorial", "--save", "rec.json")
     child.expect("turn 1 action")
     child.sendline("inspect alpha")
-    child.expect("consistent with the declaration")
+    child.expect("as declared")
     child.expect("turn 1 action")
     # Up recalls "inspect alpha" from the session's history; five backspaces and "bravo" edit it.
     child.send(UP + "\x7f" * 5 + "bravo\r")

@@ -199,7 +199,7 @@ def test_inspection_texts_name_the_type_once() -> None:
         )
     )
     text = ex.act("inspect alpha").events[0]["text"]
-    assert text.startswith("on-site inspection of alpha: counted 20 item(s)")
+    assert text.startswith("on-site inspection of alpha: counted 20 missile, as declared")
     assert "inspection inspection" not in text
     assert (
         ex.act("notify charlie store-visit")

@@ -79,6 +79,7 @@ def turn_timeline(ex: Exercise) -> list[dict[str, Any]]:
                     "text": f"{site} declared: {_counts(counts)}",
                 }
                 for site, counts in start.items()
+                if counts or sc.record is None  # a record's sites are declared at turn 1
             ]
             + _turn_events(ex, 0),
             "findings": [],

@@ -289,10 +289,76 @@ class Exercise:
         for obs in self._queued_observations:
             self.record_event("observation", obs["text"], visible=True, **obs["data"])
         self._queued_observations = []
+        self._record_declaration()
         self._scripted_events()
         self._reveal_stage()
         self.host.start_turn(self)
         self._mark_dirty()
+
+    def _record_declaration(self) -> None:
+        """This turn's declaration from the public record, with its sources and marks.
+
+        The exercise takes the record as the truth (it claims nothing the record does not say):
+        the declared and the true figures of the mapped sites both become the record's, and
+        only a host strategy of the scenario adds anything hidden on top.
+        """
+        play = self.scenario.record
+        if play is None:
+            return
+        from armsctl.exercise.world import record_turns
+
+        day, decl = record_turns(self.scenario)[self.state.turn - 1]
+        if self.state.turn > 1:
+            before = record_turns(self.scenario)[self.state.turn - 2][0]
+            for sus in self.treaty.dates.suspensions:
+                if sus.party == play.party and before < sus.effective <= day:
+                    announced = f" (announced {sus.announced})" if sus.announced else ""
+                    self.record_event(
+                        "notification",
+                        f"{sus.party}: {sus.kind} effective {sus.effective}{announced}. "
+                        f"{sus.note} (sources: {sus.source or 'none given'})",
+                        visible=True,
+                    )
+        if decl.status == "not-provided":
+            self.record_event(
+                "declaration",
+                f"{play.party} did not provide its data as of {day}"
+                + (f" ({decl.note})" if decl.note else "")
+                + "; the previous figures stand",
+                visible=True,
+                as_of=day.isoformat(),
+                status="not-provided",
+            )
+            return
+        figures: dict[str, dict[str, Any]] = {}
+        for site, measures in play.sites.items():
+            parts = []
+            for m in measures:
+                fig = decl.limits.get(m)
+                if fig is None:
+                    continue
+                self.declared[site][m] = fig.value
+                self.base[site][m] = fig.value
+                mark = " (unverified)" if fig.provenance == "M" else ""
+                parts.append(f"{fig.value} {m}{mark}")
+                figures[m] = {
+                    "site": site,
+                    "value": fig.value,
+                    "provenance": fig.provenance,
+                    "unverified": fig.provenance == "M",
+                    "source": fig.source,
+                    "note": fig.note,
+                }
+            self.record_event(
+                "declaration",
+                f"{play.party} data as of {day}, {site}: {', '.join(parts) or 'no figures'}"
+                f" (sources: {_domains(f['source'] for f in figures.values() if f['site'] == site)})",
+                visible=True,
+                site=site,
+                as_of=day.isoformat(),
+                status="provided",
+                figures={m: f for m, f in figures.items() if f["site"] == site},
+            )
 
     def _scripted_events(self) -> None:
         for ev in self.scenario.events:
@@ -351,9 +417,7 @@ class Exercise:
                         fp_rate=ev.fp_rate,
                     )
                     self.observations.append(obs)
-                    evidence = observation_evidence(
-                        obs, self.declared[ev.site].get(ev.category, 0)
-                    )
+                    evidence = observation_evidence(obs, self.declared[ev.site].get(ev.category, 0))
                     data["observation"] = _observation_dict(obs)
                     data["evidence"] = evidence
                     text += (
@@ -703,7 +767,8 @@ class Exercise:
                     f"counted {_fmt(counted, cats)}"
                 )
             else:
-                text = f"{name}: counted {checked} item(s), consistent with the declaration"
+                counted = {c: truth.get(c, 0) for c in cats if truth.get(c, 0)}
+                text = f"{name}: counted {_fmt(counted, cats)}, as declared"
         if found:
             st.caught.setdefault(a.site, st.turn)
         result: dict[str, Any] = {
@@ -892,6 +957,19 @@ def _sample_estimate(checked: int, hits: int, declared: int) -> dict[str, Any]:
             f"{hits} not on the declaration; {implies}"
         ),
     }
+
+
+def _domains(sources: Iterable[str]) -> str:
+    """The sites a record's sources are on (``insidedefense.com``), for a line of text."""
+    from urllib.parse import urlparse
+
+    seen: dict[str, None] = {}
+    for text in sources:
+        for part in text.split(";"):
+            host = urlparse(part.strip()).netloc.removeprefix("www.")
+            if host:
+                seen[host] = None
+    return ", ".join(seen) or "none given"
 
 
 def _observation_dict(obs: Observation) -> dict[str, Any]:

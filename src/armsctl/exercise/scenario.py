@@ -27,6 +27,7 @@ __all__ = [
     "HostStrategy",
     "Monitoring",
     "QuotaRule",
+    "RecordPlay",
     "Reveal",
     "RevealStage",
     "Scenario",
@@ -200,6 +201,21 @@ class Reveal(_Model):
     status: Slug = "declared"
 
 
+class RecordPlay(_Model):
+    """Play a party's declarations from its treaty's bundled public record, one turn a date.
+
+    Turn ``t`` is the ``t``-th data date of ``party`` from ``start`` to ``end``; at its start
+    the party's figures of that date (with their sources and unverified marks) become the
+    declaration of the sites that ``sites`` maps them to (site id to record measures). A date
+    the party did not provide data for is shown as such and the previous figures stand.
+    """
+
+    party: PartyCode
+    start: dt.date
+    end: dt.date
+    sites: dict[Slug, list[Slug]] = Field(min_length=1)
+
+
 class Scoring(_Model):
     """Weights of the score; every weight is a magnitude and its sign is fixed by its meaning.
 
@@ -236,6 +252,7 @@ class Scenario(_Model):
     events: list[Event] = Field(default_factory=list)
     monitoring: Monitoring = Field(default_factory=Monitoring)
     reveal: Reveal | None = None
+    record: RecordPlay | None = None
     max_clarifications: int | None = Field(default=None, ge=0)
     scoring: Scoring = Field(default_factory=Scoring)
 
@@ -277,6 +294,14 @@ class Scenario(_Model):
                 problems.append(f"events[{i}].category: unknown category {ev.category!r}")
             if ev.turn > self.turns:
                 problems.append(f"events[{i}].turn: after the last turn ({self.turns})")
+        if self.record is not None:
+            if self.treaty.ref is None:
+                problems.append("record: play from a record needs treaty.ref")
+            for name, measures in self.record.sites.items():
+                if name not in sites:
+                    problems.append(f"record.sites.{name}: no site {name!r}")
+                for m in sorted(set(measures) - cats) if cats else []:
+                    problems.append(f"record.sites.{name}: {m!r} is not in treaty.categories")
         if self.reveal is not None:
             for i, stage in enumerate(self.reveal.stages):
                 for name in stage.sites:
@@ -387,6 +412,24 @@ def _check_treaty(scenario: Scenario, where: str) -> None:
                         f"quotas[{i}].per_year",
                         f"required: the treaty's {q.type} quota is no fixed number "
                         f"({exc.problems[0].message})",
+                    )
+                )
+    if scenario.record is not None and not problems:
+        from armsctl.exercise.world import record_turns
+
+        try:
+            dates = [d for d, _ in record_turns(scenario)]
+        except InputError as exc:
+            problems.append(Problem(where, "record", exc.problems[0].message))
+        else:
+            if len(dates) != scenario.turns:
+                problems.append(
+                    Problem(
+                        where,
+                        "turns",
+                        f"the record has {len(dates)} data date(s) of {scenario.record.party} "
+                        f"from {scenario.record.start} to {scenario.record.end}: "
+                        f"give turns = {len(dates)}",
                     )
                 )
     if problems:

@@ -17,12 +17,14 @@ months), so a notice can be given in hours inside a turn.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING
 
 from armsctl.treaty.schema import Category, Dates, NotificationDuty, Parties, Status, Treaty
 
 if TYPE_CHECKING:
     from armsctl.exercise.scenario import QuotaRule, Scenario
+    from armsctl.inventory.model import Declaration
     from armsctl.monitoring import Observation
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "exercise_treaty",
     "intent_duty_id",
     "observation_evidence",
+    "record_turns",
     "turn_time",
 ]
 
@@ -37,14 +40,24 @@ MOVEMENT_DUTY = "movement"
 
 
 def turn_time(scenario: Scenario, turn: int) -> dt.datetime:
-    """When turn ``turn`` starts (UTC midnight); turn ``turns + 1`` is when the exercise ends."""
+    """When turn ``turn`` starts (UTC midnight); turn ``turns + 1`` is when the exercise ends.
+
+    A scenario played from a public record runs on the record's data dates; the turn after
+    the last ends one data-exchange period (half a year) later.
+    """
+    if scenario.record is not None:
+        dates = [d for d, _ in record_turns(scenario)]
+        day = dates[turn - 1] if turn <= len(dates) else dates[-1] + dt.timedelta(days=182)
+        return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
     start = dt.datetime.combine(scenario.start, dt.time(), tzinfo=dt.UTC)
     tpy = scenario.turns_per_year
     if 12 % tpy == 0:
         months = (turn - 1) * (12 // tpy)
+        if months == 0:
+            return start
         year, month = divmod(start.month - 1 + months, 12)
-        day = min(start.day, 28)  # every month has a 28th: no turn skips a month
-        return start.replace(year=start.year + year, month=month + 1, day=day)
+        mday = min(start.day, 28)  # every month has a 28th: no turn skips a month
+        return start.replace(year=start.year + year, month=month + 1, day=mday)
     return start + dt.timedelta(days=(turn - 1) * 365 / tpy)
 
 
@@ -146,3 +159,32 @@ def observation_evidence(obs: Observation, declared: int) -> dict[str, object]:
     )
     log10 = round(float(llr[0]) / math.log(10), 3)
     return {"declared": declared, "log10_lr": log10, "verdict": verdict(log10)}
+
+
+def record_turns(scenario: Scenario) -> list[tuple[dt.date, Declaration]]:
+    """The party's declarations in the record, one a turn: each data date from start to end.
+
+    A date the party did not provide data for is its ``not-provided`` declaration.
+    """
+    assert scenario.record is not None and scenario.treaty.ref is not None
+    r = scenario.record
+    return _record(scenario.treaty.ref, r.party, r.start, r.end)
+
+
+@functools.cache
+def _record(
+    ref: str, party: str, start: dt.date, end: dt.date
+) -> list[tuple[dt.date, Declaration]]:
+    from armsctl.errors import InputError
+    from armsctl.inventory import read_declarations
+    from armsctl.treaty import load_treaty, public_record_path
+
+    treaty = load_treaty(ref)
+    path = public_record_path(treaty)
+    if path is None:
+        raise InputError(f"treaty {ref!r} ships no public record")
+    decls = read_declarations([path], treaty)
+    out = [(d.as_of, d) for d in decls.for_party(party) if start <= d.as_of <= end]
+    if not out:
+        raise InputError(f"the {ref} record has no declaration of {party} from {start} to {end}")
+    return out
