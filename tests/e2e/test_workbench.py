@@ -75,3 +75,36 @@ def test_party_saves_reopens_and_shares_a_draft(page: Any, server: Any, sign_in:
     page.goto(saved_url)
     assert "USA 1000 by 2018" in page.locator("#opened-draft").inner_text()
     assert page.locator("#share-form").count() == 0
+
+
+def test_the_brief_opens_offline_without_a_single_request(
+    page: Any, tmp_path: Any
+) -> None:
+    """The HTML brief, opened from disk, asks the network for nothing and still draws."""
+    from armsctl.treaty import load_treaty
+    from armsctl.workbench import analyse, apply_changes, parse_set, resolve_baseline
+    from armsctl.workbench.brief import brief_document, render_html
+    from armsctl.workbench.burden import analysis_burdens
+
+    base = load_treaty("new-start")
+    draft, changes = apply_changes(
+        base, [parse_set("deployed-warheads=1000"), parse_set("deployed-warheads@2014-02-05=1600")]
+    )
+    result = analyse(
+        draft,
+        [
+            resolve_baseline(draft, "USA", "record@2011-02-05"),
+            resolve_baseline(draft, "RUS", "estimate:fas-2025-rus-deployed"),
+        ],
+    )
+    doc = brief_document(result, changes=changes, burdens=analysis_burdens(draft, result, cheat=1))
+    path = tmp_path / "brief.html"
+    path.write_text(render_html(doc), encoding="utf-8")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    assert requests == [path.as_uri()]  # the file itself, nothing else
+    assert page.locator("svg").count() == 2
+    text = page.inner_text("body")
+    assert "milestone: deployed-warheads at most 1,600 by 2014-02-05" in text
+    assert "bomber bases" in text  # the estimate's counting rule, where it is used

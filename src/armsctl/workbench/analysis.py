@@ -302,7 +302,7 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
                 "effective": limits[c.id].effective.isoformat(),
                 "due": milestones[c.id][-1]["date"],
                 "milestones": milestones[c.id],
-                "unverified": any(u.split(" ")[0] == c.id for u in baseline.unverified),
+                "unverified": _unverified(draft, c.id, baseline),
                 "upper_bound": c.id in baseline.upper_bounds,
             }
             for c in plan.limits
@@ -329,6 +329,25 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
         "counting_notes": baseline.counting_notes,
         "unverified": baseline.unverified,
     }
+
+
+def _unverified(draft: Treaty, limit_id: str, baseline: Baseline) -> bool:
+    """Whether the limit's baseline figure rests on a figure tagged unverified.
+
+    ``baseline.unverified`` names limits (``ID (why)``) or the declared measures behind them
+    (components such as ``category-1-agent/held``).
+    """
+    from armsctl.compliance import rule_weights
+    from armsctl.inventory.model import component_measure
+
+    names = {u.split(" ")[0] for u in baseline.unverified}
+    if limit_id in names:
+        return True
+    try:
+        counted = {component_measure(k) for k in rule_weights(draft.limit(limit_id).counting)}
+    except ValueError:  # fractional weights: compare by category and status only
+        counted = set()
+    return bool(counted & names)
 
 
 def _category_schedule(
