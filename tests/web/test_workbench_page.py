@@ -201,3 +201,17 @@ def test_a_draft_that_does_not_compute_is_not_saved(world: dict[str, TestClient]
     assert ">bad<" not in usa.get("/workbench").text
     no_token = usa.post("/workbench/drafts", data={"treaty": "new-start", "name": "n"})
     assert no_token.status_code == 400
+
+
+def test_an_estimate_baseline_shows_its_counting_rule(client: TestClient) -> None:
+    r = client.get(
+        "/workbench",
+        params={
+            "treaty": "new-start",
+            "sets": "deployed-warheads=1000",
+            "baselines": "RUS=estimate:fas-2025-rus-deployed",
+        },
+    )
+    assert r.status_code == 200
+    rus = r.text.split('id="cuts-RUS"')[1].split("</section>")[0]
+    assert "<details open>" in rus and "bomber bases" in rus
