@@ -266,7 +266,14 @@ def _print_cuts(result: dict[str, Any]) -> None:
         for x in p["limits"]:
             table.add_row(
                 x["id"],
-                f"{x['baseline']:,}" + (" (unverified)" if x["unverified"] else ""),
+                f"{x['baseline']:,}"
+                + (
+                    " (upper bound)"
+                    if x.get("upper_bound")
+                    else " (unverified)"
+                    if x["unverified"]
+                    else ""
+                ),
                 f"{x['max']:,}",
                 f"{x['required_cut']:,}",
                 "yes" if x["binding"] else "no",

@@ -146,14 +146,19 @@ def commitment_public(doc: Any, where: str) -> dict[str, Any]:
     """The public declaration inside what ``armsctl commit`` prints, a reveal or a log entry.
 
     Accepts the public declaration itself (``scheme``, ``party``, ``date``, ``treaty``,
-    ``counts``, ...; ``armsctl commit --format json`` adds ``index`` and ``entry_hash``), a
-    reveal file (its ``declaration.public``), or a log entry whose ``body`` is one.
+    ``counts``, ...; ``armsctl commit --format json`` adds ``index`` and ``entry_hash``), the
+    opening file ``armsctl commit`` writes (its ``public`` part and log position only: the
+    items and salts in it are not read), a reveal file (its ``declaration.public``), or a log
+    entry whose ``body`` is one.
 
     Raises:
         InputError: none of those, or counts that are not whole numbers per category.
     """
     if isinstance(doc, dict) and isinstance(doc.get("declaration"), dict):
         doc = doc["declaration"].get("public")
+    elif isinstance(doc, dict) and isinstance(doc.get("public"), dict) and "counts" not in doc:
+        log = doc.get("log") if isinstance(doc.get("log"), dict) else {}
+        doc = {**doc["public"], **({"index": log["index"]} if "index" in log else {})}
     elif isinstance(doc, dict) and isinstance(doc.get("body"), dict) and "counts" not in doc:
         doc = doc["body"]
     if not isinstance(doc, dict) or not isinstance(doc.get("counts"), dict):

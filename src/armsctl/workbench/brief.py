@@ -101,7 +101,13 @@ def render_markdown(doc: dict[str, Any]) -> str:
         out.append(f"Baseline: `{p['baseline_source']}` as of {p['baseline_as_of']}.")
         out += ["", "| limit | baseline | max | required cut | binding |", "|---|---|---|---|---|"]
         for x in p["limits"]:
-            flag = " (unverified)" if x["unverified"] else ""
+            flag = (
+                " (upper bound)"
+                if x.get("upper_bound")
+                else " (unverified)"
+                if x["unverified"]
+                else ""
+            )
             out.append(
                 f"| {x['id']} | {x['baseline']:,}{flag} | {x['max']:,} | {x['required_cut']:,} |"
                 f" {'yes' if x['binding'] else 'no'} |"
@@ -178,7 +184,13 @@ def render_html(doc: dict[str, Any]) -> str:
             "<th>binding</th></tr>"
         )
         for x in p["limits"]:
-            flag = ' <span class="warn">(unverified)</span>' if x["unverified"] else ""
+            flag = (
+                ' <span class="warn">(upper bound)</span>'
+                if x.get("upper_bound")
+                else ' <span class="warn">(unverified)</span>'
+                if x["unverified"]
+                else ""
+            )
             out.append(
                 f"<tr><td>{e(x['id'])}</td><td>{x['baseline']:,}{flag}</td><td>{x['max']:,}</td>"
                 f"<td>{x['required_cut']:,}</td><td>{'yes' if x['binding'] else 'no'}</td></tr>"

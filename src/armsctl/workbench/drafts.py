@@ -222,7 +222,6 @@ def _add_milestone(raw: dict[str, Any], entry: dict[str, Any], day: dt.date, val
         _shift_extensions(raw, limit_id, position)
     first, *phases = steps
     entry["effective"] = first["date"]
-    entry["article"] = first.get("article", entry["article"])
     if first.get("date_rule"):
         entry["effective_rule"] = first["date_rule"]
     else:
