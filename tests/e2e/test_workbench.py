@@ -77,9 +77,7 @@ def test_party_saves_reopens_and_shares_a_draft(page: Any, server: Any, sign_in:
     assert page.locator("#share-form").count() == 0
 
 
-def test_the_brief_opens_offline_without_a_single_request(
-    page: Any, tmp_path: Any
-) -> None:
+def test_the_brief_opens_offline_without_a_single_request(page: Any, tmp_path: Any) -> None:
     """The HTML brief, opened from disk, asks the network for nothing and still draws."""
     from armsctl.treaty import load_treaty
     from armsctl.workbench import analyse, apply_changes, parse_set, resolve_baseline

@@ -23,9 +23,7 @@ def _signed_in(app: Any, token: str) -> TestClient:
     page = c.get("/signin")
     pre = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert pre is not None
-    r = c.post(
-        "/signin", data={"token": token, "csrf_token": pre.group(1)}, follow_redirects=False
-    )
+    r = c.post("/signin", data={"token": token, "csrf_token": pre.group(1)}, follow_redirects=False)
     assert r.status_code == 303
     return c
 
@@ -140,10 +138,13 @@ def test_a_saved_draft_is_private_to_its_party_until_shared(world: dict[str, Tes
         follow_redirects=False,
     )
     assert denied.status_code == 404
-    assert obs.post(
-        f"/workbench/drafts/{draft}/share",
-        data={"csrf_token": _csrf(obs), "visibility": "public"},
-    ).status_code == 403
+    assert (
+        obs.post(
+            f"/workbench/drafts/{draft}/share",
+            data={"csrf_token": _csrf(obs), "visibility": "public"},
+        ).status_code
+        == 403
+    )
     hijack = rus.post(
         "/workbench/drafts",
         data={"csrf_token": _csrf(rus), "treaty": "new-start", "name": "hijack",
@@ -179,8 +180,15 @@ def test_drafts_are_reopened_overwritten_and_compared(world: dict[str, TestClien
     usa = world["usa-office"]
     a = _save(usa, "A 1000", "deployed-warheads=1000")
     b = _save(usa, "B 1200", "deployed-warheads=1200")
-    assert _save(usa, "B 1200 with a milestone", "deployed-warheads=1200\n"
-                 "deployed-warheads@2014-02-05=1600", draft_id=str(b)) == b
+    assert (
+        _save(
+            usa,
+            "B 1200 with a milestone",
+            "deployed-warheads=1200\ndeployed-warheads@2014-02-05=1600",
+            draft_id=str(b),
+        )
+        == b
+    )
     page = usa.get("/workbench", params={"draft": b}).text
     assert "B 1200 with a milestone" in page
     assert "Milestone: deployed-warheads at most 1,600 by 2014-02-05: 200 eliminated" in page

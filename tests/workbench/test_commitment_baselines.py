@@ -46,7 +46,12 @@ def test_public_counts_give_exact_figures_bounds_or_nothing(new_start: Treaty) -
     raw = new_start.model_dump(mode="python", exclude_none=True)
     for x in raw["limits"]:
         if x["id"] == "total-launchers":
-            x["counting"]["terms"][0]["statuses"] = ["deployed", "non-deployed", "test", "converted"]
+            x["counting"]["terms"][0]["statuses"] = [
+                "deployed",
+                "non-deployed",
+                "test",
+                "converted",
+            ]
     import tomli_w
 
     every = parse_treaty(tomli_w.dumps(_clean(raw)))
@@ -63,7 +68,7 @@ def test_a_commitment_for_another_party_or_treaty_is_refused(new_start: Treaty) 
         baseline_from_commitment(new_start, "USA", other, "commitment:c.json")
     with pytest.raises(InputError, match="not a committed declaration"):
         commitment_public({"items": []}, "c.json")
-    with pytest.raises(InputError, match="counts.icbm-launcher must be a whole number"):
+    with pytest.raises(InputError, match=r"counts\.icbm-launcher must be a whole number"):
         commitment_public({**PUBLIC, "counts": {"icbm-launcher": -1}}, "c.json")
     # A reveal file carries the public declaration it was checked against.
     assert commitment_public({"declaration": {"public": PUBLIC}}, "r.json") == PUBLIC
@@ -119,7 +124,9 @@ def test_cuts_from_a_commitment_file_and_from_the_log(committed: tuple[typer.Typ
         assert any("upper bound" in n for n in usa["counting_notes"])
         assert usa["sources"][0].startswith("committed declaration by USA as of 2011-02-05")
     _, doc = _cuts(app, "-b", "USA=log:0", "--db", "sqlite:///log.db", "--format", "json")
-    assert any("not checked against a key you trust" in n for n in doc["parties"][0]["counting_notes"])
+    assert any(
+        "not checked against a key you trust" in n for n in doc["parties"][0]["counting_notes"]
+    )
 
 
 def test_bad_commitment_sources_exit_2_with_one_line(committed: tuple[typer.Typer, Path]) -> None:

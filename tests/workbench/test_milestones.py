@@ -173,7 +173,9 @@ def test_an_unreachable_milestone_is_a_finding_naming_it_and_the_shortfall(
     usa = resolve_baseline(draft, "USA", "record@2011-02-05")
     doc = analyse(draft, [usa], Options(capacity={"deployed-warheads": 150}))
     (finding,) = doc["findings"]
-    assert finding["milestone"] == "deployed-warheads <= 1,400 by 2013-02-05 (milestone of the draft)"
+    assert (
+        finding["milestone"] == "deployed-warheads <= 1,400 by 2013-02-05 (milestone of the draft)"
+    )
     assert (finding["required"], finding["achievable"], finding["shortfall"]) == (400, 300, 100)
     # Due before the first year after the baseline ends: nothing can be done by then.
     early, _ = apply_changes(new_start, [parse_set("deployed-warheads@2011-12-31=1700")])

@@ -106,9 +106,7 @@ def save_draft(
     with db.write() as (session, _conn):
         db.treaty(session, treaty)
         if actor.party is None or actor.party_id is None:
-            raise AccessDenied(
-                "only a party's users save drafts", action="workbench.draft.save"
-            )
+            raise AccessDenied("only a party's users save drafts", action="workbench.draft.save")
         party = party_by_code(session, treaty, actor.party)
         allow(Resource("workbench-draft", f"{treaty}/{party.code}", owner=party.id))
         if draft_id is None:

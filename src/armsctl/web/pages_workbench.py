@@ -44,8 +44,9 @@ def _compute(
     request: Request, treaty: str | None, sets: str, baselines: str, years: str, cheat: str
 ) -> dict[str, Any]:
     """The draft and its analysis (or the problems that stop it), for the page and the brief."""
-    return _analysis(request, treaty, {"sets": sets, "baselines": baselines, "years": years,
-                                       "cheat": cheat})
+    return _analysis(
+        request, treaty, {"sets": sets, "baselines": baselines, "years": years, "cheat": cheat}
+    )
 
 
 def _analysis(request: Request, treaty: str | None, typed: dict[str, str]) -> dict[str, Any]:
@@ -257,7 +258,9 @@ def compare_workbench_drafts(
         for i in (a, b)
     ]
     contexts = [_analysis(request, d["treaty"], dict(d["form"])) for d in found]
-    problems = [f"{d['name']}: {p}" for d, c in zip(found, contexts, strict=True) for p in c["problems"]]
+    problems = [
+        f"{d['name']}: {p}" for d, c in zip(found, contexts, strict=True) for p in c["problems"]
+    ]
     comparison = None
     if not problems:
         comparison = compare(contexts[0]["result"], contexts[1]["result"])

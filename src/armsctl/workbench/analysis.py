@@ -220,18 +220,18 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
     milestones: dict[str, list[dict[str, Any]]] = {}
     for cut in plan.limits:
         due = anniversary(start, opts.years) if opts.years else final_due[cut.id]
-        wanted = [s for s in steps[cut.id][:-1]]
+        wanted = list(steps[cut.id][:-1])
         wanted += [Step(day, m, "--milestone") for k, day, m in opts.milestones if k == cut.id]
-        wanted.sort(key=lambda s: s.date)
+        wanted.sort(key=lambda st: st.date)
         milestones[cut.id] = [
             {
-                "date": s.date.isoformat(),
-                "max": s.maximum,
-                "required_cut": max(0, cut.baseline - s.maximum),
-                "source": s.source,
+                "date": st.date.isoformat(),
+                "max": st.maximum,
+                "required_cut": max(0, cut.baseline - st.maximum),
+                "source": st.source,
                 "final": False,
             }
-            for s in wanted
+            for st in wanted
         ] + [
             {
                 "date": due.isoformat(),
@@ -245,10 +245,12 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
             continue
         label = f"{cut.id} <= {cut.max:,} by {due}"
         stones = [Milestone(due, cut.required_cut, label)]
-        for s in wanted:
-            need = max(0, cut.baseline - s.maximum)
-            what = "milestone of the draft" if s.source == "draft" else "--milestone"
-            stones.append(Milestone(s.date, need, f"{cut.id} <= {s.maximum:,} by {s.date} ({what})"))
+        for st in wanted:
+            need = max(0, cut.baseline - st.maximum)
+            what = "milestone of the draft" if st.source == "draft" else "--milestone"
+            stones.append(
+                Milestone(st.date, need, f"{cut.id} <= {st.maximum:,} by {st.date} ({what})")
+            )
         sched = min_peak_schedule(start, horizon, stones, capacity=opts.capacity.get(cut.id))
         schedule_rows[cut.id] = sched.per_year
         peaks[cut.id] = sched.peak
@@ -425,9 +427,7 @@ def _assumptions(opts: Options) -> list[str]:
             "every limit is met by its final step in the draft (its effective date, or its last "
             "phase); earlier steps of a phased limit are milestones on the way"
         )
-    out.append(
-        "a milestone is met by the eliminations of the years that end on or before its date"
-    )
+    out.append("a milestone is met by the eliminations of the years that end on or before its date")
     if opts.capacity:
         out.append(
             "per-year capacity: "

@@ -157,7 +157,7 @@ def commitment_public(doc: Any, where: str) -> dict[str, Any]:
     if isinstance(doc, dict) and isinstance(doc.get("declaration"), dict):
         doc = doc["declaration"].get("public")
     elif isinstance(doc, dict) and isinstance(doc.get("public"), dict) and "counts" not in doc:
-        log = doc.get("log") if isinstance(doc.get("log"), dict) else {}
+        log: dict[str, Any] = doc["log"] if isinstance(doc.get("log"), dict) else {}
         doc = {**doc["public"], **({"index": log["index"]} if "index" in log else {})}
     elif isinstance(doc, dict) and isinstance(doc.get("body"), dict) and "counts" not in doc:
         doc = doc["body"]
@@ -229,7 +229,8 @@ def baseline_from_commitment(
     ]
     if bounds:
         notes.append(
-            "upper bound (the category's items of every status): " + ", ".join(bounds)
+            "upper bound (the category's items of every status): "
+            + ", ".join(bounds)
             + "; the required cut shown is the most it can be"
         )
     if unknown:
@@ -269,8 +270,10 @@ def _commitment_file(treaty: Treaty, party: str, source: str) -> Baseline:
 
 
 def resolve_baseline(treaty: Treaty, party: str, source: str) -> Baseline:
-    """Read one ``SOURCE`` for ``party``: ``record@DATE``, ``estimate:ID[,ID...]``,
-    ``commitment:FILE`` or a declaration file (``log:INDEX`` needs the log: the CLI reads it).
+    """Read one ``SOURCE`` for ``party``: a record date, estimates, a commitment or a file.
+
+    ``record@DATE``, ``estimate:ID[,ID...]``, ``commitment:FILE`` or a declaration file
+    (``log:INDEX`` needs the log: the CLI reads it).
 
     Raises:
         InputError: a bad date, a treaty without a public record, no declaration on or before

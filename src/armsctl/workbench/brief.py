@@ -85,7 +85,7 @@ def _milestone_lines(party: dict[str, Any]) -> list[str]:
                 f"- {x['id']}: the baseline is an upper bound (public counts of a committed "
                 "declaration); the cut shown is the most it can be"
             )
-    return [""] + out if out else []
+    return ["", *out] if out else []
 
 
 def _pct(p: float) -> str:

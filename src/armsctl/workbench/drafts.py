@@ -129,7 +129,9 @@ def apply_changes(treaty: Treaty, changes: list[Change]) -> tuple[Treaty, list[s
     notes: list[str] = []
     # Milestones last: ``LIMIT=MAX`` and ``LIMIT.effective`` say where the limit ends up, the
     # milestones the steps on the way, whatever order they were typed in.
-    ordered = [c for c in changes if c.field != "phase"] + [c for c in changes if c.field == "phase"]
+    ordered = [c for c in changes if c.field != "phase"] + [
+        c for c in changes if c.field == "phase"
+    ]
     for change in ordered:
         if change.kind == "limit":
             entry = limits.get(change.target)
@@ -159,7 +161,9 @@ def apply_changes(treaty: Treaty, changes: list[Change]) -> tuple[Treaty, list[s
         if change.field == "maximum" and entry.get("phases"):
             last = entry["phases"][-1]
             old = last.get("maximum", f"{last.get('fraction')} of the baseline")
-            notes.append(f"limit {change.target} final step {last['date']}: {old} -> {change.value}")
+            notes.append(
+                f"limit {change.target} final step {last['date']}: {old} -> {change.value}"
+            )
             last.pop("fraction", None)
             last["maximum"] = change.value
             continue
