@@ -281,6 +281,12 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
         opts,
         findings,
     )
+    stepped = any(m["required_cut"] for v in milestones.values() for m in v if not m["final"])
+    if by_category and stepped:
+        plan.notes.append(
+            "the per-category schedule meets each category's final date only; the intermediate "
+            "milestones are met by the per-limit schedule"
+        )
     schedule = [
         {
             "year": start.year + t + 1,
@@ -392,8 +398,9 @@ def _category_schedule(
                     "achievable": s.achievable,
                     "shortfall": s.shortfall,
                     "message": (
-                        f"{baseline.party}: {s.label} cannot be met under the capacity: at most "
-                        f"{s.achievable:,} possible (short by {s.shortfall:,})"
+                        f"{baseline.party}: {s.label} cannot be met"
+                        + (" under the capacity" if category in opts.capacity else "")
+                        + f": at most {s.achievable:,} possible (short by {s.shortfall:,})"
                     ),
                 }
             )
