@@ -77,12 +77,16 @@ class Series:
     ``points`` draws markers only. ``cadence`` is the expected spacing of points (a
     ``timedelta`` on a date axis, a number otherwise); see :data:`GAP_FACTOR` for how it opens
     gaps. ``None`` means no expected spacing: only explicit gaps (``y=None``) break the line.
+    ``hollow`` draws open markers ``size`` times the usual size (rings around other marks,
+    such as "inspected" around "not as declared").
     """
 
     name: str
     points: tuple[Point, ...]
     kind: Literal["line", "step", "points"] = "line"
     cadence: dt.timedelta | float | None = None
+    hollow: bool = False
+    size: float = 1.0
 
     def __init__(
         self,
@@ -90,6 +94,9 @@ class Series:
         points: Sequence[Point | tuple[X, float | None]],
         kind: Literal["line", "step", "points"] = "line",
         cadence: dt.timedelta | float | None = None,
+        *,
+        hollow: bool = False,
+        size: float = 1.0,
     ) -> None:
         object.__setattr__(self, "name", name)
         object.__setattr__(
@@ -99,6 +106,8 @@ class Series:
         )
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "cadence", cadence)
+        object.__setattr__(self, "hollow", hollow)
+        object.__setattr__(self, "size", size)
 
 
 @dataclass(frozen=True, slots=True)

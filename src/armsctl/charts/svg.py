@@ -49,8 +49,9 @@ DASHES = ("", "7 4", "2 3", "9 3 2 3", "4 4", "1 2")
 SHAPES = ("circle", "square", "triangle", "diamond", "cross", "circle")
 INK, GRID, FRAME = "#222222", "#dddddd", "#666666"
 BREAKPOINT = "48rem"
-MAX_MARKERS = 150
-"""A series with more points than this is drawn as a line only (markers would merge)."""
+MARKER_SPACING = 1.6
+"""A line gets markers when its points are on average this many marker radii apart or more;
+denser markers would merge into a thick line and hide it (a 400-point curve, say)."""
 
 # Shown once per page: the narrow drawing on phones, the wide one elsewhere.
 RESPONSIVE_CSS = (
@@ -71,8 +72,15 @@ def _f(v: float) -> str:
 
 
 def _chars(text: str) -> float:
-    """Approximate width of ``text`` in ems for a sans-serif font (no font metrics needed)."""
-    return sum(0.35 if c in " ,.:;il1|!'" else 0.62 if c.isupper() else 0.56 for c in text)
+    """Width of ``text`` in ems, erring wide: DejaVu Sans, a common fallback, is a wide face.
+
+    No font metrics are at hand when drawing (the reader's font is not known), so labels are
+    spaced for the widest likely face and wrapped early rather than run off the drawing.
+    """
+    return sum(
+        0.34 if c in " ,.:;il|!'()" else 0.74 if c.isupper() else 0.64 if c.isdigit() else 0.62
+        for c in text
+    )
 
 
 def _wrap(text: str, room: float, font: float) -> list[str]:
@@ -124,6 +132,8 @@ class _Drawing:
         if c.bars:
             values = [b.value for b in c.bars] + [0.0]
             low, high = min(values), max(values)
+            pad = (high - low) * 0.12  # room for the value printed at each bar's end
+            low, high = (low - pad if low < 0 else low), (high + pad if high > 0 else high)
         else:
             xs = [as_days(p.x) for s in c.series for p in s.points]
             xs += [as_days(r.value) for r in c.references if r.axis == "x"]
@@ -169,22 +179,24 @@ class _Drawing:
         ]
         ys += [float(as_days(r.value)) for r in c.references if r.axis == "y"]
         low, high = (min(ys), max(ys)) if ys else (0.0, 1.0)
+        pad = (high - low) * 0.04  # markers at the extremes stay inside the frame
+        low, high = low - pad, high + pad
         if c.y.low is not None:
             low = min(low, c.y.low)
         if c.y.high is not None:
             high = max(high, c.y.high)
         fits = max(3, int(self.l.plot_height // (self.fs * 2.6)))
         lo, hi, values = number_ticks(low, high, fits=fits, integer=not c.y.percent)
-        if c.y.low is not None and c.y.low <= low:
+        if c.y.low is not None and c.y.low <= low + pad:
             lo = c.y.low
-        if c.y.high is not None and c.y.high >= high:
+        if c.y.high is not None and c.y.high >= high - pad:
             hi = c.y.high
         return lo, hi, [Tick(v, format_y(c.y, v)) for v in values if lo - 1e-9 <= v <= hi + 1e-9]
 
     # -- drawing ------------------------------------------------------------------------
     def svg(self) -> str:
         c, fs, width = self.c, self.fs, self.l.width
-        title_lines = _wrap(c.title, width - 16, fs + 1)
+        title_lines = _wrap(c.title, width - 16, (fs + 1) * 1.1)  # bold is wider
         self.top = 8 + len(title_lines) * (fs + 5) + fs * 0.6
         # The y labels set the left margin, which sets the plot width, which sets the x ticks.
         self.plot_w = width * 0.8
@@ -195,13 +207,20 @@ class _Drawing:
         self.right = 16.0
         self.plot_w = width - self.left - self.right
         x_lo, x_hi, x_ticks = self._x_domain()
+        labelled = [t for t in x_ticks if t.label]
+        if labelled:
+            # The first and last x labels are centred on their ticks: keep them on the page.
+            self.right = max(self.right, _chars(labelled[-1].label) * fs / 2 + 4)
+            self.left = max(self.left, _chars(labelled[0].label) * fs / 2 + 4)
+            self.plot_w = width - self.left - self.right
         self.x_lo, self.x_hi, self.y_lo, self.y_hi = x_lo, x_hi, y_lo, y_hi
         plot_h = self.l.plot_height
         self.plot_h = plot_h
         if not c.empty:
             self._series_and_references()
         legend_rows = self._legend_rows()
-        x_title_h = (fs + 10) if c.x.title else 0
+        self.x_title_lines = _wrap(c.x.title, self.plot_w, fs) if c.x.title else []
+        x_title_h = len(self.x_title_lines) * (fs + 4) + 6 if c.x.title else 0
         height = self.top + plot_h + fs + 12 + x_title_h + len(legend_rows) * (fs + 8) + 8
         out = [
             f'<svg xmlns="http://www.w3.org/2000/svg" class="armsctl-chart {self.l.name}" '
@@ -285,11 +304,12 @@ class _Drawing:
         x_title = c.x.title
         y_title = c.y.title if not c.bars else ""
         if x_title:
-            y = self.top + self.plot_h + fs + 6 + x_title_h
-            out.append(
-                f'<text class="axis-title x" x="{self.left + self.plot_w / 2:.1f}" y="{_f(y)}" '
-                f'text-anchor="middle">{_e(x_title)}</text>'
-            )
+            for k, line in enumerate(self.x_title_lines):
+                y = self.top + self.plot_h + fs + 6 + 6 + (k + 1) * (fs + 4)
+                out.append(
+                    f'<text class="axis-title x" x="{self.left + self.plot_w / 2:.1f}" '
+                    f'y="{_f(y)}" text-anchor="middle">{_e(line)}</text>'
+                )
         if y_title:
             cx, cy = 8 + fs * 0.8, self.top + self.plot_h / 2
             out.append(
@@ -309,12 +329,20 @@ class _Drawing:
                 DASHES[i % len(DASHES)],
                 SHAPES[i % len(SHAPES)],
             )
-            self._series(s, colour, dash, shape)
+            if s.hollow:
+                shape = "circle"
+            marked = self._series(s, colour, dash, shape)
             notes |= {p.note for p in s.points if p.note and p.y is not None}
             values = sum(p.y is not None for p in s.points)
             label = s.name if values else f"{s.name} (no data)"
             self.legend.append(
-                _Legend(label, colour, "" if s.kind == "points" else dash, shape, False)
+                _Legend(
+                    label,
+                    colour,
+                    "" if s.kind == "points" else dash,
+                    shape if marked else None,
+                    s.hollow,
+                )
             )
             if s.kind == "points":
                 self.legend[-1].dash = "none"
@@ -350,9 +378,11 @@ class _Drawing:
             f'y2="{_f(self.top + self.plot_h)}" stroke="{INK}"/></g>'
         )
 
-    def _series(self, s: Series, colour: str, dash: str, shape: str) -> None:
+    def _series(self, s: Series, colour: str, dash: str, shape: str) -> bool:
+        """Draw one series; return whether its points have markers (for the legend)."""
         runs = segments(s)
         total = sum(len(r) for r in runs)
+        sparse = s.kind == "points" or total * MARKER_SPACING * self.fs * 0.32 <= self.plot_w
         self.parts.append(f'<g class="series" data-name="{_e(s.name)}">')
         if s.kind != "points":
             for k, run in enumerate(runs):
@@ -372,9 +402,10 @@ class _Drawing:
                 )
         for run in runs:
             for p in run:
-                if total <= MAX_MARKERS or p.note:
-                    self.parts.append(self._marker(p, colour, shape, s.name))
+                if sparse or p.note:
+                    self.parts.append(self._marker(p, s, colour, shape))
         self.parts.append("</g>")
+        return sparse
 
     def _step_end(self, s: Series, run: list[Point], *, last: bool) -> float | None:
         """Where the last value of a step run stops: the axis end, or one cadence past it."""
@@ -385,11 +416,12 @@ class _Drawing:
             end = min(end, as_days(run[-1].x) + GAP_FACTOR * cadence_days(s.cadence))
         return self.px(end)
 
-    def _marker(self, p: Point, colour: str, shape: str, name: str) -> str:
+    def _marker(self, p: Point, s: Series, colour: str, shape: str) -> str:
         assert p.y is not None
+        name = s.name
         x, y = self.px(as_days(p.x)), self.py(p.y)
-        r = self.fs * 0.32
-        fill = "#ffffff" if p.note else colour
+        r = self.fs * 0.32 * s.size
+        fill = "#ffffff" if p.note else "none" if s.hollow else colour
         value = format_y(self.c.y, p.y)
         tip = f"{name} {_x_text(self.c, p)}: {value}" + (f" ({p.note})" if p.note else "")
         parts = []

@@ -75,11 +75,11 @@ def limit_chart(
         for name in who
         if found.get((limit_id, name))
     )
-    reading = f" under the reading {interpretation!r}" if interpretation else ""
+    reading = f" (reading: {interpretation})" if interpretation else ""
     return Chart(
-        title=limit.title,
+        title=limit.title + reading,
         x=Axis("data as of", "date"),
-        y=Axis("number counted" + reading),
+        y=Axis("number counted"),
         series=lines,
         references=(
             ReferenceLine("y", limit.maximum, f"limit {limit.maximum:,}"),

@@ -199,6 +199,8 @@ def debrief_charts(doc: dict[str, Any]) -> list[Chart]:
                         "inspected",
                         [Point(t, index[site]) for t, site in inspected if site in index],
                         kind="points",
+                        hollow=True,
+                        size=1.8,
                     ),
                 ),
             )
