@@ -494,8 +494,10 @@ def _x_text(chart: Chart, p: Point) -> str:
 
 
 def _shape(shape: str, x: float, y: float, r: float, colour: str, fill: str, tip: str) -> str:
+    """A data marker (with ``tip`` as its tooltip) or, without a tip, a legend swatch."""
     title = f"<title>{_e(tip)}</title>" if tip else ""
-    common = f'class="marker" fill="{fill}" stroke="{colour}" stroke-width="1.5"'
+    kind = "marker" if tip else "swatch"
+    common = f'class="{kind}" fill="{fill}" stroke="{colour}" stroke-width="1.5"'
     if shape == "square":
         return (
             f'<rect {common} x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" '
