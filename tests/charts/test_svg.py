@@ -31,7 +31,10 @@ def _texts(root: ET.Element) -> list[str]:
 
 
 def _limit_chart(**series_args: object) -> Chart:
-    usa = [(dt.date(2011, 2, 5) + dt.timedelta(days=round(182.625 * i)), 1800 - 20 * i) for i in range(25)]
+    usa = [
+        (dt.date(2011, 2, 5) + dt.timedelta(days=round(182.625 * i)), 1800 - 20 * i)
+        for i in range(25)
+    ]
     return Chart(
         "Deployed warheads",
         x=Axis("data as of", "date"),
@@ -71,7 +74,12 @@ def test_axis_titles_ticks_markers_and_legend_are_drawn() -> None:
 
 
 def test_a_gap_in_the_cadence_splits_the_line() -> None:
-    points = [(dt.date(2018, 9, 1), 500), (dt.date(2019, 3, 1), 510), (dt.date(2022, 9, 1), 520), (dt.date(2023, 3, 1), 530)]
+    points = [
+        (dt.date(2018, 9, 1), 500),
+        (dt.date(2019, 3, 1), 510),
+        (dt.date(2022, 9, 1), 520),
+        (dt.date(2023, 3, 1), 530),
+    ]
     chart = Chart("RUS", x=Axis(kind="date"), series=(Series("RUS", points, cadence=HALF_YEAR),))
     root = _parse(render_svg(chart))
     lines = root.findall(".//s:g[@class='series']/s:polyline", NS)
@@ -108,7 +116,12 @@ def test_unverified_points_are_open_markers_named_in_the_legend() -> None:
     chart = Chart(
         "c",
         x=Axis(kind="date"),
-        series=(Series("RUS", [Point(dt.date(2022, 9, 1), 540, note="unverified"), (dt.date(2023, 3, 1), 550)]),),
+        series=(
+            Series(
+                "RUS",
+                [Point(dt.date(2022, 9, 1), 540, note="unverified"), (dt.date(2023, 3, 1), 550)],
+            ),
+        ),
     )
     root = _parse(render_svg(chart))
     markers = root.findall(".//s:g[@class='series']/*[@class='marker']", NS)
@@ -117,7 +130,9 @@ def test_unverified_points_are_open_markers_named_in_the_legend() -> None:
 
 
 def test_a_step_series_holds_each_value_until_the_next() -> None:
-    chart = Chart("s", series=(Series("declared", [(0, 1), (10, 2)], kind="step"),), x=Axis(high=20))
+    chart = Chart(
+        "s", series=(Series("declared", [(0, 1), (10, 2)], kind="step"),), x=Axis(high=20)
+    )
     (line,) = _parse(render_svg(chart)).findall(".//s:polyline", NS)
     xy = [tuple(map(float, p.split(","))) for p in line.get("points", "").split()]
     assert xy[0][1] == xy[1][1] and xy[1][0] == xy[2][0]  # flat, then straight up at x = 10
@@ -125,7 +140,9 @@ def test_a_step_series_holds_each_value_until_the_next() -> None:
 
 
 def test_bars_print_their_signed_value() -> None:
-    chart = Chart("Score", x=Axis("points"), bars=(Bar("detections", 10), Bar("false accusations", -8)))
+    chart = Chart(
+        "Score", x=Axis("points"), bars=(Bar("detections", 10), Bar("false accusations", -8))
+    )
     texts = _texts(_parse(render_svg(chart)))
     assert {"+10", "-8", "detections", "false accusations", "points"} <= set(texts)
 
@@ -137,14 +154,20 @@ def test_categories_label_the_axis() -> None:
         y=Axis("site", categories=("alpha", "bravo")),
         series=(Series("not as declared", [(1, 1), (2, 0)], kind="points"),),
     )
-    labels = [t.text for t in _parse(render_svg(chart)).findall(".//s:g[@class='y-ticks']/s:text", NS)]
+    labels = [
+        t.text for t in _parse(render_svg(chart)).findall(".//s:g[@class='y-ticks']/s:text", NS)
+    ]
     assert labels == ["alpha", "bravo"]
 
 
 def test_long_titles_wrap_inside_the_narrow_drawing() -> None:
-    chart = Chart("Deployed ICBMs, deployed SLBMs and deployed heavy bombers (reading: counts-converted)")
+    chart = Chart(
+        "Deployed ICBMs, deployed SLBMs and deployed heavy bombers (reading: counts-converted)"
+    )
     root = _parse(render_svg(chart, NARROW))
-    titles = [t for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("font-weight") == "bold"]
+    titles = [
+        t for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("font-weight") == "bold"
+    ]
     assert len(titles) >= 2 and root.get("viewBox", "").startswith("0 0 360 ")
 
 
@@ -160,7 +183,9 @@ def test_responsive_output_holds_both_layouts_and_the_style_that_picks_one() -> 
 def test_long_series_are_decimated_and_drawn_without_markers() -> None:
     start = dt.date(2000, 1, 1)
     points = [(start + dt.timedelta(days=i), (i * 37) % 300) for i in range(20_000)]
-    root = _parse(render_svg(Chart("long", x=Axis(kind="date"), series=(Series("s", points),)), WIDE))
+    root = _parse(
+        render_svg(Chart("long", x=Axis(kind="date"), series=(Series("s", points),)), WIDE)
+    )
     (line,) = root.findall(".//s:polyline", NS)
     assert len(line.get("points", "").split()) <= 4 * 720
     assert not root.findall(".//*[@class='marker']", NS)

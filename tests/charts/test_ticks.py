@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -34,7 +35,7 @@ def test_long_spans_tick_on_1_january_of_every_year(start: dt.date, end: dt.date
     assert len(labelled) <= 8
     assert all(t.label == str(t.when.year) for t in labelled)
     # Labels fall on a regular step of years (every 1, 2, 5, 10, ...), never at odd intervals.
-    steps = {b.when.year - a.when.year for a, b in zip(labelled, labelled[1:], strict=False)}
+    steps = {b.when.year - a.when.year for a, b in itertools.pairwise(labelled)}
     assert len(steps) == 1 and steps <= {1, 2, 5, 10, 20}
 
 
@@ -45,7 +46,7 @@ def test_labels_every_year_when_they_fit() -> None:
 
 def test_tick_positions_count_the_days_of_leap_years() -> None:
     _, _, ticks = date_ticks(as_days(dt.date(2019, 6, 1)), as_days(dt.date(2022, 6, 1)), fits=10)
-    widths = {t.when.year: b.value - t.value for t, b in zip(ticks, ticks[1:], strict=False)}
+    widths = {t.when.year: b.value - t.value for t, b in itertools.pairwise(ticks)}
     assert widths[2020] == 366 and widths[2019] == widths[2021] == 365
 
 
@@ -81,6 +82,6 @@ def test_number_ticks_are_round_and_cover_the_data() -> None:
 
 
 def test_number_ticks_of_one_value_and_whole_steps() -> None:
-    low, high, ticks = number_ticks(5, 5, fits=5)
+    low, high, _ticks = number_ticks(5, 5, fits=5)
     assert low < 5 < high
     assert all(float(t).is_integer() for t in number_ticks(1, 4, fits=12, integer=True)[2])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_a_missing_exchange_opens_a_gap(new_start: Treaty, record: DeclarationSe
     thinned = DeclarationSet(new_start, kept, record.item_sources)
     chart = limit_chart(new_start, history(thinned), "deployed-warheads")
     runs = segments(chart.series[1])
-    assert [(run[-1].x, nxt[0].x) for run, nxt in zip(runs, runs[1:], strict=False)] == [
+    assert [(run[-1].x, nxt[0].x) for run, nxt in itertools.pairwise(runs)] == [
         (dt.date(2019, 3, 1), dt.date(2022, 9, 1))
     ]
 
@@ -57,6 +58,10 @@ def test_a_missing_exchange_opens_a_gap(new_start: Treaty, record: DeclarationSe
 def test_the_reading_is_named_in_the_title(new_start: Treaty, record: DeclarationSet) -> None:
     series = history(record, interpretation="counts-converted")
     chart = limit_chart(
-        new_start, series, "total-launchers", points=limit_points(series), interpretation="counts-converted"
+        new_start,
+        series,
+        "total-launchers",
+        points=limit_points(series),
+        interpretation="counts-converted",
     )
     assert chart.title.endswith("(reading: counts-converted)")

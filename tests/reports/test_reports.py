@@ -43,7 +43,9 @@ def test_html_report_has_a_chart_and_its_table_per_limit(
 def test_extra_sections_from_data_are_rendered_and_escaped(
     new_start: Treaty, record: DeclarationSet, tmp_path: Path
 ) -> None:
-    chart = Chart("A <chart>", x=Axis(kind="date"), series=(Series("s", [(dt.date(2020, 1, 1), 1)]),))
+    chart = Chart(
+        "A <chart>", x=Axis(kind="date"), series=(Series("s", [(dt.date(2020, 1, 1), 1)]),)
+    )
     section = Section(
         "Findings <b>",
         paragraphs=("<script>alert(1)</script>",),
@@ -70,12 +72,15 @@ def test_markdown_and_json_are_unchanged_in_shape(
 
 
 def test_debrief_page_embeds_its_data_safely() -> None:
-    from armsctl.exercise.debrief import debrief_exercise
-    from armsctl.exercise.scenario import load_scenario
     from tests.exercise.test_play import SCRIPTS, run_script
 
+    from armsctl.exercise.debrief import debrief_exercise
+    from armsctl.exercise.scenario import load_scenario
+
     doc = debrief_exercise(run_script(load_scenario("tutorial"), SCRIPTS["tutorial"]), seeds=2)
-    doc["timeline"].append({"turn": 9, "kind": "note", "seen_by_trainee": True, "text": "</script><b>x"})
+    doc["timeline"].append(
+        {"turn": 9, "kind": "note", "seen_by_trainee": True, "text": "</script><b>x"}
+    )
     page = debrief_html(doc)
     assert "<b>x" not in page.split('id="debrief-data">')[0]
     data = re.search(r'id="debrief-data">(.*?)</script>', page, re.S)

@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
-from armsctl.cli.verification import demo_step, register
 from armsctl.charts import render_svg
 from armsctl.charts.io import write_chart
+from armsctl.cli.verification import demo_step, register
 from armsctl.verification.plots import detection_curve_chart, time_to_detection_chart
 from armsctl.verification.selection import commit
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from armsctl.api.settings import Settings
+from armsctl.charts import Axis, Chart, Point, ReferenceLine, Series, render_svg
 from armsctl.compliance import history, report_to_dict
 from armsctl.service import declarations
 from armsctl.service._base import Database, allow_all
@@ -22,7 +23,6 @@ from armsctl.service.dashboard import declaration_refs, declaration_set
 from armsctl.service.transparency import transparency_view
 from armsctl.web import views
 from armsctl.web._base import ViewCache
-from armsctl.charts import Axis, Chart, Point, ReferenceLine, Series, render_svg
 
 AT = dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC)
 

@@ -170,13 +170,7 @@ class _Drawing:
         if c.y.categories:
             n = len(c.y.categories)
             return n - 0.5, -0.5, [Tick(i, name) for i, name in enumerate(c.y.categories)]
-        ys = [
-            v
-            for s in c.series
-            for p in s.points
-            for v in (p.y, p.low, p.high)
-            if v is not None
-        ]
+        ys = [v for s in c.series for p in s.points for v in (p.y, p.low, p.high) if v is not None]
         ys += [float(as_days(r.value)) for r in c.references if r.axis == "y"]
         low, high = (min(ys), max(ys)) if ys else (0.0, 1.0)
         pad = (high - low) * 0.04  # markers at the extremes stay inside the frame

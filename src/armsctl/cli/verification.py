@@ -762,8 +762,8 @@ def demo_sites() -> list[Any]:
 
 def demo_step(console: Console, workdir: Path) -> None:
     """Print this year's New START-style plan (10 Type One, 8 Type Two) and write its chart."""
-    from armsctl.verification.planning import Quota, plan_inspections
     from armsctl.charts.io import write_chart
+    from armsctl.verification.planning import Quota, plan_inspections
     from armsctl.verification.plots import detection_curve_chart
 
     sites = demo_sites()

@@ -51,7 +51,9 @@ def site_chart(title: str, observations: Sequence[SiteObservation]) -> Chart:
     )
 
 
-def site_observations(fusion: Fusion, party: str, site: str, category: str) -> list[SiteObservation]:
+def site_observations(
+    fusion: Fusion, party: str, site: str, category: str
+) -> list[SiteObservation]:
     """The observations of one site and category that the fusion weighed, oldest first."""
     import pyarrow.compute as pc
 

@@ -17,7 +17,7 @@ __all__ = ["environment", "render"]
 def _svg(chart: Chart) -> Any:
     from markupsafe import Markup
 
-    return Markup(render_responsive(chart))  # noqa: S704 - the renderer escapes every text
+    return Markup(render_responsive(chart))
 
 
 def _table(chart: Chart) -> Table:
