@@ -6,6 +6,8 @@ import datetime as dt
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from armsctl.charts import date_ticks, number_ticks
 from armsctl.charts.model import as_days
@@ -85,3 +87,24 @@ def test_number_ticks_of_one_value_and_whole_steps() -> None:
     low, high, _ticks = number_ticks(5, 5, fits=5)
     assert low < 5 < high
     assert all(float(t).is_integer() for t in number_ticks(1, 4, fits=12, integer=True)[2])
+
+
+@settings(deadline=None)  # a property, not a timing: never fail on a slow machine
+@given(
+    start=st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2060, 1, 1)),
+    days=st.integers(min_value=0, max_value=40_000),
+    fits=st.integers(min_value=2, max_value=20),
+)
+def test_ticks_cover_the_span_on_consecutive_calendar_boundaries(
+    start: dt.date, days: int, fits: int
+) -> None:
+    end = start + dt.timedelta(days=days)
+    low, high, ticks = date_ticks(as_days(start), as_days(end), fits=fits)
+    assert low <= as_days(start) and high >= as_days(end)
+    values = [t.value for t in ticks]
+    assert values == sorted(values) and values[0] == low and values[-1] == high
+    assert all(t.value == as_days(t.when) for t in ticks)
+    assert sum(bool(t.label) for t in ticks) >= 1
+    whens = _dates(ticks)
+    if all(d.month == 1 and d.day == 1 for d in whens) and days >= 730:
+        assert [d.year for d in whens] == list(range(whens[0].year, whens[-1].year + 1))
