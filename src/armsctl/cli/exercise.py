@@ -92,16 +92,22 @@ def _print_view(ex: Exercise) -> None:
     view = ex.view()
     lines = [
         f"[bold]{escape(view['turn_label'])} {view['turn']} of {view['turns']}[/] "
-        f"(year {view['year']})"
+        f"(year {view['year']}, {view['time'][:10]})"
     ]
     for q, info in view["quotas"].items():
+        notice = (
+            f"{info['notice_hours']} hours before arrival"
+            if info["notice_hours"]
+            else f"{info['notice_turns']} turn(s)"
+        )
         lines.append(
             f"quota {escape(q)}: {info['remaining']} of {info['per_year']} left this "
-            f"year; notice {info['notice_turns']} turn(s)"
+            f"year; notice {notice}"
         )
     for site, p in view["pending"].items():
         lines.append(
-            f"pending: {escape(site)} ({escape(p['type'])}), inspect from turn {p['earliest_turn']}"
+            f"pending: {escape(site)} ({escape(p['type'])}, {escape(p['notification'])}), "
+            f"inspect from turn {p['earliest_turn']}"
         )
     for ev in view["events"]:
         if ev["kind"] in ("turn-start",):
@@ -249,12 +255,16 @@ def _print_timeline(ex: Exercise) -> None:
     """The debrief timeline in the terminal: each turn's events, findings and the score."""
     from armsctl.exercise.debrief import turn_timeline
 
+    _print_turns(turn_timeline(ex))
+
+
+def _print_turns(turns: list[dict[str, Any]]) -> None:
     table = Table(title="Timeline (* not seen during play)", show_lines=False)
     table.add_column("turn", justify="right", no_wrap=True)
     table.add_column("event", no_wrap=True)
     table.add_column("what", overflow="fold", ratio=1)
     table.add_column("score", justify="right", no_wrap=True)
-    for turn in turn_timeline(ex):
+    for turn in turns:
         rows = turn["events"] or [{"kind": "-", "seen": True, "text": "nothing happened"}]
         for i, ev in enumerate(rows):
             style = _KIND_STYLE.get(ev["kind"], "white")
@@ -380,6 +390,7 @@ def debrief(
         print_json(doc)
         return
     s = doc["score"]
+    _print_turns(doc["turns"])
     out_console.print(
         f"[bold]{escape(doc['scenario']['title'])}[/]: score {s['total']:g} "
         f"({s['detections']} caught, {s['false_accusations']} false accusations)",

@@ -217,6 +217,7 @@ class Exercise:
             "turn": st.turn,
             "turns": self.scenario.turns,
             "turn_label": self.scenario.turn_label,
+            "time": self.turn_time().isoformat(),
             "year": self.year(),
             "finished": st.finished,
             "quotas": {
@@ -225,11 +226,18 @@ class Exercise:
                     "used": st.used.get(t, 0),
                     "remaining": self.remaining(t),
                     "notice_turns": self.quota[t].notice_turns,
+                    "notice_hours": self.quota[t].notice_hours,
                 }
                 for t in self.quota
             },
             "pending": {
-                s: {"type": p.type, "notified_turn": p.turn, "earliest_turn": self._earliest(s)}
+                s: {
+                    "type": p.type,
+                    "notified_turn": p.turn,
+                    "earliest_turn": self._earliest(s),
+                    "notification": self.notifications[p.notification].id,
+                    "arrival_from": self.notifications[p.notification].event_time.isoformat(),
+                }
                 for s, p in sorted(st.pending.items())
             },
             "sites": [
