@@ -183,3 +183,14 @@ def test_the_truth_chart_data_includes_inspections_of_compliant_sites() -> None:
     }
     assert rows["bravo"]["inspections"] == [{"turn": 2, "type": "inspection", "found": True}]
     assert not rows["bravo"]["compliant"]
+
+
+def test_a_record_of_the_earlier_format_is_replayed_from_its_actions() -> None:
+    sc = load_scenario("tutorial")
+    current = run_script(sc, SCRIPTS["tutorial"]).to_record()
+    old = json.loads(json.dumps(current))
+    old["format"] = "armsctl-exercise/1"
+    old["events"][1]["text"] = "on-site inspection inspection of alpha: as worded before"
+    ex = resume(old)
+    assert ex.note is not None and "armsctl-exercise/1" in ex.note
+    assert ex.to_record() == current

@@ -305,6 +305,8 @@ def resume_cmd(
     from armsctl.exercise import resume
 
     ex = resume(_read_record(record), where=str(record))
+    if ex.note:
+        out_console.print(f"[yellow]{escape(str(record))}: {escape(ex.note)}[/]", highlight=False)
     _print_sites(ex)
     _interactive(ex, save or record)
 
@@ -390,6 +392,10 @@ def debrief(
         print_json(doc)
         return
     s = doc["score"]
+    if doc["note"]:
+        out_console.print(
+            f"[yellow]{escape(str(record))}: {escape(doc['note'])}[/]", highlight=False
+        )
     _print_turns(doc["turns"])
     out_console.print(
         f"[bold]{escape(doc['scenario']['title'])}[/]: score {s['total']:g} "

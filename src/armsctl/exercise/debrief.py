@@ -185,6 +185,7 @@ def debrief_exercise(ex: Exercise, *, seeds: int = 50) -> dict[str, Any]:
     return {
         "scenario": {"id": sc.id, "title": sc.title, "turns": sc.turns, "seed": ex.seed},
         "finished": ex.finished,
+        "note": ex.note,
         "host_strategy": sc.host_strategy.model_dump(mode="json"),
         "score": trainee,
         "weights": sc.scoring.model_dump(mode="json"),

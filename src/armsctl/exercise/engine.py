@@ -44,7 +44,10 @@ __all__ = [
     "resume",
 ]
 
-RECORD_FORMAT = "armsctl-exercise/1"
+RECORD_FORMAT = "armsctl-exercise/2"
+EARLIER_FORMATS = ("armsctl-exercise/1",)
+"""Records whose events this version cannot reproduce (texts and event data changed): they are
+replayed from their actions, and the debrief says that their events were not compared."""
 ACTION_HELP = (
     "notify SITE TYPE (notice of an inspection) | inspect SITE [TYPE] | clarify SITE [question]"
     " | concern SITE [reason] | end (end the turn)"
@@ -148,6 +151,7 @@ class Exercise:
         self.state = _State()
         self.events: list[dict[str, Any]] = []
         self.actions: list[str] = []
+        self.note: str | None = None  # how a resumed exercise was rebuilt, when it matters
         self._queued_observations: list[dict[str, Any]] = []
         self.commitment: dict[str, Any] | None = None
         self._opening: dict[str, Any] | None = None
@@ -1011,7 +1015,8 @@ def replay(scenario: Scenario, seed: int, actions: Iterable[str]) -> Exercise:
 
 def resume(record: dict[str, Any], *, where: str = "record") -> Exercise:
     """Rebuild a saved exercise, checking that replaying it reproduces its recorded events."""
-    if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
+    fmt = record.get("format") if isinstance(record, dict) else None
+    if fmt != RECORD_FORMAT and fmt not in EARLIER_FORMATS:
         raise InputError([Problem(where, "format", f"not an exercise record ({RECORD_FORMAT})")])
     try:
         seed = int(record["seed"])
@@ -1023,6 +1028,12 @@ def resume(record: dict[str, Any], *, where: str = "record") -> Exercise:
         ) from None
     scenario = scenario_from_mapping(raw, where=f"{where}:scenario")
     ex = replay(scenario, seed, actions)
+    if fmt in EARLIER_FORMATS:
+        ex.note = (
+            f"replayed from its actions: a {fmt} record, whose recorded events this version "
+            "words differently and therefore did not compare"
+        )
+        return ex
     if "events" in record and record["events"] != _jsonable(ex.events):
         raise IntegrityError(f"{where}: replaying the actions does not reproduce the record")
     return ex
