@@ -41,6 +41,14 @@ SCRIPTS = {
         "end",
         "inspect dpss-04 declared-site",
     ],
+    "new-start-2011-2023": [
+        "notify rus-deployed type-one",
+        "inspect rus-deployed",
+        "inspect rus-deployed",  # refused: one inspection of a site a turn
+        "end",
+        "inspect rus-launchers type-two",
+        "concern rus-launchers 'launcher count rose'",
+    ],
     "step-by-step-reveal": [
         "notify coastal-base verification-visit",
         "notify river-depot verification-visit",  # refused: not yet revealed
@@ -70,6 +78,10 @@ def test_expected_refusals_in_scripts() -> None:
     ex = run_script(load_scenario("new-start-year"), SCRIPTS["new-start-year"])
     refused = [e["text"] for e in ex.events if e["kind"] == "refused"]
     assert len(refused) == 1 and "notice_turns" in refused[0] and "Protocol Part Five" in refused[0]
+    ex = run_script(load_scenario("new-start-2011-2023"), SCRIPTS["new-start-2011-2023"])
+    refused = [e["text"] for e in ex.events if e["kind"] == "refused"]
+    assert len(refused) == 1 and "one a site a turn" in refused[0]
+    assert score(ex).false_accusations == 1 and score(ex).detections == 0
     ex = run_script(load_scenario("step-by-step-reveal"), SCRIPTS["step-by-step-reveal"])
     refused = [e["text"] for e in ex.events if e["kind"] == "refused"]
     assert len(refused) == 1 and "revealed at turn 3" in refused[0]
