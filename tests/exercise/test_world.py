@@ -131,6 +131,12 @@ def test_new_start_2011_2023_plays_the_public_record_with_sources_and_marks() ->
     texts = " | ".join(e["text"] for e in last)
     assert "RUS did not provide its data as of 2023-03-01" in texts
     assert "suspension effective 2023-02-28" in texts
+    # Where the party stands against the limits, as `armsctl check` on the record says.
+    assert "RUS against the limits as of 2023-03-01: compliant" in texts
+    assert "1549 of 1550 deployed-warheads (unverified)" in texts
+    assert "declaration as of 2023-03-01 was not provided" in texts
+    turn1 = [e["text"] for e in ex.events if e["kind"] == "compliance" and e["turn"] == 1]
+    assert turn1 and "not-in-force (the limits apply from 2018-02-05)" in turn1[0]
     assert ex.declared["rus-launchers"] == {"total-launchers": 759}  # the previous figures stand
     outcome = ex.act("inspect rus-launchers type-two")
     assert outcome.accepted and "759 total-launchers, as declared" in outcome.events[-1]["text"]

@@ -40,6 +40,7 @@ TIMELINE_KINDS = {
     "commitment": "declaration",
     "reveal": "declaration",
     "declaration": "declaration",
+    "compliance": "compliance",
     "notification": "notification",
     "notify": "notification",
     "notification-lapsed": "notification",

@@ -302,6 +302,7 @@ class Exercise:
             self.record_event("observation", obs["text"], visible=True, **obs["data"])
         self._queued_observations = []
         self._record_declaration()
+        self._record_compliance()
         self._scripted_events()
         self._reveal_stage()
         self.host.start_turn(self)
@@ -371,6 +372,16 @@ class Exercise:
                 status="provided",
                 figures={m: f for m, f in figures.items() if f["site"] == site},
             )
+
+    def _record_compliance(self) -> None:
+        """A record's turn also shows where the party stands against the treaty's limits."""
+        if self.scenario.record is None:
+            return
+        from armsctl.exercise.world import record_compliance
+
+        day = self.turn_time().date()
+        text = record_compliance(self.scenario, day)
+        self.record_event("compliance", text, visible=True, as_of=day.isoformat())
 
     def _scripted_events(self) -> None:
         for ev in self.scenario.events:

@@ -24,6 +24,7 @@ from armsctl.treaty.schema import Category, Dates, NotificationDuty, Parties, St
 
 if TYPE_CHECKING:
     from armsctl.exercise.scenario import QuotaRule, Scenario
+    from armsctl.inventory.io import DeclarationSet
     from armsctl.inventory.model import Declaration
     from armsctl.monitoring import Observation
 
@@ -32,6 +33,7 @@ __all__ = [
     "exercise_treaty",
     "intent_duty_id",
     "observation_evidence",
+    "record_compliance",
     "record_turns",
     "turn_time",
 ]
@@ -171,10 +173,35 @@ def record_turns(scenario: Scenario) -> list[tuple[dt.date, Declaration]]:
     return _record(scenario.treaty.ref, r.party, r.start, r.end)
 
 
+def record_compliance(scenario: Scenario, day: dt.date) -> str:
+    """The party's standing against the treaty's limits on ``day``, from the compliance engine.
+
+    The same evaluation as ``armsctl check`` on the bundled record: each limit's value and
+    ceiling, ``(unverified)`` where the figure is, and the engine's flags (data not provided,
+    suspension, unverified figures).
+    """
+    from armsctl.compliance.engine import evaluate
+    from armsctl.treaty import load_treaty
+
+    assert scenario.record is not None and scenario.treaty.ref is not None
+    treaty = load_treaty(scenario.treaty.ref)
+    report = evaluate(treaty, _declarations(scenario.treaty.ref), day)
+    result = next(p for p in report.parties if p.party == scenario.record.party)
+    figures = [
+        f"{x.value} of {x.max} {x.id}" + (" (unverified)" if x.provenance == "M" else "")
+        for x in result.limits
+        if x.value is not None
+    ]
+    text = f"{result.party} against the limits as of {day}: {result.status}"
+    if result.status == "not-in-force":
+        starts = min(x.effective for x in result.limits)
+        text += f" (the limits apply from {starts})"
+    text += f"; {', '.join(figures)}" if figures else ""
+    return text + (f"; flags: {'; '.join(result.flags)}" if result.flags else "")
+
+
 @functools.cache
-def _record(
-    ref: str, party: str, start: dt.date, end: dt.date
-) -> list[tuple[dt.date, Declaration]]:
+def _declarations(ref: str) -> DeclarationSet:
     from armsctl.errors import InputError
     from armsctl.inventory import read_declarations
     from armsctl.treaty import load_treaty, public_record_path
@@ -183,7 +210,16 @@ def _record(
     path = public_record_path(treaty)
     if path is None:
         raise InputError(f"treaty {ref!r} ships no public record")
-    decls = read_declarations([path], treaty)
+    return read_declarations([path], treaty)
+
+
+@functools.cache
+def _record(
+    ref: str, party: str, start: dt.date, end: dt.date
+) -> list[tuple[dt.date, Declaration]]:
+    from armsctl.errors import InputError
+
+    decls = _declarations(ref)
     out = [(d.as_of, d) for d in decls.for_party(party) if start <= d.as_of <= end]
     if not out:
         raise InputError(f"the {ref} record has no declaration of {party} from {start} to {end}")
