@@ -102,7 +102,7 @@ def turn_timeline(ex: Exercise) -> list[dict[str, Any]]:
             {
                 "turn": t,
                 "label": f"{sc.turn_label} {t}",
-                **({"time": ex.turn_time(t).isoformat()} if hasattr(ex, "turn_time") else {}),
+                "time": ex.turn_time(t).isoformat(),
                 "events": events,
                 "findings": findings,
                 "score": scores[t - 1],
