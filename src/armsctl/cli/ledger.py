@@ -598,6 +598,7 @@ def ledger_cosign(
 
     from armsctl.cli._common import fail
     from armsctl.cli.witness import cosign_offline
+    from armsctl.errors import InputError, VerificationError, outcome
     from armsctl.ledger.witness import WitnessRefusal
 
     prover = None
@@ -619,7 +620,10 @@ def ledger_cosign(
             prover=prover,
         )
     except WitnessRefusal as exc:
-        fail(exc.message, code=2 if exc.status == 400 else EXIT_VIOLATION)
+        # tlog-witness answers 400 to a malformed request (bad input); any other refusal (a
+        # fork, a rollback, a bad signature) is evidence that does not verify: a finding.
+        kind = InputError if exc.status == 400 else VerificationError
+        fail(exc.message, code=outcome(kind).exit_code)
     if out is not None:
         out.write_text(cosigned, encoding="utf-8")
     typer.echo(cosigned, nl=False)
