@@ -250,7 +250,7 @@ def run(
             )
         script = read_script(path.read_text(encoding="utf-8"), where=str(path))
         ex = run_script(sc, script, seed=seed)
-    result = score(ex).as_dict()
+    result = score(ex).to_dict()
     refused = [e["text"] for e in ex.events if e["kind"] == "refused"]
     if save is not None:
         save.write_text(
