@@ -24,13 +24,17 @@ def write_report(
     declarations: DeclarationSet,
     output: Path,
     *,
+    today: dt.date,
     fmt: str = "html",
     interpretation: str | None = None,
     extra_sections: list[tuple[str, str]] | None = None,
 ) -> Path:
-    """Write the report in ``fmt`` (html, md, json) to ``output`` atomically; return the path."""
+    """Write the report in ``fmt`` (html, md, json) to ``output`` atomically; return the path.
+
+    ``today`` (the caller's clock) is the date evaluated when there are no declarations.
+    """
     series = history(declarations, interpretation=interpretation)
-    latest = series[-1] if series else evaluate(treaty, declarations, dt.date.today())
+    latest = series[-1] if series else evaluate(treaty, declarations, today)
     if fmt == "json":
         text = json.dumps(
             {"latest": report_to_dict(latest), "history": [report_to_dict(r) for r in series]},
