@@ -396,7 +396,7 @@ def report(
 
     t, decls = load_inputs(treaty, declarations)
     path = write_report(
-        t, decls, output, today=dt.date.today(), fmt=fmt.value, interpretation=interpretation
+        t, decls, output, at=dt.date.today(), fmt=fmt.value, interpretation=interpretation
     )
     out_console.print(f"report written to {path}")
 

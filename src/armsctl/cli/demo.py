@@ -122,7 +122,7 @@ def demo(
         treaty,
         decls,
         output_dir / "new-start-report.html",
-        today=dt.date.today(),
+        at=dt.date.today(),
         extra_sections=sections,
     )
     console.print(Rule("Report"))
