@@ -6,10 +6,9 @@ a line's ``# exit N`` comment is its expected exit code (0 otherwise).
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest

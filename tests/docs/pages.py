@@ -118,7 +118,9 @@ def _console_block(page: str, body: list[tuple[int, str]]) -> list[Command]:
             i += 1
         while output and not output[-1].strip():
             output.pop()
-        commands.append(_command(page, number, "\n".join(parts), "\n".join(output) if output else None))
+        commands.append(
+            _command(page, number, "\n".join(parts), "\n".join(output) if output else None)
+        )
     return commands
 
 
@@ -137,7 +139,9 @@ def commands(root: Path, page: str) -> list[Command]:
         i += 1
         body: list[tuple[int, str]] = []
         while i < len(lines) and not re.match(r"^\s*```\s*$", lines[i]):
-            body.append((i + 1, lines[i][len(indent) :] if lines[i].startswith(indent) else lines[i]))
+            body.append(
+                (i + 1, lines[i][len(indent) :] if lines[i].startswith(indent) else lines[i])
+            )
             i += 1
         i += 1
         skipped = start > 0 and _SKIP.search(lines[start - 1])

@@ -31,9 +31,11 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 # Generated from the application and checked by tests/cli; its blocks are usage synopses.
 NOT_RUN = {"docs/cli.md"}
-PAGES = ["README.md"] + sorted(
-    str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md") if str(p.relative_to(ROOT)) not in NOT_RUN
-)
+PAGES = [
+    "README.md",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")),
+]
+PAGES = [page for page in PAGES if page not in NOT_RUN]
 PAGE_TIMEOUT = 600  # seconds; a hung server must not hang the suite
 
 
@@ -64,7 +66,7 @@ def armsctl_bin() -> Iterator[Path]:
     else:
         shim.write_text(
             f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -c "import sys; sys.argv[0] = '
-            f"'armsctl'; from armsctl.cli import main; main()\" \"$@\"\n"
+            f'\'armsctl\'; from armsctl.cli import main; main()" "$@"\n'
         )
     shim.chmod(0o755)
     yield folder
@@ -117,7 +119,9 @@ def _script(cmds: list[Command], ports: dict[int, int], out: Path) -> str:
     parts = [_PRELUDE]
     for n, c in enumerate(cmds):
         text = _substitute(c.text, ports)
-        parts.append(f"# {c.where}\n__docs_t=$EPOCHREALTIME\n{{ {text}\n}} >{out}/{n} 2>&1 </dev/null")
+        parts.append(
+            f"# {c.where}\n__docs_t=$EPOCHREALTIME\n{{ {text}\n}} >{out}/{n} 2>&1 </dev/null"
+        )
         if c.background:
             waits = " && ".join(f"__docs_wait {ports[p]} $!" for p in c.ports) or "true"
             parts.append(f"{waits} >>{out}/{n} 2>&1")
@@ -167,7 +171,11 @@ def test_page_runs_as_written(page: str, tmp_path: Path, armsctl_bin: Path) -> N
                 page_run.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 continue
-    rows = [line.split() for line in (out / "rc").read_text().splitlines()] if (out / "rc").exists() else []
+    rows = (
+        [line.split() for line in (out / "rc").read_text().splitlines()]
+        if (out / "rc").exists()
+        else []
+    )
     codes = {row[0]: row[1] for row in rows}
     (tmp_path / "times.txt").write_text(  # seconds per command, slowest first, to keep pages quick
         "".join(
@@ -186,10 +194,16 @@ def test_page_runs_as_written(page: str, tmp_path: Path, armsctl_bin: Path) -> N
         if code is None:
             failures.append(f"{c.where}: `{head}` did not run (the page stopped: {stopped[-500:]})")
         elif int(code) != c.exit_code:
-            failures.append(f"{c.where}: `{head}` exited {code}, expected {c.exit_code}\n{_tail(shown)}")
+            failures.append(
+                f"{c.where}: `{head}` exited {code}, expected {c.exit_code}\n{_tail(shown)}"
+            )
         elif c.output is not None and not c.background and not output_matches(c.output, shown):
-            failures.append(f"{c.where}: `{head}` printed\n{_tail(shown, 40)}\nbut the page shows\n{c.output}")
-    assert not failures, f"{page}: {len(failures)} of {len(cmds)} commands fail\n\n" + "\n\n".join(failures)
+            failures.append(
+                f"{c.where}: `{head}` printed\n{_tail(shown, 40)}\nbut the page shows\n{c.output}"
+            )
+    assert not failures, f"{page}: {len(failures)} of {len(cmds)} commands fail\n\n" + "\n\n".join(
+        failures
+    )
 
 
 def _tail(text: str, lines: int = 12) -> str:

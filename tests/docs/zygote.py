@@ -13,6 +13,7 @@ Set ``ARMSCTL_DOCS_TEST_FORK=0`` to run every command as a fresh process instead
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -41,10 +42,8 @@ def client(path: str, argv: list[str]) -> int:
     pid = struct.unpack("!i", _recv_exact(conn, 4))[0]
 
     def forward(signum: int, _frame: object) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
 
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, forward)
@@ -94,14 +93,10 @@ def _child(conn: socket.socket, first: bytes, fds: list[int]) -> None:
         traceback.print_exc()
         code = 1
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError):
             stream.flush()
-        except OSError:
-            pass
-    try:
+    with contextlib.suppress(OSError):
         conn.sendall(struct.pack("!i", code))
-    except OSError:
-        pass
     os._exit(code)
 
 
@@ -112,10 +107,8 @@ def serve(path: str) -> None:
 
     app.build_app()
     for name in ("numpy", "pyarrow", "duckdb", "rich.console", "sqlalchemy", "typer.testing"):
-        try:
+        with contextlib.suppress(ImportError):
             __import__(name)
-        except ImportError:
-            pass
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(64)
@@ -124,10 +117,8 @@ def serve(path: str) -> None:
 
     def stop(_signum: int, _frame: object) -> None:
         for pid in children:  # a server left running by a killed client goes too
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGTERM)
-            except OSError:
-                pass
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
