@@ -1,6 +1,6 @@
 """Shell blocks of the README and docs pages, as the docs test reads and runs them.
 
-The convention (also stated in docs/README-for-writers section of tests/docs/README.md):
+The convention (summarised for writers in docs/examples/README.md):
 
 * Blocks fenced ```` ```sh ````, ```` ```bash ````, ```` ```shell ```` or ```` ```console ```` are
   run, in page order, in one fresh folder per page that holds a copy of ``docs/examples/`` (as a
