@@ -67,7 +67,9 @@ def test_a_file_with_a_bad_item_in_its_second_declaration_stores_nothing(world) 
     item = {"uid": "A-1", "category": "icbm-launcher", "status": "deployed", "facility": "F1"}
     subs = [
         Submission("USA", dt.date(2024, 3, 1), FIGURES),
-        Submission("USA", dt.date(2024, 9, 1), items=[item, {**item, "uid": "A-2", "category": "nope"}]),
+        Submission(
+            "USA", dt.date(2024, 9, 1), items=[item, {**item, "uid": "A-2", "category": "nope"}]
+        ),
     ]
     with pytest.raises(DeclarationError, match="unknown category 'nope'"):
         _submit(db, actor, subs)
@@ -123,3 +125,83 @@ def test_the_same_date_twice_in_one_file_is_refused(world) -> None:
     with pytest.raises(DeclarationError, match="declared twice in the upload"):
         _submit(db, actor, subs)
     assert _state(db) == before
+
+
+# --- the API's file submission ------------------------------------------------------------------
+
+P = "/api/v1"
+
+
+def _post_file(client: Any, world: Any, text: str, query: str = "") -> Any:
+    return client.post(
+        f"{P}/treaties/new-start/declarations/file{query}",
+        content=text.encode(),
+        headers={**world.auth("usa"), "Content-Type": "text/csv"},
+    )
+
+
+def _api_state(client: Any, world: Any) -> tuple[int, int]:
+    listed = client.get(f"{P}/treaties/new-start/declarations?limit=1", headers=world.auth("obs"))
+    size = client.get(f"{P}/log", headers=world.auth("obs")).json()["size"]
+    return listed.json()["total"], size
+
+
+def test_api_file_whose_second_date_is_declared_changes_nothing(world_client) -> None:
+    world, client = world_client
+    before = _api_state(client, world)
+    text = (
+        "party,as_of,measure,value\n"
+        "USA,2023-03-01,deployed-warheads,1400\n"
+        "USA,2025-09-01,deployed-warheads,1400\n"
+    )
+    r = _post_file(client, world, text)
+    assert r.status_code == 409, r.text
+    assert r.json()["error"] == "conflict" and "2025-09-01" in r.json()["detail"]
+    assert _api_state(client, world) == before
+
+
+def test_api_file_with_a_bad_line_names_it(world_client) -> None:
+    world, client = world_client
+    before = _api_state(client, world)
+    text = (
+        "party,as_of,measure,value\n"
+        "USA,2023-03-01,deployed-warheads,1400\n"
+        "USA,2023-09-01,deployed-warheads,many\n"
+    )
+    r = _post_file(client, world, text)
+    assert r.status_code == 422
+    body = r.json()
+    assert body["field"] == "line 3" and "upload.csv:line 3: value: 'many' is not a number" in (
+        body["detail"]
+    )
+    assert _api_state(client, world) == before
+
+
+def test_api_file_after_expiry_is_refused_unless_recording_history(world_client) -> None:
+    world, client = world_client
+    before = _api_state(client, world)
+    text = "party,as_of,measure,value\nUSA,2026-03-01,deployed-warheads,1400\n"
+    r = _post_file(client, world, text)
+    assert r.status_code == 422 and r.json()["field"] == "as_of"
+    assert "expired after its extension on 2026-02-05" in r.json()["detail"]
+    assert _api_state(client, world) == before
+    r = _post_file(client, world, text, "?recording_history=true")
+    assert r.status_code == 201, r.text
+    index = r.json()["results"][0]["log_index"]
+    entry = client.get(f"{P}/log/entries/{index}", headers=world.auth("obs")).json()["entry"]
+    assert '"recording_history":true' in entry
+
+
+def test_api_file_with_two_dates_is_one_submission(world_client) -> None:
+    world, client = world_client
+    total, size = _api_state(client, world)
+    text = (
+        "party,as_of,uid,category,status,facility,warheads\n"
+        "USA,2022-03-01,U-1,icbm-launcher,deployed,F1,1\n"
+        "USA,2022-09-01,U-1,icbm-launcher,deployed,F1,1\n"
+        "USA,2022-09-01,U-2,heavy-bomber,deployed,F2,1\n"
+    )
+    r = _post_file(client, world, text)
+    assert r.status_code == 201, r.text
+    assert [d["commitment"]["size"] for d in r.json()["results"]] == [1, 2]
+    assert _api_state(client, world) == (total + 2, size + 2)

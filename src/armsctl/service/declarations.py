@@ -16,9 +16,10 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from armsctl.compliance.engine import rule_weights
@@ -64,6 +65,7 @@ __all__ = [
     "MAX_ITEMS",
     "Submission",
     "core_declaration",
+    "file_submissions",
     "get_declaration",
     "limit_values",
     "list_declarations",
@@ -73,6 +75,7 @@ __all__ = [
     "sign_items",
     "submit_aggregate",
     "submit_declarations",
+    "submit_file",
     "submit_items",
     "submit_sealed_items",
 ]
@@ -515,7 +518,7 @@ def _persist_items(session: Session, row: Declaration, opening: Mapping[str, Any
     row.private = {"facilities": opening["facilities"], "pad_salt": opening["pad_salt"]}
     session.flush()
     session.execute(
-        DeclarationItem.__table__.insert(),
+        insert(DeclarationItem),
         [
             {
                 "declaration_id": row.id,
@@ -694,6 +697,81 @@ def submit_declarations(
                 _persist_items(session, row, prep.committed.opening)
             out.append(_public(row, sub.party, doc))
         return out
+
+
+def file_submissions(read: Any, *, note: str) -> list[Submission]:
+    """A read file's declarations (``inventory.io.read_declarations``) as submissions.
+
+    Item rows come from the same reader (``inventory.io.item_records``), typed by the treaty.
+    """
+    from armsctl.inventory.io import item_records
+    from armsctl.inventory.model import component_measure
+
+    sources = {str(s.path): s for s in read.item_sources}
+    out = []
+    for decl in sorted(read.declarations, key=lambda d: (d.party, d.as_of)):
+        if decl.kind == "items":
+            records = item_records(sources[decl.origin], read.treaty, decl.party, decl.as_of)
+            out.append(Submission(decl.party, decl.as_of, items=records, note=note))
+            continue
+        figures = {k: int(v.value) for k, v in decl.limits.items()}
+        figures.update({component_measure(k): int(v.value) for k, v in decl.components.items()})
+        out.append(
+            Submission(
+                decl.party,
+                decl.as_of,
+                figures={} if decl.status == "not-provided" else figures,
+                status=decl.status,
+                note=decl.note or note,
+            )
+        )
+    return out
+
+
+def submit_file(
+    db: Database,
+    actor: Actor,
+    *,
+    treaty: str,
+    path: Path,
+    name: str,
+    allow: Allow,
+    rng: Callable[[int], bytes],
+    at: dt.datetime,
+    require_signature: bool = False,
+    recording_history: bool = False,
+) -> list[dict[str, Any]]:
+    """Read a declaration file as ``armsctl check`` does and submit all of it, or none of it.
+
+    ``name`` is what messages call the file (the upload's own name, never the server's
+    temporary path).
+
+    Raises:
+        DeclarationError: the file's problems (each naming its line, record or row) or a
+            refused declaration; and as ``submit_declarations``.
+    """
+    from armsctl.inventory.io import read_declarations
+
+    with db.read() as session:
+        doc = db.treaty(session, treaty)
+    try:
+        read = read_declarations([path], doc)
+        submissions = file_submissions(read, note=f"uploaded from {name}")
+    except DeclarationError as exc:
+        raise DeclarationError(
+            [Problem(name, p.location, p.message) for p in exc.problems]
+        ) from None
+    return submit_declarations(
+        db,
+        actor,
+        treaty=treaty,
+        submissions=submissions,
+        allow=allow,
+        rng=rng,
+        at=at,
+        require_signature=require_signature,
+        recording_history=recording_history,
+    )
 
 
 def _draws(salts: Sequence[str] | None, signed_entry: str | None, n: int) -> list[bytes] | None:

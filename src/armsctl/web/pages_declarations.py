@@ -9,7 +9,6 @@ scheme so that only the declaring party ever reads them back.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tempfile
 from pathlib import Path
@@ -25,8 +24,8 @@ from armsctl.service._base import AccessDenied, ConflictError
 from armsctl.web import views
 from armsctl.web._base import (
     BadRequest,
-    _audit_refusal,
     WebRoute,
+    _audit_refusal,
     allowed,
     app_state,
     check_csrf,
@@ -135,42 +134,6 @@ async def _save(upload: UploadFile, folder: Path) -> Path:
     return path
 
 
-def _figures(decl: Any) -> dict[str, int]:
-    from armsctl.inventory.model import component_measure
-
-    figures = {k: int(v.value) for k, v in decl.limits.items()}
-    figures.update({component_measure(k): int(v.value) for k, v in decl.components.items()})
-    return figures
-
-
-def _submissions(read: Any, path: Path, display: str) -> list[Any]:
-    """The file's declarations as the service takes them, item rows from the CLI's reader."""
-    from armsctl.inventory.io import item_records
-    from armsctl.service.declarations import Submission
-
-    sources = {str(s.path): s for s in read.item_sources}
-    out = []
-    for decl in sorted(read.declarations, key=lambda d: (d.party, d.as_of)):
-        if decl.kind == "items":
-            records = item_records(sources[decl.origin], read.treaty, decl.party, decl.as_of)
-            out.append(
-                Submission(
-                    decl.party, decl.as_of, items=records, note=f"uploaded from {display}"
-                )
-            )
-        else:
-            out.append(
-                Submission(
-                    decl.party,
-                    decl.as_of,
-                    figures={} if decl.status == "not-provided" else _figures(decl),
-                    status=decl.status,
-                    note=decl.note or f"uploaded from {display}",
-                )
-            )
-    return out
-
-
 def _refusal(display: str, status: int, exc: Exception) -> dict[str, Any]:
     """An upload the server refused whole: its message, and the field or line it names."""
     if isinstance(exc, AccessDenied):
@@ -234,7 +197,7 @@ async def upload(request: Request) -> Response:
                 state.db,
                 actor,
                 treaty=treaty,
-                submissions=_submissions(read, path, display),
+                submissions=declarations.file_submissions(read, note=f"uploaded from {display}"),
                 allow=allow_for(actor, "declaration.submit"),
                 rng=state.rng,
                 at=state.clock(),
