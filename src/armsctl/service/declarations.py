@@ -157,6 +157,7 @@ def sign_items(
     items: Sequence[Mapping[str, Any]],
     at: dt.datetime,
     rng: Callable[[int], bytes],
+    recording_history: bool = False,
 ) -> dict[str, Any]:
     """What a party's own client adds to an item-level submission it signs.
 
@@ -174,6 +175,7 @@ def sign_items(
         commitment=made.public,
         at=at,
     )
+    draft = history_marked(draft, recording_history)
     return {"salts": [d.hex() for d in drawn], "signed_entry": draft.seal_b64(signer)}
 
 
@@ -948,6 +950,7 @@ def seal_items(
     items: Sequence[Mapping[str, Any]],
     at: dt.datetime,
     rng: Callable[[int], bytes],
+    recording_history: bool = False,
 ) -> dict[str, Any]:
     """What a party's own client sends for items it keeps sealed from the server.
 
@@ -980,7 +983,7 @@ def seal_items(
         "commitment": made.public,
         "components": components,
         "sealed": sealed,
-        "signed_entry": draft.seal_b64(signer),
+        "signed_entry": history_marked(draft, recording_history).seal_b64(signer),
     }
 
 

@@ -126,12 +126,12 @@ def seed_demo(
     accounts.load_treaty(db, TREATY, at=now)
     with db.read() as session:
         doc = db.treaty(session, TREATY)
+    from armsctl.service._dates import history_marked
     from armsctl.service.entries import (
         declaration_entry,
         inspection_request_entry,
         notification_entry,
     )
-    from armsctl.service._dates import history_marked
     from armsctl.treaty.validity import treaty_date_refusal
 
     # New START expired on 2026-02-05: run later, the demo's notifications and inspection
