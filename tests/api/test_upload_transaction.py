@@ -171,8 +171,9 @@ def test_api_file_with_a_bad_line_names_it(world_client) -> None:
     r = _post_file(client, world, text)
     assert r.status_code == 422
     body = r.json()
-    assert body["field"] == "line 3" and "upload.csv:line 3: value: 'many' is not a number" in (
-        body["detail"]
+    assert (
+        body["field"] == "line 3"
+        and "upload.csv:line 3: value: 'many' is not a number" in (body["detail"])
     )
     assert _api_state(client, world) == before
 

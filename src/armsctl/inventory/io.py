@@ -337,11 +337,15 @@ def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
 
 
 def _aggregate_measures(treaty: Treaty) -> dict[str, set[str]]:
-    return {"limits": {limit.id for limit in treaty.limits}}
+    # A declared figure (the Vienna Document's ``units``) is read like a limit's value.
+    return {"limits": {x.id for x in treaty.limits} | {f.id for f in treaty.declared_figures}}
 
 
 def _unknown(measure: str) -> str:
-    return f"unknown measure {measure!r} (a limit id, or category/status[/attribute])"
+    return (
+        f"unknown measure {measure!r} (a limit id, a declared figure, or "
+        "category/status[/attribute])"
+    )
 
 
 def _component_error(key: ComponentKey, treaty: Treaty) -> str | None:
@@ -452,7 +456,14 @@ def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
     ]
     if conditional:
         sums = ", ".join([*([sums] if sums else []), *conditional])
-    bad_attr = " OR ".join(_bad_number_sql(a, types.get(a, "VARCHAR")) for a in attrs) or "false"
+    # NULL-safe: an empty attribute is not a bad one (a NULL here would make the whole group's
+    # count NULL and hide it).
+    bad_attr = (
+        " OR ".join(
+            f"coalesce({_bad_number_sql(a, types.get(a, 'VARCHAR'))}, false)" for a in attrs
+        )
+        or "false"
+    )
     zone = "CAST(zone AS VARCHAR)" if has_zone else "''"
     as_of = "as_of" if types.get("as_of") == "DATE" else "try_cast(as_of AS DATE)"
     query = f"""
@@ -484,7 +495,10 @@ def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
         for g in groups
     )
     if not clean:
-        raise DeclarationError(_locate_item_problems(con, source, treaty, attrs))
+        located = _locate_item_problems(con, source, treaty, attrs)
+        raise DeclarationError(
+            located or [Problem(where, "", "holds rows that cannot be read as items")]
+        )
     _check_duplicates(con, source)
     by_key: dict[tuple[str, dt.date], Declaration] = {}
     for party, as_of, category, status, zone_id, n, _bad, *rest in groups:

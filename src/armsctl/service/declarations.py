@@ -84,6 +84,8 @@ __all__ = [
 def _measure_problem(measure: str, treaty: Treaty) -> str | None:
     if measure in {limit.id for limit in treaty.limits}:
         return None
+    if measure in {figure.id for figure in treaty.declared_figures}:
+        return None
     key = parse_component_measure(measure)
     if key is None:
         return "is neither a limit id nor category/status[/attribute][@zone]"
