@@ -24,6 +24,7 @@ Results go to ``bench/results/upload.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -64,10 +65,8 @@ def _rss_mb(field: str) -> float:
 
 def _measured(run: Callable[[], Any]) -> tuple[float, float, Any]:
     """Wall seconds and extra peak memory (MB) of ``run()``."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")  # reset the peak
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):  # reset the peak
+        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
     before = _rss_mb("VmRSS")
     t0 = time.perf_counter()
     result = run()
@@ -85,14 +84,10 @@ def _app(work: Path) -> tuple[Any, dict[str, str]]:
     tokens = {}
     for code in ("USA", "RUS"):
         key = SignerKey.generate(code, seed=os.urandom(32)).verifier()
-        accounts.register_party(
-            db, treaty="new-start", code=code, name=code, key=str(key), at=NOW
-        )
+        accounts.register_party(db, treaty="new-start", code=code, name=code, key=str(key), at=NOW)
         name = code.lower()
         accounts.add_user(db, name=name, role="party", treaty="new-start", party=code, at=NOW)
-        tokens[code] = accounts.issue_token(db, user=name, at=NOW, days=1, rng=os.urandom)[
-            "token"
-        ]
+        tokens[code] = accounts.issue_token(db, user=name, at=NOW, days=1, rng=os.urandom)["token"]
     return app, tokens
 
 
