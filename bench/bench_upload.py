@@ -43,12 +43,12 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from armsctl.api import create_app
-from armsctl.api.settings import Settings
 from armsctl.inventory.io import read_declarations
 from armsctl.inventory.synthetic import write_items
 from armsctl.ledger.note import SignerKey
+from armsctl.server import create_app
 from armsctl.service import accounts
+from armsctl.settings import Settings
 from armsctl.treaty.loader import load_treaty
 
 AS_OF = dt.date(2020, 3, 1)  # New START in force: a date the treaty allows

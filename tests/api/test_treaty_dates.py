@@ -11,8 +11,15 @@ import pytest
 from _world import BACKENDS, NOW, build_world, fresh_database, fresh_url, postgres_for
 
 from armsctl.errors import DeclarationError, InputError
-from armsctl.service import Database, accounts, allow_all, declarations, inspections, log
-from armsctl.service import notifications
+from armsctl.service import (
+    Database,
+    accounts,
+    allow_all,
+    declarations,
+    inspections,
+    log,
+    notifications,
+)
 
 AFTER_EXPIRY = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)  # New START expired 2026-02-05
 

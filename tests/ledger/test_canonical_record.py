@@ -16,7 +16,7 @@ TRICKY = ['"', "\\", "\n", "\r", "\t", "\b", "\f", "\x00", "\x1f", "\x7f", "/", 
 def _value(rng: random.Random) -> object:
     pick = rng.random()
     if pick < 0.4:
-        return "".join(rng.choice(TRICKY + ["x", "7"]) for _ in range(rng.randint(0, 6)))
+        return "".join(rng.choice([*TRICKY, "x", "7"]) for _ in range(rng.randint(0, 6)))
     if pick < 0.8:
         return rng.choice([0, 1, -1, 2**53, -(2**53), 2**53 + 1, 10**18, rng.randint(-999, 999)])
     return rng.choice([True, False, None, 1.5, 1e21, -0.0, "x"])

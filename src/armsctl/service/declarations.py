@@ -51,7 +51,6 @@ from armsctl.service._base import (
     iso,
     party_by_code,
 )
-from armsctl.service._dates import check_declaration_date, history_marked
 from armsctl.service._json import json_problem
 from armsctl.service.entries import (
     append_for_party,
@@ -59,6 +58,7 @@ from armsctl.service.entries import (
     items_declaration_entry,
 )
 from armsctl.service.log import proof_url
+from armsctl.service.treaty_dates import check_declaration_date, history_marked
 from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 

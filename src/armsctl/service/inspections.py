@@ -45,7 +45,6 @@ from armsctl.service._base import (
     iso,
     party_by_code,
 )
-from armsctl.service._dates import check_treaty_date, history_marked
 from armsctl.service._json import check_json, renderable
 from armsctl.service.entries import (
     Draft,
@@ -56,6 +55,7 @@ from armsctl.service.entries import (
     parse_salt,
     reveal_entry,
 )
+from armsctl.service.treaty_dates import check_treaty_date, history_marked
 from armsctl.store.models import (
     Declaration,
     DeclarationItem,

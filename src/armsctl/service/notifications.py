@@ -33,7 +33,6 @@ from armsctl.service._base import (
     iso,
     party_by_code,
 )
-from armsctl.service._dates import check_treaty_date, history_marked
 from armsctl.service._json import check_json, renderable
 from armsctl.service.entries import (
     acknowledgement_entry,
@@ -43,6 +42,7 @@ from armsctl.service.entries import (
     parse_salt,
 )
 from armsctl.service.log import proof_url
+from armsctl.service.treaty_dates import check_treaty_date, history_marked
 from armsctl.store.models import Notification, NotificationAck, Party
 
 __all__ = ["acknowledge_notification", "list_notifications", "submit_notification"]
@@ -127,7 +127,7 @@ def submit_notification(
         AccessDenied: if ``signed_entry`` is signed by a key not registered for the sender.
 
     A notification is dated by the server's clock: it is refused (422, naming ``at``) when the
-    treaty does not apply on that date for the sender (``service._dates``), unless
+    treaty does not apply on that date for the sender (``service.treaty_dates``), unless
     ``recording_history``, which its log entry then records.
     """
     check_json(body, "body")

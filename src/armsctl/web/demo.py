@@ -24,8 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from armsctl.api.settings import Settings, load_signer
-from armsctl.service._base import Actor, Database, allow_all
+from armsctl.service import Actor, Database, allow_all
+from armsctl.settings import Settings, load_signer
 
 __all__ = ["DEMO_SETTINGS_NOTE", "DEMO_USERS", "seed_demo"]
 
@@ -126,12 +126,12 @@ def seed_demo(
     accounts.load_treaty(db, TREATY, at=now)
     with db.read() as session:
         doc = db.treaty(session, TREATY)
-    from armsctl.service._dates import history_marked
     from armsctl.service.entries import (
         declaration_entry,
         inspection_request_entry,
         notification_entry,
     )
+    from armsctl.service.treaty_dates import history_marked
     from armsctl.treaty.validity import treaty_date_refusal
 
     # New START expired on 2026-02-05: run later, the demo's notifications and inspection

@@ -18,9 +18,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from armsctl.api.authz import allow_for, require
+from armsctl.access.authz import allow_for, require
 from armsctl.errors import DeclarationError, InputError, NotFoundError, Problem
-from armsctl.service._base import AccessDenied, ConflictError
+from armsctl.service import AccessDenied, ConflictError
 from armsctl.web import views
 from armsctl.web._base import (
     BadRequest,
