@@ -34,6 +34,7 @@ __all__ = [
     "DataExchange",
     "Dates",
     "DeadlineExtension",
+    "DeclaredFigure",
     "Extension",
     "FigureRef",
     "Formula",
