@@ -1,0 +1,31 @@
+"""The actors of the service tests' world and the API's decision for each (see conftest.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from _world import NOW, World
+
+from armsctl.access.authz import allow_for
+from armsctl.service import Actor, Allow, Database
+
+__all__ = ["NOW", "Env"]
+
+
+@dataclass
+class Env:
+    """A world and its actors by user name (``op``, ``usa``, ``rus``, ``usa-insp``, ...)."""
+
+    world: World
+    actors: dict[str, Actor]
+
+    @property
+    def db(self) -> Database:
+        return self.world.db
+
+    def id(self, name: str) -> int:
+        return self.world.ids[name]
+
+    def allow(self, user: str, action: str) -> Allow:
+        """The decision the API makes for ``user`` doing ``action`` (role x action table)."""
+        return allow_for(self.actors[user], action)

@@ -1,0 +1,72 @@
+"""Service fixtures: the API tests' two-party world, reached through the use-cases directly.
+
+Each test module gets its own migrated database (a SQLite file; modules whose behaviour depends
+on the store also run on PostgreSQL when ``ARMSCTL_TEST_POSTGRES_URL`` is set) holding the world
+of ``tests/api/_world.py``: an operator, two parties (USA, RUS) with a user and an inspector
+each, an observer, one item-level declaration and one notification per party, and one
+inspection each way, already in progress with its site revealed.
+
+``actors`` are the ``Actor`` values the shells would pass; ``allow(actor, action)`` is the
+API's own role x action decision, so a test states what each role may do or see.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "api"))
+sys.path.insert(0, str(Path(__file__).parent))
+from _world import (  # noqa: E402
+    BACKENDS,
+    NOW,
+    build_world,
+    fresh_database,
+    fresh_url,
+    postgres_for,
+)
+
+from _svc import Env  # noqa: E402
+
+from armsctl.service import Database  # noqa: E402
+from armsctl.service.accounts import authenticate  # noqa: E402
+
+
+def _env(db: Database) -> Env:
+    world = build_world(db)
+    actors = {}
+    for name, token in world.tokens.items():
+        actor = authenticate(db, token, at=NOW)
+        assert actor is not None
+        actors[name] = actor
+    return Env(world, actors)
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    """The world on a SQLite file, shared by one module's tests."""
+    with fresh_url("sqlite", None, tmp_path_factory.mktemp("svc")) as url:
+        db = fresh_database(url)
+        yield _env(db)
+        db.dispose()
+
+@pytest.fixture(params=BACKENDS, scope="module")
+def store_env(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Env]:
+    """The world on SQLite and, when configured, PostgreSQL: for rules the store enforces."""
+    kind = request.param
+    with fresh_url(kind, postgres_for(kind, request), tmp_path_factory.mktemp("svc")) as url:
+        db = fresh_database(url)
+        yield _env(db)
+        db.dispose()
+
+@pytest.fixture
+def empty_db(tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database (no treaty, no party)."""
+    with fresh_url("sqlite", None, tmp_path) as url:
+        db = fresh_database(url)
+        yield db
+        db.dispose()
