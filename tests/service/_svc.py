@@ -29,3 +29,17 @@ class Env:
     def allow(self, user: str, action: str) -> Allow:
         """The decision the API makes for ``user`` doing ``action`` (role x action table)."""
         return allow_for(self.actors[user], action)
+
+    def new_actor(self, name: str, role: str, party: str | None = None) -> Actor:
+        """Add a user (by the local operator) and return it as the shells would see it."""
+        import os
+
+        from armsctl.service.accounts import add_user, authenticate, issue_token
+
+        treaty = "new-start" if party else None
+        add_user(self.db, name=name, role=role, treaty=treaty, party=party, at=NOW)
+        token = issue_token(self.db, user=name, at=NOW, rng=os.urandom)["token"]
+        actor = authenticate(self.db, token, at=NOW)
+        assert actor is not None
+        self.actors[name] = actor
+        return actor
