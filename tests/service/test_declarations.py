@@ -103,7 +103,7 @@ def test_reading_items_in_clear_is_audited_with_who_and_how_many(env: Env) -> No
         if e["action"] == "declaration.items.read"
         and e["resource"] == f"declaration/{env.id('decl-RUS')}"
     ]
-    assert mine and "1 items from offset 0" in mine[-1]["detail"]
+    assert mine and "1 items from offset 0" in mine[0]["detail"]
 
 
 @pytest.mark.parametrize("user", ["rus", "usa-insp", "rus-insp", "obs", "op"])
