@@ -21,10 +21,11 @@ class Env:
 
     @property
     def db(self) -> Database:
-        return self.world.db
+        db: Database = self.world.db
+        return db
 
     def id(self, name: str) -> int:
-        return self.world.ids[name]
+        return int(self.world.ids[name])
 
     def allow(self, user: str, action: str) -> Allow:
         """The decision the API makes for ``user`` doing ``action`` (role x action table)."""

@@ -20,7 +20,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "api"))
 sys.path.insert(0, str(Path(__file__).parent))
-from _world import (  # noqa: E402
+from _svc import Env
+from _world import (
     BACKENDS,
     NOW,
     build_world,
@@ -29,10 +30,8 @@ from _world import (  # noqa: E402
     postgres_for,
 )
 
-from _svc import Env  # noqa: E402
-
-from armsctl.service import Database  # noqa: E402
-from armsctl.service.accounts import authenticate  # noqa: E402
+from armsctl.service import Database
+from armsctl.service.accounts import authenticate
 
 
 def _env(db: Database) -> Env:
@@ -44,6 +43,7 @@ def _env(db: Database) -> Env:
         actors[name] = actor
     return Env(world, actors)
 
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     """The world on a SQLite file, shared by one module's tests."""
@@ -51,6 +51,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         db = fresh_database(url)
         yield _env(db)
         db.dispose()
+
 
 @pytest.fixture(params=BACKENDS, scope="module")
 def store_env(
@@ -62,6 +63,7 @@ def store_env(
         db = fresh_database(url)
         yield _env(db)
         db.dispose()
+
 
 @pytest.fixture
 def empty_db(tmp_path: Path) -> Iterator[Database]:

@@ -196,7 +196,7 @@ def test_an_unregistered_party_is_not_found(env: Env) -> None:
 
 def test_malformed_items_name_every_row_and_field_and_write_nothing(env: Env) -> None:
     before = _count(env)
-    items = [
+    items: list[dict[str, Any]] = [
         {"uid": "A-1", "category": "icbm-launcher", "status": "deployed", "facility": "f"},
         {"uid": 7, "category": "icbm-launcher", "status": "deployed", "facility": "f"},
         {"uid": "A-3", "category": "no-such", "status": "deployed", "facility": "f"},

@@ -24,7 +24,11 @@ def _fields(exc: InputError) -> set[str]:
 
 def _get(env: Env, user: str, iid: int) -> dict[str, Any]:
     return insp.get_inspection(
-        env.db, env.actors[user], inspection_id=iid, allow=env.allow(user, "inspection.read"), at=NOW
+        env.db,
+        env.actors[user],
+        inspection_id=iid,
+        allow=env.allow(user, "inspection.read"),
+        at=NOW,
     )
 
 
@@ -76,8 +80,9 @@ def test_both_parties_and_the_named_inspectors_read_the_inspection_and_its_site(
     assert (row["inspecting_party"], row["inspected_party"]) == ("USA", "RUS")
     assert row["site"] == "RUS-base-1" and row["state"] == "in-progress"
     assert row["inspectors"] == ["usa-insp"]
-    assert insp.site_commitment(bytes.fromhex(row["site_salt"]), row["site"]) == (
-        row["site_commitment"]
+    assert (
+        insp.site_commitment(bytes.fromhex(row["site_salt"]), row["site"])
+        == (row["site_commitment"])
     )
 
 
@@ -193,12 +198,14 @@ def test_a_year_other_than_this_or_next_is_named(env: Env) -> None:
 
 
 def test_the_yearly_quota_runs_out_and_the_quota_status_says_so(env: Env) -> None:
-    def left() -> int | None:
+    def left() -> int:
         rows = insp.quota_status(env.db, treaty="new-start", year=NOW.year)
-        return next(r["left"] for r in rows if r["party"] == "RUS" and r["type"] == "type-one")
+        found = next(r["left"] for r in rows if r["party"] == "RUS" and r["type"] == "type-one")
+        assert isinstance(found, int)
+        return found
 
     start = left()
-    assert start is not None and start > 0
+    assert start > 0
     for _ in range(start):
         _request(env, "rus", "RUS", "USA")
     assert left() == 0

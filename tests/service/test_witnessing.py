@@ -26,7 +26,13 @@ from armsctl.ledger.witness import (
 )
 from armsctl.service import Database, declarations
 from armsctl.service import log as svc_log
-from armsctl.service.witnessing import Answer, WitnessEndpoint, Witnessing, parse_witnesses
+from armsctl.service.witnessing import (
+    Answer,
+    Poster,
+    WitnessEndpoint,
+    Witnessing,
+    parse_witnesses,
+)
 
 W1 = SignerKey.generate("w1.example", seed=b"\x11" * 32)
 W2 = SignerKey.generate("w2.example", seed=b"\x12" * 32)
@@ -60,13 +66,11 @@ class FakeWitness:
         return Answer(200, "text/plain", done.line.encode())
 
 
-def _route(**witnesses: object) -> object:
+def _route(**witnesses: Poster) -> Poster:
+    """One poster for several witnesses, chosen by the URL's host."""
+
     def post(url: str, body: bytes) -> Answer:
-        target = witnesses[url.removeprefix("http://")]
-        assert callable(target)
-        answer = target(url, body)
-        assert isinstance(answer, Answer)
-        return answer
+        return witnesses[url.removeprefix("http://")](url, body)
 
     return post
 
@@ -117,7 +121,7 @@ def test_a_new_checkpoint_carries_the_cosignatures_of_every_witness_and_is_serve
     w1, w2 = FakeWitness(W1), FakeWitness(W2)
     witnessed.db.witnessing = Witnessing(
         [WitnessEndpoint("http://w1", cosigner(W1)), WitnessEndpoint("http://w2", cosigner(W2))],
-        _route(w1=w1, w2=w2),  # type: ignore[arg-type]
+        _route(w1=w1, w2=w2),
     )
     _grow(witnessed, 2)
     note = svc_log.sign_checkpoint(witnessed.db)["checkpoint"]
@@ -143,7 +147,7 @@ def test_a_witness_that_is_down_or_answers_garbage_costs_only_its_own_cosignatur
             WitnessEndpoint("http://down", cosigner(W2)),
             WitnessEndpoint("http://garbage", cosigner(w2)),
         ],
-        _route(w1=w1, down=down, garbage=garbage),  # type: ignore[arg-type]
+        _route(w1=w1, down=down, garbage=garbage),
     )
     _grow(witnessed, 3)
     note = svc_log.sign_checkpoint(witnessed.db)["checkpoint"]
@@ -157,7 +161,7 @@ def test_a_cosignature_by_another_key_than_the_configured_one_is_not_kept(
     impostor = FakeWitness(SignerKey.generate("w1.example", seed=b"\x66" * 32))
     witnessed.db.witnessing = Witnessing(
         [WitnessEndpoint("http://w1", cosigner(W1))],
-        _route(w1=impostor),  # type: ignore[arg-type]
+        _route(w1=impostor),
     )
     _grow(witnessed, 4)
     signed = svc_log.sign_checkpoint(witnessed.db)["checkpoint"]
@@ -171,11 +175,11 @@ def test_a_witness_that_holds_a_larger_size_is_asked_again_with_a_proof_from_it(
 ) -> None:
     w1 = FakeWitness(W1)
     endpoints = [WitnessEndpoint("http://w1", cosigner(W1))]
-    witnessed.db.witnessing = Witnessing(endpoints, _route(w1=w1))  # type: ignore[arg-type]
+    witnessed.db.witnessing = Witnessing(endpoints, _route(w1=w1))
     _grow(witnessed, 5)
     first = svc_log.sign_checkpoint(witnessed.db)["size"]
     # A restarted server no longer remembers what the witness holds: it starts from 0.
-    witnessed.db.witnessing = Witnessing(endpoints, _route(w1=w1))  # type: ignore[arg-type]
+    witnessed.db.witnessing = Witnessing(endpoints, _route(w1=w1))
     _grow(witnessed, 6)
     note = svc_log.sign_checkpoint(witnessed.db)["checkpoint"]
     assert w1.asked == [0, 0, first]
@@ -184,6 +188,6 @@ def test_a_witness_that_holds_a_larger_size_is_asked_again_with_a_proof_from_it(
 
 def test_without_a_checkpoint_there_is_nothing_to_gather(empty_db: Database) -> None:
     w1 = FakeWitness(W1)
-    witnessing = Witnessing([WitnessEndpoint("http://w1", cosigner(W1))], _route(w1=w1))  # type: ignore[arg-type]
+    witnessing = Witnessing([WitnessEndpoint("http://w1", cosigner(W1))], _route(w1=w1))
     assert witnessing.gather(empty_db) is None
     assert w1.asked == []

@@ -41,7 +41,9 @@ def _share(env: Env, user: str, draft: int, visibility: str, *parties: str) -> d
 
 
 def _get(env: Env, user: str, draft: int) -> dict[str, Any]:
-    return wb.get_draft(env.db, env.actors[user], draft, allow=env.allow(user, "workbench.draft.read"))
+    return wb.get_draft(
+        env.db, env.actors[user], draft, allow=env.allow(user, "workbench.draft.read")
+    )
 
 
 def _listed(env: Env, user: str) -> set[int]:
