@@ -12,6 +12,7 @@ API's own role x action decision, so a test states what each role may do or see.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _svc import Env
 from _world import (
     BACKENDS,
+    LOG_KEY,
     NOW,
+    World,
     build_world,
     fresh_database,
     fresh_url,
@@ -44,13 +47,37 @@ def _env(db: Database) -> Env:
     return Env(world, actors)
 
 
+def _copy(source: Path, target: Path) -> str:
+    """Copy a SQLite database with SQLite's own backup (safe with its WAL) and return its URL."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Env]:
+    """Built once: a migrated empty database and the world, copied for each module."""
+    folder = tmp_path_factory.mktemp("templates")
+    empty, full = folder / "empty.db", folder / "world.db"
+    fresh_database(f"sqlite:///{empty}").dispose()
+    db = fresh_database(f"sqlite:///{full}")
+    made = _env(db)
+    db.dispose()
+    return empty, full, made
+
+
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    """The world on a SQLite file, shared by one module's tests."""
-    with fresh_url("sqlite", None, tmp_path_factory.mktemp("svc")) as url:
-        db = fresh_database(url)
-        yield _env(db)
-        db.dispose()
+def env(
+    _templates: tuple[Path, Path, Env], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Env]:
+    """The world on a SQLite file of the module's own, shared by the module's tests."""
+    _empty, full, made = _templates
+    db = Database(_copy(full, tmp_path_factory.mktemp("svc") / "world.db"), LOG_KEY)
+    world = World(db, tokens=dict(made.world.tokens), ids=dict(made.world.ids))
+    yield Env(world, dict(made.actors))
+    db.dispose()
 
 
 @pytest.fixture(params=BACKENDS, scope="module")
@@ -66,9 +93,8 @@ def store_env(
 
 
 @pytest.fixture
-def empty_db(tmp_path: Path) -> Iterator[Database]:
+def empty_db(_templates: tuple[Path, Path, Env], tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database (no treaty, no party)."""
-    with fresh_url("sqlite", None, tmp_path) as url:
-        db = fresh_database(url)
-        yield db
-        db.dispose()
+    db = Database(_copy(_templates[0], tmp_path / "empty.db"), LOG_KEY)
+    yield db
+    db.dispose()
