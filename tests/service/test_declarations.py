@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 from _svc import NOW, Env
+from _world import PARTY_KEYS
 
 from armsctl.errors import DeclarationError, InputError, NotFoundError
+from armsctl.ledger.sealing import SealingKey, open_rows
 from armsctl.service import AccessDenied, ConflictError
 from armsctl.service import declarations as decl
 from armsctl.service.log import list_audit_events
@@ -264,3 +267,79 @@ def _new_start() -> Any:
     from armsctl.treaty import load_treaty
 
     return load_treaty("new-start")
+
+
+# -- items sealed to their party -----------------------------------------------------------------
+
+SEALING = SealingKey.generate(bytes([5]) * 32)
+SEALED_ITEMS = [
+    {
+        "uid": f"SEALED-{i}",
+        "category": "icbm-launcher",
+        "status": "deployed",
+        "facility": "Hidden-Base",
+        "warheads": 1,
+    }
+    for i in range(3)
+]
+
+
+def _sealed(env: Env, as_of: dt.date) -> dict[str, Any]:
+    body = decl.seal_items(
+        PARTY_KEYS["USA"],
+        SEALING.public(),
+        treaty=_new_start(),
+        party="USA",
+        as_of=as_of,
+        items=SEALED_ITEMS,
+        at=NOW,
+        rng=os.urandom,
+    )
+    return decl.submit_sealed_items(
+        env.db,
+        env.actors["usa"],
+        treaty="new-start",
+        party="USA",
+        as_of=as_of,
+        allow=env.allow("usa", "declaration.submit"),
+        at=NOW,
+        require_signature=True,
+        **body,
+    )
+
+
+def test_sealed_items_reach_the_owner_as_ciphertext_it_alone_can_open(env: Env) -> None:
+    made = _sealed(env, dt.date(2021, 1, 1))
+    assert made["figures"]["deployed-warheads"] == 3
+    page = decl.read_items(
+        env.db,
+        env.actors["usa"],
+        declaration_id=made["id"],
+        allow=env.allow("usa", "declaration.items.read"),
+        at=NOW,
+    )
+    assert "SEALED-" not in repr(page.to_dict()) and "Hidden-Base" not in repr(page.to_dict())
+    sealed = {
+        **page.results[0]["sealed"],
+        "rows": [{"index": r["index"], "ciphertext": r["ciphertext"]} for r in page.results],
+    }
+    opened = open_rows(sealed, key=SEALING, party="USA", treaty="new-start", date="2021-01-01")
+    assert sorted(r["item"]["uid"] for r in opened) == [i["uid"] for i in SEALED_ITEMS]
+    for user in ("rus", "usa-insp", "obs", "op"):
+        with pytest.raises(AccessDenied):
+            decl.read_items(
+                env.db,
+                env.actors[user],
+                declaration_id=made["id"],
+                allow=env.allow(user, "declaration.items.read"),
+                at=NOW,
+            )
+
+
+def test_no_sealed_item_is_stored_in_clear_anywhere_in_the_database(env: Env) -> None:
+    _sealed(env, dt.date(2021, 2, 1))
+    _aggregate(env, "usa", "USA", dt.date(2021, 3, 1), note="PUBLIC-CONTROL-NOTE")
+    env.db.dispose()  # fold SQLite's write-ahead log into the file before reading its bytes
+    raw = Path(env.db.url.removeprefix("sqlite:///")).read_bytes()
+    assert b"SEALED-" not in raw and b"Hidden-Base" not in raw
+    assert b"PUBLIC-CONTROL-NOTE" in raw  # a public note is, so the scan reads the data
