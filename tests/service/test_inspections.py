@@ -252,6 +252,42 @@ def test_only_the_inspected_party_receives_the_team_which_grants_the_inspectors(
     assert _reveals(env, "usa-insp", row["id"]) == []
 
 
+def _reveal(env: Env, user: str, iid: int, declaration: int) -> dict[str, Any]:
+    return insp.reveal_site(
+        env.db,
+        env.actors[user],
+        inspection_id=iid,
+        declaration_id=declaration,
+        allow=env.allow(user, "inspection.reveal"),
+        at=NOW,
+    )
+
+
+def test_the_inspected_party_reveals_every_item_at_the_site_with_proofs(env: Env) -> None:
+    made = _reveal(env, "usa", env.id("insp-by-RUS"), env.id("decl-USA"))
+    assert made["verified"] and made["complete"] is True
+    assert len(_reveals(env, "rus-insp", env.id("insp-by-RUS"))) == 2
+
+
+@pytest.mark.parametrize("user", ["rus", "rus-insp", "usa-insp", "obs", "op"])
+def test_only_the_inspected_party_reveals(env: Env, user: str) -> None:
+    with pytest.raises(AccessDenied):
+        _reveal(env, user, env.id("insp-by-RUS"), env.id("decl-USA"))
+
+
+def test_a_reveal_opens_only_a_committed_declaration_of_the_inspected_party(env: Env) -> None:
+    with pytest.raises(NotFoundError, match="of the inspected party"):
+        _reveal(env, "usa", env.id("insp-by-RUS"), env.id("decl-RUS"))
+    with pytest.raises(NotFoundError):
+        _reveal(env, "usa", env.id("insp-by-RUS"), 99999)
+
+
+def test_nothing_is_revealed_before_the_team_is_received(env: Env) -> None:
+    planned = _request(env, "usa", "USA", "RUS", inspectors=["usa-insp"])
+    with pytest.raises(ConflictError, match="is planned, not in-progress"):
+        _reveal(env, "rus", planned["id"], env.id("decl-RUS"))
+
+
 # -- reporting -----------------------------------------------------------------------------------
 
 
