@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 from _svc import NOW, Env
+from _world import PARTY_KEYS
 
 from armsctl.errors import InputError, NotFoundError
 from armsctl.service import AccessDenied, ConflictError
 from armsctl.service import notifications as notes
 from armsctl.service._base import LOCAL
+from armsctl.service.entries import notification_entry
 from armsctl.service.log import list_audit_events
 
 
@@ -169,3 +171,66 @@ def test_the_local_operator_cannot_acknowledge_a_broadcast_for_a_party(env: Env)
 def test_acknowledging_an_unknown_notification_is_not_found(env: Env) -> None:
     with pytest.raises(NotFoundError):
         _ack(env, "usa", 99999)
+
+
+# -- signed entries: verified only against the sender's registered key --------------------------
+
+
+def _signed(sender: str, signer: str, body: dict[str, Any], salt: bytes) -> str:
+    entry = notification_entry(
+        treaty="new-start",
+        sender=sender,
+        recipient="RUS" if sender == "USA" else "USA",
+        kind="status-change",
+        body=body,
+        salt=salt,
+        at=NOW,
+    )
+    return str(entry.seal_b64(PARTY_KEYS[signer]))
+
+
+def test_a_notification_signed_with_the_senders_key_is_logged_as_the_partys_own(
+    env: Env,
+) -> None:
+    body, salt = {"text": "signed by USA"}, bytes([7]) * 32
+    row = _send(
+        env,
+        "usa",
+        "USA",
+        "RUS",
+        body=body,
+        body_salt=salt.hex(),
+        signed_entry=_signed("USA", "USA", body, salt),
+        require_signature=True,
+    )
+    assert row["body_salt"] == salt.hex()
+    assert row["log_index"] >= 0
+
+
+def test_a_notification_signed_with_another_partys_key_is_refused(env: Env) -> None:
+    body, salt = {"text": "forged"}, bytes([8]) * 32
+    with pytest.raises(AccessDenied):
+        _send(
+            env,
+            "usa",
+            "USA",
+            "RUS",
+            body=body,
+            body_salt=salt.hex(),
+            signed_entry=_signed("USA", "RUS", body, salt),
+        )
+    assert all(r["body"] != body for r in _list(env, "rus"))
+
+
+def test_a_signed_entry_that_does_not_match_the_request_is_named(env: Env) -> None:
+    salt = bytes([9]) * 32
+    with pytest.raises(InputError, match="signed_entry"):
+        _send(
+            env,
+            "usa",
+            "USA",
+            "RUS",
+            body={"text": "what was sent"},
+            body_salt=salt.hex(),
+            signed_entry=_signed("USA", "USA", {"text": "what was signed"}, salt),
+        )
