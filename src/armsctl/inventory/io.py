@@ -9,13 +9,11 @@ any problem raises ``DeclarationError`` listing every problem (up to a cap) and 
 
 from __future__ import annotations
 
-import bisect
 import csv
 import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +22,9 @@ from armsctl.inventory.model import (
     ALL_ZONES,
     ComponentKey,
     Declaration,
+    DeclarationSet,
     Figure,
+    ItemSource,
     parse_component_measure,
 )
 from armsctl.textio import check_utf8, read_utf8
@@ -38,6 +38,7 @@ __all__ = [
     "ITEM_COLUMNS",
     "DeclarationSet",
     "ItemSource",
+    "item_records",
     "parse_count",
     "read_declarations",
 ]
@@ -57,83 +58,6 @@ class _JsonNumber(str):
     """A JSON float or constant kept as written, so that ``1e3`` and ``NaN`` can be refused."""
 
     __slots__ = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ItemSource:
-    """A validated item-level file; kept so that explanations and diffs can read the items."""
-
-    path: Path
-    fmt: str
-    columns: tuple[str, ...]
-
-    def relation_sql(self, *, row_numbers: bool = True) -> str:
-        """A DuckDB table expression over the file, with a 0-based ``__row`` column if asked.
-
-        Row numbers cost a window (CSV, JSON) or an extra column (Parquet): the hot paths
-        that only aggregate leave them out.
-        """
-        quoted = str(self.path).replace("'", "''")
-        if self.fmt == "parquet":
-            if not row_numbers:
-                return f"read_parquet('{quoted}')"
-            return f"(SELECT *, file_row_number AS __row FROM read_parquet('{quoted}', file_row_number = true))"
-        if self.fmt == "csv":
-            scan = f"read_csv('{quoted}', header = true, all_varchar = true, parallel = false)"
-        else:
-            scan = f"read_json('{quoted}', format = 'array', records = true)"
-        if not row_numbers:
-            return scan
-        return f"(SELECT *, row_number() OVER () - 1 AS __row FROM {scan})"
-
-    def locate(self, row: int) -> str:
-        """How a user finds row ``row``: a line in CSV, a record in JSON, a row in Parquet."""
-        if self.fmt == "csv":
-            return f"line {row + 2}"
-        if self.fmt == "json":
-            return f"record {row + 1}"
-        return f"row {row + 1}"
-
-
-@dataclass(slots=True)
-class DeclarationSet:
-    """Every declaration read for one treaty, keyed by party and date."""
-
-    treaty: Treaty
-    declarations: list[Declaration]
-    item_sources: list[ItemSource]
-    _index: dict[tuple[str, str], tuple[list[dt.date], list[Declaration]]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-
-    def for_party(self, party: str) -> list[Declaration]:
-        """The party's declarations, oldest first."""
-        return sorted((d for d in self.declarations if d.party == party), key=lambda d: d.as_of)
-
-    def latest(self, party: str, at: dt.date, status: str = "provided") -> Declaration | None:
-        """The party's latest declaration of ``status`` on or before ``at``.
-
-        A history evaluates every date, so the per-party index is built once and searched
-        by bisection; treat the set as read-only after the first call.
-        """
-        key = (party, status)
-        if key not in self._index:
-            chosen = sorted(
-                (d for d in self.declarations if d.party == party and d.status == status),
-                key=lambda d: d.as_of,
-            )
-            self._index[key] = ([d.as_of for d in chosen], chosen)
-        days, chosen = self._index[key]
-        position = bisect.bisect_right(days, at)
-        return chosen[position - 1] if position else None
-
-    def parties(self) -> list[str]:
-        """Parties that declared anything, sorted."""
-        return sorted({d.party for d in self.declarations})
-
-    def dates(self) -> list[dt.date]:
-        """Every declaration date, sorted."""
-        return sorted({d.as_of for d in self.declarations})
 
 
 def read_declarations(paths: Sequence[str | Path], treaty: Treaty) -> DeclarationSet:
@@ -337,11 +261,15 @@ def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
 
 
 def _aggregate_measures(treaty: Treaty) -> dict[str, set[str]]:
-    return {"limits": {limit.id for limit in treaty.limits}}
+    # A declared figure (the Vienna Document's ``units``) is read like a limit's value.
+    return {"limits": {x.id for x in treaty.limits} | {f.id for f in treaty.declared_figures}}
 
 
 def _unknown(measure: str) -> str:
-    return f"unknown measure {measure!r} (a limit id, or category/status[/attribute])"
+    return (
+        f"unknown measure {measure!r} (a limit id, a declared figure, or "
+        "category/status[/attribute])"
+    )
 
 
 def _component_error(key: ComponentKey, treaty: Treaty) -> str | None:
@@ -452,7 +380,14 @@ def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
     ]
     if conditional:
         sums = ", ".join([*([sums] if sums else []), *conditional])
-    bad_attr = " OR ".join(_bad_number_sql(a, types.get(a, "VARCHAR")) for a in attrs) or "false"
+    # NULL-safe: an empty attribute is not a bad one (a NULL here would make the whole group's
+    # count NULL and hide it).
+    bad_attr = (
+        " OR ".join(
+            f"coalesce({_bad_number_sql(a, types.get(a, 'VARCHAR'))}, false)" for a in attrs
+        )
+        or "false"
+    )
     zone = "CAST(zone AS VARCHAR)" if has_zone else "''"
     as_of = "as_of" if types.get("as_of") == "DATE" else "try_cast(as_of AS DATE)"
     query = f"""
@@ -484,7 +419,10 @@ def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
         for g in groups
     )
     if not clean:
-        raise DeclarationError(_locate_item_problems(con, source, treaty, attrs))
+        located = _locate_item_problems(con, source, treaty, attrs)
+        raise DeclarationError(
+            located or [Problem(where, "", "holds rows that cannot be read as items")]
+        )
     _check_duplicates(con, source)
     by_key: dict[tuple[str, dt.date], Declaration] = {}
     for party, as_of, category, status, zone_id, n, _bad, *rest in groups:
@@ -698,3 +636,35 @@ def _item_row_problems(
     if zone and zone not in zones:
         out.append(f"zone: unknown zone {zone!r}")
     return out
+
+
+def item_records(
+    source: ItemSource, treaty: Treaty, party: str, as_of: dt.date
+) -> list[dict[str, Any]]:
+    """The item records of one (party, date) declaration of a validated file, typed once.
+
+    What a party commits to, whatever the file's format: ``uid``, ``category``, ``status`` and
+    ``facility`` as text, ``zone`` as text when given, each of the treaty's attributes as a
+    whole number (validated by ``read_declarations``; an empty cell is left out), and any other
+    column as text (left out when empty). ``party`` and ``as_of`` belong to the declaration,
+    not to the item. The rows are typed by DuckDB and arrive in Arrow batches: a CSV ``500``,
+    a JSON ``500`` and a Parquet ``500`` are the same record.
+    """
+    attrs = sorted({a for c in treaty.categories for a in c.attributes})
+    text_columns = [c for c in source.columns if c not in ("party", "as_of", *attrs)]
+    select = [f'NULLIF(CAST("{c}" AS VARCHAR), \'\') AS "{c}"' for c in text_columns]
+    select += [f'{_int_sql(a)} AS "{a}"' for a in attrs if a in source.columns]
+    as_of_sql = "try_cast(as_of AS DATE)"
+    con = _connect()
+    reader = con.sql(
+        f"SELECT {', '.join(select)} FROM {source.relation_sql(row_numbers=False)} "
+        f"WHERE CAST(party AS VARCHAR) = $party AND {as_of_sql} = $as_of",
+        params={"party": party, "as_of": as_of},
+    ).to_arrow_reader(65_536)
+    records: list[dict[str, Any]] = []
+    for batch in reader:
+        columns = batch.to_pydict()
+        names = list(columns)
+        for values in zip(*columns.values(), strict=True):
+            records.append({k: v for k, v in zip(names, values, strict=True) if v is not None})
+    return records
