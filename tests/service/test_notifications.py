@@ -9,11 +9,13 @@ from _svc import NOW, Env
 from _world import PARTY_KEYS
 
 from armsctl.errors import InputError, NotFoundError
-from armsctl.service import AccessDenied, ConflictError
+from armsctl.service import AccessDenied, Actor, ConflictError
 from armsctl.service import notifications as notes
-from armsctl.service._base import LOCAL
 from armsctl.service.entries import notification_entry
 from armsctl.service.log import list_audit_events
+
+#: The local operator at the command line, which holds the database and decides nothing by role.
+LOCAL_CLI = Actor(user_id=None, name="local-cli", role="operator")
 
 
 def _send(env: Env, user: str, sender: str, recipient: str | None, **kw: Any) -> dict[str, Any]:
@@ -164,7 +166,7 @@ def test_the_local_operator_cannot_acknowledge_a_broadcast_for_a_party(env: Env)
     note = _send(env, "usa", "USA", None, kind="general", body={"text": "to all, again"})
     with pytest.raises(ConflictError, match="acknowledged by a party"):
         notes.acknowledge_notification(
-            env.db, LOCAL, notification_id=note["id"], allow=lambda _r: None, at=NOW
+            env.db, LOCAL_CLI, notification_id=note["id"], allow=lambda _r: None, at=NOW
         )
 
 
