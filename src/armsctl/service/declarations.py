@@ -24,11 +24,11 @@ from armsctl.compliance.engine import rule_weights
 from armsctl.errors import DeclarationError, IntegrityError, Problem
 from armsctl.inventory.model import (
     ComponentKey,
-    Figure,
     component_measure,
     parse_component_measure,
 )
 from armsctl.inventory.model import Declaration as CoreDeclaration
+from armsctl.inventory.record import record_figure, unverified_measures
 from armsctl.ledger.escrow import (
     SALT_SIZE,
     commit_items,
@@ -185,6 +185,7 @@ def _public(row: Declaration, party: str, treaty: Treaty) -> dict[str, Any]:
         "kind": row.kind,
         "status": row.status,
         "figures": _released(row, treaty),
+        "unverified": unverified_measures(row.treaty_id, party, row.as_of, _released(row, treaty)),
         "commitment": row.commitment,
         "note": row.note,
         "submitted_at": iso(row.submitted_at),
@@ -847,8 +848,10 @@ def core_declaration(row: Declaration, party: str) -> CoreDeclaration:
     )
     for measure, value in row.figures.items():
         key = parse_component_measure(measure)
+        # The treaty's public record tags how sure it is of each figure; keep its tag.
+        figure = record_figure(row.treaty_id, party, row.as_of, measure, int(value))
         if key is None or measure in ("",):
-            decl.limits[measure] = Figure(int(value))
+            decl.limits[measure] = figure
         else:
-            decl.components[key] = Figure(int(value))
+            decl.components[key] = figure
     return decl

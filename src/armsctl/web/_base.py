@@ -214,9 +214,18 @@ def render(
     return HTMLResponse(page, status_code=status_code, headers=SECURITY_HEADERS)
 
 
-def _problem_page(request: Request, status: int, title: str, problems: list[str]) -> Response:
+def _problem_page(
+    request: Request, status: int, title: str, problems: list[str], detail: str = ""
+) -> Response:
     try:
-        return render(request, "error.html", status_code=status, title=title, problems=problems)
+        return render(
+            request,
+            "error.html",
+            status_code=status,
+            title=title,
+            problems=problems,
+            detail=detail,
+        )
     except Exception:  # the error page itself failed: answer in plain text, never a traceback
         log.exception("could not render the error page")
         return HTMLResponse("<p>error</p>", status_code=status, headers=SECURITY_HEADERS)
@@ -238,7 +247,12 @@ class WebRoute(APIRoute):
                 return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
             except AccessDenied as exc:
                 await _audit_refusal(request, exc)
-                return _problem_page(request, 403, "Not allowed", [exc.reason])
+                from armsctl.web.format import plain_refusal
+
+                actor = getattr(request.state, "web_actor", None)
+                role = actor.role if actor is not None else None
+                plain = plain_refusal(role, exc.action, exc.reason)
+                return _problem_page(request, 403, "Not allowed", [plain], detail=exc.reason)
             except BadRequest as exc:
                 return _problem_page(request, 400, "Bad request", [str(exc)])
             except NotFoundError as exc:
