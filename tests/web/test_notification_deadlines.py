@@ -100,8 +100,10 @@ def _as_cli_file(tmp_path: Path, rows: list[dict[str, Any]], treaty: Treaty) -> 
 def _cli_due(path: Path) -> Any:
     result = CliRunner().invoke(
         build_app(),
-        ["notify", "due", "--file", str(path), "--treaty", "new-start", "--all"]
-        + ["--at", AT.isoformat(), "--format", "json"],
+        [
+            *("notify", "due", "--file", str(path), "--treaty", "new-start", "--all"),
+            *("--at", AT.isoformat(), "--format", "json"),
+        ],
     )
     return result
 
