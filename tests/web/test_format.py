@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from armsctl.web.format import day, natural, natural_key, plain_refusal, when, when_text
+from armsctl.web.format import dated, day, natural, natural_key, plain_refusal, when, when_text
 from armsctl.web.pages_declarations import _item_changes
 
 
@@ -22,6 +22,9 @@ def test_a_time_without_a_zone_is_shown_as_given_not_taken_as_utc() -> None:
 
 
 def test_dates_are_time_elements_and_escaped() -> None:
+    assert str(dated("due <b> 2024-03-31")) == (
+        'due &lt;b&gt; <time datetime="2024-03-31">2024-03-31</time>'
+    )
     assert str(day(dt.date(2024, 9, 1))) == '<time datetime="2024-09-01">2024-09-01</time>'
     assert "<b>" not in str(day("<b>"))
 

@@ -14,7 +14,16 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-__all__ = ["FILTERS", "day", "natural", "natural_key", "plain_refusal", "when", "when_text"]
+__all__ = [
+    "FILTERS",
+    "dated",
+    "day",
+    "natural",
+    "natural_key",
+    "plain_refusal",
+    "when",
+    "when_text",
+]
 
 _DIGITS = re.compile(r"(\d+)")
 
@@ -61,6 +70,14 @@ def day(value: Any) -> Markup:
     return Markup('<time datetime="{0}">{0}</time>').format(escape(text))
 
 
+_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+
+
+def dated(text: Any) -> Markup:
+    """Free text (a flag, a note) with each ISO date in a ``<time>``, so none breaks mid-date."""
+    return Markup(_DATE.sub(r'<time datetime="\1">\1</time>', str(escape(text))))
+
+
 def natural_key(text: Any) -> tuple[tuple[int, int | str], ...]:
     """A sort key that orders the digit runs of ``text`` by value: U0, U1, U2, ..., U10."""
     return tuple(
@@ -100,4 +117,4 @@ def plain_refusal(role: str | None, action: str, reason: str) -> str:
 
 
 #: The filters every template has: ``{{ n.sent_at | when }}``, ``{{ d.as_of | day }}``.
-FILTERS = {"when": when, "day": day, "natural": natural}
+FILTERS = {"when": when, "day": day, "dated": dated, "natural": natural}
