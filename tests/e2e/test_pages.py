@@ -25,11 +25,9 @@ WIDTHS = (1280, 390)
 #: Pages a party user reaches from the navigation, and those one click further.
 PARTY_PAGES = (
     "/overview",
-    "/overview?at=2023-01-01",
     "/history",
     "/history?interpretation=counts-converted",
     "/declarations",
-    "/declarations?party=RUS",
     "/notifications",
     "/inspections",
     "/monitoring",
