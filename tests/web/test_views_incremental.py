@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from armsctl.api.settings import Settings
 from armsctl.compliance import history, report_to_dict
 from armsctl.service import declarations
 from armsctl.service._base import Database, allow_all
 from armsctl.service.accounts import authenticate
 from armsctl.service.dashboard import declaration_refs, declaration_set
 from armsctl.service.transparency import transparency_view
+from armsctl.settings import Settings
 from armsctl.web import views
 from armsctl.web._base import ViewCache
 from armsctl.web.charts import Series, line_chart_svg
@@ -29,7 +29,7 @@ AT = dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC)
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, dict[str, str]]:
-    from armsctl.api import create_app
+    from armsctl.server import create_app
     from armsctl.web.demo import seed_demo
 
     work: Path = tmp_path_factory.mktemp("incremental")

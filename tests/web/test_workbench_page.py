@@ -16,8 +16,8 @@ with warnings.catch_warnings():
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    from armsctl.api import create_app
-    from armsctl.api.settings import Settings
+    from armsctl.server import create_app
+    from armsctl.settings import Settings
     from armsctl.web.demo import seed_demo
 
     work = tmp_path_factory.mktemp("web-workbench")

@@ -55,7 +55,7 @@ __all__ = [
     "ZkProof",
 ]
 
-#: Every role a user can hold; authorisation decisions live in ``armsctl.api.authz``.
+#: Every role a user can hold; authorisation decisions live in ``armsctl.access.authz``.
 ROLES = ("inspector", "observer", "operator", "party")
 
 _NAMING = {

@@ -102,7 +102,7 @@ def plain_refusal(role: str | None, action: str, reason: str) -> str:
     "Your role (observer) cannot read notifications sent or received by its party; party users
     can." rather than the audit trail's "the observer role may not notification.read".
     """
-    from armsctl.api.authz import ACTIONS, ROLE_ORDER
+    from armsctl.access.authz import ACTIONS, ROLE_ORDER
 
     entry = ACTIONS.get(action)
     if entry is None or role is None:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from armsctl.api.authz import allow_for, require
+from armsctl.access.authz import allow_for, require
 from armsctl.errors import InputError, NotFoundError, ParameterError
 from armsctl.treaty.schema import Treaty
 from armsctl.web import views

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from armsctl.api.authz import require
+from armsctl.access.authz import require
 from armsctl.errors import InputError, NotFoundError, Problem
 from armsctl.web import views
 from armsctl.web._base import SECURITY_HEADERS, WebRoute, app_state, render, require_actor

@@ -16,7 +16,7 @@ from typing import Any
 
 from armsctl.compliance import Report, evaluate, report_to_dict
 from armsctl.inventory.io import DeclarationSet
-from armsctl.service._base import Database
+from armsctl.service import Database
 from armsctl.service.dashboard import StoredDeclaration
 from armsctl.treaty.schema import Treaty
 from armsctl.web._base import ViewCache
@@ -388,11 +388,11 @@ def public_json_view(
     counts, compliance at ``at``'s date from the declarations dated on or before it (with the
     item-derived explanations cut back as the service does), quotas, and the log head.
     """
-    from armsctl.service._base import iso
+    from armsctl.service import iso
     from armsctl.service.accounts import list_parties
     from armsctl.service.dashboard import log_head
     from armsctl.service.inspections import quota_status
-    from armsctl.service.transparency import _released
+    from armsctl.service.transparency import released
 
     state = declaration_state(db, cache, treaty)
     day = at.date()
@@ -400,7 +400,7 @@ def public_json_view(
     def compliance() -> dict[str, Any]:
         doc = state.decls.treaty
         dated = DeclarationSet(doc, [d for d in state.decls.declarations if d.as_of <= day], [])
-        return _released(report_to_dict(evaluate(doc, dated, day)))
+        return released(report_to_dict(evaluate(doc, dated, day)))
 
     report = cache.get(("public-compliance", treaty, day, state.version), compliance)
     head = log_head(db, treaty=treaty)

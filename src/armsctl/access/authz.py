@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from armsctl.service._base import AccessDenied, Actor, Allow, Resource
+from armsctl.service import AccessDenied, Actor, Allow, Resource
 
 __all__ = ["ACTIONS", "ROLE_ORDER", "Rule", "allow_for", "decide", "markdown_table", "require"]
 
