@@ -22,8 +22,8 @@ from armsctl.cli.app import build_app
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from armsctl.api import create_app
-    from armsctl.api.settings import Settings
+    from armsctl.server import create_app
+    from armsctl.settings import Settings
     from armsctl.web.demo import seed_demo
 
     work = tmp_path_factory.mktemp("marks")
