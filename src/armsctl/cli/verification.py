@@ -201,7 +201,7 @@ def plan(
     if plot is not None:
         _plan_plot(result, plot)
     if fmt is OutputFormat.json:
-        data = result.as_dict()
+        data = result.to_dict()
         data.update(
             treaty=t.id,
             year=year,
@@ -258,16 +258,15 @@ def _print_plan(console: Console, result: InspectionPlan, *, title: str) -> None
 
 
 def _plan_plot(result: InspectionPlan, path: Path) -> str:
-    from armsctl.verification.plots import detection_curve_svg
+    from armsctl.charts.io import write_chart
+    from armsctl.verification.plots import detection_curve_chart
 
     biggest = max(result.sites, key=lambda s: s.items)
     sizes = sorted({1, 2, 5, 10} & set(range(1, biggest.items + 1)))
-    return detection_curve_svg(
-        biggest.items,
-        sizes,
-        path=path,
-        title=f"Items checked at {biggest.name} ({biggest.items} items)",
+    chart = detection_curve_chart(
+        biggest.items, sizes, title=f"Items checked at {biggest.name} ({biggest.items} items)"
     )
+    return write_chart(chart, path)
 
 
 @inspect_app.command("commit")
@@ -395,7 +394,7 @@ def select_cmd(
         _groups(candidates),
         fallback_checkpoint=_checkpoint(fallback_checkpoint),
     )
-    data = sel.as_dict()
+    data = sel.to_dict()
     if output is not None:
         output.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     if fmt is OutputFormat.json:
@@ -440,7 +439,7 @@ def verify_selection_cmd(
             print_json({"verified": False, "reason": str(exc)})
         fail(f"selection does not verify: {exc}", code=EXIT_VIOLATION)
     if fmt is OutputFormat.json:
-        print_json({"verified": True, **again.as_dict()})
+        print_json({"verified": True, **again.to_dict()})
         return
     out_console.print(
         f"[green]verified[/]: the selection follows from seed {again.seed} ({again.mode})."
@@ -613,9 +612,10 @@ def simulate_regime(
         except ParameterError as exc:  # the file was checked; this names it all the same
             raise InputError([Problem(str(scenario), "", str(exc))]) from None
     if plot is not None:
-        from armsctl.verification.plots import time_to_detection_svg
+        from armsctl.charts.io import write_chart
+        from armsctl.verification.plots import time_to_detection_chart
 
-        time_to_detection_svg(results[:8], path=plot)
+        write_chart(time_to_detection_chart(results[:8]), plot)
     if fmt is OutputFormat.json:
         print_json(
             {
@@ -623,7 +623,7 @@ def simulate_regime(
                 "seed": study.seed if seed is None else seed,
                 "scheduler": use or "serial",
                 "results": [
-                    {**r.as_dict(), **sc.meta} for r, sc in zip(results, scenarios, strict=True)
+                    {**r.to_dict(), **sc.meta} for r, sc in zip(results, scenarios, strict=True)
                 ],
             }
         )
@@ -678,7 +678,7 @@ def estimate_serials_cmd(
                 ) from None
     est = estimate_serials(values, start=start, credibility=credibility)
     if fmt is OutputFormat.json:
-        print_json(est.as_dict())
+        print_json(est.to_dict())
         return
     lo, hi = est.credible_interval
     mean = f"{est.posterior_mean:,.1f}" if est.posterior_mean is not None else "undefined (k = 2)"
@@ -705,7 +705,7 @@ def estimate_fraction(
         inspected, found, population=population, credibility=credibility
     )
     if fmt is OutputFormat.json:
-        print_json(post.as_dict())
+        print_json(post.to_dict())
         return
     lo, hi = post.interval
     out_console.print(
@@ -735,7 +735,7 @@ def estimate_undeclared(
         sites_inspected, found, sites_total=sites_total, credibility=credibility
     )
     if fmt is OutputFormat.json:
-        print_json(post.as_dict())
+        print_json(post.to_dict())
         return
     lo, hi = post.total_interval
     out_console.print(
@@ -762,8 +762,9 @@ def demo_sites() -> list[Any]:
 
 def demo_step(console: Console, workdir: Path) -> None:
     """Print this year's New START-style plan (10 Type One, 8 Type Two) and write its chart."""
+    from armsctl.charts.io import write_chart
     from armsctl.verification.planning import Quota, plan_inspections
-    from armsctl.verification.plots import detection_curve_svg
+    from armsctl.verification.plots import detection_curve_chart
 
     sites = demo_sites()
     quotas = [Quota("type-one", 10), Quota("type-two", 8)]
@@ -780,7 +781,10 @@ def demo_step(console: Console, workdir: Path) -> None:
     )
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / "verification-detection.svg"
-    detection_curve_svg(
-        240, [1, 2, 5, 10], max_sample=120, path=path, title="Items checked at a 240-item site"
+    write_chart(
+        detection_curve_chart(
+            240, [1, 2, 5, 10], max_sample=120, title="Items checked at a 240-item site"
+        ),
+        path,
     )
     console.print(f"Detection chart: {path}")

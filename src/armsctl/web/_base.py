@@ -26,8 +26,9 @@ from fastapi.routing import APIRoute
 
 from armsctl.access.authz import decide
 from armsctl.access.deps import AppState
-from armsctl.errors import ArmsctlError, InputError, NotFoundError
-from armsctl.service import AccessDenied, Actor, ConflictError, Resource
+from armsctl.errors import AccessDenied, ArmsctlError, InputError, outcome
+from armsctl.service import Actor, Resource
+from armsctl.web.format import plain_refusal
 from armsctl.web.session import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -245,24 +246,24 @@ class WebRoute(APIRoute):
                 if request.headers.get("HX-Request"):
                     return Response(status_code=401, headers={"HX-Redirect": "/signin"})
                 return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
-            except AccessDenied as exc:
-                await _audit_refusal(request, exc)
-                from armsctl.web.format import plain_refusal
-
-                actor = getattr(request.state, "web_actor", None)
-                role = actor.role if actor is not None else None
-                plain = plain_refusal(role, exc.action, exc.reason)
-                return _problem_page(request, 403, "Not allowed", [plain], detail=exc.reason)
             except BadRequest as exc:
                 return _problem_page(request, 400, "Bad request", [str(exc)])
-            except NotFoundError as exc:
-                return _problem_page(request, 404, "Not found", [str(exc)])
-            except ConflictError as exc:
-                return _problem_page(request, 409, "Conflict", [str(exc)])
-            except InputError as exc:
-                return _problem_page(request, 422, "Invalid input", [str(p) for p in exc.problems])
             except ArmsctlError as exc:
-                return _problem_page(request, 422, "Cannot do that", [str(exc)])
+                # The status and title come from the one table the API and the CLI read too.
+                kind = outcome(exc)
+                detail = ""
+                if isinstance(exc, AccessDenied):
+                    await _audit_refusal(request, exc)
+                    # In words for the reader; the table's reason stays as technical detail.
+                    actor = getattr(request.state, "web_actor", None)
+                    role = actor.role if actor is not None else None
+                    problems = [plain_refusal(role, exc.action, exc.reason)]
+                    detail = exc.reason
+                elif isinstance(exc, InputError):
+                    problems = [str(p) for p in exc.problems]
+                else:
+                    problems = [str(exc)]
+                return _problem_page(request, kind.http_status, kind.title, problems, detail=detail)
 
         return guarded
 

@@ -36,8 +36,11 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 def _time(text: object) -> dt.datetime | None:
-    """An observation time for the monitoring charts (stored with its zone by the server)."""
-    from armsctl.notifications import parse_time
+    """A stored time, read by the one parser (``armsctl.times``): a time without a zone is none.
+
+    The service writes every stored time with its zone, so nothing stored is refused.
+    """
+    from armsctl.times import parse_time
 
     return parse_time(text)[0] if isinstance(text, str) else None
 
@@ -181,7 +184,7 @@ def _selection(request: Request, sites: str, count: int, nonces: str) -> dict[st
             "commitments": commitments,
             "reveals": reveals,
         },
-        "result": chosen.as_dict(),
+        "result": chosen.to_dict(),
     }
 
 
@@ -235,17 +238,15 @@ def inspections_page(
 
 
 def _site_chart(points: list[dict[str, Any]], title: str) -> str:
-    """Declared (steps) against observed (markers) counts of one site, as inline SVG."""
-    from armsctl.web.charts import Series, line_chart_svg
+    """Declared against observed counts of one site (the monitoring core's chart), as SVG."""
+    from armsctl.charts import render_responsive
+    from armsctl.monitoring.views import site_chart
 
     timed = [p for p in points if p["time"] is not None]
-    return line_chart_svg(
-        title,
-        [
-            Series("declared", [(p["time"], p["declared"]) for p in timed], step=True),
-            Series("observed", [(p["time"], p["observed"]) for p in timed], markers=True),
-        ],
-        y_label="items",
+    return render_responsive(
+        site_chart(
+            title, [(p["time"], p["declared"], p["observed"], str(p["source"])) for p in timed]
+        )
     )
 
 

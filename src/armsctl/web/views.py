@@ -14,7 +14,10 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from armsctl.charts import render_responsive
 from armsctl.compliance import Report, evaluate, report_to_dict
+from armsctl.compliance.charts import LimitPoints, limit_points
+from armsctl.compliance.charts import limit_chart as build_limit_chart
 from armsctl.inventory.io import DeclarationSet
 from armsctl.service import Database
 from armsctl.service.dashboard import StoredDeclaration
@@ -150,11 +153,15 @@ def compliance_view(
     *,
     treaty: str,
     at: dt.date | None,
+    today: dt.date,
     interpretation: str | None = None,
 ) -> dict[str, Any]:
-    """The compliance report at ``at`` (default: the date of the newest data) as plain data."""
+    """The compliance report at ``at`` (default: the date of the newest data) as plain data.
+
+    ``today`` (the server's clock, passed in) is the date when there is no data at all.
+    """
     decls = declarations_for(db, cache, treaty)
-    day = at or latest_date(decls) or dt.date.today()
+    day = at or latest_date(decls) or today
 
     def compute() -> dict[str, Any]:
         return report_to_dict(evaluate(decls.treaty, decls, day, interpretation=interpretation))
@@ -206,47 +213,21 @@ def history_view(
     return cache.get(("history", treaty, interpretation, state.version), compute)  # type: ignore[no-any-return]
 
 
-Points = dict[tuple[str, str], tuple[list[tuple[dt.date, int]], list[tuple[dt.date, int, str]]]]
-
-
-def _points(series: list[Report]) -> Points:
-    """Per ``(limit, party)``: the values declared at each date, and the unverified ones."""
-    out: Points = {}
-    for r in series:
-        for p in r.parties:
-            if p.declaration_as_of != r.at:
-                continue
-            for x in p.limits:
-                if x.value is None:
-                    continue
-                points, notes = out.setdefault((x.id, p.party), ([], []))
-                if any(q[0] == r.at for q in points[-1:]):
-                    continue  # the first result for a limit id counts, as with ``next``
-                points.append((r.at, x.value))
-                if x.provenance == "M":
-                    notes.append((r.at, x.value, "unverified"))
-    return out
-
-
 def limit_chart(
-    doc: Treaty, series: list[Report], limit_id: str, points: Points | None = None
+    doc: Treaty,
+    series: list[Report],
+    limit_id: str,
+    points: LimitPoints | None = None,
+    *,
+    interpretation: str | None = None,
 ) -> str:
-    """Each party's series for one limit against the limit line and its effective date."""
-    from armsctl.web.charts import Series, line_chart_svg
+    """Each party's series for one limit against the limit line and its effective date.
 
-    limit = doc.limit(limit_id)
-    found = _points(series) if points is None else points
-    parties = doc.parties.members or sorted({p.party for r in series for p in r.parties})
-    lines = []
-    for party in parties:
-        values, notes = found.get((limit_id, party), ([], []))
-        if values:
-            lines.append(Series(party, values, notes=notes))
-    return line_chart_svg(
-        limit.title,
-        lines,
-        hline=(limit.maximum, f"limit {limit.maximum:,}"),
-        vline=(limit.effective, f"in force {limit.effective}"),
+    The chart is :func:`armsctl.compliance.charts.limit_chart` (the same one the report
+    draws), rendered for desktop and phone widths.
+    """
+    return render_responsive(
+        build_limit_chart(doc, series, limit_id, points=points, interpretation=interpretation)
     )
 
 
@@ -259,9 +240,12 @@ def limit_charts(
     doc = state.decls.treaty
 
     def compute() -> list[dict[str, Any]]:
-        points = _points(series)
+        points = limit_points(series)
         return [
-            {"limit": x, "svg": limit_chart(doc, series, x.id, points)}
+            {
+                "limit": x,
+                "svg": limit_chart(doc, series, x.id, points, interpretation=interpretation),
+            }
             for x in doc.limits
             if x.scope == "party"
         ]
