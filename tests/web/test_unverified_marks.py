@@ -59,7 +59,11 @@ def test_the_api_check_marks_what_the_command_line_marks(app: Any) -> None:
     from armsctl.web._base import ViewCache
 
     report = views.compliance_view(
-        app.state.armsctl.db, ViewCache(), treaty="new-start", at=dt.date(2024, 9, 1)
+        app.state.armsctl.db,
+        ViewCache(),
+        treaty="new-start",
+        at=dt.date(2024, 9, 1),
+        today=dt.date(2024, 9, 1),
     )
     web = {(p["party"], x["id"]): x["unverified"] for p in report["parties"] for x in p["limits"]}
     cli = _cli_marks()

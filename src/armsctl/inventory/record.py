@@ -4,46 +4,28 @@ A treaty can ship its public record of data exchanges (``public_record`` in the 
 e.g. ``new-start.record.csv``), where every figure carries a provenance tag (``C`` confirmed in
 a cited source, ``D`` derived, ``M`` unverified) and its sources. ``armsctl check`` reads that
 file and so marks RUS's 2022-09-01 figures "(unverified)". A declaration submitted to a server
-keeps only its numbers; :func:`record_figure` gives back the record's tag for a stored figure
-when the record has the same party, date, measure *and value*, so the server's views mark the
-same figures the command line marks. A figure that differs from the record is the declaring
-party's own and gets no tag from it.
+keeps only its numbers; :func:`tagged` gives back the record's tag for a stored figure when the
+record has the same party, date, measure *and value*, so the server's views mark the same
+figures the command line marks. A figure that differs from the record is the declaring party's
+own and gets no tag from it. Pure: the shells read the record (``armsctl.service.record``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
+from collections.abc import Iterable, Mapping
 
-from armsctl.errors import InputError
-from armsctl.inventory.model import Figure, component_measure
+from armsctl.inventory.model import Declaration, Figure, component_measure
 
-__all__ = ["record_figure", "record_figures", "unverified_measures"]
+__all__ = ["RecordFigures", "index_record", "tagged", "unverified_in"]
 
-Key = tuple[str, dt.date, str]
+#: ``(party, as_of, measure)`` to the record's figure.
+RecordFigures = Mapping[tuple[str, dt.date, str], Figure]
 
 
-@functools.cache
-def record_figures(treaty_id: str) -> dict[Key, Figure]:
-    """``(party, as_of, measure)`` to the figure in the bundled record of ``treaty_id``.
-
-    Empty for a treaty that is not bundled or ships no record. Read once per process: the
-    record is a package file that does not change while the process runs.
-    """
-    from armsctl.inventory.io import read_declarations
-    from armsctl.treaty import bundled_treaty_ids, load_treaty, public_record_path
-
-    if treaty_id not in bundled_treaty_ids():
-        return {}
-    treaty = load_treaty(treaty_id)
-    path = public_record_path(treaty)
-    if path is None:
-        return {}
-    try:
-        declarations = read_declarations([path], treaty).declarations
-    except InputError:  # a broken bundled record is a test failure elsewhere, not a page error
-        return {}
-    out: dict[Key, Figure] = {}
+def index_record(declarations: Iterable[Declaration]) -> dict[tuple[str, dt.date, str], Figure]:
+    """The record's declarations as ``(party, as_of, measure) -> Figure``."""
+    out: dict[tuple[str, dt.date, str], Figure] = {}
     for d in declarations:
         for measure, figure in d.limits.items():
             out[(d.party, d.as_of, measure)] = figure
@@ -52,20 +34,18 @@ def record_figures(treaty_id: str) -> dict[Key, Figure]:
     return out
 
 
-def record_figure(treaty_id: str, party: str, as_of: dt.date, measure: str, value: int) -> Figure:
+def tagged(record: RecordFigures, party: str, as_of: dt.date, measure: str, value: int) -> Figure:
     """The stored figure with the record's provenance, source and note when the record agrees."""
-    known = record_figures(treaty_id).get((party, as_of, measure))
+    known = record.get((party, as_of, measure))
     if known is not None and known.value == value:
         return known
     return Figure(value)
 
 
-def unverified_measures(
-    treaty_id: str, party: str, as_of: dt.date, figures: dict[str, int]
+def unverified_in(
+    record: RecordFigures, party: str, as_of: dt.date, figures: Mapping[str, int]
 ) -> list[str]:
     """The measures of ``figures`` that the record tags unverified (``M``), sorted."""
     return sorted(
-        m
-        for m, v in figures.items()
-        if record_figure(treaty_id, party, as_of, m, int(v)).provenance == "M"
+        m for m, v in figures.items() if tagged(record, party, as_of, m, int(v)).provenance == "M"
     )

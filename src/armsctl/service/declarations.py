@@ -28,7 +28,6 @@ from armsctl.inventory.model import (
     parse_component_measure,
 )
 from armsctl.inventory.model import Declaration as CoreDeclaration
-from armsctl.inventory.record import record_figure, unverified_measures
 from armsctl.ledger.escrow import (
     SALT_SIZE,
     commit_items,
@@ -55,6 +54,7 @@ from armsctl.service.entries import (
     items_declaration_entry,
 )
 from armsctl.service.log import proof_url
+from armsctl.service.record import record_figure, unverified_measures
 from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 
