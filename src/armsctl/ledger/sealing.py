@@ -31,11 +31,15 @@ from armsctl.ledger.envelope import canonical
 
 __all__ = [
     "SEALING_SCHEME",
+    "VALUE_SCHEME",
     "SealingKey",
     "SealingPublicKey",
     "open_private",
     "open_rows",
+    "open_value",
+    "reader_view",
     "seal_rows",
+    "seal_value",
 ]
 
 SEALING_SCHEME = (
@@ -288,3 +292,116 @@ def _data_key(
             "party, treaty or date"
         ) from None
     return ChaCha20Poly1305(data_key), context
+
+
+VALUE_SCHEME = (
+    "armsctl/sealed-value/v1: hpke(x25519, hkdf-sha256, chacha20-poly1305) data key per "
+    "reader, info = rfc8785(context + reader); chacha20-poly1305(rfc8785(value)), nonce 0, "
+    "aad = rfc8785(context)"
+)
+
+
+def _value_context(context: Mapping[str, Any]) -> dict[str, Any]:
+    return {"scheme": VALUE_SCHEME, **dict(context)}
+
+
+def seal_value(
+    value: Any,
+    *,
+    to: Mapping[str, SealingPublicKey],
+    context: Mapping[str, Any],
+    rng: Callable[[int], bytes],
+) -> dict[str, Any]:
+    """Seal one confidential value (a notification body, a site, findings, a reveal) to readers.
+
+    Each reader the treaty entitles (a party code) gets the fresh data key wrapped to its own
+    X25519 key; the value is encrypted once. ``context`` (what the value is: its kind, treaty
+    and row id) is bound as associated data, so a ciphertext moved to another row does not
+    open. The data key is used once, so the nonce is constant.
+
+    Returns:
+        ``{"scheme", "context", "keys": {reader: wrapped}, "ciphertext"}`` (base64).
+
+    Raises:
+        IntegrityError: if there is no reader.
+    """
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+    if not to:
+        raise IntegrityError("a sealed value needs at least one reader")
+    bound = _value_context(context)
+    data_key = bytes(rng(32))
+    keys = {
+        reader: _b64(
+            _suite().encrypt(
+                data_key,
+                X25519PublicKey.from_public_bytes(public.raw),
+                info=canonical({**bound, "reader": reader}),
+            )
+        )
+        for reader, public in sorted(to.items())
+    }
+    ciphertext = ChaCha20Poly1305(data_key).encrypt(bytes(12), canonical(value), canonical(bound))
+    return {
+        "scheme": VALUE_SCHEME,
+        "context": dict(context),
+        "keys": keys,
+        "ciphertext": _b64(ciphertext),
+    }
+
+
+def reader_view(sealed: Mapping[str, Any], reader: str | None) -> dict[str, Any] | None:
+    """What one reader is served of a sealed value: its own wrapped key only (or none)."""
+    keys = sealed.get("keys") or {}
+    if reader is None or reader not in keys:
+        return None
+    return {**dict(sealed), "keys": {reader: keys[reader]}}
+
+
+def open_value(
+    sealed: Mapping[str, Any],
+    *,
+    reader: str,
+    key: SealingKey,
+    context: Mapping[str, Any] | None = None,
+) -> Any:
+    """Open a value sealed with ``seal_value`` as ``reader`` with its private key.
+
+    ``context``, when given, must be the one the value was sealed under (a reader checking
+    that the value is the row it asked for); otherwise the sealed document's own is used, and
+    it is authenticated all the same.
+
+    Raises:
+        IntegrityError: if the document is malformed, ``reader`` has no key in it, the key is
+            not the reader's, or the ciphertext was altered or moved to another context.
+    """
+    import json
+
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+    if not isinstance(sealed, Mapping) or sealed.get("scheme") != VALUE_SCHEME:
+        raise IntegrityError("the sealed value uses an unknown scheme")
+    own = sealed.get("context")
+    if not isinstance(own, Mapping) or (context is not None and dict(context) != dict(own)):
+        raise IntegrityError("the sealed value is for another context")
+    keys = sealed.get("keys")
+    if not isinstance(keys, Mapping) or reader not in keys:
+        raise IntegrityError(f"the sealed value has no key for {reader}")
+    bound = _value_context(own)
+    try:
+        data_key = _suite().decrypt(
+            _unb64(keys[reader], "the wrapped key"),
+            X25519PrivateKey.from_private_bytes(key.raw),
+            info=canonical({**bound, "reader": reader}),
+        )
+        plain = ChaCha20Poly1305(data_key).decrypt(
+            bytes(12), _unb64(sealed.get("ciphertext"), "the ciphertext"), canonical(bound)
+        )
+    except (InvalidTag, ValueError):
+        raise IntegrityError(
+            f"the sealed value does not open with this key as {reader} (another key, or altered)"
+        ) from None
+    return json.loads(plain)

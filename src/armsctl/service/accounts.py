@@ -103,7 +103,21 @@ def _party_dict(party: Party, keys: list[PartyKey]) -> dict[str, Any]:
         "treaty": party.treaty_id,
         "registered_at": iso(party.registered_at),
         "keys": [k.verifier_key for k in keys if k.revoked_at is None],
+        "encryption_key": party.encryption_key,
     }
+
+
+def _encryption_key(text: str | None) -> str | None:
+    """The canonical text of an X25519 public key, or a clear error naming the field."""
+    if text is None:
+        return None
+    from armsctl.errors import IntegrityError
+    from armsctl.ledger.sealing import SealingPublicKey
+
+    try:
+        return str(SealingPublicKey.parse(text))
+    except IntegrityError as exc:
+        raise InputError([Problem("", "encryption_key", str(exc))]) from None
 
 
 def register_party(
@@ -118,8 +132,14 @@ def register_party(
     token_days: int = 90,
     rng: Callable[[int], bytes] | None = None,
     actor: Actor = LOCAL,
+    encryption_key: str | None = None,
 ) -> dict[str, Any]:
     """Register a party of a treaty with its Ed25519 verifier key (C2SP key string).
+
+    ``encryption_key`` is the party's X25519 public key (``x25519:<base64>``, from ``armsctl
+    keys generate NAME --encryption``): the server seals every item row it keeps for the party
+    to it, and every notification body or inspection record the party is entitled to read. A
+    party without one can only submit items its own client sealed (``--seal-to``).
 
     With ``first_user`` the party's first ``party`` user and its token are created in the
     same transaction (the bootstrap): the only way the operator hands a party a credential.
@@ -135,6 +155,7 @@ def register_party(
             raise ParameterError("rng is needed to issue the first user's token")
         _check_days(token_days)
     verifier = VerifierKey.parse(key)
+    sealing = _encryption_key(encryption_key)
     with db.write() as (session, conn):
         doc = db.treaty(session, treaty)
         members = doc.parties.members
@@ -147,7 +168,9 @@ def register_party(
         ).first()
         if exists is not None:
             raise ConflictError(f"party {code!r} is already registered under {treaty!r}")
-        party = Party(treaty_id=treaty, code=code, name=name, registered_at=at)
+        party = Party(
+            treaty_id=treaty, code=code, name=name, registered_at=at, encryption_key=sealing
+        )
         session.add(party)
         session.flush()
         pk = PartyKey(party_id=party.id, verifier_key=str(verifier), added_at=at)
@@ -159,7 +182,12 @@ def register_party(
             treaty=treaty,
             party=code,
             at=at,
-            body={"code": code, "name": name, "key": str(verifier)},
+            body={
+                "code": code,
+                "name": name,
+                "key": str(verifier),
+                **({"encryption_key": sealing} if sealing else {}),
+            },
         )
         out = _party_dict(party, [pk])
         if first_user is not None:

@@ -12,6 +12,7 @@ can later reveal chosen items to an inspector with their proofs.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -63,6 +64,7 @@ __all__ = [
     "get_declaration",
     "limit_values",
     "list_declarations",
+    "owner_encryption_key",
     "read_items",
     "released_figures",
     "seal_items",
@@ -426,6 +428,9 @@ def submit_items(
 ) -> dict[str, Any]:
     """Commit to an item-level declaration, keep the items for the party, log the public part.
 
+    The items are kept sealed to the party's registered encryption key (``_persist_items``):
+    the server keeps the component figures and the commitment, and no item in clear.
+
     A party that signs the log entry (``entries.items_declaration_entry``) committed in its own
     client: ``salts`` are the 32-byte draws its commitment made (hex, in the order
     ``escrow.commit_items`` draws them), from which the server rebuilds the very same public
@@ -433,7 +438,8 @@ def submit_items(
 
     Raises:
         DeclarationError: on malformed items (every problem listed, up to 50), or naming
-            ``salts`` if they are malformed, too few, too many, or missing from a signed request.
+            ``salts`` if they are malformed, too few, too many, or missing from a signed request,
+            or naming ``encryption_key`` if the party registered none.
         ConflictError: if the party already declared as of that date.
         InputError: naming ``signed_entry`` (malformed, unverified, mismatched or missing).
         AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
@@ -449,6 +455,7 @@ def submit_items(
         row_party = party_by_code(session, treaty, party)
         allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
         _check_party(actor, treaty)
+        owner_key = owner_encryption_key(row_party)
         figures = _components(items, doc)
         draws = _draws(salts, signed_entry, len(items))
         try:
@@ -483,22 +490,79 @@ def submit_items(
             signed_entry=signed_entry,
             require_signature=require_signature,
         )
-        row.private = {
-            "facilities": committed.opening["facilities"],
-            "pad_salt": committed.opening["pad_salt"],
-        }
-        session.add_all(
-            DeclarationItem(
-                declaration_id=row.id,
-                position=entry["index"],
-                uid=str(entry["item"]["uid"]),
-                facility=str(entry["item"]["facility"]),
-                salt=bytes.fromhex(entry["salt"]),
-                record=entry["item"],
-            )
-            for entry in committed.opening["items"]
-        )
+        _persist_items(session, row, committed.opening, owner_key, rng=rng)
         return _public(row, party, doc)
+
+
+def owner_encryption_key(party: Party) -> Any:
+    """The party's registered ``SealingPublicKey``: what its item rows are sealed to at rest.
+
+    Raises:
+        DeclarationError: naming ``encryption_key`` if the party registered none (the server
+            keeps no item in clear, so it cannot take items in clear for that party).
+    """
+    from armsctl.ledger.sealing import SealingPublicKey
+
+    if not party.encryption_key:
+        raise DeclarationError(
+            [
+                Problem(
+                    "",
+                    "encryption_key",
+                    f"{party.code} has no registered encryption key, and the server keeps no "
+                    "item in clear: register one (armsctl parties add ... --encryption-key "
+                    f"{party.code}.x25519.pub) or seal the items in the client "
+                    f"(armsctl client submit ... --seal-to {party.code}.x25519.pub)",
+                )
+            ]
+        )
+    return SealingPublicKey.parse(party.encryption_key)
+
+
+def _persist_items(
+    session: Session,
+    row: Declaration,
+    opening: Mapping[str, Any],
+    to: Any,
+    *,
+    rng: Callable[[int], bytes],
+) -> None:
+    """Store an item-level opening sealed to its owner: ciphertext rows, never a clear item.
+
+    Every opening row (item, salt, position) and the facility salts are sealed to the party's
+    key exactly as its own client would (``sealing.seal_rows``, bound to party, treaty, date
+    and position), so the owner reads them back with ``armsctl client items ID --decrypt-key``
+    and builds its reveals itself; the server keeps the commitment and the component figures
+    only. The clear opening leaves memory with the request.
+    """
+    from armsctl.ledger.sealing import seal_rows
+    from armsctl.store.models import SealedItem
+
+    public = opening["public"]
+    sealed = seal_rows(
+        opening["items"],
+        to=to,
+        party=str(public["party"]),
+        treaty=str(public["treaty"]),
+        date=str(public["date"]),
+        rng=rng,
+        private={"facilities": opening["facilities"], "pad_salt": opening["pad_salt"]},
+    )
+    row.private = {
+        "sealed": {
+            "scheme": sealed["scheme"],
+            "wrapped_key": sealed["wrapped_key"],
+            "private": sealed["private"],
+        }
+    }
+    session.add_all(
+        SealedItem(
+            declaration_id=row.id,
+            position=int(r["index"]),
+            ciphertext=base64.b64decode(r["ciphertext"]),
+        )
+        for r in sealed["rows"]
+    )
 
 
 def _draws(salts: Sequence[str] | None, signed_entry: str | None, n: int) -> list[bytes] | None:

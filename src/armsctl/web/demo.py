@@ -6,8 +6,10 @@ exchanges through the same use-cases the API uses, adds a synthetic item-level d
 publishes a zero-knowledge proof that RUS's (synthetic) deployed-warheads total is within 1,550,
 creates one user per role, signs a checkpoint and returns the users' API tokens.
 
-USA's synthetic items are sealed to USA's own X25519 key (``keys/USA.x25519.key``): the store
-holds them encrypted only, as a party's client would send them. Everything a party authors is
+Each party registers an X25519 encryption key (``keys/USA.x25519.key``, ``keys/RUS.x25519.key``)
+and the store keeps everything confidential sealed to the parties entitled to it: USA's
+synthetic items (sealed in USA's client, as ``armsctl client submit --seal-to`` sends them), the
+notification bodies, the inspection's site. The database file holds none of them in clear. Everything a party authors is
 signed with that party's key, as a party's own client would
 (the keys are generated here and written to ``workdir/keys``, mode 0600, so that ``armsctl
 client ... --key`` works against the demo). The browser forms cannot sign yet, so the demo
@@ -133,6 +135,7 @@ def seed_demo(
     )
 
     signers: dict[str, SignerKey] = {}
+    sealers: dict[str, SealingKey] = {}
     (workdir / "keys").mkdir(exist_ok=True)
     for code, name in (("USA", "United States of America"), ("RUS", "Russian Federation")):
         signers[code] = SignerKey.generate(f"{code.lower()}.new-start", seed=rng(32))
@@ -140,8 +143,21 @@ def seed_demo(
         (workdir / "keys" / f"{code}.pub").write_text(
             str(signers[code].verifier()) + "\n", encoding="utf-8"
         )
+        sealers[code] = SealingKey.generate(rng(32))
+        _write_key(workdir / "keys" / f"{code}.x25519.key", str(sealers[code]) + "\n")
+        (workdir / "keys" / f"{code}.x25519.pub").write_text(
+            str(sealers[code].public()) + "\n", "utf-8"
+        )
         key = signers[code].verifier()
-        accounts.register_party(db, treaty=TREATY, code=code, name=name, key=str(key), at=now)
+        accounts.register_party(
+            db,
+            treaty=TREATY,
+            code=code,
+            name=name,
+            key=str(key),
+            encryption_key=str(sealers[code].public()),
+            at=now,
+        )
     actors: dict[str, Actor] = {}
     tokens: dict[str, str] = {}
     for user, role, party in DEMO_USERS:
@@ -181,9 +197,7 @@ def seed_demo(
             require_signature=True,
         )
         submitted += 1
-    sealing = SealingKey.generate(rng(32))
-    _write_key(workdir / "keys" / "USA.x25519.key", str(sealing) + "\n")
-    (workdir / "keys" / "USA.x25519.pub").write_text(str(sealing.public()) + "\n", "utf-8")
+    sealing = sealers["USA"]
     item_file = write_items(
         workdir / "usa-items.parquet", 2 * items, parties=("USA",), dates=ITEM_DATES, seed=7
     )
