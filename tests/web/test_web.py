@@ -324,9 +324,24 @@ def test_after_the_demo_the_raw_database_file_holds_no_item_in_clear(
     work = seeded["work"]
     items = pq.read_table(work / "usa-items.parquet").to_pylist()
     raw = b"".join(p.read_bytes() for p in work.glob("web.db*") if p.is_file())
-    # Notification bodies name one item (a movement of U12); no item record is stored.
+    # No item record is stored in clear, nor a notification body (sealed to its parties,
+    # though one names an item: a movement of U12), nor the inspected site.
     named = set(re.findall(rb'"uid": ?"(U\d+)"', raw))
-    assert named <= {b"U12"}, named
+    assert not named, named
+    for body_value in (
+        rb'"from_facility": ?"F1"',
+        rb'"uid": ?"R[79]"',
+        rb'"procedure": ?"elimination"',
+        rb'"event_time": ?"',
+    ):
+        assert not re.search(body_value, raw), body_value
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{work / 'web.db'}")
+    with engine.connect() as conn:
+        assert set(conn.execute(text("SELECT site FROM inspections")).scalars()) == {""}
+        assert set(conn.execute(text("SELECT body FROM notifications")).scalars()) == {"{}"}
+    engine.dispose()
     assert not re.search(rb'"facility": ?"', raw)
     assert not re.search(rb'"warheads": ?\d', raw)
     assert len(items) == 120 and all(item["uid"].startswith("U") for item in items)
