@@ -87,6 +87,40 @@ def _clear_rows(session: Any, row: Any, opening: Any, _to: Any, *, rng: Any) -> 
     )
 
 
+def _submit_in_clear(
+    path: Path, signer: SignerKey, sealing: SealingKey, items: list[Any], persist: Any
+) -> tuple[float, float]:
+    """One party-signed submit of items in clear: (client seconds, server seconds).
+
+    ``persist`` replaces the server's item storage (the clear-row baseline), or ``None``.
+    """
+    db, actor = _store(path, signer, sealing)
+    common = {"treaty": "new-start", "party": "USA", "as_of": AS_OF, "at": NOW}
+    extras: dict[str, Any] = {}
+    client = _timed(
+        lambda: extras.update(
+            declarations.sign_items(
+                signer, **{**common, "treaty": load_treaty("new-start")}, items=items,
+                rng=os.urandom,
+            )
+        )
+    )  # fmt: skip
+    original = declarations._persist_items
+    if persist is not None:
+        declarations._persist_items = persist
+    try:
+        server = _timed(
+            lambda: declarations.submit_items(
+                db, actor, **common, items=items, allow=allow_all, rng=os.urandom,
+                require_signature=True, **extras,
+            )
+        )  # fmt: skip
+    finally:
+        declarations._persist_items = original
+        db.dispose()
+    return client, server
+
+
 def _timed(fn: Callable[[], Any]) -> float:
     start = time.perf_counter()
     fn()
@@ -110,28 +144,9 @@ def main() -> None:
     common = {"treaty": "new-start", "party": "USA", "as_of": AS_OF, "at": NOW}
     with tempfile.TemporaryDirectory() as tmp:
         for name, persist in (("clear rows", _clear_rows), ("sealed at rest", None)):
-            db, actor = _store(Path(tmp) / f"{name.replace(' ', '-')}.db", signer, sealing)
-            extras: dict[str, Any] = {}
-            times[f"{name}: client"] = _timed(
-                lambda: extras.update(
-                    declarations.sign_items(
-                        signer, **{**common, "treaty": treaty}, items=items, rng=os.urandom
-                    )
-                )
-            )
-            original = declarations._persist_items
-            if persist is not None:
-                declarations._persist_items = persist  # type: ignore[assignment]
-            try:
-                times[f"{name}: server"] = _timed(
-                    lambda: declarations.submit_items(
-                        db, actor, **common, items=items, allow=allow_all, rng=os.urandom,
-                        require_signature=True, **extras,  # noqa: B023 - called at once
-                    )
-                )  # fmt: skip
-            finally:
-                declarations._persist_items = original  # type: ignore[assignment]
-            db.dispose()
+            path = Path(tmp) / f"{name.replace(' ', '-')}.db"
+            client, server = _submit_in_clear(path, signer, sealing, items, persist)
+            times[f"{name}: client"], times[f"{name}: server"] = client, server
         db, actor = _store(Path(tmp) / "sealed-client.db", signer, sealing)
         sealed: dict[str, Any] = {}
         times["sealed in client: client"] = _timed(

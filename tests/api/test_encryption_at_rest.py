@@ -26,8 +26,8 @@ from _world import (
     World,
     build_world,
     fresh_database,
-    opened,
     open_items,
+    opened,
 )
 
 from armsctl.api import Settings, create_app

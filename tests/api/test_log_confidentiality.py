@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from armsctl.ledger.envelope import canonical
 from armsctl.service.entries import ENTRY_KINDS, content_commitment
+from armsctl.zk import Context, commit_sites, prove
 
 P = "/api/v1"
 T = f"{P}/treaties/new-start"
@@ -184,6 +185,11 @@ def test_an_observer_with_the_log_and_a_dictionary_confirms_no_confidential_cont
         headers=world.auth("rus"),
     )
     assert aggregate.status_code == 201, aggregate.text
+    # A proof that a secret total is within the limit: commitments only, no count.
+    context = Context("new-start", "deployed-warheads", 1550, "2025-12-03", "RUS", 16)
+    proof = prove(context, commit_sites([("site-a", 700), ("site-b", 800)])).to_json()
+    published = client.post(f"{T}/zk-proofs", json={"proof": proof}, headers=world.auth("rus"))
+    assert published.status_code == 201, published.text
     findings = [{"result": "violation"}]
     insp = world.ids["insp-by-USA"]
     report = client.post(

@@ -45,7 +45,9 @@ def test_client_submit_and_notify_with_a_key_produce_party_signed_entries(tmp_pa
         pub.write_text(str(signer.verifier()) + "\n")
         sealing = tmp_path / f"{code}.x25519.pub"
         sealing.write_text(str(SealingKey.generate(os.urandom(32)).public()) + "\n")
-        run("parties", "add", "new-start", code, "--key", str(pub), "--encryption-key", str(sealing))
+        run(
+            "parties", "add", "new-start", code, "--key", str(pub), "--encryption-key", str(sealing)
+        )
         private = tmp_path / f"{code}.key"
         private.write_text(str(signer) + "\n")
         os.chmod(private, 0o600)

@@ -34,6 +34,7 @@ __all__ = [
     "VALUE_SCHEME",
     "SealingKey",
     "SealingPublicKey",
+    "canonical_row",
     "open_private",
     "open_rows",
     "open_value",
@@ -135,6 +136,73 @@ class SealingKey:
         return _PRIVATE_PREFIX + _b64(self.raw)
 
 
+_SAFE_INTEGER = 2**53
+
+
+def _flat_json(value: Any) -> bool:
+    """Whether ``json.dumps`` writes ``value`` exactly as RFC 8785 does.
+
+    True for a dict of BMP-only string keys (so code-point order is UTF-16 order) whose values
+    are strings, booleans, ``None`` or integers in the I-JSON range, possibly nested in one
+    more such dict: the shape of an item row. Floats and anything else take the slow path.
+    """
+    if not isinstance(value, dict):
+        return False
+    for key, item in value.items():
+        if not isinstance(key, str) or any(ord(c) > 0xFFFF for c in key):
+            return False
+        if isinstance(item, dict):
+            if not _flat_json(item):
+                return False
+        elif isinstance(item, int):
+            if not -_SAFE_INTEGER < item < _SAFE_INTEGER:
+                return False
+        elif item is not None and not isinstance(item, str):
+            return False
+    return True
+
+
+def canonical_row(value: Any) -> bytes:
+    """RFC 8785 bytes of an opening row, fast for the common flat shape.
+
+    ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` produces the same
+    bytes as RFC 8785 for the values ``_flat_json`` accepts (same escapes, same integer form,
+    same key order); everything else, and any string that is not valid Unicode, goes through
+    ``envelope.canonical``. Sealing 100,000 rows spends most of its time here.
+    """
+    import json
+
+    if _flat_json(value):
+        try:
+            return json.dumps(
+                value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode("utf-8")
+        except (UnicodeEncodeError, ValueError):
+            pass
+    return canonical(value)
+
+
+class _AadMaker:
+    """The per-row associated data ``rfc8785({**context, "position": n})``, built by splicing.
+
+    The context's canonical form is fixed for a declaration, so it is computed once with a
+    placeholder position and each row's integer is put in its place (same bytes as computing
+    ``canonical`` per row, at a fraction of the cost).
+    """
+
+    def __init__(self, context: Mapping[str, Any]) -> None:
+        marker = "\u0000position-marker\u0000"
+        whole = canonical({**context, "position": marker}).decode("utf-8")
+        quoted = canonical(marker).decode("utf-8")
+        head, _, tail = whole.partition(quoted)
+        self._head, self._tail = head.encode("utf-8"), tail.encode("utf-8")
+
+    def __call__(self, position: int) -> bytes:
+        if position < 0:
+            return self._head + b'"' + _PRIVATE_POSITION.encode() + b'"' + self._tail
+        return self._head + str(position).encode("ascii") + self._tail
+
+
 def _context(party: str, treaty: str, date: str) -> dict[str, Any]:
     return {"scheme": SEALING_SCHEME, "party": party, "treaty": treaty, "date": date}
 
@@ -187,16 +255,15 @@ def seal_rows(
         data_key, X25519PublicKey.from_public_bytes(to.raw), info=canonical(context)
     )
     aead = ChaCha20Poly1305(data_key)
+    aad = _AadMaker(context)
     sealed = []
     for row in rows:
         position = int(row["index"])
-        plaintext = canonical({"salt": row["salt"], "item": dict(row["item"])})
+        plaintext = canonical_row({"salt": row["salt"], "item": dict(row["item"])})
         sealed.append(
             {
                 "index": position,
-                "ciphertext": _b64(
-                    aead.encrypt(_nonce(position), plaintext, _aad(context, position))
-                ),
+                "ciphertext": _b64(aead.encrypt(_nonce(position), plaintext, aad(position))),
             }
         )
     extra = (

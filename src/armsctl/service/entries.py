@@ -86,6 +86,7 @@ ENTRY_KINDS: dict[str, str] = {
     "token-revoked": "operator",
     "treaty-loaded": "operator",
     "user-added": "operator",
+    "zk-range-proof": "party",
 }
 
 

@@ -472,9 +472,7 @@ def _advance(
         session.flush()
         shown = _public(session, row, party.code)
         if "findings" in extra:
-            shown.update(
-                findings=renderable(extra["findings"]), findings_salt=(salt or b"").hex()
-            )
+            shown.update(findings=renderable(extra["findings"]), findings_salt=(salt or b"").hex())
         return shown
 
 

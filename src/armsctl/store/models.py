@@ -388,6 +388,8 @@ class ZkProof(Base):
     bits: Mapped[int] = mapped_column(Integer)
     sites: Mapped[int] = mapped_column(Integer)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: What the publishing party says of the figures behind it (``synthetic demo data``), or "".
+    note: Mapped[str] = mapped_column(Text, default="")
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     published_at: Mapped[dt.datetime] = mapped_column(_ts())
     log_index: Mapped[int] = mapped_column(BigInteger)

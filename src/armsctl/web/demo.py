@@ -79,20 +79,35 @@ def _record(treaty: Any) -> list[Any]:
 
 
 def _publish_zk_demo(
-    db: Database, actor: Actor, now: dt.datetime, rng: Callable[[int], bytes]
+    db: Database, actor: Actor, now: dt.datetime, rng: Callable[[int], bytes], signer: Any
 ) -> dict[str, Any]:
-    """RUS proves its synthetic per-site warhead counts total at most 1,550 and publishes it."""
-    from armsctl.service.zk import publish_proof
+    """RUS proves its synthetic per-site warhead counts total at most 1,550 and publishes it.
+
+    The proof is signed by RUS and labelled synthetic (``DEMO_NOTE``) in its log entry, so the
+    API, the log and the portal all say the figures behind it are invented.
+    """
+    from armsctl.service.zk import publish_proof, zk_proof_entry
     from armsctl.zk import commit_sites, prove
-    from armsctl.zk.demo import DEMO_AS_OF, DEMO_LIMIT, DEMO_PARTY, DEMO_SITES
+    from armsctl.zk.demo import DEMO_AS_OF, DEMO_LIMIT, DEMO_NOTE, DEMO_PARTY, DEMO_SITES
     from armsctl.zk.limits import context_for
 
     with db.read() as session:
         doc = db.treaty(session, TREATY)
     context = context_for(doc, limit=DEMO_LIMIT, party=DEMO_PARTY, as_of=DEMO_AS_OF)
-    proof = prove(context, commit_sites(DEMO_SITES, rng), rng)
+    document = prove(context, commit_sites(DEMO_SITES, rng), rng).to_json()
+    signed = zk_proof_entry(
+        treaty=TREATY, party=DEMO_PARTY, document=document, at=now, note=DEMO_NOTE
+    ).seal_b64(signer)
     return publish_proof(
-        db, actor, treaty=TREATY, document=proof.to_json(), allow=allow_all, at=now
+        db,
+        actor,
+        treaty=TREATY,
+        document=document,
+        allow=allow_all,
+        at=now,
+        signed_entry=signed,
+        require_signature=True,
+        note=DEMO_NOTE,
     )
 
 
@@ -310,7 +325,7 @@ def seed_demo(
         ).seal_b64(signers["RUS"]),
         require_signature=True,
     )
-    zk_proof = _publish_zk_demo(db, office["RUS"], now, rng)
+    zk_proof = _publish_zk_demo(db, office["RUS"], now, rng, signers["RUS"])
     checkpoint = sign_checkpoint(db)
     (workdir / "tokens.txt").write_text(
         "".join(f"{user}\t{token}\n" for user, token in tokens.items()), encoding="utf-8"

@@ -5,7 +5,8 @@
 holds no item in clear. ``notifications.sealed_body`` and ``inspections.sealed`` hold the
 confidential content (a notification's body; an inspection's site and findings) encrypted to
 the parties the treaty entitles, with the salted commitment the log carries; the clear columns
-then hold nothing confidential.
+then hold nothing confidential. ``zk_proofs.note`` says what the figures behind a proof are
+(the demo's: synthetic), shown wherever the proof is.
 
 Revision ID: 0009
 Revises: 0007
@@ -30,9 +31,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("sealed_body", sa.JSON(), nullable=True))
     with op.batch_alter_table("inspections") as batch:
         batch.add_column(sa.Column("sealed", sa.JSON(), nullable=True))
+    with op.batch_alter_table("zk_proofs") as batch:
+        batch.add_column(sa.Column("note", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("zk_proofs") as batch:
+        batch.drop_column("note")
     with op.batch_alter_table("inspections") as batch:
         batch.drop_column("sealed")
     with op.batch_alter_table("notifications") as batch:
