@@ -383,3 +383,20 @@ def test_a_diff_reads_forward_in_time_whichever_order_the_link_gives(
         assert head.group(1) < head.group(2)
         heads.append(head.groups())
     assert heads[0] == heads[1]
+
+
+def test_the_demo_proof_is_labelled_synthetic_and_its_log_entry_is_proven_to_anyone(
+    seeded: dict[str, Any],
+) -> None:
+    from armsctl.zk.demo import DEMO_NOTE
+
+    client = _client(seeded)
+    page = client.get("/public?treaty=new-start").text
+    assert DEMO_NOTE in page
+    proof = client.get(f"/public/zk/{seeded['result']['zk_proof']}").json()
+    assert proof["note"] == DEMO_NOTE
+    bundle = client.get(f"/public/proof/{proof['log_index']}")
+    assert bundle.status_code == 200, bundle.text
+    entry = json.loads(__import__("base64").b64decode(bundle.json()["entry"]))
+    assert entry["kind"] == "zk-range-proof" and entry["body"]["note"] == DEMO_NOTE
+    assert entry["party"] == "RUS"

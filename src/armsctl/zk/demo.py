@@ -16,7 +16,7 @@ DEMO_LIMIT: Final = "deployed-warheads"
 DEMO_PARTY: Final = "RUS"
 DEMO_AS_OF: Final = "2023-09-01"
 #: The label the demo's published proof carries wherever it is shown (API, log, portal).
-DEMO_NOTE: Final = "synthetic demo data: invented per-site counts, not a party's real figures"
+DEMO_NOTE: Final = "synthetic demo data: invented per-site counts, not real figures of any party"
 #: Synthetic (label, warheads) per site; the labels are opaque because labels are public.
 DEMO_SITES: Final[tuple[tuple[str, int], ...]] = (
     ("site-01", 212),
