@@ -158,6 +158,10 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
         note = client("USA", "notify", "new-start", "inspection-intent", "--to", "RUS",
                       "--body", str(tmp_path / "message.json"))  # fmt: skip
         client("RUS", "ack", "new-start", str(note["id"]))
+        inbox = json.loads(run("client", "notifications", "new-start", "--decrypt-key",
+                               str(tmp_path / "RUS.x25519.key"), "--server", server.base,
+                               "--token", tokens["RUS"]))  # fmt: skip
+        assert [r["body"] for r in inbox["results"]] == [{"point_of_entry": "Ulan-Ude"}]
         client("USA", "observe", "new-start", "--source", "satellite", "--subject", "RUS",
                "--observed-at", "2026-01-01T00:00:00Z", "--body", str(tmp_path / "seen.json"))  # fmt: skip
         insp = client("USA", "inspect", "request", "new-start", "--inspected", "RUS",

@@ -643,6 +643,44 @@ def _open_value(sealed: Any, party: str, key: Path) -> Any:
     return open_value(sealed, reader=party, key=sealing)
 
 
+@client_app.command("notifications")
+@user_errors
+def client_notifications(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    decrypt_key: Path = typer.Option(
+        ..., "--decrypt-key", help="The party's X25519 private key file (.x25519.key)."
+    ),
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """List the party's notifications with their bodies opened here (JSON).
+
+    The server keeps each body sealed to the sender and the recipients; this opens the
+    party's copy, and checks its salted commitment against the one the log carries.
+    """
+    from armsctl.errors import IntegrityError
+    from armsctl.service.entries import content_commitment
+
+    me = _call("GET", server, token, "/me")
+    rows: list[dict[str, Any]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = _call(
+            "GET", server, token, f"/treaties/{treaty}/notifications?limit=500&offset={offset}"
+        )
+        rows += page["results"]
+        offset = page["next_offset"]
+    for row in rows:
+        if row.get("sealed_body") is None:
+            continue
+        opened = _open_value(row["sealed_body"], str(me["party"]), decrypt_key)
+        salt = bytes.fromhex(opened["salt"])
+        if content_commitment(salt, opened["value"]) != row["body_commitment"]:
+            raise IntegrityError(f"notification {row['id']}: the body does not match the log")
+        row.update(body=opened["value"], body_salt=opened["salt"], sealed_body=None)
+    print_json({"results": rows})
+
+
 @client_app.command("items")
 @user_errors
 def client_items(
