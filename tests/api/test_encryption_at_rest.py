@@ -74,6 +74,20 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Tes
         )
         assert submitted.status_code == 201, submitted.text
         world.ids["clear-decl"] = submitted.json()["id"]
+        # A notification sent with an Idempotency-Key: the kept answer is no clear copy.
+        kept = client.post(
+            f"{T}/notifications",
+            json={"recipient": "RUS", "kind": "idem", "body": {"text": "kept-answer-secret"}},
+            headers={**world.auth("usa"), "Idempotency-Key": "at-rest-1"},
+        )
+        assert kept.status_code == 201, kept.text
+        again = client.post(
+            f"{T}/notifications",
+            json={"recipient": "RUS", "kind": "idem", "body": {"text": "kept-answer-secret"}},
+            headers={**world.auth("usa"), "Idempotency-Key": "at-rest-1"},
+        )
+        assert again.headers.get("idempotent-replayed") == "true"
+        assert again.json() == kept.json()
         reported = client.post(
             f"{P}/inspections/{world.ids['insp-by-USA']}/report",
             json={"findings": FINDINGS},
@@ -107,6 +121,7 @@ def test_the_raw_database_file_holds_no_confidential_value_in_clear(
         "RUS-base-2",
         "private note from USA",
         "discrepancy-found-at-depot",
+        "kept-answer-secret",
     ]
     for secret in secrets:
         assert secret.encode() not in raw, secret
