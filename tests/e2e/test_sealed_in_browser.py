@@ -79,3 +79,41 @@ def test_a_party_opens_the_sealed_inspection_site_in_the_browser(
     page.get_by_role("button", name="Decrypt in this browser").click()
     page.locator("[data-sealed-opener] [role=status]").filter(has_text="Opened").wait_for()
     assert sealed.inner_text() == "F3"  # the demo's inspected site
+
+
+def test_an_acknowledgement_is_signed_in_the_browser_with_the_partys_key(
+    page: Any, server: Any, sign_in: Any
+) -> None:
+    import json
+    import re
+
+    from playwright.sync_api import expect
+
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(f"{r.url} {r.post_data or ''}"))
+    sign_in("rus-office")
+    page.goto(server["url"] + "/notifications")
+    key = server["work"] / "keys" / "RUS.key"
+    page.get_by_label("Sign as RUS").set_input_files(str(key))
+    page.locator("[data-signing-key] [role=status]").filter(has_text="Signing as").wait_for()
+    inbox = page.locator("#inbox")
+    buttons = inbox.get_by_role("button", name=re.compile("Acknowledge notification"))
+    n = buttons.count()
+    assert n >= 1
+    buttons.first.click()
+    expect(inbox.get_by_role("button", name=re.compile("Acknowledge notification"))).to_have_count(
+        n - 1
+    )
+    # The log's newest acknowledgement is RUS's own entry, signed with RUS's registered key.
+    api = server["url"] + "/api/v1"
+    auth = {"Authorization": f"Bearer {server['tokens']['rus-office']}"}
+    size = page.request.get(f"{api}/log", headers=auth).json()["size"]
+    entries = [
+        json.loads(page.request.get(f"{api}/log/entries/{i}", headers=auth).json()["entry"])
+        for i in range(size - 3, size)
+    ]
+    ack = [e for e in entries if e["kind"] == "notification-acknowledged"][-1]
+    assert ack["party"] == "RUS"
+    assert ack["key"] == (server["work"] / "keys" / "RUS.pub").read_text().strip()
+    secret = key.read_text().strip().rsplit("+", 1)[1]
+    assert not [s for s in sent if secret in s]

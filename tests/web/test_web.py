@@ -400,3 +400,31 @@ def test_the_demo_proof_is_labelled_synthetic_and_its_log_entry_is_proven_to_any
     entry = json.loads(__import__("base64").b64decode(bundle.json()["entry"]))
     assert entry["kind"] == "zk-range-proof" and entry["body"]["note"] == DEMO_NOTE
     assert entry["party"] == "RUS"
+
+
+def test_an_unsigned_web_acknowledgement_is_refused_where_signatures_are_required(
+    seeded: dict[str, Any],
+) -> None:
+    from armsctl.api import create_app
+    from armsctl.api.settings import Settings
+
+    strict = create_app(
+        Settings(
+            database_url=f"sqlite:///{seeded['work'] / 'web.db'}", require_party_signatures=True
+        )
+    )
+    try:
+        client = _client({**seeded, "app": strict}, "rus-office")
+        csrf = _csrf(client, "/notifications")
+        note = seeded["result"]["notifications"][3]  # USA's broadcast, RUS has not acknowledged
+        refused = client.post(
+            f"/notifications/{note}/acknowledge",
+            data={"csrf_token": csrf, "signed_entry": ""},
+            follow_redirects=False,
+        )
+        assert refused.status_code == 422, refused.text[:500]
+        assert "party-signed" in refused.text
+        page = client.get("/notifications").text
+        assert "Sign as RUS" in page and "/static/sign-entry.mjs" in page
+    finally:
+        strict.state.armsctl.db.dispose()
