@@ -12,7 +12,8 @@ synthetic items (sealed in USA's client, as ``armsctl client submit --seal-to`` 
 notification bodies, the inspection's site. The database file holds none of them in clear. Everything a party authors is
 signed with that party's key, as a party's own client would
 (the keys are generated here and written to ``workdir/keys``, mode 0600, so that ``armsctl
-client ... --key`` works against the demo). The browser forms cannot sign yet, so the demo
+client ... --key`` works against the demo). Of the browser forms only the acknowledgement signs
+(with the key file the user picks); the declaration upload cannot sign yet, so the demo
 server runs with party signatures *not required* (``require_party_signatures=False``) and says
 so: see ``DEMO_SETTINGS_NOTE``.
 """
@@ -33,8 +34,9 @@ __all__ = ["DEMO_SETTINGS_NOTE", "DEMO_USERS", "seed_demo"]
 
 #: What the demo tells its user about the one security default it turns off.
 DEMO_SETTINGS_NOTE = (
-    "demo only: party signatures are NOT required on this server (the web forms cannot sign "
-    "yet); the seeded entries are party-signed, and a real server requires signatures"
+    "demo only: party signatures are NOT required on this server (the web upload cannot sign "
+    "yet; acknowledgements sign in the browser with the party's key file); the seeded entries "
+    "are party-signed, and a real server requires signatures"
 )
 
 TREATY = "new-start"
