@@ -185,6 +185,15 @@ def test_an_observer_with_the_log_and_a_dictionary_confirms_no_confidential_cont
         headers=world.auth("rus"),
     )
     assert aggregate.status_code == 201, aggregate.text
+    # The operator (re)registers a party's encryption key: a public key, logged.
+    from _world import SEALING_KEYS
+
+    from armsctl.service import accounts
+
+    accounts.set_encryption_key(
+        world.db, treaty="new-start", code="RUS",
+        encryption_key=str(SEALING_KEYS["RUS"].public()), at=NOW,
+    )  # fmt: skip
     # A proof that a secret total is within the limit: commitments only, no count.
     context = Context("new-start", "deployed-warheads", 1550, "2025-12-03", "RUS", 16)
     proof = prove(context, commit_sites([("site-a", 700), ("site-b", 800)])).to_json()

@@ -213,6 +213,34 @@ def parties_add(
     _show(fmt, row, "party registered")
 
 
+@parties_app.command("set-encryption-key")
+@user_errors
+def parties_set_encryption_key(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    code: str = typer.Argument(..., help="Party code."),
+    encryption_key: Path = typer.Option(
+        ..., "--encryption-key", help="The party's X25519 public key file (.x25519.pub)."
+    ),
+    db: str | None = DB_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Register or replace a party's encryption key (logged).
+
+    What was sealed to an old key stays sealed to it: the party keeps that private key.
+    """
+    from armsctl.errors import InputError, Problem
+    from armsctl.service import accounts
+
+    try:
+        text = encryption_key.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise InputError([Problem(str(encryption_key), "", f"cannot read: {exc}")]) from None
+    row = accounts.set_encryption_key(
+        _open(db), treaty=treaty, code=code, encryption_key=text, at=_now()
+    )
+    _show(fmt, row, "encryption key set")
+
+
 @parties_app.command("list")
 @user_errors
 def parties_list(

@@ -56,6 +56,7 @@ __all__ = [
     "load_treaty",
     "register_party",
     "revoke_token",
+    "set_encryption_key",
 ]
 
 TOKEN_PREFIX = "armsctl_"
@@ -196,6 +197,36 @@ def register_party(
             out["user"] = _user_dict(user, party)
             out["token"] = _new_token(db, session, conn, actor, user, party, at, token_days, rng)
         return out
+
+
+def set_encryption_key(
+    db: Database, *, treaty: str, code: str, encryption_key: str, at: dt.datetime
+) -> dict[str, Any]:
+    """Register (or replace) a party's X25519 encryption key; logged (``party-encryption-key``).
+
+    For a party registered without one (a store from before encryption at rest), or whose key
+    is replaced. What was sealed to the old key stays sealed to it: the party keeps the old
+    private key to read those records.
+
+    Raises:
+        InputError: naming ``encryption_key`` if it is malformed.
+        NotFoundError: for an unknown party.
+    """
+    sealing = _encryption_key(encryption_key)
+    with db.write() as (session, conn):
+        db.treaty(session, treaty)
+        party = party_by_code(session, treaty, code)
+        party.encryption_key = sealing
+        keys = session.scalars(select(PartyKey).where(PartyKey.party_id == party.id)).all()
+        db.append(
+            conn,
+            kind="party-encryption-key",
+            treaty=treaty,
+            party=code,
+            at=at,
+            body={"code": code, "encryption_key": sealing},
+        )
+        return _party_dict(party, list(keys))
 
 
 def list_parties(db: Database, *, treaty: str) -> list[dict[str, Any]]:

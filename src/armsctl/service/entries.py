@@ -81,6 +81,7 @@ ENTRY_KINDS: dict[str, str] = {
     "notification": "party",
     "notification-acknowledged": "party",
     "observation": "party",  # an observer's own observation is sealed by the operator
+    "party-encryption-key": "operator",
     "party-registered": "operator",
     "token-issued": "operator",
     "token-revoked": "operator",
