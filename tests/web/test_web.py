@@ -405,8 +405,9 @@ def test_the_demo_proof_is_labelled_synthetic_and_its_log_entry_is_proven_to_any
 def test_an_unsigned_web_acknowledgement_is_refused_where_signatures_are_required(
     seeded: dict[str, Any],
 ) -> None:
-    from armsctl.api import create_app
     from armsctl.api.settings import Settings
+
+    from armsctl.api import create_app
 
     strict = create_app(
         Settings(

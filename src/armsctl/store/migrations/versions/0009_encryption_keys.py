@@ -9,7 +9,7 @@ then hold nothing confidential. ``zk_proofs.note`` says what the figures behind 
 (the demo's: synthetic), shown wherever the proof is.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-01 13:30:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
