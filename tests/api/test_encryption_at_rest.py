@@ -30,9 +30,10 @@ from _world import (
     opened,
 )
 
-from armsctl.api import Settings, create_app
+from armsctl.api import Settings
 from armsctl.errors import IntegrityError
 from armsctl.ledger.sealing import open_rows, open_value
+from armsctl.server import create_app
 from armsctl.service import accounts
 from armsctl.service.entries import content_commitment
 from conftest import TestClient

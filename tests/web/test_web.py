@@ -405,9 +405,8 @@ def test_the_demo_proof_is_labelled_synthetic_and_its_log_entry_is_proven_to_any
 def test_an_unsigned_web_acknowledgement_is_refused_where_signatures_are_required(
     seeded: dict[str, Any],
 ) -> None:
-    from armsctl.api.settings import Settings
-
-    from armsctl.api import create_app
+    from armsctl.server import create_app
+    from armsctl.settings import Settings
 
     strict = create_app(
         Settings(

@@ -26,8 +26,10 @@ function hex(bytes) {
 
 /** ``PRIVATE+KEY+<name>+<hex id>+<base64(0x01 || seed)>`` -> {name, seed, verifier}. */
 export function parseSigner(text) {
-  const parts = String(text).trim().split("+");
-  if (parts.length !== 5 || parts[0] !== "PRIVATE" || parts[1] !== "KEY") {
+  // The key's base64 may itself hold "+": only the first four separators split fields.
+  const all = String(text).trim().split("+");
+  const parts = [...all.slice(0, 4), all.slice(4).join("+")];
+  if (all.length < 5 || parts[0] !== "PRIVATE" || parts[1] !== "KEY") {
     throw new Error("this is not a signing key file (PRIVATE+KEY+...): pick NAME.key");
   }
   let raw;
