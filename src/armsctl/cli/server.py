@@ -180,21 +180,66 @@ def parties_add(
     code: str = typer.Argument(..., help="Party code as the treaty writes it, e.g. USA."),
     key: Path = typer.Option(..., "--key", help="The party's verifier key file (.pub)."),
     name: str = typer.Option("", "--name", help="Display name (default: the code)."),
+    encryption_key: Path | None = typer.Option(
+        None,
+        "--encryption-key",
+        help="The party's X25519 public key file (.x25519.pub): what its rows are sealed to.",
+    ),
     db: str | None = DB_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Register a party and its Ed25519 verifier key (from `armsctl keys generate`)."""
+    """Register a party and its Ed25519 verifier key (from `armsctl keys generate`).
+
+    With ``--encryption-key`` (from `armsctl keys generate NAME --encryption`) the server seals
+    every item row, notification body and inspection record it keeps for the party to that key.
+    """
+    from armsctl.errors import InputError, Problem
+    from armsctl.service import accounts
+
+    texts = []
+    for path in (key, encryption_key):
+        try:
+            texts.append(path.read_text(encoding="utf-8").strip() if path else None)
+        except OSError as exc:
+            raise InputError([Problem(str(path), "", f"cannot read: {exc}")]) from None
+    row = accounts.register_party(
+        _open(db),
+        treaty=treaty,
+        code=code,
+        name=name or code,
+        key=str(texts[0]),
+        encryption_key=texts[1],
+        at=_now(),
+    )
+    _show(fmt, row, "party registered")
+
+
+@parties_app.command("set-encryption-key")
+@user_errors
+def parties_set_encryption_key(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    code: str = typer.Argument(..., help="Party code."),
+    encryption_key: Path = typer.Option(
+        ..., "--encryption-key", help="The party's X25519 public key file (.x25519.pub)."
+    ),
+    db: str | None = DB_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Register or replace a party's encryption key (logged).
+
+    What was sealed to an old key stays sealed to it: the party keeps that private key.
+    """
     from armsctl.errors import InputError, Problem
     from armsctl.service import accounts
 
     try:
-        text = key.read_text(encoding="utf-8").strip()
+        text = encryption_key.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
-    row = accounts.register_party(
-        _open(db), treaty=treaty, code=code, name=name or code, key=text, at=_now()
+        raise InputError([Problem(str(encryption_key), "", f"cannot read: {exc}")]) from None
+    row = accounts.set_encryption_key(
+        _open(db), treaty=treaty, code=code, encryption_key=text, at=_now()
     )
-    _show(fmt, row, "party registered")
+    _show(fmt, row, "encryption key set")
 
 
 @parties_app.command("list")
@@ -639,6 +684,56 @@ def _open_items(server: str, token: str, declaration: int, key: Path) -> tuple[A
     return decl, opening
 
 
+def _open_value(sealed: Any, party: str, key: Path) -> Any:
+    """Open a party's copy of content the server keeps sealed: ``{"value", "salt"}``."""
+    from armsctl.errors import InputError, Problem
+    from armsctl.ledger.sealing import SealingKey, open_value
+
+    try:
+        sealing = SealingKey.parse(key.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
+    return open_value(sealed, reader=party, key=sealing)
+
+
+@client_app.command("notifications")
+@user_errors
+def client_notifications(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    decrypt_key: Path = typer.Option(
+        ..., "--decrypt-key", help="The party's X25519 private key file (.x25519.key)."
+    ),
+    server: str = SERVER_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """List the party's notifications with their bodies opened here (JSON).
+
+    The server keeps each body sealed to the sender and the recipients; this opens the
+    party's copy, and checks its salted commitment against the one the log carries.
+    """
+    from armsctl.errors import IntegrityError
+    from armsctl.service.entries import content_commitment
+
+    me = _call("GET", server, token, "/me")
+    rows: list[dict[str, Any]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = _call(
+            "GET", server, token, f"/treaties/{treaty}/notifications?limit=500&offset={offset}"
+        )
+        rows += page["results"]
+        offset = page["next_offset"]
+    for row in rows:
+        if row.get("sealed_body") is None:
+            continue
+        opened = _open_value(row["sealed_body"], str(me["party"]), decrypt_key)
+        salt = bytes.fromhex(opened["salt"])
+        if content_commitment(salt, opened["value"]) != row["body_commitment"]:
+            raise IntegrityError(f"notification {row['id']}: the body does not match the log")
+        row.update(body=opened["value"], body_salt=opened["salt"], sealed_body=None)
+    print_json({"results": rows})
+
+
 @client_app.command("items")
 @user_errors
 def client_items(
@@ -932,7 +1027,11 @@ def inspect_reveal(
         from armsctl.ledger.escrow import reveal_items
 
         decl, opening = _open_items(server, token, declaration, decrypt_key)
-        site = _call("GET", server, token, f"/inspections/{inspection}")["site"]
+        row = _call("GET", server, token, f"/inspections/{inspection}")
+        site = row["site"]
+        if row.get("sealed_site") is not None:  # sealed at rest: open the party's copy here
+            opened = _open_value(row["sealed_site"], decl["party"], decrypt_key)
+            site, request["site_salt"] = opened["value"], opened["salt"]
         request["reveal"] = reveal_items(
             opening,
             facility=site,

@@ -132,15 +132,17 @@ async def acknowledge(request: Request, notification_id: int) -> Response:
     from armsctl.service.notifications import acknowledge_notification
 
     actor, _ = require_actor(request)
-    await check_csrf(request)
+    form = await check_csrf(request)
     require(actor, "notification.acknowledge")
     state = app_state(request)
+    signed = str(form.get("signed_entry") or "") or None  # signed in the browser (sign-entry.mjs)
     row = acknowledge_notification(
         state.db,
         actor,
         notification_id=notification_id,
         allow=allow_for(actor, "notification.acknowledge"),
         at=state.clock(),
+        signed_entry=signed,
         require_signature=state.settings.require_party_signatures,
     )
     if request.headers.get("HX-Request"):
