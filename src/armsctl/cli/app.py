@@ -7,6 +7,7 @@ Each command module exposes ``register(app)``; adding a command group is one lin
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import typer
 
@@ -32,6 +33,27 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+def _flags_without_type() -> None:
+    """Show ``--explain`` in help, not ``--explain <bool>``.
+
+    Typer labels every option with its type, flags included, which reads as if the flag took a
+    value (``--explain true``, which is refused). A flag takes none: its help shows only its
+    name(s), e.g. ``--explain/--no-explain``. Typer offers no per-option class, so the label is
+    dropped here, once, for flags only.
+    """
+    from typer.core import TyperOption
+
+    if getattr(TyperOption.display_type_rich, "_armsctl", False):
+        return
+    typed = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else typed(self, ctx)
+
+    display_type_rich._armsctl = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"armsctl {__version__}")
@@ -40,6 +62,7 @@ def _version(value: bool) -> None:
 
 def build_app() -> typer.Typer:
     """Build the ``armsctl`` application with every command group registered."""
+    _flags_without_type()
     app = typer.Typer(
         name="armsctl",
         help="Open verification infrastructure for arms reduction.",

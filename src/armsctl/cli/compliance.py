@@ -12,8 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from armsctl.cli._common import (
-    EXIT_VIOLATION,
     OutputFormat,
+    exit_if_found,
     out_console,
     print_json,
     user_errors,
@@ -175,7 +175,9 @@ def check(
         None, "--at", help="Date to check (YYYY-MM-DD); default: the latest declaration date."
     ),
     interpretation: str | None = INTERP_OPT,
-    explain: bool = typer.Option(False, "--explain", help="Show how each figure is made up."),
+    explain: bool = typer.Option(
+        False, "--explain/--no-explain", show_default=False, help="Show how each figure is made up."
+    ),
     items: int = typer.Option(
         0, "--items", min=0, help="With item-level data: list up to N items behind each component."
     ),
@@ -213,8 +215,7 @@ def check(
         print_report(report, title)
         if explain or items:
             _print_explanations(doc)
-    if report.status == "violation":
-        raise typer.Exit(EXIT_VIOLATION)
+    exit_if_found(report.status == "violation")
 
 
 def _attach_items(doc: dict[str, Any], decls: DeclarationSet, limit: int) -> None:
@@ -278,7 +279,7 @@ def history(
     interpretation: str | None = INTERP_OPT,
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
-    """Every declaration date against every limit."""
+    """Every declaration date against every limit. Exit 1 if any date has a violation."""
     from armsctl.compliance import history as run_history
     from armsctl.compliance import report_to_dict
 
@@ -286,12 +287,13 @@ def history(
     reports = run_history(decls, interpretation=interpretation)
     if fmt is OutputFormat.json:
         print_json([report_to_dict(r) for r in reports])
-        return
-    out_console.print(history_table(t.short_title, reports))
-    out_console.print(
-        "Each row is a figure declared that day (a group's when a member declared), with its "
-        "status; * unverified figure; >= a lower bound (a member has no data)"
-    )
+    else:
+        out_console.print(history_table(t.short_title, reports))
+        out_console.print(
+            "Each row is a figure declared that day (a group's when a member declared), with its "
+            "status; * unverified figure; >= a lower bound (a member has no data)"
+        )
+    exit_if_found(any(r.status == "violation" for r in reports))
 
 
 def history_table(title: str, reports: list[Report]) -> Table:

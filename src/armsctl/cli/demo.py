@@ -28,7 +28,8 @@ def demo(
     ),
     serve: bool = typer.Option(
         False,
-        "--serve",
+        "--serve/--no-serve",
+        show_default=False,
         help="Then seed a fresh store (OUTPUT_DIR/demo.db) and serve the dashboard and API.",
     ),
     port: int = typer.Option(8000, "--port", help="Port for --serve (on 127.0.0.1)."),

@@ -225,7 +225,10 @@ def keys_generate(
     name: str = typer.Argument(..., help="Key name, e.g. a party code or example.org/log."),
     directory: Path = typer.Option(Path("keys"), "--dir", help="Where to write the key files."),
     encryption: bool = typer.Option(
-        False, "--encryption", help="An X25519 key to seal the party's items to, instead."
+        False,
+        "--encryption/--no-encryption",
+        show_default=False,
+        help="An X25519 key to seal the party's items to, instead.",
     ),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
