@@ -7,6 +7,7 @@ Each command module exposes ``register(app)``; adding a command group is one lin
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any
 
 import typer
@@ -54,6 +55,29 @@ def _flags_without_type() -> None:
     TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
 
 
+def _unwrap(text: str) -> str:
+    """Join the hard-wrapped lines of each docstring paragraph, so help reflows to the width.
+
+    Typer keeps single line breaks after the first paragraph, which cuts sentences at the
+    source's line length ("proves the" / "party"). Indented lines (examples) stay as written.
+    """
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        p if any(line[:1].isspace() for line in p.splitlines()) else " ".join(p.split("\n"))
+        for p in paragraphs
+    )
+
+
+def _reflow_help(app: typer.Typer) -> None:
+    """Give every command and group of ``app`` its docstring help, unwrapped (see ``_unwrap``)."""
+    for command in app.registered_commands:
+        if command.help is None and command.callback is not None and command.callback.__doc__:
+            command.help = _unwrap(command.callback.__doc__)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_help(group.typer_instance)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"armsctl {__version__}")
@@ -81,4 +105,5 @@ def build_app() -> typer.Typer:
 
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(app)
+    _reflow_help(app)
     return app

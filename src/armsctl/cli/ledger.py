@@ -462,18 +462,20 @@ def ledger_trust(
     witness: list[str] = WITNESS_OPTION,
     quorum: int | None = QUORUM_OPTION,
     out: Path | None = typer.Option(None, "--out", help="Write the trust file here."),
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Write a trust policy file (log key, witnesses, quorum) from keys obtained out of band."""
     policy = _trust(None, key, witness, quorum)
     text = policy.to_toml()
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    if out.exists():
-        from armsctl.errors import InputError, Problem
+    if out is not None:
+        if out.exists():
+            from armsctl.errors import InputError, Problem
 
-        raise InputError([Problem(str(out), "", "already exists; not overwriting")])
-    out.write_text(text, encoding="utf-8")
+            raise InputError([Problem(str(out), "", "already exists; not overwriting")])
+        out.write_text(text, encoding="utf-8")
+    if fmt is OutputFormat.json:
+        print_json({"trust": text, "file": str(out) if out else None})
+        return
     typer.echo(text, nl=False)
 
 
@@ -591,6 +593,7 @@ def ledger_cosign(
     db: str | None = typer.Option(
         None, "--db", help="Instead of --proof: take the proof from this log database."
     ),
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Cosign a checkpoint as a witness, offline; exit 1 on a fork, rollback or bad signature.
 
@@ -622,9 +625,14 @@ def ledger_cosign(
             prover=prover,
         )
     except WitnessRefusal as exc:
+        if fmt is OutputFormat.json and exc.status != 400:
+            print_json({"cosigned": None, "refused": exc.message})
         fail(exc.message, code=2 if exc.status == 400 else EXIT_VIOLATION)
     if out is not None:
         out.write_text(cosigned, encoding="utf-8")
+    if fmt is OutputFormat.json:
+        print_json({"cosigned": cosigned, "file": str(out) if out else None})
+        return
     typer.echo(cosigned, nl=False)
 
 
