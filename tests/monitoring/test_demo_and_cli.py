@@ -179,7 +179,7 @@ def test_reconcile_fuse_and_anomalies_commands(cli: typer.Typer, demo) -> None:
         "--format",
         "json",
     )
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1, r.output  # decisive evidence at the planted site: a finding
     assert json.loads(r.output)["sites"][0]["site"] == demo.planted_site
     r = run(
         cli,
@@ -204,8 +204,8 @@ def test_reconcile_fuse_and_anomalies_commands(cli: typer.Typer, demo) -> None:
         "--format",
         "json",
     )
-    assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
+    assert r.exit_code == (1 if doc["flags"] else 0), r.output  # a flag is a finding
     assert doc["cusum"]["arl0_periods"] == pytest.approx(465.4, rel=1e-3)
 
 

@@ -77,6 +77,46 @@ def _read_json(path: Path, what: str) -> Any:
         raise InputError([Problem(str(path), f"line {exc.lineno}", exc.msg)]) from None
 
 
+BUNDLE_TYPE = "armsctl/proof-bundle/v1"
+CONSISTENCY_TYPE = "armsctl/consistency-proof/v1"
+
+
+def _proof_document(path: Path, what: str = "a proof bundle", typed: bool = True) -> Any:
+    """The JSON object of a proof file, or "not <what>: <why>" (exit 2) for anything else.
+
+    A file of random bytes, an empty file, a JSON list or ``{}`` is not a proof: saying so is
+    clearer than the first field check that happens to fail on it. With ``typed`` the object
+    must name one of the two proof types; without, any object goes on to the caller's parser.
+    """
+    from armsctl.errors import InputError, Problem
+
+    def refuse(why: str, location: str = "") -> InputError:
+        return InputError([Problem(str(path), location, f"not {what}: {why}")])
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(str(path), "", "proof file not found")]) from None
+    except OSError as exc:
+        raise InputError([Problem(str(path), "", f"cannot read the proof file: {exc}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise refuse("the file is not text (a proof is a JSON document)") from None
+    if not text.strip():
+        raise refuse("the file is empty")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise refuse(f"not JSON ({exc.msg})", f"line {exc.lineno}") from None
+    if not isinstance(doc, dict):
+        raise refuse(f"a JSON {type(doc).__name__}, where a proof is a JSON object")
+    if typed and doc.get("type") not in (BUNDLE_TYPE, CONSISTENCY_TYPE):
+        found = f"its type is {doc['type']!r}" if "type" in doc else 'it has no "type"'
+        raise refuse(f"{found} (expected {BUNDLE_TYPE!r} or {CONSISTENCY_TYPE!r})", "type")
+    return doc
+
+
 def _signer(path: Path) -> SignerKey:
     from armsctl.ledger.note import SignerKey
 
@@ -505,11 +545,11 @@ def ledger_verify_proof(
     from armsctl.ledger.bundle import ProofBundle, verify_bundle
 
     policy = _trust(trust, key, witness, quorum)
-    doc = _read_json(proof_file, "proof file")
+    doc = _proof_document(proof_file)
     note = _read_text(checkpoint, "checkpoint") if checkpoint else None
     previous = _read_text(old_checkpoint, "old checkpoint") if old_checkpoint else None
     try:
-        if isinstance(doc, dict) and doc.get("type") == "armsctl/consistency-proof/v1":
+        if doc["type"] == CONSISTENCY_TYPE:
             result = _verify_consistency_file(doc, str(proof_file), policy, note, previous)
             title = "consistent"
         else:
