@@ -187,9 +187,8 @@ def _step(
     reason: str = "",
     treaty_ref: str | None = None,
 ) -> None:
-    from armsctl.notifications import acknowledge, receive, reject, send, write_notifications
-
     from armsctl.errors import InputError, Problem
+    from armsctl.notifications import acknowledge, receive, reject, send, write_notifications
 
     treaty, notifications = _load(file, treaty_ref)
     i = _find(notifications, ident, file)

@@ -153,12 +153,16 @@ def serve(
 
 @db_app.command("upgrade")
 @user_errors
-def db_upgrade(db: str | None = DB_OPTION) -> None:
+def db_upgrade(db: str | None = DB_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Create or migrate the database to the current schema."""
     from armsctl.store.schema import current_revision
 
     database = _open(db)
-    out_console.print(f"database at revision {current_revision(database.engine)}")
+    revision = current_revision(database.engine)
+    if fmt is OutputFormat.json:
+        print_json({"revision": revision})
+        return
+    out_console.print(f"database at revision {revision}")
 
 
 @db_app.command("load-treaty")
