@@ -27,6 +27,7 @@ __all__ = [
     "EXIT_VIOLATION",
     "PIPED_WIDTH",
     "OutputFormat",
+    "colour",
     "err_console",
     "exit_if_found",
     "fail",
@@ -64,7 +65,7 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
-def _colour() -> bool:
+def colour() -> bool:
     """Whether styles reach the reader (a terminal with colour, NO_COLOR unset)."""
     return out_console.color_system is not None and not out_console.no_color
 
@@ -75,7 +76,7 @@ def marker(text: str, style: str, word: str) -> str:
     For a mark that colour alone would carry (a figure above its limit shown in red): piped
     output and NO_COLOR terminals lose the colour, so the word says it instead.
     """
-    return f"[{style}]{text}[/]" if _colour() else f"{text} {word}"
+    return f"[{style}]{text}[/]" if colour() else f"{text} {word}"
 
 
 def styled(text: str, style: str) -> str:

@@ -10,7 +10,7 @@ import typer
 from rich.rule import Rule
 from rich.table import Table
 
-from armsctl.cli._common import out_console, user_errors
+from armsctl.cli._common import colour, marker, out_console, user_errors
 
 if TYPE_CHECKING:
     from armsctl.compliance import LimitResult
@@ -69,7 +69,8 @@ def demo(
     console.print(table)
     console.print(
         "DV deployed delivery vehicles (limit 700), WH deployed warheads (1,550), "
-        "L total launchers (800); red: above the limit; * unverified figure."
+        f"L total launchers (800); {'[red]red[/]' if colour() else 'ABOVE'}: above the limit; "
+        "* unverified figure."
     )
     before = [
         r
@@ -174,10 +175,10 @@ def _record_rows(treaty: Treaty) -> list[dict[str, object]]:
 
 
 def _figure(x: LimitResult) -> str:
-    """A value for the history table: red when above the limit, * when unverified."""
+    """A value for the history table: red (or ABOVE without colour) above the limit, * unverified."""
     text = "-" if x.value is None else f"{x.value:,}"
     if x.margin is not None and x.margin < 0:
-        text = f"[red]{text}[/]"
+        text = marker(text, "red", "ABOVE")
     return text + ("*" if x.provenance == "M" else "")
 
 
