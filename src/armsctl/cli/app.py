@@ -14,7 +14,7 @@ import typer
 
 from armsctl import __version__
 
-__all__ = ["COMMAND_MODULES", "build_app"]
+__all__ = ["COMMAND_MODULES", "TOP_LEVEL", "build_app"]
 
 COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.treaty",
@@ -84,8 +84,40 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def build_app() -> typer.Typer:
-    """Build the ``armsctl`` application with every command group registered."""
+# Which module(s) register each top-level command, so that ``armsctl check ...`` imports and
+# registers only ``armsctl.cli.compliance``: every other module would cost start-up time for
+# nothing. tests/cli/test_import_cost.py checks this map against the modules' registrations.
+_LEDGER = ("armsctl.cli.ledger", "armsctl.cli.monitor_log")
+TOP_LEVEL: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("check", "diff", "history", "report"), ("armsctl.cli.compliance",)),
+    **dict.fromkeys(
+        ("client", "db", "parties", "serve", "tokens", "users"), ("armsctl.cli.server",)
+    ),
+    **dict.fromkeys(("commit", "keys", "ledger", "reveal", "verify-reveal"), _LEDGER),
+    **dict.fromkeys(
+        ("anomalies", "fuse", "notify", "observe", "reconcile"), ("armsctl.cli.monitoring",)
+    ),
+    **dict.fromkeys(("estimate", "game", "inspect", "simulate"), ("armsctl.cli.verification",)),
+    "crosswalk": ("armsctl.cli.crosswalk",),
+    "demo": ("armsctl.cli.demo",),
+    "estimates": ("armsctl.cli.workbench",),
+    "exercise": ("armsctl.cli.exercise",),
+    "treaty": ("armsctl.cli.treaty",),
+    "web": ("armsctl.cli.web",),
+    "witness": ("armsctl.cli.witness",),
+    "workbench": ("armsctl.cli.workbench",),
+    "zk": ("armsctl.cli.zk",),
+}
+
+
+def build_app(command: str | None = None) -> typer.Typer:
+    """Build the ``armsctl`` application with every command group registered.
+
+    With ``command`` (a top-level command name, e.g. ``check``), only the module(s) that
+    register it are imported: the application then knows that command alone, which is all a
+    run of ``armsctl check ...`` needs. Unknown names build the whole application, so that
+    errors and ``--help`` list every command.
+    """
     _flags_without_type()
     app = typer.Typer(
         name="armsctl",
@@ -103,7 +135,7 @@ def build_app() -> typer.Typer:
     ) -> None:
         """Treaties as code, declarations, compliance, integrity and verification."""
 
-    for name in COMMAND_MODULES:
+    for name in TOP_LEVEL.get(command or "", COMMAND_MODULES):
         importlib.import_module(name).register(app)
     _reflow_help(app)
     return app

@@ -56,7 +56,7 @@ def demo(
     table.add_column("as of")
     for party in treaty.parties.members:
         table.add_column(f"{party}\nDV / WH / L", justify="right")
-    table.add_column("status")
+    table.add_column("status", no_wrap=True)  # one word
     for r in reports:
         cells = []
         for p in r.parties:
@@ -64,13 +64,12 @@ def demo(
                 cells.append("[magenta]not provided[/]" if p.not_provided == r.at else "-")
                 continue
             cells.append(" / ".join(_figure(x) for x in p.limits))
-        status = r.status + ("  <- central limits take effect" if r.at == TURNING_POINT else "")
-        table.add_row(str(r.at), *cells, status)
+        table.add_row(str(r.at), *cells, r.status)
     console.print(table)
     console.print(
         "DV deployed delivery vehicles (limit 700), WH deployed warheads (1,550), "
         f"L total launchers (800); {'[red]red[/]' if colour() else 'ABOVE'}: above the limit; "
-        "* unverified figure."
+        f"* unverified figure. The central limits take effect on {TURNING_POINT}."
     )
     before = [
         r
