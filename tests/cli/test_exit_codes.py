@@ -360,8 +360,14 @@ def app() -> typer.Typer:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, app: typer.Typer) -> Path:
-    """Small shared inputs: item files, notification files at each step, keys, a database."""
-    w = tmp_path_factory.mktemp("world")
+    return build_world(tmp_path_factory.mktemp("world"), app)
+
+
+def build_world(w: Path, app: typer.Typer) -> Path:
+    """Small shared inputs in ``w``: item files, notifications at each step, keys, a database.
+
+    Also the smallest inputs of bench/bench_cli.py, which times every command on them.
+    """
     header = "party,as_of,uid,category,status,facility,warheads"
     rows = [header]
     for day in ("2024-03-01", "2024-04-01"):
