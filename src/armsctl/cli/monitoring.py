@@ -9,6 +9,7 @@ back atomically, so a refused step leaves the file as it was.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -221,33 +222,35 @@ def _step(
     _show([n], fmt, f"{ident}: {n.state}")
 
 
-@user_errors
-def notify_send(
-    ident: str = typer.Argument(..., help="Notification id."),
-    file: Path = FILE_OPT,
-    at: str | None = AT_OPT,
-    treaty: str | None = TREATY_OPT,
-    fmt: OutputFormat = FORMAT_OPT,
-) -> None:
-    """Mark a drafted notification as sent."""
-    _step(file, ident, at, fmt, "send", treaty_ref=treaty)
+IDENT_ARG = typer.Argument(..., help="Notification id.")
 
 
-@user_errors
-def notify_receive(
-    ident: str = typer.Argument(..., help="Notification id."),
-    file: Path = FILE_OPT,
-    at: str | None = AT_OPT,
-    treaty: str | None = TREATY_OPT,
-    fmt: OutputFormat = FORMAT_OPT,
-) -> None:
-    """Mark a sent notification as received: from now on it counts as provided."""
-    _step(file, ident, at, fmt, "receive", treaty_ref=treaty)
+def _lifecycle(step: str, doc: str) -> Callable[..., None]:
+    """A command that applies one lifecycle ``step`` (send, receive) to a notification."""
+
+    def command(
+        ident: str = IDENT_ARG,
+        file: Path = FILE_OPT,
+        at: str | None = AT_OPT,
+        treaty: str | None = TREATY_OPT,
+        fmt: OutputFormat = FORMAT_OPT,
+    ) -> None:
+        _step(file, ident, at, fmt, step, treaty_ref=treaty)
+
+    command.__doc__ = doc
+    command.__name__ = f"notify_{step}"
+    return user_errors(command)
+
+
+notify_send = _lifecycle("send", "Mark a drafted notification as sent.")
+notify_receive = _lifecycle(
+    "receive", "Mark a sent notification as received: from now on it counts as provided."
+)
 
 
 @user_errors
 def notify_ack(
-    ident: str = typer.Argument(..., help="Notification id."),
+    ident: str = IDENT_ARG,
     file: Path = FILE_OPT,
     at: str | None = AT_OPT,
     treaty: str | None = TREATY_OPT,
