@@ -79,6 +79,7 @@ def _read_json(path: Path, what: str) -> Any:
 
 BUNDLE_TYPE = "armsctl/proof-bundle/v1"
 CONSISTENCY_TYPE = "armsctl/consistency-proof/v1"
+PROOF_TYPES = (BUNDLE_TYPE, CONSISTENCY_TYPE, "armsctl/inclusion-proof/v1")  # the last: older files
 
 
 def _proof_document(path: Path, what: str = "a proof bundle", typed: bool = True) -> Any:
@@ -111,7 +112,7 @@ def _proof_document(path: Path, what: str = "a proof bundle", typed: bool = True
         raise refuse(f"not JSON ({exc.msg})", f"line {exc.lineno}") from None
     if not isinstance(doc, dict):
         raise refuse(f"a JSON {type(doc).__name__}, where a proof is a JSON object")
-    if typed and doc.get("type") not in (BUNDLE_TYPE, CONSISTENCY_TYPE):
+    if typed and doc.get("type") not in PROOF_TYPES:
         found = f"its type is {doc['type']!r}" if "type" in doc else 'it has no "type"'
         raise refuse(f"{found} (expected {BUNDLE_TYPE!r} or {CONSISTENCY_TYPE!r})", "type")
     return doc
