@@ -68,7 +68,7 @@ def test_scripted_run_end_to_end_and_exact_replay(sid: str) -> None:
     ex = run_script(sc, SCRIPTS[sid])
     assert ex.finished and ex.turn == sc.turns
     record = json.loads(json.dumps(ex.to_record()))
-    assert record["score"] == score(ex).as_dict()
+    assert record["score"] == score(ex).to_dict()
     again = replay(sc, sc.seed, record["actions"])
     assert again.to_record() == ex.to_record()
     assert resume(record).to_record() == ex.to_record()
@@ -90,7 +90,7 @@ def test_expected_refusals_in_scripts() -> None:
 def test_tutorial_script_scores_exactly() -> None:
     s = score(run_script(load_scenario("tutorial"), SCRIPTS["tutorial"]))
     # bravo caught at turn 2 (10 + 4 x 3/4), two inspections, a false concern about charlie.
-    assert s.as_dict()["parts"] == {
+    assert s.to_dict()["parts"] == {
         "detections": 10.0,
         "concerns_upheld": 0.0,
         "false_accusations": -8.0,

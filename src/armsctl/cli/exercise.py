@@ -348,7 +348,7 @@ def run(
         ex = run_script(sc, script, seed=seed)
     from armsctl.exercise.debrief import turn_timeline
 
-    result = score(ex).as_dict()
+    result = score(ex).to_dict()
     refused = [e["text"] for e in ex.events if e["kind"] == "refused"]
     if save is not None:
         save.write_text(

@@ -510,21 +510,6 @@ def _read_object(file: Path | None) -> dict[str, Any]:
     return doc
 
 
-def _aware(value: str, option: str, where: str = "") -> Any:
-    """An RFC 3339 time with a zone, or a clear error naming the option (or field)."""
-    import datetime as dt
-
-    from armsctl.errors import InputError, Problem
-
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError([Problem(where, option, "is not an RFC 3339 time")]) from None
-    if when.tzinfo is None:
-        raise InputError([Problem(where, option, "needs a timezone")])
-    return when
-
-
 def _sign_items(
     client: Client,
     key: Path,
@@ -756,7 +741,9 @@ def client_observe(
     from armsctl.service.entries import observation_entry
 
     message = _read_object(body_file)
-    seen = _aware(observed_at, "--observed-at")
+    from armsctl.times import parse_instant
+
+    seen = parse_instant(observed_at, field="--observed-at")
     request: dict[str, Any] = {
         "subject": subject,
         "source": source,
@@ -906,7 +893,9 @@ def inspect_schedule(
     """Notify the team's arrival (inspecting party); the log holds its commitment only."""
     import datetime as dt
 
-    when = _aware(arrival, "--arrival")
+    from armsctl.times import parse_instant
+
+    when = parse_instant(arrival, field="--arrival")
     utc = when.astimezone(dt.UTC).isoformat()
     _post_step(client, inspection, SCHEDULE, {"arrival": arrival}, key, arrival=utc)
 

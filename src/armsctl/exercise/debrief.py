@@ -167,7 +167,7 @@ def build_debrief(
 def debrief_exercise(ex: Exercise, *, seeds: int = 50) -> dict[str, Any]:
     """The debrief document of an exercise in memory (finished or stopped early)."""
     sc = ex.scenario
-    trainee = score(ex).as_dict()
+    trainee = score(ex).to_dict()
     same_seed = compare_inspectors(sc, ex.seed)
     seed_list = [ex.seed + 1 + i for i in range(seeds)] if seeds > 0 else []
     distribution = score_distribution(sc, seeds=seed_list) if seed_list else {}
@@ -260,7 +260,7 @@ def simulator_reference(ex: Exercise, *, trials: int = 2000) -> dict[str, Any] |
         )
     except ParameterError as exc:
         return {"error": str(exc)}
-    doc = result.as_dict()
+    doc = result.to_dict()
     return {
         "model": doc["label"],
         "trials": doc["trials"],

@@ -935,7 +935,7 @@ class Exercise:
                 }
                 for s in self.scenario.sites
             },
-            "score": score(self).as_dict() if self.finished else None,
+            "score": score(self).to_dict() if self.finished else None,
         }
 
 

@@ -30,7 +30,7 @@ class Score:
     cheating: bool
     parts: dict[str, float]
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "total": self.total,
             "detections": self.detections,

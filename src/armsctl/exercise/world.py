@@ -24,8 +24,7 @@ from armsctl.treaty.schema import Category, Dates, NotificationDuty, Parties, St
 
 if TYPE_CHECKING:
     from armsctl.exercise.scenario import QuotaRule, Scenario
-    from armsctl.inventory.io import DeclarationSet
-    from armsctl.inventory.model import Declaration
+    from armsctl.inventory.model import Declaration, DeclarationSet
     from armsctl.monitoring import Observation
 
 __all__ = [
