@@ -351,10 +351,17 @@ def _clock() -> Any:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def _sign_as_party(server: str, token: str, key: Path, party: str | None, build: Any) -> str:
-    """Seal the entry ``build(party, now)`` with the party's key; return its base64."""
+def _sign_as_party(
+    server: str, token: str, key: Path, party: str | None, build: Any, history: bool = False
+) -> str:
+    """Seal the entry ``build(party, now)`` with the party's key; return its base64.
+
+    ``history``: the request records history, and its entry says so (as the server logs it).
+    """
+    from armsctl.service.treaty_dates import history_marked
+
     signer = _signer_from(key)
-    draft = build(_party_code(server, token, party), _clock())
+    draft = history_marked(build(_party_code(server, token, party), _clock()), history)
     return str(draft.seal_b64(signer))
 
 
@@ -377,7 +384,12 @@ class Client:
         return _call("POST", self.server, self.token, path, body)
 
     def sign(
-        self, request: dict[str, Any], key: Path | None, build: Any, party: str | None = None
+        self,
+        request: dict[str, Any],
+        key: Path | None,
+        build: Any,
+        party: str | None = None,
+        history: bool = False,
     ) -> None:
         """With ``--key``, add ``signed_entry``: ``build(party, now)`` sealed with the key.
 
@@ -385,7 +397,9 @@ class Client:
         seals the entry itself.
         """
         if key is not None:
-            request["signed_entry"] = _sign_as_party(self.server, self.token, key, party, build)
+            request["signed_entry"] = _sign_as_party(
+                self.server, self.token, key, party, build, history
+            )
 
     def show(self, data: Any, title: str) -> None:
         _show(self.fmt, data, title)
@@ -475,6 +489,12 @@ def client_check(
     exit_if_found(doc.get("status") == "violation")
 
 
+HISTORY_OPTION = typer.Option(
+    False,
+    "--recording-history",
+    help="Enter a record of the past as history: the server then accepts a date the treaty "
+    "would refuse (before signature, after expiry or withdrawal) and logs the flag.",
+)
 KEY_OPTION = typer.Option(
     None,
     "--key",
@@ -540,6 +560,7 @@ def _sign_items(
         "items": items,
         "at": _clock(),
         "rng": os.urandom,
+        "recording_history": body.get("recording_history") is True,
     }
     signer = _signer_from(key)
     if seal_to is None:
@@ -579,6 +600,7 @@ def client_submit(
         help="Items: the party's X25519 public key file; seal the items to it here, so the "
         "server stores them encrypted (needs --key).",
     ),
+    recording_history: bool = HISTORY_OPTION,
 ) -> None:
     """Submit a declaration as the token's party: aggregate figures or committed items.
 
@@ -590,6 +612,9 @@ def client_submit(
     from armsctl.service.entries import declaration_entry
 
     body = _read_object(file)
+    if recording_history:
+        body["recording_history"] = True
+    history = body.get("recording_history") is True
     items = "items" in body
     if seal_to is not None and (key is None or not items):
         raise InputError([Problem(str(file), "items", "--seal-to seals items and needs --key")])
@@ -612,6 +637,7 @@ def client_submit(
                 at=now,
             ),
             party=body.get("party"),
+            history=history,
         )
     path = f"/treaties/{treaty}/declarations" + ("/items" if items else "")
     client.show(client.post(path, body), "declaration submitted")
@@ -625,12 +651,15 @@ def client_notify(
     body_file: Path | None = typer.Option(None, "--body", help="JSON object: the message."),
     to: str | None = typer.Option(None, "--to", help="Recipient party (default: every other)."),
     key: Path | None = KEY_OPTION,
+    recording_history: bool = HISTORY_OPTION,
 ) -> None:
     """Send a notification as the token's party; with --key its log entry is party-signed."""
     from armsctl.service.entries import notification_entry
 
     message = _read_object(body_file)
     request: dict[str, Any] = {"recipient": to, "kind": kind, "body": message}
+    if recording_history:
+        request["recording_history"] = True
     salt, request["body_salt"] = _salt() if key is not None else (b"", None)
     if key is None:
         del request["body_salt"]
@@ -640,6 +669,7 @@ def client_notify(
         lambda code, now: notification_entry(
             treaty=treaty, sender=code, recipient=to, kind=kind, body=message, salt=salt, at=now
         ),
+        history=recording_history,
     )
     client.show(client.post(f"/treaties/{treaty}/notifications", request), "sent")
 
@@ -779,6 +809,7 @@ def inspect_request(
     inspector: list[str] = typer.Option([], "--inspector", help="Team member (repeatable)."),
     year: int | None = typer.Option(None, "--year", help="Quota year (default: this year)."),
     key: Path | None = KEY_OPTION,
+    recording_history: bool = HISTORY_OPTION,
 ) -> None:
     """Request an inspection as the token's party (the log holds a site commitment only)."""
     from armsctl.service.entries import inspection_request_entry
@@ -791,6 +822,8 @@ def inspect_request(
         "inspectors": inspector,
         "year": year,
     }
+    if recording_history:
+        request["recording_history"] = True
     if key is not None:
         salt, request["site_salt"] = _salt()
         quota_year = year if year is not None else _clock().year
@@ -806,6 +839,7 @@ def inspect_request(
                 site_commitment=site_commitment(salt, site),
                 at=now,
             ),
+            history=recording_history,
         )
     client.show(client.post(f"/treaties/{treaty}/inspections", request), "inspection requested")
 
