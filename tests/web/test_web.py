@@ -226,7 +226,7 @@ def test_pages_offer_the_log_key_as_their_trust_policy(seeded: dict[str, Any]) -
 def test_public_downloads(seeded: dict[str, Any]) -> None:
     client = TestClient(seeded["app"])
     csv_text = client.get("/public/new-start.csv").text
-    assert csv_text.startswith("treaty,party,as_of,kind,status,measure,value,log_index\n")
+    assert csv_text.startswith("treaty,party,as_of,kind,status,measure,value,log_index")
     assert "deployed-warheads" in csv_text
     data = client.get("/public/new-start.json").json()
     assert data["treaty"] == "new-start" and data["log"]["checkpoint"]

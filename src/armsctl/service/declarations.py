@@ -26,7 +26,6 @@ from armsctl.compliance.engine import rule_weights
 from armsctl.errors import DeclarationError, IntegrityError, Problem
 from armsctl.inventory.model import (
     ComponentKey,
-    Figure,
     component_measure,
     parse_component_measure,
 )
@@ -58,6 +57,7 @@ from armsctl.service.entries import (
     items_declaration_entry,
 )
 from armsctl.service.log import proof_url
+from armsctl.service.record import record_figure, unverified_measures
 from armsctl.service.treaty_dates import check_declaration_date, history_marked
 from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
@@ -198,6 +198,7 @@ def _public(row: Declaration, party: str, treaty: Treaty) -> dict[str, Any]:
         "kind": row.kind,
         "status": row.status,
         "figures": _released(row, treaty),
+        "unverified": unverified_measures(row.treaty_id, party, row.as_of, _released(row, treaty)),
         "commitment": row.commitment,
         "note": row.note,
         "submitted_at": iso(row.submitted_at),
@@ -1156,8 +1157,10 @@ def core_declaration(row: Declaration, party: str) -> CoreDeclaration:
     )
     for measure, value in row.figures.items():
         key = parse_component_measure(measure)
+        # The treaty's public record tags how sure it is of each figure; keep its tag.
+        figure = record_figure(row.treaty_id, party, row.as_of, measure, int(value))
         if key is None or measure in ("",):
-            decl.limits[measure] = Figure(int(value))
+            decl.limits[measure] = figure
         else:
-            decl.components[key] = Figure(int(value))
+            decl.components[key] = figure
     return decl

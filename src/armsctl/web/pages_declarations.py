@@ -33,6 +33,7 @@ from armsctl.web._base import (
     require_actor,
     web_state,
 )
+from armsctl.web.format import natural_key
 from armsctl.web.pages import pick_treaty
 
 __all__ = ["annotate_lines", "router"]
@@ -308,7 +309,7 @@ def _item_changes(left: list[dict[str, Any]], right: list[dict[str, Any]]) -> li
     before = {str(i["uid"]): i for i in left}
     after = {str(i["uid"]): i for i in right}
     out: list[dict[str, Any]] = []
-    for uid in sorted(before.keys() | after.keys()):
+    for uid in sorted(before.keys() | after.keys(), key=natural_key):
         x, y = before.get(uid), after.get(uid)
         if x is None:
             out.append({"uid": uid, "change": "added", "fields": dict(y or {})})
