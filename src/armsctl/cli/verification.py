@@ -560,7 +560,9 @@ def simulate_regime(
         "--scheduler",
         help="Dask: 'local' (a local cluster) or tcp://HOST:PORT. Sweeps use 'local' by default.",
     ),
-    serial: bool = typer.Option(False, "--serial", help="Run in this process, without Dask."),
+    serial: bool = typer.Option(
+        False, "--serial/--no-serial", show_default=False, help="Run in this process, without Dask."
+    ),
     workers: int = typer.Option(2, "--workers", help="Workers of the local Dask cluster."),
     seed: int | None = typer.Option(None, "--seed", help="Override the file's seed."),
     trials: int | None = typer.Option(None, "--trials", help="Override the file's trials."),
