@@ -3,8 +3,9 @@
 A fresh server used to pay on its first page view for what no request needs to wait for: the
 statistics library behind the anomaly checks (about a second and a half to import), the
 template compilation, and views built from every stored declaration (history, compliance,
-anomaly flags). ``Preparation.start`` does that work in one background thread as soon as the
-app is built. Until it has finished, a page that needs a view not ready yet says so ("being
+anomaly flags). ``Preparation.start`` runs at the server's start-up: it pays the fixed costs
+(imports, templates, ORM set-up) before the first connection is accepted and builds the views
+in one background thread. Until it has finished, a page that needs a view not ready yet says so ("being
 prepared") instead of making the request wait; the flags are then shown on the next load.
 Afterwards views are computed on demand, as before (they are cached per store version).
 """
@@ -32,8 +33,29 @@ class Preparation:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """The server's start-up: the fixed costs now, the views in a background thread.
+
+        Imports and templates cost the same whatever the store holds, so they are paid before
+        the server accepts its first connection (uvicorn waits for start-up handlers); the
+        views grow with the store, so they are built behind the first requests.
+        """
+        self._warm()
         self._thread = threading.Thread(target=self._run, name="armsctl-prepare", daemon=True)
         self._thread.start()
+
+    def _warm(self) -> None:
+        try:
+            import scipy.stats  # noqa: F401  (the anomaly checks' binomial tails: slow import)
+            from sqlalchemy.orm import configure_mappers
+
+            import armsctl.monitoring
+            import armsctl.web.charts  # noqa: F401
+
+            configure_mappers()
+            for name in self.env.list_templates(extensions=["html"]):
+                self.env.get_template(name)
+        except Exception:  # then they are paid on demand, as before
+            log.exception("warming up at start-up failed")
 
     @property
     def preparing(self) -> bool:
@@ -49,12 +71,8 @@ class Preparation:
             self.done.set()
 
     def _prepare(self) -> None:
-        import scipy.stats  # noqa: F401  (the anomaly checks' binomial tails: the slow import)
-
         from armsctl.web import views
 
-        for name in self.env.list_templates(extensions=["html"]):
-            self.env.get_template(name)
         for treaty in views.treaty_ids(self.db, self.cache):
             treaty_id = str(treaty["id"])
             anomaly_flags(self.db, self.cache, treaty_id, self)
