@@ -19,9 +19,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/armsctl demo
 
+# lint-imports checks the layering contracts in pyproject.toml (docs/architecture.md).
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-logo
 
 typecheck: install
 	$(BIN)/mypy

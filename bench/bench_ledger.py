@@ -77,7 +77,8 @@ def _serve_and_follow(
     """
     import warnings
 
-    from armsctl.api import Settings, create_app
+    from armsctl.server import create_app
+    from armsctl.settings import Settings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -36,13 +36,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from armsctl.api import create_app
-from armsctl.api.settings import Settings
 from armsctl.ledger.envelope import seal_entry
+from armsctl.server import create_app
 from armsctl.service import declarations
 from armsctl.service._base import allow_all
 from armsctl.service.accounts import authenticate
 from armsctl.service.log import sign_checkpoint
+from armsctl.settings import Settings
 from armsctl.web.demo import seed_demo
 
 NOW = dt.datetime.now(dt.UTC)

@@ -19,7 +19,7 @@ def free_port() -> int:
 
 
 class Server:
-    """``python -m armsctl.api`` against a database URL, with the log key in a file."""
+    """``python -m armsctl.server`` against a database URL, with the log key in a file."""
 
     def __init__(
         self, url: str, key_file: Path, *, port: int | None = None, signatures: bool = False
@@ -39,7 +39,7 @@ class Server:
             ARMSCTL_REQUIRE_PARTY_SIGNATURES=str(self.signatures).lower(),
         )
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "armsctl.api", "--port", str(self.port)],
+            [sys.executable, "-m", "armsctl.server", "--port", str(self.port)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

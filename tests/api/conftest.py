@@ -26,7 +26,8 @@ from _world import (
     postgres_for,
 )
 
-from armsctl.api import Settings, create_app
+from armsctl.server import create_app
+from armsctl.settings import Settings
 
 
 @pytest.fixture(params=BACKENDS, scope="module")

@@ -1,7 +1,7 @@
 """Every role x every endpoint x own / other party's data: allowed, or 403 with a reason.
 
 The expectations are written out here by hand (the specification), not derived from the table
-in ``armsctl.api.authz``: a change to the table that is not also made here fails the test. The
+in ``armsctl.access.authz``: a change to the table that is not also made here fails the test. The
 world holds USA- and RUS-owned data; each row names the USA-owned resource, so RUS users are the
 "other party" case. Every response body is searched for item-level records: a party's secret
 uids appear only in its own responses, and an inspected site's items only to the inspectors

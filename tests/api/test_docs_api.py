@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from _world import LOG_KEY, NOW, World, build_world, fresh_database, fresh_url
 
-from armsctl.api import Settings, create_app
-from armsctl.api.authz import markdown_table
+from armsctl.access.authz import markdown_table
+from armsctl.server import create_app
+from armsctl.settings import Settings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette prefers httpx2; httpx is what we ship

@@ -20,7 +20,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from armsctl.api import Settings, create_app
+from armsctl.server import create_app
+from armsctl.settings import Settings
 
 CHECKS = [
     not_a_server_error,

@@ -26,11 +26,12 @@ from _world import (
     postgres_for,
 )
 
-from armsctl.api import Settings, create_app
 from armsctl.ledger.envelope import open_entry
 from armsctl.ledger.note import SignerKey
+from armsctl.server import create_app
 from armsctl.service import log
 from armsctl.service.entries import declaration_entry, notification_entry
+from armsctl.settings import Settings
 from conftest import TestClient
 
 TREATY = "new-start"

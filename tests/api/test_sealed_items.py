@@ -17,13 +17,14 @@ from typing import Any
 import pytest
 from _world import LOG_KEY, NOW, PARTY_KEYS, World, build_world, fresh_database, fresh_url
 
-from armsctl.api import Settings, create_app
 from armsctl.errors import InputError
 from armsctl.ledger.escrow import reveal_items
 from armsctl.ledger.sealing import SealingKey, open_private, open_rows
+from armsctl.server import create_app
 from armsctl.service import allow_all, declarations, inspections
 from armsctl.service._base import LOCAL
 from armsctl.service.entries import inspection_request_entry
+from armsctl.settings import Settings
 from armsctl.treaty.loader import load_treaty
 from conftest import TestClient
 

@@ -12,13 +12,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from _world import BACKENDS, LOG_KEY, NOW, fresh_database, fresh_url, postgres_for
 
-from armsctl.api import Settings, create_app
 from armsctl.ledger import merkle
 from armsctl.ledger.checkpoint import open_checkpoint
 from armsctl.ledger.envelope import seal_entry
 from armsctl.ledger.note import SignerKey
 from armsctl.ledger.tiles import decode_bundle, tile_path
+from armsctl.server import create_app
 from armsctl.service import log
+from armsctl.settings import Settings
 from conftest import TestClient
 
 PARTY = SignerKey.generate("USA", seed=b"\x51" * 32)

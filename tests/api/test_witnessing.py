@@ -25,15 +25,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _server import free_port
 from _world import BACKENDS, LOG_KEY, NOW, build_world, fresh_database, fresh_url, postgres_for
 
-from armsctl.api import Settings, create_app
 from armsctl.api.witness import create_witness_app
 from armsctl.errors import ParameterError
 from armsctl.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from armsctl.ledger.merkle import consistency_proof, root
 from armsctl.ledger.note import SignerKey, parse_note
 from armsctl.ledger.witness import AddCheckpoint, WitnessState
+from armsctl.server import create_app
 from armsctl.service import Database
 from armsctl.service import log as log_service
+from armsctl.settings import Settings
 from armsctl.store.witness_state import WitnessStateFile
 
 W1 = SignerKey.generate("w1.example", seed=b"\x11" * 32)

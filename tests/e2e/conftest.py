@@ -59,8 +59,8 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     import uvicorn
 
-    from armsctl.api import create_app
-    from armsctl.api.settings import Settings
+    from armsctl.server import create_app
+    from armsctl.settings import Settings
     from armsctl.web.demo import seed_demo
 
     work = tmp_path_factory.mktemp("web-e2e")

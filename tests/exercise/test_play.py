@@ -144,7 +144,8 @@ def test_read_script() -> None:
 
 
 def test_debrief_document_compares_with_the_simulator() -> None:
-    from armsctl.exercise.debrief import debrief_exercise, debrief_html
+    from armsctl.exercise.debrief import debrief_exercise
+    from armsctl.reports import debrief_html
 
     ex = run_script(load_scenario("tutorial"), SCRIPTS["tutorial"])
     doc = debrief_exercise(ex, seeds=3)

@@ -14,12 +14,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from _world import LOG_KEY, NOW, fresh_database
 
-from armsctl.api import Settings, create_app
 from armsctl.errors import InputError
 from armsctl.ledger.envelope import seal_entry
 from armsctl.ledger.monitor import MonitorState, follow
 from armsctl.ledger.note import SignerKey
+from armsctl.server import create_app
 from armsctl.service import Database, log
+from armsctl.settings import Settings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

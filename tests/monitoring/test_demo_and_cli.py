@@ -49,7 +49,9 @@ def test_demo_sections_render_tables_and_svg(demo) -> None:
         "Declarations against notifications",
         "Observations against declarations",
     }
-    assert sections["Observations against declarations"].count("<svg") == 3
+    # Three charts, each drawn for desktop and for phone widths.
+    body = sections["Observations against declarations"]
+    assert body.count('<svg xmlns="http://www.w3.org/2000/svg" class="armsctl-chart wide"') == 3
 
 
 @pytest.fixture

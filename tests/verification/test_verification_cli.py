@@ -11,8 +11,10 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
+from armsctl.charts import render_svg
+from armsctl.charts.io import write_chart
 from armsctl.cli.verification import demo_step, register
-from armsctl.verification.plots import detection_curve_svg, time_to_detection_svg
+from armsctl.verification.plots import detection_curve_chart, time_to_detection_chart
 from armsctl.verification.selection import commit
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "verification"
@@ -236,8 +238,8 @@ def test_estimates(app: typer.Typer) -> None:
 
 
 def test_plots_are_deterministic_svg(tmp_path: Path) -> None:
-    a = detection_curve_svg(200, [1, 5], max_sample=100)
-    b = detection_curve_svg(200, [1, 5], max_sample=100, path=tmp_path / "c.png")
+    a = render_svg(detection_curve_chart(200, [1, 5], max_sample=100))
+    b = write_chart(detection_curve_chart(200, [1, 5], max_sample=100), tmp_path / "c.png")
     assert a == b and "<svg" in a
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -252,7 +254,7 @@ def test_time_to_detection_plot() -> None:
     r = simulate(
         regime, Cheating("concentrate", 1), years=3, trials=500, rng=np.random.default_rng(0)
     )
-    assert "<svg" in time_to_detection_svg([r])
+    assert "<svg" in render_svg(time_to_detection_chart([r]))
 
 
 def test_demo_step(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from armsctl.api import Settings, create_app
+from armsctl.server import create_app
+from armsctl.settings import Settings
 
 VENDOR = Path(__file__).parents[2] / "src/armsctl/web/static/vendor/swagger-ui"
 

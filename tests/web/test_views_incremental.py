@@ -13,23 +13,23 @@ from pathlib import Path
 
 import pytest
 
-from armsctl.api.settings import Settings
+from armsctl.charts import Axis, Chart, Point, ReferenceLine, Series, render_svg
 from armsctl.compliance import history, report_to_dict
 from armsctl.service import declarations
 from armsctl.service._base import Database, allow_all
 from armsctl.service.accounts import authenticate
 from armsctl.service.dashboard import declaration_refs, declaration_set
 from armsctl.service.transparency import transparency_view
+from armsctl.settings import Settings
 from armsctl.web import views
 from armsctl.web._base import ViewCache
-from armsctl.web.charts import Series, line_chart_svg
 
 AT = dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, dict[str, str]]:
-    from armsctl.api import create_app
+    from armsctl.server import create_app
     from armsctl.web.demo import seed_demo
 
     work: Path = tmp_path_factory.mktemp("incremental")
@@ -89,12 +89,18 @@ def test_a_fresh_cache_reads_everything_again(store: tuple[Database, dict[str, s
 
 def test_chart_is_plain_svg_with_text_labels_and_decimated_long_series() -> None:
     start = dt.date(2000, 1, 1)
-    points = [(start + dt.timedelta(days=i), 1000 + (i * 37) % 300) for i in range(20_000)]
-    svg = line_chart_svg(
-        "Deployed warheads",
-        [Series("USA", points, notes=[(start, 1000, "unverified")])],
-        hline=(1550, "limit 1,550"),
-        vline=(dt.date(2018, 2, 5), "in force 2018-02-05"),
+    points = [Point(start + dt.timedelta(days=i), 1000 + (i * 37) % 300) for i in range(20_000)]
+    points[0] = Point(start, 1000, note="unverified")
+    svg = render_svg(
+        Chart(
+            "Deployed warheads",
+            x=Axis("data as of", "date"),
+            series=(Series("USA", points),),
+            references=(
+                ReferenceLine("y", 1550, "limit 1,550"),
+                ReferenceLine("x", dt.date(2018, 2, 5), "in force 2018-02-05"),
+            ),
+        )
     )
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     for text in ("Deployed warheads", "USA", "limit 1,550", "in force 2018-02-05", "unverified"):
@@ -107,5 +113,11 @@ def test_chart_is_plain_svg_with_text_labels_and_decimated_long_series() -> None
 
 
 def test_chart_escapes_names() -> None:
-    svg = line_chart_svg("<b>&", [Series("a<b", [(dt.date(2020, 1, 1), 1)], markers=True)])
+    svg = render_svg(
+        Chart(
+            "<b>&",
+            x=Axis(kind="date"),
+            series=(Series("a<b", [(dt.date(2020, 1, 1), 1)], kind="points"),),
+        )
+    )
     assert "<b>&" not in svg and "&lt;b&gt;&amp;" in svg and "a&lt;b" in svg

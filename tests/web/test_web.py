@@ -26,8 +26,8 @@ from armsctl.web.session import SessionStore, same_token
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from armsctl.api import create_app
-    from armsctl.api.settings import Settings
+    from armsctl.server import create_app
+    from armsctl.settings import Settings
     from armsctl.web.demo import seed_demo
 
     work = tmp_path_factory.mktemp("web")

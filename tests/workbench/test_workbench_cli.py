@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import math
@@ -96,6 +97,38 @@ def test_years_option_spreads_over_n_years(app: typer.Typer) -> None:
     usa = json.loads(out)["parties"][0]
     assert len(usa["schedule"]) == 3
     assert usa["peak_per_year"]["deployed-warheads"] == math.ceil(800 / 3)
+    assert [r["year"] for r in usa["schedule"]] == [2012, 2013, 2014]
+    for x in usa["limits"]:  # every limit: ceil(cut / N) at most, adding up to the cut
+        per_year = [r["eliminations"].get(x["id"], 0) for r in usa["schedule"]]
+        assert sum(per_year) == x["required_cut"]
+        assert max(per_year) == math.ceil(x["required_cut"] / 3)
+        assert usa["peak_per_year"].get(x["id"], 0) == max(per_year)
+
+
+def test_the_cuts_document_has_the_contract_shape(app: typer.Typer) -> None:
+    code, out, _ = run(
+        app, "workbench", "cuts", "new-start", "--set", "deployed-warheads=1000",
+        "-b", "USA=record@2011-02-05", "-b", "RUS=estimate:fas-2025-rus-deployed",
+        "--years", "7", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    doc = json.loads(out)
+    assert isinstance(doc["draft"], str) and isinstance(doc["parties"], list)
+    for party in doc["parties"]:
+        assert {"party", "baseline_source", "baseline_as_of", "limits", "schedule",
+                "peak_per_year"} <= set(party)  # fmt: skip
+        assert dt.date.fromisoformat(party["baseline_as_of"])
+        for x in party["limits"]:
+            assert {"id", "baseline", "max", "required_cut", "binding"} <= set(x)
+            assert all(isinstance(x[k], int) for k in ("baseline", "max", "required_cut"))
+            assert isinstance(x["binding"], bool)
+            assert x["required_cut"] == max(0, x["baseline"] - x["max"])
+        for row in party["schedule"]:
+            assert isinstance(row["year"], int) and isinstance(row["eliminations"], dict)
+        assert all(isinstance(v, int) for v in party["peak_per_year"].values())
+    rus = doc["parties"][1]
+    assert rus["baseline_source"] == "estimate:fas-2025-rus-deployed"
+    assert any("bomber" in n for n in rus["counting_notes"])  # the estimate's counting rule
 
 
 def test_infeasible_capacity_is_a_finding_with_exit_1(app: typer.Typer, draft: Path) -> None:

@@ -1,27 +1,23 @@
-"""The FastAPI application, built by ``create_app(settings)``; nothing happens at import time.
+"""The REST API, installed on the server's app by ``install_api(app)``; nothing at import time.
 
-Routes live under ``/api/v1`` with the OpenAPI document at ``/api/v1/openapi.json``. Every
-route is a thin adapter: it checks the caller's role (``armsctl.api.authz``), calls one
-use-case from ``armsctl.service`` and returns its plain data.
+Routes live under ``/api/v1`` with the OpenAPI document at ``/api/v1/openapi.json``; the public
+log is served as tiles under ``/tlog/``. Every route is a thin adapter: it checks the caller's
+role (``armsctl.access.authz``), calls one use-case from ``armsctl.service`` and returns its
+plain data. The application itself (store, state, middleware, the web beside the API) is
+composed by ``armsctl.server.create_app``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 
-from armsctl.api.authz import ACTIONS
-from armsctl.api.deps import AppState
-from armsctl.api.errors import BodyLimit, ErrorBody, install_error_handlers
-from armsctl.api.settings import Settings, load_signer
-from armsctl.ledger.note import SignerKey
-from armsctl.service._base import AccessDenied, Actor, Database, audit
+from armsctl.access.deps import AppState
+from armsctl.api.errors import ErrorBody, install_error_handlers
+from armsctl.service import AccessDenied, Actor, audit
 
-__all__ = ["API_PREFIX", "create_app"]
+__all__ = ["API_PREFIX", "install_api"]
 
 API_PREFIX = "/api/v1"
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -39,27 +35,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def create_app(
-    settings: Settings,
-    *,
-    signer: SignerKey | None = None,
-    clock: Callable[[], dt.datetime] = _now,
-    rng: Callable[[int], bytes] = os.urandom,
-    migrate: bool = True,
-) -> FastAPI:
-    """Build the API for one database.
-
-    Args:
-        settings: Typed settings (``Settings()`` reads ``ARMSCTL_*``).
-        signer: The log key; default: ``load_signer(settings)``.
-        clock: Now, as an aware datetime (tests pass a fixed clock).
-        rng: Cryptographic random bytes, for token secrets and commitment salts.
-        migrate: Bring the database to the current schema first.
-    """
+def install_api(app: FastAPI) -> None:
+    """Add the error handlers and the routers to an app whose ``state.armsctl`` is set."""
     from armsctl.api import (
         routes_admin,
         routes_declarations,
@@ -69,41 +46,20 @@ def create_app(
         routes_tlog,
         routes_zk,
     )
-    from armsctl.store.schema import upgrade
 
-    witnessing = None
-    if settings.witnesses.strip():  # a bad witness entry stops the start before any database
-        from armsctl.service.witnessing import Witnessing, http_poster, parse_witnesses
-
-        endpoints = parse_witnesses(settings.witnesses)
-        witnessing = Witnessing(endpoints, http_poster(settings.witness_timeout))
-    db = Database(settings.database_url, signer or load_signer(settings))
-    if migrate:
-        upgrade(db.engine)
-    if witnessing is not None:
-        db.witnessing = witnessing
-    app = FastAPI(
-        title="armsctl",
-        version="1",
-        summary="Open verification infrastructure for arms reduction: the multi-party server.",
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        # Served by armsctl.web from vendored assets, not from a CDN.
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.state.armsctl = AppState(db=db, settings=settings, clock=clock, rng=rng)
+    state: AppState = app.state.armsctl
 
     def on_denied(request: Request, exc: AccessDenied) -> None:
         actor: Actor | None = getattr(request.state, "actor", None)
         if actor is None:
             return
-        with db.write() as (session, _conn):
+        with state.db.write() as (session, _conn):
             audit(
                 session,
                 actor,
                 action=exc.action or getattr(request.state, "action", "") or "unknown",
                 resource=exc.resource or request.url.path,
-                at=clock(),
+                at=state.clock(),
                 outcome="denied",
                 detail=exc.reason[:500],
             )
@@ -119,13 +75,3 @@ def create_app(
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS)
     app.include_router(routes_tlog.router)  # the public log as tiles, at /tlog/
-    from armsctl.web import install_web  # the dashboard and public portal under /
-
-    install_web(app)
-    from armsctl.api.idempotency import Idempotency
-
-    # Added before BodyLimit, so an oversized body is refused before it is fingerprinted.
-    app.add_middleware(Idempotency, db=db, clock=clock)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.state.actions = ACTIONS
-    return app

@@ -23,7 +23,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from armsctl.errors import InputError, IntegrityError, NotFoundError
-from armsctl.service._base import AccessDenied, ConflictError
+from armsctl.service import AccessDenied, ConflictError
 
 __all__ = ["BodyLimit", "ErrorBody", "error_response", "install_error_handlers"]
 

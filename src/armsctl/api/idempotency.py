@@ -31,7 +31,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from armsctl.service._base import Database
+from armsctl.service import Database
 from armsctl.store.models import IdempotencyRecord
 
 __all__ = ["HEADER", "RETENTION", "Idempotency"]

@@ -11,10 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from armsctl.api.deps import ActorDep, Guard, PagingDep, StateDep, TreatyPath, permit
+from armsctl.access.deps import ActorDep, Guard, PagingDep, StateDep, TreatyPath, permit
 from armsctl.api.schemas import PageOut, PartyBootstrap, TokenCreate, TreatyLoad, UserCreate
-from armsctl.service import accounts
-from armsctl.service._base import slice_page
+from armsctl.service import accounts, slice_page
 
 __all__ = ["router"]
 

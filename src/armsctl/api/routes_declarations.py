@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from armsctl.api.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
+from armsctl.access.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
 from armsctl.api.schemas import AggregateCreate, ItemsCreate, PageOut
 from armsctl.errors import DeclarationError, Problem
-from armsctl.service import declarations
-from armsctl.service._base import AccessDenied
+from armsctl.service import AccessDenied, declarations
 
 __all__ = ["router"]
 

@@ -7,10 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from armsctl.api.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
+from armsctl.access.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
 from armsctl.api.schemas import NotificationCreate, ObservationCreate, PageOut, Signed
-from armsctl.service import notifications, observations, transparency
-from armsctl.service._base import AccessDenied, slice_page
+from armsctl.service import AccessDenied, notifications, observations, slice_page, transparency
 from armsctl.service.inspections import quota_status
 
 __all__ = ["router"]

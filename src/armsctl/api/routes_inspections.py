@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from armsctl.api.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
+from armsctl.access.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
 from armsctl.api.schemas import (
     FindingsCreate,
     InspectionCreate,
@@ -15,8 +15,7 @@ from armsctl.api.schemas import (
     ScheduleCreate,
     Signed,
 )
-from armsctl.service import inspections
-from armsctl.service._base import AccessDenied
+from armsctl.service import AccessDenied, inspections
 
 __all__ = ["router"]
 

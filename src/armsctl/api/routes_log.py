@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from armsctl.api.deps import Guard, PagingDep, StateDep, permit
-from armsctl.api.schemas import MAX_SAFE, PageOut
-from armsctl.service import log
+from armsctl.access.deps import Guard, PagingDep, StateDep, permit
+from armsctl.api.schemas import PageOut
+from armsctl.service import MAX_SAFE, log
 
 __all__ = ["router"]
 

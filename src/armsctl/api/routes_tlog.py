@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from armsctl.api.deps import StateDep
+from armsctl.access.deps import StateDep
 from armsctl.api.errors import error_response
 from armsctl.errors import ParameterError
 from armsctl.service import tlog

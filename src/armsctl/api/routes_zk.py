@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from armsctl.api.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
+from armsctl.access.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
 from armsctl.api.schemas import PageOut, SignedEntry
 from armsctl.service import zk
 

@@ -3,7 +3,7 @@
 Bounds on every field keep hostile input out of the store: codes and names are short and
 printable, numbers fit in canonical JSON (|n| < 2**53), lists are capped, and every free-form
 JSON field (notification and observation bodies, findings, item records) is bounded in depth
-and size and must canonicalise under RFC 8785 (``armsctl.service._json``), so a value that
+and size and must canonicalise under RFC 8785 (``armsctl.service``), so a value that
 could be stored but never written back out is refused with a 422 naming the field.
 """
 
@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from armsctl.service._json import json_problem
+from armsctl.service import MAX_SAFE, json_problem
 
 __all__ = [
     "AggregateCreate",
@@ -41,7 +41,6 @@ __all__ = [
     "UserCreate",
 ]
 
-MAX_SAFE = 2**53 - 1
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")]

@@ -140,9 +140,14 @@ def run_demo(workdir: Path) -> DemoResult:
 def demo_sections(result: DemoResult) -> list[tuple[str, str]]:
     """The demo's report sections: overdue notifications, discrepancies, per-site charts."""
     from armsctl.monitoring.views import report_sections
+    from armsctl.reports import render_sections
 
-    return report_sections(
-        deadlines=result.deadlines, reconciliations=[result.reconciliation], fusion=result.fusion
+    return render_sections(
+        report_sections(
+            deadlines=result.deadlines,
+            reconciliations=[result.reconciliation],
+            fusion=result.fusion,
+        )
     )
 
 

@@ -134,7 +134,8 @@ def _serve(output_dir: Path, port: int) -> None:
     """Seed a fresh demo store and run the server on it until interrupted."""
     import uvicorn
 
-    from armsctl.api import Settings, create_app
+    from armsctl.server import create_app
+    from armsctl.settings import Settings
     from armsctl.web.demo import DEMO_SETTINGS_NOTE, seed_demo
 
     database = output_dir / "demo.db"

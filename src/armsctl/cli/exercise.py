@@ -282,7 +282,8 @@ def debrief(
     fmt: OutputFormat = FORMAT_OPT,
 ) -> None:
     """The instructor's view of an exercise: score, timeline, truth, baselines, charts."""
-    from armsctl.exercise.debrief import build_debrief, debrief_html
+    from armsctl.exercise.debrief import build_debrief
+    from armsctl.reports import debrief_html
 
     doc = build_debrief(_read_record(record), seeds=seeds, where=str(record))
     if html is not None:

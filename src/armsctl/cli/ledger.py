@@ -345,7 +345,7 @@ def ledger_checkpoint(
     engine, store, url = _open_log(db)
     signer = _signer(key)
     if _server_database(engine):
-        from armsctl.service._base import Database
+        from armsctl.service import Database
 
         database = Database(url, signer)
         try:

@@ -62,8 +62,8 @@ def _check_sqlite_path(url: str) -> None:
 
 def _open(db: str | None) -> Database:
     """Open (creating and migrating if needed) the database and the log key beside it."""
-    from armsctl.api.settings import Settings, load_signer
     from armsctl.service import Database
+    from armsctl.settings import Settings, load_signer
     from armsctl.store.engine import database_url
     from armsctl.store.schema import upgrade
 
@@ -118,13 +118,14 @@ def serve(
     """Run the API server (creates and migrates the SQLite file on first run).
 
     With --workers N > 1, the database is migrated once here, then uvicorn starts N processes
-    from the factory armsctl.api.asgi:create_app_from_env, which find it via $ARMSCTL_DATABASE_URL.
+    from the factory armsctl.server:create_app_from_env, which find it via $ARMSCTL_DATABASE_URL.
     """
     import os
 
     import uvicorn
 
-    from armsctl.api import Settings, create_app
+    from armsctl.server import create_app
+    from armsctl.settings import Settings
     from armsctl.store.engine import database_url
 
     settings = Settings(database_url=database_url(db))
@@ -139,7 +140,7 @@ def serve(
     os.environ["ARMSCTL_DATABASE_URL"] = settings.database_url
     out_console.print(f"{banner}, {workers} workers")
     uvicorn.run(
-        "armsctl.api.asgi:create_app_from_env",
+        "armsctl.server:create_app_from_env",
         factory=True,
         host=host,
         port=port,

@@ -258,16 +258,15 @@ def _print_plan(console: Console, result: InspectionPlan, *, title: str) -> None
 
 
 def _plan_plot(result: InspectionPlan, path: Path) -> str:
-    from armsctl.verification.plots import detection_curve_svg
+    from armsctl.charts.io import write_chart
+    from armsctl.verification.plots import detection_curve_chart
 
     biggest = max(result.sites, key=lambda s: s.items)
     sizes = sorted({1, 2, 5, 10} & set(range(1, biggest.items + 1)))
-    return detection_curve_svg(
-        biggest.items,
-        sizes,
-        path=path,
-        title=f"Items checked at {biggest.name} ({biggest.items} items)",
+    chart = detection_curve_chart(
+        biggest.items, sizes, title=f"Items checked at {biggest.name} ({biggest.items} items)"
     )
+    return write_chart(chart, path)
 
 
 @inspect_app.command("commit")
@@ -614,9 +613,10 @@ def simulate_regime(
         except ParameterError as exc:  # the file was checked; this names it all the same
             raise InputError([Problem(str(scenario), "", str(exc))]) from None
     if plot is not None:
-        from armsctl.verification.plots import time_to_detection_svg
+        from armsctl.charts.io import write_chart
+        from armsctl.verification.plots import time_to_detection_chart
 
-        time_to_detection_svg(results[:8], path=plot)
+        write_chart(time_to_detection_chart(results[:8]), plot)
     if fmt is OutputFormat.json:
         print_json(
             {
@@ -763,8 +763,9 @@ def demo_sites() -> list[Any]:
 
 def demo_step(console: Console, workdir: Path) -> None:
     """Print this year's New START-style plan (10 Type One, 8 Type Two) and write its chart."""
+    from armsctl.charts.io import write_chart
     from armsctl.verification.planning import Quota, plan_inspections
-    from armsctl.verification.plots import detection_curve_svg
+    from armsctl.verification.plots import detection_curve_chart
 
     sites = demo_sites()
     quotas = [Quota("type-one", 10), Quota("type-two", 8)]
@@ -781,7 +782,10 @@ def demo_step(console: Console, workdir: Path) -> None:
     )
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / "verification-detection.svg"
-    detection_curve_svg(
-        240, [1, 2, 5, 10], max_sample=120, path=path, title="Items checked at a 240-item site"
+    write_chart(
+        detection_curve_chart(
+            240, [1, 2, 5, 10], max_sample=120, title="Items checked at a 240-item site"
+        ),
+        path,
     )
     console.print(f"Detection chart: {path}")

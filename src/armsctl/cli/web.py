@@ -32,8 +32,8 @@ def seed_demo_command(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """Seed a new database with the dashboard demo (New START, one user per role)."""
-    from armsctl.api.settings import Settings
     from armsctl.errors import ParameterError
+    from armsctl.settings import Settings
     from armsctl.store.engine import database_url
     from armsctl.web.demo import seed_demo
 

@@ -42,7 +42,14 @@ BASELINE_OPT = typer.Option(
     None,
     "--baseline",
     "-b",
-    help="PARTY=SOURCE: record@DATE, a declaration file, or estimate:ID[,ID] (repeatable).",
+    help=(
+        "PARTY=SOURCE: record@DATE, a declaration file, commitment:FILE (what `armsctl commit "
+        "--format json` prints), log:INDEX (a committed declaration in the --db log), or "
+        "estimate:ID[,ID] (repeatable)."
+    ),
+)
+DB_OPT = typer.Option(
+    None, "--db", help="The log database for log:INDEX baselines (default: $ARMSCTL_DATABASE_URL)."
 )
 YEARS_OPT = typer.Option(
     None, "--years", min=1, help="Meet every limit N years after the baseline date."
@@ -83,7 +90,7 @@ def _draft(ref: str, sets: list[str] | None, quotas: list[str] | None) -> tuple[
     return apply_changes(treaty, changes)
 
 
-def _baselines(treaty: Treaty, args: list[str] | None) -> list[Baseline]:
+def _baselines(treaty: Treaty, args: list[str] | None, db: str | None = None) -> list[Baseline]:
     from armsctl.workbench import merge_baselines, parse_baseline_arg, resolve_baseline
 
     if not args:
@@ -91,8 +98,52 @@ def _baselines(treaty: Treaty, args: list[str] | None) -> list[Baseline]:
     by_party: dict[str, list[Baseline]] = {}
     for arg in args:
         party, source = parse_baseline_arg(arg)
-        by_party.setdefault(party, []).append(resolve_baseline(treaty, party, source))
+        if source.startswith("log:"):
+            found = _log_baseline(treaty, party, source, db)
+        else:
+            found = resolve_baseline(treaty, party, source)
+        by_party.setdefault(party, []).append(found)
     return [merge_baselines(parts) for parts in by_party.values()]
+
+
+def _log_baseline(treaty: Treaty, party: str, source: str, db: str | None) -> Baseline:
+    """A committed declaration's public counts, read from entry INDEX of the log.
+
+    The entry's signature is checked against the key it carries; that the key is the party's
+    is not (a planning baseline, not a verification): the baseline's notes say so.
+    """
+    from armsctl.cli.ledger import _database_errors, _open_log
+    from armsctl.errors import IntegrityError, NotFoundError
+    from armsctl.ledger.envelope import open_entry
+    from armsctl.store.engine import database_url
+    from armsctl.workbench.baselines import baseline_from_commitment, commitment_public
+
+    where = f"--baseline {party}={source}"
+    raw = source.removeprefix("log:")
+    if not raw.isdigit():
+        raise InputError(f"{where}: expected log:INDEX with a whole number")
+    url = database_url(db)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise InputError(f"{where}: no database {url} (give --db)")
+    engine, store, url = _open_log(db)
+    try:
+        with _database_errors(url), engine.begin() as conn:
+            data = store.entry(conn, int(raw))
+    except NotFoundError:
+        raise InputError(f"{where}: the log has no entry {raw}") from None
+    finally:
+        engine.dispose()
+    try:
+        entry = open_entry(data)
+    except IntegrityError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    public = commitment_public(entry.body, where)
+    baseline = baseline_from_commitment(treaty, party, {**public, "index": int(raw)}, source)
+    baseline.counting_notes.append(
+        f"log entry {raw} is signed by {entry.key.name}; that key was not checked against a key "
+        f"you trust for {party}"
+    )
+    return baseline
 
 
 def _options(
@@ -181,6 +232,7 @@ def cuts_cmd(
     costs: list[str] | None = COST_OPT,
     fixed: list[str] | None = FIX_OPT,
     loading: list[str] | None = LOADING_OPT,
+    db: str | None = DB_OPT,
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """What each party must cut, the optimal eliminations and the minimal-peak schedule.
@@ -192,7 +244,7 @@ def cuts_cmd(
     treaty, _ = _draft(draft, sets, quotas)
     result = analyse(
         treaty,
-        _baselines(treaty, baselines),
+        _baselines(treaty, baselines, db),
         _options(years, milestones, capacity, costs, fixed, loading),
     )
     if fmt is OutputFormat.json:
@@ -214,13 +266,28 @@ def _print_cuts(result: dict[str, Any]) -> None:
         for x in p["limits"]:
             table.add_row(
                 x["id"],
-                f"{x['baseline']:,}" + (" (unverified)" if x["unverified"] else ""),
+                f"{x['baseline']:,}"
+                + (
+                    " (upper bound)"
+                    if x.get("upper_bound")
+                    else " (unverified)"
+                    if x["unverified"]
+                    else ""
+                ),
                 f"{x['max']:,}",
                 f"{x['required_cut']:,}",
                 "yes" if x["binding"] else "no",
                 f"{p['peak_per_year'].get(x['id'], 0):,}",
             )
         out_console.print(table)
+        for x in p["limits"]:
+            steps = [m for m in x.get("milestones", []) if not m["final"]]
+            if steps:
+                shown = "; ".join(
+                    f"<= {m['max']:,} by {m['date']} (cut {m['required_cut']:,}, {m['source']})"
+                    for m in steps
+                )
+                out_console.print(f"milestones of {x['id']}: {shown}", highlight=False)
         keys = sorted(p["peak_per_year"])
         if keys:
             sched = Table(title=f"{p['party']}: yearly eliminations")
@@ -375,6 +442,7 @@ def compare_cmd(
     draft_b: str = typer.Argument(..., help="Second draft (file or bundled id)."),
     baselines: list[str] | None = BASELINE_OPT,
     years: int | None = YEARS_OPT,
+    db: str | None = DB_OPT,
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Two drafts side by side from the same baselines: maxima, cuts and peak years."""
@@ -385,7 +453,7 @@ def compare_cmd(
     docs = []
     for ref in (draft_a, draft_b):
         treaty = load_treaty(ref)
-        docs.append(analyse(treaty, _baselines(treaty, baselines), options))
+        docs.append(analyse(treaty, _baselines(treaty, baselines, db), options))
     result = compare(docs[0], docs[1])
     if fmt is OutputFormat.json:
         print_json(result)
@@ -435,6 +503,7 @@ def brief_cmd(
     sites_file: Path | None = SITES_OPT,
     team_size: int = TEAM_OPT,
     days: int = DAYS_OPT,
+    db: str | None = DB_OPT,
 ) -> None:
     """A self-contained brief: cuts, schedule chart, burden, assumptions and sources."""
     import json
@@ -449,7 +518,9 @@ def brief_cmd(
     if not changes:
         changes = _notes_of(treaty)
     result = analyse(
-        treaty, _baselines(treaty, baselines), _options(years, milestones, capacity, None, None)
+        treaty,
+        _baselines(treaty, baselines, db),
+        _options(years, milestones, capacity, None, None),
     )
     sites = read_site_list(sites_file) if sites_file is not None else None
     burdens = analysis_burdens(

@@ -11,7 +11,7 @@ from typing import Any
 
 from armsctl.compliance.activities import Activity
 from armsctl.errors import InputError, Problem
-from armsctl.inventory.io import _count
+from armsctl.inventory.io import parse_count
 from armsctl.textio import read_utf8
 from armsctl.treaty.schema import Treaty
 
@@ -69,7 +69,7 @@ def read_activities(path: Path, treaty: Treaty) -> list[Activity]:
         for key, value in row.items():
             if key in REQUIRED or value in (None, ""):
                 continue
-            number, error = _count(value)
+            number, error = parse_count(value)
             if error:
                 problems.append(Problem(where, loc, f"{key}: {error}"))
             elif number is not None:

@@ -38,6 +38,7 @@ __all__ = [
     "ITEM_COLUMNS",
     "DeclarationSet",
     "ItemSource",
+    "parse_count",
     "read_declarations",
 ]
 
@@ -297,7 +298,7 @@ def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
             decl.status = "not-provided"
             decl.note = _text(row.get("note")) or "declaration not provided"
             continue
-        value, error = _count(row.get("value"))
+        value, error = parse_count(row.get("value"))
         if error:
             problems.append(Problem(where, loc, f"value: {error}"))
             continue
@@ -376,7 +377,7 @@ def _date(value: object) -> dt.date | None:
         return None
 
 
-def _count(value: object) -> tuple[int | None, str | None]:
+def parse_count(value: object) -> tuple[int | None, str | None]:
     """A declared figure: a whole, non-negative number that fits a 64-bit integer, written out.
 
     Refused, each with its reason: non-finite values, fractions, exponent notation (``1e3`` is
@@ -578,7 +579,7 @@ def _check_json_numbers(source: ItemSource, attrs: list[str]) -> None:
             raw = record.get(attr)
             if raw is None or raw == "":
                 continue
-            _, error = _count(raw)
+            _, error = parse_count(raw)
             if error:
                 problems.append(Problem(str(source.path), source.locate(i), f"{attr}: {error}"))
                 if len(problems) >= MAX_PROBLEMS:
@@ -690,7 +691,7 @@ def _item_row_problems(
         raw = rec.get(attr)
         if raw is None or raw == "":
             continue
-        _, error = _count(raw)
+        _, error = parse_count(raw)
         if error:
             out.append(f"{attr}: {error}")
     zone = rec.get("zone")

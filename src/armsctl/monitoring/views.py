@@ -1,39 +1,60 @@
-"""HTML report sections for overdue notifications, discrepancies and anomalies.
+"""Report sections for overdue notifications, discrepancies and anomalies, as data.
 
-Sections are ``(title, html)`` pairs for :func:`armsctl.reports.write_report`'s
-``extra_sections``: plain tables (no map, so the report opens offline anywhere) and, for the sites
-with the strongest evidence, a chart of declared against observed counts over time, rendered to
-inline SVG with Matplotlib's Agg backend.
+Sections are :class:`armsctl.charts.Section` values (tables and charts, no markup), which
+:func:`armsctl.reports.render_sections` turns into HTML for
+:func:`armsctl.reports.write_report`'s ``extra_sections``. For the sites with the strongest
+evidence, a chart of declared against observed counts over time; the web's monitoring page
+draws the same chart with :func:`site_chart`.
 """
 
 from __future__ import annotations
 
-import html
-import io
+import datetime as dt
 from collections.abc import Sequence
 
+from armsctl.charts import Axis, Chart, Point, ReferenceLine, Section, Series, Table
 from armsctl.monitoring.anomalies import Flag
 from armsctl.monitoring.fusion import Fusion
 from armsctl.notifications.deadlines import DeadlineStatus
 from armsctl.notifications.reconcile import Reconciliation
 
-__all__ = ["report_sections", "site_chart_svg"]
+__all__ = ["SiteObservation", "report_sections", "site_chart", "site_observations"]
+
+SiteObservation = tuple[dt.datetime, int, int, str]
+"""One observation of a site: ``(time, declared count, observed count, source)``."""
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+def site_chart(title: str, observations: Sequence[SiteObservation]) -> Chart:
+    """Declared against observed counts of one site over time.
+
+    The declared count is a reference line when it never changes (so a single observation
+    still shows what was declared) and a step series when it does (each declared count holds
+    until the next); observed counts are markers, one series per source.
+    """
+    ordered = sorted(observations, key=lambda o: o[0])
+    declared = sorted({o[1] for o in ordered})
+    series: list[Series] = []
+    references: list[ReferenceLine] = []
+    if len(declared) == 1:
+        references.append(ReferenceLine("y", declared[0], f"declared {declared[0]:,}"))
+    elif declared:
+        series.append(Series("declared", [Point(o[0], o[1]) for o in ordered], kind="step"))
+    for source in sorted({o[3] for o in ordered}):
+        points = [Point(o[0], o[2]) for o in ordered if o[3] == source]
+        series.append(Series(f"observed ({source})", points, kind="points"))
+    return Chart(
+        title=title,
+        x=Axis("observed at (UTC)", "date"),
+        y=Axis("items"),
+        series=tuple(series),
+        references=tuple(references),
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def site_chart_svg(fusion: Fusion, party: str, site: str, category: str) -> str:
-    """Declared (steps) and observed (markers per source) counts of one site over time, as SVG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def site_observations(
+    fusion: Fusion, party: str, site: str, category: str
+) -> list[SiteObservation]:
+    """The observations of one site and category that the fusion weighed, oldest first."""
     import pyarrow.compute as pc
 
     t = fusion.contributions
@@ -42,28 +63,14 @@ def site_chart_svg(fusion: Fusion, party: str, site: str, category: str) -> str:
         pc.equal(t.column("category"), category),
     )
     rows = t.filter(mask).to_pylist()
-    fig, ax = plt.subplots(figsize=(6.5, 2.6), dpi=100)
-    if rows:
-        times = [r["time"] for r in rows]
-        ax.step(times, [r["declared"] for r in rows], where="post", label="declared", color="black")
-        for source in sorted({r["source"] for r in rows}):
-            pts = [r for r in rows if r["source"] == source]
-            ax.plot(
-                [r["time"] for r in pts],
-                [r["count"] for r in pts],
-                "o",
-                label=f"observed ({source})",
-            )
-    ax.set_title(f"{party} {site}: {category}", fontsize=9)
-    ax.set_ylabel("items")
-    ax.legend(fontsize=7, loc="best")
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg")
-    plt.close(fig)
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]
+    return sorted(
+        ((r["time"], int(r["declared"]), int(r["count"]), str(r["source"])) for r in rows),
+        key=lambda o: o[0],
+    )
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
+    return Table(tuple(headers), tuple(tuple(str(c) for c in row) for row in rows))
 
 
 def report_sections(
@@ -74,38 +81,42 @@ def report_sections(
     flags: Sequence[Flag] = (),
     charts: int = 3,
     limit: int = 200,
-) -> list[tuple[str, str]]:
+) -> list[Section]:
     """The report sections the inputs allow; empty inputs give no section."""
-    sections: list[tuple[str, str]] = []
+    sections: list[Section] = []
     overdue = [s for s in deadlines if s.verdict in ("overdue", "late")]
     if overdue:
         sections.append(
-            (
+            Section(
                 "Overdue and late notifications",
-                _table(
-                    ("notification", "type", "sender", "deadline", "verdict", "rule"),
-                    [
-                        (
-                            s.notification_id,
-                            s.type,
-                            s.sender,
-                            s.deadline.isoformat(),
-                            s.verdict,
-                            s.rule,
-                        )
-                        for s in overdue[:limit]
-                    ],
+                tables=(
+                    _table(
+                        ("notification", "type", "sender", "deadline", "verdict", "rule"),
+                        [
+                            (
+                                s.notification_id,
+                                s.type,
+                                s.sender,
+                                s.deadline.isoformat(),
+                                s.verdict,
+                                s.rule,
+                            )
+                            for s in overdue[:limit]
+                        ],
+                    ),
                 ),
             )
         )
     findings = [f for r in reconciliations for f in r.findings(limit)]
     if findings:
         sections.append(
-            (
+            Section(
                 "Declarations against notifications",
-                _table(
-                    ("finding", "subject", "explanation"),
-                    [(f["kind"], f["subject"], f["explanation"]) for f in findings],
+                tables=(
+                    _table(
+                        ("finding", "subject", "explanation"),
+                        [(f["kind"], f["subject"], f["explanation"]) for f in findings],
+                    ),
                 ),
             )
         )
@@ -123,38 +134,46 @@ def report_sections(
             )
             for s in fusion.ranking[:limit]
         ]
-        charts_html = "".join(
-            f"<figure>{site_chart_svg(fusion, s.party, s.site, s.category)}</figure>"
-            for s in fusion.ranking[:charts]
-        )
         sections.append(
-            (
+            Section(
                 "Observations against declarations",
-                f"<p>Sites ranked by the evidence (log10 likelihood ratio) that at least "
-                f"{fusion.d} item(s) are undeclared.</p>"
-                + _table(
-                    (
-                        "party",
-                        "site",
-                        "category",
-                        "observations",
-                        "declared",
-                        "observed",
-                        "log10 LR",
-                        "verdict",
+                paragraphs=(
+                    "Sites ranked by the evidence (log10 likelihood ratio) that at least "
+                    f"{fusion.d} item(s) are undeclared.",
+                ),
+                tables=(
+                    _table(
+                        (
+                            "party",
+                            "site",
+                            "category",
+                            "observations",
+                            "declared",
+                            "observed",
+                            "log10 LR",
+                            "verdict",
+                        ),
+                        rows,
                     ),
-                    rows,
-                )
-                + charts_html,
+                ),
+                charts=tuple(
+                    site_chart(
+                        f"{s.party} {s.site}: {s.category}",
+                        site_observations(fusion, s.party, s.site, s.category),
+                    )
+                    for s in fusion.ranking[:charts]
+                ),
             )
         )
     if flags:
         sections.append(
-            (
+            Section(
                 "Anomalies",
-                _table(
-                    ("kind", "party", "subject", "explanation"),
-                    [(f.kind, f.party, f.subject, f.explanation) for f in flags[:limit]],
+                tables=(
+                    _table(
+                        ("kind", "party", "subject", "explanation"),
+                        [(f.kind, f.party, f.subject, f.explanation) for f in flags[:limit]],
+                    ),
                 ),
             )
         )

@@ -2,26 +2,40 @@
 
 Every state-changing use-case appends an entry to the log in the same transaction as its rows:
 sealed with the server's key (operator-attested) or, for declarations and notifications that
-carry ``signed_entry``, the party's own signed entry (``armsctl.service.entries``). Use-cases take time (``at=``) and randomness (``rng=``) as
-parameters and an ``allow`` callback for authorisation decisions made by ``armsctl.api.authz``.
+carry ``signed_entry``, the party's own signed entry (``armsctl.service.entries``). Use-cases
+take time (``at=``) and randomness (``rng=``) as parameters and an ``allow`` callback for authorisation decisions made by ``armsctl.access.authz``.
+
+The shells import what they need from this package; ``_base`` and ``_json`` are its private
+implementation modules (an import-linter contract keeps them private).
 """
 
 from armsctl.service._base import (
     AccessDenied,
     Actor,
+    Allow,
     ConflictError,
     Database,
     Page,
     Resource,
     allow_all,
+    audit,
+    iso,
+    slice_page,
 )
+from armsctl.service._json import MAX_SAFE, json_problem
 
 __all__ = [
+    "MAX_SAFE",
     "AccessDenied",
     "Actor",
+    "Allow",
     "ConflictError",
     "Database",
     "Page",
     "Resource",
     "allow_all",
+    "audit",
+    "iso",
+    "json_problem",
+    "slice_page",
 ]

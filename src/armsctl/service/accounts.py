@@ -4,7 +4,7 @@ A token reads ``armsctl_<id>_<secret>``. The id is public and finds the row; onl
 ``SHA-256(secret)`` is stored and it is compared with ``hmac.compare_digest``, so a database
 leak yields no usable token and a timing probe learns nothing about the secret.
 
-Who may create users and tokens is decided by ``armsctl.api.authz`` through the ``allow``
+Who may create users and tokens is decided by ``armsctl.access.authz`` through the ``allow``
 callback (the resource's owner is the party the user acts for): the operator bootstraps a party
 (its first user and token come with ``register_party``) and manages users of no party;
 afterwards a party's own users issue the users and tokens of that party and its inspectors, so

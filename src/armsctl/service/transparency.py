@@ -21,7 +21,7 @@ from armsctl.service.declarations import core_declaration
 from armsctl.service.inspections import quota_status
 from armsctl.store.models import Declaration, Inspection, Party
 
-__all__ = ["check_compliance", "transparency_view"]
+__all__ = ["check_compliance", "released", "transparency_view"]
 
 
 def check_compliance(db: Database, *, treaty: str, at: dt.date) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def check_compliance(db: Database, *, treaty: str, at: dt.date) -> dict[str, Any
         ).all()
         declarations = [core_declaration(d, code) for d, code in rows]
     report = evaluate(doc, DeclarationSet(doc, declarations, []), at)
-    return _released(report_to_dict(report))
+    return released(report_to_dict(report))
 
 
 def _collapse(limit: dict[str, Any]) -> None:
@@ -69,7 +69,7 @@ def _collapse(limit: dict[str, Any]) -> None:
     )
 
 
-def _released(report: dict[str, Any]) -> dict[str, Any]:
+def released(report: dict[str, Any]) -> dict[str, Any]:
     """Cut explanations built from item-derived components back to the limit values."""
     itemised = False
     for party in report["parties"]:

@@ -55,7 +55,7 @@ __all__ = [
     "ZkProof",
 ]
 
-#: Every role a user can hold; authorisation decisions live in ``armsctl.api.authz``.
+#: Every role a user can hold; authorisation decisions live in ``armsctl.access.authz``.
 ROLES = ("inspector", "observer", "operator", "party")
 
 _NAMING = {
@@ -381,3 +381,25 @@ class ZkProof(Base):
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     published_at: Mapped[dt.datetime] = mapped_column(_ts())
     log_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class WorkbenchDraft(Base):
+    """A negotiation draft saved from the workbench page: the changes and baselines typed in.
+
+    A draft is a negotiating position, so it is its party's alone: ``visibility`` is
+    ``private`` (the owning party's users), ``parties`` (also the party codes in
+    ``shared_with``) or ``public`` (every signed-in user). The figures are recomputed from the
+    stored treaty whenever the draft is opened; nothing computed is stored.
+    """
+
+    __tablename__ = "workbench_drafts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    treaty_id: Mapped[str] = mapped_column(ForeignKey("treaties.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)
+    visibility: Mapped[str] = mapped_column(String(16))
+    shared_with: Mapped[list[str]] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(_ts())
+    updated_at: Mapped[dt.datetime] = mapped_column(_ts())

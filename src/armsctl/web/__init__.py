@@ -1,8 +1,9 @@
-"""The web dashboard and the public transparency portal, served by the API's own app.
+"""The web dashboard and the public transparency portal, served beside the API.
 
 ``install_web(app)`` adds server-rendered pages (Jinja2, HTMX for partial updates) under ``/``
 beside the API under ``/api/v1``. Every asset is served from this package (no CDN), every page
-decides what to show through ``armsctl.api.authz``, and proofs are checked in the browser with
+decides what to show through ``armsctl.access.authz`` (shared with the API, which this package
+never imports; ``armsctl.server`` composes the two), and proofs are checked in the browser with
 WebCrypto so that a reader of the public portal need not trust the server.
 """
 
@@ -17,7 +18,7 @@ __all__ = ["install_web"]
 
 
 def install_web(app: FastAPI) -> None:
-    """Mount the pages and static files on an app built by ``armsctl.api.create_app``."""
+    """Mount the pages and static files on the app ``armsctl.server.create_app`` composes."""
     import jinja2
     from fastapi.staticfiles import StaticFiles
 

@@ -3,7 +3,7 @@
 The view cache is keyed by the log's size, so that any write makes cached views stale.
 
 Errors never reach the browser as JSON or a traceback: ``WebRoute`` renders a refusal as a 403
-page with the reason given by ``armsctl.api.authz``, a missing session as a redirect to the
+page with the reason given by ``armsctl.access.authz``, a missing session as a redirect to the
 sign-in page, and user errors as a 4xx page naming each problem.
 """
 
@@ -24,10 +24,10 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
-from armsctl.api.authz import decide
-from armsctl.api.deps import AppState
+from armsctl.access.authz import decide
+from armsctl.access.deps import AppState
 from armsctl.errors import ArmsctlError, InputError, NotFoundError
-from armsctl.service._base import AccessDenied, Actor, ConflictError, Resource
+from armsctl.service import AccessDenied, Actor, ConflictError, Resource
 from armsctl.web.session import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -257,7 +257,7 @@ async def _audit_refusal(request: Request, exc: AccessDenied) -> None:
     """Write the refusal to the audit trail, as the API does."""
     from starlette.concurrency import run_in_threadpool
 
-    from armsctl.service._base import audit
+    from armsctl.service import audit
 
     actor = getattr(request.state, "web_actor", None)
     if not actor:

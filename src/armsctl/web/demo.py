@@ -24,8 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from armsctl.api.settings import Settings, load_signer
-from armsctl.service._base import Actor, Database, allow_all
+from armsctl.service import Actor, Database, allow_all
+from armsctl.settings import Settings, load_signer
 
 __all__ = ["DEMO_SETTINGS_NOTE", "DEMO_USERS", "seed_demo"]
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from armsctl.api.authz import require
+from armsctl.access.authz import require
 from armsctl.errors import ArmsctlError, IntegrityError, NotFoundError, ParameterError
 from armsctl.web import views
 from armsctl.web._base import (

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from armsctl.api.authz import allow_for, require
+from armsctl.access.authz import allow_for, require
 from armsctl.errors import InputError, NotFoundError, ParameterError
 from armsctl.treaty.schema import Treaty
 from armsctl.web import views
@@ -236,17 +236,15 @@ def inspections_page(
 
 
 def _site_chart(points: list[dict[str, Any]], title: str) -> str:
-    """Declared (steps) against observed (markers) counts of one site, as inline SVG."""
-    from armsctl.web.charts import Series, line_chart_svg
+    """Declared against observed counts of one site (the monitoring core's chart), as SVG."""
+    from armsctl.charts import render_responsive
+    from armsctl.monitoring.views import site_chart
 
     timed = [p for p in points if p["time"] is not None]
-    return line_chart_svg(
-        title,
-        [
-            Series("declared", [(p["time"], p["declared"]) for p in timed], step=True),
-            Series("observed", [(p["time"], p["observed"]) for p in timed], markers=True),
-        ],
-        y_label="items",
+    return render_responsive(
+        site_chart(
+            title, [(p["time"], p["declared"], p["observed"], str(p["source"])) for p in timed]
+        )
     )
 
 

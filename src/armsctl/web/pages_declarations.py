@@ -19,9 +19,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from armsctl.api.authz import allow_for, require
+from armsctl.access.authz import allow_for, require
 from armsctl.errors import DeclarationError, Problem
-from armsctl.service._base import Resource
+from armsctl.service import Resource
 from armsctl.web import views
 from armsctl.web._base import (
     BadRequest,

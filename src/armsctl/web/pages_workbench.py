@@ -1,8 +1,11 @@
 """The negotiation workbench page: a draft from a loaded treaty, its cuts, schedule and brief.
 
-Drafts are computed on request from the treaty loaded on the server, the changes typed in and
-the treaty's bundled public record (or a public estimate); nothing is stored, so a draft is
-private to the user who types it and is shared only by sending its link or brief.
+The cuts are computed on request from the treaty loaded on the server, the changes typed in and
+the treaty's bundled public record (or a public estimate). A party's user may save what it typed
+as a draft (``service.workbench_drafts``): private to its party until shared with named parties
+or everyone; saved drafts are listed, reopened and compared side by side. Whether a user may
+open a draft is decided on the server: another party's private draft answers exactly as a
+draft that does not exist (404), with no name and no figure.
 """
 
 from __future__ import annotations
@@ -10,12 +13,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from armsctl.api.authz import require
+from armsctl.access.authz import allow_for, require
 from armsctl.errors import InputError, NotFoundError, Problem
 from armsctl.web import views
-from armsctl.web._base import SECURITY_HEADERS, WebRoute, app_state, render, require_actor
+from armsctl.web._base import (
+    SECURITY_HEADERS,
+    WebRoute,
+    allowed,
+    app_state,
+    check_csrf,
+    render,
+    require_actor,
+)
 from armsctl.web.pages import pick_treaty
 
 __all__ = ["router"]
@@ -33,6 +44,12 @@ def _compute(
     request: Request, treaty: str | None, sets: str, baselines: str, years: str, cheat: str
 ) -> dict[str, Any]:
     """The draft and its analysis (or the problems that stop it), for the page and the brief."""
+    return _analysis(
+        request, treaty, {"sets": sets, "baselines": baselines, "years": years, "cheat": cheat}
+    )
+
+
+def _analysis(request: Request, treaty: str | None, typed: dict[str, str]) -> dict[str, Any]:
     from armsctl.workbench import (
         Options,
         analyse,
@@ -52,6 +69,8 @@ def _compute(
         raise NotFoundError("no treaty is loaded on this server")
     base = views.treaty_doc(app_state(request).db, chosen)
     default_date = base.dates.entry_into_force.isoformat()
+    sets, baselines = typed.get("sets", ""), typed.get("baselines", "")
+    years, cheat = typed.get("years", ""), typed.get("cheat", "")
     form = {
         "sets": sets,
         "baselines": baselines
@@ -98,6 +117,47 @@ def _compute(
     return context
 
 
+def _drafts_context(request: Request, treaty_id: str) -> dict[str, Any]:
+    """The saved drafts the user may open, and whether it may save (a party's user)."""
+    from armsctl.service.workbench_drafts import list_drafts
+
+    actor, _ = require_actor(request)
+    drafts = list_drafts(
+        app_state(request).db,
+        actor,
+        treaty=treaty_id,
+        allow=allow_for(actor, "workbench.draft.read"),
+    )
+    return {
+        "drafts": drafts,
+        "can_save": allowed(actor, "workbench.draft.save") and actor.treaty == treaty_id,
+        "actor_party": actor.party,
+    }
+
+
+def _page(
+    request: Request, context: dict[str, Any], *, opened: dict[str, Any] | None = None
+) -> Response:
+    from armsctl.workbench.brief import schedule_svg
+
+    charts = {}
+    if context["result"] is not None:
+        charts = {p["party"]: schedule_svg(p) for p in context["result"]["parties"]}
+    status = 422 if context["problems"] else 200
+    context = {**context, **_drafts_context(request, context["treaty"].id)}
+    others = [p for p in context["treaty"].parties.members if p != context["actor_party"]]
+    return render(
+        request,
+        "workbench.html",
+        status_code=status,
+        title="Workbench",
+        charts=charts,
+        opened=opened,
+        other_parties=others,
+        **context,
+    )
+
+
 @router.get("/workbench")
 def workbench_page(
     request: Request,
@@ -106,16 +166,115 @@ def workbench_page(
     baselines: Text = "",
     years: Annotated[str, Query(max_length=4)] = "",
     cheat: Annotated[str, Query(max_length=9)] = "",
+    draft: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    from armsctl.workbench.brief import schedule_svg
+    """The page; ``?draft=ID`` reopens a saved draft (404 unless the user may open it)."""
+    from armsctl.service.workbench_drafts import get_draft
 
-    context = _compute(request, treaty, sets, baselines, years, cheat)
-    charts = {}
-    if context["result"] is not None:
-        charts = {p["party"]: schedule_svg(p) for p in context["result"]["parties"]}
-    status = 422 if context["problems"] else 200
+    opened = None
+    typed = {"sets": sets, "baselines": baselines, "years": years, "cheat": cheat}
+    if draft is not None:
+        actor, _ = require_actor(request)
+        opened = get_draft(
+            app_state(request).db, actor, draft, allow=allow_for(actor, "workbench.draft.read")
+        )
+        treaty, typed = opened["treaty"], dict(opened["form"])
+    return _page(request, _analysis(request, treaty, typed), opened=opened)
+
+
+@router.post("/workbench/drafts")
+async def save_workbench_draft(request: Request) -> Response:
+    """Save what was typed as a draft of the user's party (private), then reopen it."""
+    from starlette.concurrency import run_in_threadpool
+
+    from armsctl.service.workbench_drafts import FORM_FIELDS, save_draft
+
+    actor, _ = require_actor(request)
+    fields = await check_csrf(request)
+    require(actor, "workbench.draft.save")
+    typed = {k: str(fields.get(k, "")) for k in FORM_FIELDS}
+    treaty = str(fields.get("treaty", ""))
+    raw_id = str(fields.get("draft_id", "") or "")
+    context = await run_in_threadpool(_analysis, request, treaty, typed)
+    if context["problems"]:  # a draft that does not compute is not saved
+        return await run_in_threadpool(_page, request, context)
+    state = app_state(request)
+    row = await run_in_threadpool(
+        lambda: save_draft(
+            state.db,
+            actor,
+            treaty=context["treaty"].id,
+            name=str(fields.get("name", "")),
+            form=context["form"],
+            allow=allow_for(actor, "workbench.draft.save"),
+            at=state.clock(),
+            draft_id=int(raw_id) if raw_id.isdigit() else None,
+        )
+    )
+    return RedirectResponse(f"/workbench?draft={row['id']}", status_code=303)
+
+
+@router.post("/workbench/drafts/{draft_id}/share")
+async def share_workbench_draft(request: Request, draft_id: int) -> Response:
+    """Share one of the party's drafts: private, with named parties, or public."""
+    from starlette.concurrency import run_in_threadpool
+
+    from armsctl.service.workbench_drafts import share_draft
+
+    actor, _ = require_actor(request)
+    fields = await check_csrf(request)
+    require(actor, "workbench.draft.share")
+    form = await request.form()
+    parties = [str(v) for v in form.getlist("parties")]
+    state = app_state(request)
+    await run_in_threadpool(
+        lambda: share_draft(
+            state.db,
+            actor,
+            draft_id,
+            visibility=str(fields.get("visibility", "")),
+            parties=parties,
+            allow=allow_for(actor, "workbench.draft.share"),
+            at=state.clock(),
+        )
+    )
+    return RedirectResponse(f"/workbench?draft={draft_id}", status_code=303)
+
+
+@router.get("/workbench/compare")
+def compare_workbench_drafts(
+    request: Request,
+    a: Annotated[int, Query(ge=1)],
+    b: Annotated[int, Query(ge=1)],
+) -> Response:
+    """Two saved drafts side by side: each party's maxima, cuts and peak years."""
+    from armsctl.service.workbench_drafts import get_draft
+    from armsctl.workbench import compare
+
+    actor, _ = require_actor(request)
+    state = app_state(request)
+    found = [
+        get_draft(state.db, actor, i, allow=allow_for(actor, "workbench.draft.read"))
+        for i in (a, b)
+    ]
+    contexts = [_analysis(request, d["treaty"], dict(d["form"])) for d in found]
+    problems = [
+        f"{d['name']}: {p}" for d, c in zip(found, contexts, strict=True) for p in c["problems"]
+    ]
+    comparison = None
+    if not problems:
+        comparison = compare(contexts[0]["result"], contexts[1]["result"])
+    context = {**_drafts_context(request, contexts[0]["treaty"].id)}
     return render(
-        request, "workbench.html", status_code=status, title="Workbench", charts=charts, **context
+        request,
+        "workbench_compare.html",
+        status_code=422 if problems else 200,
+        title="Compare drafts",
+        drafts_compared=found,
+        comparison=comparison,
+        problems=problems,
+        treaty=contexts[0]["treaty"],
+        **context,
     )
 
 

@@ -26,7 +26,7 @@ from starlette.responses import Response
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-    from armsctl.service._base import Database
+    from armsctl.service import Database
 
 __all__ = [
     "CSRF_FIELD",

@@ -14,9 +14,12 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from armsctl.charts import render_responsive
 from armsctl.compliance import Report, evaluate, report_to_dict
+from armsctl.compliance.charts import LimitPoints, limit_points
+from armsctl.compliance.charts import limit_chart as build_limit_chart
 from armsctl.inventory.io import DeclarationSet
-from armsctl.service._base import Database
+from armsctl.service import Database
 from armsctl.service.dashboard import StoredDeclaration
 from armsctl.treaty.schema import Treaty
 from armsctl.web._base import ViewCache
@@ -206,47 +209,21 @@ def history_view(
     return cache.get(("history", treaty, interpretation, state.version), compute)  # type: ignore[no-any-return]
 
 
-Points = dict[tuple[str, str], tuple[list[tuple[dt.date, int]], list[tuple[dt.date, int, str]]]]
-
-
-def _points(series: list[Report]) -> Points:
-    """Per ``(limit, party)``: the values declared at each date, and the unverified ones."""
-    out: Points = {}
-    for r in series:
-        for p in r.parties:
-            if p.declaration_as_of != r.at:
-                continue
-            for x in p.limits:
-                if x.value is None:
-                    continue
-                points, notes = out.setdefault((x.id, p.party), ([], []))
-                if any(q[0] == r.at for q in points[-1:]):
-                    continue  # the first result for a limit id counts, as with ``next``
-                points.append((r.at, x.value))
-                if x.provenance == "M":
-                    notes.append((r.at, x.value, "unverified"))
-    return out
-
-
 def limit_chart(
-    doc: Treaty, series: list[Report], limit_id: str, points: Points | None = None
+    doc: Treaty,
+    series: list[Report],
+    limit_id: str,
+    points: LimitPoints | None = None,
+    *,
+    interpretation: str | None = None,
 ) -> str:
-    """Each party's series for one limit against the limit line and its effective date."""
-    from armsctl.web.charts import Series, line_chart_svg
+    """Each party's series for one limit against the limit line and its effective date.
 
-    limit = doc.limit(limit_id)
-    found = _points(series) if points is None else points
-    parties = doc.parties.members or sorted({p.party for r in series for p in r.parties})
-    lines = []
-    for party in parties:
-        values, notes = found.get((limit_id, party), ([], []))
-        if values:
-            lines.append(Series(party, values, notes=notes))
-    return line_chart_svg(
-        limit.title,
-        lines,
-        hline=(limit.maximum, f"limit {limit.maximum:,}"),
-        vline=(limit.effective, f"in force {limit.effective}"),
+    The chart is :func:`armsctl.compliance.charts.limit_chart` (the same one the report
+    draws), rendered for desktop and phone widths.
+    """
+    return render_responsive(
+        build_limit_chart(doc, series, limit_id, points=points, interpretation=interpretation)
     )
 
 
@@ -259,9 +236,12 @@ def limit_charts(
     doc = state.decls.treaty
 
     def compute() -> list[dict[str, Any]]:
-        points = _points(series)
+        points = limit_points(series)
         return [
-            {"limit": x, "svg": limit_chart(doc, series, x.id, points)}
+            {
+                "limit": x,
+                "svg": limit_chart(doc, series, x.id, points, interpretation=interpretation),
+            }
             for x in doc.limits
             if x.scope == "party"
         ]
@@ -401,11 +381,11 @@ def public_json_view(
     counts, compliance at ``at``'s date from the declarations dated on or before it (with the
     item-derived explanations cut back as the service does), quotas, and the log head.
     """
-    from armsctl.service._base import iso
+    from armsctl.service import iso
     from armsctl.service.accounts import list_parties
     from armsctl.service.dashboard import log_head
     from armsctl.service.inspections import quota_status
-    from armsctl.service.transparency import _released
+    from armsctl.service.transparency import released
 
     state = declaration_state(db, cache, treaty)
     day = at.date()
@@ -413,7 +393,7 @@ def public_json_view(
     def compliance() -> dict[str, Any]:
         doc = state.decls.treaty
         dated = DeclarationSet(doc, [d for d in state.decls.declarations if d.as_of <= day], [])
-        return _released(report_to_dict(evaluate(doc, dated, day)))
+        return released(report_to_dict(evaluate(doc, dated, day)))
 
     report = cache.get(("public-compliance", treaty, day, state.version), compliance)
     head = log_head(db, treaty=treaty)

@@ -3,27 +3,84 @@
 This joins the pure parts (cuts, schedules) into the document ``armsctl workbench cuts`` prints:
 ``{"draft", "parties": [{"party", "baseline_source", "baseline_as_of", "limits": [...],
 "schedule": [...], "peak_per_year": {...}, ...}], "findings": [...]}``.
+
+A limit's *steps* are its start (``effective``, ``maximum``) and each of its ``phases``, with the
+dates that apply to the party (rules and extensions resolved by the treaty). The final step is
+what the cuts must reach (``max``); every earlier step is a milestone of the schedule, as is each
+``--milestone``. A step given as a fraction is a fraction of the party's baseline figure for the
+limit's ``baseline`` measure, rounded down, as the compliance engine computes it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from armsctl.errors import InputError, ParameterError
-from armsctl.treaty.schema import Treaty
+from armsctl.treaty.schema import Limit, Treaty
 from armsctl.workbench.baselines import Baseline
 from armsctl.workbench.cuts import limit_rows, optimise_cuts
 from armsctl.workbench.schedule import Milestone, anniversary, min_peak_schedule, years_until
 
 __all__ = [
     "Options",
+    "Step",
     "analyse",
     "compare",
+    "limit_steps",
     "parse_capacity",
     "parse_milestone",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """At most ``maximum`` from ``date`` on; ``source`` says where the step comes from."""
+
+    date: dt.date
+    maximum: int
+    source: str  # "draft" (the treaty file) or "--milestone"
+    article: str = ""
+
+
+def limit_steps(draft: Treaty, limit: Limit, baseline: Baseline) -> list[Step]:
+    """The limit's steps for the party, the last being the final ceiling.
+
+    Raises:
+        InputError: a step is a fraction of a baseline measure the party's baseline lacks.
+    """
+    from armsctl.inventory.model import parse_component_measure
+
+    party = baseline.party
+    try:
+        start = draft.limit_effective(limit, party)
+        dates = draft.phase_dates(limit, party)
+    except (KeyError, ValueError):  # a party the treaty has no dates for: the written dates
+        start, dates = limit.effective, [p.date for p in limit.phases]
+
+    def ceiling(maximum: int | None, fraction: float | None) -> int:
+        if fraction is None:
+            assert maximum is not None
+            return maximum
+        assert limit.baseline is not None  # checked by the schema
+        measure = limit.baseline.measure
+        base = baseline.limits.get(measure)
+        key = parse_component_measure(measure)
+        if base is None and key is not None:
+            base = baseline.components.get(key)
+        if base is None:
+            raise InputError(
+                f"--baseline {party}={baseline.source}: limit {limit.id} is a fraction of "
+                f"{measure}, which this baseline does not give"
+            )
+        return math.floor(fraction * base + 1e-9)
+
+    steps = [Step(start, ceiling(limit.maximum, limit.fraction), "draft", limit.article)]
+    for day, phase in zip(dates, limit.phases, strict=True):
+        steps.append(Step(day, ceiling(phase.maximum, phase.fraction), "draft", phase.article))
+    return steps
 
 
 @dataclass(slots=True)
@@ -101,19 +158,32 @@ def analyse(
 
 
 def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
-    model, rows, cells = limit_rows(draft, baseline.components or None)
+    limits = {x.id: x for x in draft.limits}
+    steps: dict[str, list[Step]] = {}
+    unknown_base: dict[str, InputError] = {}
+    for x in draft.limits:
+        if x.scope == "party":
+            try:
+                steps[x.id] = limit_steps(draft, x, baseline)
+            except InputError as exc:
+                unknown_base[x.id] = exc
+    maxima = {k: v[-1].maximum for k, v in steps.items()}
+    model, rows, cells = limit_rows(draft, baseline.components or None, maxima=maxima)
     missing = [r.id for r in rows if r.id not in baseline.limits]
     if model == "limits":
         rows = [r for r in rows if r.id in baseline.limits]
         cells = {r.id: baseline.limits[r.id] for r in rows}
+    for r in rows:
+        if r.id in unknown_base:
+            raise unknown_base[r.id]
     if not rows:
         raise InputError(
             f"--baseline {baseline.party}={baseline.source}: gives no figure for any limit of "
             f"{draft.id}"
         )
     start = baseline.as_of
-    limits = {x.id: x for x in draft.limits}
-    horizon = opts.years or max([1] + [years_until(start, limits[r.id].effective) for r in rows])
+    final_due = {k: v[-1].date for k, v in steps.items()}
+    horizon = opts.years or max([1] + [years_until(start, final_due[r.id]) for r in rows])
     caps = {
         category: cap
         * min(horizon, years_until(start, _category_due(draft, category, start, opts)))
@@ -147,16 +217,40 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
     schedule_rows: dict[str, list[int]] = {}
     peaks: dict[str, int] = {}
     findings: list[dict[str, Any]] = []
+    milestones: dict[str, list[dict[str, Any]]] = {}
     for cut in plan.limits:
+        due = anniversary(start, opts.years) if opts.years else final_due[cut.id]
+        wanted = list(steps[cut.id][:-1])
+        wanted += [Step(day, m, "--milestone") for k, day, m in opts.milestones if k == cut.id]
+        wanted.sort(key=lambda st: st.date)
+        milestones[cut.id] = [
+            {
+                "date": st.date.isoformat(),
+                "max": st.maximum,
+                "required_cut": max(0, cut.baseline - st.maximum),
+                "source": st.source,
+                "final": False,
+            }
+            for st in wanted
+        ] + [
+            {
+                "date": due.isoformat(),
+                "max": cut.max,
+                "required_cut": cut.required_cut,
+                "source": "--years" if opts.years else "draft",
+                "final": True,
+            }
+        ]
         if cut.required_cut == 0:
             continue
-        due = anniversary(start, opts.years) if opts.years else limits[cut.id].effective
         label = f"{cut.id} <= {cut.max:,} by {due}"
         stones = [Milestone(due, cut.required_cut, label)]
-        for limit_id, day, maximum in opts.milestones:
-            if limit_id == cut.id:
-                need = max(0, cut.baseline - maximum)
-                stones.append(Milestone(day, need, f"{cut.id} <= {maximum:,} by {day}"))
+        for st in wanted:
+            need = max(0, cut.baseline - st.maximum)
+            what = "milestone of the draft" if st.source == "draft" else "--milestone"
+            stones.append(
+                Milestone(st.date, need, f"{cut.id} <= {st.maximum:,} by {st.date} ({what})")
+            )
         sched = min_peak_schedule(start, horizon, stones, capacity=opts.capacity.get(cut.id))
         schedule_rows[cut.id] = sched.per_year
         peaks[cut.id] = sched.peak
@@ -187,6 +281,12 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
         opts,
         findings,
     )
+    stepped = any(m["required_cut"] for v in milestones.values() for m in v if not m["final"])
+    if by_category and stepped:
+        plan.notes.append(
+            "the per-category schedule meets each category's final date only; the intermediate "
+            "milestones are met by the per-limit schedule"
+        )
     schedule = [
         {
             "year": start.year + t + 1,
@@ -208,7 +308,10 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
                 "binding": c.binding,
                 "after": c.after,
                 "effective": limits[c.id].effective.isoformat(),
-                "unverified": any(u.split(" ")[0] == c.id for u in baseline.unverified),
+                "due": milestones[c.id][-1]["date"],
+                "milestones": milestones[c.id],
+                "unverified": _unverified(draft, c.id, baseline),
+                "upper_bound": c.id in baseline.upper_bounds,
             }
             for c in plan.limits
         ],
@@ -234,6 +337,25 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
         "counting_notes": baseline.counting_notes,
         "unverified": baseline.unverified,
     }
+
+
+def _unverified(draft: Treaty, limit_id: str, baseline: Baseline) -> bool:
+    """Whether the limit's baseline figure rests on a figure tagged unverified.
+
+    ``baseline.unverified`` names limits (``ID (why)``) or the declared measures behind them
+    (components such as ``category-1-agent/held``).
+    """
+    from armsctl.compliance import rule_weights
+    from armsctl.inventory.model import component_measure
+
+    names = {u.split(" ")[0] for u in baseline.unverified}
+    if limit_id in names:
+        return True
+    try:
+        counted = {component_measure(k) for k in rule_weights(draft.limit(limit_id).counting)}
+    except ValueError:  # fractional weights: compare by category and status only
+        counted = set()
+    return bool(counted & names)
 
 
 def _category_schedule(
@@ -276,8 +398,9 @@ def _category_schedule(
                     "achievable": s.achievable,
                     "shortfall": s.shortfall,
                     "message": (
-                        f"{baseline.party}: {s.label} cannot be met under the capacity: at most "
-                        f"{s.achievable:,} possible (short by {s.shortfall:,})"
+                        f"{baseline.party}: {s.label} cannot be met"
+                        + (" under the capacity" if category in opts.capacity else "")
+                        + f": at most {s.achievable:,} possible (short by {s.shortfall:,})"
                     ),
                 }
             )
@@ -291,7 +414,7 @@ def _category_due(draft: Treaty, category: str, start: dt.date, opts: Options) -
     if opts.years:
         return anniversary(start, opts.years)
     dues = [
-        x.effective
+        (draft.phase_dates(x)[-1] if x.phases else x.effective)
         for x in draft.limits
         if x.scope == "party" and any(k.category == category for k in rule_weights(x.counting))
     ]
@@ -307,7 +430,11 @@ def _assumptions(opts: Options) -> list[str]:
     if opts.years:
         out.append(f"every limit is met {opts.years} year(s) after the baseline date (--years)")
     else:
-        out.append("every limit is met by its effective date in the draft")
+        out.append(
+            "every limit is met by its final step in the draft (its effective date, or its last "
+            "phase); earlier steps of a phased limit are milestones on the way"
+        )
+    out.append("a milestone is met by the eliminations of the years that end on or before its date")
     if opts.capacity:
         out.append(
             "per-year capacity: "

@@ -3,15 +3,24 @@
 A baseline holds a figure per limit (what the draft's counting rule gives) and, when the source
 declares them, the components behind it (items per category and status, attribute sums), which
 the cut optimiser needs to share eliminations between overlapping limits. Sources are the
-treaty's bundled public record (``record@DATE``), a declaration file, or a public estimate
-(``estimate:<id>``); a source written for another treaty's categories is refused.
+treaty's bundled public record (``record@DATE``), a declaration file, a committed declaration's
+public counts (``commitment:<file>``, or ``log:<index>`` read from the log by the CLI), or a
+public estimate (``estimate:<id>``); a source written for another treaty's categories is refused.
+
+A committed (item-level, committed-without-reveal) declaration publishes only the number of
+items per category, whatever their status. A limit counting every status of its categories is
+then known exactly; a limit counting some statuses only (deployed launchers) is known only as
+an upper bound (the category's items, every status), so its required cut is the most it can be;
+an attribute sum (warheads) or a limit with attribute conditions is not known at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from armsctl.errors import InputError, ParameterError
 from armsctl.inventory.model import ComponentKey, Declaration
@@ -20,8 +29,10 @@ from armsctl.workbench.estimates import Estimate, estimate
 
 __all__ = [
     "Baseline",
+    "baseline_from_commitment",
     "baseline_from_declaration",
     "baseline_from_estimates",
+    "commitment_public",
     "merge_baselines",
     "parse_baseline_arg",
     "resolve_baseline",
@@ -45,6 +56,7 @@ class Baseline:
     unverified: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     counting_notes: list[str] = field(default_factory=list)
+    upper_bounds: list[str] = field(default_factory=list)
 
 
 def parse_baseline_arg(text: str) -> tuple[str, str]:
@@ -57,7 +69,8 @@ def parse_baseline_arg(text: str) -> tuple[str, str]:
     party, source = party.strip(), source.strip()
     if not sep or not party or not source:
         raise ParameterError(
-            f"--baseline {text!r}: expected PARTY=SOURCE (record@DATE, a file, or estimate:ID)"
+            f"--baseline {text!r}: expected PARTY=SOURCE (record@DATE, a file, commitment:FILE, "
+            "log:INDEX or estimate:ID)"
         )
     return party, source
 
@@ -129,8 +142,138 @@ def baseline_from_estimates(treaty: Treaty, party: str, records: list[Estimate])
     )
 
 
+def commitment_public(doc: Any, where: str) -> dict[str, Any]:
+    """The public declaration inside what ``armsctl commit`` prints, a reveal or a log entry.
+
+    Accepts the public declaration itself (``scheme``, ``party``, ``date``, ``treaty``,
+    ``counts``, ...; ``armsctl commit --format json`` adds ``index`` and ``entry_hash``), the
+    opening file ``armsctl commit`` writes (its ``public`` part and log position only: the
+    items and salts in it are not read), a reveal file (its ``declaration.public``), or a log
+    entry whose ``body`` is one.
+
+    Raises:
+        InputError: none of those, or counts that are not whole numbers per category.
+    """
+    if isinstance(doc, dict) and isinstance(doc.get("declaration"), dict):
+        doc = doc["declaration"].get("public")
+    elif isinstance(doc, dict) and isinstance(doc.get("public"), dict) and "counts" not in doc:
+        log: dict[str, Any] = doc["log"] if isinstance(doc.get("log"), dict) else {}
+        doc = {**doc["public"], **({"index": log["index"]} if "index" in log else {})}
+    elif isinstance(doc, dict) and isinstance(doc.get("body"), dict) and "counts" not in doc:
+        doc = doc["body"]
+    if not isinstance(doc, dict) or not isinstance(doc.get("counts"), dict):
+        raise InputError(
+            f"{where}: not a committed declaration (expected the public declaration that "
+            "`armsctl commit --format json` prints, with party, date, treaty and counts)"
+        )
+    for key in ("party", "date", "treaty"):
+        if not isinstance(doc.get(key), str) or not doc[key]:
+            raise InputError(f"{where}: field {key!r} must be a non-empty string")
+    for category, n in doc["counts"].items():
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise InputError(f"{where}: counts.{category} must be a whole number >= 0, got {n!r}")
+    return doc
+
+
+def baseline_from_commitment(
+    treaty: Treaty, party: str, public: dict[str, Any], source: str
+) -> Baseline:
+    """A baseline from a committed declaration's public counts (items per category).
+
+    Raises:
+        InputError: the declaration is by another party, has a bad date, or counts a category
+            the draft does not have (another treaty's categories).
+    """
+    from armsctl.compliance import rule_weights
+
+    where = f"--baseline {party}={source}"
+    if public["party"] != party:
+        raise InputError(f"{where}: the declaration is by {public['party']}, not {party}")
+    try:
+        as_of = dt.date.fromisoformat(public["date"][:10])
+    except ValueError:
+        raise InputError(f"{where}: bad date {public['date']!r}") from None
+    categories = {c.id: c for c in treaty.categories}
+    foreign = sorted(set(public["counts"]) - set(categories))
+    if foreign:
+        raise InputError(
+            f"{where}: counts categories that are not in {treaty.id}: {', '.join(foreign)} "
+            f"(categories: {', '.join(categories)})"
+        )
+    counts: dict[str, int] = {k: int(v) for k, v in public["counts"].items()}
+    limits: dict[str, int] = {}
+    bounds: list[str] = []
+    unknown: list[str] = []
+    for x in treaty.limits:
+        if x.scope != "party":
+            continue
+        weights = rule_weights(x.counting)
+        if any(k.quantity != "count" or k.where or w < 0 for k, w in weights.items()):
+            unknown.append(x.id)
+            continue
+        by_category: dict[str, set[str]] = {}
+        weight_of: dict[str, set[int]] = {}
+        for key, w in weights.items():
+            by_category.setdefault(key.category, set()).add(key.status)
+            weight_of.setdefault(key.category, set()).add(w)
+        if any(len(ws) > 1 for ws in weight_of.values()):  # statuses weighted differently
+            unknown.append(x.id)
+            continue
+        limits[x.id] = sum(next(iter(weight_of[c])) * counts.get(c, 0) for c in by_category)
+        partial = [c for c, st in by_category.items() if set(categories[c].statuses) - st]
+        if partial:
+            bounds.append(x.id)
+    notes = [
+        "a committed declaration publishes items per category only, whatever their status: "
+        "the counts are the party's own, signed but not revealed"
+    ]
+    if bounds:
+        notes.append(
+            "upper bound (the category's items of every status): "
+            + ", ".join(bounds)
+            + "; the required cut shown is the most it can be"
+        )
+    if unknown:
+        notes.append(
+            "not known from public counts (attribute sums or conditions): " + ", ".join(unknown)
+        )
+    if public["treaty"] != treaty.id:
+        notes.append(f"committed under {public['treaty']}, read with the categories of {treaty.id}")
+    logged = public.get("index")
+    origin = f"committed declaration by {party} as of {as_of}" + (
+        f", log entry {logged}" if isinstance(logged, int) else ""
+    )
+    return Baseline(
+        party=party,
+        source=source,
+        as_of=as_of,
+        limits=limits,
+        unverified=[f"{b} (upper bound from public counts)" for b in bounds],
+        sources=[origin + f" (root {public.get('root', '?')})"],
+        counting_notes=notes,
+        upper_bounds=bounds,
+    )
+
+
+def _commitment_file(treaty: Treaty, party: str, source: str) -> Baseline:
+    path = Path(source.removeprefix("commitment:"))
+    where = f"--baseline {party}={source}"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{where}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{where}: cannot read the file ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: line {exc.lineno}: not JSON ({exc.msg})") from None
+    return baseline_from_commitment(treaty, party, commitment_public(doc, where), source)
+
+
 def resolve_baseline(treaty: Treaty, party: str, source: str) -> Baseline:
-    """Read one ``SOURCE`` for ``party``: ``record@DATE``, ``estimate:ID[,ID...]`` or a file.
+    """Read one ``SOURCE`` for ``party``: a record date, estimates, a commitment or a file.
+
+    ``record@DATE``, ``estimate:ID[,ID...]``, ``commitment:FILE`` or a declaration file
+    (``log:INDEX`` needs the log: the CLI reads it).
 
     Raises:
         InputError: a bad date, a treaty without a public record, no declaration on or before
@@ -142,6 +285,8 @@ def resolve_baseline(treaty: Treaty, party: str, source: str) -> Baseline:
             f"--baseline {party}: not a party to {treaty.id} "
             f"(members: {', '.join(treaty.parties.members)})"
         )
+    if source.startswith("commitment:"):
+        return _commitment_file(treaty, party, source)
     if source.startswith("estimate:"):
         ids = [s.strip() for s in source.removeprefix("estimate:").split(",") if s.strip()]
         if not ids:
@@ -208,6 +353,7 @@ def merge_baselines(parts: list[Baseline]) -> Baseline:
         merged.unverified += part.unverified
         merged.sources += part.sources
         merged.counting_notes += part.counting_notes
+        merged.upper_bounds += part.upper_bounds
     merged.source = " + ".join(p.source for p in parts)
     merged.as_of = max(p.as_of for p in parts)
     return merged

@@ -69,6 +69,25 @@ def schedule_svg(party: dict[str, Any], *, width: int = 560, height: int = 220) 
     return "".join(parts)
 
 
+def _milestone_lines(party: dict[str, Any]) -> list[str]:
+    """Markdown bullets: each limit's intermediate milestones and upper-bound baselines."""
+    out = []
+    for x in party["limits"]:
+        for m in x.get("milestones", []):
+            if not m["final"]:
+                origin = "the draft" if m["source"] == "draft" else m["source"]
+                out.append(
+                    f"- milestone: {x['id']} at most {m['max']:,} by {m['date']}: "
+                    f"{m['required_cut']:,} eliminated by then ({origin})"
+                )
+        if x.get("upper_bound"):
+            out.append(
+                f"- {x['id']}: the baseline is an upper bound (public counts of a committed "
+                "declaration); the cut shown is the most it can be"
+            )
+    return ["", *out] if out else []
+
+
 def _pct(p: float) -> str:
     return f"{100 * p:.1f}%"
 
@@ -82,11 +101,18 @@ def render_markdown(doc: dict[str, Any]) -> str:
         out.append(f"Baseline: `{p['baseline_source']}` as of {p['baseline_as_of']}.")
         out += ["", "| limit | baseline | max | required cut | binding |", "|---|---|---|---|---|"]
         for x in p["limits"]:
-            flag = " (unverified)" if x["unverified"] else ""
+            flag = (
+                " (upper bound)"
+                if x.get("upper_bound")
+                else " (unverified)"
+                if x["unverified"]
+                else ""
+            )
             out.append(
                 f"| {x['id']} | {x['baseline']:,}{flag} | {x['max']:,} | {x['required_cut']:,} |"
                 f" {'yes' if x['binding'] else 'no'} |"
             )
+        out += _milestone_lines(p)
         keys = sorted(p["peak_per_year"])
         if keys:
             out += ["", "| year | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
@@ -158,12 +184,22 @@ def render_html(doc: dict[str, Any]) -> str:
             "<th>binding</th></tr>"
         )
         for x in p["limits"]:
-            flag = ' <span class="warn">(unverified)</span>' if x["unverified"] else ""
+            flag = (
+                ' <span class="warn">(upper bound)</span>'
+                if x.get("upper_bound")
+                else ' <span class="warn">(unverified)</span>'
+                if x["unverified"]
+                else ""
+            )
             out.append(
                 f"<tr><td>{e(x['id'])}</td><td>{x['baseline']:,}{flag}</td><td>{x['max']:,}</td>"
                 f"<td>{x['required_cut']:,}</td><td>{'yes' if x['binding'] else 'no'}</td></tr>"
             )
         out.append("</table>")
+        lines = _milestone_lines(p)
+        if lines:
+            out.append("<ul>" + "".join(f"<li>{e(m.removeprefix('- '))}</li>" for m in lines if m))
+            out.append("</ul>")
         out.append(schedule_svg(p))
         opt = p["optimisation"]
         cuts = ", ".join(f"{k} {v:,}" for k, v in opt["cuts"].items()) or "none"

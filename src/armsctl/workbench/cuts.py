@@ -101,10 +101,14 @@ def parse_fix(text: str) -> tuple[str, int]:
 
 
 def limit_rows(
-    treaty: Treaty, components: dict[ComponentKey, int] | None
+    treaty: Treaty,
+    components: dict[ComponentKey, int] | None,
+    *,
+    maxima: dict[str, int] | None = None,
 ) -> tuple[str, list[LimitRow], dict[str, int]]:
     """The cells, the limit rows over them and each cell's baseline.
 
+    ``maxima`` overrides a limit's ``maximum`` (the final step of a phased limit, for a party).
     Uses components when ``components`` holds every component some limit counts (an item-level
     or a fully broken-down aggregate declaration); otherwise returns the per-limit model with
     empty baselines (the caller fills them with the limit figures).
@@ -112,16 +116,17 @@ def limit_rows(
     from armsctl.compliance import rule_weights
 
     party_limits = [x for x in treaty.limits if x.scope == "party"]
+    top = {x.id: (maxima or {}).get(x.id, x.maximum) for x in party_limits}
     weights = {x.id: rule_weights(x.counting) for x in party_limits}
     needed = {k for w in weights.values() for k in w}
     if components is not None and needed and needed <= set(components):
         rows = [
-            LimitRow(x.id, x.maximum, {component_measure(k): v for k, v in weights[x.id].items()})
+            LimitRow(x.id, top[x.id], {component_measure(k): v for k, v in weights[x.id].items()})
             for x in party_limits
         ]
         cells = {component_measure(k): components[k] for k in sorted(needed)}
         return "components", rows, cells
-    rows = [LimitRow(x.id, x.maximum, {x.id: 1}) for x in party_limits]
+    rows = [LimitRow(x.id, top[x.id], {x.id: 1}) for x in party_limits]
     return "limits", rows, {}
 
 

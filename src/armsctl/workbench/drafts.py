@@ -2,8 +2,16 @@
 
 A draft is an ordinary treaty (same schema, validated by the same loader), so everything that
 reads treaties reads drafts. Changes are given as ``LIMIT=MAX``, ``LIMIT.max=MAX``,
-``LIMIT.effective=DATE`` and ``QUOTA=N``; each applied change is recorded as one line of the
-draft's notes, so that a reader of the file sees what differs from the base.
+``LIMIT.effective=DATE``, ``LIMIT@DATE=MAX`` and ``QUOTA=N``; each applied change is recorded as
+one line of the draft's notes, so that a reader of the file sees what differs from the base.
+
+``LIMIT@DATE=MAX`` is a milestone: an intermediate maximum, written as a step of the limit's
+``phases`` (the schema's phased limits), so that the compliance engine, which applies the
+latest step on or before a date, judges the draft exactly as the workbench schedules it. A
+milestone before the limit takes effect moves the start of the limit to that date and keeps the
+old start as a step; a milestone later than the limit's final step becomes its new final step.
+A milestone never raises a ceiling that an earlier step already lowered (that is a new final
+maximum: ``LIMIT=MAX``). For a phased limit ``LIMIT=MAX`` sets the final step's maximum.
 """
 
 from __future__ import annotations
@@ -34,17 +42,20 @@ class Change:
 
     kind: str  # "limit" or "quota"
     target: str
-    field: str  # "maximum", "effective" or "per_year"
+    field: str  # "maximum", "effective", "phase" (a milestone) or "per_year"
     value: int | dt.date
+    at: dt.date | None = None  # a milestone's date
 
     def describe(self, old: object) -> str:
         """A one-line note: what changed, from what to what."""
         what = "inspection quota" if self.kind == "quota" else "limit"
+        if self.field == "phase":
+            return f"{what} {self.target} milestone {self.at}: {old} -> {self.value}"
         return f"{what} {self.target}.{self.field}: {old} -> {self.value}"
 
 
 def parse_set(text: str) -> Change:
-    """Read ``LIMIT=MAX``, ``LIMIT.max=MAX`` or ``LIMIT.effective=YYYY-MM-DD``.
+    """Read ``LIMIT=MAX``, ``LIMIT.max=MAX``, ``LIMIT.effective=YYYY-MM-DD`` or ``LIMIT@DATE=MAX``.
 
     Raises:
         ParameterError: the text is not of that form, the maximum is negative or not a whole
@@ -53,7 +64,22 @@ def parse_set(text: str) -> Change:
     key, sep, raw = text.partition("=")
     key, raw = key.strip(), raw.strip()
     if not sep or not key or not raw:
-        raise ParameterError(f"--set {text!r}: expected LIMIT=MAX or LIMIT.effective=DATE")
+        raise ParameterError(
+            f"--set {text!r}: expected LIMIT=MAX, LIMIT.effective=DATE or LIMIT@DATE=MAX"
+        )
+    if "@" in key:
+        limit, _, day_text = key.partition("@")
+        try:
+            day = dt.date.fromisoformat(day_text.strip())
+        except ValueError:
+            raise ParameterError(
+                f"--set {text!r}: bad milestone date {day_text.strip()!r} (expected "
+                "LIMIT@YYYY-MM-DD=MAX)"
+            ) from None
+        if not limit.strip():
+            raise ParameterError(f"--set {text!r}: expected LIMIT@YYYY-MM-DD=MAX")
+        value = _whole(f"--set {text!r}", raw, "maximum")
+        return Change("limit", limit.strip(), "phase", value, at=day)
     limit, _, field = key.partition(".")
     field = field or "max"
     if field not in _LIMIT_FIELDS:
@@ -101,7 +127,12 @@ def apply_changes(treaty: Treaty, changes: list[Change]) -> tuple[Treaty, list[s
     limits = {x["id"]: x for x in raw.get("limits", [])}
     quotas = {q["id"]: q for q in raw.get("inspection_quotas", [])}
     notes: list[str] = []
-    for change in changes:
+    # Milestones last: ``LIMIT=MAX`` and ``LIMIT.effective`` say where the limit ends up, the
+    # milestones the steps on the way, whatever order they were typed in.
+    ordered = [c for c in changes if c.field != "phase"] + [
+        c for c in changes if c.field == "phase"
+    ]
+    for change in ordered:
         if change.kind == "limit":
             entry = limits.get(change.target)
             if entry is None:
@@ -123,9 +154,109 @@ def apply_changes(treaty: Treaty, changes: list[Change]) -> tuple[Treaty, list[s
             entry["per_year"] = change.value
             notes.append(change.describe(old_rule))
             continue
+        if change.field == "phase":
+            assert change.at is not None and isinstance(change.value, int)
+            notes.append(_add_milestone(raw, entry, change.at, change.value))
+            continue
+        if change.field == "maximum" and entry.get("phases"):
+            last = entry["phases"][-1]
+            old = last.get("maximum", f"{last.get('fraction')} of the baseline")
+            notes.append(
+                f"limit {change.target} final step {last['date']}: {old} -> {change.value}"
+            )
+            last.pop("fraction", None)
+            last["maximum"] = change.value
+            continue
         notes.append(change.describe(entry[change.field]))
         entry[change.field] = change.value
+        if change.field == "effective":  # a date typed in replaces the rule it came from
+            entry.pop("effective_rule", None)
     return _revalidate(raw, where=f"draft of {treaty.id}"), notes
+
+
+def _steps(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """The limit's steps: its start (``effective``) and then each phase, as phase-like dicts."""
+    start: dict[str, Any] = {"date": entry["effective"], "article": entry["article"]}
+    if entry.get("effective_rule"):
+        start["date_rule"] = entry["effective_rule"]
+    if entry.get("fraction") is not None:
+        start["fraction"] = entry["fraction"]
+    else:
+        start["maximum"] = entry["maximum"]
+    return [start, *entry.get("phases", [])]
+
+
+def _ceiling_text(step: dict[str, Any]) -> str:
+    if "maximum" in step:
+        return str(step["maximum"])
+    return f"{step.get('fraction')} of the baseline"
+
+
+def _add_milestone(raw: dict[str, Any], entry: dict[str, Any], day: dt.date, value: int) -> str:
+    """Write "at most ``value`` from ``day`` on" into the limit's steps; return the note.
+
+    Raises:
+        ParameterError: the milestone would raise a ceiling an earlier step lowered, or lower
+            one below a later step's (the steps of a limit only tighten).
+    """
+    limit_id = entry["id"]
+    steps = _steps(entry)
+    dates = [s["date"] for s in steps]
+    where = f"--set {limit_id}@{day}={value}"
+    replaced = day in dates
+    position = dates.index(day) if replaced else sum(1 for d in dates if d < day)
+    old = _ceiling_text(steps[position]) if replaced else "(no step)"
+    before = [s["maximum"] for s in steps[:position] if "maximum" in s]
+    after = [s["maximum"] for s in steps[position + int(replaced) :] if "maximum" in s]
+    if before and value > before[-1]:
+        raise ParameterError(
+            f"{where}: raises the maximum {before[-1]:,} already in force from an earlier step; "
+            f"a limit's steps only tighten (to change the final maximum use {limit_id}=MAX)"
+        )
+    if after and value < max(after):
+        raise ParameterError(
+            f"{where}: is below the later step's maximum {max(after):,}; a limit's steps only "
+            "tighten"
+        )
+    if replaced:
+        kept = {k: v for k, v in steps[position].items() if k not in ("fraction", "maximum")}
+        steps[position] = {**kept, "maximum": value}
+    else:
+        steps.insert(position, {"date": day, "maximum": value, "article": "draft milestone"})
+        _shift_extensions(raw, limit_id, position)
+    first, *phases = steps
+    entry["effective"] = first["date"]
+    if first.get("date_rule"):
+        entry["effective_rule"] = first["date_rule"]
+    else:
+        entry.pop("effective_rule", None)
+    entry.pop("fraction", None)
+    if "fraction" in first:
+        entry["fraction"] = first["fraction"]
+    else:
+        entry["maximum"] = first["maximum"]
+    if not phases and "maximum" in first:
+        entry.pop("phases", None)
+    else:
+        entry["phases"] = phases
+        raw["schema_version"] = 2  # phased limits are a schema 2 feature
+    return f"limit {limit_id} milestone {day}: {old} -> {value}"
+
+
+def _shift_extensions(raw: dict[str, Any], limit_id: str, position: int) -> None:
+    """Keep each party's deadline extensions on the step they moved, after a step is inserted.
+
+    Steps are numbered with the start as ``None`` and phases from 0; inserting at ``position``
+    (0 = before the start) renumbers the steps from there on.
+    """
+    for pd in raw.get("party_dates", []) or []:
+        for ext in pd.get("extensions", []) or []:
+            if ext.get("limit") != limit_id:
+                continue
+            step = 0 if ext.get("phase") is None else ext["phase"] + 1  # index into steps
+            if step >= position:
+                step += 1
+            ext["phase"] = None if step == 0 else step - 1
 
 
 def _quota_rule(entry: dict[str, Any]) -> str:

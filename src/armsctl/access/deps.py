@@ -1,4 +1,4 @@
-"""Dependencies shared by the routers: the app state, the caller, the role check, paging.
+"""Request dependencies shared by the API and the web: the app state, the caller, paging.
 
 The bearer token is read once, checked by ``armsctl.service.token_cache`` (in memory for a
 token that verified before, else ``accounts.authenticate``; hash compared in constant time)
@@ -16,10 +16,9 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from armsctl.api.authz import allow_for, require
-from armsctl.api.schemas import MAX_SAFE
-from armsctl.api.settings import Settings
-from armsctl.service._base import Actor, Allow, Database
+from armsctl.access.authz import allow_for, require
+from armsctl.service import MAX_SAFE, Actor, Allow, Database
+from armsctl.settings import Settings
 
 __all__ = [
     "ActorDep",
@@ -43,7 +42,7 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_SAFE)]
 
 @dataclass
 class AppState:
-    """What the routes need, built once by ``create_app``."""
+    """What the routes and pages need, built once by ``armsctl.server.create_app``."""
 
     db: Database
     settings: Settings

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from armsctl.service._base import AccessDenied, Actor, Allow, Resource
+from armsctl.service import AccessDenied, Actor, Allow, Resource
 
 __all__ = ["ACTIONS", "ROLE_ORDER", "Rule", "allow_for", "decide", "markdown_table", "require"]
 
@@ -113,6 +113,18 @@ ACTIONS: dict[str, tuple[str, dict[str, Rule]]] = {
         {"party": Rule.OWN},
     ),
     "zk.read": ("read published zero-knowledge proofs (they hold no count)", _ALL),
+    "workbench.draft.save": (
+        "save a workbench draft for the party (private to the party until shared)",
+        {"party": Rule.OWN},
+    ),
+    "workbench.draft.read": (
+        "list and open workbench drafts: the party's own, shared with it, or public",
+        _ALL,
+    ),
+    "workbench.draft.share": (
+        "share a party's workbench draft with named parties or everyone, or unshare it",
+        {"party": Rule.OWN},
+    ),
     "log.read": ("read the log head, checkpoints, entries and proofs", _ALL),
     "log.checkpoint": ("sign a checkpoint with the server's log key", {"operator": _A}),
     "log.audit": ("recompute the log and check every checkpoint", {"operator": _A}),
