@@ -28,10 +28,9 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_web import NOW, _fill  # noqa: E402
-
-from armsctl.api.settings import Settings  # noqa: E402
-from armsctl.web.demo import seed_demo  # noqa: E402
+from armsctl.settings import Settings
+from armsctl.web.demo import seed_demo
+from bench_web import NOW, _fill
 
 PAGES = ["/monitoring", "/overview", "/history", "/declarations", "/public"]
 

@@ -12,11 +12,9 @@ import time
 import pytest
 from sqlalchemy import Engine
 
-from armsctl.store.ledger import LedgerStore
-
-
 from armsctl.ledger import merkle
 from armsctl.service.group_commit import GroupCommit
+from armsctl.store.ledger import LedgerStore
 
 
 class Log:  # the shape of the ``log`` fixture (tests/store/conftest.py) these tests use

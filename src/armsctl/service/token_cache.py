@@ -59,9 +59,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
 class TokenCache:
     """Verified tokens of one ``Database``, dropped whenever the auth fingerprint changes."""
 
-    def __init__(
-        self, db: Database, *, ttl: float = 2.0, clock: Any = time.monotonic
-    ) -> None:
+    def __init__(self, db: Database, *, ttl: float = 2.0, clock: Any = time.monotonic) -> None:
         self.db = db
         self.ttl = ttl
         self._clock = clock

@@ -498,8 +498,10 @@ TASK_SECONDS = 0.5
 def _run_chunk(
     scenarios: Sequence[Scenario], seeds: Sequence[np.random.SeedSequence]
 ) -> list[SimulationResult]:
-    """One Dask task: several scenarios in a row, each on its own seed (the result per
-    scenario is the same as run alone)."""
+    """One Dask task: several scenarios in a row, each on its own seed.
+
+    Each result is the same as if its scenario had run alone.
+    """
     return [run_scenario(sc, ss) for sc, ss in zip(scenarios, seeds, strict=True)]
 
 
@@ -605,9 +607,7 @@ def run_sweep(
             range(c.start + 1, c.stop + 1) for c in plan_chunks(total - 1, per_scenario, workers)
         ]
         futures = [
-            client.submit(
-                _run_chunk, [scenarios[i] for i in c], [seeds[i] for i in c], pure=False
-            )
+            client.submit(_run_chunk, [scenarios[i] for i in c], [seeds[i] for i in c], pure=False)
             for c in chunks
         ]
         where = {f.key: c for f, c in zip(futures, chunks, strict=True)}

@@ -16,7 +16,7 @@ import logging
 import threading
 from typing import Any
 
-from armsctl.service._base import Database
+from armsctl.service import Database
 from armsctl.web._base import ViewCache
 
 __all__ = ["Preparation", "anomaly_flags"]
@@ -48,8 +48,6 @@ class Preparation:
             import scipy.stats  # noqa: F401  (the anomaly checks' binomial tails: slow import)
             from sqlalchemy.orm import configure_mappers
 
-            import armsctl.monitoring
-            import armsctl.web.charts  # noqa: F401
 
             configure_mappers()
             for name in self.env.list_templates(extensions=["html"]):
