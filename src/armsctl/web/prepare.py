@@ -48,7 +48,6 @@ class Preparation:
             import scipy.stats  # noqa: F401  (the anomaly checks' binomial tails: slow import)
             from sqlalchemy.orm import configure_mappers
 
-
             configure_mappers()
             for name in self.env.list_templates(extensions=["html"]):
                 self.env.get_template(name)
