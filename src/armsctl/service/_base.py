@@ -181,6 +181,9 @@ class Database:
         """Close every pooled connection (tests and shutdown)."""
         if self.witnessing is not None:
             self.witnessing.close()
+        tokens = self.__dict__.get("_token_cache")  # service.token_cache, if it was used
+        if tokens is not None:
+            tokens.close()
         self.engine.dispose()
         if self.reader is not self.engine:
             self.reader.dispose()
