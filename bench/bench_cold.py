@@ -8,7 +8,7 @@ is the server's time plus a loopback round trip (an upper bound). Target: under 
 first request after start-up included. Views that are still being prepared in the background
 say so in the page (the figure records whether the page said it).
 
-    .venv/bin/python bench/bench_cold.py [--declarations 500]
+    .venv/bin/python bench/bench_cold.py [--declarations 500] [--quick]
 """
 
 from __future__ import annotations
@@ -100,14 +100,18 @@ def _first_request(url: str, token: str, page: str) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--declarations", type=int, default=500)
+    parser.add_argument("--quick", action="store_true", help="50 declarations, two pages")
     args = parser.parse_args()
+    pages = PAGES[:2] if args.quick else PAGES
+    if args.quick:
+        args.declarations = 50
     work = Path(tempfile.mkdtemp(prefix="bench-cold-"))
     settings = Settings(database_url=f"sqlite:///{work / 'cold.db'}")
     seeded = seed_demo(settings, work, at=NOW, items=400)
     _fill(settings, seeded["tokens"], args.declarations, 2000)
     load_before = [round(x, 2) for x in os.getloadavg()]
     rows = []
-    for page in PAGES:
+    for page in pages:
         row = _first_request(settings.database_url, seeded["tokens"]["usa-office"], page)
         rows.append(row)
         print(

@@ -10,7 +10,7 @@ array (they must be identical: each scenario has its own seed from ``SeedSequenc
 On a machine with other work running, two workers get less than two cores: the load average
 is recorded before and after, and the speed-up is only meaningful against it.
 
-    .venv/bin/python bench/bench_dask.py [--serial-seconds 35]
+    .venv/bin/python bench/bench_dask.py [--serial-seconds 35] [--quick]
 """
 
 from __future__ import annotations
@@ -67,7 +67,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--serial-seconds", type=float, default=35.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="a 3 s sweep (smoke run)")
     args = parser.parse_args()
+    if args.quick:
+        args.serial_seconds = 3.0
     from distributed import Client, LocalCluster
 
     load_before = [round(x, 2) for x in os.getloadavg()]
