@@ -1,7 +1,7 @@
 """Cold pages: the first requests to a server that has just started, page by page.
 
 Seeds the demo store plus ``--declarations`` aggregate declarations (``bench_web``'s filler),
-then for each page starts a fresh server process (``uvicorn armsctl.api.asgi:create_app_from_env
+then for each page starts a fresh server process (``uvicorn armsctl.server:create_app_from_env
 --factory``), polls ``/api/v1/health`` until it answers, signs in and times the page's first
 request and, for comparison, a repeat. The time is measured by the client on 127.0.0.1, so it
 is the server's time plus a loopback round trip (an upper bound). Target: under 200 ms, the
@@ -49,7 +49,7 @@ def _first_request(url: str, token: str, page: str) -> dict[str, Any]:
             sys.executable,
             "-m",
             "uvicorn",
-            "armsctl.api.asgi:create_app_from_env",
+            "armsctl.server:create_app_from_env",
             "--factory",
             "--port",
             str(port),

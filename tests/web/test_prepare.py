@@ -18,7 +18,7 @@ from armsctl.web.prepare import Preparation
 
 
 def _app(tmp_path: Path) -> tuple[Any, dict[str, str]]:
-    from armsctl.api import create_app
+    from armsctl.server import create_app
     from armsctl.settings import Settings
     from armsctl.web.demo import seed_demo
 
