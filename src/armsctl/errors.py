@@ -1,17 +1,40 @@
-"""The exceptions armsctl raises, as one tree.
+"""The exceptions armsctl raises, as one tree, and the one table that says what each means.
 
-The core raises domain errors; only the shells (``cli``, ``api``) turn them into exit codes and
-HTTP statuses. Every error a user can cause carries the problems it found, each naming where
-(file, line or key) and what is wrong, so that a shell can print one clear line per problem::
+The core raises domain errors; the shells (``cli``, ``api``, ``web``) turn them into exit codes,
+HTTP statuses and error pages through ``outcome(exc)``, which reads ``OUTCOMES``: the nearest
+class of the exception listed there decides, so a new subclass behaves like its parent until it
+is given a row. Every error a user can cause carries the problems it found, each naming where
+(file, line or key) and what is wrong, so that a shell can print one clear line per problem.
+Errors defined beside the code that raises them are drawn with their module::
 
-    ArmsctlError
-    ├── InputError            bad user input: a file, a request, a parameter (exit 2, HTTP 4xx)
-    │   ├── TreatyFileError   a treaty file that breaks the schema
-    │   ├── DeclarationError  a malformed or inconsistent declaration file
-    │   └── ParameterError    an impossible parameter (negative quota, probability outside (0, 1))
-    ├── NotFoundError         an unknown treaty, party, entry or record
-    └── IntegrityError        a proof, signature or stored record that does not verify
-        └── VerificationError well-formed evidence that does not verify (exit 1, a finding)
+    ArmsctlError                 anything refused on purpose              (exit 2, HTTP 422)
+    ├── InputError               bad user input: a file, a request, a     (exit 2, HTTP 422)
+    │   │                        parameter; lists every problem found
+    │   ├── TreatyFileError      a treaty file that breaks the schema
+    │   ├── DeclarationError     a malformed or inconsistent declaration file
+    │   ├── ParameterError       an impossible parameter (negative quota, probability outside
+    │   │   │                    (0, 1))
+    │   │   └── SealedItemsError items sealed to their party, which the   (service.dashboard)
+    │   │                        server cannot read
+    │   └── TransitionError      a notification step its state does not   (notifications.model)
+    │                            allow
+    ├── NotFoundError            an unknown treaty, party, entry or record (exit 2, HTTP 404)
+    ├── ConflictError            valid, but clashes with stored state     (exit 2, HTTP 409)
+    │                            (quota spent, duplicate, wrong state)
+    ├── AccessDenied             the actor may not do this; the reason    (exit 2, HTTP 403)
+    │                            is shown
+    ├── IntegrityError           a proof, signature or stored record that (exit 2, HTTP 422)
+    │   │                        does not verify, or evidence that is malformed
+    │   ├── VerificationError    well-formed evidence that does not       (exit 1, HTTP 422)
+    │   │                        verify: a finding
+    │   └── WitnessRefusal       a witness will not cosign; carries the   (ledger.witness)
+    │                            tlog-witness status
+    └── LimitExceeded            the committed total is above the limit:  (zk.range)
+                                 no proof exists
+
+Exit codes follow the project's rule: 0 nothing found, 1 something found (a violation, a
+failed verification), 2 bad input. ``tests/test_errors.py`` keeps this drawing equal to the
+classes and the table equal to the drawing.
 """
 
 from __future__ import annotations
@@ -19,16 +42,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "EXIT_FINDING",
+    "EXIT_INPUT",
+    "EXIT_OK",
+    "OUTCOMES",
+    "AccessDenied",
     "ArmsctlError",
+    "ConflictError",
     "DeclarationError",
     "InputError",
     "IntegrityError",
     "NotFoundError",
+    "Outcome",
     "ParameterError",
     "Problem",
     "TreatyFileError",
     "VerificationError",
+    "outcome",
 ]
+
+#: Exit codes: nothing found, something found (a violation, a failed verification), bad input.
+EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +122,52 @@ class VerificationError(IntegrityError):
     Kept apart from a malformed input so that verifiers exit 1 (a finding) for it and 2 (bad
     input) for a file that is not evidence at all.
     """
+
+
+class ConflictError(ArmsctlError):
+    """The request is valid but clashes with the stored state (quota spent, duplicate, state)."""
+
+
+class AccessDenied(ArmsctlError):
+    """The actor may not do this; the message is the reason given to the caller.
+
+    ``action`` and ``resource`` name what was refused, for the audit trail.
+    """
+
+    def __init__(self, reason: str, *, action: str = "", resource: str = "") -> None:
+        self.reason, self.action, self.resource = reason, action, resource
+        super().__init__(reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one kind of error means to each shell.
+
+    ``exit_code`` for the CLI, ``http_status`` for the API's JSON body and the web's error page,
+    ``title`` for the heading of that page.
+    """
+
+    exit_code: int
+    http_status: int
+    title: str
+
+
+#: The one table from errors to exit codes, HTTP statuses and error pages (``outcome``).
+OUTCOMES: dict[type[ArmsctlError], Outcome] = {
+    ArmsctlError: Outcome(EXIT_INPUT, 422, "Cannot do that"),
+    InputError: Outcome(EXIT_INPUT, 422, "Invalid input"),
+    NotFoundError: Outcome(EXIT_INPUT, 404, "Not found"),
+    ConflictError: Outcome(EXIT_INPUT, 409, "Conflict"),
+    AccessDenied: Outcome(EXIT_INPUT, 403, "Not allowed"),
+    IntegrityError: Outcome(EXIT_INPUT, 422, "Cannot do that"),
+    VerificationError: Outcome(EXIT_FINDING, 422, "Cannot do that"),
+}
+
+
+def outcome(error: ArmsctlError | type[ArmsctlError]) -> Outcome:
+    """The row of ``OUTCOMES`` for the error's nearest listed class (``ArmsctlError`` at worst)."""
+    kind = error if isinstance(error, type) else type(error)
+    for cls in kind.__mro__:
+        if cls in OUTCOMES:
+            return OUTCOMES[cls]
+    raise TypeError(f"{kind.__name__} is not an ArmsctlError")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from armsctl.cli.exercise import register
-from armsctl.exercise import demo_hint
+from armsctl.cli.exercise import clean_line, register
+from armsctl.exercise import demo_hint, resume
+from armsctl.exercise.debrief import debrief_exercise
+
+UP, DOWN, RIGHT, LEFT = "\x1b[A", "\x1b[B", "\x1b[C", "\x1b[D"
 
 APP_CODE = """
 import typer
@@ -42,6 +46,7 @@ def test_list() -> None:
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in json.loads(result.stdout)] == [
         "cfe-holdings",
+        "new-start-2011-2023",
         "new-start-year",
         "step-by-step-reveal",
         "tutorial",
@@ -165,6 +170,7 @@ def test_play_through_a_pseudo_terminal(tmp_path: Path) -> None:
         encoding="utf-8",
         timeout=30,
         dimensions=(40, 120),
+        env={**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1"},
     )
     child.expect("turn 1.*action")
     child.sendline("inspect nowhere")
@@ -178,6 +184,91 @@ def test_play_through_a_pseudo_terminal(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def spawn_play(pexpect, tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]
+    """``exercise play`` in a pseudo-terminal of 40 x 120, as a trainee's terminal."""
+    return pexpect.spawn(
+        sys.executable,
+        ["-c", APP_CODE, "exercise", "play", *args],
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 120),
+        # No reply to prompt_toolkit's cursor-position query is coming from pexpect.
+        env={**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1"},
+    )
+
+
+def test_arrow_keys_edit_and_recall_and_are_never_recorded(tmp_path: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = spawn_play(pexpect, tmp_path, "tutorial", "--save", "rec.json")
+    child.expect("turn 1 action")
+    child.sendline("inspect alpha")
+    child.expect("as declared")
+    child.expect("turn 1 action")
+    # Up recalls "inspect alpha" from the session's history; five backspaces and "bravo" edit it.
+    child.send(UP + "\x7f" * 5 + "bravo\r")
+    child.expect("DISCREPANCY")
+    child.expect("turn 1 action")
+    # Left and right move in the line: "ed", Left, "n", Right gives "end".
+    child.send("ed" + LEFT + "n" + RIGHT + "\r")
+    for turn in (2, 3, 4):
+        child.expect(f"turn {turn} action")
+        child.send(UP + DOWN + "end\r")  # Up then Down is back to an empty line
+    child.expect("Timeline")
+    child.expect("The exercise is over|saved to")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    record = json.loads((tmp_path / "rec.json").read_text())
+    assert record["actions"] == ["inspect alpha", "inspect bravo", "end", "end", "end", "end"]
+    assert not [e for e in record["events"] if e["kind"] == "refused"]
+    assert "\x1b" not in json.dumps(record, ensure_ascii=False)
+    doc = debrief_exercise(resume(record), seeds=0)
+    texts = [ev["text"] for turn in doc["turns"] for ev in turn["events"]]
+    assert not [t for t in texts if "refused" in t or "\x1b" in t]
+
+
+def test_escape_sequences_in_piped_input_are_not_actions(tmp_path: Path) -> None:
+    record = tmp_path / "rec.json"
+    result = runner.invoke(
+        make_app(),
+        ["exercise", "play", "tutorial", "--save", str(record)],
+        input="\x1b[A\n\x1b[Binspect bravo\x1b[C\nend\nend\nend\nend\n",
+    )
+    assert result.exit_code == 0, result.output
+    saved = json.loads(record.read_text())
+    assert saved["actions"] == ["inspect bravo", "end", "end", "end", "end"]
+    assert clean_line("\x1bOA\x1b[1;5Dend\x07") == "end"
+
+
+def test_play_and_run_end_with_the_turn_by_turn_timeline(tmp_path: Path) -> None:
+    result = runner.invoke(
+        make_app(),
+        ["exercise", "play", "tutorial"],
+        input="inspect bravo\nconcern charlie\nend\nend\nend\nend\n",
+    )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.index("The exercise is over") < out.index("Timeline") < out.index("Score: 5")
+    for text in ("bravo declared: 2 launcher, 12 missile", "initial placement", "unfounded"):
+        assert text in out
+    plan = tmp_path / "plan.txt"
+    plan.write_text("inspect bravo\nend\nnotify alpha inspection\ninspect alpha\n")
+    result = runner.invoke(make_app(), ["exercise", "run", "tutorial", "--policy", str(plan)])
+    assert result.exit_code == 0, result.output
+    assert "Timeline" in result.stdout and "on-site inspection of alpha" in result.stdout
+    result = runner.invoke(
+        make_app(), ["exercise", "run", "tutorial", "--policy", str(plan), "--format", "json"]
+    )
+    doc = json.loads(result.stdout)
+    assert {"scenario", "seed", "policy", "score", "refused"} <= set(doc)  # the shape stays
+    turns = doc["timeline"]
+    assert [t["turn"] for t in turns] == [0, 1, 2, 3, 4]
+    assert [t["score"] for t in turns] == [None, 13.5, 13.0, 13.0, 13.0]
+    assert turns[1]["findings"] == [{"site": "bravo", "type": "inspection", "found": True}]
+    assert [e["kind"] for e in turns[2]["events"]] == ["observation", "notification", "inspection"]
 
 
 def test_demo_hint() -> None:

@@ -41,6 +41,14 @@ SCRIPTS = {
         "end",
         "inspect dpss-04 declared-site",
     ],
+    "new-start-2011-2023": [
+        "notify rus-deployed type-one",
+        "inspect rus-deployed",
+        "inspect rus-deployed",  # refused: one inspection of a site a turn
+        "end",
+        "inspect rus-launchers type-two",
+        "concern rus-launchers 'launcher count rose'",
+    ],
     "step-by-step-reveal": [
         "notify coastal-base verification-visit",
         "notify river-depot verification-visit",  # refused: not yet revealed
@@ -60,7 +68,7 @@ def test_scripted_run_end_to_end_and_exact_replay(sid: str) -> None:
     ex = run_script(sc, SCRIPTS[sid])
     assert ex.finished and ex.turn == sc.turns
     record = json.loads(json.dumps(ex.to_record()))
-    assert record["score"] == score(ex).as_dict()
+    assert record["score"] == score(ex).to_dict()
     again = replay(sc, sc.seed, record["actions"])
     assert again.to_record() == ex.to_record()
     assert resume(record).to_record() == ex.to_record()
@@ -70,6 +78,10 @@ def test_expected_refusals_in_scripts() -> None:
     ex = run_script(load_scenario("new-start-year"), SCRIPTS["new-start-year"])
     refused = [e["text"] for e in ex.events if e["kind"] == "refused"]
     assert len(refused) == 1 and "notice_turns" in refused[0] and "Protocol Part Five" in refused[0]
+    ex = run_script(load_scenario("new-start-2011-2023"), SCRIPTS["new-start-2011-2023"])
+    refused = [e["text"] for e in ex.events if e["kind"] == "refused"]
+    assert len(refused) == 1 and "one a site a turn" in refused[0]
+    assert score(ex).false_accusations == 1 and score(ex).detections == 0
     ex = run_script(load_scenario("step-by-step-reveal"), SCRIPTS["step-by-step-reveal"])
     refused = [e["text"] for e in ex.events if e["kind"] == "refused"]
     assert len(refused) == 1 and "revealed at turn 3" in refused[0]
@@ -78,7 +90,7 @@ def test_expected_refusals_in_scripts() -> None:
 def test_tutorial_script_scores_exactly() -> None:
     s = score(run_script(load_scenario("tutorial"), SCRIPTS["tutorial"]))
     # bravo caught at turn 2 (10 + 4 x 3/4), two inspections, a false concern about charlie.
-    assert s.as_dict()["parts"] == {
+    assert s.to_dict()["parts"] == {
         "detections": 10.0,
         "concerns_upheld": 0.0,
         "false_accusations": -8.0,
@@ -167,3 +179,30 @@ def test_debrief_document_compares_with_the_simulator() -> None:
         [],
     )
     assert debrief_exercise(honest, seeds=0)["simulator"] is None
+
+
+def test_the_truth_chart_data_includes_inspections_of_compliant_sites() -> None:
+    from armsctl.exercise.debrief import debrief_exercise
+
+    ex = run_script(load_scenario("tutorial"), SCRIPTS["tutorial"])
+    rows = {r["site"]: r for r in debrief_exercise(ex, seeds=0)["truth_chart"]}
+    assert set(rows) == {"alpha", "bravo"}  # charlie was neither inspected nor discrepant
+    assert rows["alpha"] == {
+        "site": "alpha",
+        "compliant": True,
+        "discrepant_turns": [],
+        "inspections": [{"turn": 1, "type": "inspection", "found": False}],
+    }
+    assert rows["bravo"]["inspections"] == [{"turn": 2, "type": "inspection", "found": True}]
+    assert not rows["bravo"]["compliant"]
+
+
+def test_a_record_of_the_earlier_format_is_replayed_from_its_actions() -> None:
+    sc = load_scenario("tutorial")
+    current = run_script(sc, SCRIPTS["tutorial"]).to_record()
+    old = json.loads(json.dumps(current))
+    old["format"] = "armsctl-exercise/1"
+    old["events"][1]["text"] = "on-site inspection inspection of alpha: as worded before"
+    ex = resume(old)
+    assert ex.note is not None and "armsctl-exercise/1" in ex.note
+    assert ex.to_record() == current

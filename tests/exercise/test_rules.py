@@ -169,3 +169,68 @@ def test_view_never_shows_the_truth(mini: Scenario) -> None:
     assert all(e["visible"] for e in view["events"])
     assert [s["declared"] for s in view["sites"]][1] == {"missile": 10}
     assert any(not e["visible"] and e["kind"] == "host-move" for e in ex.events)
+
+
+def test_a_second_inspection_of_a_site_in_one_turn_is_refused_without_spending_quota(
+    mini: Scenario,
+) -> None:
+    ex = Exercise(mini)
+    assert ex.act("inspect alpha visit").accepted
+    assert ex.remaining("visit") == 1
+    text = refused(ex, "inspect alpha")
+    assert "one a site a turn" in text and "no quota slot is used" in text
+    assert ex.remaining("visit") == 1 and len(ex.state.inspections) == 1
+    ex.act("end")
+    assert ex.act("inspect alpha visit").accepted  # another turn, another visit
+
+
+def test_inspection_texts_name_the_type_once() -> None:
+    ex = Exercise(
+        make_scenario(
+            quotas=[
+                {
+                    "type": "inspection",
+                    "title": "On-site inspection",
+                    "per_year": 2,
+                    "site_kinds": ["depot"],
+                },
+                {"type": "store-visit", "per_year": 1, "site_kinds": ["store"]},
+            ]
+        )
+    )
+    text = ex.act("inspect alpha").events[0]["text"]
+    assert text.startswith("on-site inspection of alpha: counted 20 missile, as declared")
+    assert "inspection inspection" not in text
+    assert (
+        ex.act("notify charlie store-visit")
+        .events[0]["text"]
+        .startswith("notification N002 of a store-visit of charlie")
+    )
+
+
+def test_a_sample_reports_what_it_counted_and_the_estimate_it_implies() -> None:
+    sc = make_scenario(
+        quotas=[{"type": "visit", "per_year": 2, "site_kinds": ["depot"], "sample": 40}],
+        sites=[
+            {"id": "alpha", "kind": "depot", "declared": {"missile": 95}},
+            {"id": "bravo", "kind": "depot", "declared": {"missile": 95}},
+        ],
+    )
+    for seed in range(8):
+        ev = Exercise(sc, seed=seed).act("inspect bravo").events[0]
+        sample = ev["sample"]
+        hits = sample["undeclared_in_sample"]
+        assert sample["checked"] == 40 and sample["declared"] == 95
+        assert "counted 98" not in ev["text"]  # the true total (95 + 3 hidden) is not shown
+        assert (
+            f"sample of 40 of the 95 declared item(s); {hits} not on the declaration" in ev["text"]
+        )
+        assert ev["found"] == (hits > 0)
+        low, high = sample["ci95"]
+        if hits:
+            assert low <= sample["estimated_undeclared"] <= high
+            assert "DISCREPANCY" in ev["text"] and "95% interval" in ev["text"]
+        else:
+            assert low == 0 and high is not None and "at most" in ev["text"]
+    clean = Exercise(sc).act("inspect alpha").events[0]
+    assert not clean["found"] and clean["sample"]["undeclared_in_sample"] == 0

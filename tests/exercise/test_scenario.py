@@ -10,10 +10,16 @@ from armsctl.exercise.scenario import quota_per_year
 
 from .conftest import make_scenario
 
-SHIPPED = ["cfe-holdings", "new-start-year", "step-by-step-reveal", "tutorial"]
+SHIPPED = [
+    "cfe-holdings",
+    "new-start-2011-2023",
+    "new-start-year",
+    "step-by-step-reveal",
+    "tutorial",
+]
 
 
-def test_four_scenarios_ship_and_validate() -> None:
+def test_the_shipped_scenarios_validate() -> None:
     assert bundled_scenario_ids() == SHIPPED
     for sid in SHIPPED:
         assert load_scenario(sid).id == sid

@@ -51,7 +51,7 @@ def test_two_by_two_closed_form() -> None:
 def test_saddle_point_and_dominated_strategy() -> None:
     sol = solve_zero_sum([[4, 2, 3], [1, 0, -1]], row_labels=["good", "bad"])
     assert sol.value == pytest.approx(2.0)
-    assert sol.as_dict()["row_strategy"] == {"good": 1.0, "bad": 0.0}
+    assert sol.to_dict()["row_strategy"] == {"good": 1.0, "bad": 0.0}
 
 
 @given(

@@ -82,7 +82,7 @@ def test_quota_larger_than_sites_and_uninspectable_sites() -> None:
     plan = plan_inspections(sites, NEW_START)
     assert plan.guaranteed == 1.0
     assert [s.name for s in plan.excluded] == ["elsewhere"]
-    assert plan.as_dict()["excluded_sites"] == ["elsewhere"]
+    assert plan.to_dict()["excluded_sites"] == ["elsewhere"]
 
 
 def test_bad_parameters() -> None:

@@ -16,7 +16,7 @@ from armsctl.verification.selection import (
     new_nonce,
     select,
     select_from_log,
-    verify_reveal,
+    verify_nonce_reveal,
     verify_selection,
 )
 
@@ -107,17 +107,17 @@ def test_select_and_verify_from_the_log() -> None:
     reveals = {"USA": USA_NONCE, "RUS": RUS_NONCE}
     sel = select_from_log(COMMITMENTS, reveals, CHECKPOINT, GROUPS)
     assert (sel.mode, sel.seed) == ("normal", SEED)
-    verify_selection(sel.as_dict(), COMMITMENTS, reveals, CHECKPOINT, GROUPS)
-    forged = sel.as_dict() | {"selected": {"type-one": SITES[:5], "type-two": ["alpha", "bravo"]}}
+    verify_selection(sel.to_dict(), COMMITMENTS, reveals, CHECKPOINT, GROUPS)
+    forged = sel.to_dict() | {"selected": {"type-one": SITES[:5], "type-two": ["alpha", "bravo"]}}
     with pytest.raises(IntegrityError, match="selection differs"):
         verify_selection(forged, COMMITMENTS, reveals, CHECKPOINT, GROUPS)
     with pytest.raises(IntegrityError, match="seed"):
-        verify_selection(sel.as_dict(), COMMITMENTS, reveals, CHECKPOINT + "x", GROUPS)
+        verify_selection(sel.to_dict(), COMMITMENTS, reveals, CHECKPOINT + "x", GROUPS)
 
 
 def test_a_reveal_that_does_not_open_its_commitment_is_refused() -> None:
-    assert verify_reveal("USA", USA_COMMIT, USA_NONCE)
-    assert not verify_reveal("RUS", USA_COMMIT, USA_NONCE)  # the party is bound in
+    assert verify_nonce_reveal("USA", USA_COMMIT, USA_NONCE)
+    assert not verify_nonce_reveal("RUS", USA_COMMIT, USA_NONCE)  # the party is bound in
     with pytest.raises(IntegrityError, match="RUS"):
         select_from_log(COMMITMENTS, {"USA": USA_NONCE, "RUS": USA_NONCE}, CHECKPOINT, GROUPS)
     with pytest.raises(IntegrityError, match="without a commitment"):
@@ -134,7 +134,7 @@ def test_fallback_when_a_party_withholds() -> None:
     assert sel.seed == derive_seed(later, reveals, withheld={"RUS": RUS_COMMIT}).hex()
     assert derive_seed(CHECKPOINT, reveals, withheld={"RUS": RUS_COMMIT}).hex() == FALLBACK_SEED
     verify_selection(
-        sel.as_dict(), COMMITMENTS, reveals, CHECKPOINT, GROUPS, fallback_checkpoint=later
+        sel.to_dict(), COMMITMENTS, reveals, CHECKPOINT, GROUPS, fallback_checkpoint=later
     )
 
 

@@ -1,9 +1,10 @@
 """Every failure becomes ``{"error": code, "detail": text, "field": path-or-null}``.
 
-One place maps domain errors to statuses: refused 403, unknown 404, clashing state 409, body
-too large 413, invalid input 422 (malformed JSON 400), missing or bad token 401, a database
-that stays busy 503. A catch-all turns anything unexpected into a JSON 500 without echoing the
-request (the fuzzing test asserts it never happens). The 500 does not claim that nothing
+Domain errors take their status from ``armsctl.errors.OUTCOMES``, the table the CLI and the
+web read too: refused 403, unknown 404, clashing state 409, invalid input 422. The HTTP
+layer's own failures are mapped here: malformed JSON 400, missing or bad token 401, body too
+large 413, a database that stays busy 503. A catch-all turns anything unexpected into a JSON
+500 without echoing the request (the fuzzing test asserts it never happens). The 500 does not claim that nothing
 changed: the failure may come after the use-case committed (while writing the response), so it
 tells the caller to check before retrying.
 """
@@ -22,8 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from armsctl.errors import InputError, IntegrityError, NotFoundError
-from armsctl.service import AccessDenied, ConflictError
+from armsctl.errors import AccessDenied, ArmsctlError, InputError, outcome
 
 __all__ = ["BodyLimit", "ErrorBody", "error_response", "install_error_handlers"]
 
@@ -72,32 +72,21 @@ def install_error_handlers(
 ) -> None:
     """Register the handlers; ``on_denied`` writes the audit event of a refusal."""
 
-    @app.exception_handler(AccessDenied)
-    async def _denied(request: Request, exc: AccessDenied) -> JSONResponse:
-        from starlette.concurrency import run_in_threadpool
+    @app.exception_handler(ArmsctlError)
+    async def _domain(request: Request, exc: ArmsctlError) -> JSONResponse:
+        status = outcome(exc).http_status  # the one table, shared with the CLI and the web
+        if isinstance(exc, AccessDenied):
+            from starlette.concurrency import run_in_threadpool
 
-        try:
-            await run_in_threadpool(on_denied, request, exc)
-        except Exception:  # the refusal stands even if its audit write fails
-            log.exception("could not record a refusal in the audit trail")
-        return error_response(403, exc.reason)
-
-    @app.exception_handler(NotFoundError)
-    async def _not_found(_r: Request, exc: NotFoundError) -> JSONResponse:
-        return error_response(404, str(exc))
-
-    @app.exception_handler(ConflictError)
-    async def _conflict(_r: Request, exc: ConflictError) -> JSONResponse:
-        return error_response(409, str(exc))
-
-    @app.exception_handler(InputError)
-    async def _input(_r: Request, exc: InputError) -> JSONResponse:
-        field = next((p.location for p in exc.problems if p.location), None)
-        return error_response(422, "; ".join(str(p) for p in exc.problems), field=field)
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_r: Request, exc: IntegrityError) -> JSONResponse:
-        return error_response(422, str(exc))
+            try:
+                await run_in_threadpool(on_denied, request, exc)
+            except Exception:  # the refusal stands even if its audit write fails
+                log.exception("could not record a refusal in the audit trail")
+            return error_response(status, exc.reason)
+        if isinstance(exc, InputError):
+            field = next((p.location for p in exc.problems if p.location), None)
+            return error_response(status, "; ".join(str(p) for p in exc.problems), field=field)
+        return error_response(status, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_r: Request, exc: RequestValidationError) -> JSONResponse:

@@ -13,13 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from armsctl.errors import (
-    ArmsctlError,
-    InputError,
-    IntegrityError,
-    NotFoundError,
-    VerificationError,
-)
+from armsctl.errors import EXIT_FINDING, EXIT_INPUT, ArmsctlError, InputError, outcome
 
 __all__ = [
     "EXIT_INPUT",
@@ -32,8 +26,7 @@ __all__ = [
     "user_errors",
 ]
 
-EXIT_VIOLATION = 1
-EXIT_INPUT = 2
+EXIT_VIOLATION = EXIT_FINDING
 
 
 def _width() -> int | None:
@@ -69,7 +62,8 @@ def fail(message: str, *, code: int = EXIT_INPUT) -> NoReturn:
 def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn domain errors into one clear line per problem, never a traceback.
 
-    Evidence that does not verify (``VerificationError``) exits 1, a finding; every other
+    The exit code comes from ``armsctl.errors.OUTCOMES``, the table the API and the web read
+    too: evidence that does not verify (``VerificationError``) exits 1, a finding; every other
     domain error is bad input and exits 2.
     """
 
@@ -77,17 +71,14 @@ def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
-        except InputError as exc:
+        except ArmsctlError as exc:
+            code = outcome(exc).exit_code
+            if not isinstance(exc, InputError):
+                fail(str(exc), code=code)
             for problem in exc.problems:
                 err_console.print(
                     f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True
                 )
-            raise typer.Exit(EXIT_INPUT) from None
-        except VerificationError as exc:
-            fail(str(exc), code=EXIT_VIOLATION)
-        except (NotFoundError, IntegrityError) as exc:
-            fail(str(exc))
-        except ArmsctlError as exc:  # pragma: no cover - every subclass is handled above
-            fail(str(exc))
+            raise typer.Exit(code) from None
 
     return wrapper

@@ -395,7 +395,9 @@ def report(
     from armsctl.reports import write_report
 
     t, decls = load_inputs(treaty, declarations)
-    path = write_report(t, decls, output, fmt=fmt.value, interpretation=interpretation)
+    path = write_report(
+        t, decls, output, at=dt.date.today(), fmt=fmt.value, interpretation=interpretation
+    )
     out_console.print(f"report written to {path}")
 
 

@@ -119,7 +119,11 @@ def demo(
         ),
     ]
     path = write_report(
-        treaty, decls, output_dir / "new-start-report.html", extra_sections=sections
+        treaty,
+        decls,
+        output_dir / "new-start-report.html",
+        at=dt.date.today(),
+        extra_sections=sections,
     )
     console.print(Rule("Report"))
     console.print(f"HTML report written to {path.resolve()}")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,16 +92,22 @@ def _print_view(ex: Exercise) -> None:
     view = ex.view()
     lines = [
         f"[bold]{escape(view['turn_label'])} {view['turn']} of {view['turns']}[/] "
-        f"(year {view['year']})"
+        f"(year {view['year']}, {view['time'][:10]})"
     ]
     for q, info in view["quotas"].items():
+        notice = (
+            f"{info['notice_hours']} hours before arrival"
+            if info["notice_hours"]
+            else f"{info['notice_turns']} turn(s)"
+        )
         lines.append(
             f"quota {escape(q)}: {info['remaining']} of {info['per_year']} left this "
-            f"year; notice {info['notice_turns']} turn(s)"
+            f"year; notice {notice}"
         )
     for site, p in view["pending"].items():
         lines.append(
-            f"pending: {escape(site)} ({escape(p['type'])}), inspect from turn {p['earliest_turn']}"
+            f"pending: {escape(site)} ({escape(p['type'])}, {escape(p['notification'])}), "
+            f"inspect from turn {p['earliest_turn']}"
         )
     for ev in view["events"]:
         if ev["kind"] in ("turn-start",):
@@ -136,22 +145,68 @@ def _print_score(ex: Exercise) -> None:
     out_console.print(table)
 
 
-def _interactive(ex: Exercise, save: Path | None) -> None:
-    """The prompt loop: one action a line until the exercise ends or the trainee quits."""
+# CSI (ESC [ ... final), SS3 (ESC O x) and other two-byte escapes, then any control character.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[O@-Z\\-_].?|\x1b|[\x00-\x08\x0b-\x1f\x7f]")
+COMMANDS = ("notify", "inspect", "clarify", "concern", "end", "sites", "help", "save", "quit")
+
+
+def clean_line(line: str) -> str:
+    r"""A typed line without terminal escape sequences or control characters.
+
+    Keys a terminal sends as escape sequences (arrows, Home, function keys) are editing keys,
+    never part of an action: without line editing they would reach the engine as text such as
+    ``'\x1b[A'`` and be recorded as refused actions.
+    """
+    return _ESCAPES.sub("", line).strip()
+
+
+def line_reader(ex: Exercise) -> Callable[[str], str]:
+    """Read one action: prompt_toolkit (editing, history, completion) on a terminal, else plain.
+
+    On a terminal the arrow keys move in the line and recall earlier actions of the session
+    (an in-memory history, so that nothing typed in an exercise is written to disk); Tab
+    completes actions, site ids and inspection types. Piped or scripted input (a plan fed to
+    stdin, tests) is read line by line as before.
+    """
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.completion import WordCompleter
+        from prompt_toolkit.history import InMemoryHistory
+
+        words = [*COMMANDS, *(s.id for s in ex.scenario.sites), *ex.quota]
+        session: PromptSession[str] = PromptSession(
+            history=InMemoryHistory(), completer=WordCompleter(words), complete_while_typing=False
+        )
+
+        def ask(prompt: str) -> str:
+            out_console.file.flush()
+            return session.prompt(f"{prompt}: ")
+
+        return ask
+
     from rich.prompt import Prompt
 
+    def plain(prompt: str) -> str:
+        return Prompt.ask(f"[bold]{escape(prompt)}[/]", console=out_console)
+
+    return plain
+
+
+def _interactive(ex: Exercise, save: Path | None) -> None:
+    """The prompt loop: one action a line until the exercise ends or the trainee quits."""
     from armsctl.exercise import ACTION_HELP
 
     out_console.print(
         f"[dim]actions: {escape(ACTION_HELP)}; also: sites, help, save, quit[/]", highlight=False
     )
+    ask = line_reader(ex)
     shown = -1
     while not ex.finished:
         if shown != ex.turn:
             _print_view(ex)
             shown = ex.turn
         try:
-            line = Prompt.ask(f"[bold]turn {ex.turn}[/] action", console=out_console).strip()
+            line = clean_line(ask(f"turn {ex.turn} action"))
         except (EOFError, KeyboardInterrupt):
             out_console.print("\nstopped", highlight=False)
             _save(ex, save)
@@ -181,8 +236,47 @@ def _interactive(ex: Exercise, save: Path | None) -> None:
                 style = "red" if ev["kind"] == "refused" else "cyan"
                 out_console.print(f"[{style}]{escape(ev['text'])}[/]", highlight=False)
     out_console.print("[bold]The exercise is over.[/]")
+    _print_timeline(ex)
     _print_score(ex)
     _save(ex, save)
+
+
+_KIND_STYLE = {
+    "refused": "red",
+    "inspection": "cyan",
+    "finding": "magenta",
+    "host": "magenta",
+    "observation": "yellow",
+    "notification": "yellow",
+}
+
+
+def _print_timeline(ex: Exercise) -> None:
+    """The debrief timeline in the terminal: each turn's events, findings and the score."""
+    from armsctl.exercise.debrief import turn_timeline
+
+    _print_turns(turn_timeline(ex))
+
+
+def _print_turns(turns: list[dict[str, Any]]) -> None:
+    table = Table(title="Timeline (* not seen during play)", show_lines=False)
+    table.add_column("turn", justify="right", no_wrap=True)
+    table.add_column("event", no_wrap=True)
+    table.add_column("what", overflow="fold", ratio=1)
+    table.add_column("score", justify="right", no_wrap=True)
+    for turn in turns:
+        rows = turn["events"] or [{"kind": "-", "seen": True, "text": "nothing happened"}]
+        for i, ev in enumerate(rows):
+            style = _KIND_STYLE.get(ev["kind"], "white")
+            last = i == len(rows) - 1
+            table.add_row(
+                str(turn["turn"]) if i == 0 else "",
+                f"[{style}]{escape(ev['kind'])}[/]" + ("" if ev["seen"] else " *"),
+                escape(ev["text"]),
+                f"{turn['score']:g}" if last and turn["score"] is not None else "",
+                end_section=last,
+            )
+    out_console.print(table)
 
 
 @exercise_app.command("play")
@@ -211,6 +305,8 @@ def resume_cmd(
     from armsctl.exercise import resume
 
     ex = resume(_read_record(record), where=str(record))
+    if ex.note:
+        out_console.print(f"[yellow]{escape(str(record))}: {escape(ex.note)}[/]", highlight=False)
     _print_sites(ex)
     _interactive(ex, save or record)
 
@@ -250,7 +346,9 @@ def run(
             )
         script = read_script(path.read_text(encoding="utf-8"), where=str(path))
         ex = run_script(sc, script, seed=seed)
-    result = score(ex).as_dict()
+    from armsctl.exercise.debrief import turn_timeline
+
+    result = score(ex).to_dict()
     refused = [e["text"] for e in ex.events if e["kind"] == "refused"]
     if save is not None:
         save.write_text(
@@ -264,11 +362,11 @@ def run(
                 "policy": policy,
                 "score": result,
                 "refused": refused,
+                "timeline": turn_timeline(ex),
             }
         )
         return
-    for text in refused:
-        out_console.print(f"[red]{escape(text)}[/]", highlight=False)
+    _print_timeline(ex)
     _print_score(ex)
 
 
@@ -294,6 +392,11 @@ def debrief(
         print_json(doc)
         return
     s = doc["score"]
+    if doc["note"]:
+        out_console.print(
+            f"[yellow]{escape(str(record))}: {escape(doc['note'])}[/]", highlight=False
+        )
+    _print_turns(doc["turns"])
     out_console.print(
         f"[bold]{escape(doc['scenario']['title'])}[/]: score {s['total']:g} "
         f"({s['detections']} caught, {s['false_accusations']} false accusations)",

@@ -290,21 +290,15 @@ def ledger_append(
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Sign entries as a party and append them to the log in one transaction."""
-    from datetime import datetime
-
-    from armsctl.errors import ParameterError
     from armsctl.ledger.envelope import seal_entry
 
     doc = _read_json(body_file, "body file")
     bodies = doc if isinstance(doc, list) else [doc]
     at = _now()
     if time is not None:
-        try:
-            at = datetime.fromisoformat(time)
-        except ValueError:
-            raise ParameterError(f"--time {time!r} is not an ISO 8601 time") from None
-        if at.tzinfo is None:
-            raise ParameterError("--time needs a timezone, e.g. 2026-02-05T00:00:00Z")
+        from armsctl.times import parse_instant
+
+        at = parse_instant(time, field="--time")
     signer = _signer(key)
     entries = [
         seal_entry(kind=kind, treaty=treaty, party=party, at=at, body=b, signer=signer)
@@ -598,6 +592,7 @@ def ledger_cosign(
 
     from armsctl.cli._common import fail
     from armsctl.cli.witness import cosign_offline
+    from armsctl.errors import InputError, VerificationError, outcome
     from armsctl.ledger.witness import WitnessRefusal
 
     prover = None
@@ -619,7 +614,10 @@ def ledger_cosign(
             prover=prover,
         )
     except WitnessRefusal as exc:
-        fail(exc.message, code=2 if exc.status == 400 else EXIT_VIOLATION)
+        # tlog-witness answers 400 to a malformed request (bad input); any other refusal (a
+        # fork, a rollback, a bad signature) is evidence that does not verify: a finding.
+        kind = InputError if exc.status == 400 else VerificationError
+        fail(exc.message, code=outcome(kind).exit_code)
     if out is not None:
         out.write_text(cosigned, encoding="utf-8")
     typer.echo(cosigned, nl=False)

@@ -43,15 +43,11 @@ TREATY_ARG = typer.Argument(..., help="A bundled treaty id or a .toml file.")
 
 def parse_instant(value: str | None, name: str) -> dt.datetime:
     """An option's instant in UTC (now when absent); times without a zone are refused."""
-    from armsctl.errors import ParameterError
-    from armsctl.notifications import parse_time
+    from armsctl import times
 
     if value is None:
         return dt.datetime.now(dt.UTC)
-    parsed, error = parse_time(value)
-    if error or parsed is None:
-        raise ParameterError(f"{name}: {error}")
-    return parsed
+    return times.parse_instant(value, field=name)
 
 
 def _load(path: Path, treaty_ref: str | None) -> tuple[Treaty, list[Notification]]:

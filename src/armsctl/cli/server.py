@@ -685,18 +685,12 @@ def client_observe(
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Record an observation; with --key the party's own entry is logged."""
-    import datetime as dt
-
-    from armsctl.errors import InputError, Problem
     from armsctl.service.entries import observation_entry
 
     message = _read_object(body_file)
-    try:
-        seen = dt.datetime.fromisoformat(observed_at)
-    except ValueError:
-        raise InputError([Problem("", "--observed-at", "is not an RFC 3339 time")]) from None
-    if seen.tzinfo is None:
-        raise InputError([Problem("", "--observed-at", "needs a timezone")])
+    from armsctl.times import parse_instant
+
+    seen = parse_instant(observed_at, field="--observed-at")
     request: dict[str, Any] = {
         "subject": subject,
         "source": source,
@@ -843,14 +837,9 @@ def inspect_schedule(
     """Notify the team's arrival (inspecting party); the log holds its commitment only."""
     import datetime as dt
 
-    from armsctl.errors import InputError, Problem
+    from armsctl.times import parse_instant
 
-    try:
-        when = dt.datetime.fromisoformat(arrival)
-    except ValueError:
-        raise InputError([Problem("", "--arrival", "is not an RFC 3339 time")]) from None
-    if when.tzinfo is None:
-        raise InputError([Problem("", "--arrival", "needs a timezone")])
+    when = parse_instant(arrival, field="--arrival")
     doc = _step(
         inspection,
         "schedule",

@@ -201,7 +201,7 @@ def plan(
     if plot is not None:
         _plan_plot(result, plot)
     if fmt is OutputFormat.json:
-        data = result.as_dict()
+        data = result.to_dict()
         data.update(
             treaty=t.id,
             year=year,
@@ -394,7 +394,7 @@ def select_cmd(
         _groups(candidates),
         fallback_checkpoint=_checkpoint(fallback_checkpoint),
     )
-    data = sel.as_dict()
+    data = sel.to_dict()
     if output is not None:
         output.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     if fmt is OutputFormat.json:
@@ -439,7 +439,7 @@ def verify_selection_cmd(
             print_json({"verified": False, "reason": str(exc)})
         fail(f"selection does not verify: {exc}", code=EXIT_VIOLATION)
     if fmt is OutputFormat.json:
-        print_json({"verified": True, **again.as_dict()})
+        print_json({"verified": True, **again.to_dict()})
         return
     out_console.print(
         f"[green]verified[/]: the selection follows from seed {again.seed} ({again.mode})."
@@ -624,7 +624,7 @@ def simulate_regime(
                 "seed": study.seed if seed is None else seed,
                 "scheduler": use or "serial",
                 "results": [
-                    {**r.as_dict(), **sc.meta} for r, sc in zip(results, scenarios, strict=True)
+                    {**r.to_dict(), **sc.meta} for r, sc in zip(results, scenarios, strict=True)
                 ],
             }
         )
@@ -679,7 +679,7 @@ def estimate_serials_cmd(
                 ) from None
     est = estimate_serials(values, start=start, credibility=credibility)
     if fmt is OutputFormat.json:
-        print_json(est.as_dict())
+        print_json(est.to_dict())
         return
     lo, hi = est.credible_interval
     mean = f"{est.posterior_mean:,.1f}" if est.posterior_mean is not None else "undefined (k = 2)"
@@ -706,7 +706,7 @@ def estimate_fraction(
         inspected, found, population=population, credibility=credibility
     )
     if fmt is OutputFormat.json:
-        print_json(post.as_dict())
+        print_json(post.to_dict())
         return
     lo, hi = post.interval
     out_console.print(
@@ -736,7 +736,7 @@ def estimate_undeclared(
         sites_inspected, found, sites_total=sites_total, credibility=credibility
     )
     if fmt is OutputFormat.json:
-        print_json(post.as_dict())
+        print_json(post.to_dict())
         return
     lo, hi = post.total_interval
     out_console.print(

@@ -17,11 +17,11 @@ from typing import Literal
 
 from armsctl.compliance.activities import Activity, ActivityResult, evaluate_activities
 from armsctl.errors import NotFoundError
-from armsctl.inventory.io import DeclarationSet
 from armsctl.inventory.model import (
     ALL_ZONES,
     ComponentKey,
     Declaration,
+    DeclarationSet,
     component_measure,
     parse_component_measure,
 )

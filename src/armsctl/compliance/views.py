@@ -7,7 +7,7 @@ from typing import Any
 
 from armsctl.compliance.activities import activity_to_dict
 from armsctl.compliance.engine import LimitResult, PartyResult, Report, evaluate
-from armsctl.inventory.io import DeclarationSet
+from armsctl.inventory.model import DeclarationSet
 
 __all__ = ["explain_items", "history", "report_to_dict"]
 

@@ -16,9 +16,17 @@ from typing import Any
 from armsctl.charts import Axis, Bar, Chart, Point, ReferenceLine, Series
 from armsctl.exercise.engine import Exercise, resume
 from armsctl.exercise.inspectors import AUTO_INSPECTORS, compare_inspectors, score_distribution
-from armsctl.exercise.scoring import score
+from armsctl.exercise.scoring import score, score_by_turn
 
-__all__ = ["build_debrief", "debrief_charts", "debrief_exercise", "simulator_reference"]
+__all__ = [
+    "TIMELINE_KINDS",
+    "build_debrief",
+    "debrief_charts",
+    "debrief_exercise",
+    "simulator_reference",
+    "truth_chart_rows",
+    "turn_timeline",
+]
 
 _SIM_STRATEGY = {
     "static": "concentrate",
@@ -26,6 +34,126 @@ _SIM_STRATEGY = {
     "opportunist": "timed",
     "equilibrium": "timed",
 }
+
+
+TIMELINE_KINDS = {
+    "commitment": "declaration",
+    "reveal": "declaration",
+    "declaration": "declaration",
+    "compliance": "compliance",
+    "notification": "notification",
+    "notify": "notification",
+    "notification-lapsed": "notification",
+    "exercise": "notification",
+    "observation": "observation",
+    "inspection": "inspection",
+    "clarification": "clarification",
+    "concern": "concern",
+    "concern-truth": "finding",
+    "host-move": "host",
+    "refused": "refused",
+}
+"""How each recorded event kind is grouped in the turn-by-turn timeline."""
+
+
+def turn_timeline(ex: Exercise) -> list[dict[str, Any]]:
+    """The exercise turn by turn: what was declared, notified, inspected and found, and the score.
+
+    Turn 0 holds the declarations the host started with. Each turn lists its events in order
+    (``seen`` says whether the trainee saw them: the host's moves and the truth of concerns are
+    revealed only in the debrief), the inspections' findings, and the score at the end of the
+    turn. Built from the exercise alone, so it is the same for a live game and a saved record.
+    """
+    scores = score_by_turn(ex)
+    sc = ex.scenario
+    start = {s.id: {c: n for c, n in sorted(s.declared.items()) if n} for s in sc.sites}
+    turns: list[dict[str, Any]] = [
+        {
+            "turn": 0,
+            "label": "start",
+            "events": [
+                {
+                    "kind": "declaration",
+                    "seen": True,
+                    "site": site,
+                    "text": f"{site} declared: {_counts(counts)}",
+                }
+                for site, counts in start.items()
+                if counts or sc.record is None  # a record's sites are declared at turn 1
+            ]
+            + _turn_events(ex, 0),
+            "findings": [],
+            "score": None,
+        }
+    ]
+    for t in range(1, ex.turn + 1):
+        events = _turn_events(ex, t)
+        findings = [
+            {
+                "site": i["site"],
+                "type": i["type"],
+                "found": i["found"],
+                **({"sample": i["sample"]} if "sample" in i else {}),
+            }
+            for i in ex.state.inspections
+            if i["turn"] == t
+        ]
+        turns.append(
+            {
+                "turn": t,
+                "label": f"{sc.turn_label} {t}",
+                "time": ex.turn_time(t).isoformat(),
+                "events": events,
+                "findings": findings,
+                "score": scores[t - 1],
+            }
+        )
+    return turns
+
+
+def _turn_events(ex: Exercise, turn: int) -> list[dict[str, Any]]:
+    events = []
+    for e in ex.events:
+        if e["turn"] != turn or e["kind"] not in TIMELINE_KINDS:
+            continue
+        row = {
+            "kind": TIMELINE_KINDS[e["kind"]],
+            "seen": bool(e["visible"]),
+            "site": e.get("site"),
+            "text": e["text"],
+        }
+        for key in ("notification", "deadline", "observation"):
+            if key in e:
+                row[key] = e[key]
+        events.append(row)
+    return events
+
+
+def truth_chart_rows(ex: Exercise) -> list[dict[str, Any]]:
+    """Rows of the truth-over-time chart: every site that was not as declared or was inspected.
+
+    Each row has the turns in which the site differed from its declaration and every inspection
+    of it (turn, type, whether it found a discrepancy), so that a clean inspection of a
+    compliant site shows as well as a catch.
+    """
+    out = []
+    for s in ex.scenario.sites:
+        dirty = ex.state.dirty.get(s.id, [])
+        visits = [
+            {"turn": i["turn"], "type": i["type"], "found": i["found"]}
+            for i in ex.state.inspections
+            if i["site"] == s.id
+        ]
+        if dirty or visits:
+            out.append(
+                {
+                    "site": s.id,
+                    "compliant": not dirty,
+                    "discrepant_turns": list(dirty),
+                    "inspections": visits,
+                }
+            )
+    return out
 
 
 def build_debrief(
@@ -39,7 +167,7 @@ def build_debrief(
 def debrief_exercise(ex: Exercise, *, seeds: int = 50) -> dict[str, Any]:
     """The debrief document of an exercise in memory (finished or stopped early)."""
     sc = ex.scenario
-    trainee = score(ex).as_dict()
+    trainee = score(ex).to_dict()
     same_seed = compare_inspectors(sc, ex.seed)
     seed_list = [ex.seed + 1 + i for i in range(seeds)] if seeds > 0 else []
     distribution = score_distribution(sc, seeds=seed_list) if seed_list else {}
@@ -51,12 +179,14 @@ def debrief_exercise(ex: Exercise, *, seeds: int = 50) -> dict[str, Any]:
             "holdings_at_end": ex.truth(s.id),
             "discrepant_turns": ex.state.dirty.get(s.id, []),
             "caught_turn": ex.state.caught.get(s.id),
+            "inspected_turns": [i["turn"] for i in ex.state.inspections if i["site"] == s.id],
         }
         for s in sc.sites
     ]
     return {
         "scenario": {"id": sc.id, "title": sc.title, "turns": sc.turns, "seed": ex.seed},
         "finished": ex.finished,
+        "note": ex.note,
         "host_strategy": sc.host_strategy.model_dump(mode="json"),
         "score": trainee,
         "weights": sc.scoring.model_dump(mode="json"),
@@ -66,12 +196,15 @@ def debrief_exercise(ex: Exercise, *, seeds: int = 50) -> dict[str, Any]:
                 "kind": e["kind"],
                 "seen_by_trainee": e["visible"],
                 "text": e["text"],
+                "site": e.get("site"),
             }
             for e in ex.events
             if e["kind"] not in ("turn-start", "turn-end")
         ],
         "actions": list(ex.actions),
+        "turns": turn_timeline(ex),
         "truth": truth,
+        "truth_chart": truth_chart_rows(ex),
         "same_seed": same_seed,
         "distribution": distribution,
         "simulator": simulator_reference(ex),
@@ -127,7 +260,7 @@ def simulator_reference(ex: Exercise, *, trials: int = 2000) -> dict[str, Any] |
         )
     except ParameterError as exc:
         return {"error": str(exc)}
-    doc = result.as_dict()
+    doc = result.to_dict()
     return {
         "model": doc["label"],
         "trials": doc["trials"],
@@ -172,14 +305,10 @@ def debrief_charts(doc: dict[str, Any]) -> list[Chart]:
                 ),
             )
         )
-    dirty = [t for t in doc["truth"] if t["discrepant_turns"]]
+    # Every site that was not as declared or was inspected: clean inspections show too.
+    dirty = doc["truth_chart"]
     if dirty:
-        index = {row["site"]: i for i, row in enumerate(dirty)}
-        inspected = [
-            (e["turn"], e["text"].split(" inspection of ")[1].split(":")[0])
-            for e in doc["timeline"]
-            if e["kind"] == "inspection" and " inspection of " in e["text"]
-        ]
+        inspected = [(v["turn"], i) for i, row in enumerate(dirty) for v in row["inspections"]]
         charts.append(
             Chart(
                 title="Where the truth differed from the declaration",
@@ -197,7 +326,7 @@ def debrief_charts(doc: dict[str, Any]) -> list[Chart]:
                     ),
                     Series(
                         "inspected",
-                        [Point(t, index[site]) for t, site in inspected if site in index],
+                        [Point(t, i) for t, i in inspected],
                         kind="points",
                         hollow=True,
                         size=1.8,
@@ -206,3 +335,7 @@ def debrief_charts(doc: dict[str, Any]) -> list[Chart]:
             )
         )
     return charts
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{v} {k}" for k, v in sorted(counts.items()) if v) or "nothing"

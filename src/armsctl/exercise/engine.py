@@ -10,6 +10,8 @@ with the rule that forbids it, is recorded, consumes no randomness, and the turn
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +22,15 @@ import numpy as np
 from armsctl.errors import InputError, IntegrityError, Problem
 from armsctl.exercise.hosts import HostStrategyBase, make_host
 from armsctl.exercise.scenario import Scenario, quota_per_year, scenario_from_mapping
+from armsctl.exercise.world import (
+    MOVEMENT_DUTY,
+    exercise_treaty,
+    intent_duty_id,
+    observation_evidence,
+    turn_time,
+)
+from armsctl.monitoring import Observation
+from armsctl.notifications import Notification, assess, notification_to_dict, receive, send
 
 __all__ = [
     "ACTION_HELP",
@@ -33,7 +44,10 @@ __all__ = [
     "resume",
 ]
 
-RECORD_FORMAT = "armsctl-exercise/1"
+RECORD_FORMAT = "armsctl-exercise/2"
+EARLIER_FORMATS = ("armsctl-exercise/1",)
+"""Records whose events this version cannot reproduce (texts and event data changed): they are
+replayed from their actions, and the debrief says that their events were not compared."""
 ACTION_HELP = (
     "notify SITE TYPE (notice of an inspection) | inspect SITE [TYPE] | clarify SITE [question]"
     " | concern SITE [reason] | end (end the turn)"
@@ -100,6 +114,7 @@ class Outcome:
 class _Pending:
     type: str
     turn: int
+    notification: int = -1  # index in Exercise.notifications
 
 
 @dataclass(slots=True)
@@ -126,6 +141,9 @@ class Exercise:
         host_ss, world_ss = np.random.SeedSequence([self.seed, 7]).spawn(2)
         self.world_rng = np.random.default_rng(world_ss)
         self.quota = {q.type: q for q in scenario.quotas}
+        self.treaty = exercise_treaty(scenario)
+        self.notifications: list[Notification] = []
+        self.observations: list[Observation] = []
         self.per_year = {q.type: quota_per_year(scenario, q) for q in scenario.quotas}
         self.declared = {s.id: dict(s.declared) for s in scenario.sites}
         self.base = {s.id: s.truth for s in scenario.sites}
@@ -133,6 +151,7 @@ class Exercise:
         self.state = _State()
         self.events: list[dict[str, Any]] = []
         self.actions: list[str] = []
+        self.note: str | None = None  # how a resumed exercise was rebuilt, when it matters
         self._queued_observations: list[dict[str, Any]] = []
         self.commitment: dict[str, Any] | None = None
         self._opening: dict[str, Any] | None = None
@@ -157,6 +176,10 @@ class Exercise:
     def year(self, turn: int | None = None) -> int:
         t = self.state.turn if turn is None else turn
         return (max(t, 1) - 1) // self.scenario.turns_per_year + 1
+
+    def turn_time(self, turn: int | None = None) -> dt.datetime:
+        """When a turn starts on the exercise clock (the current turn by default)."""
+        return turn_time(self.scenario, self.state.turn if turn is None else turn)
 
     def turns_left_in_year(self) -> int:
         """Turns from this one to the end of the year or of the exercise, this one included."""
@@ -198,6 +221,7 @@ class Exercise:
             "turn": st.turn,
             "turns": self.scenario.turns,
             "turn_label": self.scenario.turn_label,
+            "time": self.turn_time().isoformat(),
             "year": self.year(),
             "finished": st.finished,
             "quotas": {
@@ -206,11 +230,18 @@ class Exercise:
                     "used": st.used.get(t, 0),
                     "remaining": self.remaining(t),
                     "notice_turns": self.quota[t].notice_turns,
+                    "notice_hours": self.quota[t].notice_hours,
                 }
                 for t in self.quota
             },
             "pending": {
-                s: {"type": p.type, "notified_turn": p.turn, "earliest_turn": self._earliest(s)}
+                s: {
+                    "type": p.type,
+                    "notified_turn": p.turn,
+                    "earliest_turn": self._earliest(s),
+                    "notification": self.notifications[p.notification].id,
+                    "arrival_from": self.notifications[p.notification].event_time.isoformat(),
+                }
                 for s, p in sorted(st.pending.items())
             },
             "sites": [
@@ -255,7 +286,7 @@ class Exercise:
                 for site, p in sorted(st.pending.items()):
                     self.record_event(
                         "notification-lapsed",
-                        f"the notification of a {p.type} inspection of {site} lapsed at year end",
+                        f"the notification of {self._a(p.type)} of {site} lapsed at year end",
                         visible=True,
                         site=site,
                     )
@@ -270,10 +301,87 @@ class Exercise:
         for obs in self._queued_observations:
             self.record_event("observation", obs["text"], visible=True, **obs["data"])
         self._queued_observations = []
+        self._record_declaration()
+        self._record_compliance()
         self._scripted_events()
         self._reveal_stage()
         self.host.start_turn(self)
         self._mark_dirty()
+
+    def _record_declaration(self) -> None:
+        """This turn's declaration from the public record, with its sources and marks.
+
+        The exercise takes the record as the truth (it claims nothing the record does not say):
+        the declared and the true figures of the mapped sites both become the record's, and
+        only a host strategy of the scenario adds anything hidden on top.
+        """
+        play = self.scenario.record
+        if play is None:
+            return
+        from armsctl.exercise.world import record_turns
+
+        day, decl = record_turns(self.scenario)[self.state.turn - 1]
+        if self.state.turn > 1:
+            before = record_turns(self.scenario)[self.state.turn - 2][0]
+            for sus in self.treaty.dates.suspensions:
+                if sus.party == play.party and before < sus.effective <= day:
+                    announced = f" (announced {sus.announced})" if sus.announced else ""
+                    self.record_event(
+                        "notification",
+                        f"{sus.party}: {sus.kind} effective {sus.effective}{announced}. "
+                        f"{sus.note} (sources: {sus.source or 'none given'})",
+                        visible=True,
+                    )
+        if decl.status == "not-provided":
+            self.record_event(
+                "declaration",
+                f"{play.party} did not provide its data as of {day}"
+                + (f" ({decl.note})" if decl.note else "")
+                + "; the previous figures stand",
+                visible=True,
+                as_of=day.isoformat(),
+                status="not-provided",
+            )
+            return
+        figures: dict[str, dict[str, Any]] = {}
+        for site, measures in play.sites.items():
+            parts = []
+            for m in measures:
+                fig = decl.limits.get(m)
+                if fig is None:
+                    continue
+                self.declared[site][m] = fig.value
+                self.base[site][m] = fig.value
+                mark = " (unverified)" if fig.provenance == "M" else ""
+                parts.append(f"{fig.value} {m}{mark}")
+                figures[m] = {
+                    "site": site,
+                    "value": fig.value,
+                    "provenance": fig.provenance,
+                    "unverified": fig.provenance == "M",
+                    "source": fig.source,
+                    "note": fig.note,
+                }
+            self.record_event(
+                "declaration",
+                f"{play.party} data as of {day}, {site}: {', '.join(parts) or 'no figures'}"
+                f" (sources: {_domains(f['source'] for f in figures.values() if f['site'] == site)})",
+                visible=True,
+                site=site,
+                as_of=day.isoformat(),
+                status="provided",
+                figures={m: f for m, f in figures.items() if f["site"] == site},
+            )
+
+    def _record_compliance(self) -> None:
+        """A record's turn also shows where the party stands against the treaty's limits."""
+        if self.scenario.record is None:
+            return
+        from armsctl.exercise.world import record_compliance
+
+        day = self.turn_time().date()
+        text = record_compliance(self.scenario, day)
+        self.record_event("compliance", text, visible=True, as_of=day.isoformat())
 
     def _scripted_events(self) -> None:
         for ev in self.scenario.events:
@@ -289,18 +397,59 @@ class Exercise:
                     f"host notifies the movement of {moved} {ev.category} "
                     f"from {ev.site} to {ev.to_site}"
                 )
+                moved_at = self.turn_time()
+                n = self._notification(
+                    MOVEMENT_DUTY,
+                    self.scenario.host,
+                    self.scenario.inspector,
+                    "item-moved",
+                    moved_at,
+                    {
+                        "category": ev.category,
+                        "count": str(moved),
+                        "from_facility": ev.site,
+                        "to_facility": ev.to_site,
+                    },
+                    received=moved_at + dt.timedelta(hours=ev.delay_hours),
+                )
+                status = assess(n, self.treaty, at=n.received_at or moved_at)
+                if status.verdict == "late":
+                    text += f"; LATE: {status.explanation.split(': ', 1)[1]}"
                 self.record_event(
-                    "notification", text, visible=True, site=ev.site, to_site=ev.to_site
+                    "notification",
+                    text,
+                    visible=True,
+                    site=ev.site,
+                    to_site=ev.to_site,
+                    notification=notification_to_dict(n),
+                    deadline=status.to_dict(),
                 )
             elif ev.kind == "observation":
                 text = ev.text or f"observation at {ev.site}"
-                self.record_event(
-                    "observation",
-                    f"{text} (reliability {ev.reliability:.0%})",
-                    visible=True,
-                    site=ev.site,
-                    reliability=ev.reliability,
-                )
+                data: dict[str, Any] = {"site": ev.site, "reliability": ev.reliability}
+                if ev.category is not None and ev.site is not None:
+                    obs = Observation(
+                        id=f"obs-{len(self.observations) + 1:03d}",
+                        party=self.scenario.host,
+                        site=ev.site,
+                        category=ev.category,
+                        count=ev.count,
+                        time=self.turn_time(),
+                        source=ev.source,
+                        p_detect=min(max(ev.reliability, 0.01), 0.99),
+                        fp_rate=ev.fp_rate,
+                    )
+                    self.observations.append(obs)
+                    evidence = observation_evidence(obs, self.declared[ev.site].get(ev.category, 0))
+                    data["observation"] = _observation_dict(obs)
+                    data["evidence"] = evidence
+                    text += (
+                        f" ({ev.source}: {ev.count} {ev.category} seen, {evidence['declared']} "
+                        f"declared; reliability {ev.reliability:.0%}; {evidence['verdict']})"
+                    )
+                else:
+                    text += f" (reliability {ev.reliability:.0%})"
+                self.record_event("observation", text, visible=True, **data)
             else:
                 self.record_event(ev.kind, ev.text, visible=True, site=ev.site)
 
@@ -313,6 +462,49 @@ class Exercise:
                 turns = self.state.dirty.setdefault(s.id, [])
                 if not turns or turns[-1] != self.state.turn:
                     turns.append(self.state.turn)
+
+    def _notification(
+        self,
+        type_id: str,
+        sender: str,
+        recipient: str,
+        event: str,
+        event_time: dt.datetime,
+        fields: dict[str, str],
+        *,
+        received: dt.datetime | None = None,
+    ) -> Notification:
+        """A notification drafted and sent now, received at ``received`` (now by default)."""
+        now = self.turn_time()
+        n = Notification(
+            id=f"N{len(self.notifications) + 1:03d}",
+            treaty=self.treaty.id,
+            type=type_id,
+            sender=sender,
+            recipients=(recipient,),
+            event=event,
+            event_time=event_time,
+            fields=fields,
+            drafted_at=now,
+        )
+        n = receive(send(n, at=now), at=received or now)
+        self.notifications.append(n)
+        return n
+
+    def arrival(self, site: str, qtype: str) -> dt.datetime:
+        """When an inspection of ``site`` ordered now can arrive: after its notice in hours.
+
+        A notified site's notice runs from the notification's receipt; an inspection without
+        a notification is notified now. Without ``notice_hours``, the team arrives at once.
+        """
+        hours = self.quota[qtype].notice_hours or 0
+        pending = self.state.pending.get(site)
+        if pending is not None and pending.notification >= 0:
+            received = self.notifications[pending.notification].received_at
+            assert received is not None
+        else:
+            received = self.turn_time()
+        return max(self.turn_time(), received + dt.timedelta(hours=hours))
 
     def move_hidden(self, source: str | None, target: str | None, *, reason: str) -> None:
         """The host moves its hidden items (``None`` is off any declared site); never visible."""
@@ -411,7 +603,7 @@ class Exercise:
         if kind not in rule.site_kinds:
             return Refusal(
                 f"quotas.{qtype}.site_kinds ({article})",
-                f"{a.site} is a {kind!r} site; a {qtype} inspection visits only "
+                f"{a.site} is a {kind!r} site; {self._a(qtype)} visits only "
                 f"{', '.join(rule.site_kinds)} sites",
             )
         reveal = self.scenario.reveal
@@ -422,13 +614,37 @@ class Exercise:
                 "reveal.inspect_revealed_only",
                 f"{a.site} may be inspected only after its committed items are revealed; {when}",
             )
+        if a.kind == "inspect":
+            done = next(
+                (i for i in st.inspections if i["site"] == a.site and i["turn"] == st.turn), None
+            )
+            if done is not None:
+                # One visit a site a turn: a second request is refused, so that no quota slot is
+                # spent on a repeat of a result the team already has (see docs/exercise.md).
+                return Refusal(
+                    "inspections (one a site a turn)",
+                    f"{a.site} was already inspected this {self.scenario.turn_label} "
+                    f"({self._title(done['type'])}); no quota slot is used for a repeat",
+                )
+        hours = rule.notice_hours
+        if a.kind == "inspect" and hours and (pending is None or st.turn >= self._earliest(a.site)):
+            arrival = self.arrival(a.site, qtype)
+            ends = self.turn_time(st.turn + 1)
+            if arrival >= ends:
+                return Refusal(
+                    f"quotas.{qtype}.notice_hours ({article})",
+                    f"{self._a(qtype)} needs {hours} hours' notice: the team could arrive "
+                    f"{arrival.isoformat()}, after this {self.scenario.turn_label} ends "
+                    f"({ends.isoformat()}); notify {a.site} {qtype} and inspect next "
+                    f"{self.scenario.turn_label}",
+                )
         if a.kind == "notify" or pending is None:
             if pending is not None:
                 return Refusal("quotas", f"an inspection of {a.site} is already notified")
             if a.kind == "inspect" and rule.notice_turns > 0:
                 return Refusal(
                     f"quotas.{qtype}.notice_turns ({article})",
-                    f"a {qtype} inspection must be notified {rule.notice_turns} "
+                    f"{self._a(qtype)} must be notified {rule.notice_turns} "
                     f"{self.scenario.turn_label}(s) ahead: notify {a.site} {qtype} first",
                 )
             if self.remaining(qtype) <= 0:
@@ -439,7 +655,7 @@ class Exercise:
                 )
             return None
         if a.type and a.type != pending.type:
-            return Refusal("quotas", f"{a.site} was notified for a {pending.type} inspection")
+            return Refusal("quotas", f"{a.site} was notified for {self._a(pending.type)}")
         earliest = self._earliest(a.site)
         if st.turn < earliest:
             return Refusal(
@@ -448,6 +664,25 @@ class Exercise:
                 f"place before turn {earliest}",
             )
         return None
+
+    def _title(self, qtype: str) -> str:
+        """The inspection type as a noun phrase: ``on-site inspection``, ``Type One inspection``.
+
+        Built from the quota's title so that a type named ``inspection`` does not read as
+        "inspection inspection"; without a title, the type id with "inspection" added once.
+        """
+        title = self.quota[qtype].title.strip()
+        if title and len(title.split()) <= 3:
+            first = title.split()[0]
+            keep = first == "Type" or first[1:] != first[1:].lower()
+            return title if keep else title[0].lower() + title[1:]
+        name = qtype.replace("-", " ") if qtype.startswith("type-") else qtype
+        name = name[0].upper() + name[1:] if qtype.startswith("type-") else name
+        return name if name.endswith(("inspection", "visit")) else f"{name} inspection"
+
+    def _a(self, qtype: str) -> str:
+        title = self._title(qtype)
+        return f"{'an' if title[0].lower() in 'aeiou' else 'a'} {title}"
 
     def _earliest(self, site: str) -> int:
         p = self.state.pending[site]
@@ -467,20 +702,57 @@ class Exercise:
 
     def _do_notify(self, a: Action) -> None:
         qtype = a.type or self.types_for(a.site)[0]
-        self.state.pending[a.site] = _Pending(qtype, self.state.turn)
+        n = self._intent(a.site, qtype)
+        self.state.pending[a.site] = _Pending(qtype, self.state.turn, len(self.notifications) - 1)
+        hours = self.quota[qtype].notice_hours
+        when = (
+            f"arrival from {n.event_time.isoformat()}"
+            if hours
+            else f"earliest {self.scenario.turn_label} {self._earliest(a.site)}"
+        )
         self.record_event(
             "notify",
-            f"notification of a {qtype} inspection of {a.site} sent to the host "
-            f"(earliest {self.scenario.turn_label} {self._earliest(a.site)})",
+            f"notification {n.id} of {self._a(qtype)} of {a.site} sent to the host ({when})",
             visible=True,
             site=a.site,
             type=qtype,
+            notification=notification_to_dict(n),
+        )
+
+    def _intent(self, site: str, qtype: str) -> Notification:
+        """The notice of an inspection, sent and received now; its event is the earliest arrival."""
+        rule = self.quota[qtype]
+        now = self.turn_time()
+        earliest = self.turn_time(self.state.turn + rule.notice_turns)
+        arrival = max(earliest, now + dt.timedelta(hours=rule.notice_hours or 0))
+        return self._notification(
+            intent_duty_id(qtype),
+            self.scenario.inspector,
+            self.scenario.host,
+            "inspection-requested",
+            arrival,
+            {"inspection_type": qtype, "facility": site, "arrival_time": arrival.isoformat()},
         )
 
     def _do_inspect(self, a: Action) -> None:
         st = self.state
+        qtype = st.pending[a.site].type if a.site in st.pending else ""
+        qtype = qtype or a.type or self.types_for(a.site)[0]
+        arrival = self.arrival(a.site, qtype)
         pending = st.pending.pop(a.site, None)
-        qtype = pending.type if pending else (a.type or self.types_for(a.site)[0])
+        if pending is None:
+            self._intent(a.site, qtype)
+            index = len(self.notifications) - 1
+        else:
+            index = pending.notification
+        # The notice names the arrival; the notifications model judges it against its duty.
+        notice = dataclasses.replace(
+            self.notifications[index],
+            event_time=arrival,
+            fields={**self.notifications[index].fields, "arrival_time": arrival.isoformat()},
+        )
+        self.notifications[index] = notice
+        status = assess(notice, self.treaty, at=arrival)
         rule = self.quota[qtype]
         st.used[qtype] = st.used.get(qtype, 0) + 1
         st.inspected_this_year.add(a.site)
@@ -491,32 +763,58 @@ class Exercise:
         missing = sum(max(0, declared.get(c, 0) - truth.get(c, 0)) for c in cats)
         present = sum(truth.get(c, 0) for c in cats)
         checked = present if rule.sample is None else min(rule.sample, present)
-        found = extra + missing > 0
-        if found and rule.sample is not None and checked < present:
-            # Extra items are found if the sample hits one; missing ones show in the count.
-            hit = int(self.world_rng.hypergeometric(extra, present - extra, checked)) > 0
-            found = hit or missing > 0
+        name = f"{self._title(qtype)} of {a.site}"
+        sample: dict[str, Any] | None = None
+        if rule.sample is not None and checked < present:
+            # Extra items are found only if the sample hits one; missing ones show in the count.
+            hits = 0
+            if extra + missing:
+                hits = int(self.world_rng.hypergeometric(extra, present - extra, checked))
+            found = hits > 0 or missing > 0
+            sample = _sample_estimate(checked, hits, sum(declared.get(c, 0) for c in cats))
+            text = f"{name}: {sample['text']}"
+            if missing:
+                short = {c: truth.get(c, 0) for c in cats if truth.get(c, 0) < declared.get(c, 0)}
+                text += (
+                    f"; declared items are missing: counted {_fmt(short, cats)} against "
+                    f"{_fmt({c: declared.get(c, 0) for c in short}, cats)} declared"
+                )
+            if found:
+                text = text.replace(f"{name}: ", f"{name}: DISCREPANCY - ", 1)
+        else:
+            found = extra + missing > 0
+            if found:
+                counted = {c: truth.get(c, 0) for c in cats if truth.get(c, 0) or declared.get(c)}
+                text = (
+                    f"{name}: DISCREPANCY - declared {_fmt(declared, cats)}, "
+                    f"counted {_fmt(counted, cats)}"
+                )
+            else:
+                counted = {c: truth.get(c, 0) for c in cats if truth.get(c, 0)}
+                text = f"{name}: counted {_fmt(counted, cats)}, as declared"
         if found:
             st.caught.setdefault(a.site, st.turn)
-            counted = {c: truth.get(c, 0) for c in cats if truth.get(c, 0) or declared.get(c)}
-            text = (
-                f"{qtype} inspection of {a.site}: DISCREPANCY - declared "
-                f"{_fmt(declared, cats)}, counted {_fmt(counted, cats)}"
-            )
-        else:
-            text = (
-                f"{qtype} inspection of {a.site}: checked {checked} item(s), "
-                f"consistent with the declaration"
-            )
-        result = {
+        result: dict[str, Any] = {
             "site": a.site,
             "type": qtype,
             "turn": st.turn,
             "found": found,
             "checked": checked,
         }
+        if sample is not None:
+            result["sample"] = {k: v for k, v in sample.items() if k != "text"}
         st.inspections.append(result)
-        self.record_event("inspection", text, visible=True, **result)
+        if rule.notice_hours:
+            text += f" (notice {status.verdict}: {status.rule})"
+        self.record_event(
+            "inspection",
+            text,
+            visible=True,
+            **result,
+            arrival=arrival.isoformat(),
+            notification=notification_to_dict(notice),
+            deadline=status.to_dict(),
+        )
 
     def _do_clarify(self, a: Action) -> None:
         self.state.clarifications += 1
@@ -637,8 +935,71 @@ class Exercise:
                 }
                 for s in self.scenario.sites
             },
-            "score": score(self).as_dict() if self.finished else None,
+            "score": score(self).to_dict() if self.finished else None,
         }
+
+
+def _sample_estimate(checked: int, hits: int, declared: int) -> dict[str, Any]:
+    """What a sample of ``checked`` items with ``hits`` undeclared ones says about the site.
+
+    The inspector knows the declared number, not the true one, so the share of undeclared items
+    (a Wilson 95 % interval on ``hits / checked``) is turned into a count of undeclared items on
+    top of the declared ones: ``declared x p / (1 - p)``. No upper bound when the interval
+    reaches 1 (every sampled item undeclared).
+    """
+    from armsctl.verification.simulate import wilson_interval
+
+    lo, hi = wilson_interval(hits, checked)
+    p = hits / checked
+
+    def extra(q: float) -> int | None:
+        return None if q >= 1 else round(declared * q / (1 - q))
+
+    estimate, low, high = extra(p), extra(lo), extra(hi)
+    low = 0 if hits == 0 else low
+    upper = "no upper bound" if high is None else f"{high}"
+    if hits:
+        implies = (
+            f"about {estimate if estimate is not None else 'all'} undeclared item(s) at the "
+            f"site (95% interval {low}-{upper})"
+        )
+    else:
+        implies = (
+            f"with 95% confidence at most {hi:.0%} of the items are undeclared "
+            f"(up to {upper} item(s))"
+        )
+    return {
+        "checked": checked,
+        "undeclared_in_sample": hits,
+        "declared": declared,
+        "estimated_undeclared": estimate,
+        "ci95": [low, high],
+        "share_ci95": [round(lo, 4), round(hi, 4)],
+        "text": (
+            f"checked a sample of {checked} of the {declared} declared item(s); "
+            f"{hits} not on the declaration; {implies}"
+        ),
+    }
+
+
+def _domains(sources: Iterable[str]) -> str:
+    """The sites a record's sources are on (``insidedefense.com``), for a line of text."""
+    from urllib.parse import urlparse
+
+    seen: dict[str, None] = {}
+    for text in sources:
+        for part in text.split(";"):
+            host = urlparse(part.strip()).netloc.removeprefix("www.")
+            if host:
+                seen[host] = None
+    return ", ".join(seen) or "none given"
+
+
+def _observation_dict(obs: Observation) -> dict[str, Any]:
+    """An observation as JSON, in the fields ``monitor`` observation files use."""
+    doc = dataclasses.asdict(obs)
+    doc["time"] = obs.time.isoformat()
+    return {k: v for k, v in doc.items() if v is not None}
 
 
 def _count(doc: dict[str, Any]) -> Iterable[tuple[str, int]]:
@@ -665,7 +1026,8 @@ def replay(scenario: Scenario, seed: int, actions: Iterable[str]) -> Exercise:
 
 def resume(record: dict[str, Any], *, where: str = "record") -> Exercise:
     """Rebuild a saved exercise, checking that replaying it reproduces its recorded events."""
-    if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
+    fmt = record.get("format") if isinstance(record, dict) else None
+    if fmt != RECORD_FORMAT and fmt not in EARLIER_FORMATS:
         raise InputError([Problem(where, "format", f"not an exercise record ({RECORD_FORMAT})")])
     try:
         seed = int(record["seed"])
@@ -677,6 +1039,12 @@ def resume(record: dict[str, Any], *, where: str = "record") -> Exercise:
         ) from None
     scenario = scenario_from_mapping(raw, where=f"{where}:scenario")
     ex = replay(scenario, seed, actions)
+    if fmt in EARLIER_FORMATS:
+        ex.note = (
+            f"replayed from its actions: a {fmt} record, whose recorded events this version "
+            "words differently and therefore did not compare"
+        )
+        return ex
     if "events" in record and record["events"] != _jsonable(ex.events):
         raise IntegrityError(f"{where}: replaying the actions does not reproduce the record")
     return ex

@@ -178,7 +178,7 @@ def compare_inspectors(scenario: Scenario, seed: int) -> dict[str, dict[str, Any
     from armsctl.exercise.scoring import score
 
     return {
-        name: score(run_inspector(scenario, name, seed=seed)).as_dict() for name in AUTO_INSPECTORS
+        name: score(run_inspector(scenario, name, seed=seed)).to_dict() for name in AUTO_INSPECTORS
     }
 
 

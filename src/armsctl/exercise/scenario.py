@@ -10,6 +10,7 @@ with its TOML key path, all at once, so that an instructor fixes a file in one p
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -26,6 +27,7 @@ __all__ = [
     "HostStrategy",
     "Monitoring",
     "QuotaRule",
+    "RecordPlay",
     "Reveal",
     "RevealStage",
     "Scenario",
@@ -56,6 +58,7 @@ class TreatyRef(_Model):
     title: str = ""
     categories: list[Slug] = Field(default_factory=list)
     article: str = ""
+    movement_deadline: str = Field(default="P5D", pattern=r"^P(\d+D)?(T\d+H)?$", min_length=3)
 
 
 class ScenarioSite(_Model):
@@ -90,7 +93,9 @@ class QuotaRule(_Model):
 
     ``per_year`` defaults to the treaty's quota of the same id. ``notice_turns`` is how many
     turns must pass between the notification of intent and the inspection (0: the same turn).
-    ``sample`` is the number of items an inspection checks (all items when absent).
+    ``notice_hours`` is a notice in hours before the team arrives, judged by the notifications
+    model against the clock (an inspection notified in a turn may arrive later in the same
+    turn). ``sample`` is the number of items an inspection checks (all items when absent).
     """
 
     type: Slug
@@ -99,6 +104,7 @@ class QuotaRule(_Model):
     site_kinds: list[Slug] = Field(min_length=1)
     categories: list[Slug] = Field(default_factory=list)
     notice_turns: int = Field(default=0, ge=0)
+    notice_hours: int | None = Field(default=None, ge=1)
     sample: int | None = Field(default=None, ge=1)
     article: str = ""
 
@@ -144,7 +150,10 @@ class Event(_Model):
 
     A ``movement`` changes truth and declaration alike and is notified to the inspector; an
     ``exercise`` or ``notification`` is a message; an ``observation`` is imagery or open-source
-    reporting with a ``reliability`` (the chance it is right, shown to the trainee).
+    reporting with a ``reliability`` (the chance it is right, shown to the trainee); with a
+    ``category`` it is a counted observation (``count`` items seen, ``reliability`` the chance
+    each present item is seen, ``fp_rate`` the spurious items expected) weighed by the monitoring
+    fusion. ``delay_hours`` delays a movement's notification (judged against the duty's deadline).
     """
 
     turn: int = Field(ge=1)
@@ -155,6 +164,9 @@ class Event(_Model):
     count: int = Field(default=0, ge=0)
     text: str = ""
     reliability: float = Field(default=1.0, ge=0.0, le=1.0)
+    source: Literal["satellite", "aircraft", "drone", "open-source", "on-site"] = "satellite"
+    fp_rate: float = Field(default=0.5, gt=0.0)
+    delay_hours: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _movement(self) -> Event:
@@ -189,6 +201,21 @@ class Reveal(_Model):
     status: Slug = "declared"
 
 
+class RecordPlay(_Model):
+    """Play a party's declarations from its treaty's bundled public record, one turn a date.
+
+    Turn ``t`` is the ``t``-th data date of ``party`` from ``start`` to ``end``; at its start
+    the party's figures of that date (with their sources and unverified marks) become the
+    declaration of the sites that ``sites`` maps them to (site id to record measures). A date
+    the party did not provide data for is shown as such and the previous figures stand.
+    """
+
+    party: PartyCode
+    start: dt.date
+    end: dt.date
+    sites: dict[Slug, list[Slug]] = Field(min_length=1)
+
+
 class Scoring(_Model):
     """Weights of the score; every weight is a magnitude and its sign is fixed by its meaning.
 
@@ -212,6 +239,7 @@ class Scenario(_Model):
     description: str = ""
     briefing: str = ""
     seed: int = Field(default=0, ge=0)
+    start: dt.date = dt.date(2025, 1, 1)
     turns: int = Field(ge=1, le=240)
     turns_per_year: int = Field(default=12, ge=1)
     turn_label: str = "month"
@@ -224,6 +252,7 @@ class Scenario(_Model):
     events: list[Event] = Field(default_factory=list)
     monitoring: Monitoring = Field(default_factory=Monitoring)
     reveal: Reveal | None = None
+    record: RecordPlay | None = None
     max_clarifications: int | None = Field(default=None, ge=0)
     scoring: Scoring = Field(default_factory=Scoring)
 
@@ -265,6 +294,14 @@ class Scenario(_Model):
                 problems.append(f"events[{i}].category: unknown category {ev.category!r}")
             if ev.turn > self.turns:
                 problems.append(f"events[{i}].turn: after the last turn ({self.turns})")
+        if self.record is not None:
+            if self.treaty.ref is None:
+                problems.append("record: play from a record needs treaty.ref")
+            for name, measures in self.record.sites.items():
+                if name not in sites:
+                    problems.append(f"record.sites.{name}: no site {name!r}")
+                for m in sorted(set(measures) - cats) if cats else []:
+                    problems.append(f"record.sites.{name}: {m!r} is not in treaty.categories")
         if self.reveal is not None:
             for i, stage in enumerate(self.reveal.stages):
                 for name in stage.sites:
@@ -375,6 +412,24 @@ def _check_treaty(scenario: Scenario, where: str) -> None:
                         f"quotas[{i}].per_year",
                         f"required: the treaty's {q.type} quota is no fixed number "
                         f"({exc.problems[0].message})",
+                    )
+                )
+    if scenario.record is not None and not problems:
+        from armsctl.exercise.world import record_turns
+
+        try:
+            dates = [d for d, _ in record_turns(scenario)]
+        except InputError as exc:
+            problems.append(Problem(where, "record", exc.problems[0].message))
+        else:
+            if len(dates) != scenario.turns:
+                problems.append(
+                    Problem(
+                        where,
+                        "turns",
+                        f"the record has {len(dates)} data date(s) of {scenario.record.party} "
+                        f"from {scenario.record.start} to {scenario.record.end}: "
+                        f"give turns = {len(dates)}",
                     )
                 )
     if problems:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from armsctl.exercise.engine import Exercise
 
-__all__ = ["Score", "score"]
+__all__ = ["Score", "score", "score_by_turn"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class Score:
     cheating: bool
     parts: dict[str, float]
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "total": self.total,
             "detections": self.detections,
@@ -43,16 +43,23 @@ class Score:
         }
 
 
-def score(ex: Exercise) -> Score:
-    """Score the inspector side of an exercise (finished or not: the score so far)."""
+def score(ex: Exercise, *, upto: int | None = None) -> Score:
+    """Score the inspector side of an exercise (finished or not: the score so far).
+
+    With ``upto``, the score as it stood at the end of that turn: only detections, concerns
+    and inspections of turns up to ``upto`` count (the debrief's turn-by-turn timeline).
+    """
     w = ex.scenario.scoring
     st = ex.state
-    detections = len(st.caught)
-    upheld = sum(1 for c in st.concerns if c["upheld"] and c["site"] not in st.caught)
-    false = sum(1 for c in st.concerns if not c["upheld"])
-    inspections = len(st.inspections)
-    first = min(st.caught.values()) if st.caught else None
-    cheating = bool(st.dirty)
+    last = st.turn if upto is None else upto
+    caught = {site: t for site, t in st.caught.items() if t <= last}
+    concerns = [c for c in st.concerns if c["turn"] <= last]
+    detections = len(caught)
+    upheld = sum(1 for c in concerns if c["upheld"] and c["site"] not in caught)
+    false = sum(1 for c in concerns if not c["upheld"])
+    inspections = sum(1 for i in st.inspections if i["turn"] <= last)
+    first = min(caught.values()) if caught else None
+    cheating = any(t <= last for turns in st.dirty.values() for t in turns)
     timeliness = 0.0
     if first is not None:
         timeliness = w.time_to_detection * (1.0 - (first - 1) / ex.scenario.turns)
@@ -74,3 +81,8 @@ def score(ex: Exercise) -> Score:
         cheating=cheating,
         parts=parts,
     )
+
+
+def score_by_turn(ex: Exercise) -> list[float]:
+    """The total score at the end of each turn played so far (index 0 is turn 1)."""
+    return [score(ex, upto=t).total for t in range(1, ex.turn + 1)]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from armsctl.errors import InputError
-from armsctl.inventory.io import DeclarationSet
+from armsctl.inventory.model import DeclarationSet
 
 __all__ = ["ItemChange", "diff_items"]
 

@@ -9,14 +9,20 @@ becomes a weighted sum over components, which is why the item and aggregate path
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
+
+from armsctl.treaty.schema import Treaty
 
 __all__ = [
     "ComponentKey",
     "Declaration",
+    "DeclarationSet",
     "Figure",
+    "ItemSource",
     "component_measure",
     "parse_component_measure",
 ]
@@ -97,3 +103,80 @@ class Declaration:
         names = [k for k, f in self.limits.items() if f.provenance == "M"]
         names += [component_measure(k) for k, f in self.components.items() if f.provenance == "M"]
         return sorted(names)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSource:
+    """A validated item-level file; kept so that explanations and diffs can read the items."""
+
+    path: Path
+    fmt: str
+    columns: tuple[str, ...]
+
+    def relation_sql(self, *, row_numbers: bool = True) -> str:
+        """A DuckDB table expression over the file, with a 0-based ``__row`` column if asked.
+
+        Row numbers cost a window (CSV, JSON) or an extra column (Parquet): the hot paths
+        that only aggregate leave them out.
+        """
+        quoted = str(self.path).replace("'", "''")
+        if self.fmt == "parquet":
+            if not row_numbers:
+                return f"read_parquet('{quoted}')"
+            return f"(SELECT *, file_row_number AS __row FROM read_parquet('{quoted}', file_row_number = true))"
+        if self.fmt == "csv":
+            scan = f"read_csv('{quoted}', header = true, all_varchar = true, parallel = false)"
+        else:
+            scan = f"read_json('{quoted}', format = 'array', records = true)"
+        if not row_numbers:
+            return scan
+        return f"(SELECT *, row_number() OVER () - 1 AS __row FROM {scan})"
+
+    def locate(self, row: int) -> str:
+        """How a user finds row ``row``: a line in CSV, a record in JSON, a row in Parquet."""
+        if self.fmt == "csv":
+            return f"line {row + 2}"
+        if self.fmt == "json":
+            return f"record {row + 1}"
+        return f"row {row + 1}"
+
+
+@dataclass(slots=True)
+class DeclarationSet:
+    """Every declaration read for one treaty, keyed by party and date."""
+
+    treaty: Treaty
+    declarations: list[Declaration]
+    item_sources: list[ItemSource]
+    _index: dict[tuple[str, str], tuple[list[dt.date], list[Declaration]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def for_party(self, party: str) -> list[Declaration]:
+        """The party's declarations, oldest first."""
+        return sorted((d for d in self.declarations if d.party == party), key=lambda d: d.as_of)
+
+    def latest(self, party: str, at: dt.date, status: str = "provided") -> Declaration | None:
+        """The party's latest declaration of ``status`` on or before ``at``.
+
+        A history evaluates every date, so the per-party index is built once and searched
+        by bisection; treat the set as read-only after the first call.
+        """
+        key = (party, status)
+        if key not in self._index:
+            chosen = sorted(
+                (d for d in self.declarations if d.party == party and d.status == status),
+                key=lambda d: d.as_of,
+            )
+            self._index[key] = ([d.as_of for d in chosen], chosen)
+        days, chosen = self._index[key]
+        position = bisect.bisect_right(days, at)
+        return chosen[position - 1] if position else None
+
+    def parties(self) -> list[str]:
+        """Parties that declared anything, sorted."""
+        return sorted({d.party for d in self.declarations})
+
+    def dates(self) -> list[dt.date]:
+        """Every declaration date, sorted."""
+        return sorted({d.as_of for d in self.declarations})

@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from armsctl.errors import ParameterError
-from armsctl.inventory.io import DeclarationSet
-from armsctl.inventory.model import ALL_ZONES, ComponentKey
+from armsctl.inventory.model import ALL_ZONES, ComponentKey, DeclarationSet
 from armsctl.notifications.model import Notification
 
 __all__ = [

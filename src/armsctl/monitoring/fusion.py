@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from armsctl.errors import InputError, ParameterError
-from armsctl.inventory.io import DeclarationSet
+from armsctl.inventory.model import DeclarationSet
 from armsctl.monitoring.observations import Observation, observations_table
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from armsctl.errors import InputError, Problem
-from armsctl.notifications.io import parse_time
+from armsctl.times import parse_time
 from armsctl.treaty.schema import Treaty
 
 if TYPE_CHECKING:

@@ -28,6 +28,7 @@ from armsctl.notifications.model import (
     check_against_duty,
     default_recipients,
 )
+from armsctl.times import parse_time
 from armsctl.treaty.schema import Treaty
 
 __all__ = [
@@ -43,18 +44,6 @@ FORMAT = "armsctl-notifications/1"
 TIME_FIELDS = ("drafted_at", "sent_at", "received_at", "acknowledged_at", "rejected_at")
 CORE = ("id", "type", "sender", "recipients", "event", "event_time", "state", "rejection_reason")
 MAX_PROBLEMS = 50
-
-
-def parse_time(value: object) -> tuple[dt.datetime | None, str | None]:
-    """An ISO 8601 instant with a time zone, in UTC; or the reason it is not one."""
-    text = str(value).strip()
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None, f"bad time {text!r} (ISO 8601 with a time zone, e.g. 2024-03-01T12:00:00Z)"
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return None, f"time {text!r} has no time zone (add Z or +00:00)"
-    return parsed.astimezone(dt.UTC), None
 
 
 def notification_to_dict(n: Notification) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from armsctl.errors import InputError
-from armsctl.inventory.io import DeclarationSet
+from armsctl.inventory.model import DeclarationSet
 from armsctl.notifications.deadlines import rule_text
 from armsctl.notifications.model import Notification, utc
 from armsctl.treaty.schema import Treaty

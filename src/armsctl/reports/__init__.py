@@ -20,7 +20,7 @@ from armsctl.charts import Section
 from armsctl.compliance import LimitResult, Report, evaluate, history, report_to_dict
 from armsctl.compliance.charts import limit_chart, limit_points
 from armsctl.inventory import DeclarationSet
-from armsctl.reports._templates import render
+from armsctl.reports._templates import render as _render
 from armsctl.treaty import Treaty
 
 __all__ = ["debrief_html", "render_html", "render_markdown", "render_sections", "write_report"]
@@ -135,7 +135,7 @@ def render_html(
         {"who": who, "id": x.id, "article": x.article, "parts": _explanation(x)}
         for who, _, x in _rows(latest)
     ]
-    return render(
+    return _render(
         "report.html",
         treaty=treaty,
         latest=latest,
@@ -150,7 +150,7 @@ def render_html(
 
 def render_sections(sections: Sequence[Section]) -> list[tuple[str, str]]:
     """``(title, HTML)`` for each section, ready for ``write_report(extra_sections=...)``."""
-    return [(s.title, render("section.html", s=s)) for s in sections]
+    return [(s.title, _render("section.html", s=s)) for s in sections]
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -165,7 +165,7 @@ def debrief_html(doc: dict[str, Any]) -> str:
 
     # JSON inside <script> is raw text: "<" is written as its JSON escape so nothing closes it.
     data = json.dumps(doc, default=str).replace("<", "\\u003c")
-    return render(
+    return _render(
         "debrief.html",
         doc=doc,
         charts=debrief_charts(doc),

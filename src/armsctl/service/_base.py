@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.orm import Session
 
-from armsctl.errors import ArmsctlError, NotFoundError
+from armsctl.errors import AccessDenied, ConflictError, NotFoundError
 from armsctl.ledger.envelope import seal_entry
 from armsctl.ledger.note import SignerKey
 from armsctl.service.group_commit import GroupCommit
@@ -47,20 +47,12 @@ __all__ = [
     "Page",
     "Resource",
     "allow_all",
+    "audit",
+    "iso",
+    "page",
+    "party_by_code",
     "slice_page",
 ]
-
-
-class ConflictError(ArmsctlError):
-    """The request is valid but clashes with the stored state (quota spent, duplicate, state)."""
-
-
-class AccessDenied(ArmsctlError):
-    """The actor may not do this; the message is the reason given to the caller."""
-
-    def __init__(self, reason: str, *, action: str = "", resource: str = "") -> None:
-        self.reason, self.action, self.resource = reason, action, resource
-        super().__init__(reason)
 
 
 @dataclass(frozen=True, slots=True)

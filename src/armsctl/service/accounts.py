@@ -47,6 +47,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "add_user",
     "authenticate",
+    "aware",
     "issue_token",
     "list_parties",
     "list_tokens",

@@ -52,6 +52,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "WebSessionRow",
+    "WorkbenchDraft",
     "ZkProof",
 ]
 

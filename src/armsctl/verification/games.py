@@ -89,7 +89,7 @@ class ZeroSumSolution:
     row_labels: list[str] = field(default_factory=list)
     column_labels: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "kind": "zero-sum",
             "value": self.value,
@@ -183,7 +183,7 @@ class BimatrixEquilibrium:
     row_payoff: float
     column_payoff: float
 
-    def as_dict(
+    def to_dict(
         self, row_labels: Sequence[str] = (), column_labels: Sequence[str] = ()
     ) -> dict[str, Any]:
         return {
@@ -673,7 +673,7 @@ def game_from_mapping(data: Any, *, where: str = "game") -> dict[str, Any]:
         _check_labels(a, rows, cols)
         return solve_zero_sum(
             a, row_labels=[str(r) for r in rows], column_labels=[str(c) for c in cols]
-        ).as_dict()
+        ).to_dict()
     if "row_payoff" in data and "column_payoff" in data:
         sol = bimatrix_equilibria(data["row_payoff"], data["column_payoff"])
         a = payoff_matrix(data["row_payoff"], name="row_payoff")
@@ -684,7 +684,7 @@ def game_from_mapping(data: Any, *, where: str = "game") -> dict[str, Any]:
             "degenerate": sol.degenerate,
             "note": sol.note,
             "equilibria": [
-                e.as_dict([str(r) for r in rows], [str(c) for c in cols]) for e in sol.equilibria
+                e.to_dict([str(r) for r in rows], [str(c) for c in cols]) for e in sol.equilibria
             ],
         }
     raise ParameterError(

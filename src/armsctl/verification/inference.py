@@ -66,7 +66,7 @@ class FractionPosterior:
     count_mean: float | None
     count_interval: tuple[int, int] | None
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "posterior": f"Beta({self.alpha:g}, {self.beta:g})",
             "fraction_mean": self.mean,
@@ -132,7 +132,7 @@ class CountPosterior:
     total_mean: float
     total_interval: tuple[int, int]
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "rate_posterior": f"Gamma({self.shape:g}, {self.rate:g})",
             "per_site_mean": self.rate_mean,
@@ -194,7 +194,7 @@ class SerialEstimate:
     credible_interval: tuple[int, int]
     confidence_interval: tuple[float, float]
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "observed": self.observed,
             "largest": self.maximum,

@@ -110,7 +110,7 @@ class InspectionPlan:
             return 1.0
         return -math.expm1(years * math.log1p(-self.guaranteed))
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         site_p = self.site_probability
         site_d = self.site_detection
         return {

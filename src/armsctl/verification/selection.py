@@ -44,7 +44,7 @@ __all__ = [
     "new_nonce",
     "select",
     "select_from_log",
-    "verify_reveal",
+    "verify_nonce_reveal",
     "verify_selection",
 ]
 
@@ -88,8 +88,12 @@ def commit(party: str, nonce: str) -> str:
     return hashlib.sha256(data + _nonce_bytes(nonce, where=party)).hexdigest()
 
 
-def verify_reveal(party: str, commitment: str, unverified_nonce: str) -> bool:
-    """Whether a revealed nonce opens the party's commitment (constant-time comparison)."""
+def verify_nonce_reveal(party: str, commitment: str, unverified_nonce: str) -> bool:
+    """Whether a revealed nonce opens the party's commitment (constant-time comparison).
+
+    Named apart from ``armsctl.ledger.verify_reveal``, which checks revealed declaration items
+    against their escrow commitments.
+    """
     return hmac.compare_digest(commit(party, unverified_nonce), commitment.lower())
 
 
@@ -186,7 +190,7 @@ class Selection:
     revealed: list[str]
     withheld: list[str]
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
             "seed": self.seed,
@@ -221,7 +225,7 @@ def select_from_log(
         if party not in commitments:
             raise IntegrityError(f"{party} revealed a nonce without a commitment")
         _nonce_bytes(reveals[party], where=f"reveals.{party}")
-        if not verify_reveal(party, commitments[party], reveals[party]):
+        if not verify_nonce_reveal(party, commitments[party], reveals[party]):
             raise IntegrityError(f"{party}'s revealed nonce does not match its commitment")
     if not commitments:
         raise InputError([Problem("commitments", "", "no party committed")])

@@ -193,7 +193,7 @@ class SimulationResult:
         t = (np.arange(len(self.first_period)) + 1) / self.periods
         return float((self.first_period * t).sum() / self.detected)
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         lo, hi = self.interval
         return {
             "label": self.label,

@@ -26,8 +26,8 @@ from fastapi.routing import APIRoute
 
 from armsctl.access.authz import decide
 from armsctl.access.deps import AppState
-from armsctl.errors import ArmsctlError, InputError, NotFoundError
-from armsctl.service import AccessDenied, Actor, ConflictError, Resource
+from armsctl.errors import AccessDenied, ArmsctlError, InputError, outcome
+from armsctl.service import Actor, Resource
 from armsctl.web.session import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -236,19 +236,17 @@ class WebRoute(APIRoute):
                 if request.headers.get("HX-Request"):
                     return Response(status_code=401, headers={"HX-Redirect": "/signin"})
                 return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
-            except AccessDenied as exc:
-                await _audit_refusal(request, exc)
-                return _problem_page(request, 403, "Not allowed", [exc.reason])
             except BadRequest as exc:
                 return _problem_page(request, 400, "Bad request", [str(exc)])
-            except NotFoundError as exc:
-                return _problem_page(request, 404, "Not found", [str(exc)])
-            except ConflictError as exc:
-                return _problem_page(request, 409, "Conflict", [str(exc)])
-            except InputError as exc:
-                return _problem_page(request, 422, "Invalid input", [str(p) for p in exc.problems])
             except ArmsctlError as exc:
-                return _problem_page(request, 422, "Cannot do that", [str(exc)])
+                if isinstance(exc, AccessDenied):
+                    await _audit_refusal(request, exc)
+                # The status and title come from the one table the API and the CLI read too.
+                kind = outcome(exc)
+                problems = (
+                    [str(p) for p in exc.problems] if isinstance(exc, InputError) else [str(exc)]
+                )
+                return _problem_page(request, kind.http_status, kind.title, problems)
 
         return guarded
 

@@ -22,6 +22,7 @@ from armsctl.web._base import (
     current,
     render,
     require_actor,
+    today,
     web_state,
 )
 from armsctl.web.session import PRE_COOKIE, SESSION_COOKIE, SessionStore, same_token, set_cookie
@@ -155,7 +156,9 @@ def overview(
     chosen = pick_treaty(request, treaty)
     blocks = []
     for t in treaties if treaty is None else [x for x in treaties if x["id"] == chosen]:
-        report = views.compliance_view(state.db, cache, treaty=t["id"], at=_date(at, "at"))
+        report = views.compliance_view(
+            state.db, cache, treaty=t["id"], at=_date(at, "at"), today=today(request)
+        )
         blocks.append({"treaty": t, "report": report, "refs": _refs(request, t["id"])})
     return render(
         request,
@@ -317,7 +320,9 @@ def public_page(
     if chosen is not None:
         block = {
             "treaty": views.treaty_doc(state.db, chosen),
-            "report": views.compliance_view(state.db, cache, treaty=chosen, at=None),
+            "report": views.compliance_view(
+                state.db, cache, treaty=chosen, at=None, today=today(request)
+            ),
             "declarations": _public_declarations(request, chosen, page),
             "refs": _refs(request, chosen),
             "zk": _public_zk(request, chosen),

@@ -36,13 +36,13 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 def _time(text: object) -> dt.datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    """A stored time, read by the one parser (``armsctl.times``): a time without a zone is none.
+
+    The service writes every stored time with its zone, so nothing stored is refused.
+    """
+    from armsctl.times import parse_time
+
+    return parse_time(text)[0] if isinstance(text, str) else None
 
 
 def core_notification(row: dict[str, Any], treaty: Treaty) -> Any:
@@ -182,7 +182,7 @@ def _selection(request: Request, sites: str, count: int, nonces: str) -> dict[st
             "commitments": commitments,
             "reveals": reveals,
         },
-        "result": chosen.as_dict(),
+        "result": chosen.to_dict(),
     }
 
 

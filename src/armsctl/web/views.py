@@ -153,11 +153,15 @@ def compliance_view(
     *,
     treaty: str,
     at: dt.date | None,
+    today: dt.date,
     interpretation: str | None = None,
 ) -> dict[str, Any]:
-    """The compliance report at ``at`` (default: the date of the newest data) as plain data."""
+    """The compliance report at ``at`` (default: the date of the newest data) as plain data.
+
+    ``today`` (the server's clock, passed in) is the date when there is no data at all.
+    """
     decls = declarations_for(db, cache, treaty)
-    day = at or latest_date(decls) or dt.date.today()
+    day = at or latest_date(decls) or today
 
     def compute() -> dict[str, Any]:
         return report_to_dict(evaluate(decls.treaty, decls, day, interpretation=interpretation))

@@ -82,7 +82,7 @@ def baseline_from_declaration(treaty: Treaty, decl: Declaration, source: str) ->
     components are copied as declared.
     """
     from armsctl.compliance import evaluate
-    from armsctl.inventory.io import DeclarationSet
+    from armsctl.inventory.model import DeclarationSet
 
     report = evaluate(treaty, DeclarationSet(treaty, [decl], []), decl.as_of)
     party_result = next(p for p in report.parties if p.party == decl.party)
