@@ -61,6 +61,7 @@ def test_monitoring_says_flags_are_being_prepared_then_shows_them(
             assert 'id="anomalies-preparing"' in early.text
             release.set()
             assert preparation.join(120)
+            assert preparation.failure is None, preparation.failure
             late = client.get("/monitoring")
             assert late.status_code == 200
             assert 'id="anomalies-preparing"' not in late.text

@@ -44,7 +44,9 @@ def install_web(app: FastAPI) -> None:
 
     # Slow views are prepared in the background once the server starts (not at import or
     # app construction, so tests and the CLI never start the thread).
-    preparation = Preparation(app.state.armsctl.db, app.state.armsctl_web.cache, env)
+    preparation = Preparation(
+        app.state.armsctl.db, app.state.armsctl_web.cache, env, app.state.armsctl.clock
+    )
     app.state.armsctl_prepare = preparation
     app.router.add_event_handler("startup", preparation.start)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -12,8 +12,10 @@ Afterwards views are computed on demand, as before (they are cached per store ve
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from armsctl.service import Database
@@ -27,10 +29,18 @@ log = logging.getLogger("armsctl.web")
 class Preparation:
     """The start-up preparation of one app: a thread, and an event set when it is done."""
 
-    def __init__(self, db: Database, cache: ViewCache, env: Any) -> None:
-        self.db, self.cache, self.env = db, cache, env
+    def __init__(
+        self,
+        db: Database,
+        cache: ViewCache,
+        env: Any,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self.db, self.cache, self.env, self.clock = db, cache, env, clock
         self.done = threading.Event()
         self._thread: threading.Thread | None = None
+        #: What stopped the preparation, if anything (the views are then built on demand).
+        self.failure: Exception | None = None
 
     def start(self) -> None:
         """The server's start-up: the fixed costs now, the views in a background thread.
@@ -62,7 +72,8 @@ class Preparation:
     def _run(self) -> None:
         try:
             self._prepare()
-        except Exception:  # a view that fails here fails again, with its error, on demand
+        except Exception as exc:  # a view that fails here fails again, with its error, on demand
+            self.failure = exc
             log.exception("preparing the views at start-up failed; they are built on demand")
         finally:
             self.done.set()
@@ -73,7 +84,9 @@ class Preparation:
         for treaty in views.treaty_ids(self.db, self.cache):
             treaty_id = str(treaty["id"])
             anomaly_flags(self.db, self.cache, treaty_id, self)
-            views.compliance_view(self.db, self.cache, treaty=treaty_id, at=None)
+            views.compliance_view(
+                self.db, self.cache, treaty=treaty_id, at=None, today=self.clock().date()
+            )
             views.history_view(self.db, self.cache, treaty=treaty_id)
 
     def join(self, timeout: float | None = None) -> bool:
