@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,24 @@ from armsctl.web.demo import seed_demo
 NOW = dt.datetime.now(dt.UTC)
 
 
+SIGNED, EXPIRED = dt.date(2010, 4, 8), dt.date(2026, 2, 5)  # New START's life
+
+
+def _free_days(db: Any, party: str) -> Iterator[dt.date]:
+    """Dates New START allows (signature to expiry) that ``party`` has not declared yet."""
+    taken = {
+        d["as_of"]
+        for d in declarations.list_declarations(
+            db, treaty="new-start", party=party, limit=100_000
+        ).results
+    }
+    day = SIGNED
+    while day < EXPIRED:
+        if day.isoformat() not in taken:
+            yield day
+        day += dt.timedelta(days=1)
+
+
 def _fill(settings: Settings, tokens: dict[str, str], n_decl: int, n_entries: int) -> None:
     app = create_app(settings)
     db = app.state.armsctl.db
@@ -56,7 +75,8 @@ def _fill(settings: Settings, tokens: dict[str, str], n_decl: int, n_entries: in
         "RUS": authenticate(db, tokens["rus-office"], at=NOW),
     }
     existing = declarations.list_declarations(db, treaty="new-start", limit=1).total
-    start = dt.date(1990, 1, 1)  # before the record: the demo's dates stay the newest
+    # Dates the treaty allows, around the record's (about 5,780 days per party fit).
+    free = {party: _free_days(db, party) for party in offices}
     t0 = time.perf_counter()
     for i in range(max(0, n_decl - existing)):
         party = "USA" if i % 2 == 0 else "RUS"
@@ -67,7 +87,7 @@ def _fill(settings: Settings, tokens: dict[str, str], n_decl: int, n_entries: in
             actor,
             treaty="new-start",
             party=party,
-            as_of=start + dt.timedelta(days=i // 2),
+            as_of=next(free[party]),
             figures={
                 "deployed-delivery-vehicles": 600 + i % 90,
                 "deployed-warheads": 1400 + i % 140,
@@ -163,18 +183,18 @@ def main() -> None:
     results: dict[str, Any] = {}
     writer = authenticate(db, seeded["tokens"]["rus-office"], at=NOW)
     assert writer is not None
-    day = iter(range(100_000))
+    day = _free_days(db, "RUS")
     for path, client in pages:
         cold: list[float] = []
         warm: list[float] = []
         for _ in range(args.repeat):
-            # A new (old-dated) declaration makes every cached view stale.
+            # A new declaration makes every cached view stale.
             declarations.submit_aggregate(
                 db,
                 writer,
                 treaty="new-start",
                 party="RUS",
-                as_of=dt.date(1970, 1, 1) + dt.timedelta(days=next(day)),
+                as_of=next(day),
                 figures={"deployed-warheads": 1000},
                 allow=allow_all,
                 at=NOW,

@@ -93,7 +93,12 @@ def create_app(
     install_web(app)  # the dashboard and public portal under /
     # Added before BodyLimit, so an oversized body is refused before it is fingerprinted.
     app.add_middleware(Idempotency, db=db, clock=clock)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        upload_paths=("/declarations/upload", "/declarations/file"),
+    )
     app.state.actions = ACTIONS
     return app
 

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     )
     log_name: str = Field("armsctl.local/log", description="Origin line of new checkpoints.")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted.")
+    max_upload_bytes: int = Field(
+        64 * 1_048_576,
+        ge=1024,
+        description="Largest declaration file accepted by the uploads (the web form and "
+        "POST /treaties/{treaty}/declarations/file); every other body has max_body_bytes.",
+    )
     max_page: int = Field(500, ge=1, description="Largest page a list endpoint returns.")
     token_days: int = Field(90, ge=1, le=3650, description="Default token lifetime.")
     token_cache_seconds: float = Field(

@@ -28,7 +28,7 @@ def _usa_zk_proof() -> dict[str, Any]:
     return prove(context, commit_sites([("site-a", 1), ("site-b", 2)])).to_json()
 
 
-def _rows(w: World) -> list[tuple[str, str, dict[str, Any] | None, frozenset[str]]]:
+def _rows(w: World) -> list[tuple[str, str, Any, frozenset[str]]]:
     d_usa, d_rus = w.ids["decl-USA"], w.ids["decl-RUS"]
     insp = w.ids["insp-by-USA"]  # USA inspects RUS-base-1; usa-insp is granted
     note_to_usa = w.ids["note-from-RUS"]
@@ -70,6 +70,12 @@ def _rows(w: World) -> list[tuple[str, str, dict[str, Any] | None, frozenset[str
         ("DELETE", f"{P}/tokens/0000000000000000", None, frozenset({"op", "usa", "rus"})),
         ("POST", f"{T}/declarations", agg, frozenset({"usa"})),
         ("POST", f"{T}/declarations/items", items, frozenset({"usa"})),
+        (
+            "POST",
+            f"{T}/declarations/file?format=json",
+            [{"party": "USA", "as_of": "2025-12-01", "measure": "deployed-warheads", "value": 1}],
+            frozenset({"usa"}),
+        ),
         ("GET", f"{T}/declarations", None, ALL),
         ("GET", f"{P}/declarations/{d_usa}", None, ALL),
         ("GET", f"{P}/declarations/{d_usa}/items", None, frozenset({"usa"})),

@@ -76,7 +76,13 @@ def test_concurrent_submissions_are_all_stored_and_logged_without_gaps(
             )
     for i in range(20):
         jobs.append(
-            ("usa", f"{T}/notifications", {"recipient": "RUS", "kind": "k", "body": {"n": i}})
+            # The server runs on the real clock, after New START's expiry (2026-02-05): what it
+            # dates by that clock is entered as history.
+            (
+                "usa",
+                f"{T}/notifications",
+                {"recipient": "RUS", "kind": "k", "body": {"n": i}, "recording_history": True},
+            )
         )
         jobs.append(
             (
@@ -133,7 +139,14 @@ def test_quota_is_never_overspent_and_one_request_wins_the_last_slot(
     world, server = live
     # The server runs on the real clock: a request may use this year's or next year's quota.
     this_year = dt.datetime.now(dt.UTC).year
-    body = {"inspected_party": "RUS", "type": "type-two", "site": "RUS-base-2", "year": this_year}
+    # ... and New START expired on 2026-02-05, so the requests are entered as history.
+    body = {
+        "inspected_party": "RUS",
+        "type": "type-two",
+        "site": "RUS-base-2",
+        "year": this_year,
+        "recording_history": True,
+    }
     barrier = threading.Barrier(12)
 
     def request(_: int) -> int:

@@ -60,13 +60,17 @@ def test_client_submit_and_notify_with_a_key_produce_party_signed_entries(tmp_pa
         sent = json.loads(
             run(
                 "client", "notify", "new-start", "inspection-intent", "--to", "RUS",
-                "--body", str(message), "--key", usa_key, *common,
+                "--body", str(message), "--key", usa_key, "--recording-history", *common,
             )
         )  # fmt: skip
         trusted = {"USA": signers["USA"].verifier()}
         for index in (out["log_index"], sent["log_index"]):
             entry = json.loads(run("client", "get", f"/log/entries/{index}", *common[:4]))
             assert open_entry(entry["entry"].encode(), trusted=trusted).party == "USA"
+        # The server's clock is the real one: New START expired on 2026-02-05, so the
+        # notification is entered as history, and its party-signed entry says so.
+        entry = json.loads(run("client", "get", f"/log/entries/{sent['log_index']}", *common[:4]))
+        assert open_entry(entry["entry"].encode(), trusted=trusted).body["recording_history"]
         decl.write_text(json.dumps({"as_of": "2025-10-01", "figures": {"deployed-warheads": 1}}))
         rus_key = str(tmp_path / "RUS.key")
         wrong = runner.invoke(

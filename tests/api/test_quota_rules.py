@@ -75,3 +75,57 @@ def test_evaluation_visits_need_the_declared_units(vd) -> None:
     db, actors = vd
     with pytest.raises(InputError, match="one per 60 declared units"):
         _request(db, actors, "RUS", "DEU", "evaluation-visits")
+
+
+def _declare_units(db: Database, actors: dict[str, Any], party: str, units: int, day: Any) -> None:
+    from armsctl.service import declarations
+
+    declarations.submit_aggregate(
+        db,
+        actors[party],
+        treaty=VD,
+        party=party,
+        as_of=day,
+        figures={"units": units},
+        allow=allow_all,
+        at=NOW,
+    )
+
+
+def test_evaluation_visits_follow_the_latest_declared_units(vd) -> None:
+    import datetime as dt
+
+    db, actors = vd
+    _declare_units(db, actors, "DEU", 30, dt.date(2025, 1, 1))
+    _declare_units(db, actors, "DEU", 250, dt.date(NOW.year, 1, 1))  # the latest: 5 visits
+    status = {
+        (q["party"], q["type"]): q["allowed"]
+        for q in inspections.quota_status(db, treaty=VD, year=NOW.year)
+    }
+    assert status[("DEU", "evaluation-visits")] == 5  # one per 60 units or portion thereof
+    _request(db, actors, "RUS", "DEU", "evaluation-visits")
+    # One fifth of 5 from the same State: RUS has had its one.
+    with pytest.raises(ConflictError, match="at most 1 evaluation-visits a year from the same"):
+        _request(db, actors, "RUS", "DEU", "evaluation-visits")
+    _request(db, actors, "FRA", "DEU", "evaluation-visits")
+
+
+def test_units_must_be_a_whole_number_and_a_known_figure(vd) -> None:
+    import datetime as dt
+
+    from armsctl.errors import DeclarationError
+    from armsctl.service import declarations
+
+    db, actors = vd
+    for figures, message in (({"units": -1}, "whole number"), ({"unitz": 3}, "unitz")):
+        with pytest.raises(DeclarationError, match=message):
+            declarations.submit_aggregate(
+                db,
+                actors["DEU"],
+                treaty=VD,
+                party="DEU",
+                as_of=dt.date(2025, 1, 1),
+                figures=figures,
+                allow=allow_all,
+                at=NOW,
+            )

@@ -38,6 +38,8 @@ def test_sigkill_mid_load_loses_nothing_acknowledged(tmp_path: Path) -> None:
                     "party": "USA",
                     "as_of": day.isoformat(),
                     "figures": {"deployed-warheads": i},
+                    # More dates than New START's life holds: entered as history (logged).
+                    "recording_history": True,
                 }
                 try:
                     r = httpx.post(
@@ -82,7 +84,7 @@ def test_sigkill_mid_load_loses_nothing_acknowledged(tmp_path: Path) -> None:
             assert report["entries"] >= max(i for _, i in acked) + 1
             r = httpx.post(
                 f"{restarted.base}{T}/declarations",
-                json={"party": "USA", "as_of": "1999-01-01", "figures": {}},
+                json={"party": "USA", "as_of": "2025-01-02", "figures": {}},
                 headers=world.auth("usa"),
             )
             assert r.status_code == 201

@@ -153,13 +153,16 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
         assert sorted(r["item"]["uid"] for r in back["items"]) == [f"R-{i}" for i in range(5)]
         report = client("RUS", "check", "new-start", "--at", "2025-12-01", signed=False)
         assert {p["party"] for p in report["parties"]} == {"USA", "RUS"}
+        # The server runs on the real clock and New START expired on 2026-02-05: what is
+        # dated by that clock (notification, inspection request) is entered as history.
         note = client("USA", "notify", "new-start", "inspection-intent", "--to", "RUS",
-                      "--body", str(tmp_path / "message.json"))  # fmt: skip
+                      "--body", str(tmp_path / "message.json"), "--recording-history")  # fmt: skip
         client("RUS", "ack", "new-start", str(note["id"]))
         client("USA", "observe", "new-start", "--source", "satellite", "--subject", "RUS",
                "--observed-at", "2026-01-01T00:00:00Z", "--body", str(tmp_path / "seen.json"))  # fmt: skip
         insp = client("USA", "inspect", "request", "new-start", "--inspected", "RUS",
-                      "--type", "type-one", "--site", "Site-A", "--inspector", "usa-team")  # fmt: skip
+                      "--type", "type-one", "--site", "Site-A", "--inspector", "usa-team",
+                      "--recording-history")  # fmt: skip
         iid = str(insp["id"])
         year = insp["year"]
         client("USA", "inspect", "schedule", iid, "--arrival", f"{year}-12-31T08:00:00+02:00")

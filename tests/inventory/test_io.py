@@ -234,3 +234,45 @@ def test_parquet_rows_are_named(new_start: Treaty, tmp_path: Path) -> None:
     pq.write_table(table, tmp_path / "d.parquet")
     with pytest.raises(DeclarationError, match=r"d.parquet:row 6: warheads: -1 is negative"):
         read_declarations([tmp_path / "d.parquet"], new_start)
+
+
+def test_a_declared_figure_is_read_like_a_limit(tmp_path: Path) -> None:
+    from armsctl.treaty import load_treaty
+
+    path = tmp_path / "aemi.csv"
+    path.write_text("party,as_of,measure,value\nDEU,2026-01-01,units,250\n", encoding="utf-8")
+    read = read_declarations([path], load_treaty("vienna-document-2011"))
+    assert read.declarations[0].limits["units"].value == 250
+
+
+def test_item_records_are_typed_the_same_from_every_format(
+    new_start: Treaty, tmp_path: Path
+) -> None:
+    from armsctl.inventory.io import item_records
+
+    rows = [
+        {"party": "USA", "as_of": "2024-03-01", "uid": "007", "category": "icbm-launcher",
+         "status": "deployed", "facility": "F1", "warheads": "1", "zone": ""},
+        {"party": "USA", "as_of": "2024-03-01", "uid": "8", "category": "heavy-bomber",
+         "status": "deployed", "facility": "F2", "warheads": "", "zone": ""},
+    ]  # fmt: skip
+    csv_path = tmp_path / "items.csv"
+    header = list(rows[0])
+    csv_path.write_text(
+        ",".join(header) + "\n" + "".join(",".join(r[k] for k in header) + "\n" for r in rows),
+        encoding="utf-8",
+    )
+    json_path = tmp_path / "items.json"
+    typed = [{**r, "warheads": int(r["warheads"]) if r["warheads"] else None} for r in rows]
+    json_path.write_text(json.dumps(typed), encoding="utf-8")
+    parquet_path = tmp_path / "items.parquet"
+    pq.write_table(pa.Table.from_pylist(typed), parquet_path)
+    want = [
+        {"uid": "007", "category": "icbm-launcher", "status": "deployed", "facility": "F1",
+         "warheads": 1},
+        {"uid": "8", "category": "heavy-bomber", "status": "deployed", "facility": "F2"},
+    ]  # fmt: skip
+    for path in (csv_path, json_path, parquet_path):
+        read = read_declarations([path], new_start)
+        got = item_records(read.item_sources[0], new_start, "USA", dt.date(2024, 3, 1))
+        assert sorted(got, key=lambda r: r["uid"]) == want, path.suffix

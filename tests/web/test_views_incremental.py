@@ -64,7 +64,9 @@ def test_views_after_new_declarations_equal_views_from_scratch(
 ) -> None:
     db, tokens = store
     cache = ViewCache()
-    days = [dt.date(1995, 3, 1), dt.date(2030, 6, 1), dt.date(1996, 1, 1), dt.date(2012, 2, 7)]
+    # Before the record, after it, before again, in between: dates New START allows (it was
+    # signed 2010-04-08 and expired 2026-02-05).
+    days = [dt.date(2010, 6, 1), dt.date(2025, 12, 1), dt.date(2010, 9, 1), dt.date(2012, 2, 7)]
     for step, day in enumerate([None, *days]):
         if day is not None:
             _declare(db, tokens, "RUS" if step % 2 else "USA", day)

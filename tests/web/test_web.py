@@ -226,7 +226,7 @@ def test_pages_offer_the_log_key_as_their_trust_policy(seeded: dict[str, Any]) -
 def test_public_downloads(seeded: dict[str, Any]) -> None:
     client = TestClient(seeded["app"])
     csv_text = client.get("/public/new-start.csv").text
-    assert csv_text.startswith("treaty,party,as_of,kind,status,measure,value,log_index\n")
+    assert csv_text.startswith("treaty,party,as_of,kind,status,measure,value,log_index")
     assert "deployed-warheads" in csv_text
     data = client.get("/public/new-start.json").json()
     assert data["treaty"] == "new-start" and data["log"]["checkpoint"]
@@ -368,3 +368,70 @@ def test_a_diff_reads_forward_in_time_whichever_order_the_link_gives(
         assert head.group(1) < head.group(2)
         heads.append(head.groups())
     assert heads[0] == heads[1]
+
+
+def _declared(seeded: dict[str, Any]) -> tuple[int, int]:
+    from armsctl.service import declarations
+
+    db = seeded["app"].state.armsctl.db
+    with db.engine.connect() as conn:
+        size = db.ledger.size(conn)
+    return declarations.list_declarations(db, treaty="new-start", limit=1).total, size
+
+
+def _upload(client: TestClient, name: str, text: str, **headers: str) -> Any:
+    return client.post(
+        "/declarations/upload",
+        data={"csrf_token": _csrf(client, "/declarations"), "treaty": "new-start"},
+        files={"file": (name, text.encode(), "text/csv")},
+        headers=headers,
+    )
+
+
+def test_an_upload_whose_second_date_is_declared_stores_and_logs_nothing(
+    seeded: dict[str, Any],
+) -> None:
+    client = _client(seeded, "rus-office")
+    before = _declared(seeded)
+    # 2021-09-01 is in the bundled public record the demo seeded; 2011-03-15 is not.
+    text = (
+        "party,as_of,measure,value\n"
+        "RUS,2011-03-15,deployed-warheads,1500\n"
+        "RUS,2021-09-01,deployed-warheads,1400\n"
+    )
+    r = _upload(client, "two.csv", text, **{"HX-Request": "true"})
+    assert r.status_code == 409
+    assert "RUS already declared as of 2021-09-01" in r.text and 'id="upload-errors"' in r.text
+    assert "Nothing in it was stored or logged" in r.text
+    assert _declared(seeded) == before
+
+
+def test_an_upload_after_the_treaty_expired_is_refused_with_the_rule(
+    seeded: dict[str, Any],
+) -> None:
+    client = _client(seeded, "rus-office")
+    before = _declared(seeded)
+    text = "party,as_of,measure,value\nRUS,2026-03-01,deployed-warheads,1500\n"
+    r = _upload(client, "late.csv", text, **{"HX-Request": "true"})
+    assert r.status_code == 422
+    assert "expired after its extension on 2026-02-05" in html.unescape(r.text)
+    assert _declared(seeded) == before
+
+
+def test_an_item_upload_is_committed_from_the_clis_reader(seeded: dict[str, Any]) -> None:
+    from armsctl.service import declarations
+
+    client = _client(seeded, "rus-office")
+    text = (
+        "party,as_of,uid,category,status,facility,warheads\n"
+        "RUS,2012-03-15,R-1,icbm-launcher,deployed,F1,1\n"
+        "RUS,2012-03-15,R-2,icbm-launcher,deployed,F1,\n"
+        "RUS,2012-04-15,R-1,icbm-launcher,deployed,F1,1\n"
+    )
+    r = _upload(client, "items.csv", text)
+    assert r.status_code == 201, r.text
+    db = seeded["app"].state.armsctl.db
+    rows = declarations.list_declarations(db, treaty="new-start", party="RUS", limit=500).results
+    mine = {d["as_of"]: d for d in rows if d["note"] == "uploaded from items.csv"}
+    assert sorted(mine) == ["2012-03-15", "2012-04-15"]
+    assert mine["2012-03-15"]["commitment"]["size"] == 2

@@ -143,14 +143,23 @@ class BodyLimit:
     chunked upload is cut off without being parsed.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        *,
+        upload_bytes: int | None = None,
+        upload_paths: tuple[str, ...] = (),
+    ) -> None:
         self.app, self.max_bytes = app, max_bytes
+        self.upload_bytes = upload_bytes or max_bytes
+        self.upload_paths = upload_paths
 
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "error": "too_large",
-                "detail": f"request body over {self.max_bytes} bytes",
+                "detail": f"request body over {limit} bytes",
                 "field": None,
             }
         ).encode()
@@ -171,9 +180,15 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = str(scope.get("path", ""))
+        limit = (
+            self.upload_bytes
+            if any(path.endswith(p) for p in self.upload_paths)
+            else self.max_bytes
+        )
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
-                await self._too_large(send)
+            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
+                await self._too_large(send, limit)
                 return
         chunks: list[bytes] = []
         size = 0
@@ -184,8 +199,8 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(send)
+            if size > limit:
+                await self._too_large(send, limit)
                 return
             chunks.append(chunk)
             more = bool(message.get("more_body", False))

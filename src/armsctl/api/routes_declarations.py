@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from armsctl.access.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
 from armsctl.api.schemas import AggregateCreate, ItemsCreate, PageOut
-from armsctl.errors import DeclarationError, Problem
+from armsctl.errors import DeclarationError, InputError, Problem
 from armsctl.service import AccessDenied, declarations
 
 __all__ = ["router"]
@@ -48,6 +48,7 @@ def submit_aggregate(
         at=state.clock(),
         signed_entry=body.signed_entry,
         require_signature=state.settings.require_party_signatures,
+        recording_history=body.recording_history,
     )
 
 
@@ -72,6 +73,7 @@ def submit_items(
         "at": state.clock(),
         "signed_entry": body.signed_entry,
         "require_signature": state.settings.require_party_signatures,
+        "recording_history": body.recording_history,
     }
     if body.sealed is not None:
         if body.items is not None or body.commitment is None or body.components is None:
@@ -96,6 +98,79 @@ def submit_items(
         salts=body.salts,
         **common,
     )
+
+
+_FORMATS = {
+    "text/csv": ".csv",
+    "application/json": ".json",
+    "application/vnd.apache.parquet": ".parquet",
+    "application/x-parquet": ".parquet",
+}
+_FORMAT_NAMES = {"csv": ".csv", "json": ".json", "parquet": ".parquet"}
+
+
+@router.post(
+    "/treaties/{treaty}/declarations/file",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                kind: {"schema": {"type": "string", "format": "binary"}}
+                for kind in ("text/csv", "application/json", "application/vnd.apache.parquet")
+            },
+        }
+    },
+)
+async def submit_file(
+    treaty: TreatyPath,
+    request: Request,
+    state: StateDep,
+    guard: Annotated[Guard, permit("declaration.submit")],
+    format: Annotated[Literal["csv", "json", "parquet"] | None, Query()] = None,
+    recording_history: bool = False,
+) -> dict[str, Any]:
+    """Submit a declaration file: every declaration in it stored and logged, or none.
+
+    CSV, JSON or Parquet, read as ``armsctl check`` reads it, in one transaction. The body is the file itself; its format is the ``format`` query parameter or the
+    Content-Type (``text/csv``, ``application/json``, ``application/vnd.apache.parquet``). The
+    file is streamed to a private temporary file and read by the CLI's reader: problems are
+    refused with 422 naming the line (CSV), record (JSON) or row (Parquet). The server seals
+    the log entries; a party that signs its entries submits one declaration per request.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from starlette.concurrency import run_in_threadpool
+
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    suffix = _FORMAT_NAMES[format] if format else _FORMATS.get(kind)
+    if suffix is None:
+        raise InputError(
+            [Problem("", "format", "give ?format=csv|json|parquet or a matching Content-Type")]
+        )
+    with tempfile.TemporaryDirectory(prefix="armsctl-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        with path.open("wb") as handle:
+            async for chunk in request.stream():
+                handle.write(chunk)
+
+        def submit() -> list[dict[str, Any]]:
+            return declarations.submit_file(
+                state.db,
+                guard.actor,
+                treaty=treaty,
+                path=path,
+                name=f"upload{suffix}",
+                allow=guard.allow,
+                rng=state.rng,
+                at=state.clock(),
+                require_signature=state.settings.require_party_signatures,
+                recording_history=recording_history,
+            )
+
+        rows = await run_in_threadpool(submit)
+    return {"results": rows, "total": len(rows)}
 
 
 @router.get("/treaties/{treaty}/declarations", response_model=PageOut)

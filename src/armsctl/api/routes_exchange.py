@@ -42,6 +42,7 @@ def submit_notification(
         require_signature=state.settings.require_party_signatures,
         body_salt=body.body_salt,
         rng=state.rng,
+        recording_history=body.recording_history,
     )
 
 

@@ -48,6 +48,7 @@ def request_inspection(
         site_salt=body.site_salt,
         signed_entry=body.signed_entry,
         require_signature=state.settings.require_party_signatures,
+        recording_history=body.recording_history,
     )
 
 

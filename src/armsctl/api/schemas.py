@@ -133,6 +133,11 @@ class AggregateCreate(_In):
     status: Literal["provided", "not-provided"] = "provided"
     note: Text = ""
     signed_entry: SignedEntry = None
+    recording_history: bool = Field(
+        False,
+        description="Record history: accept a date the treaty would refuse (before "
+        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
+    )
 
 
 class ItemIn(BaseModel):
@@ -203,6 +208,11 @@ class ItemsCreate(_In):
         "armsctl.ledger.escrow.commit_items draws them; required with signed_entry.",
     )
     signed_entry: SignedEntry = None
+    recording_history: bool = Field(
+        False,
+        description="Record history: accept a date the treaty would refuse (before "
+        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
+    )
 
 
 class NotificationCreate(_In):
@@ -211,6 +221,11 @@ class NotificationCreate(_In):
     body: FreeObject = Field(default_factory=dict)
     body_salt: Salt = None
     signed_entry: SignedEntry = None
+    recording_history: bool = Field(
+        False,
+        description="Record history: accept a date the treaty would refuse (before "
+        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
+    )
 
 
 class InspectionCreate(_In):
@@ -221,6 +236,11 @@ class InspectionCreate(_In):
     year: int | None = Field(None, ge=1900, le=2200)
     site_salt: Salt = None
     signed_entry: SignedEntry = None
+    recording_history: bool = Field(
+        False,
+        description="Record history: accept a date the treaty would refuse (before "
+        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
+    )
 
 
 class ScheduleCreate(_In):

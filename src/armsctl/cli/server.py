@@ -357,6 +357,12 @@ def client_check(
     _show(fmt, rows, f"{treaty} at {doc['at']}: {doc['status']}")
 
 
+HISTORY_OPTION = typer.Option(
+    False,
+    "--recording-history",
+    help="Enter a record of the past as history: the server then accepts a date the treaty "
+    "would refuse (before signature, after expiry or withdrawal) and logs the flag.",
+)
 KEY_OPTION = typer.Option(
     None,
     "--key",
@@ -392,10 +398,17 @@ def _clock() -> Any:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def _sign_as_party(server: str, token: str, key: Path, party: str | None, build: Any) -> str:
-    """Seal the entry ``build(party, now)`` with the party's key; return its base64."""
+def _sign_as_party(
+    server: str, token: str, key: Path, party: str | None, build: Any, history: bool = False
+) -> str:
+    """Seal the entry ``build(party, now)`` with the party's key; return its base64.
+
+    ``history``: the request records history, and its entry says so (as the server logs it).
+    """
+    from armsctl.service.treaty_dates import history_marked
+
     signer = _signer_from(key)
-    draft = build(_party_code(server, token, party), _clock())
+    draft = history_marked(build(_party_code(server, token, party), _clock()), history)
     return str(draft.seal_b64(signer))
 
 
@@ -473,6 +486,7 @@ def _sign_items(
             items=items,
             at=_clock(),
             rng=os.urandom,
+            recording_history=body.get("recording_history") is True,
         )
         return
     body |= sign_items(
@@ -483,6 +497,7 @@ def _sign_items(
         items=items,
         at=_clock(),
         rng=os.urandom,
+        recording_history=body.get("recording_history") is True,
     )
 
 
@@ -498,6 +513,7 @@ def client_submit(
         help="Items: the party's X25519 public key file; seal the items to it here, so the "
         "server stores them encrypted (needs --key).",
     ),
+    recording_history: bool = HISTORY_OPTION,
     server: str = SERVER_OPTION,
     token: str = TOKEN_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
@@ -514,6 +530,9 @@ def client_submit(
     from armsctl.service.entries import declaration_entry
 
     body = _read_object(file)
+    if recording_history:
+        body["recording_history"] = True
+    history = body.get("recording_history") is True
     items = "items" in body
     if seal_to is not None and (key is None or not items):
         raise InputError([Problem(str(file), "items", "--seal-to seals items and needs --key")])
@@ -540,6 +559,7 @@ def client_submit(
                 status=str(body.get("status", "provided")),
                 at=now,
             ),
+            history,
         )
     path = f"/treaties/{treaty}/declarations" + ("/items" if items else "")
     _show(fmt, _call("POST", server, token, path, body), "declaration submitted")
@@ -553,6 +573,7 @@ def client_notify(
     body_file: Path | None = typer.Option(None, "--body", help="JSON object: the message."),
     to: str | None = typer.Option(None, "--to", help="Recipient party (default: every other)."),
     key: Path | None = KEY_OPTION,
+    recording_history: bool = HISTORY_OPTION,
     server: str = SERVER_OPTION,
     token: str = TOKEN_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
@@ -562,6 +583,8 @@ def client_notify(
 
     message = _read_object(body_file)
     request: dict[str, Any] = {"recipient": to, "kind": kind, "body": message}
+    if recording_history:
+        request["recording_history"] = True
     if key is not None:
         salt, request["body_salt"] = _salt()
         request["signed_entry"] = _sign_as_party(
@@ -578,6 +601,7 @@ def client_notify(
                 salt=salt,
                 at=now,
             ),
+            recording_history,
         )
     _show(fmt, _call("POST", server, token, f"/treaties/{treaty}/notifications", request), "sent")
 
@@ -729,6 +753,7 @@ def inspect_request(
     inspector: list[str] = typer.Option([], "--inspector", help="Team member (repeatable)."),
     year: int | None = typer.Option(None, "--year", help="Quota year (default: this year)."),
     key: Path | None = KEY_OPTION,
+    recording_history: bool = HISTORY_OPTION,
     server: str = SERVER_OPTION,
     token: str = TOKEN_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
@@ -744,6 +769,8 @@ def inspect_request(
         "inspectors": inspector,
         "year": year,
     }
+    if recording_history:
+        request["recording_history"] = True
     if key is not None:
         salt, request["site_salt"] = _salt()
         quota_year = year if year is not None else _clock().year
@@ -761,6 +788,7 @@ def inspect_request(
                 site_commitment=site_commitment(salt, site),
                 at=now,
             ),
+            recording_history,
         )
     path = f"/treaties/{treaty}/inspections"
     _show(fmt, _call("POST", server, token, path, request), "inspection requested")

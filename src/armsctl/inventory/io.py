@@ -38,6 +38,7 @@ __all__ = [
     "ITEM_COLUMNS",
     "DeclarationSet",
     "ItemSource",
+    "item_records",
     "parse_count",
     "read_declarations",
 ]
@@ -260,11 +261,15 @@ def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
 
 
 def _aggregate_measures(treaty: Treaty) -> dict[str, set[str]]:
-    return {"limits": {limit.id for limit in treaty.limits}}
+    # A declared figure (the Vienna Document's ``units``) is read like a limit's value.
+    return {"limits": {x.id for x in treaty.limits} | {f.id for f in treaty.declared_figures}}
 
 
 def _unknown(measure: str) -> str:
-    return f"unknown measure {measure!r} (a limit id, or category/status[/attribute])"
+    return (
+        f"unknown measure {measure!r} (a limit id, a declared figure, or "
+        "category/status[/attribute])"
+    )
 
 
 def _component_error(key: ComponentKey, treaty: Treaty) -> str | None:
@@ -375,7 +380,14 @@ def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
     ]
     if conditional:
         sums = ", ".join([*([sums] if sums else []), *conditional])
-    bad_attr = " OR ".join(_bad_number_sql(a, types.get(a, "VARCHAR")) for a in attrs) or "false"
+    # NULL-safe: an empty attribute is not a bad one (a NULL here would make the whole group's
+    # count NULL and hide it).
+    bad_attr = (
+        " OR ".join(
+            f"coalesce({_bad_number_sql(a, types.get(a, 'VARCHAR'))}, false)" for a in attrs
+        )
+        or "false"
+    )
     zone = "CAST(zone AS VARCHAR)" if has_zone else "''"
     as_of = "as_of" if types.get("as_of") == "DATE" else "try_cast(as_of AS DATE)"
     query = f"""
@@ -407,7 +419,10 @@ def _read_items(source: ItemSource, treaty: Treaty) -> list[Declaration]:
         for g in groups
     )
     if not clean:
-        raise DeclarationError(_locate_item_problems(con, source, treaty, attrs))
+        located = _locate_item_problems(con, source, treaty, attrs)
+        raise DeclarationError(
+            located or [Problem(where, "", "holds rows that cannot be read as items")]
+        )
     _check_duplicates(con, source)
     by_key: dict[tuple[str, dt.date], Declaration] = {}
     for party, as_of, category, status, zone_id, n, _bad, *rest in groups:
@@ -621,3 +636,35 @@ def _item_row_problems(
     if zone and zone not in zones:
         out.append(f"zone: unknown zone {zone!r}")
     return out
+
+
+def item_records(
+    source: ItemSource, treaty: Treaty, party: str, as_of: dt.date
+) -> list[dict[str, Any]]:
+    """The item records of one (party, date) declaration of a validated file, typed once.
+
+    What a party commits to, whatever the file's format: ``uid``, ``category``, ``status`` and
+    ``facility`` as text, ``zone`` as text when given, each of the treaty's attributes as a
+    whole number (validated by ``read_declarations``; an empty cell is left out), and any other
+    column as text (left out when empty). ``party`` and ``as_of`` belong to the declaration,
+    not to the item. The rows are typed by DuckDB and arrive in Arrow batches: a CSV ``500``,
+    a JSON ``500`` and a Parquet ``500`` are the same record.
+    """
+    attrs = sorted({a for c in treaty.categories for a in c.attributes})
+    text_columns = [c for c in source.columns if c not in ("party", "as_of", *attrs)]
+    select = [f'NULLIF(CAST("{c}" AS VARCHAR), \'\') AS "{c}"' for c in text_columns]
+    select += [f'{_int_sql(a)} AS "{a}"' for a in attrs if a in source.columns]
+    as_of_sql = "try_cast(as_of AS DATE)"
+    con = _connect()
+    reader = con.sql(
+        f"SELECT {', '.join(select)} FROM {source.relation_sql(row_numbers=False)} "
+        f"WHERE CAST(party AS VARCHAR) = $party AND {as_of_sql} = $as_of",
+        params={"party": party, "as_of": as_of},
+    ).to_arrow_reader(65_536)
+    records: list[dict[str, Any]] = []
+    for batch in reader:
+        columns = batch.to_pydict()
+        names = list(columns)
+        for values in zip(*columns.values(), strict=True):
+            records.append({k: v for k, v in zip(names, values, strict=True) if v is not None})
+    return records

@@ -64,6 +64,7 @@ __all__ = [
     "SCHEME_V1",
     "Commitment",
     "RevealReport",
+    "canonical_record",
     "commit_items",
     "commitment",
     "facility_commitment",
@@ -142,7 +143,43 @@ def parse_items(text: str, *, fmt: str, where: str = "items") -> list[dict[str, 
 
 def commitment(salt: bytes, item: Mapping[str, Any]) -> bytes:
     """Return ``SHA-256(salt || canonical(item))``."""
-    return hashlib.sha256(bytes(salt) + canonical(dict(item))).digest()
+    return hashlib.sha256(bytes(salt) + canonical_record(item)).digest()
+
+
+_SAFE_INT = 2**53 - 1  # the rfc8785 library refuses larger magnitudes
+_flat_json = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), check_circular=False
+).encode
+
+
+def canonical_record(item: Mapping[str, Any]) -> bytes:
+    r"""RFC 8785 canonical JSON of one item record, fast for the flat records items are.
+
+    For a record whose keys are ASCII and whose values are strings or integers below
+    2**53 in size, Python's JSON encoder (sorted keys, no spaces, no ASCII escaping) writes
+    exactly the RFC 8785 bytes: keys sorted by code point equal keys sorted by UTF-16 units
+    for ASCII, strings are escaped alike (``\"``, ``\\``, ``\b \f \n \r \t``, other control
+    characters as lowercase ``\u00xx``) and such integers print alike. Any other record (a
+    float, a boolean, a nested value, a non-ASCII key, a lone surrogate) goes through the
+    general canonicaliser. At 100,000 items this is the difference between seconds and
+    a fraction of one.
+    """
+    fast = True
+    for key, value in item.items():
+        kind = type(value)
+        if (
+            type(key) is not str
+            or not key.isascii()
+            or not (kind is str or (kind is int and -_SAFE_INT <= value <= _SAFE_INT))
+        ):
+            fast = False
+            break
+    if fast:
+        try:
+            return _flat_json(item).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: let the general path refuse it
+            pass
+    return canonical(dict(item))
 
 
 def facility_commitment(salt: bytes, facility: str, count: int) -> bytes:

@@ -30,7 +30,9 @@ __all__ = [
     "deadline_of",
     "due",
     "periodic_obligations",
+    "rule_sentence",
     "rule_text",
+    "span_text",
     "thresholds_met",
     "track",
 ]
@@ -86,6 +88,34 @@ def rule_text(duty: NotificationDuty) -> str:
     """The rule as a sentence fragment an analyst can check against the treaty text."""
     side = "before" if duty.direction == "before" else "after"
     text = f"{duty.id}: received within {duty.deadline} {side} the event ({duty.article})"
+    if duty.provenance == "M":
+        text += " [unverified deadline]"
+    return text
+
+
+def span_text(span: dt.timedelta, *, in_days: bool = True) -> str:
+    """A deadline span in words ("30 days", "24 hours", "1 day and 12 hours"), for people.
+
+    ``in_days=False`` counts whole hours only, as a treaty that writes ``PT24H`` means them.
+    """
+    days, hours = (
+        (span.days, span.seconds // 3600) if in_days else (0, int(span.total_seconds()) // 3600)
+    )
+    words = [
+        f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in ((days, "day"), (hours, "hour")) if n
+    ]
+    return " and ".join(words) or "0 hours"
+
+
+def rule_sentence(duty: NotificationDuty) -> str:
+    """``rule_text`` in plain words: "received within 30 days after the event (Article ...)".
+
+    ``rule_text`` keeps the treaty file's ISO 8601 span (``P30D``), which scripts match on;
+    this is what a page shows a reader who has never seen that notation.
+    """
+    side = "before" if duty.direction == "before" else "after"
+    span = span_text(duty.deadline_delta, in_days="D" in duty.deadline)
+    text = f"received within {span} {side} the event ({duty.article})"
     if duty.provenance == "M":
         text += " [unverified deadline]"
     return text

@@ -16,7 +16,7 @@ import datetime as dt
 import itertools
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from armsctl.treaty.schema import Treaty
 __all__ = [
     "FORMAT",
     "TIME_FIELDS",
+    "from_record",
     "notification_to_dict",
     "parse_time",
     "read_notifications",
@@ -44,6 +45,66 @@ FORMAT = "armsctl-notifications/1"
 TIME_FIELDS = ("drafted_at", "sent_at", "received_at", "acknowledged_at", "rejected_at")
 CORE = ("id", "type", "sender", "recipients", "event", "event_time", "state", "rejection_reason")
 MAX_PROBLEMS = 50
+
+
+def from_record(record: Mapping[str, Any], treaty: Treaty, where: str = "") -> Notification:
+    """A notification as the server stores it (``armsctl.service.notifications``), for ``assess``.
+
+    The server keeps the duty as ``kind``, one ``recipient`` (or none: every other party), the
+    time it accepted the notification as ``sent_at`` (which is also when it counts as received:
+    the server delivers at once), an ``acknowledged_at`` and the body, whose ``event`` and
+    ``event_time`` say what is notified. Times are read with :func:`parse_time`, the rule of the
+    file reader the command line uses, so a time without a zone is refused, never guessed; the
+    web and the command line therefore judge the same notification the same way.
+
+    Raises:
+        InputError: naming ``kind``, ``sent_at``, ``acknowledged_at`` or ``body.event_time``
+            when one is unknown, missing or not an instant with a time zone.
+    """
+    loc = f"notification {record.get('id', '?')}"
+    problems: list[Problem] = []
+    type_id = _text(record.get("kind"))
+    duty = next((d for d in treaty.notifications if d.id == type_id), None)
+    if duty is None:
+        known = ", ".join(d.id for d in treaty.notifications)
+        problems.append(
+            Problem(
+                where, loc, f"kind: {type_id!r} is not a notification duty of {treaty.id} ({known})"
+            )
+        )
+
+    def instant(name: str, value: object, required: bool) -> dt.datetime | None:
+        if not _text(value):
+            if required:
+                problems.append(Problem(where, loc, f"{name}: missing"))
+            return None
+        parsed, error = parse_time(value)
+        if error:
+            problems.append(Problem(where, loc, f"{name}: {error}"))
+        return parsed
+
+    body = record.get("body")
+    body = body if isinstance(body, Mapping) else {}
+    sent = instant("sent_at", record.get("sent_at"), True)
+    acknowledged = instant("acknowledged_at", record.get("acknowledged_at"), False)
+    event_time = instant("body.event_time", body.get("event_time"), False) or sent
+    if problems or duty is None or sent is None or event_time is None:
+        raise InputError(problems)
+    sender = _text(record.get("sender"))
+    recipient = _text(record.get("recipient"))
+    return Notification(
+        id=_text(record.get("id")),
+        treaty=treaty.id,
+        type=duty.id,
+        sender=sender,
+        recipients=(recipient,) if recipient else default_recipients(treaty, sender),
+        event=_text(body.get("event")) or (duty.triggers[0] if duty.triggers else ""),
+        event_time=event_time,
+        state="acknowledged" if acknowledged else "received",
+        sent_at=sent,
+        received_at=sent,
+        acknowledged_at=acknowledged,
+    )
 
 
 def notification_to_dict(n: Notification) -> dict[str, Any]:

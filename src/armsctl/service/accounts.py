@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from armsctl.errors import InputError, NotFoundError, ParameterError, Problem
+from armsctl.errors import InputError, IntegrityError, NotFoundError, ParameterError, Problem
 from armsctl.ledger.note import VerifierKey
 from armsctl.service._base import (
     LOCAL,
@@ -135,7 +135,11 @@ def register_party(
         if rng is None:
             raise ParameterError("rng is needed to issue the first user's token")
         _check_days(token_days)
-    verifier = VerifierKey.parse(key)
+    try:
+        verifier = VerifierKey.parse(key)
+    except IntegrityError as exc:
+        # A malformed key is the caller's input, named by its field (the API answers 422).
+        raise InputError([Problem("", "key", str(exc))]) from None
     with db.write() as (session, conn):
         doc = db.treaty(session, treaty)
         members = doc.parties.members

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -24,13 +26,13 @@ from armsctl.compliance.engine import rule_weights
 from armsctl.errors import DeclarationError, IntegrityError, Problem
 from armsctl.inventory.model import (
     ComponentKey,
-    Figure,
     component_measure,
     parse_component_measure,
 )
 from armsctl.inventory.model import Declaration as CoreDeclaration
 from armsctl.ledger.escrow import (
     SALT_SIZE,
+    canonical_record,
     commit_items,
     recording_rng,
     replay_rng,
@@ -55,11 +57,16 @@ from armsctl.service.entries import (
     items_declaration_entry,
 )
 from armsctl.service.log import proof_url
+from armsctl.service.record import record_figure, unverified_measures
+from armsctl.service.treaty_dates import check_declaration_date, history_marked
 from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 
 __all__ = [
+    "MAX_ITEMS",
+    "Submission",
     "core_declaration",
+    "file_submissions",
     "get_declaration",
     "limit_values",
     "list_declarations",
@@ -68,6 +75,8 @@ __all__ = [
     "seal_items",
     "sign_items",
     "submit_aggregate",
+    "submit_declarations",
+    "submit_file",
     "submit_items",
     "submit_sealed_items",
 ]
@@ -75,6 +84,8 @@ __all__ = [
 
 def _measure_problem(measure: str, treaty: Treaty) -> str | None:
     if measure in {limit.id for limit in treaty.limits}:
+        return None
+    if measure in {figure.id for figure in treaty.declared_figures}:
         return None
     key = parse_component_measure(measure)
     if key is None:
@@ -149,6 +160,7 @@ def sign_items(
     items: Sequence[Mapping[str, Any]],
     at: dt.datetime,
     rng: Callable[[int], bytes],
+    recording_history: bool = False,
 ) -> dict[str, Any]:
     """What a party's own client adds to an item-level submission it signs.
 
@@ -166,6 +178,7 @@ def sign_items(
         commitment=made.public,
         at=at,
     )
+    draft = history_marked(draft, recording_history)
     return {"salts": [d.hex() for d in drawn], "signed_entry": draft.seal_b64(signer)}
 
 
@@ -185,6 +198,7 @@ def _public(row: Declaration, party: str, treaty: Treaty) -> dict[str, Any]:
         "kind": row.kind,
         "status": row.status,
         "figures": _released(row, treaty),
+        "unverified": unverified_measures(row.treaty_id, party, row.as_of, _released(row, treaty)),
         "commitment": row.commitment,
         "note": row.note,
         "submitted_at": iso(row.submitted_at),
@@ -210,6 +224,7 @@ def _store(
     at: dt.datetime,
     signed_entry: str | None = None,
     require_signature: bool = False,
+    recording_history: bool = False,
 ) -> Declaration:
     clash = session.scalars(
         select(Declaration.id).where(
@@ -248,15 +263,18 @@ def _store(
             db,
             session,
             conn,
-            signed=draft,
-            sealed=declaration_entry(
-                treaty=party.treaty_id,
-                party=party.code,
-                as_of=as_of,
-                figures=figures,
-                status=status,
-                at=at,
-                ref=row.id,
+            signed=history_marked(draft, recording_history),
+            sealed=history_marked(
+                declaration_entry(
+                    treaty=party.treaty_id,
+                    party=party.code,
+                    as_of=as_of,
+                    figures=figures,
+                    status=status,
+                    at=at,
+                    ref=row.id,
+                ),
+                recording_history,
             ),
             party_id=party.id,
             signed_entry=signed_entry,
@@ -276,8 +294,8 @@ def _store(
         db,
         session,
         conn,
-        signed=items_declaration_entry(**fields),
-        sealed=items_declaration_entry(**fields, ref=row.id),
+        signed=history_marked(items_declaration_entry(**fields), recording_history),
+        sealed=history_marked(items_declaration_entry(**fields, ref=row.id), recording_history),
         party_id=party.id,
         signed_entry=signed_entry,
         require_signature=require_signature,
@@ -299,6 +317,7 @@ def submit_aggregate(
     at: dt.datetime,
     signed_entry: str | None = None,
     require_signature: bool = False,
+    recording_history: bool = False,
 ) -> dict[str, Any]:
     """Record an aggregate declaration and log it.
 
@@ -322,6 +341,7 @@ def submit_aggregate(
         row_party = party_by_code(session, treaty, party)
         allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
         _check_party(actor, treaty)
+        check_declaration_date(doc, party, as_of, at=at, recording_history=recording_history)
         _check_figures(figures, doc)
         row = _store(
             db,
@@ -339,6 +359,7 @@ def submit_aggregate(
             at=at,
             signed_entry=signed_entry,
             require_signature=require_signature,
+            recording_history=recording_history,
         )
         return _public(row, party, doc)
 
@@ -423,6 +444,7 @@ def submit_items(
     salts: Sequence[str] | None = None,
     signed_entry: str | None = None,
     require_signature: bool = False,
+    recording_history: bool = False,
 ) -> dict[str, Any]:
     """Commit to an item-level declaration, keep the items for the party, log the public part.
 
@@ -438,8 +460,10 @@ def submit_items(
         InputError: naming ``signed_entry`` (malformed, unverified, mismatched or missing).
         AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
     """
-    if len(items) > 100_000:
-        raise DeclarationError([Problem("items", "items", "at most 100000 items per declaration")])
+    if len(items) > MAX_ITEMS:
+        raise DeclarationError(
+            [Problem("items", "items", f"at most {MAX_ITEMS} items per declaration")]
+        )
     problems = [p for row, item in enumerate(items) for p in _item_problems(row, item)]
     if problems:
         raise DeclarationError(problems[:50])
@@ -449,6 +473,7 @@ def submit_items(
         row_party = party_by_code(session, treaty, party)
         allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
         _check_party(actor, treaty)
+        check_declaration_date(doc, party, as_of, at=at, recording_history=recording_history)
         figures = _components(items, doc)
         draws = _draws(salts, signed_entry, len(items))
         try:
@@ -482,23 +507,304 @@ def submit_items(
             at=at,
             signed_entry=signed_entry,
             require_signature=require_signature,
+            recording_history=recording_history,
         )
-        row.private = {
-            "facilities": committed.opening["facilities"],
-            "pad_salt": committed.opening["pad_salt"],
-        }
-        session.add_all(
-            DeclarationItem(
-                declaration_id=row.id,
-                position=entry["index"],
-                uid=str(entry["item"]["uid"]),
-                facility=str(entry["item"]["facility"]),
-                salt=bytes.fromhex(entry["salt"]),
-                record=entry["item"],
-            )
-            for entry in committed.opening["items"]
-        )
+        _persist_items(session, row, committed.opening)
         return _public(row, party, doc)
+
+
+def _persist_items(session: Session, row: Declaration, opening: Mapping[str, Any]) -> None:
+    """Keep an item-level declaration's opening for its party: the one place item rows go.
+
+    How item rows are kept at rest is decided here and nowhere else.
+
+    ``opening`` is ``escrow.commit_items``'s: the facility salts and pad salt go with the
+    declaration row, each item with its salt and tree position in ``declaration_items``.
+    """
+    row.private = {"facilities": opening["facilities"], "pad_salt": opening["pad_salt"]}
+    session.flush()
+    # One executemany straight to the driver: at 100,000 items SQLAlchemy's per-row parameter
+    # processing (and its JSON serialiser) cost more than the database. The record is written
+    # as the JSON text it is committed to (an untyped literal, so PostgreSQL casts it).
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    table = DeclarationItem.__table__
+    columns = ("declaration_id", "position", "uid", "facility", "salt", "record")
+    name = conn.dialect.identifier_preparer.format_table(table)
+    conn.exec_driver_sql(
+        f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
+        [
+            (
+                row.id,
+                entry["index"],
+                str(entry["item"]["uid"]),
+                str(entry["item"]["facility"]),
+                bytes.fromhex(entry["salt"]),
+                canonical_record(entry["item"]).decode("utf-8"),
+            )
+            for entry in opening["items"]
+        ],
+    )
+
+
+MAX_ITEMS = 100_000
+"""The most items one declaration may hold (the API's and the upload's limit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One declaration of an upload: aggregate figures, or item records to commit.
+
+    Aggregate: ``figures`` (none when ``status`` is ``not-provided``). Items: ``items``, the
+    records committed with the escrow scheme and kept for the party only.
+    """
+
+    party: str
+    as_of: dt.date
+    figures: Mapping[str, int] = field(default_factory=dict)
+    status: str = "provided"
+    items: Sequence[Mapping[str, Any]] | None = None
+    note: str = ""
+    read_components: Mapping[str, int] | None = None
+    """Items only: the components ``inventory.io.read_declarations`` computed from the file
+    the items were read from (it validated every row); they are not recomputed per item."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    submission: Submission
+    figures: dict[str, int]
+    committed: Any  # escrow.Commitment for items, None for aggregate figures
+
+
+def _check_items(items: Sequence[Mapping[str, Any]], where: str) -> None:
+    if len(items) > MAX_ITEMS:
+        raise DeclarationError(
+            [Problem(where, "items", f"at most {MAX_ITEMS} items per declaration")]
+        )
+    problems = [p for row, item in enumerate(items) for p in _item_problems(row, item)]
+    if problems:
+        raise DeclarationError([Problem(where, p.location, p.message) for p in problems[:50]])
+    validate_items(items, where=where)
+
+
+def _prepare(sub: Submission, doc: Treaty, *, rng: Callable[[int], bytes], where: str) -> _Prepared:
+    """Everything about one submission that needs no store: figures, items, commitment."""
+    if sub.items is None:
+        if sub.status not in ("provided", "not-provided"):
+            raise DeclarationError([Problem(where, "status", "must be provided or not-provided")])
+        if sub.status == "not-provided" and sub.figures:
+            raise DeclarationError(
+                [Problem(where, "figures", "a not-provided declaration has none")]
+            )
+        _check_figures(sub.figures, doc)
+        return _Prepared(sub, dict(sorted(sub.figures.items())), None)
+    if sub.read_components is not None:
+        if len(sub.items) > MAX_ITEMS:
+            raise DeclarationError(
+                [Problem(where, "items", f"at most {MAX_ITEMS} items per declaration")]
+            )
+        figures = dict(sorted(sub.read_components.items()))
+    else:
+        _check_items(sub.items, where)
+        figures = _components(sub.items, doc)
+    committed = commit_items(
+        sub.items, party=sub.party, date=sub.as_of.isoformat(), treaty=doc.id, rng=rng
+    )
+    return _Prepared(sub, figures, committed)
+
+
+def submit_declarations(
+    db: Database,
+    actor: Actor,
+    *,
+    treaty: str,
+    submissions: Sequence[Submission],
+    allow: Allow,
+    rng: Callable[[int], bytes],
+    at: dt.datetime,
+    require_signature: bool = False,
+    recording_history: bool = False,
+) -> list[dict[str, Any]]:
+    """Store and log every declaration of one upload, or none of them.
+
+    A file may declare several parties and dates; it is one act, so it is one transaction.
+    Everything is checked before anything is written: the figures and items of every
+    declaration (and their commitments, computed before the write lock is taken), the
+    caller's right to declare for each party, each date against the treaty (unless
+    ``recording_history``, which each log entry then records), and that no date is declared
+    twice, in the file or in the store. Only then are the rows stored and every log entry
+    appended, in the same transaction: a refusal leaves the store and the log as they were.
+
+    The server seals these entries (a party that signs its own entries submits one
+    declaration per request); ``require_signature`` refuses the upload of a party that has a
+    registered key.
+
+    Raises:
+        DeclarationError: malformed figures or items, a date twice in the upload, or a date
+            the treaty forbids (naming the declaration, e.g. ``USA 2026-03-01``).
+        AccessDenied: a declaration for a party the caller may not declare for.
+        ConflictError: a party already declared as of one of the dates (all of them listed).
+        NotFoundError: an unknown treaty or party.
+    """
+    if not submissions:
+        raise DeclarationError([Problem("", "declarations", "nothing to submit")])
+    seen: set[tuple[str, dt.date]] = set()
+    for sub in submissions:
+        key = (sub.party, sub.as_of)
+        if key in seen:
+            raise DeclarationError(
+                [Problem(f"{sub.party} {sub.as_of}", "as_of", "declared twice in the upload")]
+            )
+        seen.add(key)
+    with db.read() as session:
+        doc = db.treaty(session, treaty)
+    prepared = [
+        _prepare(sub, doc, rng=rng, where=f"{sub.party} {sub.as_of}") for sub in submissions
+    ]
+    with db.write() as (session, conn):
+        doc = db.treaty(session, treaty)
+        parties: dict[str, Party] = {}
+        for sub in submissions:
+            if sub.party not in parties:
+                parties[sub.party] = party_by_code(session, treaty, sub.party)
+                allow(Resource("declaration", f"{treaty}/{sub.party}", owner=parties[sub.party].id))
+        _check_party(actor, treaty)
+        for sub in submissions:
+            try:
+                check_declaration_date(
+                    doc, sub.party, sub.as_of, at=at, recording_history=recording_history
+                )
+            except DeclarationError as exc:
+                where = f"{sub.party} {sub.as_of}"
+                raise DeclarationError(
+                    [Problem(where, p.location, p.message) for p in exc.problems]
+                ) from None
+        clashes = session.execute(
+            select(Party.code, Declaration.as_of, Declaration.id)
+            .join(Party, Declaration.party_id == Party.id)
+            .where(
+                Declaration.treaty_id == treaty,
+                Declaration.party_id.in_([p.id for p in parties.values()]),
+                Declaration.as_of.in_(sorted({s.as_of for s in submissions})),
+            )
+            .order_by(Party.code, Declaration.as_of)
+        ).all()
+        clashes = [c for c in clashes if (c[0], c[1]) in seen]
+        if clashes:
+            listed = "; ".join(
+                f"{code} already declared as of {day} (declaration {ref})"
+                for code, day, ref in clashes
+            )
+            raise ConflictError(f"nothing was stored: {listed}")
+        out = []
+        for prep in prepared:
+            sub = prep.submission
+            row = _store(
+                db,
+                session,
+                conn,
+                treaty=doc,
+                actor=actor,
+                party=parties[sub.party],
+                as_of=sub.as_of,
+                kind="aggregate" if prep.committed is None else "items",
+                status=sub.status if prep.committed is None else "provided",
+                figures=prep.figures,
+                commitment=None if prep.committed is None else prep.committed.public,
+                note=sub.note,
+                at=at,
+                require_signature=require_signature,
+                recording_history=recording_history,
+            )
+            if prep.committed is not None:
+                _persist_items(session, row, prep.committed.opening)
+            out.append(_public(row, sub.party, doc))
+        return out
+
+
+def file_submissions(read: Any, *, note: str) -> list[Submission]:
+    """A read file's declarations (``inventory.io.read_declarations``) as submissions.
+
+    Item rows come from the same reader (``inventory.io.item_records``), typed by the treaty.
+    """
+    from armsctl.inventory.io import item_records
+    from armsctl.inventory.model import component_measure
+
+    sources = {str(s.path): s for s in read.item_sources}
+    out = []
+    for decl in sorted(read.declarations, key=lambda d: (d.party, d.as_of)):
+        if decl.kind == "items":
+            records = item_records(sources[decl.origin], read.treaty, decl.party, decl.as_of)
+            components = {component_measure(k): int(v.value) for k, v in decl.components.items()}
+            out.append(
+                Submission(
+                    decl.party,
+                    decl.as_of,
+                    items=records,
+                    note=note,
+                    read_components=components,
+                )
+            )
+            continue
+        figures = {k: int(v.value) for k, v in decl.limits.items()}
+        figures.update({component_measure(k): int(v.value) for k, v in decl.components.items()})
+        out.append(
+            Submission(
+                decl.party,
+                decl.as_of,
+                figures={} if decl.status == "not-provided" else figures,
+                status=decl.status,
+                note=decl.note or note,
+            )
+        )
+    return out
+
+
+def submit_file(
+    db: Database,
+    actor: Actor,
+    *,
+    treaty: str,
+    path: Path,
+    name: str,
+    allow: Allow,
+    rng: Callable[[int], bytes],
+    at: dt.datetime,
+    require_signature: bool = False,
+    recording_history: bool = False,
+) -> list[dict[str, Any]]:
+    """Read a declaration file as ``armsctl check`` does and submit all of it, or none of it.
+
+    ``name`` is what messages call the file (the upload's own name, never the server's
+    temporary path).
+
+    Raises:
+        DeclarationError: the file's problems (each naming its line, record or row) or a
+            refused declaration; and as ``submit_declarations``.
+    """
+    from armsctl.inventory.io import read_declarations
+
+    with db.read() as session:
+        doc = db.treaty(session, treaty)
+    try:
+        read = read_declarations([path], doc)
+        submissions = file_submissions(read, note=f"uploaded from {name}")
+    except DeclarationError as exc:
+        raise DeclarationError(
+            [Problem(name, p.location, p.message) for p in exc.problems]
+        ) from None
+    return submit_declarations(
+        db,
+        actor,
+        treaty=treaty,
+        submissions=submissions,
+        allow=allow,
+        rng=rng,
+        at=at,
+        require_signature=require_signature,
+        recording_history=recording_history,
+    )
 
 
 def _draws(salts: Sequence[str] | None, signed_entry: str | None, n: int) -> list[bytes] | None:
@@ -607,6 +913,7 @@ def submit_sealed_items(
     at: dt.datetime,
     signed_entry: str | None = None,
     require_signature: bool = False,
+    recording_history: bool = False,
 ) -> dict[str, Any]:
     """Record an item-level declaration whose items the server never sees in clear.
 
@@ -629,6 +936,7 @@ def submit_sealed_items(
         row_party = party_by_code(session, treaty, party)
         allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
         _check_party(actor, treaty)
+        check_declaration_date(doc, party, as_of, at=at, recording_history=recording_history)
         rows = _check_sealed_commitment(
             commitment, sealed, components, treaty=doc, party=party, as_of=as_of
         )
@@ -648,6 +956,7 @@ def submit_sealed_items(
             at=at,
             signed_entry=signed_entry,
             require_signature=require_signature,
+            recording_history=recording_history,
         )
         row.private = {
             "sealed": {
@@ -672,6 +981,7 @@ def seal_items(
     items: Sequence[Mapping[str, Any]],
     at: dt.datetime,
     rng: Callable[[int], bytes],
+    recording_history: bool = False,
 ) -> dict[str, Any]:
     """What a party's own client sends for items it keeps sealed from the server.
 
@@ -704,7 +1014,7 @@ def seal_items(
         "commitment": made.public,
         "components": components,
         "sealed": sealed,
-        "signed_entry": draft.seal_b64(signer),
+        "signed_entry": history_marked(draft, recording_history).seal_b64(signer),
     }
 
 
@@ -847,8 +1157,10 @@ def core_declaration(row: Declaration, party: str) -> CoreDeclaration:
     )
     for measure, value in row.figures.items():
         key = parse_component_measure(measure)
+        # The treaty's public record tags how sure it is of each figure; keep its tag.
+        figure = record_figure(row.treaty_id, party, row.as_of, measure, int(value))
         if key is None or measure in ("",):
-            decl.limits[measure] = Figure(int(value))
+            decl.limits[measure] = figure
         else:
-            decl.components[key] = Figure(int(value))
+            decl.components[key] = figure
     return decl

@@ -55,6 +55,7 @@ from armsctl.service.entries import (
     parse_salt,
     reveal_entry,
 )
+from armsctl.service.treaty_dates import check_treaty_date, history_marked
 from armsctl.store.models import (
     Declaration,
     DeclarationItem,
@@ -234,6 +235,7 @@ def request_inspection(
     site_salt: str | None = None,
     signed_entry: str | None = None,
     require_signature: bool = False,
+    recording_history: bool = False,
 ) -> dict[str, Any]:
     """Request an inspection, taking the next free slot of the year's quota.
 
@@ -243,11 +245,16 @@ def request_inspection(
 
     Raises:
         ConflictError: if the quota for that year and type is spent.
-        InputError: on an unknown type, a year other than this one or the next, or
-            inspectors who are not the party's inspectors.
+        InputError: on an unknown type, a year other than this one or the next, a request
+            made when the treaty does not apply (before signature, after expiry, after either
+            party's withdrawal; naming ``at``), or inspectors who are not the party's inspectors.
+
+    ``recording_history`` enters a past inspection as history: any quota year, any request
+    date; the log entry records the flag.
     """
     year = at.astimezone(dt.UTC).year if year is None else year
-    _check_year(year, at)
+    if not recording_history:
+        _check_year(year, at)
     if signed_entry is not None and site_salt is None:
         raise InputError([Problem("", "site_salt", "a signed request needs its site_salt")])
     salt = parse_salt(site_salt, "site_salt", rng)
@@ -261,6 +268,13 @@ def request_inspection(
                 raise InputError(
                     [Problem("", "inspected_party", "a party does not inspect itself")]
                 )
+            check_treaty_date(
+                doc,
+                at=at,
+                parties=(inspecting, inspected),
+                what=f"an inspection request made on {at.astimezone(dt.UTC).date().isoformat()}",
+                recording_history=recording_history,
+            )
             rule = allowance(
                 doc,
                 quota_id,
@@ -344,8 +358,10 @@ def request_inspection(
                 db,
                 session,
                 conn,
-                signed=inspection_request_entry(**fields),
-                sealed=inspection_request_entry(**fields, ref=row.id, slot=slot),
+                signed=history_marked(inspection_request_entry(**fields), recording_history),
+                sealed=history_marked(
+                    inspection_request_entry(**fields, ref=row.id, slot=slot), recording_history
+                ),
                 party_id=party.id,
                 signed_entry=signed_entry,
                 require_signature=require_signature,

@@ -42,6 +42,7 @@ from armsctl.service.entries import (
     parse_salt,
 )
 from armsctl.service.log import proof_url
+from armsctl.service.treaty_dates import check_treaty_date, history_marked
 from armsctl.store.models import Notification, NotificationAck, Party
 
 __all__ = ["acknowledge_notification", "list_notifications", "submit_notification"]
@@ -110,6 +111,7 @@ def submit_notification(
     require_signature: bool = False,
     body_salt: str | None = None,
     rng: Callable[[int], bytes] = os.urandom,
+    recording_history: bool = False,
 ) -> dict[str, Any]:
     """Send a notification (to one party, or to every other party with ``recipient=None``).
 
@@ -123,15 +125,26 @@ def submit_notification(
             naming ``body_salt`` if it is not 32 bytes of hex or is missing from a signed
             request, or naming ``signed_entry`` (malformed, unverified, mismatched or missing).
         AccessDenied: if ``signed_entry`` is signed by a key not registered for the sender.
+
+    A notification is dated by the server's clock: it is refused (422, naming ``at``) when the
+    treaty does not apply on that date for the sender (``service.treaty_dates``), unless
+    ``recording_history``, which its log entry then records.
     """
     check_json(body, "body")
     if signed_entry is not None and body_salt is None:
         raise InputError([Problem("", "body_salt", "a signed notification needs its body_salt")])
     salt = parse_salt(body_salt, "body_salt", rng)
     with db.write() as (session, conn):
-        db.treaty(session, treaty)
+        doc = db.treaty(session, treaty)
         from_party = party_by_code(session, treaty, sender)
         allow(Resource("notification", f"{treaty}/{sender}", owner=from_party.id))
+        check_treaty_date(
+            doc,
+            at=at,
+            parties=(sender,),
+            what=f"a notification sent on {at.astimezone(dt.UTC).date().isoformat()}",
+            recording_history=recording_history,
+        )
         to_party = party_by_code(session, treaty, recipient) if recipient else None
         if to_party is not None and to_party.id == from_party.id:
             raise ConflictError("a party does not notify itself")
@@ -151,24 +164,30 @@ def submit_notification(
             db,
             session,
             conn,
-            signed=notification_entry(
-                treaty=treaty,
-                sender=sender,
-                recipient=recipient,
-                kind=kind,
-                body=body,
-                salt=salt,
-                at=at,
+            signed=history_marked(
+                notification_entry(
+                    treaty=treaty,
+                    sender=sender,
+                    recipient=recipient,
+                    kind=kind,
+                    body=body,
+                    salt=salt,
+                    at=at,
+                ),
+                recording_history,
             ),
-            sealed=notification_entry(
-                treaty=treaty,
-                sender=sender,
-                recipient=recipient,
-                kind=kind,
-                body=body,
-                salt=salt,
-                at=at,
-                ref=row.id,
+            sealed=history_marked(
+                notification_entry(
+                    treaty=treaty,
+                    sender=sender,
+                    recipient=recipient,
+                    kind=kind,
+                    body=body,
+                    salt=salt,
+                    at=at,
+                    ref=row.id,
+                ),
+                recording_history,
             ),
             party_id=from_party.id,
             signed_entry=signed_entry,

@@ -34,6 +34,7 @@ __all__ = [
     "DataExchange",
     "Dates",
     "DeadlineExtension",
+    "DeclaredFigure",
     "Extension",
     "FigureRef",
     "Formula",
@@ -456,6 +457,22 @@ class QuotaShare(_Model):
     fraction: float = Field(gt=0, le=1)
 
 
+class DeclaredFigure(_Model):
+    """A figure a party declares that is neither a limit nor an item count (a whole number).
+
+    The Vienna Document's ``units``: the number of formations and units a participating State
+    reports in its annual exchange, from which its evaluation-visit quota follows. Declared as
+    an aggregate figure under this id (``measure = "units"``).
+    """
+
+    id: Slug
+    title: str
+    article: str
+    provenance: Provenance = "C"
+    source: str | None = None
+    note: str = ""
+
+
 class InspectionQuota(_Model):
     """How many inspections (or visits, flights) of one type a party may conduct or must accept.
 
@@ -719,6 +736,7 @@ class Treaty(_Model):
     limits: list[Limit] = Field(default_factory=list)
     interpretations: list[Interpretation] = Field(default_factory=list)
     inspection_quotas: list[InspectionQuota] = Field(default_factory=list)
+    declared_figures: list[DeclaredFigure] = Field(default_factory=list)
     data_exchange: DataExchange | None = None
     notifications: list[NotificationDuty] = Field(default_factory=list)
     activities: list[ActivityRule] = Field(default_factory=list)
@@ -792,6 +810,11 @@ class Treaty(_Model):
         _unique(problems, "inspection_quotas", [q.id for q in self.inspection_quotas])
         _unique(problems, "notifications", [n.id for n in self.notifications])
         _unique(problems, "sources", [s.id for s in self.sources])
+        _unique(problems, "declared_figures", [f.id for f in self.declared_figures])
+        limit_ids = {x.id for x in self.limits}
+        for i, fig in enumerate(self.declared_figures):
+            if fig.id in limit_ids:
+                problems.append(f"declared_figures[{i}].id: {fig.id!r} is also a limit id")
         statuses = {s.id for s in self.statuses}
         attributes = {a.id for a in self.attributes}
         categories = {c.id: c for c in self.categories}

@@ -14,8 +14,9 @@ one of three rules, read here as follows:
 Whose quota it is follows ``kind``: an ``active`` quota is the inspecting party's right to
 conduct, counted per inspecting party; a ``passive`` quota is the inspected party's obligation
 to accept, counted per inspected party over every inspecting party (its per-party key is the
-inspected party); ``both`` is counted like an active one. ``max_from_same_party`` caps how many
-of a passive quota one inspecting party may use against one inspected party.
+inspected party); ``both`` is counted like an active one. ``max_from_same_party`` (and
+``share_from_same_party``, the Vienna Document's one fifth but at least one) caps how many of a
+passive quota one inspecting party may use against one inspected party.
 
 Dates: a quota applies from ``starts`` (or the treaty's entry into force when it names no start)
 and not in any year wholly after the treaty's expiry (after every agreed extension). Quota years are calendar years; in the
@@ -105,9 +106,11 @@ def allowance(
     counted_by: Literal["inspecting", "inspected"] = "inspected" if passive else "inspecting"
     starts = quota.starts or treaty.dates.entry_into_force
     expiry = treaty.expiry_on()
-    cap = quota.max_from_same_party
+    capped = quota.max_from_same_party is not None or quota.share_from_same_party is not None
 
     def result(n: int, basis: str) -> Allowance:
+        # The Vienna Document's one fifth (at least one) depends on the year's number.
+        cap = quota.from_same_party(n) if capped else None
         return Allowance(quota.id, year, n, counted_by, cap, starts, basis)
 
     if year < starts.year:

@@ -37,7 +37,10 @@ def install_web(app: FastAPI) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    from armsctl.web.format import FILTERS
     from armsctl.web.session import SessionStore
+
+    env.filters.update(FILTERS)
 
     app.state.armsctl_web = WebState(env=env, sessions=SessionStore(app.state.armsctl.db))
     from armsctl.web.prepare import Preparation

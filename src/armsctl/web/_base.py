@@ -28,6 +28,7 @@ from armsctl.access.authz import decide
 from armsctl.access.deps import AppState
 from armsctl.errors import AccessDenied, ArmsctlError, InputError, outcome
 from armsctl.service import Actor, Resource
+from armsctl.web.format import plain_refusal
 from armsctl.web.session import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -214,9 +215,18 @@ def render(
     return HTMLResponse(page, status_code=status_code, headers=SECURITY_HEADERS)
 
 
-def _problem_page(request: Request, status: int, title: str, problems: list[str]) -> Response:
+def _problem_page(
+    request: Request, status: int, title: str, problems: list[str], detail: str = ""
+) -> Response:
     try:
-        return render(request, "error.html", status_code=status, title=title, problems=problems)
+        return render(
+            request,
+            "error.html",
+            status_code=status,
+            title=title,
+            problems=problems,
+            detail=detail,
+        )
     except Exception:  # the error page itself failed: answer in plain text, never a traceback
         log.exception("could not render the error page")
         return HTMLResponse("<p>error</p>", status_code=status, headers=SECURITY_HEADERS)
@@ -239,14 +249,21 @@ class WebRoute(APIRoute):
             except BadRequest as exc:
                 return _problem_page(request, 400, "Bad request", [str(exc)])
             except ArmsctlError as exc:
-                if isinstance(exc, AccessDenied):
-                    await _audit_refusal(request, exc)
                 # The status and title come from the one table the API and the CLI read too.
                 kind = outcome(exc)
-                problems = (
-                    [str(p) for p in exc.problems] if isinstance(exc, InputError) else [str(exc)]
-                )
-                return _problem_page(request, kind.http_status, kind.title, problems)
+                detail = ""
+                if isinstance(exc, AccessDenied):
+                    await _audit_refusal(request, exc)
+                    # In words for the reader; the table's reason stays as technical detail.
+                    actor = getattr(request.state, "web_actor", None)
+                    role = actor.role if actor is not None else None
+                    problems = [plain_refusal(role, exc.action, exc.reason)]
+                    detail = exc.reason
+                elif isinstance(exc, InputError):
+                    problems = [str(p) for p in exc.problems]
+                else:
+                    problems = [str(exc)]
+                return _problem_page(request, kind.http_status, kind.title, problems, detail=detail)
 
         return guarded
 

@@ -131,6 +131,15 @@ def seed_demo(
         inspection_request_entry,
         notification_entry,
     )
+    from armsctl.service.treaty_dates import history_marked
+    from armsctl.treaty.validity import treaty_date_refusal
+
+    # New START expired on 2026-02-05: run later, the demo's notifications and inspection
+    # request are entered as history (the flag is in their log entries), as the server requires.
+    history = (
+        treaty_date_refusal(doc, now.date(), parties=("USA", "RUS"), field="at", what="now")
+        is not None
+    )
 
     signers: dict[str, SignerKey] = {}
     (workdir / "keys").mkdir(exist_ok=True)
@@ -240,16 +249,20 @@ def seed_demo(
                 allow=allow_all,
                 at=now,
                 body_salt=salt.hex(),
-                signed_entry=notification_entry(
-                    treaty=TREATY,
-                    sender=sender,
-                    recipient=recipient,
-                    kind=kind,
-                    body=message,
-                    salt=salt,
-                    at=now,
+                signed_entry=history_marked(
+                    notification_entry(
+                        treaty=TREATY,
+                        sender=sender,
+                        recipient=recipient,
+                        kind=kind,
+                        body=message,
+                        salt=salt,
+                        at=now,
+                    ),
+                    history,
                 ).seal_b64(signers[sender]),
                 require_signature=True,
+                recording_history=history,
             )
         )
     for i, (site, category, declared, observed) in enumerate(
@@ -285,16 +298,20 @@ def seed_demo(
         allow=allow_all,
         at=now,
         site_salt=salt.hex(),
-        signed_entry=inspection_request_entry(
-            treaty=TREATY,
-            inspecting="RUS",
-            inspected="USA",
-            quota_id="type-one",
-            year=now.year,
-            site_commitment=inspections.site_commitment(salt, "F3"),
-            at=now,
+        signed_entry=history_marked(
+            inspection_request_entry(
+                treaty=TREATY,
+                inspecting="RUS",
+                inspected="USA",
+                quota_id="type-one",
+                year=now.year,
+                site_commitment=inspections.site_commitment(salt, "F3"),
+                at=now,
+            ),
+            history,
         ).seal_b64(signers["RUS"]),
         require_signature=True,
+        recording_history=history,
     )
     zk_proof = _publish_zk_demo(db, office["RUS"], now, rng)
     checkpoint = sign_checkpoint(db)

@@ -296,14 +296,28 @@ async def log_checkpoint(request: Request) -> Response:
 
 
 def _public_declarations(request: Request, treaty: str, page: int | None) -> dict[str, Any]:
+    """One page of the released declarations, newest first: page 1 is the newest ``PAGE``.
+
+    Counted from the newest end, so that every page but the last (the oldest) is full and the
+    landing page shows the newest declarations, not the remainder of a division.
+    """
     from armsctl.service.declarations import list_declarations
 
     db = app_state(request).db
     total = list_declarations(db, treaty=treaty, limit=1).total
     pages = max(1, -(-total // PAGE))
-    page = pages if page is None else max(1, min(page, pages))
-    rows = list_declarations(db, treaty=treaty, limit=PAGE, offset=(page - 1) * PAGE).results
-    return {"rows": list(reversed(rows)), "page": page, "pages": pages, "total": total}
+    page = 1 if page is None else max(1, min(page, pages))
+    end = total - (page - 1) * PAGE
+    start = max(0, end - PAGE)
+    rows = list_declarations(db, treaty=treaty, limit=end - start, offset=start).results
+    return {
+        "rows": list(reversed(rows)) if end > start else [],
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "first": total - end + 1,
+        "last": total - start,
+    }
 
 
 @router.get("/public")

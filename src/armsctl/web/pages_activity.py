@@ -46,43 +46,38 @@ def _time(text: object) -> dt.datetime | None:
 
 
 def core_notification(row: dict[str, Any], treaty: Treaty) -> Any:
-    """A stored notification as the core's ``Notification``, or ``None`` if it names no duty."""
-    from armsctl.notifications import Notification
+    """A stored notification as the core's ``Notification``, or ``None`` if it cannot be judged.
 
-    duty = next((d for d in treaty.notifications if d.id == row["kind"]), None)
-    sent = _time(row["sent_at"])
-    if duty is None or sent is None:
+    The conversion is ``armsctl.notifications.from_record``, the reading rule of the command
+    line's notification files: a time without a zone is refused rather than taken as UTC.
+    """
+    from armsctl.notifications import from_record
+
+    try:
+        return from_record(row, treaty)
+    except InputError:
         return None
-    body = row.get("body") or {}
-    event_time = _time(body.get("event_time")) or sent
-    acknowledged = _time(row.get("acknowledged_at"))
-    recipients = (
-        (row["recipient"],)
-        if row["recipient"]
-        else tuple(m for m in treaty.parties.members if m != row["sender"])
-    )
-    return Notification(
-        id=str(row["id"]),
-        treaty=treaty.id,
-        type=duty.id,
-        sender=row["sender"],
-        recipients=recipients,
-        event=str(body.get("event") or duty.triggers[0]),
-        event_time=event_time,
-        state="acknowledged" if acknowledged else "received",
-        sent_at=sent,
-        received_at=sent,
-        acknowledged_at=acknowledged,
-    )
 
 
 def _assessed(rows: list[dict[str, Any]], treaty: Treaty, at: dt.datetime) -> list[dict[str, Any]]:
-    from armsctl.notifications import assess
+    """Each stored notification with its deadline standing, as ``armsctl notify track`` has it.
+
+    A row that cannot be judged (an unknown duty, a time without a zone) says why instead.
+    """
+    from armsctl.notifications import assess, duty_of, from_record, rule_sentence
 
     out = []
     for row in rows:
-        n = core_notification(row, treaty)
-        out.append({**row, "deadline": assess(n, treaty, at=at).to_dict() if n else None})
+        try:
+            n = from_record(row, treaty)
+        except InputError as exc:
+            out.append(
+                {**row, "deadline": None, "problem": "; ".join(p.message for p in exc.problems)}
+            )
+            continue
+        standing = assess(n, treaty, at=at).to_dict()
+        standing["rule_words"] = rule_sentence(duty_of(treaty, n.type))
+        out.append({**row, "deadline": standing, "problem": None})
     return out
 
 
@@ -90,7 +85,7 @@ def _assessed(rows: list[dict[str, Any]], treaty: Treaty, at: dt.datetime) -> li
 def notifications_page(
     request: Request, treaty: Annotated[str | None, Query(max_length=64)] = None
 ) -> Response:
-    from armsctl.notifications import periodic_obligations
+    from armsctl.notifications import periodic_obligations, rule_sentence
     from armsctl.service.notifications import list_notifications
 
     actor, _ = require_actor(request)
@@ -127,6 +122,7 @@ def notifications_page(
         inbox=inbox,
         outbox=outbox,
         obligations=obligations,
+        rules={d.id: rule_sentence(d) for d in doc.notifications},
         total=page.total,
     )
 
@@ -149,8 +145,14 @@ async def acknowledge(request: Request, notification_id: int) -> Response:
     )
     if request.headers.get("HX-Request"):
         doc = views.treaty_doc(state.db, row["treaty"])
+        # Focus moves to the row's new status (htmx focuses [autofocus] in swapped content),
+        # not to <body>, which is where it would fall when the button it was on is replaced.
         return render(
-            request, "_notification_row.html", n=_assessed([row], doc, state.clock())[0], box="in"
+            request,
+            "_notification_row.html",
+            n=_assessed([row], doc, state.clock())[0],
+            box="in",
+            focus=True,
         )
     return RedirectResponse(f"/notifications?treaty={row['treaty']}", status_code=303)
 

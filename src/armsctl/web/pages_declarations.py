@@ -9,7 +9,6 @@ scheme so that only the declaring party ever reads them back.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tempfile
 from pathlib import Path
@@ -20,12 +19,13 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from armsctl.access.authz import allow_for, require
-from armsctl.errors import DeclarationError, Problem
-from armsctl.service import Resource
+from armsctl.errors import DeclarationError, InputError, NotFoundError, Problem
+from armsctl.service import AccessDenied, ConflictError
 from armsctl.web import views
 from armsctl.web._base import (
     BadRequest,
     WebRoute,
+    _audit_refusal,
     allowed,
     app_state,
     check_csrf,
@@ -33,6 +33,7 @@ from armsctl.web._base import (
     require_actor,
     web_state,
 )
+from armsctl.web.format import natural_key
 from armsctl.web.pages import pick_treaty
 
 __all__ = ["annotate_lines", "router"]
@@ -41,6 +42,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 SUFFIXES = {".csv", ".json", ".parquet", ".pq"}
 _LOCATION = re.compile(r"^(line|record|row) (\d+)$")
 PREVIEW_LINES = 400
+CHUNK = 1 << 20
 
 
 def annotate_lines(text: str, problems: list[Problem]) -> list[dict[str, Any]]:
@@ -112,64 +114,54 @@ def declarations_page(
         page=page,
         pages=max(1, -(-rows["total"] // 50)),
         upload=None,
+        max_upload_bytes=app_state(request).settings.max_upload_bytes,
     )
 
 
 async def _save(upload: UploadFile, folder: Path) -> Path:
+    """Copy the upload to a private file in chunks (never the whole file in memory)."""
     name = Path(upload.filename or "upload").name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
+        await upload.close()
         raise BadRequest("upload a .csv, .json or .parquet file")
     path = folder / f"upload{suffix}"
     try:
-        path.write_bytes(await upload.read())
+        with path.open("wb") as handle:
+            while chunk := await upload.read(CHUNK):
+                handle.write(chunk)
     finally:
         await upload.close()
     return path
 
 
-def _figures(decl: Any) -> dict[str, int]:
-    from armsctl.inventory.model import component_measure
-
-    figures = {k: int(v.value) for k, v in decl.limits.items()}
-    figures.update({component_measure(k): int(v.value) for k, v in decl.components.items()})
-    return figures
-
-
-def _items(path: Path, party: str, as_of: dt.date) -> list[dict[str, Any]]:
-    """The item rows of one (party, date) declaration, typed as the escrow expects."""
-    import duckdb
-
-    from armsctl.inventory.io import SUFFIXES as FORMATS
-    from armsctl.inventory.io import ItemSource
-
-    source = ItemSource(path, FORMATS[path.suffix.lower()], ())
-    con = duckdb.connect(":memory:")
-    cur = con.execute(
-        f"SELECT * FROM {source.relation_sql(row_numbers=False)} "
-        "WHERE CAST(party AS VARCHAR) = ? AND try_cast(as_of AS DATE) = ?",
-        [party, as_of],
-    )
-    names = [d[0] for d in cur.description]
-    items = []
-    for values in cur.fetchall():
-        record: dict[str, Any] = {}
-        for key, value in zip(names, values, strict=True):
-            if key in ("party", "as_of") or value is None or value == "":
-                continue
-            if isinstance(value, str) and value.isdigit() and key not in ("uid", "facility"):
-                record[key] = int(value)
-            elif isinstance(value, int | str):
-                record[key] = value
-            else:
-                record[key] = str(value)
-        items.append(record)
-    return items
+def _refusal(display: str, status: int, exc: Exception) -> dict[str, Any]:
+    """An upload the server refused whole: its message, and the field or line it names."""
+    if isinstance(exc, AccessDenied):
+        problems = [{"location": "file", "message": exc.reason}]
+    elif isinstance(exc, InputError):
+        problems = [
+            {
+                "location": p.location or "file",
+                "message": f"{p.where}: {p.message}" if p.where else p.message,
+            }
+            for p in exc.problems
+        ]
+    else:
+        problems = [{"location": "file", "message": str(exc)}]
+    return {"name": display, "status": status, "problems": problems, "lines": [], "submitted": []}
 
 
 @router.post("/declarations/upload")
 async def upload(request: Request) -> Response:
-    """Validate an uploaded file as the CLI does; submit it if it is clean."""
+    """Validate an uploaded file as the CLI does; submit all of it, or none of it.
+
+    Every refusal (403 another party's file, 409 a date already declared, 422 bad content or
+    a date the treaty forbids) is answered with the upload result fragment and the real
+    status, so the page shows the server's message next to the form.
+    """
+    from starlette.concurrency import run_in_threadpool
+
     from armsctl.inventory.io import read_declarations
     from armsctl.service import declarations
 
@@ -178,6 +170,7 @@ async def upload(request: Request) -> Response:
     require(actor, "declaration.submit")
     state = app_state(request)
     treaty = pick_treaty(request, str(form.get("treaty") or ""))
+    history = str(form.get("recording_history") or "") in ("1", "on", "true")
     file = form.get("file")
     if not isinstance(file, UploadFile):
         raise BadRequest("choose a file to upload")
@@ -186,63 +179,55 @@ async def upload(request: Request) -> Response:
         raise BadRequest("choose a treaty")
     display = Path(file.filename or "upload").name
     doc = views.treaty_doc(state.db, treaty)
-    submitted: list[dict[str, Any]] = []
-    result: dict[str, Any] = {"name": display, "problems": [], "lines": [], "submitted": submitted}
+    result: dict[str, Any] = {"name": display, "problems": [], "lines": [], "submitted": []}
     with tempfile.TemporaryDirectory(prefix="armsctl-upload-") as folder:
         path = await _save(file, Path(folder))
         try:
-            read = read_declarations([path], doc)
+            read = await run_in_threadpool(read_declarations, [path], doc)
         except DeclarationError as exc:
             problems = [Problem(display, p.location, p.message) for p in exc.problems]
             result["problems"] = _rows_of(problems)
+            result["status"] = 422
             if path.suffix == ".csv":
                 text = path.read_text(encoding="utf-8", errors="replace")
                 result["lines"] = annotate_lines(text, problems)
             return _upload_page(request, treaty, result, status=422)
-        allow = allow_for(actor, "declaration.submit")
-        for decl in sorted(read.declarations, key=lambda d: (d.party, d.as_of)):
-            allow(Resource("declaration", f"{treaty}/{decl.party}", owner=_party_id(actor, decl)))
-        for decl in sorted(read.declarations, key=lambda d: (d.party, d.as_of)):
-            if decl.kind == "items":
-                row = declarations.submit_items(
-                    state.db,
-                    actor,
-                    treaty=treaty,
-                    party=decl.party,
-                    as_of=decl.as_of,
-                    items=_items(path, decl.party, decl.as_of),
-                    note=f"uploaded from {display}",
-                    allow=allow,
-                    rng=state.rng,
-                    at=state.clock(),
-                    require_signature=state.settings.require_party_signatures,
-                )
-            else:
-                row = declarations.submit_aggregate(
-                    state.db,
-                    actor,
-                    treaty=treaty,
-                    party=decl.party,
-                    as_of=decl.as_of,
-                    figures={} if decl.status == "not-provided" else _figures(decl),
-                    status=decl.status,
-                    note=decl.note or f"uploaded from {display}",
-                    allow=allow,
-                    at=state.clock(),
-                    require_signature=state.settings.require_party_signatures,
-                )
-            submitted.append(row)
+
+        def submit() -> list[dict[str, Any]]:
+            return declarations.submit_declarations(
+                state.db,
+                actor,
+                treaty=treaty,
+                submissions=declarations.file_submissions(read, note=f"uploaded from {display}"),
+                allow=allow_for(actor, "declaration.submit"),
+                rng=state.rng,
+                at=state.clock(),
+                require_signature=state.settings.require_party_signatures,
+                recording_history=history,
+            )
+
+        try:
+            result["submitted"] = await run_in_threadpool(submit)
+        except AccessDenied as exc:
+            await _audit_refusal(request, exc)
+            return _upload_page(request, treaty, _refusal(display, 403, exc), status=403)
+        except ConflictError as exc:
+            return _upload_page(request, treaty, _refusal(display, 409, exc), status=409)
+        except NotFoundError as exc:
+            return _upload_page(request, treaty, _refusal(display, 404, exc), status=404)
+        except InputError as exc:
+            return _upload_page(request, treaty, _refusal(display, 422, exc), status=422)
     return _upload_page(request, treaty, result, status=201)
 
 
-def _party_id(actor: Any, decl: Any) -> int | None:
-    """The owner to check against: the actor's party id when the file declares for it."""
-    return actor.party_id if decl.party == actor.party else -1
-
-
 def _upload_page(request: Request, treaty: str, result: dict[str, Any], *, status: int) -> Response:
+    """The result fragment (htmx) or the whole page, with the real status either way.
+
+    The page's upload script lets htmx swap the fragment of a refusal too (htmx leaves 4xx
+    answers unswapped by default).
+    """
     if request.headers.get("HX-Request"):
-        return render(request, "_upload_result.html", status_code=200, upload=result)
+        return render(request, "_upload_result.html", status_code=status, upload=result)
     return render(
         request,
         "declarations.html",
@@ -255,6 +240,7 @@ def _upload_page(request: Request, treaty: str, result: dict[str, Any], *, statu
         page=1,
         pages=1,
         upload=result,
+        max_upload_bytes=app_state(request).settings.max_upload_bytes,
     )
 
 
@@ -323,7 +309,7 @@ def _item_changes(left: list[dict[str, Any]], right: list[dict[str, Any]]) -> li
     before = {str(i["uid"]): i for i in left}
     after = {str(i["uid"]): i for i in right}
     out: list[dict[str, Any]] = []
-    for uid in sorted(before.keys() | after.keys()):
+    for uid in sorted(before.keys() | after.keys(), key=natural_key):
         x, y = before.get(uid), after.get(uid)
         if x is None:
             out.append({"uid": uid, "change": "added", "fields": dict(y or {})})

@@ -316,38 +316,25 @@ def bar_percent(value: int | None, maximum: int) -> int:
 
 
 def public_csv(declarations: list[dict[str, Any]]) -> str:
-    """Released figures as one row per declared measure, with the log entry that holds them."""
+    """Released figures as one row per declared measure, with the log entry that holds them.
+
+    The last column, ``mark``, says ``unverified`` for a figure whose source is tagged
+    unverified (as ``armsctl check`` prints "540 (unverified)"); columns are only ever added.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["treaty", "party", "as_of", "kind", "status", "measure", "value", "log_index"])
+    writer.writerow(
+        ["treaty", "party", "as_of", "kind", "status", "measure", "value", "log_index", "mark"]
+    )
     for d in declarations:
         figures = d.get("figures") or {}
+        marks = set(d.get("unverified") or ())
+        head = [d["treaty"], d["party"], d["as_of"], d["kind"], d["status"]]
         if not figures:
-            writer.writerow(
-                [
-                    d["treaty"],
-                    d["party"],
-                    d["as_of"],
-                    d["kind"],
-                    d["status"],
-                    "",
-                    "",
-                    d["log_index"],
-                ]
-            )
+            writer.writerow([*head, "", "", d["log_index"], ""])
         for measure in sorted(figures):
-            writer.writerow(
-                [
-                    d["treaty"],
-                    d["party"],
-                    d["as_of"],
-                    d["kind"],
-                    d["status"],
-                    measure,
-                    figures[measure],
-                    d["log_index"],
-                ]
-            )
+            mark = "unverified" if measure in marks else ""
+            writer.writerow([*head, measure, figures[measure], d["log_index"], mark])
     return out.getvalue()
 
 
