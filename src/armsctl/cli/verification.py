@@ -610,6 +610,7 @@ def simulate_regime(
                 scheduler=use,
                 workers=workers,
                 progress=lambda done, total: progress.update(task, completed=done),
+                note=lambda text: err_console.print(f"note: {text}"),
             )
         except ParameterError as exc:  # the file was checked; this names it all the same
             raise InputError([Problem(str(scenario), "", str(exc))]) from None

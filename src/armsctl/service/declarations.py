@@ -1125,7 +1125,7 @@ def read_items(
     """The declaring party's own items (with salts, so it can reveal them); audited."""
     from armsctl.errors import NotFoundError
 
-    with db.write() as (session, _conn):
+    with db.audited_read() as session:
         decl = session.get(Declaration, declaration_id)
         if decl is None:
             raise NotFoundError(f"no declaration {declaration_id}")

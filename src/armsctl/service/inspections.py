@@ -786,7 +786,7 @@ def read_reveals_page(
     offset: int = 0,
 ) -> Page:
     """One page of reveals with their proofs (audited)."""
-    with db.write() as (session, _conn):
+    with db.audited_read() as session:
         row = _load(session, inspection_id)
         facts = _facts(session, row)
         allow(
@@ -829,7 +829,7 @@ def get_inspection(
     db: Database, actor: Actor, *, inspection_id: int, allow: Allow, at: dt.datetime
 ) -> dict[str, Any]:
     """One inspection with its findings, for the parties involved and its inspectors; audited."""
-    with db.write() as (session, _conn):
+    with db.audited_read() as session:
         row = _load(session, inspection_id)
         facts = _facts(session, row)
         allow(facts)
@@ -848,7 +848,7 @@ def list_inspections(
     at: dt.datetime,
 ) -> Page:
     """Inspections the actor's party is part of, or the inspector was granted; audited."""
-    with db.write() as (session, _conn):
+    with db.audited_read() as session:
         db.treaty(session, treaty)
         allow(Resource("inspections", f"{treaty}/inspections"))
         query = select(Inspection).where(Inspection.treaty_id == treaty)

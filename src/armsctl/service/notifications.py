@@ -239,7 +239,7 @@ def list_notifications(
     at: dt.datetime,
 ) -> Page:
     """Notifications the actor's party sent or received (broadcasts included); audited."""
-    with db.write() as (session, _conn):
+    with db.audited_read() as session:
         db.treaty(session, treaty)
         party_id = actor.party_id if actor.treaty == treaty else None
         allow(
