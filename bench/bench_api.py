@@ -44,6 +44,7 @@ from typing import Any
 import httpx
 
 from armsctl.ledger.note import SignerKey
+from armsctl.ledger.sealing import SealingKey
 from armsctl.service import Database, accounts, declarations, notifications
 from armsctl.service._base import allow_all
 from armsctl.store.engine import make_engine
@@ -142,7 +143,13 @@ def _setup(url: str, key: SignerKey) -> dict[str, str]:
     for i, code in enumerate(("USA", "RUS")):
         pk = SignerKey.generate(code, seed=bytes([i + 1]) * 32)
         accounts.register_party(
-            db, treaty="new-start", code=code, name=code, key=str(pk.verifier()), at=NOW
+            db,
+            treaty="new-start",
+            code=code,
+            name=code,
+            key=str(pk.verifier()),
+            encryption_key=str(SealingKey.generate(bytes([i + 9]) * 32).public()),
+            at=NOW,
         )
         accounts.add_user(
             db, name=code.lower(), role="party", treaty="new-start", party=code, at=NOW
@@ -183,7 +190,13 @@ class Server:
 
     def __init__(self, url: str, key_file: Path, workers: int) -> None:
         self.port = _port()
-        env = dict(os.environ, ARMSCTL_DATABASE_URL=url, ARMSCTL_LOG_KEY_FILE=str(key_file))
+        # The Lua client cannot sign log entries, so the server seals them (operator-attested).
+        env = dict(
+            os.environ,
+            ARMSCTL_DATABASE_URL=url,
+            ARMSCTL_LOG_KEY_FILE=str(key_file),
+            ARMSCTL_REQUIRE_PARTY_SIGNATURES="false",
+        )
         self.proc = subprocess.Popen(
             [
                 sys.executable,

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     )
     max_page: int = Field(500, ge=1, description="Largest page a list endpoint returns.")
     token_days: int = Field(90, ge=1, le=3650, description="Default token lifetime.")
+    token_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=60,
+        description="On PostgreSQL, how long a verified token is trusted from memory before "
+        "revocations are checked again (SQLite sees every revocation at once); 0: every request.",
+    )
     witnesses: str = Field(
         "",
         description="Witnesses each new checkpoint is submitted to (c2sp.org/tlog-witness): "

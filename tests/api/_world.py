@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
+from armsctl.ledger.escrow import reveal_items
 from armsctl.ledger.note import SignerKey
+from armsctl.ledger.sealing import SealingKey, open_private, open_rows, open_value
 from armsctl.service import Database, accounts, allow_all, declarations, inspections, notifications
 from armsctl.service._base import LOCAL
 from armsctl.service.entries import (
@@ -49,6 +51,10 @@ LOG_KEY = SignerKey.generate("test.armsctl/log", seed=bytes(range(32)))
 PARTY_KEYS = {
     code: SignerKey.generate(code, seed=bytes([i + 1]) * 32)
     for i, code in enumerate(("USA", "RUS"))
+}
+#: Each party's X25519 encryption key: the store seals its items, bodies and records to it.
+SEALING_KEYS = {
+    code: SealingKey.generate(bytes([i + 11]) * 32) for i, code in enumerate(("USA", "RUS"))
 }
 SECRET_UIDS = ("SECRET-USA-0001", "SECRET-USA-0002", "SECRET-RUS-0001", "SECRET-RUS-0002")
 
@@ -117,6 +123,30 @@ def signed_items(
     )
 
 
+def open_items(db: Database, declaration_id: int, code: str) -> dict[str, Any]:
+    """The party's opening of its own declaration, as its client decrypts it."""
+    decl = declarations.get_declaration(db, declaration_id=declaration_id)
+    rows = declarations.read_items(
+        db, LOCAL, declaration_id=declaration_id, allow=allow_all, limit=10**6, at=NOW
+    ).results
+    sealed = {
+        **rows[0]["sealed"],
+        "rows": [{"index": r["index"], "ciphertext": r["ciphertext"]} for r in rows],
+    }
+    context = {"party": code, "treaty": decl["treaty"], "date": decl["as_of"]}
+    key = SEALING_KEYS[code]
+    return {
+        "public": decl["commitment"],
+        "items": open_rows(sealed, key=key, **context),
+        **open_private(sealed, key=key, **context),
+    }
+
+
+def opened(view: dict[str, Any], code: str) -> Any:
+    """A party's copy of content sealed at rest, opened with its key: ``{"value", "salt"}``."""
+    return open_value(view, reader=code, key=SEALING_KEYS[code])
+
+
 @dataclass
 class World:
     """Users and tokens for every role, two parties, declarations and an inspection."""
@@ -145,7 +175,13 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
     accounts.load_treaty(db, "new-start", at=NOW)
     for code, key in PARTY_KEYS.items():
         accounts.register_party(
-            db, treaty="new-start", code=code, name=code, key=str(key.verifier()), at=NOW
+            db,
+            treaty="new-start",
+            code=code,
+            name=code,
+            key=str(key.verifier()),
+            encryption_key=str(SEALING_KEYS[code].public()),
+            at=NOW,
         )
     actors = {}
     for name, role, party in USERS:
@@ -224,7 +260,7 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
             ("RUS", "USA", "rus", "rus-insp"),
         ):
             site = f"{inspected}-base-1"
-            salt = rng(32)
+            salt = salt_of_site = rng(32)
             commitment = inspections.site_commitment(salt, site)
             row = inspections.request_inspection(
                 db,
@@ -289,6 +325,8 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
                 signed_entry=step("inspection-started", "in-progress", inspected),
                 require_signature=True,
             )
+            # The inspected party's client opens its sealed items and reveals the site.
+            opening = open_items(db, world.ids[f"decl-{inspected}"], inspected)
             inspections.reveal_site(
                 db,
                 LOCAL,
@@ -296,6 +334,8 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
                 declaration_id=world.ids[f"decl-{inspected}"],
                 allow=allow_all,
                 at=NOW,
+                reveal=reveal_items(opening, facility=site),
+                site_salt=salt_of_site.hex(),
                 signed_entry=reveal_entry(
                     treaty="new-start",
                     party=inspected,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 
 import pytest
 from _world import NOW, World
@@ -117,10 +118,13 @@ def test_a_retry_of_a_request_that_has_not_answered_is_a_409(
             IdempotencyRecord(
                 scope=hashlib.sha256(b"armsctl/idempotency-scope\n" + caller).hexdigest(),
                 key=key,
-                fingerprint=hashlib.sha256(
+                # Keyed with the caller's credentials, which the store never holds.
+                fingerprint=hmac.new(
+                    b"armsctl/idempotency-fingerprint\n" + caller,
                     b"\n".join(
                         [path.encode(), b"", client.build_request("POST", path, json=body).content]
-                    )
+                    ),
+                    hashlib.sha256,
                 ).hexdigest(),
                 status=None,
                 content_type="",

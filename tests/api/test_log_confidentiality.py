@@ -17,11 +17,12 @@ import hashlib
 import json
 from typing import Any
 
-from _world import NOW, World
+from _world import NOW, World, opened
 from fastapi.testclient import TestClient
 
 from armsctl.ledger.envelope import canonical
 from armsctl.service.entries import ENTRY_KINDS, content_commitment
+from armsctl.zk import Context, commit_sites, prove
 
 P = "/api/v1"
 T = f"{P}/treaties/new-start"
@@ -45,10 +46,13 @@ def test_the_log_names_no_inspected_site_only_a_commitment_the_parties_can_check
     revealed = next(
         e for e in entries if e["kind"] == "items-revealed" and e["body"]["inspection"] == insp
     )
-    for user in ("usa", "rus", "usa-insp"):
+    for user, party in (("usa", "USA"), ("rus", "RUS"), ("usa-insp", "USA")):
         view = client.get(f"{P}/inspections/{insp}", headers=world.auth(user)).json()
-        assert view["site"] == "RUS-base-1"
-        expected = hashlib.sha256(bytes.fromhex(view["site_salt"]) + b"RUS-base-1").hexdigest()
+        # The store keeps the site sealed to the two parties; the reader's client opens it.
+        assert view["site"] is None and view["site_salt"] is None
+        copy = opened(view["sealed_site"], party)
+        assert copy["value"] == "RUS-base-1"
+        expected = hashlib.sha256(bytes.fromhex(copy["salt"]) + b"RUS-base-1").hexdigest()
         assert view["site_commitment"] == expected
         # A party-signed request cannot know its row id: its fresh site commitment names it.
         requested = [
@@ -181,6 +185,20 @@ def test_an_observer_with_the_log_and_a_dictionary_confirms_no_confidential_cont
         headers=world.auth("rus"),
     )
     assert aggregate.status_code == 201, aggregate.text
+    # The operator (re)registers a party's encryption key: a public key, logged.
+    from _world import SEALING_KEYS
+
+    from armsctl.service import accounts
+
+    accounts.set_encryption_key(
+        world.db, treaty="new-start", code="RUS",
+        encryption_key=str(SEALING_KEYS["RUS"].public()), at=NOW,
+    )  # fmt: skip
+    # A proof that a secret total is within the limit: commitments only, no count.
+    context = Context("new-start", "deployed-warheads", 1550, "2025-12-03", "RUS", 16)
+    proof = prove(context, commit_sites([("site-a", 700), ("site-b", 800)])).to_json()
+    published = client.post(f"{T}/zk-proofs", json={"proof": proof}, headers=world.auth("rus"))
+    assert published.status_code == 201, published.text
     findings = [{"result": "violation"}]
     insp = world.ids["insp-by-USA"]
     report = client.post(
@@ -225,7 +243,9 @@ def test_an_observer_with_the_log_and_a_dictionary_confirms_no_confidential_cont
     by_kind = {(e["kind"], e["body"].get("inspection")): e for e in entries}
     view = client.get(f"{P}/inspections/{insp}", headers=world.auth("rus")).json()
     logged = by_kind[("inspection-reported", insp)]["body"]["findings_commitment"]
-    assert logged == content_commitment(bytes.fromhex(view["findings_salt"]), findings)
+    shown = opened(view["sealed_findings"], "RUS")
+    assert shown["value"] == findings
+    assert logged == content_commitment(bytes.fromhex(shown["salt"]), findings)
     assert view["findings_commitment"] == logged
     arrival = by_kind[("inspection-notified", insp)]["body"]["arrival_commitment"]
     assert arrival == view["arrival_commitment"]
@@ -238,9 +258,9 @@ def test_an_observer_with_the_log_and_a_dictionary_confirms_no_confidential_cont
         e for e in entries if e["body"].get("body_commitment") == note["body_commitment"]
     )
     assert logged_note["kind"] == "notification"
-    assert note["body_commitment"] == content_commitment(
-        bytes.fromhex(note["body_salt"]), note["body"]
-    )
+    body = opened(note["sealed_body"], "RUS")
+    assert body["value"] == {"text": "private note from USA"}
+    assert note["body_commitment"] == content_commitment(bytes.fromhex(body["salt"]), body["value"])
 
 
 def _strings(value: Any) -> list[str]:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from armsctl.cli.server import register
 from armsctl.ledger.envelope import open_entry
 from armsctl.ledger.note import SignerKey
+from armsctl.ledger.sealing import SealingKey
 
 
 def _app() -> typer.Typer:
@@ -42,7 +43,11 @@ def test_client_submit_and_notify_with_a_key_produce_party_signed_entries(tmp_pa
     for code, signer in signers.items():
         pub = tmp_path / f"{code}.pub"
         pub.write_text(str(signer.verifier()) + "\n")
-        run("parties", "add", "new-start", code, "--key", str(pub))
+        sealing = tmp_path / f"{code}.x25519.pub"
+        sealing.write_text(str(SealingKey.generate(os.urandom(32)).public()) + "\n")
+        run(
+            "parties", "add", "new-start", code, "--key", str(pub), "--encryption-key", str(sealing)
+        )
         private = tmp_path / f"{code}.key"
         private.write_text(str(signer) + "\n")
         os.chmod(private, 0o600)

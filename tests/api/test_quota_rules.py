@@ -11,6 +11,7 @@ from _world import BACKENDS, NOW, fresh_database, fresh_url, postgres_for
 
 from armsctl.errors import InputError
 from armsctl.ledger.note import SignerKey
+from armsctl.ledger.sealing import SealingKey
 from armsctl.service import Database, accounts, allow_all, inspections
 from armsctl.service._base import ConflictError
 
@@ -28,7 +29,13 @@ def vd(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[tuple[Database
         for i, code in enumerate(PARTIES):
             key = SignerKey.generate(code, seed=bytes([i + 1]) * 32)
             accounts.register_party(
-                db, treaty=VD, code=code, name=code, key=str(key.verifier()), at=NOW
+                db,
+                treaty=VD,
+                code=code,
+                name=code,
+                key=str(key.verifier()),
+                encryption_key=str(SealingKey.generate(bytes([i + 40]) * 32).public()),
+                at=NOW,
             )
             name = code.lower()
             accounts.add_user(db, name=name, role="party", treaty=VD, party=code, at=NOW)

@@ -176,10 +176,10 @@ def test_the_owner_reads_its_sealed_items_back_and_reveals_a_site_completely(
     with pytest.raises(InputError, match="not the reveal of the inspected site"):
         inspections.reveal_site(
             world.db, LOCAL, inspection_id=iid, declaration_id=decl["id"], allow=allow_all, at=NOW,
-            reveal=elsewhere,
+            reveal=elsewhere, site_salt=salt.hex(),
         )  # fmt: skip
     done = inspections.reveal_site(
         world.db, LOCAL, inspection_id=iid, declaration_id=decl["id"], allow=allow_all, at=NOW,
-        reveal=whole,
+        reveal=whole, site_salt=salt.hex(),
     )  # fmt: skip
     assert done["verified"] == 3 and done["complete"] is True

@@ -42,3 +42,71 @@ def test_building_the_cli_imports_no_heavy_library() -> None:
     doc = json.loads(out)
     assert len(doc["modules"]) >= 9
     assert doc["loaded"] == [], f"imported at start-up: {doc['loaded']}"
+
+
+PER_MODULE = """
+import importlib, json, sys, typer
+before = set(sys.modules)
+app = typer.Typer()
+@app.callback()
+def root() -> None:
+    pass
+for name in MODULES:
+    importlib.import_module(name).register(app)
+typer.main.get_command(app)
+loaded = sorted({m for m in set(sys.modules) - before for h in HEAVY if m == h or m.startswith(h + ".")})
+print(json.dumps(loaded))
+"""
+
+
+def _loaded(modules: tuple[str, ...], heavy: tuple[str, ...]) -> list[str]:
+    code = f"HEAVY = {heavy!r}\nMODULES = {modules!r}\n{PER_MODULE}"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return list(json.loads(out))
+
+
+def test_no_command_module_imports_a_heavy_library_at_import_time() -> None:
+    """Each module alone, as ``armsctl COMMAND`` loads it: not even pydantic or httpx."""
+    from armsctl.cli.app import COMMAND_MODULES
+
+    heavy = (*HEAVY, "httpx", "numpy", "pydantic", "jinja2", "cryptography")
+    for name in COMMAND_MODULES:
+        assert _loaded((name,), heavy) == [], name
+
+
+def test_the_top_level_map_names_the_modules_that_register_each_command() -> None:
+    import importlib
+
+    import typer
+
+    from armsctl.cli.app import COMMAND_MODULES, TOP_LEVEL
+
+    owners: dict[str, set[str]] = {}
+    for name in COMMAND_MODULES:
+        app = typer.Typer()
+
+        @app.callback()
+        def root() -> None:
+            """Probe."""
+
+        importlib.import_module(name).register(app)
+        for command in typer.main.get_command(app).commands:  # type: ignore[attr-defined]
+            owners.setdefault(command, set()).add(name)
+    assert set(TOP_LEVEL) == set(owners)
+    for command, modules in owners.items():
+        assert modules <= set(TOP_LEVEL[command]), command
+    assert set(TOP_LEVEL["ledger"]) == {"armsctl.cli.ledger", "armsctl.cli.monitor_log"}
+
+
+def test_a_command_run_loads_only_its_own_module() -> None:
+    code = (
+        "import sys; sys.argv = ['armsctl', 'treaty', 'list', '--format', 'json']\n"
+        "from armsctl.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('armsctl.cli.')), file=sys.stderr)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(run.stdout)[0]["id"]
+    assert "armsctl.cli.server" not in run.stderr and "armsctl.cli.verification" not in run.stderr
+    assert "armsctl.cli.treaty" in run.stderr

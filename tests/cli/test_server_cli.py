@@ -99,13 +99,15 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
         keys[code] = SignerKey.generate(code, seed=bytes([n + 1]) * 32)
         (tmp_path / f"{code}.key").write_text(str(keys[code]) + "\n")
         (tmp_path / f"{code}.pub").write_text(str(keys[code].verifier()) + "\n")
-        run("parties", "add", "new-start", code, "--key", str(tmp_path / f"{code}.pub"))
+        # Each party's encryption key: what the server seals its confidential rows to.
+        sealing = SealingKey.generate(bytes([7 + n]) * 32)
+        (tmp_path / f"{code}.x25519.key").write_text(str(sealing) + "\n")
+        (tmp_path / f"{code}.x25519.pub").write_text(str(sealing.public()) + "\n")
+        run("parties", "add", "new-start", code, "--key", str(tmp_path / f"{code}.pub"),
+            "--encryption-key", str(tmp_path / f"{code}.x25519.pub"))  # fmt: skip
         run("users", "add", code.lower(), "--role", "party", "--treaty", "new-start",
             "--party", code)  # fmt: skip
         tokens[code] = json.loads(run("tokens", "issue", code.lower(), "--format", "json"))["token"]
-    sealing = SealingKey.generate(bytes([7]) * 32)
-    (tmp_path / "RUS.x25519.key").write_text(str(sealing) + "\n")
-    (tmp_path / "RUS.x25519.pub").write_text(str(sealing.public()) + "\n")
     run("users", "add", "usa-team", "--role", "inspector", "--treaty", "new-start",
         "--party", "USA")  # fmt: skip
     tokens["team"] = json.loads(run("tokens", "issue", "usa-team", "--format", "json"))["token"]
@@ -158,6 +160,10 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
         note = client("USA", "notify", "new-start", "inspection-intent", "--to", "RUS",
                       "--body", str(tmp_path / "message.json"), "--recording-history")  # fmt: skip
         client("RUS", "ack", "new-start", str(note["id"]))
+        inbox = json.loads(run("client", "notifications", "new-start", "--decrypt-key",
+                               str(tmp_path / "RUS.x25519.key"), "--server", server.base,
+                               "--token", tokens["RUS"]))  # fmt: skip
+        assert [r["body"] for r in inbox["results"]] == [{"point_of_entry": "Ulan-Ude"}]
         client("USA", "observe", "new-start", "--source", "satellite", "--subject", "RUS",
                "--observed-at", "2026-01-01T00:00:00Z", "--body", str(tmp_path / "seen.json"))  # fmt: skip
         insp = client("USA", "inspect", "request", "new-start", "--inspected", "RUS",
@@ -200,13 +206,14 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
         for secret in ("Ulan-Ude", "Site-A", "R-1", "no discrepancy", "launchers_on_pad"):
             assert secret not in text, (secret, entry.kind)
     assert party_authored == 10
-    # The items were sealed in RUS's client: the raw database file holds none of them but the
-    # three Site-A items RUS revealed to the inspection team (kept for the team's reads).
+    # The items were sealed in RUS's client, and the reveal, the site, the notification body
+    # and the findings are sealed at rest to the parties entitled to them: the raw database
+    # file holds none of them in clear.
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("server.db*") if p.is_file())
-    assert b'"R-0"' in raw  # revealed
-    for uid in ("R-3", "R-4"):
+    for uid in ("R-0", "R-1", "R-2", "R-3", "R-4"):
         assert f'"{uid}"'.encode() not in raw
-    assert b"Site-B" not in raw
+    for secret in (b"Site-A", b"Site-B", b"Ulan-Ude", b"no discrepancy"):
+        assert secret not in raw, secret
 
 
 def test_an_issued_token_is_printed_whole_on_its_own_line_at_any_width(tmp_path: Path) -> None:

@@ -6,15 +6,24 @@ import copy
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from armsctl.errors import IntegrityError
+from armsctl.ledger.envelope import canonical
 from armsctl.ledger.escrow import commit_items
 from armsctl.ledger.sealing import (
+    SEALING_SCHEME,
     SealingKey,
     SealingPublicKey,
+    _AadMaker,
+    canonical_row,
     open_private,
     open_rows,
+    open_value,
+    reader_view,
     seal_rows,
+    seal_value,
 )
 
 CONTEXT = {"party": "USA", "treaty": "new-start", "date": "2026-02-05"}
@@ -68,3 +77,66 @@ def test_another_key_or_context_or_a_moved_row_does_not_open() -> None:
     for bad in ("x25519:short", "ed25519:AAAA", "x25519:" + "A" * 44):
         with pytest.raises(IntegrityError):
             SealingPublicKey.parse(bad)
+
+
+_scalars = st.one_of(
+    st.text(),
+    st.booleans(),
+    st.none(),
+    st.integers(-(2**60), 2**60),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(),
+        st.one_of(_scalars, st.dictionaries(st.text(), _scalars, max_size=5)),
+        max_size=8,
+    )
+)
+def test_the_fast_row_encoding_is_byte_for_byte_rfc_8785_or_fails_alike(value: dict) -> None:
+    try:
+        expected: object = canonical(value)
+    except Exception as exc:
+        expected = type(exc)
+    try:
+        got: object = canonical_row(value)
+    except Exception as exc:
+        got = type(exc)
+    assert got == expected
+
+
+@pytest.mark.parametrize("position", [-1, 0, 7, 99_999, 2**40])
+def test_the_spliced_associated_data_is_the_canonical_context(position: int) -> None:
+    context = {"scheme": SEALING_SCHEME, **CONTEXT}
+    label: object = "private" if position < 0 else position
+    assert _AadMaker(context)(position) == canonical({**context, "position": label})
+
+
+def test_a_value_sealed_to_readers_opens_for_each_reader_in_its_context_only() -> None:
+    keys = {code: SealingKey.generate(bytes([n + 1]) * 32) for n, code in enumerate("AB")}
+    context = {"kind": "notification-body", "treaty": "t", "notification": 3}
+    sealed = seal_value(
+        {"point_of_entry": "X"},
+        to={c: k.public() for c, k in keys.items()},
+        context=context,
+        rng=os.urandom,
+    )
+    for code, key in keys.items():
+        assert open_value(sealed, reader=code, key=key, context=context) == {"point_of_entry": "X"}
+        view = reader_view(sealed, code)
+        assert view is not None and set(view["keys"]) == {code}
+    with pytest.raises(IntegrityError, match="does not open"):
+        open_value(sealed, reader="A", key=keys["B"])
+    moved = {**sealed, "context": {**context, "notification": 4}}
+    with pytest.raises(IntegrityError, match="does not open"):
+        open_value(moved, reader="A", key=keys["A"])
+    with pytest.raises(IntegrityError, match="another context"):
+        open_value(sealed, reader="A", key=keys["A"], context={**context, "notification": 4})
+    with pytest.raises(IntegrityError, match="no key for C"):
+        open_value(sealed, reader="C", key=keys["A"])
+    with pytest.raises(IntegrityError, match="unknown scheme"):
+        open_value({"scheme": "x"}, reader="A", key=keys["A"])
+    assert reader_view(sealed, "C") is None and reader_view(sealed, None) is None

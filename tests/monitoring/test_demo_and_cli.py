@@ -181,7 +181,7 @@ def test_reconcile_fuse_and_anomalies_commands(cli: typer.Typer, demo) -> None:
         "--format",
         "json",
     )
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1, r.output  # decisive evidence at the planted site: a finding
     assert json.loads(r.output)["sites"][0]["site"] == demo.planted_site
     r = run(
         cli,
@@ -206,8 +206,8 @@ def test_reconcile_fuse_and_anomalies_commands(cli: typer.Typer, demo) -> None:
         "--format",
         "json",
     )
-    assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
+    assert r.exit_code == (1 if doc["flags"] else 0), r.output  # a flag is a finding
     assert doc["cusum"]["arl0_periods"] == pytest.approx(465.4, rel=1e-3)
 
 
@@ -248,7 +248,7 @@ def test_notify_works_on_the_documented_csv_format(cli: typer.Typer, tmp_path: P
     assert run(cli, "notify", "send", "M1", *args, "--at", "2024-03-02T00:00:00Z").exit_code == 0
     assert f.read_text(encoding="utf-8").startswith("id,type,event,sender,event_time,")  # CSV
     r = run(cli, "notify", "due", *args, "--at", "2024-03-09T00:00:00Z", "--format", "json")
-    assert r.exit_code == 0 and json.loads(r.output)["deadlines"][0]["verdict"] == "overdue"
+    assert r.exit_code == 1 and json.loads(r.output)["deadlines"][0]["verdict"] == "overdue"
     r = run(cli, "notify", "list", *args, "--format", "json")
     assert json.loads(r.output)[0]["state"] == "sent"
     assert json.loads(r.output)[0]["fields"] == n["fields"]

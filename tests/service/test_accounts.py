@@ -81,11 +81,6 @@ def test_a_closed_treaty_registers_only_its_members_naming_the_code(env: Env) ->
     assert [p.location for p in bad.value.problems] == ["code"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="register_party documents InputError for a malformed key, but VerifierKey.parse "
-    "raises IntegrityError whose message does not name the key field",
-)
 def test_a_malformed_party_key_is_refused_as_input_naming_the_key(empty_db: Database) -> None:
     acc.load_treaty(empty_db, "new-start", at=NOW)
     with pytest.raises(InputError) as bad:

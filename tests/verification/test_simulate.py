@@ -12,6 +12,7 @@ from armsctl.verification.scenario import study_from_mapping
 from armsctl.verification.simulate import (
     Cheating,
     Regime,
+    plan_chunks,
     run_sweep,
     sample_detection,
     simulate,
@@ -121,6 +122,7 @@ def test_sweep_on_dask_equals_serial() -> None:
         workers=2,
         processes=False,
         progress=lambda done, total: seen.append(done),
+        min_parallel_seconds=0,  # too small to pay for Dask: forced, to compare
     )
     assert seen[-1] == 12
     for a, b in zip(serial, dask, strict=True):
@@ -128,6 +130,25 @@ def test_sweep_on_dask_equals_serial() -> None:
         np.testing.assert_array_equal(a.first_period, b.first_period)
     with pytest.raises(ParameterError, match="scheduler"):
         run_sweep(scenarios[:1], seed=1, scheduler="localhost:1")
+
+
+def test_a_sweep_too_small_for_dask_runs_serially_and_says_so() -> None:
+    scenarios = _scenarios()[:3]
+    notes: list[str] = []
+    small = run_sweep(scenarios, seed=5, scheduler="local", note=notes.append)
+    assert len(notes) == 1 and "serially" in notes[0]
+    for a, b in zip(run_sweep(scenarios, seed=5), small, strict=True):
+        np.testing.assert_array_equal(a.first_period, b.first_period)
+
+
+def test_chunks_cover_every_scenario_once_in_order_and_feed_every_worker() -> None:
+    for count, per_s, workers in ((100, 0.001, 2), (7, 5.0, 2), (1, 0.1, 4), (50, 0.05, 3)):
+        chunks = plan_chunks(count, per_s, workers)
+        assert [i for c in chunks for i in c] == list(range(count))
+        assert len(chunks) >= min(count, 2 * workers)
+    # cheap scenarios are grouped (about TASK_SECONDS of work per task), dear ones are not
+    assert len(plan_chunks(1000, 0.001, 2)[0]) == 250
+    assert len(plan_chunks(10, 2.0, 2)[0]) == 1
 
 
 SCENARIO = {

@@ -39,7 +39,14 @@ def two_workers(
         key_file = tmp_path / "log.key"
         key_file.write_text(str(LOG_KEY) + "\n")
         port = free_port()
-        env = {**os.environ, "ARMSCTL_LOG_KEY_FILE": str(key_file)}
+        # Token cache at 0 s: on PostgreSQL every request re-checks revocations (SQLite always
+        # sees them at once), so "revoked means refused everywhere" holds exactly here.
+        env = {
+            **os.environ,
+            "ARMSCTL_LOG_KEY_FILE": str(key_file),
+            "ARMSCTL_REQUIRE_PARTY_SIGNATURES": "false",
+            "ARMSCTL_TOKEN_CACHE_SECONDS": "0",
+        }
         proc = subprocess.Popen(
             [ARMSCTL, "serve", "--workers", "2", "--port", str(port), "--db", url],
             env=env,
@@ -90,3 +97,39 @@ def test_web_sessions_and_api_tokens_work_on_every_worker(
         with httpx.Client(base_url=base, headers=auth) as client:
             me = client.get("/api/v1/me")
             assert me.status_code == 200 and me.json()["name"] == "usa", me.text
+
+
+def test_api_writes_reads_and_revocations_agree_on_every_worker(
+    two_workers: tuple[str, dict[str, str]],
+) -> None:
+    """A write acknowledged by one worker is read by all; a revoked token is refused by all."""
+    base, tokens = two_workers
+    usa = {"Authorization": f"Bearer {tokens['usa']}"}
+    op = {"Authorization": f"Bearer {tokens['op']}"}
+    treaty = "/api/v1/treaties/new-start"
+    for n in range(6):  # each on a fresh connection, so both workers take some
+        with httpx.Client(base_url=base, headers=usa) as client:
+            before = client.get(f"{treaty}/compliance", params={"at": f"2031-01-0{n + 1}"})
+            assert before.status_code == 200, before.text
+            r = client.post(
+                f"{treaty}/declarations",
+                json={"as_of": f"2031-01-0{n + 1}", "figures": {"deployed-warheads": 1000 + n}},
+            )
+            assert r.status_code == 201, r.text
+        for _ in range(6):
+            with httpx.Client(base_url=base, headers=usa) as client:
+                report = client.get(f"{treaty}/compliance", params={"at": f"2031-01-0{n + 1}"})
+                usa_row = next(p for p in report.json()["parties"] if p["party"] == "USA")
+                assert usa_row["declaration_as_of"] == f"2031-01-0{n + 1}", usa_row
+    with httpx.Client(base_url=base, headers=op) as client:
+        spare = client.post("/api/v1/users/obs/tokens", json={"days": 1})
+        assert spare.status_code == 201, spare.text
+    spare_auth = {"Authorization": f"Bearer {spare.json()['token']}"}
+    for _ in range(10):  # cached by both workers
+        with httpx.Client(base_url=base, headers=spare_auth) as client:
+            assert client.get("/api/v1/me").status_code == 200
+    with httpx.Client(base_url=base, headers=op) as client:
+        assert client.delete(f"/api/v1/tokens/{spare.json()['token_id']}").status_code == 200
+    for _ in range(20):
+        with httpx.Client(base_url=base, headers=spare_auth) as client:
+            assert client.get("/api/v1/me").status_code == 401

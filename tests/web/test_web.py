@@ -324,9 +324,24 @@ def test_after_the_demo_the_raw_database_file_holds_no_item_in_clear(
     work = seeded["work"]
     items = pq.read_table(work / "usa-items.parquet").to_pylist()
     raw = b"".join(p.read_bytes() for p in work.glob("web.db*") if p.is_file())
-    # Notification bodies name one item (a movement of U12); no item record is stored.
+    # No item record is stored in clear, nor a notification body (sealed to its parties,
+    # though one names an item: a movement of U12), nor the inspected site.
     named = set(re.findall(rb'"uid": ?"(U\d+)"', raw))
-    assert named <= {b"U12"}, named
+    assert not named, named
+    for body_value in (
+        rb'"from_facility": ?"F1"',
+        rb'"uid": ?"R[79]"',
+        rb'"procedure": ?"elimination"',
+        rb'"event_time": ?"',
+    ):
+        assert not re.search(body_value, raw), body_value
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{work / 'web.db'}")
+    with engine.connect() as conn:
+        assert set(conn.execute(text("SELECT site FROM inspections")).scalars()) == {""}
+        assert set(conn.execute(text("SELECT body FROM notifications")).scalars()) == {"{}"}
+    engine.dispose()
     assert not re.search(rb'"facility": ?"', raw)
     assert not re.search(rb'"warheads": ?\d', raw)
     assert len(items) == 120 and all(item["uid"].startswith("U") for item in items)
@@ -435,3 +450,48 @@ def test_an_item_upload_is_committed_from_the_clis_reader(seeded: dict[str, Any]
     mine = {d["as_of"]: d for d in rows if d["note"] == "uploaded from items.csv"}
     assert sorted(mine) == ["2012-03-15", "2012-04-15"]
     assert mine["2012-03-15"]["commitment"]["size"] == 2
+
+
+def test_the_demo_proof_is_labelled_synthetic_and_its_log_entry_is_proven_to_anyone(
+    seeded: dict[str, Any],
+) -> None:
+    from armsctl.zk.demo import DEMO_NOTE
+
+    client = _client(seeded)
+    page = client.get("/public?treaty=new-start").text
+    assert DEMO_NOTE in page
+    proof = client.get(f"/public/zk/{seeded['result']['zk_proof']}").json()
+    assert proof["note"] == DEMO_NOTE
+    bundle = client.get(f"/public/proof/{proof['log_index']}")
+    assert bundle.status_code == 200, bundle.text
+    entry = json.loads(__import__("base64").b64decode(bundle.json()["entry"]))
+    assert entry["kind"] == "zk-range-proof" and entry["body"]["note"] == DEMO_NOTE
+    assert entry["party"] == "RUS"
+
+
+def test_an_unsigned_web_acknowledgement_is_refused_where_signatures_are_required(
+    seeded: dict[str, Any],
+) -> None:
+    from armsctl.server import create_app
+    from armsctl.settings import Settings
+
+    strict = create_app(
+        Settings(
+            database_url=f"sqlite:///{seeded['work'] / 'web.db'}", require_party_signatures=True
+        )
+    )
+    try:
+        client = _client({**seeded, "app": strict}, "rus-office")
+        csrf = _csrf(client, "/notifications")
+        note = seeded["result"]["notifications"][3]  # USA's broadcast, RUS has not acknowledged
+        refused = client.post(
+            f"/notifications/{note}/acknowledge",
+            data={"csrf_token": csrf, "signed_entry": ""},
+            follow_redirects=False,
+        )
+        assert refused.status_code == 422, refused.text[:500]
+        assert "party-signed" in refused.text
+        page = client.get("/notifications").text
+        assert "Sign as RUS" in page and "/static/sign-entry.mjs" in page
+    finally:
+        strict.state.armsctl.db.dispose()

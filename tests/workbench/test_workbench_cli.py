@@ -296,7 +296,7 @@ def test_estimates_list_json_contract(app: typer.Typer) -> None:
     keys = {"id", "party", "value", "as_of", "publisher", "url", "counting_rule", "verified"}
     assert records and all(keys <= set(r) for r in records)
     code, out, _ = run(app, "estimates", "show", "fas-2025-usa-deployed")
-    assert code == 0 and "bomber bases" in out
+    assert code == 0 and "bomber bases" in " ".join(out.split())  # wrapped at 100 columns
 
 
 def test_estimates_as_monitoring_observations(app: typer.Typer, tmp_path: Path) -> None:
@@ -309,7 +309,7 @@ def test_estimates_as_monitoring_observations(app: typer.Typer, tmp_path: Path) 
         app, "estimates", "observations", "fas-2025-usa-deployed", "--treaty", "new-start",
         "--category", "icbm-launcher", "-o", str(path),
     )  # fmt: skip
-    assert code == 0 and "bomber bases" in out
+    assert code == 0 and "bomber bases" in " ".join(out.split())  # wrapped at 100 columns
     (obs,) = read_observations([path], load_treaty("new-start"), now=dt.datetime.now(dt.UTC))
     assert (obs.party, obs.count, obs.source) == ("USA", 1700, "open-source")
     assert obs.se == pytest.approx(85.0)

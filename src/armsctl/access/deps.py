@@ -1,7 +1,8 @@
 """Request dependencies shared by the API and the web: the app state, the caller, paging.
 
-The bearer token is read once, checked by ``armsctl.service.accounts.authenticate`` (hash
-compared in constant time) and never logged; a missing, wrong, expired or revoked token is a
+The bearer token is read once, checked by ``armsctl.service.token_cache`` (in memory for a
+token that verified before, else ``accounts.authenticate``; hash compared in constant time)
+and never logged; a missing, wrong, expired or revoked token is a
 401 with ``WWW-Authenticate: Bearer``.
 """
 
@@ -49,7 +50,7 @@ class AppState:
     rng: Callable[[int], bytes]
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.armsctl
     return state
 
@@ -59,24 +60,29 @@ _bearer = HTTPBearer(auto_error=False, description="An API token: `armsctl token
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
-def get_actor(
+async def get_actor(
     request: Request,
     state: StateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
     if credentials is None:
         raise HTTPException(401, "missing bearer token", headers=_CHALLENGE)
-    actor = _authenticate(state, credentials.credentials)
+    actor = await _authenticate(state, credentials.credentials)
     if actor is None:
         raise HTTPException(401, "invalid, expired or revoked token", headers=_CHALLENGE)
     request.state.actor = actor
     return actor
 
 
-def _authenticate(state: AppState, token: str) -> Actor | None:
-    from armsctl.service.accounts import authenticate
+async def _authenticate(state: AppState, token: str) -> Actor | None:
+    """In memory when the token is cached; otherwise the lookup runs in a worker thread."""
+    from starlette.concurrency import run_in_threadpool
 
-    return authenticate(state.db, token, at=state.clock())
+    from armsctl.service.token_cache import token_cache
+
+    cache = token_cache(state.db, ttl=state.settings.token_cache_seconds)
+    at = state.clock()
+    return cache.lookup(token, at) or await run_in_threadpool(cache.authenticate, token, at)
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
@@ -94,7 +100,7 @@ class Guard:
 def permit(action: str) -> Any:
     """A dependency that refuses the caller's role unless the table lists it for ``action``."""
 
-    def dependency(request: Request, actor: ActorDep) -> Guard:
+    async def dependency(request: Request, actor: ActorDep) -> Guard:
         request.state.action = action
         require(actor, action)
         return Guard(actor, allow_for(actor, action), action)
@@ -108,7 +114,7 @@ class Paging:
     offset: int
 
 
-def paging(
+async def paging(
     state: StateDep,
     limit: Annotated[
         int, Query(ge=1, le=1_000_000, description="Rows per page (at most the server's max_page).")

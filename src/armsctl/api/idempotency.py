@@ -15,12 +15,18 @@ key the rules are:
   outcome unknown: its retries get a 409 saying so, rather than risk a second write.
 * Answers are kept for at least :data:`RETENTION` (24 hours); 5xx answers are not kept, so they
   can be retried. Records older than the retention are removed as new ones arrive.
+* Nothing in a record tells a reader of the database what the request or its answer said: the
+  fingerprint is an HMAC keyed with the caller's credentials (which the store never holds), so
+  a dictionary of guessed bodies confirms nothing, and the kept answer is encrypted
+  (ChaCha20-Poly1305) under a key derived from the same credentials; only the same caller's
+  retry opens it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Callable
@@ -78,12 +84,16 @@ class Idempotency:
             more = bool(message.get("more_body", False))
         caller = headers.get(b"authorization") or headers.get(b"cookie") or b"anonymous"
         scope_id = hashlib.sha256(b"armsctl/idempotency-scope\n" + caller).hexdigest()
-        fingerprint = hashlib.sha256(
-            b"\n".join([scope["path"].encode(), scope.get("query_string", b""), body])
+        fingerprint = hmac.new(
+            b"armsctl/idempotency-fingerprint\n" + caller,
+            b"\n".join([scope["path"].encode(), scope.get("query_string", b""), body]),
+            hashlib.sha256,
         ).hexdigest()
+        sealer = _Sealer(caller, key)
         found = await anyio.to_thread.run_sync(self._claim, scope_id, key, fingerprint)
         if found is not None:
-            await _send(send, *found[:2], content_type=found[2], replayed=found[3])
+            answer = sealer.open(found[1]) if found[3] else found[1]
+            await _send(send, found[0], answer, content_type=found[2], replayed=found[3])
             return
 
         delivered = False
@@ -114,7 +124,7 @@ class Idempotency:
             await self.app(scope, replay, capture)
         finally:
             await anyio.to_thread.run_sync(
-                self._finish, scope_id, key, status, content_type, b"".join(chunks)
+                self._finish, scope_id, key, status, content_type, sealer.seal(b"".join(chunks))
             )
 
     def _claim(
@@ -182,6 +192,30 @@ class Idempotency:
                 session.delete(row)
                 return
             row.status, row.content_type, row.body = status, content_type[:100], body
+
+
+class _Sealer:
+    """Encrypts a kept answer under a key only the same caller's retry can derive."""
+
+    def __init__(self, caller: bytes, key: str) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+        secret = hmac.new(b"armsctl/idempotency-answer\n" + caller, key.encode(), "sha256")
+        self._aead = ChaCha20Poly1305(secret.digest())
+
+    def seal(self, body: bytes) -> bytes:
+        # One answer per (caller, key), so the derived key is used once: a fixed nonce is safe.
+        return self._aead.encrypt(bytes(12), body, None)
+
+    def open(self, stored: bytes) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            return self._aead.decrypt(bytes(12), bytes(stored), None)
+        except InvalidTag:
+            return _error(409, "conflict", "the kept answer cannot be read; retry with a new key")[
+                1
+            ]
 
 
 async def _send(

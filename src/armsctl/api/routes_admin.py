@@ -83,6 +83,7 @@ def register_party(
         code=body.code,
         name=body.name,
         key=body.key,
+        encryption_key=body.encryption_key,
         at=state.clock(),
         first_user=body.first_user,
         token_days=body.token_days,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from armsctl.access.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
 from armsctl.api.schemas import NotificationCreate, ObservationCreate, PageOut, Signed
@@ -134,15 +134,18 @@ def quotas(
     return slice_page(rows, page.limit, page.offset).to_dict()
 
 
-@router.get("/treaties/{treaty}/compliance", tags=["compliance"])
+@router.get("/treaties/{treaty}/compliance", tags=["compliance"], response_model=dict[str, Any])
 def compliance(
     treaty: TreatyPath,
     state: StateDep,
     _g: Annotated[Guard, permit("compliance.read")],
     at: Annotated[dt.date | None, Query(description="Date (default: today).")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Every limit for every party at a date, from the declarations on the server."""
-    return transparency.check_compliance(state.db, treaty=treaty, at=at or state.clock().date())
+    from armsctl.service.read_cache import compliance_json
+
+    body = compliance_json(state.db, treaty=treaty, at=at or state.clock().date())
+    return Response(body, media_type="application/json")
 
 
 @router.get("/treaties/{treaty}/transparency", tags=["compliance"])

@@ -134,6 +134,7 @@ def reveal(
         allow=guard.allow,
         at=state.clock(),
         reveal=body.reveal,
+        site_salt=body.site_salt,
         signed_entry=body.signed_entry,
         require_signature=state.settings.require_party_signatures,
     )

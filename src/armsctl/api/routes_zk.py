@@ -22,6 +22,12 @@ class ZkProofCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     proof: dict[str, Any] = Field(description="The public proof document (docs/zk.md).")
+    note: str = Field(
+        "",
+        max_length=200,
+        description="What the figures behind the proof are (e.g. synthetic demo data); "
+        "logged with the proof (and signed with it by a party-signed entry).",
+    )
     signed_entry: SignedEntry = None
 
 
@@ -47,6 +53,7 @@ def publish_proof(
         at=state.clock(),
         signed_entry=body.signed_entry,
         require_signature=state.settings.require_party_signatures,
+        note=body.note,
     )
 
 

@@ -76,6 +76,13 @@ class PartyCreate(_In):
     key: Annotated[str, Field(max_length=300, pattern=r"^[^\x00\s]+$")] = Field(
         description="The party's Ed25519 verifier key (C2SP note key string)."
     )
+    encryption_key: Annotated[str, Field(max_length=100, pattern=r"^[^\x00\s]+$")] | None = Field(
+        None,
+        description=(
+            "The party's X25519 public key (x25519:<base64>): every item row, notification "
+            "body and inspection record the server keeps for the party is sealed to it."
+        ),
+    )
 
 
 class UserCreate(_In):
@@ -253,6 +260,13 @@ class RevealCreate(_In):
     declaration_id: int = Field(ge=1, le=MAX_SAFE)
     reveal: FreeObject | None = Field(
         None, description="For items sealed to the party: the site's reveal, built by its client."
+    )
+    site_salt: Salt = Field(
+        None,
+        description=(
+            "The salt of the site commitment (from the party's copy of the inspection): the "
+            "site is sealed at rest, so the server checks the reveal's facility against it."
+        ),
     )
     signed_entry: SignedEntry = None
 

@@ -20,4 +20,7 @@ def main() -> None:
         return
     from armsctl.cli.app import build_app
 
-    build_app()(prog_name="armsctl")
+    # Only the module of the command asked for is loaded (see ``TOP_LEVEL``); anything else
+    # (no command, an option first, an unknown name) builds the whole application.
+    command = sys.argv[1] if len(sys.argv) > 1 else None
+    build_app(command)(prog_name="armsctl")

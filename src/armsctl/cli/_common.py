@@ -16,22 +16,32 @@ from rich.markup import escape
 from armsctl.errors import EXIT_FINDING, EXIT_INPUT, ArmsctlError, InputError, outcome
 
 __all__ = [
+    "EXIT_FOUND",
     "EXIT_INPUT",
     "EXIT_VIOLATION",
+    "PIPED_WIDTH",
     "OutputFormat",
+    "colour",
     "err_console",
+    "exit_if_found",
     "fail",
+    "marker",
     "out_console",
     "print_json",
+    "styled",
     "user_errors",
 ]
 
-EXIT_VIOLATION = EXIT_FINDING
+EXIT_FOUND = EXIT_FINDING
+"""Something was found: a violation, a failed verification, an overdue notice, a flag."""
+EXIT_VIOLATION = EXIT_FOUND
+PIPED_WIDTH = 100
+"""Columns when output goes to a pipe or a file: wide enough for whole tables, still readable."""
 
 
 def _width() -> int | None:
-    """Full width on a terminal; 120 columns when piped, so that lines and tables stay whole."""
-    return None if sys.stdout.isatty() else 120
+    """The terminal's own width (Rich follows resizes); a fixed 100 columns when piped."""
+    return None if sys.stdout.isatty() else PIPED_WIDTH
 
 
 out_console = Console(width=_width(), emoji=False)
@@ -46,6 +56,34 @@ class OutputFormat(str, Enum):
 
     table = "table"
     json = "json"
+
+
+def colour() -> bool:
+    """Whether styles reach the reader (a terminal with colour, NO_COLOR unset)."""
+    return out_console.color_system is not None and not out_console.no_color
+
+
+def marker(text: str, style: str, word: str) -> str:
+    """``text`` in ``style`` on a colour terminal; otherwise ``text`` followed by ``word``.
+
+    For a mark that colour alone would carry (a figure above its limit shown in red): piped
+    output and NO_COLOR terminals lose the colour, so the word says it instead.
+    """
+    return f"[{style}]{text}[/]" if colour() else f"{text} {word}"
+
+
+def styled(text: str, style: str) -> str:
+    """``text`` in ``style``, for words that already say what the colour adds."""
+    return f"[{style}]{escape(text)}[/]"
+
+
+def exit_if_found(found: bool) -> None:
+    """Leave with exit 1 when the command found something (after it printed its result).
+
+    The one rule of every command: 0 nothing found, 1 something found, 2 bad input.
+    """
+    if found:
+        raise typer.Exit(EXIT_FOUND)
 
 
 def print_json(data: Any) -> None:

@@ -8,11 +8,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
+from armsctl.cli._common import OutputFormat, exit_if_found, out_console, print_json, user_errors
 from armsctl.cli.monitoring import FORMAT_OPT, TREATY_ARG, parse_instant
 
 __all__ = ["anomalies_cmd", "fuse_cmd", "observe_import"]
 
+DECISIVE_LOG10_LR = 2.0
+"""Kass & Raftery's "decisive" on the log10 scale, the verdict ``fuse`` exits 1 on."""
 OBS_OPT = typer.Option(..., "--observations", "-o", help="Observation file(s): CSV or JSON.")
 SITES_OPT = typer.Option(None, "--sites", help="GeoJSON sites (Points with id and party).")
 NOW_OPT = typer.Option(
@@ -92,7 +94,10 @@ def fuse_cmd(
     top: int = typer.Option(20, "--top", help="Sites to show."),
     fmt: OutputFormat = FORMAT_OPT,
 ) -> None:
-    """Rank sites by the evidence that observations show undeclared items."""
+    """Rank sites by the evidence that observations show undeclared items.
+
+    Exit 1 when a site shows decisive evidence (log10 LR above 2), 0 otherwise.
+    """
     from armsctl.cli.compliance import load_inputs
     from armsctl.monitoring import declared_counts, fuse, read_observations, read_sites
 
@@ -100,8 +105,10 @@ def fuse_cmd(
     site_list = read_sites(sites, treaty) if sites else None
     obs = read_observations(observations, treaty, now=parse_instant(now, "--now"), sites=site_list)
     result = fuse(obs, declared_counts(decls), d=d)
+    decisive = any(s.log10_lr > DECISIVE_LOG10_LR for s in result.ranking)
     if fmt is OutputFormat.json:
         print_json(result.to_dict(top))
+        exit_if_found(decisive)
         return
     table = Table(title=f"Evidence of at least {d} undeclared item(s), strongest first")
     for col in ("party", "site", "category", "obs", "declared", "observed", "log10 LR", "verdict"):
@@ -123,6 +130,7 @@ def fuse_cmd(
             f"{result.without_declaration} observation(s) predate the party's first declaration "
             "and were not scored."
         )
+    exit_if_found(decisive)
 
 
 @user_errors
@@ -140,7 +148,10 @@ def anomalies_cmd(
     tolerance: int = typer.Option(0, "--tolerance", help="Series-break tolerance (items)."),
     fmt: OutputFormat = FORMAT_OPT,
 ) -> None:
-    """CUSUM on balance differences, series breaks, frozen sites, round numbers, totals."""
+    """CUSUM on balance differences, series breaks, frozen sites, round numbers, totals.
+
+    Exit 1 when anything is flagged, 0 when nothing is.
+    """
     from armsctl.cli.compliance import load_inputs
     from armsctl.monitoring import arl_markov, detect
     from armsctl.notifications import read_notifications
@@ -156,6 +167,7 @@ def anomalies_cmd(
                 "flags": [f.to_dict() for f in flags],
             }
         )
+        exit_if_found(bool(flags))
         return
     out_console.print(
         f"CUSUM k={k}, h={h} (sigma {sigma} items): one false alarm per {arl0:,.0f} periods "
@@ -166,3 +178,4 @@ def anomalies_cmd(
         out_console.print("no anomalies")
     for f in flags:
         out_console.print(f"  [bold]{f.kind}[/]: {escape(f.explanation)}", soft_wrap=True)
+    exit_if_found(bool(flags))

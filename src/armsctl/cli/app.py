@@ -7,12 +7,14 @@ Each command module exposes ``register(app)``; adding a command group is one lin
 from __future__ import annotations
 
 import importlib
+import inspect
+from typing import Any
 
 import typer
 
 from armsctl import __version__
 
-__all__ = ["COMMAND_MODULES", "build_app"]
+__all__ = ["COMMAND_MODULES", "TOP_LEVEL", "build_app"]
 
 COMMAND_MODULES: tuple[str, ...] = (
     "armsctl.cli.treaty",
@@ -32,14 +34,91 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+def _flags_without_type() -> None:
+    """Show ``--explain`` in help, not ``--explain <bool>``.
+
+    Typer labels every option with its type, flags included, which reads as if the flag took a
+    value (``--explain true``, which is refused). A flag takes none: its help shows only its
+    name(s), e.g. ``--explain/--no-explain``. Typer offers no per-option class, so the label is
+    dropped here, once, for flags only.
+    """
+    from typer.core import TyperOption
+
+    if getattr(TyperOption.display_type_rich, "_armsctl", False):
+        return
+    typed = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else typed(self, ctx)
+
+    display_type_rich._armsctl = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+def _unwrap(text: str) -> str:
+    """Join the hard-wrapped lines of each docstring paragraph, so help reflows to the width.
+
+    Typer keeps single line breaks after the first paragraph, which cuts sentences at the
+    source's line length ("proves the" / "party"). Indented lines (examples) stay as written.
+    """
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        p if any(line[:1].isspace() for line in p.splitlines()) else " ".join(p.split("\n"))
+        for p in paragraphs
+    )
+
+
+def _reflow_help(app: typer.Typer) -> None:
+    """Give every command and group of ``app`` its docstring help, unwrapped (see ``_unwrap``)."""
+    for command in app.registered_commands:
+        if command.help is None and command.callback is not None and command.callback.__doc__:
+            command.help = _unwrap(command.callback.__doc__)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_help(group.typer_instance)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"armsctl {__version__}")
         raise typer.Exit()
 
 
-def build_app() -> typer.Typer:
-    """Build the ``armsctl`` application with every command group registered."""
+# Which module(s) register each top-level command, so that ``armsctl check ...`` imports and
+# registers only ``armsctl.cli.compliance``: every other module would cost start-up time for
+# nothing. tests/cli/test_import_cost.py checks this map against the modules' registrations.
+_LEDGER = ("armsctl.cli.ledger", "armsctl.cli.monitor_log")
+TOP_LEVEL: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("check", "diff", "history", "report"), ("armsctl.cli.compliance",)),
+    **dict.fromkeys(
+        ("client", "db", "parties", "serve", "tokens", "users"), ("armsctl.cli.server",)
+    ),
+    **dict.fromkeys(("commit", "keys", "ledger", "reveal", "verify-reveal"), _LEDGER),
+    **dict.fromkeys(
+        ("anomalies", "fuse", "notify", "observe", "reconcile"), ("armsctl.cli.monitoring",)
+    ),
+    **dict.fromkeys(("estimate", "game", "inspect", "simulate"), ("armsctl.cli.verification",)),
+    "crosswalk": ("armsctl.cli.crosswalk",),
+    "demo": ("armsctl.cli.demo",),
+    "estimates": ("armsctl.cli.workbench",),
+    "exercise": ("armsctl.cli.exercise",),
+    "treaty": ("armsctl.cli.treaty",),
+    "web": ("armsctl.cli.web",),
+    "witness": ("armsctl.cli.witness",),
+    "workbench": ("armsctl.cli.workbench",),
+    "zk": ("armsctl.cli.zk",),
+}
+
+
+def build_app(command: str | None = None) -> typer.Typer:
+    """Build the ``armsctl`` application with every command group registered.
+
+    With ``command`` (a top-level command name, e.g. ``check``), only the module(s) that
+    register it are imported: the application then knows that command alone, which is all a
+    run of ``armsctl check ...`` needs. Unknown names build the whole application, so that
+    errors and ``--help`` list every command.
+    """
+    _flags_without_type()
     app = typer.Typer(
         name="armsctl",
         help="Open verification infrastructure for arms reduction.",
@@ -56,6 +135,7 @@ def build_app() -> typer.Typer:
     ) -> None:
         """Treaties as code, declarations, compliance, integrity and verification."""
 
-    for name in COMMAND_MODULES:
+    for name in TOP_LEVEL.get(command or "", COMMAND_MODULES):
         importlib.import_module(name).register(app)
+    _reflow_help(app)
     return app

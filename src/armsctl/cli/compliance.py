@@ -12,8 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from armsctl.cli._common import (
-    EXIT_VIOLATION,
     OutputFormat,
+    exit_if_found,
     out_console,
     print_json,
     user_errors,
@@ -96,8 +96,13 @@ def _value_text(x: LimitResult) -> str:
 
 
 def _table(title: str | None = None) -> Table:
-    """A table whose cells wrap (fold) instead of being cut: identifiers stay whole."""
-    return Table(title=title)
+    """A table whose cells wrap (fold) instead of being cut: identifiers stay whole.
+
+    Light borders and no edge padding, so that the widest report still reads at 80 columns.
+    """
+    from rich import box
+
+    return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
 
 
 def _add_columns(table: Table, names: tuple[str, ...]) -> None:
@@ -106,6 +111,8 @@ def _add_columns(table: Table, names: tuple[str, ...]) -> None:
             col,
             justify="right" if col in ("value", "max", "margin") else "left",
             overflow="fold",
+            no_wrap=col in ("limit", "max", "margin", "status"),  # identifiers stay whole
+            min_width=len("(unverified)") if col == "value" else None,
         )
 
 
@@ -115,19 +122,22 @@ def print_report(report: Report, title: str) -> None:
     Group and zone limits are listed with the group they apply to and the parties counted.
     """
     table = _table(title)
-    _add_columns(table, ("party", "data as of", "limit", "value", "max", "margin", "status"))
+    # The party's data date goes under its code (one column for both), so that the widest
+    # rows, "deployed-delivery-vehicles" and "540 (unverified)", stay whole at 80 columns.
+    _add_columns(table, ("party, data as of", "limit", "value", "max", "margin", "status"))
     for p in report.parties:
+        as_of = str(p.declaration_as_of) if p.declaration_as_of else "none"
         for i, x in enumerate(p.limits):
             if p.withdrawn_on is not None and i > 0:
                 continue
             if p.withdrawn_on is not None:
-                table.add_row(
-                    p.party, "", "all", "-", "", "", _styled(f"withdrawn {p.withdrawn_on}")
-                )
+                table.add_row(p.party, "all", "-", "", "", _styled(f"withdrawn {p.withdrawn_on}"))
                 continue
+            who = {0: p.party, 1: as_of}.get(i, "")
+            if i == 0 and len(p.limits) == 1:
+                who = f"{p.party}\n{as_of}"
             table.add_row(
-                p.party if i == 0 else "",
-                (str(p.declaration_as_of) if p.declaration_as_of else "none") if i == 0 else "",
+                who,
                 x.id,
                 _value_text(x),
                 f"{x.max:,}",
@@ -138,7 +148,6 @@ def print_report(report: Report, title: str) -> None:
         for i, x in enumerate(g.limits):
             table.add_row(
                 f"group {g.group}" if i == 0 else "",
-                "",
                 x.id,
                 _value_text(x),
                 f"{x.max:,}",
@@ -175,7 +184,9 @@ def check(
         None, "--at", help="Date to check (YYYY-MM-DD); default: the latest declaration date."
     ),
     interpretation: str | None = INTERP_OPT,
-    explain: bool = typer.Option(False, "--explain", help="Show how each figure is made up."),
+    explain: bool = typer.Option(
+        False, "--explain/--no-explain", show_default=False, help="Show how each figure is made up."
+    ),
     items: int = typer.Option(
         0, "--items", min=0, help="With item-level data: list up to N items behind each component."
     ),
@@ -213,8 +224,7 @@ def check(
         print_report(report, title)
         if explain or items:
             _print_explanations(doc)
-    if report.status == "violation":
-        raise typer.Exit(EXIT_VIOLATION)
+    exit_if_found(report.status == "violation")
 
 
 def _attach_items(doc: dict[str, Any], decls: DeclarationSet, limit: int) -> None:
@@ -278,7 +288,7 @@ def history(
     interpretation: str | None = INTERP_OPT,
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
-    """Every declaration date against every limit."""
+    """Every declaration date against every limit. Exit 1 if any date has a violation."""
     from armsctl.compliance import history as run_history
     from armsctl.compliance import report_to_dict
 
@@ -286,12 +296,13 @@ def history(
     reports = run_history(decls, interpretation=interpretation)
     if fmt is OutputFormat.json:
         print_json([report_to_dict(r) for r in reports])
-        return
-    out_console.print(history_table(t.short_title, reports))
-    out_console.print(
-        "Each row is a figure declared that day (a group's when a member declared), with its "
-        "status; * unverified figure; >= a lower bound (a member has no data)"
-    )
+    else:
+        out_console.print(history_table(t.short_title, reports))
+        out_console.print(
+            "Each row is a figure declared that day (a group's when a member declared), with its "
+            "status; * unverified figure; >= a lower bound (a member has no data)"
+        )
+    exit_if_found(any(r.status == "violation" for r in reports))
 
 
 def history_table(title: str, reports: list[Report]) -> Table:

@@ -10,7 +10,7 @@ import typer
 from rich.rule import Rule
 from rich.table import Table
 
-from armsctl.cli._common import out_console, user_errors
+from armsctl.cli._common import colour, marker, out_console, user_errors
 
 if TYPE_CHECKING:
     from armsctl.compliance import LimitResult
@@ -28,7 +28,8 @@ def demo(
     ),
     serve: bool = typer.Option(
         False,
-        "--serve",
+        "--serve/--no-serve",
+        show_default=False,
         help="Then seed a fresh store (OUTPUT_DIR/demo.db) and serve the dashboard and API.",
     ),
     port: int = typer.Option(8000, "--port", help="Port for --serve (on 127.0.0.1)."),
@@ -55,7 +56,7 @@ def demo(
     table.add_column("as of")
     for party in treaty.parties.members:
         table.add_column(f"{party}\nDV / WH / L", justify="right")
-    table.add_column("status")
+    table.add_column("status", no_wrap=True)  # one word
     for r in reports:
         cells = []
         for p in r.parties:
@@ -63,12 +64,12 @@ def demo(
                 cells.append("[magenta]not provided[/]" if p.not_provided == r.at else "-")
                 continue
             cells.append(" / ".join(_figure(x) for x in p.limits))
-        status = r.status + ("  <- central limits take effect" if r.at == TURNING_POINT else "")
-        table.add_row(str(r.at), *cells, status)
+        table.add_row(str(r.at), *cells, r.status)
     console.print(table)
     console.print(
         "DV deployed delivery vehicles (limit 700), WH deployed warheads (1,550), "
-        "L total launchers (800); red: above the limit; * unverified figure."
+        f"L total launchers (800); {'[red]red[/]' if colour() else 'ABOVE'}: above the limit; "
+        f"* unverified figure. The central limits take effect on {TURNING_POINT}."
     )
     before = [
         r
@@ -178,10 +179,10 @@ def _record_rows(treaty: Treaty) -> list[dict[str, object]]:
 
 
 def _figure(x: LimitResult) -> str:
-    """A value for the history table: red when above the limit, * when unverified."""
+    """A value for the history table: red (or ABOVE without colour) above the limit, * unverified."""
     text = "-" if x.value is None else f"{x.value:,}"
     if x.margin is not None and x.margin < 0:
-        text = f"[red]{text}[/]"
+        text = marker(text, "red", "ABOVE")
     return text + ("*" if x.provenance == "M" else "")
 
 

@@ -77,6 +77,47 @@ def _read_json(path: Path, what: str) -> Any:
         raise InputError([Problem(str(path), f"line {exc.lineno}", exc.msg)]) from None
 
 
+BUNDLE_TYPE = "armsctl/proof-bundle/v1"
+CONSISTENCY_TYPE = "armsctl/consistency-proof/v1"
+PROOF_TYPES = (BUNDLE_TYPE, CONSISTENCY_TYPE, "armsctl/inclusion-proof/v1")  # the last: older files
+
+
+def _proof_document(path: Path, what: str = "a proof bundle", typed: bool = True) -> Any:
+    """The JSON object of a proof file, or "not <what>: <why>" (exit 2) for anything else.
+
+    A file of random bytes, an empty file, a JSON list or ``{}`` is not a proof: saying so is
+    clearer than the first field check that happens to fail on it. With ``typed`` the object
+    must name one of the two proof types; without, any object goes on to the caller's parser.
+    """
+    from armsctl.errors import InputError, Problem
+
+    def refuse(why: str, location: str = "") -> InputError:
+        return InputError([Problem(str(path), location, f"not {what}: {why}")])
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(str(path), "", "proof file not found")]) from None
+    except OSError as exc:
+        raise InputError([Problem(str(path), "", f"cannot read the proof file: {exc}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise refuse("the file is not text (a proof is a JSON document)") from None
+    if not text.strip():
+        raise refuse("the file is empty")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise refuse(f"not JSON ({exc.msg})", f"line {exc.lineno}") from None
+    if not isinstance(doc, dict):
+        raise refuse(f"a JSON {type(doc).__name__}, where a proof is a JSON object")
+    if typed and doc.get("type") not in PROOF_TYPES:
+        found = f"its type is {doc['type']!r}" if "type" in doc else 'it has no "type"'
+        raise refuse(f"{found} (expected {BUNDLE_TYPE!r} or {CONSISTENCY_TYPE!r})", "type")
+    return doc
+
+
 def _signer(path: Path) -> SignerKey:
     from armsctl.ledger.note import SignerKey
 
@@ -225,7 +266,10 @@ def keys_generate(
     name: str = typer.Argument(..., help="Key name, e.g. a party code or example.org/log."),
     directory: Path = typer.Option(Path("keys"), "--dir", help="Where to write the key files."),
     encryption: bool = typer.Option(
-        False, "--encryption", help="An X25519 key to seal the party's items to, instead."
+        False,
+        "--encryption/--no-encryption",
+        show_default=False,
+        help="An X25519 key to seal the party's items to, instead.",
     ),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
@@ -453,18 +497,20 @@ def ledger_trust(
     witness: list[str] = WITNESS_OPTION,
     quorum: int | None = QUORUM_OPTION,
     out: Path | None = typer.Option(None, "--out", help="Write the trust file here."),
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Write a trust policy file (log key, witnesses, quorum) from keys obtained out of band."""
     policy = _trust(None, key, witness, quorum)
     text = policy.to_toml()
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    if out.exists():
-        from armsctl.errors import InputError, Problem
+    if out is not None:
+        if out.exists():
+            from armsctl.errors import InputError, Problem
 
-        raise InputError([Problem(str(out), "", "already exists; not overwriting")])
-    out.write_text(text, encoding="utf-8")
+            raise InputError([Problem(str(out), "", "already exists; not overwriting")])
+        out.write_text(text, encoding="utf-8")
+    if fmt is OutputFormat.json:
+        print_json({"trust": text, "file": str(out) if out else None})
+        return
     typer.echo(text, nl=False)
 
 
@@ -494,11 +540,11 @@ def ledger_verify_proof(
     from armsctl.ledger.bundle import ProofBundle, verify_bundle
 
     policy = _trust(trust, key, witness, quorum)
-    doc = _read_json(proof_file, "proof file")
+    doc = _proof_document(proof_file)
     note = _read_text(checkpoint, "checkpoint") if checkpoint else None
     previous = _read_text(old_checkpoint, "old checkpoint") if old_checkpoint else None
     try:
-        if isinstance(doc, dict) and doc.get("type") == "armsctl/consistency-proof/v1":
+        if doc["type"] == CONSISTENCY_TYPE:
             result = _verify_consistency_file(doc, str(proof_file), policy, note, previous)
             title = "consistent"
         else:
@@ -582,6 +628,7 @@ def ledger_cosign(
     db: str | None = typer.Option(
         None, "--db", help="Instead of --proof: take the proof from this log database."
     ),
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Cosign a checkpoint as a witness, offline; exit 1 on a fork, rollback or bad signature.
 
@@ -617,9 +664,14 @@ def ledger_cosign(
         # tlog-witness answers 400 to a malformed request (bad input); any other refusal (a
         # fork, a rollback, a bad signature) is evidence that does not verify: a finding.
         kind = InputError if exc.status == 400 else VerificationError
+        if fmt is OutputFormat.json and kind is VerificationError:
+            print_json({"cosigned": None, "refused": exc.message})
         fail(exc.message, code=outcome(kind).exit_code)
     if out is not None:
         out.write_text(cosigned, encoding="utf-8")
+    if fmt is OutputFormat.json:
+        print_json({"cosigned": cosigned, "file": str(out) if out else None})
+        return
     typer.echo(cosigned, nl=False)
 
 

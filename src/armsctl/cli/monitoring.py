@@ -9,6 +9,7 @@ back atomically, so a refused step leaves the file as it was.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,10 +18,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from armsctl.cli._common import (
-    EXIT_VIOLATION,
     OutputFormat,
+    exit_if_found,
     out_console,
     print_json,
+    styled,
     user_errors,
 )
 
@@ -36,7 +38,12 @@ FILE_OPT = typer.Option(
 TREATY_OPT = typer.Option(
     None, "--treaty", help="Treaty id or file; needed for a CSV file, which names none."
 )
-AT_OPT = typer.Option(None, "--at", help="When (ISO 8601 with a time zone). Default: now.")
+AT_OPT = typer.Option(
+    None,
+    "--at",
+    help="When (ISO 8601 with a time zone). Default: now; give it on every step when recording "
+    "past events.",
+)
 FORMAT_OPT = typer.Option(OutputFormat.table, "--format", help="table or json.")
 TREATY_ARG = typer.Argument(..., help="A bundled treaty id or a .toml file.")
 
@@ -99,6 +106,11 @@ def _find(notifications: list[Notification], ident: str, path: Path) -> int:
     raise NotFoundError(f"{path}: no notification {ident!r}")
 
 
+def _when(t: dt.datetime) -> str:
+    """A UTC time to the minute, as a table cell: 2024-03-06 08:00Z."""
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%MZ")
+
+
 def _show(notifications: list[Notification], fmt: OutputFormat, title: str) -> None:
     from armsctl.notifications import notification_to_dict
 
@@ -107,17 +119,17 @@ def _show(notifications: list[Notification], fmt: OutputFormat, title: str) -> N
         return
     table = Table(title=title)
     for col in ("id", "type", "event", "sender", "event time", "state", "received", "fields"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for n in notifications:
         table.add_row(
             n.id,
             n.type,
             n.event,
             n.sender,
-            n.event_time.isoformat(),
+            _when(n.event_time),
             n.state + (f" ({n.rejection_reason})" if n.rejection_reason else ""),
-            n.received_at.isoformat() if n.received_at else "-",
-            escape(", ".join(f"{k}={v}" for k, v in sorted(n.fields.items()))),
+            _when(n.received_at) if n.received_at else "-",
+            escape("\n".join(f"{k}={v}" for k, v in sorted(n.fields.items()))),
         )
     out_console.print(table)
 
@@ -172,12 +184,27 @@ def _step(
     reason: str = "",
     treaty_ref: str | None = None,
 ) -> None:
+    from armsctl.errors import InputError, Problem
     from armsctl.notifications import acknowledge, receive, reject, send, write_notifications
 
     treaty, notifications = _load(file, treaty_ref)
     i = _find(notifications, ident, file)
     when = parse_instant(at, "--at")
     n = notifications[i]
+    last = n.last_time()
+    if last is not None and when < last:
+        given = f"--at {at}" if at is not None else "now (no --at given)"
+        raise InputError(
+            [
+                Problem(
+                    str(file),
+                    ident,
+                    f"{step} at {when.isoformat()} ({given}) precedes the notification's "
+                    f"latest step at {last.isoformat()}: each step's --at defaults to now, so "
+                    "when recording past events give --at on every step, the draft included",
+                )
+            ]
+        )
     if step == "send":
         n = send(n, at=when)
     elif step == "receive":
@@ -191,33 +218,35 @@ def _step(
     _show([n], fmt, f"{ident}: {n.state}")
 
 
-@user_errors
-def notify_send(
-    ident: str = typer.Argument(..., help="Notification id."),
-    file: Path = FILE_OPT,
-    at: str | None = AT_OPT,
-    treaty: str | None = TREATY_OPT,
-    fmt: OutputFormat = FORMAT_OPT,
-) -> None:
-    """Mark a drafted notification as sent."""
-    _step(file, ident, at, fmt, "send", treaty_ref=treaty)
+IDENT_ARG = typer.Argument(..., help="Notification id.")
 
 
-@user_errors
-def notify_receive(
-    ident: str = typer.Argument(..., help="Notification id."),
-    file: Path = FILE_OPT,
-    at: str | None = AT_OPT,
-    treaty: str | None = TREATY_OPT,
-    fmt: OutputFormat = FORMAT_OPT,
-) -> None:
-    """Mark a sent notification as received: from now on it counts as provided."""
-    _step(file, ident, at, fmt, "receive", treaty_ref=treaty)
+def _lifecycle(step: str, doc: str) -> Callable[..., None]:
+    """A command that applies one lifecycle ``step`` (send, receive) to a notification."""
+
+    def command(
+        ident: str = IDENT_ARG,
+        file: Path = FILE_OPT,
+        at: str | None = AT_OPT,
+        treaty: str | None = TREATY_OPT,
+        fmt: OutputFormat = FORMAT_OPT,
+    ) -> None:
+        _step(file, ident, at, fmt, step, treaty_ref=treaty)
+
+    command.__doc__ = doc
+    command.__name__ = f"notify_{step}"
+    return user_errors(command)
+
+
+notify_send = _lifecycle("send", "Mark a drafted notification as sent.")
+notify_receive = _lifecycle(
+    "receive", "Mark a sent notification as received: from now on it counts as provided."
+)
 
 
 @user_errors
 def notify_ack(
-    ident: str = typer.Argument(..., help="Notification id."),
+    ident: str = IDENT_ARG,
     file: Path = FILE_OPT,
     at: str | None = AT_OPT,
     treaty: str | None = TREATY_OPT,
@@ -250,33 +279,51 @@ def notify_list(
 def notify_due(
     file: Path = FILE_OPT,
     at: str | None = AT_OPT,
-    show_all: bool = typer.Option(False, "--all", help="Also show on-time and late ones."),
+    show_all: bool = typer.Option(False, "--all", help="Also show the ones received on time."),
     treaty_ref: str | None = TREATY_OPT,
     fmt: OutputFormat = FORMAT_OPT,
 ) -> None:
-    """What is due, pending or overdue at --at, with the deadline rule behind each."""
-    from armsctl.notifications import due, track
+    """What is due, pending, overdue or late at --at, with the deadline rule behind each.
+
+    Judged with what was known at --at: a step recorded later (a receipt after --at) is not
+    counted. Exit 1 when a notice is overdue or was late, 0 otherwise.
+    """
+    from armsctl.notifications import track
 
     treaty, notifications = _load(file, treaty_ref)
     when = parse_instant(at, "--at")
-    rows = (track if show_all else due)(notifications, treaty, at=when)
+    every = track(notifications, treaty, at=when)
+    rows = every if show_all else [s for s in every if s.verdict != "on-time"]
+    found = [s for s in every if s.verdict in ("overdue", "late")]
     if fmt is OutputFormat.json:
         print_json({"at": when.isoformat(), "deadlines": [s.to_dict() for s in rows]})
+        exit_if_found(bool(found))
         return
     style = {"overdue": "bold red", "late": "red", "due": "yellow", "pending": "cyan"}
-    table = Table(title=f"Deadlines at {when.isoformat()}")
-    for col in ("id", "type", "deadline", "verdict", "why", "rule"):
-        table.add_column(col)
+    table = Table(title=f"Notification deadlines as of {when.isoformat()}")
+    for col in ("id", "type", "sender", "deadline", "verdict", "finding"):
+        table.add_column(col, overflow="fold")
     for s in rows:
         table.add_row(
             s.notification_id,
             s.type,
-            s.deadline.isoformat(),
-            f"[{style.get(s.verdict, 'green')}]{s.verdict}[/]",
-            escape(s.explanation.split(": ", 1)[1].split("; rule")[0]),
-            escape(s.rule),
+            s.sender,
+            _when(s.deadline),
+            styled(s.verdict, style.get(s.verdict, "green")),
+            escape(s.why),
         )
-    out_console.print(table)
+    if rows:
+        out_console.print(table)
+        for rule in dict.fromkeys(s.rule for s in rows):
+            out_console.print(f"rule {escape(rule)}", highlight=False, soft_wrap=True)
+    counts = {v: sum(s.verdict == v for s in every) for v in DUE_VERDICTS}
+    said = ", ".join(f"{counts[v]} {v}" for v in DUE_VERDICTS if counts[v]) or "none"
+    hidden = "" if show_all or not counts["on-time"] else " (on-time ones shown with --all)"
+    out_console.print(f"{len(every)} notification(s) as of {when.isoformat()}: {said}{hidden}")
+    exit_if_found(bool(found))
+
+
+DUE_VERDICTS = ("overdue", "late", "due", "pending", "on-time")
 
 
 @user_errors
@@ -339,8 +386,7 @@ def reconcile_cmd(
                 out_console.print(
                     f"  [bold]{f['kind']}[/]: {escape(f['explanation'])}", soft_wrap=True
                 )
-    if found:
-        raise typer.Exit(EXIT_VIOLATION)
+    exit_if_found(found)
 
 
 def register(app: typer.Typer) -> None:

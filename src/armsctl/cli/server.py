@@ -10,13 +10,15 @@ running server over HTTP with a bearer token (``--server``/``ARMSCTL_SERVER``,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
-from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
+from armsctl.cli._common import OutputFormat, exit_if_found, out_console, print_json, user_errors
 
 if TYPE_CHECKING:
     from armsctl.service import Database
@@ -152,12 +154,16 @@ def serve(
 
 @db_app.command("upgrade")
 @user_errors
-def db_upgrade(db: str | None = DB_OPTION) -> None:
+def db_upgrade(db: str | None = DB_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Create or migrate the database to the current schema."""
     from armsctl.store.schema import current_revision
 
     database = _open(db)
-    out_console.print(f"database at revision {current_revision(database.engine)}")
+    revision = current_revision(database.engine)
+    if fmt is OutputFormat.json:
+        print_json({"revision": revision})
+        return
+    out_console.print(f"database at revision {revision}")
 
 
 @db_app.command("load-treaty")
@@ -180,21 +186,66 @@ def parties_add(
     code: str = typer.Argument(..., help="Party code as the treaty writes it, e.g. USA."),
     key: Path = typer.Option(..., "--key", help="The party's verifier key file (.pub)."),
     name: str = typer.Option("", "--name", help="Display name (default: the code)."),
+    encryption_key: Path | None = typer.Option(
+        None,
+        "--encryption-key",
+        help="The party's X25519 public key file (.x25519.pub): what its rows are sealed to.",
+    ),
     db: str | None = DB_OPTION,
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Register a party and its Ed25519 verifier key (from `armsctl keys generate`)."""
+    """Register a party and its Ed25519 verifier key (from `armsctl keys generate`).
+
+    With ``--encryption-key`` (from `armsctl keys generate NAME --encryption`) the server seals
+    every item row, notification body and inspection record it keeps for the party to that key.
+    """
+    from armsctl.errors import InputError, Problem
+    from armsctl.service import accounts
+
+    texts = []
+    for path in (key, encryption_key):
+        try:
+            texts.append(path.read_text(encoding="utf-8").strip() if path else None)
+        except OSError as exc:
+            raise InputError([Problem(str(path), "", f"cannot read: {exc}")]) from None
+    row = accounts.register_party(
+        _open(db),
+        treaty=treaty,
+        code=code,
+        name=name or code,
+        key=str(texts[0]),
+        encryption_key=texts[1],
+        at=_now(),
+    )
+    _show(fmt, row, "party registered")
+
+
+@parties_app.command("set-encryption-key")
+@user_errors
+def parties_set_encryption_key(
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    code: str = typer.Argument(..., help="Party code."),
+    encryption_key: Path = typer.Option(
+        ..., "--encryption-key", help="The party's X25519 public key file (.x25519.pub)."
+    ),
+    db: str | None = DB_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Register or replace a party's encryption key (logged).
+
+    What was sealed to an old key stays sealed to it: the party keeps that private key.
+    """
     from armsctl.errors import InputError, Problem
     from armsctl.service import accounts
 
     try:
-        text = key.read_text(encoding="utf-8").strip()
+        text = encryption_key.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
-    row = accounts.register_party(
-        _open(db), treaty=treaty, code=code, name=name or code, key=text, at=_now()
+        raise InputError([Problem(str(encryption_key), "", f"cannot read: {exc}")]) from None
+    row = accounts.set_encryption_key(
+        _open(db), treaty=treaty, code=code, encryption_key=text, at=_now()
     )
-    _show(fmt, row, "party registered")
+    _show(fmt, row, "encryption key set")
 
 
 @parties_app.command("list")
@@ -319,59 +370,6 @@ def _call(method: str, server: str, token: str, path: str, body: Any = None) -> 
     return doc
 
 
-@client_app.command("get")
-@user_errors
-def client_get(
-    path: str = typer.Argument(
-        ...,
-        help="Path under /api/v1, e.g. /me or /treaties/new-start/quotas (the /api/v1 prefix "
-        "may be included).",
-    ),
-    server: str = SERVER_OPTION,
-    token: str = TOKEN_OPTION,
-) -> None:
-    """GET any endpoint and print its JSON."""
-    print_json(_call("GET", server, token, path))
-
-
-@client_app.command("check")
-@user_errors
-def client_check(
-    treaty: str = typer.Argument(..., help="Treaty id."),
-    at: str | None = typer.Option(None, "--at", help="Date (default: today, server side)."),
-    server: str = SERVER_OPTION,
-    token: str = TOKEN_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
-    """Compliance at a date, computed by the server from its declarations."""
-    doc = _call(
-        "GET", server, token, f"/treaties/{treaty}/compliance" + (f"?at={at}" if at else "")
-    )
-    if fmt is OutputFormat.json:
-        print_json(doc)
-        return
-    rows = [
-        {"party": p["party"], "status": p["status"], "declaration": p["declaration_as_of"]}
-        for p in doc["parties"]
-    ]
-    _show(fmt, rows, f"{treaty} at {doc['at']}: {doc['status']}")
-
-
-HISTORY_OPTION = typer.Option(
-    False,
-    "--recording-history",
-    help="Enter a record of the past as history: the server then accepts a date the treaty "
-    "would refuse (before signature, after expiry or withdrawal) and logs the flag.",
-)
-KEY_OPTION = typer.Option(
-    None,
-    "--key",
-    help="The party's private key file: sign the log entry here, so it is party-signed "
-    "(required by servers that require party signatures, the default).",
-)
-inspect_app = typer.Typer(help="Inspections as a party or its team: request, steps, report.")
-
-
 def _signer_from(key: Path) -> Any:
     from armsctl.errors import InputError, Problem
     from armsctl.ledger.note import SignerKey
@@ -412,6 +410,145 @@ def _sign_as_party(
     return str(draft.seal_b64(signer))
 
 
+@dataclass(frozen=True, slots=True)
+class Client:
+    """What every ``client`` command talks through: the server, the bearer token, the format.
+
+    Built by ``client_command`` from ``--server``, ``--token`` and ``--format``, so each
+    command declares only its own options and never repeats the HTTP, signing or output steps.
+    """
+
+    server: str
+    token: str
+    fmt: OutputFormat = OutputFormat.table
+
+    def get(self, path: str) -> Any:
+        return _call("GET", self.server, self.token, path)
+
+    def post(self, path: str, body: Any) -> Any:
+        return _call("POST", self.server, self.token, path, body)
+
+    def sign(
+        self,
+        request: dict[str, Any],
+        key: Path | None,
+        build: Any,
+        party: str | None = None,
+        history: bool = False,
+    ) -> None:
+        """With ``--key``, add ``signed_entry``: ``build(party, now)`` sealed with the key.
+
+        The party is ``party`` when given, else the token's own; without a key the server
+        seals the entry itself.
+        """
+        if key is not None:
+            request["signed_entry"] = _sign_as_party(
+                self.server, self.token, key, party, build, history
+            )
+
+    def show(self, data: Any, title: str) -> None:
+        _show(self.fmt, data, title)
+
+
+def client_command(
+    app: typer.Typer, name: str, *, formats: OutputFormat | None = OutputFormat.table
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register ``fn(client, ...)`` as ``armsctl client NAME`` with the shared options.
+
+    ``--server`` (``$ARMSCTL_SERVER``), ``--token`` (``$ARMSCTL_TOKEN``) and, unless
+    ``formats`` is None, ``--format`` (defaulting to ``formats``) are added to the command's
+    own parameters and arrive as one ``Client``.
+    """
+    import functools
+    import inspect
+
+    def register(fn: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(fn)
+        own = [q for q in signature.parameters.values() if q.name != "client"]
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        shared = [
+            inspect.Parameter("server", keyword, default=SERVER_OPTION, annotation="str"),
+            inspect.Parameter("token", keyword, default=TOKEN_OPTION, annotation="str"),
+        ]
+        if formats is not None:
+            option = typer.Option(formats, "--format", help="Output format.")
+            shared.append(
+                inspect.Parameter("fmt", keyword, default=option, annotation="OutputFormat")
+            )
+
+        @functools.wraps(fn)
+        def command(*args: Any, server: str, token: str, **kwargs: Any) -> None:
+            fmt = kwargs.pop("fmt", formats or OutputFormat.json)
+            fn(Client(server, token, fmt), *args, **kwargs)
+
+        command.__signature__ = signature.replace(parameters=own + shared)  # type: ignore[attr-defined]
+        command.__annotations__ = {
+            **{k: v for k, v in fn.__annotations__.items() if k != "client"},
+            "server": "str",
+            "token": "str",
+            **({"fmt": "OutputFormat"} if formats is not None else {}),
+        }
+        app.command(name)(user_errors(command))
+        return fn
+
+    return register
+
+
+@client_command(client_app, "get", formats=OutputFormat.json)
+def client_get(
+    client: Client,
+    path: str = typer.Argument(
+        ...,
+        help="Path under /api/v1, e.g. /me or /treaties/new-start/quotas (the /api/v1 prefix "
+        "may be included).",
+    ),
+) -> None:
+    """GET any endpoint and print its JSON (--format table: its fields, or its results)."""
+    doc = client.get(path)
+    rows = doc.get("results") if isinstance(doc, dict) and "results" in doc else doc
+    flat = isinstance(rows, dict) or (
+        isinstance(rows, list) and all(isinstance(r, dict) for r in rows)
+    )
+    if client.fmt is OutputFormat.json or not flat:
+        print_json(doc)
+        return
+    client.show(rows, path)
+
+
+@client_command(client_app, "check")
+def client_check(
+    client: Client,
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    at: str | None = typer.Option(None, "--at", help="Date (default: today, server side)."),
+) -> None:
+    """Compliance at a date, computed by the server; exit 1 on a violation."""
+    doc = client.get(f"/treaties/{treaty}/compliance" + (f"?at={at}" if at else ""))
+    if client.fmt is OutputFormat.json:
+        print_json(doc)
+    else:
+        rows = [
+            {"party": p["party"], "status": p["status"], "declaration": p["declaration_as_of"]}
+            for p in doc["parties"]
+        ]
+        client.show(rows, f"{treaty} at {doc['at']}: {doc['status']}")
+    exit_if_found(doc.get("status") == "violation")
+
+
+HISTORY_OPTION = typer.Option(
+    False,
+    "--recording-history",
+    help="Enter a record of the past as history: the server then accepts a date the treaty "
+    "would refuse (before signature, after expiry or withdrawal) and logs the flag.",
+)
+KEY_OPTION = typer.Option(
+    None,
+    "--key",
+    help="The party's private key file: sign the log entry here, so it is party-signed "
+    "(required by servers that require party signatures, the default).",
+)
+inspect_app = typer.Typer(help="Inspections as a party or its team: request, steps, report.")
+
+
 def _salt() -> tuple[bytes, str]:
     import os
 
@@ -439,8 +576,7 @@ def _read_object(file: Path | None) -> dict[str, Any]:
 
 
 def _sign_items(
-    server: str,
-    token: str,
+    client: Client,
     key: Path,
     treaty: str,
     file: Path,
@@ -452,58 +588,54 @@ def _sign_items(
     With ``seal_to`` (the party's X25519 public key file) the items are sealed here instead:
     the body carries the commitment, the component figures and the sealed rows, no item.
     """
-    import datetime as dt
     import os
 
     from armsctl.errors import InputError, Problem
     from armsctl.service.declarations import sign_items
     from armsctl.treaty.loader import load_treaty
 
-    try:
-        as_of = dt.date.fromisoformat(str(body.get("as_of")))
-    except ValueError:
-        raise InputError([Problem(str(file), "as_of", "must be a date")]) from None
+    as_of = _as_of(body, file)
     items = body.get("items")
     if not isinstance(items, list):
         raise InputError([Problem(str(file), "items", "must be a list of item records")])
+    common = {
+        "treaty": load_treaty(treaty),
+        "party": _party_code(client.server, client.token, body.get("party")),
+        "as_of": as_of,
+        "items": items,
+        "at": _clock(),
+        "rng": os.urandom,
+        "recording_history": body.get("recording_history") is True,
+    }
     signer = _signer_from(key)
-    code = _party_code(server, token, body.get("party"))
-    if seal_to is not None:
-        from armsctl.ledger.sealing import SealingPublicKey
-        from armsctl.service.declarations import seal_items
-
-        try:
-            recipient = SealingPublicKey.parse(seal_to.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputError([Problem(str(seal_to), "", f"cannot read: {exc}")]) from None
-        del body["items"]
-        body |= seal_items(
-            signer,
-            recipient,
-            treaty=load_treaty(treaty),
-            party=code,
-            as_of=as_of,
-            items=items,
-            at=_clock(),
-            rng=os.urandom,
-            recording_history=body.get("recording_history") is True,
-        )
+    if seal_to is None:
+        body |= sign_items(signer, **common)
         return
-    body |= sign_items(
-        signer,
-        treaty=load_treaty(treaty),
-        party=code,
-        as_of=as_of,
-        items=items,
-        at=_clock(),
-        rng=os.urandom,
-        recording_history=body.get("recording_history") is True,
-    )
+    from armsctl.ledger.sealing import SealingPublicKey
+    from armsctl.service.declarations import seal_items
+
+    try:
+        recipient = SealingPublicKey.parse(seal_to.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError([Problem(str(seal_to), "", f"cannot read: {exc}")]) from None
+    del body["items"]
+    body |= seal_items(signer, recipient, **common)
 
 
-@client_app.command("submit")
-@user_errors
+def _as_of(body: dict[str, Any], file: Path) -> Any:
+    import datetime as dt
+
+    from armsctl.errors import InputError, Problem
+
+    try:
+        return dt.date.fromisoformat(str(body.get("as_of")))
+    except ValueError:
+        raise InputError([Problem(str(file), "as_of", "must be a date")]) from None
+
+
+@client_command(client_app, "submit")
 def client_submit(
+    client: Client,
     treaty: str = typer.Argument(..., help="Treaty id."),
     file: Path = typer.Argument(..., help='JSON: {"as_of", "figures"} or {"as_of", "items"}.'),
     key: Path | None = KEY_OPTION,
@@ -514,9 +646,6 @@ def client_submit(
         "server stores them encrypted (needs --key).",
     ),
     recording_history: bool = HISTORY_OPTION,
-    server: str = SERVER_OPTION,
-    token: str = TOKEN_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Submit a declaration as the token's party: aggregate figures or committed items.
 
@@ -524,8 +653,6 @@ def client_submit(
     party (not the server's operator) declared it; for items, the commitment is computed here
     too and the server rebuilds it from the salts sent along.
     """
-    import datetime as dt
-
     from armsctl.errors import InputError, Problem
     from armsctl.service.entries import declaration_entry
 
@@ -537,20 +664,15 @@ def client_submit(
     if seal_to is not None and (key is None or not items):
         raise InputError([Problem(str(file), "items", "--seal-to seals items and needs --key")])
     if key is not None and items:
-        _sign_items(server, token, key, treaty, file, body, seal_to)
+        _sign_items(client, key, treaty, file, body, seal_to)
     elif key is not None:
-        try:
-            as_of = dt.date.fromisoformat(str(body.get("as_of")))
-        except ValueError:
-            raise InputError([Problem(str(file), "as_of", "must be a date")]) from None
+        as_of = _as_of(body, file)
         figures = body.get("figures") or {}
         if not isinstance(figures, dict):
             raise InputError([Problem(str(file), "figures", "must be an object")])
-        body["signed_entry"] = _sign_as_party(
-            server,
-            token,
+        client.sign(
+            body,
             key,
-            body.get("party"),
             lambda code, now: declaration_entry(
                 treaty=treaty,
                 party=code,
@@ -559,24 +681,22 @@ def client_submit(
                 status=str(body.get("status", "provided")),
                 at=now,
             ),
-            history,
+            party=body.get("party"),
+            history=history,
         )
     path = f"/treaties/{treaty}/declarations" + ("/items" if items else "")
-    _show(fmt, _call("POST", server, token, path, body), "declaration submitted")
+    client.show(client.post(path, body), "declaration submitted")
 
 
-@client_app.command("notify")
-@user_errors
+@client_command(client_app, "notify")
 def client_notify(
+    client: Client,
     treaty: str = typer.Argument(..., help="Treaty id."),
     kind: str = typer.Argument(..., help="Notification kind, e.g. inspection-intent."),
     body_file: Path | None = typer.Option(None, "--body", help="JSON object: the message."),
     to: str | None = typer.Option(None, "--to", help="Recipient party (default: every other)."),
     key: Path | None = KEY_OPTION,
     recording_history: bool = HISTORY_OPTION,
-    server: str = SERVER_OPTION,
-    token: str = TOKEN_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Send a notification as the token's party; with --key its log entry is party-signed."""
     from armsctl.service.entries import notification_entry
@@ -585,28 +705,21 @@ def client_notify(
     request: dict[str, Any] = {"recipient": to, "kind": kind, "body": message}
     if recording_history:
         request["recording_history"] = True
-    if key is not None:
-        salt, request["body_salt"] = _salt()
-        request["signed_entry"] = _sign_as_party(
-            server,
-            token,
-            key,
-            None,
-            lambda code, now: notification_entry(
-                treaty=treaty,
-                sender=code,
-                recipient=to,
-                kind=kind,
-                body=message,
-                salt=salt,
-                at=now,
-            ),
-            recording_history,
-        )
-    _show(fmt, _call("POST", server, token, f"/treaties/{treaty}/notifications", request), "sent")
+    salt, request["body_salt"] = _salt() if key is not None else (b"", None)
+    if key is None:
+        del request["body_salt"]
+    client.sign(
+        request,
+        key,
+        lambda code, now: notification_entry(
+            treaty=treaty, sender=code, recipient=to, kind=kind, body=message, salt=salt, at=now
+        ),
+        history=recording_history,
+    )
+    client.show(client.post(f"/treaties/{treaty}/notifications", request), "sent")
 
 
-def _open_items(server: str, token: str, declaration: int, key: Path) -> tuple[Any, Any]:
+def _open_items(client: Client, declaration: int, key: Path) -> tuple[Any, Any]:
     """Read a sealed declaration's rows and open them here: (declaration, opening)."""
     from armsctl.errors import InputError, Problem
     from armsctl.ledger.sealing import SealingKey, open_private, open_rows
@@ -615,13 +728,11 @@ def _open_items(server: str, token: str, declaration: int, key: Path) -> tuple[A
         sealing = SealingKey.parse(key.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
-    decl = _call("GET", server, token, f"/declarations/{declaration}")
+    decl = client.get(f"/declarations/{declaration}")
     rows: list[dict[str, Any]] = []
     offset: int | None = 0
     while offset is not None:
-        page = _call(
-            "GET", server, token, f"/declarations/{declaration}/items?limit=500&offset={offset}"
-        )
+        page = client.get(f"/declarations/{declaration}/items?limit=500&offset={offset}")
         rows += page["results"]
         offset = page["next_offset"]
     if not rows or "sealed" not in rows[0]:
@@ -639,30 +750,74 @@ def _open_items(server: str, token: str, declaration: int, key: Path) -> tuple[A
     return decl, opening
 
 
-@client_app.command("items")
-@user_errors
+def _open_value(sealed: Any, party: str, key: Path) -> Any:
+    """Open a party's copy of content the server keeps sealed: ``{"value", "salt"}``."""
+    from armsctl.errors import InputError, Problem
+    from armsctl.ledger.sealing import SealingKey, open_value
+
+    try:
+        sealing = SealingKey.parse(key.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
+    return open_value(sealed, reader=party, key=sealing)
+
+
+@client_command(client_app, "notifications", formats=OutputFormat.json)
+def client_notifications(
+    client: Client,
+    treaty: str = typer.Argument(..., help="Treaty id."),
+    decrypt_key: Path = typer.Option(
+        ..., "--decrypt-key", help="The party's X25519 private key file (.x25519.key)."
+    ),
+) -> None:
+    """List the party's notifications with their bodies opened here (JSON).
+
+    The server keeps each body sealed to the sender and the recipients; this opens the
+    party's copy, and checks its salted commitment against the one the log carries.
+    """
+    from armsctl.errors import IntegrityError
+    from armsctl.service.entries import content_commitment
+
+    me = client.get("/me")
+    rows: list[dict[str, Any]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = client.get(f"/treaties/{treaty}/notifications?limit=500&offset={offset}")
+        rows += page["results"]
+        offset = page["next_offset"]
+    for row in rows:
+        if row.get("sealed_body") is None:
+            continue
+        opened = _open_value(row["sealed_body"], str(me["party"]), decrypt_key)
+        salt = bytes.fromhex(opened["salt"])
+        if content_commitment(salt, opened["value"]) != row["body_commitment"]:
+            raise IntegrityError(f"notification {row['id']}: the body does not match the log")
+        row.update(body=opened["value"], body_salt=opened["salt"], sealed_body=None)
+    print_json({"results": rows})
+
+
+@client_command(client_app, "items", formats=OutputFormat.json)
 def client_items(
+    client: Client,
     declaration: int = typer.Argument(..., help="Item-level declaration id."),
     decrypt_key: Path = typer.Option(
         ..., "--decrypt-key", help="The party's X25519 private key file (.x25519.key)."
     ),
-    server: str = SERVER_OPTION,
-    token: str = TOKEN_OPTION,
 ) -> None:
     """Read the party's sealed items back and decrypt them here (JSON: the opening)."""
-    _decl, opening = _open_items(server, token, declaration, decrypt_key)
-    print_json(opening)
+    _decl, opening = _open_items(client, declaration, decrypt_key)
+    if client.fmt is OutputFormat.json:
+        print_json(opening)
+        return
+    client.show(opening["items"], f"declaration {declaration}: {len(opening['items'])} items")
 
 
-@client_app.command("ack")
-@user_errors
+@client_command(client_app, "ack")
 def client_ack(
+    client: Client,
     treaty: str = typer.Argument(..., help="Treaty id."),
     notification: int = typer.Argument(..., help="Notification id."),
     key: Path | None = KEY_OPTION,
-    server: str = SERVER_OPTION,
-    token: str = TOKEN_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Acknowledge a notification for the token's party; --key signs the acknowledgement."""
     from armsctl.errors import NotFoundError
@@ -673,40 +828,35 @@ def client_ack(
         offset: int | None = 0
         row = None
         while row is None and offset is not None:
-            page = _call("GET", server, token, f"/treaties/{treaty}/notifications?offset={offset}")
+            page = client.get(f"/treaties/{treaty}/notifications?offset={offset}")
             row = next((n for n in page["results"] if n["id"] == notification), None)
             offset = page["next_offset"]
         if row is None:
             raise NotFoundError(f"no notification {notification} for this party under {treaty}")
-        request["signed_entry"] = _sign_as_party(
-            server,
-            token,
+        index = int(row["log_index"])
+        client.sign(
+            request,
             key,
-            None,
             lambda code, now: acknowledgement_entry(
                 treaty=treaty,
                 party=code,
                 notification=notification,
-                notification_index=int(row["log_index"]),
+                notification_index=index,
                 at=now,
             ),
         )
-    doc = _call("POST", server, token, f"/notifications/{notification}/acknowledge", request)
-    _show(fmt, doc, "acknowledged")
+    client.show(client.post(f"/notifications/{notification}/acknowledge", request), "acknowledged")
 
 
-@client_app.command("observe")
-@user_errors
+@client_command(client_app, "observe")
 def client_observe(
+    client: Client,
     treaty: str = typer.Argument(..., help="Treaty id."),
     source: str = typer.Option(..., "--source", help="satellite, drone, in-situ, open-source."),
     observed_at: str = typer.Option(..., "--observed-at", help="RFC 3339 time of observation."),
     subject: str | None = typer.Option(None, "--subject", help="The party observed."),
     body_file: Path | None = typer.Option(None, "--body", help="JSON object: what was seen."),
     key: Path | None = KEY_OPTION,
-    server: str = SERVER_OPTION,
-    token: str = TOKEN_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Record an observation; with --key the party's own entry is logged."""
     from armsctl.service.entries import observation_entry
@@ -723,11 +873,9 @@ def client_observe(
     }
     if key is not None:
         salt, request["body_salt"] = _salt()
-        request["signed_entry"] = _sign_as_party(
-            server,
-            token,
+        client.sign(
+            request,
             key,
-            None,
             lambda code, now: observation_entry(
                 treaty=treaty,
                 recorder=code,
@@ -739,13 +887,12 @@ def client_observe(
                 at=now,
             ),
         )
-    path = f"/treaties/{treaty}/observations"
-    _show(fmt, _call("POST", server, token, path, request), "observation recorded")
+    client.show(client.post(f"/treaties/{treaty}/observations", request), "observation recorded")
 
 
-@inspect_app.command("request")
-@user_errors
+@client_command(inspect_app, "request")
 def inspect_request(
+    client: Client,
     treaty: str = typer.Argument(..., help="Treaty id."),
     inspected: str = typer.Option(..., "--inspected", help="The inspected party."),
     kind: str = typer.Option(..., "--type", help="Inspection type (quota id)."),
@@ -754,9 +901,6 @@ def inspect_request(
     year: int | None = typer.Option(None, "--year", help="Quota year (default: this year)."),
     key: Path | None = KEY_OPTION,
     recording_history: bool = HISTORY_OPTION,
-    server: str = SERVER_OPTION,
-    token: str = TOKEN_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Request an inspection as the token's party (the log holds a site commitment only)."""
     from armsctl.service.entries import inspection_request_entry
@@ -774,11 +918,9 @@ def inspect_request(
     if key is not None:
         salt, request["site_salt"] = _salt()
         quota_year = year if year is not None else _clock().year
-        request["signed_entry"] = _sign_as_party(
-            server,
-            token,
+        client.sign(
+            request,
             key,
-            None,
             lambda code, now: inspection_request_entry(
                 treaty=treaty,
                 inspecting=code,
@@ -788,27 +930,39 @@ def inspect_request(
                 site_commitment=site_commitment(salt, site),
                 at=now,
             ),
-            recording_history,
+            history=recording_history,
         )
-    path = f"/treaties/{treaty}/inspections"
-    _show(fmt, _call("POST", server, token, path, request), "inspection requested")
+    client.show(client.post(f"/treaties/{treaty}/inspections", request), "inspection requested")
 
 
-def _step(
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One inspection step: its URL action, who signs it, and the entry kind and state."""
+
+    action: str
+    owner: str
+    kind: str
+    state: str
+    title: str
+
+
+SCHEDULE = _Step("schedule", "inspecting", "inspection-notified", "notified", "inspection notified")
+START = _Step("start", "inspected", "inspection-started", "in-progress", "inspection started")
+REVEAL = _Step("reveals", "inspected", "items-revealed", "", "site revealed")
+REPORT = _Step("report", "inspecting", "inspection-reported", "reported", "inspection reported")
+
+
+def _post_step(
+    client: Client,
     inspection: int,
-    action: str,
+    step: _Step,
     request: dict[str, Any],
-    *,
     key: Path | None,
-    server: str,
-    token: str,
-    owner: str,
-    kind: str,
-    state: str,
+    *,
     arrival: str | None = None,
     findings: Any = None,
-) -> Any:
-    """Post one inspection step, signing its entry for ``owner`` (inspecting/inspected)."""
+) -> None:
+    """Post one inspection step, signing its entry for the step's owner (with --key)."""
     from armsctl.service.entries import (
         content_commitment,
         inspection_step_entry,
@@ -816,15 +970,14 @@ def _step(
     )
 
     if key is not None:
-        row = _call("GET", server, token, f"/inspections/{inspection}")
-        party = row[f"{owner}_party"]
+        row = client.get(f"/inspections/{inspection}")
         salt: bytes | None = None
         if arrival is not None or findings is not None:
             salt, hex_salt = _salt()
             request["arrival_salt" if arrival is not None else "findings_salt"] = hex_salt
 
         def build(code: str, now: Any) -> Any:
-            if action == "reveals":
+            if step is REVEAL:
                 return reveal_entry(
                     treaty=row["treaty"],
                     party=code,
@@ -834,11 +987,11 @@ def _step(
                     at=now,
                 )
             return inspection_step_entry(
-                kind=kind,
+                kind=step.kind,
                 treaty=row["treaty"],
                 party=code,
                 inspection=inspection,
-                state=state,
+                state=step.state,
                 at=now,
                 arrival_commitment=(
                     content_commitment(salt, arrival) if salt and arrival is not None else None
@@ -848,19 +1001,19 @@ def _step(
                 ),
             )
 
-        request["signed_entry"] = _sign_as_party(server, token, key, party, build)
-    return _call("POST", server, token, f"/inspections/{inspection}/{action}", request)
+        client.sign(request, key, build, party=row[f"{step.owner}_party"])
+    client.show(client.post(f"/inspections/{inspection}/{step.action}", request), step.title)
 
 
-@inspect_app.command("schedule")
-@user_errors
+INSPECTION_ARG = typer.Argument(..., help="Inspection id.")
+
+
+@client_command(inspect_app, "schedule")
 def inspect_schedule(
-    inspection: int = typer.Argument(..., help="Inspection id."),
+    client: Client,
+    inspection: int = INSPECTION_ARG,
     arrival: str = typer.Option(..., "--arrival", help="RFC 3339 arrival time."),
     key: Path | None = KEY_OPTION,
-    server: str = SERVER_OPTION,
-    token: str = TOKEN_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Notify the team's arrival (inspecting party); the log holds its commitment only."""
     import datetime as dt
@@ -868,49 +1021,22 @@ def inspect_schedule(
     from armsctl.times import parse_instant
 
     when = parse_instant(arrival, field="--arrival")
-    doc = _step(
-        inspection,
-        "schedule",
-        {"arrival": arrival},
-        key=key,
-        server=server,
-        token=token,
-        owner="inspecting",
-        kind="inspection-notified",
-        state="notified",
-        arrival=when.astimezone(dt.UTC).isoformat(),
-    )
-    _show(fmt, doc, "inspection notified")
+    utc = when.astimezone(dt.UTC).isoformat()
+    _post_step(client, inspection, SCHEDULE, {"arrival": arrival}, key, arrival=utc)
 
 
-@inspect_app.command("start")
-@user_errors
+@client_command(inspect_app, "start")
 def inspect_start(
-    inspection: int = typer.Argument(..., help="Inspection id."),
-    key: Path | None = KEY_OPTION,
-    server: str = SERVER_OPTION,
-    token: str = TOKEN_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
+    client: Client, inspection: int = INSPECTION_ARG, key: Path | None = KEY_OPTION
 ) -> None:
     """Receive the inspection team (inspected party)."""
-    doc = _step(
-        inspection,
-        "start",
-        {},
-        key=key,
-        server=server,
-        token=token,
-        owner="inspected",
-        kind="inspection-started",
-        state="in-progress",
-    )
-    _show(fmt, doc, "inspection started")
+    _post_step(client, inspection, START, {}, key)
 
 
-@inspect_app.command("reveal")
-@user_errors
+@client_command(inspect_app, "reveal")
 def inspect_reveal(
-    inspection: int = typer.Argument(..., help="Inspection id."),
+    client: Client,
+    inspection: int = INSPECTION_ARG,
     declaration: int = typer.Option(..., "--declaration", help="Committed declaration id."),
     decrypt_key: Path | None = typer.Option(
         None,
@@ -918,9 +1044,6 @@ def inspect_reveal(
         help="Sealed items: the party's X25519 private key; the reveal is built here.",
     ),
     key: Path | None = KEY_OPTION,
-    server: str = SERVER_OPTION,
-    token: str = TOKEN_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Open every declared item at the inspected site to the team (inspected party).
 
@@ -931,36 +1054,26 @@ def inspect_reveal(
     if decrypt_key is not None:
         from armsctl.ledger.escrow import reveal_items
 
-        decl, opening = _open_items(server, token, declaration, decrypt_key)
-        site = _call("GET", server, token, f"/inspections/{inspection}")["site"]
+        decl, opening = _open_items(client, declaration, decrypt_key)
+        row = client.get(f"/inspections/{inspection}")
+        site = row["site"]
+        if row.get("sealed_site") is not None:  # sealed at rest: open the party's copy here
+            opened = _open_value(row["sealed_site"], decl["party"], decrypt_key)
+            site, request["site_salt"] = opened["value"], opened["salt"]
         request["reveal"] = reveal_items(
             opening,
             facility=site,
             declaration={"declaration_id": decl["id"], "log_index": decl["log_index"]},
         )
-    doc = _step(
-        inspection,
-        "reveals",
-        request,
-        key=key,
-        server=server,
-        token=token,
-        owner="inspected",
-        kind="items-revealed",
-        state="",
-    )
-    _show(fmt, doc, "site revealed")
+    _post_step(client, inspection, REVEAL, request, key)
 
 
-@inspect_app.command("report")
-@user_errors
+@client_command(inspect_app, "report")
 def inspect_report(
-    inspection: int = typer.Argument(..., help="Inspection id."),
+    client: Client,
+    inspection: int = INSPECTION_ARG,
     findings_file: Path = typer.Option(..., "--findings", help="JSON list of findings."),
     key: Path | None = KEY_OPTION,
-    server: str = SERVER_OPTION,
-    token: str = TOKEN_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """File the team's findings (the inspecting party's key, or its team's registered key)."""
     from armsctl.errors import InputError, Problem
@@ -968,19 +1081,7 @@ def inspect_report(
     findings = _read_json(findings_file)
     if not isinstance(findings, list):
         raise InputError([Problem(str(findings_file), "", "must be a JSON list")])
-    doc = _step(
-        inspection,
-        "report",
-        {"findings": findings},
-        key=key,
-        server=server,
-        token=token,
-        owner="inspecting",
-        kind="inspection-reported",
-        state="reported",
-        findings=findings,
-    )
-    _show(fmt, doc, "inspection reported")
+    _post_step(client, inspection, REPORT, {"findings": findings}, key, findings=findings)
 
 
 def register(app: typer.Typer) -> None:

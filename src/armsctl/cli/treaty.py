@@ -196,11 +196,43 @@ def per_party_dates(t: Treaty) -> dict[str, dict[str, Any]]:
 
 @treaty_app.command("validate")
 @user_errors
-def validate(path: Path = typer.Argument(..., help="A treaty .toml file.")) -> None:
-    """Check a treaty file against the schema; exit 2 with one line per problem."""
+def validate(
+    path: Path = typer.Argument(..., help="A treaty .toml file."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+) -> None:
+    """Check a treaty file against the schema; exit 2 with one line per problem.
+
+    With --format json the verdict is also a document on stdout: ``valid`` and, for an
+    invalid file, every ``problems`` entry (file, where, message).
+    """
+    from armsctl.errors import InputError
     from armsctl.treaty import load_treaty
 
-    t = load_treaty(path)
+    try:
+        t = load_treaty(path)
+    except InputError as exc:
+        if fmt is OutputFormat.json:
+            print_json(
+                {
+                    "file": str(path),
+                    "valid": False,
+                    "problems": [
+                        {"where": p.where, "location": p.location, "message": p.message}
+                        for p in exc.problems
+                    ],
+                }
+            )
+        raise
+    doc = {
+        "file": str(path),
+        "valid": True,
+        "id": t.id,
+        "limits": len(t.limits),
+        "categories": len(t.categories),
+    }
+    if fmt is OutputFormat.json:
+        print_json(doc)
+        return
     out_console.print(
         f"{path}: valid treaty {t.id!r} ({len(t.limits)} limits, {len(t.categories)} categories)"
     )

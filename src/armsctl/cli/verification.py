@@ -560,7 +560,9 @@ def simulate_regime(
         "--scheduler",
         help="Dask: 'local' (a local cluster) or tcp://HOST:PORT. Sweeps use 'local' by default.",
     ),
-    serial: bool = typer.Option(False, "--serial", help="Run in this process, without Dask."),
+    serial: bool = typer.Option(
+        False, "--serial/--no-serial", show_default=False, help="Run in this process, without Dask."
+    ),
     workers: int = typer.Option(2, "--workers", help="Workers of the local Dask cluster."),
     seed: int | None = typer.Option(None, "--seed", help="Override the file's seed."),
     trials: int | None = typer.Option(None, "--trials", help="Override the file's trials."),
@@ -608,6 +610,7 @@ def simulate_regime(
                 scheduler=use,
                 workers=workers,
                 progress=lambda done, total: progress.update(task, completed=done),
+                note=lambda text: err_console.print(f"note: {text}"),
             )
         except ParameterError as exc:  # the file was checked; this names it all the same
             raise InputError([Problem(str(scenario), "", str(exc))]) from None

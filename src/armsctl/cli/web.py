@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
 
@@ -32,24 +31,25 @@ def seed_demo_command(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """Seed a new database with the dashboard demo (New START, one user per role)."""
+    from armsctl.cli.server import _check_sqlite_path
     from armsctl.errors import ParameterError
     from armsctl.settings import Settings
     from armsctl.store.engine import database_url
     from armsctl.web.demo import seed_demo
 
     url = database_url(db)
+    _check_sqlite_path(url)
     if url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).exists():
         raise ParameterError(f"--db: {db} exists; the demo seeds a new database")
     result = seed_demo(Settings(database_url=url), workdir)
     if fmt is OutputFormat.json:
         print_json(result)
         return
-    table = Table(title=f"demo users of {db} (tokens also in {result['tokens_file']})")
-    table.add_column("user")
-    table.add_column("token")
+    # One token per line, never in a table cell that a narrow terminal or a pipe would wrap
+    # or cut: each is copied as a whole.
+    out_console.print(f"demo users of {db} (tokens also in {result['tokens_file']}):")
     for user, token in result["tokens"].items():
-        table.add_row(user, token)
-    out_console.print(table)
+        typer.echo(f"  {user}: {token}")
     out_console.print(
         f"{result['declarations']} declarations, log size {result['log_size']}; party keys in "
         f"{result['keys_dir']}. {result['note']}: for the web forms run "

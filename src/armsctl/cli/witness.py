@@ -58,7 +58,7 @@ def cosign_offline(
         InputError: a malformed file, or a proof from another size than the witness holds.
         WitnessRefusal: the witness will not cosign (bad log signature, fork, rollback).
     """
-    from armsctl.cli.ledger import _read_json, _read_text, _signer
+    from armsctl.cli.ledger import _proof_document, _read_text, _signer
     from armsctl.errors import InputError, IntegrityError, Problem
     from armsctl.ledger.checkpoint import Checkpoint, open_checkpoint
     from armsctl.ledger.note import parse_note
@@ -84,9 +84,10 @@ def cosign_offline(
     claimed: int | None = None
     if proof is not None:
         try:
-            claimed, hashes, proof_size = parse_consistency(_read_json(proof, "proof file"))
+            doc = _proof_document(proof, "a consistency proof", typed=False)
+            claimed, hashes, proof_size = parse_consistency(doc)
         except IntegrityError as exc:
-            raise InputError([Problem(str(proof), "", str(exc))]) from None
+            raise InputError([Problem(str(proof), "", f"not a consistency proof: {exc}")]) from None
         if proof_size is not None and proof_size != head.size:
             raise InputError(
                 [

@@ -265,6 +265,7 @@ def publish_cmd(
         f"{made['as_of']} within {made['maximum']:,}; log entry {made['log_index']} "
         f"({'signed with ' + str(key) if key else 'sealed by the server'}).",
         highlight=False,
+        soft_wrap=True,  # one sentence: the terminal wraps it, a pipe keeps it whole
     )
 
 

@@ -31,11 +31,16 @@ from armsctl.ledger.envelope import canonical
 
 __all__ = [
     "SEALING_SCHEME",
+    "VALUE_SCHEME",
     "SealingKey",
     "SealingPublicKey",
+    "canonical_row",
     "open_private",
     "open_rows",
+    "open_value",
+    "reader_view",
     "seal_rows",
+    "seal_value",
 ]
 
 SEALING_SCHEME = (
@@ -131,6 +136,73 @@ class SealingKey:
         return _PRIVATE_PREFIX + _b64(self.raw)
 
 
+_SAFE_INTEGER = 2**53
+
+
+def _flat_json(value: Any) -> bool:
+    """Whether ``json.dumps`` writes ``value`` exactly as RFC 8785 does.
+
+    True for a dict of BMP-only string keys (so code-point order is UTF-16 order) whose values
+    are strings, booleans, ``None`` or integers in the I-JSON range, possibly nested in one
+    more such dict: the shape of an item row. Floats and anything else take the slow path.
+    """
+    if not isinstance(value, dict):
+        return False
+    for key, item in value.items():
+        if not isinstance(key, str) or any(ord(c) > 0xFFFF for c in key):
+            return False
+        if isinstance(item, dict):
+            if not _flat_json(item):
+                return False
+        elif isinstance(item, int):
+            if not -_SAFE_INTEGER < item < _SAFE_INTEGER:
+                return False
+        elif item is not None and not isinstance(item, str):
+            return False
+    return True
+
+
+def canonical_row(value: Any) -> bytes:
+    """RFC 8785 bytes of an opening row, fast for the common flat shape.
+
+    ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` produces the same
+    bytes as RFC 8785 for the values ``_flat_json`` accepts (same escapes, same integer form,
+    same key order); everything else, and any string that is not valid Unicode, goes through
+    ``envelope.canonical``. Sealing 100,000 rows spends most of its time here.
+    """
+    import json
+
+    if _flat_json(value):
+        try:
+            return json.dumps(
+                value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode("utf-8")
+        except (UnicodeEncodeError, ValueError):
+            pass
+    return canonical(value)
+
+
+class _AadMaker:
+    """The per-row associated data ``rfc8785({**context, "position": n})``, built by splicing.
+
+    The context's canonical form is fixed for a declaration, so it is computed once with a
+    placeholder position and each row's integer is put in its place (same bytes as computing
+    ``canonical`` per row, at a fraction of the cost).
+    """
+
+    def __init__(self, context: Mapping[str, Any]) -> None:
+        marker = "\u0000position-marker\u0000"
+        whole = canonical({**context, "position": marker}).decode("utf-8")
+        quoted = canonical(marker).decode("utf-8")
+        head, _, tail = whole.partition(quoted)
+        self._head, self._tail = head.encode("utf-8"), tail.encode("utf-8")
+
+    def __call__(self, position: int) -> bytes:
+        if position < 0:
+            return self._head + b'"' + _PRIVATE_POSITION.encode() + b'"' + self._tail
+        return self._head + str(position).encode("ascii") + self._tail
+
+
 def _context(party: str, treaty: str, date: str) -> dict[str, Any]:
     return {"scheme": SEALING_SCHEME, "party": party, "treaty": treaty, "date": date}
 
@@ -183,16 +255,15 @@ def seal_rows(
         data_key, X25519PublicKey.from_public_bytes(to.raw), info=canonical(context)
     )
     aead = ChaCha20Poly1305(data_key)
+    aad = _AadMaker(context)
     sealed = []
     for row in rows:
         position = int(row["index"])
-        plaintext = canonical({"salt": row["salt"], "item": dict(row["item"])})
+        plaintext = canonical_row({"salt": row["salt"], "item": dict(row["item"])})
         sealed.append(
             {
                 "index": position,
-                "ciphertext": _b64(
-                    aead.encrypt(_nonce(position), plaintext, _aad(context, position))
-                ),
+                "ciphertext": _b64(aead.encrypt(_nonce(position), plaintext, aad(position))),
             }
         )
     extra = (
@@ -288,3 +359,116 @@ def _data_key(
             "party, treaty or date"
         ) from None
     return ChaCha20Poly1305(data_key), context
+
+
+VALUE_SCHEME = (
+    "armsctl/sealed-value/v1: hpke(x25519, hkdf-sha256, chacha20-poly1305) data key per "
+    "reader, info = rfc8785(context + reader); chacha20-poly1305(rfc8785(value)), nonce 0, "
+    "aad = rfc8785(context)"
+)
+
+
+def _value_context(context: Mapping[str, Any]) -> dict[str, Any]:
+    return {"scheme": VALUE_SCHEME, **dict(context)}
+
+
+def seal_value(
+    value: Any,
+    *,
+    to: Mapping[str, SealingPublicKey],
+    context: Mapping[str, Any],
+    rng: Callable[[int], bytes],
+) -> dict[str, Any]:
+    """Seal one confidential value (a notification body, a site, findings, a reveal) to readers.
+
+    Each reader the treaty entitles (a party code) gets the fresh data key wrapped to its own
+    X25519 key; the value is encrypted once. ``context`` (what the value is: its kind, treaty
+    and row id) is bound as associated data, so a ciphertext moved to another row does not
+    open. The data key is used once, so the nonce is constant.
+
+    Returns:
+        ``{"scheme", "context", "keys": {reader: wrapped}, "ciphertext"}`` (base64).
+
+    Raises:
+        IntegrityError: if there is no reader.
+    """
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+    if not to:
+        raise IntegrityError("a sealed value needs at least one reader")
+    bound = _value_context(context)
+    data_key = bytes(rng(32))
+    keys = {
+        reader: _b64(
+            _suite().encrypt(
+                data_key,
+                X25519PublicKey.from_public_bytes(public.raw),
+                info=canonical({**bound, "reader": reader}),
+            )
+        )
+        for reader, public in sorted(to.items())
+    }
+    ciphertext = ChaCha20Poly1305(data_key).encrypt(bytes(12), canonical(value), canonical(bound))
+    return {
+        "scheme": VALUE_SCHEME,
+        "context": dict(context),
+        "keys": keys,
+        "ciphertext": _b64(ciphertext),
+    }
+
+
+def reader_view(sealed: Mapping[str, Any], reader: str | None) -> dict[str, Any] | None:
+    """What one reader is served of a sealed value: its own wrapped key only (or none)."""
+    keys = sealed.get("keys") or {}
+    if reader is None or reader not in keys:
+        return None
+    return {**dict(sealed), "keys": {reader: keys[reader]}}
+
+
+def open_value(
+    sealed: Mapping[str, Any],
+    *,
+    reader: str,
+    key: SealingKey,
+    context: Mapping[str, Any] | None = None,
+) -> Any:
+    """Open a value sealed with ``seal_value`` as ``reader`` with its private key.
+
+    ``context``, when given, must be the one the value was sealed under (a reader checking
+    that the value is the row it asked for); otherwise the sealed document's own is used, and
+    it is authenticated all the same.
+
+    Raises:
+        IntegrityError: if the document is malformed, ``reader`` has no key in it, the key is
+            not the reader's, or the ciphertext was altered or moved to another context.
+    """
+    import json
+
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+    if not isinstance(sealed, Mapping) or sealed.get("scheme") != VALUE_SCHEME:
+        raise IntegrityError("the sealed value uses an unknown scheme")
+    own = sealed.get("context")
+    if not isinstance(own, Mapping) or (context is not None and dict(context) != dict(own)):
+        raise IntegrityError("the sealed value is for another context")
+    keys = sealed.get("keys")
+    if not isinstance(keys, Mapping) or reader not in keys:
+        raise IntegrityError(f"the sealed value has no key for {reader}")
+    bound = _value_context(own)
+    try:
+        data_key = _suite().decrypt(
+            _unb64(keys[reader], "the wrapped key"),
+            X25519PrivateKey.from_private_bytes(key.raw),
+            info=canonical({**bound, "reader": reader}),
+        )
+        plain = ChaCha20Poly1305(data_key).decrypt(
+            bytes(12), _unb64(sealed.get("ciphertext"), "the ciphertext"), canonical(bound)
+        )
+    except (InvalidTag, ValueError):
+        raise IntegrityError(
+            f"the sealed value does not open with this key as {reader} (another key, or altered)"
+        ) from None
+    return json.loads(plain)

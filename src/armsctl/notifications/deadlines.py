@@ -14,12 +14,13 @@ Each verdict names the rule (duty, span, direction, article) that made it so.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from armsctl.notifications.model import Notification, duty_of, utc
+from armsctl.notifications.model import Notification, State, duty_of, utc
 from armsctl.treaty.schema import NotificationDuty, Threshold, Treaty
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "assess",
     "deadline_of",
     "due",
+    "known_at",
     "periodic_obligations",
     "rule_sentence",
     "rule_text",
@@ -56,6 +58,8 @@ class DeadlineStatus:
     provenance: str
     lateness: dt.timedelta | None
     explanation: str
+    why: str = ""
+    """The finding in plain words, without the id and rule that ``explanation`` adds."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -73,6 +77,7 @@ class DeadlineStatus:
             if self.lateness is None
             else round(self.lateness.total_seconds() / 3600, 2),
             "explanation": self.explanation,
+            "why": self.why,
         }
 
 
@@ -126,9 +131,59 @@ def _hours(span: dt.timedelta) -> str:
     return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
 
 
-def assess(n: Notification, treaty: Treaty, *, at: dt.datetime) -> DeadlineStatus:
-    """Where ``n`` stands against its duty's deadline at ``at``."""
+def known_at(n: Notification, at: dt.datetime) -> Notification:
+    """``n`` as it stood at ``at``: lifecycle steps dated after ``at`` had not happened yet.
+
+    Judging a notification at a past moment must not use a receipt recorded later (a notice
+    received in 2026 was still awaited on 2024-03-07). Each step needs the one before it, so a
+    step is kept only if every earlier step is kept too.
+    """
     at = utc(at, "at")
+
+    def by(t: dt.datetime | None) -> dt.datetime | None:
+        return t if t is not None and t <= at else None
+
+    sent = by(n.sent_at)
+    received = by(n.received_at) if sent else None
+    acknowledged = by(n.acknowledged_at) if received else None
+    rejected = by(n.rejected_at) if received else None
+    if (sent, received, acknowledged, rejected) == (
+        n.sent_at,
+        n.received_at,
+        n.acknowledged_at,
+        n.rejected_at,
+    ):
+        return n
+    state: State = (
+        "rejected"
+        if rejected
+        else "acknowledged"
+        if acknowledged
+        else "received"
+        if received
+        else "sent"
+        if sent
+        else "drafted"
+    )
+    return dataclasses.replace(
+        n,
+        state=state,
+        sent_at=sent,
+        received_at=received,
+        acknowledged_at=acknowledged,
+        rejected_at=rejected,
+        rejection_reason=n.rejection_reason if rejected else "",
+    )
+
+
+def assess(n: Notification, treaty: Treaty, *, at: dt.datetime) -> DeadlineStatus:
+    """Where ``n`` stands against its duty's deadline at ``at``, knowing only what was known then.
+
+    Steps recorded after ``at`` are ignored (see ``known_at``), so a past ``at`` gives the
+    verdict an analyst would have reached that day.
+    """
+    at = utc(at, "at")
+    n = known_at(n, at)
     duty = duty_of(treaty, n.type)
     deadline = deadline_of(duty, n.event_time)
     lateness: dt.timedelta | None = None
@@ -168,6 +223,7 @@ def assess(n: Notification, treaty: Treaty, *, at: dt.datetime) -> DeadlineStatu
         provenance=duty.provenance,
         lateness=lateness,
         explanation=f"{n.id} ({n.type}, event {n.event_time.isoformat()}): {why}; rule {rule_text(duty)}",
+        why=why,
     )
 
 

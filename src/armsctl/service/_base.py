@@ -1,9 +1,13 @@
 """What every use-case shares: the database handle, the acting user, access facts, errors.
 
 A use-case runs in one transaction (``Database.write()``): its ORM changes and the log entry
-that records them commit together or not at all. Reads that touch nothing confidential use
+that records them commit together or not at all. Concurrent use-cases of one process share a
+commit (``armsctl.service.group_commit``): each runs in its own savepoint of a batch and
+returns only once the batch is committed. Reads that touch nothing confidential use
 ``Database.read()``, which on SQLite opens a deferred transaction on a separate engine so that
-readers never queue behind the writer's ``BEGIN IMMEDIATE``.
+readers never queue behind the writer's ``BEGIN IMMEDIATE``. An audited read
+(``Database.audited_read()``) reads there too; the audit events it records are then written
+through the group commit, many per commit, and the read returns only once they are durable.
 
 Authorisation is not decided here. A use-case that touches a protected resource takes an
 ``allow`` callback and calls it, inside its transaction, with the facts the decision needs
@@ -25,6 +29,7 @@ from sqlalchemy.orm import Session
 from armsctl.errors import AccessDenied, ConflictError, NotFoundError
 from armsctl.ledger.envelope import seal_entry
 from armsctl.ledger.note import SignerKey
+from armsctl.service.group_commit import GroupCommit
 from armsctl.store.engine import make_engine
 from armsctl.store.ledger import LedgerStore
 from armsctl.store.models import AuditEvent, Party, TreatyRow
@@ -118,6 +123,10 @@ def slice_page(rows: list[dict[str, Any]], limit: int, offset: int) -> Page:
     return Page(rows[offset : offset + limit], len(rows), limit, offset)
 
 
+#: ``Session.info`` key of the audit events an audited read holds until it ends.
+_AUDIT_SINK = "armsctl.audit_events"
+
+
 def _read_engine(url: str) -> Engine:
     """A second SQLite engine whose transactions are deferred and read-only."""
     engine = create_engine(url)
@@ -148,6 +157,8 @@ class Database:
     ledger: LedgerStore = field(init=False)
     #: The witnesses each new checkpoint is submitted to (``service.witnessing``), if any.
     witnessing: Witnessing | None = field(default=None, init=False)
+    #: The process's one writer: concurrent write transactions share a commit.
+    writer: GroupCommit = field(init=False)
     _treaties: dict[str, Treaty] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -156,27 +167,53 @@ class Database:
         sqlite = self.url.startswith("sqlite")
         self.reader = _read_engine(self.url) if sqlite and not memory else self.engine
         self.ledger = LedgerStore()
+        self.writer = GroupCommit(self.engine)
 
     def dispose(self) -> None:
         """Close every pooled connection (tests and shutdown)."""
         if self.witnessing is not None:
             self.witnessing.close()
+        tokens = self.__dict__.get("_token_cache")  # service.token_cache, if it was used
+        if tokens is not None:
+            tokens.close()
         self.engine.dispose()
         if self.reader is not self.engine:
             self.reader.dispose()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[tuple[Session, Connection]]:
-        """One use-case's transaction: ORM session and log share the same connection."""
-        with self.engine.begin() as conn, Session(bind=conn, expire_on_commit=False) as session:
+        """One use-case's transaction: ORM session and log share the same connection.
+
+        It is a savepoint of the process's current batch (``GroupCommit``); leaving the block
+        returns only once the batch is committed, so a caller never reports a change that a
+        crash could still lose.
+        """
+        with self.writer.write() as (session, conn):
             yield session, conn
-            session.flush()
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only transaction."""
         with self.reader.begin() as conn, Session(bind=conn) as session:
             yield session
+
+    @contextlib.contextmanager
+    def audited_read(self) -> Iterator[Session]:
+        """A read whose ``audit(...)`` events are committed after it, before it returns.
+
+        The read runs on the read engine, so audited reads never hold the write lock while
+        they query; their events then join the group commit (many per commit). The block
+        returns only once its events are durable: an audited answer is never given without
+        its audit record. If the block raises, its events are dropped with it, as a rolled
+        back write transaction would drop them (a refusal is audited by the error handler).
+        """
+        events: list[AuditEvent] = []
+        with self.read() as session:
+            session.info[_AUDIT_SINK] = events
+            yield session
+        if events:
+            with self.write() as (session, _conn):
+                session.add_all(events)
 
     # -- helpers shared by the use-cases ---------------------------------------------------
 
@@ -234,18 +271,24 @@ def audit(
     outcome: str = "read",
     detail: str = "",
 ) -> None:
-    """Record who read (or was refused) what; the caller's transaction commits it."""
-    session.add(
-        AuditEvent(
-            at=at,
-            user_id=actor.user_id,
-            role=actor.role,
-            action=action,
-            outcome=outcome,
-            resource=resource,
-            detail=detail,
-        )
+    """Record who read (or was refused) what; the caller's transaction commits it.
+
+    In ``Database.audited_read()`` the event is held and committed when the read ends.
+    """
+    event = AuditEvent(
+        at=at,
+        user_id=actor.user_id,
+        role=actor.role,
+        action=action,
+        outcome=outcome,
+        resource=resource,
+        detail=detail,
     )
+    sink: list[AuditEvent] | None = session.info.get(_AUDIT_SINK)
+    if sink is not None:
+        sink.append(event)
+    else:
+        session.add(event)
 
 
 def page(query_rows: list[dict[str, Any]], total: int, limit: int, offset: int) -> Page:

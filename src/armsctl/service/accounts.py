@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from armsctl.errors import InputError, NotFoundError, ParameterError, Problem
+from armsctl.errors import InputError, IntegrityError, NotFoundError, ParameterError, Problem
 from armsctl.ledger.note import VerifierKey
 from armsctl.service._base import (
     LOCAL,
@@ -57,6 +57,7 @@ __all__ = [
     "load_treaty",
     "register_party",
     "revoke_token",
+    "set_encryption_key",
 ]
 
 TOKEN_PREFIX = "armsctl_"
@@ -104,7 +105,21 @@ def _party_dict(party: Party, keys: list[PartyKey]) -> dict[str, Any]:
         "treaty": party.treaty_id,
         "registered_at": iso(party.registered_at),
         "keys": [k.verifier_key for k in keys if k.revoked_at is None],
+        "encryption_key": party.encryption_key,
     }
+
+
+def _encryption_key(text: str | None) -> str | None:
+    """The canonical text of an X25519 public key, or a clear error naming the field."""
+    if text is None:
+        return None
+    from armsctl.errors import IntegrityError
+    from armsctl.ledger.sealing import SealingPublicKey
+
+    try:
+        return str(SealingPublicKey.parse(text))
+    except IntegrityError as exc:
+        raise InputError([Problem("", "encryption_key", str(exc))]) from None
 
 
 def register_party(
@@ -119,8 +134,14 @@ def register_party(
     token_days: int = 90,
     rng: Callable[[int], bytes] | None = None,
     actor: Actor = LOCAL,
+    encryption_key: str | None = None,
 ) -> dict[str, Any]:
     """Register a party of a treaty with its Ed25519 verifier key (C2SP key string).
+
+    ``encryption_key`` is the party's X25519 public key (``x25519:<base64>``, from ``armsctl
+    keys generate NAME --encryption``): the server seals every item row it keeps for the party
+    to it, and every notification body or inspection record the party is entitled to read. A
+    party without one can only submit items its own client sealed (``--seal-to``).
 
     With ``first_user`` the party's first ``party`` user and its token are created in the
     same transaction (the bootstrap): the only way the operator hands a party a credential.
@@ -135,7 +156,12 @@ def register_party(
         if rng is None:
             raise ParameterError("rng is needed to issue the first user's token")
         _check_days(token_days)
-    verifier = VerifierKey.parse(key)
+    try:
+        verifier = VerifierKey.parse(key)
+    except IntegrityError as exc:
+        # A malformed key is the caller's input, named by its field (the API answers 422).
+        raise InputError([Problem("", "key", str(exc))]) from None
+    sealing = _encryption_key(encryption_key)
     with db.write() as (session, conn):
         doc = db.treaty(session, treaty)
         members = doc.parties.members
@@ -148,7 +174,9 @@ def register_party(
         ).first()
         if exists is not None:
             raise ConflictError(f"party {code!r} is already registered under {treaty!r}")
-        party = Party(treaty_id=treaty, code=code, name=name, registered_at=at)
+        party = Party(
+            treaty_id=treaty, code=code, name=name, registered_at=at, encryption_key=sealing
+        )
         session.add(party)
         session.flush()
         pk = PartyKey(party_id=party.id, verifier_key=str(verifier), added_at=at)
@@ -160,7 +188,12 @@ def register_party(
             treaty=treaty,
             party=code,
             at=at,
-            body={"code": code, "name": name, "key": str(verifier)},
+            body={
+                "code": code,
+                "name": name,
+                "key": str(verifier),
+                **({"encryption_key": sealing} if sealing else {}),
+            },
         )
         out = _party_dict(party, [pk])
         if first_user is not None:
@@ -169,6 +202,36 @@ def register_party(
             out["user"] = _user_dict(user, party)
             out["token"] = _new_token(db, session, conn, actor, user, party, at, token_days, rng)
         return out
+
+
+def set_encryption_key(
+    db: Database, *, treaty: str, code: str, encryption_key: str, at: dt.datetime
+) -> dict[str, Any]:
+    """Register (or replace) a party's X25519 encryption key; logged (``party-encryption-key``).
+
+    For a party registered without one (a store from before encryption at rest), or whose key
+    is replaced. What was sealed to the old key stays sealed to it: the party keeps the old
+    private key to read those records.
+
+    Raises:
+        InputError: naming ``encryption_key`` if it is malformed.
+        NotFoundError: for an unknown party.
+    """
+    sealing = _encryption_key(encryption_key)
+    with db.write() as (session, conn):
+        db.treaty(session, treaty)
+        party = party_by_code(session, treaty, code)
+        party.encryption_key = sealing
+        keys = session.scalars(select(PartyKey).where(PartyKey.party_id == party.id)).all()
+        db.append(
+            conn,
+            kind="party-encryption-key",
+            treaty=treaty,
+            party=code,
+            at=at,
+            body={"code": code, "encryption_key": sealing},
+        )
+        return _party_dict(party, list(keys))
 
 
 def list_parties(db: Database, *, treaty: str) -> list[dict[str, Any]]:

@@ -198,7 +198,7 @@ def declaration_items_for_diff(
             sealed to the party (the server cannot read them).
     """
     out: list[list[dict[str, Any]]] = []
-    with db.write() as (session, _conn):
+    with db.audited_read() as session:
         for declaration_id in declaration_ids:
             decl = session.get(Declaration, declaration_id)
             if decl is None:

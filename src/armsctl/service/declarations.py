@@ -12,6 +12,7 @@ can later reveal chosen items to an inspector with their proofs.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from armsctl.compliance.engine import rule_weights
@@ -32,7 +33,6 @@ from armsctl.inventory.model import (
 from armsctl.inventory.model import Declaration as CoreDeclaration
 from armsctl.ledger.escrow import (
     SALT_SIZE,
-    canonical_record,
     commit_items,
     recording_rng,
     replay_rng,
@@ -70,6 +70,7 @@ __all__ = [
     "get_declaration",
     "limit_values",
     "list_declarations",
+    "owner_encryption_key",
     "read_items",
     "released_figures",
     "seal_items",
@@ -448,6 +449,9 @@ def submit_items(
 ) -> dict[str, Any]:
     """Commit to an item-level declaration, keep the items for the party, log the public part.
 
+    The items are kept sealed to the party's registered encryption key (``_persist_items``):
+    the server keeps the component figures and the commitment, and no item in clear.
+
     A party that signs the log entry (``entries.items_declaration_entry``) committed in its own
     client: ``salts`` are the 32-byte draws its commitment made (hex, in the order
     ``escrow.commit_items`` draws them), from which the server rebuilds the very same public
@@ -455,7 +459,8 @@ def submit_items(
 
     Raises:
         DeclarationError: on malformed items (every problem listed, up to 50), or naming
-            ``salts`` if they are malformed, too few, too many, or missing from a signed request.
+            ``salts`` if they are malformed, too few, too many, or missing from a signed request,
+            or naming ``encryption_key`` if the party registered none.
         ConflictError: if the party already declared as of that date.
         InputError: naming ``signed_entry`` (malformed, unverified, mismatched or missing).
         AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
@@ -474,6 +479,7 @@ def submit_items(
         allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
         _check_party(actor, treaty)
         check_declaration_date(doc, party, as_of, at=at, recording_history=recording_history)
+        owner_key = owner_encryption_key(row_party)
         figures = _components(items, doc)
         draws = _draws(salts, signed_entry, len(items))
         try:
@@ -509,40 +515,81 @@ def submit_items(
             require_signature=require_signature,
             recording_history=recording_history,
         )
-        _persist_items(session, row, committed.opening)
+        _persist_items(session, row, committed.opening, owner_key, rng=rng)
         return _public(row, party, doc)
 
 
-def _persist_items(session: Session, row: Declaration, opening: Mapping[str, Any]) -> None:
-    """Keep an item-level declaration's opening for its party: the one place item rows go.
+def owner_encryption_key(party: Party) -> Any:
+    """The party's registered ``SealingPublicKey``: what its item rows are sealed to at rest.
 
-    How item rows are kept at rest is decided here and nowhere else.
-
-    ``opening`` is ``escrow.commit_items``'s: the facility salts and pad salt go with the
-    declaration row, each item with its salt and tree position in ``declaration_items``.
+    Raises:
+        DeclarationError: naming ``encryption_key`` if the party registered none (the server
+            keeps no item in clear, so it cannot take items in clear for that party).
     """
-    row.private = {"facilities": opening["facilities"], "pad_salt": opening["pad_salt"]}
-    session.flush()
-    # One executemany straight to the driver: at 100,000 items SQLAlchemy's per-row parameter
-    # processing (and its JSON serialiser) cost more than the database. The record is written
-    # as the JSON text it is committed to (an untyped literal, so PostgreSQL casts it).
-    conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    table = DeclarationItem.__table__
-    columns = ("declaration_id", "position", "uid", "facility", "salt", "record")
-    name = conn.dialect.identifier_preparer.format_table(table)
-    conn.exec_driver_sql(
-        f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
+    from armsctl.ledger.sealing import SealingPublicKey
+
+    if not party.encryption_key:
+        raise DeclarationError(
+            [
+                Problem(
+                    "",
+                    "encryption_key",
+                    f"{party.code} has no registered encryption key, and the server keeps no "
+                    "item in clear: register one (armsctl parties add ... --encryption-key "
+                    f"{party.code}.x25519.pub) or seal the items in the client "
+                    f"(armsctl client submit ... --seal-to {party.code}.x25519.pub)",
+                )
+            ]
+        )
+    return SealingPublicKey.parse(party.encryption_key)
+
+
+def _persist_items(
+    session: Session,
+    row: Declaration,
+    opening: Mapping[str, Any],
+    to: Any,
+    *,
+    rng: Callable[[int], bytes],
+) -> None:
+    """Store an item-level opening sealed to its owner: ciphertext rows, never a clear item.
+
+    Every opening row (item, salt, position) and the facility salts are sealed to the party's
+    key exactly as its own client would (``sealing.seal_rows``, bound to party, treaty, date
+    and position), so the owner reads them back with ``armsctl client items ID --decrypt-key``
+    and builds its reveals itself; the server keeps the commitment and the component figures
+    only. The clear opening leaves memory with the request.
+    """
+    from armsctl.ledger.sealing import seal_rows
+    from armsctl.store.models import SealedItem
+
+    public = opening["public"]
+    sealed = seal_rows(
+        opening["items"],
+        to=to,
+        party=str(public["party"]),
+        treaty=str(public["treaty"]),
+        date=str(public["date"]),
+        rng=rng,
+        private={"facilities": opening["facilities"], "pad_salt": opening["pad_salt"]},
+    )
+    row.private = {
+        "sealed": {
+            "scheme": sealed["scheme"],
+            "wrapped_key": sealed["wrapped_key"],
+            "private": sealed["private"],
+        }
+    }
+    # One executemany of plain rows (no ORM object per item): 100,000 rows in one statement.
+    session.execute(
+        insert(SealedItem),
         [
-            (
-                row.id,
-                entry["index"],
-                str(entry["item"]["uid"]),
-                str(entry["item"]["facility"]),
-                bytes.fromhex(entry["salt"]),
-                canonical_record(entry["item"]).decode("utf-8"),
-            )
-            for entry in opening["items"]
+            {
+                "declaration_id": row.id,
+                "position": int(r["index"]),
+                "ciphertext": base64.b64decode(r["ciphertext"]),
+            }
+            for r in sealed["rows"]
         ],
     )
 
@@ -670,6 +717,12 @@ def submit_declarations(
                 parties[sub.party] = party_by_code(session, treaty, sub.party)
                 allow(Resource("declaration", f"{treaty}/{sub.party}", owner=parties[sub.party].id))
         _check_party(actor, treaty)
+        # Item rows are sealed to their owner at rest: a party without a key cannot take them.
+        sealing = {
+            sub.party: owner_encryption_key(parties[sub.party])
+            for sub in submissions
+            if sub.items is not None
+        }
         for sub in submissions:
             try:
                 check_declaration_date(
@@ -718,7 +771,7 @@ def submit_declarations(
                 recording_history=recording_history,
             )
             if prep.committed is not None:
-                _persist_items(session, row, prep.committed.opening)
+                _persist_items(session, row, prep.committed.opening, sealing[sub.party], rng=rng)
             out.append(_public(row, sub.party, doc))
         return out
 
@@ -965,8 +1018,9 @@ def submit_sealed_items(
                 "private": sealed.get("private"),
             }
         }
-        session.add_all(
-            SealedItem(declaration_id=row.id, position=n, ciphertext=c) for n, c in rows
+        session.execute(
+            insert(SealedItem),
+            [{"declaration_id": row.id, "position": n, "ciphertext": c} for n, c in rows],
         )
         return _public(row, party, doc)
 
@@ -1071,7 +1125,7 @@ def read_items(
     """The declaring party's own items (with salts, so it can reveal them); audited."""
     from armsctl.errors import NotFoundError
 
-    with db.write() as (session, _conn):
+    with db.audited_read() as session:
         decl = session.get(Declaration, declaration_id)
         if decl is None:
             raise NotFoundError(f"no declaration {declaration_id}")

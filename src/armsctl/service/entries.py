@@ -55,6 +55,8 @@ __all__ = [
     "parse_salt",
     "party_keys",
     "reveal_entry",
+    "seal_at_rest",
+    "sealed_view",
     "unsigned_refused",
 ]
 
@@ -79,11 +81,13 @@ ENTRY_KINDS: dict[str, str] = {
     "notification": "party",
     "notification-acknowledged": "party",
     "observation": "party",  # an observer's own observation is sealed by the operator
+    "party-encryption-key": "operator",
     "party-registered": "operator",
     "token-issued": "operator",
     "token-revoked": "operator",
     "treaty-loaded": "operator",
     "user-added": "operator",
+    "zk-range-proof": "party",
 }
 
 
@@ -112,6 +116,64 @@ def parse_salt(text: str | None, field: str, rng: Any) -> bytes:
     if len(salt) != SALT_SIZE:
         raise InputError([Problem("", field, f"must be {SALT_SIZE} bytes of hex")])
     return salt
+
+
+def seal_at_rest(
+    session: Session,
+    party_ids: Collection[int],
+    *,
+    value: Any,
+    salt: bytes | None,
+    commitment: str | None,
+    context: Mapping[str, Any],
+    rng: Any,
+) -> dict[str, Any]:
+    """Seal confidential content to the parties entitled to it, for the store.
+
+    The content and its salt are sealed together (``sealing.seal_value``) to each entitled
+    party's registered encryption key: with the salt in clear, whoever reads the database file
+    could confirm guesses of a low-entropy value (a site name) against the log's commitment.
+    What stays in clear is ``commitment``, the one the public log already carries.
+
+    Returns:
+        ``{"commitment": hex or None, "sealed": {...}}`` to keep in the row.
+
+    Raises:
+        InputError: naming ``encryption_key`` if an entitled party registered none.
+    """
+    from armsctl.ledger.sealing import SealingPublicKey, seal_value
+    from armsctl.store.models import Party
+
+    parties = session.scalars(select(Party).where(Party.id.in_(sorted(set(party_ids))))).all()
+    missing = sorted(p.code for p in parties if not p.encryption_key)
+    if missing:
+        raise InputError(
+            [
+                Problem(
+                    "",
+                    "encryption_key",
+                    f"{', '.join(missing)} registered no encryption key, and the server keeps "
+                    f"no {context.get('kind', 'confidential content')} in clear: the operator "
+                    "registers one per party (armsctl parties add ... --encryption-key)",
+                )
+            ]
+        )
+    to = {p.code: SealingPublicKey.parse(str(p.encryption_key)) for p in parties}
+    plain = {"value": value, "salt": salt.hex() if salt is not None else None}
+    return {"commitment": commitment, "sealed": seal_value(plain, to=to, context=context, rng=rng)}
+
+
+def sealed_view(stored: Mapping[str, Any] | None, reader: str | None) -> dict[str, Any] | None:
+    """What one reader is served of content sealed at rest: its own wrapped key only.
+
+    The reader's client opens it (``sealing.open_value``) into ``{"value", "salt"}`` and checks
+    the salted commitment against the log.
+    """
+    from armsctl.ledger.sealing import reader_view
+
+    if not stored:
+        return None
+    return reader_view(stored["sealed"], reader)
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,8 @@ from armsctl.service.entries import (
     inspection_step_entry,
     parse_salt,
     reveal_entry,
+    seal_at_rest,
+    sealed_view,
 )
 from armsctl.service.treaty_dates import check_treaty_date, history_marked
 from armsctl.store.models import (
@@ -110,7 +112,15 @@ def site_commitment(salt: bytes, site: str) -> str:
     return hashlib.sha256(salt + site.encode("utf-8")).hexdigest()
 
 
-def _site_fields(row: Inspection) -> dict[str, Any]:
+def _site_fields(row: Inspection, viewer: str | None = None) -> dict[str, Any]:
+    stored = (row.sealed or {}).get("site")
+    if stored is not None:
+        return {
+            "site": None,
+            "site_salt": None,
+            "site_commitment": stored["commitment"],
+            "sealed_site": sealed_view(stored, viewer),
+        }
     salt = bytes(row.site_salt) if row.site_salt is not None else None
     return {
         "site": row.site,
@@ -160,7 +170,8 @@ def _facts(session: Session, row: Inspection) -> Resource:
     )
 
 
-def _public(session: Session, row: Inspection) -> dict[str, Any]:
+def _public(session: Session, row: Inspection, viewer: str | None = None) -> dict[str, Any]:
+    """The inspection for a reader of party ``viewer``: its copy of what is sealed at rest."""
     codes = {
         pid: code
         for pid, code in session.execute(
@@ -183,7 +194,7 @@ def _public(session: Session, row: Inspection) -> dict[str, Any]:
         "type": row.quota_id,
         "year": row.year,
         "slot": row.slot,
-        **_site_fields(row),
+        **_site_fields(row, viewer),
         "state": row.state,
         "inspectors": list(names),
         "requested_at": iso(row.requested_at),
@@ -191,6 +202,7 @@ def _public(session: Session, row: Inspection) -> dict[str, Any]:
         "findings": renderable(row.findings),
         "reported_at": iso(row.reported_at),
         **_commitments(row),
+        "sealed_findings": sealed_view((row.sealed or {}).get("findings"), viewer),
     }
 
 
@@ -215,6 +227,9 @@ def _commitments(row: Inspection) -> dict[str, Any]:
         out[f"{name}_commitment"] = (
             content_commitment(salt, value) if known and salt is not None else None
         )
+    stored = (row.sealed or {}).get("findings")
+    if stored is not None:
+        out["findings_commitment"] = stored["commitment"]
     return out
 
 
@@ -336,13 +351,24 @@ def request_inspection(
                 quota_id=quota_id,
                 year=year,
                 slot=slot,
-                site=site,
-                site_salt=salt,
+                site="",
+                site_salt=None,
                 state="planned",
                 requested_at=at,
             )
             session.add(row)
             session.flush()
+            row.sealed = {
+                "site": seal_at_rest(
+                    session,
+                    (party.id, target.id),
+                    value=site,
+                    salt=salt,
+                    commitment=site_commitment(salt, site),
+                    context={"kind": "inspection-site", "treaty": treaty, "inspection": row.id},
+                    rng=rng,
+                )
+            }
             session.add_all(InspectionInspector(inspection_id=row.id, user_id=u.id) for u in users)
             session.flush()
             fields: dict[str, Any] = {
@@ -366,7 +392,7 @@ def request_inspection(
                 signed_entry=signed_entry,
                 require_signature=require_signature,
             )
-            return _public(session, row)
+            return {**_public(session, row, inspecting), "site": site, "site_salt": salt.hex()}
     except DbIntegrityError:
         raise ConflictError(f"the {quota_id} quota slot was taken concurrently; retry") from None
 
@@ -419,10 +445,24 @@ def _advance(
             row.arrival_salt = salt
             arrival = content_commitment(salt or b"", _utc_text(extra["scheduled_for"]))
         if "findings" in extra:
-            row.findings = extra["findings"]
-            row.findings_salt = salt
             row.reported_at = at
             findings = content_commitment(salt or b"", extra["findings"])
+            row.sealed = {
+                **(row.sealed or {}),
+                "findings": seal_at_rest(
+                    session,
+                    (row.inspecting_party_id, row.inspected_party_id),
+                    value=extra["findings"],
+                    salt=salt,
+                    commitment=findings,
+                    context={
+                        "kind": "inspection-findings",
+                        "treaty": row.treaty_id,
+                        "inspection": row.id,
+                    },
+                    rng=os.urandom,
+                ),
+            }
         party = session.get(Party, owner_id)
         assert party is not None
         draft = inspection_step_entry(
@@ -446,7 +486,10 @@ def _advance(
             require_signature=require_signature,
         )
         session.flush()
-        return _public(session, row)
+        shown = _public(session, row, party.code)
+        if "findings" in extra:
+            shown.update(findings=renderable(extra["findings"]), findings_salt=(salt or b"").hex())
+        return shown
 
 
 def _step_salt(text: str | None, field: str, signed_entry: str | None) -> bytes:
@@ -569,8 +612,14 @@ def reveal_site(
     signed_entry: str | None = None,
     require_signature: bool = False,
     reveal: Mapping[str, Any] | None = None,
+    site_salt: str | None = None,
 ) -> dict[str, Any]:
     """The inspected party opens every declared item at the inspected site, with proofs.
+
+    The site is sealed at rest (the server cannot read it), so the party's client sends the
+    site's salt with the reveal (``site_salt``, from its copy of the inspection): the server
+    checks that the reveal's facility is the one the logged site commitment names. The reveal
+    is stored sealed to both parties (the inspecting party's team opens it).
 
     For items in clear on the server, the server builds the reveal. For items sealed to the
     party (the server cannot read them), the party's client opens its rows and sends the
@@ -592,8 +641,17 @@ def reveal_site(
             raise NotFoundError(
                 f"no committed item-level declaration {declaration_id} of the inspected party"
             )
+        sealed_site = (row.sealed or {}).get("site")
         if (decl.private or {}).get("sealed") is not None:
-            document = _client_reveal(reveal, decl.commitment, row.site)
+            document = _client_reveal(
+                reveal,
+                decl.commitment,
+                row.site if sealed_site is None else None,
+                None if sealed_site is None else str(sealed_site["commitment"]),
+                site_salt,
+            )
+        elif sealed_site is not None:
+            raise ConflictError("the site is sealed at rest: the inspected party's client reveals")
         else:
             items = session.scalars(
                 select(DeclarationItem)
@@ -617,12 +675,28 @@ def reveal_site(
         stored = Reveal(
             inspection_id=row.id,
             declaration_id=decl.id,
-            document=document,
+            document={},
             verified=report.verified,
             created_at=at,
         )
         session.add(stored)
         session.flush()
+        # The revealed items, sealed to the two parties: the inspecting party's team opens
+        # them with that party's key; the database file holds none of them in clear.
+        stored.document = seal_at_rest(
+            session,
+            (row.inspecting_party_id, row.inspected_party_id),
+            value=document,
+            salt=None,
+            commitment=None,
+            context={
+                "kind": "inspection-reveal",
+                "treaty": row.treaty_id,
+                "inspection": row.id,
+                "reveal": stored.id,
+            },
+            rng=os.urandom,
+        )
         party = session.get(Party, row.inspected_party_id)
         assert party is not None
         draft: Draft = reveal_entry(
@@ -654,7 +728,11 @@ def reveal_site(
 
 
 def _client_reveal(
-    reveal: Mapping[str, Any] | None, public: Mapping[str, Any], site: str
+    reveal: Mapping[str, Any] | None,
+    public: Mapping[str, Any],
+    site: str | None,
+    commitment: str | None = None,
+    site_salt: str | None = None,
 ) -> dict[str, Any]:
     """A party's own reveal of a sealed declaration, checked before it is stored.
 
@@ -673,7 +751,15 @@ def _client_reveal(
         report = verify_reveal(reveal, public)
     except IntegrityError as exc:
         raise bad(f"does not verify: {exc}") from None
-    if report.facility != site:
+    if site is None:  # sealed at rest: check the facility against the logged commitment
+        if site_salt is None:
+            raise InputError(
+                [Problem("", "site_salt", "the site is sealed: send its salt with the reveal")]
+            )
+        salt = parse_salt(site_salt, "site_salt", os.urandom)
+        if site_commitment(salt, str(report.facility)) != commitment:
+            raise bad("is not the reveal of the inspected site")
+    elif report.facility != site:
         raise bad("is not the reveal of the inspected site")
     if report.complete is not True:
         raise bad("does not prove it holds every item committed at the site")
@@ -700,7 +786,7 @@ def read_reveals_page(
     offset: int = 0,
 ) -> Page:
     """One page of reveals with their proofs (audited)."""
-    with db.write() as (session, _conn):
+    with db.audited_read() as session:
         row = _load(session, inspection_id)
         facts = _facts(session, row)
         allow(
@@ -729,7 +815,10 @@ def read_reveals_page(
                 "id": r.id,
                 "declaration": r.declaration_id,
                 "verified": r.verified,
-                "reveal": r.document,
+                "reveal": None if "sealed" in r.document else r.document,
+                "sealed_reveal": sealed_view(r.document, actor.party)
+                if "sealed" in r.document
+                else None,
             }
             for r in reveals
         ]
@@ -740,12 +829,12 @@ def get_inspection(
     db: Database, actor: Actor, *, inspection_id: int, allow: Allow, at: dt.datetime
 ) -> dict[str, Any]:
     """One inspection with its findings, for the parties involved and its inspectors; audited."""
-    with db.write() as (session, _conn):
+    with db.audited_read() as session:
         row = _load(session, inspection_id)
         facts = _facts(session, row)
         allow(facts)
         audit(session, actor, action="inspection.read", resource=facts.ref, at=at)
-        return _public(session, row)
+        return _public(session, row, actor.party)
 
 
 def list_inspections(
@@ -759,7 +848,7 @@ def list_inspections(
     at: dt.datetime,
 ) -> Page:
     """Inspections the actor's party is part of, or the inspector was granted; audited."""
-    with db.write() as (session, _conn):
+    with db.audited_read() as session:
         db.treaty(session, treaty)
         allow(Resource("inspections", f"{treaty}/inspections"))
         query = select(Inspection).where(Inspection.treaty_id == treaty)
@@ -775,7 +864,7 @@ def list_inspections(
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.scalars(query.order_by(Inspection.id).limit(limit).offset(offset)).all()
         audit(session, actor, action="inspection.read", resource=f"{treaty}/inspections", at=at)
-        return Page([_public(session, r) for r in rows], total, limit, offset)
+        return Page([_public(session, r, actor.party) for r in rows], total, limit, offset)
 
 
 def quota_status(db: Database, *, treaty: str, year: int) -> list[dict[str, Any]]:

@@ -1,8 +1,10 @@
 """Notifications between parties: submit, list (sender and recipients only), acknowledge.
 
-The log records that a notification was sent, by whom, to whom and the SHA-256 of its canonical
-body: enough to prove later what was said and when, without publishing what parties exchange
-only among themselves.
+The log records that a notification was sent, by whom, to whom and the salted SHA-256 of its
+canonical body: enough to prove later what was said and when, without publishing what parties
+exchange only among themselves. The store keeps the body and its salt sealed to the sender and
+the recipients (every party, for a broadcast) only (``entries.seal_at_rest``): whoever reads the
+database file, the operator included, reads no body; each party's client opens its copy.
 
 Acknowledgements are kept per recipient party (``notification_acks``): a broadcast is
 acknowledged by each other party on its own, and each acknowledgement is logged and audited.
@@ -40,6 +42,8 @@ from armsctl.service.entries import (
     content_commitment,
     notification_entry,
     parse_salt,
+    seal_at_rest,
+    sealed_view,
 )
 from armsctl.service.log import proof_url
 from armsctl.service.treaty_dates import check_treaty_date, history_marked
@@ -76,18 +80,32 @@ def _public(
     recipient: str | None,
     acks: dict[str, dt.datetime],
     viewer: str | None,
+    clear: Any = None,
 ) -> dict[str, Any]:
     mine = acks.get(viewer) if viewer is not None and viewer != sender else None
     if viewer == sender and recipient is not None:
         mine = acks.get(recipient)
+    if row.sealed_body is not None:
+        # Sealed at rest: the server cannot read the body; the reader's client opens its copy.
+        content: dict[str, Any] = {
+            "body": renderable(clear) if clear is not None else None,
+            "body_salt": None,
+            "body_commitment": row.sealed_body.get("commitment"),
+            "sealed_body": sealed_view(row.sealed_body, viewer),
+        }
+    else:
+        content = {
+            "body": renderable(row.body),
+            **_salt_fields(row.body_salt, row.body),
+            "sealed_body": None,
+        }
     return {
         "id": row.id,
         "treaty": row.treaty_id,
         "sender": sender,
         "recipient": recipient,
         "kind": row.kind,
-        "body": renderable(row.body),
-        **_salt_fields(row.body_salt, row.body),
+        **content,
         "sent_at": iso(row.sent_at),
         "acknowledged_at": iso(mine),
         "acknowledgements": {code: iso(at) for code, at in sorted(acks.items())},
@@ -153,13 +171,27 @@ def submit_notification(
             sender_id=from_party.id,
             recipient_id=to_party.id if to_party else None,
             kind=kind,
-            body=body,
-            body_salt=salt,
+            body={},
+            body_salt=None,
             sent_at=at,
             log_index=-1,
         )
         session.add(row)
         session.flush()
+        readers = (
+            [from_party.id, to_party.id]
+            if to_party is not None
+            else session.scalars(select(Party.id).where(Party.treaty_id == treaty)).all()
+        )
+        row.sealed_body = seal_at_rest(
+            session,
+            readers,
+            value=body,
+            salt=salt,
+            commitment=content_commitment(salt, body),
+            context={"kind": "notification-body", "treaty": treaty, "notification": row.id},
+            rng=rng,
+        )
         row.log_index = append_for_party(
             db,
             session,
@@ -193,7 +225,7 @@ def submit_notification(
             signed_entry=signed_entry,
             require_signature=require_signature,
         )
-        return _public(row, sender, recipient, {}, actor.party)
+        return _public(row, sender, recipient, {}, actor.party, clear=body)
 
 
 def list_notifications(
@@ -207,7 +239,7 @@ def list_notifications(
     at: dt.datetime,
 ) -> Page:
     """Notifications the actor's party sent or received (broadcasts included); audited."""
-    with db.write() as (session, _conn):
+    with db.audited_read() as session:
         db.treaty(session, treaty)
         party_id = actor.party_id if actor.treaty == treaty else None
         allow(

@@ -29,14 +29,23 @@ ENTRY_KIND = "zk-range-proof"
 
 
 def zk_proof_entry(
-    *, treaty: str, party: str, document: dict[str, Any], at: dt.datetime, ref: int | None = None
+    *,
+    treaty: str,
+    party: str,
+    document: dict[str, Any],
+    at: dt.datetime,
+    ref: int | None = None,
+    note: str = "",
 ) -> Draft:
     """The log entry of a published proof: the whole public document.
 
     ``ref`` (the row id) is kept only in operator-sealed entries; a party signs the draft
-    without it in its client (``armsctl zk publish --key``).
+    without it in its client (``armsctl zk publish --key``). A ``note`` (the demo's "synthetic
+    demo data") is part of what the party signs, so it travels with the proof in the log.
     """
     body: dict[str, Any] = {"document": document}
+    if note:
+        body["note"] = note
     if ref is not None:
         body = {"zk_proof": ref, **body}
     return Draft(ENTRY_KIND, treaty, party, at, body)
@@ -62,6 +71,7 @@ def _public(row: ZkProof, party: str, maximum: int | None) -> dict[str, Any]:
         "sites": row.sites,
         "published_at": iso(row.published_at),
         "log_index": row.log_index,
+        "note": row.note or "",
         "proof": row.document,
     }
 
@@ -76,8 +86,12 @@ def publish_proof(
     at: dt.datetime,
     signed_entry: str | None = None,
     require_signature: bool = False,
+    note: str = "",
 ) -> dict[str, Any]:
     """Check, store and log a party's proof.
+
+    ``note`` says what the figures behind the proof are (the demo's: "synthetic demo data");
+    it is stored, logged with the proof and shown wherever the proof is.
 
     With ``signed_entry`` (base64 of the entry ``zk_proof_entry`` builds, sealed with the
     party's registered key) the log holds the party's own signature over the document;
@@ -123,6 +137,7 @@ def publish_proof(
             bits=expected.bits,
             sites=len(proof.commitments),
             document=public,
+            note=note,
             published_by=actor.user_id,
             published_at=at,
             log_index=-1,
@@ -133,9 +148,11 @@ def publish_proof(
             db,
             session,
             conn,
-            signed=zk_proof_entry(treaty=treaty, party=claimed.party, document=public, at=at),
+            signed=zk_proof_entry(
+                treaty=treaty, party=claimed.party, document=public, at=at, note=note
+            ),
             sealed=zk_proof_entry(
-                treaty=treaty, party=claimed.party, document=public, at=at, ref=row.id
+                treaty=treaty, party=claimed.party, document=public, at=at, ref=row.id, note=note
             ),
             party_id=party.id,
             signed_entry=signed_entry,

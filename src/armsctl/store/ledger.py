@@ -34,6 +34,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    Engine,
     LargeBinary,
     MetaData,
     SmallInteger,
@@ -270,6 +271,32 @@ class AppendResult:
     leaf_hashes: tuple[bytes, ...]
 
 
+#: ``Connection.info`` key of the log's right edge as the current transaction left it.
+_HEAD = "armsctl.ledger_head"
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """The tree after this transaction's last append: size, right-edge subtrees, next tile row.
+
+    Valid only inside the transaction (and savepoint) that wrote it, which holds the append
+    lock; any commit, rollback or savepoint rollback drops it (the listeners below).
+    """
+
+    table: str
+    size: int
+    stack: tuple[tuple[int, bytes], ...]
+    next_tile: int
+
+
+def _drop_head(conn: Connection, *_args: Any) -> None:
+    conn.info.pop(_HEAD, None)
+
+
+for _name in ("begin", "commit", "rollback", "rollback_savepoint"):
+    event.listen(Engine, _name, _drop_head)
+
+
 class LedgerStore:
     """The log's operations; each runs inside the transaction of the connection it is given."""
 
@@ -470,7 +497,11 @@ class LedgerStore:
             conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
 
     def _tile_rows(
-        self, conn: Connection, start: int, new: Sequence[Sequence[bytes]]
+        self,
+        conn: Connection,
+        start: int,
+        new: Sequence[Sequence[bytes]],
+        next_seq: int | None = None,
     ) -> list[tuple[int, int, int, int, int, bytes]]:
         """Turn the new hashes of each tile level into tile rows, in the order they complete.
 
@@ -478,8 +509,10 @@ class LedgerStore:
         by several batches also gets one row with all 256 hashes, so that a full tile is read
         as one row. Rows are numbered in the order of the last entry they cover.
         """
-        top = conn.execute(select(func.max(self.t.tiles.c.seq))).scalar()
-        seq = 0 if top is None else int(top) + 1
+        if next_seq is None:
+            top = conn.execute(select(func.max(self.t.tiles.c.seq))).scalar()
+            next_seq = 0 if top is None else int(top) + 1
+        seq = next_seq
         planned: list[tuple[int, int, int, int, int, int, bytes]] = []
         for level, hashes in enumerate(new):
             position, taken = start >> (TILE_HEIGHT * level), 0
@@ -514,11 +547,18 @@ class LedgerStore:
             IntegrityError: if the stored right edge of the tree is missing, or an entry is
                 already in the log (the database refuses the duplicate hash).
         """
-        self._lock(conn)
-        start = self.size(conn)
-        pieces = perfect_subtrees(0, start)
-        found = subtree_hashes(pieces, self._tile_reader(conn, start))
-        stack = [(level, found[(level, index)]) for level, index in pieces]
+        head: _Head | None = conn.info.get(_HEAD)
+        if head is not None and head.table == self.t.entries.fullname:
+            # Appended before in this transaction (a group-commit batch): the lock is held
+            # and the right edge is known, so the size, edge and tile queries are skipped.
+            start, next_tile = head.size, head.next_tile
+            stack = list(head.stack)
+        else:
+            self._lock(conn)
+            start, next_tile = self.size(conn), None
+            pieces = perfect_subtrees(0, start)
+            found = subtree_hashes(pieces, self._tile_reader(conn, start))
+            stack = [(level, found[(level, index)]) for level, index in pieces]
         entry_rows: list[tuple[int, bytes, bytes]] = []
         new: list[list[bytes]] = [[]]
         level0, add_row = new[0], entry_rows.append
@@ -546,8 +586,15 @@ class LedgerStore:
                     new[tile_level].append(value)
             stack.append((level, value))
         if entry_rows:
+            conn.info.pop(_HEAD, None)  # a failed insert leaves no head behind
             self._insert_many(conn, self.t.entries, entry_rows)
-            self._insert_many(conn, self.t.tiles, self._tile_rows(conn, start, new))
+            tiles = self._tile_rows(conn, start, new, next_tile)
+            self._insert_many(conn, self.t.tiles, tiles)
+            top = tiles[-1][0] + 1 if tiles else next_tile
+            if top is not None:
+                conn.info[_HEAD] = _Head(
+                    self.t.entries.fullname, start + len(entry_rows), tuple(stack), top
+                )
         return AppendResult(
             first_index=start,
             size=start + len(entry_rows),

@@ -125,6 +125,9 @@ class Party(Base):
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(Text)
     registered_at: Mapped[dt.datetime] = mapped_column(_ts())
+    #: The party's X25519 public key (``x25519:<base64>``, ``armsctl.ledger.sealing``): every
+    #: confidential row the server persists for the party is sealed to it.
+    encryption_key: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class PartyKey(Base):
@@ -224,6 +227,9 @@ class Notification(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: Salt of the body commitment in the log; shown to the sender and the recipients only.
     body_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    #: The body sealed to the sender and the recipients (``sealing.seal_value``) with its
+    #: log commitment; ``body`` is then ``{}``. Null for rows stored before encryption at rest.
+    sealed_body: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     sent_at: Mapped[dt.datetime] = mapped_column(_ts())
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
     log_index: Mapped[int] = mapped_column(BigInteger)
@@ -275,6 +281,10 @@ class Inspection(Base):
     findings_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     findings: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     reported_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+    #: The site and the findings sealed to both parties (``sealing.seal_value``), each with its
+    #: log commitment: ``{"site": ..., "findings": ...}``; ``site`` and ``findings`` then hold
+    #: nothing confidential. Null for rows stored before encryption at rest.
+    sealed: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class InspectionInspector(Base):
@@ -379,6 +389,8 @@ class ZkProof(Base):
     bits: Mapped[int] = mapped_column(Integer)
     sites: Mapped[int] = mapped_column(Integer)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: What the publishing party says of the figures behind it (``synthetic demo data``), or "".
+    note: Mapped[str] = mapped_column(Text, default="")
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     published_at: Mapped[dt.datetime] = mapped_column(_ts())
     log_index: Mapped[int] = mapped_column(BigInteger)

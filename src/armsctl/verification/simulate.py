@@ -41,6 +41,7 @@ __all__ = [
     "SimulationResult",
     "check_scenario",
     "exact_detection",
+    "plan_chunks",
     "run_scenario",
     "run_sweep",
     "sample_detection",
@@ -486,6 +487,37 @@ def sweep_scenarios(
     return out
 
 
+#: A sweep whose estimated serial time is below this runs serially: a local cluster costs
+#: seconds to start and each task about a millisecond to schedule, so Dask would only lose.
+MIN_PARALLEL_SECONDS = 3.0
+#: Each Dask task runs scenarios for about this long, so scheduling (about 1 ms a task) and
+#: shipping results stay a small fraction of it.
+TASK_SECONDS = 0.5
+
+
+def _run_chunk(
+    scenarios: Sequence[Scenario], seeds: Sequence[np.random.SeedSequence]
+) -> list[SimulationResult]:
+    """One Dask task: several scenarios in a row, each on its own seed.
+
+    Each result is the same as if its scenario had run alone.
+    """
+    return [run_scenario(sc, ss) for sc, ss in zip(scenarios, seeds, strict=True)]
+
+
+def plan_chunks(count: int, per_scenario_s: float, workers: int) -> list[range]:
+    """Split scenarios ``0..count-1`` into contiguous chunks big enough to pay for scheduling.
+
+    A chunk holds about ``TASK_SECONDS`` of work, but there are at least two chunks per worker
+    (when there are that many scenarios) so that a slow chunk does not leave a worker idle.
+    """
+    if count <= 0:
+        return []
+    per_task = max(1, round(TASK_SECONDS / max(per_scenario_s, 1e-9)))
+    per_task = min(per_task, max(1, -(-count // (2 * max(workers, 1)))))
+    return [range(i, min(i + per_task, count)) for i in range(0, count, per_task)]
+
+
 def run_sweep(
     scenarios: Sequence[Scenario],
     *,
@@ -494,8 +526,16 @@ def run_sweep(
     workers: int = 2,
     processes: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    note: Callable[[str], None] | None = None,
+    min_parallel_seconds: float = MIN_PARALLEL_SECONDS,
 ) -> list[SimulationResult]:
     """Run scenarios serially, on a local Dask cluster, or on an existing Dask scheduler.
+
+    With a scheduler, the first scenario is run here and timed: if the whole sweep would take
+    less than ``min_parallel_seconds`` serially, the rest runs serially too (``note`` says so),
+    since starting and feeding a cluster would cost more than it saves. Otherwise the other
+    scenarios go to Dask in chunks of about ``TASK_SECONDS`` each (``plan_chunks``). Results
+    are identical to a serial run with the same seed, however they are chunked.
 
     Args:
         scenarios: the cells to run, in order; results come back in the same order.
@@ -504,16 +544,48 @@ def run_sweep(
         scheduler: ``None`` runs serially; ``"local"`` starts a ``LocalCluster`` with
             ``workers`` workers (one thread each) for the duration of the sweep; a
             ``tcp://HOST:PORT`` address connects to a running scheduler.
-        workers: workers of the local cluster.
+        workers: workers of the local cluster (and the chunking's target parallelism).
         processes: local workers as processes (true parallelism) or threads (cheap, for tests).
         progress: called with (done, total) after each finished scenario.
+        note: told, in one sentence, when a sweep runs serially although a scheduler was given
+            (default: a logged warning).
+        min_parallel_seconds: the estimated serial time below which Dask is not used.
     """
     seeds = np.random.SeedSequence(seed).spawn(len(scenarios))
     total = len(scenarios)
-    if scheduler is None:
+    if scheduler is not None and not (
+        scheduler == "local" or scheduler.startswith(("tcp://", "tls://", "inproc://"))
+    ):
+        raise ParameterError(f"scheduler must be 'local' or tcp://HOST:PORT, got {scheduler!r}")
+    if scheduler is None or total == 0:
         out = []
         for i, (sc, ss) in enumerate(zip(scenarios, seeds, strict=True)):
             out.append(run_scenario(sc, ss))
+            if progress:
+                progress(i + 1, total)
+        return out
+    import time
+
+    started = time.perf_counter()
+    first = run_scenario(scenarios[0], seeds[0])
+    per_scenario = time.perf_counter() - started
+    if progress:
+        progress(1, total)
+    estimate = per_scenario * total
+    if estimate < min_parallel_seconds:
+        message = (
+            f"the sweep would take about {estimate:.1f} s serially, under the "
+            f"{min_parallel_seconds:g} s that pay for Dask's start-up and scheduling: run serially"
+        )
+        if note is not None:
+            note(message)
+        else:
+            import logging
+
+            logging.getLogger("armsctl.verification").warning(message)
+        out = [first]
+        for i in range(1, total):
+            out.append(run_scenario(scenarios[i], seeds[i]))
             if progress:
                 progress(i + 1, total)
         return out
@@ -528,16 +600,24 @@ def run_sweep(
             dashboard_address=None,
         )
         client = Client(cluster)  # type: ignore[no-untyped-call]
-    elif scheduler.startswith(("tcp://", "tls://", "inproc://")):
-        client = Client(scheduler)  # type: ignore[no-untyped-call]
     else:
-        raise ParameterError(f"scheduler must be 'local' or tcp://HOST:PORT, got {scheduler!r}")
+        client = Client(scheduler)  # type: ignore[no-untyped-call]
     try:
-        futures = client.map(run_scenario, list(scenarios), seeds, pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
-        results: list[SimulationResult | None] = [None] * total
-        for done, fut in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
-            results[index[fut.key]] = fut.result()
+        chunks = [
+            range(c.start + 1, c.stop + 1) for c in plan_chunks(total - 1, per_scenario, workers)
+        ]
+        futures = [
+            client.submit(_run_chunk, [scenarios[i] for i in c], [seeds[i] for i in c], pure=False)
+            for c in chunks
+        ]
+        where = {f.key: c for f, c in zip(futures, chunks, strict=True)}
+        results: list[SimulationResult | None] = [first] + [None] * (total - 1)
+        done = 1
+        for fut in as_completed(futures):  # type: ignore[no-untyped-call]
+            chunk = where[fut.key]
+            for i, result in zip(chunk, fut.result(), strict=True):
+                results[i] = result
+            done += len(chunk)
             if progress:
                 progress(done, total)
         return [r for r in results if r is not None]

@@ -43,6 +43,15 @@ def install_web(app: FastAPI) -> None:
     env.filters.update(FILTERS)
 
     app.state.armsctl_web = WebState(env=env, sessions=SessionStore(app.state.armsctl.db))
+    from armsctl.web.prepare import Preparation
+
+    # Slow views are prepared in the background once the server starts (not at import or
+    # app construction, so tests and the CLI never start the thread).
+    preparation = Preparation(
+        app.state.armsctl.db, app.state.armsctl_web.cache, env, app.state.armsctl.clock
+    )
+    app.state.armsctl_prepare = preparation
+    app.router.add_event_handler("startup", preparation.start)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (pages, pages_declarations, pages_activity, pages_apidocs, pages_workbench):
         app.include_router(module.router)

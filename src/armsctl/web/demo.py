@@ -6,11 +6,14 @@ exchanges through the same use-cases the API uses, adds a synthetic item-level d
 publishes a zero-knowledge proof that RUS's (synthetic) deployed-warheads total is within 1,550,
 creates one user per role, signs a checkpoint and returns the users' API tokens.
 
-USA's synthetic items are sealed to USA's own X25519 key (``keys/USA.x25519.key``): the store
-holds them encrypted only, as a party's client would send them. Everything a party authors is
+Each party registers an X25519 encryption key (``keys/USA.x25519.key``, ``keys/RUS.x25519.key``)
+and the store keeps everything confidential sealed to the parties entitled to it: USA's
+synthetic items (sealed in USA's client, as ``armsctl client submit --seal-to`` sends them), the
+notification bodies, the inspection's site. The database file holds none of them in clear. Everything a party authors is
 signed with that party's key, as a party's own client would
 (the keys are generated here and written to ``workdir/keys``, mode 0600, so that ``armsctl
-client ... --key`` works against the demo). The browser forms cannot sign yet, so the demo
+client ... --key`` works against the demo). Of the browser forms only the acknowledgement signs
+(with the key file the user picks); the declaration upload cannot sign yet, so the demo
 server runs with party signatures *not required* (``require_party_signatures=False``) and says
 so: see ``DEMO_SETTINGS_NOTE``.
 """
@@ -31,8 +34,9 @@ __all__ = ["DEMO_SETTINGS_NOTE", "DEMO_USERS", "seed_demo"]
 
 #: What the demo tells its user about the one security default it turns off.
 DEMO_SETTINGS_NOTE = (
-    "demo only: party signatures are NOT required on this server (the web forms cannot sign "
-    "yet); the seeded entries are party-signed, and a real server requires signatures"
+    "demo only: party signatures are NOT required on this server (the web upload cannot sign "
+    "yet; acknowledgements sign in the browser with the party's key file); the seeded entries "
+    "are party-signed, and a real server requires signatures"
 )
 
 TREATY = "new-start"
@@ -77,20 +81,35 @@ def _record(treaty: Any) -> list[Any]:
 
 
 def _publish_zk_demo(
-    db: Database, actor: Actor, now: dt.datetime, rng: Callable[[int], bytes]
+    db: Database, actor: Actor, now: dt.datetime, rng: Callable[[int], bytes], signer: Any
 ) -> dict[str, Any]:
-    """RUS proves its synthetic per-site warhead counts total at most 1,550 and publishes it."""
-    from armsctl.service.zk import publish_proof
+    """RUS proves its synthetic per-site warhead counts total at most 1,550 and publishes it.
+
+    The proof is signed by RUS and labelled synthetic (``DEMO_NOTE``) in its log entry, so the
+    API, the log and the portal all say the figures behind it are invented.
+    """
+    from armsctl.service.zk import publish_proof, zk_proof_entry
     from armsctl.zk import commit_sites, prove
-    from armsctl.zk.demo import DEMO_AS_OF, DEMO_LIMIT, DEMO_PARTY, DEMO_SITES
+    from armsctl.zk.demo import DEMO_AS_OF, DEMO_LIMIT, DEMO_NOTE, DEMO_PARTY, DEMO_SITES
     from armsctl.zk.limits import context_for
 
     with db.read() as session:
         doc = db.treaty(session, TREATY)
     context = context_for(doc, limit=DEMO_LIMIT, party=DEMO_PARTY, as_of=DEMO_AS_OF)
-    proof = prove(context, commit_sites(DEMO_SITES, rng), rng)
+    document = prove(context, commit_sites(DEMO_SITES, rng), rng).to_json()
+    signed = zk_proof_entry(
+        treaty=TREATY, party=DEMO_PARTY, document=document, at=now, note=DEMO_NOTE
+    ).seal_b64(signer)
     return publish_proof(
-        db, actor, treaty=TREATY, document=proof.to_json(), allow=allow_all, at=now
+        db,
+        actor,
+        treaty=TREATY,
+        document=document,
+        allow=allow_all,
+        at=now,
+        signed_entry=signed,
+        require_signature=True,
+        note=DEMO_NOTE,
     )
 
 
@@ -142,6 +161,7 @@ def seed_demo(
     )
 
     signers: dict[str, SignerKey] = {}
+    sealers: dict[str, SealingKey] = {}
     (workdir / "keys").mkdir(exist_ok=True)
     for code, name in (("USA", "United States of America"), ("RUS", "Russian Federation")):
         signers[code] = SignerKey.generate(f"{code.lower()}.new-start", seed=rng(32))
@@ -149,8 +169,21 @@ def seed_demo(
         (workdir / "keys" / f"{code}.pub").write_text(
             str(signers[code].verifier()) + "\n", encoding="utf-8"
         )
+        sealers[code] = SealingKey.generate(rng(32))
+        _write_key(workdir / "keys" / f"{code}.x25519.key", str(sealers[code]) + "\n")
+        (workdir / "keys" / f"{code}.x25519.pub").write_text(
+            str(sealers[code].public()) + "\n", "utf-8"
+        )
         key = signers[code].verifier()
-        accounts.register_party(db, treaty=TREATY, code=code, name=name, key=str(key), at=now)
+        accounts.register_party(
+            db,
+            treaty=TREATY,
+            code=code,
+            name=name,
+            key=str(key),
+            encryption_key=str(sealers[code].public()),
+            at=now,
+        )
     actors: dict[str, Actor] = {}
     tokens: dict[str, str] = {}
     for user, role, party in DEMO_USERS:
@@ -190,9 +223,7 @@ def seed_demo(
             require_signature=True,
         )
         submitted += 1
-    sealing = SealingKey.generate(rng(32))
-    _write_key(workdir / "keys" / "USA.x25519.key", str(sealing) + "\n")
-    (workdir / "keys" / "USA.x25519.pub").write_text(str(sealing.public()) + "\n", "utf-8")
+    sealing = sealers["USA"]
     item_file = write_items(
         workdir / "usa-items.parquet", 2 * items, parties=("USA",), dates=ITEM_DATES, seed=7
     )
@@ -313,7 +344,7 @@ def seed_demo(
         require_signature=True,
         recording_history=history,
     )
-    zk_proof = _publish_zk_demo(db, office["RUS"], now, rng)
+    zk_proof = _publish_zk_demo(db, office["RUS"], now, rng, signers["RUS"])
     checkpoint = sign_checkpoint(db)
     (workdir / "tokens.txt").write_text(
         "".join(f"{user}\t{token}\n" for user, token in tokens.items()), encoding="utf-8"

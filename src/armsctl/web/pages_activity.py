@@ -132,15 +132,17 @@ async def acknowledge(request: Request, notification_id: int) -> Response:
     from armsctl.service.notifications import acknowledge_notification
 
     actor, _ = require_actor(request)
-    await check_csrf(request)
+    form = await check_csrf(request)
     require(actor, "notification.acknowledge")
     state = app_state(request)
+    signed = str(form.get("signed_entry") or "") or None  # signed in the browser (sign-entry.mjs)
     row = acknowledge_notification(
         state.db,
         actor,
         notification_id=notification_id,
         allow=allow_for(actor, "notification.acknowledge"),
         at=state.clock(),
+        signed_entry=signed,
         require_signature=state.settings.require_party_signatures,
     )
     if request.headers.get("HX-Request"):
@@ -254,9 +256,8 @@ def _site_chart(points: list[dict[str, Any]], title: str) -> str:
 def monitoring_page(
     request: Request, treaty: Annotated[str | None, Query(max_length=64)] = None
 ) -> Response:
-    from armsctl.monitoring import detect
-    from armsctl.service.dashboard import declarations_version
     from armsctl.service.observations import list_observations
+    from armsctl.web.prepare import anomaly_flags
 
     actor, _ = require_actor(request)
     require(actor, "observation.read")
@@ -307,10 +308,8 @@ def monitoring_page(
             for (p, s, c), pts in shown
         ],
     )
-    decls = views.declarations_for(state.db, cache, chosen)
-    flags = cache.get(
-        ("flags", chosen, declarations_version(state.db, treaty=chosen)),
-        lambda: [f.to_dict() for f in detect(decls)],
+    flags = anomaly_flags(
+        state.db, cache, chosen, getattr(request.app.state, "armsctl_prepare", None)
     )
     return render(
         request,
@@ -320,5 +319,6 @@ def monitoring_page(
         observations=observations[-50:],
         discrepancies=discrepancies,
         charts=charts,
-        flags=flags,
+        flags=flags or [],
+        flags_preparing=flags is None,
     )

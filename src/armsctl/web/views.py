@@ -45,7 +45,13 @@ __all__ = [
 ]
 
 #: Log entry kinds the public portal offers proofs for: what the parties release.
-PROOF_KINDS = ("declaration-aggregate", "declaration-items", "treaty-loaded", "party-registered")
+PROOF_KINDS = (
+    "declaration-aggregate",
+    "declaration-items",
+    "treaty-loaded",
+    "party-registered",
+    "zk-range-proof",
+)
 
 
 def _size(db: Database) -> int:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["DEMO_AS_OF", "DEMO_LIMIT", "DEMO_PARTY", "DEMO_SITES", "DEMO_TREATY"]
+__all__ = ["DEMO_AS_OF", "DEMO_LIMIT", "DEMO_NOTE", "DEMO_PARTY", "DEMO_SITES", "DEMO_TREATY"]
 
 DEMO_TREATY: Final = "new-start"
 DEMO_LIMIT: Final = "deployed-warheads"
 DEMO_PARTY: Final = "RUS"
 DEMO_AS_OF: Final = "2023-09-01"
+#: The label the demo's published proof carries wherever it is shown (API, log, portal).
+DEMO_NOTE: Final = "synthetic demo data: invented per-site counts, not real figures of any party"
 #: Synthetic (label, warheads) per site; the labels are opaque because labels are public.
 DEMO_SITES: Final[tuple[tuple[str, int], ...]] = (
     ("site-01", 212),

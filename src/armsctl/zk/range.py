@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from armsctl.errors import ArmsctlError, InputError
@@ -131,13 +131,21 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class Opening:
-    """One site's secret: its label, its count and the commitment's blinding scalar."""
+    """One site's secret: its label, its count and the commitment's blinding scalar.
+
+    ``commit_sites`` keeps the commitment it computed (``made``), so proving from fresh
+    openings does not multiply again; an opening read from a file recomputes it. A wrong
+    ``made`` only yields a proof that fails verification: the verifier never trusts it.
+    """
 
     label: str
     value: int
     blinding: bytes
+    made: bytes | None = field(default=None, compare=False, repr=False)
 
     def commitment(self) -> bytes:
+        if self.made is not None:
+            return self.made
         return g.commit(g.scalar(self.value), self.blinding)
 
 
@@ -308,7 +316,11 @@ def commit_sites(
         _label(label, f"sites[{i}].label")
         _integer(value, f"sites[{i}].count", 0, 2**MAX_BITS - 1)
     _unique_labels([label for label, _ in counts], "sites")
-    return tuple(Opening(label, value, g.random_scalar(rng)) for label, value in counts)
+    blindings = [g.random_scalar(rng) for _ in counts]
+    return tuple(
+        Opening(label, value, r, g.commit(g.scalar(value), r))
+        for (label, value), r in zip(counts, blindings, strict=True)
+    )
 
 
 def derived_commitment(maximum: int, commitments: Sequence[bytes]) -> bytes:
@@ -372,10 +384,13 @@ def prove(
         )
     headroom = context.maximum - total
     commitments = [s.commitment() for s in sites]
-    derived = derived_commitment(context.maximum, commitments)
     rho = g.IDENTITY  # -Σ r_i, accumulated as a scalar
     for s in sites:
         rho = g.scalar_sub(rho, s.blinding)
+    # D = maximum·G − ΣC_i = headroom·G + rho·H: the prover knows the openings, so one
+    # commitment replaces n point additions (the same point, so the same bytes, as
+    # ``derived_commitment`` computes from the commitments alone, as a verifier does).
+    derived = g.commit(g.scalar(headroom), rho)
     k = context.bits
     blindings = [g.random_scalar(rng) for _ in range(k)]
     weighted = g.IDENTITY
@@ -386,11 +401,15 @@ def prove(
     secrets: list[tuple[int, bytes, bytes, bytes]] = []  # (bit, nonce, fake c, fake s)
     for j in range(k):
         bit = (headroom >> j) & 1
-        b = g.commit(g.scalar(bit), blindings[j])
+        r_h = g.mul(blindings[j], g.GENERATOR_H)
+        b = g.add(r_h, g.BASE) if bit else r_h  # bit·G + r·H
         nonce, fake_c, fake_s = (g.random_scalar(rng) for _ in range(3))
         real_a = g.mul(nonce, g.GENERATOR_H)
-        fake_p = b if bit else g.sub(b, g.BASE)  # the branch the prover cannot open
-        fake_a = g.sub(g.mul(fake_s, g.GENERATOR_H), g.mul(fake_c, fake_p))
+        # The simulated branch: a = s·H − c·P with P = b (bit 1) or b − G (bit 0), which the
+        # prover, knowing r, computes as (s − c·r)·H ∓ c·G: the same point as before, with
+        # one variable-base multiplication instead of two (the cheap base one for c·G).
+        reduced = g.mul(g.scalar_sub(fake_s, g.scalar_mul(fake_c, blindings[j])), g.GENERATOR_H)
+        fake_a = g.sub(reduced, g.mul_base(fake_c)) if bit else g.add(reduced, g.mul_base(fake_c))
         a0, a1 = (fake_a, real_a) if bit else (real_a, fake_a)
         firsts.append((b, a0, a1))
         secrets.append((bit, nonce, fake_c, fake_s))

@@ -1,0 +1,72 @@
+"""Hot public reads serialised once: JSON bytes kept per store version.
+
+The compliance report at a date depends only on the treaty (fixed once loaded) and its
+declarations, which are never changed once stored: their count and newest id
+(``dashboard.declarations_version``) is the version of the inputs. A report is computed and
+serialised (orjson) once per ``(treaty, date, version)``; each request then costs one indexed
+count query and no ORM, evaluation or serialisation work. What is cached is the public report
+every caller allowed to read compliance gets alike, so no caller sees anything another would not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select
+
+from armsctl.service._base import Database
+from armsctl.store.models import Declaration
+
+__all__ = ["compliance_json", "dumps"]
+
+_MAX = 256
+_lock = threading.Lock()
+
+
+def dumps(value: Any) -> bytes:
+    """JSON bytes as the API writes them (orjson; non-string keys as strings)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _version(db: Database, treaty: str) -> tuple[int, int]:
+    """Count and newest id of the treaty's declarations: one Core query on the read engine."""
+    query = select(func.count(), func.max(Declaration.id)).where(Declaration.treaty_id == treaty)
+    with db.reader.connect() as conn:
+        count, top = conn.execute(query).one()
+        conn.rollback()
+    return int(count or 0), int(top or 0)
+
+
+def _cache(db: Database) -> OrderedDict[tuple[Any, ...], bytes]:
+    found: OrderedDict[tuple[Any, ...], bytes] | None = db.__dict__.get("_read_cache")
+    if found is None:
+        with _lock:
+            found = db.__dict__.setdefault("_read_cache", OrderedDict())
+    return found
+
+
+def compliance_json(db: Database, *, treaty: str, at: dt.date) -> bytes:
+    """``transparency.check_compliance`` as JSON bytes, computed once per version.
+
+    Raises:
+        NotFoundError: if the treaty is not on this server (never cached).
+    """
+    from armsctl.service.transparency import check_compliance
+
+    key = ("compliance", treaty, at, _version(db, treaty))
+    cache = _cache(db)
+    with _lock:
+        hit = cache.get(key)
+        if hit is not None:
+            cache.move_to_end(key)
+            return hit
+    body = dumps(check_compliance(db, treaty=treaty, at=at))
+    with _lock:
+        cache[key] = body
+        while len(cache) > _MAX:
+            cache.popitem(last=False)
+    return body
