@@ -30,7 +30,7 @@ from pathlib import Path
 RUN_FENCES = {"sh", "bash", "shell", "console"}
 _FENCE = re.compile(r"^(\s*)```(\S*)")
 _SKIP = re.compile(r"<!--\s*docs-test:\s*skip\b(.*?)-->")
-_EXIT = re.compile(r"#\s*exit\s+(\d+)\b")
+_EXIT = re.compile(r"#[^\n]*?\bexit\s+(\d+)\b")
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _BACKGROUND = re.compile(r"(?<!&)&\s*(#.*)?$")
 _PORT = re.compile(r"--port[ =](\d{2,5})\b")
