@@ -6,9 +6,9 @@ a line's ``# exit N`` comment is its expected exit code (0 otherwise).
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,13 +36,8 @@ def _commands(markdown: str, heading: str) -> list[tuple[list[str], int]]:
 
 
 def _inputs(folder: Path) -> None:
-    bodies = [{"measure": "deployed-warheads", "value": 1419 + i} for i in range(5)]
-    (folder / "figures.json").write_text(json.dumps(bodies))
-    # Items the treaty knows (commit checks categories, statuses and fields against it).
-    rows = ["uid,category,status,facility,warheads"] + [
-        f"u{i},icbm-launcher,deployed,{'base-alpha' if i % 2 else 'base-beta'},1" for i in range(10)
-    ]
-    (folder / "items.csv").write_text("\n".join(rows) + "\n")
+    # The walk-throughs name their files by their path from the repository root.
+    shutil.copytree(ROOT / "docs" / "examples", folder / "docs" / "examples")
 
 
 @pytest.mark.parametrize(
