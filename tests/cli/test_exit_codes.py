@@ -300,6 +300,10 @@ TABLE: dict[str, list[Case | Elsewhere]] = {
           "{w}/server.db", code=2)
     ],
     "parties list": [c("parties", "list", "new-start", "--db", "{w}/server.db", code=0)],
+    "parties set-encryption-key": [
+        c("parties", "set-encryption-key", "new-start", "USA", "--encryption-key",
+          "{w}/missing.x25519.pub", "--db", "{w}/keyless.db", code=2)
+    ],
     "users add": [
         c("users", "add", "obs-{n}", "--role", "observer", "--db", "{w}/server.db", code=0),
         c("users", "add", "x-{n}", "--role", "emperor", "--db", "{w}/server.db", code=2),
@@ -323,6 +327,10 @@ TABLE: dict[str, list[Case | Elsewhere]] = {
     ],
     "client items": [
         c("client", "items", "1", "--decrypt-key", "{w}/missing.key", *OFFLINE, code=2)
+    ],
+    "client notifications": [
+        c("client", "notifications", "new-start", "--decrypt-key", "{w}/missing.key", *OFFLINE,
+          code=2)
     ],
     "client ack": [c("client", "ack", "new-start", "1", *OFFLINE, code=2)],
     "client observe": [

@@ -7,6 +7,7 @@ import os
 
 import pytest
 from _svc import NOW, Env
+from _world import open_items
 
 from armsctl.errors import NotFoundError, ParameterError
 from armsctl.service import AccessDenied
@@ -43,25 +44,35 @@ def _second_usa_declaration_at(env: Env, as_of: dt.date) -> int:
     )
 
 
-def test_the_owner_reads_two_of_its_declarations_items_for_a_diff_and_it_is_audited(
+def test_the_owner_is_refused_a_server_diff_of_sealed_items_and_opens_both_in_its_client(
     env: Env,
 ) -> None:
     newer = _second_usa_declaration(env)
-    old, new = dash.declaration_items_for_diff(
-        env.db,
-        env.actors["usa"],
-        declaration_ids=(env.id("decl-USA"), newer),
-        allow=env.allow("usa", "declaration.items.read"),
-        at=NOW,
-    )
-    assert {i["uid"] for i in old} == {"SECRET-USA-0001", "SECRET-USA-0002"}
-    assert {i["uid"] for i in new} == {"SECRET-USA-0001", "SECRET-USA-0003"}
-    details = [
-        e["detail"]
+    before = _diff_reads(env)
+    with pytest.raises(dash.SealedItemsError, match="sealed to the party") as refused:
+        dash.declaration_items_for_diff(
+            env.db,
+            env.actors["usa"],
+            declaration_ids=(env.id("decl-USA"), newer),
+            allow=env.allow("usa", "declaration.items.read"),
+            at=NOW,
+        )
+    assert isinstance(refused.value, ParameterError)
+    assert "SECRET-" not in str(refused.value)
+    # Nothing was read, so nothing is audited as read; the owner's own key opens both sides.
+    assert _diff_reads(env) == before
+    old = open_items(env.db, env.id("decl-USA"), "USA")["items"]
+    new = open_items(env.db, newer, "USA")["items"]
+    assert {r["item"]["uid"] for r in old} == {"SECRET-USA-0001", "SECRET-USA-0002"}
+    assert {r["item"]["uid"] for r in new} == {"SECRET-USA-0001", "SECRET-USA-0003"}
+
+
+def _diff_reads(env: Env) -> int:
+    return sum(
+        1
         for e in list_audit_events(env.db, limit=1000).results
-        if e["action"] == "declaration.items.read"
-    ]
-    assert details.count("2 items for a diff") >= 2
+        if e["action"] == "declaration.items.read" and "for a diff" in (e["detail"] or "")
+    )
 
 
 @pytest.mark.parametrize("user", ["rus", "usa-insp", "obs", "op"])
@@ -81,7 +92,7 @@ def test_a_diff_of_an_unknown_declaration_is_not_found(env: Env) -> None:
         dash.declaration_items_for_diff(
             env.db,
             env.actors["usa"],
-            declaration_ids=(env.id("decl-USA"), 99999),
+            declaration_ids=(99999, env.id("decl-USA")),
             allow=env.allow("usa", "declaration.items.read"),
             at=NOW,
         )

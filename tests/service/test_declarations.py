@@ -1,7 +1,8 @@
-"""Declarations: who may submit for whom, what the public sees, who reads the items in clear."""
+"""Declarations: who may submit for whom, what the public sees, who reads the sealed items."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 from pathlib import Path
@@ -9,9 +10,10 @@ from typing import Any
 
 import pytest
 from _svc import NOW, Env
-from _world import PARTY_KEYS
+from _world import PARTY_KEYS, SEALING_KEYS
 
-from armsctl.errors import DeclarationError, InputError, NotFoundError
+from armsctl.errors import DeclarationError, InputError, IntegrityError, NotFoundError
+from armsctl.ledger.escrow import commitment, root
 from armsctl.ledger.sealing import SealingKey, open_rows
 from armsctl.service import AccessDenied, ConflictError
 from armsctl.service import declarations as decl
@@ -74,10 +76,20 @@ def test_an_unknown_treaty_is_not_found(env: Env) -> None:
         decl.list_declarations(env.db, treaty="inf")
 
 
-# -- the items in clear --------------------------------------------------------------------------
+# -- the sealed items ----------------------------------------------------------------------------
 
 
-def test_the_declaring_party_reads_its_own_items_with_their_salts(env: Env) -> None:
+def _sealed_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The sealed document of a page of rows, as the party's client reassembles it."""
+    return {
+        **rows[0]["sealed"],
+        "rows": [{"index": r["index"], "ciphertext": r["ciphertext"]} for r in rows],
+    }
+
+
+def test_the_declaring_party_reads_its_own_sealed_items_and_opens_them_with_its_key(
+    env: Env,
+) -> None:
     page = decl.read_items(
         env.db,
         env.actors["usa"],
@@ -86,11 +98,24 @@ def test_the_declaring_party_reads_its_own_items_with_their_salts(env: Env) -> N
         at=NOW,
     )
     assert page.total == 2
-    assert {r["item"]["uid"] for r in page.results} == {"SECRET-USA-0001", "SECRET-USA-0002"}
-    assert all(len(bytes.fromhex(r["salt"])) == 32 for r in page.results)
+    # The server hands back ciphertext only: no item, salt or facility in clear.
+    assert all("item" not in r and "salt" not in r for r in page.results)
+    assert "SECRET-" not in repr(page.to_dict()) and "USA-base-1" not in repr(page.to_dict())
+    public = decl.get_declaration(env.db, declaration_id=env.id("decl-USA"))
+    context = {"party": "USA", "treaty": "new-start", "date": public["as_of"]}
+    rows = open_rows(_sealed_rows(page.results), key=SEALING_KEYS["USA"], **context)
+    assert {r["item"]["uid"] for r in rows} == {"SECRET-USA-0001", "SECRET-USA-0002"}
+    assert all(len(bytes.fromhex(r["salt"])) == 32 for r in rows)
+    # The opened salts and items reproduce the root the party committed to in public.
+    ordered = sorted(rows, key=lambda r: r["index"])
+    leaves = [commitment(bytes.fromhex(r["salt"]), r["item"]) for r in ordered]
+    assert base64.b64encode(root(leaves)).decode("ascii") == public["commitment"]["root"]
+    # Another party's key opens nothing.
+    with pytest.raises(IntegrityError, match="does not open"):
+        open_rows(_sealed_rows(page.results), key=SEALING_KEYS["RUS"], **context)
 
 
-def test_reading_items_in_clear_is_audited_with_who_and_how_many(env: Env) -> None:
+def test_reading_sealed_items_is_audited_with_who_and_how_many(env: Env) -> None:
     decl.read_items(
         env.db,
         env.actors["rus"],
@@ -105,8 +130,9 @@ def test_reading_items_in_clear_is_audited_with_who_and_how_many(env: Env) -> No
         for e in events
         if e["action"] == "declaration.items.read"
         and e["resource"] == f"declaration/{env.id('decl-RUS')}"
+        and e["user"] == "rus"
     ]
-    assert mine and "1 items from offset 0" in mine[0]["detail"]
+    assert mine and "1 sealed items from offset 0" in mine[0]["detail"]
 
 
 @pytest.mark.parametrize("user", ["rus", "usa-insp", "rus-insp", "obs", "op"])

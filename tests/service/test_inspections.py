@@ -11,10 +11,14 @@ from typing import Any
 
 import pytest
 from _svc import NOW, Env
+from _world import SEALING_KEYS, open_items, opened
 
-from armsctl.errors import InputError, NotFoundError
+from armsctl.errors import InputError, IntegrityError, NotFoundError
+from armsctl.ledger.escrow import reveal_items
+from armsctl.ledger.sealing import open_value
 from armsctl.service import AccessDenied, ConflictError
 from armsctl.service import inspections as insp
+from armsctl.service.entries import content_commitment
 from armsctl.service.log import list_audit_events
 
 
@@ -72,18 +76,25 @@ def _schedule(env: Env, user: str, iid: int, arrival: dt.datetime) -> dict[str, 
 # -- reading -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("user", ["usa", "rus", "usa-insp"])
-def test_both_parties_and_the_named_inspectors_read_the_inspection_and_its_site(
-    env: Env, user: str
+@pytest.mark.parametrize(("user", "party"), [("usa", "USA"), ("rus", "RUS"), ("usa-insp", "USA")])
+def test_both_parties_and_the_named_inspectors_read_the_inspection_and_open_its_site(
+    env: Env, user: str, party: str
 ) -> None:
     row = _get(env, user, env.id("insp-by-USA"))
     assert (row["inspecting_party"], row["inspected_party"]) == ("USA", "RUS")
-    assert row["site"] == "RUS-base-1" and row["state"] == "in-progress"
-    assert row["inspectors"] == ["usa-insp"]
+    assert row["state"] == "in-progress" and row["inspectors"] == ["usa-insp"]
+    # The site is sealed at rest: the view holds no site in clear, only the reader's own copy.
+    assert row["site"] is None and row["site_salt"] is None
+    assert "RUS-base-1" not in repr(row)
+    other = "RUS" if party == "USA" else "USA"
+    assert set(row["sealed_site"]["keys"]) == {party}
+    site = opened(row["sealed_site"], party)
+    assert site["value"] == "RUS-base-1"
     assert (
-        insp.site_commitment(bytes.fromhex(row["site_salt"]), row["site"])
-        == (row["site_commitment"])
+        insp.site_commitment(bytes.fromhex(site["salt"]), site["value"]) == (row["site_commitment"])
     )
+    with pytest.raises(IntegrityError, match="does not open"):
+        open_value(row["sealed_site"], reader=party, key=SEALING_KEYS[other])
 
 
 @pytest.mark.parametrize("user", ["rus-insp", "obs", "op"])
@@ -252,7 +263,7 @@ def test_only_the_inspected_party_receives_the_team_which_grants_the_inspectors(
     assert _reveals(env, "usa-insp", row["id"]) == []
 
 
-def _reveal(env: Env, user: str, iid: int, declaration: int) -> dict[str, Any]:
+def _reveal(env: Env, user: str, iid: int, declaration: int, **kw: Any) -> dict[str, Any]:
     return insp.reveal_site(
         env.db,
         env.actors[user],
@@ -260,13 +271,34 @@ def _reveal(env: Env, user: str, iid: int, declaration: int) -> dict[str, Any]:
         declaration_id=declaration,
         allow=env.allow(user, "inspection.reveal"),
         at=NOW,
+        **kw,
     )
 
 
-def test_the_inspected_party_reveals_every_item_at_the_site_with_proofs(env: Env) -> None:
-    made = _reveal(env, "usa", env.id("insp-by-RUS"), env.id("decl-USA"))
+def test_the_inspected_party_reveals_every_item_at_the_site_with_proofs_and_the_site_salt(
+    env: Env,
+) -> None:
+    iid, did = env.id("insp-by-RUS"), env.id("decl-USA")
+    # The inspected party's client opens its copy of the site and its own sealed items.
+    site = opened(_get(env, "usa", iid)["sealed_site"], "USA")
+    assert site["value"] == "USA-base-1"
+    reveal = reveal_items(open_items(env.db, did, "USA"), facility=site["value"])
+    with pytest.raises(InputError) as unsalted:
+        _reveal(env, "usa", iid, did, reveal=reveal)
+    assert _fields(unsalted.value) == {"site_salt"}
+    with pytest.raises(InputError) as missing:
+        _reveal(env, "usa", iid, did, site_salt=site["salt"])
+    assert _fields(missing.value) == {"reveal"}
+    with pytest.raises(InputError, match="not the reveal of the inspected site"):
+        _reveal(env, "usa", iid, did, reveal=reveal, site_salt=(bytes([1]) * 32).hex())
+    made = _reveal(env, "usa", iid, did, reveal=reveal, site_salt=site["salt"])
     assert made["verified"] and made["complete"] is True
-    assert len(_reveals(env, "rus-insp", env.id("insp-by-RUS"))) == 2
+    reveals = _reveals(env, "rus-insp", iid)
+    assert len(reveals) == 2 and all(r["reveal"] is None for r in reveals)
+    # The inspecting party's team opens the stored reveal with its party's key.
+    document = opened(reveals[-1]["sealed_reveal"], "RUS")["value"]
+    assert {r["item"]["uid"] for r in document["items"]} == {"SECRET-USA-0001"}
+    assert document["items"] == reveal["items"]
 
 
 @pytest.mark.parametrize("user", ["rus", "rus-insp", "usa-insp", "obs", "op"])
@@ -327,7 +359,16 @@ def test_after_the_report_the_inspectors_no_longer_read_the_reveal(env: Env) -> 
         at=NOW,
     )
     assert row["state"] == "reported" and row["findings_commitment"]
-    assert _get(env, "rus", iid)["findings"] == [{"item": "RUS-base-1", "ok": True}]
+    for user, party in (("rus", "RUS"), ("usa", "USA"), ("usa-insp", "USA")):
+        view = _get(env, user, iid)
+        assert view["findings"] is None and "RUS-base-1" not in repr(view)
+        assert set(view["sealed_findings"]["keys"]) == {party}
+        findings = opened(view["sealed_findings"], party)
+        assert findings["value"] == [{"item": "RUS-base-1", "ok": True}]
+        assert (
+            content_commitment(bytes.fromhex(findings["salt"]), findings["value"])
+            == (row["findings_commitment"])
+        )
     with pytest.raises(AccessDenied):
         _reveals(env, "usa-insp", iid)
     assert len(_reveals(env, "rus", iid)) == 1

@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 from _svc import NOW, Env
-from _world import PARTY_KEYS
+from _world import PARTY_KEYS, SEALING_KEYS, opened
 
-from armsctl.errors import InputError, NotFoundError
+from armsctl.errors import InputError, IntegrityError, NotFoundError
+from armsctl.ledger.sealing import open_value
 from armsctl.service import AccessDenied, Actor, ConflictError
 from armsctl.service import notifications as notes
-from armsctl.service.entries import notification_entry
+from armsctl.service.entries import content_commitment, notification_entry
 from armsctl.service.log import list_audit_events
 
 #: The local operator at the command line, which holds the database and decides nothing by role.
@@ -62,7 +63,17 @@ def test_a_party_sends_a_notification_that_is_logged_with_a_body_commitment(env:
     row = _send(env, "usa", "USA", "RUS", body={"text": "launcher moved"})
     assert (row["sender"], row["recipient"]) == ("USA", "RUS")
     assert row["log_index"] >= 0 and row["proof"]
-    assert len(bytes.fromhex(row["body_salt"])) == 32 and row["body_commitment"]
+    # The body is sealed at rest: the answer carries no salt in clear, only the sender's copy,
+    # which its key opens to the body and the salt of the logged commitment.
+    assert row["body_salt"] is None and set(row["sealed_body"]["keys"]) == {"USA"}
+    copy = opened(row["sealed_body"], "USA")
+    assert copy["value"] == {"text": "launcher moved"}
+    assert len(bytes.fromhex(copy["salt"])) == 32
+    assert (
+        content_commitment(bytes.fromhex(copy["salt"]), copy["value"]) == (row["body_commitment"])
+    )
+    with pytest.raises(IntegrityError, match="does not open"):
+        open_value(row["sealed_body"], reader="USA", key=SEALING_KEYS["RUS"])
     assert row["acknowledged_at"] is None and row["acknowledgements"] == {}
 
 
@@ -107,15 +118,23 @@ def test_an_unsigned_notification_is_refused_when_signatures_are_required(env: E
         _send(env, "usa", "USA", "RUS", require_signature=True)
 
 
-def test_each_party_lists_what_it_sent_or_received_with_the_bodies(env: Env) -> None:
+def test_each_party_lists_what_it_sent_or_received_and_opens_its_sealed_bodies(
+    env: Env,
+) -> None:
     for user, party in (("usa", "USA"), ("rus", "RUS")):
         rows = _list(env, user)
         assert rows
         assert all(party in (r["sender"], r["recipient"]) or r["recipient"] is None for r in rows)
-        assert {r["body"]["text"] for r in rows} >= {
-            "private note from USA",
-            "private note from RUS",
-        }
+        assert all(r["body"] is None and r["body_salt"] is None for r in rows)
+        assert "private note" not in repr(rows)
+        bodies = []
+        for r in rows:
+            assert set(r["sealed_body"]["keys"]) == {party}  # its own copy only
+            copy = opened(r["sealed_body"], party)
+            salt = bytes.fromhex(copy["salt"])
+            assert content_commitment(salt, copy["value"]) == r["body_commitment"]
+            bodies.append(copy["value"]["text"])
+        assert set(bodies) >= {"private note from USA", "private note from RUS"}
 
 
 @pytest.mark.parametrize("user", ["usa-insp", "rus-insp", "obs", "op"])
@@ -205,8 +224,10 @@ def test_a_notification_signed_with_the_senders_key_is_logged_as_the_partys_own(
         signed_entry=_signed("USA", "USA", body, salt),
         require_signature=True,
     )
-    assert row["body_salt"] == salt.hex()
-    assert row["log_index"] >= 0
+    assert row["body_salt"] is None and row["log_index"] >= 0
+    copy = opened(row["sealed_body"], "USA")
+    assert (copy["value"], copy["salt"]) == (body, salt.hex())  # the salt it signed
+    assert row["body_commitment"] == content_commitment(salt, body)
 
 
 def test_a_notification_signed_with_another_partys_key_is_refused(env: Env) -> None:
@@ -221,7 +242,7 @@ def test_a_notification_signed_with_another_partys_key_is_refused(env: Env) -> N
             body_salt=salt.hex(),
             signed_entry=_signed("USA", "RUS", body, salt),
         )
-    assert all(r["body"] != body for r in _list(env, "rus"))
+    assert all(opened(r["sealed_body"], "RUS")["value"] != body for r in _list(env, "rus"))
 
 
 def test_a_signed_entry_that_does_not_match_the_request_is_named(env: Env) -> None:

@@ -109,18 +109,18 @@ def test_api_writes_reads_and_revocations_agree_on_every_worker(
     treaty = "/api/v1/treaties/new-start"
     for n in range(6):  # each on a fresh connection, so both workers take some
         with httpx.Client(base_url=base, headers=usa) as client:
-            before = client.get(f"{treaty}/compliance", params={"at": f"2031-01-0{n + 1}"})
+            before = client.get(f"{treaty}/compliance", params={"at": f"2025-01-0{n + 1}"})
             assert before.status_code == 200, before.text
             r = client.post(
                 f"{treaty}/declarations",
-                json={"as_of": f"2031-01-0{n + 1}", "figures": {"deployed-warheads": 1000 + n}},
+                json={"as_of": f"2025-01-0{n + 1}", "figures": {"deployed-warheads": 1000 + n}},
             )
             assert r.status_code == 201, r.text
         for _ in range(6):
             with httpx.Client(base_url=base, headers=usa) as client:
-                report = client.get(f"{treaty}/compliance", params={"at": f"2031-01-0{n + 1}"})
+                report = client.get(f"{treaty}/compliance", params={"at": f"2025-01-0{n + 1}"})
                 usa_row = next(p for p in report.json()["parties"] if p["party"] == "USA")
-                assert usa_row["declaration_as_of"] == f"2031-01-0{n + 1}", usa_row
+                assert usa_row["declaration_as_of"] == f"2025-01-0{n + 1}", usa_row
     with httpx.Client(base_url=base, headers=op) as client:
         spare = client.post("/api/v1/users/obs/tokens", json={"days": 1})
         assert spare.status_code == 201, spare.text
