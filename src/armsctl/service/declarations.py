@@ -252,31 +252,21 @@ def _store(
     session.add(row)
     session.flush()
     if kind == "aggregate":
-        draft = declaration_entry(
-            treaty=party.treaty_id,
-            party=party.code,
-            as_of=as_of,
-            figures=figures,
-            status=status,
-            at=at,
-        )
+        # What the party signs (no ref) and what the server seals (with the row's ref).
+        entry: dict[str, Any] = {
+            "treaty": party.treaty_id,
+            "party": party.code,
+            "as_of": as_of,
+            "figures": figures,
+            "status": status,
+            "at": at,
+        }
         row.log_index = append_for_party(
             db,
             session,
             conn,
-            signed=history_marked(draft, recording_history),
-            sealed=history_marked(
-                declaration_entry(
-                    treaty=party.treaty_id,
-                    party=party.code,
-                    as_of=as_of,
-                    figures=figures,
-                    status=status,
-                    at=at,
-                    ref=row.id,
-                ),
-                recording_history,
-            ),
+            signed=history_marked(declaration_entry(**entry), recording_history),
+            sealed=history_marked(declaration_entry(**entry, ref=row.id), recording_history),
             party_id=party.id,
             signed_entry=signed_entry,
             require_signature=require_signature,

@@ -192,35 +192,22 @@ def submit_notification(
             context={"kind": "notification-body", "treaty": treaty, "notification": row.id},
             rng=rng,
         )
+        # What the sender signs (no ref) and what the server seals (with the row's ref).
+        fields: dict[str, Any] = {
+            "treaty": treaty,
+            "sender": sender,
+            "recipient": recipient,
+            "kind": kind,
+            "body": body,
+            "salt": salt,
+            "at": at,
+        }
         row.log_index = append_for_party(
             db,
             session,
             conn,
-            signed=history_marked(
-                notification_entry(
-                    treaty=treaty,
-                    sender=sender,
-                    recipient=recipient,
-                    kind=kind,
-                    body=body,
-                    salt=salt,
-                    at=at,
-                ),
-                recording_history,
-            ),
-            sealed=history_marked(
-                notification_entry(
-                    treaty=treaty,
-                    sender=sender,
-                    recipient=recipient,
-                    kind=kind,
-                    body=body,
-                    salt=salt,
-                    at=at,
-                    ref=row.id,
-                ),
-                recording_history,
-            ),
+            signed=history_marked(notification_entry(**fields), recording_history),
+            sealed=history_marked(notification_entry(**fields, ref=row.id), recording_history),
             party_id=from_party.id,
             signed_entry=signed_entry,
             require_signature=require_signature,
