@@ -33,10 +33,9 @@ PARTY_PAGES = (
     "/monitoring",
     "/log",
     "/public",
+    "/workbench",
 )
 PUBLIC_PAGES = ("/public", "/public?page=2", "/signin")
-#: Owned and audited with their own tests: tests/e2e/test_workbench.py.
-NOT_AUDITED_HERE = ("/workbench",)
 
 
 def _context(browser: Any, width: int) -> Any:
