@@ -860,10 +860,9 @@ def client_observe(
 ) -> None:
     """Record an observation; with --key the party's own entry is logged."""
     from armsctl.service.entries import observation_entry
-
-    message = _read_object(body_file)
     from armsctl.times import parse_instant
 
+    message = _read_object(body_file)
     seen = parse_instant(observed_at, field="--observed-at")
     request: dict[str, Any] = {
         "subject": subject,

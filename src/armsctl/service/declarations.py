@@ -251,42 +251,22 @@ def _store(
     )
     session.add(row)
     session.flush()
+    # What the party signs (no ref) and what the server seals (with the row's ref).
+    build: Callable[..., Any]
     if kind == "aggregate":
-        # What the party signs (no ref) and what the server seals (with the row's ref).
-        entry: dict[str, Any] = {
-            "treaty": party.treaty_id,
-            "party": party.code,
-            "as_of": as_of,
-            "figures": figures,
-            "status": status,
-            "at": at,
-        }
-        row.log_index = append_for_party(
-            db,
-            session,
-            conn,
-            signed=history_marked(declaration_entry(**entry), recording_history),
-            sealed=history_marked(declaration_entry(**entry, ref=row.id), recording_history),
-            party_id=party.id,
-            signed_entry=signed_entry,
-            require_signature=require_signature,
-        )
-        return row
-    assert commitment is not None
-    fields: dict[str, Any] = {
-        "treaty": party.treaty_id,
-        "party": party.code,
-        "as_of": as_of,
-        "figures": _released(row, treaty),
-        "commitment": commitment,
-        "at": at,
-    }
+        build = declaration_entry
+        fields: dict[str, Any] = {"figures": figures, "status": status}
+    else:
+        assert commitment is not None
+        build = items_declaration_entry
+        fields = {"figures": _released(row, treaty), "commitment": commitment}
+    fields.update(treaty=party.treaty_id, party=party.code, as_of=as_of, at=at)
     row.log_index = append_for_party(
         db,
         session,
         conn,
-        signed=history_marked(items_declaration_entry(**fields), recording_history),
-        sealed=history_marked(items_declaration_entry(**fields, ref=row.id), recording_history),
+        signed=history_marked(build(**fields), recording_history),
+        sealed=history_marked(build(**fields, ref=row.id), recording_history),
         party_id=party.id,
         signed_entry=signed_entry,
         require_signature=require_signature,
