@@ -7,7 +7,7 @@ inspectors. Every list is paged.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from fastapi import Path
 
@@ -27,7 +27,7 @@ from armsctl.api.public import (
 )
 from armsctl.api.routing import Router, paged
 from armsctl.api.schemas import PartyBootstrap, TokenCreate, TreatyLoad, UserCreate
-from armsctl.service import accounts, slice_page
+from armsctl.service import Actor, Allow, accounts, slice_page
 
 __all__ = ["router"]
 
@@ -36,12 +36,17 @@ NamePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")]
 TokenPath = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]
 
 
-def _people(guard: Guard) -> dict[str, Any]:
-    """Who changes an account (logged), what it may change, and when."""
+class _Changer(TypedDict):
+    actor: Actor
+    allow: Allow
+
+
+def _changer(guard: Guard) -> _Changer:
+    """Who changes an account (it is logged under that name) and what it may change."""
     return {"actor": guard.actor, "allow": guard.allow}
 
 
-def _own_party(guard: Guard, page: Paging) -> dict[str, Any]:
+def _visible(guard: Guard, page: Paging) -> dict[str, Any]:
     """A page of users or tokens: a party user sees its own party's only, the operator all."""
     return {
         **paged(page),
@@ -126,7 +131,7 @@ def list_users(
     state: StateDep, page: PagingDep, guard: Annotated[Guard, permit("user.read")]
 ) -> dict[str, Any]:
     """Users, oldest first: a party user sees its own party's users and inspectors."""
-    return accounts.list_users(state.db, **_own_party(guard, page)).to_dict()
+    return accounts.list_users(state.db, **_visible(guard, page)).to_dict()
 
 
 @router.post("/users", status_code=201, tags=["users"], response_model=UserPublic)
@@ -141,7 +146,7 @@ def add_user(
         treaty=body.treaty,
         party=body.party,
         at=state.clock(),
-        **_people(guard),
+        **_changer(guard),
     )
 
 
@@ -161,7 +166,7 @@ def issue_token(
         at=state.clock(),
         days=body.days,
         rng=state.rng,
-        **_people(guard),
+        **_changer(guard),
     )
 
 
@@ -170,7 +175,7 @@ def list_tokens(
     state: StateDep, page: PagingDep, guard: Annotated[Guard, permit("user.read")]
 ) -> dict[str, Any]:
     """Token ids, owners and lifetimes: a party user sees its own party's tokens."""
-    return accounts.list_tokens_page(state.db, **_own_party(guard, page)).to_dict()
+    return accounts.list_tokens_page(state.db, **_visible(guard, page)).to_dict()
 
 
 @router.delete("/tokens/{token_id}", tags=["users"], response_model=RevokedTokenPublic)
@@ -178,4 +183,4 @@ def revoke_token(
     token_id: TokenPath, state: StateDep, guard: Annotated[Guard, permit("token.revoke")]
 ) -> dict[str, Any]:
     """Revoke a token (logged)."""
-    return accounts.revoke_token(state.db, token_id=token_id, at=state.clock(), **_people(guard))
+    return accounts.revoke_token(state.db, token_id=token_id, at=state.clock(), **_changer(guard))
