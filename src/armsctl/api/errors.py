@@ -58,8 +58,8 @@ def error_response(
     """The JSON error body every failure uses, with ``error`` taken from the status.
 
     ``field`` names the offending input path (``None`` when no one field is at fault); a status
-    without a code of its own is reported as ``"error"``. The web and the middlewares call this
-    too, so that every error a client can see has the same shape.
+    without a code of its own is reported as ``"error"``. The body-limit and idempotency
+    middlewares write the same shape themselves, so every error a client sees looks alike.
     """
     body = {"error": _CODES.get(status, "error"), "detail": detail, "field": field}
     return JSONResponse(body, status_code=status, headers=headers)

@@ -192,7 +192,7 @@ class Fusion:
     without_declaration: int
 
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
-        """The ranking as plain JSON, strongest evidence first; ``top`` keeps only the first sites.
+        """The ranking as plain JSON, most evidence of undeclared items first; ``top`` cuts it.
 
         ``log10_lr`` is rounded to four decimals; the per-observation Arrow table is left out.
         """

@@ -64,7 +64,7 @@ class DeadlineStatus:
     def to_dict(self) -> dict[str, object]:
         """The status as plain JSON: times in ISO 8601 (UTC), ``lateness_hours`` rounded to 0.01 h.
 
-        ``lateness_hours`` is ``None`` when the notification is not late.
+        ``lateness_hours`` is how far past the deadline a late or overdue one is, else ``None``.
         """
         return {
             "notification": self.notification_id,

@@ -188,7 +188,7 @@ class TokenCache:
     def close(self) -> None:
         """Close the SQLite watch connection, if any; the cache then re-checks on the ``ttl`` clock.
 
-        For tests and shutdown: a cache left open only holds a read-only file handle.
+        ``Database.dispose`` calls it, so that a disposed database leaves no file handle open.
         """
         if self._watch is not None:
             self._watch.close()
