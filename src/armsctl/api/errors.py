@@ -74,7 +74,13 @@ def error_json(status: int, detail: str, *, field: str | None = None) -> bytes:
 def error_response(
     status: int, detail: str, *, field: str | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    """``error_body`` as a response, with the headers the status needs (``Retry-After``, ...)."""
+    """``error_body`` as a response, with the headers the status needs (``Retry-After``, ...).
+
+    ``field`` names the offending input path (``None`` when no one field is at fault); a status
+    without a code of its own is reported as ``"error"``. The body-limit and idempotency
+    middlewares answer with ``error_json``, the same body as bytes, so every error a client sees
+    looks alike.
+    """
     return JSONResponse(
         error_body(status, detail, field=field), status_code=status, headers=headers
     )
@@ -174,7 +180,12 @@ class BodyLimit:
         await send_bytes(send, 413, body, headers=((b"connection", b"close"),))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on with its body read, or answer 413 without reading further."""
+        """Pass the request on, or answer 413 once its body is over the limit for its path.
+
+        A declared ``Content-Length`` over the limit (or not a number) is refused before reading;
+        otherwise the body is counted as it streams in, so a chunked body cannot slip past. Non-HTTP
+        scopes (lifespan, websockets) pass through untouched.
+        """
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
