@@ -218,3 +218,21 @@ def test_compliance_bytes_served_from_the_cache_are_the_declared_document(
     _check(CompliancePublic, again.content)
     assert _model("GET", "/treaties/{treaty}/compliance") is CompliancePublic
     assert again.json()["parties"], "the report covers the parties"
+
+
+def test_a_key_a_use_case_adds_is_served_and_flagged_until_declared() -> None:
+    from pydantic import TypeAdapter
+
+    from armsctl.api.public import Page, TreatyPublic
+
+    served = {
+        "results": [{"id": "t", "title": "T", "loaded_at": "2026-01-15", "new": 1}],
+        "total": 1,
+        "limit": 50,
+        "offset": 0,
+        "next_offset": None,
+    }
+    adapter = TypeAdapter(Page[TreatyPublic])
+    page = adapter.validate_python(served)
+    assert json.loads(adapter.dump_json(page, exclude_unset=True)) == served  # never dropped
+    assert _undeclared(page) == [".results[0].new"]  # but the document must catch up
