@@ -14,7 +14,7 @@ Times are RFC 3339 text and dates ISO 8601 text, exactly as the use-cases write 
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,6 +65,10 @@ T = TypeVar("T")
 
 #: A JSON number as the engine computes it: a whole number stays one (``3``, never ``3.0``).
 Number = int | float
+#: A time as the server writes it: RFC 3339 text with its UTC offset.
+Time = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+#: A calendar date: ISO 8601 text.
+Day = Annotated[str, Field(json_schema_extra={"format": "date"})]
 
 
 class _Out(BaseModel):
@@ -119,7 +123,7 @@ class TreatyPublic(_Out):
 
     id: str
     title: str
-    loaded_at: str
+    loaded_at: Time
 
 
 class TreatyLoadPublic(_Out):
@@ -136,7 +140,7 @@ class UserPublic(_Out):
     role: str
     party: str | None
     treaty: str | None
-    created_at: str
+    created_at: Time
 
 
 class IssuedTokenPublic(_Out):
@@ -145,7 +149,7 @@ class IssuedTokenPublic(_Out):
     token: str
     token_id: str
     user: str
-    expires_at: str
+    expires_at: Time
 
 
 class PartyPublic(_Out):
@@ -154,7 +158,7 @@ class PartyPublic(_Out):
     code: str
     name: str
     treaty: str
-    registered_at: str
+    registered_at: Time
     keys: list[str]
     encryption_key: str | None
 
@@ -171,16 +175,16 @@ class TokenPublic(_Out):
 
     token_id: str
     user: str
-    created_at: str
-    expires_at: str
-    revoked_at: str | None
+    created_at: Time
+    expires_at: Time
+    revoked_at: Time | None
 
 
 class RevokedTokenPublic(_Out):
     """A revoked token and when it was first revoked."""
 
     token_id: str
-    revoked_at: str | None
+    revoked_at: Time | None
 
 
 class DeclarationPublic(_Out):
@@ -194,14 +198,14 @@ class DeclarationPublic(_Out):
     id: int
     treaty: str
     party: str
-    as_of: str
+    as_of: Day
     kind: str
     status: str
     figures: dict[str, Number]
     unverified: list[str]
     commitment: dict[str, Any] | None
     note: str
-    submitted_at: str
+    submitted_at: Time
     log_index: int
     proof: str | None
 
@@ -264,10 +268,10 @@ class InspectionPublic(_Out):
     sealed_site: SealedPublic | None = Field(None, description="Present when the site is sealed.")
     state: str
     inspectors: list[str]
-    requested_at: str
-    scheduled_for: str | None
+    requested_at: Time
+    scheduled_for: Time | None
     findings: list[dict[str, Any]] | dict[str, Any] | None
-    reported_at: str | None
+    reported_at: Time | None
     arrival_salt: str | None
     arrival_commitment: str | None
     findings_salt: str | None
@@ -319,9 +323,9 @@ class NotificationPublic(_Out):
     body_salt: str | None
     body_commitment: str | None
     sealed_body: SealedPublic | None
-    sent_at: str
-    acknowledged_at: str | None
-    acknowledgements: dict[str, str | None]
+    sent_at: Time
+    acknowledged_at: Time | None
+    acknowledgements: dict[str, Time]
     log_index: int
     proof: str | None
 
@@ -333,12 +337,12 @@ class ObservationPublic(_Out):
     treaty: str
     subject: str | None
     source: str
-    observed_at: str
+    observed_at: Time
     body: dict[str, Any]
     body_salt: str | None
     body_commitment: str | None
     recorded_by: str
-    recorded_at: str
+    recorded_at: Time
     log_index: int
 
 
@@ -350,10 +354,10 @@ class ZkProofPublic(_Out):
     party: str
     limit: str
     maximum: int | None
-    as_of: str
+    as_of: Day
     bits: int
     sites: int
-    published_at: str
+    published_at: Time
     log_index: int
     note: str
     proof: dict[str, Any]
@@ -421,7 +425,7 @@ class AuditEventPublic(_Out):
     """Who read confidential data, who changed an account, who was refused."""
 
     id: int
-    at: str
+    at: Time
     user: str | None
     role: str
     action: str
@@ -540,7 +544,7 @@ class TransparencyPublic(_Out):
     """What the parties release; ``declarations_page`` pages ``declarations``."""
 
     treaty: str
-    generated_at: str
+    generated_at: Time
     parties: list[PartyPublic]
     declarations: list[DeclarationPublic]
     declarations_page: PageInfo
