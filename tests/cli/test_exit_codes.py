@@ -291,6 +291,10 @@ TABLE: dict[str, list[Case | Elsewhere]] = {
         c("db", "upgrade", "--db", "{w}/server.db", code=0),
         c("db", "upgrade", "--db", "/nonexistent/dir/x.db", code=2),
     ],
+    "db reseal": [
+        c("db", "reseal", "--db", "{w}/server.db", code=0),  # nothing in clear
+        e("tests/cli/test_db_reseal_cli.py::test_reseal_exits_1_while_a_party_lacks_a_key", 1),
+    ],
     "db load-treaty": [
         c("db", "load-treaty", "new-start", "--db", "{w}/server.db", code=0),
         c("db", "load-treaty", "nope", "--db", "{w}/server.db", code=2),
@@ -348,6 +352,9 @@ TABLE: dict[str, list[Case | Elsewhere]] = {
     "client inspect reveal": [
         c("client", "inspect", "reveal", "1", "--declaration", "1", *OFFLINE, code=2)
     ],
+    "client inspect show": [
+        c("client", "inspect", "show", "1", "--decrypt-key", "{w}/missing.key", *OFFLINE, code=2)
+    ],
     "client inspect report": [
         c("client", "inspect", "report", "1", "--findings", "{w}/missing.json", *OFFLINE, code=2)
     ],
@@ -357,7 +364,7 @@ TABLE: dict[str, list[Case | Elsewhere]] = {
 FINDS = {
     "check", "history", "notify due", "reconcile", "fuse", "anomalies", "ledger verify-proof",
     "ledger audit", "ledger cosign", "ledger monitor", "verify-reveal", "zk prove", "zk verify",
-    "inspect verify-selection",
+    "inspect verify-selection", "db reseal",
 }  # fmt: skip
 
 
