@@ -221,6 +221,23 @@ function show(status, message, isError) {
   status.classList.toggle("error", Boolean(isError));
 }
 
+/**
+ * Put an opened value in its element: a ``data-sealed-as="time"`` element (an arrival time)
+ * shows it as the pages show every time, ``<time datetime>2026-11-30 10:00 UTC</time>``.
+ */
+export function showOpened(el, value) {
+  const instant = el.dataset.sealedAs === "time" && typeof value === "string" ? new Date(value) : null;
+  if (instant && !Number.isNaN(instant.getTime())) {
+    const iso = instant.toISOString();
+    const time = document.createElement("time");
+    time.dateTime = iso.replace(/\.\d{3}Z$/, "Z");
+    time.textContent = `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+    el.replaceChildren(time);
+    return;
+  }
+  el.textContent = typeof value === "string" ? value : canonical(value);
+}
+
 /** Wire every ``[data-sealed-opener]`` panel on the page to its embedded sealed data. */
 function wire() {
   for (const panel of document.querySelectorAll("[data-sealed-opener]")) {
@@ -256,7 +273,7 @@ function wire() {
         }
         for (const el of document.querySelectorAll("[data-sealed-value]")) {
           const got = await openValue(secret, JSON.parse(el.dataset.sealedValue), reader);
-          el.textContent = typeof got.value === "string" ? got.value : canonical(got.value);
+          showOpened(el, got.value);
           el.classList.add("opened");
           opened += 1;
         }
