@@ -53,6 +53,7 @@ __all__ = [
     "reader_view",
     "seal_rows",
     "seal_value",
+    "sealed_size_is_padded",
     "unpad",
 ]
 
@@ -172,6 +173,15 @@ def padded_length(size: int, floor: int) -> int:
     """
     need = size + 1
     return max(floor, 1 << (need - 1).bit_length())
+
+
+def sealed_size_is_padded(ciphertext_size: int, floor: int) -> bool:
+    """Whether a ChaCha20-Poly1305 ciphertext is as long as a padded plaintext (plus its tag).
+
+    What the server can check of a row a client sealed: that its length is one of the buckets.
+    """
+    plain = ciphertext_size - 16
+    return plain >= floor and plain & (plain - 1) == 0
 
 
 def pad(plain: bytes, floor: int) -> bytes:

@@ -875,7 +875,7 @@ def _check_sealed_commitment(
     import binascii
 
     from armsctl.ledger.escrow import SCHEME
-    from armsctl.ledger.sealing import SEALING_SCHEME
+    from armsctl.ledger.sealing import ROW_FLOOR, SEALING_SCHEME, sealed_size_is_padded
 
     def bad(field: str, message: str) -> DeclarationError:
         return DeclarationError([Problem("", field, message)])
@@ -910,6 +910,8 @@ def _check_sealed_commitment(
             raise bad(f"sealed.rows.{n}", "ciphertext is not base64") from None
         if index != n or len(ciphertext) < 17:
             raise bad(f"sealed.rows.{n}", f"must be position {n} with a ciphertext")
+        if not sealed_size_is_padded(len(ciphertext), ROW_FLOOR):
+            raise bad(f"sealed.rows.{n}", "must be padded as the scheme says (its size would leak)")
         out.append((n, ciphertext))
     _check_figures(components, treaty)
     per_category: Counter[str] = Counter()
