@@ -376,7 +376,6 @@ def test_a_client_sealed_row_that_is_not_padded_is_refused_since_its_size_would_
 ) -> None:
     import base64
 
-
     body = decl.seal_items(
         PARTY_KEYS["USA"],
         SEALING.public(),
