@@ -381,3 +381,36 @@ def test_after_the_report_the_inspectors_no_longer_read_the_reveal(env: Env) -> 
             allow=env.allow("usa", "inspection.report"),
             at=NOW,
         )
+
+
+def test_reports_of_one_and_of_four_findings_are_stored_at_one_size(env: Env) -> None:
+    """The database shows padded sizes: the number of findings does not show in the store."""
+    from armsctl.store.models import Inspection
+
+    sizes = []
+    for count in (1, 4):
+        row = _request(env, "usa", "USA", "RUS", inspectors=["usa-insp"])
+        _schedule(env, "usa", row["id"], NOW + dt.timedelta(days=count))
+        insp.start_inspection(
+            env.db,
+            env.actors["rus"],
+            inspection_id=row["id"],
+            allow=env.allow("rus", "inspection.start"),
+            at=NOW,
+        )
+        insp.report_inspection(
+            env.db,
+            env.actors["usa-insp"],
+            inspection_id=row["id"],
+            findings=[{"item": f"RUS-base-{n}", "result": "compliant"} for n in range(count)],
+            allow=env.allow("usa-insp", "inspection.report"),
+            at=NOW,
+        )
+        with env.db.read() as session:
+            stored = session.get(Inspection, row["id"])
+            assert stored is not None and stored.sealed is not None
+            sizes.append(
+                {part: len(stored.sealed[part]["sealed"]["ciphertext"]) for part in stored.sealed}
+            )
+    assert sizes[0] == sizes[1]
+    assert set(sizes[0]) == {"site", "arrival", "findings"}
