@@ -153,9 +153,10 @@ def _reseal(session: Session, report: ResealReport, rng: Callable[[int], bytes])
         report.sealed["declarations"] += 1
         report.sealed["items"] += len(items)
 
-    for note in session.scalars(
-        select(Notification).where(Notification.sealed_body.is_(None)).order_by(Notification.id)
-    ).all():
+    # Filtered here, not in SQL: a JSON column may hold JSON null as well as SQL NULL.
+    for note in session.scalars(select(Notification).order_by(Notification.id)).all():
+        if note.sealed_body is not None:
+            continue
         readers: list[int | None] = [note.sender_id, note.recipient_id]
         if note.recipient_id is None:
             readers += [
