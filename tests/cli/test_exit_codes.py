@@ -303,7 +303,8 @@ TABLE: dict[str, list[Case | Elsewhere]] = {
         c("parties", "add", "new-start", "USA", "--key", "{w}/missing.pub", "--db",
           "{w}/server.db", code=2)
     ],
-    "parties list": [c("parties", "list", "new-start", "--db", "{w}/server.db", code=0)],
+    # loaded.db has the treaty from build_world: no case depends on another having run first
+    "parties list": [c("parties", "list", "new-start", "--db", "{w}/loaded.db", code=0)],
     "parties set-encryption-key": [
         c("parties", "set-encryption-key", "new-start", "USA", "--encryption-key",
           "{w}/missing.x25519.pub", "--db", "{w}/keyless.db", code=2)
@@ -425,6 +426,10 @@ def build_world(w: Path, app: typer.Typer) -> Path:
     for args in (["db", "upgrade"], ["users", "add", "alice", "--role", "observer"]):
         result = CliRunner().invoke(app, [*args, "--db", str(w / "server.db")])
         assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(
+        app, ["db", "load-treaty", "new-start", "--db", str(w / "loaded.db")]
+    )
+    assert result.exit_code == 0, result.output
     return w  # fmt: skip
 
 
