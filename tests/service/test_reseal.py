@@ -441,3 +441,35 @@ def test_read_items_of_a_resealed_declaration_serves_ciphertexts_only(
     )
     assert page.results and all("ciphertext" in r and "item" not in r for r in page.results)
     assert "OLD-UID" not in repr(page.results)
+
+
+def test_an_arrival_stored_in_clear_next_to_a_sealed_site_is_sealed_alone(
+    old: tuple[Env, Path],
+) -> None:
+    """The common older row: site and findings sealed (0009), the arrival time in clear."""
+    env, _path = old
+    iid = env.id("insp-by-USA")
+    salt = os.urandom(32)
+    with env.db.write() as (session, _conn):
+        row = session.get(Inspection, iid)
+        assert row is not None and row.sealed is not None
+        site_before = row.sealed["site"]
+        row.sealed = {k: v for k, v in row.sealed.items() if k != "arrival"}
+        row.scheduled_for, row.arrival_salt = ARRIVAL, salt
+    report = resealing.reseal(env.db)
+    assert report.sealed["inspection_parts"] == 1 and report.still_clear == []
+    view = insp.get_inspection(
+        env.db,
+        env.actors["rus"],
+        inspection_id=iid,
+        allow=env.allow("rus", "inspection.read"),
+        at=NOW,
+    )
+    assert view["scheduled_for"] is None
+    copy = opened(view["sealed_arrival"], "RUS")
+    assert copy == {"value": ARRIVAL.isoformat(), "salt": salt.hex()}
+    assert view["arrival_commitment"] == content_commitment(salt, ARRIVAL.isoformat())
+    with env.db.read() as session:
+        row = session.get(Inspection, iid)
+        assert row is not None and row.sealed is not None
+        assert row.sealed["site"] == site_before  # a sealed part is never sealed again
