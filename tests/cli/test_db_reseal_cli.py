@@ -124,7 +124,7 @@ def test_a_dry_run_reports_and_writes_nothing(tmp_path: Path) -> None:
     assert json.loads(out)["sealed"]["notifications"] == 1, out
 
 
-def test_a_missing_key_file_is_refused_before_any_database_file_is_created(
+def test_a_missing_or_malformed_key_file_is_refused_before_any_database_file_is_created(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -139,3 +139,12 @@ def test_a_missing_key_file_is_refused_before_any_database_file_is_created(
         assert code == 2, out
         assert "nope.pub" in out and "cannot read" in out and "Traceback" not in out
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+    # A key file that is not an X25519 public key (here a signing key) creates nothing either.
+    (tmp_path / "USA.pub").write_text(str(SignerKey.generate("USA", seed=bytes(32)).verifier()))
+    for args in (
+        ("parties", "set-encryption-key", "new-start", "USA", "--encryption-key", "USA.pub"),
+        ("parties", "add", "new-start", "USA", "--key", "USA.pub", "--encryption-key", "USA.pub"),
+    ):
+        code, out = _run(*args)
+        assert code == 2 and "USA.pub" in out and "x25519:" in out, out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["USA.pub"]

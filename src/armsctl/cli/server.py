@@ -229,6 +229,20 @@ def db_reseal(
     exit_if_found(bool(data["still_clear"]))
 
 
+def _check_encryption_key(path: Path, text: str) -> None:
+    """Refuse a key file that is not an X25519 public key before the database is opened.
+
+    Opening creates the database file; a bad key file must leave nothing behind.
+    """
+    from armsctl.errors import InputError, IntegrityError, Problem
+    from armsctl.ledger.sealing import SealingPublicKey
+
+    try:
+        SealingPublicKey.parse(text)
+    except IntegrityError as exc:
+        raise InputError([Problem(str(path), "--encryption-key", str(exc))]) from None
+
+
 @parties_app.command("add")
 @user_errors
 def parties_add(
@@ -258,6 +272,8 @@ def parties_add(
             texts.append(path.read_text(encoding="utf-8").strip() if path else None)
         except OSError as exc:
             raise InputError([Problem(str(path), "", f"cannot read: {exc}")]) from None
+    if encryption_key is not None:
+        _check_encryption_key(encryption_key, str(texts[1]))
     row = accounts.register_party(
         _open(db),
         treaty=treaty,
@@ -292,6 +308,7 @@ def parties_set_encryption_key(
         text = encryption_key.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise InputError([Problem(str(encryption_key), "", f"cannot read: {exc}")]) from None
+    _check_encryption_key(encryption_key, text)
     row = accounts.set_encryption_key(
         _open(db), treaty=treaty, code=code, encryption_key=text, at=_now()
     )
