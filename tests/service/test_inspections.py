@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from _svc import NOW, Env
 from _world import SEALING_KEYS, open_items, opened
+from sqlalchemy import select
 
 from armsctl.errors import InputError, IntegrityError, NotFoundError
 from armsctl.ledger.escrow import reveal_items
@@ -414,3 +415,15 @@ def test_reports_of_one_and_of_four_findings_are_stored_at_one_size(env: Env) ->
             )
     assert sizes[0] == sizes[1]
     assert set(sizes[0]) == {"site", "arrival", "findings"}
+
+
+def test_the_store_keeps_that_a_reveal_verified_not_how_many_items_it_holds(env: Env) -> None:
+    """The site's item count is confidential: it is inside the sealed reveal, not beside it."""
+    from armsctl.store.models import Reveal
+
+    with env.db.read() as session:
+        stored = session.scalars(select(Reveal)).all()
+    assert stored and {r.verified for r in stored} == {1}
+    reveal = _reveals(env, "rus", env.id("insp-by-USA"))[0]
+    assert reveal["verified"] == 1 and reveal["reveal"] is None
+    assert len(opened(reveal["sealed_reveal"], "RUS")["value"]["items"]) == 1

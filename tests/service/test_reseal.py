@@ -164,7 +164,7 @@ def _plant(db: Database) -> dict[str, int]:
             inspection_id=row.id,
             declaration_id=decl.id,
             document={"items": [opening["items"][0]], "facility": "Old-Facility-Q"},
-            verified=1,
+            verified=2,  # older servers kept the number of items verified
             created_at=NOW,
         )
         session.add(reveal)
@@ -416,6 +416,7 @@ def test_on_every_backend_reseal_empties_the_clear_columns_and_the_owners_open_t
         assert (row.findings, row.findings_salt) == (None, None)
         reveal = session.get(Reveal, ids["reveal"])
         assert reveal is not None and set(reveal.document) == {"commitment", "sealed"}
+        assert reveal.verified == 1  # no longer the site's item count
     _owners_open_everything(env, ids)
     assert resealing.reseal(env.db).sealed["declarations"] == 0
     # A reveal built from the resealed items still verifies against the logged commitment.

@@ -583,6 +583,7 @@ def reseal_reveal(
     if "sealed" in (stored.document or {}):
         return False
     stored.document = _seal_reveal(session, row, stored, dict(stored.document or {}), rng)
+    stored.verified = min(stored.verified, 1)  # older rows kept the item count
     return True
 
 
@@ -795,7 +796,9 @@ def reveal_site(
             inspection_id=row.id,
             declaration_id=decl.id,
             document={},
-            verified=report.verified,
+            # Only that it verified (it raised otherwise): the number of items is the site's,
+            # confidential between the two parties, and stays in the sealed reveal.
+            verified=1,
             created_at=at,
         )
         session.add(stored)

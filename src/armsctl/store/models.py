@@ -316,6 +316,8 @@ class Reveal(Base):
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
     declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: 1: the reveal verified against the commitment when stored (older rows: the number of
+    #: items verified, which ``armsctl db reseal`` reduces to 1; the count is the site's).
     verified: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(_ts())
 
