@@ -45,3 +45,18 @@ test("padding is stripped as the Python opener strips it", () => {
   assert.throws(() => opener.unpad(new Uint8Array([0x7b, 0, 0])), /not padded/);
   assert.throws(() => opener.unpad(new Uint8Array(16)), /not padded/);
 });
+
+test("an opened arrival time is shown as the pages show a time", () => {
+  globalThis.document = { createElement: () => ({}) };
+  try {
+    const el = { dataset: { sealedAs: "time" }, replaceChildren(child) { this.child = child; } };
+    opener.showOpened(el, "2026-01-20T08:00:00+00:00");
+    assert.equal(el.child.textContent, "2026-01-20 08:00 UTC");
+    assert.equal(el.child.dateTime, "2026-01-20T08:00:00Z");
+    const plain = { dataset: {} };
+    opener.showOpened(plain, { findings: 1 });
+    assert.equal(plain.textContent, '{"findings":1}');
+  } finally {
+    delete globalThis.document;
+  }
+});
