@@ -48,4 +48,5 @@ def write_signed_request(
         "from its clock)",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
