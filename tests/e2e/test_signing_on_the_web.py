@@ -312,3 +312,37 @@ def test_a_wrong_key_file_is_refused_and_nothing_is_stored(
     assert refused.get_attribute("data-status") == "422"
     assert "requires party-signed entries" in refused.inner_text()
     assert _log_size(pg, strict, "usa-office") == before
+
+
+@pytest.mark.parametrize("width", (1280, 390))
+def test_the_signing_forms_pass_axe_with_no_console_error_at_both_widths(
+    browser: Any, strict: dict[str, Any], width: int
+) -> None:
+    """Every authoring form (and a refusal beside one), as the party that sees each of them."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        pytest.fail("axe-playwright-python is missing (pip install -e '.[dev]')", pytrace=False)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    problems: dict[str, Any] = {}
+
+    def audit(name: str) -> None:
+        found = Axe().run(page).response["violations"]
+        problems[name] = [(v["id"], [n["target"][0] for n in v["nodes"]][:5]) for v in found]
+
+    _sign_in(page, strict, "rus-office")  # RUS schedules the demo's inspection: a step form
+    page.goto(strict["url"] + "/inspections")
+    assert page.locator(".step-form").count() >= 1 and page.locator("#request-form").count() == 1
+    audit("inspections")
+    page.goto(strict["url"] + "/notifications")
+    page.locator("#send-form").get_by_role("button", name="Sign and send").click()
+    page.locator("#send-result .signed-errors").wait_for()  # unsigned: refused beside the form
+    audit("notifications with a refusal")
+    context.close()
+    # The refusal is a 4xx answer: the browser logs its status, which is not a script error.
+    errors = [e for e in errors if "status of 422" not in e]
+    assert {k: v for k, v in problems.items() if v} == {} and errors == []
