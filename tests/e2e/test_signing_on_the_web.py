@@ -34,7 +34,9 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     from armsctl.web.demo import seed_demo
 
     work = tmp_path_factory.mktemp("web-signed")
-    settings = Settings(database_url=f"sqlite:///{work / 'signed.db'}", require_party_signatures=True)
+    settings = Settings(
+        database_url=f"sqlite:///{work / 'signed.db'}", require_party_signatures=True
+    )
     seeded = seed_demo(settings, work, items=20)
     app = create_app(settings)
     with socket.socket() as sock:
@@ -209,7 +211,9 @@ def test_a_notification_is_signed_in_the_browser_and_the_key_never_leaves(
     assert "signed in this browser" in ok.inner_text()
     _no_key_sent(pg, key)
     size = _log_size(pg, strict, "usa-office")
-    entry = _verify_offline(_entry(pg, strict, "observer", size - 1), "USA", _key(strict, "USA.pub"))
+    entry = _verify_offline(
+        _entry(pg, strict, "observer", size - 1), "USA", _key(strict, "USA.pub")
+    )
     assert entry.kind == "notification" and entry.body["recipient"] == "RUS"
     assert "U77" not in json.dumps(entry.body)  # the log carries the body's salted commitment only
     # RUS reads the body the page sent, and it matches the commitment USA signed.
@@ -242,7 +246,9 @@ def test_an_inspection_is_requested_scheduled_received_and_reported_each_signed_
     ok.wait_for()
     _no_key_sent(pg, key)
     size = _log_size(pg, strict, "usa-office")
-    entry = _verify_offline(_entry(pg, strict, "observer", size - 1), "USA", _key(strict, "USA.pub"))
+    entry = _verify_offline(
+        _entry(pg, strict, "observer", size - 1), "USA", _key(strict, "USA.pub")
+    )
     assert entry.kind == "inspection-requested" and entry.body["inspected"] == "RUS"
     assert entry.body["type"] == "type-two" and "Vypolzovo" not in json.dumps(entry.body)
     # The page keeps going: the new request is USA's to schedule, signed the same way.
@@ -281,9 +287,7 @@ def test_an_inspection_is_requested_scheduled_received_and_reported_each_signed_
     assert "compliant" not in json.dumps(done.body) and "findings_commitment" in done.body
 
 
-def test_a_wrong_key_file_is_refused_and_nothing_is_stored(
-    pg: Any, strict: dict[str, Any]
-) -> None:
+def test_a_wrong_key_file_is_refused_and_nothing_is_stored(pg: Any, strict: dict[str, Any]) -> None:
     _sign_in(pg, strict, "usa-office")
     pg.goto(strict["url"] + "/notifications")
     status = pg.locator("[data-signing-key] [role=status]")

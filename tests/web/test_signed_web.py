@@ -89,7 +89,7 @@ def test_a_signed_aggregate_request_is_stored_and_its_entry_is_the_partys(
     done, out = _write(strict, tmp_path, doc, "--key", key)
     assert done.exit_code == 0, done.output
     written = json.loads(out.read_text())
-    assert list(written)[0] == "format" and written["kind"] == "aggregate"
+    assert next(iter(written)) == "format" and written["kind"] == "aggregate"
     r = _upload(_client(strict, "usa-office"), "usa.signed.json", out.read_bytes())
     assert r.status_code == 201, r.text
     assert "signed by the party" in r.text
@@ -99,7 +99,9 @@ def test_a_signed_aggregate_request_is_stored_and_its_entry_is_the_partys(
         data = db.ledger.entry(conn, index)
     pub = VerifierKey.parse((strict["work"] / "keys" / "USA.pub").read_text())
     entry = open_entry(data, trusted={"USA": pub})
-    assert entry.kind == "declaration-aggregate" and entry.body["figures"] == {"deployed-warheads": 1600}
+    assert entry.kind == "declaration-aggregate" and entry.body["figures"] == {
+        "deployed-warheads": 1600
+    }
     # The same file again: the date is declared (and the entry is in the log): 409, nothing new.
     size = _log_size(strict)
     again = _upload(_client(strict, "usa-office"), "usa.signed.json", out.read_bytes())
@@ -168,7 +170,9 @@ def test_a_plain_file_where_signatures_are_required_says_how_to_sign_it(
     r = client.post(
         "/declarations/upload",
         data={"csrf_token": _csrf(client, "/declarations"), "treaty": "new-start"},
-        files={"file": ("rus.csv", b"party,as_of,measure,value\nRUS,2013-03-15,deployed-warheads,1\n")},
+        files={
+            "file": ("rus.csv", b"party,as_of,measure,value\nRUS,2013-03-15,deployed-warheads,1\n")
+        },
         headers={"HX-Request": "true"},
     )
     assert r.status_code == 422
@@ -185,9 +189,7 @@ def test_out_without_a_key_writes_nothing_and_exits_2(
 
 
 @pytest.mark.parametrize("user", ["observer", "operator", "inspector-1"])
-def test_only_a_party_sees_and_uses_the_authoring_forms(
-    strict: dict[str, Any], user: str
-) -> None:
+def test_only_a_party_sees_and_uses_the_authoring_forms(strict: dict[str, Any], user: str) -> None:
     client = _client(strict, user)
     page = client.get("/inspections").text
     assert "request-form" not in page and "step-form" not in page and "Sign as" not in page

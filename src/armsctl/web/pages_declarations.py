@@ -278,8 +278,8 @@ async def _signed_upload(request: Request, treaty: str, path: Path, display: str
         submitted = await run_in_threadpool(submit)
     except (AccessDenied, ConflictError, NotFoundError, InputError) as exc:
         return await _refused(request, treaty, display, exc)
-    result = {"name": display, "problems": [], "lines": [], "submitted": [submitted]}
-    result["signed"] = True
+    result: dict[str, Any] = {"name": display, "problems": [], "lines": []}
+    result.update(submitted=[submitted], signed=True)
     return _upload_page(request, treaty, result, status=201)
 
 

@@ -171,7 +171,11 @@ async def send_notification(request: Request) -> Response:
         )
 
     return await _answer(
-        request, "Notification", run, signed=signed is not None, back=f"/notifications?treaty={treaty}"
+        request,
+        "Notification",
+        run,
+        signed=signed is not None,
+        back=f"/notifications?treaty={treaty}",
     )
 
 
