@@ -227,3 +227,58 @@ def test_an_unsigned_notification_is_refused_beside_the_form(strict: dict[str, A
     )  # fmt: skip
     assert bad.status_code == 422 and "must be a JSON object" in bad.text
     assert _log_size(strict) == size
+
+
+def test_a_granted_inspector_files_findings_signed_with_its_partys_key(
+    strict: dict[str, Any],
+) -> None:
+    import datetime as dt
+    import os
+
+    from armsctl.access.authz import allow_for
+    from armsctl.ledger.envelope import open_entry
+    from armsctl.ledger.note import SignerKey, VerifierKey
+    from armsctl.service import accounts, inspections
+    from armsctl.service.entries import content_commitment, inspection_step_entry
+
+    db = strict["app"].state.armsctl.db
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    usa = accounts.authenticate(db, strict["tokens"]["usa-office"], at=now)
+    rus = accounts.authenticate(db, strict["tokens"]["rus-office"], at=now)
+    assert usa is not None and rus is not None
+    # The steps before the report, through the use-cases (unsigned: this test is about the form).
+    made = inspections.request_inspection(
+        db, usa, treaty="new-start", inspecting="USA", inspected="RUS", quota_id="type-one",
+        site="Dombarovsky", inspectors=["inspector-1"], allow=allow_for(usa, "inspection.request"),
+        at=now, recording_history=True,
+    )  # fmt: skip
+    common = {"inspection_id": made["id"], "at": now}
+    inspections.schedule_inspection(
+        db, usa, arrival=now + dt.timedelta(days=1), allow=allow_for(usa, "inspection.schedule"),
+        **common,
+    )  # fmt: skip
+    inspections.start_inspection(db, rus, allow=allow_for(rus, "inspection.start"), **common)
+    client = _client(strict, "inspector-1")
+    page = client.get("/inspections").text
+    assert f'id="step-form-{made["id"]}"' in page and "Sign and file the report" in page
+    assert "request-form" not in page  # an inspector files findings; it requests nothing
+    findings = [{"result": "compliant"}]
+    salt = os.urandom(32)
+    signer = SignerKey.parse((strict["work"] / "keys" / "USA.key").read_text())
+    signed = inspection_step_entry(
+        kind="inspection-reported", treaty="new-start", party="USA", inspection=made["id"],
+        state="reported", at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        findings_commitment=content_commitment(salt, findings),
+    ).seal_b64(signer)  # fmt: skip
+    size = _log_size(strict)
+    r = client.post(
+        f"/inspections/{made['id']}/report",
+        data={"csrf_token": _csrf(client, "/inspections"), "findings": json.dumps(findings),
+              "findings_salt": salt.hex(), "signed_entry": signed},
+        headers={"HX-Request": "true"},
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    with db.engine.connect() as conn:
+        data = db.ledger.entry(conn, size)
+    pub = VerifierKey.parse((strict["work"] / "keys" / "USA.pub").read_text())
+    assert open_entry(data, trusted={"USA": pub}).kind == "inspection-reported"
