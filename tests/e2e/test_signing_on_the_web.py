@@ -191,6 +191,30 @@ def test_an_upload_signed_with_another_partys_key_is_refused_beside_the_form(
     assert _log_size(pg, strict, "usa-office") == before
 
 
+def test_figures_are_declared_signed_in_the_browser(pg: Any, strict: dict[str, Any]) -> None:
+    _sign_in(pg, strict, "usa-office")
+    pg.goto(strict["url"] + "/declarations")
+    key = _key(strict, "USA.key")
+    _pick_key(pg, "USA", key)
+    form = pg.locator("#declare-form")
+    form.get_by_label("As of").fill("2014-04-15")
+    form.get_by_label("deployed-warheads:").fill("1585")
+    form.get_by_label("total-launchers:").fill("800")
+    pg.sent.clear()
+    form.get_by_role("button", name="Sign and declare").click()
+    pg.locator("#declare-result .notice").wait_for()
+    assert pg.locator("#declare-result .signed-ok").count() == 1, pg.locator(
+        "#declare-result"
+    ).inner_text()
+    _no_key_sent(pg, key)
+    size = _log_size(pg, strict, "usa-office")
+    entry = _verify_offline(
+        _entry(pg, strict, "observer", size - 1), "USA", _key(strict, "USA.pub")
+    )
+    assert entry.kind == "declaration-aggregate" and entry.body["as_of"] == "2014-04-15"
+    assert entry.body["figures"] == {"deployed-warheads": 1585, "total-launchers": 800}
+
+
 def test_a_notification_is_signed_in_the_browser_and_the_key_never_leaves(
     pg: Any, strict: dict[str, Any]
 ) -> None:
@@ -339,6 +363,9 @@ def test_the_signing_forms_pass_axe_with_no_console_error_at_both_widths(
         problems[name] = [(v["id"], [n["target"][0] for n in v["nodes"]][:5]) for v in found]
 
     _sign_in(page, strict, "rus-office")  # RUS schedules the demo's inspection: a step form
+    page.goto(strict["url"] + "/declarations")
+    assert page.locator("#declare-form").count() == 1
+    audit("declarations")
     page.goto(strict["url"] + "/inspections")
     assert page.locator(".step-form").count() >= 1 and page.locator("#request-form").count() == 1
     audit("inspections")

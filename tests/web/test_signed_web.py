@@ -195,7 +195,8 @@ def test_only_a_party_sees_and_uses_the_authoring_forms(strict: dict[str, Any], 
     assert "request-form" not in page and "step-form" not in page and "Sign as" not in page
     csrf = _csrf(client, "/inspections")
     size = _log_size(strict)
-    for path in ("/notifications/send", "/inspections/request", "/inspections/1/schedule"):
+    paths = ("/notifications/send", "/inspections/request", "/inspections/1/schedule")
+    for path in (*paths, "/inspections/1/start", "/inspections/1/report", "/declarations/declare"):
         r = client.post(path, data={"csrf_token": csrf, "treaty": "new-start"})
         assert r.status_code == 403, (path, r.status_code)
     assert _log_size(strict) == size
@@ -282,3 +283,23 @@ def test_a_granted_inspector_files_findings_signed_with_its_partys_key(
         data = db.ledger.entry(conn, size)
     pub = VerifierKey.parse((strict["work"] / "keys" / "USA.pub").read_text())
     assert open_entry(data, trusted={"USA": pub}).kind == "inspection-reported"
+
+
+def test_figures_declared_on_the_web_are_checked_and_must_be_signed(strict: dict[str, Any]) -> None:
+    client = _client(strict, "usa-office")
+    page = client.get("/declarations").text
+    assert (
+        'data-sign-form="declaration-aggregate"' in page
+        and 'name="figure.deployed-warheads"' in page
+    )
+    size = _log_size(strict)
+    for figure, message in (("x", "must be a whole number"), ("²", "must be a whole number"),
+                            ("5", "requires party-signed entries")):  # fmt: skip
+        r = client.post(
+            "/declarations/declare",
+            data={"csrf_token": _csrf(client, "/declarations"), "treaty": "new-start",
+                  "as_of": "2014-05-15", "figure.deployed-warheads": figure},
+            headers={"HX-Request": "true"},
+        )  # fmt: skip
+        assert r.status_code == 422 and message in r.text, (figure, r.text)
+    assert _log_size(strict) == size

@@ -122,6 +122,7 @@ def declarations_page(
         pages=max(1, -(-rows["total"] // 50)),
         upload=None,
         max_upload_bytes=app_state(request).settings.max_upload_bytes,
+        limits=views.treaty_doc(app_state(request).db, chosen).limits if chosen else [],
     )
 
 

@@ -1,7 +1,9 @@
-"""Forms for what a party authors on the web: notifications and the steps of an inspection.
+"""Forms for what a party authors on the web: figures, notifications, inspection steps.
 
 Each form is signed in the browser with the party's own Ed25519 key file
-(``static/sign-entry.mjs``: the file is read by the page and never sent). The page draws the
+(``static/sign-entry.mjs``: the file is read by the page and never sent). An aggregate
+declaration's entry holds its figures as they are (the treaty exchanges them); for the rest the
+page draws the
 salt of the confidential content (the notification body, the inspected site, the arrival time,
 the findings), computes the salted commitment the log will carry and signs the very entry the
 use-case rebuilds from the request (``service.entries``), then sends the content, its salt and
@@ -26,6 +28,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from armsctl.access.authz import allow_for, require
 from armsctl.errors import AccessDenied, ArmsctlError, InputError, Problem, outcome
+from armsctl.service import MAX_SAFE
 from armsctl.web._base import (
     WebRoute,
     _audit_refusal,
@@ -42,6 +45,7 @@ _LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 _KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+_DIGITS = re.compile(r"^[0-9]{1,16}$")
 
 
 def _text(form: dict[str, Any], name: str) -> str:
@@ -206,7 +210,7 @@ async def request_inspection(request: Request) -> Response:
         for name in inspectors:
             _pattern(name, _NAME, "inspectors")
         year_text = _text(form, "year")
-        if year_text and not (year_text.isdigit() and len(year_text) == 4):
+        if year_text and not re.fullmatch(r"[0-9]{4}", year_text):
             raise InputError([Problem("", "year", "must be a year")])
         site = _text(form, "site")
         if not site or len(site) > 200 or "\x00" in site:
@@ -334,3 +338,60 @@ async def report_inspection(request: Request, inspection_id: int) -> Response:
         )
 
     return await _answer(request, "Report", run, signed=signed is not None, back="/inspections")
+
+
+@router.post("/declarations/declare")
+async def declare_figures(request: Request) -> Response:
+    """Declare aggregate figures as the party, signed in the browser.
+
+    Each figure is a field ``figure.<measure>`` (left empty: not declared), read here as the page
+    read it to sign; a declaration file, or items, go through the upload form instead.
+    """
+    import datetime as dt
+
+    from armsctl.service.declarations import submit_aggregate
+
+    actor, _ = require_actor(request)
+    form = await check_csrf(request)
+    require(actor, "declaration.submit")
+    state = app_state(request)
+    treaty = _text(form, "treaty")
+    signed = _optional(form, "signed_entry")
+
+    def run() -> dict[str, Any]:
+        try:
+            as_of = dt.date.fromisoformat(_text(form, "as_of"))
+        except ValueError:
+            raise InputError([Problem("", "as_of", "must be a date (YYYY-MM-DD)")]) from None
+        status = _text(form, "status") or "provided"
+        figures: dict[str, int] = {}
+        for name in sorted(form):
+            if not name.startswith("figure.") or not _text(form, name):
+                continue
+            text = _text(form, name)
+            if not _DIGITS.match(text) or int(text) > MAX_SAFE:
+                raise InputError([Problem("", name[7:], "must be a whole number >= 0")])
+            figures[name[7:]] = int(text)
+        return submit_aggregate(
+            state.db,
+            actor,
+            treaty=treaty,
+            party=str(actor.party),
+            as_of=as_of,
+            figures=figures,
+            status=status,
+            note="declared on the web, signed by the party" if signed else "declared on the web",
+            allow=allow_for(actor, "declaration.submit"),
+            at=state.clock(),
+            signed_entry=signed,
+            require_signature=state.settings.require_party_signatures,
+            recording_history=_checked(form, "recording_history"),
+        )
+
+    return await _answer(
+        request,
+        "Declaration",
+        run,
+        signed=signed is not None,
+        back=f"/declarations?treaty={treaty}",
+    )

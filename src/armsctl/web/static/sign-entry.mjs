@@ -3,9 +3,10 @@
 // the operator's. The key file is read here and never sent: only the signed entry is.
 //
 // Two kinds of forms are signed. An acknowledgement names its whole entry body in
-// ``data-sign-body``. The forms for what a party authors (``data-sign-form``: a notification,
-// an inspection request, the arrival time, receiving the team, the findings) build the body
-// from their fields as the server rebuilds it (armsctl.service.entries): the page draws a fresh
+// ``data-sign-body``. The forms for what a party authors (``data-sign-form``: aggregate figures,
+// a notification, an inspection request, the arrival time, receiving the team, the findings)
+// build the body from their fields as the server rebuilds it (armsctl.service.entries). For
+// confidential content (all but the figures, which the treaty exchanges) the page draws a fresh
 // 32-byte salt, puts the salted commitment SHA-256(salt || content) in the entry and sends the
 // content with its salt, so that the public log never carries the content itself.
 //
@@ -128,6 +129,23 @@ export function utcText(text) {
 // Each builder: the form -> {kind, body, fields}: the entry's kind and body (as the server
 // rebuilds it from the request) and the request fields to send with it (content and salts).
 const BUILDERS = {
+  "declaration-aggregate"(form) {
+    const asOf = field(form, "as_of");
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error("give the date the figures are as of");
+    const status = field(form, "status") || "provided";
+    const figures = {};
+    for (const input of form.querySelectorAll("input[data-measure]")) {
+      const text = input.value.trim();
+      if (!text) continue;
+      if (!/^\d+$/.test(text)) throw new Error(`${input.dataset.measure} must be a whole number`);
+      figures[input.dataset.measure] = Number(text);
+    }
+    return {
+      kind: "declaration-aggregate",
+      body: { as_of: asOf, kind: "aggregate", status, figures, commitment: null },
+      fields: {},
+    };
+  },
   notification(form) {
     const text = field(form, "body");
     const message = text ? parseJson(text, "The body", false) : {};
