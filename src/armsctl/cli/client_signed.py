@@ -13,20 +13,29 @@ import os
 from pathlib import Path
 from typing import Any
 
+from armsctl.cli._common import OutputFormat
+
 __all__ = ["write_signed_request"]
 
 
 def write_signed_request(
-    out: Path, treaty: str, kind: str, body: dict[str, Any], key: Path | None
+    out: Path,
+    treaty: str,
+    kind: str,
+    body: dict[str, Any],
+    key: Path | None,
+    fmt: OutputFormat = OutputFormat.table,
 ) -> None:
     """Write the signed request ``body`` to ``out`` (mode 0600) and say what to do with it.
+
+    With ``--format json`` the answer is ``{"written", "treaty", "kind", "upload_within_seconds"}``.
 
     Raises:
         InputError: naming ``--out`` without ``--key`` (an unsigned request has nothing to
             carry: the web upload takes the declaration file itself), or if ``out`` cannot be
             written.
     """
-    from armsctl.cli._common import out_console
+    from armsctl.cli._common import out_console, print_json
     from armsctl.errors import InputError, Problem
     from armsctl.service.entries import MAX_SKEW
     from armsctl.service.signed_requests import signed_request_document
@@ -41,6 +50,16 @@ def write_signed_request(
         os.chmod(out, 0o600)
     except OSError as exc:
         raise InputError([Problem(str(out), "--out", f"cannot write: {exc}")]) from None
+    if fmt is OutputFormat.json:
+        print_json(
+            {
+                "written": str(out),
+                "treaty": treaty,
+                "kind": kind,
+                "upload_within_seconds": int(MAX_SKEW.total_seconds()),
+            }
+        )
+        return
     minutes = int(MAX_SKEW.total_seconds() // 60)
     out_console.print(
         f"signed {kind} declaration written to {out}: upload it on the web's Declarations page "

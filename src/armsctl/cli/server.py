@@ -695,7 +695,7 @@ def client_submit(
     if out is not None:
         from armsctl.cli.client_signed import write_signed_request
 
-        write_signed_request(out, treaty, "items" if items else "aggregate", body, key)
+        write_signed_request(out, treaty, "items" if items else "aggregate", body, key, client.fmt)
         return
     path = f"/treaties/{treaty}/declarations" + ("/items" if items else "")
     client.show(client.post(path, body), "declaration submitted")
