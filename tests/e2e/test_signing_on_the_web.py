@@ -226,8 +226,14 @@ def test_a_notification_is_signed_in_the_browser_and_the_key_never_leaves(
     form.get_by_label("Kind").select_option("movement")
     form.get_by_label("To", exact=True).select_option("RUS")
     form.get_by_label("Event time").fill("2026-11-30T10:00:00Z")
-    form.get_by_label("Body").fill('{"uid": "U77", "from_facility": "F1", "to_facility": "F2"}')
     form.get_by_label("Recording history").check()  # New START has expired: entered as history
+    # A body that is not JSON cannot be signed: said beside the form, and nothing is sent.
+    form.get_by_label("Body").fill('{"uid": U77')
+    pg.sent.clear()
+    form.get_by_role("button", name="Sign and send").click()
+    pg.locator("#send-result .signed-errors").filter(has_text="not JSON").wait_for()
+    assert not [s for s in pg.sent if "/notifications/send" in s]
+    form.get_by_label("Body").fill('{"uid": "U77", "from_facility": "F1", "to_facility": "F2"}')
     pg.sent.clear()
     form.get_by_role("button", name="Sign and send").click()
     ok = pg.locator("#send-result .signed-ok")
