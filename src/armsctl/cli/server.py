@@ -713,12 +713,20 @@ def client_submit(
         "server stores them encrypted (needs --key).",
     ),
     recording_history: bool = HISTORY_OPTION,
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Write the signed request to this file instead of sending it (needs --key): "
+        "upload that file on the web's Declarations page within 5 minutes.",
+    ),
 ) -> None:
     """Submit a declaration as the token's party: aggregate figures or committed items.
 
     With --key the log entry is signed here with the party's key, so the log proves the
     party (not the server's operator) declared it; for items, the commitment is computed here
-    too and the server rebuilds it from the salts sent along.
+    too and the server rebuilds it from the salts sent along. With --out the signed request is
+    written to a file for the web upload form, and nothing is sent (the server is asked only
+    for the token's party when the file names none).
     """
     from armsctl.errors import InputError, Problem
     from armsctl.service.entries import declaration_entry
@@ -751,6 +759,11 @@ def client_submit(
             party=body.get("party"),
             history=history,
         )
+    if out is not None:
+        from armsctl.cli.client_signed import write_signed_request
+
+        write_signed_request(out, treaty, "items" if items else "aggregate", body, key, client.fmt)
+        return
     path = f"/treaties/{treaty}/declarations" + ("/items" if items else "")
     client.show(client.post(path, body), "declaration submitted")
 
