@@ -86,8 +86,8 @@ def write_signed_reveal(
     _say(
         client.fmt,
         {"written": str(out), "treaty": row["treaty"], "kind": REVEAL, "inspection": inspection},
-        f"signed site reveal of inspection {inspection} written to {out}: upload it on the "
-        "web's Inspections page, as the inspected party",
+        f"signed site reveal of inspection {inspection} written to {out}: as a user of "
+        f"{row['inspected_party']}, upload it on the web's Inspections page",
     )
 
 
