@@ -419,3 +419,19 @@ def test_inspect_show_refuses_a_site_moved_from_another_inspection(
         f"(the answer's commitment {shown.get('site_commitment')}, the log's {logged})"
     )
     assert "site" in out
+
+
+# --- What an observer or the operator learns through the API: holds ------------------------------
+
+
+@pytest.mark.parametrize("user", ["obs", "op"])
+def test_an_observer_or_the_operator_cannot_tell_an_inspection_that_exists_from_one_that_does_not(
+    served: tuple[World, TestClient], user: str
+) -> None:
+    world, client = served
+    real = world.ids["insp-by-USA"]
+    for suffix in ("", "/reveals"):
+        there = client.get(f"/api/v1/inspections/{real}{suffix}", headers=world.auth(user))
+        missing = client.get(f"/api/v1/inspections/99999{suffix}", headers=world.auth(user))
+        assert there.status_code == missing.status_code == 403
+        assert there.json() == missing.json()
