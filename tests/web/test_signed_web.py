@@ -153,6 +153,31 @@ def test_a_malformed_signed_request_names_its_field(
     assert _log_size(strict) == size
 
 
+@pytest.mark.parametrize(("minutes", "said"), [(-9, "9 minutes ago"), (7, "7 minutes ahead")])
+def test_a_declaration_signed_outside_5_minutes_of_the_servers_clock_is_refused_in_plain_words(
+    strict: dict[str, Any], minutes: int, said: str
+) -> None:
+    import datetime as dt
+
+    from armsctl.ledger.note import SignerKey
+    from armsctl.service.entries import declaration_entry
+    from armsctl.service.signed_requests import signed_request_document
+
+    as_of, figures = dt.date(2013, 9, 15), {"deployed-warheads": 1550}
+    signer = SignerKey.parse((strict["work"] / "keys" / "USA.key").read_text())
+    at = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=minutes)
+    entry = declaration_entry(
+        treaty="new-start", party="USA", as_of=as_of, figures=figures, status="provided", at=at
+    ).seal_b64(signer)
+    body = {"party": "USA", "as_of": as_of.isoformat(), "figures": figures, "signed_entry": entry}
+    data = json.dumps(signed_request_document("new-start", "aggregate", body)).encode()
+    size = _log_size(strict)
+    r = _upload(_client(strict, "usa-office"), "late.signed.json", data)
+    assert r.status_code == 422, r.text
+    assert said in r.text and "within 5 minutes" in r.text
+    assert _log_size(strict) == size
+
+
 def test_a_truncated_signed_request_is_refused_as_not_json(
     strict: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -354,7 +354,8 @@ def signature_age(signed_entry: str, now: dt.datetime) -> str | None:
 
 
 def _span(seconds: float) -> str:
-    minutes = int(seconds // 60)
+    """A time span in round minutes (hours, days when long), as a person says it."""
+    minutes = round(seconds / 60)
     if minutes < 120:
         return f"{minutes} minutes"
     hours = minutes // 60
