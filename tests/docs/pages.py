@@ -22,10 +22,14 @@ The convention (summarised for writers in docs/examples/README.md):
   that pages run in parallel; output is compared with the page's numbers.
 * ``<!-- docs-test: skip REASON -->`` on the line before a block leaves that block out (``make
   demo``, which installs the package, and ``make test``, which would run this test).
+* ``<!-- docs-test: needs postgres -->`` on the line before a block runs it only where a
+  PostgreSQL server answers on 127.0.0.1:5432 (and fails the page where one must, with
+  ``ARMSCTL_REQUIRE_POSTGRES``, as in CI with a server).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +37,7 @@ from pathlib import Path
 RUN_FENCES = {"sh", "bash", "shell", "console"}
 _FENCE = re.compile(r"^(\s*)```(\S*)")
 _SKIP = re.compile(r"<!--\s*docs-test:\s*skip\b(.*?)-->")
+_NEEDS_POSTGRES = re.compile(r"<!--\s*docs-test:\s*needs\s+postgres\s*-->")
 _EXIT = re.compile(r"#[^\n]*?\bexit\s+(\d+)\b")
 _STATUS = re.compile(r"^(curl\s.*?)(\s+#\s*->\s*(\d{3})\b.*)$", re.DOTALL)
 #: What the docs test appends to a status-checked curl command; its output ends with this line.
@@ -53,6 +58,7 @@ class Command:
     output: str | None  # expected output (console blocks), None when not shown
     background: bool
     status: int | None = None  # the HTTP status a ``curl ... # -> NNN`` line must answer
+    needs_postgres: bool = False  # in a block marked ``docs-test: needs postgres``
 
     @property
     def typed(self) -> str:
@@ -161,10 +167,13 @@ def commands(root: Path, page: str) -> list[Command]:
             )
             i += 1
         i += 1
-        skipped = start > 0 and _SKIP.search(lines[start - 1])
-        if lang not in RUN_FENCES or skipped:
+        before = lines[start - 1] if start > 0 else ""
+        if lang not in RUN_FENCES or _SKIP.search(before):
             continue
-        found += _console_block(page, body) if lang == "console" else _sh_block(page, body)
+        block = _console_block(page, body) if lang == "console" else _sh_block(page, body)
+        if _NEEDS_POSTGRES.search(before):
+            block = [dataclasses.replace(c, needs_postgres=True) for c in block]
+        found += block
     return found
 
 
