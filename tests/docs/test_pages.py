@@ -72,3 +72,12 @@ def test_a_curl_line_marked_with_a_status_must_answer_it(tmp_path: Path) -> None
     )
     assert unmarked.typed == unmarked.text
     assert (health.exit_code, refused.exit_code) == (0, 0)  # curl -s exits 0 on any status
+
+
+def test_a_block_marked_as_needing_postgres_is_known_by_its_commands(tmp_path: Path) -> None:
+    (tmp_path / "page.md").write_text(
+        "```sh\narmsctl db upgrade\n```\n\n"
+        "<!-- docs-test: needs postgres -->\n"
+        '```sh\narmsctl db upgrade --db "$URL"\narmsctl serve --port 8001 --db "$URL" &\n```\n'
+    )
+    assert [c.needs_postgres for c in commands(tmp_path, "page.md")] == [False, True, True]
