@@ -10,13 +10,15 @@ $ARMSCTL_CHROMIUM, as the browser tests do) at a desktop width (1280 px) and a p
 (390 px). Each picture is the top of the page as a visitor first sees it, not the whole page,
 so the files stay small. Nothing is fetched from another origin.
 
-The pages show the demo's dates (its notifications, observations and inspection are dated by
-the clock), so pictures made on different days differ in those dates only.
+The demo is seeded and served as of 2026-01-15 12:00 UTC (``AS_OF``; the server's clock runs on
+from there), while New START was in force, so the pictures show the same dates whatever the day
+they are made; only keys, hashes and tokens differ from one run to the next.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import socket
 import sys
@@ -32,6 +34,8 @@ CHROMIUM = Path(os.environ.get("ARMSCTL_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+#: The demo's "now": the store is seeded at this instant and the server's clock starts there.
+AS_OF = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,9 @@ def _serve(work: Path) -> tuple[str, dict[str, str], Any, threading.Thread]:
     settings = Settings(
         database_url=f"sqlite:///{work / 'demo.db'}", require_party_signatures=False
     )
-    seeded = seed_demo(settings, work)
-    app = create_app(settings)
+    seeded = seed_demo(settings, work, at=AS_OF)
+    offset = AS_OF - dt.datetime.now(dt.UTC)
+    app = create_app(settings, clock=lambda: dt.datetime.now(dt.UTC) + offset)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
