@@ -379,8 +379,14 @@ def _cli(strict: dict[str, Any], user: str, *args: str) -> Any:
 def inspected(strict: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """USA's items committed (sealed) at Minot; RUS inspects Minot; USA has received the team.
 
-    Each step through the party's own client, signed with its own key.
+    Each step through the party's own client, signed with its own key. New START has expired,
+    so the request is entered as history, of the quota year of an arrival tomorrow (an arrival
+    is never in the past and falls in its quota's year): any day works.
     """
+    import datetime as dt
+
+    tomorrow = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=1)
+    arrival, year = tomorrow.isoformat().replace("+00:00", "Z"), str(tomorrow.year)
     tmp = tmp_path_factory.mktemp("reveal")
     items = [
         {"uid": f"M-{n}", "category": "icbm-launcher", "status": "deployed", "facility": "Minot",
@@ -394,9 +400,10 @@ def inspected(strict: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) 
     decl = _cli(strict, "usa-office", "submit", "new-start", str(source), "--key", usa_key,
                 "--seal-to", seal)  # fmt: skip
     made = _cli(strict, "rus-office", "inspect", "request", "new-start", "--inspected", "USA",
-                "--type", "type-one", "--site", "Minot", "--recording-history", "--key", rus_key)  # fmt: skip
+                "--type", "type-one", "--site", "Minot", "--recording-history", "--year", year,
+                "--key", rus_key)  # fmt: skip
     ident = str(made["id"])
-    _cli(strict, "rus-office", "inspect", "schedule", ident, "--arrival", "2026-12-20T09:30:00Z",
+    _cli(strict, "rus-office", "inspect", "schedule", ident, "--arrival", arrival,
          "--key", rus_key)  # fmt: skip
     _cli(strict, "usa-office", "inspect", "start", ident, "--key", usa_key)
     return {"inspection": made["id"], "declaration": decl["id"], "tmp": tmp}

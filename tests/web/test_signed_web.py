@@ -377,8 +377,14 @@ def _keyfile(strict: dict[str, Any], name: str) -> str:
 def _in_progress(strict: dict[str, Any], url: str, tmp_path: Path, as_of: str, site: str) -> dict:
     """USA commits sealed items at ``site``; RUS inspects it; USA receives the team.
 
-    Every step through the party's own client, signed with its key, as an office does it.
+    Every step through the party's own client, signed with its key, as an office does it. New
+    START has expired, so the request is entered as history, of the quota year of an arrival
+    tomorrow (an arrival is never in the past and falls in its quota's year): any day works.
     """
+    import datetime as dt
+
+    tomorrow = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=1)
+    arrival, year = tomorrow.isoformat().replace("+00:00", "Z"), str(tomorrow.year)
     items = [
         {"uid": f"{site}-{n}", "category": "icbm-launcher", "status": "deployed",
          "facility": site, "warheads": 1}
@@ -391,11 +397,11 @@ def _in_progress(strict: dict[str, Any], url: str, tmp_path: Path, as_of: str, s
                 "--key", _keyfile(strict, "USA.key"),
                 "--seal-to", _keyfile(strict, "USA.x25519.pub"))  # fmt: skip
     made = _cli(strict, url, "rus-office", "inspect", "request", "new-start", "--inspected",
-                "USA", "--type", "type-one", "--site", site, "--recording-history",
+                "USA", "--type", "type-one", "--site", site, "--recording-history", "--year", year,
                 "--key", _keyfile(strict, "RUS.key"))  # fmt: skip
     ident = str(made["id"])
     _cli(strict, url, "rus-office", "inspect", "schedule", ident,
-         "--arrival", "2026-12-20T09:30:00Z", "--key", _keyfile(strict, "RUS.key"))  # fmt: skip
+         "--arrival", arrival, "--key", _keyfile(strict, "RUS.key"))  # fmt: skip
     _cli(strict, url, "usa-office", "inspect", "start", ident, "--key", _keyfile(strict, "USA.key"))
     return {"inspection": made["id"], "declaration": decl["id"]}
 
