@@ -285,6 +285,12 @@ def test_an_inspection_is_requested_scheduled_received_and_reported_each_signed_
     form.get_by_label("Type").select_option("type-two")
     form.get_by_label("Site", exact=True).fill("Vypolzovo")
     form.get_by_label("Recording history").check()
+    # The team arrives tomorrow, in the quota year of that day (any date works: an arrival is
+    # never in the past and falls in its quota's year).
+    import datetime as dt
+
+    tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    form.get_by_label("Quota year").fill(str(tomorrow.year))
     pg.sent.clear()
     form.get_by_role("button", name="Sign and request").click()
     ok = pg.locator("#request-result .signed-ok")
@@ -301,7 +307,7 @@ def test_an_inspection_is_requested_scheduled_received_and_reported_each_signed_
     pg.reload()
     _pick_key(pg, "USA", key)
     step = pg.locator(f"#step-form-{inspection}")
-    step.get_by_label("Arrival time of the team (UTC)").fill("2026-12-20T09:30")
+    step.get_by_label("Arrival time of the team (UTC)").fill(tomorrow.strftime("%Y-%m-%dT09:30"))
     step.get_by_role("button", name="Sign and notify the arrival").click()
     pg.locator(f"#step-result-{inspection} .signed-ok").wait_for()
     size = _log_size(pg, strict, "usa-office")

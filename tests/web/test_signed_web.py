@@ -276,7 +276,7 @@ def test_a_granted_inspector_files_findings_signed_with_its_partys_key(
     made = inspections.request_inspection(
         db, usa, treaty="new-start", inspecting="USA", inspected="RUS", quota_id="type-one",
         site="Dombarovsky", inspectors=["inspector-1"], allow=allow_for(usa, "inspection.request"),
-        at=now, recording_history=True,
+        at=now, recording_history=True, year=(now + dt.timedelta(days=1)).year,
     )  # fmt: skip
     common = {"inspection_id": made["id"], "at": now}
     inspections.schedule_inspection(
