@@ -75,7 +75,7 @@ def test_debrief_page_embeds_its_data_safely() -> None:
     from tests.exercise.test_play import SCRIPTS, run_script
 
     from armsctl.exercise.debrief import debrief_exercise
-    from armsctl.exercise.scenario import load_scenario
+    from armsctl.exercise.io import load_scenario
 
     doc = debrief_exercise(run_script(load_scenario("tutorial"), SCRIPTS["tutorial"]), seeds=2)
     doc["timeline"].append(

@@ -171,12 +171,8 @@ def plan(
     from armsctl.errors import ParameterError
     from armsctl.treaty import load_treaty
     from armsctl.verification.planning import draw_schedule, plan_inspections
-    from armsctl.verification.sites import (
-        is_site_list,
-        quotas_for_year,
-        read_site_list,
-        sites_from_declarations,
-    )
+    from armsctl.verification.io import is_site_list, read_site_list, sites_from_declarations
+    from armsctl.verification.sites import quotas_for_year
 
     t = load_treaty(treaty)
     source = ""
