@@ -170,8 +170,8 @@ def plan(
 
     from armsctl.errors import ParameterError
     from armsctl.treaty import load_treaty
-    from armsctl.verification.planning import draw_schedule, plan_inspections
     from armsctl.verification.io import is_site_list, read_site_list, sites_from_declarations
+    from armsctl.verification.planning import draw_schedule, plan_inspections
     from armsctl.verification.sites import quotas_for_year
 
     t = load_treaty(treaty)
@@ -748,7 +748,7 @@ def estimate_undeclared(
 
 def demo_sites() -> list[Any]:
     """A synthetic New START-like site list (not real data): bases, storage and test sites."""
-    from armsctl.verification.planning import Site
+    from armsctl.sites import Site
 
     sites = [Site(f"ICBM base {i}", "type-one", n) for i, n in enumerate((150, 150, 100), 1)]
     sites += [Site(f"SSBN base {i}", "type-one", n) for i, n in enumerate((240, 192), 1)]

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from armsctl.errors import InputError, NotFoundError, Problem
+from armsctl.sites import Site
 from armsctl.validation import validation_problems
 
 __all__ = [
@@ -57,7 +58,11 @@ class TreatyRef(_Model):
 
 
 class ScenarioSite(_Model):
-    """A declared site. ``holdings`` is the truth when it differs from ``declared``."""
+    """A declared site as the scenario file gives it; ``holdings`` is the truth when it differs.
+
+    This is the file's record (validated with its key path); where the exercise plans or
+    simulates it uses the one :class:`armsctl.sites.Site`, from :meth:`as_site`.
+    """
 
     id: Slug
     title: str = ""
@@ -81,6 +86,14 @@ class ScenarioSite(_Model):
     def truth(self) -> dict[str, int]:
         """What is really at the site when the exercise starts, before the host acts."""
         return dict(self.holdings if self.holdings is not None else self.declared)
+
+    def as_site(self, inspection_type: str, *, items: int | None = None) -> Site:
+        """This site as the planner and the simulator take it, subject to ``inspection_type``.
+
+        ``items`` defaults to the declared total.
+        """
+        total = sum(self.declared.values()) if items is None else items
+        return Site(self.id, inspection_type, total, title=self.title)
 
 
 class QuotaRule(_Model):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from armsctl.errors import InputError, Problem
+from armsctl.sites import Site
 from armsctl.times import parse_time
 from armsctl.treaty.schema import Treaty
 
@@ -38,17 +39,6 @@ __all__ = [
 SourceKind = Literal["satellite", "aircraft", "drone", "open-source", "on-site"]
 SOURCE_KINDS: tuple[SourceKind, ...] = ("satellite", "aircraft", "drone", "open-source", "on-site")
 MAX_PROBLEMS = 50
-
-
-@dataclass(frozen=True, slots=True)
-class Site:
-    """A place items are declared and observed at; ``id`` is the facility id in declarations."""
-
-    id: str
-    party: str
-    name: str = ""
-    lon: float | None = None
-    lat: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +98,9 @@ def sites_from_geojson(doc: object, treaty: Treaty, *, where: str) -> list[Site]
                 problems.append(
                     Problem(where, f"{loc}.geometry.coordinates", f"bad position {coords[:2]!r}")
                 )
-        sites.append(Site(ident, party, str(props.get("name") or ""), lon, lat))
+        if ident:
+            title = str(props.get("name") or "")
+            sites.append(Site(ident, party=party, title=title, lon=lon, lat=lat))
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
     return sites

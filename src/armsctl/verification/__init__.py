@@ -55,7 +55,7 @@ _SOURCE = {
     "InspectionPlan": "planning",
     "Quota": "planning",
     "Regime": "simulate",
-    "Site": "planning",
+    "Site": "planning",  # armsctl.sites.Site, the one site type
     "allocate_checks": "sampling",
     "bimatrix_equilibria": "games",
     "commit": "selection",

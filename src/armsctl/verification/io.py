@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from armsctl.errors import InputError, ParameterError, Problem
+from armsctl.sites import Site
 from armsctl.treaty import Treaty
-from armsctl.verification.planning import Site
 from armsctl.verification.sites import SITE_LIST_COLUMNS, parse_site_list, sites_from_counts
 
 __all__ = ["is_site_list", "read_site_list", "sites_from_declarations"]

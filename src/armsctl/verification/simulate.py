@@ -29,7 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from armsctl.errors import ParameterError
-from armsctl.verification.planning import Quota, Site, plan_inspections
+from armsctl.sites import Site
+from armsctl.verification.planning import Quota, plan_inspections
 from armsctl.verification.sampling import detection_probability
 
 __all__ = [

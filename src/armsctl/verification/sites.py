@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from armsctl.errors import InputError, ParameterError, Problem
+from armsctl.sites import Site
 from armsctl.treaty import Treaty
-from armsctl.verification.planning import Quota, Site
+from armsctl.verification.planning import Quota
 
 __all__ = [
     "SITE_LIST_COLUMNS",
