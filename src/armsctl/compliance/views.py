@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from armsctl.compliance.activities import activity_to_dict
-from armsctl.compliance.engine import LimitResult, PartyResult, Report, evaluate
+from armsctl.compliance.engine import LimitResult, PartyResult, Report, WeightCache, evaluate
 from armsctl.inventory.model import DeclarationSet
 
 __all__ = ["explain_items", "history", "report_to_dict"]
@@ -83,10 +83,11 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
 
 def history(declarations: DeclarationSet, *, interpretation: str | None = None) -> list[Report]:
-    """Compliance at every declaration date, oldest first."""
+    """Compliance at every declaration date, oldest first (one weight cache for all dates)."""
     treaty = declarations.treaty
+    weights = WeightCache()
     return [
-        evaluate(treaty, declarations, day, interpretation=interpretation)
+        evaluate(treaty, declarations, day, interpretation=interpretation, weights=weights)
         for day in declarations.dates()
     ]
 
