@@ -71,20 +71,30 @@ def wilson_interval(successes: int, trials: int, *, z: float = Z95) -> tuple[flo
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-@dataclass(frozen=True, slots=True)
-class SamplingEstimate:
-    """A Monte Carlo estimate of a detection probability, with its 95 % Wilson interval."""
+class _Estimate:
+    """A share of ``detected`` among ``trials``: the estimate and its 95 % Wilson interval."""
 
+    __slots__ = ()
     detected: int
     trials: int
 
     @property
     def probability(self) -> float:
+        """The share of trials that detected."""
         return self.detected / self.trials
 
     @property
     def interval(self) -> tuple[float, float]:
+        """The 95 % Wilson score interval of the probability."""
         return wilson_interval(self.detected, self.trials)
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingEstimate(_Estimate):
+    """A Monte Carlo estimate of a detection probability, with its 95 % Wilson interval."""
+
+    detected: int
+    trials: int
 
 
 def sample_detection(
@@ -152,7 +162,7 @@ class Cheating:
 
 
 @dataclass(frozen=True, slots=True)
-class SimulationResult:
+class SimulationResult(_Estimate):
     """Detection over the years: by-year cumulative estimates and the time-to-detection law.
 
     ``first_year[y]`` counts trials first detected in year ``y + 1``; ``first_period`` the same
@@ -168,16 +178,9 @@ class SimulationResult:
     label: str = ""
 
     @property
-    def detected(self) -> int:
+    def detected(self) -> int:  # type: ignore[override]
+        """Trials that detected the violation within the years."""
         return int(self.first_year.sum())
-
-    @property
-    def probability(self) -> float:
-        return self.detected / self.trials
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        return wilson_interval(self.detected, self.trials)
 
     def by_year(self) -> list[tuple[float, float, float]]:
         """Cumulative detection by the end of each year: (estimate, low, high)."""

@@ -92,6 +92,13 @@ def _pct(p: float) -> str:
     return f"{100 * p:.1f}%"
 
 
+def _baseline_caveat(row: dict[str, Any]) -> str:
+    """What qualifies a limit's baseline figure: an upper bound, unverified, or nothing."""
+    if row.get("upper_bound"):
+        return "upper bound"
+    return "unverified" if row["unverified"] else ""
+
+
 def render_markdown(doc: dict[str, Any]) -> str:
     """The brief as Markdown."""
     out = [f"# Brief: {doc['title']} (`{doc['draft']}`)", ""]
@@ -101,13 +108,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
         out.append(f"Baseline: `{p['baseline_source']}` as of {p['baseline_as_of']}.")
         out += ["", "| limit | baseline | max | required cut | binding |", "|---|---|---|---|---|"]
         for x in p["limits"]:
-            flag = (
-                " (upper bound)"
-                if x.get("upper_bound")
-                else " (unverified)"
-                if x["unverified"]
-                else ""
-            )
+            caveat = _baseline_caveat(x)
+            flag = f" ({caveat})" if caveat else ""
             out.append(
                 f"| {x['id']} | {x['baseline']:,}{flag} | {x['max']:,} | {x['required_cut']:,} |"
                 f" {'yes' if x['binding'] else 'no'} |"
@@ -184,13 +186,8 @@ def render_html(doc: dict[str, Any]) -> str:
             "<th>binding</th></tr>"
         )
         for x in p["limits"]:
-            flag = (
-                ' <span class="warn">(upper bound)</span>'
-                if x.get("upper_bound")
-                else ' <span class="warn">(unverified)</span>'
-                if x["unverified"]
-                else ""
-            )
+            caveat = _baseline_caveat(x)
+            flag = f' <span class="warn">({caveat})</span>' if caveat else ""
             out.append(
                 f"<tr><td>{e(x['id'])}</td><td>{x['baseline']:,}{flag}</td><td>{x['max']:,}</td>"
                 f"<td>{x['required_cut']:,}</td><td>{'yes' if x['binding'] else 'no'}</td></tr>"
