@@ -80,12 +80,12 @@ class _Estimate:
 
     @property
     def probability(self) -> float:
-        """The share of trials that detected."""
+        """The share of trials that detected: the point estimate (``trials`` must be at least 1)."""
         return self.detected / self.trials
 
     @property
     def interval(self) -> tuple[float, float]:
-        """The 95 % Wilson score interval of the probability."""
+        """The 95 % Wilson interval around ``probability``, inside [0, 1]."""
         return wilson_interval(self.detected, self.trials)
 
 
@@ -179,7 +179,7 @@ class SimulationResult(_Estimate):
 
     @property
     def detected(self) -> int:  # type: ignore[override]
-        """Trials that detected the violation within the years."""
+        """Trials detected at any time within the simulated years."""
         return int(self.first_year.sum())
 
     def by_year(self) -> list[tuple[float, float, float]]:
@@ -198,6 +198,10 @@ class SimulationResult(_Estimate):
         return float((self.first_period * t).sum() / self.detected)
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as plain JSON: overall and by-year detection with 95 % intervals (years).
+
+        ``exact`` is the analytic probability when one is known (for comparison), else ``None``.
+        """
         lo, hi = self.interval
         return {
             "label": self.label,
