@@ -369,6 +369,26 @@ _FALLBACK = typer.Option(
 )
 
 
+def _selection_inputs(
+    commitments: Path,
+    reveals: Path,
+    checkpoint: Path,
+    candidates: Path,
+    fallback_checkpoint: Path | None,
+) -> tuple[
+    tuple[dict[str, str], dict[str, str], bytes, dict[str, tuple[list[str], int]]],
+    bytes | None,
+]:
+    """The public inputs of a selection read from their files, and the fallback checkpoint."""
+    public = (
+        _mapping(_read_json(commitments, "commitments"), "commitments", commitments),
+        _mapping(_read_json(reveals, "reveals"), "reveals", reveals),
+        _checkpoint(checkpoint) or b"",
+        _groups(candidates),
+    )
+    return public, _checkpoint(fallback_checkpoint)
+
+
 @inspect_app.command("select")
 @user_errors
 def select_cmd(
@@ -383,13 +403,10 @@ def select_cmd(
     """Draw the sites to inspect from the parties' revealed nonces and the checkpoint."""
     from armsctl.verification.selection import select_from_log
 
-    sel = select_from_log(
-        _mapping(_read_json(commitments, "commitments"), "commitments", commitments),
-        _mapping(_read_json(reveals, "reveals"), "reveals", reveals),
-        _checkpoint(checkpoint) or b"",
-        _groups(candidates),
-        fallback_checkpoint=_checkpoint(fallback_checkpoint),
+    public, fallback = _selection_inputs(
+        commitments, reveals, checkpoint, candidates, fallback_checkpoint
     )
+    sel = select_from_log(*public, fallback_checkpoint=fallback)
     data = sel.to_dict()
     if output is not None:
         output.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -422,14 +439,10 @@ def verify_selection_cmd(
     if not isinstance(claimed, dict):
         fail(f"{selection}: expected a selection object")
     try:
-        again = verify_selection(
-            claimed,
-            _mapping(_read_json(commitments, "commitments"), "commitments", commitments),
-            _mapping(_read_json(reveals, "reveals"), "reveals", reveals),
-            _checkpoint(checkpoint) or b"",
-            _groups(candidates),
-            fallback_checkpoint=_checkpoint(fallback_checkpoint),
+        public, fallback = _selection_inputs(
+            commitments, reveals, checkpoint, candidates, fallback_checkpoint
         )
+        again = verify_selection(claimed, *public, fallback_checkpoint=fallback)
     except IntegrityError as exc:
         if fmt is OutputFormat.json:
             print_json({"verified": False, "reason": str(exc)})
