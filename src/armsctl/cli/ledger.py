@@ -69,14 +69,11 @@ def _read_text(path: Path, what: str) -> str:
         raise InputError([Problem(str(path), "", f"cannot read {what}: {exc}")]) from None
 
 
-def _read_json(path: Path, what: str) -> Any:
-    from armsctl.errors import InputError, Problem
+def _read_json(path: Path, what: str = "") -> Any:
+    """The JSON document in ``path``, through the one reader (``what`` names it for callers)."""
+    from armsctl.textio import read_json
 
-    text = _read_text(path, what)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem(str(path), f"line {exc.lineno}", exc.msg)]) from None
+    return read_json(path)
 
 
 def _proof_document(path: Path, what: str = "a proof bundle", typed: bool = True) -> Any:

@@ -25,6 +25,7 @@ from armsctl.cli._common import (
     print_json,
     user_errors,
 )
+from armsctl.textio import read_json
 
 if TYPE_CHECKING:
     from armsctl.verification.planning import InspectionPlan
@@ -285,21 +286,6 @@ def commit_cmd(
     out_console.print(f"commitment: {data['commitment']}\nnonce (secret until reveal): {value}")
 
 
-def _read_json(path: Path, what: str) -> Any:
-    from armsctl.errors import InputError, Problem
-
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(
-            [Problem(str(path), "", f"cannot read the {what}: {exc.strerror}")]
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [Problem(str(path), f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
-        ) from None
-
-
 def _mapping(data: Any, key: str, path: Path) -> dict[str, str]:
     from armsctl.errors import InputError, Problem
 
@@ -312,7 +298,7 @@ def _mapping(data: Any, key: str, path: Path) -> dict[str, str]:
 def _groups(path: Path) -> dict[str, tuple[list[str], int]]:
     from armsctl.errors import InputError, Problem
 
-    data = _read_json(path, "candidates")
+    data = read_json(path)
     groups = data.get("groups") if isinstance(data, dict) else None
     if not isinstance(groups, dict) or not groups:
         raise InputError(
@@ -381,8 +367,8 @@ def _selection_inputs(
 ]:
     """The public inputs of a selection read from their files, and the fallback checkpoint."""
     public = (
-        _mapping(_read_json(commitments, "commitments"), "commitments", commitments),
-        _mapping(_read_json(reveals, "reveals"), "reveals", reveals),
+        _mapping(read_json(commitments), "commitments", commitments),
+        _mapping(read_json(reveals), "reveals", reveals),
         _checkpoint(checkpoint) or b"",
         _groups(candidates),
     )
@@ -435,7 +421,7 @@ def verify_selection_cmd(
     from armsctl.errors import IntegrityError
     from armsctl.verification.selection import verify_selection
 
-    claimed = _read_json(selection, "selection")
+    claimed = read_json(selection)
     if not isinstance(claimed, dict):
         fail(f"{selection}: expected a selection object")
     try:

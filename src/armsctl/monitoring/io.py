@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,36 +20,22 @@ from armsctl.monitoring.observations import (
     parse_observations,
     sites_from_geojson,
 )
+from armsctl.textio import read_json
 from armsctl.treaty.schema import Treaty
 
 __all__ = ["read_observations", "read_sites"]
 
 
-def _load_json(path: Path) -> Any:
-    """The parsed JSON document at ``path``; any failure is one problem naming the file."""
-    where = str(path)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError([Problem(where, "", "no such file")]) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [Problem(where, f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(where, "", f"cannot be read: {exc}")]) from None
-
-
 def read_sites(path: Path, treaty: Treaty) -> list[Site]:
     """Sites from a GeoJSON FeatureCollection of Points with ``id`` and ``party`` properties."""
-    return sites_from_geojson(_load_json(path), treaty, where=str(path))
+    return sites_from_geojson(read_json(path), treaty, where=str(path))
 
 
 def _rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     where = str(path)
     suffix = path.suffix.lower()
     if suffix == ".json":
-        data = _load_json(path)
+        data = read_json(path)
         if isinstance(data, dict):
             data = data.get("observations")
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
