@@ -11,7 +11,8 @@ from armsctl.compliance.engine import (
     expected_data_date,
     rule_weights,
 )
-from armsctl.compliance.views import explain_items, history, report_to_dict
+from armsctl.compliance.views import history, report_to_dict
+from armsctl.inventory.io import explain_items
 
 __all__ = [
     "LimitResult",
