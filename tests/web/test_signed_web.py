@@ -8,6 +8,7 @@ table lets author them, and an unsigned one is refused where signatures are requ
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -546,12 +547,18 @@ def test_a_reveal_signed_more_than_5_minutes_ago_is_refused_in_plain_words(
     assert _log_size(strict) == size
 
 
+#: A signed entry holding a number longer than Python's JSON reader takes (4,300 digits).
+_HUGE = base64.b64encode(b'{"body": ' + b"9" * 5000 + b"}").decode()
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         (lambda d: d["body"].pop("signed_entry"), "this reveal is not signed"),
         (lambda d: d["body"].update(declaration_id="7"), "id of a committed declaration"),
         (lambda d: d["body"].update(site_salt="zz"), "64 hexadecimal digits"),
+        (lambda d: d["body"].update(signed_entry="!!"), "is not valid base64"),
+        (lambda d: d["body"].update(signed_entry=_HUGE), "not readable JSON"),
         (lambda d: d["body"].update(reveal=[1]), "body.reveal: must be an object"),
         (lambda d: d["body"].update(extra=1), "not a field of a reveal request"),
         (lambda d: d.update(kind="items"), "upload it on the Declarations page"),

@@ -106,6 +106,27 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SAFE
 
 
+def _unreadable_entry(text: str) -> str | None:
+    """Why ``signed_entry`` is not even readable (base64 of a JSON object), else None.
+
+    Only the shape: whether it is signed, by whom and over what is the use-case's check.
+    A number too long for Python's JSON reader, or nesting too deep, is named here rather
+    than escaping the use-case as a server error.
+    """
+    import base64
+    import binascii
+
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return "is not valid base64"
+    try:
+        doc = json.loads(data)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return "is not a signed entry (its bytes are not readable JSON)"
+    return None if isinstance(doc, dict) else "is not a signed entry (not a JSON object)"
+
+
 def _body_problems(kind: str, body: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(field, message) of every type problem of the request body, as the API schemas have."""
     found: list[tuple[str, str]] = []
@@ -117,6 +138,8 @@ def _body_problems(kind: str, body: Mapping[str, Any]) -> list[tuple[str, str]]:
                 "--key NAME.key --out FILE",
             )
         )
+    elif (unreadable := _unreadable_entry(body["signed_entry"])) is not None:
+        found.append(("body.signed_entry", unreadable))
     try:
         dt.date.fromisoformat(str(body.get("as_of")))
     except ValueError:
@@ -228,6 +251,8 @@ def _reveal_problems(body: Mapping[str, Any]) -> list[tuple[str, str]]:
                 "--out FILE",
             )
         )
+    elif (unreadable := _unreadable_entry(body["signed_entry"])) is not None:
+        found.append(("body.signed_entry", unreadable))
     declaration: Any = body.get("declaration_id")
     if not _is_count(declaration) or declaration < 1:
         found.append(("body.declaration_id", "must be the id of a committed declaration"))
