@@ -124,14 +124,15 @@ def serve(
     """
     import os
 
-    import uvicorn
-
-    from armsctl.server import create_app
     from armsctl.settings import Settings
     from armsctl.store.engine import database_url
 
     settings = Settings(database_url=database_url(db))
     _check_sqlite_path(settings.database_url)
+    import uvicorn  # after the check: a refused --db starts no server
+
+    from armsctl.server import create_app
+
     banner = f"armsctl API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)"
     if workers == 1:
         app = create_app(settings)
