@@ -55,6 +55,12 @@ class ErrorBody(BaseModel):
 def error_response(
     status: int, detail: str, *, field: str | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
+    """The JSON error body every failure uses, with ``error`` taken from the status.
+
+    ``field`` names the offending input path (``None`` when no one field is at fault); a status
+    without a code of its own is reported as ``"error"``. The body-limit and idempotency
+    middlewares write the same shape themselves, so every error a client sees looks alike.
+    """
     body = {"error": _CODES.get(status, "error"), "detail": detail, "field": field}
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -177,6 +183,12 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, or answer 413 once its body is over the limit for its path.
+
+        A declared ``Content-Length`` over the limit (or not a number) is refused before reading;
+        otherwise the body is counted as it streams in, so a chunked body cannot slip past. Non-HTTP
+        scopes (lifespan, websockets) pass through untouched.
+        """
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -61,6 +61,11 @@ class Idempotency:
         self.app, self.db, self.clock = app, db, clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Replay or record the answer to a POST that carries ``Idempotency-Key``; pass others on.
+
+        A key that is not 1 to 255 visible ASCII characters is a 400. The whole body is read before
+        the fingerprint is taken, so the same key with a different body is recognised (422).
+        """
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return

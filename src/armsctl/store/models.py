@@ -87,6 +87,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        """Convert an aware datetime to UTC for storage.
+
+        Raises:
+            ValueError: for a naive datetime (no zone is ever assumed).
+        """
         if value is None:
             return None
         if value.tzinfo is None or value.utcoffset() is None:
@@ -94,6 +99,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        """Return the stored value as an aware UTC datetime (SQLite hands it back naive)."""
         if value is None:
             return None
         if value.tzinfo is None:
