@@ -16,6 +16,10 @@ The treaty cache of the command line (``ARMSCTL_CACHE_DIR``) lives in a fresh fo
 one untimed pass, as it is for a user after the first call; ``--no-cache`` turns it off, to
 measure the cost of validating the treaty on every call.
 
+``--against SRC`` also runs every command from another checkout's ``src`` (on ``PYTHONPATH``),
+interleaved with this one's in the same run, so that a change is measured as a ratio that the
+load of a shared machine hits on both sides alike.
+
 Targets (issue #15): every command's start-up under 0.2 s; ``armsctl check new-start`` under
 0.25 s.
 
@@ -23,6 +27,7 @@ Targets (issue #15): every command's start-up under 0.2 s; ``armsctl check new-s
     python bench/bench_cli.py --quick             # one run each
     python bench/bench_cli.py --only check --only "treaty list"
     python bench/bench_cli.py --only "check new-start" --no-cache
+    python bench/bench_cli.py --against ../main/src   # also each command from another checkout
     python -X importtime -c "from armsctl.cli import main; main()" check new-start  # what loads
 """
 
@@ -111,6 +116,7 @@ def main() -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="no treaty cache (validate each run)"
     )
+    parser.add_argument("--against", type=Path, help="another checkout's src, timed alongside")
     args = parser.parse_args()
     repeat = 1 if args.quick else args.repeat
     sys.path.insert(0, str(REPO / "src"))
@@ -125,13 +131,25 @@ def main() -> None:
         if args.only:
             cmds = {k: v for k, v in cmds.items() if k in {BASELINE, *args.only}}
         env = {**os.environ, "ARMSCTL_CACHE_DIR": "" if args.no_cache else str(Path(tmp) / "cache")}
-        for cmd, _ in cmds.values():  # untimed: the treaty cache, the page cache, bytecode
-            timed(cmd, scratch, env)
+        variants = {"": env}
+        if args.against is not None:
+            other = str(args.against.resolve())
+            variants[" (against)"] = {
+                **env,
+                "PYTHONPATH": other,
+                "ARMSCTL_CACHE_DIR": "" if args.no_cache else str(Path(tmp) / "cache-against"),
+            }
+        cmds = {f"{name}{suffix}": (cmd, code, venv)
+                for name, (cmd, code) in cmds.items()
+                for suffix, venv in variants.items()
+                if not (suffix and name == BASELINE)}  # fmt: skip
+        for cmd, _, venv in cmds.values():  # untimed: the treaty cache, page cache, bytecode
+            timed(cmd, scratch, venv)
         load_before = os.getloadavg()
         samples: dict[str, list[tuple[float, float, int]]] = {name: [] for name in cmds}
         for _ in range(repeat):  # interleaved, so that drift hits every command alike
-            for name, (cmd, _) in cmds.items():
-                samples[name].append(timed(cmd, scratch, env))
+            for name, (cmd, _, venv) in cmds.items():
+                samples[name].append(timed(cmd, scratch, venv))
         load_after = os.getloadavg()
     base_wall = statistics.median(w for w, _, _ in samples[BASELINE])
     base_cpu = statistics.median(c for _, c, _ in samples[BASELINE])
@@ -139,7 +157,7 @@ def main() -> None:
     for name, values in samples.items():
         wall = statistics.median(w for w, _, _ in values)
         cpu = statistics.median(c for _, c, _ in values)
-        target = CHECK_TARGET_S if name == "check new-start" else TARGET_S
+        target = CHECK_TARGET_S if name.startswith("check new-start") else TARGET_S
         exits = sorted({code for _, _, code in values})
         rows[name] = {
             "wall_s": round(wall, 3),
@@ -159,6 +177,7 @@ def main() -> None:
                     "load_after": load_after},
         "repeat": repeat,
         "treaty_cache": not args.no_cache,
+        "against": None if args.against is None else str(args.against),
         "commands": rows,
     }  # fmt: skip
     width = max(len(n) for n in rows)
@@ -169,10 +188,17 @@ def main() -> None:
             mark += f"  EXIT {r['exit']}, EXPECTED {r['expected_exit']}"
         print(f"{name:<{width}}  {r['wall_s']:6.3f}  {r['cpu_s']:5.3f}  {r['startup_cpu_s']:14.3f}  "
               f"{r['ratio_to_baseline_cpu']:5}  {r['exit']!s:>4}  {r['target_s'] or '':>6}{mark}")  # fmt: skip
-    over = [n for n, r in rows.items() if r["cpu_within_target"] is False]
-    print(f"{len(rows) - 1 - len(over)} of {len(rows) - 1} within target; "
-          f"median start-up cpu {statistics.median(r['startup_cpu_s'] for n, r in rows.items() if n != BASELINE):.3f} s; "
+    own = {n: r for n, r in rows.items() if n != BASELINE and not n.endswith(" (against)")}
+    over = [n for n, r in own.items() if r["cpu_within_target"] is False]
+    median = statistics.median(r["startup_cpu_s"] for r in own.values())
+    print(f"{len(own) - len(over)} of {len(own)} within target; median start-up cpu {median:.3f} s; "
           f"treaty cache {'off' if args.no_cache else 'on'}")  # fmt: skip
+    if args.against is not None:
+        pairs = [(rows[n]["startup_cpu_s"], rows[f"{n} (against)"]["startup_cpu_s"])
+                 for n in rows if f"{n} (against)" in rows]  # fmt: skip
+        print(f"against {args.against}: median start-up cpu here "
+              f"{statistics.median(a for a, _ in pairs):.3f} s, there "
+              f"{statistics.median(b for _, b in pairs):.3f} s")  # fmt: skip
     print(f"load average before {load_before}, after {load_after}")
     out = Path(__file__).parent / "results" / ("cli-no-cache.json" if args.no_cache else "cli.json")
     out.parent.mkdir(exist_ok=True)
