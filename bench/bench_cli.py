@@ -39,11 +39,13 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,29 +70,51 @@ def _table_module() -> Any:
     return module
 
 
-def commands(world: Path, scratch: Path) -> dict[str, tuple[list[str], int]]:
-    """Each leaf's smallest input, as an ``armsctl`` command line and the exit code it expects.
+@dataclass(frozen=True)
+class Spec:
+    """One leaf's run: its arguments (with the table's placeholders), files, expected exit."""
+
+    args: tuple[str, ...]
+    code: int
+    copy: tuple[str, ...] = ()
+
+
+def commands() -> dict[str, Spec]:
+    """Each leaf's smallest input, as ``armsctl`` arguments and the exit code it expects.
 
     The baseline and ``armsctl check new-start`` (the issue's own example: New START as of its
     latest declarations, a date the treaty allowed) come first.
     """
     table = _table_module()
-    out = {
-        BASELINE: ([sys.executable, "-c", "pass"], 0),
-        "check new-start": ([ARMSCTL, "check", "new-start"], 0),
-    }
+    out = {BASELINE: Spec((), 0), "check new-start": Spec(("check", "new-start"), 0)}
     for name, cases in table.TABLE.items():
         runnable = [c for c in cases if isinstance(c, table.Case)]
         case = next((c for c in runnable if c.code == 0), runnable[0] if runnable else None)
         if case is None:
-            out[name] = ([ARMSCTL, *name.split(), "--help"], 0)
-            continue
-        for file in case.copy:
-            (scratch / file).write_bytes((world / file).read_bytes())
-        args = [a.replace("{w}", str(world)).replace("{t}", str(scratch)).replace("{n}", "bench")
-                for a in case.args]  # fmt: skip
-        out[name] = ([ARMSCTL, *args], case.code)
+            out[name] = Spec((*name.split(), "--help"), 0)
+        else:
+            out[name] = Spec(tuple(case.args), case.code, tuple(case.copy))
     return out
+
+
+def prepare(spec: Spec, world: Path, pristine: Path, run: Path) -> list[str]:
+    """The command line of one run, in its own fresh folder ``run`` (``{t}``), untimed.
+
+    Commands that write (``keys generate``, ``notify send``, ``users add``, ``db load-treaty``)
+    would find their own output on a second run and refuse it: each run gets fresh copies of
+    the files its case copies, a fresh copy of the shared server database and its own name
+    (``{n}``), so that every run takes the path its case expects.
+    """
+    if not spec.args:
+        return [sys.executable, "-c", "pass"]
+    run.mkdir(parents=True)
+    for file in spec.copy:
+        shutil.copyfile(world / file, run / file)
+    for db in pristine.glob("server.db*"):
+        shutil.copyfile(db, run / db.name)
+    args = [a.replace("{w}/server.db", str(run / "server.db")).replace("{w}", str(world))
+            .replace("{t}", str(run)).replace("{n}", run.name) for a in spec.args]  # fmt: skip
+    return [ARMSCTL, *args]
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
@@ -123,13 +147,16 @@ def main() -> None:
     from armsctl.cli.app import build_app
 
     with tempfile.TemporaryDirectory() as tmp:
-        world, scratch = Path(tmp) / "world", Path(tmp) / "scratch"
+        world, scratch, pristine = Path(tmp) / "world", Path(tmp) / "scratch", Path(tmp) / "db"
         world.mkdir()
         scratch.mkdir()
+        pristine.mkdir()
         _table_module().build_world(world, build_app())
-        cmds = commands(world, scratch)
+        for db in world.glob("server.db*"):  # the shared database as the table built it
+            shutil.copyfile(db, pristine / db.name)
+        specs = commands()
         if args.only:
-            cmds = {k: v for k, v in cmds.items() if k in {BASELINE, *args.only}}
+            specs = {k: v for k, v in specs.items() if k in {BASELINE, *args.only}}
         env = {**os.environ, "ARMSCTL_CACHE_DIR": "" if args.no_cache else str(Path(tmp) / "cache")}
         variants = {"": env}
         if args.against is not None:
@@ -139,17 +166,24 @@ def main() -> None:
                 "PYTHONPATH": other,
                 "ARMSCTL_CACHE_DIR": "" if args.no_cache else str(Path(tmp) / "cache-against"),
             }
-        cmds = {f"{name}{suffix}": (cmd, code, venv)
-                for name, (cmd, code) in cmds.items()
+        cmds = {f"{name}{suffix}": (spec, venv)
+                for name, spec in specs.items()
                 for suffix, venv in variants.items()
                 if not (suffix and name == BASELINE)}  # fmt: skip
-        for cmd, _, venv in cmds.values():  # untimed: the treaty cache, page cache, bytecode
-            timed(cmd, scratch, venv)
+        runs = iter(range(1_000_000))
+
+        def one(spec: Spec, venv: dict[str, str]) -> tuple[float, float, int]:
+            folder = scratch / f"r{next(runs)}"
+            cmd = prepare(spec, world, pristine, folder)
+            return timed(cmd, folder if spec.args else scratch, venv)
+
+        for spec, venv in cmds.values():  # untimed: the treaty cache, page cache, bytecode
+            one(spec, venv)
         load_before = os.getloadavg()
         samples: dict[str, list[tuple[float, float, int]]] = {name: [] for name in cmds}
         for _ in range(repeat):  # interleaved, so that drift hits every command alike
-            for name, (cmd, _, venv) in cmds.items():
-                samples[name].append(timed(cmd, scratch, venv))
+            for name, (spec, venv) in cmds.items():
+                samples[name].append(one(spec, venv))
         load_after = os.getloadavg()
     base_wall = statistics.median(w for w, _, _ in samples[BASELINE])
     base_cpu = statistics.median(c for _, c, _ in samples[BASELINE])
@@ -168,8 +202,10 @@ def main() -> None:
             "target_s": None if name == BASELINE else target,
             "cpu_within_target": None if name == BASELINE else cpu - base_cpu < target,
             "exit": exits[0] if len(exits) == 1 else exits,
-            "expected_exit": cmds[name][1],
-            "command": " ".join(Path(a).name if a == ARMSCTL else a for a in cmds[name][0][:6]),
+            "expected_exit": cmds[name][0].code,
+            "command": " ".join(
+                ("armsctl", *cmds[name][0].args[:6]) if cmds[name][0].args else BASELINE.split()
+            ),
         }
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
