@@ -102,8 +102,10 @@ def prepare(spec: Spec, world: Path, pristine: Path, run: Path) -> list[str]:
 
     Commands that write (``keys generate``, ``notify send``, ``users add``, ``db load-treaty``)
     would find their own output on a second run and refuse it: each run gets fresh copies of
-    the files its case copies, a fresh copy of the shared server database and its own name
-    (``{n}``), so that every run takes the path its case expects.
+    the files its case copies, its own name (``{n}``) and a fresh copy of the shared server
+    database as it was before the command's first run (``pristine``), the rows above it in the
+    table applied in order as the test applies them (``parties list`` after ``db load-treaty``),
+    so that every run takes the path its case expects.
     """
     if not spec.args:
         return [sys.executable, "-c", "pass"]
@@ -115,6 +117,13 @@ def prepare(spec: Spec, world: Path, pristine: Path, run: Path) -> list[str]:
     args = [a.replace("{w}/server.db", str(run / "server.db")).replace("{w}", str(world))
             .replace("{t}", str(run)).replace("{n}", run.name) for a in spec.args]  # fmt: skip
     return [ARMSCTL, *args]
+
+
+def snapshot(world: Path, into: Path) -> None:
+    """Copy the shared server database (and its WAL files) of ``world`` into ``into``."""
+    into.mkdir(parents=True)
+    for db in world.glob("server.db*"):
+        shutil.copyfile(db, into / db.name)
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
@@ -147,13 +156,10 @@ def main() -> None:
     from armsctl.cli.app import build_app
 
     with tempfile.TemporaryDirectory() as tmp:
-        world, scratch, pristine = Path(tmp) / "world", Path(tmp) / "scratch", Path(tmp) / "db"
+        world, scratch, states = Path(tmp) / "world", Path(tmp) / "scratch", Path(tmp) / "db"
         world.mkdir()
         scratch.mkdir()
-        pristine.mkdir()
         _table_module().build_world(world, build_app())
-        for db in world.glob("server.db*"):  # the shared database as the table built it
-            shutil.copyfile(db, pristine / db.name)
         specs = commands()
         if args.only:
             specs = {k: v for k, v in specs.items() if k in {BASELINE, *args.only}}
@@ -171,19 +177,32 @@ def main() -> None:
                 for suffix, venv in variants.items()
                 if not (suffix and name == BASELINE)}  # fmt: skip
         runs = iter(range(1_000_000))
+        none = states / "none"  # commands that do not use the server database
+        none.mkdir(parents=True)
+        state = dict.fromkeys(specs, none)
 
-        def one(spec: Spec, venv: dict[str, str]) -> tuple[float, float, int]:
+        def one(spec: Spec, venv: dict[str, str], pristine: Path) -> tuple[float, float, int]:
             folder = scratch / f"r{next(runs)}"
             cmd = prepare(spec, world, pristine, folder)
             return timed(cmd, folder if spec.args else scratch, venv)
 
-        for spec, venv in cmds.values():  # untimed: the treaty cache, page cache, bytecode
-            one(spec, venv)
+        shared = str(world / "server.db")
+        for i, (name, spec) in enumerate(commands().items()):  # every row, in table order
+            if not any("{w}/server.db" in a for a in spec.args):
+                continue
+            state[name] = states / str(i)
+            snapshot(world, state[name])
+            folder = scratch / f"r{next(runs)}"  # run on the shared database, untimed
+            cmd = [a.replace(str(folder / "server.db"), shared)
+                   for a in prepare(spec, world, none, folder)]  # fmt: skip
+            timed(cmd, folder, env)
+        for name, (spec, venv) in cmds.items():  # untimed: the treaty cache, page cache, bytecode
+            one(spec, venv, state[name.removesuffix(" (against)")])
         load_before = os.getloadavg()
         samples: dict[str, list[tuple[float, float, int]]] = {name: [] for name in cmds}
         for _ in range(repeat):  # interleaved, so that drift hits every command alike
             for name, (spec, venv) in cmds.items():
-                samples[name].append(one(spec, venv))
+                samples[name].append(one(spec, venv, state[name.removesuffix(" (against)")]))
         load_after = os.getloadavg()
     base_wall = statistics.median(w for w, _, _ in samples[BASELINE])
     base_cpu = statistics.median(c for _, c, _ in samples[BASELINE])
