@@ -1,4 +1,4 @@
-"""Request and response bodies, split by direction (``XCreate`` in, ``XPublic``/``Page`` out).
+"""Request bodies (``XCreate``); the response bodies beside them are in ``armsctl.api.public``.
 
 Bounds on every field keep hostile input out of the store: codes and names are short and
 printable, numbers fit in canonical JSON (|n| < 2**53), lists are capped, and every free-form
@@ -26,9 +26,9 @@ __all__ = [
     "ItemsCreate",
     "NotificationCreate",
     "ObservationCreate",
-    "PageOut",
     "PartyBootstrap",
     "PartyCreate",
+    "RecordingHistory",
     "RevealCreate",
     "Salt",
     "ScheduleCreate",
@@ -152,6 +152,16 @@ Salt = Annotated[
 ]
 
 
+#: Record history: a date the treaty would refuse is accepted, and the entry says so.
+RecordingHistory = Annotated[
+    bool,
+    Field(
+        description="Record history: accept a date the treaty would refuse (before "
+        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
+    ),
+]
+
+
 class Signed(_In):
     """A body that may carry the party's own signed log entry."""
 
@@ -171,11 +181,7 @@ class AggregateCreate(_In):
     status: Literal["provided", "not-provided"] = "provided"
     note: Text = ""
     signed_entry: SignedEntry = None
-    recording_history: bool = Field(
-        False,
-        description="Record history: accept a date the treaty would refuse (before "
-        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
-    )
+    recording_history: RecordingHistory = False
 
 
 class ItemIn(BaseModel):
@@ -248,11 +254,7 @@ class ItemsCreate(_In):
         "armsctl.ledger.escrow.commit_items draws them; required with signed_entry.",
     )
     signed_entry: SignedEntry = None
-    recording_history: bool = Field(
-        False,
-        description="Record history: accept a date the treaty would refuse (before "
-        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
-    )
+    recording_history: RecordingHistory = False
 
 
 class NotificationCreate(_In):
@@ -267,11 +269,7 @@ class NotificationCreate(_In):
     body: FreeObject = Field(default_factory=dict)
     body_salt: Salt = None
     signed_entry: SignedEntry = None
-    recording_history: bool = Field(
-        False,
-        description="Record history: accept a date the treaty would refuse (before "
-        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
-    )
+    recording_history: RecordingHistory = False
 
 
 class InspectionCreate(_In):
@@ -288,11 +286,7 @@ class InspectionCreate(_In):
     year: int | None = Field(None, ge=1900, le=2200)
     site_salt: Salt = None
     signed_entry: SignedEntry = None
-    recording_history: bool = Field(
-        False,
-        description="Record history: accept a date the treaty would refuse (before "
-        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
-    )
+    recording_history: RecordingHistory = False
 
 
 class ScheduleCreate(_In):
@@ -341,16 +335,3 @@ class ObservationCreate(_In):
     body: FreeObject = Field(default_factory=dict)
     body_salt: Salt = None
     signed_entry: SignedEntry = None
-
-
-class PageOut(BaseModel):
-    """One page of a list endpoint; ``total`` counts every row before paging.
-
-    ``next_offset`` is where the next page starts (``None`` on the last page).
-    """
-
-    results: list[dict[str, Any]]
-    total: int
-    limit: int
-    offset: int
-    next_offset: int | None = None
