@@ -124,14 +124,15 @@ def serve(
     """
     import os
 
-    import uvicorn
-
-    from armsctl.server import create_app
     from armsctl.settings import Settings
     from armsctl.store.engine import database_url
 
     settings = Settings(database_url=database_url(db))
     _check_sqlite_path(settings.database_url)
+    import uvicorn  # after the check: a refused --db starts no server
+
+    from armsctl.server import create_app
+
     banner = f"armsctl API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)"
     if workers == 1:
         app = create_app(settings)
@@ -729,7 +730,6 @@ def client_submit(
     for the token's party when the file names none).
     """
     from armsctl.errors import InputError, Problem
-    from armsctl.service.entries import declaration_entry
 
     body = _read_object(file)
     if recording_history:
@@ -741,6 +741,8 @@ def client_submit(
     if key is not None and items:
         _sign_items(client, key, treaty, file, body, seal_to)
     elif key is not None:
+        from armsctl.service.entries import declaration_entry
+
         as_of = _as_of(body, file)
         figures = body.get("figures") or {}
         if not isinstance(figures, dict):
@@ -779,8 +781,6 @@ def client_notify(
     recording_history: bool = HISTORY_OPTION,
 ) -> None:
     """Send a notification as the token's party; with --key its log entry is party-signed."""
-    from armsctl.service.entries import notification_entry
-
     message = _read_object(body_file)
     request: dict[str, Any] = {"recipient": to, "kind": kind, "body": message}
     if recording_history:
@@ -788,14 +788,17 @@ def client_notify(
     salt, request["body_salt"] = _salt() if key is not None else (b"", None)
     if key is None:
         del request["body_salt"]
-    client.sign(
-        request,
-        key,
-        lambda code, now: notification_entry(
-            treaty=treaty, sender=code, recipient=to, kind=kind, body=message, salt=salt, at=now
-        ),
-        history=recording_history,
-    )
+    else:
+        from armsctl.service.entries import notification_entry
+
+        client.sign(
+            request,
+            key,
+            lambda code, now: notification_entry(
+                treaty=treaty, sender=code, recipient=to, kind=kind, body=message, salt=salt, at=now
+            ),
+            history=recording_history,
+        )
     client.show(client.post(f"/treaties/{treaty}/notifications", request), "sent")
 
 
@@ -856,7 +859,6 @@ def client_notifications(
     party's copy, and checks its salted commitment against the one the log carries.
     """
     from armsctl.errors import IntegrityError
-    from armsctl.service.entries import content_commitment
 
     me = client.get("/me")
     rows: list[dict[str, Any]] = []
@@ -865,6 +867,8 @@ def client_notifications(
         page = client.get(f"/treaties/{treaty}/notifications?limit=500&offset={offset}")
         rows += page["results"]
         offset = page["next_offset"]
+    from armsctl.service.entries import content_commitment
+
     for row in rows:
         if row.get("sealed_body") is None:
             continue
@@ -901,10 +905,11 @@ def client_ack(
 ) -> None:
     """Acknowledge a notification for the token's party; --key signs the acknowledgement."""
     from armsctl.errors import NotFoundError
-    from armsctl.service.entries import acknowledgement_entry
 
     request: dict[str, Any] = {}
     if key is not None:
+        from armsctl.service.entries import acknowledgement_entry
+
         offset: int | None = 0
         row = None
         while row is None and offset is not None:
@@ -939,7 +944,6 @@ def client_observe(
     key: Path | None = KEY_OPTION,
 ) -> None:
     """Record an observation; with --key the party's own entry is logged."""
-    from armsctl.service.entries import observation_entry
     from armsctl.times import parse_instant
 
     message = _read_object(body_file)
@@ -951,6 +955,8 @@ def client_observe(
         "body": message,
     }
     if key is not None:
+        from armsctl.service.entries import observation_entry
+
         salt, request["body_salt"] = _salt()
         client.sign(
             request,
@@ -982,9 +988,6 @@ def inspect_request(
     recording_history: bool = HISTORY_OPTION,
 ) -> None:
     """Request an inspection as the token's party (the log holds a site commitment only)."""
-    from armsctl.service.entries import inspection_request_entry
-    from armsctl.service.inspections import site_commitment
-
     request: dict[str, Any] = {
         "inspected_party": inspected,
         "type": kind,
@@ -995,6 +998,9 @@ def inspect_request(
     if recording_history:
         request["recording_history"] = True
     if key is not None:
+        from armsctl.service.entries import inspection_request_entry
+        from armsctl.service.inspections import site_commitment
+
         salt, request["site_salt"] = _salt()
         quota_year = year if year is not None else _clock().year
         client.sign(
@@ -1042,13 +1048,13 @@ def _post_step(
     findings: Any = None,
 ) -> None:
     """Post one inspection step, signing its entry for the step's owner (with --key)."""
-    from armsctl.service.entries import (
-        content_commitment,
-        inspection_step_entry,
-        reveal_entry,
-    )
-
     if key is not None:
+        from armsctl.service.entries import (
+            content_commitment,
+            inspection_step_entry,
+            reveal_entry,
+        )
+
         row = client.get(f"/inspections/{inspection}")
         salt: bytes | None = None
         if arrival is not None or findings is not None:
