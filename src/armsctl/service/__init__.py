@@ -9,11 +9,10 @@ The shells import what they need from this package; ``_base`` and ``_json`` are 
 implementation modules (an import-linter contract keeps them private).
 """
 
+from armsctl.errors import AccessDenied, ConflictError
 from armsctl.service._base import (
-    AccessDenied,
     Actor,
     Allow,
-    ConflictError,
     Database,
     Page,
     Resource,

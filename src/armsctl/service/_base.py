@@ -26,7 +26,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.orm import Session
 
-from armsctl.errors import AccessDenied, ConflictError, NotFoundError
+# Bound here too for callers that import them from this module; they live in armsctl.errors.
+from armsctl.errors import AccessDenied as AccessDenied
+from armsctl.errors import ConflictError as ConflictError
+from armsctl.errors import NotFoundError
 from armsctl.ledger.envelope import seal_entry
 from armsctl.ledger.note import SignerKey
 from armsctl.service.group_commit import GroupCommit
@@ -39,10 +42,8 @@ if TYPE_CHECKING:
     from armsctl.service.witnessing import Witnessing
 
 __all__ = [
-    "AccessDenied",
     "Actor",
     "Allow",
-    "ConflictError",
     "Database",
     "Page",
     "Resource",

@@ -26,13 +26,19 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from armsctl.errors import InputError, IntegrityError, NotFoundError, ParameterError, Problem
+from armsctl.errors import (
+    ConflictError,
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    ParameterError,
+    Problem,
+)
 from armsctl.ledger.note import VerifierKey
 from armsctl.service._base import (
     LOCAL,
     Actor,
     Allow,
-    ConflictError,
     Database,
     Page,
     Resource,

@@ -24,7 +24,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from armsctl.compliance.engine import rule_weights
-from armsctl.errors import DeclarationError, IntegrityError, Problem
+from armsctl.errors import ConflictError, DeclarationError, IntegrityError, Problem
 from armsctl.inventory.model import (
     ComponentKey,
     component_measure,
@@ -39,17 +39,7 @@ from armsctl.ledger.escrow import (
     validate_items,
 )
 from armsctl.ledger.note import SignerKey
-from armsctl.service._base import (
-    Actor,
-    Allow,
-    ConflictError,
-    Database,
-    Page,
-    Resource,
-    audit,
-    iso,
-    party_by_code,
-)
+from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import json_problem
 from armsctl.service.entries import (
     append_for_party,

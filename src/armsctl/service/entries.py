@@ -28,11 +28,18 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from armsctl.errors import InputError, IntegrityError, NotFoundError, Problem
+from armsctl.errors import (
+    AccessDenied,
+    ConflictError,
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    Problem,
+)
 from armsctl.ledger.envelope import Entry, canonical, open_entry, seal_entry
 from armsctl.ledger.merkle import leaf_hash
 from armsctl.ledger.note import SignerKey, VerifierKey
-from armsctl.service._base import AccessDenied, ConflictError, Database
+from armsctl.service._base import Database
 from armsctl.store.models import PartyKey
 
 __all__ = [

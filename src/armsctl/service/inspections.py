@@ -34,20 +34,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session
 
-from armsctl.errors import InputError, NotFoundError, Problem
+from armsctl.errors import ConflictError, InputError, NotFoundError, Problem
 from armsctl.ledger.envelope import canonical
 from armsctl.ledger.escrow import reveal_items, verify_reveal
-from armsctl.service._base import (
-    Actor,
-    Allow,
-    ConflictError,
-    Database,
-    Page,
-    Resource,
-    audit,
-    iso,
-    party_by_code,
-)
+from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import check_json, renderable
 from armsctl.service.entries import (
     Draft,

@@ -24,18 +24,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from armsctl.errors import InputError, NotFoundError, Problem
-from armsctl.service._base import (
-    Actor,
-    Allow,
-    ConflictError,
-    Database,
-    Page,
-    Resource,
-    audit,
-    iso,
-    party_by_code,
-)
+from armsctl.errors import ConflictError, InputError, NotFoundError, Problem
+from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import check_json, renderable
 from armsctl.service.entries import (
     acknowledgement_entry,
