@@ -50,7 +50,6 @@ __all__ = [
     "allow_all",
     "audit",
     "iso",
-    "page",
     "party_by_code",
     "slice_page",
 ]
@@ -290,11 +289,6 @@ def audit(
         sink.append(event)
     else:
         session.add(event)
-
-
-def page(query_rows: list[dict[str, Any]], total: int, limit: int, offset: int) -> Page:
-    """Wrap rows already limited and offset by the query."""
-    return Page(results=query_rows, total=total, limit=limit, offset=offset)
 
 
 def iso(value: dt.datetime | dt.date | None) -> str | None:

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from armsctl.errors import (
@@ -47,6 +47,7 @@ from armsctl.service._base import (
     iso,
     party_by_code,
 )
+from armsctl.service._paging import fetch_page
 from armsctl.store.models import ROLES, ApiToken, Party, PartyKey, TreatyRow, User
 
 __all__ = [
@@ -393,8 +394,7 @@ def list_users(
         query = select(User, Party).outerjoin(Party, User.party_id == Party.id)
         if party_id is not None:
             query = query.where(User.party_id == party_id)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(query.order_by(User.id).limit(limit).offset(offset)).all()
+        rows, total = fetch_page(session, query, User.id, limit=limit, offset=offset)
         return Page([_user_dict(u, p) for u, p in rows], total, limit, offset)
 
 
@@ -557,8 +557,7 @@ def list_tokens_page(
     """One page of tokens; with ``party_id`` only that party's users' tokens."""
     with db.read() as session:
         query = _token_query(user, party_id)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(query.order_by(ApiToken.id).limit(limit).offset(offset)).all()
+        rows, total = fetch_page(session, query, ApiToken.id, limit=limit, offset=offset)
         return Page([_token_dict(t, u) for t, u in rows], total, limit, offset)
 
 

@@ -18,13 +18,13 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from armsctl.compliance.engine import rule_weights
-from armsctl.errors import ConflictError, DeclarationError, IntegrityError, Problem
+from armsctl.errors import ConflictError, DeclarationError, IntegrityError, NotFoundError, Problem
 from armsctl.inventory.model import (
     ComponentKey,
     component_measure,
@@ -41,6 +41,7 @@ from armsctl.ledger.escrow import (
 from armsctl.ledger.note import SignerKey
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import json_problem
+from armsctl.service._paging import fetch_page
 from armsctl.service.entries import (
     append_for_party,
     declaration_entry,
@@ -49,7 +50,7 @@ from armsctl.service.entries import (
 from armsctl.service.log import proof_url
 from armsctl.service.record import record_figure, unverified_measures
 from armsctl.service.treaty_dates import check_declaration_date, history_marked
-from armsctl.store.models import Declaration, DeclarationItem, Party
+from armsctl.store.models import Declaration, DeclarationItem, Party, SealedItem
 from armsctl.treaty.schema import Treaty
 
 __all__ = [
@@ -522,7 +523,6 @@ def store_sealed_opening(
     only. The clear opening leaves memory with the request.
     """
     from armsctl.ledger.sealing import seal_rows
-    from armsctl.store.models import SealedItem
 
     public = opening["public"]
     sealed = seal_rows(
@@ -947,8 +947,6 @@ def submit_sealed_items(
         InputError: naming ``signed_entry`` (malformed, unverified, mismatched or missing).
         AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
     """
-    from armsctl.store.models import SealedItem
-
     with db.write() as (session, conn):
         doc = db.treaty(session, treaty)
         row_party = party_by_code(session, treaty, party)
@@ -1055,17 +1053,14 @@ def list_declarations(
         )
         if party is not None:
             query = query.where(Party.code == party)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(
-            query.order_by(Declaration.as_of, Declaration.id).limit(limit).offset(offset)
-        ).all()
+        rows, total = fetch_page(
+            session, query, Declaration.as_of, Declaration.id, limit=limit, offset=offset
+        )
         return Page([_public(d, code, doc) for d, code in rows], total, limit, offset)
 
 
 def get_declaration(db: Database, *, declaration_id: int) -> dict[str, Any]:
     """The public view of one declaration."""
-    from armsctl.errors import NotFoundError
-
     with db.read() as session:
         row = session.execute(
             select(Declaration, Party.code)
@@ -1088,80 +1083,45 @@ def read_items(
     at: dt.datetime,
 ) -> Page:
     """The declaring party's own items (with salts, so it can reveal them); audited."""
-    from armsctl.errors import NotFoundError
-
     with db.audited_read() as session:
         decl = session.get(Declaration, declaration_id)
         if decl is None:
             raise NotFoundError(f"no declaration {declaration_id}")
         allow(Resource("declaration-items", f"declaration/{declaration_id}", owner=decl.party_id))
         sealed = (decl.private or {}).get("sealed")
-        if sealed is not None:
-            return _sealed_page(session, actor, decl, sealed, limit=limit, offset=offset, at=at)
-        total = session.scalar(
-            select(func.count()).where(DeclarationItem.declaration_id == declaration_id)
+        model: type[DeclarationItem | SealedItem] = (
+            DeclarationItem if sealed is None else SealedItem
         )
-        rows = session.scalars(
-            select(DeclarationItem)
-            .where(DeclarationItem.declaration_id == declaration_id)
-            .order_by(DeclarationItem.position)
-            .limit(limit)
-            .offset(offset)
-        ).all()
+        found, total = fetch_page(
+            session,
+            select(model).where(model.declaration_id == declaration_id),
+            model.position,
+            limit=limit,
+            offset=offset,
+        )
         audit(
             session,
             actor,
             action="declaration.items.read",
             resource=f"declaration/{declaration_id}",
             at=at,
-            detail=f"{len(rows)} items from offset {offset}",
+            detail=f"{len(found)} {'items' if sealed is None else 'sealed items'} from offset {offset}",
         )
-        results = [
-            {"index": r.position, "salt": bytes(r.salt).hex(), "item": r.record} for r in rows
-        ]
-        return Page(results, int(total or 0), limit, offset)
+        rows = cast("list[DeclarationItem | SealedItem]", [r for (r,) in found])
+        return Page([_item_row(r, sealed) for r in rows], total, limit, offset)
 
 
-def _sealed_page(
-    session: Session,
-    actor: Actor,
-    decl: Declaration,
-    sealed: Mapping[str, Any],
-    *,
-    limit: int,
-    offset: int,
-    at: dt.datetime,
-) -> Page:
-    """One page of sealed rows, each with what its owner needs to open it."""
-    import base64
-
-    from armsctl.store.models import SealedItem
-
-    total = session.scalar(select(func.count()).where(SealedItem.declaration_id == decl.id))
-    rows = session.scalars(
-        select(SealedItem)
-        .where(SealedItem.declaration_id == decl.id)
-        .order_by(SealedItem.position)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    audit(
-        session,
-        actor,
-        action="declaration.items.read",
-        resource=f"declaration/{decl.id}",
-        at=at,
-        detail=f"{len(rows)} sealed items from offset {offset}",
-    )
-    results = [
-        {
-            "index": r.position,
-            "ciphertext": base64.b64encode(bytes(r.ciphertext)).decode("ascii"),
-            "sealed": dict(sealed),
+def _item_row(
+    row: DeclarationItem | SealedItem, sealed: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """One item row for its owner: in clear with its salt, or sealed with what opens it."""
+    if isinstance(row, SealedItem):
+        return {
+            "index": row.position,
+            "ciphertext": base64.b64encode(bytes(row.ciphertext)).decode("ascii"),
+            "sealed": dict(sealed or {}),
         }
-        for r in rows
-    ]
-    return Page(results, int(total or 0), limit, offset)
+    return {"index": row.position, "salt": bytes(row.salt).hex(), "item": row.record}
 
 
 def core_declaration(row: Declaration, party: str) -> CoreDeclaration:

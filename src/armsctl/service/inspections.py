@@ -39,6 +39,7 @@ from armsctl.ledger.envelope import canonical
 from armsctl.ledger.escrow import reveal_items, verify_reveal
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import check_json, renderable
+from armsctl.service._paging import fetch_page
 from armsctl.service.entries import (
     Draft,
     append_for_party,
@@ -897,8 +898,8 @@ def read_reveals_page(
             )
         )
         query = select(Reveal).where(Reveal.inspection_id == row.id)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        reveals = session.scalars(query.order_by(Reveal.id).limit(limit).offset(offset)).all()
+        found, total = fetch_page(session, query, Reveal.id, limit=limit, offset=offset)
+        reveals = [r for (r,) in found]
         audit(
             session,
             actor,
@@ -919,7 +920,7 @@ def read_reveals_page(
             }
             for r in reveals
         ]
-        return Page(results, int(total), limit, offset)
+        return Page(results, total, limit, offset)
 
 
 def get_inspection(
@@ -958,8 +959,8 @@ def list_inspections(
             query = query.where(
                 (Inspection.inspecting_party_id == party) | (Inspection.inspected_party_id == party)
             )
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(query.order_by(Inspection.id).limit(limit).offset(offset)).all()
+        found, total = fetch_page(session, query, Inspection.id, limit=limit, offset=offset)
+        rows = [r for (r,) in found]
         audit(session, actor, action="inspection.read", resource=f"{treaty}/inspections", at=at)
         return Page([_public(session, r, actor.party) for r in rows], total, limit, offset)
 

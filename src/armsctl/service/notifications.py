@@ -21,12 +21,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from armsctl.errors import ConflictError, InputError, NotFoundError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import check_json, renderable
+from armsctl.service._paging import fetch_page
 from armsctl.service.entries import (
     acknowledgement_entry,
     append_for_party,
@@ -290,8 +291,7 @@ def list_notifications(
                 )
             )
         )
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(query.order_by(Notification.id).limit(limit).offset(offset)).all()
+        rows, total = fetch_page(session, query, Notification.id, limit=limit, offset=offset)
         audit(
             session,
             actor,

@@ -7,11 +7,12 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from armsctl.errors import InputError, ParameterError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
 from armsctl.service._json import check_json, renderable
+from armsctl.service._paging import fetch_page
 from armsctl.service.entries import (
     MAX_SKEW,
     append_for_party,
@@ -173,8 +174,7 @@ def list_observations(
         )
         if subject is not None:
             query = query.where(Party.code == subject)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(query.order_by(Observation.id).limit(limit).offset(offset)).all()
+        rows, total = fetch_page(session, query, Observation.id, limit=limit, offset=offset)
         return Page(
             [_public(o, s, name or "local-cli") for o, s, name in rows], total, limit, offset
         )

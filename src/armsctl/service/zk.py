@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from armsctl.errors import InputError, NotFoundError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
+from armsctl.service._paging import fetch_page
 from armsctl.service.entries import Draft, append_for_party
 from armsctl.store.models import Party, ZkProof
 from armsctl.treaty.schema import Treaty
@@ -174,8 +175,7 @@ def list_proofs(
         )
         if party is not None:
             query = query.where(Party.code == party)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(query.order_by(ZkProof.id).limit(limit).offset(offset)).all()
+        rows, total = fetch_page(session, query, ZkProof.id, limit=limit, offset=offset)
         return Page(
             [_public(r, code, _maximum(doc, r.limit_id)) for r, code in rows], total, limit, offset
         )
