@@ -135,9 +135,14 @@ def _signed_request(strict: dict[str, Any], tmp_path: Path, key: str, as_of: str
 
 
 def _upload(page: Any, path: Path) -> Any:
+    result = page.locator("#upload-ok, #upload-errors")
+    # A second upload on the same page must not read the first one's answer: wait until the
+    # earlier answer is gone (replaced) before waiting for the new one.
+    earlier = result.element_handle() if result.count() else None
     page.get_by_label("Declaration file").set_input_files(str(path))
     page.get_by_role("button", name="Check and submit").click()
-    result = page.locator("#upload-ok, #upload-errors")
+    if earlier is not None:
+        earlier.wait_for_element_state("hidden")
     result.wait_for()
     return result
 

@@ -252,7 +252,8 @@ class InspectionPublic(_Out):
     """An inspection as its reader's party sees it (its copy of what is sealed at rest).
 
     When the site is sealed at rest ``site`` and ``site_salt`` are null and ``sealed_site`` is
-    the reader's copy; a site kept in clear has no ``sealed_site`` key.
+    the reader's copy; a site kept in clear has no ``sealed_site`` key. The arrival time is
+    likewise ``scheduled_for`` null beside ``sealed_arrival``.
     """
 
     id: int
@@ -270,6 +271,9 @@ class InspectionPublic(_Out):
     inspectors: list[str]
     requested_at: Time
     scheduled_for: Time | None
+    sealed_arrival: SealedPublic | None = Field(
+        None, description="Present when the arrival time is sealed."
+    )
     findings: list[dict[str, Any]] | dict[str, Any] | None
     reported_at: Time | None
     arrival_salt: str | None
