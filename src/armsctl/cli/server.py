@@ -10,7 +10,7 @@ running server over HTTP with a bearer token (``--server``/``ARMSCTL_SERVER``,
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -263,15 +263,9 @@ def parties_add(
     With ``--encryption-key`` (from `armsctl keys generate NAME --encryption`) the server seals
     every item row, notification body and inspection record it keeps for the party to that key.
     """
-    from armsctl.errors import InputError, Problem
     from armsctl.service import accounts
 
-    texts = []
-    for path in (key, encryption_key):
-        try:
-            texts.append(path.read_text(encoding="utf-8").strip() if path else None)
-        except OSError as exc:
-            raise InputError([Problem(str(path), "", f"cannot read: {exc}")]) from None
+    texts = [_read_text(path).strip() if path else None for path in (key, encryption_key)]
     if encryption_key is not None:
         _check_encryption_key(encryption_key, str(texts[1]))
     row = accounts.register_party(
@@ -301,13 +295,9 @@ def parties_set_encryption_key(
 
     What was sealed to an old key stays sealed to it: the party keeps that private key.
     """
-    from armsctl.errors import InputError, Problem
     from armsctl.service import accounts
 
-    try:
-        text = encryption_key.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise InputError([Problem(str(encryption_key), "", f"cannot read: {exc}")]) from None
+    text = _read_text(encryption_key).strip()
     _check_encryption_key(encryption_key, text)
     row = accounts.set_encryption_key(
         _open(db), treaty=treaty, code=code, encryption_key=text, at=_now()
@@ -438,13 +428,9 @@ def _call(method: str, server: str, token: str, path: str, body: Any = None) -> 
 
 
 def _signer_from(key: Path) -> Any:
-    from armsctl.errors import InputError, Problem
     from armsctl.ledger.note import SignerKey
 
-    try:
-        return SignerKey.parse(key.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError([Problem(str(key), "", f"cannot read the key: {exc}")]) from None
+    return SignerKey.parse(_read_text(key, "the key"))
 
 
 def _party_code(server: str, token: str, party: str | None) -> str:
@@ -632,6 +618,26 @@ def _read_json(file: Path) -> Any:
         raise InputError([Problem(str(file), "", f"cannot read JSON: {exc}")]) from None
 
 
+def _read_text(path: Path, what: str = "") -> str:
+    """The text of a file the user named; a file that cannot be read is bad input naming it."""
+    from armsctl.errors import InputError, Problem
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        reading = f"cannot read {what}" if what else "cannot read"
+        raise InputError([Problem(str(path), "", f"{reading}: {exc}")]) from None
+
+
+def _each_result(client: Client, path: str) -> Iterator[dict[str, Any]]:
+    """Every row of a paged list, fetched a page at a time as the caller goes on reading."""
+    offset: int | None = 0
+    while offset is not None:
+        page = client.get(f"{path}?limit=500&offset={offset}")
+        yield from page["results"]
+        offset = page["next_offset"]
+
+
 def _read_object(file: Path | None) -> dict[str, Any]:
     """A JSON object from ``file`` (an empty one when no file is given)."""
     from armsctl.errors import InputError, Problem
@@ -681,10 +687,7 @@ def _sign_items(
     from armsctl.ledger.sealing import SealingPublicKey
     from armsctl.service.declarations import seal_items
 
-    try:
-        recipient = SealingPublicKey.parse(seal_to.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError([Problem(str(seal_to), "", f"cannot read: {exc}")]) from None
+    recipient = SealingPublicKey.parse(_read_text(seal_to))
     del body["items"]
     body |= seal_items(signer, recipient, **common)
 
@@ -804,17 +807,9 @@ def _open_items(client: Client, declaration: int, key: Path) -> tuple[Any, Any]:
     from armsctl.errors import InputError, Problem
     from armsctl.ledger.sealing import SealingKey, open_private, open_rows
 
-    try:
-        sealing = SealingKey.parse(key.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
+    sealing = SealingKey.parse(_read_text(key))
     decl = client.get(f"/declarations/{declaration}")
-    rows: list[dict[str, Any]] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = client.get(f"/declarations/{declaration}/items?limit=500&offset={offset}")
-        rows += page["results"]
-        offset = page["next_offset"]
+    rows = list(_each_result(client, f"/declarations/{declaration}/items"))
     if not rows or "sealed" not in rows[0]:
         raise InputError([Problem("", "declaration", "its items are not sealed")])
     sealed = {
@@ -832,14 +827,9 @@ def _open_items(client: Client, declaration: int, key: Path) -> tuple[Any, Any]:
 
 def _open_value(sealed: Any, party: str, key: Path) -> Any:
     """Open a party's copy of content the server keeps sealed: ``{"value", "salt"}``."""
-    from armsctl.errors import InputError, Problem
     from armsctl.ledger.sealing import SealingKey, open_value
 
-    try:
-        sealing = SealingKey.parse(key.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
-    return open_value(sealed, reader=party, key=sealing)
+    return open_value(sealed, reader=party, key=SealingKey.parse(_read_text(key)))
 
 
 @client_command(client_app, "notifications", formats=OutputFormat.json)
@@ -859,12 +849,7 @@ def client_notifications(
     from armsctl.service.entries import content_commitment
 
     me = client.get("/me")
-    rows: list[dict[str, Any]] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = client.get(f"/treaties/{treaty}/notifications?limit=500&offset={offset}")
-        rows += page["results"]
-        offset = page["next_offset"]
+    rows = list(_each_result(client, f"/treaties/{treaty}/notifications"))
     for row in rows:
         if row.get("sealed_body") is None:
             continue
@@ -905,12 +890,8 @@ def client_ack(
 
     request: dict[str, Any] = {}
     if key is not None:
-        offset: int | None = 0
-        row = None
-        while row is None and offset is not None:
-            page = client.get(f"/treaties/{treaty}/notifications?offset={offset}")
-            row = next((n for n in page["results"] if n["id"] == notification), None)
-            offset = page["next_offset"]
+        listed = _each_result(client, f"/treaties/{treaty}/notifications")
+        row = next((n for n in listed if n["id"] == notification), None)
         if row is None:
             raise NotFoundError(f"no notification {notification} for this party under {treaty}")
         index = int(row["log_index"])
