@@ -290,15 +290,26 @@ def _record(
     session: Session,
     conn: Connection,
     actor: Actor,
+    user: User,
+    party: Party | None,
     *,
     action: str,
     kind: str,
-    party: Party | None,
     at: dt.datetime,
-    body: dict[str, Any],
+    **details: Any,
 ) -> None:
-    """Log an account change under the party it concerns, and audit it (never a secret)."""
-    body = {**body, "by": actor.name, "by_role": actor.role}
+    """Log a change to ``user``'s account under the party it concerns, and audit it.
+
+    The entry names the user, its role and party, then ``details`` (never a secret).
+    """
+    body = {
+        "user": user.name,
+        "role": user.role,
+        "party": party.code if party else None,
+        **details,
+        "by": actor.name,
+        "by_role": actor.role,
+    }
     db.append(
         conn,
         kind=kind,
@@ -334,17 +345,7 @@ def _new_user(
     user = User(name=name, role=role, party_id=party.id if party else None, created_at=at)
     session.add(user)
     session.flush()
-    _record(
-        db,
-        session,
-        conn,
-        actor,
-        action="user.add",
-        kind="user-added",
-        party=party,
-        at=at,
-        body={"user": name, "role": role, "party": party.code if party else None},
-    )
+    _record(db, session, conn, actor, user, party, action="user.add", kind="user-added", at=at)
     return user
 
 
@@ -431,17 +432,13 @@ def _new_token(
         session,
         conn,
         actor,
+        user,
+        party,
         action="token.issue",
         kind="token-issued",
-        party=party,
         at=at,
-        body={
-            "user": user.name,
-            "role": user.role,
-            "party": party.code if party else None,
-            "token_id": token_id,
-            "expires_at": iso(expires),
-        },
+        token_id=token_id,
+        expires_at=iso(expires),
     )
     return {
         "token": f"{TOKEN_PREFIX}{token_id}_{secret}",
@@ -506,16 +503,12 @@ def revoke_token(
                 session,
                 conn,
                 actor,
+                user,
+                party,
                 action="token.revoke",
                 kind="token-revoked",
-                party=party,
                 at=at,
-                body={
-                    "user": user.name,
-                    "role": user.role,
-                    "party": party.code if party else None,
-                    "token_id": token_id,
-                },
+                token_id=token_id,
             )
         return {"token_id": token_id, "revoked_at": iso(row.revoked_at)}
 

@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -402,17 +403,29 @@ def _load(session: Session, inspection_id: int) -> Inspection:
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One step of an inspection: whose it is, the state it moves from and to, its log entry."""
+
+    owner: str
+    expected: str
+    new_state: str
+    kind: str
+
+
+_NOTIFY = _Step("inspecting", "planned", "notified", "inspection-notified")
+_START = _Step("inspected", "notified", "in-progress", "inspection-started")
+_REPORT = _Step("inspecting", "in-progress", "reported", "inspection-reported")
+
+
 def _advance(
     db: Database,
     actor: Actor,
+    step: _Step,
     *,
     inspection_id: int,
     allow: Allow,
     at: dt.datetime,
-    owner: str,
-    expected: str,
-    new_state: str,
-    kind: str,
     extra: dict[str, Any],
     salt: bytes | None = None,
     signed_entry: str | None = None,
@@ -421,7 +434,7 @@ def _advance(
     with db.write() as (session, conn):
         row = _load(session, inspection_id)
         facts = _facts(session, row)
-        owner_id = row.inspecting_party_id if owner == "inspecting" else row.inspected_party_id
+        owner_id = row.inspecting_party_id if step.owner == "inspecting" else row.inspected_party_id
         allow(
             Resource(
                 facts.kind,
@@ -432,11 +445,11 @@ def _advance(
                 active=facts.active,
             )
         )
-        if row.state != expected:
-            raise ConflictError(f"inspection {inspection_id} is {row.state}, not {expected}")
+        if row.state != step.expected:
+            raise ConflictError(f"inspection {inspection_id} is {row.state}, not {step.expected}")
         if "scheduled_for" in extra:
             _check_arrival(extra["scheduled_for"], row, at)
-        row.state = new_state
+        row.state = step.new_state
         arrival = findings = None
         if "scheduled_for" in extra:
             # Checked above; no later rule reads it, so only the parties' sealed copy is kept.
@@ -452,11 +465,11 @@ def _advance(
         party = session.get(Party, owner_id)
         assert party is not None
         draft = inspection_step_entry(
-            kind=kind,
+            kind=step.kind,
             treaty=row.treaty_id,
             party=party.code,
             inspection=row.id,
-            state=new_state,
+            state=step.new_state,
             at=at,
             arrival_commitment=arrival,
             findings_commitment=findings,
@@ -629,13 +642,10 @@ def schedule_inspection(
     return _advance(
         db,
         actor,
+        _NOTIFY,
         inspection_id=inspection_id,
         allow=allow,
         at=at,
-        owner="inspecting",
-        expected="planned",
-        new_state="notified",
-        kind="inspection-notified",
         extra={"scheduled_for": arrival},
         salt=_step_salt(arrival_salt, "arrival_salt", signed_entry),
         signed_entry=signed_entry,
@@ -657,13 +667,10 @@ def start_inspection(
     return _advance(
         db,
         actor,
+        _START,
         inspection_id=inspection_id,
         allow=allow,
         at=at,
-        owner="inspected",
-        expected="notified",
-        new_state="in-progress",
-        kind="inspection-started",
         extra={},
         signed_entry=signed_entry,
         require_signature=require_signature,
@@ -698,13 +705,10 @@ def report_inspection(
     return _advance(
         db,
         actor,
+        _REPORT,
         inspection_id=inspection_id,
         allow=allow,
         at=at,
-        owner="inspecting",
-        expected="in-progress",
-        new_state="reported",
-        kind="inspection-reported",
         extra={"findings": findings},
         salt=_step_salt(findings_salt, "findings_salt", signed_entry),
         signed_entry=signed_entry,
