@@ -200,25 +200,51 @@ def _public(row: Declaration, party: str, treaty: Treaty) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """How a declaration is recorded: by whom, with what note and time, and how it is logged."""
+
+    actor: Actor
+    note: str
+    at: dt.datetime
+    signed_entry: str | None
+    require_signature: bool
+    recording_history: bool
+
+
+def _authorised(
+    db: Database,
+    session: Session,
+    req: _Request,
+    allow: Allow,
+    treaty: str,
+    party: str,
+    as_of: dt.date,
+) -> tuple[Treaty, Party]:
+    """The treaty and the declaring party, once the caller may declare for it as of that date."""
+    doc = db.treaty(session, treaty)
+    row_party = party_by_code(session, treaty, party)
+    allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
+    _check_party(req.actor, treaty)
+    check_declaration_date(doc, party, as_of, at=req.at, recording_history=req.recording_history)
+    return doc, row_party
+
+
 def _store(
     db: Database,
     session: Session,
     conn: Any,
-    *,
+    req: _Request,
     treaty: Treaty,
-    actor: Actor,
     party: Party,
     as_of: dt.date,
-    kind: str,
-    status: str,
     figures: dict[str, int],
     commitment: dict[str, Any] | None,
-    note: str,
-    at: dt.datetime,
-    signed_entry: str | None = None,
-    require_signature: bool = False,
-    recording_history: bool = False,
+    *,
+    status: str = "provided",
 ) -> Declaration:
+    """Store one declaration and log it: item-level when it has a ``commitment``."""
+    kind = "aggregate" if commitment is None else "items"
     clash = session.scalars(
         select(Declaration.id).where(
             Declaration.treaty_id == party.treaty_id,
@@ -236,9 +262,9 @@ def _store(
         status=status,
         figures=figures,
         commitment=commitment,
-        note=note,
-        submitted_by=actor.user_id or 0,
-        submitted_at=at,
+        note=req.note,
+        submitted_by=req.actor.user_id or 0,
+        submitted_at=req.at,
         log_index=-1,
     )
     session.add(row)
@@ -252,16 +278,16 @@ def _store(
         assert commitment is not None
         build = items_declaration_entry
         fields = {"figures": _released(row, treaty), "commitment": commitment}
-    fields.update(treaty=party.treaty_id, party=party.code, as_of=as_of, at=at)
+    fields.update(treaty=party.treaty_id, party=party.code, as_of=as_of, at=req.at)
     row.log_index = append_for_party(
         db,
         session,
         conn,
-        signed=history_marked(build(**fields), recording_history),
-        sealed=history_marked(build(**fields, ref=row.id), recording_history),
+        signed=history_marked(build(**fields), req.recording_history),
+        sealed=history_marked(build(**fields, ref=row.id), req.recording_history),
         party_id=party.id,
-        signed_entry=signed_entry,
-        require_signature=require_signature,
+        signed_entry=req.signed_entry,
+        require_signature=req.require_signature,
     )
     return row
 
@@ -299,31 +325,12 @@ def submit_aggregate(
         raise DeclarationError([Problem("", "status", "must be provided or not-provided")])
     if status == "not-provided" and figures:
         raise DeclarationError([Problem("", "figures", "a not-provided declaration has none")])
+    req = _Request(actor, note, at, signed_entry, require_signature, recording_history)
     with db.write() as (session, conn):
-        doc = db.treaty(session, treaty)
-        row_party = party_by_code(session, treaty, party)
-        allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
-        _check_party(actor, treaty)
-        check_declaration_date(doc, party, as_of, at=at, recording_history=recording_history)
+        doc, row_party = _authorised(db, session, req, allow, treaty, party, as_of)
         _check_figures(figures, doc)
-        row = _store(
-            db,
-            session,
-            conn,
-            treaty=doc,
-            actor=actor,
-            party=row_party,
-            as_of=as_of,
-            kind="aggregate",
-            status=status,
-            figures=dict(sorted(figures.items())),
-            commitment=None,
-            note=note,
-            at=at,
-            signed_entry=signed_entry,
-            require_signature=require_signature,
-            recording_history=recording_history,
-        )
+        figures = dict(sorted(figures.items()))
+        row = _store(db, session, conn, req, doc, row_party, as_of, figures, None, status=status)
         return _public(row, party, doc)
 
 
@@ -435,12 +442,9 @@ def submit_items(
     if problems:
         raise DeclarationError(problems[:50])
     validate_items(items)
+    req = _Request(actor, note, at, signed_entry, require_signature, recording_history)
     with db.write() as (session, conn):
-        doc = db.treaty(session, treaty)
-        row_party = party_by_code(session, treaty, party)
-        allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
-        _check_party(actor, treaty)
-        check_declaration_date(doc, party, as_of, at=at, recording_history=recording_history)
+        doc, row_party = _authorised(db, session, req, allow, treaty, party, as_of)
         owner_key = owner_encryption_key(row_party)
         figures = _components(items, doc)
         draws = _draws(salts, signed_entry, len(items))
@@ -459,24 +463,7 @@ def submit_items(
             raise DeclarationError(
                 [Problem("", "salts", f"{len(draws)} salts given, the commitment draws {used}")]
             )
-        row = _store(
-            db,
-            session,
-            conn,
-            treaty=doc,
-            actor=actor,
-            party=row_party,
-            as_of=as_of,
-            kind="items",
-            status="provided",
-            figures=figures,
-            commitment=committed.public,
-            note=note,
-            at=at,
-            signed_entry=signed_entry,
-            require_signature=require_signature,
-            recording_history=recording_history,
-        )
+        row = _store(db, session, conn, req, doc, row_party, as_of, figures, committed.public)
         store_sealed_opening(session, row, committed.opening, owner_key, rng=rng)
         return _public(row, party, doc)
 
@@ -714,22 +701,18 @@ def submit_declarations(
         out = []
         for prep in prepared:
             sub = prep.submission
+            req = _Request(actor, sub.note, at, None, require_signature, recording_history)
             row = _store(
                 db,
                 session,
                 conn,
-                treaty=doc,
-                actor=actor,
-                party=parties[sub.party],
-                as_of=sub.as_of,
-                kind="aggregate" if prep.committed is None else "items",
+                req,
+                doc,
+                parties[sub.party],
+                sub.as_of,
+                prep.figures,
+                None if prep.committed is None else prep.committed.public,
                 status=sub.status if prep.committed is None else "provided",
-                figures=prep.figures,
-                commitment=None if prep.committed is None else prep.committed.public,
-                note=sub.note,
-                at=at,
-                require_signature=require_signature,
-                recording_history=recording_history,
             )
             if prep.committed is not None:
                 store_sealed_opening(
@@ -947,33 +930,14 @@ def submit_sealed_items(
         InputError: naming ``signed_entry`` (malformed, unverified, mismatched or missing).
         AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
     """
+    req = _Request(actor, note, at, signed_entry, require_signature, recording_history)
     with db.write() as (session, conn):
-        doc = db.treaty(session, treaty)
-        row_party = party_by_code(session, treaty, party)
-        allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
-        _check_party(actor, treaty)
-        check_declaration_date(doc, party, as_of, at=at, recording_history=recording_history)
+        doc, row_party = _authorised(db, session, req, allow, treaty, party, as_of)
         rows = _check_sealed_commitment(
             commitment, sealed, components, treaty=doc, party=party, as_of=as_of
         )
-        row = _store(
-            db,
-            session,
-            conn,
-            treaty=doc,
-            actor=actor,
-            party=row_party,
-            as_of=as_of,
-            kind="items",
-            status="provided",
-            figures=dict(sorted(components.items())),
-            commitment=dict(commitment),
-            note=note,
-            at=at,
-            signed_entry=signed_entry,
-            require_signature=require_signature,
-            recording_history=recording_history,
-        )
+        figures = dict(sorted(components.items()))
+        row = _store(db, session, conn, req, doc, row_party, as_of, figures, dict(commitment))
         row.private = {
             "sealed": {
                 "scheme": sealed["scheme"],
