@@ -41,7 +41,7 @@ from armsctl.ledger.escrow import (
 from armsctl.ledger.note import SignerKey
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import json_problem
-from armsctl.service._paging import fetch_page
+from armsctl.service._paging import fetch_page, with_party_code
 from armsctl.service.entries import (
     append_for_party,
     declaration_entry,
@@ -1010,11 +1010,7 @@ def list_declarations(
     """The public view of declarations: figures and commitments, never an item."""
     with db.read() as session:
         doc = db.treaty(session, treaty)
-        query = (
-            select(Declaration, Party.code)
-            .join(Party, Declaration.party_id == Party.id)
-            .where(Declaration.treaty_id == treaty)
-        )
+        query = with_party_code(Declaration).where(Declaration.treaty_id == treaty)
         if party is not None:
             query = query.where(Party.code == party)
         rows, total = fetch_page(
@@ -1027,9 +1023,7 @@ def get_declaration(db: Database, *, declaration_id: int) -> dict[str, Any]:
     """The public view of one declaration."""
     with db.read() as session:
         row = session.execute(
-            select(Declaration, Party.code)
-            .join(Party, Declaration.party_id == Party.id)
-            .where(Declaration.id == declaration_id)
+            with_party_code(Declaration).where(Declaration.id == declaration_id)
         ).first()
         if row is None:
             raise NotFoundError(f"no declaration {declaration_id}")

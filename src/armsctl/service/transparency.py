@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 from armsctl.compliance import evaluate, report_to_dict
 from armsctl.inventory.io import DeclarationSet
 from armsctl.service._base import Database, iso
+from armsctl.service._paging import with_party_code
 from armsctl.service.dashboard import log_head
 from armsctl.service.declarations import core_declaration
 from armsctl.service.inspections import quota_status
-from armsctl.store.models import Declaration, Party
+from armsctl.store.models import Declaration
 
 __all__ = ["check_compliance", "released", "transparency_view"]
 
@@ -45,8 +46,7 @@ def check_compliance(db: Database, *, treaty: str, at: dt.date) -> dict[str, Any
             .subquery()
         )
         rows = session.execute(
-            select(Declaration, Party.code)
-            .join(Party, Declaration.party_id == Party.id)
+            with_party_code(Declaration)
             .join(latest, latest.c.id == Declaration.id)
             .where(latest.c.rank == 1)
         ).all()
