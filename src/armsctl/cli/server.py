@@ -100,6 +100,47 @@ def _show(fmt: OutputFormat, data: Any, title: str) -> None:
     out_console.print(table)
 
 
+def operator_command(
+    app: typer.Typer, name: str, *, title: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fn(db, ...)`` as a local operator command NAME whose answer is shown.
+
+    ``--db`` and ``--format`` are added to the command's own parameters. ``fn`` gets the
+    database option as given and opens it itself (``_open``), after checking its own input,
+    so that bad input leaves no database file behind; what it returns is printed as JSON or
+    as a table titled ``title``, and user errors exit as ``user_errors`` says.
+    """
+    import functools
+    import inspect
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(fn)
+        own = [q for q in signature.parameters.values() if q.name != "db"]
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        shared = [
+            inspect.Parameter("db", keyword, default=DB_OPTION, annotation="str | None"),
+            inspect.Parameter("fmt", keyword, default=FORMAT_OPTION, annotation="OutputFormat"),
+        ]
+
+        @functools.wraps(fn)
+        def command(*args: Any, db: str | None, fmt: OutputFormat, **kwargs: Any) -> None:
+            _show(fmt, fn(db, *args, **kwargs), title)
+
+        command.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=own + shared, return_annotation="None"
+        )
+        command.__annotations__ = {
+            **{k: v for k, v in fn.__annotations__.items() if k not in ("db", "return")},
+            "db": "str | None",
+            "fmt": "OutputFormat",
+            "return": "None",
+        }
+        app.command(name)(user_errors(command))
+        return fn
+
+    return register
+
+
 @user_errors
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
@@ -166,17 +207,15 @@ def db_upgrade(db: str | None = DB_OPTION, fmt: OutputFormat = FORMAT_OPTION) ->
     out_console.print(f"database at revision {revision}")
 
 
-@db_app.command("load-treaty")
-@user_errors
+@operator_command(db_app, "load-treaty", title="treaty loaded")
 def db_load_treaty(
+    db: str | None,
     treaty: str = typer.Argument(..., help="Bundled treaty id, e.g. new-start."),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """Load a bundled treaty onto the server."""
     from armsctl.service import accounts
 
-    _show(fmt, accounts.load_treaty(_open(db), treaty, at=_now()), "treaty loaded")
+    return accounts.load_treaty(_open(db), treaty, at=_now())
 
 
 @db_app.command("reseal")
@@ -243,9 +282,9 @@ def _check_encryption_key(path: Path, text: str) -> None:
         raise InputError([Problem(str(path), "--encryption-key", str(exc))]) from None
 
 
-@parties_app.command("add")
-@user_errors
+@operator_command(parties_app, "add", title="party registered")
 def parties_add(
+    db: str | None,
     treaty: str = typer.Argument(..., help="Treaty id."),
     code: str = typer.Argument(..., help="Party code as the treaty writes it, e.g. USA."),
     key: Path = typer.Option(..., "--key", help="The party's verifier key file (.pub)."),
@@ -255,9 +294,7 @@ def parties_add(
         "--encryption-key",
         help="The party's X25519 public key file (.x25519.pub): what its rows are sealed to.",
     ),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """Register a party and its Ed25519 verifier key (from `armsctl keys generate`).
 
     With ``--encryption-key`` (from `armsctl keys generate NAME --encryption`) the server seals
@@ -268,7 +305,7 @@ def parties_add(
     texts = [_read_text(path).strip() if path else None for path in (key, encryption_key)]
     if encryption_key is not None:
         _check_encryption_key(encryption_key, str(texts[1]))
-    row = accounts.register_party(
+    return accounts.register_party(
         _open(db),
         treaty=treaty,
         code=code,
@@ -277,20 +314,17 @@ def parties_add(
         encryption_key=texts[1],
         at=_now(),
     )
-    _show(fmt, row, "party registered")
 
 
-@parties_app.command("set-encryption-key")
-@user_errors
+@operator_command(parties_app, "set-encryption-key", title="encryption key set")
 def parties_set_encryption_key(
+    db: str | None,
     treaty: str = typer.Argument(..., help="Treaty id."),
     code: str = typer.Argument(..., help="Party code."),
     encryption_key: Path = typer.Option(
         ..., "--encryption-key", help="The party's X25519 public key file (.x25519.pub)."
     ),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """Register or replace a party's encryption key (logged).
 
     What was sealed to an old key stays sealed to it: the party keeps that private key.
@@ -299,49 +333,42 @@ def parties_set_encryption_key(
 
     text = _read_text(encryption_key).strip()
     _check_encryption_key(encryption_key, text)
-    row = accounts.set_encryption_key(
+    return accounts.set_encryption_key(
         _open(db), treaty=treaty, code=code, encryption_key=text, at=_now()
     )
-    _show(fmt, row, "encryption key set")
 
 
-@parties_app.command("list")
-@user_errors
+@operator_command(parties_app, "list", title="parties")
 def parties_list(
+    db: str | None,
     treaty: str = typer.Argument(..., help="Treaty id."),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """List a treaty's registered parties and keys."""
     from armsctl.service import accounts
 
-    _show(fmt, accounts.list_parties(_open(db), treaty=treaty), "parties")
+    return accounts.list_parties(_open(db), treaty=treaty)
 
 
-@users_app.command("add")
-@user_errors
+@operator_command(users_app, "add", title="user added")
 def users_add(
+    db: str | None,
     name: str = typer.Argument(..., help="User name."),
     role: str = typer.Option(..., "--role", help="party, inspector, observer or operator."),
     treaty: str | None = typer.Option(None, "--treaty", help="Treaty (party, inspector)."),
     party: str | None = typer.Option(None, "--party", help="Party code (party, inspector)."),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """Add a user with one role."""
     from armsctl.service import accounts
 
-    row = accounts.add_user(_open(db), name=name, role=role, treaty=treaty, party=party, at=_now())
-    _show(fmt, row, "user added")
+    return accounts.add_user(_open(db), name=name, role=role, treaty=treaty, party=party, at=_now())
 
 
-@users_app.command("list")
-@user_errors
-def users_list(db: str | None = DB_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
+@operator_command(users_app, "list", title="users")
+def users_list(db: str | None) -> Any:
     """List users and their roles."""
     from armsctl.service import accounts
 
-    _show(fmt, accounts.list_users(_open(db), limit=10_000).results, "users")
+    return accounts.list_users(_open(db), limit=10_000).results
 
 
 @tokens_app.command("issue")
@@ -369,30 +396,26 @@ def tokens_issue(
     typer.echo(str(row["token"]))
 
 
-@tokens_app.command("list")
-@user_errors
+@operator_command(tokens_app, "list", title="tokens")
 def tokens_list(
+    db: str | None,
     user: str | None = typer.Option(None, "--user", help="Only this user's tokens."),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """List token ids and lifetimes (secrets are not stored)."""
     from armsctl.service import accounts
 
-    _show(fmt, accounts.list_tokens(_open(db), user=user), "tokens")
+    return accounts.list_tokens(_open(db), user=user)
 
 
-@tokens_app.command("revoke")
-@user_errors
+@operator_command(tokens_app, "revoke", title="token revoked")
 def tokens_revoke(
+    db: str | None,
     token_id: str = typer.Argument(..., help="The token id (the hex part after armsctl_)."),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """Revoke a token at once."""
     from armsctl.service import accounts
 
-    _show(fmt, accounts.revoke_token(_open(db), token_id=token_id, at=_now()), "token revoked")
+    return accounts.revoke_token(_open(db), token_id=token_id, at=_now())
 
 
 # -- client ----------------------------------------------------------------------------------
