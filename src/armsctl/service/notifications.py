@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -189,15 +189,7 @@ def submit_notification(
             if to_party is not None
             else session.scalars(select(Party.id).where(Party.treaty_id == treaty)).all()
         )
-        row.sealed_body = seal_at_rest(
-            session,
-            readers,
-            value=body,
-            salt=salt,
-            commitment=content_commitment(salt, body),
-            context={"kind": "notification-body", "treaty": treaty, "notification": row.id},
-            rng=rng,
-        )
+        _seal_body(session, row, readers, body, salt, rng)
         # What the sender signs (no ref) and what the server seals (with the row's ref).
         fields: dict[str, Any] = {
             "treaty": treaty,
@@ -243,17 +235,33 @@ def reseal_notification(session: Session, row: Notification, rng: Callable[[int]
         ).all()
     )
     salt = bytes(row.body_salt) if row.body_salt is not None else None
+    _seal_body(session, row, {row.sender_id, *readers}, row.body, salt, rng)
+    row.body, row.body_salt = {}, None
+    return True
+
+
+def _seal_body(
+    session: Session,
+    row: Notification,
+    readers: Collection[int],
+    body: Any,
+    salt: bytes | None,
+    rng: Callable[[int], bytes],
+) -> None:
+    """Seal a notification's body and salt to its readers, bound to the notification's id.
+
+    The commitment kept beside it is the one the log carries (none without a salt: a row
+    from before salted commitments).
+    """
     row.sealed_body = seal_at_rest(
         session,
-        {row.sender_id, *readers},
-        value=row.body,
+        readers,
+        value=body,
         salt=salt,
-        commitment=content_commitment(salt, row.body) if salt is not None else None,
+        commitment=content_commitment(salt, body) if salt is not None else None,
         context={"kind": "notification-body", "treaty": row.treaty_id, "notification": row.id},
         rng=rng,
     )
-    row.body, row.body_salt = {}, None
-    return True
 
 
 def list_notifications(
