@@ -51,6 +51,7 @@ __all__ = [
     "accept_signed",
     "acknowledgement_entry",
     "append_for_party",
+    "body_salt_fields",
     "content_commitment",
     "declaration_entry",
     "decode_signed",
@@ -106,6 +107,16 @@ def content_commitment(salt: bytes, value: Any) -> str:
     nothing; with it, an entitled reader checks the logged digest against what it was shown.
     """
     return hashlib.sha256(bytes(salt) + canonical(value)).hexdigest()
+
+
+def body_salt_fields(salt: bytes | None, body: Any) -> dict[str, Any]:
+    """A body's salt (hex) and the commitment the log carries, for readers entitled to both.
+
+    Both are ``None`` for a row stored before salted commitments.
+    """
+    if salt is None:
+        return {"body_salt": None, "body_commitment": None}
+    return {"body_salt": bytes(salt).hex(), "body_commitment": content_commitment(salt, body)}
 
 
 def parse_salt(text: str | None, field: str, rng: Any) -> bytes:

@@ -31,6 +31,7 @@ from armsctl.service._paging import fetch_page
 from armsctl.service.entries import (
     acknowledgement_entry,
     append_for_party,
+    body_salt_fields,
     content_commitment,
     notification_entry,
     parse_salt,
@@ -68,13 +69,6 @@ def _acks(session: Session, ids: list[int]) -> dict[int, dict[str, dt.datetime]]
     return out
 
 
-def _salt_fields(salt: bytes | None, body: Any) -> dict[str, Any]:
-    """The salt and the commitment the log carries, for readers entitled to the body."""
-    if salt is None:
-        return {"body_salt": None, "body_commitment": None}
-    return {"body_salt": bytes(salt).hex(), "body_commitment": content_commitment(salt, body)}
-
-
 def _public(
     row: Notification,
     sender: str,
@@ -97,7 +91,7 @@ def _public(
     else:
         content = {
             "body": renderable(row.body),
-            **_salt_fields(row.body_salt, row.body),
+            **body_salt_fields(row.body_salt, row.body),
             "sealed_body": None,
         }
     return {

@@ -16,7 +16,7 @@ from armsctl.service._paging import fetch_page
 from armsctl.service.entries import (
     MAX_SKEW,
     append_for_party,
-    content_commitment,
+    body_salt_fields,
     observation_entry,
     parse_salt,
 )
@@ -35,10 +35,7 @@ def _public(row: Observation, subject: str | None, recorder: str) -> dict[str, A
         "source": row.source,
         "observed_at": iso(row.observed_at),
         "body": renderable(row.body),
-        "body_salt": bytes(row.body_salt).hex() if row.body_salt is not None else None,
-        "body_commitment": (
-            content_commitment(row.body_salt, row.body) if row.body_salt is not None else None
-        ),
+        **body_salt_fields(row.body_salt, row.body),
         "recorded_by": recorder,
         "recorded_at": iso(row.recorded_at),
         "log_index": row.log_index,
