@@ -177,11 +177,6 @@ _HUGE = b'{"body":{"x":' + b"9" * 5000 + b'},"key":"a","kind":"k","party":"p","s
 _HUGE += b'"time":"t","treaty":"t"}'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="envelope.open_entry lets json's ValueError (integer over 4300 digits) escape; "
-    "accept_signed catches IntegrityError only, so the API and the upload answer 500",
-)
 def test_a_signed_entry_holding_a_huge_integer_is_refused_with_a_4xx(
     served: tuple[World, TestClient],
 ) -> None:
