@@ -144,6 +144,10 @@ def parse_signed_request(data: bytes, *, treaty: str, name: str) -> SignedReques
         doc = json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise InputError([Problem(name, "", f"not JSON: {exc}")]) from None
+    except RecursionError:
+        raise InputError(
+            [Problem(name, "", "not JSON this server reads: nested too deeply")]
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputError([Problem(name, "format", f"must be {FORMAT!r}")])
     if doc.get("treaty") != treaty:
