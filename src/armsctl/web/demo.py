@@ -163,6 +163,13 @@ def seed_demo(
         treaty_date_refusal(doc, now.date(), parties=("USA", "RUS"), field="at", what="now")
         is not None
     )
+    # Entered as history, the inspection takes a quota year the treaty had (its last).
+    expiry = doc.expiry_on()
+    quota_year = (
+        min(now.year, (expiry - dt.timedelta(days=1)).year)
+        if history and expiry is not None
+        else now.year
+    )
 
     signers: dict[str, SignerKey] = {}
     sealers: dict[str, SealingKey] = {}
@@ -329,7 +336,7 @@ def seed_demo(
         quota_id="type-one",
         site="F3",
         inspectors=[],
-        year=now.year,
+        year=quota_year,
         allow=allow_all,
         at=now,
         site_salt=salt.hex(),
@@ -339,7 +346,7 @@ def seed_demo(
                 inspecting="RUS",
                 inspected="USA",
                 quota_id="type-one",
-                year=now.year,
+                year=quota_year,
                 site_commitment=inspections.site_commitment(salt, "F3"),
                 at=now,
             ),
