@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
@@ -45,7 +46,7 @@ from armsctl.access.authz import allow_for
 from armsctl.cli.app import build_app
 from armsctl.errors import AccessDenied, InputError
 from armsctl.ledger.escrow import commit_items, reveal_items
-from armsctl.ledger.sealing import seal_value
+from armsctl.ledger.sealing import facility_salts_floor
 from armsctl.server import create_app
 from armsctl.service import Database, declarations, notifications
 from armsctl.service._base import LOCAL, ConflictError, allow_all
@@ -305,33 +306,81 @@ def test_sealed_items_whose_components_were_changed_after_signing_are_refused(
 # --- What a reader of the database file learns -------------------------------------------------
 
 
-def _sealed_reveal_size(at_site: int, total: int) -> int:
+def _sealed_reveal_size(db: Database, at_site: int, total: int) -> int:
     """Bytes of the ciphertext the store keeps for a reveal of a site of ``at_site`` items.
 
-    Sealed as ``inspections._seal_reveal`` does (``entries.seal_at_rest``: ``{"value", "salt"}``
+    Sealed by ``inspections._seal_reveal`` (``entries.seal_at_rest``: ``{"value", "salt"}``
     to both parties), out of a declaration of ``total`` items (a public count).
     """
+    from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    from armsctl.service.inspections import _seal_reveal
+    from armsctl.store.models import Party
+
     records = items("RUS", "RUS-site", at_site, "A") + items(
         "RUS", "RUS-other", total - at_site, "B"
     )
     made = commit_items(records, party="RUS", date="2025-09-01", treaty="new-start", rng=os.urandom)
-    sealed = seal_value(
-        {"value": reveal_items(made.opening, facility="RUS-site"), "salt": None},
-        to={code: key.public() for code, key in SEALING_KEYS.items()},
-        context={"kind": "inspection-reveal", "treaty": "new-start", "inspection": 1, "reveal": 1},
-        rng=os.urandom,
-    )
-    return len(base64.b64decode(sealed["ciphertext"]))
+    with db.engine.connect() as conn, Session(conn) as session:
+        ids = {p.code: p.id for p in session.scalars(select(Party))}
+        row = SimpleNamespace(
+            id=1,
+            treaty_id="new-start",
+            inspecting_party_id=ids["USA"],
+            inspected_party_id=ids["RUS"],
+        )
+        stored = _seal_reveal(
+            session,
+            row,  # type: ignore[arg-type]
+            SimpleNamespace(id=1),  # type: ignore[arg-type]
+            reveal_items(made.opening, facility="RUS-site"),
+            os.urandom,
+        )
+    return len(base64.b64decode(stored["sealed"]["ciphertext"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a reveal is padded to a power of two of its own size: its length at rest tells "
-    "a site of 1-2 items from one of 3-6 or 8-16 (the count the log no longer says)",
-)
-def test_a_stored_reveal_is_as_long_whatever_the_sites_item_count() -> None:
-    sizes = {n: _sealed_reveal_size(n, 40) for n in (1, 3, 8)}
+def test_a_stored_reveal_is_as_long_whatever_the_sites_item_count(
+    served: tuple[World, TestClient],
+) -> None:
+    world, _ = served
+    sizes = {n: _sealed_reveal_size(world.db, n, 40) for n in (1, 3, 8, 40)}
     assert len(set(sizes.values())) == 1, sizes
+
+
+def test_sealed_facility_salts_are_as_long_whatever_the_number_of_facilities() -> None:
+    """The facility tree's public size is the bucket; the sealed salts say no more than it."""
+    from armsctl.ledger.sealing import open_private, seal_rows
+
+    def private_size(facilities: int) -> int:
+        records = [
+            r for n in range(facilities) for r in items("RUS", f"RUS-facility-{n:02}", 1, f"F{n}")
+        ]
+        made = commit_items(
+            records, party="RUS", date="2025-09-01", treaty="new-start", rng=os.urandom
+        )
+        assert made.public["facilities"]["size"] == 16
+        sealed = seal_rows(
+            made.opening["items"],
+            to=SEALING_KEYS["RUS"].public(),
+            party="RUS",
+            treaty="new-start",
+            date="2025-09-01",
+            rng=os.urandom,
+            private={
+                "facilities": made.opening["facilities"],
+                "pad_salt": made.opening["pad_salt"],
+            },
+            private_floor=facility_salts_floor(made.public),
+        )
+        opened = open_private(
+            sealed, key=SEALING_KEYS["RUS"], party="RUS", treaty="new-start", date="2025-09-01"
+        )
+        assert opened["facilities"] == made.opening["facilities"]
+        return len(base64.b64decode(sealed["private"]))
+
+    assert len({private_size(n) for n in (9, 12, 16)}) == 1
 
 
 # --- A reader checks what it opens against the log, not against the server's view -------------

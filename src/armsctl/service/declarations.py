@@ -531,7 +531,7 @@ def store_sealed_opening(
     and builds its reveals itself; the server keeps the commitment and the component figures
     only. The clear opening leaves memory with the request.
     """
-    from armsctl.ledger.sealing import seal_rows
+    from armsctl.ledger.sealing import facility_salts_floor, seal_rows
     from armsctl.store.models import SealedItem
 
     public = opening["public"]
@@ -543,6 +543,7 @@ def store_sealed_opening(
         date=str(public["date"]),
         rng=rng,
         private={"facilities": opening["facilities"], "pad_salt": opening["pad_salt"]},
+        private_floor=facility_salts_floor(public),
     )
     row.private = {
         "sealed": {
@@ -1018,7 +1019,7 @@ def seal_items(
     ``SealingPublicKey``) and signs the entry: ``{"commitment", "components", "sealed",
     "signed_entry"}``, the body of ``submit_sealed_items`` (no item in clear).
     """
-    from armsctl.ledger.sealing import seal_rows
+    from armsctl.ledger.sealing import facility_salts_floor, seal_rows
 
     made = commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty.id, rng=rng)
     components = _components(items, treaty)
@@ -1038,6 +1039,7 @@ def seal_items(
         date=as_of.isoformat(),
         rng=rng,
         private={"facilities": made.opening["facilities"], "pad_salt": made.opening["pad_salt"]},
+        private_floor=facility_salts_floor(made.public),
     )
     return {
         "commitment": made.public,
