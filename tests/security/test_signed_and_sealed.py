@@ -264,12 +264,6 @@ def test_a_signed_request_whose_note_was_changed_is_refused(
     pytest.fail(f"stored and served to an observer with the unsigned note: {notes}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="submit_sealed_items stores the components as the declaration's figures, but the "
-    "signed entry covers only their limit values: a figure no limit counts (warheads on "
-    "non-deployed launchers) can be added after signing",
-)
 def test_sealed_items_whose_components_were_changed_after_signing_are_refused(
     served: tuple[World, TestClient],
 ) -> None:
