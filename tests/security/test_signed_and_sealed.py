@@ -242,11 +242,6 @@ def test_deeply_nested_json_in_a_signed_upload_or_a_form_is_refused_with_a_4xx(
 # --- What is stored is what was signed ---------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the note of a signed request is not in the signed entry: a changed note is "
-    "stored and served to every role beside the party's signed figures",
-)
 def test_a_signed_request_whose_note_was_changed_is_refused(
     served: tuple[World, TestClient],
 ) -> None:
