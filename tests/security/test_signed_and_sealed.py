@@ -507,3 +507,18 @@ def test_an_api_body_nested_too_deeply_is_refused_with_a_4xx(
         headers={**world.auth("usa"), "Content-Type": "application/json"},
     )
     assert 400 <= r.status_code < 500, r.text[:200]
+
+
+# --- What a reader of the database file learns of a kept retry answer ---------------------------
+
+
+def test_a_kept_retry_answer_is_padded_and_one_kept_before_padding_still_replays() -> None:
+    from armsctl.api.idempotency import _Sealer
+
+    sealer = _Sealer(b"Bearer t0ken", "key-1")
+    short, longer = b'{"id":1}', b'{"id":1,"results":[' + b'{"x":1},' * 60 + b'{"x":2}]}'
+    assert len(sealer.seal(short)) == len(sealer.seal(longer))
+    assert sealer.open(sealer.seal(short)) == short
+    assert sealer.open(sealer.seal(longer)) == longer
+    old = sealer._aead.encrypt(bytes(12), short, None)  # as kept before answers were padded
+    assert sealer.open(old) == short
