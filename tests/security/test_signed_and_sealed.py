@@ -424,12 +424,6 @@ def _swap_sites(world: World, one: int, two: int) -> None:
         a.sealed, b.sealed = {**a.sealed, "site": site_b}, {**b.sealed, "site": site_a}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="client inspect show checks the opened site against the commitment in the server's "
-    "answer, and open_value does not check the sealed context: a sealed site moved from "
-    "another inspection of the same two parties is shown as this one's, exit 0",
-)
 def test_inspect_show_refuses_a_site_moved_from_another_inspection(
     served: tuple[World, TestClient], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -830,8 +830,12 @@ def _open_items(client: Client, declaration: int, key: Path) -> tuple[Any, Any]:
     return decl, opening
 
 
-def _open_value(sealed: Any, party: str, key: Path) -> Any:
-    """Open a party's copy of content the server keeps sealed: ``{"value", "salt"}``."""
+def _open_value(sealed: Any, party: str, key: Path, context: dict[str, Any] | None = None) -> Any:
+    """Open a party's copy of content the server keeps sealed: ``{"value", "salt"}``.
+
+    ``context``, when given, is the record the reader asked for: a value sealed for another
+    record (moved there by whoever can write the database) does not open.
+    """
     from armsctl.errors import InputError, Problem
     from armsctl.ledger.sealing import SealingKey, open_value
 
@@ -839,7 +843,7 @@ def _open_value(sealed: Any, party: str, key: Path) -> Any:
         sealing = SealingKey.parse(key.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
-    return open_value(sealed, reader=party, key=sealing)
+    return open_value(sealed, reader=party, key=sealing, context=context)
 
 
 @client_command(client_app, "notifications", formats=OutputFormat.json)
@@ -1158,8 +1162,9 @@ def inspect_show(
     """Show an inspection with its site, arrival and findings opened here (JSON).
 
     The server keeps them sealed to the two parties; this opens the reader's party's copy
-    (a named inspector uses its party's key) and checks each against the commitment the
-    log carries: a mismatch exits 1 and names the part.
+    (a named inspector uses its party's key), checks that each was sealed for this very
+    inspection, and checks each against the commitment the server says the log carries: a
+    mismatch exits 1 and names the part.
     """
     from armsctl.errors import VerificationError
     from armsctl.service.entries import content_commitment
@@ -1175,7 +1180,14 @@ def inspect_show(
         sealed = row.get(f"sealed_{part}")
         if sealed is None:
             continue
-        opened = _open_value(sealed, str(me["party"]), decrypt_key)
+        # Sealed for this inspection: a part moved from another record does not open.
+        context = {"kind": f"inspection-{part}", "treaty": row["treaty"], "inspection": inspection}
+        if not isinstance(sealed, dict) or sealed.get("context") != context:
+            raise VerificationError(
+                f"inspection {inspection}: the sealed {part} is not this inspection's "
+                "(moved from another record)"
+            )
+        opened = _open_value(sealed, str(me["party"]), decrypt_key, context)
         salt = bytes.fromhex(opened["salt"])
         digest = (
             site_commitment(salt, opened["value"])
