@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -11,7 +12,23 @@ from rich.table import Table
 from armsctl.cli._common import OutputFormat, exit_if_found, out_console, print_json, user_errors
 from armsctl.cli.monitoring import FORMAT_OPT, TREATY_ARG, parse_instant
 
-__all__ = ["anomalies_cmd", "fuse_cmd", "observe_import"]
+if TYPE_CHECKING:
+    from armsctl.monitoring import SiteEvidence
+
+__all__ = ["anomalies_cmd", "evidence_cells", "fuse_cmd", "observe_import"]
+
+
+def evidence_cells(s: SiteEvidence) -> list[str]:
+    """A site's evidence as table cells: site, category, observations, declared, observed, LR."""
+    return [
+        s.site,
+        s.category,
+        str(s.observations),
+        str(s.latest_declared),
+        str(s.latest_observed),
+        f"{s.log10_lr:+.2f}",
+    ]
+
 
 DECISIVE_LOG10_LR = 2.0
 """Kass & Raftery's "decisive" on the log10 scale, the verdict ``fuse`` exits 1 on."""
@@ -114,16 +131,7 @@ def fuse_cmd(
     for col in ("party", "site", "category", "obs", "declared", "observed", "log10 LR", "verdict"):
         table.add_column(col)
     for s in result.ranking[:top]:
-        table.add_row(
-            s.party,
-            s.site,
-            s.category,
-            str(s.observations),
-            str(s.latest_declared),
-            str(s.latest_observed),
-            f"{s.log10_lr:+.2f}",
-            s.verdict,
-        )
+        table.add_row(s.party, *evidence_cells(s), s.verdict)
     out_console.print(table)
     if result.without_declaration:
         out_console.print(

@@ -328,7 +328,7 @@ def _burden_for(
     team_size: int,
     days: int,
 ) -> dict[str, Any]:
-    from armsctl.verification.sites import read_site_list
+    from armsctl.verification.io import read_site_list
     from armsctl.workbench import synthetic_sites, verification_burden
     from armsctl.workbench.burden import burden_to_dict
 
@@ -508,7 +508,7 @@ def brief_cmd(
     """A self-contained brief: cuts, schedule chart, burden, assumptions and sources."""
     import json
 
-    from armsctl.verification.sites import read_site_list
+    from armsctl.verification.io import read_site_list
     from armsctl.workbench import analyse
     from armsctl.workbench.brief import brief_document, render_html, render_markdown
     from armsctl.workbench.burden import analysis_burdens

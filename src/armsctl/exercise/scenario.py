@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from armsctl.errors import InputError, NotFoundError, Problem
+from armsctl.sites import Site
 from armsctl.validation import validation_problems
 
 __all__ = [
@@ -34,8 +33,6 @@ __all__ = [
     "ScenarioSite",
     "Scoring",
     "TreatyRef",
-    "bundled_scenario_ids",
-    "load_scenario",
     "parse_scenario",
     "quota_per_year",
     "scenario_from_mapping",
@@ -44,7 +41,6 @@ __all__ = [
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 PartyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 HOST_STRATEGIES = ("honest", "static", "shell-game", "opportunist", "equilibrium")
-_DATA = "armsctl.exercise.scenarios"
 
 
 class _Model(BaseModel):
@@ -62,7 +58,11 @@ class TreatyRef(_Model):
 
 
 class ScenarioSite(_Model):
-    """A declared site. ``holdings`` is the truth when it differs from ``declared``."""
+    """A declared site as the scenario file gives it; ``holdings`` is the truth when it differs.
+
+    This is the file's record (validated with its key path); where the exercise plans or
+    simulates it uses the one :class:`armsctl.sites.Site`, from :meth:`as_site`.
+    """
 
     id: Slug
     title: str = ""
@@ -86,6 +86,14 @@ class ScenarioSite(_Model):
     def truth(self) -> dict[str, int]:
         """What is really at the site when the exercise starts, before the host acts."""
         return dict(self.holdings if self.holdings is not None else self.declared)
+
+    def as_site(self, inspection_type: str, *, items: int | None = None) -> Site:
+        """This site as the planner and the simulator take it, subject to ``inspection_type``.
+
+        ``items`` defaults to the declared total.
+        """
+        total = sum(self.declared.values()) if items is None else items
+        return Site(self.id, inspection_type, total, title=self.title)
 
 
 class QuotaRule(_Model):
@@ -325,27 +333,6 @@ class Scenario(_Model):
             seen.update(dict.fromkeys(s.declared))
             seen.update(dict.fromkeys(s.holdings or {}))
         return list(seen)
-
-
-def bundled_scenario_ids() -> list[str]:
-    """Ids of the scenarios shipped with armsctl, sorted."""
-    files = resources.files(_DATA)
-    return sorted(p.name.removesuffix(".toml") for p in files.iterdir() if p.name.endswith(".toml"))
-
-
-def load_scenario(id_or_path: str | Path) -> Scenario:
-    """A bundled scenario by id, or a scenario file by path."""
-    path = Path(id_or_path)
-    if path.suffix == ".toml" or path.is_file():
-        if not path.is_file():
-            raise NotFoundError(f"{path}: no such scenario file")
-        return parse_scenario(path.read_text(encoding="utf-8"), where=str(path))
-    name = str(id_or_path)
-    if name not in bundled_scenario_ids():
-        known = ", ".join(bundled_scenario_ids())
-        raise NotFoundError(f"unknown scenario {name!r} (bundled: {known}; or give a .toml path)")
-    text = resources.files(_DATA).joinpath(f"{name}.toml").read_text(encoding="utf-8")
-    return parse_scenario(text, where=f"{name}.toml")
 
 
 def parse_scenario(text: str, *, where: str = "<scenario>") -> Scenario:

@@ -38,6 +38,7 @@ __all__ = [
     "ITEM_COLUMNS",
     "DeclarationSet",
     "ItemSource",
+    "explain_items",
     "item_records",
     "parse_count",
     "read_declarations",
@@ -668,3 +669,37 @@ def item_records(
         for values in zip(*columns.values(), strict=True):
             records.append({k: v for k, v in zip(names, values, strict=True) if v is not None})
     return records
+
+
+def explain_items(
+    declarations: DeclarationSet,
+    *,
+    party: str,
+    as_of: dt.date,
+    category: str,
+    status: str,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    """The items behind one component of an item-level declaration (first ``limit`` by uid).
+
+    What ``check --explain --items`` shows under a figure: read from the declaration's item
+    files, so it lives with the other readers rather than in the compliance engine.
+    """
+    import duckdb
+
+    rows: list[dict[str, Any]] = []
+    con = duckdb.connect(":memory:")
+    for source in declarations.item_sources:
+        cur = con.execute(
+            f"""SELECT * EXCLUDE (__row) FROM {source.relation_sql()}
+                WHERE CAST(party AS VARCHAR) = ? AND try_cast(as_of AS DATE) = ?
+                  AND CAST(category AS VARCHAR) = ? AND CAST(status AS VARCHAR) = ?
+                ORDER BY CAST(uid AS VARCHAR) LIMIT ?""",
+            [party, as_of, category, status, limit],
+        )
+        names = [d[0] for d in cur.description]
+        rows += [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    return [
+        {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()}
+        for r in rows[:limit]
+    ]

@@ -19,6 +19,7 @@ from typing import Any
 from armsctl.charts import Section
 from armsctl.compliance import LimitResult, Report, evaluate, history, report_to_dict
 from armsctl.compliance.charts import limit_chart, limit_points
+from armsctl.errors import ParameterError
 from armsctl.inventory import DeclarationSet
 from armsctl.reports._templates import render as _render
 from armsctl.treaty import Treaty
@@ -38,10 +39,19 @@ def write_report(
 ) -> Path:
     """Write the report in ``fmt`` (html, md, json) to ``output`` atomically; return the path.
 
-    ``at`` is the date to evaluate when there is no declaration at all (today by default).
+    ``at`` is the date to evaluate when there is no declaration at all. The shell passes it (the
+    CLI gives today): the report reads no clock, so the same inputs give the same document.
+
+    Raises:
+        ParameterError: no declaration and no ``at``.
     """
     series = history(declarations, interpretation=interpretation)
-    latest = series[-1] if series else evaluate(treaty, declarations, at or dt.date.today())
+    if series:
+        latest = series[-1]
+    elif at is None:
+        raise ParameterError("at: no declaration to report on; give the date to evaluate")
+    else:
+        latest = evaluate(treaty, declarations, at)
     if fmt == "json":
         text = json.dumps(
             {"latest": report_to_dict(latest), "history": [report_to_dict(r) for r in series]},

@@ -1,7 +1,7 @@
 """The brief: one self-contained document with a draft's cuts, schedule, burden and sources.
 
-HTML briefs have no external assets (inline CSS, inline SVG chart), so they open offline and can
-be mailed as one file. Markdown and JSON carry the same content.
+HTML briefs have no external assets (inline CSS, the schedule chart inline as SVG from the one
+chart renderer), so they open offline and can be mailed as one file. Markdown and JSON carry the same content.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-__all__ = ["brief_document", "render_html", "render_markdown", "schedule_svg"]
+from armsctl.charts import Axis, Chart, Point, Series, render_svg
 
-_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+__all__ = ["brief_document", "render_html", "render_markdown", "schedule_chart", "schedule_svg"]
 
 
 def brief_document(
@@ -24,49 +24,41 @@ def brief_document(
     return {**analysis, "changes": changes, "burden": burdens}
 
 
-def schedule_svg(party: dict[str, Any], *, width: int = 560, height: int = 220) -> str:
-    """An inline SVG grouped bar chart of a party's yearly eliminations per limit."""
+def schedule_chart(party: dict[str, Any]) -> Chart | None:
+    """A party's yearly eliminations per limit as a chart (``None`` when none is required).
+
+    One line per limit (or category) over the schedule's years, named with its peak, drawn by
+    the one renderer (:mod:`armsctl.charts`).
+    """
     years = party["schedule"]
     keys = sorted({k for row in years for k in row["eliminations"]})
     if not years or not keys:
-        return "<p>No eliminations required.</p>"
-    top = max(max(row["eliminations"].values(), default=0) for row in years) or 1
-    left, bottom, right, top_pad = 48, 28, 8, 10
-    plot_w, plot_h = width - left - right, height - bottom - top_pad
-    group = plot_w / len(years)
-    bar = max(1.0, (group - 6) / len(keys))
-    title = f"Yearly eliminations, {party['party']}"
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 20 * len(keys)}"'
-        f' role="img" aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>',
-        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - right}" y2="{top_pad + plot_h}"'
-        ' stroke="#333"/>',
-        f'<text x="{left - 4}" y="{top_pad + 8}" font-size="10" text-anchor="end">{top:,}</text>',
-        f'<text x="{left - 4}" y="{top_pad + plot_h}" font-size="10" text-anchor="end">0</text>',
-    ]
-    for i, row in enumerate(years):
-        x0 = left + i * group + 3
-        for j, key in enumerate(keys):
-            value = row["eliminations"].get(key, 0)
-            h = plot_h * value / top
-            parts.append(
-                f'<rect x="{x0 + j * bar:.1f}" y="{top_pad + plot_h - h:.1f}" width="{bar:.1f}"'
-                f' height="{h:.1f}" fill="{_COLOURS[j % len(_COLOURS)]}">'
-                f"<title>{row['year']} {html.escape(key)}: {value:,}</title></rect>"
+        return None
+    return Chart(
+        title=f"Yearly eliminations, {party['party']}",
+        x=Axis("year", categories=tuple(str(row["year"]) for row in years)),
+        y=Axis("eliminations in the year", low=0.0),
+        series=tuple(
+            Series(
+                f"{key} (peak {party['peak_per_year'].get(key, 0):,} a year)",
+                [Point(i, row["eliminations"].get(key, 0)) for i, row in enumerate(years)],
             )
-        parts.append(
-            f'<text x="{x0 + group / 2 - 3:.1f}" y="{top_pad + plot_h + 14}" font-size="10"'
-            f' text-anchor="middle">{row["year"]}</text>'
-        )
-    for j, key in enumerate(keys):
-        y = height + 20 * j + 4
-        parts.append(
-            f'<rect x="{left}" y="{y}" width="10" height="10" fill="{_COLOURS[j % len(_COLOURS)]}"/>'
-            f'<text x="{left + 16}" y="{y + 9}" font-size="11">{html.escape(key)} '
-            f"(peak {party['peak_per_year'].get(key, 0):,} a year)</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+            for key in keys
+        ),
+    )
+
+
+def schedule_svg(party: dict[str, Any]) -> str:
+    """The schedule chart as one inline SVG, or a line saying no elimination is due.
+
+    One drawing (the wide layout, scaled by its ``viewBox``) for a page or the brief; a page
+    that wants the phone layout too renders :func:`schedule_chart` with
+    :func:`armsctl.charts.render_responsive`.
+    """
+    chart = schedule_chart(party)
+    if chart is None:
+        return "<p>No eliminations required.</p>"
+    return render_svg(chart)
 
 
 def _milestone_lines(party: dict[str, Any]) -> list[str]:
@@ -92,6 +84,13 @@ def _pct(p: float) -> str:
     return f"{100 * p:.1f}%"
 
 
+def _baseline_caveat(row: dict[str, Any]) -> str:
+    """What qualifies a limit's baseline figure: an upper bound, unverified, or nothing."""
+    if row.get("upper_bound"):
+        return "upper bound"
+    return "unverified" if row["unverified"] else ""
+
+
 def render_markdown(doc: dict[str, Any]) -> str:
     """The brief as Markdown."""
     out = [f"# Brief: {doc['title']} (`{doc['draft']}`)", ""]
@@ -101,13 +100,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
         out.append(f"Baseline: `{p['baseline_source']}` as of {p['baseline_as_of']}.")
         out += ["", "| limit | baseline | max | required cut | binding |", "|---|---|---|---|---|"]
         for x in p["limits"]:
-            flag = (
-                " (upper bound)"
-                if x.get("upper_bound")
-                else " (unverified)"
-                if x["unverified"]
-                else ""
-            )
+            caveat = _baseline_caveat(x)
+            flag = f" ({caveat})" if caveat else ""
             out.append(
                 f"| {x['id']} | {x['baseline']:,}{flag} | {x['max']:,} | {x['required_cut']:,} |"
                 f" {'yes' if x['binding'] else 'no'} |"
@@ -184,13 +178,8 @@ def render_html(doc: dict[str, Any]) -> str:
             "<th>binding</th></tr>"
         )
         for x in p["limits"]:
-            flag = (
-                ' <span class="warn">(upper bound)</span>'
-                if x.get("upper_bound")
-                else ' <span class="warn">(unverified)</span>'
-                if x["unverified"]
-                else ""
-            )
+            caveat = _baseline_caveat(x)
+            flag = f' <span class="warn">({caveat})</span>' if caveat else ""
             out.append(
                 f"<tr><td>{e(x['id'])}</td><td>{x['baseline']:,}{flag}</td><td>{x['max']:,}</td>"
                 f"<td>{x['required_cut']:,}</td><td>{'yes' if x['binding'] else 'no'}</td></tr>"
