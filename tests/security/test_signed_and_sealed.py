@@ -380,6 +380,7 @@ def _show(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     iid: int,
+    *extra: str,
 ) -> tuple[int, str]:
     world, client = served
 
@@ -394,7 +395,7 @@ def _show(
     result = CliRunner().invoke(
         build_app(),
         ["client", "inspect", "show", str(iid), "--decrypt-key", str(key),
-         "--server", SERVER, "--token", world.tokens["usa"]],
+         "--server", SERVER, "--token", world.tokens["usa"], *extra],
     )  # fmt: skip
     return result.exit_code, result.output
 
@@ -516,3 +517,20 @@ def test_a_kept_retry_answer_is_padded_and_one_kept_before_padding_still_replays
     assert sealer.open(sealer.seal(longer)) == longer
     old = sealer._aead.encrypt(bytes(12), short, None)  # as kept before answers were padded
     assert sealer.open(old) == short
+
+
+def test_inspect_show_with_the_party_key_checks_the_site_against_the_partys_signed_request(
+    served: tuple[World, TestClient], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Trusting USA's key: USA's request in the log vouches for the site; RUS's key does not."""
+    world, _ = served
+    mine = world.ids["insp-by-USA"]
+    for party, expected in (("USA", 0), ("RUS", 1)):
+        pub = tmp_path / f"{party}.pub"
+        pub.write_text(str(PARTY_KEYS[party].verifier()), encoding="utf-8")
+        code, out = _show(served, monkeypatch, tmp_path, mine, "--party-key", str(pub))
+        assert code == expected, out
+        if expected:
+            assert "site" in out
+        else:
+            assert json.loads(out)["site_commitment"] == _logged_site_commitment(world)
