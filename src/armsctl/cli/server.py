@@ -872,7 +872,8 @@ def client_notifications(
     for row in rows:
         if row.get("sealed_body") is None:
             continue
-        opened = _open_value(row["sealed_body"], str(me["party"]), decrypt_key)
+        body_context = {"kind": "notification-body", "treaty": treaty, "notification": row["id"]}
+        opened = _open_value(row["sealed_body"], str(me["party"]), decrypt_key, body_context)
         salt = bytes.fromhex(opened["salt"])
         if content_commitment(salt, opened["value"]) != row["body_commitment"]:
             raise IntegrityError(f"notification {row['id']}: the body does not match the log")
@@ -1141,7 +1142,12 @@ def inspect_reveal(
         row = client.get(f"/inspections/{inspection}")
         site = row["site"]
         if row.get("sealed_site") is not None:  # sealed at rest: open the party's copy here
-            opened = _open_value(row["sealed_site"], decl["party"], decrypt_key)
+            site_context = {
+                "kind": "inspection-site",
+                "treaty": row["treaty"],
+                "inspection": inspection,
+            }
+            opened = _open_value(row["sealed_site"], decl["party"], decrypt_key, site_context)
             site, request["site_salt"] = opened["value"], opened["salt"]
         request["reveal"] = reveal_items(
             opening,
