@@ -31,3 +31,17 @@ def test_each_failure_names_the_file(tmp_path: Path) -> None:
     path.write_bytes(b'{"a": "\xe9"}')
     assert _problem(path) == f"{path}:line 1: not UTF-8 (byte 0xe9); save the file as UTF-8"
     assert _problem(tmp_path).startswith(f"{tmp_path}: cannot be read: ")
+
+
+def test_a_json_file_too_deep_or_with_a_huge_integer_is_bad_input_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    huge = tmp_path / "huge.json"
+    huge.write_text('{"n": ' + "9" * 5000 + "}")
+    for path in (deep, huge):
+        with pytest.raises(InputError) as caught:
+            read_json(path)
+        assert caught.value.problems[0].where == str(path)
+        assert "not valid JSON" in caught.value.problems[0].message

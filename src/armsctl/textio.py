@@ -78,3 +78,8 @@ def read_json(path: Path, *, where: str | None = None) -> Any:
         raise InputError(
             [Problem(where, f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
         ) from None
+    except (ValueError, RecursionError) as exc:
+        # An integer longer than Python will convert, or nesting deeper than the parser's
+        # recursion limit: still bad input, never a traceback.
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError([Problem(where, "", f"not valid JSON: {why}")]) from None

@@ -44,10 +44,10 @@ def _located(path: Path, exc: Exception) -> Exception:
 
 def _counts(path: Path) -> list[tuple[str, int]]:
     """Read ``{"sites": [{"label": ..., "count": ...}, ...]}``."""
-    from armsctl.cli.ledger import _read_json
     from armsctl.errors import InputError, Problem
+    from armsctl.textio import read_json
 
-    data = _read_json(path, "counts file")
+    data = read_json(path)
     rows = data.get("sites") if isinstance(data, dict) else None
     if not isinstance(rows, list) or not rows:
         raise InputError([Problem(str(path), "sites", "expected a non-empty list of sites")])
@@ -143,9 +143,9 @@ def prove_cmd(
 
 def _document(path: Path) -> Any:
     """The proof document: a file written by ``zk prove``, or an API response holding one."""
-    from armsctl.cli.ledger import _read_json
+    from armsctl.textio import read_json
 
-    data = _read_json(path, "proof file")
+    data = read_json(path)
     if isinstance(data, dict) and "format" not in data and isinstance(data.get("proof"), dict):
         return data["proof"]
     return data
