@@ -10,7 +10,7 @@ running server over HTTP with a bearer token (``--server``/``ARMSCTL_SERVER``,
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -851,11 +851,16 @@ def _open_items(client: Client, declaration: int, key: Path) -> tuple[Any, Any]:
     return decl, opening
 
 
-def _open_value(sealed: Any, party: str, key: Path) -> Any:
-    """Open a party's copy of content the server keeps sealed: ``{"value", "salt"}``."""
+def _open_value(sealed: Any, party: str, key: Path, context: dict[str, Any] | None = None) -> Any:
+    """Open a party's copy of content the server keeps sealed: ``{"value", "salt"}``.
+
+    ``context``, when given, is the record the reader asked for: a value sealed for another
+    record (moved there by whoever can write the database) does not open.
+    """
     from armsctl.ledger.sealing import SealingKey, open_value
 
-    return open_value(sealed, reader=party, key=SealingKey.parse(_read_text(key)))
+    sealing = SealingKey.parse(_read_text(key))
+    return open_value(sealed, reader=party, key=sealing, context=context)
 
 
 @client_command(client_app, "notifications", formats=OutputFormat.json)
@@ -879,7 +884,8 @@ def client_notifications(
     for row in rows:
         if row.get("sealed_body") is None:
             continue
-        opened = _open_value(row["sealed_body"], str(me["party"]), decrypt_key)
+        body_context = {"kind": "notification-body", "treaty": treaty, "notification": row["id"]}
+        opened = _open_value(row["sealed_body"], str(me["party"]), decrypt_key, body_context)
         salt = bytes.fromhex(opened["salt"])
         if content_commitment(salt, opened["value"]) != row["body_commitment"]:
             raise IntegrityError(f"notification {row['id']}: the body does not match the log")
@@ -1152,7 +1158,12 @@ def inspect_reveal(
         row = client.get(f"/inspections/{inspection}")
         site = row["site"]
         if row.get("sealed_site") is not None:  # sealed at rest: open the party's copy here
-            opened = _open_value(row["sealed_site"], decl["party"], decrypt_key)
+            site_context = {
+                "kind": "inspection-site",
+                "treaty": row["treaty"],
+                "inspection": inspection,
+            }
+            opened = _open_value(row["sealed_site"], decl["party"], decrypt_key, site_context)
             site, request["site_salt"] = opened["value"], opened["salt"]
         request["reveal"] = reveal_items(
             opening,
@@ -1173,12 +1184,24 @@ def inspect_show(
     decrypt_key: Path = typer.Option(
         ..., "--decrypt-key", help="Your party's X25519 private key file (.x25519.key)."
     ),
+    party_key: str | None = typer.Option(
+        None,
+        "--party-key",
+        help="The inspecting party's verifier key, or its .pub file (trusted by you): the site "
+        "must be the one its signed request in the log commits to.",
+    ),
+    trust: Path | None = typer.Option(
+        None, "--trust", help="Trust file: the verifier keys of each party (armsctl/trust/v1)."
+    ),
 ) -> None:
     """Show an inspection with its site, arrival and findings opened here (JSON).
 
     The server keeps them sealed to the two parties; this opens the reader's party's copy
-    (a named inspector uses its party's key) and checks each against the commitment the
-    log carries: a mismatch exits 1 and names the part.
+    (a named inspector uses its party's key), checks that each was sealed for this very
+    inspection, and checks each against the commitment the server says the log carries: a
+    mismatch exits 1 and names the part. With ``--party-key`` or ``--trust`` the site is also
+    checked against the log itself: it must be the one an ``inspection-requested`` entry signed
+    by a key you trust for the inspecting party commits to (this reads the whole log).
     """
     from armsctl.errors import VerificationError
     from armsctl.service.entries import content_commitment
@@ -1186,6 +1209,11 @@ def inspect_show(
 
     me = client.get("/me")
     row = client.get(f"/inspections/{inspection}")
+    logged = (
+        _logged_site_commitments(client, row, party_key=party_key, trust=trust)
+        if party_key is not None or trust is not None
+        else None
+    )
     for part, value_field in (
         ("site", "site"),
         ("arrival", "scheduled_for"),
@@ -1194,7 +1222,14 @@ def inspect_show(
         sealed = row.get(f"sealed_{part}")
         if sealed is None:
             continue
-        opened = _open_value(sealed, str(me["party"]), decrypt_key)
+        # Sealed for this inspection: a part moved from another record does not open.
+        context = {"kind": f"inspection-{part}", "treaty": row["treaty"], "inspection": inspection}
+        if not isinstance(sealed, dict) or sealed.get("context") != context:
+            raise VerificationError(
+                f"inspection {inspection}: the sealed {part} is not this inspection's "
+                "(moved from another record)"
+            )
+        opened = _open_value(sealed, str(me["party"]), decrypt_key, context)
         salt = bytes.fromhex(opened["salt"])
         digest = (
             site_commitment(salt, opened["value"])
@@ -1205,9 +1240,52 @@ def inspect_show(
             raise VerificationError(
                 f"inspection {inspection}: the {part} does not match the log's commitment"
             )
+        if part == "site" and logged is not None and digest not in logged:
+            raise VerificationError(
+                f"inspection {inspection}: the site is not one that a request signed by "
+                f"{row['inspecting_party']} (with a key you trust) commits to in the log"
+            )
         row.update({value_field: opened["value"], f"{part}_salt": opened["salt"]})
         row[f"sealed_{part}"] = None
     print_json(row)
+
+
+def _logged_site_commitments(
+    client: Client, row: Mapping[str, Any], *, party_key: str | None, trust: Path | None
+) -> set[str]:
+    """The site commitments of the inspecting party's signed requests in the log for ``row``.
+
+    Entries are checked against the keys the user trusts for the party (never the key an
+    entry names); a party-signed request does not name the row id, so every request of the
+    same inspected party, type and year counts.
+    """
+    from armsctl.cli._commit import party_keys
+    from armsctl.errors import IntegrityError
+    from armsctl.ledger.envelope import open_entry
+
+    party = str(row["inspecting_party"])
+    keys = party_keys(party, party_key=party_key, trust=trust)
+    size = int(client.get("/log")["size"])
+    found: set[str] = set()
+    for index in range(size):
+        data = str(client.get(f"/log/entries/{index}")["entry"]).encode("utf-8")
+        try:
+            entry = open_entry(data)
+        except IntegrityError:
+            continue
+        body = entry.body if isinstance(entry.body, dict) else {}
+        if (
+            entry.kind != "inspection-requested"
+            or entry.party != party
+            or not any(k.public_key == entry.key.public_key for k in keys)
+            or body.get("inspected") != row["inspected_party"]
+            or body.get("type") != row["type"]
+            or body.get("year") != row["year"]
+            or body.get("inspection", row["id"]) != row["id"]
+        ):
+            continue
+        found.add(str(body.get("site_commitment")))
+    return found
 
 
 @client_command(inspect_app, "report")

@@ -133,6 +133,39 @@ def limit_values(components: Mapping[str, int], treaty: Treaty) -> dict[str, int
     return dict(sorted(out.items()))
 
 
+def _covered_measures(treaty: Treaty) -> set[str]:
+    """The component measures an item-level entry's figures constrain: those a limit counts.
+
+    A party-signed entry of sealed items says the limit values and the commitment's counts
+    per category; a component no limit counts could be anything without changing either.
+    """
+    covered: set[str] = set()
+    for limit in treaty.limits:
+        zones = limit.zones if limit.scope == "zone" else None
+        covered |= {
+            component_measure(k) for k, w in rule_weights(limit.counting, zones).items() if w
+        }
+    return covered
+
+
+def signed_components(components: Mapping[str, int], treaty: Treaty) -> dict[str, int]:
+    """The components a party-signed sealed-items entry covers (what the client sends).
+
+    Item counts per category (checked against the commitment) and what a treaty limit counts
+    (checked through the signed limit values); a figure no limit counts is left out, since no
+    signature would vouch for it.
+    """
+    covered = _covered_measures(treaty)
+    out: dict[str, int] = {}
+    for measure, value in components.items():
+        key = parse_component_measure(measure)
+        if key is not None and (
+            component_measure(key) in covered or (key.quantity == "count" and not key.zone)
+        ):
+            out[measure] = value
+    return out
+
+
 def released_figures(items: Sequence[Mapping[str, Any]], treaty: Treaty) -> dict[str, int]:
     """The figures an item-level declaration releases: the treaty's limit values.
 
@@ -509,7 +542,7 @@ def store_sealed_opening(
     and builds its reveals itself; the server keeps the commitment and the component figures
     only. The clear opening leaves memory with the request.
     """
-    from armsctl.ledger.sealing import seal_rows
+    from armsctl.ledger.sealing import facility_salts_floor, seal_rows
 
     public = opening["public"]
     sealed = seal_rows(
@@ -520,6 +553,7 @@ def store_sealed_opening(
         date=str(public["date"]),
         rng=rng,
         private={"facilities": opening["facilities"], "pad_salt": opening["pad_salt"]},
+        private_floor=facility_salts_floor(public),
     )
     row.private = {
         "sealed": {
@@ -936,6 +970,20 @@ def submit_sealed_items(
         rows = _check_sealed_commitment(
             commitment, sealed, components, treaty=doc, party=party, as_of=as_of
         )
+        if signed_entry is not None:
+            uncovered = sorted(set(components) - set(signed_components(components, doc)))
+            if uncovered:
+                raise DeclarationError(
+                    [
+                        Problem(
+                            "",
+                            f"components.{measure}",
+                            "no limit counts it, so the signed entry does not cover it: "
+                            "a signed sealed declaration carries only what its entry covers",
+                        )
+                        for measure in uncovered
+                    ]
+                )
         figures = dict(sorted(components.items()))
         row = _store(db, session, conn, req, doc, row_party, as_of, figures, dict(commitment))
         row.private = {
@@ -970,10 +1018,10 @@ def seal_items(
     ``SealingPublicKey``) and signs the entry: ``{"commitment", "components", "sealed",
     "signed_entry"}``, the body of ``submit_sealed_items`` (no item in clear).
     """
-    from armsctl.ledger.sealing import seal_rows
+    from armsctl.ledger.sealing import facility_salts_floor, seal_rows
 
     made = commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty.id, rng=rng)
-    components = _components(items, treaty)
+    components = signed_components(_components(items, treaty), treaty)
     draft = items_declaration_entry(
         treaty=treaty.id,
         party=party,
@@ -990,6 +1038,7 @@ def seal_items(
         date=as_of.isoformat(),
         rng=rng,
         private={"facilities": made.opening["facilities"], "pad_salt": made.opening["pad_salt"]},
+        private_floor=facility_salts_floor(made.public),
     )
     return {
         "commitment": made.public,

@@ -145,13 +145,15 @@ def seal_at_rest(
     commitment: str | None,
     context: Mapping[str, Any],
     rng: Any,
+    floor: int | None = None,
 ) -> dict[str, Any]:
     """Seal confidential content to the parties entitled to it, for the store.
 
     The content and its salt are sealed together (``sealing.seal_value``) to each entitled
     party's registered encryption key: with the salt in clear, whoever reads the database file
     could confirm guesses of a low-entropy value (a site name) against the log's commitment.
-    What stays in clear is ``commitment``, the one the public log already carries.
+    What stays in clear is ``commitment``, the one the public log already carries. ``floor``
+    (``sealing.reveal_floor`` of public data) pads content whose length would tell more.
 
     Returns:
         ``{"commitment": hex or None, "sealed": {...}}`` to keep in the row.
@@ -159,7 +161,7 @@ def seal_at_rest(
     Raises:
         InputError: naming ``encryption_key`` if an entitled party registered none.
     """
-    from armsctl.ledger.sealing import SealingPublicKey, seal_value
+    from armsctl.ledger.sealing import VALUE_FLOOR, SealingPublicKey, seal_value
     from armsctl.store.models import Party
 
     parties = session.scalars(select(Party).where(Party.id.in_(sorted(set(party_ids))))).all()
@@ -178,7 +180,8 @@ def seal_at_rest(
         )
     to = {p.code: SealingPublicKey.parse(str(p.encryption_key)) for p in parties}
     plain = {"value": value, "salt": salt.hex() if salt is not None else None}
-    return {"commitment": commitment, "sealed": seal_value(plain, to=to, context=context, rng=rng)}
+    sealed = seal_value(plain, to=to, context=context, rng=rng, floor=floor or VALUE_FLOOR)
+    return {"commitment": commitment, "sealed": sealed}
 
 
 def sealed_view(stored: Mapping[str, Any] | None, reader: str | None) -> dict[str, Any] | None:

@@ -599,7 +599,11 @@ def _seal_reveal(
     rng: Callable[[int], bytes],
 ) -> dict[str, Any]:
     # The revealed items, sealed to the two parties: the inspecting party's team opens
-    # them with that party's key; the database file holds none of them in clear.
+    # them with that party's key; the database file holds none of them in clear. Padded to
+    # a length set by the declaration's public item count, not by the site's.
+    from armsctl.ledger.sealing import reveal_floor
+
+    public = (document.get("declaration") or {}).get("public") or {}
     return seal_at_rest(
         session,
         (row.inspecting_party_id, row.inspected_party_id),
@@ -613,6 +617,7 @@ def _seal_reveal(
             "reveal": stored.id,
         },
         rng=rng,
+        floor=reveal_floor(public.get("size") if isinstance(public, Mapping) else None),
     )
 
 

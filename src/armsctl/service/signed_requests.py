@@ -144,9 +144,12 @@ def _body_problems(kind: str, body: Mapping[str, Any]) -> list[tuple[str, str]]:
         dt.date.fromisoformat(str(body.get("as_of")))
     except ValueError:
         found.append(("body.as_of", "must be a date (YYYY-MM-DD)"))
-    for name in ("party", "note"):
-        if body.get(name) is not None and not isinstance(body[name], str):
-            found.append((f"body.{name}", "must be a string"))
+    if body.get("party") is not None and not isinstance(body["party"], str):
+        found.append(("body.party", "must be a string"))
+    if body.get("note") not in (None, ""):
+        # The signed entry does not hold the note: whoever carries the file could change it,
+        # and it would be served beside the party's signed figures as if the party wrote it.
+        found.append(("body.note", "is not signed: a signed request carries no note"))
     if not isinstance(body.get("recording_history", False), bool):
         found.append(("body.recording_history", "must be true or false"))
     if kind == "aggregate":
@@ -417,7 +420,9 @@ def submit_signed_request(
 ) -> dict[str, Any]:
     """Submit a signed request through the use-case the API would call for it.
 
-    ``note`` is used when the request carries none. The party is the request's, else the
+    ``note`` is the server's (where the request came from): a request carries none, since
+    its signature would not cover it (``parse_signed_request`` refuses one). The party is
+    the request's, else the
     caller's. What the use-cases raise is raised (a signature by an unregistered key is
     ``AccessDenied``; a body that is not what was signed is an ``InputError`` naming
     ``signed_entry``), and nothing is stored then.
@@ -432,7 +437,7 @@ def submit_signed_request(
         "treaty": request.treaty,
         "party": party,
         "as_of": dt.date.fromisoformat(str(body["as_of"])),
-        "note": body.get("note") or note,
+        "note": note,
         "allow": allow,
         "at": at,
         "signed_entry": body["signed_entry"],

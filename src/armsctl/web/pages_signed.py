@@ -75,6 +75,10 @@ def _json(form: dict[str, Any], name: str, expect: type, empty: Any) -> Any:
         value = json.loads(text)
     except ValueError as exc:
         raise InputError([Problem("", name, f"not JSON: {exc}")]) from None
+    except RecursionError:
+        raise InputError(
+            [Problem("", name, "not JSON this server reads: nested too deeply")]
+        ) from None
     if not isinstance(value, expect):
         what = "a JSON object" if expect is dict else "a JSON list of objects"
         raise InputError([Problem("", name, f"must be {what}")])
