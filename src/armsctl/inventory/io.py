@@ -44,6 +44,7 @@ __all__ = [
     "parse_count",
     "read_declarations",
     "read_party_items",
+    "write_items",
 ]
 
 AGGREGATE_COLUMNS = ("party", "as_of", "measure", "value")
@@ -726,3 +727,22 @@ def read_party_items(declarations: DeclarationSet, *, party: str) -> pa.Table:
     )
     table: pa.Table = _connect().sql(union, params={"party": party}).to_arrow_table()
     return table
+
+
+def write_items(path: Path, items: pa.Table) -> Path:
+    """Write an item table (e.g. from ``inventory.synthetic.generate_items``) to ``path``.
+
+    Parquet, CSV or JSON (an array of records) by the suffix, in a form ``read_declarations``
+    reads back; the folder is created if needed. Returns ``path``.
+    """
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        pq.write_table(items, path)
+    elif path.suffix == ".csv":
+        pacsv.write_csv(items, path)
+    else:
+        path.write_text(json.dumps(items.to_pylist(), default=str), encoding="utf-8")
+    return path
