@@ -1123,6 +1123,12 @@ def inspect_reveal(
         help="Sealed items: the party's X25519 private key; the reveal is built here.",
     ),
     key: Path | None = KEY_OPTION,
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Write the signed reveal to this file instead of sending it (needs --key): "
+        "upload that file on the web's Inspections page within 5 minutes.",
+    ),
 ) -> None:
     """Open every declared item at the inspected site to the team (inspected party).
 
@@ -1144,6 +1150,10 @@ def inspect_reveal(
             facility=site,
             declaration={"declaration_id": decl["id"], "log_index": decl["log_index"]},
         )
+    if out is not None:
+        from armsctl.cli.client_signed import write_signed_reveal
+
+        return write_signed_reveal(client, inspection, request, key, out)
     _post_step(client, inspection, REVEAL, request, key)
 
 
