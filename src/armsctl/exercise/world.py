@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MOVEMENT_DUTY",
+    "check_scenario",
     "exercise_treaty",
     "intent_duty_id",
     "observation_evidence",
