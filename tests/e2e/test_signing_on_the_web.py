@@ -12,6 +12,7 @@ client wrote (``armsctl client inspect reveal ... --key K --out FILE``).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import threading
@@ -24,6 +25,27 @@ import pytest
 
 pytestmark = pytest.mark.slow
 sync_api = pytest.importorskip("playwright.sync_api")
+
+# New START expired on 2026-02-05, and an inspection needs a quota year the treaty had and an
+# arrival ahead: the server, the party's client and the browser share one clock, the machine's
+# shifted to a day the treaty was in force, so these tests pass on any date.
+_OFFSET = dt.datetime(2026, 1, 15, 9, tzinfo=dt.UTC) - dt.datetime.now(dt.UTC)
+
+
+def _now() -> dt.datetime:
+    """The pretended time shared by the server, the client and the browser in these tests."""
+    return dt.datetime.now(dt.UTC) + _OFFSET
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _client_clock() -> Iterator[None]:
+    """The party's client (``armsctl client ...``) stamps what it signs with the same clock."""
+    from armsctl.cli import server as server_cli
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(server_cli, "_now", _now)
+        patch.setattr(server_cli, "_clock", lambda: _now().replace(microsecond=0))
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +62,7 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         database_url=f"sqlite:///{work / 'signed.db'}", require_party_signatures=True
     )
     seeded = seed_demo(settings, work, items=20)
-    app = create_app(settings)
+    app = create_app(settings, clock=_now)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -62,6 +84,7 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 @pytest.fixture
 def pg(browser: Any, strict: dict[str, Any]) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.clock.install(time=_now())  # the page signs on the pretended clock too
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.sent = []  # every request the page makes: URL and body
@@ -287,9 +310,7 @@ def test_an_inspection_is_requested_scheduled_received_and_reported_each_signed_
     form.get_by_label("Recording history").check()
     # The team arrives tomorrow, in the quota year of that day (any date works: an arrival is
     # never in the past and falls in its quota's year).
-    import datetime as dt
-
-    tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    tomorrow = _now() + dt.timedelta(days=1)
     form.get_by_label("Quota year").fill(str(tomorrow.year))
     pg.sent.clear()
     form.get_by_role("button", name="Sign and request").click()
@@ -389,9 +410,7 @@ def inspected(strict: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) 
     so the request is entered as history, of the quota year of an arrival tomorrow (an arrival
     is never in the past and falls in its quota's year): any day works.
     """
-    import datetime as dt
-
-    tomorrow = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=1)
+    tomorrow = _now().replace(microsecond=0) + dt.timedelta(days=1)
     arrival, year = tomorrow.isoformat().replace("+00:00", "Z"), str(tomorrow.year)
     tmp = tmp_path_factory.mktemp("reveal")
     items = [

@@ -235,9 +235,7 @@ def publish_cmd(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Publish a proof on a server as the token's party (party-signed with --key)."""
-    from armsctl.cli.server import _call, _sign_as_party
     from armsctl.errors import InputError
-    from armsctl.service.zk import zk_proof_entry
     from armsctl.zk import RangeProof
 
     document = _document(proof_file)
@@ -245,10 +243,15 @@ def publish_cmd(
         proof = RangeProof.from_json(document)
     except InputError as exc:
         raise _located(proof_file, exc) from None
+    # The proof first: a refused file costs no import of the client or the use-cases.
+    from armsctl.cli.server import _call, _sign_as_party
+
     public = proof.to_json()
     treaty = proof.context.treaty
     body: dict[str, Any] = {"proof": public}
     if key is not None:
+        from armsctl.service.zk import zk_proof_entry  # the entry a party signs
+
         body["signed_entry"] = _sign_as_party(
             server,
             token,
