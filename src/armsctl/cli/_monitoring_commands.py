@@ -161,12 +161,13 @@ def anomalies_cmd(
     Exit 1 when anything is flagged, 0 when nothing is.
     """
     from armsctl.cli.compliance import load_inputs
-    from armsctl.monitoring import arl_markov, detect
+    from armsctl.monitoring import arl_markov, declared_counts, detect
     from armsctl.notifications import read_notifications
 
     treaty, decls = load_inputs(treaty_ref, declarations)
     notes = read_notifications(notifications, treaty) if notifications else None
-    flags = detect(decls, notes, sigma=sigma, k=k, h=h, tolerance=tolerance)
+    declared = declared_counts(decls) if decls.item_sources else None
+    flags = detect(decls, notes, sigma=sigma, k=k, h=h, tolerance=tolerance, declared=declared)
     arl0 = arl_markov(k, h) / 2
     if fmt is OutputFormat.json:
         print_json(

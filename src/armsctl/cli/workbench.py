@@ -508,9 +508,10 @@ def brief_cmd(
     """A self-contained brief: cuts, schedule chart, burden, assumptions and sources."""
     import json
 
+    from armsctl.reports import brief_html
     from armsctl.verification.io import read_site_list
     from armsctl.workbench import analyse
-    from armsctl.workbench.brief import brief_document, render_html, render_markdown
+    from armsctl.workbench.brief import brief_document, render_markdown
     from armsctl.workbench.burden import analysis_burdens
 
     _check_out(output)
@@ -540,7 +541,7 @@ def brief_cmd(
     elif fmt is BriefFormat.md:
         text = render_markdown(doc)
     else:
-        text = render_html(doc)
+        text = brief_html(doc)
     _write(output, text)
     out_console.print(f"wrote {output}", highlight=False)
     if result["findings"]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from armsctl.errors import NotFoundError
 from armsctl.exercise.scenario import Scenario, parse_scenario
+from armsctl.exercise.world import check_scenario
 
 __all__ = ["bundled_scenario_ids", "load_scenario"]
 
@@ -24,15 +25,18 @@ def bundled_scenario_ids() -> list[str]:
 
 
 def load_scenario(id_or_path: str | Path) -> Scenario:
-    """A bundled scenario by id, or a scenario file by path."""
+    """A bundled scenario by id, or a scenario file by path, checked against its treaty."""
     path = Path(id_or_path)
     if path.suffix == ".toml" or path.is_file():
         if not path.is_file():
             raise NotFoundError(f"{path}: no such scenario file")
-        return parse_scenario(path.read_text(encoding="utf-8"), where=str(path))
+        where = str(path)
+        return check_scenario(
+            parse_scenario(path.read_text(encoding="utf-8"), where=where), where=where
+        )
     name = str(id_or_path)
     if name not in bundled_scenario_ids():
         known = ", ".join(bundled_scenario_ids())
         raise NotFoundError(f"unknown scenario {name!r} (bundled: {known}; or give a .toml path)")
     text = resources.files(_DATA).joinpath(f"{name}.toml").read_text(encoding="utf-8")
-    return parse_scenario(text, where=f"{name}.toml")
+    return check_scenario(parse_scenario(text, where=f"{name}.toml"), where=f"{name}.toml")

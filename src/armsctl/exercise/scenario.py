@@ -6,18 +6,23 @@ true holdings, the host's strategy, the inspector's quotas (by type, per year, w
 times and what an inspection checks), the number of turns, scripted events, an optional staged
 reveal of a committed declaration, and the scoring weights. Every problem in a file is reported
 with its TOML key path, all at once, so that an instructor fixes a file in one pass.
+
+Pure: the bundled treaty a scenario names is passed in (:func:`check_treaty`,
+:func:`quota_per_year`); :func:`armsctl.exercise.world.check_scenario` loads it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from armsctl.errors import InputError, NotFoundError, Problem
+from armsctl.errors import InputError, Problem
 from armsctl.sites import Site
+from armsctl.treaty.schema import Treaty
 from armsctl.validation import validation_problems
 
 __all__ = [
@@ -33,6 +38,7 @@ __all__ = [
     "ScenarioSite",
     "Scoring",
     "TreatyRef",
+    "check_treaty",
     "parse_scenario",
     "quota_per_year",
     "scenario_from_mapping",
@@ -345,26 +351,31 @@ def parse_scenario(text: str, *, where: str = "<scenario>") -> Scenario:
 
 
 def scenario_from_mapping(raw: dict[str, Any], *, where: str = "<scenario>") -> Scenario:
-    """Validate an already-parsed scenario (from TOML or a saved exercise), then its treaty."""
+    """Validate an already-parsed scenario (from TOML or a saved exercise) on its own.
+
+    The checks against the bundled treaty it names (:func:`check_treaty`) need that treaty,
+    which is loaded by the caller (:func:`armsctl.exercise.world.check_scenario`), not here.
+    """
     try:
-        scenario = Scenario.model_validate(raw)
+        return Scenario.model_validate(raw)
     except ValidationError as exc:
         problems = validation_problems(exc, raw, where)
         raise InputError(problems) from None
-    _check_treaty(scenario, where)
-    return scenario
 
 
-def _check_treaty(scenario: Scenario, where: str) -> None:
-    """Categories and quota types must exist in the bundled treaty the scenario names."""
-    if scenario.treaty.ref is None:
-        return
-    from armsctl.treaty import load_treaty
+def check_treaty(
+    scenario: Scenario,
+    treaty: Treaty,
+    *,
+    where: str,
+    record_dates: Callable[[], Sequence[dt.date]] | None = None,
+) -> None:
+    """Categories and quota types must exist in ``treaty``, the bundled treaty the scenario names.
 
-    try:
-        treaty = load_treaty(scenario.treaty.ref)
-    except NotFoundError as exc:
-        raise InputError([Problem(where, "treaty.ref", str(exc))]) from None
+    ``record_dates`` gives the party's data dates of a scenario played from the record (it
+    reads the record, so it is asked only once every other check has passed); their number
+    must be the scenario's turns. All problems are raised together.
+    """
     problems: list[Problem] = []
     known = {c.id for c in treaty.categories} | set(scenario.treaty.categories)
     quotas = {q.id: q for q in treaty.inspection_quotas}
@@ -401,11 +412,9 @@ def _check_treaty(scenario: Scenario, where: str) -> None:
                         f"({exc.problems[0].message})",
                     )
                 )
-    if scenario.record is not None and not problems:
-        from armsctl.exercise.world import record_turns
-
+    if scenario.record is not None and record_dates is not None and not problems:
         try:
-            dates = [d for d, _ in record_turns(scenario)]
+            dates = list(record_dates())
         except InputError as exc:
             problems.append(Problem(where, "record", exc.problems[0].message))
         else:
@@ -423,15 +432,17 @@ def _check_treaty(scenario: Scenario, where: str) -> None:
         raise InputError(problems)
 
 
-def quota_per_year(scenario: Scenario, rule: QuotaRule) -> tuple[int, str]:
-    """The yearly quota of an inspection type and the article it comes from."""
+def quota_per_year(scenario: Scenario, rule: QuotaRule, treaty: Treaty | None) -> tuple[int, str]:
+    """The yearly quota of an inspection type and the article it comes from.
+
+    ``treaty`` is the bundled treaty the scenario names (``None`` for a scenario with its own
+    categories, whose quotas all give ``per_year``).
+    """
     if rule.per_year is not None:
         return rule.per_year, rule.article or f"scenario quotas.{rule.type}"
-    from armsctl.treaty import load_treaty
     from armsctl.verification.quotas import allowance, quota_rule
 
-    assert scenario.treaty.ref is not None  # checked by _check_treaty
-    treaty = load_treaty(scenario.treaty.ref)
+    assert treaty is not None  # checked by check_treaty
     quota = quota_rule(treaty, rule.type)
     # The quota of its first full year, from the calculator the planner and server use.
     first = (quota.starts or treaty.dates.entry_into_force).year

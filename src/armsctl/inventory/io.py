@@ -32,6 +32,7 @@ from armsctl.treaty.schema import Treaty, conditions_label
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 __all__ = [
     "AGGREGATE_COLUMNS",
@@ -42,6 +43,8 @@ __all__ = [
     "item_records",
     "parse_count",
     "read_declarations",
+    "read_party_items",
+    "write_items",
 ]
 
 AGGREGATE_COLUMNS = ("party", "as_of", "measure", "value")
@@ -703,3 +706,43 @@ def explain_items(
         {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()}
         for r in rows[:limit]
     ]
+
+
+def read_party_items(declarations: DeclarationSet, *, party: str) -> pa.Table:
+    """Every item row of ``party`` in the item files, as text with its ``as_of`` date.
+
+    The input of :func:`armsctl.inventory.diff.diff_items`: ``uid``, ``as_of`` and the columns
+    of :func:`armsctl.inventory.diff.item_columns`, each cast to text, from every item file.
+    """
+    from armsctl.inventory.diff import item_columns
+
+    if not declarations.item_sources:
+        raise InputError("diff needs item-level declarations (uid, category, status, facility)")
+    cols = item_columns(declarations.treaty)
+    select = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in cols)
+    union = " UNION ALL ".join(
+        f"SELECT CAST(uid AS VARCHAR) AS uid, try_cast(as_of AS DATE) AS as_of, {select} "
+        f"FROM {s.relation_sql()} WHERE CAST(party AS VARCHAR) = $party"
+        for s in declarations.item_sources
+    )
+    table: pa.Table = _connect().sql(union, params={"party": party}).to_arrow_table()
+    return table
+
+
+def write_items(path: Path, items: pa.Table) -> Path:
+    """Write an item table (e.g. from ``inventory.synthetic.generate_items``) to ``path``.
+
+    Parquet, CSV or JSON (an array of records) by the suffix, in a form ``read_declarations``
+    reads back; the folder is created if needed. Returns ``path``.
+    """
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        pq.write_table(items, path)
+    elif path.suffix == ".csv":
+        pacsv.write_csv(items, path)
+    else:
+        path.write_text(json.dumps(items.to_pylist(), default=str), encoding="utf-8")
+    return path

@@ -32,12 +32,11 @@ from armsctl.monitoring.fusion import (
     Fusion,
     SiteEvidence,
     count_log_likelihood,
-    declared_counts,
     fuse,
     log_likelihood_ratio,
     verdict,
 )
-from armsctl.monitoring.io import read_observations, read_sites
+from armsctl.monitoring.io import declared_counts, read_observations, read_sites
 from armsctl.monitoring.observations import (
     SOURCE_KINDS,
     Observation,

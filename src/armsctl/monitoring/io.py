@@ -1,4 +1,4 @@
-"""Monitoring files: sites from GeoJSON, observations from CSV or JSON.
+"""Monitoring files: sites from GeoJSON, observations from CSV or JSON, declared counts.
 
 The monitoring package's one boundary with files. Each reader parses the file and hands the
 records, with their line or record numbers, to the pure validators in
@@ -11,9 +11,10 @@ import csv
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from armsctl.errors import InputError, Problem
+from armsctl.inventory.model import DeclarationSet
 from armsctl.monitoring.observations import (
     Observation,
     Site,
@@ -23,7 +24,10 @@ from armsctl.monitoring.observations import (
 from armsctl.textio import read_json
 from armsctl.treaty.schema import Treaty
 
-__all__ = ["read_observations", "read_sites"]
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["declared_counts", "read_observations", "read_sites"]
 
 
 def read_sites(path: Path, treaty: Treaty) -> list[Site]:
@@ -73,3 +77,30 @@ def read_observations(
             yield str(path), _rows(path)
 
     return parse_observations(files(), treaty, now=now, sites=sites)
+
+
+def declared_counts(declarations: DeclarationSet) -> pa.Table:
+    """Declared items per party, site (facility), category and declaration date, from item files.
+
+    The table that :func:`armsctl.monitoring.fusion.fuse` and
+    :func:`armsctl.monitoring.anomalies.detect` take, read here so that they read no file. Also
+    lists every declaration date of each party (with ``category`` null) so that a site a later
+    declaration no longer lists counts as zero rather than keeping an old figure.
+    """
+    import duckdb
+
+    if not declarations.item_sources:
+        raise InputError("fusion needs item-level declarations (they say which site holds what)")
+    union = " UNION ALL ".join(
+        "SELECT CAST(party AS VARCHAR) AS party, CAST(facility AS VARCHAR) AS site, "
+        "CAST(category AS VARCHAR) AS category, CAST(as_of AS DATE) AS as_of "
+        f"FROM {s.relation_sql(row_numbers=False)}"
+        for s in declarations.item_sources
+    )
+    con = duckdb.connect(":memory:")
+    table: pa.Table = con.sql(
+        f"SELECT party, site, category, as_of, count(*) AS declared FROM ({union}) GROUP BY ALL "
+        f"UNION ALL SELECT DISTINCT party, NULL, NULL, as_of, 0 FROM ({union}) "
+        "ORDER BY party, as_of, site, category"
+    ).to_arrow_table()
+    return table

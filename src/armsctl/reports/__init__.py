@@ -24,7 +24,14 @@ from armsctl.inventory import DeclarationSet
 from armsctl.reports._templates import render as _render
 from armsctl.treaty import Treaty
 
-__all__ = ["debrief_html", "render_html", "render_markdown", "render_sections", "write_report"]
+__all__ = [
+    "brief_html",
+    "debrief_html",
+    "render_html",
+    "render_markdown",
+    "render_sections",
+    "write_report",
+]
 
 
 def write_report(
@@ -165,6 +172,29 @@ def render_sections(sections: Sequence[Section]) -> list[tuple[str, str]]:
 
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{v} {k}" for k, v in sorted(counts.items()) if v) or "nothing"
+
+
+def brief_html(doc: dict[str, Any]) -> str:
+    """The workbench brief (:func:`armsctl.workbench.brief.brief_document`) as one HTML page.
+
+    Self-contained so that it opens offline and can be mailed as one file: inline CSS and the
+    schedule charts inline as SVG from the one renderer; the page asks for nothing beyond itself.
+    """
+    from markupsafe import Markup
+
+    from armsctl.workbench.brief import baseline_caveat, milestone_lines, percent, schedule_svg
+
+    return _render(
+        "brief.html",
+        doc=doc,
+        n=lambda value: f"{value:,}",
+        pct=percent,
+        cuts=lambda cuts: ", ".join(f"{k} {v:,}" for k, v in cuts.items()) or "none",
+        baseline_caveat=baseline_caveat,
+        milestone_lines=milestone_lines,
+        # The renderer escapes what it draws; the no-schedule line is fixed text.
+        schedule=lambda party: Markup(schedule_svg(party)),
+    )
 
 
 def debrief_html(doc: dict[str, Any]) -> str:
