@@ -160,6 +160,9 @@ def _json_records(path: Path) -> list[dict[str, Any]]:
         raise DeclarationError(
             [Problem(str(path), f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
         ) from None
+    except (ValueError, RecursionError) as exc:  # a huge integer, or nesting past the limit
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise DeclarationError([Problem(str(path), "", f"not valid JSON: {why}")]) from None
     if isinstance(data, dict):
         data = data.get("declarations", data.get("items", data.get("records")))
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
