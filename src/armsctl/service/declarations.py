@@ -66,6 +66,7 @@ __all__ = [
     "released_figures",
     "seal_items",
     "sign_items",
+    "signed_components",
     "store_sealed_opening",
     "submit_aggregate",
     "submit_declarations",

@@ -23,7 +23,7 @@ from armsctl.service.declarations import core_declaration
 from armsctl.service.inspections import quota_status
 from armsctl.store.models import Declaration
 
-__all__ = ["check_compliance", "released", "transparency_view"]
+__all__ = ["check_compliance", "released", "transparency_document", "transparency_view"]
 
 
 def check_compliance(db: Database, *, treaty: str, at: dt.date) -> dict[str, Any]:
@@ -85,6 +85,47 @@ def released(report: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
+def transparency_document(
+    db: Database,
+    *,
+    treaty: str,
+    at: dt.datetime,
+    declarations: list[dict[str, Any]],
+    total: int,
+    limit: int,
+    offset: int,
+    compliance: dict[str, Any],
+) -> dict[str, Any]:
+    """The public document around one page of declarations and the compliance report.
+
+    The one place its shape is made: the API (``transparency_view``) and the web's cached
+    public page (which reads its declarations and report incrementally) both call it, so the
+    two can never drift apart. Parties, quotas and the log head are read here.
+    """
+    from armsctl.service.accounts import list_parties
+
+    end = offset + len(declarations)
+    head = log_head(db, treaty=treaty)
+    return {
+        "treaty": treaty,
+        "generated_at": iso(at),
+        "parties": list_parties(db, treaty=treaty),
+        "declarations": declarations,
+        "declarations_page": {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "next_offset": end if end < total else None,
+        },
+        "compliance": compliance,
+        "inspections": {
+            "total": head["inspections"],
+            "quotas": quota_status(db, treaty=treaty, year=at.year),
+        },
+        "log": {"size": head["size"], "checkpoint": head["checkpoint"]},
+    }
+
+
 def transparency_view(
     db: Database, *, treaty: str, at: dt.datetime, limit: int = 10_000, offset: int = 0
 ) -> dict[str, Any]:
@@ -94,28 +135,16 @@ def transparency_view(
     how many there are and where the next page starts, so a long history is never cut
     silently.
     """
-    from armsctl.service.accounts import list_parties
     from armsctl.service.declarations import list_declarations
 
-    parties = list_parties(db, treaty=treaty)
     page = list_declarations(db, treaty=treaty, limit=limit, offset=offset)
-    declarations = page.results
-    head = log_head(db, treaty=treaty)
-    return {
-        "treaty": treaty,
-        "generated_at": iso(at),
-        "parties": parties,
-        "declarations": declarations,
-        "declarations_page": {
-            "total": page.total,
-            "limit": page.limit,
-            "offset": page.offset,
-            "next_offset": page.next_offset,
-        },
-        "compliance": check_compliance(db, treaty=treaty, at=at.date()),
-        "inspections": {
-            "total": head["inspections"],
-            "quotas": quota_status(db, treaty=treaty, year=at.year),
-        },
-        "log": {"size": head["size"], "checkpoint": head["checkpoint"]},
-    }
+    return transparency_document(
+        db,
+        treaty=treaty,
+        at=at,
+        declarations=page.results,
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+        compliance=check_compliance(db, treaty=treaty, at=at.date()),
+    )

@@ -380,15 +380,12 @@ def public_json_view(
 ) -> dict[str, Any]:
     """``transparency_view`` (first page) from the incrementally read declarations.
 
-    Same document: parties, the first ``limit`` declarations by date then id with the page
-    counts, compliance at ``at``'s date from the declarations dated on or before it (with the
-    item-derived explanations cut back as the service does), quotas, and the log head.
+    Same document, made by the same ``transparency_document``: the first ``limit``
+    declarations by date then id, and compliance at ``at``'s date from the declarations dated
+    on or before it (item-derived explanations cut back as the service does), both read from
+    the page cache rather than queried again.
     """
-    from armsctl.service import iso
-    from armsctl.service.accounts import list_parties
-    from armsctl.service.dashboard import log_head
-    from armsctl.service.inspections import quota_status
-    from armsctl.service.transparency import released
+    from armsctl.service.transparency import released, transparency_document
 
     state = declaration_state(db, cache, treaty)
     day = at.date()
@@ -399,24 +396,13 @@ def public_json_view(
         return released(report_to_dict(evaluate(doc, dated, day)))
 
     report = cache.get(("public-compliance", treaty, day, state.version), compliance)
-    head = log_head(db, treaty=treaty)
-    page = [r.public for r in state.ordered[:limit]]
-    total = len(state.ordered)
-    return {
-        "treaty": treaty,
-        "generated_at": iso(at),
-        "parties": list_parties(db, treaty=treaty),
-        "declarations": page,
-        "declarations_page": {
-            "total": total,
-            "limit": limit,
-            "offset": 0,
-            "next_offset": len(page) if len(page) < total else None,
-        },
-        "compliance": report,
-        "inspections": {
-            "total": head["inspections"],
-            "quotas": quota_status(db, treaty=treaty, year=at.year),
-        },
-        "log": {"size": head["size"], "checkpoint": head["checkpoint"]},
-    }
+    return transparency_document(
+        db,
+        treaty=treaty,
+        at=at,
+        declarations=[r.public for r in state.ordered[:limit]],
+        total=len(state.ordered),
+        limit=limit,
+        offset=0,
+        compliance=report,
+    )
