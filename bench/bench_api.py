@@ -166,6 +166,7 @@ def _setup(url: str, key: SignerKey) -> dict[str, str]:
             figures={"deployed-warheads": 1500 + i},
             allow=allow_all,
             at=NOW,
+            recording_history=True,
         )
     actor = accounts.authenticate(db, tokens["USA"], at=NOW)
     assert actor is not None
@@ -180,6 +181,7 @@ def _setup(url: str, key: SignerKey) -> dict[str, str]:
             body={"n": n},
             allow=allow_all,
             at=NOW,
+            recording_history=True,  # New START expired on 2026-02-05: logged as history
         )
     db.dispose()
     return tokens
