@@ -46,6 +46,7 @@ with warnings.catch_warnings():
 from armsctl.inventory.io import read_declarations
 from armsctl.inventory.synthetic import write_items
 from armsctl.ledger.note import SignerKey
+from armsctl.ledger.sealing import SealingKey
 from armsctl.server import create_app
 from armsctl.service import accounts
 from armsctl.settings import Settings
@@ -84,7 +85,17 @@ def _app(work: Path) -> tuple[Any, dict[str, str]]:
     tokens = {}
     for code in ("USA", "RUS"):
         key = SignerKey.generate(code, seed=os.urandom(32)).verifier()
-        accounts.register_party(db, treaty="new-start", code=code, name=code, key=str(key), at=NOW)
+        # The server keeps no item in clear: it seals each party's items to the party's key.
+        sealing = SealingKey.generate(os.urandom(32)).public()
+        accounts.register_party(
+            db,
+            treaty="new-start",
+            code=code,
+            name=code,
+            key=str(key),
+            encryption_key=str(sealing),
+            at=NOW,
+        )
         name = code.lower()
         accounts.add_user(db, name=name, role="party", treaty="new-start", party=code, at=NOW)
         tokens[code] = accounts.issue_token(db, user=name, at=NOW, days=1, rng=os.urandom)["token"]

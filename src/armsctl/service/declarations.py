@@ -247,7 +247,8 @@ def _store(
         note=note,
         submitted_by=actor.user_id or 0,
         submitted_at=at,
-        log_index=-1,
+        # The index its entry gets (the append lock is held from here): no UPDATE afterwards.
+        log_index=db.ledger.next_index(conn),
     )
     session.add(row)
     session.flush()
@@ -261,7 +262,7 @@ def _store(
         build = items_declaration_entry
         fields = {"figures": _released(row, treaty), "commitment": commitment}
     fields.update(treaty=party.treaty_id, party=party.code, as_of=as_of, at=at)
-    row.log_index = append_for_party(
+    index = append_for_party(
         db,
         session,
         conn,
@@ -271,6 +272,8 @@ def _store(
         signed_entry=signed_entry,
         require_signature=require_signature,
     )
+    if index != row.log_index:  # pragma: no cover - nothing appends in between
+        row.log_index = index
     return row
 
 

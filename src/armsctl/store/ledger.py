@@ -535,6 +535,34 @@ class LedgerStore:
             for n, (_, level, _, index, first, width, data) in enumerate(planned)
         ]
 
+    def _right_edge(self, conn: Connection, size: int) -> list[tuple[int, bytes]]:
+        """The perfect subtrees ``(level, hash)`` of the tree of ``size``, left to right."""
+        pieces = perfect_subtrees(0, size)
+        found = subtree_hashes(pieces, self._tile_reader(conn, size))
+        return [(level, found[(level, index)]) for level, index in pieces]
+
+    def next_index(self, conn: Connection) -> int:
+        """The index the next ``append`` in this transaction gives its first entry.
+
+        Takes the append lock (the index stays valid until the transaction ends) and keeps the
+        tree's right edge for that append, so asking costs no query an append would not make:
+        a use-case can store the index with its own row before appending, instead of
+        updating the row afterwards.
+        """
+        head: _Head | None = conn.info.get(_HEAD)
+        if head is not None and head.table == self.t.entries.fullname:
+            return head.size
+        self._lock(conn)
+        size = self.size(conn)
+        top = conn.execute(select(func.max(self.t.tiles.c.seq))).scalar()
+        conn.info[_HEAD] = _Head(
+            self.t.entries.fullname,
+            size,
+            tuple(self._right_edge(conn, size)),
+            0 if top is None else int(top) + 1,
+        )
+        return size
+
     def append(self, conn: Connection, entries: Sequence[bytes]) -> AppendResult:
         """Append raw entry bytes as one batch, in the caller's transaction.
 
@@ -549,16 +577,15 @@ class LedgerStore:
         """
         head: _Head | None = conn.info.get(_HEAD)
         if head is not None and head.table == self.t.entries.fullname:
-            # Appended before in this transaction (a group-commit batch): the lock is held
-            # and the right edge is known, so the size, edge and tile queries are skipped.
+            # Appended before in this transaction (a group-commit batch), or ``next_index``
+            # was asked: the lock is held and the right edge is known, so the size, edge and
+            # tile queries are skipped.
             start, next_tile = head.size, head.next_tile
             stack = list(head.stack)
         else:
             self._lock(conn)
             start, next_tile = self.size(conn), None
-            pieces = perfect_subtrees(0, start)
-            found = subtree_hashes(pieces, self._tile_reader(conn, start))
-            stack = [(level, found[(level, index)]) for level, index in pieces]
+            stack = self._right_edge(conn, start)
         entry_rows: list[tuple[int, bytes, bytes]] = []
         new: list[list[bytes]] = [[]]
         level0, add_row = new[0], entry_rows.append
