@@ -59,6 +59,7 @@ from armsctl.service.entries import (
 from armsctl.service.log import proof_url
 from armsctl.service.record import record_figure, unverified_measures
 from armsctl.service.treaty_dates import check_declaration_date, history_marked
+from armsctl.store.engine import insert_rows
 from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 
@@ -553,17 +554,13 @@ def _persist_items(
             "private": sealed["private"],
         }
     }
-    # One executemany of plain rows (no ORM object per item): 100,000 rows in one statement.
-    session.execute(
-        insert(SealedItem),
-        [
-            {
-                "declaration_id": row.id,
-                "position": int(r["index"]),
-                "ciphertext": base64.b64decode(r["ciphertext"]),
-            }
-            for r in sealed["rows"]
-        ],
+    # One executemany of plain rows (no ORM object, no per-row parameter processing).
+    b64 = base64.b64decode
+    insert_rows(
+        session.connection(),
+        SealedItem.__table__,  # type: ignore[arg-type]
+        ("declaration_id", "position", "ciphertext"),
+        [(row.id, int(r["index"]), b64(r["ciphertext"])) for r in sealed["rows"]],
     )
 
 

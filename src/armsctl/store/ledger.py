@@ -76,6 +76,7 @@ from armsctl.ledger.tiles import (
     tile_path,
     tile_width,
 )
+from armsctl.store.engine import insert_rows
 
 __all__ = [
     "AppendResult",
@@ -485,20 +486,8 @@ class LedgerStore:
 
     @staticmethod
     def _insert_many(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert positional rows (in column order) as one executemany.
-
-        On SQLite the rows go straight to the driver: SQLAlchemy's per-row parameter
-        processing would otherwise cost more than the inserts themselves. Elsewhere the Core
-        insert keeps the dialect's batched "insertmanyvalues" path.
-        """
-        names = [c.name for c in table.columns]
-        if conn.dialect.name == "sqlite":
-            target = conn.dialect.identifier_preparer.format_table(table)
-            columns = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
-            marks = ", ".join("?" for _ in names)
-            conn.exec_driver_sql(f"INSERT INTO {target} ({columns}) VALUES ({marks})", list(rows))
-        else:
-            conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
+        """Insert positional rows (in column order) as one executemany (``insert_rows``)."""
+        insert_rows(conn, table, [c.name for c in table.columns], rows)
 
     def _insert_rows(
         self,
