@@ -45,7 +45,6 @@ from sqlalchemy import (
     and_,
     event,
     func,
-    insert,
     inspect,
     or_,
     select,
@@ -307,6 +306,7 @@ class LedgerStore:
 
     def __init__(self, tables: LedgerTables | None = None) -> None:
         self.t = tables or ledger_tables()
+        self._cte_sql: dict[tuple[int, int], str] = {}
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -504,15 +504,35 @@ class LedgerStore:
         """
         small = len(entry_rows) + len(tile_rows) <= _SMALL_APPEND
         if conn.dialect.name == "postgresql" and small and tile_rows:
-            keys = [c.name for c in self.t.entries.columns]
-            entries = [dict(zip(keys, r, strict=True)) for r in entry_rows]
-            keys = [c.name for c in self.t.tiles.columns]
-            tiles = [dict(zip(keys, r, strict=True)) for r in tile_rows]
-            appended = insert(self.t.entries).values(entries).cte("appended_entries")
-            conn.execute(insert(self.t.tiles).values(tiles).add_cte(appended))
+            shape = (len(entry_rows), len(tile_rows))
+            sql = self._cte_sql.get(shape)
+            if sql is None:
+                sql = self._cte_sql[shape] = self._append_sql(conn, *shape)
+            params = [v for r in entry_rows for v in r] + [v for r in tile_rows for v in r]
+            conn.exec_driver_sql(sql, tuple(params))
             return
         self._insert_many(conn, self.t.entries, entry_rows)
         self._insert_many(conn, self.t.tiles, tile_rows)
+
+    def _append_sql(self, conn: Connection, entries: int, tiles: int) -> str:
+        """``WITH e AS (INSERT INTO entries ...) INSERT INTO tiles ...`` for one append's shape.
+
+        Plain driver SQL, built once per shape: a Core multi-row INSERT would be compiled
+        again on every request.
+        """
+        quote = conn.dialect.identifier_preparer
+
+        def values(table: Table, rows: int) -> str:
+            names = ", ".join(quote.quote(c.name) for c in table.columns)
+            row = "(" + ", ".join("%s" for _ in table.columns) + ")"
+            return f"INSERT INTO {quote.format_table(table)} ({names}) VALUES " + ", ".join(
+                [row] * rows
+            )
+
+        return (
+            f"WITH appended_entries AS ({values(self.t.entries, entries)}) "
+            f"{values(self.t.tiles, tiles)}"
+        )
 
     def _tile_rows(
         self,
