@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -19,12 +20,25 @@ def free_port() -> int:
 
 
 class Server:
-    """``python -m armsctl.server`` against a database URL, with the log key in a file."""
+    """``python -m armsctl.server`` against a database URL, with the log key in a file.
+
+    ``now`` pretends the server starts at that instant (its clock then runs on from it), for
+    tests whose outcome depends on the date: without it the server has the machine's clock.
+    ``clock()`` is the same pretended clock, for the test's own clients.
+    """
 
     def __init__(
-        self, url: str, key_file: Path, *, port: int | None = None, signatures: bool = False
+        self,
+        url: str,
+        key_file: Path,
+        *,
+        port: int | None = None,
+        signatures: bool = False,
+        now: dt.datetime | None = None,
     ) -> None:
         self.url, self.key_file, self.signatures = url, key_file, signatures
+        self.offset = dt.timedelta(0) if now is None else now - dt.datetime.now(dt.UTC)
+        self.pretended = now is not None
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -38,8 +52,12 @@ class Server:
             ARMSCTL_LOG_KEY_FILE=str(self.key_file),
             ARMSCTL_REQUIRE_PARTY_SIGNATURES=str(self.signatures).lower(),
         )
+        command = [sys.executable, "-m", "armsctl.server", "--port", str(self.port)]
+        if self.pretended:
+            command = [sys.executable, str(Path(__file__).with_name("_clocked_server.py")),
+                       "--port", str(self.port), "--offset", str(self.offset.total_seconds())]  # fmt: skip
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "armsctl.server", "--port", str(self.port)],
+            command,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -58,6 +76,10 @@ class Server:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("server did not start in time")
+
+    def clock(self) -> dt.datetime:
+        """The server's clock: the machine's, shifted to the pretended date if one was given."""
+        return dt.datetime.now(dt.UTC) + self.offset
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs, as in a crash."""

@@ -21,6 +21,7 @@ from _server import Server
 from _world import (
     BACKENDS,
     LOG_KEY,
+    NOW,
     World,
     build_world,
     fresh_database,
@@ -45,7 +46,8 @@ def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[World
         world = build_world(db, with_inspection=False)
         key_file = tmp_path / "log.key"
         key_file.write_text(str(LOG_KEY) + "\n")
-        server = Server(url, key_file).start()
+        # The server's clock starts at NOW (2026-01-15, New START in force), whatever today is.
+        server = Server(url, key_file, now=NOW).start()
         try:
             yield world, server
         finally:
@@ -77,13 +79,7 @@ def test_concurrent_submissions_are_all_stored_and_logged_without_gaps(
             )
     for i in range(20):
         jobs.append(
-            # The server runs on the real clock, after New START's expiry (2026-02-05): what it
-            # dates by that clock is entered as history.
-            (
-                "usa",
-                f"{T}/notifications",
-                {"recipient": "RUS", "kind": "k", "body": {"n": i}, "recording_history": True},
-            )
+            ("usa", f"{T}/notifications", {"recipient": "RUS", "kind": "k", "body": {"n": i}})
         )
         jobs.append(
             (
@@ -140,16 +136,9 @@ def test_quota_is_never_overspent_and_one_request_wins_the_last_slot(
     live: tuple[World, Server],
 ) -> None:
     world, server = live
-    # The server runs on the real clock: a request may use this year's or next year's quota.
-    this_year = dt.datetime.now(dt.UTC).year
-    # ... and New START expired on 2026-02-05, so the requests are entered as history.
-    body = {
-        "inspected_party": "RUS",
-        "type": "type-two",
-        "site": "RUS-base-2",
-        "year": this_year,
-        "recording_history": True,
-    }
+    # A request may use this year's or next year's quota, by the server's clock (NOW).
+    this_year = NOW.year
+    body = {"inspected_party": "RUS", "type": "type-two", "site": "RUS-base-2", "year": this_year}
     barrier = threading.Barrier(12)
 
     def request(_: int) -> int:

@@ -291,6 +291,10 @@ TABLE: dict[str, list[Case | Elsewhere]] = {
         c("db", "upgrade", "--db", "{w}/server.db", code=0),
         c("db", "upgrade", "--db", "/nonexistent/dir/x.db", code=2),
     ],
+    "db reseal": [
+        c("db", "reseal", "--db", "{w}/server.db", code=0),  # nothing in clear
+        e("tests/cli/test_db_reseal_cli.py::test_reseal_exits_1_while_a_party_lacks_a_key", 1),
+    ],
     "db load-treaty": [
         c("db", "load-treaty", "new-start", "--db", "{w}/server.db", code=0),
         c("db", "load-treaty", "nope", "--db", "{w}/server.db", code=2),
@@ -299,7 +303,8 @@ TABLE: dict[str, list[Case | Elsewhere]] = {
         c("parties", "add", "new-start", "USA", "--key", "{w}/missing.pub", "--db",
           "{w}/server.db", code=2)
     ],
-    "parties list": [c("parties", "list", "new-start", "--db", "{w}/server.db", code=0)],
+    # loaded.db has the treaty from build_world: no case depends on another having run first
+    "parties list": [c("parties", "list", "new-start", "--db", "{w}/loaded.db", code=0)],
     "parties set-encryption-key": [
         c("parties", "set-encryption-key", "new-start", "USA", "--encryption-key",
           "{w}/missing.x25519.pub", "--db", "{w}/keyless.db", code=2)
@@ -348,6 +353,9 @@ TABLE: dict[str, list[Case | Elsewhere]] = {
     "client inspect reveal": [
         c("client", "inspect", "reveal", "1", "--declaration", "1", *OFFLINE, code=2)
     ],
+    "client inspect show": [
+        c("client", "inspect", "show", "1", "--decrypt-key", "{w}/missing.key", *OFFLINE, code=2)
+    ],
     "client inspect report": [
         c("client", "inspect", "report", "1", "--findings", "{w}/missing.json", *OFFLINE, code=2)
     ],
@@ -357,7 +365,7 @@ TABLE: dict[str, list[Case | Elsewhere]] = {
 FINDS = {
     "check", "history", "notify due", "reconcile", "fuse", "anomalies", "ledger verify-proof",
     "ledger audit", "ledger cosign", "ledger monitor", "verify-reveal", "zk prove", "zk verify",
-    "inspect verify-selection",
+    "inspect verify-selection", "db reseal",
 }  # fmt: skip
 
 
@@ -418,6 +426,10 @@ def build_world(w: Path, app: typer.Typer) -> Path:
     for args in (["db", "upgrade"], ["users", "add", "alice", "--role", "observer"]):
         result = CliRunner().invoke(app, [*args, "--db", str(w / "server.db")])
         assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(
+        app, ["db", "load-treaty", "new-start", "--db", str(w / "loaded.db")]
+    )
+    assert result.exit_code == 0, result.output
     return w  # fmt: skip
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -77,14 +79,24 @@ def test_a_user_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "role must be one of" in result.output
 
 
+# The signed walk requests a New START inspection for this year and schedules its arrival
+# ahead: it runs while the treaty is in force, on a pretended clock shared by the server and
+# the CLI (the times a party signs must be within minutes of the server's), whatever today is.
+PRETENDED = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
+
+
 def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import armsctl.cli.server as server_cli
     from armsctl.ledger.envelope import open_entry
     from armsctl.service.entries import ENTRY_KINDS
 
     runner, app = CliRunner(), _app()
     db = str(tmp_path / "server.db")
+    server = Server(f"sqlite:///{db}", Path(db + ".log.key"), signatures=True, now=PRETENDED)
+    monkeypatch.setattr(server_cli, "_now", server.clock)
+    monkeypatch.setattr(server_cli, "_clock", lambda: server.clock().replace(microsecond=0))
 
     def run(*args: str, code: int = 0) -> str:
         result = runner.invoke(app, [*args, "--db", db] if args[0] != "client" else list(args))
@@ -132,7 +144,7 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
     }
     for name, doc in files.items():
         (tmp_path / name).write_text(json.dumps(doc))
-    server = Server(f"sqlite:///{db}", Path(db + ".log.key"), signatures=True).start()
+    server.start()
     try:
 
         def client(who: str, *args: str, signed: bool = True, code: int = 0) -> dict[str, Any]:
@@ -155,10 +167,8 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
         assert sorted(r["item"]["uid"] for r in back["items"]) == [f"R-{i}" for i in range(5)]
         report = client("RUS", "check", "new-start", "--at", "2025-12-01", signed=False)
         assert {p["party"] for p in report["parties"]} == {"USA", "RUS"}
-        # The server runs on the real clock and New START expired on 2026-02-05: what is
-        # dated by that clock (notification, inspection request) is entered as history.
         note = client("USA", "notify", "new-start", "inspection-intent", "--to", "RUS",
-                      "--body", str(tmp_path / "message.json"), "--recording-history")  # fmt: skip
+                      "--body", str(tmp_path / "message.json"))  # fmt: skip
         client("RUS", "ack", "new-start", str(note["id"]))
         inbox = json.loads(run("client", "notifications", "new-start", "--decrypt-key",
                                str(tmp_path / "RUS.x25519.key"), "--server", server.base,
@@ -167,10 +177,10 @@ def test_a_party_client_signs_everything_it_authors_and_the_log_verifies_offline
         client("USA", "observe", "new-start", "--source", "satellite", "--subject", "RUS",
                "--observed-at", "2026-01-01T00:00:00Z", "--body", str(tmp_path / "seen.json"))  # fmt: skip
         insp = client("USA", "inspect", "request", "new-start", "--inspected", "RUS",
-                      "--type", "type-one", "--site", "Site-A", "--inspector", "usa-team",
-                      "--recording-history")  # fmt: skip
+                      "--type", "type-one", "--site", "Site-A", "--inspector", "usa-team")  # fmt: skip
         iid = str(insp["id"])
         year = insp["year"]
+        assert year == PRETENDED.year
         client("USA", "inspect", "schedule", iid, "--arrival", f"{year}-12-31T08:00:00+02:00")
         client("RUS", "inspect", "start", iid)
         revealed = client("RUS", "inspect", "reveal", iid, "--declaration", str(decl["id"]),

@@ -13,16 +13,23 @@ The convention (summarised for writers in docs/examples/README.md):
   inside a line for any text (times, hashes, tokens). A command followed directly by another
   ``$`` line (or the end of the block) shows no output, and its output is not compared.
 * A command exits 0 unless its comment says ``# exit N`` (``# exit 1: rollback``).
+* A ``curl`` command whose comment says ``# -> NNN`` must answer HTTP status NNN: the test adds
+  ``-w`` to print the status after the body and compares it (``curl -s`` itself exits 0 on
+  any status, so without the marker a refusal would pass unseen).
 * A command ending in ``&`` starts a server: the test waits until its port (``--port N``, 8000
   when absent) accepts connections, and stops every server when the page ends. Ports written on a
   page (``--port N``, ``127.0.0.1:N``, ``localhost:N``) are replaced by free ones for the run so
   that pages run in parallel; output is compared with the page's numbers.
 * ``<!-- docs-test: skip REASON -->`` on the line before a block leaves that block out (``make
   demo``, which installs the package, and ``make test``, which would run this test).
+* ``<!-- docs-test: needs postgres -->`` on the line before a block runs it only where a
+  PostgreSQL server answers on 127.0.0.1:5432 (and fails the page where one must, with
+  ``ARMSCTL_REQUIRE_POSTGRES``, as in CI with a server).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +37,11 @@ from pathlib import Path
 RUN_FENCES = {"sh", "bash", "shell", "console"}
 _FENCE = re.compile(r"^(\s*)```(\S*)")
 _SKIP = re.compile(r"<!--\s*docs-test:\s*skip\b(.*?)-->")
+_NEEDS_POSTGRES = re.compile(r"<!--\s*docs-test:\s*needs\s+postgres\s*-->")
 _EXIT = re.compile(r"#[^\n]*?\bexit\s+(\d+)\b")
+_STATUS = re.compile(r"^(curl\s.*?)(\s+#\s*->\s*(\d{3})\b.*)$", re.DOTALL)
+#: What the docs test appends to a status-checked curl command; its output ends with this line.
+STATUS_LINE = "docs-test: HTTP "
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _BACKGROUND = re.compile(r"(?<!&)&\s*(#.*)?$")
 _PORT = re.compile(r"--port[ =](\d{2,5})\b")
@@ -46,6 +57,16 @@ class Command:
     exit_code: int
     output: str | None  # expected output (console blocks), None when not shown
     background: bool
+    status: int | None = None  # the HTTP status a ``curl ... # -> NNN`` line must answer
+    needs_postgres: bool = False  # in a block marked ``docs-test: needs postgres``
+
+    @property
+    def typed(self) -> str:
+        """The command as the test runs it: a status-checked curl also prints its status."""
+        found = _STATUS.match(self.text) if self.status is not None else None
+        if found is None:
+            return self.text
+        return f"{found.group(1)} -w '\\n{STATUS_LINE}%{{http_code}}\\n'{found.group(2)}"
 
     @property
     def where(self) -> str:
@@ -84,6 +105,7 @@ def _logical(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 def _command(page: str, line: int, text: str, output: str | None) -> Command:
     code = _EXIT.search(text)
+    status = _STATUS.match(text)
     return Command(
         page=page,
         line=line,
@@ -91,6 +113,7 @@ def _command(page: str, line: int, text: str, output: str | None) -> Command:
         exit_code=int(code.group(1)) if code else 0,
         output=output,
         background=bool(_BACKGROUND.search(text.splitlines()[-1])),
+        status=int(status.group(3)) if status else None,
     )
 
 
@@ -144,10 +167,13 @@ def commands(root: Path, page: str) -> list[Command]:
             )
             i += 1
         i += 1
-        skipped = start > 0 and _SKIP.search(lines[start - 1])
-        if lang not in RUN_FENCES or skipped:
+        before = lines[start - 1] if start > 0 else ""
+        if lang not in RUN_FENCES or _SKIP.search(before):
             continue
-        found += _console_block(page, body) if lang == "console" else _sh_block(page, body)
+        block = _console_block(page, body) if lang == "console" else _sh_block(page, body)
+        if _NEEDS_POSTGRES.search(before):
+            block = [dataclasses.replace(c, needs_postgres=True) for c in block]
+        found += block
     return found
 
 

@@ -64,7 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     from armsctl.web.demo import seed_demo
 
     work = tmp_path_factory.mktemp("web-e2e")
-    # As the demo server runs: the web forms cannot sign, so signatures are not required.
+    # As the demo server runs: signatures not required, so plain files upload unsigned.
     settings = Settings(database_url=f"sqlite:///{work / 'e2e.db'}", require_party_signatures=False)
     seeded = seed_demo(settings, work, items=120)
     app = create_app(settings)

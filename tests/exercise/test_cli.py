@@ -47,6 +47,7 @@ def test_list() -> None:
     assert [r["id"] for r in json.loads(result.stdout)] == [
         "cfe-holdings",
         "new-start-2011-2023",
+        "new-start-2011-2023-hidden",
         "new-start-year",
         "step-by-step-reveal",
         "tutorial",

@@ -13,6 +13,7 @@ from .conftest import make_scenario
 SHIPPED = [
     "cfe-holdings",
     "new-start-2011-2023",
+    "new-start-2011-2023-hidden",
     "new-start-year",
     "step-by-step-reveal",
     "tutorial",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +16,9 @@ from armsctl.errors import IntegrityError
 from armsctl.ledger.envelope import canonical
 from armsctl.ledger.escrow import commit_items
 from armsctl.ledger.sealing import (
+    ROW_FLOOR,
     SEALING_SCHEME,
+    VALUE_FLOOR,
     SealingKey,
     SealingPublicKey,
     _AadMaker,
@@ -21,9 +26,12 @@ from armsctl.ledger.sealing import (
     open_private,
     open_rows,
     open_value,
+    pad,
+    padded_length,
     reader_view,
     seal_rows,
     seal_value,
+    unpad,
 )
 
 CONTEXT = {"party": "USA", "treaty": "new-start", "date": "2026-02-05"}
@@ -140,3 +148,89 @@ def test_a_value_sealed_to_readers_opens_for_each_reader_in_its_context_only() -
     with pytest.raises(IntegrityError, match="unknown scheme"):
         open_value({"scheme": "x"}, reader="A", key=keys["A"])
     assert reader_view(sealed, "C") is None and reader_view(sealed, None) is None
+
+
+# -- padding and the shared known-answer vectors ----------------------------------------------
+
+VECTORS = json.loads(
+    (Path(__file__).parent / "vectors" / "sealing.json").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda c: c["name"])
+def test_every_known_answer_vector_opens_to_its_plaintext_padded_or_not(case: dict) -> None:
+    key = SealingKey.parse(VECTORS["key"])
+    assert str(key.public()) == VECTORS["public"]
+    if case["kind"] == "items":
+        assert open_rows(case["sealed"], key=key, **case["context"]) == case["rows"]
+        assert open_private(case["sealed"], key=key, **case["context"]) == case["private"]
+        if "row_ciphertext_bytes" in case:
+            sizes = {len(base64.b64decode(r["ciphertext"])) for r in case["sealed"]["rows"]}
+            assert sizes == {case["row_ciphertext_bytes"]}
+    else:
+        assert open_value(case["sealed"], reader=case["reader"], key=key) == case["plain"]
+        if "ciphertext_bytes" in case:
+            assert len(base64.b64decode(case["sealed"]["ciphertext"])) == case["ciphertext_bytes"]
+
+
+def test_the_vector_files_padding_table_is_the_padding_rule() -> None:
+    for p in VECTORS["padding"]:
+        assert padded_length(p["size"], p["floor"]) == p["padded"]
+        padded = pad(b"{" * p["size"], p["floor"])
+        assert len(padded) == p["padded"] and unpad(padded) == b"{" * p["size"]
+
+
+@given(st.binary(max_size=3000).map(lambda b: b.replace(b"\x00", b"")))
+@settings(max_examples=200, deadline=None)
+def test_padding_is_a_power_of_two_above_the_floor_and_strips_back(plain: bytes) -> None:
+    padded = pad(plain, ROW_FLOOR)
+    assert len(padded) >= max(ROW_FLOOR, len(plain) + 1)
+    assert len(padded) & (len(padded) - 1) == 0 and len(padded) < 2 * max(ROW_FLOOR, len(plain) + 1)
+    assert unpad(padded) == plain
+
+
+def test_a_plaintext_without_its_marker_is_refused() -> None:
+    with pytest.raises(IntegrityError, match="not padded"):
+        unpad(b'{"a":1}\x00\x00')
+
+
+def _reveal_like(count: int) -> list[dict[str, object]]:
+    return [{"uid": f"SECRET-UID-{i:04d}", "proof": ["ab" * 32] * 6} for i in range(count)]
+
+
+def test_two_values_of_different_item_counts_in_one_bucket_seal_to_one_length() -> None:
+    key = SealingKey.generate(os.urandom(32))
+    context = {"kind": "inspection-reveal", "treaty": "new-start", "inspection": 1}
+    sizes = [
+        len(canonical({"value": _reveal_like(n), "salt": None})) for n in (5, 7)
+    ]  # both between 2048 and 4096 bytes: one bucket
+    assert [padded_length(s, VALUE_FLOOR) for s in sizes] == [4096, 4096]
+    sealed = [
+        seal_value(
+            {"value": _reveal_like(n), "salt": None},
+            to={"USA": key.public()},
+            context=context,
+            rng=os.urandom,
+        )
+        for n in (5, 7)
+    ]
+    assert len({len(s["ciphertext"]) for s in sealed}) == 1
+    assert [len(open_value(s, reader="USA", key=key)["value"]) for s in sealed] == [5, 7]
+
+
+def test_rows_of_different_lengths_and_private_parts_of_different_sizes_seal_alike() -> None:
+    key = SealingKey.generate(os.urandom(32))
+    rows = _opening()
+    rows[0] = {**rows[0], "item": {**rows[0]["item"], "facility": "F"}}  # type: ignore[dict-item]
+    rows[1] = {**rows[1], "item": {**rows[1]["item"], "facility": "F" * 40}}  # type: ignore[dict-item]
+    one = seal_rows(rows, to=key.public(), **CONTEXT, rng=os.urandom, private={"f": {"a": 1}})
+    many = seal_rows(
+        rows,
+        to=key.public(),
+        **CONTEXT,
+        rng=os.urandom,
+        private={"f": {f"Facility-{i}": "00" * 32 for i in range(8)}},
+    )
+    assert len({len(r["ciphertext"]) for r in one["rows"] + many["rows"]}) == 1
+    assert len(one["private"]) == len(many["private"])
+    assert open_rows(one, key=key, **CONTEXT) == rows

@@ -369,3 +369,36 @@ def test_no_sealed_item_is_stored_in_clear_anywhere_in_the_database(env: Env) ->
     raw = Path(env.db.url.removeprefix("sqlite:///")).read_bytes()
     assert b"SEALED-" not in raw and b"Hidden-Base" not in raw
     assert b"PUBLIC-CONTROL-NOTE" in raw  # a public note is, so the scan reads the data
+
+
+def test_a_client_sealed_row_that_is_not_padded_is_refused_since_its_size_would_leak(
+    env: Env,
+) -> None:
+    import base64
+
+    body = decl.seal_items(
+        PARTY_KEYS["USA"],
+        SEALING.public(),
+        treaty=_new_start(),
+        party="USA",
+        as_of=dt.date(2021, 4, 1),
+        items=SEALED_ITEMS,
+        at=NOW,
+        rng=os.urandom,
+    )
+    row = body["sealed"]["rows"][1]
+    row["ciphertext"] = base64.b64encode(base64.b64decode(row["ciphertext"])[:-40]).decode()
+    with pytest.raises(DeclarationError) as refused:
+        decl.submit_sealed_items(
+            env.db,
+            env.actors["usa"],
+            treaty="new-start",
+            party="USA",
+            as_of=dt.date(2021, 4, 1),
+            allow=env.allow("usa", "declaration.submit"),
+            at=NOW,
+            require_signature=True,
+            **body,
+        )
+    assert {p.location for p in refused.value.problems} == {"sealed.rows.1"}
+    assert "padded" in str(refused.value)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from _svc import NOW, Env
 from _world import SEALING_KEYS, open_items, opened
+from sqlalchemy import select
 
 from armsctl.errors import InputError, IntegrityError, NotFoundError
 from armsctl.ledger.escrow import reveal_items
@@ -381,3 +382,48 @@ def test_after_the_report_the_inspectors_no_longer_read_the_reveal(env: Env) -> 
             allow=env.allow("usa", "inspection.report"),
             at=NOW,
         )
+
+
+def test_reports_of_one_and_of_four_findings_are_stored_at_one_size(env: Env) -> None:
+    """The database shows padded sizes: the number of findings does not show in the store."""
+    from armsctl.store.models import Inspection
+
+    sizes = []
+    for count in (1, 4):
+        row = _request(env, "usa", "USA", "RUS", inspectors=["usa-insp"])
+        _schedule(env, "usa", row["id"], NOW + dt.timedelta(days=count))
+        insp.start_inspection(
+            env.db,
+            env.actors["rus"],
+            inspection_id=row["id"],
+            allow=env.allow("rus", "inspection.start"),
+            at=NOW,
+        )
+        insp.report_inspection(
+            env.db,
+            env.actors["usa-insp"],
+            inspection_id=row["id"],
+            findings=[{"item": f"RUS-base-{n}", "result": "compliant"} for n in range(count)],
+            allow=env.allow("usa-insp", "inspection.report"),
+            at=NOW,
+        )
+        with env.db.read() as session:
+            stored = session.get(Inspection, row["id"])
+            assert stored is not None and stored.sealed is not None
+            sizes.append(
+                {part: len(stored.sealed[part]["sealed"]["ciphertext"]) for part in stored.sealed}
+            )
+    assert sizes[0] == sizes[1]
+    assert set(sizes[0]) == {"site", "arrival", "findings"}
+
+
+def test_the_store_keeps_that_a_reveal_verified_not_how_many_items_it_holds(env: Env) -> None:
+    """The site's item count is confidential: it is inside the sealed reveal, not beside it."""
+    from armsctl.store.models import Reveal
+
+    with env.db.read() as session:
+        stored = session.scalars(select(Reveal)).all()
+    assert stored and {r.verified for r in stored} == {1}
+    reveal = _reveals(env, "rus", env.id("insp-by-USA"))[0]
+    assert reveal["verified"] == 1 and reveal["reveal"] is None
+    assert len(opened(reveal["sealed_reveal"], "RUS")["value"]["items"]) == 1

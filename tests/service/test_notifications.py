@@ -257,3 +257,14 @@ def test_a_signed_entry_that_does_not_match_the_request_is_named(env: Env) -> No
             body_salt=salt.hex(),
             signed_entry=_signed("USA", "USA", {"text": "what was signed"}, salt),
         )
+
+
+@pytest.mark.parametrize("kind", ["", "Movement", "a" * 65, "movement\n", "-lead", 7, None])
+def test_a_kind_that_is_not_a_slug_is_refused_on_the_service_path_naming_kind(
+    env: Env, kind: Any
+) -> None:
+    before = len(_list(env, "rus"))
+    with pytest.raises(InputError) as bad:
+        _send(env, "usa", "USA", "RUS", kind=kind)
+    assert _fields(bad.value) == {"kind"}
+    assert len(_list(env, "rus")) == before  # nothing stored, nothing logged

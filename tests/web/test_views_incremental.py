@@ -33,7 +33,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, dict[str,
     from armsctl.web.demo import seed_demo
 
     work: Path = tmp_path_factory.mktemp("incremental")
-    # As the demo server runs: the web forms cannot sign, so signatures are not required.
+    # As the demo server runs: signatures not required, so plain files upload unsigned.
     settings = Settings(database_url=f"sqlite:///{work / 'web.db'}", require_party_signatures=False)
     seeded = seed_demo(settings, work, items=20)
     return create_app(settings).state.armsctl.db, seeded["tokens"]

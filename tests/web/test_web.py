@@ -31,7 +31,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     from armsctl.web.demo import seed_demo
 
     work = tmp_path_factory.mktemp("web")
-    # As the demo server runs: the web forms cannot sign, so signatures are not required.
+    # As the demo server runs: signatures not required, so plain files upload unsigned.
     settings = Settings(database_url=f"sqlite:///{work / 'web.db'}", require_party_signatures=False)
     result = seed_demo(settings, work, items=60)
     app = create_app(settings)

@@ -32,6 +32,12 @@ __all__ = ["ACTIONS", "ROLE_ORDER", "Rule", "allow_for", "decide", "markdown_tab
 
 
 class Rule(StrEnum):
+    """How far a role's permission for an action reaches; see the module docstring for each rule.
+
+    ``ANY`` is decided from the role alone; every other rule needs the resource's facts, so the
+    use-case checks it through ``allow_for`` once it has read the resource.
+    """
+
     ANY = "any"
     OWN = "own"
     INVOLVED = "involved"

@@ -51,6 +51,11 @@ class AppState:
 
 
 async def get_state(request: Request) -> AppState:
+    """The ``AppState`` the server factory stored on the app, for routes and pages to depend on.
+
+    Kept as a dependency (not a module global) so that tests and the server compose apps with
+    their own database, settings, clock and rng.
+    """
     state: AppState = request.app.state.armsctl
     return state
 
@@ -65,6 +70,16 @@ async def get_actor(
     state: StateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
+    """Authenticate the bearer token and return its ``Actor``; also kept on ``request.state``.
+
+    The token itself is never logged or kept on the request; the actor is, so that a refusal
+    raised later in the request can be written to the audit trail with who was refused.
+
+    Raises:
+        HTTPException: 401 with ``WWW-Authenticate: Bearer`` when the token is missing, or is
+            wrong, expired or revoked (those three share one message, so a caller cannot tell
+            which).
+    """
     if credentials is None:
         raise HTTPException(401, "missing bearer token", headers=_CHALLENGE)
     actor = await _authenticate(state, credentials.credentials)
@@ -110,6 +125,11 @@ def permit(action: str) -> Any:
 
 @dataclass(frozen=True)
 class Paging:
+    """A validated page request: ``limit`` rows (1 to ``Settings.max_page``) after ``offset``.
+
+    Built only by ``paging``, so a use-case receiving one need not check the bounds again.
+    """
+
     limit: int
     offset: int
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,10 +22,19 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from armsctl.api.bodies import TooLarge, read_body, replay, send_bytes
 from armsctl.errors import AccessDenied, ArmsctlError, InputError, outcome
 
-__all__ = ["BodyLimit", "ErrorBody", "error_response", "install_error_handlers"]
+__all__ = [
+    "BodyLimit",
+    "ErrorBody",
+    "error_body",
+    "error_json",
+    "error_response",
+    "install_error_handlers",
+]
 
 log = logging.getLogger("armsctl.api")
 
@@ -52,11 +61,29 @@ class ErrorBody(BaseModel):
     field: str | None = None
 
 
+def error_body(status: int, detail: str, *, field: str | None = None) -> dict[str, Any]:
+    """The one error shape: the status's code, the reason, and the field it is about (or null)."""
+    return {"error": _CODES.get(status, "error"), "detail": detail, "field": field}
+
+
+def error_json(status: int, detail: str, *, field: str | None = None) -> bytes:
+    """``error_body`` as JSON bytes, for the middleware that answers before the app."""
+    return json.dumps(error_body(status, detail, field=field)).encode()
+
+
 def error_response(
     status: int, detail: str, *, field: str | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    body = {"error": _CODES.get(status, "error"), "detail": detail, "field": field}
-    return JSONResponse(body, status_code=status, headers=headers)
+    """``error_body`` as a response, with the headers the status needs (``Retry-After``, ...).
+
+    ``field`` names the offending input path (``None`` when no one field is at fault); a status
+    without a code of its own is reported as ``"error"``. The body-limit and idempotency
+    middlewares answer with ``error_json``, the same body as bytes, so every error a client sees
+    looks alike.
+    """
+    return JSONResponse(
+        error_body(status, detail, field=field), status_code=status, headers=headers
+    )
 
 
 def _loc(loc: Any) -> str | None:
@@ -129,13 +156,6 @@ def install_error_handlers(
         )
 
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
 class BodyLimit:
     """Refuse bodies over ``max_bytes`` with 413, whether declared or streamed.
 
@@ -156,27 +176,16 @@ class BodyLimit:
         self.upload_paths = upload_paths
 
     async def _too_large(self, send: Send, limit: int) -> None:
-        body = json.dumps(
-            {
-                "error": "too_large",
-                "detail": f"request body over {limit} bytes",
-                "field": None,
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        body = error_json(413, f"request body over {limit} bytes")
+        await send_bytes(send, 413, body, headers=((b"connection", b"close"),))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, or answer 413 once its body is over the limit for its path.
+
+        A declared ``Content-Length`` over the limit (or not a number) is refused before reading;
+        otherwise the body is counted as it streams in, so a chunked body cannot slip past. Non-HTTP
+        scopes (lifespan, websockets) pass through untouched.
+        """
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -190,28 +199,10 @@ class BodyLimit:
             if name == b"content-length" and (not value.isdigit() or int(value) > limit):
                 await self._too_large(send, limit)
                 return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await self._too_large(send, limit)
-                return
-            chunks.append(chunk)
-            more = bool(message.get("more_body", False))
-        payload = b"".join(chunks)
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": payload, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        try:
+            payload = await read_body(receive, limit=limit)
+        except TooLarge:
+            await self._too_large(send, limit)
+            return
+        if payload is not None:
+            await self.app(scope, replay(payload, receive), send)

@@ -27,16 +27,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Callable
-from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from armsctl.api.bodies import read_body, replay, send_bytes
+from armsctl.api.errors import error_json
 from armsctl.service import Database
 from armsctl.store.models import IdempotencyRecord
 
@@ -49,9 +49,8 @@ _RUNNING = dt.timedelta(minutes=5)
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
-def _error(status: int, code: str, detail: str) -> tuple[int, bytes]:
-    body = json.dumps({"error": code, "detail": detail, "field": "Idempotency-Key"})
-    return status, body.encode()
+def _error(status: int, detail: str) -> tuple[int, bytes]:
+    return status, error_json(status, detail, field="Idempotency-Key")
 
 
 class Idempotency:
@@ -61,6 +60,11 @@ class Idempotency:
         self.app, self.db, self.clock = app, db, clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Replay or record the answer to a POST that carries ``Idempotency-Key``; pass others on.
+
+        A key that is not 1 to 255 visible ASCII characters is a 400. The whole body is read before
+        the fingerprint is taken, so the same key with a different body is recognised (422).
+        """
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
@@ -71,17 +75,11 @@ class Idempotency:
             return
         key = raw_key.decode("latin-1")
         if not _KEY.match(key):
-            await _send(
-                send, *_error(400, "malformed", "must be 1 to 255 visible ASCII characters")
-            )
+            await _send(send, *_error(400, "must be 1 to 255 visible ASCII characters"))
             return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = bool(message.get("more_body", False))
+        body = await read_body(receive)
+        if body is None:
+            return
         caller = headers.get(b"authorization") or headers.get(b"cookie") or b"anonymous"
         scope_id = hashlib.sha256(b"armsctl/idempotency-scope\n" + caller).hexdigest()
         fingerprint = hmac.new(
@@ -95,15 +93,6 @@ class Idempotency:
             answer = sealer.open(found[1]) if found[3] else found[1]
             await _send(send, found[0], answer, content_type=found[2], replayed=found[3])
             return
-
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
         status = 500
         content_type = ""
@@ -121,7 +110,7 @@ class Idempotency:
             await send(message)
 
         try:
-            await self.app(scope, replay, capture)
+            await self.app(scope, replay(body, receive), capture)
         finally:
             await anyio.to_thread.run_sync(
                 self._finish, scope_id, key, status, content_type, sealer.seal(b"".join(chunks))
@@ -157,7 +146,7 @@ class Idempotency:
                     return None
                 if row.fingerprint != fingerprint:
                     return (
-                        *_error(422, "invalid", "this key was used for a different request"),
+                        *_error(422, "this key was used for a different request"),
                         "application/json",
                         False,
                     )
@@ -169,12 +158,12 @@ class Idempotency:
                         )
                     else:
                         detail = "the first request with this key is still running; retry later"
-                    return (*_error(409, "conflict", detail), "application/json", False)
+                    return (*_error(409, detail), "application/json", False)
                 return row.status, row.body, row.content_type, True
         except IntegrityError:
             # Another request claimed the same key between our read and our insert.
             detail = "the first request with this key is still running; retry later"
-            return (*_error(409, "conflict", detail), "application/json", False)
+            return (*_error(409, detail), "application/json", False)
 
     def _finish(self, scope_id: str, key: str, status: int, content_type: str, body: bytes) -> None:
         """Keep the answer (or forget a 5xx, so that it may be retried)."""
@@ -213,9 +202,7 @@ class _Sealer:
         try:
             return self._aead.decrypt(bytes(12), bytes(stored), None)
         except InvalidTag:
-            return _error(409, "conflict", "the kept answer cannot be read; retry with a new key")[
-                1
-            ]
+            return _error(409, "the kept answer cannot be read; retry with a new key")[1]
 
 
 async def _send(
@@ -226,12 +213,10 @@ async def _send(
     content_type: str = "application/json",
     replayed: bool = False,
 ) -> None:
-    headers: list[tuple[bytes, bytes]] = [
-        (b"content-type", (content_type or "application/octet-stream").encode("latin-1")),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    if replayed:
-        headers.append((b"idempotent-replayed", b"true"))
-    start: dict[str, Any] = {"type": "http.response.start", "status": status, "headers": headers}
-    await send(start)
-    await send({"type": "http.response.body", "body": body})
+    await send_bytes(
+        send,
+        status,
+        body,
+        content_type=content_type or "application/octet-stream",
+        headers=((b"idempotent-replayed", b"true"),) if replayed else (),
+    )

@@ -7,46 +7,74 @@ inspectors. Every list is paged.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
-from armsctl.access.deps import ActorDep, Guard, PagingDep, StateDep, TreatyPath, permit
-from armsctl.api.schemas import PageOut, PartyBootstrap, TokenCreate, TreatyLoad, UserCreate
-from armsctl.service import accounts, slice_page
+from armsctl.access.deps import ActorDep, Guard, Paging, PagingDep, StateDep, TreatyPath, permit
+from armsctl.api.public import (
+    HealthPublic,
+    IssuedTokenPublic,
+    MePublic,
+    Page,
+    PartyBootstrapPublic,
+    PartyPublic,
+    RevokedTokenPublic,
+    TokenPublic,
+    TreatyLoadPublic,
+    TreatyPublic,
+    UserPublic,
+)
+from armsctl.api.routing import Router, paged
+from armsctl.api.schemas import PartyBootstrap, TokenCreate, TreatyLoad, UserCreate
+from armsctl.service import Actor, Allow, accounts, slice_page
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = Router()
 NamePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")]
 TokenPath = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]
 
 
-def _own_party(guard: Guard) -> int | None:
-    """A party user sees its own party's users only; the operator sees every user."""
-    return guard.actor.party_id if guard.actor.role == "party" else None
+class _Changer(TypedDict):
+    actor: Actor
+    allow: Allow
 
 
-@router.get("/health", tags=["server"])
+def _changer(guard: Guard) -> _Changer:
+    """Who changes an account (it is logged under that name) and what it may change."""
+    return {"actor": guard.actor, "allow": guard.allow}
+
+
+def _visible(guard: Guard, page: Paging) -> dict[str, Any]:
+    """A page of users or tokens: a party user sees its own party's only, the operator all."""
+    return {
+        **paged(page),
+        "party_id": guard.actor.party_id if guard.actor.role == "party" else None,
+    }
+
+
+@router.get("/health", tags=["server"], response_model=HealthPublic)
 def health(state: StateDep) -> dict[str, Any]:
     """Liveness (no token needed)."""
     return {"status": "ok"}
 
 
-@router.get("/me", tags=["server"])
+@router.get("/me", tags=["server"], response_model=MePublic)
 def me(actor: ActorDep) -> dict[str, Any]:
     """The caller's user, role and party."""
     return {"name": actor.name, "role": actor.role, "party": actor.party, "treaty": actor.treaty}
 
 
-@router.get("/treaties", response_model=PageOut, tags=["treaties"])
+@router.get("/treaties", response_model=Page[TreatyPublic], tags=["treaties"])
 def list_treaties(
     state: StateDep, page: PagingDep, _g: Annotated[Guard, permit("treaty.read")]
 ) -> dict[str, Any]:
+    """The treaties loaded on this server."""
     return slice_page(accounts.list_treaties(state.db), page.limit, page.offset).to_dict()
 
 
-@router.post("/treaties", status_code=201, tags=["treaties"])
+@router.post("/treaties", status_code=201, tags=["treaties"], response_model=TreatyLoadPublic)
 def load_treaty(
     body: TreatyLoad, state: StateDep, _g: Annotated[Guard, permit("treaty.load")]
 ) -> dict[str, Any]:
@@ -54,18 +82,24 @@ def load_treaty(
     return accounts.load_treaty(state.db, body.id, at=state.clock())
 
 
-@router.get("/treaties/{treaty}/parties", response_model=PageOut, tags=["treaties"])
+@router.get("/treaties/{treaty}/parties", response_model=Page[PartyPublic], tags=["treaties"])
 def list_parties(
     treaty: TreatyPath,
     state: StateDep,
     page: PagingDep,
     _g: Annotated[Guard, permit("treaty.read")],
 ) -> dict[str, Any]:
+    """The treaty's registered parties and their public keys."""
     rows = accounts.list_parties(state.db, treaty=treaty)
     return slice_page(rows, page.limit, page.offset).to_dict()
 
 
-@router.post("/treaties/{treaty}/parties", status_code=201, tags=["treaties"])
+@router.post(
+    "/treaties/{treaty}/parties",
+    status_code=201,
+    tags=["treaties"],
+    response_model=PartyBootstrapPublic,
+)
 def register_party(
     treaty: TreatyPath,
     body: PartyBootstrap,
@@ -92,16 +126,15 @@ def register_party(
     )
 
 
-@router.get("/users", response_model=PageOut, tags=["users"])
+@router.get("/users", response_model=Page[UserPublic], tags=["users"])
 def list_users(
     state: StateDep, page: PagingDep, guard: Annotated[Guard, permit("user.read")]
 ) -> dict[str, Any]:
-    return accounts.list_users(
-        state.db, limit=page.limit, offset=page.offset, party_id=_own_party(guard)
-    ).to_dict()
+    """Users, oldest first: a party user sees its own party's users and inspectors."""
+    return accounts.list_users(state.db, **_visible(guard, page)).to_dict()
 
 
-@router.post("/users", status_code=201, tags=["users"])
+@router.post("/users", status_code=201, tags=["users"], response_model=UserPublic)
 def add_user(
     body: UserCreate, state: StateDep, guard: Annotated[Guard, permit("user.add")]
 ) -> dict[str, Any]:
@@ -113,12 +146,13 @@ def add_user(
         treaty=body.treaty,
         party=body.party,
         at=state.clock(),
-        actor=guard.actor,
-        allow=guard.allow,
+        **_changer(guard),
     )
 
 
-@router.post("/users/{name}/tokens", status_code=201, tags=["users"])
+@router.post(
+    "/users/{name}/tokens", status_code=201, tags=["users"], response_model=IssuedTokenPublic
+)
 def issue_token(
     name: NamePath,
     body: TokenCreate,
@@ -132,25 +166,21 @@ def issue_token(
         at=state.clock(),
         days=body.days,
         rng=state.rng,
-        actor=guard.actor,
-        allow=guard.allow,
+        **_changer(guard),
     )
 
 
-@router.get("/tokens", response_model=PageOut, tags=["users"])
+@router.get("/tokens", response_model=Page[TokenPublic], tags=["users"])
 def list_tokens(
     state: StateDep, page: PagingDep, guard: Annotated[Guard, permit("user.read")]
 ) -> dict[str, Any]:
-    return accounts.list_tokens_page(
-        state.db, limit=page.limit, offset=page.offset, party_id=_own_party(guard)
-    ).to_dict()
+    """Token ids, owners and lifetimes: a party user sees its own party's tokens."""
+    return accounts.list_tokens_page(state.db, **_visible(guard, page)).to_dict()
 
 
-@router.delete("/tokens/{token_id}", tags=["users"])
+@router.delete("/tokens/{token_id}", tags=["users"], response_model=RevokedTokenPublic)
 def revoke_token(
     token_id: TokenPath, state: StateDep, guard: Annotated[Guard, permit("token.revoke")]
 ) -> dict[str, Any]:
     """Revoke a token (logged)."""
-    return accounts.revoke_token(
-        state.db, token_id=token_id, at=state.clock(), actor=guard.actor, allow=guard.allow
-    )
+    return accounts.revoke_token(state.db, token_id=token_id, at=state.clock(), **_changer(guard))

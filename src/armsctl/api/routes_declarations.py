@@ -4,26 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from armsctl.access.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
-from armsctl.api.schemas import AggregateCreate, ItemsCreate, PageOut
+from armsctl.api.public import DeclarationFilePublic, DeclarationItemPublic, DeclarationPublic, Page
+from armsctl.api.routing import CodeQuery, Router, acting, own_party, paged, signing
+from armsctl.api.schemas import AggregateCreate, ItemsCreate
 from armsctl.errors import DeclarationError, InputError, Problem
-from armsctl.service import AccessDenied, declarations
+from armsctl.service import declarations
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["declarations"])
+router = Router(tags=["declarations"])
 
 
 def _party(guard: Guard, party: str | None) -> str:
-    chosen = party or guard.actor.party
-    if chosen is None:  # pragma: no cover - only party users get this far
-        raise AccessDenied("only a party submits declarations", action=guard.action)
-    return chosen
+    return party or own_party(guard, "submits declarations")
 
 
-@router.post("/treaties/{treaty}/declarations", status_code=201)
+@router.post("/treaties/{treaty}/declarations", status_code=201, response_model=DeclarationPublic)
 def submit_aggregate(
     treaty: TreatyPath,
     body: AggregateCreate,
@@ -44,15 +43,15 @@ def submit_aggregate(
         figures=body.figures,
         status=body.status,
         note=body.note,
-        allow=guard.allow,
-        at=state.clock(),
-        signed_entry=body.signed_entry,
-        require_signature=state.settings.require_party_signatures,
         recording_history=body.recording_history,
+        **acting(state, guard),
+        **signing(state, body.signed_entry),
     )
 
 
-@router.post("/treaties/{treaty}/declarations/items", status_code=201)
+@router.post(
+    "/treaties/{treaty}/declarations/items", status_code=201, response_model=DeclarationPublic
+)
 def submit_items(
     treaty: TreatyPath,
     body: ItemsCreate,
@@ -69,11 +68,9 @@ def submit_items(
         "party": _party(guard, body.party),
         "as_of": body.as_of,
         "note": body.note,
-        "allow": guard.allow,
-        "at": state.clock(),
-        "signed_entry": body.signed_entry,
-        "require_signature": state.settings.require_party_signatures,
         "recording_history": body.recording_history,
+        **acting(state, guard),
+        **signing(state, body.signed_entry),
     }
     if body.sealed is not None:
         if body.items is not None or body.commitment is None or body.components is None:
@@ -112,6 +109,7 @@ _FORMAT_NAMES = {"csv": ".csv", "json": ".json", "parquet": ".parquet"}
 @router.post(
     "/treaties/{treaty}/declarations/file",
     status_code=201,
+    response_model=DeclarationFilePublic,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -162,39 +160,39 @@ async def submit_file(
                 treaty=treaty,
                 path=path,
                 name=f"upload{suffix}",
-                allow=guard.allow,
                 rng=state.rng,
-                at=state.clock(),
                 require_signature=state.settings.require_party_signatures,
                 recording_history=recording_history,
+                **acting(state, guard),
             )
 
         rows = await run_in_threadpool(submit)
     return {"results": rows, "total": len(rows)}
 
 
-@router.get("/treaties/{treaty}/declarations", response_model=PageOut)
+@router.get("/treaties/{treaty}/declarations", response_model=Page[DeclarationPublic])
 def list_declarations(
     treaty: TreatyPath,
     state: StateDep,
     page: PagingDep,
     _g: Annotated[Guard, permit("declaration.read")],
-    party: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")] = None,
+    party: CodeQuery = None,
 ) -> dict[str, Any]:
     """Public figures and commitments (never an item)."""
     return declarations.list_declarations(
-        state.db, treaty=treaty, party=party, limit=page.limit, offset=page.offset
+        state.db, treaty=treaty, party=party, **paged(page)
     ).to_dict()
 
 
-@router.get("/declarations/{declaration_id}")
+@router.get("/declarations/{declaration_id}", response_model=DeclarationPublic)
 def get_declaration(
     declaration_id: IdPath, state: StateDep, _g: Annotated[Guard, permit("declaration.read")]
 ) -> dict[str, Any]:
+    """The public view of one declaration."""
     return declarations.get_declaration(state.db, declaration_id=declaration_id)
 
 
-@router.get("/declarations/{declaration_id}/items", response_model=PageOut)
+@router.get("/declarations/{declaration_id}/items", response_model=Page[DeclarationItemPublic])
 def read_items(
     declaration_id: IdPath,
     state: StateDep,
@@ -206,8 +204,6 @@ def read_items(
         state.db,
         guard.actor,
         declaration_id=declaration_id,
-        allow=guard.allow,
-        limit=page.limit,
-        offset=page.offset,
-        at=state.clock(),
+        **paged(page),
+        **acting(state, guard),
     ).to_dict()

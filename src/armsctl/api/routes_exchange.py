@@ -5,20 +5,33 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from armsctl.access.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
-from armsctl.api.schemas import NotificationCreate, ObservationCreate, PageOut, Signed
-from armsctl.service import AccessDenied, notifications, observations, slice_page, transparency
+from armsctl.api.public import (
+    CompliancePublic,
+    NotificationPublic,
+    ObservationPublic,
+    Page,
+    QuotaPublic,
+    TransparencyPublic,
+)
+from armsctl.api.routing import CodeQuery, Router, acting, own_party, paged, signing
+from armsctl.api.schemas import NotificationCreate, ObservationCreate, Signed
+from armsctl.service import notifications, observations, slice_page, transparency
 from armsctl.service.inspections import quota_status
 
 __all__ = ["router"]
 
-router = APIRouter()
-CodeQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+router = Router()
 
 
-@router.post("/treaties/{treaty}/notifications", status_code=201, tags=["notifications"])
+@router.post(
+    "/treaties/{treaty}/notifications",
+    status_code=201,
+    tags=["notifications"],
+    response_model=NotificationPublic,
+)
 def submit_notification(
     treaty: TreatyPath,
     body: NotificationCreate,
@@ -26,27 +39,27 @@ def submit_notification(
     guard: Annotated[Guard, permit("notification.submit")],
 ) -> dict[str, Any]:
     """Send a notification to one party (or, without recipient, to every other party)."""
-    if guard.actor.party is None:  # pragma: no cover - only party users get this far
-        raise AccessDenied("only a party sends notifications", action=guard.action)
     return notifications.submit_notification(
         state.db,
         guard.actor,
         treaty=treaty,
-        sender=guard.actor.party,
+        sender=own_party(guard, "sends notifications"),
         recipient=body.recipient,
         kind=body.kind,
         body=body.body,
-        allow=guard.allow,
-        at=state.clock(),
-        signed_entry=body.signed_entry,
-        require_signature=state.settings.require_party_signatures,
         body_salt=body.body_salt,
         rng=state.rng,
         recording_history=body.recording_history,
+        **acting(state, guard),
+        **signing(state, body.signed_entry),
     )
 
 
-@router.get("/treaties/{treaty}/notifications", response_model=PageOut, tags=["notifications"])
+@router.get(
+    "/treaties/{treaty}/notifications",
+    response_model=Page[NotificationPublic],
+    tags=["notifications"],
+)
 def list_notifications(
     treaty: TreatyPath,
     state: StateDep,
@@ -55,17 +68,15 @@ def list_notifications(
 ) -> dict[str, Any]:
     """Notifications the caller's party sent or received (audited)."""
     return notifications.list_notifications(
-        state.db,
-        guard.actor,
-        treaty=treaty,
-        allow=guard.allow,
-        limit=page.limit,
-        offset=page.offset,
-        at=state.clock(),
+        state.db, guard.actor, treaty=treaty, **paged(page), **acting(state, guard)
     ).to_dict()
 
 
-@router.post("/notifications/{notification_id}/acknowledge", tags=["notifications"])
+@router.post(
+    "/notifications/{notification_id}/acknowledge",
+    tags=["notifications"],
+    response_model=NotificationPublic,
+)
 def acknowledge(
     notification_id: IdPath,
     state: StateDep,
@@ -77,20 +88,24 @@ def acknowledge(
         state.db,
         guard.actor,
         notification_id=notification_id,
-        allow=guard.allow,
-        at=state.clock(),
-        signed_entry=body.signed_entry if body is not None else None,
-        require_signature=state.settings.require_party_signatures,
+        **acting(state, guard),
+        **signing(state, body.signed_entry if body is not None else None),
     )
 
 
-@router.post("/treaties/{treaty}/observations", status_code=201, tags=["observations"])
+@router.post(
+    "/treaties/{treaty}/observations",
+    status_code=201,
+    tags=["observations"],
+    response_model=ObservationPublic,
+)
 def record_observation(
     treaty: TreatyPath,
     body: ObservationCreate,
     state: StateDep,
     guard: Annotated[Guard, permit("observation.record")],
 ) -> dict[str, Any]:
+    """Record an observation (drone, in-situ, open-source, satellite); its body is committed."""
     return observations.record_observation(
         state.db,
         guard.actor,
@@ -99,16 +114,18 @@ def record_observation(
         source=body.source,
         observed_at=body.observed_at,
         body=body.body,
-        allow=guard.allow,
-        at=state.clock(),
-        signed_entry=body.signed_entry,
-        require_signature=state.settings.require_party_signatures,
         body_salt=body.body_salt,
         rng=state.rng,
+        **acting(state, guard),
+        **signing(state, body.signed_entry),
     )
 
 
-@router.get("/treaties/{treaty}/observations", response_model=PageOut, tags=["observations"])
+@router.get(
+    "/treaties/{treaty}/observations",
+    response_model=Page[ObservationPublic],
+    tags=["observations"],
+)
 def list_observations(
     treaty: TreatyPath,
     state: StateDep,
@@ -116,12 +133,13 @@ def list_observations(
     _g: Annotated[Guard, permit("observation.read")],
     subject: CodeQuery = None,
 ) -> dict[str, Any]:
+    """Observations, optionally of one subject party."""
     return observations.list_observations(
-        state.db, treaty=treaty, subject=subject, limit=page.limit, offset=page.offset
+        state.db, treaty=treaty, subject=subject, **paged(page)
     ).to_dict()
 
 
-@router.get("/treaties/{treaty}/quotas", response_model=PageOut, tags=["inspections"])
+@router.get("/treaties/{treaty}/quotas", response_model=Page[QuotaPublic], tags=["inspections"])
 def quotas(
     treaty: TreatyPath,
     state: StateDep,
@@ -134,21 +152,31 @@ def quotas(
     return slice_page(rows, page.limit, page.offset).to_dict()
 
 
-@router.get("/treaties/{treaty}/compliance", tags=["compliance"], response_model=dict[str, Any])
+@router.get(
+    "/treaties/{treaty}/compliance",
+    tags=["compliance"],
+    response_model=CompliancePublic,
+)
 def compliance(
     treaty: TreatyPath,
     state: StateDep,
     _g: Annotated[Guard, permit("compliance.read")],
     at: Annotated[dt.date | None, Query(description="Date (default: today).")] = None,
 ) -> Response:
-    """Every limit for every party at a date, from the declarations on the server."""
+    """Every limit for every party at a date, from the declarations on the server.
+
+    Served as JSON bytes kept per store version (``armsctl.service.read_cache``): the body is
+    the ``CompliancePublic`` document, serialised once, not rebuilt per request.
+    """
     from armsctl.service.read_cache import compliance_json
 
     body = compliance_json(state.db, treaty=treaty, at=at or state.clock().date())
     return Response(body, media_type="application/json")
 
 
-@router.get("/treaties/{treaty}/transparency", tags=["compliance"])
+@router.get(
+    "/treaties/{treaty}/transparency", tags=["compliance"], response_model=TransparencyPublic
+)
 def transparency_view(
     treaty: TreatyPath,
     state: StateDep,
@@ -160,6 +188,4 @@ def transparency_view(
     Declarations are paged (``limit``, ``offset``); ``declarations_page.next_offset`` says
     where the next page starts.
     """
-    return transparency.transparency_view(
-        state.db, treaty=treaty, at=state.clock(), limit=page.limit, offset=page.offset
-    )
+    return transparency.transparency_view(state.db, treaty=treaty, at=state.clock(), **paged(page))

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
-
 from armsctl.access.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
+from armsctl.api.public import InspectionPublic, Page, RevealCreatePublic, RevealPublic
+from armsctl.api.routing import Router, acting, own_party, paged, signing
 from armsctl.api.schemas import (
     FindingsCreate,
     InspectionCreate,
-    PageOut,
     RevealCreate,
     ScheduleCreate,
     Signed,
 )
-from armsctl.service import AccessDenied, inspections
+from armsctl.service import inspections
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["inspections"])
+router = Router(tags=["inspections"])
 
 
-@router.post("/treaties/{treaty}/inspections", status_code=201)
+@router.post("/treaties/{treaty}/inspections", status_code=201, response_model=InspectionPublic)
 def request_inspection(
     treaty: TreatyPath,
     body: InspectionCreate,
@@ -30,76 +29,67 @@ def request_inspection(
     guard: Annotated[Guard, permit("inspection.request")],
 ) -> dict[str, Any]:
     """Request an inspection; 409 when the year's quota of that type is spent."""
-    if guard.actor.party is None:  # pragma: no cover - only party users get this far
-        raise AccessDenied("only a party requests inspections", action=guard.action)
     return inspections.request_inspection(
         state.db,
         guard.actor,
         treaty=treaty,
-        inspecting=guard.actor.party,
+        inspecting=own_party(guard, "requests inspections"),
         inspected=body.inspected_party,
         quota_id=body.type,
         site=body.site,
         inspectors=body.inspectors,
         year=body.year,
-        allow=guard.allow,
-        at=state.clock(),
         rng=state.rng,
         site_salt=body.site_salt,
-        signed_entry=body.signed_entry,
-        require_signature=state.settings.require_party_signatures,
         recording_history=body.recording_history,
+        **acting(state, guard),
+        **signing(state, body.signed_entry),
     )
 
 
-@router.get("/treaties/{treaty}/inspections", response_model=PageOut)
+@router.get("/treaties/{treaty}/inspections", response_model=Page[InspectionPublic])
 def list_inspections(
     treaty: TreatyPath,
     state: StateDep,
     page: PagingDep,
     guard: Annotated[Guard, permit("inspection.list")],
 ) -> dict[str, Any]:
+    """The inspections the caller's party is in (or, for an inspector, is named in)."""
     return inspections.list_inspections(
-        state.db,
-        guard.actor,
-        treaty=treaty,
-        allow=guard.allow,
-        limit=page.limit,
-        offset=page.offset,
-        at=state.clock(),
+        state.db, guard.actor, treaty=treaty, **paged(page), **acting(state, guard)
     ).to_dict()
 
 
-@router.get("/inspections/{inspection_id}")
+@router.get("/inspections/{inspection_id}", response_model=InspectionPublic)
 def get_inspection(
     inspection_id: IdPath, state: StateDep, guard: Annotated[Guard, permit("inspection.read")]
 ) -> dict[str, Any]:
+    """One inspection with its findings, as the caller's party sees it (audited)."""
     return inspections.get_inspection(
-        state.db, guard.actor, inspection_id=inspection_id, allow=guard.allow, at=state.clock()
+        state.db, guard.actor, inspection_id=inspection_id, **acting(state, guard)
     )
 
 
-@router.post("/inspections/{inspection_id}/schedule")
+@router.post("/inspections/{inspection_id}/schedule", response_model=InspectionPublic)
 def schedule(
     inspection_id: IdPath,
     body: ScheduleCreate,
     state: StateDep,
     guard: Annotated[Guard, permit("inspection.schedule")],
 ) -> dict[str, Any]:
+    """The inspecting party notifies the arrival time: planned -> notified."""
     return inspections.schedule_inspection(
         state.db,
         guard.actor,
         inspection_id=inspection_id,
         arrival=body.arrival,
-        allow=guard.allow,
-        at=state.clock(),
         arrival_salt=body.arrival_salt,
-        signed_entry=body.signed_entry,
-        require_signature=state.settings.require_party_signatures,
+        **acting(state, guard),
+        **signing(state, body.signed_entry),
     )
 
 
-@router.post("/inspections/{inspection_id}/start")
+@router.post("/inspections/{inspection_id}/start", response_model=InspectionPublic)
 def start(
     inspection_id: IdPath,
     state: StateDep,
@@ -111,14 +101,14 @@ def start(
         state.db,
         guard.actor,
         inspection_id=inspection_id,
-        allow=guard.allow,
-        at=state.clock(),
-        signed_entry=body.signed_entry if body is not None else None,
-        require_signature=state.settings.require_party_signatures,
+        **acting(state, guard),
+        **signing(state, body.signed_entry if body is not None else None),
     )
 
 
-@router.post("/inspections/{inspection_id}/reveals", status_code=201)
+@router.post(
+    "/inspections/{inspection_id}/reveals", status_code=201, response_model=RevealCreatePublic
+)
 def reveal(
     inspection_id: IdPath,
     body: RevealCreate,
@@ -131,16 +121,14 @@ def reveal(
         guard.actor,
         inspection_id=inspection_id,
         declaration_id=body.declaration_id,
-        allow=guard.allow,
-        at=state.clock(),
         reveal=body.reveal,
         site_salt=body.site_salt,
-        signed_entry=body.signed_entry,
-        require_signature=state.settings.require_party_signatures,
+        **acting(state, guard),
+        **signing(state, body.signed_entry),
     )
 
 
-@router.get("/inspections/{inspection_id}/reveals", response_model=PageOut)
+@router.get("/inspections/{inspection_id}/reveals", response_model=Page[RevealPublic])
 def read_reveals(
     inspection_id: IdPath,
     state: StateDep,
@@ -149,31 +137,24 @@ def read_reveals(
 ) -> dict[str, Any]:
     """Revealed items and proofs: granted inspectors while in progress (audited)."""
     return inspections.read_reveals_page(
-        state.db,
-        guard.actor,
-        inspection_id=inspection_id,
-        allow=guard.allow,
-        at=state.clock(),
-        limit=page.limit,
-        offset=page.offset,
+        state.db, guard.actor, inspection_id=inspection_id, **paged(page), **acting(state, guard)
     ).to_dict()
 
 
-@router.post("/inspections/{inspection_id}/report")
+@router.post("/inspections/{inspection_id}/report", response_model=InspectionPublic)
 def report(
     inspection_id: IdPath,
     body: FindingsCreate,
     state: StateDep,
     guard: Annotated[Guard, permit("inspection.report")],
 ) -> dict[str, Any]:
+    """The inspection team files its findings: in-progress -> reported."""
     return inspections.report_inspection(
         state.db,
         guard.actor,
         inspection_id=inspection_id,
         findings=body.findings,
-        allow=guard.allow,
-        at=state.clock(),
         findings_salt=body.findings_salt,
-        signed_entry=body.signed_entry,
-        require_signature=state.settings.require_party_signatures,
+        **acting(state, guard),
+        **signing(state, body.signed_entry),
     )

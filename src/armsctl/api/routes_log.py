@@ -4,33 +4,45 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from armsctl.access.deps import Guard, PagingDep, StateDep, permit
-from armsctl.api.schemas import PageOut
+from armsctl.api.public import (
+    AuditEventPublic,
+    CheckpointPublic,
+    LogAuditPublic,
+    LogEntryPublic,
+    LogStatusPublic,
+    Page,
+    ProofBundlePublic,
+)
+from armsctl.api.routing import Router, paged
 from armsctl.service import MAX_SAFE, log
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["log"])
+router = Router(tags=["log"])
+#: A log entry's index, or a tree size: within JavaScript's safe integers.
+Index = Annotated[int, Path(ge=0, le=MAX_SAFE)]
 
 
-@router.get("/log")
+@router.get("/log", response_model=LogStatusPublic)
 def log_status(state: StateDep, _g: Annotated[Guard, permit("log.read")]) -> dict[str, Any]:
     """Size, root, the log key and the latest signed checkpoint."""
     return log.log_status(state.db)
 
 
-@router.post("/log/checkpoints", status_code=201)
+@router.post("/log/checkpoints", status_code=201, response_model=CheckpointPublic)
 def sign_checkpoint(
     state: StateDep, _g: Annotated[Guard, permit("log.checkpoint")]
 ) -> dict[str, Any]:
+    """Sign a checkpoint of the current tree (and gather the witnesses' cosignatures)."""
     return log.sign_checkpoint(state.db)
 
 
-@router.get("/log/entries/{index}")
+@router.get("/log/entries/{index}", response_model=LogEntryPublic)
 def log_entry(
-    index: Annotated[int, Path(ge=0, le=MAX_SAFE)],
+    index: Index,
     state: StateDep,
     _g: Annotated[Guard, permit("log.read")],
 ) -> dict[str, Any]:
@@ -38,9 +50,9 @@ def log_entry(
     return log.log_entry(state.db, index=index)
 
 
-@router.get("/log/entries/{index}/proof")
+@router.get("/log/entries/{index}/proof", response_model=ProofBundlePublic)
 def log_proof(
-    index: Annotated[int, Path(ge=0, le=MAX_SAFE)],
+    index: Index,
     state: StateDep,
     from_size: Annotated[int | None, Query(ge=0, le=MAX_SAFE)] = None,
     checkpoint: Annotated[int | None, Query(ge=0, le=MAX_SAFE)] = None,
@@ -55,13 +67,15 @@ def log_proof(
     return log.proof_bundle(state.db, index=index, checkpoint=checkpoint, from_size=from_size)
 
 
-@router.get("/log/audit")
+@router.get("/log/audit", response_model=LogAuditPublic)
 def audit_log(state: StateDep, _g: Annotated[Guard, permit("log.audit")]) -> dict[str, Any]:
+    """Recompute every leaf, node and checkpoint and check who signed each entry."""
     return log.audit_log(state.db)
 
 
-@router.get("/audit-events", response_model=PageOut, tags=["audit"])
+@router.get("/audit-events", response_model=Page[AuditEventPublic], tags=["audit"])
 def audit_events(
     state: StateDep, page: PagingDep, _g: Annotated[Guard, permit("audit.read")]
 ) -> dict[str, Any]:
-    return log.list_audit_events(state.db, limit=page.limit, offset=page.offset).to_dict()
+    """Audit events, newest first (who read confidential data, who was refused)."""
+    return log.list_audit_events(state.db, **paged(page)).to_dict()

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from armsctl.access.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
-from armsctl.api.schemas import PageOut, SignedEntry
+from armsctl.api.public import Page, ZkProofPublic
+from armsctl.api.routing import CodeQuery, Router, acting, paged, signing
+from armsctl.api.schemas import SignedEntry
 from armsctl.service import zk
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["zero-knowledge"])
-CodeQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+router = Router(tags=["zero-knowledge"])
 
 
 class ZkProofCreate(BaseModel):
@@ -31,7 +31,7 @@ class ZkProofCreate(BaseModel):
     signed_entry: SignedEntry = None
 
 
-@router.post("/treaties/{treaty}/zk-proofs", status_code=201)
+@router.post("/treaties/{treaty}/zk-proofs", status_code=201, response_model=ZkProofPublic)
 def publish_proof(
     treaty: TreatyPath,
     body: ZkProofCreate,
@@ -49,15 +49,13 @@ def publish_proof(
         guard.actor,
         treaty=treaty,
         document=body.proof,
-        allow=guard.allow,
-        at=state.clock(),
-        signed_entry=body.signed_entry,
-        require_signature=state.settings.require_party_signatures,
         note=body.note,
+        **acting(state, guard),
+        **signing(state, body.signed_entry),
     )
 
 
-@router.get("/treaties/{treaty}/zk-proofs", response_model=PageOut)
+@router.get("/treaties/{treaty}/zk-proofs", response_model=Page[ZkProofPublic])
 def list_proofs(
     treaty: TreatyPath,
     state: StateDep,
@@ -66,12 +64,10 @@ def list_proofs(
     party: CodeQuery = None,
 ) -> dict[str, Any]:
     """Published proofs, oldest first, each with its public document (no count in it)."""
-    return zk.list_proofs(
-        state.db, treaty=treaty, party=party, limit=page.limit, offset=page.offset
-    ).to_dict()
+    return zk.list_proofs(state.db, treaty=treaty, party=party, **paged(page)).to_dict()
 
 
-@router.get("/zk-proofs/{proof_id}")
+@router.get("/zk-proofs/{proof_id}", response_model=ZkProofPublic)
 def get_proof(
     proof_id: IdPath, state: StateDep, _g: Annotated[Guard, permit("zk.read")]
 ) -> dict[str, Any]:

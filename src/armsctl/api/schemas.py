@@ -1,4 +1,4 @@
-"""Request and response bodies, split by direction (``XCreate`` in, ``XPublic``/``Page`` out).
+"""Request bodies (``XCreate``); the response bodies beside them are in ``armsctl.api.public``.
 
 Bounds on every field keep hostile input out of the store: codes and names are short and
 printable, numbers fit in canonical JSON (|n| < 2**53), lists are capped, and every free-form
@@ -26,9 +26,9 @@ __all__ = [
     "ItemsCreate",
     "NotificationCreate",
     "ObservationCreate",
-    "PageOut",
     "PartyBootstrap",
     "PartyCreate",
+    "RecordingHistory",
     "RevealCreate",
     "Salt",
     "ScheduleCreate",
@@ -67,10 +67,22 @@ class _In(BaseModel):
 
 
 class TreatyLoad(_In):
+    """Load one of the treaties bundled with the server (operator only).
+
+    Only bundled ids are accepted: a treaty document is never uploaded, so every server reads
+    the same validated text.
+    """
+
     id: Slug = Field(description="A bundled treaty id, e.g. new-start.")
 
 
 class PartyCreate(_In):
+    """A party of a treaty: its code, name and the keys it signs and receives with.
+
+    ``key`` verifies the entries the party seals; ``encryption_key``, when given, is what the
+    server seals the party's item rows and confidential records to.
+    """
+
     code: Code
     name: Text
     key: Annotated[str, Field(max_length=300, pattern=r"^[^\x00\s]+$")] = Field(
@@ -86,6 +98,12 @@ class PartyCreate(_In):
 
 
 class UserCreate(_In):
+    """A new user: ``party`` and ``inspector`` users name their treaty and party, others neither.
+
+    A party's own users add the users of that party; the operator adds only users of no party
+    (observers and operators).
+    """
+
     name: Name
     role: Literal["party", "inspector", "observer", "operator"]
     treaty: Slug | None = None
@@ -93,6 +111,11 @@ class UserCreate(_In):
 
 
 class PartyBootstrap(PartyCreate):
+    """Register a party (operator only), optionally with its first party user and that user's token.
+
+    The token in the response is shown once; after this bootstrap the party issues its own.
+    """
+
     first_user: Name | None = Field(
         None, description="Create the party's first party user and its token (bootstrap)."
     )
@@ -100,6 +123,8 @@ class PartyBootstrap(PartyCreate):
 
 
 class TokenCreate(_In):
+    """A new API token for a user, valid for ``days`` days (1 to 3650); the secret is shown once."""
+
     days: int = Field(90, ge=1, le=3650)
 
 
@@ -127,6 +152,16 @@ Salt = Annotated[
 ]
 
 
+#: Record history: a date the treaty would refuse is accepted, and the entry says so.
+RecordingHistory = Annotated[
+    bool,
+    Field(
+        description="Record history: accept a date the treaty would refuse (before "
+        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
+    ),
+]
+
+
 class Signed(_In):
     """A body that may carry the party's own signed log entry."""
 
@@ -134,17 +169,19 @@ class Signed(_In):
 
 
 class AggregateCreate(_In):
+    """An aggregate declaration: figures per limit or component as of one date.
+
+    A party declares once per date (a second one for the same date is a 409); ``party``
+    defaults to the caller's own.
+    """
+
     party: Code | None = Field(None, description="Default: the caller's party.")
     as_of: dt.date
     figures: dict[Annotated[str, Field(max_length=200)], Count] = Field(max_length=2000)
     status: Literal["provided", "not-provided"] = "provided"
     note: Text = ""
     signed_entry: SignedEntry = None
-    recording_history: bool = Field(
-        False,
-        description="Record history: accept a date the treaty would refuse (before "
-        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
-    )
+    recording_history: RecordingHistory = False
 
 
 class ItemIn(BaseModel):
@@ -179,6 +216,8 @@ B64 = Annotated[str, Field(max_length=100_000, pattern=r"^[A-Za-z0-9+/]*={0,2}$"
 
 
 class SealedRow(_In):
+    """One sealed item row: its position in the declaration and its ciphertext (base64)."""
+
     index: int = Field(ge=0, le=MAX_SAFE)
     ciphertext: B64
 
@@ -215,27 +254,31 @@ class ItemsCreate(_In):
         "armsctl.ledger.escrow.commit_items draws them; required with signed_entry.",
     )
     signed_entry: SignedEntry = None
-    recording_history: bool = Field(
-        False,
-        description="Record history: accept a date the treaty would refuse (before "
-        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
-    )
+    recording_history: RecordingHistory = False
 
 
 class NotificationCreate(_In):
+    """A notification to one party, or to every other party when ``recipient`` is omitted.
+
+    The log keeps a salted commitment of ``body``, not the body itself; ``body_salt`` is the
+    salt a party-signed entry committed with.
+    """
+
     recipient: Code | None = Field(None, description="None: every other party.")
     kind: Slug
     body: FreeObject = Field(default_factory=dict)
     body_salt: Salt = None
     signed_entry: SignedEntry = None
-    recording_history: bool = Field(
-        False,
-        description="Record history: accept a date the treaty would refuse (before "
-        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
-    )
+    recording_history: RecordingHistory = False
 
 
 class InspectionCreate(_In):
+    """Request an inspection of a site of another party: one slot of the year's quota of ``type``.
+
+    ``year`` defaults to the current year (this year or the next, unless recording history);
+    a spent quota is a 409. The log carries the site's salted commitment, not its name.
+    """
+
     inspected_party: Code
     type: Slug
     site: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
@@ -243,20 +286,20 @@ class InspectionCreate(_In):
     year: int | None = Field(None, ge=1900, le=2200)
     site_salt: Salt = None
     signed_entry: SignedEntry = None
-    recording_history: bool = Field(
-        False,
-        description="Record history: accept a date the treaty would refuse (before "
-        "signature, after expiry or withdrawal, further ahead than allowed); logged in the entry.",
-    )
+    recording_history: RecordingHistory = False
 
 
 class ScheduleCreate(_In):
+    """The arrival time the inspecting party notifies; it must carry a time zone."""
+
     arrival: AwareDatetime
     arrival_salt: Salt = None
     signed_entry: SignedEntry = None
 
 
 class RevealCreate(_In):
+    """The inspected party opens the declared items at the inspected site, from one declaration."""
+
     declaration_id: int = Field(ge=1, le=MAX_SAFE)
     reveal: FreeObject | None = Field(
         None, description="For items sealed to the party: the site's reveal, built by its client."
@@ -272,28 +315,23 @@ class RevealCreate(_In):
 
 
 class FindingsCreate(_In):
+    """The inspection team's findings (at most 1000 JSON objects), filed once per inspection."""
+
     findings: Annotated[list[FreeObject], AfterValidator(_bounded)] = Field(max_length=1000)
     findings_salt: Salt = None
     signed_entry: SignedEntry = None
 
 
 class ObservationCreate(_In):
+    """An observation from one kind of source, about one party (``subject``) or none.
+
+    ``observed_at`` must carry a time zone and may not lie in the future (beyond a small
+    clock skew); the log keeps a salted commitment of ``body``.
+    """
+
     subject: Code | None = None
     source: Literal["drone", "in-situ", "open-source", "satellite", "other"]
     observed_at: AwareDatetime
     body: FreeObject = Field(default_factory=dict)
     body_salt: Salt = None
     signed_entry: SignedEntry = None
-
-
-class PageOut(BaseModel):
-    """One page of a list endpoint; ``total`` counts every row before paging.
-
-    ``next_offset`` is where the next page starts (``None`` on the last page).
-    """
-
-    results: list[dict[str, Any]]
-    total: int
-    limit: int
-    offset: int
-    next_offset: int | None = None

@@ -179,6 +179,70 @@ def db_load_treaty(
     _show(fmt, accounts.load_treaty(_open(db), treaty, at=_now()), "treaty loaded")
 
 
+@db_app.command("reseal")
+@user_errors
+def db_reseal(
+    db: str | None = DB_OPTION,
+    dry_run: bool = typer.Option(
+        False, "--dry-run/--write", help="Only report what would be sealed and what stays clear."
+    ),
+    scrub: bool = typer.Option(
+        True,
+        "--scrub/--no-scrub",
+        help="Afterwards rewrite the database file (VACUUM) so freed pages keep no clear row.",
+    ),
+    fmt: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Seal every row an older server stored in clear, now that the parties have keys.
+
+    Item rows, notification bodies, inspection sites, arrival times, findings and reveals are
+    sealed to the parties entitled to them, in one transaction; running it again seals
+    nothing new. Exits 1 if a row stays in clear because a party has no encryption key
+    (`armsctl parties set-encryption-key`, then run this again).
+    """
+    from armsctl.service import reseal as resealing
+
+    database = _open(db)
+    report = resealing.reseal(database, dry_run=dry_run)
+    if scrub and not dry_run:
+        report.scrubbed = resealing.scrub(database)
+    data = report.to_dict()
+    if fmt is OutputFormat.json:
+        print_json(data)
+    else:
+        verb = "would seal" if dry_run else "sealed"
+        out_console.print(
+            f"{verb}: "
+            + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in data["sealed"].items())
+        )
+        for row in data["still_clear"]:
+            out_console.print(
+                f"still in clear: {row['record']} {row['id']} ({', '.join(row['parts'])}): "
+                f"no encryption key for {', '.join(row['missing_keys'])}"
+            )
+        if not dry_run:
+            out_console.print(
+                "database file rewritten (VACUUM)"
+                if report.scrubbed
+                else "database file NOT rewritten: freed pages may still hold clear rows"
+            )
+    exit_if_found(bool(data["still_clear"]))
+
+
+def _check_encryption_key(path: Path, text: str) -> None:
+    """Refuse a key file that is not an X25519 public key before the database is opened.
+
+    Opening creates the database file; a bad key file must leave nothing behind.
+    """
+    from armsctl.errors import InputError, IntegrityError, Problem
+    from armsctl.ledger.sealing import SealingPublicKey
+
+    try:
+        SealingPublicKey.parse(text)
+    except IntegrityError as exc:
+        raise InputError([Problem(str(path), "--encryption-key", str(exc))]) from None
+
+
 @parties_app.command("add")
 @user_errors
 def parties_add(
@@ -208,6 +272,8 @@ def parties_add(
             texts.append(path.read_text(encoding="utf-8").strip() if path else None)
         except OSError as exc:
             raise InputError([Problem(str(path), "", f"cannot read: {exc}")]) from None
+    if encryption_key is not None:
+        _check_encryption_key(encryption_key, str(texts[1]))
     row = accounts.register_party(
         _open(db),
         treaty=treaty,
@@ -242,6 +308,7 @@ def parties_set_encryption_key(
         text = encryption_key.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise InputError([Problem(str(encryption_key), "", f"cannot read: {exc}")]) from None
+    _check_encryption_key(encryption_key, text)
     row = accounts.set_encryption_key(
         _open(db), treaty=treaty, code=code, encryption_key=text, at=_now()
     )
@@ -646,12 +713,20 @@ def client_submit(
         "server stores them encrypted (needs --key).",
     ),
     recording_history: bool = HISTORY_OPTION,
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Write the signed request to this file instead of sending it (needs --key): "
+        "upload that file on the web's Declarations page within 5 minutes.",
+    ),
 ) -> None:
     """Submit a declaration as the token's party: aggregate figures or committed items.
 
     With --key the log entry is signed here with the party's key, so the log proves the
     party (not the server's operator) declared it; for items, the commitment is computed here
-    too and the server rebuilds it from the salts sent along.
+    too and the server rebuilds it from the salts sent along. With --out the signed request is
+    written to a file for the web upload form, and nothing is sent (the server is asked only
+    for the token's party when the file names none).
     """
     from armsctl.errors import InputError, Problem
     from armsctl.service.entries import declaration_entry
@@ -684,6 +759,11 @@ def client_submit(
             party=body.get("party"),
             history=history,
         )
+    if out is not None:
+        from armsctl.cli.client_signed import write_signed_request
+
+        write_signed_request(out, treaty, "items" if items else "aggregate", body, key, client.fmt)
+        return
     path = f"/treaties/{treaty}/declarations" + ("/items" if items else "")
     client.show(client.post(path, body), "declaration submitted")
 
@@ -1065,6 +1145,50 @@ def inspect_reveal(
             declaration={"declaration_id": decl["id"], "log_index": decl["log_index"]},
         )
     _post_step(client, inspection, REVEAL, request, key)
+
+
+@client_command(inspect_app, "show", formats=OutputFormat.json)
+def inspect_show(
+    client: Client,
+    inspection: int = INSPECTION_ARG,
+    decrypt_key: Path = typer.Option(
+        ..., "--decrypt-key", help="Your party's X25519 private key file (.x25519.key)."
+    ),
+) -> None:
+    """Show an inspection with its site, arrival and findings opened here (JSON).
+
+    The server keeps them sealed to the two parties; this opens the reader's party's copy
+    (a named inspector uses its party's key) and checks each against the commitment the
+    log carries: a mismatch exits 1 and names the part.
+    """
+    from armsctl.errors import VerificationError
+    from armsctl.service.entries import content_commitment
+    from armsctl.service.inspections import site_commitment
+
+    me = client.get("/me")
+    row = client.get(f"/inspections/{inspection}")
+    for part, value_field in (
+        ("site", "site"),
+        ("arrival", "scheduled_for"),
+        ("findings", "findings"),
+    ):
+        sealed = row.get(f"sealed_{part}")
+        if sealed is None:
+            continue
+        opened = _open_value(sealed, str(me["party"]), decrypt_key)
+        salt = bytes.fromhex(opened["salt"])
+        digest = (
+            site_commitment(salt, opened["value"])
+            if part == "site"
+            else content_commitment(salt, opened["value"])
+        )
+        if digest != row[f"{part}_commitment"]:
+            raise VerificationError(
+                f"inspection {inspection}: the {part} does not match the log's commitment"
+            )
+        row.update({value_field: opened["value"], f"{part}_salt": opened["salt"]})
+        row[f"sealed_{part}"] = None
+    print_json(row)
 
 
 @client_command(inspect_app, "report")

@@ -56,6 +56,7 @@ class Part:
 
     @property
     def contribution(self) -> Number:
+        """``weight * value``: a float when the weight is fractional (the figure rounds up)."""
         return self.weight * self.value
 
 
@@ -84,6 +85,7 @@ class LimitResult:
 
     @property
     def margin(self) -> int | None:
+        """Headroom, ``max - value``: negative in violation, ``None`` without a figure."""
         return None if self.value is None else self.max - self.value
 
 

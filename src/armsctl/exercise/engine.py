@@ -167,13 +167,20 @@ class Exercise:
 
     @property
     def finished(self) -> bool:
+        """True once the last turn has ended; further actions are refused."""
         return self.state.finished
 
     @property
     def turn(self) -> int:
+        """The current turn, counted from 1 (the constructor starts the first turn)."""
         return self.state.turn
 
     def year(self, turn: int | None = None) -> int:
+        """The treaty year (from 1) that a turn falls in; the current turn by default.
+
+        Quotas are per year, so this is what ``remaining`` and the hosts' estimates count against.
+        Turn 0, before the exercise starts, counts as year 1.
+        """
         t = self.state.turn if turn is None else turn
         return (max(t, 1) - 1) // self.scenario.turns_per_year + 1
 
@@ -210,6 +217,10 @@ class Exercise:
         return out
 
     def types_for(self, site: str) -> list[str]:
+        """The inspection types whose quotas may be spent at a site, from its kind.
+
+        The caller must pass a site id of the scenario (an unknown id raises ``StopIteration``).
+        """
         kind = self.scenario.site(site).kind
         return [q.type for q in self.scenario.quotas if kind in q.site_kinds]
 
@@ -264,6 +275,13 @@ class Exercise:
     # ------------------------------------------------------------------ recording
 
     def record_event(self, kind: str, text: str, *, visible: bool, **data: Any) -> dict[str, Any]:
+        """Append an event to the exercise's log and return it.
+
+        ``visible`` decides who may read it: only visible events reach ``view()`` and the inspector
+        side; hidden ones (the host's moves, the truth) are kept for the debrief. ``data`` is merged
+        into the event, so its keys must not clash with ``seq``, ``turn``, ``kind``, ``visible`` or
+        ``text``.
+        """
         event = {
             "seq": len(self.events),
             "turn": self.state.turn,

@@ -69,6 +69,7 @@ class StaticHost(HostStrategyBase):
     """Hides ``hidden`` items at one site and never moves them."""
 
     def setup(self, ex: Exercise) -> None:
+        """Put all ``hidden`` items at the strategy's site before turn 1 (a recorded move)."""
         self.offsite = self.spec.hidden
         ex.move_hidden(None, self.spec.site, reason="initial placement")
 
@@ -77,6 +78,11 @@ class ShellGameHost(StaticHost):
     """Moves its hidden items away from a site notified for inspection, if the notice allows."""
 
     def react(self, ex: Exercise) -> None:
+        """Move the items from a notified site to another unnotified site of the same kind.
+
+        Only when the inspection's notice gives at least one turn, and then with the scenario's
+        ``move_success`` chance; each move is recorded (hidden from the trainee).
+        """
         for site in [s for s, n in sorted(ex.hidden.items()) if n]:
             pending = ex.state.pending.get(site)
             if pending is None or ex.quota[pending.type].notice_turns < 1:
@@ -98,6 +104,7 @@ class OpportunistHost(HostStrategyBase):
     """Brings its items to the site only when its estimate of an inspection there is low."""
 
     def setup(self, ex: Exercise) -> None:
+        """Keep every hidden item off site; ``start_turn`` brings them in when it seems safe."""
         self.offsite = self.spec.hidden
 
     def estimate(self, ex: Exercise) -> float:
@@ -109,6 +116,11 @@ class OpportunistHost(HostStrategyBase):
         return visit_chance(ex, site) * detection_at(ex, site, self.spec.hidden)
 
     def start_turn(self, ex: Exercise) -> None:
+        """Bring the items in while the estimated risk is at most the threshold, else take them out.
+
+        The decision uses ``estimate`` only, i.e. what the host may know (notifications received,
+        quota left), never the inspector's plans.
+        """
         site = self.spec.site
         risk = self.estimate(ex)
         at_site = ex.hidden.get(site or "", 0) > 0
@@ -122,6 +134,7 @@ class EquilibriumHost(HostStrategyBase):
     """Violates once, where the site game and when Dresher's game say, then withdraws."""
 
     def setup(self, ex: Exercise) -> None:
+        """Keep the items off site; draw, once, where to violate from the site game's mix."""
         self.offsite = self.spec.hidden
         self.done = False
         sites = [s.id for s in ex.scenario.sites]
@@ -130,6 +143,11 @@ class EquilibriumHost(HostStrategyBase):
         self.site = sites[int(self.rng.choice(len(sites), p=p / p.sum()))]
 
     def start_turn(self, ex: Exercise) -> None:
+        """Violate now with Dresher's probability for the turns and expected inspections left.
+
+        Once the items have been at the site for a turn they are withdrawn and the host stays
+        honest for the rest of the exercise: it violates at most once.
+        """
         if ex.hidden.get(self.site, 0):
             ex.move_hidden(self.site, None, reason="the violation is over")
             self.done = True

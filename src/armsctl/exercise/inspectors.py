@@ -49,6 +49,12 @@ class AutoInspector:
         self.concerned: set[str] = set()
 
     def actions(self, ex: Exercise) -> list[str]:
+        """This turn's actions as exercise commands (``inspect``, ``notify``, ``concern``).
+
+        Reads only ``ex.view()`` and the declared sites, as a trainee would; pending notifications
+        whose notice has run out are inspected first. Raises the inspector's suspicion of a site
+        from the observations it sees, so it must be called once per turn, in order.
+        """
         view = ex.view()
         for event in view["events"]:
             if event["kind"] == "observation" and event.get("site"):

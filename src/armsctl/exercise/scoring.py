@@ -31,6 +31,7 @@ class Score:
     parts: dict[str, float]
 
     def to_dict(self) -> dict[str, Any]:
+        """The score as plain JSON: what the debrief shows and the strategy comparison collects."""
         return {
             "total": self.total,
             "detections": self.detections,

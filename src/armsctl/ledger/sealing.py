@@ -12,8 +12,16 @@ item, its salt and position) to the party's own X25519 key before sending it:
   associated data the canonical JSON of ``{"scheme", "party", "treaty", "date", "position"}``:
   a ciphertext moved to another party, treaty, date or position does not open.
 
-One KEM operation per declaration keeps 100,000 rows cheap (one AEAD call each). Only the
-holder of the private key opens the rows; a lost key loses the items (keep a backup, see
+One KEM operation per declaration keeps 100,000 rows cheap (one AEAD call each).
+
+Every plaintext is **padded** before it is sealed (``pad``: ``0x80`` then zero bytes, to the
+next power of two, at least ``ROW_FLOOR`` bytes for a row and ``VALUE_FLOOR`` for a value or
+the private part), so that a stored ciphertext's length says no more than the binary order of
+magnitude of its content, and nothing at all below the floor: not how many items a reveal
+holds, how many findings a report has, how long a body or a facility name is. Records sealed
+before padding (schemes ``.../v1``) still open; new ones are ``.../v2``.
+
+Only the holder of the private key opens the rows; a lost key loses the items (keep a backup, see
 docs/confidentiality.md). The functions are pure except for HPKE's own ephemeral key, which
 pyca/cryptography draws from the operating system.
 """
@@ -30,7 +38,9 @@ from armsctl.errors import IntegrityError
 from armsctl.ledger.envelope import canonical
 
 __all__ = [
+    "ROW_FLOOR",
     "SEALING_SCHEME",
+    "VALUE_FLOOR",
     "VALUE_SCHEME",
     "SealingKey",
     "SealingPublicKey",
@@ -38,14 +48,24 @@ __all__ = [
     "open_private",
     "open_rows",
     "open_value",
+    "pad",
+    "padded_length",
     "reader_view",
     "seal_rows",
     "seal_value",
+    "sealed_size_is_padded",
+    "unpad",
 ]
 
-SEALING_SCHEME = (
+#: Rows sealed before padding: still opened, never written.
+_ITEMS_V1 = (
     "armsctl/sealed-items/v1: hpke(x25519, hkdf-sha256, chacha20-poly1305) data key; "
     "chacha20-poly1305 per row, nonce = position, aad = rfc8785(context)"
+)
+SEALING_SCHEME = (
+    "armsctl/sealed-items/v2: hpke(x25519, hkdf-sha256, chacha20-poly1305) data key; "
+    "chacha20-poly1305 per row, nonce = position, aad = rfc8785(context); "
+    "plaintext padded 0x80 0x00* to a power of two, at least 256 bytes (row) or 1024 (private)"
 )
 _PUBLIC_PREFIX = "x25519:"
 _PRIVATE_PREFIX = "x25519-private:"
@@ -136,6 +156,53 @@ class SealingKey:
         return _PRIVATE_PREFIX + _b64(self.raw)
 
 
+#: The smallest padded row (an item row is about 150 to 250 bytes: most rows are this size).
+ROW_FLOOR = 256
+#: The smallest padded value or private part: a site, an arrival time, a short body or a
+#: short list of findings all seal to the same length.
+VALUE_FLOOR = 1024
+
+
+def padded_length(size: int, floor: int) -> int:
+    """The length a plaintext of ``size`` bytes is padded to: a power of two, at least ``floor``.
+
+    One byte more than ``size`` is needed for the ``0x80`` marker. Powers of two are the
+    coarsest buckets whose overhead stays under 2x: a stored length then gives away only
+    ``log2`` of the size's order of magnitude (a reveal of 20 items and one of 30 look alike),
+    and every record below the floor looks alike. ``floor`` is a power of two.
+    """
+    need = size + 1
+    return max(floor, 1 << (need - 1).bit_length())
+
+
+def sealed_size_is_padded(ciphertext_size: int, floor: int) -> bool:
+    """Whether a ChaCha20-Poly1305 ciphertext is as long as a padded plaintext (plus its tag).
+
+    What the server can check of a row a client sealed: that its length is one of the buckets.
+    """
+    plain = ciphertext_size - 16
+    return plain >= floor and plain & (plain - 1) == 0
+
+
+def pad(plain: bytes, floor: int) -> bytes:
+    """``plain`` followed by ``0x80`` and zeros up to ``padded_length`` (ISO/IEC 7816-4)."""
+    return plain + b"\x80" + bytes(padded_length(len(plain), floor) - len(plain) - 1)
+
+
+def unpad(padded: bytes) -> bytes:
+    """Strip ``pad``'s padding: the zeros at the end, then the ``0x80`` before them.
+
+    Unambiguous for what is sealed here: RFC 8785 JSON never holds a raw zero byte.
+
+    Raises:
+        IntegrityError: if there is no ``0x80`` marker after the content.
+    """
+    body = padded.rstrip(b"\x00")
+    if not body or body[-1] != 0x80:
+        raise IntegrityError("the sealed plaintext is not padded as the scheme says")
+    return body[:-1]
+
+
 _SAFE_INTEGER = 2**53
 
 
@@ -203,8 +270,8 @@ class _AadMaker:
         return self._head + str(position).encode("ascii") + self._tail
 
 
-def _context(party: str, treaty: str, date: str) -> dict[str, Any]:
-    return {"scheme": SEALING_SCHEME, "party": party, "treaty": treaty, "date": date}
+def _context(party: str, treaty: str, date: str, scheme: str = SEALING_SCHEME) -> dict[str, Any]:
+    return {"scheme": scheme, "party": party, "treaty": treaty, "date": date}
 
 
 def _aad(context: Mapping[str, Any], position: int) -> bytes:
@@ -263,11 +330,17 @@ def seal_rows(
         sealed.append(
             {
                 "index": position,
-                "ciphertext": _b64(aead.encrypt(_nonce(position), plaintext, aad(position))),
+                "ciphertext": _b64(
+                    aead.encrypt(_nonce(position), pad(plaintext, ROW_FLOOR), aad(position))
+                ),
             }
         )
     extra = (
-        _b64(aead.encrypt(_PRIVATE_NONCE, canonical(dict(private)), _aad(context, -1)))
+        _b64(
+            aead.encrypt(
+                _PRIVATE_NONCE, pad(canonical(dict(private)), VALUE_FLOOR), _aad(context, -1)
+            )
+        )
         if private is not None
         else None
     )
@@ -308,7 +381,7 @@ def open_rows(
             raise IntegrityError(
                 f"sealed row {n} does not open at position {position} (moved or altered)"
             ) from None
-        doc = json.loads(plain)
+        doc = json.loads(_strip(plain, context["scheme"]))
         out.append({"index": position, "salt": doc["salt"], "item": doc["item"]})
     return out
 
@@ -334,7 +407,12 @@ def open_private(
         )
     except InvalidTag:
         raise IntegrityError("the sealed private part does not open (altered)") from None
-    return dict(json.loads(plain))
+    return dict(json.loads(_strip(plain, context["scheme"])))
+
+
+def _strip(plain: bytes, scheme: str) -> bytes:
+    """The content of an opened plaintext: unpadded for a padded scheme, as is for a v1 one."""
+    return plain if scheme in (_ITEMS_V1, _VALUE_V1) else unpad(plain)
 
 
 def _data_key(
@@ -344,9 +422,10 @@ def _data_key(
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
     from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-    if sealed.get("scheme") != SEALING_SCHEME:
+    scheme = sealed.get("scheme")
+    if scheme not in (SEALING_SCHEME, _ITEMS_V1):
         raise IntegrityError("the sealed items use an unknown scheme")
-    context = _context(party, treaty, date)
+    context = _context(party, treaty, date, str(scheme))
     try:
         data_key = _suite().decrypt(
             _unb64(sealed.get("wrapped_key"), "the wrapped key"),
@@ -361,15 +440,21 @@ def _data_key(
     return ChaCha20Poly1305(data_key), context
 
 
-VALUE_SCHEME = (
+#: Values sealed before padding: still opened, never written.
+_VALUE_V1 = (
     "armsctl/sealed-value/v1: hpke(x25519, hkdf-sha256, chacha20-poly1305) data key per "
     "reader, info = rfc8785(context + reader); chacha20-poly1305(rfc8785(value)), nonce 0, "
     "aad = rfc8785(context)"
 )
+VALUE_SCHEME = (
+    "armsctl/sealed-value/v2: hpke(x25519, hkdf-sha256, chacha20-poly1305) data key per "
+    "reader, info = rfc8785(context + reader); chacha20-poly1305(rfc8785(value) padded "
+    "0x80 0x00* to a power of two, at least 1024 bytes), nonce 0, aad = rfc8785(context)"
+)
 
 
-def _value_context(context: Mapping[str, Any]) -> dict[str, Any]:
-    return {"scheme": VALUE_SCHEME, **dict(context)}
+def _value_context(context: Mapping[str, Any], scheme: str = VALUE_SCHEME) -> dict[str, Any]:
+    return {"scheme": scheme, **dict(context)}
 
 
 def seal_value(
@@ -409,7 +494,9 @@ def seal_value(
         )
         for reader, public in sorted(to.items())
     }
-    ciphertext = ChaCha20Poly1305(data_key).encrypt(bytes(12), canonical(value), canonical(bound))
+    ciphertext = ChaCha20Poly1305(data_key).encrypt(
+        bytes(12), pad(canonical(value), VALUE_FLOOR), canonical(bound)
+    )
     return {
         "scheme": VALUE_SCHEME,
         "context": dict(context),
@@ -449,15 +536,16 @@ def open_value(
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
     from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-    if not isinstance(sealed, Mapping) or sealed.get("scheme") != VALUE_SCHEME:
+    if not isinstance(sealed, Mapping) or sealed.get("scheme") not in (VALUE_SCHEME, _VALUE_V1):
         raise IntegrityError("the sealed value uses an unknown scheme")
+    scheme = str(sealed["scheme"])
     own = sealed.get("context")
     if not isinstance(own, Mapping) or (context is not None and dict(context) != dict(own)):
         raise IntegrityError("the sealed value is for another context")
     keys = sealed.get("keys")
     if not isinstance(keys, Mapping) or reader not in keys:
         raise IntegrityError(f"the sealed value has no key for {reader}")
-    bound = _value_context(own)
+    bound = _value_context(own, scheme)
     try:
         data_key = _suite().decrypt(
             _unb64(keys[reader], "the wrapped key"),
@@ -471,4 +559,4 @@ def open_value(
         raise IntegrityError(
             f"the sealed value does not open with this key as {reader} (another key, or altered)"
         ) from None
-    return json.loads(plain)
+    return json.loads(_strip(plain, scheme))

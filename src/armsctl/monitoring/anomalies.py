@@ -71,6 +71,7 @@ class Flag:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The flag as plain JSON, for ``--json`` output and the web's monitoring page."""
         return {
             "kind": self.kind,
             "party": self.party,
@@ -353,6 +354,10 @@ class BalanceDifference:
 
     @property
     def difference(self) -> int:
+        """Declared minus notified net change: positive when holdings grew more than notified.
+
+        Zero means the notifications account for the change; any other value is unexplained.
+        """
         return self.declared_change - self.notified_change
 
 

@@ -169,6 +169,11 @@ class SiteEvidence:
     evidence: list[dict[str, Any]]
 
     def explanation(self, d: int) -> str:
+        """One sentence for a reader: the evidence for or against "at least ``d`` undeclared" here.
+
+        ``d`` must be the understatement the evidence was computed for (``Fusion.d``); the sentence
+        names it, so passing another value would misstate the hypothesis.
+        """
         sign = "for" if self.log10_lr > 0 else "against"
         return (
             f"{self.party} site {self.site}, {self.category}: {self.observations} observation(s) "
@@ -187,6 +192,10 @@ class Fusion:
     without_declaration: int
 
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
+        """The ranking as plain JSON, most evidence of undeclared items first; ``top`` cuts it.
+
+        ``log10_lr`` is rounded to four decimals; the per-observation Arrow table is left out.
+        """
         rows = self.ranking if top is None else self.ranking[:top]
         return {
             "d": self.d,

@@ -62,6 +62,10 @@ class DeadlineStatus:
     """The finding in plain words, without the id and rule that ``explanation`` adds."""
 
     def to_dict(self) -> dict[str, object]:
+        """The status as plain JSON: times in ISO 8601 (UTC), ``lateness_hours`` rounded to 0.01 h.
+
+        ``lateness_hours`` is how far past the deadline a late or overdue one is, else ``None``.
+        """
         return {
             "notification": self.notification_id,
             "type": self.type,

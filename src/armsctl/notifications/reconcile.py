@@ -116,6 +116,7 @@ class Reconciliation:
 
     @property
     def uncovered(self) -> list[dict[str, Any]]:
+        """The changes no notification covers (a subset of ``problems``), as plain rows."""
         return [r for r in self.problems.to_pylist() if r["outcome"] == "uncovered"]
 
     def findings(self, limit: int | None = None) -> list[dict[str, str]]:
@@ -165,6 +166,12 @@ class Reconciliation:
         return out if limit is None else out[:limit]
 
     def to_dict(self, limit: int | None = 1000) -> dict[str, Any]:
+        """The reconciliation as plain JSON, each table cut to its first ``limit`` rows.
+
+        ``counts`` keeps the full totals, so a reader can tell when rows were left out;
+        ``limit=None`` keeps every row (which may be a million for a large declaration).
+        """
+
         def rows(table: pa.Table) -> list[dict[str, Any]]:
             data = table.slice(0, limit).to_pylist() if limit is not None else table.to_pylist()
             return [{k: _jsonable(v) for k, v in r.items()} for r in data]

@@ -93,6 +93,10 @@ def load_treaty(db: Database, treaty_id: str, *, at: dt.datetime) -> dict[str, A
 
 
 def list_treaties(db: Database) -> list[dict[str, Any]]:
+    """Every treaty loaded on this server, by id, with when it was loaded (ISO 8601 UTC).
+
+    Public to every role (``treaty.read``): it lists ids and titles, nothing a party declared.
+    """
     with db.read() as session:
         rows = session.scalars(select(TreatyRow).order_by(TreatyRow.id)).all()
         return [{"id": r.id, "title": r.title, "loaded_at": iso(r.loaded_at)} for r in rows]
@@ -235,6 +239,14 @@ def set_encryption_key(
 
 
 def list_parties(db: Database, *, treaty: str) -> list[dict[str, Any]]:
+    """A treaty's parties by code, each with its current (unrevoked) verifier keys.
+
+    Revoked keys are left out, so a client sealing or checking new entries sees only keys
+    that are still valid.
+
+    Raises:
+        NotFoundError: if the treaty is not loaded on this server.
+    """
     with db.read() as session:
         db.treaty(session, treaty)
         parties = session.scalars(

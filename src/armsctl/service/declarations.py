@@ -76,6 +76,7 @@ __all__ = [
     "released_figures",
     "seal_items",
     "sign_items",
+    "store_sealed_opening",
     "submit_aggregate",
     "submit_declarations",
     "submit_file",
@@ -423,7 +424,7 @@ def submit_items(
 ) -> dict[str, Any]:
     """Commit to an item-level declaration, keep the items for the party, log the public part.
 
-    The items are kept sealed to the party's registered encryption key (``_persist_items``):
+    The items are kept sealed to the party's registered encryption key (``store_sealed_opening``):
     the server keeps the component figures and the commitment, and no item in clear.
 
     A party that signs the log entry (``entries.items_declaration_entry``) committed in its own
@@ -489,7 +490,7 @@ def submit_items(
             require_signature=require_signature,
             recording_history=recording_history,
         )
-        _persist_items(session, row, committed.opening, owner_key, rng=rng)
+        store_sealed_opening(session, row, committed.opening, owner_key, rng=rng)
         return _public(row, party, doc)
 
 
@@ -518,7 +519,7 @@ def owner_encryption_key(party: Party) -> Any:
     return SealingPublicKey.parse(party.encryption_key)
 
 
-def _persist_items(
+def store_sealed_opening(
     session: Session,
     row: Declaration,
     opening: Mapping[str, Any],
@@ -741,7 +742,9 @@ def submit_declarations(
                 recording_history=recording_history,
             )
             if prep.committed is not None:
-                _persist_items(session, row, prep.committed.opening, sealing[sub.party], rng=rng)
+                store_sealed_opening(
+                    session, row, prep.committed.opening, sealing[sub.party], rng=rng
+                )
             out.append(_public(row, sub.party, doc))
         return out
 
@@ -872,7 +875,7 @@ def _check_sealed_commitment(
     import binascii
 
     from armsctl.ledger.escrow import SCHEME
-    from armsctl.ledger.sealing import SEALING_SCHEME
+    from armsctl.ledger.sealing import ROW_FLOOR, SEALING_SCHEME, sealed_size_is_padded
 
     def bad(field: str, message: str) -> DeclarationError:
         return DeclarationError([Problem("", field, message)])
@@ -907,6 +910,8 @@ def _check_sealed_commitment(
             raise bad(f"sealed.rows.{n}", "ciphertext is not base64") from None
         if index != n or len(ciphertext) < 17:
             raise bad(f"sealed.rows.{n}", f"must be position {n} with a ciphertext")
+        if not sealed_size_is_padded(len(ciphertext), ROW_FLOOR):
+            raise bad(f"sealed.rows.{n}", "must be padded as the scheme says (its size would leak)")
         out.append((n, ciphertext))
     _check_figures(components, treaty)
     per_category: Counter[str] = Counter()

@@ -10,9 +10,12 @@ Inspectors named in the request are granted the inspected site's reveals while t
 is in progress, and nothing else.
 
 The site is a facility name: confidential between the two parties. The log, which every role
-reads, carries only a salted commitment to it (``SHA-256(salt || site)``, hex); the clear site
-and its salt stay in the store and are shown to the parties involved and the named inspectors,
-who can check the commitment against the log.
+reads, carries only a salted commitment to it (``SHA-256(salt || site)``, hex); the site and its
+salt are sealed at rest to the two parties (``entries.seal_at_rest``), whose readers (the
+parties and the named inspectors) open their copy and check the commitment against the log.
+The arrival time and the findings are kept the same way: the server checks the arrival when
+it is notified (not in the past, in the quota's year) and keeps only its sealed copy and the
+log's commitment, since no later rule reads it.
 
 Quota years: a request may use the current year's quota at the request clock or the next
 year's (for an arrival early next year), never a past year or one further ahead; the
@@ -71,6 +74,7 @@ from armsctl.verification.quotas import allowance, refusal
 
 __all__ = [
     "STATES",
+    "clear_parts",
     "get_inspection",
     "list_inspections",
     "quota_status",
@@ -78,8 +82,11 @@ __all__ = [
     "read_reveals_page",
     "report_inspection",
     "request_inspection",
+    "reseal_inspection",
+    "reseal_reveal",
     "reveal_site",
     "schedule_inspection",
+    "seal_inspection_part",
     "site_commitment",
     "start_inspection",
 ]
@@ -198,11 +205,12 @@ def _public(session: Session, row: Inspection, viewer: str | None = None) -> dic
         "state": row.state,
         "inspectors": list(names),
         "requested_at": iso(row.requested_at),
-        "scheduled_for": iso(row.scheduled_for),
+        "scheduled_for": iso(row.scheduled_for),  # null once sealed: see ``sealed_arrival``
         "findings": renderable(row.findings),
         "reported_at": iso(row.reported_at),
         **_commitments(row),
         "sealed_findings": sealed_view((row.sealed or {}).get("findings"), viewer),
+        "sealed_arrival": sealed_view((row.sealed or {}).get("arrival"), viewer),
     }
 
 
@@ -227,9 +235,10 @@ def _commitments(row: Inspection) -> dict[str, Any]:
         out[f"{name}_commitment"] = (
             content_commitment(salt, value) if known and salt is not None else None
         )
-    stored = (row.sealed or {}).get("findings")
-    if stored is not None:
-        out["findings_commitment"] = stored["commitment"]
+    for name in ("arrival", "findings"):
+        stored = (row.sealed or {}).get(name)
+        if stored is not None:
+            out[f"{name}_commitment"] = stored["commitment"]
     return out
 
 
@@ -358,17 +367,15 @@ def request_inspection(
             )
             session.add(row)
             session.flush()
-            row.sealed = {
-                "site": seal_at_rest(
-                    session,
-                    (party.id, target.id),
-                    value=site,
-                    salt=salt,
-                    commitment=site_commitment(salt, site),
-                    context={"kind": "inspection-site", "treaty": treaty, "inspection": row.id},
-                    rng=rng,
-                )
-            }
+            seal_inspection_part(
+                session,
+                row,
+                "site",
+                value=site,
+                salt=salt,
+                commitment=site_commitment(salt, site),
+                rng=rng,
+            )
             session.add_all(InspectionInspector(inspection_id=row.id, user_id=u.id) for u in users)
             session.flush()
             fields: dict[str, Any] = {
@@ -441,28 +448,16 @@ def _advance(
         row.state = new_state
         arrival = findings = None
         if "scheduled_for" in extra:
-            row.scheduled_for = extra["scheduled_for"]
-            row.arrival_salt = salt
-            arrival = content_commitment(salt or b"", _utc_text(extra["scheduled_for"]))
+            # Checked above; no later rule reads it, so only the parties' sealed copy is kept.
+            when = _utc_text(extra["scheduled_for"])
+            arrival = content_commitment(salt or b"", when)
+            seal_inspection_part(session, row, "arrival", value=when, salt=salt, commitment=arrival)
         if "findings" in extra:
             row.reported_at = at
             findings = content_commitment(salt or b"", extra["findings"])
-            row.sealed = {
-                **(row.sealed or {}),
-                "findings": seal_at_rest(
-                    session,
-                    (row.inspecting_party_id, row.inspected_party_id),
-                    value=extra["findings"],
-                    salt=salt,
-                    commitment=findings,
-                    context={
-                        "kind": "inspection-findings",
-                        "treaty": row.treaty_id,
-                        "inspection": row.id,
-                    },
-                    rng=os.urandom,
-                ),
-            }
+            seal_inspection_part(
+                session, row, "findings", value=extra["findings"], salt=salt, commitment=findings
+            )
         party = session.get(Party, owner_id)
         assert party is not None
         draft = inspection_step_entry(
@@ -489,7 +484,132 @@ def _advance(
         shown = _public(session, row, party.code)
         if "findings" in extra:
             shown.update(findings=renderable(extra["findings"]), findings_salt=(salt or b"").hex())
+        if "scheduled_for" in extra:  # the author sees what it sent, as with the findings
+            shown.update(
+                scheduled_for=_utc_text(extra["scheduled_for"]), arrival_salt=(salt or b"").hex()
+            )
         return shown
+
+
+#: What each sealed part of an inspection is, as bound into its sealed copy's context.
+_PART_KINDS = {
+    "site": "inspection-site",
+    "arrival": "inspection-arrival",
+    "findings": "inspection-findings",
+}
+
+
+def seal_inspection_part(
+    session: Session,
+    row: Inspection,
+    part: str,
+    *,
+    value: Any,
+    salt: bytes | None,
+    commitment: str | None,
+    rng: Callable[[int], bytes] = os.urandom,
+) -> None:
+    """Seal one confidential part of an inspection to both parties and clear its columns.
+
+    The part (``site``, ``arrival`` or ``findings``) and its salt are sealed together, bound to
+    the inspection's id; the clear columns that held it (``site``/``site_salt``,
+    ``scheduled_for``/``arrival_salt``, ``findings``/``findings_salt``) are emptied.
+    """
+    row.sealed = {
+        **(row.sealed or {}),
+        part: seal_at_rest(
+            session,
+            (row.inspecting_party_id, row.inspected_party_id),
+            value=value,
+            salt=salt,
+            commitment=commitment,
+            context={"kind": _PART_KINDS[part], "treaty": row.treaty_id, "inspection": row.id},
+            rng=rng,
+        ),
+    }
+    if part == "site":
+        row.site, row.site_salt = "", None
+    elif part == "arrival":
+        row.scheduled_for, row.arrival_salt = None, None
+    else:
+        row.findings, row.findings_salt = None, None
+
+
+def clear_parts(row: Inspection) -> list[str]:
+    """The confidential parts of an inspection still stored in clear (rows from before sealing)."""
+    sealed = row.sealed or {}
+    held = {
+        "site": bool(row.site) or row.site_salt is not None,
+        "arrival": row.scheduled_for is not None,
+        "findings": row.findings is not None,
+    }
+    return [part for part, clear in held.items() if clear and part not in sealed]
+
+
+def reseal_inspection(session: Session, row: Inspection, rng: Callable[[int], bytes]) -> list[str]:
+    """Seal an inspection's parts stored in clear to both parties, as a new row's are.
+
+    Each part keeps the commitment the log carries for it (recomputed from the clear salt, or
+    none for rows from before salted commitments). Both parties must have registered an
+    encryption key (``entries.seal_at_rest`` says which did not).
+
+    Returns:
+        The parts sealed (``site``, ``arrival``, ``findings``).
+    """
+    parts = clear_parts(row)
+    for part in parts:
+        if part == "site":
+            salt = bytes(row.site_salt) if row.site_salt is not None else None
+            value: Any = row.site
+            commitment = site_commitment(salt, row.site) if salt is not None else None
+        elif part == "arrival":
+            salt = bytes(row.arrival_salt) if row.arrival_salt is not None else None
+            value = _utc_text(row.scheduled_for)
+            commitment = content_commitment(salt, value) if salt is not None else None
+        else:
+            salt = bytes(row.findings_salt) if row.findings_salt is not None else None
+            value = row.findings
+            commitment = content_commitment(salt, value) if salt is not None else None
+        seal_inspection_part(
+            session, row, part, value=value, salt=salt, commitment=commitment, rng=rng
+        )
+    return parts
+
+
+def reseal_reveal(
+    session: Session, row: Inspection, stored: Reveal, rng: Callable[[int], bytes]
+) -> bool:
+    """Seal a reveal stored in clear to both parties, as a new one is; False if already sealed."""
+    if "sealed" in (stored.document or {}):
+        return False
+    stored.document = _seal_reveal(session, row, stored, dict(stored.document or {}), rng)
+    stored.verified = min(stored.verified, 1)  # older rows kept the item count
+    return True
+
+
+def _seal_reveal(
+    session: Session,
+    row: Inspection,
+    stored: Reveal,
+    document: Mapping[str, Any],
+    rng: Callable[[int], bytes],
+) -> dict[str, Any]:
+    # The revealed items, sealed to the two parties: the inspecting party's team opens
+    # them with that party's key; the database file holds none of them in clear.
+    return seal_at_rest(
+        session,
+        (row.inspecting_party_id, row.inspected_party_id),
+        value=document,
+        salt=None,
+        commitment=None,
+        context={
+            "kind": "inspection-reveal",
+            "treaty": row.treaty_id,
+            "inspection": row.id,
+            "reveal": stored.id,
+        },
+        rng=rng,
+    )
 
 
 def _step_salt(text: str | None, field: str, signed_entry: str | None) -> bytes:
@@ -676,27 +796,14 @@ def reveal_site(
             inspection_id=row.id,
             declaration_id=decl.id,
             document={},
-            verified=report.verified,
+            # Only that it verified (it raised otherwise): the number of items is the site's,
+            # confidential between the two parties, and stays in the sealed reveal.
+            verified=1,
             created_at=at,
         )
         session.add(stored)
         session.flush()
-        # The revealed items, sealed to the two parties: the inspecting party's team opens
-        # them with that party's key; the database file holds none of them in clear.
-        stored.document = seal_at_rest(
-            session,
-            (row.inspecting_party_id, row.inspected_party_id),
-            value=document,
-            salt=None,
-            commitment=None,
-            context={
-                "kind": "inspection-reveal",
-                "treaty": row.treaty_id,
-                "inspection": row.id,
-                "reveal": stored.id,
-            },
-            rng=os.urandom,
-        )
+        stored.document = _seal_reveal(session, row, stored, document, os.urandom)
         party = session.get(Party, row.inspected_party_id)
         assert party is not None
         draft: Draft = reveal_entry(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -49,7 +50,16 @@ from armsctl.service.log import proof_url
 from armsctl.service.treaty_dates import check_treaty_date, history_marked
 from armsctl.store.models import Notification, NotificationAck, Party
 
-__all__ = ["acknowledge_notification", "list_notifications", "submit_notification"]
+__all__ = [
+    "KIND_PATTERN",
+    "acknowledge_notification",
+    "list_notifications",
+    "reseal_notification",
+    "submit_notification",
+]
+
+#: A notification kind: a lower-case slug of at most 64 characters (the API's bound too).
+KIND_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
 def _acks(session: Session, ids: list[int]) -> dict[int, dict[str, dt.datetime]]:
@@ -139,7 +149,8 @@ def submit_notification(
     over, else ``rng`` draws a fresh one.
 
     Raises:
-        InputError: if the body is outside the JSON bounds (depth, size, canonical numbers),
+        InputError: naming ``kind`` if it is not a slug (``KIND_PATTERN``); if the body is
+            outside the JSON bounds (depth, size, canonical numbers),
             naming ``body_salt`` if it is not 32 bytes of hex or is missing from a signed
             request, or naming ``signed_entry`` (malformed, unverified, mismatched or missing).
         AccessDenied: if ``signed_entry`` is signed by a key not registered for the sender.
@@ -148,6 +159,10 @@ def submit_notification(
     treaty does not apply on that date for the sender (``service.treaty_dates``), unless
     ``recording_history``, which its log entry then records.
     """
+    if not isinstance(kind, str) or KIND_PATTERN.fullmatch(kind) is None:
+        raise InputError(
+            [Problem("", "kind", "must be a lower-case slug: a-z, 0-9 and '-', 1 to 64 characters")]
+        )
     check_json(body, "body")
     if signed_entry is not None and body_salt is None:
         raise InputError([Problem("", "body_salt", "a signed notification needs its body_salt")])
@@ -213,6 +228,41 @@ def submit_notification(
             require_signature=require_signature,
         )
         return _public(row, sender, recipient, {}, actor.party, clear=body)
+
+
+def reseal_notification(session: Session, row: Notification, rng: Callable[[int], bytes]) -> bool:
+    """Seal a body stored in clear (a row from before sealing) as a new one is sealed.
+
+    The readers are the sender and the recipient or, for a broadcast, every party of the
+    treaty registered when it was sent (no party registered later gains a copy). The commitment
+    kept is the one the log carries (none for a row from before salted commitments).
+
+    Returns:
+        False if the body was already sealed.
+    """
+    if row.sealed_body is not None:
+        return False
+    readers = (
+        [row.sender_id, row.recipient_id]
+        if row.recipient_id is not None
+        else session.scalars(
+            select(Party.id).where(
+                Party.treaty_id == row.treaty_id, Party.registered_at <= row.sent_at
+            )
+        ).all()
+    )
+    salt = bytes(row.body_salt) if row.body_salt is not None else None
+    row.sealed_body = seal_at_rest(
+        session,
+        {row.sender_id, *readers},
+        value=row.body,
+        salt=salt,
+        commitment=content_commitment(salt, row.body) if salt is not None else None,
+        context={"kind": "notification-body", "treaty": row.treaty_id, "notification": row.id},
+        rng=rng,
+    )
+    row.body, row.body_salt = {}, None
+    return True
 
 
 def list_notifications(

@@ -153,6 +153,14 @@ def record_observation(
 def list_observations(
     db: Database, *, treaty: str, subject: str | None = None, limit: int = 50, offset: int = 0
 ) -> Page:
+    """One page of a treaty's observations in the order they were recorded (oldest first).
+
+    ``subject`` keeps those about one party (by code); ``Page.total`` counts every match before
+    paging. The recorder is ``local-cli`` for observations recorded without a user.
+
+    Raises:
+        NotFoundError: if the treaty is not loaded on this server.
+    """
     from armsctl.store.models import User
 
     with db.read() as session:

@@ -186,6 +186,10 @@ class TokenCache:
         return actor
 
     def close(self) -> None:
+        """Close the SQLite watch connection, if any; the cache then re-checks on the ``ttl`` clock.
+
+        ``Database.dispose`` calls it, so that a disposed database leaves no file handle open.
+        """
         if self._watch is not None:
             self._watch.close()
             self._watch = None

@@ -118,6 +118,15 @@ class HttpPoster:
         self._client = httpx.Client(timeout=timeout, follow_redirects=False)
 
     def __call__(self, url: str, body: bytes) -> Answer:
+        """POST ``body`` to ``<url>/add-checkpoint`` (C2SP tlog-witness) and return the raw answer.
+
+        Redirects are not followed, so a witness cannot send the checkpoint elsewhere.
+
+        Raises:
+            IntegrityError: if the answer is over 64 KiB (read no further).
+            httpx.HTTPError: on a connection failure or timeout; the caller records it and the
+                log keeps working.
+        """
         headers = {"content-type": "text/plain"}
         with self._client.stream(
             "POST", f"{url}/add-checkpoint", content=body, headers=headers

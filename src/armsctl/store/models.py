@@ -87,6 +87,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        """Convert an aware datetime to UTC for storage.
+
+        Raises:
+            ValueError: for a naive datetime (no zone is ever assumed).
+        """
         if value is None:
             return None
         if value.tzinfo is None or value.utcoffset() is None:
@@ -94,6 +99,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        """Return the stored value as an aware UTC datetime (SQLite hands it back naive)."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -193,7 +199,10 @@ class Declaration(Base):
 
 
 class DeclarationItem(Base):
-    """One declared item with its commitment salt and position: confidential to its party."""
+    """One declared item in clear, from before items were sealed (``armsctl db reseal``).
+
+    New declarations store ``SealedItem`` rows only; resealing moves these into them.
+    """
 
     __tablename__ = "declaration_items"
     __table_args__ = (UniqueConstraint("declaration_id", "position"),)
@@ -228,7 +237,8 @@ class Notification(Base):
     #: Salt of the body commitment in the log; shown to the sender and the recipients only.
     body_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     #: The body sealed to the sender and the recipients (``sealing.seal_value``) with its
-    #: log commitment; ``body`` is then ``{}``. Null for rows stored before encryption at rest.
+    #: log commitment; ``body`` is then ``{}``. Null for rows stored before encryption at rest
+    #: (``armsctl db reseal`` seals them).
     sealed_body: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     sent_at: Mapped[dt.datetime] = mapped_column(_ts())
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
@@ -269,21 +279,24 @@ class Inspection(Base):
     quota_id: Mapped[str] = mapped_column(String(64))
     year: Mapped[int] = mapped_column(Integer)
     slot: Mapped[int] = mapped_column(Integer)
+    #: The site in clear: rows from before it was sealed only (``""`` once sealed).
     site: Mapped[str] = mapped_column(Text)
-    #: Salt of the site commitment the log carries (SHA-256 of salt || site); the clear site
-    #: stays here, shown to the parties involved and the inspectors only.
+    #: Salt of the site commitment the log carries (SHA-256 of salt || site), for rows from
+    #: before sealing; a sealed site's salt is sealed with it.
     site_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     state: Mapped[str] = mapped_column(String(16))
     requested_at: Mapped[dt.datetime] = mapped_column(_ts())
+    #: The arrival in clear: rows from before it was sealed only (see ``sealed``).
     scheduled_for: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
-    #: Salts of the arrival and findings commitments in the log (the two parties, the team).
+    #: Salts of the arrival and findings commitments in the log: rows from before sealing only.
     arrival_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     findings_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     findings: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     reported_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
-    #: The site and the findings sealed to both parties (``sealing.seal_value``), each with its
-    #: log commitment: ``{"site": ..., "findings": ...}``; ``site`` and ``findings`` then hold
-    #: nothing confidential. Null for rows stored before encryption at rest.
+    #: The site, the arrival time and the findings sealed to both parties
+    #: (``sealing.seal_value``), each with its log commitment: ``{"site": ..., "arrival": ...,
+    #: "findings": ...}``; ``site``, ``scheduled_for``, ``findings`` and their salts then hold
+    #: nothing. Null for rows stored before encryption at rest (``armsctl db reseal`` seals them).
     sealed: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
@@ -303,6 +316,8 @@ class Reveal(Base):
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
     declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: 1: the reveal verified against the commitment when stored (older rows: the number of
+    #: items verified, which ``armsctl db reseal`` reduces to 1; the count is the site's).
     verified: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(_ts())
 

@@ -90,6 +90,11 @@ class ZeroSumSolution:
     column_labels: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The solution as plain JSON, each strategy keyed by label (by index without labels).
+
+        ``value`` is the row player's guaranteed expected payoff; probabilities are floats that sum
+        to 1 up to round-off.
+        """
         return {
             "kind": "zero-sum",
             "value": self.value,
@@ -186,6 +191,11 @@ class BimatrixEquilibrium:
     def to_dict(
         self, row_labels: Sequence[str] = (), column_labels: Sequence[str] = ()
     ) -> dict[str, Any]:
+        """The equilibrium as plain JSON, each strategy keyed by the labels given (else by index).
+
+        The labels are passed here because the equilibrium does not keep them; when given they
+        must be as many as the player's strategies.
+        """
         return {
             "row_strategy": _labelled(self.row_strategy, list(row_labels)),
             "column_strategy": _labelled(self.column_strategy, list(column_labels)),
@@ -210,6 +220,7 @@ class BimatrixSolution:
 
     @property
     def note(self) -> str:
+        """One sentence on completeness: whether the list holds every equilibrium or may not."""
         if not self.degenerate:
             return "non-degenerate: every equilibrium is listed"
         return (
@@ -457,6 +468,7 @@ class DresherSolution:
 
     @property
     def game_value(self) -> float:
+        """The inspectee's equilibrium payoff with all periods and all inspections still ahead."""
         return self.value[self.periods][self.inspections]
 
 

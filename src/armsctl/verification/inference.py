@@ -67,6 +67,7 @@ class FractionPosterior:
     count_interval: tuple[int, int] | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The posterior as plain JSON; the count fields are ``None`` without a population size."""
         return {
             "posterior": f"Beta({self.alpha:g}, {self.beta:g})",
             "fraction_mean": self.mean,
@@ -133,6 +134,7 @@ class CountPosterior:
     total_interval: tuple[int, int]
 
     def to_dict(self) -> dict[str, Any]:
+        """The posterior as plain JSON: the Gamma rate per site and the undeclared items in all."""
         return {
             "rate_posterior": f"Gamma({self.shape:g}, {self.rate:g})",
             "per_site_mean": self.rate_mean,
@@ -195,6 +197,12 @@ class SerialEstimate:
     confidence_interval: tuple[float, float]
 
     def to_dict(self) -> dict[str, Any]:
+        """The estimates as plain JSON; ``largest`` is the top serial's place (``max - start + 1``).
+
+        ``unbiased_estimate`` and ``confidence_interval`` are frequentist; the ``posterior_*``
+        and ``credible_interval`` fields are Bayesian, so the two intervals need not agree.
+        ``posterior_mean`` is ``None`` with fewer than three serials (the mean is infinite).
+        """
         return {
             "observed": self.observed,
             "largest": self.maximum,

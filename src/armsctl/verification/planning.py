@@ -111,6 +111,11 @@ class InspectionPlan:
         return -math.expm1(years * math.log1p(-self.guaranteed))
 
     def to_dict(self) -> dict[str, Any]:
+        """The plan as plain JSON, with each site's yearly inspection and detection chances.
+
+        Probabilities are floats in [0, 1]; ``guaranteed_detection_per_year`` holds against the
+        inspectee's best reply, not on average.
+        """
         site_p = self.site_probability
         site_d = self.site_detection
         return {

@@ -191,6 +191,7 @@ class Selection:
     withheld: list[str]
 
     def to_dict(self) -> dict[str, Any]:
+        """The selection as plain JSON: the mode and seed let anyone re-derive ``selected``."""
         return {
             "mode": self.mode,
             "seed": self.seed,

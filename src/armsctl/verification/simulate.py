@@ -79,10 +79,12 @@ class SamplingEstimate:
 
     @property
     def probability(self) -> float:
+        """The share of trials that detected: the point estimate (``trials`` must be at least 1)."""
         return self.detected / self.trials
 
     @property
     def interval(self) -> tuple[float, float]:
+        """The 95 % Wilson interval around ``probability``, inside [0, 1]."""
         return wilson_interval(self.detected, self.trials)
 
 
@@ -168,14 +170,17 @@ class SimulationResult:
 
     @property
     def detected(self) -> int:
+        """Trials detected at any time within the simulated years."""
         return int(self.first_year.sum())
 
     @property
     def probability(self) -> float:
+        """Detection probability over all the simulated years (share of trials detected)."""
         return self.detected / self.trials
 
     @property
     def interval(self) -> tuple[float, float]:
+        """The 95 % Wilson interval around ``probability``, inside [0, 1]."""
         return wilson_interval(self.detected, self.trials)
 
     def by_year(self) -> list[tuple[float, float, float]]:
@@ -194,6 +199,10 @@ class SimulationResult:
         return float((self.first_period * t).sum() / self.detected)
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as plain JSON: overall and by-year detection with 95 % intervals (years).
+
+        ``exact`` is the analytic probability when one is known (for comparison), else ``None``.
+        """
         lo, hi = self.interval
         return {
             "label": self.label,

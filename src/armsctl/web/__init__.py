@@ -27,6 +27,7 @@ def install_web(app: FastAPI) -> None:
         pages_activity,
         pages_apidocs,
         pages_declarations,
+        pages_signed,
         pages_workbench,
     )
     from armsctl.web._base import HERE, WebState
@@ -53,5 +54,6 @@ def install_web(app: FastAPI) -> None:
     app.state.armsctl_prepare = preparation
     app.router.add_event_handler("startup", preparation.start)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (pages, pages_declarations, pages_activity, pages_apidocs, pages_workbench):
+    routers = (pages, pages_declarations, pages_activity, pages_apidocs, pages_workbench)
+    for module in (*routers, pages_signed):
         app.include_router(module.router)

@@ -12,10 +12,12 @@ synthetic items (sealed in USA's client, as ``armsctl client submit --seal-to`` 
 notification bodies, the inspection's site. The database file holds none of them in clear. Everything a party authors is
 signed with that party's key, as a party's own client would
 (the keys are generated here and written to ``workdir/keys``, mode 0600, so that ``armsctl
-client ... --key`` works against the demo). Of the browser forms only the acknowledgement signs
-(with the key file the user picks); the declaration upload cannot sign yet, so the demo
-server runs with party signatures *not required* (``require_party_signatures=False``) and says
-so: see ``DEMO_SETTINGS_NOTE``.
+client ... --key`` works against the demo). The browser forms sign with the key file the user
+picks (acknowledgements, notifications, inspection steps), and the declaration upload takes the
+signed request a party's client writes (``armsctl client submit ... --key K --out FILE``); so
+that a plain declaration file can still be uploaded in the demo, the demo server runs with party
+signatures *not required* (``require_party_signatures=False``) and says so: see
+``DEMO_SETTINGS_NOTE``.
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ __all__ = ["DEMO_SETTINGS_NOTE", "DEMO_USERS", "seed_demo"]
 
 #: What the demo tells its user about the one security default it turns off.
 DEMO_SETTINGS_NOTE = (
-    "demo only: party signatures are NOT required on this server (the web upload cannot sign "
-    "yet; acknowledgements sign in the browser with the party's key file); the seeded entries "
-    "are party-signed, and a real server requires signatures"
+    "demo only: party signatures are NOT required on this server, so that a plain declaration "
+    "file can be uploaded on the web; the web forms sign in the browser with the party's key "
+    "file (keys/NAME.key), the upload also takes a signed request (armsctl client submit ... "
+    "--key NAME.key --out FILE), the seeded entries are party-signed, and a real server "
+    "requires signatures"
 )
 
 TREATY = "new-start"
@@ -158,6 +162,13 @@ def seed_demo(
     history = (
         treaty_date_refusal(doc, now.date(), parties=("USA", "RUS"), field="at", what="now")
         is not None
+    )
+    # Entered as history, the inspection takes a quota year the treaty had (its last).
+    expiry = doc.expiry_on()
+    quota_year = (
+        min(now.year, (expiry - dt.timedelta(days=1)).year)
+        if history and expiry is not None
+        else now.year
     )
 
     signers: dict[str, SignerKey] = {}
@@ -325,7 +336,7 @@ def seed_demo(
         quota_id="type-one",
         site="F3",
         inspectors=[],
-        year=now.year,
+        year=quota_year,
         allow=allow_all,
         at=now,
         site_salt=salt.hex(),
@@ -335,7 +346,7 @@ def seed_demo(
                 inspecting="RUS",
                 inspected="USA",
                 quota_id="type-one",
-                year=now.year,
+                year=quota_year,
                 site_commitment=inspections.site_commitment(salt, "F3"),
                 at=now,
             ),

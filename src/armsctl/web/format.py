@@ -81,7 +81,9 @@ def dated(text: Any) -> Markup:
 def natural_key(text: Any) -> tuple[tuple[int, int | str], ...]:
     """A sort key that orders the digit runs of ``text`` by value: U0, U1, U2, ..., U10."""
     return tuple(
-        (0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(str(text)) if part
+        (0, int(part)) if part.isdecimal() else (1, part)
+        for part in _DIGITS.split(str(text))
+        if part
     )
 
 

@@ -124,6 +124,8 @@ def notifications_page(
         obligations=obligations,
         rules={d.id: rule_sentence(d) for d in doc.notifications},
         total=page.total,
+        duties=doc.notifications,
+        others=[p for p in doc.parties.members if p != actor.party],
     )
 
 
@@ -236,6 +238,8 @@ def inspections_page(
         selection=selection,
         selection_error=selection_error,
         form={"sites": sites, "count": count, "nonces": nonces},
+        others=[p for p in doc.parties.members if p != actor.party],
+        this_year=now.year,
     )
 
 

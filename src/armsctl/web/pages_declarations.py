@@ -19,7 +19,14 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from armsctl.access.authz import allow_for, require
-from armsctl.errors import DeclarationError, InputError, NotFoundError, Problem
+from armsctl.errors import (
+    ArmsctlError,
+    DeclarationError,
+    InputError,
+    NotFoundError,
+    Problem,
+    outcome,
+)
 from armsctl.service import AccessDenied, ConflictError
 from armsctl.web import views
 from armsctl.web._base import (
@@ -115,6 +122,7 @@ def declarations_page(
         pages=max(1, -(-rows["total"] // 50)),
         upload=None,
         max_upload_bytes=app_state(request).settings.max_upload_bytes,
+        limits=views.treaty_doc(app_state(request).db, chosen).limits if chosen else [],
     )
 
 
@@ -182,6 +190,8 @@ async def upload(request: Request) -> Response:
     result: dict[str, Any] = {"name": display, "problems": [], "lines": [], "submitted": []}
     with tempfile.TemporaryDirectory(prefix="armsctl-upload-") as folder:
         path = await _save(file, Path(folder))
+        if path.suffix == ".json" and _head(path):
+            return await _signed_upload(request, treaty, path, display)
         try:
             read = await run_in_threadpool(read_declarations, [path], doc)
         except DeclarationError as exc:
@@ -208,15 +218,69 @@ async def upload(request: Request) -> Response:
 
         try:
             result["submitted"] = await run_in_threadpool(submit)
-        except AccessDenied as exc:
-            await _audit_refusal(request, exc)
-            return _upload_page(request, treaty, _refusal(display, 403, exc), status=403)
-        except ConflictError as exc:
-            return _upload_page(request, treaty, _refusal(display, 409, exc), status=409)
-        except NotFoundError as exc:
-            return _upload_page(request, treaty, _refusal(display, 404, exc), status=404)
-        except InputError as exc:
-            return _upload_page(request, treaty, _refusal(display, 422, exc), status=422)
+        except (AccessDenied, ConflictError, NotFoundError, InputError) as exc:
+            return await _refused(request, treaty, display, exc)
+    return _upload_page(request, treaty, result, status=201)
+
+
+async def _refused(request: Request, treaty: str, display: str, exc: ArmsctlError) -> Response:
+    """The result fragment of a refused upload, with the status ``errors.OUTCOMES`` gives it.
+
+    A plain file refused because the server requires party signatures also says how to sign
+    it: in the party's client, into a signed request file this form takes.
+    """
+    status = outcome(exc).http_status
+    if isinstance(exc, AccessDenied):
+        await _audit_refusal(request, exc)
+    result = _refusal(display, status, exc)
+    result["treaty"] = treaty
+    result["signature"] = any(p.location == "signed_entry" for p in getattr(exc, "problems", []))
+    result["signature"] |= isinstance(exc, AccessDenied) and exc.action == "signed-entry"
+    return _upload_page(request, treaty, result, status=status)
+
+
+def _head(path: Path) -> bool:
+    """Whether a saved JSON upload is a signed request file (``signed_requests.looks_signed``)."""
+    from armsctl.service.signed_requests import looks_signed
+
+    with path.open("rb") as handle:
+        return looks_signed(handle.read(1024))
+
+
+async def _signed_upload(request: Request, treaty: str, path: Path, display: str) -> Response:
+    """Submit a signed request file (``armsctl client submit ... --key K --out FILE``).
+
+    The server checks the party's signature against the party's registered keys, rebuilds
+    the signed entry from the request and refuses the whole file on any difference: a
+    signature by another key (403), a changed figure, item or commitment, or a signature
+    older than the allowed clock skew (422, naming ``signed_entry``).
+    """
+    from starlette.concurrency import run_in_threadpool
+
+    from armsctl.service.signed_requests import parse_signed_request, submit_signed_request
+
+    actor, _ = require_actor(request)
+    state = app_state(request)
+
+    def submit() -> dict[str, Any]:
+        parsed = parse_signed_request(path.read_bytes(), treaty=treaty, name=display)
+        return submit_signed_request(
+            state.db,
+            actor,
+            parsed,
+            allow=allow_for(actor, "declaration.submit"),
+            rng=state.rng,
+            at=state.clock(),
+            note=f"uploaded from {display}, signed by the party",
+            require_signature=state.settings.require_party_signatures,
+        )
+
+    try:
+        submitted = await run_in_threadpool(submit)
+    except (AccessDenied, ConflictError, NotFoundError, InputError) as exc:
+        return await _refused(request, treaty, display, exc)
+    result: dict[str, Any] = {"name": display, "problems": [], "lines": []}
+    result.update(submitted=[submitted], signed=True)
     return _upload_page(request, treaty, result, status=201)
 
 

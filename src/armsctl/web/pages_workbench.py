@@ -208,7 +208,7 @@ async def save_workbench_draft(request: Request) -> Response:
             form=context["form"],
             allow=allow_for(actor, "workbench.draft.save"),
             at=state.clock(),
-            draft_id=int(raw_id) if raw_id.isdigit() else None,
+            draft_id=int(raw_id) if raw_id.isdecimal() else None,
         )
     )
     return RedirectResponse(f"/workbench?draft={row['id']}", status_code=303)

@@ -67,12 +67,18 @@ def _version(db: Database, treaty: str) -> tuple[int, int]:
 
 
 def treaty_ids(db: Database, cache: ViewCache) -> list[dict[str, Any]]:
+    """The treaties loaded on the server (``list_treaties``), cached until the log grows."""
     from armsctl.service.accounts import list_treaties
 
     return list(cache.get(("treaties", _size(db)), lambda: list_treaties(db)))
 
 
 def treaty_doc(db: Database, treaty: str) -> Treaty:
+    """The stored, validated treaty for a page.
+
+    Raises:
+        NotFoundError: if the treaty is not loaded (the page answers 404).
+    """
     with db.read() as session:
         return db.treaty(session, treaty)
 

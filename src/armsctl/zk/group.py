@@ -103,34 +103,42 @@ def scalar_from_hash(digest: bytes) -> bytes:
 
 
 def scalar_add(a: bytes, b: bytes) -> bytes:
+    """``a + b`` modulo ``ORDER``, in constant time (safe on secret scalars)."""
     return bytes(rbcl.crypto_core_ristretto255_scalar_add(a, b))
 
 
 def scalar_sub(a: bytes, b: bytes) -> bytes:
+    """``a - b`` modulo ``ORDER``, in constant time (safe on secret scalars)."""
     return bytes(rbcl.crypto_core_ristretto255_scalar_sub(a, b))
 
 
 def scalar_mul(a: bytes, b: bytes) -> bytes:
+    """``a · b`` modulo ``ORDER``, in constant time (safe on secret scalars)."""
     return bytes(rbcl.crypto_core_ristretto255_scalar_mul(a, b))
 
 
 def scalar_neg(a: bytes) -> bytes:
+    """``-a`` modulo ``ORDER``, in constant time (safe on secret scalars)."""
     return bytes(rbcl.crypto_core_ristretto255_scalar_negate(a))
 
 
 def add(p: bytes, q: bytes) -> bytes:
+    """``P + Q`` on ristretto255; both must be valid encodings (``decode_point`` checks them)."""
     return bytes(rbcl.crypto_core_ristretto255_add(p, q))
 
 
 def sub(p: bytes, q: bytes) -> bytes:
+    """``P - Q`` on ristretto255; both must be valid encodings (``decode_point`` checks them)."""
     return bytes(rbcl.crypto_core_ristretto255_sub(p, q))
 
 
 def neg(p: bytes) -> bytes:
+    """``-P``, computed as ``IDENTITY - P``."""
     return sub(IDENTITY, p)
 
 
 def double(p: bytes) -> bytes:
+    """``2·P``, computed as ``P + P``."""
     return add(p, p)
 
 

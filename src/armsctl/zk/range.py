@@ -79,6 +79,7 @@ class Context:
     bits: int
 
     def to_json(self) -> dict[str, Any]:
+        """The context as a JSON object: what ``from_json`` reads and ``docs/zk.md`` specifies."""
         return {
             "treaty": self.treaty,
             "limit": self.limit,
@@ -144,6 +145,7 @@ class Opening:
     made: bytes | None = field(default=None, compare=False, repr=False)
 
     def commitment(self) -> bytes:
+        """``C = v·G + r·H`` (32 bytes): ``made`` if ``commit_sites`` kept it, else recomputed."""
         if self.made is not None:
             return self.made
         return g.commit(g.scalar(self.value), self.blinding)
@@ -157,6 +159,11 @@ class Openings:
     sites: tuple[Opening, ...]
 
     def to_json(self) -> dict[str, Any]:
+        """The private openings document: counts and blindings in clear.
+
+        Whoever holds it can open every commitment, so it is for the party's own storage only,
+        never for publication beside the proof.
+        """
         return {
             "format": OPENINGS_FORMAT,
             "context": self.context.to_json(),
@@ -206,6 +213,7 @@ class BitProof:
     s1: bytes
 
     def to_json(self) -> dict[str, str]:
+        """The bit's six 32-byte fields as lowercase hex, named as in ``docs/zk.md``."""
         return {k: getattr(self, k).hex() for k in _BIT_FIELDS}
 
 
@@ -223,6 +231,10 @@ class RangeProof:
     bits: tuple[BitProof, ...]
 
     def to_json(self) -> dict[str, Any]:
+        """The public proof document: no count or blinding, only commitments and the OR-proofs.
+
+        Safe to publish; ``from_json`` reads it back and ``verify`` checks it.
+        """
         return {
             "format": PROOF_FORMAT,
             "context": self.context.to_json(),
@@ -276,6 +288,7 @@ class Check:
     detail: str
 
     def to_json(self) -> dict[str, Any]:
+        """The step as plain JSON, for the verification report."""
         return {"name": self.name, "ok": self.ok, "detail": self.detail}
 
 
@@ -287,13 +300,16 @@ class Verification:
 
     @property
     def ok(self) -> bool:
+        """True when every check passed; ``verify`` records a step it could not run as failed."""
         return all(c.ok for c in self.checks)
 
     @property
     def failed(self) -> Check | None:
+        """The first check that did not pass (the one to report), or ``None``."""
         return next((c for c in self.checks if not c.ok), None)
 
     def to_json(self) -> dict[str, Any]:
+        """The outcome as plain JSON: ``verified``, the first failed check's name, every step."""
         failed = self.failed
         return {
             "verified": self.ok,

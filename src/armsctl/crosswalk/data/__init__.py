@@ -1,0 +1,1 @@
+"""Bundled crosswalk TOML files, read through ``importlib.resources`` by ``armsctl.crosswalk``."""

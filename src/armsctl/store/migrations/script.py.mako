@@ -18,8 +18,10 @@ depends_on = ${repr(depends_on)}
 
 
 def upgrade() -> None:
+    """Apply this revision: TODO say what it changes."""
     ${upgrades if upgrades else "pass"}
 
 
 def downgrade() -> None:
+    """Undo this revision: TODO say what a downgrade loses."""
     ${downgrades if downgrades else "pass"}

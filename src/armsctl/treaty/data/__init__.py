@@ -1,0 +1,1 @@
+"""Bundled treaty files (TOML, public-record CSVs), read by ``armsctl.treaty.loader``."""

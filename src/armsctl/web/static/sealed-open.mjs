@@ -2,25 +2,51 @@
 // user picks. The file is read here (FileReader) and never sent anywhere: no form posts it, no
 // request carries it. Two schemes, both in src/armsctl/ledger/sealing.py:
 //
-// - armsctl/sealed-items/v1: one HPKE-wrapped data key per declaration (RFC 9180 base mode,
+// - armsctl/sealed-items/v2: one HPKE-wrapped data key per declaration (RFC 9180 base mode,
 //   DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305; info = RFC 8785 of
 //   {scheme, party, treaty, date}), each row ChaCha20-Poly1305 under it with the nonce its
 //   position (12 bytes, big-endian) and as associated data RFC 8785 of the context + position;
-// - armsctl/sealed-value/v1: one value, its data key wrapped per reader (info = RFC 8785 of
+// - armsctl/sealed-value/v2: one value, its data key wrapped per reader (info = RFC 8785 of
 //   {scheme, ...context, reader}), encrypted once with nonce 0 and the bound context as
 //   associated data.
+//
+// A v2 plaintext is padded (0x80 then zeros, to a power of two with a floor) so that its
+// length gives little away; unpad() strips it exactly as sealing.unpad does. Records written
+// before padding (.../v1) open as they are.
 //
 // X25519 is WebCrypto's (Chromium); HKDF and ChaCha20-Poly1305 are the vendored @noble/hashes
 // and @noble/ciphers (static/vendor/noble-sealing.mjs, MIT, licence beside it).
 import { chacha20poly1305, expand, extract, sha256 } from "./vendor/noble-sealing.mjs";
 
 export const SEALING_SCHEME =
+  "armsctl/sealed-items/v2: hpke(x25519, hkdf-sha256, chacha20-poly1305) data key; " +
+  "chacha20-poly1305 per row, nonce = position, aad = rfc8785(context); " +
+  "plaintext padded 0x80 0x00* to a power of two, at least 256 bytes (row) or 1024 (private)";
+export const VALUE_SCHEME =
+  "armsctl/sealed-value/v2: hpke(x25519, hkdf-sha256, chacha20-poly1305) data key per " +
+  "reader, info = rfc8785(context + reader); chacha20-poly1305(rfc8785(value) padded " +
+  "0x80 0x00* to a power of two, at least 1024 bytes), nonce 0, aad = rfc8785(context)";
+const ITEMS_V1 =
   "armsctl/sealed-items/v1: hpke(x25519, hkdf-sha256, chacha20-poly1305) data key; " +
   "chacha20-poly1305 per row, nonce = position, aad = rfc8785(context)";
-export const VALUE_SCHEME =
+const VALUE_V1 =
   "armsctl/sealed-value/v1: hpke(x25519, hkdf-sha256, chacha20-poly1305) data key per " +
   "reader, info = rfc8785(context + reader); chacha20-poly1305(rfc8785(value)), nonce 0, " +
   "aad = rfc8785(context)";
+
+/** Strip the padding of a v2 plaintext: trailing zeros, then the 0x80 before them. */
+export function unpad(padded) {
+  let end = padded.length;
+  while (end > 0 && padded[end - 1] === 0) end--;
+  if (end === 0 || padded[end - 1] !== 0x80) {
+    throw new Error("the sealed plaintext is not padded as the scheme says");
+  }
+  return padded.subarray(0, end - 1);
+}
+
+function strip(plain, scheme) {
+  return scheme === ITEMS_V1 || scheme === VALUE_V1 ? plain : unpad(plain);
+}
 
 const enc = new TextEncoder();
 const dec = new TextDecoder("utf-8", { fatal: true });
@@ -137,8 +163,10 @@ function rowNonce(position) {
  * item}]``; throws naming the row that does not open.
  */
 export async function openRows(secret, sealed, rows, where) {
-  if (sealed.scheme !== SEALING_SCHEME) throw new Error("the sealed items use an unknown scheme");
-  const context = { scheme: SEALING_SCHEME, party: where.party, treaty: where.treaty, date: where.date };
+  if (sealed.scheme !== SEALING_SCHEME && sealed.scheme !== ITEMS_V1) {
+    throw new Error("the sealed items use an unknown scheme");
+  }
+  const context = { scheme: sealed.scheme, party: where.party, treaty: where.treaty, date: where.date };
   const dataKey = await hpkeOpen(secret, fromB64(sealed.wrapped_key, "the wrapped key"), enc.encode(canonical(context)));
   return rows.map((row, n) => {
     const aad = enc.encode(canonical({ ...context, position: row.index }));
@@ -148,20 +176,22 @@ export async function openRows(secret, sealed, rows, where) {
     } catch {
       throw new Error(`sealed row ${n} does not open at position ${row.index} (moved or altered)`);
     }
-    const doc = JSON.parse(dec.decode(plain));
+    const doc = JSON.parse(dec.decode(strip(plain, sealed.scheme)));
     return { index: row.index, salt: doc.salt, item: doc.item };
   });
 }
 
 /** Open a value sealed to ``reader`` (a party code): ``{value, salt}`` as sealed at rest. */
 export async function openValue(secret, sealed, reader = undefined) {
-  if (!sealed || sealed.scheme !== VALUE_SCHEME) throw new Error("the sealed value uses an unknown scheme");
+  if (!sealed || (sealed.scheme !== VALUE_SCHEME && sealed.scheme !== VALUE_V1)) {
+    throw new Error("the sealed value uses an unknown scheme");
+  }
   const keys = sealed.keys || {};
   const only = Object.keys(keys);
   reader = reader || (only.length === 1 ? only[0] : reader);
   const wrapped = keys[reader];
   if (!wrapped) throw new Error(`the sealed value has no key for ${reader}`);
-  const bound = { scheme: VALUE_SCHEME, ...sealed.context };
+  const bound = { scheme: sealed.scheme, ...sealed.context };
   const dataKey = await hpkeOpen(secret, fromB64(wrapped, "the wrapped key"), enc.encode(canonical({ ...bound, reader })));
   let plain;
   try {
@@ -171,7 +201,7 @@ export async function openValue(secret, sealed, reader = undefined) {
   } catch {
     throw new Error("the sealed value does not open (altered, or moved to another record)");
   }
-  return JSON.parse(dec.decode(plain));
+  return JSON.parse(dec.decode(strip(plain, sealed.scheme)));
 }
 
 function readFile(input) {
@@ -189,6 +219,23 @@ function cell(text) {
 function show(status, message, isError) {
   status.textContent = message;
   status.classList.toggle("error", Boolean(isError));
+}
+
+/**
+ * Put an opened value in its element: a ``data-sealed-as="time"`` element (an arrival time)
+ * shows it as the pages show every time, ``<time datetime>2026-11-30 10:00 UTC</time>``.
+ */
+export function showOpened(el, value) {
+  const instant = el.dataset.sealedAs === "time" && typeof value === "string" ? new Date(value) : null;
+  if (instant && !Number.isNaN(instant.getTime())) {
+    const iso = instant.toISOString();
+    const time = document.createElement("time");
+    time.dateTime = iso.replace(/\.\d{3}Z$/, "Z");
+    time.textContent = `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+    el.replaceChildren(time);
+    return;
+  }
+  el.textContent = typeof value === "string" ? value : canonical(value);
 }
 
 /** Wire every ``[data-sealed-opener]`` panel on the page to its embedded sealed data. */
@@ -226,7 +273,7 @@ function wire() {
         }
         for (const el of document.querySelectorAll("[data-sealed-value]")) {
           const got = await openValue(secret, JSON.parse(el.dataset.sealedValue), reader);
-          el.textContent = typeof got.value === "string" ? got.value : canonical(got.value);
+          showOpened(el, got.value);
           el.classList.add("opened");
           opened += 1;
         }

@@ -1,0 +1,1 @@
+"""The bundled ``estimates.toml``, read through ``importlib.resources`` by the workbench."""

@@ -23,6 +23,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create every table of the first release, the ledger with its append-only triggers."""
     op.create_table(
         "treaties",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -306,6 +307,7 @@ def _nodes() -> sa.Table:
 
 
 def downgrade() -> None:
+    """Drop every table, the ledger included: everything the server held is lost."""
     tables = ledger_tables()
     bind = op.get_bind()
     tables.metadata.drop_all(bind, tables=[tables.entries, tables.checkpoints, tables.meta])

@@ -21,6 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Add ``inspections.site_salt`` and the per-recipient ``notification_acks`` table."""
     with op.batch_alter_table("inspections") as batch:
         batch.add_column(sa.Column("site_salt", sa.LargeBinary(length=32), nullable=True))
     op.create_table(
@@ -48,6 +49,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the acknowledgements and the site salts (their commitments no longer open)."""
     op.drop_table("notification_acks")
     with op.batch_alter_table("inspections") as batch:
         batch.drop_column("site_salt")

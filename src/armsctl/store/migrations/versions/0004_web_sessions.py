@@ -17,6 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create ``web_sessions``, shared by every server process."""
     op.create_table(
         "web_sessions",
         sa.Column("key", sa.LargeBinary(length=32), nullable=False),
@@ -31,5 +32,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop ``web_sessions``: every web user is signed out."""
     op.drop_index(op.f("ix_web_sessions_expires_at"), table_name="web_sessions")
     op.drop_table("web_sessions")

@@ -22,6 +22,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create ``ledger_tiles`` and fill it with the hashes ``ledger_nodes`` holds."""
     tables = ledger_tables()
     bind = op.get_bind()
     tables.metadata.create_all(bind, tables=[tables.tiles])
@@ -29,4 +30,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Refuse: the move to tiles is one-way.
+
+    Raises:
+        NotImplementedError: always; restore a backup taken before the upgrade instead.
+    """
     raise NotImplementedError("the move to tiles is one-way: restore a backup to go back")

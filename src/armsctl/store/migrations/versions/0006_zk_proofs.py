@@ -17,6 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create ``zk_proofs``, the published range proofs."""
     op.create_table(
         "zk_proofs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -45,5 +46,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop ``zk_proofs`` and every published proof with it."""
     op.drop_index(op.f("ix_zk_proofs_treaty_id"), table_name="zk_proofs")
     op.drop_table("zk_proofs")

@@ -24,6 +24,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Add the content-commitment salt columns, ``declarations.private`` and ``sealed_items``."""
     with op.batch_alter_table("notifications") as batch:
         batch.add_column(sa.Column("body_salt", sa.LargeBinary(length=32), nullable=True))
     with op.batch_alter_table("observations") as batch:
@@ -48,6 +49,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the salts and sealed item rows: the log's commitments then no longer open."""
     op.drop_table("sealed_items")
 
     with op.batch_alter_table("declarations") as batch:

@@ -25,6 +25,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Add ``parties.encryption_key``, the sealed-content columns and ``zk_proofs.note``."""
     with op.batch_alter_table("parties") as batch:
         batch.add_column(sa.Column("encryption_key", sa.Text(), nullable=True))
     with op.batch_alter_table("notifications") as batch:
@@ -36,6 +37,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop those columns: sealed content and parties' encryption keys are lost."""
     with op.batch_alter_table("zk_proofs") as batch:
         batch.drop_column("note")
     with op.batch_alter_table("inspections") as batch:

@@ -17,6 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create ``workbench_drafts`` with its party and treaty indexes."""
     op.create_table(
         "workbench_drafts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -45,6 +46,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop ``workbench_drafts`` and every saved draft."""
     op.drop_index(op.f("ix_workbench_drafts_treaty_id"), table_name="workbench_drafts")
     op.drop_index(op.f("ix_workbench_drafts_party_id"), table_name="workbench_drafts")
     op.drop_table("workbench_drafts")

@@ -1,0 +1,1 @@
+"""Alembic revisions, one module each; ``down_revision`` orders them (not the file names)."""

@@ -1,0 +1,557 @@
+"""Response bodies (``XPublic`` beside the request's ``XCreate``, and ``Page[T]`` for lists).
+
+Each model mirrors, key for key and in the same order, the plain data its use-case in
+``armsctl.service`` returns, so that declaring it changes nothing a client receives: a key the
+use-case leaves out (``sealed_site`` of an inspection whose site is in clear, ``consistency`` of a
+bundle without one, ``user`` and ``token`` of a party registered without a first user) has a
+default and stays out, because every route serialises with ``exclude_unset``
+(``armsctl.api.routing``). A key added by a use-case but not declared here is still served
+(``extra="allow"``), never dropped; ``tests/api/test_response_models.py`` fails on one, so the
+OpenAPI document catches up.
+
+Times are RFC 3339 text and dates ISO 8601 text, exactly as the use-cases write them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ActivityPublic",
+    "AuditEventPublic",
+    "CheckpointPublic",
+    "ComplianceLimitPublic",
+    "CompliancePartyPublic",
+    "CompliancePublic",
+    "ConsistencyPublic",
+    "DeclarationFilePublic",
+    "DeclarationItemPublic",
+    "DeclarationPublic",
+    "ExplanationPublic",
+    "GroupCompliancePublic",
+    "HealthPublic",
+    "InspectionPublic",
+    "InspectionsSummaryPublic",
+    "IssuedTokenPublic",
+    "LogAuditPublic",
+    "LogEntryPublic",
+    "LogHeadPublic",
+    "LogStatusPublic",
+    "MePublic",
+    "NotificationPublic",
+    "ObservationPublic",
+    "Page",
+    "PageInfo",
+    "PartyBootstrapPublic",
+    "PartyPublic",
+    "ProofBundlePublic",
+    "QuotaPublic",
+    "RevealCreatePublic",
+    "RevealPublic",
+    "RevokedTokenPublic",
+    "SealedItemsKey",
+    "SealedPublic",
+    "TokenPublic",
+    "TransparencyPublic",
+    "TreatyLoadPublic",
+    "TreatyPublic",
+    "UserPublic",
+    "ZkProofPublic",
+]
+
+T = TypeVar("T")
+
+#: A JSON number as the engine computes it: a whole number stays one (``3``, never ``3.0``).
+Number = int | float
+#: A time as the server writes it: RFC 3339 text with its UTC offset.
+Time = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+#: A calendar date: ISO 8601 text.
+Day = Annotated[str, Field(json_schema_extra={"format": "date"})]
+
+
+class _Out(BaseModel):
+    """Every response body: undeclared keys are served as they are, never dropped."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class PageInfo(_Out):
+    """Where a page sits in a list: ``total`` counts every row before paging.
+
+    ``next_offset`` is where the next page starts (``null`` on the last page).
+    """
+
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class Page(_Out, Generic[T]):
+    """One page of a list endpoint: the rows, then ``total``, ``limit``, ``offset``, ``next_offset``.
+
+    ``total`` counts every row before paging; ``next_offset`` is where the next page starts
+    (``null`` on the last page), so a caller can never take a cut list for the whole.
+    """
+
+    results: list[T]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class HealthPublic(_Out):
+    """Liveness."""
+
+    status: str = Field(examples=["ok"])
+
+
+class MePublic(_Out):
+    """The caller: user name, role, and the party and treaty it acts for (if any)."""
+
+    name: str
+    role: str
+    party: str | None
+    treaty: str | None
+
+
+class TreatyPublic(_Out):
+    """A treaty loaded on the server."""
+
+    id: str
+    title: str
+    loaded_at: Time
+
+
+class TreatyLoadPublic(_Out):
+    """The treaty just loaded."""
+
+    id: str
+    title: str
+
+
+class UserPublic(_Out):
+    """A user: ``party`` and ``treaty`` are null for observers and operators."""
+
+    name: str
+    role: str
+    party: str | None
+    treaty: str | None
+    created_at: Time
+
+
+class IssuedTokenPublic(_Out):
+    """A new token: ``token`` is the secret, shown in this answer only."""
+
+    token: str
+    token_id: str
+    user: str
+    expires_at: Time
+
+
+class PartyPublic(_Out):
+    """A registered party with its active Ed25519 verifier keys and its X25519 key (if any)."""
+
+    code: str
+    name: str
+    treaty: str
+    registered_at: Time
+    keys: list[str]
+    encryption_key: str | None
+
+
+class PartyBootstrapPublic(PartyPublic):
+    """A party just registered; with ``first_user``, that user and its token (shown once)."""
+
+    user: UserPublic | None = Field(None, description="Present with first_user only.")
+    token: IssuedTokenPublic | None = Field(None, description="Present with first_user only.")
+
+
+class TokenPublic(_Out):
+    """A token's id, owner and lifetime (never its secret, which is not stored)."""
+
+    token_id: str
+    user: str
+    created_at: Time
+    expires_at: Time
+    revoked_at: Time | None
+
+
+class RevokedTokenPublic(_Out):
+    """A revoked token and when it was first revoked."""
+
+    token_id: str
+    revoked_at: Time | None
+
+
+class DeclarationPublic(_Out):
+    """The public view of a declaration: figures and commitment, never an item.
+
+    For an item-level declaration ``figures`` are the treaty's limit values computed from the
+    items and ``commitment`` is the escrow's public commitment; ``proof`` is the path of the
+    log entry's proof bundle.
+    """
+
+    id: int
+    treaty: str
+    party: str
+    as_of: Day
+    kind: str
+    status: str
+    figures: dict[str, Number]
+    unverified: list[str]
+    commitment: dict[str, Any] | None
+    note: str
+    submitted_at: Time
+    log_index: int
+    proof: str | None
+
+
+class DeclarationFilePublic(_Out):
+    """Every declaration a file held, stored and logged in one transaction."""
+
+    results: list[DeclarationPublic]
+    total: int
+
+
+class SealedItemsKey(_Out):
+    """How a party opens its sealed item rows (``armsctl.ledger.sealing``)."""
+
+    scheme: str
+    wrapped_key: str
+    private: str | None
+
+
+class DeclarationItemPublic(_Out):
+    """One of the declaring party's own items.
+
+    In clear on the server: ``index``, ``salt`` and ``item``. Sealed by the party's client:
+    ``index``, ``ciphertext`` and ``sealed`` (what the party needs to open it).
+    """
+
+    index: int
+    salt: str | None = Field(None, description="Items in clear: the item's 32-byte salt (hex).")
+    item: dict[str, Any] | None = Field(None, description="Items in clear: the item record.")
+    ciphertext: str | None = Field(None, description="Sealed items: the row (base64).")
+    sealed: SealedItemsKey | None = Field(None, description="Sealed items: how to open it.")
+
+
+class SealedPublic(_Out):
+    """A value sealed at rest, as one reader is served it: its own wrapped key only."""
+
+    scheme: str
+    context: dict[str, Any]
+    keys: dict[str, str]
+    ciphertext: str
+
+
+class InspectionPublic(_Out):
+    """An inspection as its reader's party sees it (its copy of what is sealed at rest).
+
+    When the site is sealed at rest ``site`` and ``site_salt`` are null and ``sealed_site`` is
+    the reader's copy; a site kept in clear has no ``sealed_site`` key. The arrival time is
+    likewise ``scheduled_for`` null beside ``sealed_arrival``.
+    """
+
+    id: int
+    treaty: str
+    inspecting_party: str
+    inspected_party: str
+    type: str
+    year: int
+    slot: int
+    site: str | None
+    site_salt: str | None
+    site_commitment: str | None
+    sealed_site: SealedPublic | None = Field(None, description="Present when the site is sealed.")
+    state: str
+    inspectors: list[str]
+    requested_at: Time
+    scheduled_for: Time | None
+    sealed_arrival: SealedPublic | None = Field(
+        None, description="Present when the arrival time is sealed."
+    )
+    findings: list[dict[str, Any]] | dict[str, Any] | None
+    reported_at: Time | None
+    arrival_salt: str | None
+    arrival_commitment: str | None
+    findings_salt: str | None
+    findings_commitment: str | None
+    sealed_findings: SealedPublic | None
+
+
+class RevealCreatePublic(_Out):
+    """A reveal just stored: how many items it opened and whether it is proven complete."""
+
+    id: int
+    inspection: int
+    declaration: int
+    verified: int
+    complete: bool | None
+    revealed_counts: dict[str, int]
+
+
+class RevealPublic(_Out):
+    """A stored reveal: in clear (``reveal``) or sealed to the two parties (``sealed_reveal``)."""
+
+    id: int
+    declaration: int
+    verified: int
+    reveal: dict[str, Any] | None
+    sealed_reveal: SealedPublic | None
+
+
+class QuotaPublic(_Out):
+    """Inspection slots of one type for one party and year; null when the rule lacks a figure."""
+
+    party: str
+    type: str
+    year: int
+    allowed: int | None
+    used: int
+    left: int | None
+
+
+class NotificationPublic(_Out):
+    """A notification as its reader sees it: the body in clear, or the reader's sealed copy."""
+
+    id: int
+    treaty: str
+    sender: str
+    recipient: str | None
+    kind: str
+    body: dict[str, Any] | None
+    body_salt: str | None
+    body_commitment: str | None
+    sealed_body: SealedPublic | None
+    sent_at: Time
+    acknowledged_at: Time | None
+    acknowledgements: dict[str, Time]
+    log_index: int
+    proof: str | None
+
+
+class ObservationPublic(_Out):
+    """An observation with the salt and commitment of its body."""
+
+    id: int
+    treaty: str
+    subject: str | None
+    source: str
+    observed_at: Time
+    body: dict[str, Any]
+    body_salt: str | None
+    body_commitment: str | None
+    recorded_by: str
+    recorded_at: Time
+    log_index: int
+
+
+class ZkProofPublic(_Out):
+    """A published range proof with its public document; ``maximum`` is the server's limit."""
+
+    id: int
+    treaty: str
+    party: str
+    limit: str
+    maximum: int | None
+    as_of: Day
+    bits: int
+    sites: int
+    published_at: Time
+    log_index: int
+    note: str
+    proof: dict[str, Any]
+
+
+class LogStatusPublic(_Out):
+    """The log's size, root (base64), key and latest signed checkpoint (null before the first)."""
+
+    size: int
+    root: str
+    log_key: str
+    checkpoint: str | None
+
+
+class CheckpointPublic(_Out):
+    """A checkpoint just signed (with the cosignatures the witnesses gave, if any)."""
+
+    size: int
+    checkpoint: str
+
+
+class LogEntryPublic(_Out):
+    """An entry's canonical text, its leaf hash (hex) and the path of its proof bundle."""
+
+    index: int
+    entry: str
+    entry_hash: str
+    proof: str
+
+
+class ConsistencyPublic(_Out):
+    """A consistency proof from an older tree size (hashes in base64)."""
+
+    old_size: int
+    proof: list[str]
+
+
+class ProofBundlePublic(_Out):
+    """An ``armsctl/proof-bundle/v1`` document (hashes in base64)."""
+
+    type: str
+    entry: str
+    index: int
+    size: int
+    inclusion: list[str]
+    checkpoint: str
+    consistency: ConsistencyPublic | None = Field(None, description="Present with from_size.")
+
+
+class LogAuditPublic(_Out):
+    """The server's audit of its own log against its own key."""
+
+    ok: bool
+    entries: int
+    nodes: int
+    checkpoints: int
+    server_database: bool
+    party_signed: int
+    operator_sealed: int
+    first_problem: str | None
+    problems: list[str]
+
+
+class AuditEventPublic(_Out):
+    """Who read confidential data, who changed an account, who was refused."""
+
+    id: int
+    at: Time
+    user: str | None
+    role: str
+    action: str
+    outcome: str
+    resource: str
+    detail: str
+
+
+class ExplanationPublic(_Out):
+    """One component's contribution to a limit's value: ``weight * value``."""
+
+    measure: str
+    weight: Number
+    value: int
+    provenance: str
+
+
+class ComplianceLimitPublic(_Out):
+    """One limit's result (the ``check --format json`` contract)."""
+
+    id: str
+    value: int | None
+    max: int
+    margin: int | None
+    in_force: bool
+    status: str
+    title: str
+    effective: str
+    article: str
+    basis: str
+    provenance: str
+    unverified: bool
+    note: str
+    parties: list[str]
+    missing: list[str]
+    lower_bound: bool
+    step: str
+    exact: Number | None
+    limit_provenance: str
+    limit_unverified: bool
+    explanation: list[ExplanationPublic]
+
+
+class CompliancePartyPublic(_Out):
+    """One party's results from its latest declaration on or before the date."""
+
+    party: str
+    declaration_as_of: str | None
+    status: str
+    limits: list[ComplianceLimitPublic]
+    declaration_kind: str | None
+    stale: bool
+    not_provided: str | None
+    flags: list[str]
+    unverified: list[str]
+    withdrawn_on: str | None
+    suspended_on: str | None
+
+
+class GroupCompliancePublic(_Out):
+    """A limit shared by a group of parties: ``covers`` is who was counted."""
+
+    group: str
+    members: list[str]
+    status: str
+    covers: list[str]
+    withdrawn: list[str]
+    limits: list[ComplianceLimitPublic]
+
+
+class ActivityPublic(_Out):
+    """A treaty rule applied to one reported activity."""
+
+    rule: str
+    title: str
+    article: str
+    party: str
+    uid: str
+    event: str
+    time: str
+    status: str
+    reason: str
+    notification: str | None
+    unverified: bool
+
+
+class CompliancePublic(_Out):
+    """Every limit for every party at a date (the ``check --format json`` document)."""
+
+    treaty: str
+    at: str
+    status: str
+    parties: list[CompliancePartyPublic]
+    interpretation: str | None
+    treaty_in_force: bool
+    groups: list[GroupCompliancePublic]
+    notes: list[str]
+    activities: list[ActivityPublic]
+
+
+class InspectionsSummaryPublic(_Out):
+    """How many inspections the treaty has, and this year's quotas."""
+
+    total: int
+    quotas: list[QuotaPublic]
+
+
+class LogHeadPublic(_Out):
+    """The log's size and latest signed checkpoint."""
+
+    size: int
+    checkpoint: str | None
+
+
+class TransparencyPublic(_Out):
+    """What the parties release; ``declarations_page`` pages ``declarations``."""
+
+    treaty: str
+    generated_at: Time
+    parties: list[PartyPublic]
+    declarations: list[DeclarationPublic]
+    declarations_page: PageInfo
+    compliance: CompliancePublic
+    inspections: InspectionsSummaryPublic
+    log: LogHeadPublic

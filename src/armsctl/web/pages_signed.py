@@ -1,0 +1,397 @@
+"""Forms for what a party authors on the web: figures, notifications, inspection steps.
+
+Each form is signed in the browser with the party's own Ed25519 key file
+(``static/sign-entry.mjs``: the file is read by the page and never sent). An aggregate
+declaration's entry holds its figures as they are (the treaty exchanges them); for the rest the
+page draws the
+salt of the confidential content (the notification body, the inspected site, the arrival time,
+the findings), computes the salted commitment the log will carry and signs the very entry the
+use-case rebuilds from the request (``service.entries``), then sends the content, its salt and
+``signed_entry``. The use-cases check the signature against the party's registered keys, never
+a key in the request, so a signature by another key is refused (403) and a changed field no
+longer matches the signed entry (422); either way nothing is stored. Without a key file the
+request is unsigned, which only a server that does not require party signatures takes.
+
+Every refusal is answered with the form's result fragment and its real status (from
+``errors.OUTCOMES``), shown next to the form.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from armsctl.access.authz import allow_for, require
+from armsctl.errors import AccessDenied, ArmsctlError, InputError, Problem, outcome
+from armsctl.service import MAX_SAFE
+from armsctl.web._base import (
+    WebRoute,
+    _audit_refusal,
+    app_state,
+    check_csrf,
+    render,
+    require_actor,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+_LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+_KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+_DIGITS = re.compile(r"^[0-9]{1,16}$")
+
+
+def _text(form: dict[str, Any], name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _optional(form: dict[str, Any], name: str) -> str | None:
+    return _text(form, name) or None
+
+
+def _checked(form: dict[str, Any], name: str) -> bool:
+    return _text(form, name) in ("1", "on", "true")
+
+
+def _json(form: dict[str, Any], name: str, expect: type, empty: Any) -> Any:
+    """A JSON field of the form (``{}`` or ``[]`` when left empty), of the expected type."""
+    text = _text(form, name)
+    if not text:
+        return empty
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise InputError([Problem("", name, f"not JSON: {exc}")]) from None
+    if not isinstance(value, expect):
+        what = "a JSON object" if expect is dict else "a JSON list of objects"
+        raise InputError([Problem("", name, f"must be {what}")])
+    return value
+
+
+def _pattern(value: str | None, pattern: re.Pattern[str], name: str) -> None:
+    if value is not None and not pattern.match(value):
+        raise InputError([Problem("", name, f"{value!r} is not a valid {name}")])
+
+
+async def _answer(
+    request: Request,
+    what: str,
+    run: Callable[[], dict[str, Any]],
+    *,
+    signed: bool,
+    back: str,
+) -> Response:
+    """Run the use-case; answer with the result fragment (htmx) or go back to the page.
+
+    A refusal is the fragment with its real status for htmx; a plain form post gets the
+    error page (``WebRoute``), as every other form does.
+    """
+    from starlette.concurrency import run_in_threadpool
+
+    htmx = bool(request.headers.get("HX-Request"))
+    try:
+        row = await run_in_threadpool(run)
+    except ArmsctlError as exc:
+        if not htmx:
+            raise
+        if isinstance(exc, AccessDenied):
+            await _audit_refusal(request, exc)
+            problems = [exc.reason]
+        elif isinstance(exc, InputError):
+            problems = [str(p) for p in exc.problems]
+        else:
+            problems = [str(exc)]
+        status = outcome(exc).http_status
+        signature = isinstance(exc, AccessDenied) and exc.action == "signed-entry"
+        signature |= isinstance(exc, InputError) and any(
+            p.location == "signed_entry" for p in exc.problems
+        )
+        return render(
+            request,
+            "_signed_result.html",
+            status_code=status,
+            result={"what": what, "status": status, "problems": problems, "signature": signature},
+        )
+    if not htmx:
+        return RedirectResponse(back, status_code=303)
+    return render(
+        request,
+        "_signed_result.html",
+        status_code=201,
+        result={"what": what, "row": row, "signed": signed, "back": back},
+    )
+
+
+@router.post("/notifications/send")
+async def send_notification(request: Request) -> Response:
+    """Send a notification as the party, signed in the browser (``sign-entry.mjs``).
+
+    The body is a JSON object; the *Event time* field, when given, is its ``event_time`` (the
+    time the treaty's deadline counts from). A signed request carries ``body_salt``, the salt
+    the page drew for the body's commitment in the signed entry.
+    """
+    from armsctl.service.notifications import submit_notification
+
+    actor, _ = require_actor(request)
+    form = await check_csrf(request)
+    require(actor, "notification.submit")
+    state = app_state(request)
+    treaty, kind = _text(form, "treaty"), _text(form, "kind")
+    signed = _optional(form, "signed_entry")
+
+    def run() -> dict[str, Any]:
+        recipient = _optional(form, "recipient")
+        _pattern(kind, _KIND, "kind")
+        _pattern(recipient, _CODE, "recipient")
+        body = _json(form, "body", dict, {})
+        if event := _optional(form, "event_time"):
+            body["event_time"] = event
+        doc = _treaty(state, treaty)
+        if kind not in {d.id for d in doc.notifications}:
+            raise InputError([Problem("", "kind", f"{kind!r} is not a notification of {treaty}")])
+        return submit_notification(
+            state.db,
+            actor,
+            treaty=treaty,
+            sender=str(actor.party),
+            recipient=recipient,
+            kind=kind,
+            body=body,
+            allow=allow_for(actor, "notification.submit"),
+            at=state.clock(),
+            signed_entry=signed,
+            require_signature=state.settings.require_party_signatures,
+            body_salt=_optional(form, "body_salt"),
+            rng=state.rng,
+            recording_history=_checked(form, "recording_history"),
+        )
+
+    return await _answer(
+        request,
+        "Notification",
+        run,
+        signed=signed is not None,
+        back=f"/notifications?treaty={treaty}",
+    )
+
+
+def _treaty(state: Any, treaty: str) -> Any:
+    """The treaty document, or a 404 naming it (``views.treaty_doc`` reads the cached copy)."""
+    from armsctl.web import views
+
+    return views.treaty_doc(state.db, treaty)
+
+
+@router.post("/inspections/request")
+async def request_inspection(request: Request) -> Response:
+    """Request an inspection as the party, signed in the browser.
+
+    A signed request carries ``site_salt``, the salt of the site's commitment in the entry.
+    """
+    from armsctl.service.inspections import request_inspection as use_case
+
+    actor, _ = require_actor(request)
+    form = await check_csrf(request)
+    require(actor, "inspection.request")
+    state = app_state(request)
+    treaty = _text(form, "treaty")
+    signed = _optional(form, "signed_entry")
+
+    def run() -> dict[str, Any]:
+        inspectors = [n for n in re.split(r"[\s,]+", _text(form, "inspectors")) if n]
+        for name in inspectors:
+            _pattern(name, _NAME, "inspectors")
+        year_text = _text(form, "year")
+        if year_text and not re.fullmatch(r"[0-9]{4}", year_text):
+            raise InputError([Problem("", "year", "must be a year")])
+        site = _text(form, "site")
+        if not site or len(site) > 200 or "\x00" in site:
+            raise InputError([Problem("", "site", "name the site to inspect (200 characters)")])
+        return use_case(
+            state.db,
+            actor,
+            treaty=treaty,
+            inspecting=str(actor.party),
+            inspected=_text(form, "inspected_party"),
+            quota_id=_text(form, "type"),
+            site=site,
+            inspectors=inspectors,
+            year=int(year_text) if year_text else None,
+            allow=allow_for(actor, "inspection.request"),
+            at=state.clock(),
+            rng=state.rng,
+            site_salt=_optional(form, "site_salt"),
+            signed_entry=signed,
+            require_signature=state.settings.require_party_signatures,
+            recording_history=_checked(form, "recording_history"),
+        )
+
+    return await _answer(
+        request,
+        "Inspection request",
+        run,
+        signed=signed is not None,
+        back=f"/inspections?treaty={treaty}",
+    )
+
+
+@router.post("/inspections/{inspection_id}/schedule")
+async def schedule_inspection(request: Request, inspection_id: int) -> Response:
+    """Notify the arrival time (the inspecting party), signed in the browser.
+
+    The form's field is a UTC time (its label says so): ``YYYY-MM-DDTHH:MM`` gets ``+00:00``.
+    A signed step carries ``arrival_salt``, the salt of the arrival's commitment.
+    """
+    from armsctl.service.inspections import schedule_inspection as use_case
+    from armsctl.times import parse_instant
+
+    actor, _ = require_actor(request)
+    form = await check_csrf(request)
+    require(actor, "inspection.schedule")
+    state = app_state(request)
+    text = _text(form, "arrival")
+    signed = _optional(form, "signed_entry")
+
+    def run() -> dict[str, Any]:
+        zoned = text + "+00:00" if _LOCAL_MINUTE.match(text) else text
+        arrival = parse_instant(zoned, field="arrival")
+        return use_case(
+            state.db,
+            actor,
+            inspection_id=inspection_id,
+            arrival=arrival,
+            allow=allow_for(actor, "inspection.schedule"),
+            at=state.clock(),
+            arrival_salt=_optional(form, "arrival_salt"),
+            signed_entry=signed,
+            require_signature=state.settings.require_party_signatures,
+        )
+
+    return await _answer(
+        request, "Arrival time", run, signed=signed is not None, back="/inspections"
+    )
+
+
+@router.post("/inspections/{inspection_id}/start")
+async def start_inspection(request: Request, inspection_id: int) -> Response:
+    """Receive the team (the inspected party), signed in the browser."""
+    from armsctl.service.inspections import start_inspection as use_case
+
+    actor, _ = require_actor(request)
+    form = await check_csrf(request)
+    require(actor, "inspection.start")
+    state = app_state(request)
+    signed = _optional(form, "signed_entry")
+
+    def run() -> dict[str, Any]:
+        return use_case(
+            state.db,
+            actor,
+            inspection_id=inspection_id,
+            allow=allow_for(actor, "inspection.start"),
+            at=state.clock(),
+            signed_entry=signed,
+            require_signature=state.settings.require_party_signatures,
+        )
+
+    return await _answer(
+        request, "Team received", run, signed=signed is not None, back="/inspections"
+    )
+
+
+@router.post("/inspections/{inspection_id}/report")
+async def report_inspection(request: Request, inspection_id: int) -> Response:
+    """File the findings (the inspecting party or its granted inspectors), signed in the browser.
+
+    The findings are a JSON list of objects; a signed report carries ``findings_salt``.
+    """
+    from armsctl.service.inspections import report_inspection as use_case
+
+    actor, _ = require_actor(request)
+    form = await check_csrf(request)
+    require(actor, "inspection.report")
+    state = app_state(request)
+    signed = _optional(form, "signed_entry")
+
+    def run() -> dict[str, Any]:
+        findings = _json(form, "findings", list, [])
+        if not all(isinstance(f, dict) for f in findings):
+            raise InputError([Problem("", "findings", "must be a JSON list of objects")])
+        return use_case(
+            state.db,
+            actor,
+            inspection_id=inspection_id,
+            findings=findings,
+            allow=allow_for(actor, "inspection.report"),
+            at=state.clock(),
+            findings_salt=_optional(form, "findings_salt"),
+            signed_entry=signed,
+            require_signature=state.settings.require_party_signatures,
+        )
+
+    return await _answer(request, "Report", run, signed=signed is not None, back="/inspections")
+
+
+@router.post("/declarations/declare")
+async def declare_figures(request: Request) -> Response:
+    """Declare aggregate figures as the party, signed in the browser.
+
+    Each figure is a field ``figure.<measure>`` (left empty: not declared), read here as the page
+    read it to sign; a declaration file, or items, go through the upload form instead.
+    """
+    import datetime as dt
+
+    from armsctl.service.declarations import submit_aggregate
+
+    actor, _ = require_actor(request)
+    form = await check_csrf(request)
+    require(actor, "declaration.submit")
+    state = app_state(request)
+    treaty = _text(form, "treaty")
+    signed = _optional(form, "signed_entry")
+
+    def run() -> dict[str, Any]:
+        try:
+            as_of = dt.date.fromisoformat(_text(form, "as_of"))
+        except ValueError:
+            raise InputError([Problem("", "as_of", "must be a date (YYYY-MM-DD)")]) from None
+        status = _text(form, "status") or "provided"
+        figures: dict[str, int] = {}
+        for name in sorted(form):
+            if not name.startswith("figure.") or not _text(form, name):
+                continue
+            text = _text(form, name)
+            if not _DIGITS.match(text) or int(text) > MAX_SAFE:
+                raise InputError([Problem("", name[7:], "must be a whole number >= 0")])
+            figures[name[7:]] = int(text)
+        return submit_aggregate(
+            state.db,
+            actor,
+            treaty=treaty,
+            party=str(actor.party),
+            as_of=as_of,
+            figures=figures,
+            status=status,
+            note="declared on the web, signed by the party" if signed else "declared on the web",
+            allow=allow_for(actor, "declaration.submit"),
+            at=state.clock(),
+            signed_entry=signed,
+            require_signature=state.settings.require_party_signatures,
+            recording_history=_checked(form, "recording_history"),
+        )
+
+    return await _answer(
+        request,
+        "Declaration",
+        run,
+        signed=signed is not None,
+        back=f"/declarations?treaty={treaty}",
+    )
