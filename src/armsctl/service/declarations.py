@@ -561,7 +561,7 @@ def store_sealed_opening(
         session.connection(),
         SealedItem.__table__,  # type: ignore[arg-type]
         ("declaration_id", "position", "ciphertext"),
-        [(row.id, int(r["index"]), b64(r["ciphertext"])) for r in sealed["rows"]],
+        ((row.id, int(r["index"]), b64(r["ciphertext"])) for r in sealed["rows"]),
     )
 
 
