@@ -33,6 +33,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, RootTransaction, Table
 from sqlalchemy.orm import Session
 
+from armsctl.store.ledger import committed as ledger_committed
+
 __all__ = ["GroupCommit"]
 
 
@@ -186,6 +188,7 @@ class GroupCommit:
                 self._write_rows(batch)
             if batch.members and batch.tx.is_active:
                 batch.tx.commit()
+                ledger_committed(batch.conn)  # the log keeps its right edge as committed
                 self.commits += 1
                 self.acknowledged += batch.members
             elif batch.tx.is_active:

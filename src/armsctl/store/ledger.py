@@ -27,6 +27,7 @@ import hashlib
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -82,6 +83,7 @@ __all__ = [
     "LedgerStore",
     "LedgerTables",
     "append_only",
+    "committed",
     "convert_legacy_nodes",
     "ledger_tables",
 ]
@@ -293,12 +295,33 @@ class _Head:
     next_tile: int
 
 
+#: ``Connection.info`` key of what to remember once the current transaction has committed.
+_AFTER_COMMIT = "armsctl.ledger_after_commit"
+
+
 def _drop_head(conn: Connection, *_args: Any) -> None:
     conn.info.pop(_HEAD, None)
 
 
+def _drop_after_commit(conn: Connection, *_args: Any) -> None:
+    conn.info.pop(_AFTER_COMMIT, None)
+
+
 for _name in ("begin", "commit", "rollback", "rollback_savepoint"):
     event.listen(Engine, _name, _drop_head)
+for _name in ("begin", "rollback", "rollback_savepoint"):
+    event.listen(Engine, _name, _drop_after_commit)
+
+
+def committed(conn: Connection) -> None:
+    """Tell the log that the transaction just committed on ``conn`` (the group commit does).
+
+    Each ``LedgerStore`` that appended in it then keeps the tree's right edge as committed, so
+    the next transaction's first append checks the size (one query it makes anyway) instead
+    of reading the edge's tiles again. Without this call nothing is kept, which is only slower.
+    """
+    for remember in conn.info.pop(_AFTER_COMMIT, {}).values():
+        remember()
 
 
 class LedgerStore:
@@ -307,6 +330,8 @@ class LedgerStore:
     def __init__(self, tables: LedgerTables | None = None) -> None:
         self.t = tables or ledger_tables()
         self._cte_sql: dict[tuple[int, int], str] = {}
+        #: The right edge as this process last committed it (see ``committed``).
+        self._committed: _Head | None = None
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -587,19 +612,37 @@ class LedgerStore:
         a use-case can store the index with its own row before appending, instead of
         updating the row afterwards.
         """
+        return self._head(conn).size
+
+    def _head(self, conn: Connection) -> _Head:
+        """The tree's right edge in this transaction, taking the append lock first if needed.
+
+        Known already after an append (or ``next_index``) in the same transaction. Otherwise
+        the lock is taken and the size read; the edge kept from this process's last committed
+        append is used when the size still matches (the log only grows, so an equal size means
+        nobody appended since), else the edge's tiles and the next tile row are read.
+        """
         head: _Head | None = conn.info.get(_HEAD)
         if head is not None and head.table == self.t.entries.fullname:
-            return head.size
+            return head
         self._lock(conn)
         size = self.size(conn)
-        top = conn.execute(select(func.max(self.t.tiles.c.seq))).scalar()
-        conn.info[_HEAD] = _Head(
-            self.t.entries.fullname,
-            size,
-            tuple(self._right_edge(conn, size)),
-            0 if top is None else int(top) + 1,
-        )
-        return size
+        kept = self._committed
+        if kept is not None and kept.size == size and kept.table == self.t.entries.fullname:
+            head = kept
+        else:
+            top = conn.execute(select(func.max(self.t.tiles.c.seq))).scalar()
+            head = _Head(
+                self.t.entries.fullname,
+                size,
+                tuple(self._right_edge(conn, size)),
+                0 if top is None else int(top) + 1,
+            )
+        conn.info[_HEAD] = head
+        return head
+
+    def _remember(self, head: _Head) -> None:
+        self._committed = head
 
     def append(self, conn: Connection, entries: Sequence[bytes]) -> AppendResult:
         """Append raw entry bytes as one batch, in the caller's transaction.
@@ -613,17 +656,11 @@ class LedgerStore:
             IntegrityError: if the stored right edge of the tree is missing, or an entry is
                 already in the log (the database refuses the duplicate hash).
         """
-        head: _Head | None = conn.info.get(_HEAD)
-        if head is not None and head.table == self.t.entries.fullname:
-            # Appended before in this transaction (a group-commit batch), or ``next_index``
-            # was asked: the lock is held and the right edge is known, so the size, edge and
-            # tile queries are skipped.
-            start, next_tile = head.size, head.next_tile
-            stack = list(head.stack)
-        else:
-            self._lock(conn)
-            start, next_tile = self.size(conn), None
-            stack = self._right_edge(conn, start)
+        # After an append (a group-commit batch) or ``next_index`` in this transaction the
+        # lock is held and the right edge known: no size, edge or tile query.
+        head = self._head(conn)
+        start, next_tile = head.size, head.next_tile
+        stack = list(head.stack)
         entry_rows: list[tuple[int, bytes, bytes]] = []
         new: list[list[bytes]] = [[]]
         level0, add_row = new[0], entry_rows.append
@@ -655,10 +692,11 @@ class LedgerStore:
             tiles = self._tile_rows(conn, start, new, next_tile)
             self._insert_rows(conn, entry_rows, tiles)
             top = tiles[-1][0] + 1 if tiles else next_tile
-            if top is not None:
-                conn.info[_HEAD] = _Head(
-                    self.t.entries.fullname, start + len(entry_rows), tuple(stack), top
-                )
+            after = _Head(self.t.entries.fullname, start + len(entry_rows), tuple(stack), top)
+            conn.info[_HEAD] = after
+            # Kept as committed only once ``committed(conn)`` says so; a savepoint rollback
+            # drops it (and the next append in the batch registers the edge it leaves).
+            conn.info.setdefault(_AFTER_COMMIT, {})[id(self)] = partial(self._remember, after)
         return AppendResult(
             first_index=start,
             size=start + len(entry_rows),
