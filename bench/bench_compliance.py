@@ -24,7 +24,8 @@ import duckdb
 
 from armsctl.compliance import evaluate
 from armsctl.inventory import read_declarations
-from armsctl.inventory.synthetic import write_items
+from armsctl.inventory.io import write_items
+from armsctl.inventory.synthetic import generate_items
 from armsctl.treaty import load_treaty
 
 DATES = tuple(dt.date(y, m, 1) for y in (2019, 2020, 2021) for m in (3, 9))
@@ -41,7 +42,7 @@ FROM read_parquet('{path}') GROUP BY ALL
 
 
 def generate(path: str, items: int) -> None:
-    write_items(Path(path), items, parties=PARTIES, dates=DATES, seed=42)
+    write_items(Path(path), generate_items(items, parties=PARTIES, dates=DATES, seed=42))
 
 
 def armsctl_path(path: Path) -> dict[tuple[str, dt.date], tuple[int, int, int]]:

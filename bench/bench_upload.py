@@ -43,8 +43,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from armsctl.inventory.io import read_declarations
-from armsctl.inventory.synthetic import write_items
+from armsctl.inventory.io import read_declarations, write_items
+from armsctl.inventory.synthetic import generate_items
 from armsctl.ledger.note import SignerKey
 from armsctl.ledger.sealing import SealingKey
 from armsctl.server import create_app
@@ -135,7 +135,7 @@ def main() -> None:
         files = {}
         for code in ("USA", "RUS"):
             files[code] = write_items(
-                work / f"{code}.csv", n, parties=(code,), dates=(AS_OF,), seed=3
+                work / f"{code}.csv", generate_items(n, parties=(code,), dates=(AS_OF,), seed=3)
             )
         out["file_mb"] = round(files["USA"].stat().st_size / 1e6, 1)
         doc = load_treaty("new-start")

@@ -2,17 +2,21 @@
 
 Treaty files, declarations and item lists come from many offices and editors; a file saved as
 latin-1 or Windows-1252 must be refused with its name and line, never with a traceback, and a
-UTF-8 byte-order mark (common in spreadsheet exports) is accepted.
+UTF-8 byte-order mark (common in spreadsheet exports) is accepted. ``read_json`` is the one
+reader of a JSON document from a file: a missing file, an unreadable one or bad JSON is one
+problem naming the file (and the line).
 """
 
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
+from typing import Any
 
 from armsctl.errors import InputError, Problem
 
-__all__ = ["check_utf8", "read_utf8"]
+__all__ = ["check_utf8", "read_json", "read_utf8"]
 
 _CHUNK = 1 << 20
 
@@ -57,3 +61,25 @@ def check_utf8(path: Path, *, where: str | None = None) -> None:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             raise _not_utf8(where or str(path), lines, exc) from None
+
+
+def read_json(path: Path, *, where: str | None = None) -> Any:
+    """The JSON document in ``path``; else an ``InputError`` naming the file (and the line)."""
+    where = where or str(path)
+    try:
+        text = read_utf8(path, where=where)
+    except FileNotFoundError:
+        raise InputError([Problem(where, "", "no such file")]) from None
+    except OSError as exc:
+        raise InputError([Problem(where, "", f"cannot be read: {exc.strerror or exc}")]) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            [Problem(where, f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        # An integer longer than Python will convert, or nesting deeper than the parser's
+        # recursion limit: still bad input, never a traceback.
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError([Problem(where, "", f"not valid JSON: {why}")]) from None

@@ -13,7 +13,8 @@ import typer
 from typer.testing import CliRunner
 
 from armsctl.cli.app import build_app
-from armsctl.inventory.synthetic import write_items
+from armsctl.inventory.io import write_items
+from armsctl.inventory.synthetic import generate_items
 
 runner = CliRunner()
 ITEM_HEADER = ["party", "as_of", "uid", "category", "status", "facility", "warheads"]
@@ -94,7 +95,7 @@ def test_check_table_and_explain(app: typer.Typer) -> None:
 
 
 def test_check_item_file(app: typer.Typer, tmp_path: Path) -> None:
-    path = write_items(tmp_path / "items.parquet", 3000, seed=3)
+    path = write_items(tmp_path / "items.parquet", generate_items(3000, seed=3))
     code, out, _ = run(
         app, "check", "new-start", "-d", str(path), "--at", "2020-09-01", "--format", "json"
     )

@@ -2,14 +2,20 @@
 
 Each command module imports Typer and Rich only; the libraries a command needs (the API, the
 store, DuckDB, Arrow, SciPy, matplotlib, ...) are imported inside the command when it runs. A
-fresh interpreter builds the whole application and we look at what it loaded.
+fresh interpreter builds the whole application and we look at what it loaded. Then whole runs
+of commands on small inputs (a refused file, a bundled treaty) load only what they need: a
+client command loads httpx and not the use-cases, a refused key loads no server.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 HEAVY = (
     "armsctl.api",
@@ -110,3 +116,62 @@ def test_a_command_run_loads_only_its_own_module() -> None:
     assert json.loads(run.stdout)[0]["id"]
     assert "armsctl.cli.server" not in run.stderr and "armsctl.cli.verification" not in run.stderr
     assert "armsctl.cli.treaty" in run.stderr
+
+
+RUN = """
+import json, sys
+sys.argv = ["armsctl", *ARGS]
+from armsctl.cli import main
+try:
+    main()
+except SystemExit as stop:
+    code = stop.code
+else:
+    code = 0
+loaded = sorted({h for m in sys.modules for h in HEAVY if m == h or m.startswith(h + ".")})
+with open(OUT, "w") as handle:
+    json.dump({"code": code, "loaded": loaded}, handle)
+"""
+
+# What a run of each command may not load: everything heavy except what it needs.
+ALWAYS_HEAVY = (*HEAVY, "numpy", "httpx", "cryptography", "jinja2", "alembic")
+OFFLINE = "--server http://127.0.0.1:9 --token armsctl_0_x"  # nothing listens on port 9
+RUNS: list[tuple[str, int, tuple[str, ...]]] = [
+    # (command line, exit code, what this run needs among ALWAYS_HEAVY)
+    ("treaty list --format json", 0, ()),
+    ("treaty show new-start", 0, ()),
+    ("check new-start --at 2018-02-05", 0, ()),
+    ("history new-start", 0, ()),
+    ("notify due --file {t}/none.json --treaty new-start", 0, ()),
+    (
+        "witness serve --key {t}/no.key --log-key {t}/no.pub --state {t}/s.json",
+        2,
+        ("cryptography",),
+    ),
+    (f"zk publish {{t}}/garbage.bin {OFFLINE}", 2, ()),
+    (f"client ack new-start 1 {OFFLINE}", 2, ("httpx",)),
+]
+
+
+def _run(args: str, tmp_path: Path) -> dict[str, object]:
+    out = tmp_path / "run.json"
+    argv = args.replace("{t}", str(tmp_path)).split()
+    code = f"HEAVY = {ALWAYS_HEAVY!r}\nARGS = {argv!r}\nOUT = {str(out)!r}\n{RUN}"
+    env = {**os.environ, "ARMSCTL_CACHE_DIR": str(tmp_path / "cache")}
+    subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    return dict(json.loads(out.read_text()))
+
+
+@pytest.mark.parametrize(("args", "code", "needs"), RUNS, ids=[r[0].split(" {")[0] for r in RUNS])
+def test_a_command_run_loads_only_what_it_needs(
+    args: str, code: int, needs: tuple[str, ...], tmp_path: Path
+) -> None:
+    """A whole run, not just the import: a refused input or a small answer stays light."""
+    (tmp_path / "garbage.bin").write_bytes(b"\x00not a proof")
+    for _ in range(2):  # a treaty cache miss, then a hit
+        run = _run(args, tmp_path)
+        assert run["code"] == code
+        unexpected = sorted(set(map(str, run["loaded"])) - set(needs))  # type: ignore[call-overload]
+        assert unexpected == [], f"{args} loaded {unexpected}"

@@ -122,3 +122,23 @@ def test_bad_activity_files(tmp_path: Path) -> None:
     path.write_text("party,event,time,uid\n", encoding="utf-8")
     with pytest.raises(InputError, match="nothing to check"):
         read_activities(path, inf)
+
+
+def test_activity_times_a_day_is_its_utc_start_and_a_time_of_day_needs_its_zone(
+    tmp_path: Path,
+) -> None:
+    inf = load_treaty("inf")
+    path = tmp_path / "acts.csv"
+    path.write_text(
+        "party,event,time,uid\nUSA,x,1992-01-10,T1\nUSA,x,1992-01-10T12:00:00+02:00,T2\n",
+        encoding="utf-8",
+    )
+    first, second = read_activities(path, inf)
+    assert first.time == dt.datetime(1992, 1, 10, tzinfo=UTC)
+    assert second.time == dt.datetime(1992, 1, 10, 10, tzinfo=UTC)
+    path.write_text("party,event,time,uid\nUSA,x,1992-01-10T12:00:00,T1\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_activities(path, inf)
+    assert [str(p) for p in exc.value.problems] == [
+        f"{path}:line 2: time: time '1992-01-10T12:00:00' has no time zone (add Z or +00:00)"
+    ]

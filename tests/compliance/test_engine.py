@@ -287,3 +287,15 @@ def test_aggregate_declaration_missing_a_component_is_no_data(new_start: Treaty)
     decl.components[ComponentKey("icbm-launcher", "deployed")] = Figure(1)
     value, status = limits_at(new_start, decl, EFFECTIVE)["deployed-delivery-vehicles"]
     assert (value, status) == (None, "no-data")
+
+
+def test_a_weight_cache_gives_the_pure_weights_and_fresh_copies() -> None:
+    from armsctl.compliance import WeightCache, component_weights
+    from armsctl.treaty import load_treaty
+
+    rule = load_treaty("new-start").limits[0].counting
+    cache = WeightCache()
+    first = cache(rule)
+    assert first == component_weights(rule)
+    first.clear()
+    assert cache(rule) == component_weights(rule) != {}

@@ -5,11 +5,14 @@ client submit ... --key K --out FILE``); notifications and inspection steps are 
 browser with the key file the user picks, which is read by the page and never sent. The log
 then holds the party's own signature, which anyone verifies offline with the party's public key.
 A signature by another party's key, or a file that is not a key, is refused beside the form,
-and nothing is stored.
+and nothing is stored. The site reveal, which only the inspected party's client can build (it
+opens the party's sealed items and its copy of the site), is uploaded as the signed file that
+client wrote (``armsctl client inspect reveal ... --key K --out FILE``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import threading
@@ -22,6 +25,27 @@ import pytest
 
 pytestmark = pytest.mark.slow
 sync_api = pytest.importorskip("playwright.sync_api")
+
+# New START expired on 2026-02-05, and an inspection needs a quota year the treaty had and an
+# arrival ahead: the server, the party's client and the browser share one clock, the machine's
+# shifted to a day the treaty was in force, so these tests pass on any date.
+_OFFSET = dt.datetime(2026, 1, 15, 9, tzinfo=dt.UTC) - dt.datetime.now(dt.UTC)
+
+
+def _now() -> dt.datetime:
+    """The pretended time shared by the server, the client and the browser in these tests."""
+    return dt.datetime.now(dt.UTC) + _OFFSET
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _client_clock() -> Iterator[None]:
+    """The party's client (``armsctl client ...``) stamps what it signs with the same clock."""
+    from armsctl.cli import server as server_cli
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(server_cli, "_now", _now)
+        patch.setattr(server_cli, "_clock", lambda: _now().replace(microsecond=0))
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +62,7 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         database_url=f"sqlite:///{work / 'signed.db'}", require_party_signatures=True
     )
     seeded = seed_demo(settings, work, items=20)
-    app = create_app(settings)
+    app = create_app(settings, clock=_now)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -60,6 +84,7 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 @pytest.fixture
 def pg(browser: Any, strict: dict[str, Any]) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.clock.install(time=_now())  # the page signs on the pretended clock too
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.sent = []  # every request the page makes: URL and body
@@ -104,8 +129,16 @@ def _verify_offline(data: bytes, party: str, pub: Path) -> Any:
     return open_entry(data, trusted={party: VerifierKey.parse(pub.read_text())})
 
 
+def _secret(key: Path) -> str:
+    """The secret part of a key file (``PRIVATE+KEY+...+SECRET`` or ``x25519-private:SECRET``)."""
+    text = key.read_text().strip()
+    if text.startswith("x25519-private:"):  # base64 may hold "+": split at the prefix
+        return text.split(":", 1)[1]
+    return text.rsplit("+", 1)[1]
+
+
 def _no_key_sent(page: Any, key: Path) -> None:
-    secret = key.read_text().strip().rsplit("+", 1)[1]
+    secret = _secret(key)
     assert not [s for s in page.sent if secret in s]
 
 
@@ -275,6 +308,10 @@ def test_an_inspection_is_requested_scheduled_received_and_reported_each_signed_
     form.get_by_label("Type").select_option("type-two")
     form.get_by_label("Site", exact=True).fill("Vypolzovo")
     form.get_by_label("Recording history").check()
+    # The team arrives tomorrow, in the quota year of that day (any date works: an arrival is
+    # never in the past and falls in its quota's year).
+    tomorrow = _now() + dt.timedelta(days=1)
+    form.get_by_label("Quota year").fill(str(tomorrow.year))
     pg.sent.clear()
     form.get_by_role("button", name="Sign and request").click()
     ok = pg.locator("#request-result .signed-ok")
@@ -291,7 +328,7 @@ def test_an_inspection_is_requested_scheduled_received_and_reported_each_signed_
     pg.reload()
     _pick_key(pg, "USA", key)
     step = pg.locator(f"#step-form-{inspection}")
-    step.get_by_label("Arrival time of the team (UTC)").fill("2026-12-20T09:30")
+    step.get_by_label("Arrival time of the team (UTC)").fill(tomorrow.strftime("%Y-%m-%dT09:30"))
     step.get_by_role("button", name="Sign and notify the arrival").click()
     pg.locator(f"#step-result-{inspection} .signed-ok").wait_for()
     size = _log_size(pg, strict, "usa-office")
@@ -351,6 +388,162 @@ def test_a_wrong_key_file_is_refused_and_nothing_is_stored(pg: Any, strict: dict
     assert refused.get_attribute("data-status") == "422"
     assert "requires party-signed entries" in refused.inner_text()
     assert _log_size(pg, strict, "usa-office") == before
+
+
+def _cli(strict: dict[str, Any], user: str, *args: str) -> Any:
+    """``armsctl client ARGS --format json`` as ``user`` against the test server; its JSON."""
+    from typer.testing import CliRunner
+
+    from armsctl.cli.app import build_app
+
+    argv = ["client", *args, "--server", strict["url"], "--token", strict["tokens"][user]]
+    done = CliRunner().invoke(build_app("client"), [*argv, "--format", "json"])
+    assert done.exit_code == 0, done.output
+    return json.loads(done.output)
+
+
+@pytest.fixture(scope="module")
+def inspected(strict: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """USA's items committed (sealed) at Minot; RUS inspects Minot; USA has received the team.
+
+    Each step through the party's own client, signed with its own key. New START has expired,
+    so the request is entered as history, of the quota year of an arrival tomorrow (an arrival
+    is never in the past and falls in its quota's year): any day works.
+    """
+    tomorrow = _now().replace(microsecond=0) + dt.timedelta(days=1)
+    arrival, year = tomorrow.isoformat().replace("+00:00", "Z"), str(tomorrow.year)
+    tmp = tmp_path_factory.mktemp("reveal")
+    items = [
+        {"uid": f"M-{n}", "category": "icbm-launcher", "status": "deployed", "facility": "Minot",
+         "warheads": 1}
+        for n in range(2)
+    ]  # fmt: skip
+    source = tmp / "items.json"
+    source.write_text(json.dumps({"party": "USA", "as_of": "2015-06-20", "items": items}))
+    usa_key, rus_key = str(_key(strict, "USA.key")), str(_key(strict, "RUS.key"))
+    seal = str(_key(strict, "USA.x25519.pub"))
+    decl = _cli(strict, "usa-office", "submit", "new-start", str(source), "--key", usa_key,
+                "--seal-to", seal)  # fmt: skip
+    made = _cli(strict, "rus-office", "inspect", "request", "new-start", "--inspected", "USA",
+                "--type", "type-one", "--site", "Minot", "--recording-history", "--year", year,
+                "--key", rus_key)  # fmt: skip
+    ident = str(made["id"])
+    _cli(strict, "rus-office", "inspect", "schedule", ident, "--arrival", arrival,
+         "--key", rus_key)  # fmt: skip
+    _cli(strict, "usa-office", "inspect", "start", ident, "--key", usa_key)
+    return {"inspection": made["id"], "declaration": decl["id"], "tmp": tmp}
+
+
+def _reveal_file(strict: dict[str, Any], case: dict[str, Any], key: str) -> Path:
+    """USA's client writes the signed reveal of the inspected site, signed with ``key``."""
+    out = Path(case["tmp"]) / f"reveal-{case['inspection']}-{key}.signed.json"
+    _cli(strict, "usa-office", "inspect", "reveal", str(case["inspection"]),
+         "--declaration", str(case["declaration"]),
+         "--decrypt-key", str(_key(strict, "USA.x25519.key")),
+         "--key", str(_key(strict, key)), "--out", str(out))  # fmt: skip
+    return out
+
+
+def _upload_reveal(page: Any, inspection: int, path: Path) -> Any:
+    form = page.locator(f"#reveal-form-{inspection}")
+    result = page.locator(f"#reveal-result-{inspection} .notice")
+    earlier = result.element_handle() if result.count() else None
+    form.get_by_label(f"Signed reveal file for inspection #{inspection}").set_input_files(str(path))
+    form.get_by_role("button", name="Check and reveal").click()
+    if earlier is not None:
+        earlier.wait_for_element_state("hidden")
+    result.wait_for()
+    return result
+
+
+def test_the_inspected_party_reveals_the_site_with_the_file_its_client_signed(
+    pg: Any, strict: dict[str, Any], inspected: dict[str, Any]
+) -> None:
+    signed = _reveal_file(strict, inspected, "USA.key")
+    _sign_in(pg, strict, "usa-office")
+    pg.goto(strict["url"] + "/inspections")
+    inspection = inspected["inspection"]
+    assert "within 5 minutes" in pg.locator(f"#reveal-time-{inspection}").inner_text()
+    pg.sent.clear()
+    result = _upload_reveal(pg, inspection, signed)
+    assert "signed-ok" in (result.get_attribute("class") or ""), result.inner_text()
+    assert "signed in your party's client" in result.inner_text()
+    assert "proven complete" in result.inner_text()
+    for name in ("USA.key", "USA.x25519.key"):  # the file carries no key, and none was sent
+        assert _secret(_key(strict, name)) not in signed.read_text()
+        _no_key_sent(pg, _key(strict, name))
+    size = _log_size(pg, strict, "usa-office")
+    entry = _verify_offline(
+        _entry(pg, strict, "observer", size - 1), "USA", _key(strict, "USA.pub")
+    )
+    assert entry.kind == "items-revealed" and entry.body["inspection"] == inspection
+    assert entry.body["declaration"] == inspected["declaration"]
+    assert "Minot" not in json.dumps(entry.body)  # the site stays between the two parties
+    # RUS, the inspecting party, is not offered the form: the reveal is USA's to make.
+    _sign_in(pg, strict, "rus-office")
+    pg.goto(strict["url"] + "/inspections")
+    assert pg.locator(f"#reveal-form-{inspection}").count() == 0
+
+
+def test_a_reveal_signed_by_another_partys_key_or_tampered_is_refused_beside_the_form(
+    pg: Any, strict: dict[str, Any], inspected: dict[str, Any]
+) -> None:
+    inspection = inspected["inspection"]
+    _sign_in(pg, strict, "usa-office")
+    pg.goto(strict["url"] + "/inspections")
+    before = _log_size(pg, strict, "usa-office")
+    result = _upload_reveal(pg, inspection, _reveal_file(strict, inspected, "RUS.key"))
+    assert result.get_attribute("data-status") == "403"
+    text = result.inner_text()
+    assert "not signed with a key registered for USA" in text
+    assert "nothing was stored or logged" in text and "within 5 minutes" in text
+    assert _log_size(pg, strict, "usa-office") == before
+    # One revealed item changed after signing: it no longer opens USA's logged commitment.
+    honest = _reveal_file(strict, inspected, "USA.key")
+    doc = json.loads(honest.read_text())
+    doc["body"]["reveal"]["items"][0]["item"]["warheads"] = 3
+    tampered = Path(inspected["tmp"]) / "tampered-reveal.signed.json"
+    tampered.write_text(json.dumps(doc))
+    result = _upload_reveal(pg, inspection, tampered)
+    assert result.get_attribute("data-status") == "422", result.inner_text()
+    assert "does not verify" in result.inner_text()
+    assert _log_size(pg, strict, "usa-office") == before
+
+
+@pytest.mark.parametrize("width", (1280, 390))
+def test_the_reveal_upload_passes_axe_with_no_console_error_at_both_widths(
+    browser: Any, strict: dict[str, Any], inspected: dict[str, Any], width: int
+) -> None:
+    """The inspected party's page with the reveal form, then with a refusal beside it."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        pytest.fail("axe-playwright-python is missing (pip install -e '.[dev]')", pytrace=False)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    problems: dict[str, Any] = {}
+
+    def audit(name: str) -> None:
+        found = Axe().run(page).response["violations"]
+        problems[name] = [(v["id"], [n["target"][0] for n in v["nodes"]][:5]) for v in found]
+
+    _sign_in(page, strict, "usa-office")
+    page.goto(strict["url"] + "/inspections")
+    assert page.locator(f"#reveal-form-{inspected['inspection']}").count() == 1
+    audit("inspections with the reveal form")
+    bad = Path(inspected["tmp"]) / "not-a-reveal.json"
+    bad.write_text('{"format": "armsctl/signed-request/v1", "kind": "reveal"}')
+    _upload_reveal(page, inspected["inspection"], bad)
+    audit("inspections with a refused reveal")
+    if width == 390:  # nothing wider than the screen: the command wraps
+        overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        assert not overflow
+    context.close()
+    errors = [e for e in errors if "status of 422" not in e]
+    assert {k: v for k, v in problems.items() if v} == {} and errors == []
 
 
 @pytest.mark.parametrize("width", (1280, 390))

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from armsctl.exercise.scenario import Scenario, scenario_from_mapping
+from armsctl.exercise.world import check_scenario
 
 
 def make_scenario(**overrides: Any) -> Scenario:
@@ -31,7 +32,7 @@ def make_scenario(**overrides: Any) -> Scenario:
         "host_strategy": {"kind": "static", "site": "bravo", "category": "missile", "hidden": 3},
     }
     raw.update(overrides)
-    return scenario_from_mapping(raw, where="mini")
+    return check_scenario(scenario_from_mapping(raw, where="mini"), where="mini")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 from armsctl.errors import InputError, NotFoundError
 from armsctl.exercise import bundled_scenario_ids, load_scenario, parse_scenario
 from armsctl.exercise.scenario import quota_per_year
+from armsctl.treaty import load_treaty
 
 from .conftest import make_scenario
 
@@ -28,9 +29,10 @@ def test_the_shipped_scenarios_validate() -> None:
 
 def test_new_start_quotas_come_from_the_treaty() -> None:
     sc = load_scenario("new-start-year")
-    per_year = {q.type: quota_per_year(sc, q)[0] for q in sc.quotas}
+    treaty = load_treaty("new-start")
+    per_year = {q.type: quota_per_year(sc, q, treaty)[0] for q in sc.quotas}
     assert per_year == {"type-one": 10, "type-two": 8}
-    assert "Article XI" in quota_per_year(sc, sc.quotas[0])[1]
+    assert "Article XI" in quota_per_year(sc, sc.quotas[0], treaty)[1]
 
 
 def test_cfe_scenario_has_many_sites() -> None:

@@ -150,6 +150,7 @@ def test_a_record_scenario_with_the_wrong_number_of_turns_is_refused() -> None:
 
     from armsctl.errors import InputError
     from armsctl.exercise.scenario import scenario_from_mapping
+    from armsctl.exercise.world import check_scenario
 
     raw = tomllib.loads(
         (
@@ -159,4 +160,4 @@ def test_a_record_scenario_with_the_wrong_number_of_turns_is_refused() -> None:
     )
     raw["turns"] = 10
     with pytest.raises(InputError, match="give turns = 25"):
-        scenario_from_mapping(raw, where="x.toml")
+        check_scenario(scenario_from_mapping(raw, where="x.toml"), where="x.toml")

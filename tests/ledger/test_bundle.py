@@ -123,3 +123,27 @@ def test_every_single_byte_change_of_a_checkpoint_is_caught() -> None:
 def test_a_fresh_key_is_unknown_even_with_the_logs_name() -> None:
     fresh = SignerKey.generate(generate.ORIGIN, seed=bytes(32))
     assert fresh.name == generate.LOG.name and fresh.verifier() != generate.LOG.verifier()
+
+
+def test_a_consistency_document_verifies_between_the_checkpoints_it_joins() -> None:
+    from armsctl.ledger.bundle import (
+        CONSISTENCY_TYPE,
+        consistency_document,
+        verify_consistency_document,
+    )
+    from armsctl.ledger.checkpoint import Checkpoint, sign_checkpoint
+    from armsctl.ledger.merkle import consistency_proof, root
+
+    log = SignerKey.generate("log.example", seed=bytes(range(32)))
+    entries = [f"e{i}".encode() for i in range(8)]
+    old = sign_checkpoint(Checkpoint("log.example", 5, root(entries[:5])), log)
+    new = sign_checkpoint(Checkpoint("log.example", 8, root(entries)), log)
+    doc = consistency_document(5, 8, consistency_proof(entries, 5), new)
+    assert doc["type"] == CONSISTENCY_TYPE
+    trust = TrustPolicy(log.verifier())
+    result = verify_consistency_document(doc, where="c.json", trust=trust, previous=old)
+    assert result.to_json() == {"verified": True, "old_size": 5, "size": 8}
+    with pytest.raises(InputError, match="needs --old-checkpoint"):
+        verify_consistency_document(doc, where="c.json", trust=trust)
+    with pytest.raises(VerificationError, match="the checkpoints are of sizes 8 and 8"):
+        verify_consistency_document(doc, where="c.json", trust=trust, previous=new)

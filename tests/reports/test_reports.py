@@ -75,7 +75,7 @@ def test_debrief_page_embeds_its_data_safely() -> None:
     from tests.exercise.test_play import SCRIPTS, run_script
 
     from armsctl.exercise.debrief import debrief_exercise
-    from armsctl.exercise.scenario import load_scenario
+    from armsctl.exercise.io import load_scenario
 
     doc = debrief_exercise(run_script(load_scenario("tutorial"), SCRIPTS["tutorial"]), seeds=2)
     doc["timeline"].append(
@@ -86,3 +86,22 @@ def test_debrief_page_embeds_its_data_safely() -> None:
     data = re.search(r'id="debrief-data">(.*?)</script>', page, re.S)
     assert data is not None and json.loads(data.group(1))["timeline"][-1]["text"] == "</script><b>x"
     assert page.count('class="armsctl-chart wide"') == 3
+
+
+def test_a_report_without_declarations_evaluates_the_date_it_is_given(
+    new_start: Treaty, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from armsctl.errors import ParameterError
+
+    empty = DeclarationSet(new_start, [], [])
+    doc = json.loads(
+        write_report(
+            new_start, empty, tmp_path / "r.json", fmt="json", at=dt.date(2020, 6, 1)
+        ).read_text()
+    )
+    assert doc["history"] == [] and doc["latest"]["at"] == "2020-06-01"
+    with pytest.raises(ParameterError, match="give the date"):
+        write_report(new_start, empty, tmp_path / "r.json", fmt="json")
+    assert not (tmp_path / "r.json.tmp").exists()

@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
@@ -45,7 +46,7 @@ from armsctl.access.authz import allow_for
 from armsctl.cli.app import build_app
 from armsctl.errors import AccessDenied, InputError
 from armsctl.ledger.escrow import commit_items, reveal_items
-from armsctl.ledger.sealing import seal_value
+from armsctl.ledger.sealing import facility_salts_floor
 from armsctl.server import create_app
 from armsctl.service import Database, declarations, notifications
 from armsctl.service._base import LOCAL, ConflictError, allow_all
@@ -177,11 +178,6 @@ _HUGE = b'{"body":{"x":' + b"9" * 5000 + b'},"key":"a","kind":"k","party":"p","s
 _HUGE += b'"time":"t","treaty":"t"}'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="envelope.open_entry lets json's ValueError (integer over 4300 digits) escape; "
-    "accept_signed catches IntegrityError only, so the API and the upload answer 500",
-)
 def test_a_signed_entry_holding_a_huge_integer_is_refused_with_a_4xx(
     served: tuple[World, TestClient],
 ) -> None:
@@ -220,11 +216,6 @@ def _signed_in(served: tuple[World, TestClient], user: str) -> tuple[TestClient,
     return browser, found.group(1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="json.loads raises RecursionError (not ValueError) on deep nesting: the signed "
-    "request parser and the web forms' JSON fields (notification body, findings) answer 500",
-)
 def test_deeply_nested_json_in_a_signed_upload_or_a_form_is_refused_with_a_4xx(
     served: tuple[World, TestClient],
 ) -> None:
@@ -251,11 +242,6 @@ def test_deeply_nested_json_in_a_signed_upload_or_a_form_is_refused_with_a_4xx(
 # --- What is stored is what was signed ---------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the note of a signed request is not in the signed entry: a changed note is "
-    "stored and served to every role beside the party's signed figures",
-)
 def test_a_signed_request_whose_note_was_changed_is_refused(
     served: tuple[World, TestClient],
 ) -> None:
@@ -273,12 +259,6 @@ def test_a_signed_request_whose_note_was_changed_is_refused(
     pytest.fail(f"stored and served to an observer with the unsigned note: {notes}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="submit_sealed_items stores the components as the declaration's figures, but the "
-    "signed entry covers only their limit values: a figure no limit counts (warheads on "
-    "non-deployed launchers) can be added after signing",
-)
 def test_sealed_items_whose_components_were_changed_after_signing_are_refused(
     served: tuple[World, TestClient],
 ) -> None:
@@ -315,33 +295,81 @@ def test_sealed_items_whose_components_were_changed_after_signing_are_refused(
 # --- What a reader of the database file learns -------------------------------------------------
 
 
-def _sealed_reveal_size(at_site: int, total: int) -> int:
+def _sealed_reveal_size(db: Database, at_site: int, total: int) -> int:
     """Bytes of the ciphertext the store keeps for a reveal of a site of ``at_site`` items.
 
-    Sealed as ``inspections._seal_reveal`` does (``entries.seal_at_rest``: ``{"value", "salt"}``
+    Sealed by ``inspections._seal_reveal`` (``entries.seal_at_rest``: ``{"value", "salt"}``
     to both parties), out of a declaration of ``total`` items (a public count).
     """
+    from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    from armsctl.service.inspections import _seal_reveal
+    from armsctl.store.models import Party
+
     records = items("RUS", "RUS-site", at_site, "A") + items(
         "RUS", "RUS-other", total - at_site, "B"
     )
     made = commit_items(records, party="RUS", date="2025-09-01", treaty="new-start", rng=os.urandom)
-    sealed = seal_value(
-        {"value": reveal_items(made.opening, facility="RUS-site"), "salt": None},
-        to={code: key.public() for code, key in SEALING_KEYS.items()},
-        context={"kind": "inspection-reveal", "treaty": "new-start", "inspection": 1, "reveal": 1},
-        rng=os.urandom,
-    )
-    return len(base64.b64decode(sealed["ciphertext"]))
+    with db.engine.connect() as conn, Session(conn) as session:
+        ids = {p.code: p.id for p in session.scalars(select(Party))}
+        row = SimpleNamespace(
+            id=1,
+            treaty_id="new-start",
+            inspecting_party_id=ids["USA"],
+            inspected_party_id=ids["RUS"],
+        )
+        stored = _seal_reveal(
+            session,
+            row,  # type: ignore[arg-type]
+            SimpleNamespace(id=1),  # type: ignore[arg-type]
+            reveal_items(made.opening, facility="RUS-site"),
+            os.urandom,
+        )
+    return len(base64.b64decode(stored["sealed"]["ciphertext"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a reveal is padded to a power of two of its own size: its length at rest tells "
-    "a site of 1-2 items from one of 3-6 or 8-16 (the count the log no longer says)",
-)
-def test_a_stored_reveal_is_as_long_whatever_the_sites_item_count() -> None:
-    sizes = {n: _sealed_reveal_size(n, 40) for n in (1, 3, 8)}
+def test_a_stored_reveal_is_as_long_whatever_the_sites_item_count(
+    served: tuple[World, TestClient],
+) -> None:
+    world, _ = served
+    sizes = {n: _sealed_reveal_size(world.db, n, 40) for n in (1, 3, 8, 40)}
     assert len(set(sizes.values())) == 1, sizes
+
+
+def test_sealed_facility_salts_are_as_long_whatever_the_number_of_facilities() -> None:
+    """The facility tree's public size is the bucket; the sealed salts say no more than it."""
+    from armsctl.ledger.sealing import open_private, seal_rows
+
+    def private_size(facilities: int) -> int:
+        records = [
+            r for n in range(facilities) for r in items("RUS", f"RUS-facility-{n:02}", 1, f"F{n}")
+        ]
+        made = commit_items(
+            records, party="RUS", date="2025-09-01", treaty="new-start", rng=os.urandom
+        )
+        assert made.public["facilities"]["size"] == 16
+        sealed = seal_rows(
+            made.opening["items"],
+            to=SEALING_KEYS["RUS"].public(),
+            party="RUS",
+            treaty="new-start",
+            date="2025-09-01",
+            rng=os.urandom,
+            private={
+                "facilities": made.opening["facilities"],
+                "pad_salt": made.opening["pad_salt"],
+            },
+            private_floor=facility_salts_floor(made.public),
+        )
+        opened = open_private(
+            sealed, key=SEALING_KEYS["RUS"], party="RUS", treaty="new-start", date="2025-09-01"
+        )
+        assert opened["facilities"] == made.opening["facilities"]
+        return len(base64.b64decode(sealed["private"]))
+
+    assert len({private_size(n) for n in (9, 12, 16)}) == 1
 
 
 # --- A reader checks what it opens against the log, not against the server's view -------------
@@ -352,6 +380,7 @@ def _show(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     iid: int,
+    *extra: str,
 ) -> tuple[int, str]:
     world, client = served
 
@@ -366,7 +395,7 @@ def _show(
     result = CliRunner().invoke(
         build_app(),
         ["client", "inspect", "show", str(iid), "--decrypt-key", str(key),
-         "--server", SERVER, "--token", world.tokens["usa"]],
+         "--server", SERVER, "--token", world.tokens["usa"], *extra],
     )  # fmt: skip
     return result.exit_code, result.output
 
@@ -396,12 +425,6 @@ def _swap_sites(world: World, one: int, two: int) -> None:
         a.sealed, b.sealed = {**a.sealed, "site": site_b}, {**b.sealed, "site": site_a}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="client inspect show checks the opened site against the commitment in the server's "
-    "answer, and open_value does not check the sealed context: a sealed site moved from "
-    "another inspection of the same two parties is shown as this one's, exit 0",
-)
 def test_inspect_show_refuses_a_site_moved_from_another_inspection(
     served: tuple[World, TestClient], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -435,3 +458,71 @@ def test_an_observer_or_the_operator_cannot_tell_an_inspection_that_exists_from_
         missing = client.get(f"/api/v1/inspections/99999{suffix}", headers=world.auth(user))
         assert there.status_code == missing.status_code == 403
         assert there.json() == missing.json()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, id="deep"),
+        pytest.param(b'[{"count": ' + b"9" * 5000 + b"}]", id="huge-integer"),
+    ],
+)
+def test_a_json_declaration_file_too_deep_or_with_a_huge_number_is_refused_with_a_4xx(
+    served: tuple[World, TestClient], content: bytes
+) -> None:
+    world, _ = served
+    browser, csrf = _signed_in(served, "usa")
+    size = _log_size(world.db)
+    r = browser.post(
+        "/declarations/upload",
+        data={"csrf_token": csrf, "treaty": "new-start"},
+        files={"file": ("d.json", content, "application/json")},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 422, r.text[:200]
+    assert _log_size(world.db) == size
+
+
+def test_an_api_body_nested_too_deeply_is_refused_with_a_4xx(
+    served: tuple[World, TestClient],
+) -> None:
+    world, client = served
+    deep = b'{"party": "USA", "as_of": "2025-10-06", "figures": ' + b"[" * 100_000 + b"]" * 100_000
+    r = client.post(
+        "/api/v1/treaties/new-start/declarations",
+        content=deep + b"}",
+        headers={**world.auth("usa"), "Content-Type": "application/json"},
+    )
+    assert 400 <= r.status_code < 500, r.text[:200]
+
+
+# --- What a reader of the database file learns of a kept retry answer ---------------------------
+
+
+def test_a_kept_retry_answer_is_padded_and_one_kept_before_padding_still_replays() -> None:
+    from armsctl.api.idempotency import _Sealer
+
+    sealer = _Sealer(b"Bearer t0ken", "key-1")
+    short, longer = b'{"id":1}', b'{"id":1,"results":[' + b'{"x":1},' * 60 + b'{"x":2}]}'
+    assert len(sealer.seal(short)) == len(sealer.seal(longer))
+    assert sealer.open(sealer.seal(short)) == short
+    assert sealer.open(sealer.seal(longer)) == longer
+    old = sealer._aead.encrypt(bytes(12), short, None)  # as kept before answers were padded
+    assert sealer.open(old) == short
+
+
+def test_inspect_show_with_the_party_key_checks_the_site_against_the_partys_signed_request(
+    served: tuple[World, TestClient], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Trusting USA's key: USA's request in the log vouches for the site; RUS's key does not."""
+    world, _ = served
+    mine = world.ids["insp-by-USA"]
+    for party, expected in (("USA", 0), ("RUS", 1)):
+        pub = tmp_path / f"{party}.pub"
+        pub.write_text(str(PARTY_KEYS[party].verifier()), encoding="utf-8")
+        code, out = _show(served, monkeypatch, tmp_path, mine, "--party-key", str(pub))
+        assert code == expected, out
+        if expected:
+            assert "site" in out
+        else:
+            assert json.loads(out)["site_commitment"] == _logged_site_commitment(world)

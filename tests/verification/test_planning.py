@@ -13,6 +13,7 @@ import pytest
 from armsctl.errors import InputError, ParameterError
 from armsctl.treaty import Treaty
 from armsctl.verification.games import solve_zero_sum
+from armsctl.verification.io import read_site_list, sites_from_declarations
 from armsctl.verification.planning import (
     Quota,
     Site,
@@ -21,12 +22,7 @@ from armsctl.verification.planning import (
     systematic_sample,
 )
 from armsctl.verification.sampling import detection_probability
-from armsctl.verification.sites import (
-    classify_site,
-    quotas_for_year,
-    read_site_list,
-    sites_from_declarations,
-)
+from armsctl.verification.sites import classify_site, quotas_for_year
 
 NEW_START = [Quota("type-one", 10), Quota("type-two", 8)]
 

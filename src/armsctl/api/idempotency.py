@@ -19,7 +19,8 @@ key the rules are:
   fingerprint is an HMAC keyed with the caller's credentials (which the store never holds), so
   a dictionary of guessed bodies confirms nothing, and the kept answer is encrypted
   (ChaCha20-Poly1305) under a key derived from the same credentials; only the same caller's
-  retry opens it.
+  retry opens it. It is padded first (``sealing.pad``: to a power of two, at least 1 KiB), so
+  its stored length does not tell one answer (a list of reveals, say) from a similar one.
 """
 
 from __future__ import annotations
@@ -193,16 +194,27 @@ class _Sealer:
         self._aead = ChaCha20Poly1305(secret.digest())
 
     def seal(self, body: bytes) -> bytes:
+        """The answer padded (``sealing.pad``) and encrypted: its stored length is a bucket."""
+        from armsctl.ledger.sealing import VALUE_FLOOR, pad
+
         # One answer per (caller, key), so the derived key is used once: a fixed nonce is safe.
-        return self._aead.encrypt(bytes(12), body, None)
+        return self._aead.encrypt(bytes(12), pad(body, VALUE_FLOOR), None)
 
     def open(self, stored: bytes) -> bytes:
+        """The kept answer; one kept before answers were padded is returned as it was."""
         from cryptography.exceptions import InvalidTag
 
+        from armsctl.errors import IntegrityError
+        from armsctl.ledger.sealing import unpad
+
         try:
-            return self._aead.decrypt(bytes(12), bytes(stored), None)
+            plain = self._aead.decrypt(bytes(12), bytes(stored), None)
         except InvalidTag:
             return _error(409, "the kept answer cannot be read; retry with a new key")[1]
+        try:
+            return unpad(plain)
+        except IntegrityError:
+            return plain  # kept unpadded (a JSON answer never ends in 0x80 and zeros)
 
 
 async def _send(

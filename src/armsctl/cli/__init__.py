@@ -2,13 +2,31 @@
 
 ``main`` answers ``--version`` before importing Typer so that the cold start stays fast; every
 command module defers its heavy imports (DuckDB, NumPy, SciPy) to the moment it runs.
+
+The command line keeps validated treaties in the user's cache directory
+(``$XDG_CACHE_HOME/armsctl``, else ``~/.cache/armsctl``; ``ARMSCTL_CACHE_DIR`` names another,
+and an empty value turns the cache off): see ``armsctl.treaty._cache`` for what makes an entry
+valid. Library callers, the server and the tests get no disk cache unless they set the variable.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 __all__ = ["main"]
+
+
+def _user_cache_dir() -> str:
+    """Where the command line keeps what it can reuse between runs (XDG base directory rules).
+
+    Empty (no cache) when there is no absolute home directory to put it in.
+    """
+    base = Path(os.environ.get("XDG_CACHE_HOME") or "")
+    if not base.is_absolute():
+        base = Path(os.path.expanduser("~")) / ".cache"
+    return str(base / "armsctl") if base.is_absolute() else ""
 
 
 def main() -> None:
@@ -18,6 +36,8 @@ def main() -> None:
 
         print(f"armsctl {__version__}")
         return
+    if "ARMSCTL_CACHE_DIR" not in os.environ:  # an empty value keeps the cache off
+        os.environ["ARMSCTL_CACHE_DIR"] = _user_cache_dir()
     from armsctl.cli.app import build_app
 
     # Only the module of the command asked for is loaded (see ``TOP_LEVEL``); anything else

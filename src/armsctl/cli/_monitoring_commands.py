@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -11,7 +12,23 @@ from rich.table import Table
 from armsctl.cli._common import OutputFormat, exit_if_found, out_console, print_json, user_errors
 from armsctl.cli.monitoring import FORMAT_OPT, TREATY_ARG, parse_instant
 
-__all__ = ["anomalies_cmd", "fuse_cmd", "observe_import"]
+if TYPE_CHECKING:
+    from armsctl.monitoring import SiteEvidence
+
+__all__ = ["anomalies_cmd", "evidence_cells", "fuse_cmd", "observe_import"]
+
+
+def evidence_cells(s: SiteEvidence) -> list[str]:
+    """A site's evidence as table cells: site, category, observations, declared, observed, LR."""
+    return [
+        s.site,
+        s.category,
+        str(s.observations),
+        str(s.latest_declared),
+        str(s.latest_observed),
+        f"{s.log10_lr:+.2f}",
+    ]
+
 
 DECISIVE_LOG10_LR = 2.0
 """Kass & Raftery's "decisive" on the log10 scale, the verdict ``fuse`` exits 1 on."""
@@ -114,16 +131,7 @@ def fuse_cmd(
     for col in ("party", "site", "category", "obs", "declared", "observed", "log10 LR", "verdict"):
         table.add_column(col)
     for s in result.ranking[:top]:
-        table.add_row(
-            s.party,
-            s.site,
-            s.category,
-            str(s.observations),
-            str(s.latest_declared),
-            str(s.latest_observed),
-            f"{s.log10_lr:+.2f}",
-            s.verdict,
-        )
+        table.add_row(s.party, *evidence_cells(s), s.verdict)
     out_console.print(table)
     if result.without_declaration:
         out_console.print(
@@ -153,12 +161,13 @@ def anomalies_cmd(
     Exit 1 when anything is flagged, 0 when nothing is.
     """
     from armsctl.cli.compliance import load_inputs
-    from armsctl.monitoring import arl_markov, detect
+    from armsctl.monitoring import arl_markov, declared_counts, detect
     from armsctl.notifications import read_notifications
 
     treaty, decls = load_inputs(treaty_ref, declarations)
     notes = read_notifications(notifications, treaty) if notifications else None
-    flags = detect(decls, notes, sigma=sigma, k=k, h=h, tolerance=tolerance)
+    declared = declared_counts(decls) if decls.item_sources else None
+    flags = detect(decls, notes, sigma=sigma, k=k, h=h, tolerance=tolerance, declared=declared)
     arl0 = arl_markov(k, h) / 2
     if fmt is OutputFormat.json:
         print_json(

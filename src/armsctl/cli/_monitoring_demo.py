@@ -153,6 +153,8 @@ def demo_sections(result: DemoResult) -> list[tuple[str, str]]:
 
 def demo_step(console: Console, workdir: Path) -> DemoResult:
     """Print the monitoring part of the demo and return its findings (for the report)."""
+    from armsctl.cli._monitoring_commands import evidence_cells
+
     result = run_demo(workdir)
     r = result.reconciliation
     console.print(Rule("Notifications between data exchanges (synthetic month)"))
@@ -175,15 +177,7 @@ def demo_step(console: Console, workdir: Path) -> DemoResult:
         )
     for s in result.fusion.ranking:
         style = "bold red" if s.log10_lr > 2 else "white"
-        table.add_row(
-            s.site,
-            s.category,
-            str(s.observations),
-            str(s.latest_declared),
-            str(s.latest_observed),
-            f"{s.log10_lr:+.2f}",
-            f"[{style}]{s.verdict}[/]",
-        )
+        table.add_row(*evidence_cells(s), f"[{style}]{s.verdict}[/]")
     console.print(table)
     contradicted = [s for s in result.fusion.ranking if s.log10_lr > 2]
     for s in contradicted:

@@ -361,12 +361,12 @@ def diff(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Items added, removed and changed between two declarations of a party."""
-    from armsctl.inventory import diff_items
+    from armsctl.inventory import diff_items, read_party_items
 
     _, decls = load_inputs(treaty, declarations)
-    changes = diff_items(
-        decls, party=party, before=parse_date(before, "--from"), after=parse_date(after, "--to")
-    )
+    day_before, day_after = parse_date(before, "--from"), parse_date(after, "--to")
+    items = read_party_items(decls, party=party)
+    changes = diff_items(decls, items, party=party, before=day_before, after=day_after)
     if fmt is OutputFormat.json:
         print_json(
             [

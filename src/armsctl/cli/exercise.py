@@ -302,9 +302,10 @@ def resume_cmd(
     save: Path | None = typer.Option(None, "--save", help="Save here (default: the same file)."),
 ) -> None:
     """Resume a saved exercise interactively (the record is replayed and checked first)."""
+    data = _read_record(record)  # first: a refused file costs no import of the engine
     from armsctl.exercise import resume
 
-    ex = resume(_read_record(record), where=str(record))
+    ex = resume(data, where=str(record))
     if ex.note:
         out_console.print(f"[yellow]{escape(str(record))}: {escape(ex.note)}[/]", highlight=False)
     _print_sites(ex)
@@ -380,10 +381,11 @@ def debrief(
     fmt: OutputFormat = FORMAT_OPT,
 ) -> None:
     """The instructor's view of an exercise: score, timeline, truth, baselines, charts."""
+    data = _read_record(record)  # first: a refused file costs no import of the engine
     from armsctl.exercise.debrief import build_debrief
     from armsctl.reports import debrief_html
 
-    doc = build_debrief(_read_record(record), seeds=seeds, where=str(record))
+    doc = build_debrief(data, seeds=seeds, where=str(record))
     if html is not None:
         html.write_text(debrief_html(doc), encoding="utf-8")
     if json_out is not None:

@@ -1,12 +1,14 @@
 """Commands for the integrity layer: keys, the log, checkpoints, proofs, audit and escrow.
 
 ``armsctl keys generate``, ``armsctl ledger ...`` and ``armsctl commit`` / ``reveal`` /
-``verify-reveal``. Every command only parses, calls ``armsctl.ledger`` (pure) and
+``verify-reveal``. Every command only parses, calls ``armsctl.ledger`` (pure: proof bundles and
+consistency proofs in ``ledger.bundle``, reveal checking in ``ledger.reveals``) and
 ``armsctl.store.ledger`` (the database), and renders. Heavy imports wait until a command runs.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -67,19 +69,11 @@ def _read_text(path: Path, what: str) -> str:
         raise InputError([Problem(str(path), "", f"cannot read {what}: {exc}")]) from None
 
 
-def _read_json(path: Path, what: str) -> Any:
-    from armsctl.errors import InputError, Problem
+def _read_json(path: Path, what: str = "") -> Any:
+    """The JSON document in ``path``, through the one reader (``what`` names it for callers)."""
+    from armsctl.textio import read_json
 
-    text = _read_text(path, what)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem(str(path), f"line {exc.lineno}", exc.msg)]) from None
-
-
-BUNDLE_TYPE = "armsctl/proof-bundle/v1"
-CONSISTENCY_TYPE = "armsctl/consistency-proof/v1"
-PROOF_TYPES = (BUNDLE_TYPE, CONSISTENCY_TYPE, "armsctl/inclusion-proof/v1")  # the last: older files
+    return read_json(path)
 
 
 def _proof_document(path: Path, what: str = "a proof bundle", typed: bool = True) -> Any:
@@ -90,6 +84,7 @@ def _proof_document(path: Path, what: str = "a proof bundle", typed: bool = True
     must name one of the two proof types; without, any object goes on to the caller's parser.
     """
     from armsctl.errors import InputError, Problem
+    from armsctl.ledger.bundle import BUNDLE_TYPE, CONSISTENCY_TYPE, PROOF_TYPES
 
     def refuse(why: str, location: str = "") -> InputError:
         return InputError([Problem(str(path), location, f"not {what}: {why}")])
@@ -223,24 +218,6 @@ def _open_log(db: str | None) -> tuple[Engine, LedgerStore, str]:
     return engine, store, url
 
 
-def _b64(data: bytes) -> str:
-    import base64
-
-    return base64.b64encode(data).decode("ascii")
-
-
-def _unb64(text: object, what: str) -> bytes:
-    import base64
-    import binascii
-
-    from armsctl.errors import IntegrityError
-
-    try:
-        return base64.b64decode(str(text), validate=True)
-    except (binascii.Error, ValueError):
-        raise IntegrityError(f"{what} is not valid base64") from None
-
-
 def _show(fmt: OutputFormat, data: dict[str, Any], title: str) -> None:
     if fmt is OutputFormat.json:
         print_json(data)
@@ -358,7 +335,7 @@ def ledger_append(
             "first_index": result.first_index,
             "appended": len(entries),
             "size": result.size,
-            "root": _b64(result.root),
+            "root": base64.b64encode(result.root).decode("ascii"),
             "entry_hashes": [h.hex() for h in result.leaf_hashes],
         },
         "appended",
@@ -468,7 +445,7 @@ def _consistency_file(
 ) -> dict[str, Any]:
     """A consistency proof between two sizes of the log, checked against the newer checkpoint."""
     from armsctl.errors import ParameterError, VerificationError
-    from armsctl.ledger.bundle import TrustPolicy, verify_checkpoint
+    from armsctl.ledger.bundle import TrustPolicy, consistency_document, verify_checkpoint
     from armsctl.ledger.merkle import verify_consistency
     from armsctl.service.log import find_checkpoint
 
@@ -481,13 +458,7 @@ def _consistency_file(
         raise VerificationError(
             f"refusing to write a consistency proof from size {old} that does not verify"
         )
-    return {
-        "type": "armsctl/consistency-proof/v1",
-        "old_size": old,
-        "size": tree_size,
-        "proof": [_b64(p) for p in proof],
-        "checkpoint": note,
-    }
+    return consistency_document(old, tree_size, proof, note)
 
 
 @ledger_app.command("trust")
@@ -537,7 +508,12 @@ def ledger_verify_proof(
     The bundle carries no key: the log key, the witnesses and the quorum come from you.
     """
     from armsctl.errors import VerificationError
-    from armsctl.ledger.bundle import ProofBundle, verify_bundle
+    from armsctl.ledger.bundle import (
+        CONSISTENCY_TYPE,
+        ProofBundle,
+        verify_bundle,
+        verify_consistency_document,
+    )
 
     policy = _trust(trust, key, witness, quorum)
     doc = _proof_document(proof_file)
@@ -545,7 +521,9 @@ def ledger_verify_proof(
     previous = _read_text(old_checkpoint, "old checkpoint") if old_checkpoint else None
     try:
         if doc["type"] == CONSISTENCY_TYPE:
-            result = _verify_consistency_file(doc, str(proof_file), policy, note, previous)
+            result = verify_consistency_document(
+                doc, where=str(proof_file), trust=policy, checkpoint=note, previous=previous
+            ).to_json()
             title = "consistent"
         else:
             bundle = ProofBundle.parse(doc, where=str(proof_file), checkpoint=note)
@@ -556,34 +534,6 @@ def ledger_verify_proof(
             print_json({"verified": False, "reason": str(exc)})
         raise VerificationError(f"{proof_file}: does not verify: {exc}") from None
     _show(fmt, result, title)
-
-
-def _verify_consistency_file(
-    doc: dict[str, Any], where: str, policy: TrustPolicy, note: str | None, previous: str | None
-) -> dict[str, Any]:
-    from armsctl.errors import InputError, Problem, VerificationError
-    from armsctl.ledger.bundle import verify_checkpoint
-    from armsctl.ledger.merkle import verify_consistency
-
-    raw = doc.get("proof")
-    if not isinstance(raw, list) or not isinstance(doc.get("old_size"), int):
-        raise InputError([Problem(where, "proof", "a consistency proof has old_size and proof")])
-    proof = [_unb64(p, "a proof hash") for p in raw]
-    new_note = note if note is not None else doc.get("checkpoint")
-    if not isinstance(new_note, str):
-        raise InputError([Problem(where, "checkpoint", "is missing: give --checkpoint")])
-    if previous is None:
-        raise InputError("a consistency proof needs --old-checkpoint")
-    head = verify_checkpoint(new_note, trust=policy).checkpoint
-    old = verify_checkpoint(previous, trust=type(policy)(policy.log_key)).checkpoint
-    if doc.get("size") != head.size or doc["old_size"] != old.size:
-        raise VerificationError(
-            f"the proof is from size {doc['old_size']} to {doc.get('size')}, the checkpoints "
-            f"are of sizes {old.size} and {head.size}"
-        )
-    if not verify_consistency(old.size, head.size, old.root, head.root, proof):
-        raise VerificationError(f"consistency from size {old.size} to {head.size} does not verify")
-    return {"verified": True, "old_size": old.size, "size": head.size}
 
 
 @ledger_app.command("audit")
@@ -780,93 +730,37 @@ def verify_reveal_cmd(
     at the facility revealed) or that completeness is not proven (a v1 commitment).
     """
     from armsctl.cli._commit import party_keys
-    from armsctl.errors import InputError, IntegrityError, Problem
+    from armsctl.errors import IntegrityError
+    from armsctl.ledger.reveals import check_reveal, logged_party, reveal_target
 
     reveal = _read_json(reveal_file, "reveal file")
-    where = reveal.get("declaration") if isinstance(reveal, dict) else None
-    if not isinstance(where, dict) or not isinstance(where.get("index"), int):
-        raise InputError(
-            [Problem(str(reveal_file), "declaration", "does not say where it is logged")]
-        )
-    if not isinstance(reveal.get("items"), list) or not reveal["items"]:
-        raise InputError([Problem(str(reveal_file), "items", "must be a non-empty list")])
+    index = reveal_target(reveal, where=str(reveal_file))
     engine, store, url = _open_log(db)
     with _database_errors(url), engine.begin() as conn:
-        data = store.entry(conn, where["index"])
+        data = store.entry(conn, index)
         latest = store.latest_checkpoint(conn)
         proof = (
-            store.inclusion_proof(conn, where["index"], latest[1])
-            if latest is not None and where["index"] < latest[1]
+            store.inclusion_proof(conn, index, latest[1])
+            if latest is not None and index < latest[1]
             else None
         )
-    from armsctl.ledger.envelope import open_entry
-
     try:
-        party = open_entry(data).party
-    except IntegrityError as exc:
-        fail(f"reveal not verified: log entry {where['index']}: {exc}", code=EXIT_VIOLATION)
-    keys = party_keys(party, party_key=party_key, trust=trust)
-    try:
-        result, signed = _verify_reveal(reveal, where, data, latest, proof, log_key, keys)
+        party = logged_party(data, index)
     except IntegrityError as exc:
         fail(f"reveal not verified: {exc}", code=EXIT_VIOLATION)
-    completeness = {True: "proven", False: "not proven", None: "not asked"}[result.complete]
-    _show(
-        fmt,
-        {
-            "verified_items": result.verified,
-            "party": party,
-            "signed_by_party_key": True,
-            "declared_counts": result.declared_counts,
-            "revealed_counts": result.revealed_counts,
-            "facility": result.facility,
-            "complete": result.complete,
-            "completeness": completeness,
-            "under_signed_checkpoint": signed,
-        },
-        "reveal verified",
-    )
-
-
-def _verify_reveal(
-    reveal: dict[str, Any],
-    where: dict[str, Any],
-    data: bytes,
-    latest: Any,
-    proof: Any,
-    log_key: str | None,
-    keys: Any,
-) -> tuple[Any, bool]:
-    """The checks of ``verify-reveal``; raise ``IntegrityError`` naming the first failure."""
-    import hmac
-
-    from armsctl.errors import IntegrityError
-    from armsctl.ledger.checkpoint import open_checkpoint
-    from armsctl.ledger.envelope import open_entry
-    from armsctl.ledger.escrow import DECLARATION_KIND, verify_reveal
-    from armsctl.ledger.merkle import leaf_hash, verify_inclusion
-
-    index = where["index"]
-    leaf = leaf_hash(data)
-    if not hmac.compare_digest(leaf.hex(), str(where.get("entry_hash", ""))):
-        raise IntegrityError(f"log entry {index} is not the declaration the reveal refers to")
-    entry = open_entry(data)
-    if entry.kind != DECLARATION_KIND:
-        raise IntegrityError(f"log entry {index} is a {entry.kind!r}, not a declaration")
-    if not any(k.public_key == entry.key.public_key for k in keys):
-        raise IntegrityError(
-            f"log entry {index} is not signed by a key you trust for {entry.party} "
-            f"(signed by {entry.key.name})"
+    keys = party_keys(party, party_key=party_key, trust=trust)
+    try:
+        result = check_reveal(
+            reveal,
+            data,
+            trusted_keys=keys,
+            log_key=_verifier(log_key) if log_key is not None else None,
+            checkpoint=latest[2] if latest is not None and proof is not None else None,
+            inclusion=proof,
         )
-    signed = False
-    if log_key is not None:
-        if latest is None or proof is None:
-            raise IntegrityError(f"no signed checkpoint covers log entry {index} yet")
-        head = open_checkpoint(latest[2], _verifier(log_key))
-        if not verify_inclusion(leaf, index, head.size, proof, head.root):
-            raise IntegrityError(f"log entry {index} is not under the signed checkpoint")
-        signed = True
-    return verify_reveal(reveal, entry.body), signed
+    except IntegrityError as exc:
+        fail(f"reveal not verified: {exc}", code=EXIT_VIOLATION)
+    _show(fmt, result.to_dict(), "reveal verified")
 
 
 def register(app: typer.Typer) -> None:

@@ -57,6 +57,14 @@ def parse_instant(value: str | None, name: str) -> dt.datetime:
     return times.parse_instant(value, field=name)
 
 
+def _folding_table(title: str, columns: tuple[str, ...]) -> Table:
+    """A table whose long cells wrap within their column rather than widen the table."""
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    return table
+
+
 def _load(path: Path, treaty_ref: str | None) -> tuple[Treaty, list[Notification]]:
     """The treaty and notifications of a notifications file (JSON or CSV).
 
@@ -117,9 +125,8 @@ def _show(notifications: list[Notification], fmt: OutputFormat, title: str) -> N
     if fmt is OutputFormat.json:
         print_json([notification_to_dict(n) for n in notifications])
         return
-    table = Table(title=title)
-    for col in ("id", "type", "event", "sender", "event time", "state", "received", "fields"):
-        table.add_column(col, overflow="fold")
+    columns = ("id", "type", "event", "sender", "event time", "state", "received", "fields")
+    table = _folding_table(title, columns)
     for n in notifications:
         table.add_row(
             n.id,
@@ -300,9 +307,10 @@ def notify_due(
         exit_if_found(bool(found))
         return
     style = {"overdue": "bold red", "late": "red", "due": "yellow", "pending": "cyan"}
-    table = Table(title=f"Notification deadlines as of {when.isoformat()}")
-    for col in ("id", "type", "sender", "deadline", "verdict", "finding"):
-        table.add_column(col, overflow="fold")
+    table = _folding_table(
+        f"Notification deadlines as of {when.isoformat()}",
+        ("id", "type", "sender", "deadline", "verdict", "finding"),
+    )
     for s in rows:
         table.add_row(
             s.notification_id,

@@ -10,7 +10,7 @@ running server over HTTP with a bearer token (``--server``/``ARMSCTL_SERVER``,
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,6 +100,47 @@ def _show(fmt: OutputFormat, data: Any, title: str) -> None:
     out_console.print(table)
 
 
+def operator_command(
+    app: typer.Typer, name: str, *, title: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fn(db, ...)`` as a local operator command NAME whose answer is shown.
+
+    ``--db`` and ``--format`` are added to the command's own parameters. ``fn`` gets the
+    database option as given and opens it itself (``_open``), after checking its own input,
+    so that bad input leaves no database file behind; what it returns is printed as JSON or
+    as a table titled ``title``, and user errors exit as ``user_errors`` says.
+    """
+    import functools
+    import inspect
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(fn)
+        own = [q for q in signature.parameters.values() if q.name != "db"]
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        shared = [
+            inspect.Parameter("db", keyword, default=DB_OPTION, annotation="str | None"),
+            inspect.Parameter("fmt", keyword, default=FORMAT_OPTION, annotation="OutputFormat"),
+        ]
+
+        @functools.wraps(fn)
+        def command(*args: Any, db: str | None, fmt: OutputFormat, **kwargs: Any) -> None:
+            _show(fmt, fn(db, *args, **kwargs), title)
+
+        command.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=own + shared, return_annotation="None"
+        )
+        command.__annotations__ = {
+            **{k: v for k, v in fn.__annotations__.items() if k not in ("db", "return")},
+            "db": "str | None",
+            "fmt": "OutputFormat",
+            "return": "None",
+        }
+        app.command(name)(user_errors(command))
+        return fn
+
+    return register
+
+
 @user_errors
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
@@ -124,14 +165,15 @@ def serve(
     """
     import os
 
-    import uvicorn
-
-    from armsctl.server import create_app
     from armsctl.settings import Settings
     from armsctl.store.engine import database_url
 
     settings = Settings(database_url=database_url(db))
     _check_sqlite_path(settings.database_url)
+    import uvicorn  # after the check: a refused --db starts no server
+
+    from armsctl.server import create_app
+
     banner = f"armsctl API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)"
     if workers == 1:
         app = create_app(settings)
@@ -166,17 +208,15 @@ def db_upgrade(db: str | None = DB_OPTION, fmt: OutputFormat = FORMAT_OPTION) ->
     out_console.print(f"database at revision {revision}")
 
 
-@db_app.command("load-treaty")
-@user_errors
+@operator_command(db_app, "load-treaty", title="treaty loaded")
 def db_load_treaty(
+    db: str | None,
     treaty: str = typer.Argument(..., help="Bundled treaty id, e.g. new-start."),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """Load a bundled treaty onto the server."""
     from armsctl.service import accounts
 
-    _show(fmt, accounts.load_treaty(_open(db), treaty, at=_now()), "treaty loaded")
+    return accounts.load_treaty(_open(db), treaty, at=_now())
 
 
 @db_app.command("reseal")
@@ -243,9 +283,9 @@ def _check_encryption_key(path: Path, text: str) -> None:
         raise InputError([Problem(str(path), "--encryption-key", str(exc))]) from None
 
 
-@parties_app.command("add")
-@user_errors
+@operator_command(parties_app, "add", title="party registered")
 def parties_add(
+    db: str | None,
     treaty: str = typer.Argument(..., help="Treaty id."),
     code: str = typer.Argument(..., help="Party code as the treaty writes it, e.g. USA."),
     key: Path = typer.Option(..., "--key", help="The party's verifier key file (.pub)."),
@@ -255,26 +295,18 @@ def parties_add(
         "--encryption-key",
         help="The party's X25519 public key file (.x25519.pub): what its rows are sealed to.",
     ),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """Register a party and its Ed25519 verifier key (from `armsctl keys generate`).
 
     With ``--encryption-key`` (from `armsctl keys generate NAME --encryption`) the server seals
     every item row, notification body and inspection record it keeps for the party to that key.
     """
-    from armsctl.errors import InputError, Problem
     from armsctl.service import accounts
 
-    texts = []
-    for path in (key, encryption_key):
-        try:
-            texts.append(path.read_text(encoding="utf-8").strip() if path else None)
-        except OSError as exc:
-            raise InputError([Problem(str(path), "", f"cannot read: {exc}")]) from None
+    texts = [_read_text(path).strip() if path else None for path in (key, encryption_key)]
     if encryption_key is not None:
         _check_encryption_key(encryption_key, str(texts[1]))
-    row = accounts.register_party(
+    return accounts.register_party(
         _open(db),
         treaty=treaty,
         code=code,
@@ -283,75 +315,61 @@ def parties_add(
         encryption_key=texts[1],
         at=_now(),
     )
-    _show(fmt, row, "party registered")
 
 
-@parties_app.command("set-encryption-key")
-@user_errors
+@operator_command(parties_app, "set-encryption-key", title="encryption key set")
 def parties_set_encryption_key(
+    db: str | None,
     treaty: str = typer.Argument(..., help="Treaty id."),
     code: str = typer.Argument(..., help="Party code."),
     encryption_key: Path = typer.Option(
         ..., "--encryption-key", help="The party's X25519 public key file (.x25519.pub)."
     ),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """Register or replace a party's encryption key (logged).
 
     What was sealed to an old key stays sealed to it: the party keeps that private key.
     """
-    from armsctl.errors import InputError, Problem
     from armsctl.service import accounts
 
-    try:
-        text = encryption_key.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise InputError([Problem(str(encryption_key), "", f"cannot read: {exc}")]) from None
+    text = _read_text(encryption_key).strip()
     _check_encryption_key(encryption_key, text)
-    row = accounts.set_encryption_key(
+    return accounts.set_encryption_key(
         _open(db), treaty=treaty, code=code, encryption_key=text, at=_now()
     )
-    _show(fmt, row, "encryption key set")
 
 
-@parties_app.command("list")
-@user_errors
+@operator_command(parties_app, "list", title="parties")
 def parties_list(
+    db: str | None,
     treaty: str = typer.Argument(..., help="Treaty id."),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """List a treaty's registered parties and keys."""
     from armsctl.service import accounts
 
-    _show(fmt, accounts.list_parties(_open(db), treaty=treaty), "parties")
+    return accounts.list_parties(_open(db), treaty=treaty)
 
 
-@users_app.command("add")
-@user_errors
+@operator_command(users_app, "add", title="user added")
 def users_add(
+    db: str | None,
     name: str = typer.Argument(..., help="User name."),
     role: str = typer.Option(..., "--role", help="party, inspector, observer or operator."),
     treaty: str | None = typer.Option(None, "--treaty", help="Treaty (party, inspector)."),
     party: str | None = typer.Option(None, "--party", help="Party code (party, inspector)."),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """Add a user with one role."""
     from armsctl.service import accounts
 
-    row = accounts.add_user(_open(db), name=name, role=role, treaty=treaty, party=party, at=_now())
-    _show(fmt, row, "user added")
+    return accounts.add_user(_open(db), name=name, role=role, treaty=treaty, party=party, at=_now())
 
 
-@users_app.command("list")
-@user_errors
-def users_list(db: str | None = DB_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
+@operator_command(users_app, "list", title="users")
+def users_list(db: str | None) -> Any:
     """List users and their roles."""
     from armsctl.service import accounts
 
-    _show(fmt, accounts.list_users(_open(db), limit=10_000).results, "users")
+    return accounts.list_users(_open(db), limit=10_000).results
 
 
 @tokens_app.command("issue")
@@ -379,30 +397,26 @@ def tokens_issue(
     typer.echo(str(row["token"]))
 
 
-@tokens_app.command("list")
-@user_errors
+@operator_command(tokens_app, "list", title="tokens")
 def tokens_list(
+    db: str | None,
     user: str | None = typer.Option(None, "--user", help="Only this user's tokens."),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """List token ids and lifetimes (secrets are not stored)."""
     from armsctl.service import accounts
 
-    _show(fmt, accounts.list_tokens(_open(db), user=user), "tokens")
+    return accounts.list_tokens(_open(db), user=user)
 
 
-@tokens_app.command("revoke")
-@user_errors
+@operator_command(tokens_app, "revoke", title="token revoked")
 def tokens_revoke(
+    db: str | None,
     token_id: str = typer.Argument(..., help="The token id (the hex part after armsctl_)."),
-    db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
-) -> None:
+) -> Any:
     """Revoke a token at once."""
     from armsctl.service import accounts
 
-    _show(fmt, accounts.revoke_token(_open(db), token_id=token_id, at=_now()), "token revoked")
+    return accounts.revoke_token(_open(db), token_id=token_id, at=_now())
 
 
 # -- client ----------------------------------------------------------------------------------
@@ -438,13 +452,9 @@ def _call(method: str, server: str, token: str, path: str, body: Any = None) -> 
 
 
 def _signer_from(key: Path) -> Any:
-    from armsctl.errors import InputError, Problem
     from armsctl.ledger.note import SignerKey
 
-    try:
-        return SignerKey.parse(key.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError([Problem(str(key), "", f"cannot read the key: {exc}")]) from None
+    return SignerKey.parse(_read_text(key, "the key"))
 
 
 def _party_code(server: str, token: str, party: str | None) -> str:
@@ -632,6 +642,26 @@ def _read_json(file: Path) -> Any:
         raise InputError([Problem(str(file), "", f"cannot read JSON: {exc}")]) from None
 
 
+def _read_text(path: Path, what: str = "") -> str:
+    """The text of a file the user named; a file that cannot be read is bad input naming it."""
+    from armsctl.errors import InputError, Problem
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        reading = f"cannot read {what}" if what else "cannot read"
+        raise InputError([Problem(str(path), "", f"{reading}: {exc}")]) from None
+
+
+def _each_result(client: Client, path: str) -> Iterator[dict[str, Any]]:
+    """Every row of a paged list, fetched a page at a time as the caller goes on reading."""
+    offset: int | None = 0
+    while offset is not None:
+        page = client.get(f"{path}?limit=500&offset={offset}")
+        yield from page["results"]
+        offset = page["next_offset"]
+
+
 def _read_object(file: Path | None) -> dict[str, Any]:
     """A JSON object from ``file`` (an empty one when no file is given)."""
     from armsctl.errors import InputError, Problem
@@ -681,10 +711,7 @@ def _sign_items(
     from armsctl.ledger.sealing import SealingPublicKey
     from armsctl.service.declarations import seal_items
 
-    try:
-        recipient = SealingPublicKey.parse(seal_to.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError([Problem(str(seal_to), "", f"cannot read: {exc}")]) from None
+    recipient = SealingPublicKey.parse(_read_text(seal_to))
     del body["items"]
     body |= seal_items(signer, recipient, **common)
 
@@ -729,7 +756,6 @@ def client_submit(
     for the token's party when the file names none).
     """
     from armsctl.errors import InputError, Problem
-    from armsctl.service.entries import declaration_entry
 
     body = _read_object(file)
     if recording_history:
@@ -741,6 +767,8 @@ def client_submit(
     if key is not None and items:
         _sign_items(client, key, treaty, file, body, seal_to)
     elif key is not None:
+        from armsctl.service.entries import declaration_entry
+
         as_of = _as_of(body, file)
         figures = body.get("figures") or {}
         if not isinstance(figures, dict):
@@ -779,8 +807,6 @@ def client_notify(
     recording_history: bool = HISTORY_OPTION,
 ) -> None:
     """Send a notification as the token's party; with --key its log entry is party-signed."""
-    from armsctl.service.entries import notification_entry
-
     message = _read_object(body_file)
     request: dict[str, Any] = {"recipient": to, "kind": kind, "body": message}
     if recording_history:
@@ -788,14 +814,17 @@ def client_notify(
     salt, request["body_salt"] = _salt() if key is not None else (b"", None)
     if key is None:
         del request["body_salt"]
-    client.sign(
-        request,
-        key,
-        lambda code, now: notification_entry(
-            treaty=treaty, sender=code, recipient=to, kind=kind, body=message, salt=salt, at=now
-        ),
-        history=recording_history,
-    )
+    else:
+        from armsctl.service.entries import notification_entry
+
+        client.sign(
+            request,
+            key,
+            lambda code, now: notification_entry(
+                treaty=treaty, sender=code, recipient=to, kind=kind, body=message, salt=salt, at=now
+            ),
+            history=recording_history,
+        )
     client.show(client.post(f"/treaties/{treaty}/notifications", request), "sent")
 
 
@@ -804,17 +833,9 @@ def _open_items(client: Client, declaration: int, key: Path) -> tuple[Any, Any]:
     from armsctl.errors import InputError, Problem
     from armsctl.ledger.sealing import SealingKey, open_private, open_rows
 
-    try:
-        sealing = SealingKey.parse(key.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
+    sealing = SealingKey.parse(_read_text(key))
     decl = client.get(f"/declarations/{declaration}")
-    rows: list[dict[str, Any]] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = client.get(f"/declarations/{declaration}/items?limit=500&offset={offset}")
-        rows += page["results"]
-        offset = page["next_offset"]
+    rows = list(_each_result(client, f"/declarations/{declaration}/items"))
     if not rows or "sealed" not in rows[0]:
         raise InputError([Problem("", "declaration", "its items are not sealed")])
     sealed = {
@@ -830,16 +851,16 @@ def _open_items(client: Client, declaration: int, key: Path) -> tuple[Any, Any]:
     return decl, opening
 
 
-def _open_value(sealed: Any, party: str, key: Path) -> Any:
-    """Open a party's copy of content the server keeps sealed: ``{"value", "salt"}``."""
-    from armsctl.errors import InputError, Problem
+def _open_value(sealed: Any, party: str, key: Path, context: dict[str, Any] | None = None) -> Any:
+    """Open a party's copy of content the server keeps sealed: ``{"value", "salt"}``.
+
+    ``context``, when given, is the record the reader asked for: a value sealed for another
+    record (moved there by whoever can write the database) does not open.
+    """
     from armsctl.ledger.sealing import SealingKey, open_value
 
-    try:
-        sealing = SealingKey.parse(key.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError([Problem(str(key), "", f"cannot read: {exc}")]) from None
-    return open_value(sealed, reader=party, key=sealing)
+    sealing = SealingKey.parse(_read_text(key))
+    return open_value(sealed, reader=party, key=sealing, context=context)
 
 
 @client_command(client_app, "notifications", formats=OutputFormat.json)
@@ -859,16 +880,12 @@ def client_notifications(
     from armsctl.service.entries import content_commitment
 
     me = client.get("/me")
-    rows: list[dict[str, Any]] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = client.get(f"/treaties/{treaty}/notifications?limit=500&offset={offset}")
-        rows += page["results"]
-        offset = page["next_offset"]
+    rows = list(_each_result(client, f"/treaties/{treaty}/notifications"))
     for row in rows:
         if row.get("sealed_body") is None:
             continue
-        opened = _open_value(row["sealed_body"], str(me["party"]), decrypt_key)
+        body_context = {"kind": "notification-body", "treaty": treaty, "notification": row["id"]}
+        opened = _open_value(row["sealed_body"], str(me["party"]), decrypt_key, body_context)
         salt = bytes.fromhex(opened["salt"])
         if content_commitment(salt, opened["value"]) != row["body_commitment"]:
             raise IntegrityError(f"notification {row['id']}: the body does not match the log")
@@ -901,16 +918,13 @@ def client_ack(
 ) -> None:
     """Acknowledge a notification for the token's party; --key signs the acknowledgement."""
     from armsctl.errors import NotFoundError
-    from armsctl.service.entries import acknowledgement_entry
 
     request: dict[str, Any] = {}
     if key is not None:
-        offset: int | None = 0
-        row = None
-        while row is None and offset is not None:
-            page = client.get(f"/treaties/{treaty}/notifications?offset={offset}")
-            row = next((n for n in page["results"] if n["id"] == notification), None)
-            offset = page["next_offset"]
+        from armsctl.service.entries import acknowledgement_entry
+
+        listed = _each_result(client, f"/treaties/{treaty}/notifications")
+        row = next((n for n in listed if n["id"] == notification), None)
         if row is None:
             raise NotFoundError(f"no notification {notification} for this party under {treaty}")
         index = int(row["log_index"])
@@ -939,7 +953,6 @@ def client_observe(
     key: Path | None = KEY_OPTION,
 ) -> None:
     """Record an observation; with --key the party's own entry is logged."""
-    from armsctl.service.entries import observation_entry
     from armsctl.times import parse_instant
 
     message = _read_object(body_file)
@@ -951,6 +964,8 @@ def client_observe(
         "body": message,
     }
     if key is not None:
+        from armsctl.service.entries import observation_entry
+
         salt, request["body_salt"] = _salt()
         client.sign(
             request,
@@ -982,9 +997,6 @@ def inspect_request(
     recording_history: bool = HISTORY_OPTION,
 ) -> None:
     """Request an inspection as the token's party (the log holds a site commitment only)."""
-    from armsctl.service.entries import inspection_request_entry
-    from armsctl.service.inspections import site_commitment
-
     request: dict[str, Any] = {
         "inspected_party": inspected,
         "type": kind,
@@ -995,6 +1007,9 @@ def inspect_request(
     if recording_history:
         request["recording_history"] = True
     if key is not None:
+        from armsctl.service.entries import inspection_request_entry
+        from armsctl.service.inspections import site_commitment
+
         salt, request["site_salt"] = _salt()
         quota_year = year if year is not None else _clock().year
         client.sign(
@@ -1042,13 +1057,13 @@ def _post_step(
     findings: Any = None,
 ) -> None:
     """Post one inspection step, signing its entry for the step's owner (with --key)."""
-    from armsctl.service.entries import (
-        content_commitment,
-        inspection_step_entry,
-        reveal_entry,
-    )
-
     if key is not None:
+        from armsctl.service.entries import (
+            content_commitment,
+            inspection_step_entry,
+            reveal_entry,
+        )
+
         row = client.get(f"/inspections/{inspection}")
         salt: bytes | None = None
         if arrival is not None or findings is not None:
@@ -1123,6 +1138,12 @@ def inspect_reveal(
         help="Sealed items: the party's X25519 private key; the reveal is built here.",
     ),
     key: Path | None = KEY_OPTION,
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Write the signed reveal to this file instead of sending it (needs --key): "
+        "upload that file on the web's Inspections page within 5 minutes.",
+    ),
 ) -> None:
     """Open every declared item at the inspected site to the team (inspected party).
 
@@ -1137,13 +1158,22 @@ def inspect_reveal(
         row = client.get(f"/inspections/{inspection}")
         site = row["site"]
         if row.get("sealed_site") is not None:  # sealed at rest: open the party's copy here
-            opened = _open_value(row["sealed_site"], decl["party"], decrypt_key)
+            site_context = {
+                "kind": "inspection-site",
+                "treaty": row["treaty"],
+                "inspection": inspection,
+            }
+            opened = _open_value(row["sealed_site"], decl["party"], decrypt_key, site_context)
             site, request["site_salt"] = opened["value"], opened["salt"]
         request["reveal"] = reveal_items(
             opening,
             facility=site,
             declaration={"declaration_id": decl["id"], "log_index": decl["log_index"]},
         )
+    if out is not None:
+        from armsctl.cli.client_signed import write_signed_reveal
+
+        return write_signed_reveal(client, inspection, request, key, out)
     _post_step(client, inspection, REVEAL, request, key)
 
 
@@ -1154,12 +1184,24 @@ def inspect_show(
     decrypt_key: Path = typer.Option(
         ..., "--decrypt-key", help="Your party's X25519 private key file (.x25519.key)."
     ),
+    party_key: str | None = typer.Option(
+        None,
+        "--party-key",
+        help="The inspecting party's verifier key, or its .pub file (trusted by you): the site "
+        "must be the one its signed request in the log commits to.",
+    ),
+    trust: Path | None = typer.Option(
+        None, "--trust", help="Trust file: the verifier keys of each party (armsctl/trust/v1)."
+    ),
 ) -> None:
     """Show an inspection with its site, arrival and findings opened here (JSON).
 
     The server keeps them sealed to the two parties; this opens the reader's party's copy
-    (a named inspector uses its party's key) and checks each against the commitment the
-    log carries: a mismatch exits 1 and names the part.
+    (a named inspector uses its party's key), checks that each was sealed for this very
+    inspection, and checks each against the commitment the server says the log carries: a
+    mismatch exits 1 and names the part. With ``--party-key`` or ``--trust`` the site is also
+    checked against the log itself: it must be the one an ``inspection-requested`` entry signed
+    by a key you trust for the inspecting party commits to (this reads the whole log).
     """
     from armsctl.errors import VerificationError
     from armsctl.service.entries import content_commitment
@@ -1167,6 +1209,11 @@ def inspect_show(
 
     me = client.get("/me")
     row = client.get(f"/inspections/{inspection}")
+    logged = (
+        _logged_site_commitments(client, row, party_key=party_key, trust=trust)
+        if party_key is not None or trust is not None
+        else None
+    )
     for part, value_field in (
         ("site", "site"),
         ("arrival", "scheduled_for"),
@@ -1175,7 +1222,14 @@ def inspect_show(
         sealed = row.get(f"sealed_{part}")
         if sealed is None:
             continue
-        opened = _open_value(sealed, str(me["party"]), decrypt_key)
+        # Sealed for this inspection: a part moved from another record does not open.
+        context = {"kind": f"inspection-{part}", "treaty": row["treaty"], "inspection": inspection}
+        if not isinstance(sealed, dict) or sealed.get("context") != context:
+            raise VerificationError(
+                f"inspection {inspection}: the sealed {part} is not this inspection's "
+                "(moved from another record)"
+            )
+        opened = _open_value(sealed, str(me["party"]), decrypt_key, context)
         salt = bytes.fromhex(opened["salt"])
         digest = (
             site_commitment(salt, opened["value"])
@@ -1186,9 +1240,52 @@ def inspect_show(
             raise VerificationError(
                 f"inspection {inspection}: the {part} does not match the log's commitment"
             )
+        if part == "site" and logged is not None and digest not in logged:
+            raise VerificationError(
+                f"inspection {inspection}: the site is not one that a request signed by "
+                f"{row['inspecting_party']} (with a key you trust) commits to in the log"
+            )
         row.update({value_field: opened["value"], f"{part}_salt": opened["salt"]})
         row[f"sealed_{part}"] = None
     print_json(row)
+
+
+def _logged_site_commitments(
+    client: Client, row: Mapping[str, Any], *, party_key: str | None, trust: Path | None
+) -> set[str]:
+    """The site commitments of the inspecting party's signed requests in the log for ``row``.
+
+    Entries are checked against the keys the user trusts for the party (never the key an
+    entry names); a party-signed request does not name the row id, so every request of the
+    same inspected party, type and year counts.
+    """
+    from armsctl.cli._commit import party_keys
+    from armsctl.errors import IntegrityError
+    from armsctl.ledger.envelope import open_entry
+
+    party = str(row["inspecting_party"])
+    keys = party_keys(party, party_key=party_key, trust=trust)
+    size = int(client.get("/log")["size"])
+    found: set[str] = set()
+    for index in range(size):
+        data = str(client.get(f"/log/entries/{index}")["entry"]).encode("utf-8")
+        try:
+            entry = open_entry(data)
+        except IntegrityError:
+            continue
+        body = entry.body if isinstance(entry.body, dict) else {}
+        if (
+            entry.kind != "inspection-requested"
+            or entry.party != party
+            or not any(k.public_key == entry.key.public_key for k in keys)
+            or body.get("inspected") != row["inspected_party"]
+            or body.get("type") != row["type"]
+            or body.get("year") != row["year"]
+            or body.get("inspection", row["id"]) != row["id"]
+        ):
+            continue
+        found.add(str(body.get("site_commitment")))
+    return found
 
 
 @client_command(inspect_app, "report")

@@ -25,6 +25,7 @@ from armsctl.cli._common import (
     print_json,
     user_errors,
 )
+from armsctl.textio import read_json
 
 if TYPE_CHECKING:
     from armsctl.verification.planning import InspectionPlan
@@ -170,13 +171,9 @@ def plan(
 
     from armsctl.errors import ParameterError
     from armsctl.treaty import load_treaty
+    from armsctl.verification.io import is_site_list, read_site_list, sites_from_declarations
     from armsctl.verification.planning import draw_schedule, plan_inspections
-    from armsctl.verification.sites import (
-        is_site_list,
-        quotas_for_year,
-        read_site_list,
-        sites_from_declarations,
-    )
+    from armsctl.verification.sites import quotas_for_year
 
     t = load_treaty(treaty)
     source = ""
@@ -289,21 +286,6 @@ def commit_cmd(
     out_console.print(f"commitment: {data['commitment']}\nnonce (secret until reveal): {value}")
 
 
-def _read_json(path: Path, what: str) -> Any:
-    from armsctl.errors import InputError, Problem
-
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(
-            [Problem(str(path), "", f"cannot read the {what}: {exc.strerror}")]
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [Problem(str(path), f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
-        ) from None
-
-
 def _mapping(data: Any, key: str, path: Path) -> dict[str, str]:
     from armsctl.errors import InputError, Problem
 
@@ -316,7 +298,7 @@ def _mapping(data: Any, key: str, path: Path) -> dict[str, str]:
 def _groups(path: Path) -> dict[str, tuple[list[str], int]]:
     from armsctl.errors import InputError, Problem
 
-    data = _read_json(path, "candidates")
+    data = read_json(path)
     groups = data.get("groups") if isinstance(data, dict) else None
     if not isinstance(groups, dict) or not groups:
         raise InputError(
@@ -373,6 +355,26 @@ _FALLBACK = typer.Option(
 )
 
 
+def _selection_inputs(
+    commitments: Path,
+    reveals: Path,
+    checkpoint: Path,
+    candidates: Path,
+    fallback_checkpoint: Path | None,
+) -> tuple[
+    tuple[dict[str, str], dict[str, str], bytes, dict[str, tuple[list[str], int]]],
+    bytes | None,
+]:
+    """The public inputs of a selection read from their files, and the fallback checkpoint."""
+    public = (
+        _mapping(read_json(commitments), "commitments", commitments),
+        _mapping(read_json(reveals), "reveals", reveals),
+        _checkpoint(checkpoint) or b"",
+        _groups(candidates),
+    )
+    return public, _checkpoint(fallback_checkpoint)
+
+
 @inspect_app.command("select")
 @user_errors
 def select_cmd(
@@ -387,13 +389,10 @@ def select_cmd(
     """Draw the sites to inspect from the parties' revealed nonces and the checkpoint."""
     from armsctl.verification.selection import select_from_log
 
-    sel = select_from_log(
-        _mapping(_read_json(commitments, "commitments"), "commitments", commitments),
-        _mapping(_read_json(reveals, "reveals"), "reveals", reveals),
-        _checkpoint(checkpoint) or b"",
-        _groups(candidates),
-        fallback_checkpoint=_checkpoint(fallback_checkpoint),
+    public, fallback = _selection_inputs(
+        commitments, reveals, checkpoint, candidates, fallback_checkpoint
     )
+    sel = select_from_log(*public, fallback_checkpoint=fallback)
     data = sel.to_dict()
     if output is not None:
         output.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -422,18 +421,14 @@ def verify_selection_cmd(
     from armsctl.errors import IntegrityError
     from armsctl.verification.selection import verify_selection
 
-    claimed = _read_json(selection, "selection")
+    claimed = read_json(selection)
     if not isinstance(claimed, dict):
         fail(f"{selection}: expected a selection object")
     try:
-        again = verify_selection(
-            claimed,
-            _mapping(_read_json(commitments, "commitments"), "commitments", commitments),
-            _mapping(_read_json(reveals, "reveals"), "reveals", reveals),
-            _checkpoint(checkpoint) or b"",
-            _groups(candidates),
-            fallback_checkpoint=_checkpoint(fallback_checkpoint),
+        public, fallback = _selection_inputs(
+            commitments, reveals, checkpoint, candidates, fallback_checkpoint
         )
+        again = verify_selection(claimed, *public, fallback_checkpoint=fallback)
     except IntegrityError as exc:
         if fmt is OutputFormat.json:
             print_json({"verified": False, "reason": str(exc)})
@@ -752,7 +747,7 @@ def estimate_undeclared(
 
 def demo_sites() -> list[Any]:
     """A synthetic New START-like site list (not real data): bases, storage and test sites."""
-    from armsctl.verification.planning import Site
+    from armsctl.sites import Site
 
     sites = [Site(f"ICBM base {i}", "type-one", n) for i, n in enumerate((150, 150, 100), 1)]
     sites += [Site(f"SSBN base {i}", "type-one", n) for i, n in enumerate((240, 192), 1)]

@@ -33,14 +33,16 @@ def seed_demo_command(
     """Seed a new database with the dashboard demo (New START, one user per role)."""
     from armsctl.cli.server import _check_sqlite_path
     from armsctl.errors import ParameterError
-    from armsctl.settings import Settings
     from armsctl.store.engine import database_url
-    from armsctl.web.demo import seed_demo
 
     url = database_url(db)
     _check_sqlite_path(url)
     if url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).exists():
         raise ParameterError(f"--db: {db} exists; the demo seeds a new database")
+    # The database checked first: a refused --db costs no import of the settings or the web.
+    from armsctl.settings import Settings
+    from armsctl.web.demo import seed_demo
+
     result = seed_demo(Settings(database_url=url), workdir)
     if fmt is OutputFormat.json:
         print_json(result)

@@ -152,16 +152,18 @@ def witness_serve(
     port: int = typer.Option(8100, "--port", help="TCP port."),
 ) -> None:
     """Serve c2sp.org/tlog-witness POST /add-checkpoint for the given logs."""
+    from armsctl.cli.ledger import _signer
+
+    # The keys first: a refused key costs no import of the server (uvicorn, the API).
+    signer = _signer(key)
+    log_keys = _log_keys(log_key)
+
     import uvicorn
 
     from armsctl.api.witness import create_witness_app
-    from armsctl.cli.ledger import _signer
     from armsctl.store.witness_state import WitnessStateFile
 
-    signer = _signer(key)
-    app = create_witness_app(
-        signer=signer, log_keys=_log_keys(log_key), state=WitnessStateFile(state)
-    )
+    app = create_witness_app(signer=signer, log_keys=log_keys, state=WitnessStateFile(state))
     err_console.print(
         f"witness {signer.name}: cosignature key {signer.as_cosigner().verifier()}",
         highlight=False,

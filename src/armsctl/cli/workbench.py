@@ -328,7 +328,7 @@ def _burden_for(
     team_size: int,
     days: int,
 ) -> dict[str, Any]:
-    from armsctl.verification.sites import read_site_list
+    from armsctl.verification.io import read_site_list
     from armsctl.workbench import synthetic_sites, verification_burden
     from armsctl.workbench.burden import burden_to_dict
 
@@ -508,9 +508,10 @@ def brief_cmd(
     """A self-contained brief: cuts, schedule chart, burden, assumptions and sources."""
     import json
 
-    from armsctl.verification.sites import read_site_list
+    from armsctl.reports import brief_html
+    from armsctl.verification.io import read_site_list
     from armsctl.workbench import analyse
-    from armsctl.workbench.brief import brief_document, render_html, render_markdown
+    from armsctl.workbench.brief import brief_document, render_markdown
     from armsctl.workbench.burden import analysis_burdens
 
     _check_out(output)
@@ -540,7 +541,7 @@ def brief_cmd(
     elif fmt is BriefFormat.md:
         text = render_markdown(doc)
     else:
-        text = render_html(doc)
+        text = brief_html(doc)
     _write(output, text)
     out_console.print(f"wrote {output}", highlight=False)
     if result["findings"]:

@@ -44,10 +44,10 @@ def _located(path: Path, exc: Exception) -> Exception:
 
 def _counts(path: Path) -> list[tuple[str, int]]:
     """Read ``{"sites": [{"label": ..., "count": ...}, ...]}``."""
-    from armsctl.cli.ledger import _read_json
     from armsctl.errors import InputError, Problem
+    from armsctl.textio import read_json
 
-    data = _read_json(path, "counts file")
+    data = read_json(path)
     rows = data.get("sites") if isinstance(data, dict) else None
     if not isinstance(rows, list) or not rows:
         raise InputError([Problem(str(path), "sites", "expected a non-empty list of sites")])
@@ -143,9 +143,9 @@ def prove_cmd(
 
 def _document(path: Path) -> Any:
     """The proof document: a file written by ``zk prove``, or an API response holding one."""
-    from armsctl.cli.ledger import _read_json
+    from armsctl.textio import read_json
 
-    data = _read_json(path, "proof file")
+    data = read_json(path)
     if isinstance(data, dict) and "format" not in data and isinstance(data.get("proof"), dict):
         return data["proof"]
     return data
@@ -235,9 +235,7 @@ def publish_cmd(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Publish a proof on a server as the token's party (party-signed with --key)."""
-    from armsctl.cli.server import _call, _sign_as_party
     from armsctl.errors import InputError
-    from armsctl.service.zk import zk_proof_entry
     from armsctl.zk import RangeProof
 
     document = _document(proof_file)
@@ -245,10 +243,15 @@ def publish_cmd(
         proof = RangeProof.from_json(document)
     except InputError as exc:
         raise _located(proof_file, exc) from None
+    # The proof first: a refused file costs no import of the client or the use-cases.
+    from armsctl.cli.server import _call, _sign_as_party
+
     public = proof.to_json()
     treaty = proof.context.treaty
     body: dict[str, Any] = {"proof": public}
     if key is not None:
+        from armsctl.service.zk import zk_proof_entry  # the entry a party signs
+
         body["signed_entry"] = _sign_as_party(
             server,
             token,

@@ -5,18 +5,21 @@ from armsctl.compliance.engine import (
     PartyResult,
     Report,
     ScopeResult,
+    WeightCache,
     component_weights,
     evaluate,
     expected_data_date,
     rule_weights,
 )
-from armsctl.compliance.views import explain_items, history, report_to_dict
+from armsctl.compliance.views import history, report_to_dict
+from armsctl.inventory.io import explain_items
 
 __all__ = [
     "LimitResult",
     "PartyResult",
     "Report",
     "ScopeResult",
+    "WeightCache",
     "component_weights",
     "evaluate",
     "expected_data_date",

@@ -1,9 +1,13 @@
-"""Read reported activities (CSV or JSON): ``party,event,time,uid`` plus whole-number measures."""
+"""Read reported activities (CSV or JSON): ``party,event,time,uid`` plus whole-number measures.
+
+``time`` is read by :func:`armsctl.times.parse_day_or_time`: a date alone is the start of that
+day in UTC (activities are dated by the day), and a time of day must carry its zone; a bad or
+zone-less time is refused naming the file, the line or record and the field.
+"""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -13,19 +17,12 @@ from armsctl.compliance.activities import Activity
 from armsctl.errors import InputError, Problem
 from armsctl.inventory.io import parse_count
 from armsctl.textio import read_utf8
+from armsctl.times import parse_day_or_time
 from armsctl.treaty.schema import Treaty
 
 __all__ = ["read_activities"]
 
 REQUIRED = ("party", "event", "time", "uid")
-
-
-def _time(text: str) -> dt.datetime | None:
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def read_activities(path: Path, treaty: Treaty) -> list[Activity]:
@@ -56,15 +53,15 @@ def read_activities(path: Path, treaty: Treaty) -> list[Activity]:
         party = str(row.get("party") or "").strip()
         event = str(row.get("event") or "").strip()
         uid = str(row.get("uid") or "").strip()
-        time = _time(str(row.get("time") or "").strip())
+        time, time_error = parse_day_or_time(row.get("time") or "")
         if not treaty.parties.open and party not in treaty.parties.members:
             problems.append(Problem(where, loc, f"party: unknown party {party!r}"))
         if not event:
             problems.append(Problem(where, loc, "event: missing"))
         if not uid:
             problems.append(Problem(where, loc, "uid: missing"))
-        if time is None:
-            problems.append(Problem(where, loc, f"time: bad time {row.get('time')!r} (ISO 8601)"))
+        if time_error:
+            problems.append(Problem(where, loc, f"time: {time_error}"))
         measures: dict[str, int] = {}
         for key, value in row.items():
             if key in REQUIRED or value in (None, ""):

@@ -35,6 +35,7 @@ __all__ = [
     "PartyResult",
     "Report",
     "ScopeResult",
+    "WeightCache",
     "component_weights",
     "evaluate",
     "expected_data_date",
@@ -136,25 +137,15 @@ class Report:
     activities: list[ActivityResult] = field(default_factory=list)
 
 
-#: ``component_weights`` results by rule identity: a pure function of an immutable (frozen) rule,
-#: called once per declaration and limit by whole-history checks. Bounded; each entry holds
-#: its rule so that the ``id`` cannot be reused while the entry lives.
-_WEIGHTS: dict[
-    tuple[int, tuple[str, ...] | None], tuple[CountingRule, dict[ComponentKey, Number]]
-] = {}
-
-
 def component_weights(
     rule: CountingRule, zones: list[str] | None = None
 ) -> dict[ComponentKey, Number]:
     """The counting rule as a weight per component (zone-restricted when ``zones`` is given).
 
-    Weights may be fractions (schema 2: a treaty that counts an item as half).
+    Weights may be fractions (schema 2: a treaty that counts an item as half). Pure and
+    uncached: a caller that asks for the same rules many times (``evaluate`` over a history)
+    holds a :class:`WeightCache`.
     """
-    key = (id(rule), tuple(zones) if zones else None)
-    hit = _WEIGHTS.get(key)
-    if hit is not None and hit[0] is rule:
-        return dict(hit[1])
     weights: dict[ComponentKey, Number] = {}
     for term in rule.terms:
         quantity = term.attribute if term.measure == "attribute" and term.attribute else "count"
@@ -164,10 +155,37 @@ def component_weights(
                 for zone in zones or [ALL_ZONES]:
                     component = ComponentKey(category, status, quantity, zone, where)
                     weights[component] = weights.get(component, 0) + term.weight
-    if len(_WEIGHTS) >= 256:
-        _WEIGHTS.clear()
-    _WEIGHTS[key] = (rule, weights)
-    return dict(weights)
+    return weights
+
+
+class WeightCache:
+    """``component_weights`` remembered per rule, for one caller's run of evaluations.
+
+    A whole-history check asks for the weights of the same few rules once per declaration date
+    and limit; the caller that runs the evaluations owns one cache (``history`` makes one for
+    all its dates, ``evaluate`` one per call when given none), so no state outlives the run or
+    is shared between callers. Rules are frozen but not hashable (they hold lists), so entries
+    are keyed by the rule's identity and hold the rule, which keeps the identity from being
+    reused while the cache lives. Each call returns a fresh copy the caller may change.
+    """
+
+    __slots__ = ("_by_rule",)
+
+    def __init__(self) -> None:
+        self._by_rule: dict[
+            tuple[int, tuple[str, ...] | None], tuple[CountingRule, dict[ComponentKey, Number]]
+        ] = {}
+
+    def __call__(
+        self, rule: CountingRule, zones: list[str] | None = None
+    ) -> dict[ComponentKey, Number]:
+        """``component_weights(rule, zones)``, computed once per rule and zones."""
+        key = (id(rule), tuple(zones) if zones else None)
+        hit = self._by_rule.get(key)
+        if hit is None or hit[0] is not rule:
+            hit = (rule, component_weights(rule, zones))
+            self._by_rule[key] = hit
+        return dict(hit[1])
 
 
 def rule_weights(rule: CountingRule, zones: list[str] | None = None) -> dict[ComponentKey, int]:
@@ -215,14 +233,17 @@ def evaluate(
     interpretation: str | None = None,
     activities: Sequence[Activity] = (),
     notifications: Sequence[Notification] = (),
+    weights: WeightCache | None = None,
 ) -> Report:
     """Check every limit for every party at ``at``, and every activity rule over ``activities``.
 
     Uses each party's latest provided declaration on or before ``at``; flags a declaration that
     the data-exchange schedule says is out of date, or a due one that was not provided. An
     activity rule broken (a banned event, an activity above a threshold not notified in time)
-    is a violation like a limit's.
+    is a violation like a limit's. ``weights`` is the caller's cache of counting-rule weights
+    when it evaluates many dates (see :class:`WeightCache`).
     """
+    weights = weights if weights is not None else WeightCache()
     if interpretation is not None:
         try:
             treaty.interpretation(interpretation)
@@ -244,7 +265,7 @@ def evaluate(
         missing = declarations.latest(party, at, "not-provided")
         latest[party] = decl
         limits = [
-            _evaluate_limit(treaty, limit, decl, at, interpretation, party, declarations)
+            _evaluate_limit(treaty, limit, decl, at, interpretation, weights, party, declarations)
             for limit in treaty.limits
             if limit.scope == "party" and (not limit.parties or party in limit.parties)
         ]
@@ -270,7 +291,7 @@ def evaluate(
             )
         _flag_data(result, treaty, decl, at, in_force)
         parties.append(result)
-    groups = _evaluate_groups(treaty, latest, at, interpretation)
+    groups = _evaluate_groups(treaty, latest, at, interpretation, weights)
     _flag_group_violations(parties, groups)
     statuses = [p.status for p in parties] + [g.status for g in groups]
     judged = evaluate_activities(treaty, activities, notifications, at) if activities else []
@@ -361,13 +382,14 @@ def _evaluate_limit(
     decl: Declaration | None,
     at: dt.date,
     interpretation: str | None,
+    weights: WeightCache,
     party: str | None = None,
     declarations: DeclarationSet | None = None,
 ) -> LimitResult:
     in_force, timing = _timing(treaty, limit, at, party)
     rule = treaty.counting_rule(limit.id, interpretation, at)
     zones = limit.zones or None  # a zone limit, or one party's holdings in named zones
-    value, basis, parts, note = _figure(treaty, limit, rule, decl, zones, interpretation)
+    value, basis, parts, note = _figure(limit, rule, decl, zones, interpretation, weights)
     exact = sum(p.contribution for p in parts) if value is not None else None
     fractional = isinstance(exact, float) and not exact.is_integer()
     if fractional:
@@ -382,11 +404,7 @@ def _evaluate_limit(
     else:
         assert ceiling is not None
         status = "compliant" if value <= ceiling else "violation"
-    provenance = (
-        "M"
-        if any(p.provenance == "M" for p in parts)
-        else ("D" if any(p.provenance == "D" for p in parts) else "C")
-    )
+    provenance = _weakest_provenance(parts)
     return LimitResult(
         id=limit.id,
         title=limit.title,
@@ -496,18 +514,18 @@ def _timing(
 
 
 def _figure(
-    treaty: Treaty,
     limit: Limit,
     rule: CountingRule,
     decl: Declaration | None,
     zones: list[str] | None,
     interpretation: str | None,
+    cache: WeightCache,
 ) -> tuple[
     int | None, Literal["declared-figure", "components", "adjusted", "none"], list[Part], str
 ]:
     if decl is None:
         return None, "none", [], "no declaration on or before this date"
-    weights = component_weights(rule, zones)
+    weights = cache(rule, zones)
     if decl.kind == "items":
         # An item-level declaration lists every item: a component it lacks has no items.
         parts = [
@@ -529,7 +547,7 @@ def _figure(
     if rule is limit.counting:
         return declared.value, "declared-figure", parts, declared.note
     # Interpretation: adjust the declared figure by the components whose weight it changes.
-    base = component_weights(limit.counting, zones)
+    base = cache(limit.counting, zones)
     delta = {k: weights.get(k, 0) - base.get(k, 0) for k in set(weights) | set(base)}
     delta = {k: d for k, d in delta.items() if d}
     absent = sorted(component_measure(k) for k in delta if k not in decl.components)
@@ -545,6 +563,12 @@ def _figure(
         parts,
         f"adjusted under {interpretation!r}",
     )
+
+
+def _weakest_provenance(parts: Sequence[Part]) -> str:
+    """A figure is as good as its weakest part: ``M`` (unverified) over ``D`` over ``C``."""
+    provenances = {p.provenance for p in parts}
+    return "M" if "M" in provenances else ("D" if "D" in provenances else "C")
 
 
 def _whole(value: Number) -> int:
@@ -602,6 +626,7 @@ def _evaluate_groups(
     latest: dict[str, Declaration | None],
     at: dt.date,
     interpretation: str | None,
+    weights: WeightCache,
 ) -> list[ScopeResult]:
     results: list[ScopeResult] = []
     for group, members in treaty.parties.groups.items():
@@ -611,7 +636,9 @@ def _evaluate_groups(
         withdrawn = [m for m in members if treaty.withdrawn_on(m, at) is not None]
         covers = [m for m in members if m not in withdrawn]
         evaluated = [
-            _evaluate_group_limit(treaty, limit, covers, withdrawn, latest, at, interpretation)
+            _evaluate_group_limit(
+                treaty, limit, covers, withdrawn, latest, at, interpretation, weights
+            )
             for limit in limits
         ]
         if not covers:
@@ -631,6 +658,7 @@ def _evaluate_group_limit(
     latest: dict[str, Declaration | None],
     at: dt.date,
     interpretation: str | None,
+    weights: WeightCache,
 ) -> LimitResult:
     """A group's figure is the sum of its members'; a member without data leaves a lower bound.
 
@@ -639,7 +667,8 @@ def _evaluate_group_limit(
     """
     in_force, timing = _timing(treaty, limit, at)
     member_results = {
-        m: _evaluate_limit(treaty, limit, latest.get(m), at, interpretation, m) for m in covers
+        m: _evaluate_limit(treaty, limit, latest.get(m), at, interpretation, weights, m)
+        for m in covers
     }
     known = {m: r for m, r in member_results.items() if r.value is not None}
     missing = [m for m in covers if m not in known]
@@ -665,11 +694,7 @@ def _evaluate_group_limit(
         status = timing
     else:
         status = "compliant" if known_total <= limit.maximum else "violation"
-    provenance = (
-        "M"
-        if any(p.provenance == "M" for p in parts)
-        else ("D" if any(p.provenance == "D" for p in parts) else "C")
-    )
+    provenance = _weakest_provenance(parts)
     return LimitResult(
         id=limit.id,
         title=limit.title,

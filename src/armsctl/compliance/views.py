@@ -1,15 +1,17 @@
-"""Compliance results as plain data: the JSON contract, histories and item explanations."""
+"""Compliance results as plain data: the JSON contract and histories.
+
+The items behind a figure are read from their files by :func:`armsctl.inventory.io.explain_items`.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from armsctl.compliance.activities import activity_to_dict
-from armsctl.compliance.engine import LimitResult, PartyResult, Report, evaluate
+from armsctl.compliance.engine import LimitResult, PartyResult, Report, WeightCache, evaluate
 from armsctl.inventory.model import DeclarationSet
 
-__all__ = ["explain_items", "history", "report_to_dict"]
+__all__ = ["history", "report_to_dict"]
 
 
 def _limit(x: LimitResult) -> dict[str, Any]:
@@ -83,39 +85,10 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
 
 def history(declarations: DeclarationSet, *, interpretation: str | None = None) -> list[Report]:
-    """Compliance at every declaration date, oldest first."""
+    """Compliance at every declaration date, oldest first (one weight cache for all dates)."""
     treaty = declarations.treaty
+    weights = WeightCache()
     return [
-        evaluate(treaty, declarations, day, interpretation=interpretation)
+        evaluate(treaty, declarations, day, interpretation=interpretation, weights=weights)
         for day in declarations.dates()
-    ]
-
-
-def explain_items(
-    declarations: DeclarationSet,
-    *,
-    party: str,
-    as_of: dt.date,
-    category: str,
-    status: str,
-    limit: int = 20,
-) -> list[dict[str, Any]]:
-    """The items behind one component of an item-level declaration (first ``limit`` by uid)."""
-    import duckdb
-
-    rows: list[dict[str, Any]] = []
-    con = duckdb.connect(":memory:")
-    for source in declarations.item_sources:
-        cur = con.execute(
-            f"""SELECT * EXCLUDE (__row) FROM {source.relation_sql()}
-                WHERE CAST(party AS VARCHAR) = ? AND try_cast(as_of AS DATE) = ?
-                  AND CAST(category AS VARCHAR) = ? AND CAST(status AS VARCHAR) = ?
-                ORDER BY CAST(uid AS VARCHAR) LIMIT ?""",
-            [party, as_of, category, status, limit],
-        )
-        names = [d[0] for d in cur.description]
-        rows += [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    return [
-        {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()}
-        for r in rows[:limit]
     ]

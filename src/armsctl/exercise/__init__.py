@@ -26,12 +26,8 @@ from armsctl.exercise.inspectors import (
     run_script,
     score_distribution,
 )
-from armsctl.exercise.scenario import (
-    Scenario,
-    bundled_scenario_ids,
-    load_scenario,
-    parse_scenario,
-)
+from armsctl.exercise.io import bundled_scenario_ids, load_scenario
+from armsctl.exercise.scenario import Scenario, parse_scenario
 from armsctl.exercise.scoring import Score, score
 
 __all__ = [

@@ -219,7 +219,7 @@ def simulator_reference(ex: Exercise, *, trials: int = 2000) -> dict[str, Any] |
     equilibrium to ``timed``); ``None`` for an honest host. A yardstick, not the same game.
     """
     from armsctl.errors import ParameterError
-    from armsctl.verification.planning import Quota, Site
+    from armsctl.verification.planning import Quota
     from armsctl.verification.simulate import Cheating, Regime, simulate
 
     sc = ex.scenario
@@ -232,7 +232,7 @@ def simulator_reference(ex: Exercise, *, trials: int = 2000) -> dict[str, Any] |
     for s in sc.sites:
         types = ex.types_for(s.id)
         if types:
-            sites.append(Site(s.id, types[0], sum(s.declared.values()) + hs.hidden))
+            sites.append(s.as_site(types[0], items=sum(s.declared.values()) + hs.hidden))
     quotas = tuple(Quota(t, ex.per_year[t][0]) for t in ex.quota)
     samples = [q.sample for q in sc.quotas if q.sample is not None]
     try:

@@ -24,6 +24,7 @@ from armsctl.exercise.hosts import HostStrategyBase, make_host
 from armsctl.exercise.scenario import Scenario, quota_per_year, scenario_from_mapping
 from armsctl.exercise.world import (
     MOVEMENT_DUTY,
+    check_scenario,
     exercise_treaty,
     intent_duty_id,
     observation_evidence,
@@ -144,7 +145,8 @@ class Exercise:
         self.treaty = exercise_treaty(scenario)
         self.notifications: list[Notification] = []
         self.observations: list[Observation] = []
-        self.per_year = {q.type: quota_per_year(scenario, q) for q in scenario.quotas}
+        bundled = self.treaty if scenario.treaty.ref is not None else None
+        self.per_year = {q.type: quota_per_year(scenario, q, bundled) for q in scenario.quotas}
         self.declared = {s.id: dict(s.declared) for s in scenario.sites}
         self.base = {s.id: s.truth for s in scenario.sites}
         self.hidden: dict[str, int] = {}
@@ -1055,7 +1057,9 @@ def resume(record: dict[str, Any], *, where: str = "record") -> Exercise:
         raise InputError(
             [Problem(where, "", "the record lacks its scenario, seed or actions")]
         ) from None
-    scenario = scenario_from_mapping(raw, where=f"{where}:scenario")
+    scenario = check_scenario(
+        scenario_from_mapping(raw, where=f"{where}:scenario"), where=f"{where}:scenario"
+    )
     ex = replay(scenario, seed, actions)
     if fmt in EARLIER_FORMATS:
         ex.note = (

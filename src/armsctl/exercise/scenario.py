@@ -6,19 +6,23 @@ true holdings, the host's strategy, the inspector's quotas (by type, per year, w
 times and what an inspection checks), the number of turns, scripted events, an optional staged
 reveal of a committed declaration, and the scoring weights. Every problem in a file is reported
 with its TOML key path, all at once, so that an instructor fixes a file in one pass.
+
+Pure: the bundled treaty a scenario names is passed in (:func:`check_treaty`,
+:func:`quota_per_year`); :func:`armsctl.exercise.world.check_scenario` loads it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from importlib import resources
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from armsctl.errors import InputError, NotFoundError, Problem
+from armsctl.errors import InputError, Problem
+from armsctl.sites import Site
+from armsctl.treaty.schema import Treaty
 from armsctl.validation import validation_problems
 
 __all__ = [
@@ -34,8 +38,7 @@ __all__ = [
     "ScenarioSite",
     "Scoring",
     "TreatyRef",
-    "bundled_scenario_ids",
-    "load_scenario",
+    "check_treaty",
     "parse_scenario",
     "quota_per_year",
     "scenario_from_mapping",
@@ -44,7 +47,6 @@ __all__ = [
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 PartyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 HOST_STRATEGIES = ("honest", "static", "shell-game", "opportunist", "equilibrium")
-_DATA = "armsctl.exercise.scenarios"
 
 
 class _Model(BaseModel):
@@ -62,7 +64,11 @@ class TreatyRef(_Model):
 
 
 class ScenarioSite(_Model):
-    """A declared site. ``holdings`` is the truth when it differs from ``declared``."""
+    """A declared site as the scenario file gives it; ``holdings`` is the truth when it differs.
+
+    This is the file's record (validated with its key path); where the exercise plans or
+    simulates it uses the one :class:`armsctl.sites.Site`, from :meth:`as_site`.
+    """
 
     id: Slug
     title: str = ""
@@ -86,6 +92,14 @@ class ScenarioSite(_Model):
     def truth(self) -> dict[str, int]:
         """What is really at the site when the exercise starts, before the host acts."""
         return dict(self.holdings if self.holdings is not None else self.declared)
+
+    def as_site(self, inspection_type: str, *, items: int | None = None) -> Site:
+        """This site as the planner and the simulator take it, subject to ``inspection_type``.
+
+        ``items`` defaults to the declared total.
+        """
+        total = sum(self.declared.values()) if items is None else items
+        return Site(self.id, inspection_type, total, title=self.title)
 
 
 class QuotaRule(_Model):
@@ -327,27 +341,6 @@ class Scenario(_Model):
         return list(seen)
 
 
-def bundled_scenario_ids() -> list[str]:
-    """Ids of the scenarios shipped with armsctl, sorted."""
-    files = resources.files(_DATA)
-    return sorted(p.name.removesuffix(".toml") for p in files.iterdir() if p.name.endswith(".toml"))
-
-
-def load_scenario(id_or_path: str | Path) -> Scenario:
-    """A bundled scenario by id, or a scenario file by path."""
-    path = Path(id_or_path)
-    if path.suffix == ".toml" or path.is_file():
-        if not path.is_file():
-            raise NotFoundError(f"{path}: no such scenario file")
-        return parse_scenario(path.read_text(encoding="utf-8"), where=str(path))
-    name = str(id_or_path)
-    if name not in bundled_scenario_ids():
-        known = ", ".join(bundled_scenario_ids())
-        raise NotFoundError(f"unknown scenario {name!r} (bundled: {known}; or give a .toml path)")
-    text = resources.files(_DATA).joinpath(f"{name}.toml").read_text(encoding="utf-8")
-    return parse_scenario(text, where=f"{name}.toml")
-
-
 def parse_scenario(text: str, *, where: str = "<scenario>") -> Scenario:
     """Validate scenario TOML text, reporting every problem with its TOML key path."""
     try:
@@ -358,26 +351,31 @@ def parse_scenario(text: str, *, where: str = "<scenario>") -> Scenario:
 
 
 def scenario_from_mapping(raw: dict[str, Any], *, where: str = "<scenario>") -> Scenario:
-    """Validate an already-parsed scenario (from TOML or a saved exercise), then its treaty."""
+    """Validate an already-parsed scenario (from TOML or a saved exercise) on its own.
+
+    The checks against the bundled treaty it names (:func:`check_treaty`) need that treaty,
+    which is loaded by the caller (:func:`armsctl.exercise.world.check_scenario`), not here.
+    """
     try:
-        scenario = Scenario.model_validate(raw)
+        return Scenario.model_validate(raw)
     except ValidationError as exc:
         problems = validation_problems(exc, raw, where)
         raise InputError(problems) from None
-    _check_treaty(scenario, where)
-    return scenario
 
 
-def _check_treaty(scenario: Scenario, where: str) -> None:
-    """Categories and quota types must exist in the bundled treaty the scenario names."""
-    if scenario.treaty.ref is None:
-        return
-    from armsctl.treaty import load_treaty
+def check_treaty(
+    scenario: Scenario,
+    treaty: Treaty,
+    *,
+    where: str,
+    record_dates: Callable[[], Sequence[dt.date]] | None = None,
+) -> None:
+    """Categories and quota types must exist in ``treaty``, the bundled treaty the scenario names.
 
-    try:
-        treaty = load_treaty(scenario.treaty.ref)
-    except NotFoundError as exc:
-        raise InputError([Problem(where, "treaty.ref", str(exc))]) from None
+    ``record_dates`` gives the party's data dates of a scenario played from the record (it
+    reads the record, so it is asked only once every other check has passed); their number
+    must be the scenario's turns. All problems are raised together.
+    """
     problems: list[Problem] = []
     known = {c.id for c in treaty.categories} | set(scenario.treaty.categories)
     quotas = {q.id: q for q in treaty.inspection_quotas}
@@ -414,11 +412,9 @@ def _check_treaty(scenario: Scenario, where: str) -> None:
                         f"({exc.problems[0].message})",
                     )
                 )
-    if scenario.record is not None and not problems:
-        from armsctl.exercise.world import record_turns
-
+    if scenario.record is not None and record_dates is not None and not problems:
         try:
-            dates = [d for d, _ in record_turns(scenario)]
+            dates = list(record_dates())
         except InputError as exc:
             problems.append(Problem(where, "record", exc.problems[0].message))
         else:
@@ -436,15 +432,17 @@ def _check_treaty(scenario: Scenario, where: str) -> None:
         raise InputError(problems)
 
 
-def quota_per_year(scenario: Scenario, rule: QuotaRule) -> tuple[int, str]:
-    """The yearly quota of an inspection type and the article it comes from."""
+def quota_per_year(scenario: Scenario, rule: QuotaRule, treaty: Treaty | None) -> tuple[int, str]:
+    """The yearly quota of an inspection type and the article it comes from.
+
+    ``treaty`` is the bundled treaty the scenario names (``None`` for a scenario with its own
+    categories, whose quotas all give ``per_year``).
+    """
     if rule.per_year is not None:
         return rule.per_year, rule.article or f"scenario quotas.{rule.type}"
-    from armsctl.treaty import load_treaty
     from armsctl.verification.quotas import allowance, quota_rule
 
-    assert scenario.treaty.ref is not None  # checked by _check_treaty
-    treaty = load_treaty(scenario.treaty.ref)
+    assert treaty is not None  # checked by check_treaty
     quota = quota_rule(treaty, rule.type)
     # The quota of its first full year, from the calculator the planner and server use.
     first = (quota.starts or treaty.dates.entry_into_force).year

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MOVEMENT_DUTY",
+    "check_scenario",
     "exercise_treaty",
     "intent_duty_id",
     "observation_evidence",
@@ -160,6 +161,31 @@ def observation_evidence(obs: Observation, declared: int) -> dict[str, object]:
     )
     log10 = round(float(llr[0]) / math.log(10), 3)
     return {"declared": declared, "log10_lr": log10, "verdict": verdict(log10)}
+
+
+def check_scenario(scenario: Scenario, *, where: str) -> Scenario:
+    """Check a structurally valid scenario against the bundled treaty and record it names.
+
+    Loads the treaty (an unknown id is a problem at ``treaty.ref``) and hands it, with the
+    record's data dates, to the pure :func:`armsctl.exercise.scenario.check_treaty`.
+    """
+    if scenario.treaty.ref is None:
+        return scenario
+    from armsctl.errors import InputError, NotFoundError, Problem
+    from armsctl.exercise.scenario import check_treaty
+    from armsctl.treaty import load_treaty
+
+    try:
+        treaty = load_treaty(scenario.treaty.ref)
+    except NotFoundError as exc:
+        raise InputError([Problem(where, "treaty.ref", str(exc))]) from None
+    check_treaty(
+        scenario,
+        treaty,
+        where=where,
+        record_dates=lambda: [d for d, _ in record_turns(scenario)],
+    )
+    return scenario
 
 
 def record_turns(scenario: Scenario) -> list[tuple[dt.date, Declaration]]:

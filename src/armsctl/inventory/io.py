@@ -32,15 +32,19 @@ from armsctl.treaty.schema import Treaty, conditions_label
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 __all__ = [
     "AGGREGATE_COLUMNS",
     "ITEM_COLUMNS",
     "DeclarationSet",
     "ItemSource",
+    "explain_items",
     "item_records",
     "parse_count",
     "read_declarations",
+    "read_party_items",
+    "write_items",
 ]
 
 AGGREGATE_COLUMNS = ("party", "as_of", "measure", "value")
@@ -156,6 +160,9 @@ def _json_records(path: Path) -> list[dict[str, Any]]:
         raise DeclarationError(
             [Problem(str(path), f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
         ) from None
+    except (ValueError, RecursionError) as exc:  # a huge integer, or nesting past the limit
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise DeclarationError([Problem(str(path), "", f"not valid JSON: {why}")]) from None
     if isinstance(data, dict):
         data = data.get("declarations", data.get("items", data.get("records")))
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
@@ -668,3 +675,77 @@ def item_records(
         for values in zip(*columns.values(), strict=True):
             records.append({k: v for k, v in zip(names, values, strict=True) if v is not None})
     return records
+
+
+def explain_items(
+    declarations: DeclarationSet,
+    *,
+    party: str,
+    as_of: dt.date,
+    category: str,
+    status: str,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    """The items behind one component of an item-level declaration (first ``limit`` by uid).
+
+    What ``check --explain --items`` shows under a figure: read from the declaration's item
+    files, so it lives with the other readers rather than in the compliance engine.
+    """
+    import duckdb
+
+    rows: list[dict[str, Any]] = []
+    con = duckdb.connect(":memory:")
+    for source in declarations.item_sources:
+        cur = con.execute(
+            f"""SELECT * EXCLUDE (__row) FROM {source.relation_sql()}
+                WHERE CAST(party AS VARCHAR) = ? AND try_cast(as_of AS DATE) = ?
+                  AND CAST(category AS VARCHAR) = ? AND CAST(status AS VARCHAR) = ?
+                ORDER BY CAST(uid AS VARCHAR) LIMIT ?""",
+            [party, as_of, category, status, limit],
+        )
+        names = [d[0] for d in cur.description]
+        rows += [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    return [
+        {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()}
+        for r in rows[:limit]
+    ]
+
+
+def read_party_items(declarations: DeclarationSet, *, party: str) -> pa.Table:
+    """Every item row of ``party`` in the item files, as text with its ``as_of`` date.
+
+    The input of :func:`armsctl.inventory.diff.diff_items`: ``uid``, ``as_of`` and the columns
+    of :func:`armsctl.inventory.diff.item_columns`, each cast to text, from every item file.
+    """
+    from armsctl.inventory.diff import item_columns
+
+    if not declarations.item_sources:
+        raise InputError("diff needs item-level declarations (uid, category, status, facility)")
+    cols = item_columns(declarations.treaty)
+    select = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in cols)
+    union = " UNION ALL ".join(
+        f"SELECT CAST(uid AS VARCHAR) AS uid, try_cast(as_of AS DATE) AS as_of, {select} "
+        f"FROM {s.relation_sql()} WHERE CAST(party AS VARCHAR) = $party"
+        for s in declarations.item_sources
+    )
+    table: pa.Table = _connect().sql(union, params={"party": party}).to_arrow_table()
+    return table
+
+
+def write_items(path: Path, items: pa.Table) -> Path:
+    """Write an item table (e.g. from ``inventory.synthetic.generate_items``) to ``path``.
+
+    Parquet, CSV or JSON (an array of records) by the suffix, in a form ``read_declarations``
+    reads back; the folder is created if needed. Returns ``path``.
+    """
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        pq.write_table(items, path)
+    elif path.suffix == ".csv":
+        pacsv.write_csv(items, path)
+    else:
+        path.write_text(json.dumps(items.to_pylist(), default=str), encoding="utf-8")
+    return path

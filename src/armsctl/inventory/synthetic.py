@@ -1,16 +1,16 @@
 """Synthetic New START-shaped item inventories, for tests, benchmarks and demos.
 
 Real item-level declarations are confidential; these are generated with a seeded NumPy
-generator so that every run of a test or a benchmark sees the same items.
+generator so that every run of a test or a benchmark sees the same items. Generating is pure;
+:func:`armsctl.inventory.io.write_items` writes a generated table to a file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 
-__all__ = ["NEW_START_MIX", "generate_items", "write_items"]
+__all__ = ["NEW_START_MIX", "generate_items"]
 
 # (category, status, share of items, warheads range) — a rough shape of a strategic force.
 NEW_START_MIX: tuple[tuple[str, str, float, tuple[int, int]], ...] = (
@@ -66,22 +66,3 @@ def generate_items(
             "warheads": pa.array(warheads, pa.int64()),
         }
     )
-
-
-def write_items(path: Path, n: int, **kwargs: object) -> Path:
-    """Generate ``n`` items and write them to ``path`` (Parquet, CSV or JSON by suffix)."""
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
-    table = generate_items(n, **kwargs)  # type: ignore[arg-type]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        pq.write_table(table, path)
-    elif path.suffix == ".csv":
-        pacsv.write_csv(table, path)
-    else:
-        import json
-
-        rows = table.to_pylist()  # type: ignore[attr-defined]
-        path.write_text(json.dumps(rows, default=str), encoding="utf-8")
-    return path

@@ -6,10 +6,12 @@ The package is pure (no I/O): ``armsctl.store.ledger`` keeps the log in a databa
 - ``merkle``: RFC 9162 hashes, inclusion and consistency proofs and their verification;
 - ``note``: C2SP signed notes and Ed25519 key strings;
 - ``checkpoint``: C2SP tlog-checkpoint and tlog-cosignature witnesses;
-- ``bundle``: the ``armsctl/proof-bundle/v1`` proof bundle, trust policies and their verifier;
+- ``bundle``: the ``armsctl/proof-bundle/v1`` proof bundle and the consistency-proof document,
+  trust policies and their verifier;
 - ``witness``: the C2SP tlog-witness state machine and its request and state formats;
 - ``envelope``: signed RFC 8785 entry envelopes;
 - ``escrow``: salted commitments to item-level declarations and their step-by-step reveal;
+- ``reveals``: checking a reveal against the log (the entry, its signer, its checkpoint);
 - ``audit``: recomputing a stored log and naming the first mismatch;
 - ``tiles``: the tree as C2SP tlog-tiles (paths, entry bundles, proofs from tiles);
 - ``monitor``: following a tiled log over its tiles and reporting findings.
@@ -36,6 +38,7 @@ from armsctl.ledger.merkle import (
     verify_inclusion,
 )
 from armsctl.ledger.note import SignerKey, VerifierKey, open_note, sign_note
+from armsctl.ledger.reveals import RevealCheck, check_reveal
 
 __all__ = [
     "AuditReport",
@@ -43,6 +46,7 @@ __all__ = [
     "Commitment",
     "Entry",
     "ProofBundle",
+    "RevealCheck",
     "RevealReport",
     "SignerKey",
     "TrustPolicy",
@@ -50,6 +54,7 @@ __all__ = [
     "Witness",
     "audit_log",
     "canonical",
+    "check_reveal",
     "commit_items",
     "consistency_proof",
     "inclusion_proof",

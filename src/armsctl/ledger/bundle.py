@@ -16,6 +16,14 @@ of band, and ``verify_bundle`` fails "signed by an unknown key" whatever the not
 lines claim. The browser's ``verify.js`` implements the same rules and is tested against the
 same known-answer vectors (``tests/ledger/vectors/bundles.json``).
 
+Between two sizes alone (no entry), the log hands out ``armsctl/consistency-proof/v1``::
+
+    {"type": "armsctl/consistency-proof/v1", "old_size": 5, "size": 8,
+     "proof": ["<base64 hash>", ...], "checkpoint": "<the newer signed checkpoint note>"}
+
+built by ``consistency_document`` and checked by ``verify_consistency_document`` against the
+older checkpoint the verifier holds.
+
 Two kinds of failure are kept apart: a document that is not a bundle raises ``InputError``
 (exit 2 on the command line), a well-formed bundle that does not verify raises
 ``VerificationError`` (exit 1). Files of the older ``armsctl/inclusion-proof/v1`` format are
@@ -39,19 +47,27 @@ from armsctl.ledger.note import ALG_COSIGNATURE_V1, ALG_ED25519, VerifierKey, op
 
 __all__ = [
     "BUNDLE_TYPE",
+    "CONSISTENCY_TYPE",
     "LEGACY_INCLUSION_TYPE",
     "MAX_PROOF_HASHES",
+    "PROOF_TYPES",
     "Consistency",
     "ProofBundle",
     "TrustPolicy",
     "VerifiedBundle",
     "VerifiedCheckpoint",
+    "VerifiedConsistency",
+    "consistency_document",
     "verify_bundle",
     "verify_checkpoint",
+    "verify_consistency_document",
 ]
 
 BUNDLE_TYPE = "armsctl/proof-bundle/v1"
+CONSISTENCY_TYPE = "armsctl/consistency-proof/v1"
 LEGACY_INCLUSION_TYPE = "armsctl/inclusion-proof/v1"
+#: Every proof document a verifier accepts (the last: files of older releases).
+PROOF_TYPES = (BUNDLE_TYPE, CONSISTENCY_TYPE, LEGACY_INCLUSION_TYPE)
 #: A tree of 2^63 entries needs at most 63 hashes in a proof; 64 leaves room for none more.
 MAX_PROOF_HASHES = 64
 _MAX_SIZE = (1 << 63) - 1
@@ -442,3 +458,78 @@ def verify_bundle(
         witnesses=checked.witnesses,
         consistent_from=consistent_from,
     )
+
+
+def consistency_document(
+    old_size: int, size: int, proof: Sequence[bytes], checkpoint: str
+) -> dict[str, Any]:
+    """The ``armsctl/consistency-proof/v1`` document from ``old_size`` to ``size``.
+
+    ``checkpoint`` is the signed note of the newer size, which the proof ends at.
+    """
+    return {
+        "type": CONSISTENCY_TYPE,
+        "old_size": old_size,
+        "size": size,
+        "proof": [_b64(p) for p in proof],
+        "checkpoint": checkpoint,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedConsistency:
+    """A consistency proof that verified between the two checkpoints' sizes."""
+
+    old_size: int
+    size: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as ``ledger verify-proof`` prints it."""
+        return {"verified": True, "old_size": self.old_size, "size": self.size}
+
+
+def _proof_hash(value: object) -> bytes:
+    try:
+        return base64.b64decode(str(value), validate=True)
+    except (binascii.Error, ValueError):
+        raise IntegrityError("a proof hash is not valid base64") from None
+
+
+def verify_consistency_document(
+    doc: Mapping[str, Any],
+    *,
+    where: str,
+    trust: TrustPolicy,
+    checkpoint: str | None = None,
+    previous: str | None = None,
+) -> VerifiedConsistency:
+    """Check a consistency-proof document from ``previous`` (the older checkpoint you hold).
+
+    The newer checkpoint is ``checkpoint`` when given, else the document's; it must satisfy
+    ``trust`` (witnesses included), while the older one need only be signed by the log key.
+
+    Raises:
+        InputError: the document lacks ``old_size``, ``proof`` or a checkpoint, or no
+            ``previous`` is given (``where`` names the document).
+        IntegrityError: a proof hash is not base64.
+        VerificationError: the sizes do not match the checkpoints, or the proof fails.
+    """
+    raw = doc.get("proof")
+    if not isinstance(raw, list) or not isinstance(doc.get("old_size"), int):
+        raise _bad(where, "proof", "a consistency proof has old_size and proof")
+    proof = [_proof_hash(p) for p in raw]
+    new_note = checkpoint if checkpoint is not None else doc.get("checkpoint")
+    if not isinstance(new_note, str):
+        raise _bad(where, "checkpoint", "is missing: give --checkpoint")
+    if previous is None:
+        raise InputError("a consistency proof needs --old-checkpoint")
+    head = verify_checkpoint(new_note, trust=trust).checkpoint
+    old = verify_checkpoint(previous, trust=TrustPolicy(trust.log_key)).checkpoint
+    if doc.get("size") != head.size or doc["old_size"] != old.size:
+        raise VerificationError(
+            f"the proof is from size {doc['old_size']} to {doc.get('size')}, the checkpoints "
+            f"are of sizes {old.size} and {head.size}"
+        )
+    if not verify_consistency(old.size, head.size, old.root, head.root, proof):
+        raise VerificationError(f"consistency from size {old.size} to {head.size} does not verify")
+    return VerifiedConsistency(old.size, head.size)

@@ -125,13 +125,20 @@ def open_entry(
             must be the one registered for its party.
 
     Raises:
-        IntegrityError: on malformed JSON, non-canonical bytes, a missing field, a bad
-            signature, or a key not registered for the party.
+        IntegrityError: on malformed JSON (including a number too long or nesting too deep
+            to read), non-canonical bytes, a missing field, a bad signature, or a key not
+            registered for the party.
     """
     try:
         doc = json.loads(bytes(unverified_data).decode("utf-8"), object_pairs_hook=_no_duplicates)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise IntegrityError("entry is not valid UTF-8 JSON") from None
+    except ValueError:
+        # Python refuses integers of more than 4300 digits (CVE-2020-10735) with a plain
+        # ValueError; left to escape, it would be a server error rather than a refusal.
+        raise IntegrityError("entry holds a number too long to read") from None
+    except RecursionError:
+        raise IntegrityError("entry is nested too deeply to read") from None
     if not isinstance(doc, dict) or set(doc) != _FIELDS:
         raise IntegrityError(f"entry must have exactly the fields {', '.join(sorted(_FIELDS))}")
     if canonical(doc) != bytes(unverified_data):

@@ -130,6 +130,9 @@ def parse_items(text: str, *, fmt: str, where: str = "items") -> list[dict[str, 
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DeclarationError([Problem(where, f"line {exc.lineno}", exc.msg)]) from None
+        except (ValueError, RecursionError) as exc:  # a huge integer, or nesting past the limit
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise DeclarationError([Problem(where, "", f"not valid JSON: {why}")]) from None
         if isinstance(doc, dict) and "items" in doc:
             doc = doc["items"]
         if not isinstance(doc, list):

@@ -18,7 +18,12 @@ Every plaintext is **padded** before it is sealed (``pad``: ``0x80`` then zero b
 next power of two, at least ``ROW_FLOOR`` bytes for a row and ``VALUE_FLOOR`` for a value or
 the private part), so that a stored ciphertext's length says no more than the binary order of
 magnitude of its content, and nothing at all below the floor: not how many items a reveal
-holds, how many findings a report has, how long a body or a facility name is. Records sealed
+holds, how many findings a report has, how long a body or a facility name is. Where even the
+binary order of magnitude is confidential, the floor is set from public data alone: a reveal
+is padded to what a reveal of the whole declaration would take (``reveal_floor``, from the
+declaration's public item count, up to ``REVEAL_ITEMS_CAP`` items), the facility salts to a
+full facility tree's worth (``facility_salts_floor``, from its public size). ``unpad`` strips
+any length, so these open with the same code (Python and ``sealed-open.mjs``). Records sealed
 before padding (schemes ``.../v1``) still open; new ones are ``.../v2``.
 
 Only the holder of the private key opens the rows; a lost key loses the items (keep a backup, see
@@ -45,12 +50,14 @@ __all__ = [
     "SealingKey",
     "SealingPublicKey",
     "canonical_row",
+    "facility_salts_floor",
     "open_private",
     "open_rows",
     "open_value",
     "pad",
     "padded_length",
     "reader_view",
+    "reveal_floor",
     "seal_rows",
     "seal_value",
     "sealed_size_is_padded",
@@ -175,6 +182,61 @@ def padded_length(size: int, floor: int) -> int:
     return max(floor, 1 << (need - 1).bit_length())
 
 
+#: A bound on what one revealed item takes in a reveal (its record, salt and index), before
+#: its inclusion proof; an item record is about 150 to 250 bytes.
+REVEAL_ITEM_BYTES = 512
+#: A bound on one hash of an inclusion proof in a reveal (base64 of 32 bytes, quoted).
+_PROOF_HASH_BYTES = 48
+#: A bound on what a reveal holds besides its items (the declaration's public part, the
+#: facility count opening).
+_REVEAL_BASE_BYTES = 4096
+#: The most items a reveal is padded for: a site holding more seals to a power of two above
+#: (the stored length then tells its binary order of magnitude, nothing finer).
+REVEAL_ITEMS_CAP = 1024
+#: A bound on one facility's entry in the sealed facility salts (its name and 64 hex digits).
+FACILITY_SALT_BYTES = 160
+
+
+def _power_of_two_at_least(size: int) -> int:
+    return 1 << max(0, size - 1).bit_length()
+
+
+def reveal_floor(declared: object) -> int:
+    """The padded length of a sealed reveal out of a declaration of ``declared`` items.
+
+    A reveal's content is the site's items; its length, padded to a power of two of its own
+    size, would tell a reader of the database file how many items the site holds (the count
+    the log no longer says). It is padded instead to the size a reveal of every declared
+    item would take (``declared`` is public: the log's commitment says it), up to
+    ``REVEAL_ITEMS_CAP`` items: every site of a declaration then seals to one length, unless
+    it holds more than the cap (or unusually long records). Anything but a count (an older
+    reveal's document without one) gets ``VALUE_FLOOR``.
+    """
+    if not isinstance(declared, int) or isinstance(declared, bool) or declared < 1:
+        return VALUE_FLOOR
+    depth = max(1, declared - 1).bit_length()
+    bound = _REVEAL_BASE_BYTES + min(declared, REVEAL_ITEMS_CAP) * (
+        REVEAL_ITEM_BYTES + _PROOF_HASH_BYTES * depth
+    )
+    return max(VALUE_FLOOR, _power_of_two_at_least(bound))
+
+
+def facility_salts_floor(public: Mapping[str, Any]) -> int:
+    """The padded length of a declaration's sealed facility salts, from its public commitment.
+
+    The salts are one per facility, and how many facilities a party has is what the padded
+    facility tree (``facilities.size`` in the public commitment, a power of two) hides; the
+    sealed salts are padded to what a full tree's worth would take, so their length says no
+    more than the public size does. A commitment without a facility tree (``.../v1``) gets
+    ``VALUE_FLOOR``.
+    """
+    tree = public.get("facilities")
+    size = tree.get("size") if isinstance(tree, Mapping) else None
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        return VALUE_FLOOR
+    return max(VALUE_FLOOR, _power_of_two_at_least(size * FACILITY_SALT_BYTES))
+
+
 def sealed_size_is_padded(ciphertext_size: int, floor: int) -> bool:
     """Whether a ChaCha20-Poly1305 ciphertext is as long as a padded plaintext (plus its tag).
 
@@ -297,6 +359,7 @@ def seal_rows(
     date: str,
     rng: Callable[[int], bytes],
     private: Mapping[str, Any] | None = None,
+    private_floor: int = VALUE_FLOOR,
 ) -> dict[str, Any]:
     """Seal opening rows (``{"index", "salt", "item"}``) to the party's key.
 
@@ -308,6 +371,8 @@ def seal_rows(
         date: The declaration's as-of date (bound into every row).
         rng: Random bytes for the data key (``os.urandom``).
         private: The rest of the opening to keep sealed too (the facility salts), if any.
+        private_floor: What ``private`` is padded to at least: ``facility_salts_floor`` of
+            the public facility tree size, so that its length does not count the facilities.
 
     Returns:
         ``{"scheme", "wrapped_key", "rows": [{"index", "ciphertext"}], "private"}`` (base64),
@@ -338,7 +403,7 @@ def seal_rows(
     extra = (
         _b64(
             aead.encrypt(
-                _PRIVATE_NONCE, pad(canonical(dict(private)), VALUE_FLOOR), _aad(context, -1)
+                _PRIVATE_NONCE, pad(canonical(dict(private)), private_floor), _aad(context, -1)
             )
         )
         if private is not None
@@ -463,13 +528,16 @@ def seal_value(
     to: Mapping[str, SealingPublicKey],
     context: Mapping[str, Any],
     rng: Callable[[int], bytes],
+    floor: int = VALUE_FLOOR,
 ) -> dict[str, Any]:
     """Seal one confidential value (a notification body, a site, findings, a reveal) to readers.
 
     Each reader the treaty entitles (a party code) gets the fresh data key wrapped to its own
     X25519 key; the value is encrypted once. ``context`` (what the value is: its kind, treaty
     and row id) is bound as associated data, so a ciphertext moved to another row does not
-    open. The data key is used once, so the nonce is constant.
+    open. The data key is used once, so the nonce is constant. ``floor`` is what the value is
+    padded to at least: a size derived from public data only (``reveal_floor``) when the
+    value's own length would tell something confidential.
 
     Returns:
         ``{"scheme", "context", "keys": {reader: wrapped}, "ciphertext"}`` (base64).
@@ -495,7 +563,7 @@ def seal_value(
         for reader, public in sorted(to.items())
     }
     ciphertext = ChaCha20Poly1305(data_key).encrypt(
-        bytes(12), pad(canonical(value), VALUE_FLOOR), canonical(bound)
+        bytes(12), pad(canonical(value), floor), canonical(bound)
     )
     return {
         "scheme": VALUE_SCHEME,

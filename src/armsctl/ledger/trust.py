@@ -41,6 +41,9 @@ def parse_trust(text: str, *, where: str = "trust file") -> dict[str, tuple[Veri
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError([Problem(where, f"line {exc.lineno}", exc.msg)]) from None
+    except (ValueError, RecursionError) as exc:  # a huge integer, or nesting past the limit
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError([Problem(where, "", f"not valid JSON: {why}")]) from None
     if not isinstance(doc, dict) or doc.get("format") != TRUST_FORMAT:
         raise InputError([Problem(where, "format", f"must be {TRUST_FORMAT!r}")])
     parties = doc.get("parties")

@@ -1,8 +1,8 @@
 """Monitoring between inspections: observations, their fusion with declarations, anomalies.
 
-The pure core: observations and sites are read and validated with ``now=`` passed in, fusion
-turns them into likelihood ratios against the declarations, and the anomaly checks look for
-patterns over time. Nothing here reads a clock or writes a file.
+The pure core: observations and sites are validated with ``now=`` passed in (the readers of
+their files are in ``monitoring.io``), fusion turns them into likelihood ratios against the
+declarations, and the anomaly checks look for patterns over time. Nothing but ``monitoring.io`` reads a file, and nothing reads a clock.
 """
 
 from armsctl.monitoring.anomalies import (
@@ -32,18 +32,18 @@ from armsctl.monitoring.fusion import (
     Fusion,
     SiteEvidence,
     count_log_likelihood,
-    declared_counts,
     fuse,
     log_likelihood_ratio,
     verdict,
 )
+from armsctl.monitoring.io import declared_counts, read_observations, read_sites
 from armsctl.monitoring.observations import (
     SOURCE_KINDS,
     Observation,
     Site,
     observations_table,
-    read_observations,
-    read_sites,
+    parse_observations,
+    sites_from_geojson,
 )
 
 __all__ = [
@@ -75,10 +75,12 @@ __all__ = [
     "fuse",
     "log_likelihood_ratio",
     "observations_table",
+    "parse_observations",
     "read_observations",
     "read_sites",
     "round_numbers",
     "series_breaks",
     "site_series",
+    "sites_from_geojson",
     "verdict",
 ]

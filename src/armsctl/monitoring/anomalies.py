@@ -25,11 +25,14 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from armsctl.errors import ParameterError
 from armsctl.inventory.model import ALL_ZONES, ComponentKey, DeclarationSet
 from armsctl.notifications.model import Notification
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "BalanceDifference",
@@ -632,13 +635,15 @@ def _label(key: ComponentKey, weight: int) -> str:
     return name if weight == 1 else f"{weight}x {name}"
 
 
-def site_series(declarations: DeclarationSet) -> dict[tuple[str, str], dict[dt.date, int]]:
-    """Each (party, site)'s total declared items at each of the party's declaration dates."""
-    from armsctl.monitoring.fusion import declared_counts
+def site_series(declared: pa.Table) -> dict[tuple[str, str], dict[dt.date, int]]:
+    """Each (party, site)'s total declared items at each of the party's declaration dates.
 
+    ``declared`` is the table of declared counts (:func:`armsctl.monitoring.io.declared_counts`),
+    passed in so that this check reads no file.
+    """
     out: dict[tuple[str, str], dict[dt.date, int]] = {}
     dates: dict[str, set[dt.date]] = {}
-    for r in declared_counts(declarations).to_pylist():
+    for r in declared.to_pylist():
         dates.setdefault(r["party"], set()).add(r["as_of"])
         if r["site"] is not None:
             series = out.setdefault((r["party"], r["site"]), {})
@@ -657,15 +662,21 @@ def detect(
     k: float = 0.5,
     h: float = 5.0,
     tolerance: int = 0,
+    declared: pa.Table | None = None,
 ) -> list[Flag]:
-    """Every anomaly check that the inputs allow, flags ordered by kind then strength."""
+    """Every anomaly check that the inputs allow, flags ordered by kind then strength.
+
+    The site checks (frozen sites, round site counts) need the declared counts per site of
+    item-level declarations, ``declared`` (read by :func:`armsctl.monitoring.io.declared_counts`);
+    without it they are skipped, as they are for aggregate declarations.
+    """
     flags: list[Flag] = []
     if notifications is not None:
         diffs = balance_differences(declarations, notifications)
         flags += cusum_flags(diffs, sigma=sigma, k=k, h=h)
         flags += series_breaks(diffs, tolerance=tolerance)
-    if declarations.item_sources:
-        series = site_series(declarations)
+    if declared is not None:
+        series = site_series(declared)
         flags += frozen_sites(series)
         for party in declarations.parties():
             latest = max((d for (p, _), v in series.items() if p == party for d in v), default=None)

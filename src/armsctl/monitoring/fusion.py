@@ -29,8 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from armsctl.errors import InputError, ParameterError
-from armsctl.inventory.model import DeclarationSet
+from armsctl.errors import ParameterError
 from armsctl.monitoring.observations import Observation, observations_table
 
 if TYPE_CHECKING:
@@ -42,38 +41,12 @@ __all__ = [
     "Fusion",
     "SiteEvidence",
     "count_log_likelihood",
-    "declared_counts",
     "fuse",
     "log_likelihood_ratio",
     "verdict",
 ]
 
 LN10 = 2.302585092994046
-
-
-def declared_counts(declarations: DeclarationSet) -> pa.Table:
-    """Declared items per party, site (facility), category and declaration date, from item files.
-
-    Also lists every declaration date of each party (with ``category`` null) so that a site a
-    later declaration no longer lists counts as zero rather than keeping an old figure.
-    """
-    import duckdb
-
-    if not declarations.item_sources:
-        raise InputError("fusion needs item-level declarations (they say which site holds what)")
-    union = " UNION ALL ".join(
-        "SELECT CAST(party AS VARCHAR) AS party, CAST(facility AS VARCHAR) AS site, "
-        "CAST(category AS VARCHAR) AS category, CAST(as_of AS DATE) AS as_of "
-        f"FROM {s.relation_sql(row_numbers=False)}"
-        for s in declarations.item_sources
-    )
-    con = duckdb.connect(":memory:")
-    table: pa.Table = con.sql(
-        f"SELECT party, site, category, as_of, count(*) AS declared FROM ({union}) GROUP BY ALL "
-        f"UNION ALL SELECT DISTINCT party, NULL, NULL, as_of, 0 FROM ({union}) "
-        "ORDER BY party, as_of, site, category"
-    ).to_arrow_table()
-    return table
 
 
 def count_log_likelihood(
@@ -225,7 +198,10 @@ def fuse(
     d: int = 1,
     evidence_rows: int = 10,
 ) -> Fusion:
-    """Fuse observations with declared counts (from :func:`declared_counts`), ranked strongest first.
+    """Fuse observations with declared counts, ranked strongest first.
+
+    ``declared`` is the table :func:`armsctl.monitoring.io.declared_counts` reads from the item
+    files: party, site, category, as_of and declared.
 
     Observations of a party before its first declaration have no declared count to test and are
     counted in ``without_declaration`` instead.

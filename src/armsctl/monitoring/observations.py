@@ -1,26 +1,25 @@
-"""Monitoring observations and the sites they are made at, read from CSV, JSON and GeoJSON.
+"""Monitoring observations and the sites they are made at, validated from parsed records.
 
 An observation is a count of one category of items seen at one site at one time by one source.
 What makes a count evidence is the source's reliability, so every observation carries either a
 detection probability and a false-positive rate (a counting source: imagery, overflights) or a
 standard error (an estimate: open-source analysis, an on-site tally with its uncertainty).
-Files are validated all or nothing; each problem names the file, line or record, and field.
+Records are validated all or nothing (the readers in :mod:`armsctl.monitoring.io` parse the
+CSV, JSON and GeoJSON files); each problem names the file, line or record, and field.
 Observations dated after ``now`` are refused: the caller passes ``now`` so that the check is
 reproducible.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from armsctl.errors import InputError, Problem
+from armsctl.sites import Site
 from armsctl.times import parse_time
 from armsctl.treaty.schema import Treaty
 
@@ -33,24 +32,13 @@ __all__ = [
     "Site",
     "SourceKind",
     "observations_table",
-    "read_observations",
-    "read_sites",
+    "parse_observations",
+    "sites_from_geojson",
 ]
 
 SourceKind = Literal["satellite", "aircraft", "drone", "open-source", "on-site"]
 SOURCE_KINDS: tuple[SourceKind, ...] = ("satellite", "aircraft", "drone", "open-source", "on-site")
 MAX_PROBLEMS = 50
-
-
-@dataclass(frozen=True, slots=True)
-class Site:
-    """A place items are declared and observed at; ``id`` is the facility id in declarations."""
-
-    id: str
-    party: str
-    name: str = ""
-    lon: float | None = None
-    lat: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,19 +62,11 @@ class Observation:
     se: float | None = None
 
 
-def read_sites(path: Path, treaty: Treaty) -> list[Site]:
-    """Sites from a GeoJSON FeatureCollection of Points with ``id`` and ``party`` properties."""
-    where = str(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError([Problem(where, "", "no such file")]) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [Problem(where, f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(where, "", f"cannot be read: {exc}")]) from None
+def sites_from_geojson(doc: object, treaty: Treaty, *, where: str) -> list[Site]:
+    """Sites from a parsed GeoJSON FeatureCollection of Points with ``id`` and ``party``.
+
+    ``where`` names the document in every problem (the reader passes the file's path).
+    """
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise InputError([Problem(where, "type", "expected a GeoJSON FeatureCollection")])
     problems: list[Problem] = []
@@ -118,7 +98,9 @@ def read_sites(path: Path, treaty: Treaty) -> list[Site]:
                 problems.append(
                     Problem(where, f"{loc}.geometry.coordinates", f"bad position {coords[:2]!r}")
                 )
-        sites.append(Site(ident, party, str(props.get("name") or ""), lon, lat))
+        if ident:
+            title = str(props.get("name") or "")
+            sites.append(Site(ident, party=party, title=title, lon=lon, lat=lat))
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
     return sites
@@ -132,45 +114,20 @@ def _float(value: object) -> float | None:
     return out if math.isfinite(out) else None
 
 
-def _rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    where = str(path)
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            with path.open(newline="", encoding="utf-8") as handle:
-                return [
-                    (f"line {i + 2}", {(k or "").strip(): v for k, v in r.items()})
-                    for i, r in enumerate(csv.DictReader(handle))
-                ]
-        if suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(data, dict):
-                data = data.get("observations")
-            if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-                raise InputError([Problem(where, "", "expected an array of observation records")])
-            return [(f"record {i + 1}", r) for i, r in enumerate(data)]
-    except FileNotFoundError:
-        raise InputError([Problem(where, "", "no such file")]) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [Problem(where, f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(where, "", f"cannot be read: {exc}")]) from None
-    raise InputError([Problem(where, "", "not a .csv or .json file")])
-
-
-def read_observations(
-    paths: Sequence[Path],
+def parse_observations(
+    files: Iterable[tuple[str, Iterable[tuple[str, dict[str, Any]]]]],
     treaty: Treaty,
     *,
     now: dt.datetime,
     sites: Sequence[Site] | None = None,
 ) -> list[Observation]:
-    """Read observation files for ``treaty``; all or nothing.
+    """Validate observation records for ``treaty``; all or nothing.
 
+    ``files`` holds, for each file, its name and its records, each with its location (``line
+    3``, ``record 2``), so that every problem names file, location and field. They are consumed
+    in order, so a reader may yield them lazily and the fiftieth problem stops the reading.
     With ``sites``, every observation must name a known site and its party comes from the site
-    when the file gives none. Observations after ``now`` are refused.
+    when the record gives none. Observations after ``now`` are refused.
     """
     from armsctl.notifications.model import utc
 
@@ -180,9 +137,8 @@ def read_observations(
     problems: list[Problem] = []
     out: list[Observation] = []
     seen: set[str] = set()
-    for path in paths:
-        where = str(path)
-        for loc, row in _rows(path):
+    for where, records in files:
+        for loc, row in records:
             obs = _parse(row, where, loc, treaty, categories, by_site, now, problems)
             if obs is not None:
                 if obs.id in seen:

@@ -19,11 +19,19 @@ from typing import Any
 from armsctl.charts import Section
 from armsctl.compliance import LimitResult, Report, evaluate, history, report_to_dict
 from armsctl.compliance.charts import limit_chart, limit_points
+from armsctl.errors import ParameterError
 from armsctl.inventory import DeclarationSet
 from armsctl.reports._templates import render as _render
 from armsctl.treaty import Treaty
 
-__all__ = ["debrief_html", "render_html", "render_markdown", "render_sections", "write_report"]
+__all__ = [
+    "brief_html",
+    "debrief_html",
+    "render_html",
+    "render_markdown",
+    "render_sections",
+    "write_report",
+]
 
 
 def write_report(
@@ -38,10 +46,19 @@ def write_report(
 ) -> Path:
     """Write the report in ``fmt`` (html, md, json) to ``output`` atomically; return the path.
 
-    ``at`` is the date to evaluate when there is no declaration at all (today by default).
+    ``at`` is the date to evaluate when there is no declaration at all. The shell passes it (the
+    CLI gives today): the report reads no clock, so the same inputs give the same document.
+
+    Raises:
+        ParameterError: no declaration and no ``at``.
     """
     series = history(declarations, interpretation=interpretation)
-    latest = series[-1] if series else evaluate(treaty, declarations, at or dt.date.today())
+    if series:
+        latest = series[-1]
+    elif at is None:
+        raise ParameterError("at: no declaration to report on; give the date to evaluate")
+    else:
+        latest = evaluate(treaty, declarations, at)
     if fmt == "json":
         text = json.dumps(
             {"latest": report_to_dict(latest), "history": [report_to_dict(r) for r in series]},
@@ -155,6 +172,29 @@ def render_sections(sections: Sequence[Section]) -> list[tuple[str, str]]:
 
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{v} {k}" for k, v in sorted(counts.items()) if v) or "nothing"
+
+
+def brief_html(doc: dict[str, Any]) -> str:
+    """The workbench brief (:func:`armsctl.workbench.brief.brief_document`) as one HTML page.
+
+    Self-contained so that it opens offline and can be mailed as one file: inline CSS and the
+    schedule charts inline as SVG from the one renderer; the page asks for nothing beyond itself.
+    """
+    from markupsafe import Markup
+
+    from armsctl.workbench.brief import baseline_caveat, milestone_lines, percent, schedule_svg
+
+    return _render(
+        "brief.html",
+        doc=doc,
+        n=lambda value: f"{value:,}",
+        pct=percent,
+        cuts=lambda cuts: ", ".join(f"{k} {v:,}" for k, v in cuts.items()) or "none",
+        baseline_caveat=baseline_caveat,
+        milestone_lines=milestone_lines,
+        # The renderer escapes what it draws; the no-schedule line is fixed text.
+        schedule=lambda party: Markup(schedule_svg(party)),
+    )
 
 
 def debrief_html(doc: dict[str, Any]) -> str:

@@ -5,15 +5,14 @@ sealed with the server's key (operator-attested) or, for declarations and notifi
 carry ``signed_entry``, the party's own signed entry (``armsctl.service.entries``). Use-cases
 take time (``at=``) and randomness (``rng=``) as parameters and an ``allow`` callback for authorisation decisions made by ``armsctl.access.authz``.
 
-The shells import what they need from this package; ``_base`` and ``_json`` are its private
-implementation modules (an import-linter contract keeps them private).
+The shells import what they need from this package; ``_base``, ``_json`` and ``_paging`` are its
+private implementation modules (an import-linter contract keeps them private).
 """
 
+from armsctl.errors import AccessDenied, ConflictError
 from armsctl.service._base import (
-    AccessDenied,
     Actor,
     Allow,
-    ConflictError,
     Database,
     Page,
     Resource,

@@ -27,7 +27,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event, select
 from sqlalchemy.orm import Session
 
-from armsctl.errors import AccessDenied, ConflictError, NotFoundError
+# Bound here too for callers that import them from this module; they live in armsctl.errors.
+from armsctl.errors import AccessDenied as AccessDenied
+from armsctl.errors import ConflictError as ConflictError
+from armsctl.errors import NotFoundError
 from armsctl.ledger.envelope import seal_entry
 from armsctl.ledger.note import SignerKey
 from armsctl.service.group_commit import GroupCommit
@@ -40,17 +43,14 @@ if TYPE_CHECKING:
     from armsctl.service.witnessing import Witnessing
 
 __all__ = [
-    "AccessDenied",
     "Actor",
     "Allow",
-    "ConflictError",
     "Database",
     "Page",
     "Resource",
     "allow_all",
     "audit",
     "iso",
-    "page",
     "party_by_code",
     "slice_page",
 ]
@@ -294,11 +294,6 @@ def audit(
         sink.append(event)
     else:
         session.add(event)
-
-
-def page(query_rows: list[dict[str, Any]], total: int, limit: int, offset: int) -> Page:
-    """Wrap rows already limited and offset by the query."""
-    return Page(results=query_rows, total=total, limit=limit, offset=offset)
 
 
 def iso(value: dt.datetime | dt.date | None) -> str | None:

@@ -23,16 +23,22 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from armsctl.errors import InputError, IntegrityError, NotFoundError, ParameterError, Problem
+from armsctl.errors import (
+    ConflictError,
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    ParameterError,
+    Problem,
+)
 from armsctl.ledger.note import VerifierKey
 from armsctl.service._base import (
     LOCAL,
     Actor,
     Allow,
-    ConflictError,
     Database,
     Page,
     Resource,
@@ -41,6 +47,7 @@ from armsctl.service._base import (
     iso,
     party_by_code,
 )
+from armsctl.service._paging import fetch_page
 from armsctl.store.models import ROLES, ApiToken, Party, PartyKey, TreatyRow, User
 
 __all__ = [
@@ -283,15 +290,26 @@ def _record(
     session: Session,
     conn: Connection,
     actor: Actor,
+    user: User,
+    party: Party | None,
     *,
     action: str,
     kind: str,
-    party: Party | None,
     at: dt.datetime,
-    body: dict[str, Any],
+    **details: Any,
 ) -> None:
-    """Log an account change under the party it concerns, and audit it (never a secret)."""
-    body = {**body, "by": actor.name, "by_role": actor.role}
+    """Log a change to ``user``'s account under the party it concerns, and audit it.
+
+    The entry names the user, its role and party, then ``details`` (never a secret).
+    """
+    body = {
+        "user": user.name,
+        "role": user.role,
+        "party": party.code if party else None,
+        **details,
+        "by": actor.name,
+        "by_role": actor.role,
+    }
     db.append(
         conn,
         kind=kind,
@@ -327,17 +345,7 @@ def _new_user(
     user = User(name=name, role=role, party_id=party.id if party else None, created_at=at)
     session.add(user)
     session.flush()
-    _record(
-        db,
-        session,
-        conn,
-        actor,
-        action="user.add",
-        kind="user-added",
-        party=party,
-        at=at,
-        body={"user": name, "role": role, "party": party.code if party else None},
-    )
+    _record(db, session, conn, actor, user, party, action="user.add", kind="user-added", at=at)
     return user
 
 
@@ -387,8 +395,7 @@ def list_users(
         query = select(User, Party).outerjoin(Party, User.party_id == Party.id)
         if party_id is not None:
             query = query.where(User.party_id == party_id)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(query.order_by(User.id).limit(limit).offset(offset)).all()
+        rows, total = fetch_page(session, query, User.id, limit=limit, offset=offset)
         return Page([_user_dict(u, p) for u, p in rows], total, limit, offset)
 
 
@@ -425,17 +432,13 @@ def _new_token(
         session,
         conn,
         actor,
+        user,
+        party,
         action="token.issue",
         kind="token-issued",
-        party=party,
         at=at,
-        body={
-            "user": user.name,
-            "role": user.role,
-            "party": party.code if party else None,
-            "token_id": token_id,
-            "expires_at": iso(expires),
-        },
+        token_id=token_id,
+        expires_at=iso(expires),
     )
     return {
         "token": f"{TOKEN_PREFIX}{token_id}_{secret}",
@@ -500,16 +503,12 @@ def revoke_token(
                 session,
                 conn,
                 actor,
+                user,
+                party,
                 action="token.revoke",
                 kind="token-revoked",
-                party=party,
                 at=at,
-                body={
-                    "user": user.name,
-                    "role": user.role,
-                    "party": party.code if party else None,
-                    "token_id": token_id,
-                },
+                token_id=token_id,
             )
         return {"token_id": token_id, "revoked_at": iso(row.revoked_at)}
 
@@ -551,8 +550,7 @@ def list_tokens_page(
     """One page of tokens; with ``party_id`` only that party's users' tokens."""
     with db.read() as session:
         query = _token_query(user, party_id)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(query.order_by(ApiToken.id).limit(limit).offset(offset)).all()
+        rows, total = fetch_page(session, query, ApiToken.id, limit=limit, offset=offset)
         return Page([_token_dict(t, u) for t, u in rows], total, limit, offset)
 
 

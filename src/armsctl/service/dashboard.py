@@ -21,6 +21,7 @@ from armsctl.errors import NotFoundError, ParameterError
 from armsctl.inventory.io import DeclarationSet
 from armsctl.inventory.model import Declaration as CoreDeclaration
 from armsctl.service._base import Actor, Allow, Database, Resource, audit, iso
+from armsctl.service._paging import with_party_code
 from armsctl.service.declarations import _public as public_declaration
 from armsctl.service.declarations import core_declaration
 from armsctl.store.models import Declaration, DeclarationItem, Party
@@ -70,9 +71,7 @@ def declaration_set(db: Database, *, treaty: str) -> DeclarationSet:
     with db.read() as session:
         doc = db.treaty(session, treaty)
         rows = session.execute(
-            select(Declaration, Party.code)
-            .join(Party, Declaration.party_id == Party.id)
-            .where(Declaration.treaty_id == treaty)
+            with_party_code(Declaration).where(Declaration.treaty_id == treaty)
         ).all()
         declarations = [core_declaration(d, code) for d, code in rows]
     return DeclarationSet(doc, declarations, [])

@@ -18,13 +18,13 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from armsctl.compliance.engine import rule_weights
-from armsctl.errors import DeclarationError, IntegrityError, Problem
+from armsctl.errors import ConflictError, DeclarationError, IntegrityError, NotFoundError, Problem
 from armsctl.inventory.model import (
     ComponentKey,
     component_measure,
@@ -39,18 +39,9 @@ from armsctl.ledger.escrow import (
     validate_items,
 )
 from armsctl.ledger.note import SignerKey
-from armsctl.service._base import (
-    Actor,
-    Allow,
-    ConflictError,
-    Database,
-    Page,
-    Resource,
-    audit,
-    iso,
-    party_by_code,
-)
+from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import json_problem
+from armsctl.service._paging import fetch_page, with_party_code
 from armsctl.service.entries import (
     append_for_party,
     declaration_entry,
@@ -60,7 +51,7 @@ from armsctl.service.log import proof_url
 from armsctl.service.record import record_figure, unverified_measures
 from armsctl.service.treaty_dates import check_declaration_date, history_marked
 from armsctl.store.engine import insert_rows
-from armsctl.store.models import Declaration, DeclarationItem, Party
+from armsctl.store.models import Declaration, DeclarationItem, Party, SealedItem
 from armsctl.treaty.schema import Treaty
 
 __all__ = [
@@ -143,6 +134,39 @@ def limit_values(components: Mapping[str, int], treaty: Treaty) -> dict[str, int
     return dict(sorted(out.items()))
 
 
+def _covered_measures(treaty: Treaty) -> set[str]:
+    """The component measures an item-level entry's figures constrain: those a limit counts.
+
+    A party-signed entry of sealed items says the limit values and the commitment's counts
+    per category; a component no limit counts could be anything without changing either.
+    """
+    covered: set[str] = set()
+    for limit in treaty.limits:
+        zones = limit.zones if limit.scope == "zone" else None
+        covered |= {
+            component_measure(k) for k, w in rule_weights(limit.counting, zones).items() if w
+        }
+    return covered
+
+
+def signed_components(components: Mapping[str, int], treaty: Treaty) -> dict[str, int]:
+    """The components a party-signed sealed-items entry covers (what the client sends).
+
+    Item counts per category (checked against the commitment) and what a treaty limit counts
+    (checked through the signed limit values); a figure no limit counts is left out, since no
+    signature would vouch for it.
+    """
+    covered = _covered_measures(treaty)
+    out: dict[str, int] = {}
+    for measure, value in components.items():
+        key = parse_component_measure(measure)
+        if key is not None and (
+            component_measure(key) in covered or (key.quantity == "count" and not key.zone)
+        ):
+            out[measure] = value
+    return out
+
+
 def released_figures(items: Sequence[Mapping[str, Any]], treaty: Treaty) -> dict[str, int]:
     """The figures an item-level declaration releases: the treaty's limit values.
 
@@ -210,25 +234,51 @@ def _public(row: Declaration, party: str, treaty: Treaty) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """How a declaration is recorded: by whom, with what note and time, and how it is logged."""
+
+    actor: Actor
+    note: str
+    at: dt.datetime
+    signed_entry: str | None
+    require_signature: bool
+    recording_history: bool
+
+
+def _authorised(
+    db: Database,
+    session: Session,
+    req: _Request,
+    allow: Allow,
+    treaty: str,
+    party: str,
+    as_of: dt.date,
+) -> tuple[Treaty, Party]:
+    """The treaty and the declaring party, once the caller may declare for it as of that date."""
+    doc = db.treaty(session, treaty)
+    row_party = party_by_code(session, treaty, party)
+    allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
+    _check_party(req.actor, treaty)
+    check_declaration_date(doc, party, as_of, at=req.at, recording_history=req.recording_history)
+    return doc, row_party
+
+
 def _store(
     db: Database,
     session: Session,
     conn: Any,
-    *,
+    req: _Request,
     treaty: Treaty,
-    actor: Actor,
     party: Party,
     as_of: dt.date,
-    kind: str,
-    status: str,
     figures: dict[str, int],
     commitment: dict[str, Any] | None,
-    note: str,
-    at: dt.datetime,
-    signed_entry: str | None = None,
-    require_signature: bool = False,
-    recording_history: bool = False,
+    *,
+    status: str = "provided",
 ) -> Declaration:
+    """Store one declaration and log it: item-level when it has a ``commitment``."""
+    kind = "aggregate" if commitment is None else "items"
     clash = session.scalars(
         select(Declaration.id).where(
             Declaration.treaty_id == party.treaty_id,
@@ -246,9 +296,9 @@ def _store(
         status=status,
         figures=figures,
         commitment=commitment,
-        note=note,
-        submitted_by=actor.user_id or 0,
-        submitted_at=at,
+        note=req.note,
+        submitted_by=req.actor.user_id or 0,
+        submitted_at=req.at,
         # The index its entry gets (the append lock is held from here): no UPDATE afterwards.
         log_index=db.ledger.next_index(conn),
     )
@@ -263,16 +313,16 @@ def _store(
         assert commitment is not None
         build = items_declaration_entry
         fields = {"figures": _released(row, treaty), "commitment": commitment}
-    fields.update(treaty=party.treaty_id, party=party.code, as_of=as_of, at=at)
+    fields.update(treaty=party.treaty_id, party=party.code, as_of=as_of, at=req.at)
     index = append_for_party(
         db,
         session,
         conn,
-        signed=history_marked(build(**fields), recording_history),
-        sealed=history_marked(build(**fields, ref=row.id), recording_history),
+        signed=history_marked(build(**fields), req.recording_history),
+        sealed=history_marked(build(**fields, ref=row.id), req.recording_history),
         party_id=party.id,
-        signed_entry=signed_entry,
-        require_signature=require_signature,
+        signed_entry=req.signed_entry,
+        require_signature=req.require_signature,
     )
     if index != row.log_index:  # pragma: no cover - nothing appends in between
         row.log_index = index
@@ -312,31 +362,12 @@ def submit_aggregate(
         raise DeclarationError([Problem("", "status", "must be provided or not-provided")])
     if status == "not-provided" and figures:
         raise DeclarationError([Problem("", "figures", "a not-provided declaration has none")])
+    req = _Request(actor, note, at, signed_entry, require_signature, recording_history)
     with db.write() as (session, conn):
-        doc = db.treaty(session, treaty)
-        row_party = party_by_code(session, treaty, party)
-        allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
-        _check_party(actor, treaty)
-        check_declaration_date(doc, party, as_of, at=at, recording_history=recording_history)
+        doc, row_party = _authorised(db, session, req, allow, treaty, party, as_of)
         _check_figures(figures, doc)
-        row = _store(
-            db,
-            session,
-            conn,
-            treaty=doc,
-            actor=actor,
-            party=row_party,
-            as_of=as_of,
-            kind="aggregate",
-            status=status,
-            figures=dict(sorted(figures.items())),
-            commitment=None,
-            note=note,
-            at=at,
-            signed_entry=signed_entry,
-            require_signature=require_signature,
-            recording_history=recording_history,
-        )
+        figures = dict(sorted(figures.items()))
+        row = _store(db, session, conn, req, doc, row_party, as_of, figures, None, status=status)
         return _public(row, party, doc)
 
 
@@ -448,12 +479,9 @@ def submit_items(
     if problems:
         raise DeclarationError(problems[:50])
     validate_items(items)
+    req = _Request(actor, note, at, signed_entry, require_signature, recording_history)
     with db.write() as (session, conn):
-        doc = db.treaty(session, treaty)
-        row_party = party_by_code(session, treaty, party)
-        allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
-        _check_party(actor, treaty)
-        check_declaration_date(doc, party, as_of, at=at, recording_history=recording_history)
+        doc, row_party = _authorised(db, session, req, allow, treaty, party, as_of)
         owner_key = owner_encryption_key(row_party)
         figures = _components(items, doc)
         draws = _draws(salts, signed_entry, len(items))
@@ -472,24 +500,7 @@ def submit_items(
             raise DeclarationError(
                 [Problem("", "salts", f"{len(draws)} salts given, the commitment draws {used}")]
             )
-        row = _store(
-            db,
-            session,
-            conn,
-            treaty=doc,
-            actor=actor,
-            party=row_party,
-            as_of=as_of,
-            kind="items",
-            status="provided",
-            figures=figures,
-            commitment=committed.public,
-            note=note,
-            at=at,
-            signed_entry=signed_entry,
-            require_signature=require_signature,
-            recording_history=recording_history,
-        )
+        row = _store(db, session, conn, req, doc, row_party, as_of, figures, committed.public)
         store_sealed_opening(session, row, committed.opening, owner_key, rng=rng)
         return _public(row, party, doc)
 
@@ -535,8 +546,7 @@ def store_sealed_opening(
     and builds its reveals itself; the server keeps the commitment and the component figures
     only. The clear opening leaves memory with the request.
     """
-    from armsctl.ledger.sealing import seal_rows
-    from armsctl.store.models import SealedItem
+    from armsctl.ledger.sealing import facility_salts_floor, seal_rows
 
     public = opening["public"]
     sealed = seal_rows(
@@ -547,6 +557,7 @@ def store_sealed_opening(
         date=str(public["date"]),
         rng=rng,
         private={"facilities": opening["facilities"], "pad_salt": opening["pad_salt"]},
+        private_floor=facility_salts_floor(public),
     )
     row.private = {
         "sealed": {
@@ -555,7 +566,9 @@ def store_sealed_opening(
             "private": sealed["private"],
         }
     }
-    # One executemany of plain rows (no ORM object, no per-row parameter processing).
+    # One executemany of plain rows (no ORM object, no per-row parameter processing). It
+    # bypasses the session, so the session's pending changes (a reseal's deletes) go first.
+    session.flush()
     b64 = base64.b64decode
     insert_rows(
         session.connection(),
@@ -724,22 +737,18 @@ def submit_declarations(
         out = []
         for prep in prepared:
             sub = prep.submission
+            req = _Request(actor, sub.note, at, None, require_signature, recording_history)
             row = _store(
                 db,
                 session,
                 conn,
-                treaty=doc,
-                actor=actor,
-                party=parties[sub.party],
-                as_of=sub.as_of,
-                kind="aggregate" if prep.committed is None else "items",
+                req,
+                doc,
+                parties[sub.party],
+                sub.as_of,
+                prep.figures,
+                None if prep.committed is None else prep.committed.public,
                 status=sub.status if prep.committed is None else "provided",
-                figures=prep.figures,
-                commitment=None if prep.committed is None else prep.committed.public,
-                note=sub.note,
-                at=at,
-                require_signature=require_signature,
-                recording_history=recording_history,
             )
             if prep.committed is not None:
                 store_sealed_opening(
@@ -957,35 +966,28 @@ def submit_sealed_items(
         InputError: naming ``signed_entry`` (malformed, unverified, mismatched or missing).
         AccessDenied: if ``signed_entry`` is signed by a key not registered for the party.
     """
-    from armsctl.store.models import SealedItem
-
+    req = _Request(actor, note, at, signed_entry, require_signature, recording_history)
     with db.write() as (session, conn):
-        doc = db.treaty(session, treaty)
-        row_party = party_by_code(session, treaty, party)
-        allow(Resource("declaration", f"{treaty}/{party}", owner=row_party.id))
-        _check_party(actor, treaty)
-        check_declaration_date(doc, party, as_of, at=at, recording_history=recording_history)
+        doc, row_party = _authorised(db, session, req, allow, treaty, party, as_of)
         rows = _check_sealed_commitment(
             commitment, sealed, components, treaty=doc, party=party, as_of=as_of
         )
-        row = _store(
-            db,
-            session,
-            conn,
-            treaty=doc,
-            actor=actor,
-            party=row_party,
-            as_of=as_of,
-            kind="items",
-            status="provided",
-            figures=dict(sorted(components.items())),
-            commitment=dict(commitment),
-            note=note,
-            at=at,
-            signed_entry=signed_entry,
-            require_signature=require_signature,
-            recording_history=recording_history,
-        )
+        if signed_entry is not None:
+            uncovered = sorted(set(components) - set(signed_components(components, doc)))
+            if uncovered:
+                raise DeclarationError(
+                    [
+                        Problem(
+                            "",
+                            f"components.{measure}",
+                            "no limit counts it, so the signed entry does not cover it: "
+                            "a signed sealed declaration carries only what its entry covers",
+                        )
+                        for measure in uncovered
+                    ]
+                )
+        figures = dict(sorted(components.items()))
+        row = _store(db, session, conn, req, doc, row_party, as_of, figures, dict(commitment))
         row.private = {
             "sealed": {
                 "scheme": sealed["scheme"],
@@ -1018,10 +1020,10 @@ def seal_items(
     ``SealingPublicKey``) and signs the entry: ``{"commitment", "components", "sealed",
     "signed_entry"}``, the body of ``submit_sealed_items`` (no item in clear).
     """
-    from armsctl.ledger.sealing import seal_rows
+    from armsctl.ledger.sealing import facility_salts_floor, seal_rows
 
     made = commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty.id, rng=rng)
-    components = _components(items, treaty)
+    components = signed_components(_components(items, treaty), treaty)
     draft = items_declaration_entry(
         treaty=treaty.id,
         party=party,
@@ -1038,6 +1040,7 @@ def seal_items(
         date=as_of.isoformat(),
         rng=rng,
         private={"facilities": made.opening["facilities"], "pad_salt": made.opening["pad_salt"]},
+        private_floor=facility_salts_floor(made.public),
     )
     return {
         "commitment": made.public,
@@ -1058,29 +1061,20 @@ def list_declarations(
     """The public view of declarations: figures and commitments, never an item."""
     with db.read() as session:
         doc = db.treaty(session, treaty)
-        query = (
-            select(Declaration, Party.code)
-            .join(Party, Declaration.party_id == Party.id)
-            .where(Declaration.treaty_id == treaty)
-        )
+        query = with_party_code(Declaration).where(Declaration.treaty_id == treaty)
         if party is not None:
             query = query.where(Party.code == party)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(
-            query.order_by(Declaration.as_of, Declaration.id).limit(limit).offset(offset)
-        ).all()
+        rows, total = fetch_page(
+            session, query, Declaration.as_of, Declaration.id, limit=limit, offset=offset
+        )
         return Page([_public(d, code, doc) for d, code in rows], total, limit, offset)
 
 
 def get_declaration(db: Database, *, declaration_id: int) -> dict[str, Any]:
     """The public view of one declaration."""
-    from armsctl.errors import NotFoundError
-
     with db.read() as session:
         row = session.execute(
-            select(Declaration, Party.code)
-            .join(Party, Declaration.party_id == Party.id)
-            .where(Declaration.id == declaration_id)
+            with_party_code(Declaration).where(Declaration.id == declaration_id)
         ).first()
         if row is None:
             raise NotFoundError(f"no declaration {declaration_id}")
@@ -1098,80 +1092,45 @@ def read_items(
     at: dt.datetime,
 ) -> Page:
     """The declaring party's own items (with salts, so it can reveal them); audited."""
-    from armsctl.errors import NotFoundError
-
     with db.audited_read() as session:
         decl = session.get(Declaration, declaration_id)
         if decl is None:
             raise NotFoundError(f"no declaration {declaration_id}")
         allow(Resource("declaration-items", f"declaration/{declaration_id}", owner=decl.party_id))
         sealed = (decl.private or {}).get("sealed")
-        if sealed is not None:
-            return _sealed_page(session, actor, decl, sealed, limit=limit, offset=offset, at=at)
-        total = session.scalar(
-            select(func.count()).where(DeclarationItem.declaration_id == declaration_id)
+        model: type[DeclarationItem | SealedItem] = (
+            DeclarationItem if sealed is None else SealedItem
         )
-        rows = session.scalars(
-            select(DeclarationItem)
-            .where(DeclarationItem.declaration_id == declaration_id)
-            .order_by(DeclarationItem.position)
-            .limit(limit)
-            .offset(offset)
-        ).all()
+        found, total = fetch_page(
+            session,
+            select(model).where(model.declaration_id == declaration_id),
+            model.position,
+            limit=limit,
+            offset=offset,
+        )
         audit(
             session,
             actor,
             action="declaration.items.read",
             resource=f"declaration/{declaration_id}",
             at=at,
-            detail=f"{len(rows)} items from offset {offset}",
+            detail=f"{len(found)} {'items' if sealed is None else 'sealed items'} from offset {offset}",
         )
-        results = [
-            {"index": r.position, "salt": bytes(r.salt).hex(), "item": r.record} for r in rows
-        ]
-        return Page(results, int(total or 0), limit, offset)
+        rows = cast("list[DeclarationItem | SealedItem]", [r for (r,) in found])
+        return Page([_item_row(r, sealed) for r in rows], total, limit, offset)
 
 
-def _sealed_page(
-    session: Session,
-    actor: Actor,
-    decl: Declaration,
-    sealed: Mapping[str, Any],
-    *,
-    limit: int,
-    offset: int,
-    at: dt.datetime,
-) -> Page:
-    """One page of sealed rows, each with what its owner needs to open it."""
-    import base64
-
-    from armsctl.store.models import SealedItem
-
-    total = session.scalar(select(func.count()).where(SealedItem.declaration_id == decl.id))
-    rows = session.scalars(
-        select(SealedItem)
-        .where(SealedItem.declaration_id == decl.id)
-        .order_by(SealedItem.position)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    audit(
-        session,
-        actor,
-        action="declaration.items.read",
-        resource=f"declaration/{decl.id}",
-        at=at,
-        detail=f"{len(rows)} sealed items from offset {offset}",
-    )
-    results = [
-        {
-            "index": r.position,
-            "ciphertext": base64.b64encode(bytes(r.ciphertext)).decode("ascii"),
-            "sealed": dict(sealed),
+def _item_row(
+    row: DeclarationItem | SealedItem, sealed: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """One item row for its owner: in clear with its salt, or sealed with what opens it."""
+    if isinstance(row, SealedItem):
+        return {
+            "index": row.position,
+            "ciphertext": base64.b64encode(bytes(row.ciphertext)).decode("ascii"),
+            "sealed": dict(sealed or {}),
         }
-        for r in rows
-    ]
-    return Page(results, int(total or 0), limit, offset)
+    return {"index": row.position, "salt": bytes(row.salt).hex(), "item": row.record}
 
 
 def core_declaration(row: Declaration, party: str) -> CoreDeclaration:

@@ -28,11 +28,18 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from armsctl.errors import InputError, IntegrityError, NotFoundError, Problem
+from armsctl.errors import (
+    AccessDenied,
+    ConflictError,
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    Problem,
+)
 from armsctl.ledger.envelope import Entry, canonical, open_entry, seal_entry
 from armsctl.ledger.merkle import leaf_hash
 from armsctl.ledger.note import SignerKey, VerifierKey
-from armsctl.service._base import AccessDenied, ConflictError, Database
+from armsctl.service._base import Database
 from armsctl.store.models import PartyKey
 
 __all__ = [
@@ -44,6 +51,7 @@ __all__ = [
     "accept_signed",
     "acknowledgement_entry",
     "append_for_party",
+    "body_salt_fields",
     "content_commitment",
     "declaration_entry",
     "decode_signed",
@@ -101,6 +109,16 @@ def content_commitment(salt: bytes, value: Any) -> str:
     return hashlib.sha256(bytes(salt) + canonical(value)).hexdigest()
 
 
+def body_salt_fields(salt: bytes | None, body: Any) -> dict[str, Any]:
+    """A body's salt (hex) and the commitment the log carries, for readers entitled to both.
+
+    Both are ``None`` for a row stored before salted commitments.
+    """
+    if salt is None:
+        return {"body_salt": None, "body_commitment": None}
+    return {"body_salt": bytes(salt).hex(), "body_commitment": content_commitment(salt, body)}
+
+
 def parse_salt(text: str | None, field: str, rng: Any) -> bytes:
     """A request's salt (64 hex digits), or a fresh one from ``rng`` when none is given.
 
@@ -127,13 +145,15 @@ def seal_at_rest(
     commitment: str | None,
     context: Mapping[str, Any],
     rng: Any,
+    floor: int | None = None,
 ) -> dict[str, Any]:
     """Seal confidential content to the parties entitled to it, for the store.
 
     The content and its salt are sealed together (``sealing.seal_value``) to each entitled
     party's registered encryption key: with the salt in clear, whoever reads the database file
     could confirm guesses of a low-entropy value (a site name) against the log's commitment.
-    What stays in clear is ``commitment``, the one the public log already carries.
+    What stays in clear is ``commitment``, the one the public log already carries. ``floor``
+    (``sealing.reveal_floor`` of public data) pads content whose length would tell more.
 
     Returns:
         ``{"commitment": hex or None, "sealed": {...}}`` to keep in the row.
@@ -141,7 +161,7 @@ def seal_at_rest(
     Raises:
         InputError: naming ``encryption_key`` if an entitled party registered none.
     """
-    from armsctl.ledger.sealing import SealingPublicKey, seal_value
+    from armsctl.ledger.sealing import VALUE_FLOOR, SealingPublicKey, seal_value
     from armsctl.store.models import Party
 
     parties = session.scalars(select(Party).where(Party.id.in_(sorted(set(party_ids))))).all()
@@ -160,7 +180,8 @@ def seal_at_rest(
         )
     to = {p.code: SealingPublicKey.parse(str(p.encryption_key)) for p in parties}
     plain = {"value": value, "salt": salt.hex() if salt is not None else None}
-    return {"commitment": commitment, "sealed": seal_value(plain, to=to, context=context, rng=rng)}
+    sealed = seal_value(plain, to=to, context=context, rng=rng, floor=floor or VALUE_FLOOR)
+    return {"commitment": commitment, "sealed": sealed}
 
 
 def sealed_view(stored: Mapping[str, Any] | None, reader: str | None) -> dict[str, Any] | None:
@@ -213,16 +234,37 @@ def declaration_entry(
     ref: int | None = None,
 ) -> Draft:
     """The entry of an aggregate declaration (``ref``: the row id, operator-sealed only)."""
+    return _declaration_draft("aggregate", treaty, party, as_of, status, figures, None, at, ref)
+
+
+def _declaration_draft(
+    kind: str,
+    treaty: str,
+    party: str,
+    as_of: dt.date,
+    status: str,
+    figures: Mapping[str, int],
+    commitment: dict[str, Any] | None,
+    at: dt.datetime,
+    ref: int | None,
+) -> Draft:
+    """What both kinds of declaration log: date, kind, status, figures and commitment."""
     body: dict[str, Any] = {
         "as_of": as_of.isoformat(),
-        "kind": "aggregate",
+        "kind": kind,
         "status": status,
         "figures": dict(sorted(figures.items())),
-        "commitment": None,
+        "commitment": commitment,
     }
-    if ref is not None:
-        body = {"declaration": ref, **body}
-    return Draft("declaration-aggregate", treaty, party, at, body)
+    return Draft(f"declaration-{kind}", treaty, party, at, _referenced("declaration", ref, body))
+
+
+def _referenced(name: str, ref: int | None, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` as the server seals it: the row's id first, under ``name``, when it has one.
+
+    A party signs its entry before the row exists, so only the server's form names the row.
+    """
+    return body if ref is None else {name: ref, **body}
 
 
 def notification_entry(
@@ -242,9 +284,7 @@ def notification_entry(
         "recipient": recipient,
         "body_commitment": content_commitment(salt, dict(body)),
     }
-    if ref is not None:
-        logged = {"notification": ref, **logged}
-    return Draft("notification", treaty, sender, at, logged)
+    return Draft("notification", treaty, sender, at, _referenced("notification", ref, logged))
 
 
 def acknowledgement_entry(
@@ -274,9 +314,7 @@ def observation_entry(
         "observed_at": observed_at.astimezone(dt.UTC).isoformat(),
         "body_commitment": content_commitment(salt, dict(body)),
     }
-    if ref is not None:
-        logged = {"observation": ref, **logged}
-    return Draft("observation", treaty, recorder, at, logged)
+    return Draft("observation", treaty, recorder, at, _referenced("observation", ref, logged))
 
 
 def inspection_request_entry(
@@ -361,16 +399,9 @@ def items_declaration_entry(
     ref: int | None = None,
 ) -> Draft:
     """The entry of an item-level declaration: the limit values and the public commitment."""
-    body: dict[str, Any] = {
-        "as_of": as_of.isoformat(),
-        "kind": "items",
-        "status": "provided",
-        "figures": dict(sorted(figures.items())),
-        "commitment": dict(commitment),
-    }
-    if ref is not None:
-        body = {"declaration": ref, **body}
-    return Draft("declaration-items", treaty, party, at, body)
+    return _declaration_draft(
+        "items", treaty, party, as_of, "provided", figures, dict(commitment), at, ref
+    )
 
 
 def _problem(message: str) -> InputError:

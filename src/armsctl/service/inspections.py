@@ -28,27 +28,19 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session
 
-from armsctl.errors import InputError, NotFoundError, Problem
+from armsctl.errors import ConflictError, InputError, NotFoundError, Problem
 from armsctl.ledger.envelope import canonical
 from armsctl.ledger.escrow import reveal_items, verify_reveal
-from armsctl.service._base import (
-    Actor,
-    Allow,
-    ConflictError,
-    Database,
-    Page,
-    Resource,
-    audit,
-    iso,
-    party_by_code,
-)
+from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import check_json, renderable
+from armsctl.service._paging import fetch_page
 from armsctl.service.entries import (
     Draft,
     append_for_party,
@@ -411,17 +403,29 @@ def _load(session: Session, inspection_id: int) -> Inspection:
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One step of an inspection: whose it is, the state it moves from and to, its log entry."""
+
+    owner: str
+    expected: str
+    new_state: str
+    kind: str
+
+
+_NOTIFY = _Step("inspecting", "planned", "notified", "inspection-notified")
+_START = _Step("inspected", "notified", "in-progress", "inspection-started")
+_REPORT = _Step("inspecting", "in-progress", "reported", "inspection-reported")
+
+
 def _advance(
     db: Database,
     actor: Actor,
+    step: _Step,
     *,
     inspection_id: int,
     allow: Allow,
     at: dt.datetime,
-    owner: str,
-    expected: str,
-    new_state: str,
-    kind: str,
     extra: dict[str, Any],
     salt: bytes | None = None,
     signed_entry: str | None = None,
@@ -430,7 +434,7 @@ def _advance(
     with db.write() as (session, conn):
         row = _load(session, inspection_id)
         facts = _facts(session, row)
-        owner_id = row.inspecting_party_id if owner == "inspecting" else row.inspected_party_id
+        owner_id = row.inspecting_party_id if step.owner == "inspecting" else row.inspected_party_id
         allow(
             Resource(
                 facts.kind,
@@ -441,11 +445,11 @@ def _advance(
                 active=facts.active,
             )
         )
-        if row.state != expected:
-            raise ConflictError(f"inspection {inspection_id} is {row.state}, not {expected}")
+        if row.state != step.expected:
+            raise ConflictError(f"inspection {inspection_id} is {row.state}, not {step.expected}")
         if "scheduled_for" in extra:
             _check_arrival(extra["scheduled_for"], row, at)
-        row.state = new_state
+        row.state = step.new_state
         arrival = findings = None
         if "scheduled_for" in extra:
             # Checked above; no later rule reads it, so only the parties' sealed copy is kept.
@@ -461,11 +465,11 @@ def _advance(
         party = session.get(Party, owner_id)
         assert party is not None
         draft = inspection_step_entry(
-            kind=kind,
+            kind=step.kind,
             treaty=row.treaty_id,
             party=party.code,
             inspection=row.id,
-            state=new_state,
+            state=step.new_state,
             at=at,
             arrival_commitment=arrival,
             findings_commitment=findings,
@@ -595,7 +599,11 @@ def _seal_reveal(
     rng: Callable[[int], bytes],
 ) -> dict[str, Any]:
     # The revealed items, sealed to the two parties: the inspecting party's team opens
-    # them with that party's key; the database file holds none of them in clear.
+    # them with that party's key; the database file holds none of them in clear. Padded to
+    # a length set by the declaration's public item count, not by the site's.
+    from armsctl.ledger.sealing import reveal_floor
+
+    public = (document.get("declaration") or {}).get("public") or {}
     return seal_at_rest(
         session,
         (row.inspecting_party_id, row.inspected_party_id),
@@ -609,6 +617,7 @@ def _seal_reveal(
             "reveal": stored.id,
         },
         rng=rng,
+        floor=reveal_floor(public.get("size") if isinstance(public, Mapping) else None),
     )
 
 
@@ -638,13 +647,10 @@ def schedule_inspection(
     return _advance(
         db,
         actor,
+        _NOTIFY,
         inspection_id=inspection_id,
         allow=allow,
         at=at,
-        owner="inspecting",
-        expected="planned",
-        new_state="notified",
-        kind="inspection-notified",
         extra={"scheduled_for": arrival},
         salt=_step_salt(arrival_salt, "arrival_salt", signed_entry),
         signed_entry=signed_entry,
@@ -666,13 +672,10 @@ def start_inspection(
     return _advance(
         db,
         actor,
+        _START,
         inspection_id=inspection_id,
         allow=allow,
         at=at,
-        owner="inspected",
-        expected="notified",
-        new_state="in-progress",
-        kind="inspection-started",
         extra={},
         signed_entry=signed_entry,
         require_signature=require_signature,
@@ -707,13 +710,10 @@ def report_inspection(
     return _advance(
         db,
         actor,
+        _REPORT,
         inspection_id=inspection_id,
         allow=allow,
         at=at,
-        owner="inspecting",
-        expected="in-progress",
-        new_state="reported",
-        kind="inspection-reported",
         extra={"findings": findings},
         salt=_step_salt(findings_salt, "findings_salt", signed_entry),
         signed_entry=signed_entry,
@@ -907,8 +907,8 @@ def read_reveals_page(
             )
         )
         query = select(Reveal).where(Reveal.inspection_id == row.id)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        reveals = session.scalars(query.order_by(Reveal.id).limit(limit).offset(offset)).all()
+        found, total = fetch_page(session, query, Reveal.id, limit=limit, offset=offset)
+        reveals = [r for (r,) in found]
         audit(
             session,
             actor,
@@ -929,7 +929,7 @@ def read_reveals_page(
             }
             for r in reveals
         ]
-        return Page(results, int(total), limit, offset)
+        return Page(results, total, limit, offset)
 
 
 def get_inspection(
@@ -968,8 +968,8 @@ def list_inspections(
             query = query.where(
                 (Inspection.inspecting_party_id == party) | (Inspection.inspected_party_id == party)
             )
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(query.order_by(Inspection.id).limit(limit).offset(offset)).all()
+        found, total = fetch_page(session, query, Inspection.id, limit=limit, offset=offset)
+        rows = [r for (r,) in found]
         audit(session, actor, action="inspection.read", resource=f"{treaty}/inspections", at=at)
         return Page([_public(session, r, actor.party) for r in rows], total, limit, offset)
 

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from armsctl.errors import IntegrityError, NotFoundError, ParameterError, VerificationError
@@ -17,6 +17,7 @@ from armsctl.ledger.envelope import Entry, open_entry
 from armsctl.ledger.merkle import verify_consistency
 from armsctl.ledger.note import VerifierKey
 from armsctl.service._base import Database, Page, iso
+from armsctl.service._paging import fetch_page
 from armsctl.store.ledger import LedgerStore
 from armsctl.store.models import AuditEvent, Party, PartyKey, User
 
@@ -331,14 +332,8 @@ def audit_log(db: Database) -> dict[str, Any]:
 def list_audit_events(db: Database, *, limit: int = 50, offset: int = 0) -> Page:
     """Audit events, newest first (who read what confidential data, who was refused)."""
     with db.read() as session:
-        total = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
-        rows = session.execute(
-            select(AuditEvent, User.name)
-            .outerjoin(User, AuditEvent.user_id == User.id)
-            .order_by(AuditEvent.id.desc())
-            .limit(limit)
-            .offset(offset)
-        ).all()
+        query = select(AuditEvent, User.name).outerjoin(User, AuditEvent.user_id == User.id)
+        rows, total = fetch_page(session, query, AuditEvent.id.desc(), limit=limit, offset=offset)
         return Page(
             [
                 {

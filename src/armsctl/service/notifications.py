@@ -18,28 +18,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
-from armsctl.errors import InputError, NotFoundError, Problem
-from armsctl.service._base import (
-    Actor,
-    Allow,
-    ConflictError,
-    Database,
-    Page,
-    Resource,
-    audit,
-    iso,
-    party_by_code,
-)
+from armsctl.errors import ConflictError, InputError, NotFoundError, Problem
+from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import check_json, renderable
+from armsctl.service._paging import fetch_page
 from armsctl.service.entries import (
     acknowledgement_entry,
     append_for_party,
+    body_salt_fields,
     content_commitment,
     notification_entry,
     parse_salt,
@@ -77,13 +69,6 @@ def _acks(session: Session, ids: list[int]) -> dict[int, dict[str, dt.datetime]]
     return out
 
 
-def _salt_fields(salt: bytes | None, body: Any) -> dict[str, Any]:
-    """The salt and the commitment the log carries, for readers entitled to the body."""
-    if salt is None:
-        return {"body_salt": None, "body_commitment": None}
-    return {"body_salt": bytes(salt).hex(), "body_commitment": content_commitment(salt, body)}
-
-
 def _public(
     row: Notification,
     sender: str,
@@ -106,7 +91,7 @@ def _public(
     else:
         content = {
             "body": renderable(row.body),
-            **_salt_fields(row.body_salt, row.body),
+            **body_salt_fields(row.body_salt, row.body),
             "sealed_body": None,
         }
     return {
@@ -198,15 +183,7 @@ def submit_notification(
             if to_party is not None
             else session.scalars(select(Party.id).where(Party.treaty_id == treaty)).all()
         )
-        row.sealed_body = seal_at_rest(
-            session,
-            readers,
-            value=body,
-            salt=salt,
-            commitment=content_commitment(salt, body),
-            context={"kind": "notification-body", "treaty": treaty, "notification": row.id},
-            rng=rng,
-        )
+        _seal_body(session, row, readers, body, salt, rng)
         # What the sender signs (no ref) and what the server seals (with the row's ref).
         fields: dict[str, Any] = {
             "treaty": treaty,
@@ -252,17 +229,33 @@ def reseal_notification(session: Session, row: Notification, rng: Callable[[int]
         ).all()
     )
     salt = bytes(row.body_salt) if row.body_salt is not None else None
+    _seal_body(session, row, {row.sender_id, *readers}, row.body, salt, rng)
+    row.body, row.body_salt = {}, None
+    return True
+
+
+def _seal_body(
+    session: Session,
+    row: Notification,
+    readers: Collection[int],
+    body: Any,
+    salt: bytes | None,
+    rng: Callable[[int], bytes],
+) -> None:
+    """Seal a notification's body and salt to its readers, bound to the notification's id.
+
+    The commitment kept beside it is the one the log carries (none without a salt: a row
+    from before salted commitments).
+    """
     row.sealed_body = seal_at_rest(
         session,
-        {row.sender_id, *readers},
-        value=row.body,
+        readers,
+        value=body,
         salt=salt,
-        commitment=content_commitment(salt, row.body) if salt is not None else None,
+        commitment=content_commitment(salt, body) if salt is not None else None,
         context={"kind": "notification-body", "treaty": row.treaty_id, "notification": row.id},
         rng=rng,
     )
-    row.body, row.body_salt = {}, None
-    return True
 
 
 def list_notifications(
@@ -300,8 +293,7 @@ def list_notifications(
                 )
             )
         )
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(query.order_by(Notification.id).limit(limit).offset(offset)).all()
+        rows, total = fetch_page(session, query, Notification.id, limit=limit, offset=offset)
         audit(
             session,
             actor,

@@ -7,15 +7,16 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from armsctl.errors import InputError, ParameterError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
 from armsctl.service._json import check_json, renderable
+from armsctl.service._paging import fetch_page
 from armsctl.service.entries import (
     MAX_SKEW,
     append_for_party,
-    content_commitment,
+    body_salt_fields,
     observation_entry,
     parse_salt,
 )
@@ -34,10 +35,7 @@ def _public(row: Observation, subject: str | None, recorder: str) -> dict[str, A
         "source": row.source,
         "observed_at": iso(row.observed_at),
         "body": renderable(row.body),
-        "body_salt": bytes(row.body_salt).hex() if row.body_salt is not None else None,
-        "body_commitment": (
-            content_commitment(row.body_salt, row.body) if row.body_salt is not None else None
-        ),
+        **body_salt_fields(row.body_salt, row.body),
         "recorded_by": recorder,
         "recorded_at": iso(row.recorded_at),
         "log_index": row.log_index,
@@ -173,8 +171,7 @@ def list_observations(
         )
         if subject is not None:
             query = query.where(Party.code == subject)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(query.order_by(Observation.id).limit(limit).offset(offset)).all()
+        rows, total = fetch_page(session, query, Observation.id, limit=limit, offset=offset)
         return Page(
             [_public(o, s, name or "local-cli") for o, s, name in rows], total, limit, offset
         )

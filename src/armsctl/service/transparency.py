@@ -17,9 +17,11 @@ from sqlalchemy import func, select
 from armsctl.compliance import evaluate, report_to_dict
 from armsctl.inventory.io import DeclarationSet
 from armsctl.service._base import Database, iso
+from armsctl.service._paging import with_party_code
+from armsctl.service.dashboard import log_head
 from armsctl.service.declarations import core_declaration
 from armsctl.service.inspections import quota_status
-from armsctl.store.models import Declaration, Inspection, Party
+from armsctl.store.models import Declaration
 
 __all__ = ["check_compliance", "released", "transparency_view"]
 
@@ -44,8 +46,7 @@ def check_compliance(db: Database, *, treaty: str, at: dt.date) -> dict[str, Any
             .subquery()
         )
         rows = session.execute(
-            select(Declaration, Party.code)
-            .join(Party, Declaration.party_id == Party.id)
+            with_party_code(Declaration)
             .join(latest, latest.c.id == Declaration.id)
             .where(latest.c.rank == 1)
         ).all()
@@ -99,11 +100,7 @@ def transparency_view(
     parties = list_parties(db, treaty=treaty)
     page = list_declarations(db, treaty=treaty, limit=limit, offset=offset)
     declarations = page.results
-    with db.read() as session:
-        conn = session.connection()
-        size = db.ledger.size(conn)
-        latest = db.ledger.latest_checkpoint(conn)
-        inspections = session.scalar(select(func.count()).where(Inspection.treaty_id == treaty))
+    head = log_head(db, treaty=treaty)
     return {
         "treaty": treaty,
         "generated_at": iso(at),
@@ -117,8 +114,8 @@ def transparency_view(
         },
         "compliance": check_compliance(db, treaty=treaty, at=at.date()),
         "inspections": {
-            "total": int(inspections or 0),
+            "total": head["inspections"],
             "quotas": quota_status(db, treaty=treaty, year=at.year),
         },
-        "log": {"size": size, "checkpoint": latest[2] if latest else None},
+        "log": {"size": head["size"], "checkpoint": head["checkpoint"]},
     }

@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from armsctl.errors import InputError, NotFoundError
-from armsctl.service._base import AccessDenied, Actor, Allow, Database, Resource, iso, party_by_code
+from armsctl.errors import AccessDenied, InputError, NotFoundError
+from armsctl.service._base import Actor, Allow, Database, Resource, iso, party_by_code
 from armsctl.store.models import Party, WorkbenchDraft
 
 __all__ = [

@@ -12,10 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
-
 from armsctl.errors import InputError, NotFoundError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
+from armsctl.service._paging import fetch_page, with_party_code
 from armsctl.service.entries import Draft, append_for_party
 from armsctl.store.models import Party, ZkProof
 from armsctl.treaty.schema import Treaty
@@ -167,15 +166,10 @@ def list_proofs(
     """Published proofs of a treaty, oldest first (each with its full public document)."""
     with db.read() as session:
         doc = db.treaty(session, treaty)
-        query = (
-            select(ZkProof, Party.code)
-            .join(Party, ZkProof.party_id == Party.id)
-            .where(ZkProof.treaty_id == treaty)
-        )
+        query = with_party_code(ZkProof).where(ZkProof.treaty_id == treaty)
         if party is not None:
             query = query.where(Party.code == party)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(query.order_by(ZkProof.id).limit(limit).offset(offset)).all()
+        rows, total = fetch_page(session, query, ZkProof.id, limit=limit, offset=offset)
         return Page(
             [_public(r, code, _maximum(doc, r.limit_id)) for r, code in rows], total, limit, offset
         )
@@ -188,11 +182,7 @@ def get_proof(db: Database, *, proof_id: int) -> dict[str, Any]:
         NotFoundError: if there is no such proof.
     """
     with db.read() as session:
-        found = session.execute(
-            select(ZkProof, Party.code)
-            .join(Party, ZkProof.party_id == Party.id)
-            .where(ZkProof.id == proof_id)
-        ).first()
+        found = session.execute(with_party_code(ZkProof).where(ZkProof.id == proof_id)).first()
         if found is None:
             raise NotFoundError(f"no zero-knowledge proof {proof_id}")
         row, code = found

@@ -1,20 +1,28 @@
-"""Read treaty files: bundled ones by id, a user's own by path, with errors that name the key."""
+"""Read treaty files: bundled ones by id, a user's own by path, with errors that name the key.
+
+With ``ARMSCTL_CACHE_DIR`` set (the ``armsctl`` command sets it to the user's cache directory),
+a validated treaty is kept there and found again by its exact text and the running versions, so
+that a command does not rebuild the pydantic schema on every run (see ``armsctl.treaty._cache``).
+The result is the same ``Treaty`` either way; invalid files are never cached.
+"""
 
 from __future__ import annotations
 
 import functools
-import tomllib
+import os
 from importlib import resources
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from armsctl.errors import InputError, NotFoundError, Problem, TreatyFileError
 from armsctl.textio import read_utf8
-from armsctl.treaty.schema import Treaty
-from armsctl.validation import validation_problems
+from armsctl.treaty._cache import TreatyCache
+
+if TYPE_CHECKING:
+    from armsctl.treaty.schema import Treaty
 
 __all__ = [
+    "CACHE_ENV",
     "bundled_treaty_ids",
     "load_treaty",
     "parse_treaty",
@@ -66,8 +74,35 @@ def public_record_path(treaty: Treaty) -> Path | None:
     return Path(str(resource))
 
 
+CACHE_ENV = "ARMSCTL_CACHE_DIR"
+"""The environment variable naming the directory of validated treaties (unset or empty: none)."""
+
+
+@functools.cache
+def _cache(directory: str) -> TreatyCache:
+    return TreatyCache(Path(directory))
+
+
 def parse_treaty(text: str, *, where: str = "<treaty>") -> Treaty:
     """Validate treaty TOML text, reporting every problem with its TOML key path."""
+    directory = os.environ.get(CACHE_ENV)
+    cache = _cache(directory) if directory else None
+    if cache is not None and (cached := cache.get(text)) is not None:
+        return cached
+    treaty = _validate(text, where)
+    if cache is not None:
+        cache.put(text, treaty)
+    return treaty
+
+
+def _validate(text: str, where: str) -> Treaty:
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from armsctl.treaty.schema import Treaty
+    from armsctl.validation import validation_problems
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -111,7 +111,10 @@ def _party_relative(rule: str | None) -> bool:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built on first use, not at import: a command that finds its treaty in the
+    # cache (``armsctl.treaty._cache``) never needs them, and building them all costs more than
+    # the rest of a command's start-up.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Source(_Model):
@@ -719,7 +722,7 @@ class Treaty(_Model):
     """A whole treaty: parties, dates, categories, limits, interpretations, quotas and duties."""
 
     # Written ``schema = 2`` in files; stored documents dumped by field name load back too.
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     schema_version: Literal[1, 2] = Field(default=1, alias="schema")
     id: Slug

@@ -3,7 +3,7 @@
 Exact mathematics first (hypergeometric sampling, linear-programming games), simulation second
 (vectorised Monte Carlo, Dask sweeps), each tested against the other. Submodules:
 ``sampling``, ``games``, ``planning``, ``sites``, ``selection``, ``simulate``, ``inference``,
-``plots``. The most used names are re-exported here, each imported when first used: the
+``plots``, and ``io`` (the planner's file readers, the package's only module that reads files). The most used names are re-exported here, each imported when first used: the
 sampling statistics need no NumPy, so ``armsctl inspect probability`` does not pay for it.
 """
 
@@ -55,7 +55,7 @@ _SOURCE = {
     "InspectionPlan": "planning",
     "Quota": "planning",
     "Regime": "simulate",
-    "Site": "planning",
+    "Site": "planning",  # armsctl.sites.Site, the one site type
     "allocate_checks": "sampling",
     "bimatrix_equilibria": "games",
     "commit": "selection",

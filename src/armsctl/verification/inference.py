@@ -18,6 +18,7 @@ Gelman et al., *Bayesian Data Analysis* (3rd ed.), ch. 2.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -241,12 +242,7 @@ def _quantile(m: int, k: int, q: Fraction) -> int:
     lo, hi = m, m
     while _log_tail(hi, m, k) > target:
         hi = 2 * hi
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _log_tail(mid, m, k) <= target:
-            hi = mid
-        else:
-            lo = mid + 1
+    lo += bisect.bisect_left(range(lo, hi), True, key=lambda n: _log_tail(n, m, k) <= target)
     while not _tail_at_most(lo, m, k, bound):
         lo += 1
     while lo > m and _tail_at_most(lo - 1, m, k, bound):

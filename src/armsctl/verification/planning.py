@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from armsctl.errors import ParameterError
+from armsctl.sites import Site
 from armsctl.verification.sampling import detection_probability
 
 __all__ = [
@@ -36,21 +37,6 @@ __all__ = [
     "plan_inspections",
     "systematic_sample",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Site:
-    """A declared site: its name, the inspection type it is subject to and its item count."""
-
-    name: str
-    type: str
-    items: int
-
-    def __post_init__(self) -> None:
-        if not self.name:
-            raise ParameterError("site name must not be empty")
-        if isinstance(self.items, bool) or not isinstance(self.items, int) or self.items < 0:
-            raise ParameterError(f"items of site {self.name} must be >= 0, got {self.items!r}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ Parameters are checked first; an impossible one raises ``ParameterError`` naming
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -145,14 +146,8 @@ def sample_size(population: int, defective: int, probability: float) -> int:
     if n_def > n_pop:
         raise ParameterError(f"defective ({n_def}) must not exceed population ({n_pop})")
     target = math.log1p(-_check_probability("probability", probability))
-    lo, hi = 0, n_pop - n_def + 1  # a sample of hi items always holds a defective one
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _log_miss(n_pop, n_def, mid) <= target:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
+    sizes = range(n_pop - n_def + 1)  # a sample of n_pop - n_def + 1 always holds a defective
+    return bisect.bisect_left(sizes, True, key=lambda n: _log_miss(n_pop, n_def, n) <= target)
 
 
 def iaea_sample_size(population: int, defective: int, probability: float) -> float:

@@ -41,7 +41,8 @@ from typing import Any
 import numpy as np
 
 from armsctl.errors import InputError, ParameterError, Problem
-from armsctl.verification.planning import Quota, Site
+from armsctl.sites import Site
+from armsctl.verification.planning import Quota
 from armsctl.verification.simulate import (
     STRATEGIES,
     Cheating,

@@ -29,7 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from armsctl.errors import ParameterError
-from armsctl.verification.planning import Quota, Site, plan_inspections
+from armsctl.sites import Site
+from armsctl.verification.planning import Quota, plan_inspections
 from armsctl.verification.sampling import detection_probability
 
 __all__ = [
@@ -70,10 +71,10 @@ def wilson_interval(successes: int, trials: int, *, z: float = Z95) -> tuple[flo
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-@dataclass(frozen=True, slots=True)
-class SamplingEstimate:
-    """A Monte Carlo estimate of a detection probability, with its 95 % Wilson interval."""
+class _Estimate:
+    """A share of ``detected`` among ``trials``: the estimate and its 95 % Wilson interval."""
 
+    __slots__ = ()
     detected: int
     trials: int
 
@@ -86,6 +87,14 @@ class SamplingEstimate:
     def interval(self) -> tuple[float, float]:
         """The 95 % Wilson interval around ``probability``, inside [0, 1]."""
         return wilson_interval(self.detected, self.trials)
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingEstimate(_Estimate):
+    """A Monte Carlo estimate of a detection probability, with its 95 % Wilson interval."""
+
+    detected: int
+    trials: int
 
 
 def sample_detection(
@@ -153,7 +162,7 @@ class Cheating:
 
 
 @dataclass(frozen=True, slots=True)
-class SimulationResult:
+class SimulationResult(_Estimate):
     """Detection over the years: by-year cumulative estimates and the time-to-detection law.
 
     ``first_year[y]`` counts trials first detected in year ``y + 1``; ``first_period`` the same
@@ -169,19 +178,9 @@ class SimulationResult:
     label: str = ""
 
     @property
-    def detected(self) -> int:
+    def detected(self) -> int:  # type: ignore[override]
         """Trials detected at any time within the simulated years."""
         return int(self.first_year.sum())
-
-    @property
-    def probability(self) -> float:
-        """Detection probability over all the simulated years (share of trials detected)."""
-        return self.detected / self.trials
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        """The 95 % Wilson interval around ``probability``, inside [0, 1]."""
-        return wilson_interval(self.detected, self.trials)
 
     def by_year(self) -> list[tuple[float, float, float]]:
         """Cumulative detection by the end of each year: (estimate, low, high)."""

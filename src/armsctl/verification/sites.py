@@ -1,8 +1,9 @@
-"""Site lists and quotas for the planner, read from a treaty and declarations or from a CSV.
+"""Site lists and quotas for the planner, from a treaty and declared item counts or a site table.
 
-This is the planner's boundary with files: it reads (through DuckDB, as the inventory package
-does) the facility of every declared item, and turns a treaty's inspection quotas into plain
-:class:`~armsctl.verification.planning.Quota` values, so that the planner itself stays pure.
+This turns a treaty's inspection quotas into plain :class:`~armsctl.verification.planning.Quota`
+values and classifies declared sites, so that the planner takes only data. The files (a site-list
+CSV, the facility of every declared item read through DuckDB) are read in
+:mod:`armsctl.verification.io`.
 
 Which quota a site falls under follows the treaty's ``site_statuses``: a site belongs to the first
 quota (in treaty order) whose *first* listed status it holds (New START: a site with deployed
@@ -13,71 +14,54 @@ reported as not subject to inspection.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-from collections import defaultdict
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 
 from armsctl.errors import InputError, ParameterError, Problem
+from armsctl.sites import Site
 from armsctl.treaty import Treaty
-from armsctl.verification.planning import Quota, Site
+from armsctl.verification.planning import Quota
 
 __all__ = [
     "SITE_LIST_COLUMNS",
     "UNINSPECTABLE",
     "classify_site",
-    "is_site_list",
+    "parse_site_list",
     "quotas_for_year",
-    "read_site_list",
-    "sites_from_declarations",
+    "sites_from_counts",
 ]
 
 SITE_LIST_COLUMNS = ("site", "type", "items")
 UNINSPECTABLE = "none"
 
 
-def is_site_list(path: Path) -> bool:
-    """Whether ``path`` is a site-list CSV (``site,type,items``) rather than a declaration."""
-    if path.suffix.lower() != ".csv" or not path.is_file():
-        return False
-    with path.open(newline="", encoding="utf-8") as handle:
-        header = [h.strip() for h in next(csv.reader(handle), [])]
-    return set(SITE_LIST_COLUMNS) <= set(header)
+def parse_site_list(rows: Iterable[tuple[int, dict[str, str | None]]], *, where: str) -> list[Site]:
+    """Sites from the rows of a ``site,type,items`` table; every bad row is reported.
 
-
-def read_site_list(path: Path) -> list[Site]:
-    """Read a ``site,type,items`` CSV; every bad row is reported, nothing half-read."""
+    ``rows`` pairs each row with its line number, so that a problem names ``where`` and the line;
+    nothing half-read is returned.
+    """
     problems: list[Problem] = []
     sites: list[Site] = []
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            for line, row in enumerate(csv.DictReader(handle), start=2):
-                name = (row.get("site") or "").strip()
-                typ = (row.get("type") or "").strip()
-                raw = (row.get("items") or "").strip()
-                if not name or not typ:
-                    problems.append(
-                        Problem(str(path), f"line {line}", "site and type are required")
-                    )
-                    continue
-                try:
-                    items = int(raw)
-                except ValueError:
-                    problems.append(
-                        Problem(str(path), f"line {line}", f"items: not a whole number: {raw!r}")
-                    )
-                    continue
-                if items < 0:
-                    problems.append(Problem(str(path), f"line {line}", "items: must be >= 0"))
-                    continue
-                sites.append(Site(name, typ, items))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(str(path), "", f"cannot be read: {exc}")]) from None
+    for line, row in rows:
+        name = (row.get("site") or "").strip()
+        typ = (row.get("type") or "").strip()
+        raw = (row.get("items") or "").strip()
+        if not name or not typ:
+            problems.append(Problem(where, f"line {line}", "site and type are required"))
+            continue
+        try:
+            items = int(raw)
+        except ValueError:
+            problems.append(Problem(where, f"line {line}", f"items: not a whole number: {raw!r}"))
+            continue
+        if items < 0:
+            problems.append(Problem(where, f"line {line}", "items: must be >= 0"))
+            continue
+        sites.append(Site(name, typ, items))
     if problems:
         raise InputError(problems)
     if not sites:
-        raise InputError([Problem(str(path), "", "the site list is empty")])
+        raise InputError([Problem(where, "", "the site list is empty")])
     return sites
 
 
@@ -130,54 +114,9 @@ def quotas_for_year(
     return out
 
 
-def sites_from_declarations(
-    paths: Sequence[str | Path], treaty: Treaty, *, year: int, party: str | None = None
-) -> tuple[list[Site], str, dt.date]:
-    """Sites with item counts from the item-level declaration in force for ``year``.
-
-    The declaration used is the party's latest one dated on or before 31 December of ``year``.
-
-    Returns:
-        The sites, the party and the date of the declaration used.
-
-    Raises:
-        InputError: no item-level declaration, several parties and none chosen, or none dated
-            by the end of the year.
-    """
-    import duckdb
-
-    from armsctl.inventory import read_declarations
-
-    decls = read_declarations(list(paths), treaty)
-    if not decls.item_sources:
-        raise InputError("the declarations hold no item-level file (party,as_of,uid,...)")
-    item_decls = [d for d in decls.declarations if d.kind == "items"]
-    parties = sorted({d.party for d in item_decls})
-    if party is None:
-        if len(parties) != 1:
-            raise ParameterError(f"party: the declarations cover {', '.join(parties)}; pick one")
-        party = parties[0]
-    end = dt.date(year, 12, 31)
-    dates = sorted(d.as_of for d in item_decls if d.party == party and d.as_of <= end)
-    if not dates:
-        raise ParameterError(f"year: {party} has no item-level declaration dated by {end}")
-    as_of = dates[-1]
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    con = duckdb.connect()
-    try:
-        for source in decls.item_sources:
-            rows = con.execute(
-                f"SELECT CAST(facility AS VARCHAR), CAST(status AS VARCHAR), count(*) "
-                f"FROM {source.relation_sql()} "
-                "WHERE CAST(party AS VARCHAR) = ? AND CAST(as_of AS DATE) = ? GROUP BY 1, 2",
-                [party, as_of],
-            ).fetchall()
-            for facility, status, n in rows:
-                counts[str(facility).strip()][str(status).strip()] += int(n)
-    finally:
-        con.close()
-    sites = [
+def sites_from_counts(counts: Mapping[str, Mapping[str, int]], treaty: Treaty) -> list[Site]:
+    """Sites, sorted by name, from each facility's item count by status (see module docs)."""
+    return [
         Site(name, classify_site(set(by_status), treaty), sum(by_status.values()))
         for name, by_status in sorted(counts.items())
     ]
-    return sites, party, as_of

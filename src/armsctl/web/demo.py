@@ -134,8 +134,9 @@ def seed_demo(
         rng: Cryptographic random bytes for keys, salts and token secrets.
         items: How many synthetic items the item-level declaration holds per date.
     """
+    from armsctl.inventory.io import write_items
     from armsctl.inventory.model import component_measure
-    from armsctl.inventory.synthetic import write_items
+    from armsctl.inventory.synthetic import generate_items
     from armsctl.ledger.note import SignerKey
     from armsctl.ledger.sealing import SealingKey
     from armsctl.service import accounts, declarations, inspections, notifications, observations
@@ -236,7 +237,8 @@ def seed_demo(
         submitted += 1
     sealing = sealers["USA"]
     item_file = write_items(
-        workdir / "usa-items.parquet", 2 * items, parties=("USA",), dates=ITEM_DATES, seed=7
+        workdir / "usa-items.parquet",
+        generate_items(2 * items, parties=("USA",), dates=ITEM_DATES, seed=7),
     )
     import pyarrow.parquet as pq
 

@@ -12,6 +12,11 @@ a key in the request, so a signature by another key is refused (403) and a chang
 longer matches the signed entry (422); either way nothing is stored. Without a key file the
 request is unsigned, which only a server that does not require party signatures takes.
 
+The site reveal is the exception: it needs the party's committed items and salts and its copy
+of the site's salt, which only its client opens, so the client signs a reveal request and writes
+it to a file (``armsctl client inspect reveal ... --key K --out FILE``) that the inspected
+party uploads here; the server checks it as the API checks a reveal.
+
 Every refusal is answered with the form's result fragment and its real status (from
 ``errors.OUTCOMES``), shown next to the form.
 """
@@ -70,6 +75,10 @@ def _json(form: dict[str, Any], name: str, expect: type, empty: Any) -> Any:
         value = json.loads(text)
     except ValueError as exc:
         raise InputError([Problem("", name, f"not JSON: {exc}")]) from None
+    except RecursionError:
+        raise InputError(
+            [Problem("", name, "not JSON this server reads: nested too deeply")]
+        ) from None
     if not isinstance(value, expect):
         what = "a JSON object" if expect is dict else "a JSON list of objects"
         raise InputError([Problem("", name, f"must be {what}")])
@@ -88,11 +97,14 @@ async def _answer(
     *,
     signed: bool,
     back: str,
+    how: str = "in this browser",
+    again: str | None = None,
 ) -> Response:
     """Run the use-case; answer with the result fragment (htmx) or go back to the page.
 
     A refusal is the fragment with its real status for htmx; a plain form post gets the
-    error page (``WebRoute``), as every other form does.
+    error page (``WebRoute``), as every other form does. ``how`` says where the request was
+    signed; ``again`` replaces the advice shown beside a refused signature.
     """
     from starlette.concurrency import run_in_threadpool
 
@@ -118,7 +130,13 @@ async def _answer(
             request,
             "_signed_result.html",
             status_code=status,
-            result={"what": what, "status": status, "problems": problems, "signature": signature},
+            result={
+                "what": what,
+                "status": status,
+                "problems": problems,
+                "signature": signature,
+                "again": again,
+            },
         )
     if not htmx:
         return RedirectResponse(back, status_code=303)
@@ -126,7 +144,7 @@ async def _answer(
         request,
         "_signed_result.html",
         status_code=201,
-        result={"what": what, "row": row, "signed": signed, "back": back},
+        result={"what": what, "row": row, "signed": signed, "back": back, "how": how},
     )
 
 
@@ -338,6 +356,59 @@ async def report_inspection(request: Request, inspection_id: int) -> Response:
         )
 
     return await _answer(request, "Report", run, signed=signed is not None, back="/inspections")
+
+
+@router.post("/inspections/{inspection_id}/reveal")
+async def reveal_site(request: Request, inspection_id: int) -> Response:
+    """Reveal the inspected site (the inspected party): upload the reveal its client signed.
+
+    The file is ``armsctl client inspect reveal ID --declaration D --decrypt-key K --key K
+    --out FILE`` (``signed_requests.parse_signed_reveal``). The server checks the reveal
+    against the logged commitment and the site commitment, and the signature against the
+    inspected party's registered keys, never a key in the file; any refusal stores nothing.
+    """
+    from starlette.datastructures import UploadFile
+
+    from armsctl.service.signed_requests import parse_signed_reveal, submit_signed_reveal
+
+    actor, _ = require_actor(request)
+    form = await check_csrf(request)
+    file = form.get("file")
+    data, name = b"", "the reveal file"
+    if isinstance(file, UploadFile):  # read (and closed) before anything may refuse
+        name = re.sub(r"[^A-Za-z0-9._ -]", "_", (file.filename or "")[-200:]) or name
+        data = await file.read()
+        await file.close()
+    require(actor, "inspection.reveal")
+    state = app_state(request)
+
+    def run() -> dict[str, Any]:
+        if not data:
+            raise InputError([Problem("", "file", "choose the signed reveal file to upload")])
+        parsed = parse_signed_reveal(data, inspection=inspection_id, name=name)
+        return submit_signed_reveal(
+            state.db,
+            actor,
+            parsed,
+            allow=allow_for(actor, "inspection.reveal"),
+            at=state.clock(),
+            require_signature=state.settings.require_party_signatures,
+        )
+
+    return await _answer(
+        request,
+        "Site reveal",
+        run,
+        signed=True,
+        back="/inspections",
+        how="in your party's client",
+        again=(
+            "Write the reveal again with your party's own registered signing key (armsctl "
+            f"client inspect reveal {inspection_id} --declaration ID --decrypt-key "
+            f"{actor.party}.x25519.key --key {actor.party}.key --out FILE) and upload it "
+            "within 5 minutes of writing it."
+        ),
+    )
 
 
 @router.post("/declarations/declare")

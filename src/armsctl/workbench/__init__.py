@@ -3,16 +3,12 @@
 A draft is a treaty file derived from another; baselines say what each party holds and where the
 figures come from; the core computes what each party must eliminate (an integer program where
 limits overlap), on what yearly schedule (minimal peak), and what the draft's inspections would
-detect. Everything here is pure except reading bundled data and declaration files.
+detect. Everything here is pure except reading bundled data, and ``workbench.io``, which reads
+the declaration and commitment files a baseline names.
 """
 
 from armsctl.workbench.analysis import Options, analyse, compare, parse_capacity, parse_milestone
-from armsctl.workbench.baselines import (
-    Baseline,
-    merge_baselines,
-    parse_baseline_arg,
-    resolve_baseline,
-)
+from armsctl.workbench.baselines import Baseline, merge_baselines, parse_baseline_arg
 from armsctl.workbench.burden import Burden, synthetic_sites, verification_burden
 from armsctl.workbench.cuts import (
     CutPlan,
@@ -31,6 +27,7 @@ from armsctl.workbench.drafts import (
     parse_set,
 )
 from armsctl.workbench.estimates import Estimate, estimate, estimate_observation, estimates
+from armsctl.workbench.io import resolve_baseline
 from armsctl.workbench.schedule import Milestone, Schedule, min_peak_schedule
 
 __all__ = [

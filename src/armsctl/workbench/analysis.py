@@ -22,7 +22,13 @@ from armsctl.errors import InputError, ParameterError
 from armsctl.treaty.schema import Limit, Treaty
 from armsctl.workbench.baselines import Baseline
 from armsctl.workbench.cuts import limit_rows, optimise_cuts
-from armsctl.workbench.schedule import Milestone, anniversary, min_peak_schedule, years_until
+from armsctl.workbench.schedule import (
+    Milestone,
+    Shortfall,
+    anniversary,
+    min_peak_schedule,
+    years_until,
+)
 
 __all__ = [
     "Options",
@@ -256,22 +262,12 @@ def _party(draft: Treaty, baseline: Baseline, opts: Options) -> dict[str, Any]:
         peaks[cut.id] = sched.peak
         if sched.shortfall is not None:
             s = sched.shortfall
-            findings.append(
-                {
-                    "party": baseline.party,
-                    "limit": cut.id,
-                    "milestone": s.label,
-                    "due": s.due.isoformat(),
-                    "required": s.required,
-                    "achievable": s.achievable,
-                    "shortfall": s.shortfall,
-                    "message": (
-                        f"{baseline.party}: milestone {s.label} cannot be met: needs "
-                        f"{s.required:,} eliminations, at most {s.achievable:,} possible "
-                        f"(short by {s.shortfall:,})"
-                    ),
-                }
+            message = (
+                f"{baseline.party}: milestone {s.label} cannot be met: needs "
+                f"{s.required:,} eliminations, at most {s.achievable:,} possible "
+                f"(short by {s.shortfall:,})"
             )
+            findings.append(_shortfall_finding(baseline.party, cut.id, s, message))
     by_category, category_peaks = _category_schedule(
         draft,
         baseline,
@@ -388,23 +384,27 @@ def _category_schedule(
         out[category], peaks[category] = sched.per_year, sched.peak
         if sched.shortfall is not None:
             s = sched.shortfall
-            findings.append(
-                {
-                    "party": baseline.party,
-                    "limit": category,
-                    "milestone": s.label,
-                    "due": s.due.isoformat(),
-                    "required": s.required,
-                    "achievable": s.achievable,
-                    "shortfall": s.shortfall,
-                    "message": (
-                        f"{baseline.party}: {s.label} cannot be met"
-                        + (" under the capacity" if category in opts.capacity else "")
-                        + f": at most {s.achievable:,} possible (short by {s.shortfall:,})"
-                    ),
-                }
+            message = (
+                f"{baseline.party}: {s.label} cannot be met"
+                + (" under the capacity" if category in opts.capacity else "")
+                + f": at most {s.achievable:,} possible (short by {s.shortfall:,})"
             )
+            findings.append(_shortfall_finding(baseline.party, category, s, message))
     return out, peaks
+
+
+def _shortfall_finding(party: str, limit: str, s: Shortfall, message: str) -> dict[str, Any]:
+    """A milestone the schedule cannot meet, as one finding of the analysis."""
+    return {
+        "party": party,
+        "limit": limit,
+        "milestone": s.label,
+        "due": s.due.isoformat(),
+        "required": s.required,
+        "achievable": s.achievable,
+        "shortfall": s.shortfall,
+        "message": message,
+    }
 
 
 def _category_due(draft: Treaty, category: str, start: dt.date, opts: Options) -> dt.date:

@@ -1,17 +1,27 @@
 """The brief: one self-contained document with a draft's cuts, schedule, burden and sources.
 
-HTML briefs have no external assets (inline CSS, inline SVG chart), so they open offline and can
-be mailed as one file. Markdown and JSON carry the same content.
+The content is built here as data; the HTML page is rendered from a Jinja template by
+:func:`armsctl.reports.brief_html` (the core imports no template framework). HTML briefs have no
+external assets (inline CSS, the schedule chart inline as SVG from the one chart renderer), so
+they open offline and can be mailed as one file. Markdown and JSON carry the same content.
 """
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
-__all__ = ["brief_document", "render_html", "render_markdown", "schedule_svg"]
+from armsctl.charts import Axis, Chart, Point, Series, render_svg
 
-_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+__all__ = [
+    "baseline_caveat",
+    "brief_document",
+    "milestone_lines",
+    "percent",
+    "render_html",
+    "render_markdown",
+    "schedule_chart",
+    "schedule_svg",
+]
 
 
 def brief_document(
@@ -24,53 +34,49 @@ def brief_document(
     return {**analysis, "changes": changes, "burden": burdens}
 
 
-def schedule_svg(party: dict[str, Any], *, width: int = 560, height: int = 220) -> str:
-    """An inline SVG grouped bar chart of a party's yearly eliminations per limit."""
+def schedule_chart(party: dict[str, Any]) -> Chart | None:
+    """A party's yearly eliminations per limit as a chart (``None`` when none is required).
+
+    One line per limit (or category) over the schedule's years, named with its peak, drawn by
+    the one renderer (:mod:`armsctl.charts`).
+    """
     years = party["schedule"]
     keys = sorted({k for row in years for k in row["eliminations"]})
     if not years or not keys:
-        return "<p>No eliminations required.</p>"
-    top = max(max(row["eliminations"].values(), default=0) for row in years) or 1
-    left, bottom, right, top_pad = 48, 28, 8, 10
-    plot_w, plot_h = width - left - right, height - bottom - top_pad
-    group = plot_w / len(years)
-    bar = max(1.0, (group - 6) / len(keys))
-    title = f"Yearly eliminations, {party['party']}"
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 20 * len(keys)}"'
-        f' role="img" aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>',
-        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - right}" y2="{top_pad + plot_h}"'
-        ' stroke="#333"/>',
-        f'<text x="{left - 4}" y="{top_pad + 8}" font-size="10" text-anchor="end">{top:,}</text>',
-        f'<text x="{left - 4}" y="{top_pad + plot_h}" font-size="10" text-anchor="end">0</text>',
-    ]
-    for i, row in enumerate(years):
-        x0 = left + i * group + 3
-        for j, key in enumerate(keys):
-            value = row["eliminations"].get(key, 0)
-            h = plot_h * value / top
-            parts.append(
-                f'<rect x="{x0 + j * bar:.1f}" y="{top_pad + plot_h - h:.1f}" width="{bar:.1f}"'
-                f' height="{h:.1f}" fill="{_COLOURS[j % len(_COLOURS)]}">'
-                f"<title>{row['year']} {html.escape(key)}: {value:,}</title></rect>"
+        return None
+    return Chart(
+        title=f"Yearly eliminations, {party['party']}",
+        x=Axis("year", categories=tuple(str(row["year"]) for row in years)),
+        y=Axis("eliminations in the year", low=0.0),
+        series=tuple(
+            Series(
+                f"{key} (peak {party['peak_per_year'].get(key, 0):,} a year)",
+                [Point(i, row["eliminations"].get(key, 0)) for i, row in enumerate(years)],
             )
-        parts.append(
-            f'<text x="{x0 + group / 2 - 3:.1f}" y="{top_pad + plot_h + 14}" font-size="10"'
-            f' text-anchor="middle">{row["year"]}</text>'
-        )
-    for j, key in enumerate(keys):
-        y = height + 20 * j + 4
-        parts.append(
-            f'<rect x="{left}" y="{y}" width="10" height="10" fill="{_COLOURS[j % len(_COLOURS)]}"/>'
-            f'<text x="{left + 16}" y="{y + 9}" font-size="11">{html.escape(key)} '
-            f"(peak {party['peak_per_year'].get(key, 0):,} a year)</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+            for key in keys
+        ),
+    )
 
 
-def _milestone_lines(party: dict[str, Any]) -> list[str]:
-    """Markdown bullets: each limit's intermediate milestones and upper-bound baselines."""
+def schedule_svg(party: dict[str, Any]) -> str:
+    """The schedule chart as one inline SVG, or a line saying no elimination is due.
+
+    One drawing (the wide layout, scaled by its ``viewBox``) for a page or the brief; a page
+    that wants the phone layout too renders :func:`schedule_chart` with
+    :func:`armsctl.charts.render_responsive`.
+    """
+    chart = schedule_chart(party)
+    if chart is None:
+        return "<p>No eliminations required.</p>"
+    return render_svg(chart)
+
+
+def milestone_lines(party: dict[str, Any]) -> list[str]:
+    """Markdown bullets: each limit's intermediate milestones and upper-bound baselines.
+
+    Shared by the Markdown and the HTML brief so that both say the same; the list starts with
+    an empty line when there is anything to say.
+    """
     out = []
     for x in party["limits"]:
         for m in x.get("milestones", []):
@@ -88,8 +94,16 @@ def _milestone_lines(party: dict[str, Any]) -> list[str]:
     return ["", *out] if out else []
 
 
-def _pct(p: float) -> str:
+def percent(p: float) -> str:
+    """A probability as a percentage with one decimal, as the brief prints it."""
     return f"{100 * p:.1f}%"
+
+
+def baseline_caveat(row: dict[str, Any]) -> str:
+    """What qualifies a limit's baseline figure: an upper bound, unverified, or nothing."""
+    if row.get("upper_bound"):
+        return "upper bound"
+    return "unverified" if row["unverified"] else ""
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
@@ -101,18 +115,13 @@ def render_markdown(doc: dict[str, Any]) -> str:
         out.append(f"Baseline: `{p['baseline_source']}` as of {p['baseline_as_of']}.")
         out += ["", "| limit | baseline | max | required cut | binding |", "|---|---|---|---|---|"]
         for x in p["limits"]:
-            flag = (
-                " (upper bound)"
-                if x.get("upper_bound")
-                else " (unverified)"
-                if x["unverified"]
-                else ""
-            )
+            caveat = baseline_caveat(x)
+            flag = f" ({caveat})" if caveat else ""
             out.append(
                 f"| {x['id']} | {x['baseline']:,}{flag} | {x['max']:,} | {x['required_cut']:,} |"
                 f" {'yes' if x['binding'] else 'no'} |"
             )
-        out += _milestone_lines(p)
+        out += milestone_lines(p)
         keys = sorted(p["peak_per_year"])
         if keys:
             out += ["", "| year | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
@@ -133,8 +142,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
     for b in doc["burden"]:
         out += ["", f"## Verification burden, {b['party']}", ""]
         out.append(
-            f"Against a cheat of {b['cheat']} item(s): {_pct(b['per_year_detection'])} a year, "
-            f"{_pct(b['life_detection'])} over {b['years']} year(s); "
+            f"Against a cheat of {b['cheat']} item(s): {percent(b['per_year_detection'])} a year, "
+            f"{percent(b['life_detection'])} over {b['years']} year(s); "
             f"{b['inspector_days_per_year']:,} inspector-days a year."
         )
         out += [
@@ -145,8 +154,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
         for t in b["types"]:
             need = "unreachable" if t["quota_needed"] is None else str(t["quota_needed"])
             out.append(
-                f"| {t['type']} | {t['per_year']} | {t['sites']} | {_pct(t['per_year_detection'])}"
-                f" | {_pct(t['life_detection'])} | {need} (target {_pct(b['target'])}) |"
+                f"| {t['type']} | {t['per_year']} | {t['sites']} | {percent(t['per_year_detection'])}"
+                f" | {percent(t['life_detection'])} | {need} (target {percent(b['target'])}) |"
             )
         out += [f"- {a}" for a in b["assumptions"]]
     if doc["findings"]:
@@ -155,89 +164,12 @@ def render_markdown(doc: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-_CSS = (
-    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
-    "color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #bbb;"
-    "padding:.2rem .5rem;text-align:right}th:first-child,td:first-child{text-align:left}"
-    ".warn{color:#a40}.small{color:#555;font-size:.9em}"
-)
-
-
 def render_html(doc: dict[str, Any]) -> str:
-    """The brief as one self-contained HTML page (inline CSS and SVG; no external assets)."""
-    e = html.escape
-    out = [
-        "<!doctype html><html lang=en><head><meta charset=utf-8>",
-        f"<title>Brief: {e(doc['title'])}</title><style>{_CSS}</style></head><body>",
-        f"<h1>Brief: {e(doc['title'])} <code>{e(doc['draft'])}</code></h1>",
-        "<h2>What the draft changes</h2><ul>",
-    ]
-    out += [f"<li>{e(c)}</li>" for c in doc["changes"] or ["nothing"]]
-    out.append("</ul>")
-    for p in doc["parties"]:
-        out.append(f"<section><h2>{e(p['party'])}</h2>")
-        out.append(
-            f"<p>Baseline <code>{e(p['baseline_source'])}</code> as of {e(p['baseline_as_of'])}.</p>"
-        )
-        out.append(
-            "<table><tr><th>limit</th><th>baseline</th><th>max</th><th>required cut</th>"
-            "<th>binding</th></tr>"
-        )
-        for x in p["limits"]:
-            flag = (
-                ' <span class="warn">(upper bound)</span>'
-                if x.get("upper_bound")
-                else ' <span class="warn">(unverified)</span>'
-                if x["unverified"]
-                else ""
-            )
-            out.append(
-                f"<tr><td>{e(x['id'])}</td><td>{x['baseline']:,}{flag}</td><td>{x['max']:,}</td>"
-                f"<td>{x['required_cut']:,}</td><td>{'yes' if x['binding'] else 'no'}</td></tr>"
-            )
-        out.append("</table>")
-        lines = _milestone_lines(p)
-        if lines:
-            out.append("<ul>" + "".join(f"<li>{e(m.removeprefix('- '))}</li>" for m in lines if m))
-            out.append("</ul>")
-        out.append(schedule_svg(p))
-        opt = p["optimisation"]
-        cuts = ", ".join(f"{k} {v:,}" for k, v in opt["cuts"].items()) or "none"
-        out.append(f"<p>Optimal eliminations ({e(opt['model'])} model): {e(cuts)}</p>")
-        out.append('<ul class="small">' + "".join(f"<li>{e(n)}</li>" for n in opt["notes"]))
-        out.append("</ul><h3>Sources of the baseline</h3><ul>")
-        out += [f"<li>{e(s)}</li>" for s in p["sources"]]
-        out += [f"<li>counting: {e(n)}</li>" for n in p["counting_notes"]]
-        if p["unverified"]:
-            out.append(f'<li class="warn">unverified figures: {e(", ".join(p["unverified"]))}</li>')
-        out.append("</ul></section>")
-    for b in doc["burden"]:
-        out.append(f"<section><h2>Verification burden, {e(b['party'])}</h2>")
-        out.append(
-            f"<p>Against a cheat of {b['cheat']} item(s): {_pct(b['per_year_detection'])} a year,"
-            f" {_pct(b['life_detection'])} over {b['years']} year(s);"
-            f" {b['inspector_days_per_year']:,} inspector-days a year.</p>"
-        )
-        out.append(
-            "<table><tr><th>type</th><th>quota</th><th>sites</th><th>per year</th>"
-            "<th>over life</th><th>quota for target</th></tr>"
-        )
-        for t in b["types"]:
-            need = "unreachable" if t["quota_needed"] is None else str(t["quota_needed"])
-            out.append(
-                f"<tr><td>{e(t['type'])}</td><td>{t['per_year']}</td><td>{t['sites']}</td>"
-                f"<td>{_pct(t['per_year_detection'])}</td><td>{_pct(t['life_detection'])}</td>"
-                f"<td>{need} (target {_pct(b['target'])})</td></tr>"
-            )
-        out.append('</table><ul class="small">')
-        out += [f"<li>{e(a)}</li>" for a in b["assumptions"]]
-        out.append("</ul></section>")
-    if doc["findings"]:
-        out.append('<h2>Findings</h2><ul class="warn">')
-        out += [f"<li>{e(f['message'])}</li>" for f in doc["findings"]]
-        out.append("</ul>")
-    out.append("<h2>Assumptions</h2><ul>")
-    out += [f"<li>{e(a)}</li>" for a in doc["assumptions"]]
-    out.append("</ul>")
-    out.append("</body></html>")
-    return "".join(out) + "\n"
+    """The brief as one self-contained HTML page: the import path of earlier releases.
+
+    The page is rendered from a Jinja template by :func:`armsctl.reports.brief_html`; new callers
+    use that directly (the core imports no template framework).
+    """
+    from armsctl.reports import brief_html
+
+    return brief_html(doc)

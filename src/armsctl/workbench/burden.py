@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from armsctl.errors import ParameterError
+from armsctl.sites import Site
 from armsctl.treaty.schema import Treaty
-from armsctl.verification.planning import Site
 
 __all__ = [
     "Burden",

@@ -1,4 +1,6 @@
-// The declaration upload form: show every refusal of the server beside the form.
+// The upload forms (the declaration upload, and every form marked data-upload-form, such as
+// the signed site reveal on the inspections page): show every refusal of the server beside the
+// form.
 //
 // htmx leaves 4xx answers unswapped by default; the server answers a refused upload with the
 // upload result fragment and its real status (403, 404, 409, 422), so those are swapped in
@@ -30,7 +32,7 @@
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var form = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (!form || form.id !== "upload-form") return;
+    if (!form || !form.matches || !form.matches("#upload-form, [data-upload-form]")) return;
     var status = event.detail.xhr.status;
     if (status === 413) {
       var detail = "the file is over the server's limit";
@@ -38,7 +40,7 @@
         detail = JSON.parse(event.detail.xhr.responseText).detail || detail;
       } catch (e) { /* not JSON: keep the general message */ }
       event.detail.shouldSwap = false;
-      var target = document.getElementById("upload-result");
+      var target = document.querySelector(form.dataset.result || "#upload-result");
       target.replaceChildren(notice(fileName(form), detail));
       return;
     }
