@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp-install
 
-.PHONY: install demo test lint typecheck unit bench clean browser go
+.PHONY: install demo test lint typecheck unit bench clean browser go wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,9 +55,20 @@ go:
 	  echo "*** Go or golang.org/x/mod is missing and we are not root: GO INTEROPERABILITY TESTS WILL BE SKIPPED ***"; \
 	fi
 
+# bench/bench_api.py drives the API with Debian's wrk; as root, install it when missing,
+# otherwise the API benchmark skips with a loud message.
+wrk:
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing wrk for the API benchmark (apt-get)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; \
+	else \
+	  echo "*** wrk is missing and we are not root: THE API BENCHMARK WILL BE SKIPPED ***"; \
+	fi
+
 test: lint typecheck browser go unit
 
-bench: install
+bench: install wrk
 	$(BIN)/python bench/run_all.py
 
 clean:

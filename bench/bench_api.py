@@ -12,6 +12,10 @@ a JSON body with a fresh date for each write. Measured per worker count:
 - PostgreSQL: the baseline and the writes again, in a fresh schema dropped afterwards (skipped
   when no server answers on 127.0.0.1:5432).
 
+Besides req/s and latency, each row records the server's CPU milliseconds per answered request
+(user + system time of the uvicorn processes over the run, from /proc): on a shared machine it
+moves much less with the other load than req/s does. PostgreSQL's own backends are not counted.
+
 The load generator runs on the same 2-core machine as the server and takes CPU from it, so the
 figures are a lower bound. p50/p99 come from wrk's own latency histogram, errors are wrk's
 non-2xx/3xx responses plus socket errors (connect, read, write, timeout). Without ``wrk``
@@ -166,6 +170,7 @@ def _setup(url: str, key: SignerKey) -> dict[str, str]:
             figures={"deployed-warheads": 1500 + i},
             allow=allow_all,
             at=NOW,
+            recording_history=True,
         )
     actor = accounts.authenticate(db, tokens["USA"], at=NOW)
     assert actor is not None
@@ -180,9 +185,31 @@ def _setup(url: str, key: SignerKey) -> dict[str, str]:
             body={"n": n},
             allow=allow_all,
             at=NOW,
+            recording_history=True,  # New START expired on 2026-02-05: logged as history
         )
     db.dispose()
     return tokens
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (uvicorn's workers), from /proc.
+
+    The children's figures are read live (``/proc/<pid>/task/<pid>/children``), so a worker's
+    CPU is counted while it runs, not only once it is reaped.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        kids = []
+    for p in [pid, *(int(k) for k in kids)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 class Server:
@@ -385,11 +412,18 @@ def run_backend(
         for name, target in targets.items():
             if warmup:
                 load(server.base, target, usa, warmup, 0)
+            cpu = _cpu_seconds(server.proc.pid)
             out[name] = load(server.base, target, usa, seconds, 50_000)
             row = out[name]
+            # CPU the server spent per answered request: much less sensitive to the machine's
+            # other load than req/s (it still rises somewhat with contention).
+            row["server_cpu_ms_per_request"] = round(
+                1000 * (_cpu_seconds(server.proc.pid) - cpu) / max(row["requests"], 1), 3
+            )
             print(
                 f"  {workers}w {name:20} {row['req_per_s']:>8} req/s  p50 {row['p50_ms']:>7} ms"
-                f"  p99 {row['p99_ms']:>7} ms  errors {row['errors']}",
+                f"  p99 {row['p99_ms']:>7} ms  errors {row['errors']}"
+                f"  server CPU {row['server_cpu_ms_per_request']} ms/request",
                 flush=True,
             )
     finally:
@@ -485,13 +519,13 @@ def main() -> None:
     )
     print(
         f"{'backend':10} {'endpoint':20} {'workers':>7} {'req/s':>9} {'p50 ms':>8} "
-        f"{'p99 ms':>8} {'errors':>6} {'x health':>8}"
+        f"{'p99 ms':>8} {'errors':>6} {'x health':>8} {'CPU ms/req':>10}"
     )
     for row in results["runs"]:
         print(
             f"{row['backend']:10} {row['endpoint']:20} {row['workers']:>7} {row['req_per_s']:>9} "
             f"{row['p50_ms']:>8} {row['p99_ms']:>8} {row['errors']:>6} "
-            f"{row['ratio_to_health']:>8}"
+            f"{row['ratio_to_health']:>8} {row['server_cpu_ms_per_request']:>10}"
         )
 
 

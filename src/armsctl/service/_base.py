@@ -7,7 +7,8 @@ returns only once the batch is committed. Reads that touch nothing confidential 
 ``Database.read()``, which on SQLite opens a deferred transaction on a separate engine so that
 readers never queue behind the writer's ``BEGIN IMMEDIATE``. An audited read
 (``Database.audited_read()``) reads there too; the audit events it records are then written
-through the group commit, many per commit, and the read returns only once they are durable.
+through the group commit as plain rows (one INSERT for all the events of a batch), and the
+read returns only once they are durable.
 
 Authorisation is not decided here. A use-case that touches a protected resource takes an
 ``allow`` callback and calls it, inside its transaction, with the facts the decision needs
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, Table, create_engine, event, select
 from sqlalchemy.orm import Session
 
 # Bound here too for callers that import them from this module; they live in armsctl.errors.
@@ -125,6 +126,7 @@ def slice_page(rows: list[dict[str, Any]], limit: int, offset: int) -> Page:
 
 #: ``Session.info`` key of the audit events an audited read holds until it ends.
 _AUDIT_SINK = "armsctl.audit_events"
+_AUDIT_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
 
 
 def _read_engine(url: str) -> Engine:
@@ -212,8 +214,11 @@ class Database:
             session.info[_AUDIT_SINK] = events
             yield session
         if events:
-            with self.write() as (session, _conn):
-                session.add_all(events)
+            # Plain rows through the group commit: no session or savepoint per read.
+            columns = [c.key for c in _AUDIT_TABLE.columns if c.key != "id"]
+            self.writer.insert(
+                _AUDIT_TABLE, [{key: getattr(e, key) for key in columns} for e in events]
+            )
 
     # -- helpers shared by the use-cases ---------------------------------------------------
 

@@ -50,6 +50,7 @@ from armsctl.service.entries import (
 from armsctl.service.log import proof_url
 from armsctl.service.record import record_figure, unverified_measures
 from armsctl.service.treaty_dates import check_declaration_date, history_marked
+from armsctl.store.engine import insert_rows
 from armsctl.store.models import Declaration, DeclarationItem, Party, SealedItem
 from armsctl.treaty.schema import Treaty
 
@@ -299,7 +300,8 @@ def _store(
         note=req.note,
         submitted_by=req.actor.user_id or 0,
         submitted_at=req.at,
-        log_index=-1,
+        # The index its entry gets (the append lock is held from here): no UPDATE afterwards.
+        log_index=db.ledger.next_index(conn),
     )
     session.add(row)
     session.flush()
@@ -313,7 +315,7 @@ def _store(
         build = items_declaration_entry
         fields = {"figures": _released(row, treaty), "commitment": commitment}
     fields.update(treaty=party.treaty_id, party=party.code, as_of=as_of, at=req.at)
-    row.log_index = append_for_party(
+    index = append_for_party(
         db,
         session,
         conn,
@@ -323,6 +325,8 @@ def _store(
         signed_entry=req.signed_entry,
         require_signature=req.require_signature,
     )
+    if index != row.log_index:  # pragma: no cover - nothing appends in between
+        row.log_index = index
     return row
 
 
@@ -563,17 +567,15 @@ def store_sealed_opening(
             "private": sealed["private"],
         }
     }
-    # One executemany of plain rows (no ORM object per item): 100,000 rows in one statement.
-    session.execute(
-        insert(SealedItem),
-        [
-            {
-                "declaration_id": row.id,
-                "position": int(r["index"]),
-                "ciphertext": base64.b64decode(r["ciphertext"]),
-            }
-            for r in sealed["rows"]
-        ],
+    # One executemany of plain rows (no ORM object, no per-row parameter processing). It
+    # bypasses the session, so the session's pending changes (a reseal's deletes) go first.
+    session.flush()
+    b64 = base64.b64decode
+    insert_rows(
+        session.connection(),
+        SealedItem.__table__,  # type: ignore[arg-type]
+        ("declaration_id", "position", "ciphertext"),
+        ((row.id, int(r["index"]), b64(r["ciphertext"])) for r in sealed["rows"]),
     )
 
 

@@ -13,6 +13,12 @@ changes, so nothing is acknowledged before it is durable. A use-case that raises
 its own savepoint only; the other members of its batch are unaffected. If the batch commit
 itself fails, every member of the batch sees that error (none was acknowledged).
 
+Rows that need no use-case logic (the audit events of audited reads) join a batch without a
+savepoint or an ORM session (``insert()``): they are held with the batch and written by one
+executemany per table just before its commit, in a savepoint of their own, so a batch of
+hundreds of audited reads costs one INSERT and one commit. If that INSERT fails, only the
+``insert()`` callers of the batch see the error; the use-cases' writes still commit.
+
 Cross-process, the batches of different workers still queue on the database's own lock.
 """
 
@@ -24,8 +30,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy import Connection, Engine, RootTransaction, Table
 from sqlalchemy.orm import Session
+
+from armsctl.store.ledger import committed as ledger_committed
 
 __all__ = ["GroupCommit"]
 
@@ -37,6 +45,9 @@ class _Batch:
     members: int = 0
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+    #: Rows held by ``insert()`` callers, written just before the commit.
+    rows: dict[Table, list[dict[str, Any]]] = field(default_factory=dict)
+    rows_error: BaseException | None = None
 
 
 class GroupCommit:
@@ -68,11 +79,7 @@ class GroupCommit:
                 yield session, conn
                 session.flush()
             return
-        with self._count:
-            self._waiting += 1
-        self._lock.acquire()
-        with self._count:
-            self._waiting -= 1
+        self._enter()
         batch: _Batch | None = None
         joined = False
         try:
@@ -86,7 +93,9 @@ class GroupCommit:
                 ) as session:
                     yield session, batch.conn
                     session.flush()
-                savepoint.commit()
+                # The savepoint is left open rather than released: RELEASE would be one more
+                # round trip per member, and the batch's COMMIT ends it anyway. The next
+                # member's savepoint nests inside it, so rolling that one back keeps this one.
             except BaseException:
                 if savepoint.is_active:
                     savepoint.rollback()
@@ -102,6 +111,46 @@ class GroupCommit:
             batch.done.wait()
             if batch.error is not None:
                 raise batch.error
+
+    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert ``rows`` (column name to value, the same keys in each) with the open batch.
+
+        Returns once the batch holding them is committed, like ``write()``. No savepoint, no
+        session: the rows are only held here and written by one executemany per table when
+        the batch commits.
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError: if the INSERT or the batch's commit failed (then
+                nothing of these rows was written).
+        """
+        if not rows:
+            return
+        if getattr(self._local, "inside", False):
+            with self.engine.begin() as conn:
+                conn.execute(table.insert(), rows)
+            return
+        self._enter()
+        batch: _Batch | None = None
+        try:
+            batch = self._open()
+            batch.rows.setdefault(table, []).extend(rows)
+            batch.members += 1
+        finally:
+            self._release(batch)
+        assert batch is not None
+        batch.done.wait()
+        if batch.error is not None:
+            raise batch.error
+        if batch.rows_error is not None:
+            raise batch.rows_error
+
+    def _enter(self) -> None:
+        """Take the batch connection, counted as waiting until then (see ``_release``)."""
+        with self._count:
+            self._waiting += 1
+        self._lock.acquire()
+        with self._count:
+            self._waiting -= 1
 
     def _open(self) -> _Batch:
         """The open batch, or a new one (its BEGIN takes the database's write lock)."""
@@ -135,8 +184,11 @@ class GroupCommit:
 
     def _commit(self, batch: _Batch) -> None:
         try:
+            if batch.rows and batch.tx.is_active:
+                self._write_rows(batch)
             if batch.members and batch.tx.is_active:
                 batch.tx.commit()
+                ledger_committed(batch.conn)  # the log keeps its right edge as committed
                 self.commits += 1
                 self.acknowledged += batch.members
             elif batch.tx.is_active:
@@ -151,6 +203,19 @@ class GroupCommit:
             with contextlib.suppress(Exception):
                 batch.conn.close()
             batch.done.set()
+
+    @staticmethod
+    def _write_rows(batch: _Batch) -> None:
+        """The held rows, one executemany per table, in a savepoint of their own."""
+        savepoint = batch.conn.begin_nested()
+        try:
+            for table, rows in batch.rows.items():
+                batch.conn.execute(table.insert(), rows)
+            savepoint.commit()
+        except Exception as exc:  # only the insert() callers of this batch see it
+            batch.rows_error = exc
+            if savepoint.is_active:
+                savepoint.rollback()
 
     def stats(self) -> dict[str, Any]:
         """Commits and acknowledged writes so far (their ratio is the mean batch size)."""

@@ -4,7 +4,8 @@ The compliance report at a date depends only on the treaty (fixed once loaded) a
 declarations, which are never changed once stored: their count and newest id
 (``dashboard.declarations_version``) is the version of the inputs. A report is computed and
 serialised (orjson) once per ``(treaty, date, version)``; each request then costs one indexed
-count query and no ORM, evaluation or serialisation work. What is cached is the public report
+count query (none on a SQLite file while nothing was committed) and no ORM, evaluation or
+serialisation work. What is cached is the public report
 every caller allowed to read compliance gets alike, so no caller sees anything another would not.
 """
 
@@ -16,7 +17,7 @@ from collections import OrderedDict
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from armsctl.service._base import Database
 from armsctl.store.models import Declaration
@@ -32,13 +33,35 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
 
 
+_VERSION_QUERY = select(func.count(), func.max(Declaration.id)).where(
+    Declaration.treaty_id == bindparam("treaty")
+)
+
+
 def _version(db: Database, treaty: str) -> tuple[int, int]:
-    """Count and newest id of the treaty's declarations: one Core query on the read engine."""
-    query = select(func.count(), func.max(Declaration.id)).where(Declaration.treaty_id == treaty)
+    """Count and newest id of the treaty's declarations: one Core query on the read engine.
+
+    On a SQLite file the answer is kept while ``PRAGMA data_version`` (``token_cache``) stays
+    the same: nothing committed since, so the request costs no query at all. The data version
+    is read before the query, so a commit racing with it only makes the next request ask again.
+    """
+    from armsctl.service.token_cache import token_cache
+
+    seen = token_cache(db).data_version()
+    versions: dict[str, tuple[int, tuple[int, int]]] = db.__dict__.setdefault(
+        "_read_cache_versions", {}
+    )
+    if seen is not None:
+        known = versions.get(treaty)
+        if known is not None and known[0] == seen:
+            return known[1]
     with db.reader.connect() as conn:
-        count, top = conn.execute(query).one()
+        count, top = conn.execute(_VERSION_QUERY, {"treaty": treaty}).one()
         conn.rollback()
-    return int(count or 0), int(top or 0)
+    version = int(count or 0), int(top or 0)
+    if seen is not None:
+        versions[treaty] = (seen, version)
+    return version
 
 
 def _cache(db: Database) -> OrderedDict[tuple[Any, ...], bytes]:

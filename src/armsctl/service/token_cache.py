@@ -185,6 +185,21 @@ class TokenCache:
                 )
         return actor
 
+    def data_version(self) -> int | None:
+        """SQLite file: ``PRAGMA data_version`` of the watch connection, else ``None``.
+
+        It changes whenever any other connection (another worker, the CLI, this process's
+        pool) commits, so a reader that noted it *before* reading a value may keep that value
+        for as long as it is unchanged (``read_cache`` does, for the declarations' version).
+        """
+        if self._watch is None:
+            return None
+        with self._lock:
+            try:
+                return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+            except (sqlite3.Error, AttributeError):  # closed meanwhile
+                return None
+
     def close(self) -> None:
         """Close the SQLite watch connection, if any; the cache then re-checks on the ``ttl`` clock.
 

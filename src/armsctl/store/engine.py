@@ -8,17 +8,28 @@ behind each other instead of failing halfway with a lock upgrade error.
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.pool import StaticPool
 
-__all__ = ["DATABASE_ENV", "DEFAULT_DATABASE", "POOL_SIZE", "database_url", "make_engine"]
+__all__ = [
+    "DATABASE_ENV",
+    "DEFAULT_DATABASE",
+    "POOL_SIZE",
+    "database_url",
+    "insert_rows",
+    "make_engine",
+]
 
 DEFAULT_DATABASE = "armsctl.db"
 DATABASE_ENV = "ARMSCTL_DATABASE_URL"
 POOL_SIZE = 40
+#: Rows per executemany in ``insert_rows``.
+INSERT_CHUNK = 10_000
 
 
 def database_url(value: str | None = None) -> str:
@@ -69,3 +80,35 @@ def make_engine(url: str, *, synchronous: str = "NORMAL", echo: bool = False) ->
         return engine
     # PostgreSQL counts connections against max_connections: keep fewer idle, allow bursts.
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=30)
+
+
+def insert_rows(
+    conn: Connection, table: Table, names: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """Insert positional rows (values in the order of ``names``) as executemany calls.
+
+    On SQLite the rows go straight to the driver: SQLAlchemy's per-row parameter processing
+    would cost more than the inserts themselves (100,000 sealed items, a large log append).
+    Only for columns whose values the driver takes as they are (integers, text, bytes).
+    Elsewhere the Core insert keeps the dialect's batched "insertmanyvalues" path. ``rows``
+    may be a generator: it is consumed ``INSERT_CHUNK`` rows at a time, so a large insert never
+    holds all its parameter tuples at once.
+    """
+    if conn.dialect.name == "sqlite":
+        quote = conn.dialect.identifier_preparer
+        target = quote.format_table(table)
+        columns = ", ".join(quote.quote(n) for n in names)
+        marks = ", ".join("?" for _ in names)
+        sql = f"INSERT INTO {target} ({columns}) VALUES ({marks})"
+        for chunk in _chunks(rows):
+            conn.exec_driver_sql(sql, chunk)
+    else:
+        for chunk in _chunks(rows):
+            conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in chunk])
+
+
+def _chunks(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    """``rows`` in lists of at most ``INSERT_CHUNK``."""
+    it = iter(rows)
+    while chunk := list(itertools.islice(it, INSERT_CHUNK)):
+        yield chunk

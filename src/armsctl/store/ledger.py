@@ -27,6 +27,7 @@ import hashlib
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -75,12 +76,14 @@ from armsctl.ledger.tiles import (
     tile_path,
     tile_width,
 )
+from armsctl.store.engine import insert_rows
 
 __all__ = [
     "AppendResult",
     "LedgerStore",
     "LedgerTables",
     "append_only",
+    "committed",
     "convert_legacy_nodes",
     "ledger_tables",
 ]
@@ -271,6 +274,9 @@ class AppendResult:
     leaf_hashes: tuple[bytes, ...]
 
 
+#: Appends of at most this many entry and tile rows together are one statement on PostgreSQL.
+_SMALL_APPEND = 16
+
 #: ``Connection.info`` key of the log's right edge as the current transaction left it.
 _HEAD = "armsctl.ledger_head"
 
@@ -289,12 +295,33 @@ class _Head:
     next_tile: int
 
 
+#: ``Connection.info`` key of what to remember once the current transaction has committed.
+_AFTER_COMMIT = "armsctl.ledger_after_commit"
+
+
 def _drop_head(conn: Connection, *_args: Any) -> None:
     conn.info.pop(_HEAD, None)
 
 
+def _drop_after_commit(conn: Connection, *_args: Any) -> None:
+    conn.info.pop(_AFTER_COMMIT, None)
+
+
 for _name in ("begin", "commit", "rollback", "rollback_savepoint"):
     event.listen(Engine, _name, _drop_head)
+for _name in ("begin", "rollback", "rollback_savepoint"):
+    event.listen(Engine, _name, _drop_after_commit)
+
+
+def committed(conn: Connection) -> None:
+    """Tell the log that the transaction just committed on ``conn`` (the group commit does).
+
+    Each ``LedgerStore`` that appended in it then keeps the tree's right edge as committed, so
+    the next transaction's first append checks the size (one query it makes anyway) instead
+    of reading the edge's tiles again. Without this call nothing is kept, which is only slower.
+    """
+    for remember in conn.info.pop(_AFTER_COMMIT, {}).values():
+        remember()
 
 
 class LedgerStore:
@@ -302,6 +329,9 @@ class LedgerStore:
 
     def __init__(self, tables: LedgerTables | None = None) -> None:
         self.t = tables or ledger_tables()
+        self._cte_sql: dict[tuple[int, int], str] = {}
+        #: The right edge as this process last committed it (see ``committed``).
+        self._committed: _Head | None = None
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -481,20 +511,53 @@ class LedgerStore:
 
     @staticmethod
     def _insert_many(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert positional rows (in column order) as one executemany.
+        """Insert positional rows (in column order) as one executemany (``insert_rows``)."""
+        insert_rows(conn, table, [c.name for c in table.columns], rows)
 
-        On SQLite the rows go straight to the driver: SQLAlchemy's per-row parameter
-        processing would otherwise cost more than the inserts themselves. Elsewhere the Core
-        insert keeps the dialect's batched "insertmanyvalues" path.
+    def _insert_rows(
+        self,
+        conn: Connection,
+        entry_rows: Sequence[tuple[int, bytes, bytes]],
+        tile_rows: Sequence[tuple[int, int, int, int, int, bytes]],
+    ) -> None:
+        """Insert an append's entry and tile rows.
+
+        On PostgreSQL a small append (a request's one entry and its few tile rows) is one
+        statement, the entries' INSERT as a data-modifying CTE of the tiles' INSERT: one round
+        trip instead of two, inside the group commit's serialised section. Larger appends
+        keep the batched executemany path.
         """
-        names = [c.name for c in table.columns]
-        if conn.dialect.name == "sqlite":
-            target = conn.dialect.identifier_preparer.format_table(table)
-            columns = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
-            marks = ", ".join("?" for _ in names)
-            conn.exec_driver_sql(f"INSERT INTO {target} ({columns}) VALUES ({marks})", list(rows))
-        else:
-            conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
+        small = len(entry_rows) + len(tile_rows) <= _SMALL_APPEND
+        if conn.dialect.name == "postgresql" and small and tile_rows:
+            shape = (len(entry_rows), len(tile_rows))
+            sql = self._cte_sql.get(shape)
+            if sql is None:
+                sql = self._cte_sql[shape] = self._append_sql(conn, *shape)
+            params = [v for r in entry_rows for v in r] + [v for r in tile_rows for v in r]
+            conn.exec_driver_sql(sql, tuple(params))
+            return
+        self._insert_many(conn, self.t.entries, entry_rows)
+        self._insert_many(conn, self.t.tiles, tile_rows)
+
+    def _append_sql(self, conn: Connection, entries: int, tiles: int) -> str:
+        """``WITH e AS (INSERT INTO entries ...) INSERT INTO tiles ...`` for one append's shape.
+
+        Plain driver SQL, built once per shape: a Core multi-row INSERT would be compiled
+        again on every request.
+        """
+        quote = conn.dialect.identifier_preparer
+
+        def values(table: Table, rows: int) -> str:
+            names = ", ".join(quote.quote(c.name) for c in table.columns)
+            row = "(" + ", ".join("%s" for _ in table.columns) + ")"
+            return f"INSERT INTO {quote.format_table(table)} ({names}) VALUES " + ", ".join(
+                [row] * rows
+            )
+
+        return (
+            f"WITH appended_entries AS ({values(self.t.entries, entries)}) "
+            f"{values(self.t.tiles, tiles)}"
+        )
 
     def _tile_rows(
         self,
@@ -535,6 +598,52 @@ class LedgerStore:
             for n, (_, level, _, index, first, width, data) in enumerate(planned)
         ]
 
+    def _right_edge(self, conn: Connection, size: int) -> list[tuple[int, bytes]]:
+        """The perfect subtrees ``(level, hash)`` of the tree of ``size``, left to right."""
+        pieces = perfect_subtrees(0, size)
+        found = subtree_hashes(pieces, self._tile_reader(conn, size))
+        return [(level, found[(level, index)]) for level, index in pieces]
+
+    def next_index(self, conn: Connection) -> int:
+        """The index the next ``append`` in this transaction gives its first entry.
+
+        Takes the append lock (the index stays valid until the transaction ends) and keeps the
+        tree's right edge for that append, so asking costs no query an append would not make:
+        a use-case can store the index with its own row before appending, instead of
+        updating the row afterwards.
+        """
+        return self._head(conn).size
+
+    def _head(self, conn: Connection) -> _Head:
+        """The tree's right edge in this transaction, taking the append lock first if needed.
+
+        Known already after an append (or ``next_index``) in the same transaction. Otherwise
+        the lock is taken and the size read; the edge kept from this process's last committed
+        append is used when the size still matches (the log only grows, so an equal size means
+        nobody appended since), else the edge's tiles and the next tile row are read.
+        """
+        head: _Head | None = conn.info.get(_HEAD)
+        if head is not None and head.table == self.t.entries.fullname:
+            return head
+        self._lock(conn)
+        size = self.size(conn)
+        kept = self._committed
+        if kept is not None and kept.size == size and kept.table == self.t.entries.fullname:
+            head = kept
+        else:
+            top = conn.execute(select(func.max(self.t.tiles.c.seq))).scalar()
+            head = _Head(
+                self.t.entries.fullname,
+                size,
+                tuple(self._right_edge(conn, size)),
+                0 if top is None else int(top) + 1,
+            )
+        conn.info[_HEAD] = head
+        return head
+
+    def _remember(self, head: _Head) -> None:
+        self._committed = head
+
     def append(self, conn: Connection, entries: Sequence[bytes]) -> AppendResult:
         """Append raw entry bytes as one batch, in the caller's transaction.
 
@@ -547,18 +656,11 @@ class LedgerStore:
             IntegrityError: if the stored right edge of the tree is missing, or an entry is
                 already in the log (the database refuses the duplicate hash).
         """
-        head: _Head | None = conn.info.get(_HEAD)
-        if head is not None and head.table == self.t.entries.fullname:
-            # Appended before in this transaction (a group-commit batch): the lock is held
-            # and the right edge is known, so the size, edge and tile queries are skipped.
-            start, next_tile = head.size, head.next_tile
-            stack = list(head.stack)
-        else:
-            self._lock(conn)
-            start, next_tile = self.size(conn), None
-            pieces = perfect_subtrees(0, start)
-            found = subtree_hashes(pieces, self._tile_reader(conn, start))
-            stack = [(level, found[(level, index)]) for level, index in pieces]
+        # After an append (a group-commit batch) or ``next_index`` in this transaction the
+        # lock is held and the right edge known: no size, edge or tile query.
+        head = self._head(conn)
+        start, next_tile = head.size, head.next_tile
+        stack = list(head.stack)
         entry_rows: list[tuple[int, bytes, bytes]] = []
         new: list[list[bytes]] = [[]]
         level0, add_row = new[0], entry_rows.append
@@ -587,14 +689,14 @@ class LedgerStore:
             stack.append((level, value))
         if entry_rows:
             conn.info.pop(_HEAD, None)  # a failed insert leaves no head behind
-            self._insert_many(conn, self.t.entries, entry_rows)
             tiles = self._tile_rows(conn, start, new, next_tile)
-            self._insert_many(conn, self.t.tiles, tiles)
+            self._insert_rows(conn, entry_rows, tiles)
             top = tiles[-1][0] + 1 if tiles else next_tile
-            if top is not None:
-                conn.info[_HEAD] = _Head(
-                    self.t.entries.fullname, start + len(entry_rows), tuple(stack), top
-                )
+            after = _Head(self.t.entries.fullname, start + len(entry_rows), tuple(stack), top)
+            conn.info[_HEAD] = after
+            # Kept as committed only once ``committed(conn)`` says so; a savepoint rollback
+            # drops it (and the next append in the batch registers the edge it leaves).
+            conn.info.setdefault(_AFTER_COMMIT, {})[id(self)] = partial(self._remember, after)
         return AppendResult(
             first_index=start,
             size=start + len(entry_rows),
