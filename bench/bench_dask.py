@@ -28,6 +28,7 @@ from armsctl.verification.simulate import (
     TASK_SECONDS,
     Cheating,
     Regime,
+    local_cluster,
     run_scenario,
     run_sweep,
     sweep_scenarios,
@@ -71,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.serial_seconds = 3.0
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     load_before = [round(x, 2) for x in os.getloadavg()]
     trials = _calibrate(args.serial_seconds)
@@ -84,12 +85,7 @@ def main() -> None:
     fresh = run_sweep(scenarios, seed=7, scheduler="local", workers=args.workers)
     t_fresh = time.perf_counter() - t0
     print(f"dask, new local cluster: {t_fresh:.1f} s (x{t_serial / t_fresh:.2f})", flush=True)
-    with (
-        LocalCluster(
-            n_workers=args.workers, threads_per_worker=1, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(args.workers) as cluster, Client(cluster) as client:
         client.run(lambda: None)
         t0 = time.perf_counter()
         warm = run_sweep(scenarios, seed=7, scheduler=cluster.scheduler_address)
