@@ -115,5 +115,5 @@ def test_an_acknowledgement_is_signed_in_the_browser_with_the_partys_key(
     ack = [e for e in entries if e["kind"] == "notification-acknowledged"][-1]
     assert ack["party"] == "RUS"
     assert ack["key"] == (server["work"] / "keys" / "RUS.pub").read_text().strip()
-    secret = key.read_text().strip().rsplit("+", 1)[1]
+    secret = key.read_text().strip().split("+", 4)[4]  # the base64 may hold "+"
     assert not [s for s in sent if secret in s]

@@ -134,7 +134,8 @@ def _secret(key: Path) -> str:
     text = key.read_text().strip()
     if text.startswith("x25519-private:"):  # base64 may hold "+": split at the prefix
         return text.split(":", 1)[1]
-    return text.rsplit("+", 1)[1]
+    # PRIVATE+KEY+NAME+ID+BASE64: the base64 may itself hold "+", so split at the first four.
+    return text.split("+", 4)[4]
 
 
 def _no_key_sent(page: Any, key: Path) -> None:
