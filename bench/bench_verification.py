@@ -28,9 +28,9 @@ import numpy as np
 from scipy.stats import hypergeom
 
 from armsctl.verification.games import solve_zero_sum
-from armsctl.verification.planning import Quota, Site
 from armsctl.verification.sampling import detection_probability
-from armsctl.verification.simulate import Cheating, Regime, run_sweep, sweep_scenarios
+from armsctl.verification.simulate import local_cluster, run_sweep
+from bench_dask import regime_sweep
 
 RESULTS = Path(__file__).with_name("results") / "verification.json"
 CASES = [(1_000, 5, 50), (10**6, 100, 1_000), (10**6, 1_000, 100_000), (10**7, 10, 10**6)]
@@ -118,27 +118,10 @@ def bench_game(size: int) -> dict[str, float]:
     }
 
 
-def _sweep(trials: int) -> list:  # type: ignore[type-arg]
-    sites = tuple(
-        [Site(f"T1-{i}", "type-one", 40 + 15 * i) for i in range(15)]
-        + [Site(f"T2-{i}", "type-two", 10 + 5 * i) for i in range(10)]
-    )
-    regime = Regime(sites, (Quota("type-one", 10), Quota("type-two", 8)), items_checked=10)
-    return sweep_scenarios(
-        regime,
-        Cheating("concentrate", 1),
-        quota_scales=[0.25, 0.5, 0.75, 1.0, 1.25],
-        sizes=[1, 2, 5, 10, 20],
-        strategies=["concentrate", "spread", "move", "timed"],
-        years=5,
-        trials=trials,
-    )
-
-
 def bench_dask(trials: int) -> dict[str, float]:
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    scenarios = _sweep(trials)
+    scenarios = regime_sweep(trials)
     t0 = time.perf_counter()
     serial = run_sweep(scenarios, seed=7)
     t_serial = time.perf_counter() - t0
@@ -149,10 +132,7 @@ def bench_dask(trials: int) -> dict[str, float]:
         np.array_equal(a.first_period, b.first_period) for a, b in zip(serial, dask, strict=True)
     )
     # The same sweep on a cluster that is already up (start-up excluded).
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(2) as cluster, Client(cluster) as client:
         client.run(lambda: None)
         t0 = time.perf_counter()
         run_sweep(scenarios, seed=7, scheduler=cluster.scheduler_address)
