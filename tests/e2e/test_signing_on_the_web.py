@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,25 +27,15 @@ import pytest
 pytestmark = pytest.mark.slow
 sync_api = pytest.importorskip("playwright.sync_api")
 
-# New START expired on 2026-02-05, and an inspection needs a quota year the treaty had and an
-# arrival ahead: the server, the party's client and the browser share one clock, the machine's
-# shifted to a day the treaty was in force, so these tests pass on any date.
-_OFFSET = dt.datetime(2026, 1, 15, 9, tzinfo=dt.UTC) - dt.datetime.now(dt.UTC)
 
-
-def _now() -> dt.datetime:
-    """The pretended time shared by the server, the client and the browser in these tests."""
-    return dt.datetime.now(dt.UTC) + _OFFSET
+sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
+from _pretended_clock import client_clock, pretended_now  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")
 def _client_clock() -> Iterator[None]:
-    """The party's client (``armsctl client ...``) stamps what it signs with the same clock."""
-    from armsctl.cli import server as server_cli
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(server_cli, "_now", _now)
-        patch.setattr(server_cli, "_clock", lambda: _now().replace(microsecond=0))
+    """The party's client stamps what it signs on the server's pretended clock."""
+    with client_clock():
         yield
 
 
@@ -62,7 +53,7 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         database_url=f"sqlite:///{work / 'signed.db'}", require_party_signatures=True
     )
     seeded = seed_demo(settings, work, items=20)
-    app = create_app(settings, clock=_now)
+    app = create_app(settings, clock=pretended_now)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -84,7 +75,7 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 @pytest.fixture
 def pg(browser: Any, strict: dict[str, Any]) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.clock.install(time=_now())  # the page signs on the pretended clock too
+    context.clock.install(time=pretended_now())  # the page signs on the pretended clock too
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.sent = []  # every request the page makes: URL and body
@@ -311,7 +302,7 @@ def test_an_inspection_is_requested_scheduled_received_and_reported_each_signed_
     form.get_by_label("Recording history").check()
     # The team arrives tomorrow, in the quota year of that day (any date works: an arrival is
     # never in the past and falls in its quota's year).
-    tomorrow = _now() + dt.timedelta(days=1)
+    tomorrow = pretended_now() + dt.timedelta(days=1)
     form.get_by_label("Quota year").fill(str(tomorrow.year))
     pg.sent.clear()
     form.get_by_role("button", name="Sign and request").click()
@@ -411,7 +402,7 @@ def inspected(strict: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) 
     so the request is entered as history, of the quota year of an arrival tomorrow (an arrival
     is never in the past and falls in its quota's year): any day works.
     """
-    tomorrow = _now().replace(microsecond=0) + dt.timedelta(days=1)
+    tomorrow = pretended_now().replace(microsecond=0) + dt.timedelta(days=1)
     arrival, year = tomorrow.isoformat().replace("+00:00", "Z"), str(tomorrow.year)
     tmp = tmp_path_factory.mktemp("reveal")
     items = [

@@ -13,6 +13,7 @@ import datetime as dt
 import html
 import json
 import re
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,26 +26,15 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-# New START expired on 2026-02-05, and an inspection needs a quota year the treaty had and an
-# arrival ahead: this module's server and the party's client share one clock, the machine's
-# shifted to a day the treaty was in force, so the tests pass on any date. It keeps moving, so
-# times a client signs agree with the server's within the allowed skew.
-_OFFSET = dt.datetime(2026, 1, 15, 9, tzinfo=dt.UTC) - dt.datetime.now(dt.UTC)
 
-
-def _now() -> dt.datetime:
-    """The pretended time shared by the server and the client in these tests."""
-    return dt.datetime.now(dt.UTC) + _OFFSET
+sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
+from _pretended_clock import client_clock, pretended_now
 
 
 @pytest.fixture(autouse=True, scope="module")
 def _client_clock() -> Iterator[None]:
-    """The party's client (``armsctl client ...``) stamps what it signs with the same clock."""
-    from armsctl.cli import server as server_cli
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(server_cli, "_now", _now)
-        patch.setattr(server_cli, "_clock", lambda: _now().replace(microsecond=0))
+    """The party's client stamps what it signs on the server's pretended clock."""
+    with client_clock():
         yield
 
 
@@ -57,7 +47,7 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     work = tmp_path_factory.mktemp("web-signed")
     settings = Settings(database_url=f"sqlite:///{work / 'web.db'}", require_party_signatures=True)
     result = seed_demo(settings, work, items=10)
-    app = create_app(settings, clock=_now)
+    app = create_app(settings, clock=pretended_now)
     yield {"app": app, "tokens": result["tokens"], "work": work}
     app.state.armsctl.db.dispose()
 
@@ -187,7 +177,7 @@ def test_a_declaration_signed_outside_5_minutes_of_the_servers_clock_is_refused_
 
     as_of, figures = dt.date(2013, 9, 15), {"deployed-warheads": 1550}
     signer = SignerKey.parse((strict["work"] / "keys" / "USA.key").read_text())
-    at = _now().replace(microsecond=0) + dt.timedelta(minutes=minutes)
+    at = pretended_now().replace(microsecond=0) + dt.timedelta(minutes=minutes)
     entry = declaration_entry(
         treaty="new-start", party="USA", as_of=as_of, figures=figures, status="provided", at=at
     ).seal_b64(signer)
@@ -289,7 +279,7 @@ def test_a_granted_inspector_files_findings_signed_with_its_partys_key(
     from armsctl.service.entries import content_commitment, inspection_step_entry
 
     db = strict["app"].state.armsctl.db
-    now = _now().replace(microsecond=0)
+    now = pretended_now().replace(microsecond=0)
     usa = accounts.authenticate(db, strict["tokens"]["usa-office"], at=now)
     rus = accounts.authenticate(db, strict["tokens"]["rus-office"], at=now)
     assert usa is not None and rus is not None
@@ -314,7 +304,7 @@ def test_a_granted_inspector_files_findings_signed_with_its_partys_key(
     signer = SignerKey.parse((strict["work"] / "keys" / "USA.key").read_text())
     signed = inspection_step_entry(
         kind="inspection-reported", treaty="new-start", party="USA", inspection=made["id"],
-        state="reported", at=_now().replace(microsecond=0),
+        state="reported", at=pretended_now().replace(microsecond=0),
         findings_commitment=content_commitment(salt, findings),
     ).seal_b64(signer)  # fmt: skip
     size = _log_size(strict)
@@ -402,7 +392,7 @@ def _in_progress(strict: dict[str, Any], url: str, tmp_path: Path, as_of: str, s
     START has expired, so the request is entered as history, of the quota year of an arrival
     tomorrow (an arrival is never in the past and falls in its quota's year): any day works.
     """
-    tomorrow = _now().replace(microsecond=0) + dt.timedelta(days=1)
+    tomorrow = pretended_now().replace(microsecond=0) + dt.timedelta(days=1)
     arrival, year = tomorrow.isoformat().replace("+00:00", "Z"), str(tomorrow.year)
     items = [
         {"uid": f"{site}-{n}", "category": "icbm-launcher", "status": "deployed",
@@ -550,7 +540,7 @@ def test_a_reveal_signed_more_than_5_minutes_ago_is_refused_in_plain_words(
     doc = json.loads(_reveal_file(strict, revealing["url"], tmp_path, case).read_text())
     entry = open_entry(decode_signed(doc["body"]["signed_entry"]))
     signer = SignerKey.parse((strict["work"] / "keys" / "USA.key").read_text())
-    old = _now().replace(microsecond=0) - dt.timedelta(minutes=12)
+    old = pretended_now().replace(microsecond=0) - dt.timedelta(minutes=12)
     doc["body"]["signed_entry"] = reveal_entry(
         treaty="new-start", party="USA", inspection=case["inspection"],
         declaration=case["declaration"], site_commitment=entry.body["site_commitment"], at=old,
