@@ -8,7 +8,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -102,3 +105,33 @@ class Server:
         if self.proc is not None and self.proc.stderr is not None:
             self.proc.stderr.close()
         self.proc = None
+
+
+@contextmanager
+def served_in_thread(app: Any) -> Iterator[str]:
+    """Serve an app built in this process (``create_app``) over HTTP; its base URL.
+
+    For tests whose clients (a browser, ``armsctl client``) need a real socket while the test
+    still holds the app (its database, its injected clock). Waits until uvicorn has started,
+    and stops it afterwards.
+    """
+    import threading
+
+    import uvicorn
+
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="off"
+    )
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)

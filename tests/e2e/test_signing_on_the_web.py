@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +27,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from _pretended_clock import client_clock, pretended_now  # noqa: E402
+from _server import served_in_thread  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -42,8 +40,6 @@ def _client_clock() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A seeded server that requires party signatures (the default outside the demo)."""
-    import uvicorn
-
     from armsctl.server import create_app
     from armsctl.settings import Settings
     from armsctl.web.demo import seed_demo
@@ -54,21 +50,8 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     )
     seeded = seed_demo(settings, work, items=20)
     app = create_app(settings, clock=pretended_now)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "tokens": seeded["tokens"], "work": work}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served_in_thread(app) as url:
+        yield {"url": url, "tokens": seeded["tokens"], "work": work}
     app.state.armsctl.db.dispose()
 
 

@@ -29,6 +29,7 @@ with warnings.catch_warnings():
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from _pretended_clock import client_clock, pretended_now
+from _server import served_in_thread
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -347,28 +348,8 @@ def test_figures_declared_on_the_web_are_checked_and_must_be_signed(strict: dict
 @pytest.fixture(scope="module")
 def served(strict: dict[str, Any]) -> Iterator[str]:
     """The same app over HTTP, for the party's client (``armsctl client ...``) to talk to."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    config = uvicorn.Config(
-        strict["app"], host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served_in_thread(strict["app"]) as url:
+        yield url
 
 
 def _cli(strict: dict[str, Any], url: str, user: str, *args: str) -> Any:
