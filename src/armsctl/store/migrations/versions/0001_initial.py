@@ -3,13 +3,7 @@
 The ledger's tables and triggers come from ``armsctl.store.ledger.ledger_tables`` so that the
 log has one definition; its triggers refuse UPDATE, DELETE (and TRUNCATE on PostgreSQL). This
 revision stored the tree as one row per node (``ledger_nodes``); revision 0005 moves it to tiles.
-
-Revision ID: 0001
-Revises: (none)
-Create Date: 2026-11-24 19:13:41.551347
 """
-
-from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,8 +12,6 @@ from armsctl.store.ledger import append_only, ledger_tables
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -3,21 +3,13 @@
 ``inspections.site_salt`` holds the salt of the site commitment written to the log instead of
 the site's name; ``notification_acks`` keeps one acknowledgement per recipient party, so that a
 broadcast is acknowledged by each party on its own.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-26 10:00:00
 """
-
-from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

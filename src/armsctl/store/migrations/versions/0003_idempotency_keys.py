@@ -1,19 +1,10 @@
-"""Idempotency keys: the first answer to a POST, replayed to its retries for 24 hours.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-01 11:00:00
-"""
-
-from __future__ import annotations
+"""Idempotency keys: the first answer to a POST, replayed to its retries for 24 hours."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

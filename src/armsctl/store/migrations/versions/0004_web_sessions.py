@@ -1,19 +1,10 @@
-"""Web sessions in the database, so that every server process (``--workers N``) shares them.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-01 11:15:00
-"""
-
-from __future__ import annotations
+"""Web sessions in the database, so that every server process (``--workers N``) shares them."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -3,13 +3,7 @@
 Creates ``ledger_tiles`` (append-only, like every ledger table), copies the hashes the tiles
 hold (tree levels 0, 8, 16, ...) from ``ledger_nodes``, and drops ``ledger_nodes``. The hashes
 are copied, not recomputed, so a node changed before the move is still named by the audit.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-01 11:00:00
 """
-
-from __future__ import annotations
 
 from alembic import op
 
@@ -17,8 +11,6 @@ from armsctl.store.ledger import convert_legacy_nodes, ledger_tables
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,19 +1,10 @@
-"""Published zero-knowledge proofs that a committed total is within a limit.
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-01 11:00:00
-"""
-
-from __future__ import annotations
+"""Published zero-knowledge proofs that a committed total is within a limit."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

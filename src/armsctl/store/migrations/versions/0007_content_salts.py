@@ -6,21 +6,13 @@
 of an item-level commitment (sealed to the party when its items are), for the declaring party
 only; ``sealed_items`` holds item rows encrypted to the
 party's own X25519 key, which the server cannot read.
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-01 11:00:00
 """
-
-from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

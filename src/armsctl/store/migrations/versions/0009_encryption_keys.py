@@ -7,21 +7,13 @@ confidential content (a notification's body; an inspection's site and findings) 
 the parties the treaty entitles, with the salted commitment the log carries; the clear columns
 then hold nothing confidential. ``zk_proofs.note`` says what the figures behind a proof are
 (the demo's: synthetic), shown wherever the proof is.
-
-Revision ID: 0009
-Revises: 0010
-Create Date: 2026-12-01 13:30:00
 """
-
-from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
 down_revision = "0010"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

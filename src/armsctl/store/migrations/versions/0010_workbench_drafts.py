@@ -1,19 +1,10 @@
-"""Drafts saved from the workbench page, private to their party unless shared.
-
-Revision ID: 0010
-Revises: 0007
-Create Date: 2026-12-01 13:30:00
-"""
-
-from __future__ import annotations
+"""Drafts saved from the workbench page, private to their party unless shared."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
