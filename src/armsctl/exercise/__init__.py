@@ -7,28 +7,61 @@ the scenario seed, and records everything; the debrief scores the play and compa
 automatic inspectors on the same seed and over many seeds.
 """
 
-from armsctl.exercise.engine import (
-    ACTION_HELP,
-    Action,
-    Exercise,
-    Outcome,
-    Refusal,
-    parse_action,
-    replay,
-    resume,
-)
-from armsctl.exercise.inspectors import (
-    AUTO_INSPECTORS,
-    AutoInspector,
-    compare_inspectors,
-    read_script,
-    run_inspector,
-    run_script,
-    score_distribution,
-)
-from armsctl.exercise.io import bundled_scenario_ids, load_scenario
-from armsctl.exercise.scenario import Scenario, parse_scenario
-from armsctl.exercise.scoring import Score, score
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from armsctl import lazy_exports
+
+if TYPE_CHECKING:
+    from armsctl.exercise.engine import (
+        ACTION_HELP,
+        Action,
+        Exercise,
+        Outcome,
+        Refusal,
+        parse_action,
+        replay,
+        resume,
+    )
+    from armsctl.exercise.inspectors import (
+        AUTO_INSPECTORS,
+        AutoInspector,
+        compare_inspectors,
+        read_script,
+        run_inspector,
+        run_script,
+        score_distribution,
+    )
+    from armsctl.exercise.io import bundled_scenario_ids, load_scenario
+    from armsctl.exercise.scenario import Scenario, parse_scenario
+    from armsctl.exercise.scoring import Score, score
+
+# Each re-exported name and the module it comes from, imported on first use.
+_SOURCE = {
+    "Action": "engine",
+    "ACTION_HELP": "engine",
+    "AUTO_INSPECTORS": "inspectors",
+    "AutoInspector": "inspectors",
+    "bundled_scenario_ids": "io",
+    "compare_inspectors": "inspectors",
+    "Exercise": "engine",
+    "load_scenario": "io",
+    "Outcome": "engine",
+    "parse_action": "engine",
+    "parse_scenario": "scenario",
+    "read_script": "inspectors",
+    "Refusal": "engine",
+    "replay": "engine",
+    "resume": "engine",
+    "run_inspector": "inspectors",
+    "run_script": "inspectors",
+    "Scenario": "scenario",
+    "Score": "scoring",
+    "score": "scoring",
+    "score_distribution": "inspectors",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCE)
 
 __all__ = [
     "ACTION_HELP",

@@ -17,28 +17,71 @@ The package is pure (no I/O): ``armsctl.store.ledger`` keeps the log in a databa
 - ``monitor``: following a tiled log over its tiles and reporting findings.
 """
 
-from armsctl.ledger.audit import AuditReport, audit_log
-from armsctl.ledger.bundle import ProofBundle, TrustPolicy, verify_bundle
-from armsctl.ledger.checkpoint import Checkpoint, Witness, open_checkpoint, sign_checkpoint
-from armsctl.ledger.envelope import Entry, canonical, open_entry, seal_entry
-from armsctl.ledger.escrow import (
-    Commitment,
-    RevealReport,
-    commit_items,
-    parse_items,
-    reveal_items,
-    verify_reveal,
-)
-from armsctl.ledger.merkle import (
-    consistency_proof,
-    inclusion_proof,
-    leaf_hash,
-    root,
-    verify_consistency,
-    verify_inclusion,
-)
-from armsctl.ledger.note import SignerKey, VerifierKey, open_note, sign_note
-from armsctl.ledger.reveals import RevealCheck, check_reveal
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from armsctl import lazy_exports
+
+if TYPE_CHECKING:
+    from armsctl.ledger.audit import AuditReport, audit_log
+    from armsctl.ledger.bundle import ProofBundle, TrustPolicy, verify_bundle
+    from armsctl.ledger.checkpoint import Checkpoint, Witness, open_checkpoint, sign_checkpoint
+    from armsctl.ledger.envelope import Entry, canonical, open_entry, seal_entry
+    from armsctl.ledger.escrow import (
+        Commitment,
+        RevealReport,
+        commit_items,
+        parse_items,
+        reveal_items,
+        verify_reveal,
+    )
+    from armsctl.ledger.merkle import (
+        consistency_proof,
+        inclusion_proof,
+        leaf_hash,
+        root,
+        verify_consistency,
+        verify_inclusion,
+    )
+    from armsctl.ledger.note import SignerKey, VerifierKey, open_note, sign_note
+    from armsctl.ledger.reveals import RevealCheck, check_reveal
+
+# Each re-exported name and the module it comes from, imported on first use.
+_SOURCE = {
+    "audit_log": "audit",
+    "AuditReport": "audit",
+    "canonical": "envelope",
+    "check_reveal": "reveals",
+    "Checkpoint": "checkpoint",
+    "commit_items": "escrow",
+    "Commitment": "escrow",
+    "consistency_proof": "merkle",
+    "Entry": "envelope",
+    "inclusion_proof": "merkle",
+    "leaf_hash": "merkle",
+    "open_checkpoint": "checkpoint",
+    "open_entry": "envelope",
+    "open_note": "note",
+    "parse_items": "escrow",
+    "ProofBundle": "bundle",
+    "reveal_items": "escrow",
+    "RevealCheck": "reveals",
+    "RevealReport": "escrow",
+    "root": "merkle",
+    "seal_entry": "envelope",
+    "sign_checkpoint": "checkpoint",
+    "sign_note": "note",
+    "SignerKey": "note",
+    "TrustPolicy": "bundle",
+    "VerifierKey": "note",
+    "verify_bundle": "bundle",
+    "verify_consistency": "merkle",
+    "verify_inclusion": "merkle",
+    "verify_reveal": "escrow",
+    "Witness": "checkpoint",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCE)
 
 __all__ = [
     "AuditReport",

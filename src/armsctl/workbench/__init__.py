@@ -7,28 +7,77 @@ detect. Everything here is pure except reading bundled data, and ``workbench.io`
 the declaration and commitment files a baseline names.
 """
 
-from armsctl.workbench.analysis import Options, analyse, compare, parse_capacity, parse_milestone
-from armsctl.workbench.baselines import Baseline, merge_baselines, parse_baseline_arg
-from armsctl.workbench.burden import Burden, synthetic_sites, verification_burden
-from armsctl.workbench.cuts import (
-    CutPlan,
-    LimitRow,
-    limit_rows,
-    optimise_cuts,
-    parse_cost,
-    parse_fix,
-)
-from armsctl.workbench.drafts import (
-    Change,
-    apply_changes,
-    derive_draft,
-    draft_toml,
-    parse_quota,
-    parse_set,
-)
-from armsctl.workbench.estimates import Estimate, estimate, estimate_observation, estimates
-from armsctl.workbench.io import resolve_baseline
-from armsctl.workbench.schedule import Milestone, Schedule, min_peak_schedule
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from armsctl import lazy_exports
+
+if TYPE_CHECKING:
+    from armsctl.workbench.analysis import (
+        Options,
+        analyse,
+        compare,
+        parse_capacity,
+        parse_milestone,
+    )
+    from armsctl.workbench.baselines import Baseline, merge_baselines, parse_baseline_arg
+    from armsctl.workbench.burden import Burden, synthetic_sites, verification_burden
+    from armsctl.workbench.cuts import (
+        CutPlan,
+        LimitRow,
+        limit_rows,
+        optimise_cuts,
+        parse_cost,
+        parse_fix,
+    )
+    from armsctl.workbench.drafts import (
+        Change,
+        apply_changes,
+        derive_draft,
+        draft_toml,
+        parse_quota,
+        parse_set,
+    )
+    from armsctl.workbench.estimates import Estimate, estimate, estimate_observation, estimates
+    from armsctl.workbench.io import resolve_baseline
+    from armsctl.workbench.schedule import Milestone, Schedule, min_peak_schedule
+
+# Each re-exported name and the module it comes from, imported on first use.
+_SOURCE = {
+    "analyse": "analysis",
+    "apply_changes": "drafts",
+    "Baseline": "baselines",
+    "Burden": "burden",
+    "Change": "drafts",
+    "compare": "analysis",
+    "CutPlan": "cuts",
+    "derive_draft": "drafts",
+    "draft_toml": "drafts",
+    "Estimate": "estimates",
+    "estimate": "estimates",
+    "estimate_observation": "estimates",
+    "estimates": "estimates",
+    "limit_rows": "cuts",
+    "LimitRow": "cuts",
+    "merge_baselines": "baselines",
+    "Milestone": "schedule",
+    "min_peak_schedule": "schedule",
+    "optimise_cuts": "cuts",
+    "Options": "analysis",
+    "parse_baseline_arg": "baselines",
+    "parse_capacity": "analysis",
+    "parse_cost": "cuts",
+    "parse_fix": "cuts",
+    "parse_milestone": "analysis",
+    "parse_quota": "drafts",
+    "parse_set": "drafts",
+    "resolve_baseline": "io",
+    "Schedule": "schedule",
+    "synthetic_sites": "burden",
+    "verification_burden": "burden",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCE)
 
 __all__ = [
     "Baseline",
