@@ -38,7 +38,6 @@ from sqlalchemy import (
     Engine,
     LargeBinary,
     MetaData,
-    Row,
     SmallInteger,
     String,
     Table,
@@ -117,7 +116,7 @@ def _one(conn: Connection, column: Any, where: Any, missing: str) -> Any:
     return value
 
 
-def _in_key_order(conn: Connection, key: Any, *columns: Any, chunk: int) -> Iterator[Row[Any]]:
+def _in_key_order(conn: Connection, key: Any, *columns: Any, chunk: int) -> Iterator[Sequence[Any]]:
     """Every row of ``key, *columns`` in ``key`` order, ``chunk`` rows a query (keyset paging).
 
     A log can outgrow memory: each query starts after the last key read, so the whole table is
