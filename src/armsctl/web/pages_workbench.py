@@ -288,11 +288,12 @@ def workbench_brief(
     cheat: Annotated[str, Query(max_length=9)] = "",
 ) -> Response:
     """The same draft as a self-contained HTML brief, downloaded as one file."""
-    from armsctl.workbench.brief import brief_document, render_html
+    from armsctl.reports import brief_html
+    from armsctl.workbench.brief import brief_document
 
     context = _compute(request, treaty, sets, baselines, years, cheat)
     if context["result"] is None:
         raise InputError([Problem("", "", p) for p in context["problems"]])
     doc = brief_document(context["result"], changes=context["notes"], burdens=context["burdens"])
     headers = {**SECURITY_HEADERS, "Content-Disposition": 'attachment; filename="brief.html"'}
-    return HTMLResponse(render_html(doc), headers=headers)
+    return HTMLResponse(brief_html(doc), headers=headers)
