@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from armsctl.access.authz import allow_for, require
+from armsctl.access.authz import allow_for
 from armsctl.errors import (
     ArmsctlError,
     DeclarationError,
@@ -35,9 +35,10 @@ from armsctl.web._base import (
     _audit_refusal,
     allowed,
     app_state,
-    check_csrf,
+    posted,
     render,
     require_actor,
+    signed_in,
     web_state,
 )
 from armsctl.web.format import natural_key
@@ -91,8 +92,7 @@ def declarations_page(
 ) -> Response:
     from armsctl.service.declarations import list_declarations
 
-    actor, _ = require_actor(request)
-    require(actor, "declaration.read")
+    signed_in(request, "declaration.read")
     chosen = pick_treaty(request, treaty)
     rows: dict[str, Any] = {"results": [], "total": 0}
     if chosen is not None:
@@ -173,10 +173,8 @@ async def upload(request: Request) -> Response:
     from armsctl.inventory.io import read_declarations
     from armsctl.service import declarations
 
-    actor, _ = require_actor(request)
-    form = await check_csrf(request)
-    require(actor, "declaration.submit")
-    state = app_state(request)
+    p = await posted(request, "declaration.submit")
+    actor, form, state = p.actor, p.fields, p.state
     treaty = pick_treaty(request, str(form.get("treaty") or ""))
     history = str(form.get("recording_history") or "") in ("1", "on", "true")
     file = form.get("file")
@@ -317,8 +315,7 @@ def diff_page(
     from armsctl.service.dashboard import SealedItemsError, declaration_items_for_diff
     from armsctl.service.declarations import get_declaration
 
-    actor, _ = require_actor(request)
-    require(actor, "declaration.read")
+    actor = signed_in(request, "declaration.read")
     db = app_state(request).db
     first, second = get_declaration(db, declaration_id=a), get_declaration(db, declaration_id=b)
     if (first["treaty"], first["party"]) != (second["treaty"], second["party"]):
@@ -395,8 +392,7 @@ def declaration_page(request: Request, declaration_id: int, offset: int = 0) -> 
     from armsctl.service.dashboard import declaration_dates
     from armsctl.service.declarations import get_declaration, read_items
 
-    actor, _ = require_actor(request)
-    require(actor, "declaration.read")
+    actor = signed_in(request, "declaration.read")
     db = app_state(request).db
     decl = get_declaration(db, declaration_id=declaration_id)
     items = None
