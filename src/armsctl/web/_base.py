@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
@@ -53,6 +53,7 @@ __all__ = [
     "app_state",
     "check_csrf",
     "current",
+    "page_router",
     "posted",
     "render",
     "require_actor",
@@ -320,6 +321,11 @@ class WebRoute(APIRoute):
                 return _problem_page(request, kind.http_status, kind.title, problems, detail=detail)
 
         return guarded
+
+
+def page_router() -> APIRouter:
+    """A router of HTML pages: its errors answered as pages (``WebRoute``), not in the API schema."""
+    return APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 async def _audit_refusal(request: Request, exc: AccessDenied) -> None:

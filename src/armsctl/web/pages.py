@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import Form, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from armsctl.errors import ArmsctlError, IntegrityError, NotFoundError, ParameterError
@@ -17,10 +17,10 @@ from armsctl.web import views
 from armsctl.web._base import (
     SECURITY_HEADERS,
     BadRequest,
-    WebRoute,
     app_state,
     check_csrf,
     current,
+    page_router,
     posted,
     render,
     signed_in,
@@ -31,7 +31,7 @@ from armsctl.web.session import PRE_COOKIE, SESSION_COOKIE, SessionStore, same_t
 
 __all__ = ["pick_treaty", "router", "treaty_page"]
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = page_router()
 PAGE = 50
 
 

@@ -12,19 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from armsctl.access.authz import allow_for
 from armsctl.errors import InputError, NotFoundError, ParameterError
 from armsctl.treaty.schema import Treaty
 from armsctl.web import views
-from armsctl.web._base import WebRoute, allowed, app_state, posted, render, web_state
+from armsctl.web._base import allowed, app_state, page_router, posted, render, web_state
 from armsctl.web.pages import treaty_page
 
 __all__ = ["core_notification", "router"]
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = page_router()
 
 
 def _time(text: object) -> dt.datetime | None:

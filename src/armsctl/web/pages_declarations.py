@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
@@ -31,13 +31,13 @@ from armsctl.service import AccessDenied, ConflictError
 from armsctl.web import views
 from armsctl.web._base import (
     BadRequest,
-    WebRoute,
+    Posted,
     _audit_refusal,
     allowed,
     app_state,
+    page_router,
     posted,
     render,
-    require_actor,
     signed_in,
     web_state,
 )
@@ -46,7 +46,7 @@ from armsctl.web.pages import pick_treaty
 
 __all__ = ["annotate_lines", "router"]
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = page_router()
 SUFFIXES = {".csv", ".json", ".parquet", ".pq"}
 _LOCATION = re.compile(r"^(line|record|row) (\d+)$")
 PREVIEW_LINES = 400
@@ -173,8 +173,8 @@ async def upload(request: Request) -> Response:
     from armsctl.inventory.io import read_declarations
     from armsctl.service import declarations
 
-    p = await posted(request, "declaration.submit")
-    actor, form, state = p.actor, p.fields, p.state
+    sent = await posted(request, "declaration.submit")
+    form, state = sent.fields, sent.state
     treaty = pick_treaty(request, str(form.get("treaty") or ""))
     history = str(form.get("recording_history") or "") in ("1", "on", "true")
     file = form.get("file")
@@ -189,7 +189,7 @@ async def upload(request: Request) -> Response:
     with tempfile.TemporaryDirectory(prefix="armsctl-upload-") as folder:
         path = await _save(file, Path(folder))
         if path.suffix == ".json" and _head(path):
-            return await _signed_upload(request, treaty, path, display)
+            return await _signed_upload(request, sent, treaty, path, display)
         try:
             read = await run_in_threadpool(read_declarations, [path], doc)
         except DeclarationError as exc:
@@ -204,14 +204,13 @@ async def upload(request: Request) -> Response:
         def submit() -> list[dict[str, Any]]:
             return declarations.submit_declarations(
                 state.db,
-                actor,
+                sent.actor,
                 treaty=treaty,
                 submissions=declarations.file_submissions(read, note=f"uploaded from {display}"),
-                allow=allow_for(actor, "declaration.submit"),
                 rng=state.rng,
-                at=state.clock(),
                 require_signature=state.settings.require_party_signatures,
                 recording_history=history,
+                **sent.grant(),
             )
 
         try:
@@ -245,7 +244,9 @@ def _head(path: Path) -> bool:
         return looks_signed(handle.read(1024))
 
 
-async def _signed_upload(request: Request, treaty: str, path: Path, display: str) -> Response:
+async def _signed_upload(
+    request: Request, sent: Posted, treaty: str, path: Path, display: str
+) -> Response:
     """Submit a signed request file (``armsctl client submit ... --key K --out FILE``).
 
     The server checks the party's signature against the party's registered keys, rebuilds
@@ -257,20 +258,16 @@ async def _signed_upload(request: Request, treaty: str, path: Path, display: str
 
     from armsctl.service.signed_requests import parse_signed_request, submit_signed_request
 
-    actor, _ = require_actor(request)
-    state = app_state(request)
-
     def submit() -> dict[str, Any]:
         parsed = parse_signed_request(path.read_bytes(), treaty=treaty, name=display)
         return submit_signed_request(
-            state.db,
-            actor,
+            sent.state.db,
+            sent.actor,
             parsed,
-            allow=allow_for(actor, "declaration.submit"),
-            rng=state.rng,
-            at=state.clock(),
+            rng=sent.state.rng,
             note=f"uploaded from {display}, signed by the party",
-            require_signature=state.settings.require_party_signatures,
+            require_signature=sent.state.settings.require_party_signatures,
+            **sent.grant(),
         )
 
     try:

@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from armsctl.access.authz import allow_for, require
@@ -36,10 +36,10 @@ from armsctl.errors import AccessDenied, ArmsctlError, InputError, Problem, outc
 from armsctl.service import MAX_SAFE
 from armsctl.web._base import (
     Posted,
-    WebRoute,
     _audit_refusal,
     app_state,
     check_csrf,
+    page_router,
     posted,
     render,
     require_actor,
@@ -47,7 +47,7 @@ from armsctl.web._base import (
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = page_router()
 _LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 _KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from armsctl.access.authz import allow_for
 from armsctl.errors import InputError, NotFoundError, Problem
 from armsctl.web._base import (
     SECURITY_HEADERS,
-    WebRoute,
     allowed,
     app_state,
+    page_router,
     posted,
     render,
     require_actor,
@@ -30,7 +30,7 @@ from armsctl.web.pages import treaty_page
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = page_router()
 
 Text = Annotated[str, Query(max_length=4000)]
 
