@@ -20,23 +20,8 @@ if TYPE_CHECKING:
     )
     from armsctl.compliance.views import history, report_to_dict
     from armsctl.inventory.io import explain_items
-
-# Each re-exported name and the module it comes from, imported on first use.
-_SOURCE = {
-    "component_weights": "engine",
-    "evaluate": "engine",
-    "expected_data_date": "engine",
-    "explain_items": "armsctl.inventory.io",
-    "history": "views",
-    "LimitResult": "engine",
-    "PartyResult": "engine",
-    "Report": "engine",
-    "report_to_dict": "views",
-    "rule_weights": "engine",
-    "ScopeResult": "engine",
-    "WeightCache": "engine",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _SOURCE)
+else:  # each name's module is imported when the name is first read
+    __getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "LimitResult",

@@ -36,32 +36,8 @@ if TYPE_CHECKING:
     from armsctl.exercise.io import bundled_scenario_ids, load_scenario
     from armsctl.exercise.scenario import Scenario, parse_scenario
     from armsctl.exercise.scoring import Score, score
-
-# Each re-exported name and the module it comes from, imported on first use.
-_SOURCE = {
-    "Action": "engine",
-    "ACTION_HELP": "engine",
-    "AUTO_INSPECTORS": "inspectors",
-    "AutoInspector": "inspectors",
-    "bundled_scenario_ids": "io",
-    "compare_inspectors": "inspectors",
-    "Exercise": "engine",
-    "load_scenario": "io",
-    "Outcome": "engine",
-    "parse_action": "engine",
-    "parse_scenario": "scenario",
-    "read_script": "inspectors",
-    "Refusal": "engine",
-    "replay": "engine",
-    "resume": "engine",
-    "run_inspector": "inspectors",
-    "run_script": "inspectors",
-    "Scenario": "scenario",
-    "Score": "scoring",
-    "score": "scoring",
-    "score_distribution": "inspectors",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _SOURCE)
+else:  # each name's module is imported when the name is first read
+    __getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ACTION_HELP",

@@ -46,42 +46,8 @@ if TYPE_CHECKING:
     )
     from armsctl.ledger.note import SignerKey, VerifierKey, open_note, sign_note
     from armsctl.ledger.reveals import RevealCheck, check_reveal
-
-# Each re-exported name and the module it comes from, imported on first use.
-_SOURCE = {
-    "audit_log": "audit",
-    "AuditReport": "audit",
-    "canonical": "envelope",
-    "check_reveal": "reveals",
-    "Checkpoint": "checkpoint",
-    "commit_items": "escrow",
-    "Commitment": "escrow",
-    "consistency_proof": "merkle",
-    "Entry": "envelope",
-    "inclusion_proof": "merkle",
-    "leaf_hash": "merkle",
-    "open_checkpoint": "checkpoint",
-    "open_entry": "envelope",
-    "open_note": "note",
-    "parse_items": "escrow",
-    "ProofBundle": "bundle",
-    "reveal_items": "escrow",
-    "RevealCheck": "reveals",
-    "RevealReport": "escrow",
-    "root": "merkle",
-    "seal_entry": "envelope",
-    "sign_checkpoint": "checkpoint",
-    "sign_note": "note",
-    "SignerKey": "note",
-    "TrustPolicy": "bundle",
-    "VerifierKey": "note",
-    "verify_bundle": "bundle",
-    "verify_consistency": "merkle",
-    "verify_inclusion": "merkle",
-    "verify_reveal": "escrow",
-    "Witness": "checkpoint",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _SOURCE)
+else:  # each name's module is imported when the name is first read
+    __getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "AuditReport",

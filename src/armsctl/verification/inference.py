@@ -206,19 +206,10 @@ def _quantile_of(cdf: Callable[[int], float], q: float, most: int | None = None)
     over integers, so the posteriors above need only ``scipy.special`` (a third of
     ``scipy.stats``' import time) for the same intervals.
     """
-    lo, hi = -1, 1  # cdf(lo) < q <= cdf(hi), with cdf(-1) = 0
-    if most is not None:
-        hi = most
-    else:
-        while cdf(hi) < q:
-            lo, hi = hi, 2 * hi
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if cdf(mid) >= q:
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    top = 1 if most is None else most  # where cdf(top) >= q
+    while most is None and cdf(top) < q:
+        top *= 2
+    return bisect.bisect_left(range(top), True, key=lambda k: cdf(k) >= q)
 
 
 @dataclass(frozen=True, slots=True)

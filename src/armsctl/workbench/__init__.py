@@ -42,42 +42,8 @@ if TYPE_CHECKING:
     from armsctl.workbench.estimates import Estimate, estimate, estimate_observation, estimates
     from armsctl.workbench.io import resolve_baseline
     from armsctl.workbench.schedule import Milestone, Schedule, min_peak_schedule
-
-# Each re-exported name and the module it comes from, imported on first use.
-_SOURCE = {
-    "analyse": "analysis",
-    "apply_changes": "drafts",
-    "Baseline": "baselines",
-    "Burden": "burden",
-    "Change": "drafts",
-    "compare": "analysis",
-    "CutPlan": "cuts",
-    "derive_draft": "drafts",
-    "draft_toml": "drafts",
-    "Estimate": "estimates",
-    "estimate": "estimates",
-    "estimate_observation": "estimates",
-    "estimates": "estimates",
-    "limit_rows": "cuts",
-    "LimitRow": "cuts",
-    "merge_baselines": "baselines",
-    "Milestone": "schedule",
-    "min_peak_schedule": "schedule",
-    "optimise_cuts": "cuts",
-    "Options": "analysis",
-    "parse_baseline_arg": "baselines",
-    "parse_capacity": "analysis",
-    "parse_cost": "cuts",
-    "parse_fix": "cuts",
-    "parse_milestone": "analysis",
-    "parse_quota": "drafts",
-    "parse_set": "drafts",
-    "resolve_baseline": "io",
-    "Schedule": "schedule",
-    "synthetic_sites": "burden",
-    "verification_burden": "burden",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _SOURCE)
+else:  # each name's module is imported when the name is first read
+    __getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "Baseline",
