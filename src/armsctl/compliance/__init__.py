@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING
 
 from armsctl import lazy_exports
 
+if not TYPE_CHECKING:  # each name below is imported from its module when first read
+    __getattr__, __dir__ = lazy_exports(__name__)
+
 if TYPE_CHECKING:
     from armsctl.compliance.engine import (
         LimitResult,
@@ -20,8 +23,6 @@ if TYPE_CHECKING:
     )
     from armsctl.compliance.views import history, report_to_dict
     from armsctl.inventory.io import explain_items
-else:  # each name's module is imported when the name is first read
-    __getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "LimitResult",

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 from armsctl import lazy_exports
 
+if not TYPE_CHECKING:  # each name below is imported from its module when first read
+    __getattr__, __dir__ = lazy_exports(__name__)
+
 if TYPE_CHECKING:
     from armsctl.exercise.engine import (
         ACTION_HELP,
@@ -36,8 +39,6 @@ if TYPE_CHECKING:
     from armsctl.exercise.io import bundled_scenario_ids, load_scenario
     from armsctl.exercise.scenario import Scenario, parse_scenario
     from armsctl.exercise.scoring import Score, score
-else:  # each name's module is imported when the name is first read
-    __getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "ACTION_HELP",

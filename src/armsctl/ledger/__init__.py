@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING
 
 from armsctl import lazy_exports
 
+if not TYPE_CHECKING:  # each name below is imported from its module when first read
+    __getattr__, __dir__ = lazy_exports(__name__)
+
 if TYPE_CHECKING:
     from armsctl.ledger.audit import AuditReport, audit_log
     from armsctl.ledger.bundle import ProofBundle, TrustPolicy, verify_bundle
@@ -46,8 +49,6 @@ if TYPE_CHECKING:
     )
     from armsctl.ledger.note import SignerKey, VerifierKey, open_note, sign_note
     from armsctl.ledger.reveals import RevealCheck, check_reveal
-else:  # each name's module is imported when the name is first read
-    __getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "AuditReport",

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 from armsctl import lazy_exports
 
+if not TYPE_CHECKING:  # each name below is imported from its module when first read
+    __getattr__, __dir__ = lazy_exports(__name__)
+
 if TYPE_CHECKING:
     from armsctl.workbench.analysis import (
         Options,
@@ -42,8 +45,6 @@ if TYPE_CHECKING:
     from armsctl.workbench.estimates import Estimate, estimate, estimate_observation, estimates
     from armsctl.workbench.io import resolve_baseline
     from armsctl.workbench.schedule import Milestone, Schedule, min_peak_schedule
-else:  # each name's module is imported when the name is first read
-    __getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "Baseline",
