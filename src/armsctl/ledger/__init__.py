@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING
 
 from armsctl import lazy_exports
 
-if not TYPE_CHECKING:  # each name below is imported from its module when first read
-    __getattr__, __dir__ = lazy_exports(__name__)
+lazy_exports(__name__)  # each name below is imported from its module when first read
 
 if TYPE_CHECKING:
     from armsctl.ledger.audit import AuditReport, audit_log
