@@ -58,13 +58,6 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
-#: ``--format`` of a command that answers as a table or as JSON: defined once, so the option
-#: reads the same in every command that has it.
-FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", help="table or json")
-#: The same option as the server, log and proof commands word its help.
-OUTPUT_FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", help="Output format.")
-
-
 def colour() -> bool:
     """Whether styles reach the reader (a terminal with colour, NO_COLOR unset)."""
     return out_console.color_system is not None and not out_console.no_color

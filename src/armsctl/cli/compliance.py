@@ -12,7 +12,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from armsctl.cli._common import (
-    FORMAT_OPTION,
     OutputFormat,
     exit_if_found,
     out_console,
@@ -197,7 +196,7 @@ def check(
     notifications: Path | None = typer.Option(
         None, "--notifications", help="Notifications (CSV/JSON) that activity rules check."
     ),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Check every limit for every party at a date. Exit 0 compliant, 1 violation, 2 bad input."""
     from armsctl.compliance import evaluate, report_to_dict
@@ -287,7 +286,7 @@ def history(
     treaty: str = TREATY_ARG,
     declarations: list[Path] | None = DECL_OPT,
     interpretation: str | None = INTERP_OPT,
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Every declaration date against every limit. Exit 1 if any date has a violation."""
     from armsctl.compliance import history as run_history
@@ -359,7 +358,7 @@ def diff(
     party: str = typer.Option(..., "--party", help="Party code, e.g. USA."),
     before: str = typer.Option(..., "--from", help="Earlier declaration date (YYYY-MM-DD)."),
     after: str = typer.Option(..., "--to", help="Later declaration date (YYYY-MM-DD)."),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Items added, removed and changed between two declarations of a party."""
     from armsctl.inventory import diff_items, read_party_items

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from armsctl.cli._common import FORMAT_OPTION, OutputFormat, out_console, print_json, user_errors
+from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
 
 __all__ = ["register"]
 
@@ -28,7 +28,7 @@ class Target(str, Enum):
 def crosswalk(
     items: Path = typer.Argument(..., help="Item list (CSV, JSON or Parquet) with uid and kind."),
     to: Target = typer.Option(Target.all, "--to", help="unroca, att, cfe, vd2011 or all"),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Classify items into UNROCA, ATT, CFE and Vienna Document categories, with exclusions."""
     from armsctl.crosswalk import REGIMES, classify, summarise

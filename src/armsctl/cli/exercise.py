@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from armsctl.cli._common import FORMAT_OPTION, OutputFormat, out_console, print_json, user_errors
+from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
 
 if TYPE_CHECKING:
     from armsctl.exercise import Exercise
@@ -28,6 +28,7 @@ SEED_OPT = typer.Option(None, "--seed", help="Override the scenario's seed.")
 SAVE_OPT = typer.Option(
     None, "--save", help="Write the exercise record here (resumable, debriefable)."
 )
+FORMAT_OPT = typer.Option(OutputFormat.table, "--format", help="table or json")
 
 exercise_app = typer.Typer(
     help="Training exercises: verification games against a simulated host.", no_args_is_help=True
@@ -59,7 +60,7 @@ def _save(ex: Exercise, path: Path | None) -> None:
 
 @exercise_app.command("list")
 @user_errors
-def list_scenarios(fmt: OutputFormat = FORMAT_OPTION) -> None:
+def list_scenarios(fmt: OutputFormat = FORMAT_OPT) -> None:
     """List the bundled scenarios."""
     from armsctl.exercise import bundled_scenario_ids, load_scenario
 
@@ -324,7 +325,7 @@ def run(
     ),
     seed: int | None = SEED_OPT,
     save: Path | None = SAVE_OPT,
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPT,
 ) -> None:
     """Play a scenario non-interactively with scripted actions or an automatic inspector."""
     from armsctl.errors import InputError
@@ -374,7 +375,7 @@ def debrief(
     html: Path | None = typer.Option(None, "--html", help="Write the HTML debrief here."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the JSON debrief here."),
     seeds: int = typer.Option(50, "--seeds", min=0, help="Seeds for the distribution."),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPT,
 ) -> None:
     """The instructor's view of an exercise: score, timeline, truth, baselines, charts."""
     data = _read_record(record)  # first: a refused file costs no import of the engine

@@ -22,7 +22,6 @@ from rich.table import Table
 
 from armsctl.cli._common import (
     EXIT_VIOLATION,
-    OUTPUT_FORMAT_OPTION,
     OutputFormat,
     fail,
     out_console,
@@ -43,6 +42,7 @@ keys_app = typer.Typer(help="Ed25519 signing keys for parties, logs and witnesse
 ledger_app = typer.Typer(help="The tamper-evident Merkle log, its checkpoints and proofs.")
 
 DB_HELP = "Database URL or SQLite file (default: $ARMSCTL_DATABASE_URL, else ./armsctl.db)."
+FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", help="Output format.")
 DB_OPTION = typer.Option(None, "--db", help=DB_HELP)
 TRUST_OPTION = typer.Option(
     None, "--trust", help="Trust policy file (TOML: log_key, witnesses, quorum)."
@@ -248,7 +248,7 @@ def keys_generate(
         show_default=False,
         help="An X25519 key to seal the party's items to, instead.",
     ),
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Generate an Ed25519 key: NAME.key (0600), NAME.pub (0x01) and NAME.cosig.pub (0x04).
 
@@ -308,7 +308,7 @@ def ledger_append(
     party: str = typer.Option(..., "--party", help="Submitting party."),
     time: str | None = typer.Option(None, "--time", help="ISO 8601 time (default: now, UTC)."),
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Sign entries as a party and append them to the log in one transaction."""
     from armsctl.ledger.envelope import seal_entry
@@ -348,7 +348,7 @@ def ledger_checkpoint(
     key: Path = typer.Option(..., "--key", help="The log's private key file (name = origin)."),
     out: Path | None = typer.Option(None, "--out", help="Also write the signed note here."),
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Sign a C2SP checkpoint of the current tree and print the signed note.
 
@@ -398,7 +398,7 @@ def ledger_prove(
     ),
     out: Path | None = typer.Option(None, "--out", help="Write the proof bundle here."),
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Write an armsctl/proof-bundle/v1 against a signed checkpoint, checked before it is written.
 
@@ -468,7 +468,7 @@ def ledger_trust(
     witness: list[str] = WITNESS_OPTION,
     quorum: int | None = QUORUM_OPTION,
     out: Path | None = typer.Option(None, "--out", help="Write the trust file here."),
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Write a trust policy file (log key, witnesses, quorum) from keys obtained out of band."""
     policy = _trust(None, key, witness, quorum)
@@ -501,7 +501,7 @@ def ledger_verify_proof(
     old_checkpoint: Path | None = typer.Option(
         None, "--old-checkpoint", help="An older checkpoint you hold: require consistency."
     ),
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Verify a proof bundle offline against pinned keys: exit 0 verified, 1 not, 2 bad input.
 
@@ -544,7 +544,7 @@ def ledger_audit(
         True, "--envelopes/--no-envelopes", help="Also check every entry's signature."
     ),
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Recompute every leaf and node, check every checkpoint; exit 1 naming the first mismatch.
 
@@ -578,7 +578,7 @@ def ledger_cosign(
     db: str | None = typer.Option(
         None, "--db", help="Instead of --proof: take the proof from this log database."
     ),
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Cosign a checkpoint as a witness, offline; exit 1 on a fork, rollback or bad signature.
 
@@ -653,7 +653,7 @@ def commit_declaration(
     party_key: str | None = PARTY_KEY_OPTION,
     trust: Path | None = TRUST_OPTION,
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Log a salted commitment to item-level records; keep the opening file private.
 
@@ -699,7 +699,7 @@ def reveal_declaration(
     uid: list[str] = typer.Option([], "--uid", help="Item uid to reveal (repeatable)."),
     facility: str | None = typer.Option(None, "--facility", help="Reveal a whole facility."),
     out: Path = typer.Option(..., "--out", help="Where to write the reveal."),
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Reveal chosen items of a committed declaration, with their inclusion proofs."""
     from armsctl.errors import IntegrityError
@@ -721,7 +721,7 @@ def verify_reveal_cmd(
     party_key: str | None = PARTY_KEY_OPTION,
     trust: Path | None = TRUST_OPTION,
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Check revealed items against the declaration in the public log; exit 1 if they fail.
 

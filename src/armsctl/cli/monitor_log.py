@@ -16,14 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from armsctl.cli._common import (
-    EXIT_VIOLATION,
-    OUTPUT_FORMAT_OPTION,
-    OutputFormat,
-    out_console,
-    print_json,
-    user_errors,
-)
+from armsctl.cli._common import EXIT_VIOLATION, OutputFormat, out_console, print_json, user_errors
 
 if TYPE_CHECKING:
     from armsctl.ledger.monitor import MonitorState
@@ -77,7 +70,7 @@ def ledger_monitor(
         [], "--party-key", help="The watched party's verifier key or file, in --party order."
     ),
     timeout: float = typer.Option(30.0, "--timeout", help="HTTP timeout in seconds."),
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """Follow a log through its tiles; report any finding (exit 1)."""
     import httpx

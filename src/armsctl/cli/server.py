@@ -18,14 +18,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from armsctl.cli._common import (
-    OUTPUT_FORMAT_OPTION,
-    OutputFormat,
-    exit_if_found,
-    out_console,
-    print_json,
-    user_errors,
-)
+from armsctl.cli._common import OutputFormat, exit_if_found, out_console, print_json, user_errors
 
 if TYPE_CHECKING:
     from armsctl.service import Database
@@ -41,6 +34,7 @@ client_app = typer.Typer(help="Talk to a running armsctl server over HTTP.")
 DB_OPTION = typer.Option(
     None, "--db", help="Database URL or SQLite file (default: $ARMSCTL_DATABASE_URL, ./armsctl.db)."
 )
+FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", help="Output format.")
 SERVER_OPTION = typer.Option(
     "http://127.0.0.1:8000", "--server", envvar="ARMSCTL_SERVER", help="Server base URL."
 )
@@ -125,9 +119,7 @@ def operator_command(
         keyword = inspect.Parameter.KEYWORD_ONLY
         shared = [
             inspect.Parameter("db", keyword, default=DB_OPTION, annotation="str | None"),
-            inspect.Parameter(
-                "fmt", keyword, default=OUTPUT_FORMAT_OPTION, annotation="OutputFormat"
-            ),
+            inspect.Parameter("fmt", keyword, default=FORMAT_OPTION, annotation="OutputFormat"),
         ]
 
         @functools.wraps(fn)
@@ -204,7 +196,7 @@ def serve(
 
 @db_app.command("upgrade")
 @user_errors
-def db_upgrade(db: str | None = DB_OPTION, fmt: OutputFormat = OUTPUT_FORMAT_OPTION) -> None:
+def db_upgrade(db: str | None = DB_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
     """Create or migrate the database to the current schema."""
     from armsctl.store.schema import current_revision
 
@@ -239,7 +231,7 @@ def db_reseal(
         "--scrub/--no-scrub",
         help="Afterwards rewrite the database file (VACUUM) so freed pages keep no clear row.",
     ),
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Seal every row an older server stored in clear, now that the parties have keys.
 
@@ -386,7 +378,7 @@ def tokens_issue(
     user: str = typer.Argument(..., help="User name."),
     days: int = typer.Option(90, "--days", help="Lifetime in days."),
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Issue a token; it is printed once and only its hash is kept."""
     import os

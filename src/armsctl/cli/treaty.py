@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from armsctl.cli._common import FORMAT_OPTION, OutputFormat, out_console, print_json, user_errors
+from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
 
 if TYPE_CHECKING:
     from armsctl.treaty import Treaty
@@ -24,7 +24,7 @@ treaty_app = typer.Typer(
 @treaty_app.command("list")
 @user_errors
 def list_(
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """List the bundled treaties."""
     from armsctl.treaty import bundled_treaty_ids, load_treaty
@@ -65,7 +65,7 @@ def list_(
 @user_errors
 def show(
     treaty: str = typer.Argument(..., help="A bundled treaty id or a treaty .toml file."),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Show a treaty's dates, limits, interpretations, quotas and notification duties."""
     from armsctl.treaty import load_treaty
@@ -198,7 +198,7 @@ def per_party_dates(t: Treaty) -> dict[str, dict[str, Any]]:
 @user_errors
 def validate(
     path: Path = typer.Argument(..., help="A treaty .toml file."),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Check a treaty file against the schema; exit 2 with one line per problem.
 

@@ -18,7 +18,6 @@ from rich.table import Table
 
 from armsctl.cli._common import (
     EXIT_VIOLATION,
-    FORMAT_OPTION,
     OutputFormat,
     err_console,
     fail,
@@ -33,9 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["demo_step", "register"]
 
-
-#: The interval mass of every ``estimate`` command.
-CREDIBILITY_OPTION = typer.Option(0.95, "--credibility", help="Interval mass, in (0, 1).")
+FORMAT = typer.Option(OutputFormat.table, "--format", help="table or json")
 
 inspect_app = typer.Typer(
     help="Inspection statistics, planning within quotas and verifiable random selection.",
@@ -81,7 +78,7 @@ def probability(
     population: int = typer.Option(..., "--population", "-N", help="Items in the population."),
     defective: int = typer.Option(..., "--defective", "-M", help="Items not as declared."),
     sample: int = typer.Option(..., "--sample", "-n", help="Items inspected at random."),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT,
 ) -> None:
     """Chance that a random sample finds at least one falsified item (exact hypergeometric)."""
     from armsctl.verification.sampling import detection_probability, miss_probability
@@ -113,7 +110,7 @@ def sample_size_cmd(
     probability: float = typer.Option(
         0.95, "--probability", "-p", help="Detection probability wanted, in (0, 1)."
     ),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT,
 ) -> None:
     """Smallest sample reaching a detection probability (exact), beside the IAEA approximation."""
     from armsctl.verification.sampling import (
@@ -167,7 +164,7 @@ def plan(
     seed: int | None = typer.Option(
         None, "--seed", help="Also draw one concrete schedule from the plan with this seed."
     ),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT,
 ) -> None:
     """The year's optimal inspection strategy over sites and periods, within the treaty's quotas."""
     import numpy as np
@@ -276,7 +273,7 @@ def commit_cmd(
     nonce: str | None = typer.Option(
         None, "--nonce", help="A 64-hex-digit nonce; a fresh one from the OS when omitted."
     ),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT,
 ) -> None:
     """Draw a nonce and print the commitment to publish (keep the nonce secret until reveal)."""
     from armsctl.verification.selection import commit, new_nonce
@@ -387,7 +384,7 @@ def select_cmd(
     candidates: Path = _CANDIDATES,
     fallback_checkpoint: Path | None = _FALLBACK,
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the selection JSON."),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT,
 ) -> None:
     """Draw the sites to inspect from the parties' revealed nonces and the checkpoint."""
     from armsctl.verification.selection import select_from_log
@@ -418,7 +415,7 @@ def verify_selection_cmd(
     checkpoint: Path = _CHECKPOINT,
     candidates: Path = _CANDIDATES,
     fallback_checkpoint: Path | None = _FALLBACK,
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT,
 ) -> None:
     """Re-derive a selection from the public inputs; exit 1 when it does not match."""
     from armsctl.errors import IntegrityError
@@ -451,7 +448,7 @@ def verify_selection_cmd(
 @user_errors
 def game_solve(
     file: Path = typer.Argument(..., help="A game file (.json or .toml)."),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT,
 ) -> None:
     """Solve a zero-sum game ('payoff') by LP or a bimatrix game ('row_payoff', 'column_payoff')."""
     from armsctl.errors import InputError, Problem
@@ -510,7 +507,7 @@ def game_dresher(
     periods: int = typer.Option(..., "--periods", "-n", help="Periods."),
     inspections: int = typer.Option(..., "--inspections", "-m", help="Inspections available."),
     loss: float = typer.Option(1.0, "--loss", help="Inspectee's loss when caught (b)."),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT,
 ) -> None:
     """Dresher's sequential inspection game, exactly; the stage LPs and closed form as checks."""
     from armsctl.verification.games import dresher_closed_form_exact, dresher_game, dresher_lp
@@ -567,7 +564,7 @@ def simulate_regime(
     plot: Path | None = typer.Option(
         None, "--plot", help="Write the time-to-detection chart (.svg/.png)."
     ),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = FORMAT,
 ) -> None:
     """Simulate a regime against cheating strategies; a [sweep] runs its grid on Dask."""
     import dataclasses
@@ -657,8 +654,8 @@ def estimate_serials_cmd(
         None, "--file", help="A text file with one serial number per line."
     ),
     start: int = typer.Option(1, "--start", help="The first serial number issued."),
-    credibility: float = CREDIBILITY_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
+    credibility: float = typer.Option(0.95, "--credibility", help="Interval mass, in (0, 1)."),
+    fmt: OutputFormat = FORMAT,
 ) -> None:
     """How many were produced, from serial numbers seen (German tank estimators)."""
     from armsctl.errors import InputError, Problem
@@ -696,8 +693,8 @@ def estimate_fraction(
     inspected: int = typer.Option(..., "--inspected", help="Items checked at random."),
     found: int = typer.Option(..., "--found", help="Of them, not as declared."),
     population: int | None = typer.Option(None, "--population", help="Declared items in all."),
-    credibility: float = CREDIBILITY_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
+    credibility: float = typer.Option(0.95, "--credibility", help="Interval mass, in (0, 1)."),
+    fmt: OutputFormat = FORMAT,
 ) -> None:
     """Posterior on the fraction (and number) of items not as declared (Beta-binomial)."""
     from armsctl.verification.inference import fraction_not_as_declared
@@ -726,8 +723,8 @@ def estimate_undeclared(
     sites_inspected: int = typer.Option(..., "--sites-inspected", help="Sites inspected."),
     found: int = typer.Option(..., "--found", help="Undeclared items found there."),
     sites_total: int = typer.Option(..., "--sites-total", help="Sites in all."),
-    credibility: float = CREDIBILITY_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
+    credibility: float = typer.Option(0.95, "--credibility", help="Interval mass, in (0, 1)."),
+    fmt: OutputFormat = FORMAT,
 ) -> None:
     """Posterior on the number of undeclared items across all sites (Poisson-Gamma)."""
     from armsctl.verification.inference import undeclared_items

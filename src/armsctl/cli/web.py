@@ -12,13 +12,7 @@ from pathlib import Path
 
 import typer
 
-from armsctl.cli._common import (
-    OUTPUT_FORMAT_OPTION,
-    OutputFormat,
-    out_console,
-    print_json,
-    user_errors,
-)
+from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
 
 __all__ = ["register"]
 
@@ -34,7 +28,7 @@ def seed_demo_command(
     workdir: Path = typer.Option(
         Path("out/web-demo"), "--workdir", help="Where tokens.txt and the synthetic items go."
     ),
-    fmt: OutputFormat = OUTPUT_FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """Seed a new database with the dashboard demo (New START, one user per role)."""
     from armsctl.cli.server import _check_sqlite_path

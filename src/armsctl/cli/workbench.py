@@ -13,7 +13,6 @@ from rich.table import Table
 
 from armsctl.cli._common import (
     EXIT_VIOLATION,
-    FORMAT_OPTION,
     OutputFormat,
     out_console,
     print_json,
@@ -234,7 +233,7 @@ def cuts_cmd(
     fixed: list[str] | None = FIX_OPT,
     loading: list[str] | None = LOADING_OPT,
     db: str | None = DB_OPT,
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """What each party must cut, the optimal eliminations and the minimal-peak schedule.
 
@@ -383,7 +382,7 @@ def burden_cmd(
     days: int = DAYS_OPT,
     sets: list[str] | None = SET_OPT,
     quotas: list[str] | None = QUOTA_OPT,
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Detection per year and over the treaty's life, quota needed, inspector-days."""
     from armsctl.workbench.burden import treaty_years
@@ -444,7 +443,7 @@ def compare_cmd(
     baselines: list[str] | None = BASELINE_OPT,
     years: int | None = YEARS_OPT,
     db: str | None = DB_OPT,
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Two drafts side by side from the same baselines: maxima, cuts and peak years."""
     from armsctl.treaty import load_treaty
@@ -561,7 +560,7 @@ def _notes_of(treaty: Treaty) -> list[str]:
 @user_errors
 def estimates_list(
     party: str | None = typer.Option(None, "--party", help="Only this party's records."),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """List the public figures, with publisher, date, counting rule and verified flag."""
     from armsctl.workbench.estimates import estimate_to_dict, estimates
@@ -596,7 +595,7 @@ def estimates_list(
 @user_errors
 def estimates_show(
     estimate_id: str = typer.Argument(..., help="The record id (see `armsctl estimates list`)."),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
 ) -> None:
     """Show one record with its source and counting rule."""
     from armsctl.workbench.estimates import estimate, estimate_to_dict

@@ -20,14 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from armsctl.cli._common import (
-    EXIT_VIOLATION,
-    OUTPUT_FORMAT_OPTION,
-    OutputFormat,
-    fail,
-    out_console,
-    print_json,
-)
+from armsctl.cli._common import EXIT_VIOLATION, OutputFormat, fail, out_console, print_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,6 +30,7 @@ __all__ = ["demo_step", "register"]
 zk_app = typer.Typer(
     help="Zero-knowledge proofs that a committed total is within a limit (experimental)."
 )
+FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", help="Output format.")
 
 
 def _located(path: Path, exc: Exception) -> Exception:
@@ -100,7 +94,7 @@ def prove_cmd(
     openings_out: Path = typer.Option(
         ..., "--openings", help="Where the secret openings go (created 0600; never overwritten)."
     ),
-    output: OutputFormat = OUTPUT_FORMAT_OPTION,
+    output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Commit per-site counts and prove their total is within the limit, keeping them secret."""
     import json
@@ -169,7 +163,7 @@ def verify_cmd(
     party: str | None = typer.Option(None, "--party", help="Expected party."),
     date: str | None = typer.Option(None, "--date", help="Expected as-of date."),
     bits: int | None = typer.Option(None, "--bits", help="Expected range width."),
-    output: OutputFormat = OUTPUT_FORMAT_OPTION,
+    output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Check a proof that a committed total is within a limit (exit 1 if it fails)."""
     from armsctl.errors import InputError, Problem
@@ -238,7 +232,7 @@ def publish_cmd(
     token: str = typer.Option(
         ..., "--token", envvar="ARMSCTL_TOKEN", help="Bearer token (better: $ARMSCTL_TOKEN)."
     ),
-    output: OutputFormat = OUTPUT_FORMAT_OPTION,
+    output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Publish a proof on a server as the token's party (party-signed with --key)."""
     from armsctl.errors import InputError
