@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING
 
 from armsctl import lazy_exports
 
-lazy_exports(__name__)  # each name below is imported from its module when first read
-
 if TYPE_CHECKING:
     from armsctl.compliance.engine import (
         LimitResult,
@@ -37,3 +35,6 @@ __all__ = [
     "report_to_dict",
     "rule_weights",
 ]
+
+# Each name imported above for type checkers is imported from its module when first read.
+lazy_exports(__name__)

@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING
 
 from armsctl import lazy_exports
 
-lazy_exports(__name__)  # each name below is imported from its module when first read
-
 if TYPE_CHECKING:
     from armsctl.exercise.engine import (
         ACTION_HELP,
@@ -71,3 +69,7 @@ def demo_hint() -> str:
         "Try a training exercise: `armsctl exercise play tutorial` "
         "(list them with `armsctl exercise list`)."
     )
+
+
+# Each name imported above for type checkers is imported from its module when first read.
+lazy_exports(__name__)

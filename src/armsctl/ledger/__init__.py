@@ -23,8 +23,6 @@ from typing import TYPE_CHECKING
 
 from armsctl import lazy_exports
 
-lazy_exports(__name__)  # each name below is imported from its module when first read
-
 if TYPE_CHECKING:
     from armsctl.ledger.audit import AuditReport, audit_log
     from armsctl.ledger.bundle import ProofBundle, TrustPolicy, verify_bundle
@@ -82,3 +80,6 @@ __all__ = [
     "verify_inclusion",
     "verify_reveal",
 ]
+
+# Each name imported above for type checkers is imported from its module when first read.
+lazy_exports(__name__)

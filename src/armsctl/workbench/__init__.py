@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING
 
 from armsctl import lazy_exports
 
-lazy_exports(__name__)  # each name below is imported from its module when first read
-
 if TYPE_CHECKING:
     from armsctl.workbench.analysis import (
         Options,
@@ -78,3 +76,6 @@ __all__ = [
     "synthetic_sites",
     "verification_burden",
 ]
+
+# Each name imported above for type checkers is imported from its module when first read.
+lazy_exports(__name__)
