@@ -155,6 +155,8 @@ RUNS: list[tuple[str, int, tuple[str, ...]]] = [
     ),
     (f"zk publish {{t}}/garbage.bin {OFFLINE}", 2, ()),
     (f"client ack new-start 1 {OFFLINE}", 2, ("httpx",)),
+    (f"client notifications new-start --decrypt-key {{t}}/no.key {OFFLINE}", 2, ("httpx",)),
+    (f"client inspect show 1 --decrypt-key {{t}}/no.key {OFFLINE}", 2, ("httpx",)),
     ("estimate serials 9 40", 0, ()),
     ("estimate fraction --inspected 40 --found 1 --population 500", 0, SCIPY_SPECIAL),
     ("estimate undeclared --sites-inspected 5 --found 0 --sites-total 50", 0, SCIPY_SPECIAL),
