@@ -14,16 +14,17 @@ whole cache is dropped. How the fingerprint is watched, per backend:
   when any other connection (another worker, the CLI, this process's pool) commits; only then
   is the fingerprint read again. A revocation is seen by the next request, in every process.
 - PostgreSQL (psycopg): migration 0011's triggers ``NOTIFY armsctl_auth`` whenever a statement
-  changes ``api_tokens`` or ``users``, and an ``AuthListener`` (its own connection, in a daemon
-  thread) counts the notifications as a *generation*. Entries hold only at the generation the
-  fingerprint was read at, so a commit in any process drops every worker's cache as soon as its
-  notification arrives: the revoking transaction's commit sends it, before that process has
-  even answered. The fingerprint is still read again at most every ``ttl`` seconds
-  (``ARMSCTL_TOKEN_CACHE_SECONDS``, default 2): correctness never depends on the listener. While
-  it is not connected (starting, reconnecting with backoff, or a driver other than psycopg),
-  a token revoked by another process may work for up to ``ttl``; each connect and each lost
-  connection also moves the generation, so what was read before LISTEN held is read again.
-  ``ttl = 0`` checks the fingerprint on every request.
+  changes ``api_tokens`` or ``users``, and an ``AuthListener`` (a connection of its own, in a
+  daemon thread started with the cache) counts the notifications as a *generation*. Entries
+  hold only at the generation the fingerprint was read at, so a change committed by any
+  process drops every worker's cache once its notification arrives (PostgreSQL sends it at the
+  commit, before the revoking process answers; it arrives milliseconds later). Each connect
+  and each lost connection moves the generation too, so what was read before LISTEN held is
+  read again. The fingerprint is also read again at most every ``ttl`` seconds
+  (``ARMSCTL_TOKEN_CACHE_SECONDS``, default 2), so correctness never depends on the listener:
+  while it is not connected (starting, reconnecting with backoff, another driver), a token
+  revoked by another process may work for up to ``ttl``. ``ttl = 0`` checks the fingerprint
+  on every request.
 - A revocation or a user change flushed by this process drops the cache at once (flush hook);
   that is all an in-memory SQLite database (tests, demos; one process) needs.
 """
@@ -70,11 +71,12 @@ def _aware(value: dt.datetime) -> dt.datetime:
 class AuthListener:
     """``LISTEN armsctl_auth`` on a connection of its own, in a daemon thread that reconnects.
 
-    ``generation`` goes up on every notification about this database's schema (the payload is
-    the schema of the changed table: other deployments sharing the server are ignored), and whenever the connection is made (LISTEN
-    now holds; anything read before may predate it) or lost (notifications may have been
-    missed). ``listening`` says whether LISTEN holds right now; ``backend_pid`` is the server
-    process of that connection. ``connect`` returns a new autocommit psycopg connection.
+    ``generation`` goes up on every notification about this connection's schema (the payload
+    names the changed table's schema, so deployments sharing one server ignore each other),
+    and whenever the connection is made (LISTEN now holds; anything read before may predate
+    it) or lost (notifications may have been missed). ``listening`` says whether LISTEN holds
+    right now; ``backend_pid`` is the server process of that connection. ``connect`` returns
+    a new autocommit psycopg connection.
     """
 
     #: Seconds before the first reconnection attempt, doubled after each failure up to the second.
