@@ -18,6 +18,7 @@ database) passes ``allow_all``.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
@@ -50,6 +51,7 @@ __all__ = [
     "Resource",
     "allow_all",
     "audit",
+    "b64",
     "iso",
     "party_by_code",
     "slice_page",
@@ -294,6 +296,11 @@ def audit(
         sink.append(event)
     else:
         session.add(event)
+
+
+def b64(data: bytes) -> str:
+    """Base64 text of bytes: how the views carry roots, proofs and ciphertexts in JSON."""
+    return base64.b64encode(data).decode("ascii")
 
 
 def iso(value: dt.datetime | dt.date | None) -> str | None:

@@ -39,7 +39,7 @@ from armsctl.errors import (
 from armsctl.ledger.envelope import Entry, canonical, open_entry, seal_entry
 from armsctl.ledger.merkle import leaf_hash
 from armsctl.ledger.note import SignerKey, VerifierKey
-from armsctl.service._base import Database
+from armsctl.service._base import Database, b64
 from armsctl.store.models import PartyKey
 
 __all__ = [
@@ -220,7 +220,7 @@ class Draft:
 
     def seal_b64(self, signer: SignerKey) -> str:
         """The ``signed_entry`` value of a request: base64 of the sealed bytes."""
-        return base64.b64encode(self.seal(signer)).decode("ascii")
+        return b64(self.seal(signer))
 
 
 def declaration_entry(

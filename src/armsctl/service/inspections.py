@@ -405,17 +405,22 @@ def _load(session: Session, inspection_id: int) -> Inspection:
 
 @dataclass(frozen=True, slots=True)
 class _Step:
-    """One step of an inspection: whose it is, the state it moves from and to, its log entry."""
+    """One step of an inspection: whose it is, the state it moves from and to, its log entry.
+
+    ``part`` is the confidential part the step files (sealed at rest, its salted commitment
+    logged), if any: ``arrival`` or ``findings``.
+    """
 
     owner: str
     expected: str
     new_state: str
     kind: str
+    part: str | None = None
 
 
-_NOTIFY = _Step("inspecting", "planned", "notified", "inspection-notified")
+_NOTIFY = _Step("inspecting", "planned", "notified", "inspection-notified", "arrival")
 _START = _Step("inspected", "notified", "in-progress", "inspection-started")
-_REPORT = _Step("inspecting", "in-progress", "reported", "inspection-reported")
+_REPORT = _Step("inspecting", "in-progress", "reported", "inspection-reported", "findings")
 
 
 def _advance(
@@ -426,11 +431,14 @@ def _advance(
     inspection_id: int,
     allow: Allow,
     at: dt.datetime,
-    extra: dict[str, Any],
-    salt: bytes | None = None,
+    value: Any = None,
+    salt_text: str | None = None,
     signed_entry: str | None = None,
     require_signature: bool = False,
 ) -> dict[str, Any]:
+    """Take ``step``, filing ``value`` as its part (salted with ``salt_text``, or a fresh salt)."""
+    part = step.part
+    salt = b"" if part is None else _step_salt(salt_text, f"{part}_salt", signed_entry)
     with db.write() as (session, conn):
         row = _load(session, inspection_id)
         facts = _facts(session, row)
@@ -447,21 +455,18 @@ def _advance(
         )
         if row.state != step.expected:
             raise ConflictError(f"inspection {inspection_id} is {row.state}, not {step.expected}")
-        if "scheduled_for" in extra:
-            _check_arrival(extra["scheduled_for"], row, at)
+        if part == "arrival":
+            _check_arrival(value, row, at)
         row.state = step.new_state
-        arrival = findings = None
-        if "scheduled_for" in extra:
-            # Checked above; no later rule reads it, so only the parties' sealed copy is kept.
-            when = _utc_text(extra["scheduled_for"])
-            arrival = content_commitment(salt or b"", when)
-            seal_inspection_part(session, row, "arrival", value=when, salt=salt, commitment=arrival)
-        if "findings" in extra:
+        if part == "findings":
             row.reported_at = at
-            findings = content_commitment(salt or b"", extra["findings"])
-            seal_inspection_part(
-                session, row, "findings", value=extra["findings"], salt=salt, commitment=findings
-            )
+        commitments: dict[str, str] = {}
+        if part is not None:
+            # The arrival is checked above and no later rule reads it: like the findings, only
+            # the parties' sealed copy is kept, and the log's commitment.
+            filed = _utc_text(value) if part == "arrival" else value
+            commitments[f"{part}_commitment"] = commitment = content_commitment(salt, filed)
+            seal_inspection_part(session, row, part, value=filed, salt=salt, commitment=commitment)
         party = session.get(Party, owner_id)
         assert party is not None
         draft = inspection_step_entry(
@@ -471,8 +476,7 @@ def _advance(
             inspection=row.id,
             state=step.new_state,
             at=at,
-            arrival_commitment=arrival,
-            findings_commitment=findings,
+            **commitments,
         )
         append_for_party(
             db,
@@ -486,13 +490,14 @@ def _advance(
         )
         session.flush()
         shown = _public(session, row, party.code)
-        if "findings" in extra:
-            shown.update(findings=renderable(extra["findings"]), findings_salt=(salt or b"").hex())
-        if "scheduled_for" in extra:  # the author sees what it sent, as with the findings
-            shown.update(
-                scheduled_for=_utc_text(extra["scheduled_for"]), arrival_salt=(salt or b"").hex()
-            )
+        if part is not None:  # the author sees what it sent
+            sent = _utc_text(value) if part == "arrival" else renderable(value)
+            shown.update({_SHOWN_AS[part]: sent, f"{part}_salt": salt.hex()})
         return shown
+
+
+#: The field of an inspection's view that shows each part a step files.
+_SHOWN_AS = {"arrival": "scheduled_for", "findings": "findings"}
 
 
 #: What each sealed part of an inspection is, as bound into its sealed copy's context.
@@ -651,8 +656,8 @@ def schedule_inspection(
         inspection_id=inspection_id,
         allow=allow,
         at=at,
-        extra={"scheduled_for": arrival},
-        salt=_step_salt(arrival_salt, "arrival_salt", signed_entry),
+        value=arrival,
+        salt_text=arrival_salt,
         signed_entry=signed_entry,
         require_signature=require_signature,
     )
@@ -676,7 +681,6 @@ def start_inspection(
         inspection_id=inspection_id,
         allow=allow,
         at=at,
-        extra={},
         signed_entry=signed_entry,
         require_signature=require_signature,
     )
@@ -714,8 +718,8 @@ def report_inspection(
         inspection_id=inspection_id,
         allow=allow,
         at=at,
-        extra={"findings": findings},
-        salt=_step_salt(findings_salt, "findings_salt", signed_entry),
+        value=findings,
+        salt_text=findings_salt,
         signed_entry=signed_entry,
         require_signature=require_signature,
     )
