@@ -279,12 +279,8 @@ def notification_entry(
     ref: int | None = None,
 ) -> Draft:
     """The entry of a notification: who, to whom, which kind, and the body's salted commitment."""
-    logged: dict[str, Any] = {
-        "kind": kind,
-        "recipient": recipient,
-        "body_commitment": content_commitment(salt, dict(body)),
-    }
-    return Draft("notification", treaty, sender, at, _referenced("notification", ref, logged))
+    logged = {"kind": kind, "recipient": recipient}
+    return _committed_body("notification", treaty, sender, at, ref, logged, body, salt)
 
 
 def acknowledgement_entry(
@@ -308,13 +304,31 @@ def observation_entry(
     ref: int | None = None,
 ) -> Draft:
     """The entry of an observation: about whom, from which source, when, and a commitment."""
-    logged: dict[str, Any] = {
+    logged = {
         "subject": subject,
         "source": source,
         "observed_at": observed_at.astimezone(dt.UTC).isoformat(),
-        "body_commitment": content_commitment(salt, dict(body)),
     }
-    return Draft("observation", treaty, recorder, at, _referenced("observation", ref, logged))
+    return _committed_body("observation", treaty, recorder, at, ref, logged, body, salt)
+
+
+def _committed_body(
+    kind: str,
+    treaty: str,
+    party: str,
+    at: dt.datetime,
+    ref: int | None,
+    logged: dict[str, str | None],
+    body: Mapping[str, Any],
+    salt: bytes,
+) -> Draft:
+    """An entry of free-form content: ``logged`` in clear, then the body's salted commitment.
+
+    The body itself is confidential and never logged; its row id (``ref``) is named under
+    the entry's ``kind``.
+    """
+    fields = {**logged, "body_commitment": content_commitment(salt, dict(body))}
+    return Draft(kind, treaty, party, at, _referenced(kind, ref, fields))
 
 
 def inspection_request_entry(

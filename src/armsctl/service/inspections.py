@@ -28,10 +28,10 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session
 
@@ -396,6 +396,32 @@ def request_inspection(
         raise ConflictError(f"the {quota_id} quota slot was taken concurrently; retry") from None
 
 
+def _append_as(
+    party: Party,
+    db: Database,
+    session: Session,
+    conn: Connection,
+    draft: Draft,
+    signed_entry: str | None,
+    require_signature: bool,
+) -> None:
+    """Log a step of an inspection as ``party``'s, signed by it or sealed by the server.
+
+    A step names only the inspection, which the party knows when it signs: the entry it
+    signs and the one the server seals are the same.
+    """
+    append_for_party(
+        db,
+        session,
+        conn,
+        signed=draft,
+        sealed=draft,
+        party_id=party.id,
+        signed_entry=signed_entry,
+        require_signature=require_signature,
+    )
+
+
 def _load(session: Session, inspection_id: int) -> Inspection:
     row = session.get(Inspection, inspection_id)
     if row is None:
@@ -443,16 +469,7 @@ def _advance(
         row = _load(session, inspection_id)
         facts = _facts(session, row)
         owner_id = row.inspecting_party_id if step.owner == "inspecting" else row.inspected_party_id
-        allow(
-            Resource(
-                facts.kind,
-                facts.ref,
-                owner=owner_id,
-                parties=facts.parties,
-                inspectors=facts.inspectors,
-                active=facts.active,
-            )
-        )
+        allow(replace(facts, owner=owner_id))
         if row.state != step.expected:
             raise ConflictError(f"inspection {inspection_id} is {row.state}, not {step.expected}")
         if part == "arrival":
@@ -478,16 +495,7 @@ def _advance(
             at=at,
             **commitments,
         )
-        append_for_party(
-            db,
-            session,
-            conn,
-            signed=draft,
-            sealed=draft,
-            party_id=party.id,
-            signed_entry=signed_entry,
-            require_signature=require_signature,
-        )
+        _append_as(party, db, session, conn, draft, signed_entry, require_signature)
         session.flush()
         shown = _public(session, row, party.code)
         if part is not None:  # the author sees what it sent
@@ -818,16 +826,7 @@ def reveal_site(
             site_commitment=str(_site_fields(row)["site_commitment"]),
             at=at,
         )
-        append_for_party(
-            db,
-            session,
-            conn,
-            signed=draft,
-            sealed=draft,
-            party_id=party.id,
-            signed_entry=signed_entry,
-            require_signature=require_signature,
-        )
+        _append_as(party, db, session, conn, draft, signed_entry, require_signature)
         return {
             "id": stored.id,
             "inspection": row.id,
@@ -900,16 +899,7 @@ def read_reveals_page(
     with db.audited_read() as session:
         row = _load(session, inspection_id)
         facts = _facts(session, row)
-        allow(
-            Resource(
-                "inspection-reveal",
-                facts.ref,
-                owner=row.inspected_party_id,
-                parties=facts.parties,
-                inspectors=facts.inspectors,
-                active=facts.active,
-            )
-        )
+        allow(replace(facts, kind="inspection-reveal", owner=row.inspected_party_id))
         query = select(Reveal).where(Reveal.inspection_id == row.id)
         found, total = fetch_page(session, query, Reveal.id, limit=limit, offset=offset)
         reveals = [r for (r,) in found]
