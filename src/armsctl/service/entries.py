@@ -504,7 +504,7 @@ def append_for_party(
     conn: Connection,
     *,
     signed: Draft,
-    sealed: Draft,
+    sealed: Draft | None = None,
     party_id: int,
     signed_entry: str | None,
     require_signature: bool,
@@ -516,7 +516,8 @@ def append_for_party(
         session: The use-case's session, to read the party's keys.
         conn: The use-case's connection, so the entry commits with the rows.
         signed: The entry a party signs for this request (no row id).
-        sealed: The entry the server seals when the party did not sign (with the row id).
+        sealed: The entry the server seals when the party did not sign (with the row id);
+            ``signed`` itself when the entry names no row the party could not know.
         party_id: The submitting party's row id.
         signed_entry: The request's ``signed_entry`` (base64), if any.
         require_signature: Refuse unsigned submissions of a party that has a registered key.
@@ -532,6 +533,7 @@ def append_for_party(
     if signed_entry is None:
         if require_signature and party_keys(session, party_id):
             raise unsigned_refused(signed.party)
+        sealed = signed if sealed is None else sealed
         return db.append(
             conn,
             kind=sealed.kind,

@@ -415,7 +415,6 @@ def _append_as(
         session,
         conn,
         signed=draft,
-        sealed=draft,
         party_id=party.id,
         signed_entry=signed_entry,
         require_signature=require_signature,
