@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import func, select
 
@@ -27,6 +27,7 @@ from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 
 __all__ = [
+    "LogPage",
     "SealedItemsError",
     "StoredDeclaration",
     "checkpoint_list",
@@ -217,7 +218,20 @@ def declaration_items_for_diff(
     return out[0], out[1]
 
 
-def log_entries(db: Database, *, limit: int = 50, before: int | None = None) -> dict[str, Any]:
+class LogPage(TypedDict):
+    """A page of log entries, newest first: the log's size, the entries, the next page's start.
+
+    Entries are paged by index, not offset: the log only grows, so ``next_before`` (the
+    index the next, older page ends before; ``None`` on the oldest page) stays valid while
+    entries are appended.
+    """
+
+    size: int
+    entries: list[dict[str, Any]]
+    next_before: int | None
+
+
+def log_entries(db: Database, *, limit: int = 50, before: int | None = None) -> LogPage:
     """A page of log entries, newest first, with their kind, party and time read from the bytes."""
     if not 1 <= limit <= 500:
         raise ParameterError("limit must be between 1 and 500")
