@@ -33,6 +33,7 @@ from armsctl.inventory.model import (
 from armsctl.inventory.model import Declaration as CoreDeclaration
 from armsctl.ledger.escrow import (
     SALT_SIZE,
+    Commitment,
     commit_items,
     recording_rng,
     replay_rng,
@@ -217,7 +218,7 @@ def sign_items(
 class _Signed:
     """What a party's client committed and signed: the commitment, its components, the entry."""
 
-    made: Any  # escrow.Commitment
+    made: Commitment
     components: dict[str, int]
     entry: str
 
@@ -256,8 +257,8 @@ def _commit(
     party: str,
     as_of: dt.date,
     rng: Callable[[int], bytes],
-) -> Any:
-    """The escrow commitment of a party's items as of a date (``escrow.Commitment``)."""
+) -> Commitment:
+    """The escrow commitment of a party's items as of a date."""
     return commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty, rng=rng)
 
 
