@@ -8,7 +8,8 @@ reveal of a committed declaration, and the scoring weights. Every problem in a f
 with its TOML key path, all at once, so that an instructor fixes a file in one pass.
 
 Pure: the bundled treaty a scenario names is passed in (:func:`check_treaty`,
-:func:`quota_per_year`); :func:`armsctl.exercise.world.check_scenario` loads it.
+:func:`quota_per_year`), and so is the public record a scenario plays
+(:meth:`Scenario.with_record`); :func:`armsctl.exercise.io.check_scenario` reads both.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from armsctl.errors import InputError, Problem
 from armsctl.sites import Site
 from armsctl.treaty.schema import Treaty
 from armsctl.validation import validation_problems
+
+if TYPE_CHECKING:
+    from armsctl.inventory.model import DeclarationSet
 
 __all__ = [
     "HOST_STRATEGIES",
@@ -269,6 +273,8 @@ class Scenario(_Model):
     record: RecordPlay | None = None
     max_clarifications: int | None = Field(default=None, ge=0)
     scoring: Scoring = Field(default_factory=Scoring)
+    # The public record ``record`` plays, read once by the io module; not part of the file.
+    _record_declarations: DeclarationSet | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -326,6 +332,26 @@ class Scenario(_Model):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def with_record(self, declarations: DeclarationSet) -> Scenario:
+        """This scenario with the public record it plays from (``record``), as data.
+
+        The engine plays the record's declarations turn by turn; they are read from the
+        treaty's bundled file by :func:`armsctl.exercise.io.check_scenario`, never here.
+        """
+        copy = self.model_copy()
+        copy._record_declarations = declarations
+        return copy
+
+    @property
+    def record_declarations(self) -> DeclarationSet:
+        """The public record given by :meth:`with_record`; refused when it was not given."""
+        if self._record_declarations is None:
+            raise InputError(
+                f"scenario {self.id!r} plays from a public record that was not read "
+                "(load it with armsctl.exercise.load_scenario)"
+            )
+        return self._record_declarations
 
     def site(self, site_id: str) -> ScenarioSite:
         """The site with this id (the caller has checked that it exists)."""
