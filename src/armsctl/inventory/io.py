@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -520,17 +520,25 @@ def _check_json_numbers(source: ItemSource, attrs: list[str]) -> None:
     """
     problems: list[Problem] = []
     for i, record in enumerate(_json_records(source.path)):
-        for attr in attrs:
-            raw = record.get(attr)
-            if raw is None or raw == "":
-                continue
-            _, error = parse_count(raw)
-            if error:
-                problems.append(Problem(str(source.path), source.locate(i), f"{attr}: {error}"))
-                if len(problems) >= MAX_PROBLEMS:
-                    raise DeclarationError(problems)
+        for message in _attribute_problems(record, attrs):
+            problems.append(Problem(str(source.path), source.locate(i), message))
+            if len(problems) >= MAX_PROBLEMS:
+                raise DeclarationError(problems)
     if problems:
         raise DeclarationError(problems)
+
+
+def _attribute_problems(record: Mapping[str, object], attrs: Sequence[str]) -> list[str]:
+    """Why each of a record's attribute values is not a declared figure (empty ones are fine)."""
+    out: list[str] = []
+    for attr in attrs:
+        raw = record.get(attr)
+        if raw is None or raw == "":
+            continue
+        _, error = parse_count(raw)
+        if error:
+            out.append(f"{attr}: {error}")
+    return out
 
 
 def _sum_sql(column: str, sql_type: str) -> str:
@@ -632,13 +640,7 @@ def _item_row_problems(
         out.append(
             f"status: unknown status {rec['status']!r} for {category!r} ({', '.join(cat.statuses)})"
         )
-    for attr in attrs:
-        raw = rec.get(attr)
-        if raw is None or raw == "":
-            continue
-        _, error = parse_count(raw)
-        if error:
-            out.append(f"{attr}: {error}")
+    out += _attribute_problems(rec, attrs)
     zone = rec.get("zone")
     if zone and zone not in zones:
         out.append(f"zone: unknown zone {zone!r}")
