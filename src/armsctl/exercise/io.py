@@ -17,7 +17,7 @@ from armsctl.errors import InputError, NotFoundError, Problem
 from armsctl.exercise.engine import Exercise, saved_exercise
 from armsctl.exercise.engine import resume as resume_saved
 from armsctl.exercise.scenario import Scenario, check_treaty, parse_scenario, scenario_from_mapping
-from armsctl.exercise.world import record_turns
+from armsctl.exercise.world import played_record
 from armsctl.treaty.loader import bundled_ids
 
 if TYPE_CHECKING:
@@ -91,9 +91,11 @@ def check_scenario(scenario: Scenario, *, where: str) -> Scenario:
         scenario,
         treaty,
         where=where,
-        record_dates=lambda: [d for d, _ in record_turns(scenario.with_record(public_record(ref)))],
+        record_dates=lambda: [d for d, _ in played_record(scenario, public_record(ref)).turns],
     )
-    return scenario if scenario.record is None else scenario.with_record(public_record(ref))
+    if scenario.record is None:
+        return scenario
+    return scenario.with_record(played_record(scenario, public_record(ref)))
 
 
 def resume(record: dict[str, Any], *, where: str = "record") -> Exercise:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -27,13 +28,14 @@ from armsctl.treaty.schema import Treaty
 from armsctl.validation import validation_problems
 
 if TYPE_CHECKING:
-    from armsctl.inventory.model import DeclarationSet
+    from armsctl.inventory.model import Declaration, DeclarationSet
 
 __all__ = [
     "HOST_STRATEGIES",
     "Event",
     "HostStrategy",
     "Monitoring",
+    "PlayedRecord",
     "QuotaRule",
     "RecordPlay",
     "Reveal",
@@ -234,6 +236,18 @@ class RecordPlay(_Model):
     sites: dict[Slug, list[Slug]] = Field(min_length=1)
 
 
+@dataclass(frozen=True, slots=True)
+class PlayedRecord:
+    """The public record a scenario plays, as read: every declaration, and the party's turns.
+
+    ``declarations`` is the whole record (the compliance engine evaluates the party in it);
+    ``turns`` the party's declarations from ``record.start`` to ``record.end``, one a turn.
+    """
+
+    declarations: DeclarationSet
+    turns: list[tuple[dt.date, Declaration]]
+
+
 class Scoring(_Model):
     """Weights of the score; every weight is a magnitude and its sign is fixed by its meaning.
 
@@ -274,7 +288,7 @@ class Scenario(_Model):
     max_clarifications: int | None = Field(default=None, ge=0)
     scoring: Scoring = Field(default_factory=Scoring)
     # The public record ``record`` plays, read once by the io module; not part of the file.
-    _record_declarations: DeclarationSet | None = PrivateAttr(default=None)
+    _played: PlayedRecord | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -333,25 +347,25 @@ class Scenario(_Model):
             raise ValueError("; ".join(problems))
         return self
 
-    def with_record(self, declarations: DeclarationSet) -> Scenario:
+    def with_record(self, played: PlayedRecord) -> Scenario:
         """This scenario with the public record it plays from (``record``), as data.
 
         The engine plays the record's declarations turn by turn; they are read from the
         treaty's bundled file by :func:`armsctl.exercise.io.check_scenario`, never here.
         """
         copy = self.model_copy()
-        copy._record_declarations = declarations
+        copy._played = played
         return copy
 
     @property
-    def record_declarations(self) -> DeclarationSet:
+    def played_record(self) -> PlayedRecord:
         """The public record given by :meth:`with_record`; refused when it was not given."""
-        if self._record_declarations is None:
+        if self._played is None:
             raise InputError(
                 f"scenario {self.id!r} plays from a public record that was not read "
                 "(load it with armsctl.exercise.load_scenario)"
             )
-        return self._record_declarations
+        return self._played
 
     def site(self, site_id: str) -> ScenarioSite:
         """The site with this id (the caller has checked that it exists)."""

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 from armsctl.treaty.schema import Category, Dates, NotificationDuty, Parties, Status, Treaty
 
 if TYPE_CHECKING:
-    from armsctl.exercise.scenario import QuotaRule, Scenario
-    from armsctl.inventory.model import Declaration
+    from armsctl.exercise.scenario import PlayedRecord, QuotaRule, Scenario
+    from armsctl.inventory.model import Declaration, DeclarationSet
     from armsctl.monitoring import Observation
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "exercise_treaty",
     "intent_duty_id",
     "observation_evidence",
+    "played_record",
     "record_compliance",
     "record_turns",
     "turn_time",
@@ -161,24 +162,30 @@ def observation_evidence(obs: Observation, declared: int) -> dict[str, object]:
     return {"declared": declared, "log10_lr": log10, "verdict": verdict(log10)}
 
 
-def record_turns(scenario: Scenario) -> list[tuple[dt.date, Declaration]]:
-    """The party's declarations in the record, one a turn: each data date from start to end.
+def played_record(scenario: Scenario, declarations: DeclarationSet) -> PlayedRecord:
+    """The record ``scenario.record`` plays, from the treaty's public record ``declarations``.
 
-    A date the party did not provide data for is its ``not-provided`` declaration. The record
-    is the scenario's data (:meth:`armsctl.exercise.scenario.Scenario.with_record`).
+    Its turns are the party's declarations from start to end, one a data date; a date the
+    party did not provide data for is its ``not-provided`` declaration. A range with none is
+    refused.
     """
     from armsctl.errors import InputError
+    from armsctl.exercise.scenario import PlayedRecord
 
-    assert scenario.record is not None and scenario.treaty.ref is not None
+    assert scenario.record is not None
     r = scenario.record
-    decls = scenario.record_declarations
-    out = [(d.as_of, d) for d in decls.for_party(r.party) if r.start <= d.as_of <= r.end]
-    if not out:
+    turns = [(d.as_of, d) for d in declarations.for_party(r.party) if r.start <= d.as_of <= r.end]
+    if not turns:
         raise InputError(
             f"the {scenario.treaty.ref} record has no declaration of {r.party} "
             f"from {r.start} to {r.end}"
         )
-    return out
+    return PlayedRecord(declarations, turns)
+
+
+def record_turns(scenario: Scenario) -> list[tuple[dt.date, Declaration]]:
+    """The party's declarations in the record the scenario carries, one a turn."""
+    return scenario.played_record.turns
 
 
 def record_compliance(scenario: Scenario, day: dt.date) -> str:
@@ -193,7 +200,7 @@ def record_compliance(scenario: Scenario, day: dt.date) -> str:
 
     assert scenario.record is not None and scenario.treaty.ref is not None
     treaty = load_treaty(scenario.treaty.ref)
-    report = evaluate(treaty, scenario.record_declarations, day)
+    report = evaluate(treaty, scenario.played_record.declarations, day)
     result = next(p for p in report.parties if p.party == scenario.record.party)
     figures = [
         f"{x.value} of {x.max} {x.id}" + (" (unverified)" if x.provenance == "M" else "")
