@@ -394,7 +394,7 @@ def scenario_from_mapping(raw: dict[str, Any], *, where: str = "<scenario>") -> 
     """Validate an already-parsed scenario (from TOML or a saved exercise) on its own.
 
     The checks against the bundled treaty it names (:func:`check_treaty`) need that treaty,
-    which is loaded by the caller (:func:`armsctl.exercise.world.check_scenario`), not here.
+    which is loaded by the caller (:func:`armsctl.exercise.io.check_scenario`), not here.
     """
     try:
         return Scenario.model_validate(raw)
