@@ -250,7 +250,7 @@ def log_entries(db: Database, *, limit: int = 50, before: int | None = None) -> 
         raw = bytes(data)
         try:
             doc = json.loads(raw)
-        except ValueError:  # an entry is canonical JSON; a foreign one is shown as opaque
+        except (ValueError, RecursionError):  # a foreign entry (not canonical JSON) is opaque
             doc = {}
         entries.append(
             {
