@@ -114,7 +114,7 @@ def quotas(
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
 ) -> dict[str, Any]:
     """Inspection slots used and left per party and type for a year (default: this year)."""
-    rows = quota_status(call.db, treaty=treaty, year=year or call.state.clock().year)
+    rows = quota_status(call.db, treaty=treaty, year=year or call.now().year)
     return slice_page(rows, page.limit, page.offset).to_dict()
 
 
@@ -135,7 +135,7 @@ def compliance(
     """
     from armsctl.service.read_cache import compliance_json
 
-    body = compliance_json(call.db, treaty=treaty, at=at or call.state.clock().date())
+    body = compliance_json(call.db, treaty=treaty, at=at or call.now().date())
     return Response(body, media_type="application/json")
 
 
@@ -150,5 +150,4 @@ def transparency_view(
     Declarations are paged (``limit``, ``offset``); ``declarations_page.next_offset`` says
     where the next page starts.
     """
-    at = call.state.clock()
-    return transparency.transparency_view(call.db, treaty=treaty, at=at, **paged(page))
+    return transparency.transparency_view(call.db, treaty=treaty, at=call.now(), **paged(page))
