@@ -22,7 +22,6 @@ if TYPE_CHECKING:
         Refusal,
         parse_action,
         replay,
-        resume,
     )
     from armsctl.exercise.inspectors import (
         AUTO_INSPECTORS,
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
         run_script,
         score_distribution,
     )
-    from armsctl.exercise.io import bundled_scenario_ids, load_scenario
+    from armsctl.exercise.io import build_debrief, bundled_scenario_ids, load_scenario, resume
     from armsctl.exercise.scenario import Scenario, parse_scenario
     from armsctl.exercise.scoring import Score, score
 
@@ -47,6 +46,7 @@ __all__ = [
     "Refusal",
     "Scenario",
     "Score",
+    "build_debrief",
     "bundled_scenario_ids",
     "compare_inspectors",
     "demo_hint",
