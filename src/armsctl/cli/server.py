@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from armsctl.cli._common import OutputFormat, exit_if_found, out_console, print_json, user_errors
 
@@ -90,6 +89,8 @@ def _show(fmt: OutputFormat, data: Any, title: str) -> None:
     if not rows:
         out_console.print(f"{title}: none")
         return
+    from rich.table import Table  # only when there are rows to lay out
+
     table = Table(title=title)
     for key in rows[0]:
         table.add_column(str(key))
