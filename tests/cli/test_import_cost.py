@@ -169,6 +169,12 @@ RUNS: list[tuple[str, int, tuple[str, ...]]] = [
     # A refused --db or key is found before the database toolkit is imported.
     ("serve --db {t}/no/such/dir/x.db", 2, ("armsctl.store", "cryptography")),
     ("web seed-demo --db {t}/no/such/dir/x.db", 2, ("armsctl.store",)),
+    ("parties add new-start USA --key {t}/no.pub --db {t}/s.db", 2, ()),
+    (
+        "parties set-encryption-key new-start USA --encryption-key {t}/no.pub --db {t}/s.db",
+        2,
+        (),
+    ),
     ("ledger checkpoint --key {t}/no.key --db {t}/l.db", 2, ("cryptography",)),
     ("ledger audit --key {t}/no.pub --db {t}/l.db", 2, ("cryptography",)),
 ]

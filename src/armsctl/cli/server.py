@@ -302,11 +302,11 @@ def parties_add(
     With ``--encryption-key`` (from `armsctl keys generate NAME --encryption`) the server seals
     every item row, notification body and inspection record it keeps for the party to that key.
     """
-    from armsctl.service import accounts
-
     texts = [_read_text(path).strip() if path else None for path in (key, encryption_key)]
     if encryption_key is not None:
         _check_encryption_key(encryption_key, str(texts[1]))
+    from armsctl.service import accounts  # after the key files: a refusal loads no database
+
     return accounts.register_party(
         _open(db),
         treaty=treaty,
@@ -331,10 +331,10 @@ def parties_set_encryption_key(
 
     What was sealed to an old key stays sealed to it: the party keeps that private key.
     """
-    from armsctl.service import accounts
-
     text = _read_text(encryption_key).strip()
     _check_encryption_key(encryption_key, text)
+    from armsctl.service import accounts  # after the key file: a refusal loads no database
+
     return accounts.set_encryption_key(
         _open(db), treaty=treaty, code=code, encryption_key=text, at=_now()
     )
