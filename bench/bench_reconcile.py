@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from armsctl.inventory import read_declarations
+from armsctl.inventory import read_declarations, read_party_items
 from armsctl.monitoring import fuse
 from armsctl.notifications import reconcile
 from armsctl.notifications.synthetic import synthetic_exchange
@@ -60,10 +60,15 @@ def bench_reconcile(n_items: int, n_changes: int, folder: Path, repeat: int) -> 
     t = time.perf_counter()
     decls = read_declarations([path], treaty)
     read_s = time.perf_counter() - t
-    ours_s, result = best_of(
-        lambda: reconcile(decls, ex.notifications, party="USA", before=BEFORE, after=AFTER, at=AT),
-        repeat,
-    )
+
+    def ours() -> object:
+        # The item rows are read here, as the baseline reads the file in its query.
+        items = read_party_items(decls, party="USA", dates=(BEFORE, AFTER))
+        return reconcile(
+            decls, items, ex.notifications, party="USA", before=BEFORE, after=AFTER, at=AT
+        )
+
+    ours_s, result = best_of(ours, repeat)
 
     def baseline() -> list[tuple[str, str]]:
         con = duckdb.connect()

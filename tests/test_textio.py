@@ -1,4 +1,5 @@
-"""The one JSON reader: every failure is one problem naming the file, and the line when known."""
+"""The one JSON reader and parser: every failure is one problem naming the file (or whatever the
+text came from), and the line when known."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from armsctl.errors import InputError
-from armsctl.textio import read_json
+from armsctl.errors import DeclarationError, InputError
+from armsctl.textio import parse_json, read_json
 
 
 def _problem(path: Path) -> str:
@@ -45,3 +46,13 @@ def test_a_json_file_too_deep_or_with_a_huge_integer_is_bad_input_naming_the_fil
             read_json(path)
         assert caught.value.problems[0].where == str(path)
         assert "not valid JSON" in caught.value.problems[0].message
+
+
+def test_text_already_read_is_parsed_into_the_callers_kind_of_bad_input() -> None:
+    assert parse_json('{"x": 1.5}', where="upload", parse_float=str) == {"x": "1.5"}
+    with pytest.raises(DeclarationError) as caught:
+        parse_json('{\n"a": 1,\n}', where="items.json", error=DeclarationError)
+    (problem,) = caught.value.problems
+    assert str(problem).startswith("items.json:line 3: not valid JSON: ")
+    with pytest.raises(DeclarationError, match=r"items\.json: not valid JSON: nested too deeply"):
+        parse_json("[" * 100_000 + "]" * 100_000, where="items.json", error=DeclarationError)

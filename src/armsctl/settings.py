@@ -46,8 +46,9 @@ class Settings(BaseSettings):
         2.0,
         ge=0,
         le=60,
-        description="On PostgreSQL, how long a verified token is trusted from memory before "
-        "revocations are checked again (SQLite sees every revocation at once); 0: every request.",
+        description="On PostgreSQL, the longest a verified token is trusted from memory before "
+        "revocations are checked again, the bound while the worker's NOTIFY listener is not "
+        "connected (with it, and on SQLite, a revocation is seen at once); 0: every request.",
     )
     witnesses: str = Field(
         "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -16,8 +17,33 @@ from typing import Any
 import httpx
 
 
+def _ephemeral_range() -> range:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)  # Linux's default
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A port that is free now and outside the kernel's range for outgoing connections.
+
+    A server started by a test binds its port a few seconds after this returns (the child
+    imports and migrates first). A port from the ephemeral range (what binding port 0 gives)
+    can meanwhile become the local end of any client connection on the machine, to PostgreSQL
+    or another test's server, and the server then exits with "address already in use". Ports
+    below that range are taken only by another test's server, chosen at random among many.
+    """
+    ephemeral = _ephemeral_range()
+    candidates = [p for p in range(20000, 32768) if p not in ephemeral]
+    for port in random.sample(candidates, 50):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:  # every sampled port busy: let the kernel choose
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 

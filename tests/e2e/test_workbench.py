@@ -79,9 +79,10 @@ def test_party_saves_reopens_and_shares_a_draft(page: Any, server: Any, sign_in:
 
 def test_the_brief_opens_offline_without_a_single_request(page: Any, tmp_path: Any) -> None:
     """The HTML brief, opened from disk, asks the network for nothing and still draws."""
+    from armsctl.reports import brief_html
     from armsctl.treaty import load_treaty
     from armsctl.workbench import analyse, apply_changes, parse_set, resolve_baseline
-    from armsctl.workbench.brief import brief_document, render_html
+    from armsctl.workbench.brief import brief_document
     from armsctl.workbench.burden import analysis_burdens
 
     base = load_treaty("new-start")
@@ -97,7 +98,7 @@ def test_the_brief_opens_offline_without_a_single_request(page: Any, tmp_path: A
     )
     doc = brief_document(result, changes=changes, burdens=analysis_burdens(draft, result, cheat=1))
     path = tmp_path / "brief.html"
-    path.write_text(render_html(doc), encoding="utf-8")
+    path.write_text(brief_html(doc), encoding="utf-8")
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.goto(path.as_uri())

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from armsctl.exercise.io import check_scenario
 from armsctl.exercise.scenario import Scenario, scenario_from_mapping
-from armsctl.exercise.world import check_scenario
 
 
 def make_scenario(**overrides: Any) -> Scenario:

@@ -149,8 +149,8 @@ def test_a_record_scenario_with_the_wrong_number_of_turns_is_refused() -> None:
     import pytest
 
     from armsctl.errors import InputError
+    from armsctl.exercise.io import check_scenario
     from armsctl.exercise.scenario import scenario_from_mapping
-    from armsctl.exercise.world import check_scenario
 
     raw = tomllib.loads(
         (

@@ -4,20 +4,36 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from armsctl.errors import InputError
-from armsctl.inventory import read_declarations
-from armsctl.notifications import Notification, notifications_table, reconcile
+from armsctl.inventory import DeclarationSet, read_declarations, read_party_items
+from armsctl.notifications import Notification, Reconciliation, notifications_table, reconcile
 from armsctl.notifications.synthetic import notifications_from_table, synthetic_exchange
 from armsctl.treaty import Treaty
 
 BEFORE, AFTER = dt.date(2024, 3, 1), dt.date(2024, 4, 1)
 AT = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
 HEADER = ["party", "as_of", "uid", "category", "status", "facility", "warheads"]
+
+
+def reconciled(
+    decls: DeclarationSet,
+    notes: Sequence[Notification] | pa.Table,
+    *,
+    party: str,
+    before: dt.date,
+    after: dt.date,
+    at: dt.datetime,
+) -> Reconciliation:
+    """Reconcile as the command does: the party's items read by the one item reader, then passed."""
+    items = read_party_items(decls, party=party, dates=(before, after))
+    return reconcile(decls, items, notes, party=party, before=before, after=after, at=at)
 
 
 def t(day: int, hour: int = 12) -> dt.datetime:
@@ -86,7 +102,7 @@ def all_good() -> list[Notification]:
 
 
 def test_everything_covered(decls) -> None:
-    r = reconcile(decls, all_good(), party="USA", before=BEFORE, after=AFTER, at=AT)
+    r = reconciled(decls, all_good(), party="USA", before=BEFORE, after=AFTER, at=AT)
     assert r.counts == {
         "changes": 4,
         "covered": 4,
@@ -102,7 +118,7 @@ def test_everything_covered(decls) -> None:
 
 def test_an_uncovered_change(decls) -> None:
     notes = [n for n in all_good() if n.id != "M1"]
-    r = reconcile(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
+    r = reconciled(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
     assert r.counts["uncovered"] == 1
     (u,) = r.uncovered
     assert (u["uid"], u["change"], u["was"], u["now"]) == ("U1", "moved", "F1", "F9")
@@ -114,7 +130,7 @@ def test_a_late_notification_covers_late(decls) -> None:
         received("M1", "movement", "item-moved", "U1", t(5), delay_h=24 * 5 + 1),
         *all_good()[1:],
     ]
-    r = reconcile(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
+    r = reconciled(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
     assert (r.counts["covered-late"], r.counts["late"], r.counts["uncovered"]) == (1, 1, 0)
     late = r.late.to_pylist()[0]
     assert (
@@ -127,14 +143,14 @@ def test_a_late_notification_covers_late(decls) -> None:
 
 def test_the_wrong_type_does_not_cover(decls) -> None:
     notes = [received("M1", "change-in-data", "status-changed", "U1", t(5)), *all_good()[1:]]
-    r = reconcile(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
+    r = reconciled(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
     assert [x["uid"] for x in r.uncovered] == ["U1"]
     assert [x["id"] for x in r.unsupported.to_pylist()] == ["M1"]
 
 
 def test_unsupported_notification(decls) -> None:
     notes = [*all_good(), received("X", "movement", "item-moved", "U5", t(9))]
-    r = reconcile(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
+    r = reconciled(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
     assert r.counts["unsupported"] == 1
     assert r.findings()[0]["explanation"].endswith("show no such change")
 
@@ -145,7 +161,7 @@ def test_drafts_and_rejections_do_not_cover(decls) -> None:
         dataclasses.replace(m1, state="drafted", sent_at=None, received_at=None),
         dataclasses.replace(m1, state="rejected", rejected_at=m1.received_at, rejection_reason="x"),
     ):
-        r = reconcile(decls, [n, *all_good()[1:]], party="USA", before=BEFORE, after=AFTER, at=AT)
+        r = reconciled(decls, [n, *all_good()[1:]], party="USA", before=BEFORE, after=AFTER, at=AT)
         assert [x["uid"] for x in r.uncovered] == ["U1"]
         assert r.uncovered[0]["note"].startswith("only M1")
 
@@ -153,15 +169,15 @@ def test_drafts_and_rejections_do_not_cover(decls) -> None:
 def test_sent_not_received_is_pending_then_overdue(decls) -> None:
     m1 = dataclasses.replace(all_good()[0], state="sent", received_at=None)
     notes = [m1, *all_good()[1:]]
-    early = reconcile(decls, notes, party="USA", before=BEFORE, after=AFTER, at=t(6))
+    early = reconciled(decls, notes, party="USA", before=BEFORE, after=AFTER, at=t(6))
     assert early.counts["covered"] == 4 - 0 - early.counts["awaiting"] - early.counts["uncovered"]
-    late = reconcile(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
+    late = reconciled(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
     assert late.counts["covered-late"] == 1 and late.late.to_pylist()[0]["verdict"] == "overdue"
 
 
 def test_awaiting_when_a_notification_may_still_arrive(decls) -> None:
     notes = [n for n in all_good() if n.id != "A6"]
-    soon = reconcile(
+    soon = reconciled(
         decls,
         notes,
         party="USA",
@@ -170,7 +186,7 @@ def test_awaiting_when_a_notification_may_still_arrive(decls) -> None:
         at=dt.datetime(2024, 4, 3, tzinfo=dt.UTC),
     )
     assert soon.counts["awaiting"] == 1 and soon.counts["uncovered"] == 0
-    later = reconcile(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
+    later = reconciled(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
     assert later.counts["uncovered"] == 1
 
 
@@ -179,15 +195,15 @@ def test_events_outside_the_window_do_not_count(decls) -> None:
         received("M1", "movement", "item-moved", "U1", dt.datetime(2024, 4, 1, tzinfo=dt.UTC)),
         *all_good()[1:],
     ]
-    r = reconcile(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
+    r = reconciled(decls, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
     assert [x["uid"] for x in r.uncovered] == ["U1"]
 
 
 def test_bad_arguments(decls) -> None:
     with pytest.raises(InputError, match="no item-level declaration of RUS"):
-        reconcile(decls, [], party="RUS", before=BEFORE, after=AFTER, at=AT)
+        reconciled(decls, [], party="RUS", before=BEFORE, after=AFTER, at=AT)
     with pytest.raises(InputError, match="must be later"):
-        reconcile(decls, [], party="USA", before=AFTER, after=BEFORE, at=AT)
+        reconciled(decls, [], party="USA", before=AFTER, after=BEFORE, at=AT)
 
 
 def test_synthetic_exchange_plants_exactly_what_it_says(tmp_path: Path, new_start: Treaty) -> None:
@@ -195,13 +211,13 @@ def test_synthetic_exchange_plants_exactly_what_it_says(tmp_path: Path, new_star
     path = tmp_path / "items.parquet"
     pq.write_table(ex.items, path)
     decls = read_declarations([path], new_start)
-    r = reconcile(decls, ex.notifications, party="USA", before=BEFORE, after=AFTER, at=AT)
+    r = reconciled(decls, ex.notifications, party="USA", before=BEFORE, after=AFTER, at=AT)
     assert sorted(r.late.column("id").to_pylist()) == sorted(ex.late_ids)
     assert sorted((x["uid"], x["change"]) for x in r.uncovered) == sorted(ex.unnotified)
     assert r.counts["changes"] == 300 and r.counts["unsupported"] == 0
     # The object path and the Arrow path agree.
     objs = notifications_from_table(ex.notifications, "new-start", ("RUS",))
-    again = reconcile(
+    again = reconciled(
         decls, notifications_table(objs), party="USA", before=BEFORE, after=AFTER, at=AT
     )
     assert again.counts == r.counts
@@ -220,13 +236,13 @@ def unchanged(write_csv, new_start: Treaty):
 
 
 def test_identical_declarations_reconcile_to_nothing(unchanged) -> None:
-    r = reconcile(unchanged, [], party="USA", before=BEFORE, after=AFTER, at=AT)
+    r = reconciled(unchanged, [], party="USA", before=BEFORE, after=AFTER, at=AT)
     assert r.counts == dict.fromkeys(r.counts, 0)
     assert r.findings() == []
 
 
 def test_identical_declarations_with_a_notification_report_it_unsupported(unchanged) -> None:
     notes = [received("M1", "movement", "item-moved", "U1", t(5))]
-    r = reconcile(unchanged, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
+    r = reconciled(unchanged, notes, party="USA", before=BEFORE, after=AFTER, at=AT)
     assert r.counts["changes"] == 0 and r.counts["covered"] == 0
     assert r.counts["unsupported"] == 1

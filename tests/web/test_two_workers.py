@@ -19,7 +19,6 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from _server import free_port
 from _world import LOG_KEY, build_world, fresh_database, fresh_url
 
 ARMSCTL = str(Path(sys.executable).parent / "armsctl")
@@ -38,27 +37,32 @@ def two_workers(
         db.dispose()
         key_file = tmp_path / "log.key"
         key_file.write_text(str(LOG_KEY) + "\n")
-        port = free_port()
         # Token cache at 0 s: on PostgreSQL every request re-checks revocations (SQLite always
-        # sees them at once), so "revoked means refused everywhere" holds exactly here.
+        # sees them at once), so "revoked means refused everywhere" holds exactly here, without
+        # depending on when the other worker's listener receives the notification.
         env = {
             **os.environ,
             "ARMSCTL_LOG_KEY_FILE": str(key_file),
             "ARMSCTL_REQUIRE_PARTY_SIGNATURES": "false",
             "ARMSCTL_TOKEN_CACHE_SECONDS": "0",
         }
-        proc = subprocess.Popen(
-            [ARMSCTL, "serve", "--workers", "2", "--port", str(port), "--db", url],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
+        log = tmp_path / "serve.log"
+        with log.open("wb") as out:  # the server keeps its own copy of the descriptor
+            proc = subprocess.Popen(
+                [ARMSCTL, "serve", "--workers", "2", "--port", "0", "--db", url],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         try:
-            # Readiness polling, not a time budget: both workers answer once they are up.
+            # Readiness polling: both workers answer once they are up. The bound only stops a
+            # server that never comes up, far above any start-up time on a loaded machine.
+            deadline = time.monotonic() + 300
+            base = _bound_address(proc, log, deadline)
             ready = 0
             while ready < 10:
-                assert proc.poll() is None, "the server exited"
+                assert proc.poll() is None, f"the server exited ({proc.returncode}): {_tail(log)}"
+                assert time.monotonic() < deadline, f"the server never answered: {_tail(log)}"
                 try:
                     ready = (
                         ready + 1 if httpx.get(f"{base}/api/v1/health").status_code == 200 else 0
@@ -69,6 +73,26 @@ def two_workers(
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+def _tail(log: Path) -> str:
+    """The end of the server's output, to say why it stopped."""
+    return log.read_text(errors="replace")[-3000:]
+
+
+def _bound_address(proc: subprocess.Popen[bytes], log: Path, deadline: float) -> str:
+    """The address the server bound (``--port 0``: the kernel's choice), from uvicorn's log.
+
+    A port picked beforehand (``free_port``) can be taken by any other socket on the machine
+    during the seconds before the server binds it, and then the server exits at start.
+    """
+    while True:
+        assert proc.poll() is None, f"the server exited ({proc.returncode}): {_tail(log)}"
+        assert time.monotonic() < deadline, f"the server never bound a port: {_tail(log)}"
+        found = re.search(r"Uvicorn running on (http://127\.0\.0\.1:\d+)", log.read_text())
+        if found:
+            return found.group(1)
+        time.sleep(0.1)
 
 
 def _sign_in(base: str, token: str) -> str:

@@ -48,15 +48,18 @@ class Rule(StrEnum):
 
 ROLE_ORDER = ("party", "inspector", "observer", "operator")
 _A = Rule.ANY
+# The rule sets most actions share: every role; the operator alone; a party, for its own data.
 _ALL = {"party": _A, "inspector": _A, "observer": _A, "operator": _A}
+_OPERATOR = {"operator": _A}
+_OWN = {"party": Rule.OWN}
 
 #: action -> (what it is, {role: rule}); roles not listed are refused.
 ACTIONS: dict[str, tuple[str, dict[str, Rule]]] = {
     "treaty.read": ("list treaties and their parties and keys", _ALL),
-    "treaty.load": ("load a bundled treaty onto the server", {"operator": _A}),
+    "treaty.load": ("load a bundled treaty onto the server", _OPERATOR),
     "party.register": (
         "register a party and its public key, with its first user and token (bootstrap)",
-        {"operator": _A},
+        _OPERATOR,
     ),
     "user.read": (
         "list users and token ids (a party: its own users and inspectors)",
@@ -68,25 +71,16 @@ ACTIONS: dict[str, tuple[str, dict[str, Rule]]] = {
         {"party": Rule.OWN, "operator": Rule.UNAFFILIATED},
     ),
     "token.revoke": ("revoke a token (logged)", {"party": Rule.OWN, "operator": _A}),
-    "declaration.submit": (
-        "submit an aggregate or committed item-level declaration",
-        {"party": Rule.OWN},
-    ),
+    "declaration.submit": ("submit an aggregate or committed item-level declaration", _OWN),
     "declaration.read": ("read declarations' public figures and commitments", _ALL),
-    "declaration.items.read": (
-        "read a declaration's items in clear (audited)",
-        {"party": Rule.OWN},
-    ),
-    "notification.submit": ("send a notification", {"party": Rule.OWN}),
+    "declaration.items.read": ("read a declaration's items in clear (audited)", _OWN),
+    "notification.submit": ("send a notification", _OWN),
     "notification.read": (
         "list notifications sent or received (audited)",
         {"party": Rule.INVOLVED},
     ),
-    "notification.acknowledge": (
-        "acknowledge a notification addressed to the party",
-        {"party": Rule.OWN},
-    ),
-    "inspection.request": ("request an inspection (uses a quota slot)", {"party": Rule.OWN}),
+    "notification.acknowledge": ("acknowledge a notification addressed to the party", _OWN),
+    "inspection.request": ("request an inspection (uses a quota slot)", _OWN),
     "inspection.list": (
         "list inspections the user takes part in (audited)",
         {"party": _A, "inspector": _A},
@@ -95,12 +89,9 @@ ACTIONS: dict[str, tuple[str, dict[str, Rule]]] = {
         "read an inspection and its findings (audited)",
         {"party": Rule.INVOLVED, "inspector": Rule.ASSIGNED},
     ),
-    "inspection.schedule": ("notify the arrival time (inspecting party)", {"party": Rule.OWN}),
-    "inspection.start": ("receive the team (inspected party)", {"party": Rule.OWN}),
-    "inspection.reveal": (
-        "reveal the site's items with proofs (inspected party)",
-        {"party": Rule.OWN},
-    ),
+    "inspection.schedule": ("notify the arrival time (inspecting party)", _OWN),
+    "inspection.start": ("receive the team (inspected party)", _OWN),
+    "inspection.reveal": ("reveal the site's items with proofs (inspected party)", _OWN),
     "inspection.reveal.read": (
         "read revealed items and proofs (audited)",
         {"party": Rule.OWN, "inspector": Rule.GRANTED},
@@ -116,12 +107,12 @@ ACTIONS: dict[str, tuple[str, dict[str, Rule]]] = {
     "transparency.read": ("export the public transparency view", _ALL),
     "zk.publish": (
         "publish a zero-knowledge proof that the party's committed total is within a limit",
-        {"party": Rule.OWN},
+        _OWN,
     ),
     "zk.read": ("read published zero-knowledge proofs (they hold no count)", _ALL),
     "workbench.draft.save": (
         "save a workbench draft for the party (private to the party until shared)",
-        {"party": Rule.OWN},
+        _OWN,
     ),
     "workbench.draft.read": (
         "list and open workbench drafts: the party's own, shared with it, or public",
@@ -129,12 +120,12 @@ ACTIONS: dict[str, tuple[str, dict[str, Rule]]] = {
     ),
     "workbench.draft.share": (
         "share a party's workbench draft with named parties or everyone, or unshare it",
-        {"party": Rule.OWN},
+        _OWN,
     ),
     "log.read": ("read the log head, checkpoints, entries and proofs", _ALL),
-    "log.checkpoint": ("sign a checkpoint with the server's log key", {"operator": _A}),
-    "log.audit": ("recompute the log and check every checkpoint", {"operator": _A}),
-    "audit.read": ("read the audit trail", {"operator": _A}),
+    "log.checkpoint": ("sign a checkpoint with the server's log key", _OPERATOR),
+    "log.audit": ("recompute the log and check every checkpoint", _OPERATOR),
+    "audit.read": ("read the audit trail", _OPERATOR),
 }
 
 _EXPLAIN = {

@@ -29,6 +29,7 @@ __all__ = [
     "PagingDep",
     "StateDep",
     "TreatyPath",
+    "admit",
     "get_actor",
     "get_state",
     "paging",
@@ -112,13 +113,21 @@ class Guard:
     action: str
 
 
+def admit(request: Request, actor: Actor, action: str) -> Guard:
+    """Refuse the caller's role unless the table lists it for ``action``; else its ``Guard``.
+
+    The action is kept on ``request.state`` first, so that a refusal is audited under it.
+    """
+    request.state.action = action
+    require(actor, action)
+    return Guard(actor, allow_for(actor, action), action)
+
+
 def permit(action: str) -> Any:
     """A dependency that refuses the caller's role unless the table lists it for ``action``."""
 
     async def dependency(request: Request, actor: ActorDep) -> Guard:
-        request.state.action = action
-        require(actor, action)
-        return Guard(actor, allow_for(actor, action), action)
+        return admit(request, actor, action)
 
     return Depends(dependency)
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypedDict
 
 from fastapi import Path
 
-from armsctl.access.deps import ActorDep, Guard, Paging, PagingDep, StateDep, TreatyPath, permit
+from armsctl.access.deps import ActorDep, Paging, PagingDep, StateDep, TreatyPath
 from armsctl.api.public import (
     HealthPublic,
     IssuedTokenPublic,
@@ -25,7 +25,7 @@ from armsctl.api.public import (
     TreatyPublic,
     UserPublic,
 )
-from armsctl.api.routing import Router, paged
+from armsctl.api.routing import Call, Router, allowed, fields, paged
 from armsctl.api.schemas import PartyBootstrap, TokenCreate, TreatyLoad, UserCreate
 from armsctl.service import Actor, Allow, accounts, slice_page
 
@@ -41,17 +41,15 @@ class _Changer(TypedDict):
     allow: Allow
 
 
-def _changer(guard: Guard) -> _Changer:
+def _changer(call: Call) -> _Changer:
     """Who changes an account (it is logged under that name) and what it may change."""
-    return {"actor": guard.actor, "allow": guard.allow}
+    return {"actor": call.guard.actor, "allow": call.guard.allow}
 
 
-def _visible(guard: Guard, page: Paging) -> dict[str, Any]:
+def _visible(call: Call, page: Paging) -> dict[str, Any]:
     """A page of users or tokens: a party user sees its own party's only, the operator all."""
-    return {
-        **paged(page),
-        "party_id": guard.actor.party_id if guard.actor.role == "party" else None,
-    }
+    actor = call.guard.actor
+    return {**paged(page), "party_id": actor.party_id if actor.role == "party" else None}
 
 
 @router.get("/health", tags=["server"], response_model=HealthPublic)
@@ -67,30 +65,23 @@ def me(actor: ActorDep) -> dict[str, Any]:
 
 
 @router.get("/treaties", response_model=Page[TreatyPublic], tags=["treaties"])
-def list_treaties(
-    state: StateDep, page: PagingDep, _g: Annotated[Guard, permit("treaty.read")]
-) -> dict[str, Any]:
+def list_treaties(page: PagingDep, call: Annotated[Call, allowed("treaty.read")]) -> dict[str, Any]:
     """The treaties loaded on this server."""
-    return slice_page(accounts.list_treaties(state.db), page.limit, page.offset).to_dict()
+    return slice_page(accounts.list_treaties(call.db), page.limit, page.offset).to_dict()
 
 
 @router.post("/treaties", status_code=201, tags=["treaties"], response_model=TreatyLoadPublic)
-def load_treaty(
-    body: TreatyLoad, state: StateDep, _g: Annotated[Guard, permit("treaty.load")]
-) -> dict[str, Any]:
+def load_treaty(body: TreatyLoad, call: Annotated[Call, allowed("treaty.load")]) -> dict[str, Any]:
     """Load a bundled treaty onto the server."""
-    return accounts.load_treaty(state.db, body.id, at=state.clock())
+    return accounts.load_treaty(call.db, body.id, at=call.now())
 
 
 @router.get("/treaties/{treaty}/parties", response_model=Page[PartyPublic], tags=["treaties"])
 def list_parties(
-    treaty: TreatyPath,
-    state: StateDep,
-    page: PagingDep,
-    _g: Annotated[Guard, permit("treaty.read")],
+    treaty: TreatyPath, page: PagingDep, call: Annotated[Call, allowed("treaty.read")]
 ) -> dict[str, Any]:
     """The treaty's registered parties and their public keys."""
-    rows = accounts.list_parties(state.db, treaty=treaty)
+    rows = accounts.list_parties(call.db, treaty=treaty)
     return slice_page(rows, page.limit, page.offset).to_dict()
 
 
@@ -101,10 +92,7 @@ def list_parties(
     response_model=PartyBootstrapPublic,
 )
 def register_party(
-    treaty: TreatyPath,
-    body: PartyBootstrap,
-    state: StateDep,
-    guard: Annotated[Guard, permit("party.register")],
+    treaty: TreatyPath, body: PartyBootstrap, call: Annotated[Call, allowed("party.register")]
 ) -> dict[str, Any]:
     """Register a party and its Ed25519 verifier key, optionally with its first user.
 
@@ -112,75 +100,43 @@ def register_party(
     only credential for a party the operator ever hands out.
     """
     return accounts.register_party(
-        state.db,
-        treaty=treaty,
-        code=body.code,
-        name=body.name,
-        key=body.key,
-        encryption_key=body.encryption_key,
-        at=state.clock(),
-        first_user=body.first_user,
-        token_days=body.token_days,
-        rng=state.rng,
-        actor=guard.actor,
+        call.db, treaty=treaty, at=call.now(), rng=call.rng, actor=call.guard.actor, **fields(body)
     )
 
 
 @router.get("/users", response_model=Page[UserPublic], tags=["users"])
-def list_users(
-    state: StateDep, page: PagingDep, guard: Annotated[Guard, permit("user.read")]
-) -> dict[str, Any]:
+def list_users(page: PagingDep, call: Annotated[Call, allowed("user.read")]) -> dict[str, Any]:
     """Users, oldest first: a party user sees its own party's users and inspectors."""
-    return accounts.list_users(state.db, **_visible(guard, page)).to_dict()
+    return accounts.list_users(call.db, **_visible(call, page)).to_dict()
 
 
 @router.post("/users", status_code=201, tags=["users"], response_model=UserPublic)
-def add_user(
-    body: UserCreate, state: StateDep, guard: Annotated[Guard, permit("user.add")]
-) -> dict[str, Any]:
+def add_user(body: UserCreate, call: Annotated[Call, allowed("user.add")]) -> dict[str, Any]:
     """Add a user (logged): a party adds its own users and inspectors."""
-    return accounts.add_user(
-        state.db,
-        name=body.name,
-        role=body.role,
-        treaty=body.treaty,
-        party=body.party,
-        at=state.clock(),
-        **_changer(guard),
-    )
+    return accounts.add_user(call.db, at=call.now(), **fields(body), **_changer(call))
 
 
 @router.post(
     "/users/{name}/tokens", status_code=201, tags=["users"], response_model=IssuedTokenPublic
 )
 def issue_token(
-    name: NamePath,
-    body: TokenCreate,
-    state: StateDep,
-    guard: Annotated[Guard, permit("token.issue")],
+    name: NamePath, body: TokenCreate, call: Annotated[Call, allowed("token.issue")]
 ) -> dict[str, Any]:
     """Issue a token (logged); the secret is in this response only."""
     return accounts.issue_token(
-        state.db,
-        user=name,
-        at=state.clock(),
-        days=body.days,
-        rng=state.rng,
-        **_changer(guard),
+        call.db, user=name, at=call.now(), rng=call.rng, **fields(body), **_changer(call)
     )
 
 
 @router.get("/tokens", response_model=Page[TokenPublic], tags=["users"])
-def list_tokens(
-    state: StateDep, page: PagingDep, guard: Annotated[Guard, permit("user.read")]
-) -> dict[str, Any]:
+def list_tokens(page: PagingDep, call: Annotated[Call, allowed("user.read")]) -> dict[str, Any]:
     """Token ids, owners and lifetimes: a party user sees its own party's tokens."""
-    return accounts.list_tokens_page(state.db, **_visible(guard, page)).to_dict()
+    return accounts.list_tokens_page(call.db, **_visible(call, page)).to_dict()
 
 
 @router.delete("/tokens/{token_id}", tags=["users"], response_model=RevokedTokenPublic)
 def revoke_token(
-    token_id: TokenPath, state: StateDep, guard: Annotated[Guard, permit("token.revoke")]
+    token_id: TokenPath, call: Annotated[Call, allowed("token.revoke")]
 ) -> dict[str, Any]:
     """Revoke a token (logged)."""
-    return accounts.revoke_token(state.db, token_id=token_id, at=state.clock(), **_changer(guard))
+    return accounts.revoke_token(call.db, token_id=token_id, at=call.now(), **_changer(call))

@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
 
-from armsctl.access.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
+from armsctl.access.deps import IdPath, PagingDep, TreatyPath
 from armsctl.api.public import DeclarationFilePublic, DeclarationItemPublic, DeclarationPublic, Page
-from armsctl.api.routing import CodeQuery, Router, acting, own_party, paged, signing
+from armsctl.api.routing import Call, CodeQuery, Router, allowed, paged, signing
 from armsctl.api.schemas import AggregateCreate, ItemsCreate
 from armsctl.errors import DeclarationError, InputError, Problem
 from armsctl.service import declarations
@@ -18,35 +18,24 @@ __all__ = ["router"]
 router = Router(tags=["declarations"])
 
 
-def _party(guard: Guard, party: str | None) -> str:
-    return party or own_party(guard, "submits declarations")
+def _party(call: Call, party: str | None) -> str:
+    """The party a declaration is for: the one the body names, else the caller's own."""
+    return party or call.party("submits declarations")
 
 
 @router.post("/treaties/{treaty}/declarations", status_code=201, response_model=DeclarationPublic)
 def submit_aggregate(
     treaty: TreatyPath,
     body: AggregateCreate,
-    state: StateDep,
-    guard: Annotated[Guard, permit("declaration.submit")],
+    call: Annotated[Call, allowed("declaration.submit")],
 ) -> dict[str, Any]:
     """Submit an aggregate declaration (figures per limit or component).
 
     With ``signed_entry`` the log entry is the party's own signature over
     ``armsctl.service.entries.declaration_entry(...)`` for this request.
     """
-    return declarations.submit_aggregate(
-        state.db,
-        guard.actor,
-        treaty=treaty,
-        party=_party(guard, body.party),
-        as_of=body.as_of,
-        figures=body.figures,
-        status=body.status,
-        note=body.note,
-        recording_history=body.recording_history,
-        **acting(state, guard),
-        **signing(state, body.signed_entry),
-    )
+    party = _party(call, body.party)
+    return call.logs(declarations.submit_aggregate, body, treaty=treaty, party=party)
 
 
 @router.post(
@@ -55,8 +44,7 @@ def submit_aggregate(
 def submit_items(
     treaty: TreatyPath,
     body: ItemsCreate,
-    state: StateDep,
-    guard: Annotated[Guard, permit("declaration.submit")],
+    call: Annotated[Call, allowed("declaration.submit")],
 ) -> dict[str, Any]:
     """Submit an item-level declaration: committed, items kept for the party only.
 
@@ -65,21 +53,19 @@ def submit_items(
     """
     common: dict[str, Any] = {
         "treaty": treaty,
-        "party": _party(guard, body.party),
+        "party": _party(call, body.party),
         "as_of": body.as_of,
         "note": body.note,
         "recording_history": body.recording_history,
-        **acting(state, guard),
-        **signing(state, body.signed_entry),
+        **signing(call.state, body.signed_entry),
     }
     if body.sealed is not None:
         if body.items is not None or body.commitment is None or body.components is None:
             raise DeclarationError(
                 [Problem("", "sealed", "comes with commitment and components, without items")]
             )
-        return declarations.submit_sealed_items(
-            state.db,
-            guard.actor,
+        return call.run(
+            declarations.submit_sealed_items,
             commitment=body.commitment,
             components=body.components,
             sealed=body.sealed.model_dump(),
@@ -87,13 +73,9 @@ def submit_items(
         )
     if body.items is None:
         raise DeclarationError([Problem("", "items", "give items, or sealed items")])
-    return declarations.submit_items(
-        state.db,
-        guard.actor,
-        items=[item.model_dump(exclude_unset=True) for item in body.items],
-        rng=state.rng,
-        salts=body.salts,
-        **common,
+    items = [item.model_dump(exclude_unset=True) for item in body.items]
+    return call.run(
+        declarations.submit_items, items=items, rng=call.rng, salts=body.salts, **common
     )
 
 
@@ -123,8 +105,7 @@ _FORMAT_NAMES = {"csv": ".csv", "json": ".json", "parquet": ".parquet"}
 async def submit_file(
     treaty: TreatyPath,
     request: Request,
-    state: StateDep,
-    guard: Annotated[Guard, permit("declaration.submit")],
+    call: Annotated[Call, allowed("declaration.submit")],
     format: Annotated[Literal["csv", "json", "parquet"] | None, Query()] = None,
     recording_history: bool = False,
 ) -> dict[str, Any]:
@@ -154,16 +135,14 @@ async def submit_file(
                 handle.write(chunk)
 
         def submit() -> list[dict[str, Any]]:
-            return declarations.submit_file(
-                state.db,
-                guard.actor,
+            return call.run(
+                declarations.submit_file,
                 treaty=treaty,
                 path=path,
                 name=f"upload{suffix}",
-                rng=state.rng,
-                require_signature=state.settings.require_party_signatures,
+                rng=call.rng,
+                require_signature=call.state.settings.require_party_signatures,
                 recording_history=recording_history,
-                **acting(state, guard),
             )
 
         rows = await run_in_threadpool(submit)
@@ -173,37 +152,29 @@ async def submit_file(
 @router.get("/treaties/{treaty}/declarations", response_model=Page[DeclarationPublic])
 def list_declarations(
     treaty: TreatyPath,
-    state: StateDep,
     page: PagingDep,
-    _g: Annotated[Guard, permit("declaration.read")],
+    call: Annotated[Call, allowed("declaration.read")],
     party: CodeQuery = None,
 ) -> dict[str, Any]:
     """Public figures and commitments (never an item)."""
-    return declarations.list_declarations(
-        state.db, treaty=treaty, party=party, **paged(page)
-    ).to_dict()
+    found = declarations.list_declarations(call.db, treaty=treaty, party=party, **paged(page))
+    return found.to_dict()
 
 
 @router.get("/declarations/{declaration_id}", response_model=DeclarationPublic)
 def get_declaration(
-    declaration_id: IdPath, state: StateDep, _g: Annotated[Guard, permit("declaration.read")]
+    declaration_id: IdPath, call: Annotated[Call, allowed("declaration.read")]
 ) -> dict[str, Any]:
     """The public view of one declaration."""
-    return declarations.get_declaration(state.db, declaration_id=declaration_id)
+    return declarations.get_declaration(call.db, declaration_id=declaration_id)
 
 
 @router.get("/declarations/{declaration_id}/items", response_model=Page[DeclarationItemPublic])
 def read_items(
     declaration_id: IdPath,
-    state: StateDep,
     page: PagingDep,
-    guard: Annotated[Guard, permit("declaration.items.read")],
+    call: Annotated[Call, allowed("declaration.items.read")],
 ) -> dict[str, Any]:
     """The declaring party's own items with their salts (audited)."""
-    return declarations.read_items(
-        state.db,
-        guard.actor,
-        declaration_id=declaration_id,
-        **paged(page),
-        **acting(state, guard),
-    ).to_dict()
+    found = call.run(declarations.read_items, declaration_id=declaration_id, **paged(page))
+    return found.to_dict()

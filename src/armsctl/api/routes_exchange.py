@@ -16,7 +16,7 @@ from armsctl.api.public import (
     QuotaPublic,
     TransparencyPublic,
 )
-from armsctl.api.routing import CodeQuery, Router, acting, own_party, paged, signing
+from armsctl.api.routing import Call, CodeQuery, Router, acting, allowed, paged
 from armsctl.api.schemas import NotificationCreate, ObservationCreate, Signed
 from armsctl.service import notifications, observations, slice_page, transparency
 from armsctl.service.inspections import quota_status
@@ -35,23 +35,12 @@ router = Router()
 def submit_notification(
     treaty: TreatyPath,
     body: NotificationCreate,
-    state: StateDep,
-    guard: Annotated[Guard, permit("notification.submit")],
+    call: Annotated[Call, allowed("notification.submit")],
 ) -> dict[str, Any]:
     """Send a notification to one party (or, without recipient, to every other party)."""
-    return notifications.submit_notification(
-        state.db,
-        guard.actor,
-        treaty=treaty,
-        sender=own_party(guard, "sends notifications"),
-        recipient=body.recipient,
-        kind=body.kind,
-        body=body.body,
-        body_salt=body.body_salt,
-        rng=state.rng,
-        recording_history=body.recording_history,
-        **acting(state, guard),
-        **signing(state, body.signed_entry),
+    sender = call.party("sends notifications")
+    return call.logs(
+        notifications.submit_notification, body, treaty=treaty, sender=sender, rng=call.rng
     )
 
 
@@ -84,18 +73,11 @@ def list_notifications(
 )
 def acknowledge(
     notification_id: IdPath,
-    state: StateDep,
-    guard: Annotated[Guard, permit("notification.acknowledge")],
+    call: Annotated[Call, allowed("notification.acknowledge")],
     body: Signed | None = None,
 ) -> dict[str, Any]:
     """Acknowledge for the caller's party; ``signed_entry`` makes the log entry the party's."""
-    return notifications.acknowledge_notification(
-        state.db,
-        guard.actor,
-        notification_id=notification_id,
-        **acting(state, guard),
-        **signing(state, body.signed_entry if body is not None else None),
-    )
+    return call.logs(notifications.acknowledge_notification, body, notification_id=notification_id)
 
 
 @router.post(
@@ -107,23 +89,10 @@ def acknowledge(
 def record_observation(
     treaty: TreatyPath,
     body: ObservationCreate,
-    state: StateDep,
-    guard: Annotated[Guard, permit("observation.record")],
+    call: Annotated[Call, allowed("observation.record")],
 ) -> dict[str, Any]:
     """Record an observation (drone, in-situ, open-source, satellite); its body is committed."""
-    return observations.record_observation(
-        state.db,
-        guard.actor,
-        treaty=treaty,
-        subject=body.subject,
-        source=body.source,
-        observed_at=body.observed_at,
-        body=body.body,
-        body_salt=body.body_salt,
-        rng=state.rng,
-        **acting(state, guard),
-        **signing(state, body.signed_entry),
-    )
+    return call.logs(observations.record_observation, body, treaty=treaty, rng=call.rng)
 
 
 @router.get(
@@ -133,27 +102,24 @@ def record_observation(
 )
 def list_observations(
     treaty: TreatyPath,
-    state: StateDep,
     page: PagingDep,
-    _g: Annotated[Guard, permit("observation.read")],
+    call: Annotated[Call, allowed("observation.read")],
     subject: CodeQuery = None,
 ) -> dict[str, Any]:
     """Observations, optionally of one subject party."""
-    return observations.list_observations(
-        state.db, treaty=treaty, subject=subject, **paged(page)
-    ).to_dict()
+    found = observations.list_observations(call.db, treaty=treaty, subject=subject, **paged(page))
+    return found.to_dict()
 
 
 @router.get("/treaties/{treaty}/quotas", response_model=Page[QuotaPublic], tags=["inspections"])
 def quotas(
     treaty: TreatyPath,
-    state: StateDep,
     page: PagingDep,
-    _g: Annotated[Guard, permit("quota.read")],
+    call: Annotated[Call, allowed("quota.read")],
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
 ) -> dict[str, Any]:
     """Inspection slots used and left per party and type for a year (default: this year)."""
-    rows = quota_status(state.db, treaty=treaty, year=year or state.clock().year)
+    rows = quota_status(call.db, treaty=treaty, year=year or call.now().year)
     return slice_page(rows, page.limit, page.offset).to_dict()
 
 
@@ -164,8 +130,7 @@ def quotas(
 )
 def compliance(
     treaty: TreatyPath,
-    state: StateDep,
-    _g: Annotated[Guard, permit("compliance.read")],
+    call: Annotated[Call, allowed("compliance.read")],
     at: Annotated[dt.date | None, Query(description="Date (default: today).")] = None,
 ) -> Response:
     """Every limit for every party at a date, from the declarations on the server.
@@ -175,7 +140,7 @@ def compliance(
     """
     from armsctl.service.read_cache import compliance_json
 
-    body = compliance_json(state.db, treaty=treaty, at=at or state.clock().date())
+    body = compliance_json(call.db, treaty=treaty, at=at or call.now().date())
     return Response(body, media_type="application/json")
 
 
@@ -183,14 +148,11 @@ def compliance(
     "/treaties/{treaty}/transparency", tags=["compliance"], response_model=TransparencyPublic
 )
 def transparency_view(
-    treaty: TreatyPath,
-    state: StateDep,
-    page: PagingDep,
-    _g: Annotated[Guard, permit("transparency.read")],
+    treaty: TreatyPath, page: PagingDep, call: Annotated[Call, allowed("transparency.read")]
 ) -> dict[str, Any]:
     """What the parties release: aggregates, commitments, compliance, quotas, the log head.
 
     Declarations are paged (``limit``, ``offset``); ``declarations_page.next_offset`` says
     where the next page starts.
     """
-    return transparency.transparency_view(state.db, treaty=treaty, at=state.clock(), **paged(page))
+    return transparency.transparency_view(call.db, treaty=treaty, at=call.now(), **paged(page))

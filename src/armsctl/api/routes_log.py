@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Path, Query
 
-from armsctl.access.deps import Guard, PagingDep, StateDep, permit
+from armsctl.access.deps import PagingDep, StateDep
 from armsctl.api.public import (
     AuditEventPublic,
     CheckpointPublic,
@@ -16,7 +16,7 @@ from armsctl.api.public import (
     Page,
     ProofBundlePublic,
 )
-from armsctl.api.routing import Router, paged
+from armsctl.api.routing import Call, Router, allowed, paged
 from armsctl.service import MAX_SAFE, log
 
 __all__ = ["router"]
@@ -27,27 +27,21 @@ Index = Annotated[int, Path(ge=0, le=MAX_SAFE)]
 
 
 @router.get("/log", response_model=LogStatusPublic)
-def log_status(state: StateDep, _g: Annotated[Guard, permit("log.read")]) -> dict[str, Any]:
+def log_status(call: Annotated[Call, allowed("log.read")]) -> dict[str, Any]:
     """Size, root, the log key and the latest signed checkpoint."""
-    return log.log_status(state.db)
+    return log.log_status(call.db)
 
 
 @router.post("/log/checkpoints", status_code=201, response_model=CheckpointPublic)
-def sign_checkpoint(
-    state: StateDep, _g: Annotated[Guard, permit("log.checkpoint")]
-) -> dict[str, Any]:
+def sign_checkpoint(call: Annotated[Call, allowed("log.checkpoint")]) -> dict[str, Any]:
     """Sign a checkpoint of the current tree (and gather the witnesses' cosignatures)."""
-    return log.sign_checkpoint(state.db)
+    return log.sign_checkpoint(call.db)
 
 
 @router.get("/log/entries/{index}", response_model=LogEntryPublic)
-def log_entry(
-    index: Index,
-    state: StateDep,
-    _g: Annotated[Guard, permit("log.read")],
-) -> dict[str, Any]:
+def log_entry(index: Index, call: Annotated[Call, allowed("log.read")]) -> dict[str, Any]:
     """An entry, its hash and the link to its proof bundle (entries hold digests only)."""
-    return log.log_entry(state.db, index=index)
+    return log.log_entry(call.db, index=index)
 
 
 @router.get("/log/entries/{index}/proof", response_model=ProofBundlePublic)
@@ -68,14 +62,12 @@ def log_proof(
 
 
 @router.get("/log/audit", response_model=LogAuditPublic)
-def audit_log(state: StateDep, _g: Annotated[Guard, permit("log.audit")]) -> dict[str, Any]:
+def audit_log(call: Annotated[Call, allowed("log.audit")]) -> dict[str, Any]:
     """Recompute every leaf, node and checkpoint and check who signed each entry."""
-    return log.audit_log(state.db)
+    return log.audit_log(call.db)
 
 
 @router.get("/audit-events", response_model=Page[AuditEventPublic], tags=["audit"])
-def audit_events(
-    state: StateDep, page: PagingDep, _g: Annotated[Guard, permit("audit.read")]
-) -> dict[str, Any]:
+def audit_events(page: PagingDep, call: Annotated[Call, allowed("audit.read")]) -> dict[str, Any]:
     """Audit events, newest first (who read confidential data, who was refused)."""
-    return log.list_audit_events(state.db, **paged(page)).to_dict()
+    return log.list_audit_events(call.db, **paged(page)).to_dict()

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from armsctl.access.deps import Guard, IdPath, PagingDep, StateDep, TreatyPath, permit
+from armsctl.access.deps import IdPath, PagingDep, TreatyPath
 from armsctl.api.public import Page, ZkProofPublic
-from armsctl.api.routing import CodeQuery, Router, acting, paged, signing
+from armsctl.api.routing import Call, CodeQuery, Router, allowed, paged
 from armsctl.api.schemas import SignedEntry
 from armsctl.service import zk
 
@@ -33,10 +33,7 @@ class ZkProofCreate(BaseModel):
 
 @router.post("/treaties/{treaty}/zk-proofs", status_code=201, response_model=ZkProofPublic)
 def publish_proof(
-    treaty: TreatyPath,
-    body: ZkProofCreate,
-    state: StateDep,
-    guard: Annotated[Guard, permit("zk.publish")],
+    treaty: TreatyPath, body: ZkProofCreate, call: Annotated[Call, allowed("zk.publish")]
 ) -> dict[str, Any]:
     """Publish the caller's party's proof; refused (422, naming the check) if it does not verify.
 
@@ -44,32 +41,21 @@ def publish_proof(
     whole public document, site commitments included; with ``signed_entry`` the log entry is
     the party's own, signed with its registered key (``armsctl zk publish --key``).
     """
-    return zk.publish_proof(
-        state.db,
-        guard.actor,
-        treaty=treaty,
-        document=body.proof,
-        note=body.note,
-        **acting(state, guard),
-        **signing(state, body.signed_entry),
-    )
+    return call.logs(zk.publish_proof, body, renamed={"proof": "document"}, treaty=treaty)
 
 
 @router.get("/treaties/{treaty}/zk-proofs", response_model=Page[ZkProofPublic])
 def list_proofs(
     treaty: TreatyPath,
-    state: StateDep,
     page: PagingDep,
-    _g: Annotated[Guard, permit("zk.read")],
+    call: Annotated[Call, allowed("zk.read")],
     party: CodeQuery = None,
 ) -> dict[str, Any]:
     """Published proofs, oldest first, each with its public document (no count in it)."""
-    return zk.list_proofs(state.db, treaty=treaty, party=party, **paged(page)).to_dict()
+    return zk.list_proofs(call.db, treaty=treaty, party=party, **paged(page)).to_dict()
 
 
 @router.get("/zk-proofs/{proof_id}", response_model=ZkProofPublic)
-def get_proof(
-    proof_id: IdPath, state: StateDep, _g: Annotated[Guard, permit("zk.read")]
-) -> dict[str, Any]:
+def get_proof(proof_id: IdPath, call: Annotated[Call, allowed("zk.read")]) -> dict[str, Any]:
     """One published proof; check it yourself with ``armsctl zk verify`` or the portal."""
-    return zk.get_proof(state.db, proof_id=proof_id)
+    return zk.get_proof(call.db, proof_id=proof_id)

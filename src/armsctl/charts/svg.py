@@ -429,23 +429,20 @@ class _Drawing:
         return "".join(parts)
 
     def _reference(self, axis: str, value: float, label: str) -> None:
+        # A limit (y) is a black dashed line across the plot; a date (x) a grey dotted one down it.
         if axis == "y":
-            y = self.py(value)
-            line = (
-                f'<line class="reference" x1="{_f(self.left)}" x2="{_f(self.left + self.plot_w)}" '
-                f'y1="{y:.1f}" y2="{y:.1f}" stroke="#000000" stroke-width="1.5" '
-                f'stroke-dasharray="8 4"><title>{_e(label)}</title></line>'
-            )
-            self.legend.append(_Legend(label, "#000000", "8 4", None))
+            y = f"{self.py(value):.1f}"
+            x1, x2, y1, y2 = _f(self.left), _f(self.left + self.plot_w), y, y
+            colour, dash = "#000000", "8 4"
         else:
-            x = self.px(value)
-            line = (
-                f'<line class="reference" x1="{x:.1f}" x2="{x:.1f}" y1="{_f(self.top)}" '
-                f'y2="{_f(self.top + self.plot_h)}" stroke="#555555" stroke-width="1.5" '
-                f'stroke-dasharray="2 3"><title>{_e(label)}</title></line>'
-            )
-            self.legend.append(_Legend(label, "#555555", "2 3", None))
-        self.parts.append(line)
+            x = f"{self.px(value):.1f}"
+            x1, x2, y1, y2 = x, x, _f(self.top), _f(self.top + self.plot_h)
+            colour, dash = "#555555", "2 3"
+        self.parts.append(
+            f'<line class="reference" x1="{x1}" x2="{x2}" y1="{y1}" y2="{y2}" stroke="{colour}" '
+            f'stroke-width="1.5" stroke-dasharray="{dash}"><title>{_e(label)}</title></line>'
+        )
+        self.legend.append(_Legend(label, colour, dash, None))
 
     def _legend_rows(self) -> list[list[tuple[_Legend, float]]]:
         rows: list[list[tuple[_Legend, float]]] = [[]]

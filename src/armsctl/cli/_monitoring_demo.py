@@ -46,7 +46,7 @@ def run_demo(workdir: Path) -> DemoResult:
     """Generate the month, write its files, read them back and compute the findings."""
     import pyarrow.csv as pacsv
 
-    from armsctl.inventory import read_declarations
+    from armsctl.inventory import read_declarations, read_party_items
     from armsctl.monitoring import declared_counts, fuse, read_observations, read_sites
     from armsctl.notifications import read_notifications, reconcile, track, write_notifications
     from armsctl.notifications.synthetic import notifications_from_table, synthetic_exchange
@@ -66,7 +66,8 @@ def run_demo(workdir: Path) -> DemoResult:
 
     decls = read_declarations([decl_path], treaty)
     notes = read_notifications(notes_path, treaty)
-    result = reconcile(decls, notes, party=PARTY, before=BEFORE, after=AFTER, at=AT)
+    items = read_party_items(decls, party=PARTY, dates=(BEFORE, AFTER))
+    result = reconcile(decls, items, notes, party=PARTY, before=BEFORE, after=AFTER, at=AT)
 
     declared = declared_counts(decls)
     current = sorted(

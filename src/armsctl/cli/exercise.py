@@ -382,7 +382,7 @@ def debrief(
 ) -> None:
     """The instructor's view of an exercise: score, timeline, truth, baselines, charts."""
     data = _read_record(record)  # first: a refused file costs no import of the engine
-    from armsctl.exercise.debrief import build_debrief
+    from armsctl.exercise import build_debrief
     from armsctl.reports import debrief_html
 
     doc = build_debrief(data, seeds=seeds, where=str(record))

@@ -357,6 +357,7 @@ def reconcile_cmd(
     """Check every change between two declarations against the notifications in between."""
     from armsctl.cli.compliance import load_inputs, parse_date
     from armsctl.errors import InputError
+    from armsctl.inventory import read_party_items
     from armsctl.notifications import read_notifications, reconcile
 
     treaty, decls = load_inputs(treaty_ref, declarations)
@@ -372,7 +373,8 @@ def reconcile_cmd(
             if party:
                 raise InputError(f"{p}: needs two item-level declarations to reconcile")
             continue
-        results.append(reconcile(decls, notes, party=p, before=b, after=a, at=when))
+        items = read_party_items(decls, party=p, dates=(b, a))
+        results.append(reconcile(decls, items, notes, party=p, before=b, after=a, at=when))
     if not results:
         raise InputError("no party has two item-level declarations to reconcile")
     found = any(

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Any
 
 from armsctl.compliance.activities import Activity
 from armsctl.errors import InputError, Problem
 from armsctl.inventory.io import parse_count
-from armsctl.textio import read_utf8
+from armsctl.textio import parse_json, read_utf8
 from armsctl.times import parse_day_or_time
 from armsctl.treaty.schema import Treaty
 
@@ -31,7 +30,7 @@ def read_activities(path: Path, treaty: Treaty) -> list[Activity]:
     if not path.is_file():
         raise InputError([Problem(where, "", "no such file")])
     if path.suffix.lower() == ".json":
-        data = json.loads(read_utf8(path), parse_float=str, parse_constant=str)
+        data = parse_json(read_utf8(path), where=where, parse_float=str, parse_constant=str)
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise InputError([Problem(where, "", "expected a JSON array of activity records")])
         rows: list[tuple[str, dict[str, Any]]] = [

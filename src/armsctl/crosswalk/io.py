@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 from armsctl.crosswalk import vocabulary
 from armsctl.errors import InputError, Problem
-from armsctl.textio import read_utf8
+from armsctl.textio import parse_json, read_utf8
 
 __all__ = ["read_items"]
 
@@ -36,12 +35,7 @@ def _records(path: Path) -> list[tuple[str, dict[str, Any]]]:
             raise InputError([Problem(where, "", "empty file: nothing to check")])
         return rows
     if suffix == ".json":
-        try:
-            data = json.loads(read_utf8(path), parse_float=str, parse_constant=str)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                [Problem(where, f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
-            ) from None
+        data = parse_json(read_utf8(path), where=where, parse_float=str, parse_constant=str)
         if isinstance(data, dict):
             data = data.get("items")
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):

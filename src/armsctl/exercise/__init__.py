@@ -15,7 +15,6 @@ from armsctl.exercise.engine import (
     Refusal,
     parse_action,
     replay,
-    resume,
 )
 from armsctl.exercise.inspectors import (
     AUTO_INSPECTORS,
@@ -26,7 +25,7 @@ from armsctl.exercise.inspectors import (
     run_script,
     score_distribution,
 )
-from armsctl.exercise.io import bundled_scenario_ids, load_scenario
+from armsctl.exercise.io import build_debrief, bundled_scenario_ids, load_scenario, resume
 from armsctl.exercise.scenario import Scenario, parse_scenario
 from armsctl.exercise.scoring import Score, score
 
@@ -40,6 +39,7 @@ __all__ = [
     "Refusal",
     "Scenario",
     "Score",
+    "build_debrief",
     "bundled_scenario_ids",
     "compare_inspectors",
     "demo_hint",

@@ -14,13 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from armsctl.charts import Axis, Bar, Chart, Point, ReferenceLine, Series
-from armsctl.exercise.engine import Exercise, resume
+from armsctl.exercise.engine import Exercise
 from armsctl.exercise.inspectors import AUTO_INSPECTORS, compare_inspectors, score_distribution
 from armsctl.exercise.scoring import score, score_by_turn
 
 __all__ = [
     "TIMELINE_KINDS",
-    "build_debrief",
     "debrief_charts",
     "debrief_exercise",
     "simulator_reference",
@@ -154,14 +153,6 @@ def truth_chart_rows(ex: Exercise) -> list[dict[str, Any]]:
                 }
             )
     return out
-
-
-def build_debrief(
-    record: dict[str, Any], *, seeds: int = 50, where: str = "record"
-) -> dict[str, Any]:
-    """The debrief document (JSON-ready) of a saved exercise record."""
-    ex = resume(record, where=where)
-    return debrief_exercise(ex, seeds=seeds)
 
 
 def debrief_exercise(ex: Exercise, *, seeds: int = 50) -> dict[str, Any]:

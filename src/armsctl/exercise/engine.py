@@ -21,10 +21,9 @@ import numpy as np
 
 from armsctl.errors import InputError, IntegrityError, Problem
 from armsctl.exercise.hosts import HostStrategyBase, make_host
-from armsctl.exercise.scenario import Scenario, quota_per_year, scenario_from_mapping
+from armsctl.exercise.scenario import Scenario, quota_per_year
 from armsctl.exercise.world import (
     MOVEMENT_DUTY,
-    check_scenario,
     exercise_treaty,
     intent_duty_id,
     observation_evidence,
@@ -40,9 +39,11 @@ __all__ = [
     "Exercise",
     "Outcome",
     "Refusal",
+    "SavedExercise",
     "parse_action",
     "replay",
     "resume",
+    "saved_exercise",
 ]
 
 RECORD_FORMAT = "armsctl-exercise/2"
@@ -1044,8 +1045,23 @@ def replay(scenario: Scenario, seed: int, actions: Iterable[str]) -> Exercise:
     return ex
 
 
-def resume(record: dict[str, Any], *, where: str = "record") -> Exercise:
-    """Rebuild a saved exercise, checking that replaying it reproduces its recorded events."""
+@dataclass(frozen=True, slots=True)
+class SavedExercise:
+    """A saved exercise record taken apart: its format, scenario mapping, seed and actions.
+
+    ``events`` is what the record says happened, compared with the replay when ``has_events``.
+    """
+
+    format: str
+    scenario: Any
+    seed: int
+    actions: list[str]
+    has_events: bool = False
+    events: Any = None
+
+
+def saved_exercise(record: dict[str, Any], *, where: str = "record") -> SavedExercise:
+    """Check that ``record`` is a saved exercise and take it apart (the scenario still unchecked)."""
     fmt = record.get("format") if isinstance(record, dict) else None
     if fmt != RECORD_FORMAT and fmt not in EARLIER_FORMATS:
         raise InputError([Problem(where, "format", f"not an exercise record ({RECORD_FORMAT})")])
@@ -1057,17 +1073,23 @@ def resume(record: dict[str, Any], *, where: str = "record") -> Exercise:
         raise InputError(
             [Problem(where, "", "the record lacks its scenario, seed or actions")]
         ) from None
-    scenario = check_scenario(
-        scenario_from_mapping(raw, where=f"{where}:scenario"), where=f"{where}:scenario"
-    )
-    ex = replay(scenario, seed, actions)
-    if fmt in EARLIER_FORMATS:
+    return SavedExercise(str(fmt), raw, seed, actions, "events" in record, record.get("events"))
+
+
+def resume(saved: SavedExercise, scenario: Scenario, *, where: str = "record") -> Exercise:
+    """Rebuild a saved exercise, checking that replaying it reproduces its recorded events.
+
+    ``scenario`` is the record's own scenario, checked against its treaty and carrying the
+    public record it plays (what :func:`armsctl.exercise.io.resume` gives from a file's record).
+    """
+    ex = replay(scenario, saved.seed, saved.actions)
+    if saved.format in EARLIER_FORMATS:
         ex.note = (
-            f"replayed from its actions: a {fmt} record, whose recorded events this version "
-            "words differently and therefore did not compare"
+            f"replayed from its actions: a {saved.format} record, whose recorded events this "
+            "version words differently and therefore did not compare"
         )
         return ex
-    if "events" in record and record["events"] != _jsonable(ex.events):
+    if saved.has_events and saved.events != _jsonable(ex.events):
         raise IntegrityError(f"{where}: replaying the actions does not reproduce the record")
     return ex
 

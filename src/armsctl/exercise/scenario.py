@@ -8,7 +8,8 @@ reveal of a committed declaration, and the scoring weights. Every problem in a f
 with its TOML key path, all at once, so that an instructor fixes a file in one pass.
 
 Pure: the bundled treaty a scenario names is passed in (:func:`check_treaty`,
-:func:`quota_per_year`); :func:`armsctl.exercise.world.check_scenario` loads it.
+:func:`quota_per_year`), and so is the public record a scenario plays
+(:meth:`Scenario.with_record`); :func:`armsctl.exercise.io.check_scenario` reads both.
 """
 
 from __future__ import annotations
@@ -16,20 +17,25 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from armsctl.errors import InputError, Problem
 from armsctl.sites import Site
 from armsctl.treaty.schema import Treaty
 from armsctl.validation import validation_problems
 
+if TYPE_CHECKING:
+    from armsctl.inventory.model import Declaration, DeclarationSet
+
 __all__ = [
     "HOST_STRATEGIES",
     "Event",
     "HostStrategy",
     "Monitoring",
+    "PlayedRecord",
     "QuotaRule",
     "RecordPlay",
     "Reveal",
@@ -230,6 +236,18 @@ class RecordPlay(_Model):
     sites: dict[Slug, list[Slug]] = Field(min_length=1)
 
 
+@dataclass(frozen=True, slots=True)
+class PlayedRecord:
+    """The public record a scenario plays, as read: every declaration, and the party's turns.
+
+    ``declarations`` is the whole record (the compliance engine evaluates the party in it);
+    ``turns`` the party's declarations from ``record.start`` to ``record.end``, one a turn.
+    """
+
+    declarations: DeclarationSet
+    turns: list[tuple[dt.date, Declaration]]
+
+
 class Scoring(_Model):
     """Weights of the score; every weight is a magnitude and its sign is fixed by its meaning.
 
@@ -269,6 +287,8 @@ class Scenario(_Model):
     record: RecordPlay | None = None
     max_clarifications: int | None = Field(default=None, ge=0)
     scoring: Scoring = Field(default_factory=Scoring)
+    # The public record ``record`` plays, read once by the io module; not part of the file.
+    _played: PlayedRecord | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -327,6 +347,26 @@ class Scenario(_Model):
             raise ValueError("; ".join(problems))
         return self
 
+    def with_record(self, played: PlayedRecord) -> Scenario:
+        """This scenario with the public record it plays from (``record``), as data.
+
+        The engine plays the record's declarations turn by turn; they are read from the
+        treaty's bundled file by :func:`armsctl.exercise.io.check_scenario`, never here.
+        """
+        copy = self.model_copy()
+        copy._played = played
+        return copy
+
+    @property
+    def played_record(self) -> PlayedRecord:
+        """The public record given by :meth:`with_record`; refused when it was not given."""
+        if self._played is None:
+            raise InputError(
+                f"scenario {self.id!r} plays from a public record that was not read "
+                "(load it with armsctl.exercise.load_scenario)"
+            )
+        return self._played
+
     def site(self, site_id: str) -> ScenarioSite:
         """The site with this id (the caller has checked that it exists)."""
         return next(s for s in self.sites if s.id == site_id)
@@ -354,7 +394,7 @@ def scenario_from_mapping(raw: dict[str, Any], *, where: str = "<scenario>") -> 
     """Validate an already-parsed scenario (from TOML or a saved exercise) on its own.
 
     The checks against the bundled treaty it names (:func:`check_treaty`) need that treaty,
-    which is loaded by the caller (:func:`armsctl.exercise.world.check_scenario`), not here.
+    which is loaded by the caller (:func:`armsctl.exercise.io.check_scenario`), not here.
     """
     try:
         return Scenario.model_validate(raw)

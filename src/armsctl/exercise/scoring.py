@@ -8,7 +8,7 @@ inspections did not already catch, so that one discovery is not scored twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,16 +32,7 @@ class Score:
 
     def to_dict(self) -> dict[str, Any]:
         """The score as plain JSON: what the debrief shows and the strategy comparison collects."""
-        return {
-            "total": self.total,
-            "detections": self.detections,
-            "concerns_upheld": self.concerns_upheld,
-            "false_accusations": self.false_accusations,
-            "inspections": self.inspections,
-            "first_detection_turn": self.first_detection_turn,
-            "cheating": self.cheating,
-            "parts": self.parts,
-        }
+        return asdict(self)
 
 
 def score(ex: Exercise, *, upto: int | None = None) -> Score:

@@ -17,22 +17,21 @@ months), so a notice can be given in hours inside a turn.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import TYPE_CHECKING
 
 from armsctl.treaty.schema import Category, Dates, NotificationDuty, Parties, Status, Treaty
 
 if TYPE_CHECKING:
-    from armsctl.exercise.scenario import QuotaRule, Scenario
+    from armsctl.exercise.scenario import PlayedRecord, QuotaRule, Scenario
     from armsctl.inventory.model import Declaration, DeclarationSet
     from armsctl.monitoring import Observation
 
 __all__ = [
     "MOVEMENT_DUTY",
-    "check_scenario",
     "exercise_treaty",
     "intent_duty_id",
     "observation_evidence",
+    "played_record",
     "record_compliance",
     "record_turns",
     "turn_time",
@@ -163,39 +162,30 @@ def observation_evidence(obs: Observation, declared: int) -> dict[str, object]:
     return {"declared": declared, "log10_lr": log10, "verdict": verdict(log10)}
 
 
-def check_scenario(scenario: Scenario, *, where: str) -> Scenario:
-    """Check a structurally valid scenario against the bundled treaty and record it names.
+def played_record(scenario: Scenario, declarations: DeclarationSet) -> PlayedRecord:
+    """The record ``scenario.record`` plays, from the treaty's public record ``declarations``.
 
-    Loads the treaty (an unknown id is a problem at ``treaty.ref``) and hands it, with the
-    record's data dates, to the pure :func:`armsctl.exercise.scenario.check_treaty`.
+    Its turns are the party's declarations from start to end, one a data date; a date the
+    party did not provide data for is its ``not-provided`` declaration. A range with none is
+    refused.
     """
-    if scenario.treaty.ref is None:
-        return scenario
-    from armsctl.errors import InputError, NotFoundError, Problem
-    from armsctl.exercise.scenario import check_treaty
-    from armsctl.treaty import load_treaty
+    from armsctl.errors import InputError
+    from armsctl.exercise.scenario import PlayedRecord
 
-    try:
-        treaty = load_treaty(scenario.treaty.ref)
-    except NotFoundError as exc:
-        raise InputError([Problem(where, "treaty.ref", str(exc))]) from None
-    check_treaty(
-        scenario,
-        treaty,
-        where=where,
-        record_dates=lambda: [d for d, _ in record_turns(scenario)],
-    )
-    return scenario
+    assert scenario.record is not None
+    r = scenario.record
+    turns = [(d.as_of, d) for d in declarations.for_party(r.party) if r.start <= d.as_of <= r.end]
+    if not turns:
+        raise InputError(
+            f"the {scenario.treaty.ref} record has no declaration of {r.party} "
+            f"from {r.start} to {r.end}"
+        )
+    return PlayedRecord(declarations, turns)
 
 
 def record_turns(scenario: Scenario) -> list[tuple[dt.date, Declaration]]:
-    """The party's declarations in the record, one a turn: each data date from start to end.
-
-    A date the party did not provide data for is its ``not-provided`` declaration.
-    """
-    assert scenario.record is not None and scenario.treaty.ref is not None
-    r = scenario.record
-    return _record(scenario.treaty.ref, r.party, r.start, r.end)
+    """The party's declarations in the record the scenario carries, one a turn."""
+    return scenario.played_record.turns
 
 
 def record_compliance(scenario: Scenario, day: dt.date) -> str:
@@ -210,7 +200,7 @@ def record_compliance(scenario: Scenario, day: dt.date) -> str:
 
     assert scenario.record is not None and scenario.treaty.ref is not None
     treaty = load_treaty(scenario.treaty.ref)
-    report = evaluate(treaty, _declarations(scenario.treaty.ref), day)
+    report = evaluate(treaty, scenario.played_record.declarations, day)
     result = next(p for p in report.parties if p.party == scenario.record.party)
     figures = [
         f"{x.value} of {x.max} {x.id}" + (" (unverified)" if x.provenance == "M" else "")
@@ -223,29 +213,3 @@ def record_compliance(scenario: Scenario, day: dt.date) -> str:
         text += f" (the limits apply from {starts})"
     text += f"; {', '.join(figures)}" if figures else ""
     return text + (f"; flags: {'; '.join(result.flags)}" if result.flags else "")
-
-
-@functools.cache
-def _declarations(ref: str) -> DeclarationSet:
-    from armsctl.errors import InputError
-    from armsctl.inventory import read_declarations
-    from armsctl.treaty import load_treaty, public_record_path
-
-    treaty = load_treaty(ref)
-    path = public_record_path(treaty)
-    if path is None:
-        raise InputError(f"treaty {ref!r} ships no public record")
-    return read_declarations([path], treaty)
-
-
-@functools.cache
-def _record(
-    ref: str, party: str, start: dt.date, end: dt.date
-) -> list[tuple[dt.date, Declaration]]:
-    from armsctl.errors import InputError
-
-    decls = _declarations(ref)
-    out = [(d.as_of, d) for d in decls.for_party(party) if start <= d.as_of <= end]
-    if not out:
-        raise InputError(f"the {ref} record has no declaration of {party} from {start} to {end}")
-    return out

@@ -56,6 +56,8 @@ def diff_items(
     """
     import duckdb
 
+    if not declarations.item_sources:
+        raise InputError("diff needs item-level declarations (uid, category, status, facility)")
     cols = item_columns(declarations.treaty)
     for day in (before, after):
         if not any(

@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -520,17 +520,25 @@ def _check_json_numbers(source: ItemSource, attrs: list[str]) -> None:
     """
     problems: list[Problem] = []
     for i, record in enumerate(_json_records(source.path)):
-        for attr in attrs:
-            raw = record.get(attr)
-            if raw is None or raw == "":
-                continue
-            _, error = parse_count(raw)
-            if error:
-                problems.append(Problem(str(source.path), source.locate(i), f"{attr}: {error}"))
-                if len(problems) >= MAX_PROBLEMS:
-                    raise DeclarationError(problems)
+        for message in _attribute_problems(record, attrs):
+            problems.append(Problem(str(source.path), source.locate(i), message))
+            if len(problems) >= MAX_PROBLEMS:
+                raise DeclarationError(problems)
     if problems:
         raise DeclarationError(problems)
+
+
+def _attribute_problems(record: Mapping[str, object], attrs: Sequence[str]) -> list[str]:
+    """Why each of a record's attribute values is not a declared figure (empty ones are fine)."""
+    out: list[str] = []
+    for attr in attrs:
+        raw = record.get(attr)
+        if raw is None or raw == "":
+            continue
+        _, error = parse_count(raw)
+        if error:
+            out.append(f"{attr}: {error}")
+    return out
 
 
 def _sum_sql(column: str, sql_type: str) -> str:
@@ -632,13 +640,7 @@ def _item_row_problems(
         out.append(
             f"status: unknown status {rec['status']!r} for {category!r} ({', '.join(cat.statuses)})"
         )
-    for attr in attrs:
-        raw = rec.get(attr)
-        if raw is None or raw == "":
-            continue
-        _, error = parse_count(raw)
-        if error:
-            out.append(f"{attr}: {error}")
+    out += _attribute_problems(rec, attrs)
     zone = rec.get("zone")
     if zone and zone not in zones:
         out.append(f"zone: unknown zone {zone!r}")
@@ -711,25 +713,51 @@ def explain_items(
     ]
 
 
-def read_party_items(declarations: DeclarationSet, *, party: str) -> pa.Table:
+def read_party_items(
+    declarations: DeclarationSet,
+    *,
+    party: str,
+    dates: Sequence[dt.date] | None = None,
+) -> pa.Table:
     """Every item row of ``party`` in the item files, as text with its ``as_of`` date.
 
-    The input of :func:`armsctl.inventory.diff.diff_items`: ``uid``, ``as_of`` and the columns
-    of :func:`armsctl.inventory.diff.item_columns`, each cast to text, from every item file.
+    The one reader of item rows for the pure comparisons: the input of
+    :func:`armsctl.inventory.diff.diff_items` and of
+    :func:`armsctl.notifications.reconcile.reconcile`. ``uid``, ``as_of`` and the columns of
+    :func:`armsctl.inventory.diff.item_columns`, each cast to text, from every item file.
+    ``dates`` keeps only the rows as of those dates, filtered in the scan (Parquet keeps its
+    types, so the filter reaches the file's row groups). A set without item files has no
+    rows; the comparisons refuse it, each in its own words.
     """
+    import pyarrow as pa
+
     from armsctl.inventory.diff import item_columns
 
-    if not declarations.item_sources:
-        raise InputError("diff needs item-level declarations (uid, category, status, facility)")
     cols = item_columns(declarations.treaty)
+    if not declarations.item_sources:
+        fields = [("uid", pa.string()), ("as_of", pa.date32()), *((c, pa.string()) for c in cols)]
+        return pa.schema(fields).empty_table()
     select = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in cols)
+    params: dict[str, Any] = {"party": party}
+    if dates is not None:
+        params.update({f"d{i}": day for i, day in enumerate(dates)})
     union = " UNION ALL ".join(
         f"SELECT CAST(uid AS VARCHAR) AS uid, try_cast(as_of AS DATE) AS as_of, {select} "
-        f"FROM {s.relation_sql()} WHERE CAST(party AS VARCHAR) = $party"
+        f"FROM {s.relation_sql(row_numbers=False)} WHERE {_party_filter(s, dates)}"
         for s in declarations.item_sources
     )
-    table: pa.Table = _connect().sql(union, params={"party": party}).to_arrow_table()
+    table: pa.Table = _connect().sql(union, params=params).to_arrow_table()
     return table
+
+
+def _party_filter(source: ItemSource, dates: Sequence[dt.date] | None) -> str:
+    """The party's rows (of ``dates`` if given); Parquet's typed columns are compared as they are."""
+    typed = source.fmt == "parquet"
+    where = "party = $party" if typed else "CAST(party AS VARCHAR) = $party"
+    if dates is None:
+        return where
+    days = ", ".join(f"$d{i}" for i in range(len(dates))) or "NULL"
+    return f"{where} AND {'as_of' if typed else 'CAST(as_of AS DATE)'} IN ({days})"
 
 
 def write_items(path: Path, items: pa.Table) -> Path:

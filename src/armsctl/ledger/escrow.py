@@ -55,6 +55,7 @@ from armsctl.ledger.merkle import (
     root,
     verify_inclusion,
 )
+from armsctl.textio import parse_json
 
 __all__ = [
     "DECLARATION_KIND",
@@ -126,13 +127,7 @@ def parse_items(text: str, *, fmt: str, where: str = "items") -> list[dict[str, 
             for row in reader
         ]
     elif fmt == "json":
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DeclarationError([Problem(where, f"line {exc.lineno}", exc.msg)]) from None
-        except (ValueError, RecursionError) as exc:  # a huge integer, or nesting past the limit
-            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-            raise DeclarationError([Problem(where, "", f"not valid JSON: {why}")]) from None
+        doc = parse_json(text, where=where, error=DeclarationError)
         if isinstance(doc, dict) and "items" in doc:
             doc = doc["items"]
         if not isinstance(doc, list):

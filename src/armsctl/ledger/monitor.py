@@ -146,7 +146,7 @@ def _check_party(
 ) -> None:
     try:
         doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return  # not an envelope: no party's name on it
     party = doc.get("party") if isinstance(doc, dict) else None
     if not isinstance(party, str) or party not in parties:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from armsctl.errors import InputError, IntegrityError, Problem
 from armsctl.ledger.checkpoint import open_checkpoint
 from armsctl.ledger.envelope import open_entry
-from armsctl.ledger.escrow import DECLARATION_KIND, verify_reveal
+from armsctl.ledger.escrow import DECLARATION_KIND, RevealReport, verify_reveal
 from armsctl.ledger.merkle import leaf_hash, verify_inclusion
 from armsctl.ledger.note import VerifierKey
 
@@ -56,21 +56,16 @@ def logged_party(data: bytes, index: int) -> str:
         raise IntegrityError(f"log entry {index}: {exc}") from None
 
 
-@dataclass(frozen=True, slots=True)
-class RevealCheck:
-    """A verified reveal: who declared, what was revealed, and how far it is proven.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevealCheck(RevealReport):
+    """A verified reveal: the escrow's report on the items, who declared, how far it is proven.
 
-    ``complete`` is whether a facility reveal is proven complete (``None``: not a facility
-    reveal); ``under_signed_checkpoint`` whether the declaration was proven under a checkpoint
-    signed by the log key the verifier gave.
+    What was revealed and whether a facility reveal is complete are the
+    :class:`~armsctl.ledger.escrow.RevealReport` fields; ``under_signed_checkpoint`` is whether
+    the declaration was proven under a checkpoint signed by the log key the verifier gave.
     """
 
     party: str
-    verified: int
-    declared_counts: dict[str, int]
-    revealed_counts: dict[str, int]
-    facility: str | None
-    complete: bool | None
     under_signed_checkpoint: bool
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,12 +123,4 @@ def check_reveal(
             raise IntegrityError(f"log entry {index} is not under the signed checkpoint")
         signed = True
     report = verify_reveal(reveal, entry.body)
-    return RevealCheck(
-        party=entry.party,
-        verified=report.verified,
-        declared_counts=report.declared_counts,
-        revealed_counts=report.revealed_counts,
-        facility=report.facility,
-        complete=report.complete,
-        under_signed_checkpoint=signed,
-    )
+    return RevealCheck(**asdict(report), party=entry.party, under_signed_checkpoint=signed)

@@ -20,10 +20,9 @@ the parties exchanged through diplomatic channels).
 
 from __future__ import annotations
 
-import json
-
 from armsctl.errors import InputError, IntegrityError, Problem
 from armsctl.ledger.note import VerifierKey
+from armsctl.textio import parse_json
 
 __all__ = ["TRUST_FORMAT", "parse_trust"]
 
@@ -37,13 +36,7 @@ def parse_trust(text: str, *, where: str = "trust file") -> dict[str, tuple[Veri
         InputError: naming the file and the key path of every problem (bad JSON, wrong format,
             a party with no key list, a malformed key).
     """
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem(where, f"line {exc.lineno}", exc.msg)]) from None
-    except (ValueError, RecursionError) as exc:  # a huge integer, or nesting past the limit
-        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise InputError([Problem(where, "", f"not valid JSON: {why}")]) from None
+    doc = parse_json(text, where=where)
     if not isinstance(doc, dict) or doc.get("format") != TRUST_FORMAT:
         raise InputError([Problem(where, "format", f"must be {TRUST_FORMAT!r}")])
     parties = doc.get("parties")

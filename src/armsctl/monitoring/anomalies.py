@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from armsctl.errors import ParameterError
@@ -75,14 +75,7 @@ class Flag:
 
     def to_dict(self) -> dict[str, Any]:
         """The flag as plain JSON, for ``--json`` output and the web's monitoring page."""
-        return {
-            "kind": self.kind,
-            "party": self.party,
-            "subject": self.subject,
-            "explanation": self.explanation,
-            "score": self.score,
-            "details": self.details,
-        }
+        return asdict(self)
 
 
 def _check_cusum(k: float, h: float) -> None:

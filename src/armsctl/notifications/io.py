@@ -28,6 +28,7 @@ from armsctl.notifications.model import (
     check_against_duty,
     default_recipients,
 )
+from armsctl.textio import parse_json, read_utf8
 from armsctl.times import parse_time
 from armsctl.treaty.schema import Treaty
 
@@ -215,12 +216,7 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
 
 def _json_rows(path: Path, treaty: Treaty) -> list[tuple[str, dict[str, Any]]]:
     where = str(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [Problem(where, f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
-        ) from None
+    data = parse_json(read_utf8(path, where=where), where=where)
     if isinstance(data, dict):
         if data.get("treaty") not in (None, treaty.id):
             raise InputError(

@@ -15,8 +15,9 @@ Outcomes, per change:
 
 Separately, every late or overdue notification in the window is listed with the rule that made it
 so, and every notification that no declaration change supports (its item did not change that way
-between the two declarations). The work is one DuckDB query over the declaration files and an
-Arrow table of notifications, so a million items reconcile in seconds.
+between the two declarations). The work is one DuckDB query over two Arrow tables, the item
+rows (read by :func:`armsctl.inventory.io.read_party_items`, the one item reader) and the
+notifications, so a million items reconcile in seconds. Pure: nothing here opens a file.
 
 Limitation: the declarations show only net change. An item moved out and back between two
 declarations leaves two movement notifications with no supporting change; they are reported as
@@ -201,6 +202,7 @@ def _jsonable(value: object) -> object:
 
 def reconcile(
     declarations: DeclarationSet,
+    items: pa.Table,
     notifications: Sequence[Notification] | pa.Table,
     *,
     party: str,
@@ -210,6 +212,10 @@ def reconcile(
 ) -> Reconciliation:
     """Reconcile ``party``'s declarations as of ``before`` and ``after`` with ``notifications``.
 
+    ``items`` holds the party's item rows as text with their ``as_of`` date, as
+    :func:`armsctl.inventory.io.read_party_items` reads them (rows of other dates are passed
+    over); ``declarations`` says which declarations exist, so that a date with none is refused
+    rather than read as "every item removed".
     ``notifications`` is a list of :class:`Notification` or an Arrow table with
     :data:`NOTIFICATION_COLUMNS` (times UTC, no zone), which is how large streams come in.
     ``at`` is the moment of the reconciliation: it decides what is overdue and what may still
@@ -251,13 +257,7 @@ def reconcile(
     con.register("notes", table)
     con.register("duties", duties)
     con.register("accept", accept)
-    union = " UNION ALL ".join(
-        "SELECT CAST(uid AS VARCHAR) AS uid, CAST(as_of AS DATE) AS as_of, "
-        "CAST(category AS VARCHAR) AS category, CAST(status AS VARCHAR) AS status, "
-        "CAST(facility AS VARCHAR) AS facility "
-        f"FROM {s.relation_sql(row_numbers=False)} WHERE {_filter(s.fmt)}"
-        for s in declarations.item_sources
-    )
+    con.register("items", items)
     t0 = dt.datetime(before.year, before.month, before.day)
     t1 = dt.datetime(after.year, after.month, after.day)
     # The latest deadline any accepted duty could have for an event just before ``after``.
@@ -278,10 +278,9 @@ def reconcile(
     )
     params = {"party": party, "before": before, "after": after, "t0": t0, "t1": t1, "at": at_naive}
     for statement in (
-        f"""CREATE TEMP TABLE j AS
-        WITH items AS ({union}),
-             a AS (SELECT * FROM items WHERE as_of = $before),
-             b AS (SELECT * FROM items WHERE as_of = $after)
+        """CREATE TEMP TABLE j AS
+        WITH a AS (SELECT uid, category, status, facility FROM items WHERE as_of = $before),
+             b AS (SELECT uid, category, status, facility FROM items WHERE as_of = $after)
         SELECT coalesce(a.uid, b.uid) AS uid,
                a.category AS ac, b.category AS bc, a.status AS ast, b.status AS bst,
                a.facility AS af, b.facility AS bf
@@ -405,10 +404,3 @@ def _used(query: str, params: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _run(con: Any, query: str, params: dict[str, Any]) -> None:
     con.execute(query, _used(query, params))
-
-
-def _filter(fmt: str) -> str:
-    """Rows of the party and the two dates; Parquet keeps its types so filters reach the scan."""
-    if fmt == "parquet":
-        return "party = $party AND as_of IN ($before, $after)"
-    return "CAST(party AS VARCHAR) = $party AND CAST(as_of AS DATE) IN ($before, $after)"

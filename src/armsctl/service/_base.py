@@ -18,14 +18,16 @@ database) passes ``allow_all``.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, select
 from sqlalchemy.orm import Session
+from typing_extensions import TypeVar
 
 # Bound here too for callers that import them from this module; they live in armsctl.errors.
 from armsctl.errors import AccessDenied as AccessDenied
@@ -50,6 +52,7 @@ __all__ = [
     "Resource",
     "allow_all",
     "audit",
+    "b64",
     "iso",
     "party_by_code",
     "slice_page",
@@ -91,15 +94,19 @@ def allow_all(resource: Resource) -> None:
     """Grant everything: for the local CLI, which holds the database itself."""
 
 
+#: What a page holds: the rows as plain dicts (the JSON a view serves) unless it says otherwise.
+_Row = TypeVar("_Row", default=dict[str, Any])
+
+
 @dataclass(frozen=True, slots=True)
-class Page:
-    """One page of a list: the rows as plain dicts and the total before paging.
+class Page(Generic[_Row]):
+    """One page of a list: its rows and the total before paging.
 
     ``next_offset`` says where the next page starts, ``None`` on the last page: a caller can
     never take a cut list for the whole.
     """
 
-    results: list[dict[str, Any]]
+    results: list[_Row]
     total: int
     limit: int
     offset: int
@@ -109,17 +116,20 @@ class Page:
         end = self.offset + len(self.results)
         return end if end < self.total else None
 
-    def to_dict(self) -> dict[str, Any]:
+    def bounds(self) -> dict[str, int | None]:
+        """Where the page stands in the whole list: ``total``, ``limit``, ``offset``, ``next_offset``."""
         return {
-            "results": self.results,
             "total": self.total,
             "limit": self.limit,
             "offset": self.offset,
             "next_offset": self.next_offset,
         }
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"results": self.results, **self.bounds()}
 
-def slice_page(rows: list[dict[str, Any]], limit: int, offset: int) -> Page:
+
+def slice_page(rows: list[_Row], limit: int, offset: int) -> Page[_Row]:
     """Page a short list already in memory (treaties, quotas, reveals)."""
     return Page(rows[offset : offset + limit], len(rows), limit, offset)
 
@@ -294,6 +304,11 @@ def audit(
         sink.append(event)
     else:
         session.add(event)
+
+
+def b64(data: bytes) -> str:
+    """Base64 text of bytes: how the views carry roots, proofs and ciphertexts in JSON."""
+    return base64.b64encode(data).decode("ascii")
 
 
 def iso(value: dt.datetime | dt.date | None) -> str | None:

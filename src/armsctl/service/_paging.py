@@ -1,7 +1,8 @@
 """Queries the use-cases' lists share: paging, and rows with the code of the party they belong to.
 
 Every paged list counts and slices its rows one way (``fetch_page``), and every party-owned
-table is joined to its party's code one way (``with_party_code``).
+table is joined to its party's code one way (``with_party_code``), and listed by treaty and
+party one way (``treaty_rows``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from armsctl.store.models import Declaration, Party, ZkProof
 
-__all__ = ["fetch_page", "with_party_code"]
+__all__ = ["fetch_page", "treaty_rows", "with_party_code"]
 
 _Ts = TypeVarTuple("_Ts")
 _Owned = TypeVar("_Owned", Declaration, ZkProof)
@@ -37,3 +38,9 @@ def fetch_page(
 def with_party_code(model: type[_Owned]) -> Select[_Owned, str]:
     """Rows of a party-owned table, each with its party's code (the code the views show)."""
     return select(model, Party.code).join(Party, model.party_id == Party.id)
+
+
+def treaty_rows(model: type[_Owned], treaty: str, party: str | None) -> Select[_Owned, str]:
+    """A treaty's rows of a party-owned table with their party's code; only ``party``'s if named."""
+    query = with_party_code(model).where(model.treaty_id == treaty)
+    return query if party is None else query.where(Party.code == party)

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -209,9 +210,10 @@ def register_party(
         out = _party_dict(party, [pk])
         if first_user is not None:
             assert rng is not None
-            user = _new_user(db, session, conn, actor, first_user, "party", party, at)
+            change = _Change(db, session, conn, actor)
+            user = _new_user(change, first_user, "party", party, at)
             out["user"] = _user_dict(user, party)
-            out["token"] = _new_token(db, session, conn, actor, user, party, at, token_days, rng)
+            out["token"] = _new_token(change, user, party, at, token_days, rng)
         return out
 
 
@@ -285,23 +287,35 @@ def _check_days(days: int) -> None:
         raise ParameterError("days must be between 1 and 3650")
 
 
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """The transaction an account change is written in, and who makes it."""
+
+    db: Database
+    session: Session
+    conn: Connection
+    actor: Actor
+
+
+#: The log entry kind of each audited account change.
+_LOGGED = {"user.add": "user-added", "token.issue": "token-issued", "token.revoke": "token-revoked"}
+
+
 def _record(
-    db: Database,
-    session: Session,
-    conn: Connection,
-    actor: Actor,
+    change: _Change,
     user: User,
     party: Party | None,
     *,
     action: str,
-    kind: str,
     at: dt.datetime,
     **details: Any,
 ) -> None:
     """Log a change to ``user``'s account under the party it concerns, and audit it.
 
-    The entry names the user, its role and party, then ``details`` (never a secret).
+    The entry (of the kind ``_LOGGED`` names for ``action``) names the user, its role and
+    party, then ``details`` (never a secret).
     """
+    actor = change.actor
     body = {
         "user": user.name,
         "role": user.role,
@@ -310,9 +324,9 @@ def _record(
         "by": actor.name,
         "by_role": actor.role,
     }
-    db.append(
-        conn,
-        kind=kind,
+    change.db.append(
+        change.conn,
+        kind=_LOGGED[action],
         treaty=party.treaty_id if party else "server",
         party=party.code if party else "server",
         at=at,
@@ -320,7 +334,7 @@ def _record(
     )
     detail = ", ".join(f"{k}={v}" for k, v in sorted(body.items()) if v is not None)
     audit(
-        session,
+        change.session,
         actor,
         action=action,
         resource=f"user/{body['user']}",
@@ -330,22 +344,14 @@ def _record(
     )
 
 
-def _new_user(
-    db: Database,
-    session: Session,
-    conn: Connection,
-    actor: Actor,
-    name: str,
-    role: str,
-    party: Party | None,
-    at: dt.datetime,
-) -> User:
+def _new_user(change: _Change, name: str, role: str, party: Party | None, at: dt.datetime) -> User:
+    session = change.session
     if session.scalars(select(User).where(User.name == name)).first() is not None:
         raise ConflictError(f"user {name!r} already exists")
     user = User(name=name, role=role, party_id=party.id if party else None, created_at=at)
     session.add(user)
     session.flush()
-    _record(db, session, conn, actor, user, party, action="user.add", kind="user-added", at=at)
+    _record(change, user, party, action="user.add", at=at)
     return user
 
 
@@ -383,7 +389,7 @@ def add_user(
             assert treaty is not None and party is not None
             row = party_by_code(session, treaty, party)
         allow(Resource("user", f"user/{name}", owner=row.id if row else None))
-        user = _new_user(db, session, conn, actor, name, role, row, at)
+        user = _new_user(_Change(db, session, conn, actor), name, role, row, at)
         return _user_dict(user, row)
 
 
@@ -404,10 +410,7 @@ def _hash(secret: str) -> bytes:
 
 
 def _new_token(
-    db: Database,
-    session: Session,
-    conn: Connection,
-    actor: Actor,
+    change: _Change,
     user: User,
     party: Party | None,
     at: dt.datetime,
@@ -417,7 +420,7 @@ def _new_token(
     token_id = rng(8).hex()
     secret = base64.urlsafe_b64encode(rng(32)).decode("ascii").rstrip("=")
     expires = at + dt.timedelta(days=days)
-    session.add(
+    change.session.add(
         ApiToken(
             token_id=token_id,
             secret_hash=_hash(secret),
@@ -426,19 +429,9 @@ def _new_token(
             expires_at=expires,
         )
     )
-    session.flush()
+    change.session.flush()
     _record(
-        db,
-        session,
-        conn,
-        actor,
-        user,
-        party,
-        action="token.issue",
-        kind="token-issued",
-        at=at,
-        token_id=token_id,
-        expires_at=iso(expires),
+        change, user, party, action="token.issue", at=at, token_id=token_id, expires_at=iso(expires)
     )
     return {
         "token": f"{TOKEN_PREFIX}{token_id}_{secret}",
@@ -476,7 +469,7 @@ def issue_token(
             raise NotFoundError(f"no user {user!r}")
         party = session.get(Party, row.party_id) if row.party_id is not None else None
         allow(Resource("token", f"user/{user}", owner=row.party_id))
-        return _new_token(db, session, conn, actor, row, party, at, days, rng)
+        return _new_token(_Change(db, session, conn, actor), row, party, at, days, rng)
 
 
 def revoke_token(
@@ -498,18 +491,8 @@ def revoke_token(
         allow(Resource("token", f"token/{token_id}", owner=user.party_id))
         if row.revoked_at is None:
             row.revoked_at = at
-            _record(
-                db,
-                session,
-                conn,
-                actor,
-                user,
-                party,
-                action="token.revoke",
-                kind="token-revoked",
-                at=at,
-                token_id=token_id,
-            )
+            change = _Change(db, session, conn, actor)
+            _record(change, user, party, action="token.revoke", at=at, token_id=token_id)
         return {"token_id": token_id, "revoked_at": iso(row.revoked_at)}
 
 

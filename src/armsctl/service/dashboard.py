@@ -9,25 +9,25 @@ query per entry.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import func, select
 
-from armsctl.errors import NotFoundError, ParameterError
+from armsctl.errors import ParameterError
 from armsctl.inventory.io import DeclarationSet
 from armsctl.inventory.model import Declaration as CoreDeclaration
-from armsctl.service._base import Actor, Allow, Database, Resource, audit, iso
+from armsctl.service._base import Actor, Allow, Database, b64, iso
 from armsctl.service._paging import with_party_code
 from armsctl.service.declarations import _public as public_declaration
-from armsctl.service.declarations import core_declaration
+from armsctl.service.declarations import audit_items_read, core_declaration, owned_declaration
 from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 
 __all__ = [
+    "LogPage",
     "SealedItemsError",
     "StoredDeclaration",
     "checkpoint_list",
@@ -42,10 +42,6 @@ __all__ = [
     "log_head",
     "log_size",
 ]
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 def log_size(db: Database) -> int:
@@ -199,12 +195,7 @@ def declaration_items_for_diff(
     out: list[list[dict[str, Any]]] = []
     with db.audited_read() as session:
         for declaration_id in declaration_ids:
-            decl = session.get(Declaration, declaration_id)
-            if decl is None:
-                raise NotFoundError(f"no declaration {declaration_id}")
-            allow(
-                Resource("declaration-items", f"declaration/{declaration_id}", owner=decl.party_id)
-            )
+            decl = owned_declaration(session, declaration_id, allow)
             if (decl.private or {}).get("sealed") is not None:
                 raise SealedItemsError(
                     f"the items of declaration {declaration_id} are sealed to the party: "
@@ -221,18 +212,26 @@ def declaration_items_for_diff(
                 )
             ).all()
             out.append([dict(r) for r in records])
-            audit(
-                session,
-                actor,
-                action="declaration.items.read",
-                resource=f"declaration/{declaration_id}",
-                at=at,
-                detail=f"{len(records)} items for a diff",
+            audit_items_read(
+                session, actor, declaration_id, at=at, detail=f"{len(records)} items for a diff"
             )
     return out[0], out[1]
 
 
-def log_entries(db: Database, *, limit: int = 50, before: int | None = None) -> dict[str, Any]:
+class LogPage(TypedDict):
+    """A page of log entries, newest first: the log's size, the entries, the next page's start.
+
+    Entries are paged by index, not offset: the log only grows, so ``next_before`` (the
+    index the next, older page ends before; ``None`` on the oldest page) stays valid while
+    entries are appended.
+    """
+
+    size: int
+    entries: list[dict[str, Any]]
+    next_before: int | None
+
+
+def log_entries(db: Database, *, limit: int = 50, before: int | None = None) -> LogPage:
     """A page of log entries, newest first, with their kind, party and time read from the bytes."""
     if not 1 <= limit <= 500:
         raise ParameterError("limit must be between 1 and 500")
@@ -251,7 +250,7 @@ def log_entries(db: Database, *, limit: int = 50, before: int | None = None) -> 
         raw = bytes(data)
         try:
             doc = json.loads(raw)
-        except ValueError:  # an entry is canonical JSON; a foreign one is shown as opaque
+        except (ValueError, RecursionError):  # a foreign entry (not canonical JSON) is opaque
             doc = {}
         entries.append(
             {
@@ -297,5 +296,5 @@ def consistency_between(db: Database, *, old: int, new: int) -> dict[str, Any]:
     return {
         "old": {"seq": a[0], "size": a[1], "note": a[2]},
         "new": {"seq": b[0], "size": b[1], "note": b[2]},
-        "proof": [_b64(p) for p in proof],
+        "proof": [b64(p) for p in proof],
     }

@@ -33,15 +33,26 @@ from armsctl.inventory.model import (
 from armsctl.inventory.model import Declaration as CoreDeclaration
 from armsctl.ledger.escrow import (
     SALT_SIZE,
+    Commitment,
     commit_items,
     recording_rng,
     replay_rng,
     validate_items,
 )
 from armsctl.ledger.note import SignerKey
-from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
+from armsctl.service._base import (
+    Actor,
+    Allow,
+    Database,
+    Page,
+    Resource,
+    audit,
+    b64,
+    iso,
+    party_by_code,
+)
 from armsctl.service._json import json_problem
-from armsctl.service._paging import fetch_page, with_party_code
+from armsctl.service._paging import fetch_page, treaty_rows, with_party_code
 from armsctl.service.entries import (
     append_for_party,
     declaration_entry,
@@ -57,11 +68,13 @@ from armsctl.treaty.schema import Treaty
 __all__ = [
     "MAX_ITEMS",
     "Submission",
+    "audit_items_read",
     "core_declaration",
     "file_submissions",
     "get_declaration",
     "limit_values",
     "list_declarations",
+    "owned_declaration",
     "owner_encryption_key",
     "read_items",
     "released_figures",
@@ -197,17 +210,56 @@ def sign_items(
     server rebuilds the same commitment: ``{"salts": [...], "signed_entry": "..."}``.
     """
     draw, drawn = recording_rng(rng)
-    made = commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty.id, rng=draw)
+    signed = _client_signed(signer, draw, treaty, party, as_of, items, at, recording_history)
+    return {"salts": [d.hex() for d in drawn], "signed_entry": signed.entry}
+
+
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    """What a party's client committed and signed: the commitment, its components, the entry."""
+
+    made: Commitment
+    components: dict[str, int]
+    entry: str
+
+
+def _client_signed(
+    signer: SignerKey,
+    rng: Callable[[int], bytes],
+    treaty: Treaty,
+    party: str,
+    as_of: dt.date,
+    items: Sequence[Mapping[str, Any]],
+    at: dt.datetime,
+    recording_history: bool,
+) -> _Signed:
+    """Commit to items in a party's own client (salts from ``rng``) and sign the logged entry.
+
+    Items a client signs (``sign_items``) and items it also seals (``seal_items``) are
+    committed and signed alike; the entry releases the treaty's limit values only.
+    """
+    made = _commit(items, treaty.id, party, as_of, rng)
+    components = _components(items, treaty)
     draft = items_declaration_entry(
         treaty=treaty.id,
         party=party,
         as_of=as_of,
-        figures=released_figures(items, treaty),
+        figures=limit_values(components, treaty),
         commitment=made.public,
         at=at,
     )
-    draft = history_marked(draft, recording_history)
-    return {"salts": [d.hex() for d in drawn], "signed_entry": draft.seal_b64(signer)}
+    return _Signed(made, components, history_marked(draft, recording_history).seal_b64(signer))
+
+
+def _commit(
+    items: Sequence[Mapping[str, Any]],
+    treaty: str,
+    party: str,
+    as_of: dt.date,
+    rng: Callable[[int], bytes],
+) -> Commitment:
+    """The escrow commitment of a party's items as of a date."""
+    return commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty, rng=rng)
 
 
 def _released(row: Declaration, treaty: Treaty) -> dict[str, Any]:
@@ -487,13 +539,8 @@ def submit_items(
         figures = _components(items, doc)
         draws = _draws(salts, signed_entry, len(items))
         try:
-            committed = commit_items(
-                items,
-                party=party,
-                date=as_of.isoformat(),
-                treaty=treaty,
-                rng=replay_rng(draws) if draws is not None else rng,
-            )
+            replay = replay_rng(draws) if draws is not None else rng
+            committed = _commit(items, treaty, party, as_of, replay)
         except IntegrityError as exc:
             raise DeclarationError([Problem("", "salts", str(exc))]) from None
         used = len(items) + len(committed.opening["facilities"]) + 1
@@ -547,19 +594,7 @@ def store_sealed_opening(
     and builds its reveals itself; the server keeps the commitment and the component figures
     only. The clear opening leaves memory with the request.
     """
-    from armsctl.ledger.sealing import facility_salts_floor, seal_rows
-
-    public = opening["public"]
-    sealed = seal_rows(
-        opening["items"],
-        to=to,
-        party=str(public["party"]),
-        treaty=str(public["treaty"]),
-        date=str(public["date"]),
-        rng=rng,
-        private={"facilities": opening["facilities"], "pad_salt": opening["pad_salt"]},
-        private_floor=facility_salts_floor(public),
-    )
+    sealed = _seal_opening(opening, to, rng)
     row.private = {
         "sealed": {
             "scheme": sealed["scheme"],
@@ -576,6 +611,29 @@ def store_sealed_opening(
         SealedItem.__table__,  # type: ignore[arg-type]
         ("declaration_id", "position", "ciphertext"),
         ((row.id, int(r["index"]), b64(r["ciphertext"])) for r in sealed["rows"]),
+    )
+
+
+def _seal_opening(
+    opening: Mapping[str, Any], to: Any, rng: Callable[[int], bytes]
+) -> dict[str, Any]:
+    """An escrow opening sealed to ``to``: its rows, and the facility and pad salts.
+
+    The server sealing for a party and the party's own client seal alike
+    (``sealing.seal_rows``), bound to the party, treaty and date of the commitment.
+    """
+    from armsctl.ledger.sealing import facility_salts_floor, seal_rows
+
+    public = opening["public"]
+    return seal_rows(
+        opening["items"],
+        to=to,
+        party=str(public["party"]),
+        treaty=str(public["treaty"]),
+        date=str(public["date"]),
+        rng=rng,
+        private={"facilities": opening["facilities"], "pad_salt": opening["pad_salt"]},
+        private_floor=facility_salts_floor(public),
     )
 
 
@@ -640,9 +698,7 @@ def _prepare(sub: Submission, doc: Treaty, *, rng: Callable[[int], bytes], where
     else:
         _check_items(sub.items, where)
         figures = _components(sub.items, doc)
-    committed = commit_items(
-        sub.items, party=sub.party, date=sub.as_of.isoformat(), treaty=doc.id, rng=rng
-    )
+    committed = _commit(sub.items, doc.id, sub.party, sub.as_of, rng)
     return _Prepared(sub, figures, committed)
 
 
@@ -1021,33 +1077,12 @@ def seal_items(
     ``SealingPublicKey``) and signs the entry: ``{"commitment", "components", "sealed",
     "signed_entry"}``, the body of ``submit_sealed_items`` (no item in clear).
     """
-    from armsctl.ledger.sealing import facility_salts_floor, seal_rows
-
-    made = commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty.id, rng=rng)
-    components = signed_components(_components(items, treaty), treaty)
-    draft = items_declaration_entry(
-        treaty=treaty.id,
-        party=party,
-        as_of=as_of,
-        figures=limit_values(components, treaty),
-        commitment=made.public,
-        at=at,
-    )
-    sealed = seal_rows(
-        made.opening["items"],
-        to=seal_to,
-        party=party,
-        treaty=treaty.id,
-        date=as_of.isoformat(),
-        rng=rng,
-        private={"facilities": made.opening["facilities"], "pad_salt": made.opening["pad_salt"]},
-        private_floor=facility_salts_floor(made.public),
-    )
+    signed = _client_signed(signer, rng, treaty, party, as_of, items, at, recording_history)
     return {
-        "commitment": made.public,
-        "components": components,
-        "sealed": sealed,
-        "signed_entry": history_marked(draft, recording_history).seal_b64(signer),
+        "commitment": signed.made.public,
+        "components": signed_components(signed.components, treaty),
+        "sealed": _seal_opening(signed.made.opening, seal_to, rng),
+        "signed_entry": signed.entry,
     }
 
 
@@ -1062,9 +1097,7 @@ def list_declarations(
     """The public view of declarations: figures and commitments, never an item."""
     with db.read() as session:
         doc = db.treaty(session, treaty)
-        query = with_party_code(Declaration).where(Declaration.treaty_id == treaty)
-        if party is not None:
-            query = query.where(Party.code == party)
+        query = treaty_rows(Declaration, treaty, party)
         rows, total = fetch_page(
             session, query, Declaration.as_of, Declaration.id, limit=limit, offset=offset
         )
@@ -1094,10 +1127,7 @@ def read_items(
 ) -> Page:
     """The declaring party's own items (with salts, so it can reveal them); audited."""
     with db.audited_read() as session:
-        decl = session.get(Declaration, declaration_id)
-        if decl is None:
-            raise NotFoundError(f"no declaration {declaration_id}")
-        allow(Resource("declaration-items", f"declaration/{declaration_id}", owner=decl.party_id))
+        decl = owned_declaration(session, declaration_id, allow)
         sealed = (decl.private or {}).get("sealed")
         model: type[DeclarationItem | SealedItem] = (
             DeclarationItem if sealed is None else SealedItem
@@ -1109,16 +1139,45 @@ def read_items(
             limit=limit,
             offset=offset,
         )
-        audit(
+        what = "items" if sealed is None else "sealed items"
+        audit_items_read(
             session,
             actor,
-            action="declaration.items.read",
-            resource=f"declaration/{declaration_id}",
+            declaration_id,
             at=at,
-            detail=f"{len(found)} {'items' if sealed is None else 'sealed items'} from offset {offset}",
+            detail=f"{len(found)} {what} from offset {offset}",
         )
         rows = cast("list[DeclarationItem | SealedItem]", [r for (r,) in found])
         return Page([_item_row(r, sealed) for r in rows], total, limit, offset)
+
+
+def owned_declaration(session: Session, declaration_id: int, allow: Allow) -> Declaration:
+    """The declaration whose items are asked for, once ``allow`` lets the caller read them.
+
+    Items are their declaring party's alone: every read of them asks the same question.
+
+    Raises:
+        NotFoundError: if there is no such declaration.
+    """
+    decl = session.get(Declaration, declaration_id)
+    if decl is None:
+        raise NotFoundError(f"no declaration {declaration_id}")
+    allow(Resource("declaration-items", f"declaration/{declaration_id}", owner=decl.party_id))
+    return decl
+
+
+def audit_items_read(
+    session: Session, actor: Actor, declaration_id: int, *, at: dt.datetime, detail: str
+) -> None:
+    """Record a read of a declaration's items: every such read leaves the same audit event."""
+    audit(
+        session,
+        actor,
+        action="declaration.items.read",
+        resource=f"declaration/{declaration_id}",
+        at=at,
+        detail=detail,
+    )
 
 
 def _item_row(
@@ -1128,7 +1187,7 @@ def _item_row(
     if isinstance(row, SealedItem):
         return {
             "index": row.position,
-            "ciphertext": base64.b64encode(bytes(row.ciphertext)).decode("ascii"),
+            "ciphertext": b64(bytes(row.ciphertext)),
             "sealed": dict(sealed or {}),
         }
     return {"index": row.position, "salt": bytes(row.salt).hex(), "item": row.record}

@@ -39,7 +39,7 @@ from armsctl.errors import (
 from armsctl.ledger.envelope import Entry, canonical, open_entry, seal_entry
 from armsctl.ledger.merkle import leaf_hash
 from armsctl.ledger.note import SignerKey, VerifierKey
-from armsctl.service._base import Database
+from armsctl.service._base import Database, b64
 from armsctl.store.models import PartyKey
 
 __all__ = [
@@ -220,7 +220,7 @@ class Draft:
 
     def seal_b64(self, signer: SignerKey) -> str:
         """The ``signed_entry`` value of a request: base64 of the sealed bytes."""
-        return base64.b64encode(self.seal(signer)).decode("ascii")
+        return b64(self.seal(signer))
 
 
 def declaration_entry(
@@ -279,12 +279,8 @@ def notification_entry(
     ref: int | None = None,
 ) -> Draft:
     """The entry of a notification: who, to whom, which kind, and the body's salted commitment."""
-    logged: dict[str, Any] = {
-        "kind": kind,
-        "recipient": recipient,
-        "body_commitment": content_commitment(salt, dict(body)),
-    }
-    return Draft("notification", treaty, sender, at, _referenced("notification", ref, logged))
+    logged = {"kind": kind, "recipient": recipient}
+    return _committed_body("notification", treaty, sender, at, ref, logged, body, salt)
 
 
 def acknowledgement_entry(
@@ -308,13 +304,31 @@ def observation_entry(
     ref: int | None = None,
 ) -> Draft:
     """The entry of an observation: about whom, from which source, when, and a commitment."""
-    logged: dict[str, Any] = {
+    logged = {
         "subject": subject,
         "source": source,
         "observed_at": observed_at.astimezone(dt.UTC).isoformat(),
-        "body_commitment": content_commitment(salt, dict(body)),
     }
-    return Draft("observation", treaty, recorder, at, _referenced("observation", ref, logged))
+    return _committed_body("observation", treaty, recorder, at, ref, logged, body, salt)
+
+
+def _committed_body(
+    kind: str,
+    treaty: str,
+    party: str,
+    at: dt.datetime,
+    ref: int | None,
+    logged: dict[str, str | None],
+    body: Mapping[str, Any],
+    salt: bytes,
+) -> Draft:
+    """An entry of free-form content: ``logged`` in clear, then the body's salted commitment.
+
+    The body itself is confidential and never logged; its row id (``ref``) is named under
+    the entry's ``kind``.
+    """
+    fields = {**logged, "body_commitment": content_commitment(salt, dict(body))}
+    return Draft(kind, treaty, party, at, _referenced(kind, ref, fields))
 
 
 def inspection_request_entry(
@@ -490,7 +504,7 @@ def append_for_party(
     conn: Connection,
     *,
     signed: Draft,
-    sealed: Draft,
+    sealed: Draft | None = None,
     party_id: int,
     signed_entry: str | None,
     require_signature: bool,
@@ -502,7 +516,8 @@ def append_for_party(
         session: The use-case's session, to read the party's keys.
         conn: The use-case's connection, so the entry commits with the rows.
         signed: The entry a party signs for this request (no row id).
-        sealed: The entry the server seals when the party did not sign (with the row id).
+        sealed: The entry the server seals when the party did not sign (with the row id);
+            ``signed`` itself when the entry names no row the party could not know.
         party_id: The submitting party's row id.
         signed_entry: The request's ``signed_entry`` (base64), if any.
         require_signature: Refuse unsigned submissions of a party that has a registered key.
@@ -518,6 +533,7 @@ def append_for_party(
     if signed_entry is None:
         if require_signature and party_keys(session, party_id):
             raise unsigned_refused(signed.party)
+        sealed = signed if sealed is None else sealed
         return db.append(
             conn,
             kind=sealed.kind,

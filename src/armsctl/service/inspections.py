@@ -28,10 +28,10 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session
 
@@ -396,6 +396,31 @@ def request_inspection(
         raise ConflictError(f"the {quota_id} quota slot was taken concurrently; retry") from None
 
 
+def _append_as(
+    party: Party,
+    db: Database,
+    session: Session,
+    conn: Connection,
+    draft: Draft,
+    signed_entry: str | None,
+    require_signature: bool,
+) -> None:
+    """Log a step of an inspection as ``party``'s, signed by it or sealed by the server.
+
+    A step names only the inspection, which the party knows when it signs: the entry it
+    signs and the one the server seals are the same.
+    """
+    append_for_party(
+        db,
+        session,
+        conn,
+        signed=draft,
+        party_id=party.id,
+        signed_entry=signed_entry,
+        require_signature=require_signature,
+    )
+
+
 def _load(session: Session, inspection_id: int) -> Inspection:
     row = session.get(Inspection, inspection_id)
     if row is None:
@@ -405,17 +430,22 @@ def _load(session: Session, inspection_id: int) -> Inspection:
 
 @dataclass(frozen=True, slots=True)
 class _Step:
-    """One step of an inspection: whose it is, the state it moves from and to, its log entry."""
+    """One step of an inspection: whose it is, the state it moves from and to, its log entry.
+
+    ``part`` is the confidential part the step files (sealed at rest, its salted commitment
+    logged), if any: ``arrival`` or ``findings``.
+    """
 
     owner: str
     expected: str
     new_state: str
     kind: str
+    part: str | None = None
 
 
-_NOTIFY = _Step("inspecting", "planned", "notified", "inspection-notified")
+_NOTIFY = _Step("inspecting", "planned", "notified", "inspection-notified", "arrival")
 _START = _Step("inspected", "notified", "in-progress", "inspection-started")
-_REPORT = _Step("inspecting", "in-progress", "reported", "inspection-reported")
+_REPORT = _Step("inspecting", "in-progress", "reported", "inspection-reported", "findings")
 
 
 def _advance(
@@ -426,42 +456,33 @@ def _advance(
     inspection_id: int,
     allow: Allow,
     at: dt.datetime,
-    extra: dict[str, Any],
-    salt: bytes | None = None,
+    value: Any = None,
+    salt_text: str | None = None,
     signed_entry: str | None = None,
     require_signature: bool = False,
 ) -> dict[str, Any]:
+    """Take ``step``, filing ``value`` as its part (salted with ``salt_text``, or a fresh salt)."""
+    part = step.part
+    salt = b"" if part is None else _step_salt(salt_text, f"{part}_salt", signed_entry)
     with db.write() as (session, conn):
         row = _load(session, inspection_id)
         facts = _facts(session, row)
         owner_id = row.inspecting_party_id if step.owner == "inspecting" else row.inspected_party_id
-        allow(
-            Resource(
-                facts.kind,
-                facts.ref,
-                owner=owner_id,
-                parties=facts.parties,
-                inspectors=facts.inspectors,
-                active=facts.active,
-            )
-        )
+        allow(replace(facts, owner=owner_id))
         if row.state != step.expected:
             raise ConflictError(f"inspection {inspection_id} is {row.state}, not {step.expected}")
-        if "scheduled_for" in extra:
-            _check_arrival(extra["scheduled_for"], row, at)
+        if part == "arrival":
+            _check_arrival(value, row, at)
         row.state = step.new_state
-        arrival = findings = None
-        if "scheduled_for" in extra:
-            # Checked above; no later rule reads it, so only the parties' sealed copy is kept.
-            when = _utc_text(extra["scheduled_for"])
-            arrival = content_commitment(salt or b"", when)
-            seal_inspection_part(session, row, "arrival", value=when, salt=salt, commitment=arrival)
-        if "findings" in extra:
+        if part == "findings":
             row.reported_at = at
-            findings = content_commitment(salt or b"", extra["findings"])
-            seal_inspection_part(
-                session, row, "findings", value=extra["findings"], salt=salt, commitment=findings
-            )
+        commitments: dict[str, str] = {}
+        if part is not None:
+            # The arrival is checked above and no later rule reads it: like the findings, only
+            # the parties' sealed copy is kept, and the log's commitment.
+            filed = _utc_text(value) if part == "arrival" else value
+            commitments[f"{part}_commitment"] = commitment = content_commitment(salt, filed)
+            seal_inspection_part(session, row, part, value=filed, salt=salt, commitment=commitment)
         party = session.get(Party, owner_id)
         assert party is not None
         draft = inspection_step_entry(
@@ -471,28 +492,19 @@ def _advance(
             inspection=row.id,
             state=step.new_state,
             at=at,
-            arrival_commitment=arrival,
-            findings_commitment=findings,
+            **commitments,
         )
-        append_for_party(
-            db,
-            session,
-            conn,
-            signed=draft,
-            sealed=draft,
-            party_id=party.id,
-            signed_entry=signed_entry,
-            require_signature=require_signature,
-        )
+        _append_as(party, db, session, conn, draft, signed_entry, require_signature)
         session.flush()
         shown = _public(session, row, party.code)
-        if "findings" in extra:
-            shown.update(findings=renderable(extra["findings"]), findings_salt=(salt or b"").hex())
-        if "scheduled_for" in extra:  # the author sees what it sent, as with the findings
-            shown.update(
-                scheduled_for=_utc_text(extra["scheduled_for"]), arrival_salt=(salt or b"").hex()
-            )
+        if part is not None:  # the author sees what it sent
+            sent = _utc_text(value) if part == "arrival" else renderable(value)
+            shown.update({_SHOWN_AS[part]: sent, f"{part}_salt": salt.hex()})
         return shown
+
+
+#: The field of an inspection's view that shows each part a step files.
+_SHOWN_AS = {"arrival": "scheduled_for", "findings": "findings"}
 
 
 #: What each sealed part of an inspection is, as bound into its sealed copy's context.
@@ -651,8 +663,8 @@ def schedule_inspection(
         inspection_id=inspection_id,
         allow=allow,
         at=at,
-        extra={"scheduled_for": arrival},
-        salt=_step_salt(arrival_salt, "arrival_salt", signed_entry),
+        value=arrival,
+        salt_text=arrival_salt,
         signed_entry=signed_entry,
         require_signature=require_signature,
     )
@@ -676,7 +688,6 @@ def start_inspection(
         inspection_id=inspection_id,
         allow=allow,
         at=at,
-        extra={},
         signed_entry=signed_entry,
         require_signature=require_signature,
     )
@@ -714,8 +725,8 @@ def report_inspection(
         inspection_id=inspection_id,
         allow=allow,
         at=at,
-        extra={"findings": findings},
-        salt=_step_salt(findings_salt, "findings_salt", signed_entry),
+        value=findings,
+        salt_text=findings_salt,
         signed_entry=signed_entry,
         require_signature=require_signature,
     )
@@ -814,16 +825,7 @@ def reveal_site(
             site_commitment=str(_site_fields(row)["site_commitment"]),
             at=at,
         )
-        append_for_party(
-            db,
-            session,
-            conn,
-            signed=draft,
-            sealed=draft,
-            party_id=party.id,
-            signed_entry=signed_entry,
-            require_signature=require_signature,
-        )
+        _append_as(party, db, session, conn, draft, signed_entry, require_signature)
         return {
             "id": stored.id,
             "inspection": row.id,
@@ -896,16 +898,7 @@ def read_reveals_page(
     with db.audited_read() as session:
         row = _load(session, inspection_id)
         facts = _facts(session, row)
-        allow(
-            Resource(
-                "inspection-reveal",
-                facts.ref,
-                owner=row.inspected_party_id,
-                parties=facts.parties,
-                inspectors=facts.inspectors,
-                active=facts.active,
-            )
-        )
+        allow(replace(facts, kind="inspection-reveal", owner=row.inspected_party_id))
         query = select(Reveal).where(Reveal.inspection_id == row.id)
         found, total = fetch_page(session, query, Reveal.id, limit=limit, offset=offset)
         reveals = [r for (r,) in found]

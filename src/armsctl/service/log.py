@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from armsctl.ledger.bundle import Consistency, ProofBundle, TrustPolicy, verify_
 from armsctl.ledger.envelope import Entry, open_entry
 from armsctl.ledger.merkle import verify_consistency
 from armsctl.ledger.note import VerifierKey
-from armsctl.service._base import Database, Page, iso
+from armsctl.service._base import Database, Page, b64, iso
 from armsctl.service._paging import fetch_page
 from armsctl.store.ledger import LedgerStore
 from armsctl.store.models import AuditEvent, Party, PartyKey, User
@@ -38,10 +37,6 @@ __all__ = [
 ]
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def log_status(db: Database) -> dict[str, Any]:
     """Size, root, the log key and the latest signed checkpoint."""
     with db.read() as session:
@@ -50,7 +45,7 @@ def log_status(db: Database) -> dict[str, Any]:
         latest = db.ledger.latest_checkpoint(conn)
         return {
             "size": size,
-            "root": _b64(db.ledger.root(conn, size)),
+            "root": b64(db.ledger.root(conn, size)),
             "log_key": str(db.signer.verifier()),
             "checkpoint": latest[2] if latest else None,
         }

@@ -13,11 +13,20 @@ whole cache is dropped. How the fingerprint is watched, per backend:
 - SQLite file: a read-only connection of its own asks ``PRAGMA data_version``, which changes
   when any other connection (another worker, the CLI, this process's pool) commits; only then
   is the fingerprint read again. A revocation is seen by the next request, in every process.
-- PostgreSQL and others: the fingerprint is read again at most every ``ttl`` seconds
-  (``ARMSCTL_TOKEN_CACHE_SECONDS``, default 2), and at once after a revocation or a user change
-  flushed by this process. A token revoked by another process may work for up to ``ttl``.
-  ``ttl = 0`` checks the fingerprint on every request.
-- An in-memory SQLite database (tests, demos) is one process: the flush hook keeps it exact.
+- PostgreSQL (psycopg): migration 0011's triggers ``NOTIFY armsctl_auth`` whenever a statement
+  changes ``api_tokens`` or ``users``, and an ``AuthListener`` (a connection of its own, in a
+  daemon thread started with the cache) counts the notifications as a *generation*. Entries
+  hold only at the generation the fingerprint was read at, so a change committed by any
+  process drops every worker's cache once its notification arrives (PostgreSQL sends it at the
+  commit, before the revoking process answers; it arrives milliseconds later). Each connect
+  and each lost connection moves the generation too, so what was read before LISTEN held is
+  read again. The fingerprint is also read again at most every ``ttl`` seconds
+  (``ARMSCTL_TOKEN_CACHE_SECONDS``, default 2), so correctness never depends on the listener:
+  while it is not connected (starting, reconnecting with backoff, another driver), a token
+  revoked by another process may work for up to ``ttl``. ``ttl = 0`` checks the fingerprint
+  on every request.
+- A revocation or a user change flushed by this process drops the cache at once (flush hook);
+  that is all an in-memory SQLite database (tests, demos; one process) needs.
 """
 
 from __future__ import annotations
@@ -29,19 +38,22 @@ import sqlite3
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from armsctl.service._base import Actor, Database
 from armsctl.store.models import ApiToken, User
 
-__all__ = ["TokenCache", "token_cache"]
+__all__ = ["CHANNEL", "AuthListener", "TokenCache", "token_cache"]
 
 _MAX_ENTRIES = 10_000
+#: The PostgreSQL notification channel migration 0011's triggers notify.
+CHANNEL = "armsctl_auth"
 _caches: weakref.WeakSet[TokenCache] = weakref.WeakSet()
 
 
@@ -56,10 +68,110 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-class TokenCache:
-    """Verified tokens of one ``Database``, dropped whenever the auth fingerprint changes."""
+class AuthListener:
+    """``LISTEN armsctl_auth`` on a connection of its own, in a daemon thread that reconnects.
 
-    def __init__(self, db: Database, *, ttl: float = 2.0, clock: Any = time.monotonic) -> None:
+    ``generation`` goes up on every notification about this connection's schema (the payload
+    names the changed table's schema, so deployments sharing one server ignore each other),
+    and whenever the connection is made (LISTEN now holds; anything read before may predate
+    it) or lost (notifications may have been missed). ``listening`` says whether LISTEN holds
+    right now; ``backend_pid`` is the server process of that connection. ``connect`` returns
+    a new autocommit psycopg connection.
+    """
+
+    #: Seconds before the first reconnection attempt, doubled after each failure up to the second.
+    backoff: tuple[float, float] = (0.05, 5.0)
+    #: Seconds one wait for notifications lasts, so that ``close`` is noticed.
+    poll: float = 1.0
+
+    def __init__(self, connect: Callable[[], Any]) -> None:
+        self._connect = connect
+        self._lock = threading.Lock()
+        self._closed = False
+        self.generation = 0
+        self.listening = False
+        self.backend_pid: int | None = None
+        self._thread = threading.Thread(target=self._run, name="armsctl-auth-listener", daemon=True)
+
+    def start(self) -> None:
+        """Start the thread; it connects, listens, and bumps ``generation`` once LISTEN holds."""
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop: the thread closes its connection within ``poll`` seconds."""
+        self._closed = True
+
+    def _moved(self, *, connected: int | None = None, lost: bool = False) -> None:
+        with self._lock:
+            self.generation += 1
+            if connected is not None:
+                self.listening, self.backend_pid = True, connected
+            if lost:
+                self.listening, self.backend_pid = False, None
+
+    def _run(self) -> None:
+        delay = self.backoff[0]
+        while not self._closed:
+            try:
+                conn = self._connect()
+            except Exception:  # the server is down, refusing, unreachable: retry later
+                conn = None
+            if conn is not None:
+                try:
+                    with conn:
+                        conn.execute(f"LISTEN {CHANNEL}")
+                        schema = conn.execute("SELECT current_schema()").fetchone()[0]
+                        self._moved(connected=int(conn.info.backend_pid))
+                        delay = self.backoff[0]
+                        while not self._closed:
+                            for notification in conn.notifies(timeout=self.poll):
+                                if notification.payload in ("", schema):
+                                    self._moved()
+                except Exception:  # terminated, network lost: the cache is on its ttl meanwhile
+                    pass
+                finally:
+                    self._moved(lost=True)
+            self._pause(delay)
+            delay = min(delay * 2, self.backoff[1])
+
+    def _pause(self, seconds: float) -> None:
+        # time.sleep in short steps, not Event.wait(timeout): a lock wait with a timeout never
+        # ends under libfaketime (Python's deadline is on the faked clock, the kernel's is not).
+        end = time.monotonic() + seconds
+        while not self._closed and (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, 0.05))
+
+
+def _postgres_connect(engine: Engine) -> Callable[[], Any] | None:
+    """A factory of autocommit psycopg connections like the engine's; ``None`` for other drivers."""
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        return None
+    cargs, cparams = engine.dialect.create_connect_args(engine.url)
+
+    def connect() -> Any:
+        import psycopg
+
+        params = {"connect_timeout": 10, **cparams, "autocommit": True}
+        return psycopg.connect(*cargs, **params)
+
+    return connect
+
+
+class TokenCache:
+    """Verified tokens of one ``Database``, dropped whenever the auth fingerprint changes.
+
+    On PostgreSQL ``listener`` is the ``AuthListener`` it started (``connect``: its connection
+    factory, by default one like ``db.engine``'s); ``None`` elsewhere.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        ttl: float = 2.0,
+        clock: Any = time.monotonic,
+        connect: Callable[[], Any] | None = None,
+    ) -> None:
         self.db = db
         self.ttl = ttl
         self._clock = clock
@@ -67,6 +179,9 @@ class TokenCache:
         self._entries: dict[str, _Entry] = {}
         self._fingerprint: tuple[int, int] | None = None
         self._checked = float("-inf")
+        #: The listener's generation when the fingerprint was read (entries hold only at it).
+        self._seen = 0
+        self.listener: AuthListener | None = None
         self._data_version: int | None = None
         self._watch: sqlite3.Connection | None = None
         url = make_url(db.url)
@@ -76,9 +191,17 @@ class TokenCache:
                 self._watch = sqlite3.connect(
                     f"file:{path}?mode=ro", uri=True, check_same_thread=False
                 )
+        connect = connect or (None if self._watch is not None else _postgres_connect(db.engine))
+        if connect is not None:
+            self.listener = AuthListener(connect)
+            self.listener.start()
+            weakref.finalize(self, self.listener.close)
         _caches.add(self)
 
     # -- the fingerprint ------------------------------------------------------------------
+
+    def _generation(self) -> int:
+        return 0 if self.listener is None else self.listener.generation
 
     def _read_fingerprint(self) -> tuple[int, int]:
         if self._watch is not None:
@@ -96,7 +219,8 @@ class TokenCache:
         """Whether the entries still hold, without a query unless something may have changed.
 
         Called with the lock held. Returns False when the fingerprint needs a database query
-        that should not run here (PostgreSQL: the caller runs ``refresh`` in a thread).
+        that should not run here (PostgreSQL: the caller runs ``refresh`` in a thread): no
+        fingerprint yet, a notification since it was read, or ``ttl`` elapsed.
         """
         if self._watch is not None:
             try:
@@ -111,15 +235,26 @@ class TokenCache:
                 self._fingerprint = fingerprint
             self._data_version = version
             return True
-        return self._fingerprint is not None and self._clock() - self._checked < self.ttl
+        return (
+            self._fingerprint is not None
+            and self._seen == self._generation()
+            and self._clock() - self._checked < self.ttl
+        )
 
     def refresh(self) -> None:
-        """Read the fingerprint again (a query), dropping every entry if it changed."""
+        """Read the fingerprint again (a query), dropping every entry if it or the generation moved.
+
+        The generation is noted before the read, so a notification arriving during it leaves
+        the cache stale rather than trusted. A notification may concern what the fingerprint
+        does not count (a role changed, a token deleted), so a new generation drops entries too.
+        """
+        generation = self._generation()
         fingerprint = self._read_fingerprint()
         with self._lock:
-            if fingerprint != self._fingerprint:
+            if fingerprint != self._fingerprint or generation != self._seen:
                 self._entries.clear()
                 self._fingerprint = fingerprint
+            self._seen = generation
             self._checked = self._clock()
 
     def invalidate(self) -> None:
@@ -163,7 +298,7 @@ class TokenCache:
         if stale:
             self.refresh()
         with self._lock:
-            fingerprint = self._fingerprint
+            fingerprint, seen = self._fingerprint, self._seen
         actor = authenticate(self.db, unverified_token, at=at)
         match = _TOKEN.match(unverified_token)
         if actor is None or match is None:
@@ -176,8 +311,10 @@ class TokenCache:
             return actor
         with self._lock:
             # Cache only under the fingerprint read before the token was: a revocation that
-            # landed in between changed the fingerprint, and then nothing is cached.
-            if fingerprint is not None and fingerprint == self._fingerprint:
+            # landed in between changed the fingerprint (or was notified), and then nothing
+            # is cached.
+            unchanged = fingerprint == self._fingerprint and seen == self._seen
+            if fingerprint is not None and unchanged and seen == self._generation():
                 if len(self._entries) >= _MAX_ENTRIES:
                     self._entries.clear()
                 self._entries[match.group(1)] = _Entry(
@@ -201,10 +338,13 @@ class TokenCache:
                 return None
 
     def close(self) -> None:
-        """Close the SQLite watch connection, if any; the cache then re-checks on the ``ttl`` clock.
+        """Close the SQLite watch connection or stop the listener; then ``ttl`` alone holds.
 
-        ``Database.dispose`` calls it, so that a disposed database leaves no file handle open.
+        ``Database.dispose`` calls it, so that a disposed database leaves no file handle or
+        listening connection open.
         """
+        if self.listener is not None:
+            self.listener.close()
         if self._watch is not None:
             self._watch.close()
             self._watch = None

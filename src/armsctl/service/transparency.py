@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from armsctl.compliance import evaluate, report_to_dict
 from armsctl.inventory.io import DeclarationSet
-from armsctl.service._base import Database, iso
+from armsctl.service._base import Database, Page, iso
 from armsctl.service._paging import with_party_code
 from armsctl.service.dashboard import log_head
 from armsctl.service.declarations import core_declaration
@@ -104,19 +104,13 @@ def transparency_document(
     """
     from armsctl.service.accounts import list_parties
 
-    end = offset + len(declarations)
     head = log_head(db, treaty=treaty)
     return {
         "treaty": treaty,
         "generated_at": iso(at),
         "parties": list_parties(db, treaty=treaty),
         "declarations": declarations,
-        "declarations_page": {
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-            "next_offset": end if end < total else None,
-        },
+        "declarations_page": Page(declarations, total, limit, offset).bounds(),
         "compliance": compliance,
         "inspections": {
             "total": head["inspections"],

@@ -14,9 +14,9 @@ from typing import Any
 
 from armsctl.errors import InputError, NotFoundError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
-from armsctl.service._paging import fetch_page, with_party_code
+from armsctl.service._paging import fetch_page, treaty_rows, with_party_code
 from armsctl.service.entries import Draft, append_for_party
-from armsctl.store.models import Party, ZkProof
+from armsctl.store.models import ZkProof
 from armsctl.treaty.schema import Treaty
 from armsctl.zk import RangeProof, verify
 from armsctl.zk.limits import context_for
@@ -166,9 +166,7 @@ def list_proofs(
     """Published proofs of a treaty, oldest first (each with its full public document)."""
     with db.read() as session:
         doc = db.treaty(session, treaty)
-        query = with_party_code(ZkProof).where(ZkProof.treaty_id == treaty)
-        if party is not None:
-            query = query.where(Party.code == party)
+        query = treaty_rows(ZkProof, treaty, party)
         rows, total = fetch_page(session, query, ZkProof.id, limit=limit, offset=offset)
         return Page(
             [_public(r, code, _maximum(doc, r.limit_id)) for r, code in rows], total, limit, offset

@@ -108,6 +108,31 @@ def _as_int(value: object) -> int:
     return -1
 
 
+def _one(conn: Connection, column: Any, where: Any, missing: str) -> Any:
+    """The ``column`` of the one entry row matching ``where``; ``NotFoundError(missing)`` if none."""
+    value = conn.execute(select(column).where(where)).scalar()
+    if value is None:
+        raise NotFoundError(missing)
+    return value
+
+
+def _in_key_order(conn: Connection, key: Any, *columns: Any, chunk: int) -> Iterator[Sequence[Any]]:
+    """Every row of ``key, *columns`` in ``key`` order, ``chunk`` rows a query (keyset paging).
+
+    A log can outgrow memory: each query starts after the last key read, so the whole table is
+    never held at once, and no row is skipped or read twice.
+    """
+    after = -1
+    while True:
+        rows = conn.execute(
+            select(key, *columns).where(key > after).order_by(key).limit(chunk)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        after = int(rows[-1][0])
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerTables:
     """The log's tables, built for one table prefix and schema."""
@@ -158,6 +183,17 @@ def append_only(table: Table, prefix: str, schema: str | None) -> None:
         event.listen(table, "after_create", _ddl(statement, dialect))
 
 
+def _numbered(name: str, md: MetaData, *columns: Any) -> Table:
+    """A table of the log whose rows are numbered by ``seq``, a number the writer gives.
+
+    Not the database's autoincrement: an entry's ``seq`` is its index in the log, and tile and
+    checkpoint rows are numbered under the append lock, the same way on every backend.
+    """
+    return Table(
+        name, md, Column("seq", BigInteger, primary_key=True, autoincrement=False), *columns
+    )
+
+
 def ledger_tables(*, prefix: str = "ledger_", schema: str | None = None) -> LedgerTables:
     """Build the table definitions (and their append-only triggers) for a prefix and schema.
 
@@ -167,17 +203,15 @@ def ledger_tables(*, prefix: str = "ledger_", schema: str | None = None) -> Ledg
     if not prefix.replace("_", "").isalnum():
         raise ParameterError("table prefix must be letters, digits and underscores")
     md = MetaData(schema=schema)
-    entries = Table(
+    entries = _numbered(
         f"{prefix}entries",
         md,
-        Column("seq", BigInteger, primary_key=True, autoincrement=False),
         Column("leaf_hash", LargeBinary(HASH_SIZE), nullable=False, unique=True),
         Column("data", LargeBinary, nullable=False),
     )
-    tiles = Table(
+    tiles = _numbered(
         f"{prefix}tiles",
         md,
-        Column("seq", BigInteger, primary_key=True, autoincrement=False),
         Column("level", SmallInteger, nullable=False),
         Column("tile_index", BigInteger, nullable=False),
         Column("start", SmallInteger, nullable=False),
@@ -185,10 +219,9 @@ def ledger_tables(*, prefix: str = "ledger_", schema: str | None = None) -> Ledg
         Column("hashes", LargeBinary, nullable=False),
         UniqueConstraint("level", "tile_index", "start", "width", name=f"{prefix}tiles_coords"),
     )
-    checkpoints = Table(
+    checkpoints = _numbered(
         f"{prefix}checkpoints",
         md,
-        Column("seq", BigInteger, primary_key=True, autoincrement=False),
         Column("size", BigInteger, nullable=False),
         Column("note", Text, nullable=False),
     )
@@ -237,21 +270,11 @@ def convert_legacy_nodes(conn: Connection, tables: LedgerTables) -> bool:
         for j in range(count):
             wanted[stored_index(TILE_HEIGHT * level, j)] = (level, j)
         level += 1
-    after = -1
-    while wanted:
-        rows = conn.execute(
-            select(legacy.c.id, legacy.c.hash)
-            .where(legacy.c.id > after)
-            .order_by(legacy.c.id)
-            .limit(_CHUNK)
-        ).all()
-        if not rows:
-            break
-        for node_id, value in rows:
-            place = wanted.pop(int(node_id), None)
-            if place is not None:
-                levels[place[0]][place[1]] = _as_bytes(value)
-        after = int(rows[-1][0])
+    nodes = _in_key_order(conn, legacy.c.id, legacy.c.hash, chunk=_CHUNK)
+    while wanted and (node := next(nodes, None)) is not None:
+        place = wanted.pop(int(node[0]), None)
+        if place is not None:
+            levels[place[0]][place[1]] = _as_bytes(node[1])
     if wanted:
         lost = min(wanted)
         raise IntegrityError(
@@ -455,12 +478,8 @@ class LedgerStore:
         Raises:
             NotFoundError: if there is no such entry.
         """
-        data = conn.execute(
-            select(self.t.entries.c.data).where(self.t.entries.c.seq == index)
-        ).scalar()
-        if data is None:
-            raise NotFoundError(f"the log has no entry {index}")
-        return _as_bytes(data)
+        c = self.t.entries.c
+        return _as_bytes(_one(conn, c.data, c.seq == index, f"the log has no entry {index}"))
 
     def index_of(self, conn: Connection, entry_hash: bytes) -> int:
         """Return the index of the entry whose leaf hash is ``entry_hash``.
@@ -468,12 +487,9 @@ class LedgerStore:
         Raises:
             NotFoundError: if no entry has that hash.
         """
-        seq = conn.execute(
-            select(self.t.entries.c.seq).where(self.t.entries.c.leaf_hash == entry_hash)
-        ).scalar()
-        if seq is None:
-            raise NotFoundError(f"the log has no entry with hash {entry_hash.hex()}")
-        return int(seq)
+        c = self.t.entries.c
+        missing = f"the log has no entry with hash {entry_hash.hex()}"
+        return int(_one(conn, c.seq, c.leaf_hash == entry_hash, missing))
 
     def inclusion_proof(self, conn: Connection, index: int, size: int | None = None) -> list[bytes]:
         """Return the inclusion proof of entry ``index`` in the tree of ``size`` entries.
@@ -791,36 +807,15 @@ class LedgerStore:
 
     def _stream_entries(self, conn: Connection) -> Iterator[tuple[int, bytes, bytes]]:
         c = self.t.entries.c
-        after = -1
-        while True:
-            rows = conn.execute(
-                select(c.seq, c.leaf_hash, c.data)
-                .where(c.seq > after)
-                .order_by(c.seq)
-                .limit(_CHUNK)
-            ).all()
-            if not rows:
-                return
-            for row in rows:
-                yield int(row[0]), _as_bytes(row[1]), _as_bytes(row[2])
-            after = int(rows[-1][0])
+        for row in _in_key_order(conn, c.seq, c.leaf_hash, c.data, chunk=_CHUNK):
+            yield int(row[0]), _as_bytes(row[1]), _as_bytes(row[2])
 
     def _stream_tiles(self, conn: Connection) -> Iterator[TileRow]:
         c = self.t.tiles.c
-        after = -1
-        while True:
-            rows = conn.execute(
-                select(c.seq, c.level, c.tile_index, c.start, c.width, c.hashes)
-                .where(c.seq > after)
-                .order_by(c.seq)
-                .limit(_TILE_CHUNK)
-            ).all()
-            if not rows:
-                return
-            for row in rows:
-                seq, level, index, first, width = (_as_int(v) for v in row[:5])
-                yield TileRow(seq, level, index, first, width, _as_bytes(row[5]))
-            after = int(rows[-1][0])
+        columns = (c.level, c.tile_index, c.start, c.width, c.hashes)
+        for row in _in_key_order(conn, c.seq, *columns, chunk=_TILE_CHUNK):
+            seq, level, index, first, width = (_as_int(v) for v in row[:5])
+            yield TileRow(seq, level, index, first, width, _as_bytes(row[5]))
 
     def audit(
         self,

@@ -13,7 +13,7 @@ same migrations run on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -68,12 +68,6 @@ _NAMING = {
 }
 
 
-class Base(DeclarativeBase):
-    """Declarative base with a naming convention so migrations name constraints the same way."""
-
-    metadata = MetaData(naming_convention=_NAMING)
-
-
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timezone-aware timestamp stored in UTC on every backend.
 
@@ -107,8 +101,15 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-def _ts() -> Any:
-    return UTCDateTime()
+class Base(DeclarativeBase):
+    """Declarative base: constraints named the way migrations name them, every time in UTC.
+
+    A ``Mapped[dt.datetime]`` column is a :class:`UTCDateTime` wherever it is declared, so no
+    table can store a time that reads back in another zone; ``| None`` makes it nullable.
+    """
+
+    metadata = MetaData(naming_convention=_NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime}
 
 
 class TreatyRow(Base):
@@ -118,7 +119,7 @@ class TreatyRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     title: Mapped[str] = mapped_column(Text)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    loaded_at: Mapped[dt.datetime] = mapped_column(_ts())
+    loaded_at: Mapped[dt.datetime]
 
 
 class Party(Base):
@@ -130,7 +131,7 @@ class Party(Base):
     treaty_id: Mapped[str] = mapped_column(ForeignKey("treaties.id"))
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(Text)
-    registered_at: Mapped[dt.datetime] = mapped_column(_ts())
+    registered_at: Mapped[dt.datetime]
     #: The party's X25519 public key (``x25519:<base64>``, ``armsctl.ledger.sealing``): every
     #: confidential row the server persists for the party is sealed to it.
     encryption_key: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -143,8 +144,8 @@ class PartyKey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
     verifier_key: Mapped[str] = mapped_column(Text)
-    added_at: Mapped[dt.datetime] = mapped_column(_ts())
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+    added_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
 
 
 class User(Base):
@@ -155,8 +156,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(_ts())
-    disabled_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+    created_at: Mapped[dt.datetime]
+    disabled_at: Mapped[dt.datetime | None]
 
 
 class ApiToken(Base):
@@ -167,9 +168,9 @@ class ApiToken(Base):
     token_id: Mapped[str] = mapped_column(String(32), unique=True)
     secret_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(_ts())
-    expires_at: Mapped[dt.datetime] = mapped_column(_ts())
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
 
 
 class Declaration(Base):
@@ -194,7 +195,7 @@ class Declaration(Base):
     private: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[dt.datetime] = mapped_column(_ts())
+    submitted_at: Mapped[dt.datetime]
     log_index: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -240,8 +241,8 @@ class Notification(Base):
     #: log commitment; ``body`` is then ``{}``. Null for rows stored before encryption at rest
     #: (``armsctl db reseal`` seals them).
     sealed_body: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    sent_at: Mapped[dt.datetime] = mapped_column(_ts())
-    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+    sent_at: Mapped[dt.datetime]
+    acknowledged_at: Mapped[dt.datetime | None]
     log_index: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -256,7 +257,7 @@ class NotificationAck(Base):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), primary_key=True)
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    acknowledged_at: Mapped[dt.datetime] = mapped_column(_ts())
+    acknowledged_at: Mapped[dt.datetime]
     log_index: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -285,14 +286,14 @@ class Inspection(Base):
     #: before sealing; a sealed site's salt is sealed with it.
     site_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     state: Mapped[str] = mapped_column(String(16))
-    requested_at: Mapped[dt.datetime] = mapped_column(_ts())
+    requested_at: Mapped[dt.datetime]
     #: The arrival in clear: rows from before it was sealed only (see ``sealed``).
-    scheduled_for: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+    scheduled_for: Mapped[dt.datetime | None]
     #: Salts of the arrival and findings commitments in the log: rows from before sealing only.
     arrival_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     findings_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     findings: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
-    reported_at: Mapped[dt.datetime | None] = mapped_column(_ts(), nullable=True)
+    reported_at: Mapped[dt.datetime | None]
     #: The site, the arrival time and the findings sealed to both parties
     #: (``sealing.seal_value``), each with its log commitment: ``{"site": ..., "arrival": ...,
     #: "findings": ...}``; ``site``, ``scheduled_for``, ``findings`` and their salts then hold
@@ -319,7 +320,7 @@ class Reveal(Base):
     #: 1: the reveal verified against the commitment when stored (older rows: the number of
     #: items verified, which ``armsctl db reseal`` reduces to 1; the count is the site's).
     verified: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(_ts())
+    created_at: Mapped[dt.datetime]
 
 
 class Observation(Base):
@@ -331,11 +332,11 @@ class Observation(Base):
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), nullable=True)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     source: Mapped[str] = mapped_column(String(32))
-    observed_at: Mapped[dt.datetime] = mapped_column(_ts())
+    observed_at: Mapped[dt.datetime]
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: Salt of the body commitment in the log.
     body_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
-    recorded_at: Mapped[dt.datetime] = mapped_column(_ts())
+    recorded_at: Mapped[dt.datetime]
     log_index: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -344,7 +345,7 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(_ts(), index=True)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     role: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(64))
@@ -369,7 +370,7 @@ class IdempotencyRecord(Base):
     status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     content_type: Mapped[str] = mapped_column(String(100), default="")
     body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
-    created_at: Mapped[dt.datetime] = mapped_column(_ts(), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class WebSessionRow(Base):
@@ -383,8 +384,8 @@ class WebSessionRow(Base):
     __tablename__ = "web_sessions"
     key: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[dt.datetime] = mapped_column(_ts())
-    expires_at: Mapped[dt.datetime] = mapped_column(_ts(), index=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class ZkProof(Base):
@@ -407,7 +408,7 @@ class ZkProof(Base):
     #: What the publishing party says of the figures behind it (``synthetic demo data``), or "".
     note: Mapped[str] = mapped_column(Text, default="")
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    published_at: Mapped[dt.datetime] = mapped_column(_ts())
+    published_at: Mapped[dt.datetime]
     log_index: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -429,5 +430,5 @@ class WorkbenchDraft(Base):
     visibility: Mapped[str] = mapped_column(String(16))
     shared_with: Mapped[list[str]] = mapped_column(JSON)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(_ts())
-    updated_at: Mapped[dt.datetime] = mapped_column(_ts())
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]

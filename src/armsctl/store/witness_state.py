@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from armsctl.errors import InputError, IntegrityError, Problem
 from armsctl.ledger.witness import WitnessState
+from armsctl.textio import parse_json
 
 __all__ = ["WitnessStateFile"]
 
@@ -46,10 +47,7 @@ class WitnessStateFile:
             return WitnessState()
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError([Problem(str(self.path), "", f"cannot read state: {exc}")]) from None
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError([Problem(str(self.path), f"line {exc.lineno}", exc.msg)]) from None
+        doc = parse_json(text, where=str(self.path))
         try:
             return WitnessState.from_json(doc)
         except IntegrityError as exc:

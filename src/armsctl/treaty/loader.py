@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CACHE_ENV",
+    "bundled_ids",
     "bundled_treaty_ids",
     "load_treaty",
     "parse_treaty",
@@ -32,10 +33,18 @@ __all__ = [
 _DATA = "armsctl.treaty.data"
 
 
+def bundled_ids(package: str) -> list[str]:
+    """Ids (file names without ``.toml``) of the TOML files shipped in ``package``, sorted.
+
+    The bundled treaties here, and the exercise's bundled scenarios, are listed the same way.
+    """
+    files = resources.files(package)
+    return sorted(p.name.removesuffix(".toml") for p in files.iterdir() if p.name.endswith(".toml"))
+
+
 def bundled_treaty_ids() -> list[str]:
     """Ids of the treaties shipped with armsctl, sorted."""
-    files = resources.files(_DATA)
-    return sorted(p.name.removesuffix(".toml") for p in files.iterdir() if p.name.endswith(".toml"))
+    return bundled_ids(_DATA)
 
 
 def load_treaty(id_or_path: str | Path) -> Treaty:

@@ -843,12 +843,17 @@ class Treaty(_Model):
                     problems.append(f"{where}: unknown limit {limit_id!r}")
                 _check_rule(problems, where, rule, categories, attributes)
         known_sources = {s.id for s in self.sources}
-        for i, limit in enumerate(self.limits):
-            if limit.source and limit.source not in known_sources:
-                problems.append(f"limits[{i}].source: unknown source {limit.source!r}")
+
+        def sourced(where: str, source: str | None, parties: list[str]) -> None:
+            # A rule cites a listed source and binds member states only (unless open to all).
+            if source and source not in known_sources:
+                problems.append(f"{where}.source: unknown source {source!r}")
             if not self.parties.open:
-                for party in sorted(set(limit.parties) - set(self.parties.members)):
-                    problems.append(f"limits[{i}].parties: {party} is not a member")
+                for party in sorted(set(parties) - set(self.parties.members)):
+                    problems.append(f"{where}.parties: {party} is not a member")
+
+        for i, limit in enumerate(self.limits):
+            sourced(f"limits[{i}]", limit.source, limit.parties)
         duties = {n.id for n in self.notifications}
         _unique(problems, "activities", [a.id for a in self.activities])
         for i, act in enumerate(self.activities):
@@ -856,11 +861,7 @@ class Treaty(_Model):
                 problems.append(
                     f"activities[{i}].notification: unknown notification {act.notification!r}"
                 )
-            if act.source and act.source not in known_sources:
-                problems.append(f"activities[{i}].source: unknown source {act.source!r}")
-            if not self.parties.open:
-                for party in sorted(set(act.parties) - set(self.parties.members)):
-                    problems.append(f"activities[{i}].parties: {party} is not a member")
+            sourced(f"activities[{i}]", act.source, act.parties)
         quota_ids = {q.id for q in self.inspection_quotas}
         for i, q in enumerate(self.inspection_quotas):
             if q.share_of is not None and q.share_of.quota not in quota_ids - {q.id}:

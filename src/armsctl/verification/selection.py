@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from armsctl.errors import InputError, IntegrityError, ParameterError, Problem
@@ -192,13 +192,7 @@ class Selection:
 
     def to_dict(self) -> dict[str, Any]:
         """The selection as plain JSON: the mode and seed let anyone re-derive ``selected``."""
-        return {
-            "mode": self.mode,
-            "seed": self.seed,
-            "selected": self.selected,
-            "revealed": self.revealed,
-            "withheld": self.withheld,
-        }
+        return asdict(self)
 
 
 def select_from_log(

@@ -2,6 +2,11 @@
 
 The view cache is keyed by the log's size, so that any write makes cached views stale.
 
+Every handler starts the same way, so the start has one home: ``signed_in`` (a page: the
+signed-in user whose role may do the page's action) and ``posted`` (a form: the same, after the
+form's CSRF check), whose ``Posted.grant`` and ``Posted.signed`` are the keywords every
+use-case takes from its caller.
+
 Errors never reach the browser as JSON or a traceback: ``WebRoute`` renders a refusal as a 403
 page with the reason given by ``armsctl.access.authz``, a missing session as a redirect to the
 sign-in page, and user errors as a 4xx page naming each problem.
@@ -20,11 +25,11 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
-from armsctl.access.authz import decide
+from armsctl.access.authz import allow_for, decide, require
 from armsctl.access.deps import AppState
 from armsctl.errors import AccessDenied, ArmsctlError, InputError, outcome
 from armsctl.service import Actor, Resource
@@ -40,6 +45,7 @@ from armsctl.web.session import (
 
 __all__ = [
     "BadRequest",
+    "Posted",
     "SignInRequired",
     "ViewCache",
     "WebRoute",
@@ -47,8 +53,11 @@ __all__ = [
     "app_state",
     "check_csrf",
     "current",
+    "page_router",
+    "posted",
     "render",
     "require_actor",
+    "signed_in",
     "web_state",
 ]
 
@@ -187,6 +196,52 @@ async def check_csrf(request: Request) -> dict[str, Any]:
     return fields
 
 
+def signed_in(request: Request, action: str) -> Actor:
+    """The signed-in actor, refused (403 with the table's reason) unless its role may ``action``."""
+    actor, _ = require_actor(request)
+    require(actor, action)
+    return actor
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A posted form past its checks: who sent it, its fields and the action its role may do."""
+
+    actor: Actor
+    fields: dict[str, Any]
+    state: AppState
+    action: str
+
+    @property
+    def signed_entry(self) -> str | None:
+        """The entry the party signed in the browser (``sign-entry.mjs``), if the form has one."""
+        value = self.fields.get("signed_entry")
+        return (value.strip() or None) if isinstance(value, str) else None
+
+    def grant(self) -> dict[str, Any]:
+        """What a use-case takes from its caller: the role's check of the resource, and now."""
+        return {"allow": allow_for(self.actor, self.action), "at": self.state.clock()}
+
+    def signed(self) -> dict[str, Any]:
+        """``grant`` and the party's signature, for a use-case that writes a party's entry.
+
+        Whether an unsigned entry is taken is the server's setting, never the form's.
+        """
+        return {
+            **self.grant(),
+            "signed_entry": self.signed_entry,
+            "require_signature": self.state.settings.require_party_signatures,
+        }
+
+
+async def posted(request: Request, action: str) -> Posted:
+    """A signed-in user's form: its CSRF token checked first, then whether the role may act."""
+    actor, _ = require_actor(request)
+    fields = await check_csrf(request)
+    require(actor, action)
+    return Posted(actor, fields, app_state(request), action)
+
+
 def allowed(actor: Actor | None, action: str, resource: Resource | None = None) -> bool:
     """Whether the role x action table lets ``actor`` do ``action`` (anonymous: never)."""
     return actor is not None and decide(actor, action, resource) is None
@@ -266,6 +321,11 @@ class WebRoute(APIRoute):
                 return _problem_page(request, kind.http_status, kind.title, problems, detail=detail)
 
         return guarded
+
+
+def page_router() -> APIRouter:
+    """A router of HTML pages: its errors answered as pages (``WebRoute``), not in the API schema."""
+    return APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 async def _audit_refusal(request: Request, exc: AccessDenied) -> None:

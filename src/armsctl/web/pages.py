@@ -7,29 +7,31 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import Form, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from armsctl.access.authz import require
 from armsctl.errors import ArmsctlError, IntegrityError, NotFoundError, ParameterError
+from armsctl.service import Actor
+from armsctl.treaty.schema import Treaty
 from armsctl.web import views
 from armsctl.web._base import (
     SECURITY_HEADERS,
     BadRequest,
-    WebRoute,
     app_state,
     check_csrf,
     current,
+    page_router,
+    posted,
     render,
-    require_actor,
+    signed_in,
     today,
     web_state,
 )
 from armsctl.web.session import PRE_COOKIE, SESSION_COOKIE, SessionStore, same_token, set_cookie
 
-__all__ = ["pick_treaty", "router"]
+__all__ = ["pick_treaty", "router", "treaty_page"]
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = page_router()
 PAGE = 50
 
 
@@ -54,6 +56,18 @@ def pick_treaty(request: Request, wanted: str | None) -> str | None:
     if actor is not None and actor.treaty in ids:
         return actor.treaty
     return ids[0] if ids else None
+
+
+def treaty_page(request: Request, wanted: str | None, action: str) -> tuple[Actor, Treaty]:
+    """The signed-in actor whose role may ``action``, and the treaty its page shows.
+
+    The treaty is ``pick_treaty``'s; a page about one treaty answers 404 when none is loaded.
+    """
+    actor = signed_in(request, action)
+    chosen = pick_treaty(request, wanted)
+    if chosen is None:
+        raise NotFoundError("no treaty is loaded on this server")
+    return actor, views.treaty_doc(app_state(request).db, chosen)
 
 
 def _date(text: str | None, name: str) -> dt.date | None:
@@ -149,8 +163,7 @@ def overview(
     treaty: Annotated[str | None, Query(max_length=64)] = None,
     at: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:
-    actor, _ = require_actor(request)
-    require(actor, "compliance.read")
+    signed_in(request, "compliance.read")
     state, cache = app_state(request), web_state(request).cache
     treaties = views.treaty_ids(state.db, cache)
     chosen = pick_treaty(request, treaty)
@@ -182,13 +195,8 @@ def history_page(
     treaty: Annotated[str | None, Query(max_length=64)] = None,
     interpretation: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    actor, _ = require_actor(request)
-    require(actor, "compliance.read")
-    state, cache = app_state(request), web_state(request).cache
-    chosen = pick_treaty(request, treaty)
-    if chosen is None:
-        raise NotFoundError("no treaty is loaded on this server")
-    doc = views.treaty_doc(state.db, chosen)
+    _actor, doc = treaty_page(request, treaty, "compliance.read")
+    state, cache, chosen = app_state(request), web_state(request).cache, doc.id
     reading = interpretation or None
     if reading is not None and reading not in {i.id for i in doc.interpretations}:
         raise NotFoundError(f"{chosen} has no interpretation {reading!r}")
@@ -218,8 +226,7 @@ def log_page(
     from armsctl.service.dashboard import checkpoint_list, log_entries
     from armsctl.service.log import trust_policy
 
-    actor, _ = require_actor(request)
-    require(actor, "log.read")
+    signed_in(request, "log.read")
     state, cache = app_state(request), web_state(request).cache
     witnesses = [
         {"treaty": t["id"], **p}
@@ -258,8 +265,7 @@ def log_proof(
     """The entry's proof bundle (the browser adds ``from_size``: the checkpoint it holds)."""
     from armsctl.service.log import proof_bundle
 
-    actor, _ = require_actor(request)
-    require(actor, "log.read")
+    signed_in(request, "log.read")
     try:
         bundle = proof_bundle(
             app_state(request).db, index=index, checkpoint=checkpoint, from_size=from_size
@@ -273,8 +279,7 @@ def log_proof(
 def log_consistency(request: Request, old: int, new: int) -> Response:
     from armsctl.service.dashboard import consistency_between
 
-    actor, _ = require_actor(request)
-    require(actor, "log.read")
+    signed_in(request, "log.read")
     try:
         return _json(consistency_between(app_state(request).db, old=old, new=new))
     except (NotFoundError, ParameterError, IntegrityError) as exc:
@@ -285,10 +290,8 @@ def log_consistency(request: Request, old: int, new: int) -> Response:
 async def log_checkpoint(request: Request) -> Response:
     from armsctl.service.log import sign_checkpoint
 
-    actor, _ = require_actor(request)
-    await check_csrf(request)
-    require(actor, "log.checkpoint")
-    sign_checkpoint(app_state(request).db)
+    form = await posted(request, "log.checkpoint")
+    sign_checkpoint(form.state.db)
     return RedirectResponse("/log", status_code=303)
 
 

@@ -12,27 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from armsctl.access.authz import allow_for, require
+from armsctl.access.authz import allow_for
 from armsctl.errors import InputError, NotFoundError, ParameterError
 from armsctl.treaty.schema import Treaty
 from armsctl.web import views
-from armsctl.web._base import (
-    WebRoute,
-    allowed,
-    app_state,
-    check_csrf,
-    render,
-    require_actor,
-    web_state,
-)
-from armsctl.web.pages import pick_treaty
+from armsctl.web._base import allowed, app_state, page_router, posted, render, web_state
+from armsctl.web.pages import treaty_page
 
 __all__ = ["core_notification", "router"]
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = page_router()
 
 
 def _time(text: object) -> dt.datetime | None:
@@ -88,13 +80,8 @@ def notifications_page(
     from armsctl.notifications import periodic_obligations, rule_sentence
     from armsctl.service.notifications import list_notifications
 
-    actor, _ = require_actor(request)
-    require(actor, "notification.read")
-    state = app_state(request)
-    chosen = pick_treaty(request, treaty)
-    if chosen is None:
-        raise NotFoundError("no treaty is loaded on this server")
-    doc = views.treaty_doc(state.db, chosen)
+    actor, doc = treaty_page(request, treaty, "notification.read")
+    state, chosen = app_state(request), doc.id
     now = state.clock()
     page = list_notifications(
         state.db,
@@ -133,20 +120,9 @@ def notifications_page(
 async def acknowledge(request: Request, notification_id: int) -> Response:
     from armsctl.service.notifications import acknowledge_notification
 
-    actor, _ = require_actor(request)
-    form = await check_csrf(request)
-    require(actor, "notification.acknowledge")
-    state = app_state(request)
-    signed = str(form.get("signed_entry") or "") or None  # signed in the browser (sign-entry.mjs)
-    row = acknowledge_notification(
-        state.db,
-        actor,
-        notification_id=notification_id,
-        allow=allow_for(actor, "notification.acknowledge"),
-        at=state.clock(),
-        signed_entry=signed,
-        require_signature=state.settings.require_party_signatures,
-    )
+    p = await posted(request, "notification.acknowledge")  # signed in the browser (sign-entry.mjs)
+    state = p.state
+    row = acknowledge_notification(state.db, p.actor, notification_id=notification_id, **p.signed())
     if request.headers.get("HX-Request"):
         doc = views.treaty_doc(state.db, row["treaty"])
         # Focus moves to the row's new status (htmx focuses [autofocus] in swapped content),
@@ -203,13 +179,8 @@ def inspections_page(
 ) -> Response:
     from armsctl.service.inspections import list_inspections, quota_status
 
-    actor, _ = require_actor(request)
-    require(actor, "quota.read")
-    state = app_state(request)
-    chosen = pick_treaty(request, treaty)
-    if chosen is None:
-        raise NotFoundError("no treaty is loaded on this server")
-    doc = views.treaty_doc(state.db, chosen)
+    actor, doc = treaty_page(request, treaty, "quota.read")
+    state, chosen = app_state(request), doc.id
     now = state.clock()
     year = year or now.year
     plan = None
@@ -263,12 +234,8 @@ def monitoring_page(
     from armsctl.service.observations import list_observations
     from armsctl.web.prepare import anomaly_flags
 
-    actor, _ = require_actor(request)
-    require(actor, "observation.read")
-    state, cache = app_state(request), web_state(request).cache
-    chosen = pick_treaty(request, treaty)
-    if chosen is None:
-        raise NotFoundError("no treaty is loaded on this server")
+    _actor, doc = treaty_page(request, treaty, "observation.read")
+    state, cache, chosen = app_state(request), web_state(request).cache, doc.id
     observations = list_observations(state.db, treaty=chosen, limit=500).results
     sites: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for o in observations:

@@ -8,14 +8,14 @@ its licence), started by a local script, under the same Content-Security-Policy 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import FileResponse, Response
 
-from armsctl.web._base import HERE, SECURITY_HEADERS, WebRoute, web_state
+from armsctl.web._base import HERE, SECURITY_HEADERS, page_router, web_state
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = page_router()
 
 
 @router.get("/api/v1/docs")

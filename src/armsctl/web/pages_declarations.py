@@ -14,11 +14,11 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from armsctl.access.authz import allow_for, require
+from armsctl.access.authz import allow_for
 from armsctl.errors import (
     ArmsctlError,
     DeclarationError,
@@ -31,13 +31,14 @@ from armsctl.service import AccessDenied, ConflictError
 from armsctl.web import views
 from armsctl.web._base import (
     BadRequest,
-    WebRoute,
+    Posted,
     _audit_refusal,
     allowed,
     app_state,
-    check_csrf,
+    page_router,
+    posted,
     render,
-    require_actor,
+    signed_in,
     web_state,
 )
 from armsctl.web.format import natural_key
@@ -45,7 +46,7 @@ from armsctl.web.pages import pick_treaty
 
 __all__ = ["annotate_lines", "router"]
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = page_router()
 SUFFIXES = {".csv", ".json", ".parquet", ".pq"}
 _LOCATION = re.compile(r"^(line|record|row) (\d+)$")
 PREVIEW_LINES = 400
@@ -91,8 +92,7 @@ def declarations_page(
 ) -> Response:
     from armsctl.service.declarations import list_declarations
 
-    actor, _ = require_actor(request)
-    require(actor, "declaration.read")
+    signed_in(request, "declaration.read")
     chosen = pick_treaty(request, treaty)
     rows: dict[str, Any] = {"results": [], "total": 0}
     if chosen is not None:
@@ -173,10 +173,8 @@ async def upload(request: Request) -> Response:
     from armsctl.inventory.io import read_declarations
     from armsctl.service import declarations
 
-    actor, _ = require_actor(request)
-    form = await check_csrf(request)
-    require(actor, "declaration.submit")
-    state = app_state(request)
+    sent = await posted(request, "declaration.submit")
+    form, state = sent.fields, sent.state
     treaty = pick_treaty(request, str(form.get("treaty") or ""))
     history = str(form.get("recording_history") or "") in ("1", "on", "true")
     file = form.get("file")
@@ -191,7 +189,7 @@ async def upload(request: Request) -> Response:
     with tempfile.TemporaryDirectory(prefix="armsctl-upload-") as folder:
         path = await _save(file, Path(folder))
         if path.suffix == ".json" and _head(path):
-            return await _signed_upload(request, treaty, path, display)
+            return await _signed_upload(request, sent, treaty, path, display)
         try:
             read = await run_in_threadpool(read_declarations, [path], doc)
         except DeclarationError as exc:
@@ -206,14 +204,13 @@ async def upload(request: Request) -> Response:
         def submit() -> list[dict[str, Any]]:
             return declarations.submit_declarations(
                 state.db,
-                actor,
+                sent.actor,
                 treaty=treaty,
                 submissions=declarations.file_submissions(read, note=f"uploaded from {display}"),
-                allow=allow_for(actor, "declaration.submit"),
                 rng=state.rng,
-                at=state.clock(),
                 require_signature=state.settings.require_party_signatures,
                 recording_history=history,
+                **sent.grant(),
             )
 
         try:
@@ -247,7 +244,9 @@ def _head(path: Path) -> bool:
         return looks_signed(handle.read(1024))
 
 
-async def _signed_upload(request: Request, treaty: str, path: Path, display: str) -> Response:
+async def _signed_upload(
+    request: Request, sent: Posted, treaty: str, path: Path, display: str
+) -> Response:
     """Submit a signed request file (``armsctl client submit ... --key K --out FILE``).
 
     The server checks the party's signature against the party's registered keys, rebuilds
@@ -259,20 +258,16 @@ async def _signed_upload(request: Request, treaty: str, path: Path, display: str
 
     from armsctl.service.signed_requests import parse_signed_request, submit_signed_request
 
-    actor, _ = require_actor(request)
-    state = app_state(request)
-
     def submit() -> dict[str, Any]:
         parsed = parse_signed_request(path.read_bytes(), treaty=treaty, name=display)
         return submit_signed_request(
-            state.db,
-            actor,
+            sent.state.db,
+            sent.actor,
             parsed,
-            allow=allow_for(actor, "declaration.submit"),
-            rng=state.rng,
-            at=state.clock(),
+            rng=sent.state.rng,
             note=f"uploaded from {display}, signed by the party",
-            require_signature=state.settings.require_party_signatures,
+            require_signature=sent.state.settings.require_party_signatures,
+            **sent.grant(),
         )
 
     try:
@@ -317,8 +312,7 @@ def diff_page(
     from armsctl.service.dashboard import SealedItemsError, declaration_items_for_diff
     from armsctl.service.declarations import get_declaration
 
-    actor, _ = require_actor(request)
-    require(actor, "declaration.read")
+    actor = signed_in(request, "declaration.read")
     db = app_state(request).db
     first, second = get_declaration(db, declaration_id=a), get_declaration(db, declaration_id=b)
     if (first["treaty"], first["party"]) != (second["treaty"], second["party"]):
@@ -395,8 +389,7 @@ def declaration_page(request: Request, declaration_id: int, offset: int = 0) -> 
     from armsctl.service.dashboard import declaration_dates
     from armsctl.service.declarations import get_declaration, read_items
 
-    actor, _ = require_actor(request)
-    require(actor, "declaration.read")
+    actor = signed_in(request, "declaration.read")
     db = app_state(request).db
     decl = get_declaration(db, declaration_id=declaration_id)
     items = None

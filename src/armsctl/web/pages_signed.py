@@ -28,24 +28,26 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from armsctl.access.authz import allow_for, require
 from armsctl.errors import AccessDenied, ArmsctlError, InputError, Problem, outcome
 from armsctl.service import MAX_SAFE
 from armsctl.web._base import (
-    WebRoute,
+    Posted,
     _audit_refusal,
     app_state,
     check_csrf,
+    page_router,
+    posted,
     render,
     require_actor,
 )
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = page_router()
 _LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 _KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -103,8 +105,9 @@ async def _answer(
     """Run the use-case; answer with the result fragment (htmx) or go back to the page.
 
     A refusal is the fragment with its real status for htmx; a plain form post gets the
-    error page (``WebRoute``), as every other form does. ``how`` says where the request was
-    signed; ``again`` replaces the advice shown beside a refused signature.
+    error page (``WebRoute``), as every other form does. ``signed`` says whether the request
+    came signed, ``how`` where it was signed; ``again`` replaces the advice shown beside a
+    refused signature.
     """
     from starlette.concurrency import run_in_threadpool
 
@@ -158,12 +161,8 @@ async def send_notification(request: Request) -> Response:
     """
     from armsctl.service.notifications import submit_notification
 
-    actor, _ = require_actor(request)
-    form = await check_csrf(request)
-    require(actor, "notification.submit")
-    state = app_state(request)
-    treaty, kind = _text(form, "treaty"), _text(form, "kind")
-    signed = _optional(form, "signed_entry")
+    p = await posted(request, "notification.submit")
+    form, treaty, kind = p.fields, _text(p.fields, "treaty"), _text(p.fields, "kind")
 
     def run() -> dict[str, Any]:
         recipient = _optional(form, "recipient")
@@ -172,33 +171,24 @@ async def send_notification(request: Request) -> Response:
         body = _json(form, "body", dict, {})
         if event := _optional(form, "event_time"):
             body["event_time"] = event
-        doc = _treaty(state, treaty)
+        doc = _treaty(p.state, treaty)
         if kind not in {d.id for d in doc.notifications}:
             raise InputError([Problem("", "kind", f"{kind!r} is not a notification of {treaty}")])
         return submit_notification(
-            state.db,
-            actor,
+            p.state.db,
+            p.actor,
             treaty=treaty,
-            sender=str(actor.party),
+            sender=str(p.actor.party),
             recipient=recipient,
             kind=kind,
             body=body,
-            allow=allow_for(actor, "notification.submit"),
-            at=state.clock(),
-            signed_entry=signed,
-            require_signature=state.settings.require_party_signatures,
             body_salt=_optional(form, "body_salt"),
-            rng=state.rng,
+            rng=p.state.rng,
             recording_history=_checked(form, "recording_history"),
+            **p.signed(),
         )
 
-    return await _answer(
-        request,
-        "Notification",
-        run,
-        signed=signed is not None,
-        back=f"/notifications?treaty={treaty}",
-    )
+    return await _signed_answer(request, p, "Notification", run, f"/notifications?treaty={treaty}")
 
 
 def _treaty(state: Any, treaty: str) -> Any:
@@ -206,6 +196,13 @@ def _treaty(state: Any, treaty: str) -> Any:
     from armsctl.web import views
 
     return views.treaty_doc(state.db, treaty)
+
+
+async def _signed_answer(
+    request: Request, p: Posted, what: str, run: Callable[[], dict[str, Any]], back: str
+) -> Response:
+    """``_answer`` for a form signed in this browser: signed when it sent a signed entry."""
+    return await _answer(request, what, run, signed=p.signed_entry is not None, back=back)
 
 
 @router.post("/inspections/request")
@@ -216,12 +213,8 @@ async def request_inspection(request: Request) -> Response:
     """
     from armsctl.service.inspections import request_inspection as use_case
 
-    actor, _ = require_actor(request)
-    form = await check_csrf(request)
-    require(actor, "inspection.request")
-    state = app_state(request)
-    treaty = _text(form, "treaty")
-    signed = _optional(form, "signed_entry")
+    p = await posted(request, "inspection.request")
+    form, treaty = p.fields, _text(p.fields, "treaty")
 
     def run() -> dict[str, Any]:
         inspectors = [n for n in re.split(r"[\s,]+", _text(form, "inspectors")) if n]
@@ -234,30 +227,23 @@ async def request_inspection(request: Request) -> Response:
         if not site or len(site) > 200 or "\x00" in site:
             raise InputError([Problem("", "site", "name the site to inspect (200 characters)")])
         return use_case(
-            state.db,
-            actor,
+            p.state.db,
+            p.actor,
             treaty=treaty,
-            inspecting=str(actor.party),
+            inspecting=str(p.actor.party),
             inspected=_text(form, "inspected_party"),
             quota_id=_text(form, "type"),
             site=site,
             inspectors=inspectors,
             year=int(year_text) if year_text else None,
-            allow=allow_for(actor, "inspection.request"),
-            at=state.clock(),
-            rng=state.rng,
+            rng=p.state.rng,
             site_salt=_optional(form, "site_salt"),
-            signed_entry=signed,
-            require_signature=state.settings.require_party_signatures,
             recording_history=_checked(form, "recording_history"),
+            **p.signed(),
         )
 
-    return await _answer(
-        request,
-        "Inspection request",
-        run,
-        signed=signed is not None,
-        back=f"/inspections?treaty={treaty}",
+    return await _signed_answer(
+        request, p, "Inspection request", run, f"/inspections?treaty={treaty}"
     )
 
 
@@ -271,31 +257,21 @@ async def schedule_inspection(request: Request, inspection_id: int) -> Response:
     from armsctl.service.inspections import schedule_inspection as use_case
     from armsctl.times import parse_instant
 
-    actor, _ = require_actor(request)
-    form = await check_csrf(request)
-    require(actor, "inspection.schedule")
-    state = app_state(request)
-    text = _text(form, "arrival")
-    signed = _optional(form, "signed_entry")
+    p = await posted(request, "inspection.schedule")
+    text = _text(p.fields, "arrival")
 
     def run() -> dict[str, Any]:
         zoned = text + "+00:00" if _LOCAL_MINUTE.match(text) else text
-        arrival = parse_instant(zoned, field="arrival")
         return use_case(
-            state.db,
-            actor,
+            p.state.db,
+            p.actor,
             inspection_id=inspection_id,
-            arrival=arrival,
-            allow=allow_for(actor, "inspection.schedule"),
-            at=state.clock(),
-            arrival_salt=_optional(form, "arrival_salt"),
-            signed_entry=signed,
-            require_signature=state.settings.require_party_signatures,
+            arrival=parse_instant(zoned, field="arrival"),
+            arrival_salt=_optional(p.fields, "arrival_salt"),
+            **p.signed(),
         )
 
-    return await _answer(
-        request, "Arrival time", run, signed=signed is not None, back="/inspections"
-    )
+    return await _signed_answer(request, p, "Arrival time", run, "/inspections")
 
 
 @router.post("/inspections/{inspection_id}/start")
@@ -303,26 +279,12 @@ async def start_inspection(request: Request, inspection_id: int) -> Response:
     """Receive the team (the inspected party), signed in the browser."""
     from armsctl.service.inspections import start_inspection as use_case
 
-    actor, _ = require_actor(request)
-    form = await check_csrf(request)
-    require(actor, "inspection.start")
-    state = app_state(request)
-    signed = _optional(form, "signed_entry")
+    p = await posted(request, "inspection.start")
 
     def run() -> dict[str, Any]:
-        return use_case(
-            state.db,
-            actor,
-            inspection_id=inspection_id,
-            allow=allow_for(actor, "inspection.start"),
-            at=state.clock(),
-            signed_entry=signed,
-            require_signature=state.settings.require_party_signatures,
-        )
+        return use_case(p.state.db, p.actor, inspection_id=inspection_id, **p.signed())
 
-    return await _answer(
-        request, "Team received", run, signed=signed is not None, back="/inspections"
-    )
+    return await _signed_answer(request, p, "Team received", run, "/inspections")
 
 
 @router.post("/inspections/{inspection_id}/report")
@@ -333,29 +295,22 @@ async def report_inspection(request: Request, inspection_id: int) -> Response:
     """
     from armsctl.service.inspections import report_inspection as use_case
 
-    actor, _ = require_actor(request)
-    form = await check_csrf(request)
-    require(actor, "inspection.report")
-    state = app_state(request)
-    signed = _optional(form, "signed_entry")
+    p = await posted(request, "inspection.report")
 
     def run() -> dict[str, Any]:
-        findings = _json(form, "findings", list, [])
+        findings = _json(p.fields, "findings", list, [])
         if not all(isinstance(f, dict) for f in findings):
             raise InputError([Problem("", "findings", "must be a JSON list of objects")])
         return use_case(
-            state.db,
-            actor,
+            p.state.db,
+            p.actor,
             inspection_id=inspection_id,
             findings=findings,
-            allow=allow_for(actor, "inspection.report"),
-            at=state.clock(),
-            findings_salt=_optional(form, "findings_salt"),
-            signed_entry=signed,
-            require_signature=state.settings.require_party_signatures,
+            findings_salt=_optional(p.fields, "findings_salt"),
+            **p.signed(),
         )
 
-    return await _answer(request, "Report", run, signed=signed is not None, back="/inspections")
+    return await _signed_answer(request, p, "Report", run, "/inspections")
 
 
 @router.post("/inspections/{inspection_id}/reveal")
@@ -422,19 +377,14 @@ async def declare_figures(request: Request) -> Response:
 
     from armsctl.service.declarations import submit_aggregate
 
-    actor, _ = require_actor(request)
-    form = await check_csrf(request)
-    require(actor, "declaration.submit")
-    state = app_state(request)
-    treaty = _text(form, "treaty")
-    signed = _optional(form, "signed_entry")
+    p = await posted(request, "declaration.submit")
+    form, treaty = p.fields, _text(p.fields, "treaty")
 
     def run() -> dict[str, Any]:
         try:
             as_of = dt.date.fromisoformat(_text(form, "as_of"))
         except ValueError:
             raise InputError([Problem("", "as_of", "must be a date (YYYY-MM-DD)")]) from None
-        status = _text(form, "status") or "provided"
         figures: dict[str, int] = {}
         for name in sorted(form):
             if not name.startswith("figure.") or not _text(form, name):
@@ -443,26 +393,20 @@ async def declare_figures(request: Request) -> Response:
             if not _DIGITS.match(text) or int(text) > MAX_SAFE:
                 raise InputError([Problem("", name[7:], "must be a whole number >= 0")])
             figures[name[7:]] = int(text)
+        note = (
+            "declared on the web, signed by the party" if p.signed_entry else "declared on the web"
+        )
         return submit_aggregate(
-            state.db,
-            actor,
+            p.state.db,
+            p.actor,
             treaty=treaty,
-            party=str(actor.party),
+            party=str(p.actor.party),
             as_of=as_of,
             figures=figures,
-            status=status,
-            note="declared on the web, signed by the party" if signed else "declared on the web",
-            allow=allow_for(actor, "declaration.submit"),
-            at=state.clock(),
-            signed_entry=signed,
-            require_signature=state.settings.require_party_signatures,
+            status=_text(form, "status") or "provided",
+            note=note,
             recording_history=_checked(form, "recording_history"),
+            **p.signed(),
         )
 
-    return await _answer(
-        request,
-        "Declaration",
-        run,
-        signed=signed is not None,
-        back=f"/declarations?treaty={treaty}",
-    )
+    return await _signed_answer(request, p, "Declaration", run, f"/declarations?treaty={treaty}")

@@ -12,44 +12,48 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from armsctl.access.authz import allow_for, require
+from armsctl.access.authz import allow_for
 from armsctl.errors import InputError, NotFoundError, Problem
-from armsctl.web import views
 from armsctl.web._base import (
     SECURITY_HEADERS,
-    WebRoute,
     allowed,
     app_state,
-    check_csrf,
+    page_router,
+    posted,
     render,
     require_actor,
 )
-from armsctl.web.pages import pick_treaty
+from armsctl.web.pages import treaty_page
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = page_router()
 
 Text = Annotated[str, Query(max_length=4000)]
+
+
+def _typed(
+    sets: Text = "",
+    baselines: Text = "",
+    years: Annotated[str, Query(max_length=4)] = "",
+    cheat: Annotated[str, Query(max_length=9)] = "",
+) -> dict[str, str]:
+    """The draft as typed into the page's form: the query of the page and of its brief alike."""
+    return {"sets": sets, "baselines": baselines, "years": years, "cheat": cheat}
+
+
+Typed = Annotated[dict[str, str], Depends(_typed)]
 
 
 def _lines(text: str) -> list[str]:
     return [part.strip() for line in text.splitlines() for part in line.split(";") if part.strip()]
 
 
-def _compute(
-    request: Request, treaty: str | None, sets: str, baselines: str, years: str, cheat: str
-) -> dict[str, Any]:
-    """The draft and its analysis (or the problems that stop it), for the page and the brief."""
-    return _analysis(
-        request, treaty, {"sets": sets, "baselines": baselines, "years": years, "cheat": cheat}
-    )
-
-
 def _analysis(request: Request, treaty: str | None, typed: dict[str, str]) -> dict[str, Any]:
+    """The draft and its analysis (or the problems that stop it), for the page and the brief."""
     from armsctl.workbench import (
         Options,
         analyse,
@@ -62,12 +66,7 @@ def _analysis(request: Request, treaty: str | None, typed: dict[str, str]) -> di
     )
     from armsctl.workbench.burden import analysis_burdens
 
-    actor, _ = require_actor(request)
-    require(actor, "compliance.read")
-    chosen = pick_treaty(request, treaty)
-    if chosen is None:
-        raise NotFoundError("no treaty is loaded on this server")
-    base = views.treaty_doc(app_state(request).db, chosen)
+    _actor, base = treaty_page(request, treaty, "compliance.read")
     default_date = base.dates.entry_into_force.isoformat()
     sets, baselines = typed.get("sets", ""), typed.get("baselines", "")
     years, cheat = typed.get("years", ""), typed.get("cheat", "")
@@ -161,18 +160,14 @@ def _page(
 @router.get("/workbench")
 def workbench_page(
     request: Request,
+    typed: Typed,
     treaty: Annotated[str | None, Query(max_length=64)] = None,
-    sets: Text = "",
-    baselines: Text = "",
-    years: Annotated[str, Query(max_length=4)] = "",
-    cheat: Annotated[str, Query(max_length=9)] = "",
     draft: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     """The page; ``?draft=ID`` reopens a saved draft (404 unless the user may open it)."""
     from armsctl.service.workbench_drafts import get_draft
 
     opened = None
-    typed = {"sets": sets, "baselines": baselines, "years": years, "cheat": cheat}
     if draft is not None:
         actor, _ = require_actor(request)
         opened = get_draft(
@@ -189,26 +184,22 @@ async def save_workbench_draft(request: Request) -> Response:
 
     from armsctl.service.workbench_drafts import FORM_FIELDS, save_draft
 
-    actor, _ = require_actor(request)
-    fields = await check_csrf(request)
-    require(actor, "workbench.draft.save")
-    typed = {k: str(fields.get(k, "")) for k in FORM_FIELDS}
-    treaty = str(fields.get("treaty", ""))
-    raw_id = str(fields.get("draft_id", "") or "")
+    p = await posted(request, "workbench.draft.save")
+    typed = {k: str(p.fields.get(k, "")) for k in FORM_FIELDS}
+    treaty = str(p.fields.get("treaty", ""))
+    raw_id = str(p.fields.get("draft_id", "") or "")
     context = await run_in_threadpool(_analysis, request, treaty, typed)
     if context["problems"]:  # a draft that does not compute is not saved
         return await run_in_threadpool(_page, request, context)
-    state = app_state(request)
     row = await run_in_threadpool(
         lambda: save_draft(
-            state.db,
-            actor,
+            p.state.db,
+            p.actor,
             treaty=context["treaty"].id,
-            name=str(fields.get("name", "")),
+            name=str(p.fields.get("name", "")),
             form=context["form"],
-            allow=allow_for(actor, "workbench.draft.save"),
-            at=state.clock(),
             draft_id=int(raw_id) if raw_id.isdecimal() else None,
+            **p.grant(),
         )
     )
     return RedirectResponse(f"/workbench?draft={row['id']}", status_code=303)
@@ -221,21 +212,17 @@ async def share_workbench_draft(request: Request, draft_id: int) -> Response:
 
     from armsctl.service.workbench_drafts import share_draft
 
-    actor, _ = require_actor(request)
-    fields = await check_csrf(request)
-    require(actor, "workbench.draft.share")
+    p = await posted(request, "workbench.draft.share")
     form = await request.form()
     parties = [str(v) for v in form.getlist("parties")]
-    state = app_state(request)
     await run_in_threadpool(
         lambda: share_draft(
-            state.db,
-            actor,
+            p.state.db,
+            p.actor,
             draft_id,
-            visibility=str(fields.get("visibility", "")),
+            visibility=str(p.fields.get("visibility", "")),
             parties=parties,
-            allow=allow_for(actor, "workbench.draft.share"),
-            at=state.clock(),
+            **p.grant(),
         )
     )
     return RedirectResponse(f"/workbench?draft={draft_id}", status_code=303)
@@ -281,18 +268,16 @@ def compare_workbench_drafts(
 @router.get("/workbench/brief")
 def workbench_brief(
     request: Request,
+    typed: Typed,
     treaty: Annotated[str | None, Query(max_length=64)] = None,
-    sets: Text = "",
-    baselines: Text = "",
-    years: Annotated[str, Query(max_length=4)] = "",
-    cheat: Annotated[str, Query(max_length=9)] = "",
 ) -> Response:
     """The same draft as a self-contained HTML brief, downloaded as one file."""
-    from armsctl.workbench.brief import brief_document, render_html
+    from armsctl.reports import brief_html
+    from armsctl.workbench.brief import brief_document
 
-    context = _compute(request, treaty, sets, baselines, years, cheat)
+    context = _analysis(request, treaty, typed)
     if context["result"] is None:
         raise InputError([Problem("", "", p) for p in context["problems"]])
     doc = brief_document(context["result"], changes=context["notes"], burdens=context["burdens"])
     headers = {**SECURITY_HEADERS, "Content-Disposition": 'attachment; filename="brief.html"'}
-    return HTMLResponse(render_html(doc), headers=headers)
+    return HTMLResponse(brief_html(doc), headers=headers)

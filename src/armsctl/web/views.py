@@ -16,8 +16,7 @@ from typing import Any
 
 from armsctl.charts import render_responsive
 from armsctl.compliance import Report, evaluate, report_to_dict
-from armsctl.compliance.charts import LimitPoints, limit_points
-from armsctl.compliance.charts import limit_chart as build_limit_chart
+from armsctl.compliance.charts import limit_chart, limit_points
 from armsctl.inventory.io import DeclarationSet
 from armsctl.service import Database
 from armsctl.service.dashboard import StoredDeclaration
@@ -34,7 +33,6 @@ __all__ = [
     "declarations_for",
     "dispute_rows",
     "history_view",
-    "limit_chart",
     "limit_charts",
     "public_csv",
     "public_csv_text",
@@ -225,28 +223,14 @@ def history_view(
     return cache.get(("history", treaty, interpretation, state.version), compute)  # type: ignore[no-any-return]
 
 
-def limit_chart(
-    doc: Treaty,
-    series: list[Report],
-    limit_id: str,
-    points: LimitPoints | None = None,
-    *,
-    interpretation: str | None = None,
-) -> str:
-    """Each party's series for one limit against the limit line and its effective date.
-
-    The chart is :func:`armsctl.compliance.charts.limit_chart` (the same one the report
-    draws), rendered for desktop and phone widths.
-    """
-    return render_responsive(
-        build_limit_chart(doc, series, limit_id, points=points, interpretation=interpretation)
-    )
-
-
 def limit_charts(
     db: Database, cache: ViewCache, *, treaty: str, interpretation: str | None = None
 ) -> list[dict[str, Any]]:
-    """One SVG chart per party-scope limit (value series against the limit line)."""
+    """One SVG chart per party-scope limit (value series against the limit line).
+
+    Each is :func:`armsctl.compliance.charts.limit_chart` (the same one the report draws),
+    rendered for desktop and phone widths.
+    """
     series = history_view(db, cache, treaty=treaty, interpretation=interpretation)
     state = declaration_state(db, cache, treaty)
     doc = state.decls.treaty
@@ -256,7 +240,9 @@ def limit_charts(
         return [
             {
                 "limit": x,
-                "svg": limit_chart(doc, series, x.id, points, interpretation=interpretation),
+                "svg": render_responsive(
+                    limit_chart(doc, series, x.id, points=points, interpretation=interpretation)
+                ),
             }
             for x in doc.limits
             if x.scope == "party"

@@ -21,7 +21,7 @@ from typing import Any
 from armsctl.errors import InputError, ParameterError
 from armsctl.treaty.schema import Limit, Treaty
 from armsctl.workbench.baselines import Baseline
-from armsctl.workbench.cuts import limit_rows, optimise_cuts
+from armsctl.workbench.cuts import limit_rows, optimise_cuts, parse_count_option
 from armsctl.workbench.schedule import (
     Milestone,
     Shortfall,
@@ -119,14 +119,7 @@ def parse_milestone(text: str) -> tuple[str, dt.date, int]:
 
 def parse_capacity(text: str) -> tuple[str, int]:
     """Read ``LIMIT=N``: at most ``N`` of the limit's units eliminated per year."""
-    key, sep, raw = text.partition("=")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ParameterError(f"--capacity {text!r}: expected LIMIT=N") from None
-    if not sep or not key.strip() or value < 0:
-        raise ParameterError(f"--capacity {text!r}: expected LIMIT=N with N >= 0")
-    return key.strip(), value
+    return parse_count_option(text, "--capacity", "LIMIT=N", "expected LIMIT=N")
 
 
 def analyse(

@@ -17,7 +17,6 @@ __all__ = [
     "brief_document",
     "milestone_lines",
     "percent",
-    "render_html",
     "render_markdown",
     "schedule_chart",
     "schedule_svg",
@@ -162,14 +161,3 @@ def render_markdown(doc: dict[str, Any]) -> str:
         out += ["", "## Findings", ""] + [f"- {f['message']}" for f in doc["findings"]]
     out += ["", "## Assumptions", ""] + [f"- {a}" for a in doc["assumptions"]]
     return "\n".join(out) + "\n"
-
-
-def render_html(doc: dict[str, Any]) -> str:
-    """The brief as one self-contained HTML page: the import path of earlier releases.
-
-    The page is rendered from a Jinja template by :func:`armsctl.reports.brief_html`; new callers
-    use that directly (the core imports no template framework).
-    """
-    from armsctl.reports import brief_html
-
-    return brief_html(doc)

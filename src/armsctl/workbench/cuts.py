@@ -17,11 +17,15 @@ its maximum.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from armsctl.errors import InputError, ParameterError
 from armsctl.inventory.model import ComponentKey, component_measure
 from armsctl.treaty.schema import Treaty
+
+N = TypeVar("N", int, float)
 
 __all__ = [
     "CutPlan",
@@ -30,7 +34,9 @@ __all__ = [
     "limit_rows",
     "optimise_cuts",
     "parse_cost",
+    "parse_count_option",
     "parse_fix",
+    "split_option",
 ]
 
 
@@ -74,30 +80,48 @@ class CutPlan:
         return sum(self.cuts.values()) if self.eliminations is None else self.eliminations
 
 
-def parse_cost(text: str) -> tuple[str, float]:
-    """Read ``CELL=COST`` (a component such as ``heavy-bomber/deployed``, a category, or a limit)."""
+def split_option(
+    text: str, option: str, number: Callable[[str], N], expected: str
+) -> tuple[str, bool, N]:
+    """Split an option's ``KEY=NUMBER``: the key (stripped), whether ``=`` was there, the number.
+
+    ``number`` (``int`` or ``float``) reads the value; a value it cannot read is refused with
+    ``expected``. Shared by ``--cost``, ``--fix`` and ``--capacity``, which each add their
+    own bounds.
+    """
     key, sep, raw = text.partition("=")
     try:
-        value = float(raw)
+        value = number(raw)
     except ValueError:
-        raise ParameterError(f"--cost {text!r}: expected CELL=COST with a number") from None
-    if not sep or not key.strip():
+        raise ParameterError(f"{option} {text!r}: {expected}") from None
+    return key.strip(), bool(sep), value
+
+
+def parse_cost(text: str) -> tuple[str, float]:
+    """Read ``CELL=COST`` (a component such as ``heavy-bomber/deployed``, a category, or a limit)."""
+    key, sep, value = split_option(text, "--cost", float, "expected CELL=COST with a number")
+    if not sep or not key:
         raise ParameterError(f"--cost {text!r}: expected CELL=COST")
     if not value >= 0:
         raise ParameterError(f"--cost {text!r}: a cost must be >= 0")
-    return key.strip(), value
+    return key, value
 
 
 def parse_fix(text: str) -> tuple[str, int]:
     """Read ``CELL=N``: ``N`` eliminations of the cell decided in advance."""
-    key, sep, raw = text.partition("=")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ParameterError(f"--fix {text!r}: expected CELL=N with a whole number") from None
-    if not sep or not key.strip() or value < 0:
-        raise ParameterError(f"--fix {text!r}: expected CELL=N with N >= 0")
-    return key.strip(), value
+    return parse_count_option(text, "--fix", "CELL=N", "expected CELL=N with a whole number")
+
+
+def parse_count_option(text: str, option: str, form: str, unreadable: str) -> tuple[str, int]:
+    """Read an option's ``KEY=N`` (``form``) with ``N`` a whole number >= 0.
+
+    ``--fix`` and ``--capacity`` are both of this form; ``unreadable`` is the refusal of a
+    value that is not a whole number.
+    """
+    key, sep, value = split_option(text, option, int, unreadable)
+    if not sep or not key or value < 0:
+        raise ParameterError(f"{option} {text!r}: expected {form} with N >= 0")
+    return key, value
 
 
 def limit_rows(

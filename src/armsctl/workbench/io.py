@@ -36,6 +36,9 @@ def _commitment_file(treaty: Treaty, party: str, source: str) -> Baseline:
         raise InputError(f"{where}: cannot read the file ({exc})") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}: line {exc.lineno}: not JSON ({exc.msg})") from None
+    except (ValueError, RecursionError) as exc:  # a huge integer, or nesting past the limit
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError(f"{where}: not JSON ({why})") from None
     return baseline_from_commitment(treaty, party, commitment_public(doc, where), source)
 
 

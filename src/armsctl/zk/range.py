@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
 from armsctl.errors import ArmsctlError, InputError
@@ -79,15 +79,11 @@ class Context:
     bits: int
 
     def to_json(self) -> dict[str, Any]:
-        """The context as a JSON object: what ``from_json`` reads and ``docs/zk.md`` specifies."""
-        return {
-            "treaty": self.treaty,
-            "limit": self.limit,
-            "maximum": self.maximum,
-            "as_of": self.as_of,
-            "party": self.party,
-            "bits": self.bits,
-        }
+        """The context as a JSON object: what ``from_json`` reads and ``docs/zk.md`` specifies.
+
+        Its keys are the fields, in their order: a field added here is bound and published.
+        """
+        return asdict(self)
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> Context:

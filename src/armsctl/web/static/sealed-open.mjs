@@ -16,6 +16,7 @@
 //
 // X25519 is WebCrypto's (Chromium); HKDF and ChaCha20-Poly1305 are the vendored @noble/hashes
 // and @noble/ciphers (static/vendor/noble-sealing.mjs, MIT, licence beside it).
+import { canonical, concat, fromB64 } from "./encoding.mjs";
 import { chacha20poly1305, expand, extract, sha256 } from "./vendor/noble-sealing.mjs";
 
 export const SEALING_SCHEME =
@@ -50,37 +51,6 @@ function strip(plain, scheme) {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder("utf-8", { fatal: true });
-
-/** RFC 8785 (JCS): JSON.stringify's forms with keys sorted by UTF-16 code units. */
-export function canonical(value) {
-  if (value === null || typeof value !== "object") {
-    if (typeof value === "number" && !Number.isFinite(value)) throw new Error("not JSON");
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return "[" + value.map(canonical).join(",") + "]";
-  const keys = Object.keys(value).sort();
-  return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonical(value[k])).join(",") + "}";
-}
-
-function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function fromB64(text, what) {
-  let raw;
-  try {
-    raw = atob(String(text));
-  } catch {
-    throw new Error(`${what} is not valid base64`);
-  }
-  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
-}
 
 function u16(n) {
   return new Uint8Array([n >> 8, n & 255]);

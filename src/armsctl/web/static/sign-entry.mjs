@@ -16,31 +16,11 @@
 //   entry    = RFC 8785({...unsigned, sig: base64(sig)}),  sent as base64(entry) in signed_entry
 // Ed25519 and SHA-256 are the vendored @noble/curves and @noble/hashes
 // (static/vendor/noble-sealing.mjs, MIT, licence beside it).
+import { b64, canonical, concat, fromB64, hex } from "./encoding.mjs";
 import { ed25519, sha256 } from "./vendor/noble-sealing.mjs";
-import { canonical } from "./sealed-open.mjs";
 
 const enc = new TextEncoder();
 const ENTRY_DOMAIN = enc.encode("armsctl/entry/v1\n");
-
-function b64(bytes) {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
-function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function hex(bytes) {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** ``PRIVATE+KEY+<name>+<hex id>+<base64(0x01 || seed)>`` -> {name, seed, verifier}. */
 export function parseSigner(text) {
@@ -50,12 +30,7 @@ export function parseSigner(text) {
   if (all.length < 5 || parts[0] !== "PRIVATE" || parts[1] !== "KEY") {
     throw new Error("this is not a signing key file (PRIVATE+KEY+...): pick NAME.key");
   }
-  let raw;
-  try {
-    raw = Uint8Array.from(atob(parts[4]), (c) => c.charCodeAt(0));
-  } catch {
-    throw new Error("the signing key file is not valid base64");
-  }
+  const raw = fromB64(parts[4], "the signing key file");
   if (raw.length !== 33 || raw[0] !== 0x01) throw new Error("not a plain Ed25519 signing key");
   const name = parts[2];
   const seed = raw.slice(1);
@@ -177,38 +152,33 @@ const BUILDERS = {
   },
   "inspection-notified"(form) {
     const arrival = utcText(field(form, "arrival"));
-    const salt = freshSalt();
-    return {
-      kind: "inspection-notified",
-      body: {
-        inspection: Number(form.dataset.signInspection),
-        state: "notified",
-        arrival_commitment: contentCommitment(salt, arrival),
-      },
-      fields: { arrival, arrival_salt: hex(salt) },
-    };
+    return inspectionStep(form, "inspection-notified", "notified", { arrival: [arrival, arrival] });
   },
   "inspection-started"(form) {
-    return {
-      kind: "inspection-started",
-      body: { inspection: Number(form.dataset.signInspection), state: "in-progress" },
-      fields: {},
-    };
+    return inspectionStep(form, "inspection-started", "in-progress");
   },
   "inspection-reported"(form) {
     const findings = parseJson(field(form, "findings") || "[]", "The findings", true);
-    const salt = freshSalt();
-    return {
-      kind: "inspection-reported",
-      body: {
-        inspection: Number(form.dataset.signInspection),
-        state: "reported",
-        findings_commitment: contentCommitment(salt, findings),
-      },
-      fields: { findings: JSON.stringify(findings), findings_salt: hex(salt) },
-    };
+    return inspectionStep(form, "inspection-reported", "reported", {
+      findings: [findings, JSON.stringify(findings)],
+    });
   },
 };
+
+// An inspection step's entry, as the server rebuilds it: the inspection and its new state, and
+// for each confidential part ``name: [value, sent]`` the salted commitment to ``value`` in the
+// body (``<name>_commitment``), ``sent`` and its salt (``<name>_salt``) in the request.
+function inspectionStep(form, kind, state, secret = {}) {
+  const body = { inspection: Number(form.dataset.signInspection), state };
+  const fields = {};
+  for (const [name, [value, sent]] of Object.entries(secret)) {
+    const salt = freshSalt();
+    body[`${name}_commitment`] = contentCommitment(salt, value);
+    fields[name] = sent;
+    fields[`${name}_salt`] = hex(salt);
+  }
+  return { kind, body, fields };
+}
 
 /** The signed request fields of an authoring form: ``{...fields, signed_entry}``. */
 export function signForm(signer, form, party, time = entryTime()) {
