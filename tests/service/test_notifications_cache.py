@@ -11,7 +11,8 @@ not, records its audit event. On SQLite and PostgreSQL.
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 import pytest
@@ -23,10 +24,12 @@ from armsctl.service import AccessDenied, Database
 from armsctl.service import notifications as notes
 from armsctl.store.models import AuditEvent, Notification
 
+T = TypeVar("T")
 
-def _served(env: Env, user: str, **page: int) -> dict[str, Any]:
-    """The page the API serves ``user`` (the kept bytes, when they are kept)."""
-    body = notes.list_notifications_json(
+
+def _listed(env: Env, use_case: Callable[..., T], user: str, **page: int) -> T:
+    """What ``use_case`` (a notifications list) gives ``user`` for the page asked."""
+    return use_case(
         env.db,
         env.actors[user],
         treaty="new-start",
@@ -34,20 +37,17 @@ def _served(env: Env, user: str, **page: int) -> dict[str, Any]:
         at=NOW,
         **page,
     )
-    served: dict[str, Any] = orjson.loads(body)
+
+
+def _served(env: Env, user: str, **page: int) -> dict[str, Any]:
+    """The page the API serves ``user`` (the kept bytes, when they are kept)."""
+    served: dict[str, Any] = orjson.loads(_listed(env, notes.list_notifications_json, user, **page))
     return served
 
 
 def _read_now(env: Env, user: str, **page: int) -> dict[str, Any]:
     """The same page read from the store now, with nothing kept."""
-    return notes.list_notifications(
-        env.db,
-        env.actors[user],
-        treaty="new-start",
-        allow=env.allow(user, "notification.read"),
-        at=NOW,
-        **page,
-    ).to_dict()
+    return _listed(env, notes.list_notifications, user, **page).to_dict()
 
 
 def _row(env: Env, user: str, note_id: int) -> dict[str, Any]:

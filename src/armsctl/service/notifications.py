@@ -409,11 +409,11 @@ def list_notifications_json(
     db: Database,
     actor: Actor,
     *,
+    at: dt.datetime,
     treaty: str,
     allow: Allow,
     limit: int = 50,
     offset: int = 0,
-    at: dt.datetime,
 ) -> bytes:
     """``list_notifications(...).to_dict()`` as JSON bytes (``read_cache.dumps``); audited.
 
