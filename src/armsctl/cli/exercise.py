@@ -285,9 +285,11 @@ def play(
     scenario: str = SCENARIO_ARG, seed: int | None = SEED_OPT, save: Path | None = SAVE_OPT
 ) -> None:
     """Play a scenario interactively, one action at a time."""
-    from armsctl.exercise import Exercise, load_scenario
+    from armsctl.exercise import load_scenario
 
-    sc = load_scenario(scenario)
+    sc = load_scenario(scenario)  # first: an unknown scenario costs no import of the engine
+    from armsctl.exercise import Exercise
+
     ex = Exercise(sc, seed=seed)
     if sc.briefing:
         out_console.print(Panel(escape(sc.briefing.strip()), title="Briefing"))
@@ -327,16 +329,11 @@ def run(
 ) -> None:
     """Play a scenario non-interactively with scripted actions or an automatic inspector."""
     from armsctl.errors import InputError
-    from armsctl.exercise import (
-        AUTO_INSPECTORS,
-        load_scenario,
-        read_script,
-        run_inspector,
-        run_script,
-        score,
-    )
+    from armsctl.exercise import load_scenario
 
-    sc = load_scenario(scenario)
+    sc = load_scenario(scenario)  # first: an unknown scenario costs no import of the engine
+    from armsctl.exercise import AUTO_INSPECTORS, read_script, run_inspector, run_script, score
+
     if policy in AUTO_INSPECTORS:
         ex = run_inspector(sc, policy, seed=seed)
     else:

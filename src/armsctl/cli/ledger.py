@@ -355,12 +355,11 @@ def ledger_checkpoint(
     On a server's database this is the server's own use-case (the same as ``POST
     /api/v1/log/checkpoints``), signed with the server's log key.
     """
-    from armsctl.service import log as service
-
+    signer = _signer(key)  # a refused key opens (and creates) no database
     engine, store, url = _open_log(db)
-    signer = _signer(key)
     if _server_database(engine):
         from armsctl.service import Database
+        from armsctl.service import log as service
 
         database = Database(url, signer)
         try:
@@ -406,12 +405,13 @@ def ledger_prove(
     Without ``--out`` the bundle is printed; with it, a summary is.
     """
     from armsctl.errors import NotFoundError, ParameterError
-    from armsctl.service.log import build_proof_bundle
 
     if index is not None and entry_hash is not None:
         raise ParameterError("give one of --index and --entry-hash")
     if index is None and entry_hash is None and from_size is None:
         raise ParameterError("give --index or --entry-hash (and optionally --from-size)")
+    from armsctl.service.log import build_proof_bundle  # after the checks: a refusal stays light
+
     engine, store, url = _open_log(db)
     with _database_errors(url), engine.begin() as conn:
         log_key = _verifier(key) if key else store.log_key(conn)
@@ -551,11 +551,11 @@ def ledger_audit(
     The same audit as the server's ``GET /api/v1/log/audit``: on a server's database it also
     checks that each entry is signed by the log key or a key registered for its party.
     """
-    from sqlalchemy.orm import Session
+    trusted = _verifier(key) if key else None
+    from sqlalchemy.orm import Session  # after the key: a refused key loads no database
 
     from armsctl.service.log import audit_ledger
 
-    trusted = _verifier(key) if key else None
     engine, store, url = _open_log(db)
     with _database_errors(url), engine.begin() as conn, Session(bind=conn) as session:
         report = audit_ledger(session, store, trusted, check_envelopes=envelopes)

@@ -876,11 +876,11 @@ def client_notifications(
     The server keeps each body sealed to the sender and the recipients; this opens the
     party's copy, and checks its salted commitment against the one the log carries.
     """
-    from armsctl.errors import IntegrityError
-    from armsctl.service.entries import content_commitment
-
     me = client.get("/me")
     rows = list(_each_result(client, f"/treaties/{treaty}/notifications"))
+    from armsctl.errors import IntegrityError  # after the server answers: a refusal stays light
+    from armsctl.service.entries import content_commitment
+
     for row in rows:
         if row.get("sealed_body") is None:
             continue
@@ -1203,12 +1203,12 @@ def inspect_show(
     checked against the log itself: it must be the one an ``inspection-requested`` entry signed
     by a key you trust for the inspecting party commits to (this reads the whole log).
     """
-    from armsctl.errors import VerificationError
+    me = client.get("/me")
+    row = client.get(f"/inspections/{inspection}")
+    from armsctl.errors import VerificationError  # after the server answers: a refusal stays light
     from armsctl.service.entries import content_commitment
     from armsctl.service.inspections import site_commitment
 
-    me = client.get("/me")
-    row = client.get(f"/inspections/{inspection}")
     logged = (
         _logged_site_commitments(client, row, party_key=party_key, trust=trust)
         if party_key is not None or trust is not None

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = ["demo_step", "register"]
 
 FORMAT = typer.Option(OutputFormat.table, "--format", help="table or json")
+#: The interval mass of every ``estimate`` command.
+CREDIBILITY = typer.Option(0.95, "--credibility", help="Interval mass, in (0, 1).")
 
 inspect_app = typer.Typer(
     help="Inspection statistics, planning within quotas and verifiable random selection.",
@@ -654,7 +656,7 @@ def estimate_serials_cmd(
         None, "--file", help="A text file with one serial number per line."
     ),
     start: int = typer.Option(1, "--start", help="The first serial number issued."),
-    credibility: float = typer.Option(0.95, "--credibility", help="Interval mass, in (0, 1)."),
+    credibility: float = CREDIBILITY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """How many were produced, from serial numbers seen (German tank estimators)."""
@@ -693,7 +695,7 @@ def estimate_fraction(
     inspected: int = typer.Option(..., "--inspected", help="Items checked at random."),
     found: int = typer.Option(..., "--found", help="Of them, not as declared."),
     population: int | None = typer.Option(None, "--population", help="Declared items in all."),
-    credibility: float = typer.Option(0.95, "--credibility", help="Interval mass, in (0, 1)."),
+    credibility: float = CREDIBILITY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Posterior on the fraction (and number) of items not as declared (Beta-binomial)."""
@@ -723,7 +725,7 @@ def estimate_undeclared(
     sites_inspected: int = typer.Option(..., "--sites-inspected", help="Sites inspected."),
     found: int = typer.Option(..., "--found", help="Undeclared items found there."),
     sites_total: int = typer.Option(..., "--sites-total", help="Sites in all."),
-    credibility: float = typer.Option(0.95, "--credibility", help="Interval mass, in (0, 1)."),
+    credibility: float = CREDIBILITY,
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Posterior on the number of undeclared items across all sites (Poisson-Gamma)."""

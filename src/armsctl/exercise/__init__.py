@@ -7,27 +7,34 @@ the scenario seed, and records everything; the debrief scores the play and compa
 automatic inspectors on the same seed and over many seeds.
 """
 
-from armsctl.exercise.engine import (
-    ACTION_HELP,
-    Action,
-    Exercise,
-    Outcome,
-    Refusal,
-    parse_action,
-    replay,
-)
-from armsctl.exercise.inspectors import (
-    AUTO_INSPECTORS,
-    AutoInspector,
-    compare_inspectors,
-    read_script,
-    run_inspector,
-    run_script,
-    score_distribution,
-)
-from armsctl.exercise.io import build_debrief, bundled_scenario_ids, load_scenario, resume
-from armsctl.exercise.scenario import Scenario, parse_scenario
-from armsctl.exercise.scoring import Score, score
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from armsctl import lazy_exports
+
+if TYPE_CHECKING:
+    from armsctl.exercise.engine import (
+        ACTION_HELP,
+        Action,
+        Exercise,
+        Outcome,
+        Refusal,
+        parse_action,
+        replay,
+    )
+    from armsctl.exercise.inspectors import (
+        AUTO_INSPECTORS,
+        AutoInspector,
+        compare_inspectors,
+        read_script,
+        run_inspector,
+        run_script,
+        score_distribution,
+    )
+    from armsctl.exercise.io import build_debrief, bundled_scenario_ids, load_scenario, resume
+    from armsctl.exercise.scenario import Scenario, parse_scenario
+    from armsctl.exercise.scoring import Score, score
 
 __all__ = [
     "ACTION_HELP",
@@ -62,3 +69,7 @@ def demo_hint() -> str:
         "Try a training exercise: `armsctl exercise play tutorial` "
         "(list them with `armsctl exercise list`)."
     )
+
+
+# Each name imported above for type checkers is imported from its module when first read.
+lazy_exports(__name__)

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from armsctl.errors import InputError, NotFoundError, Problem
-from armsctl.exercise.engine import Exercise, saved_exercise
-from armsctl.exercise.engine import resume as resume_saved
 from armsctl.exercise.scenario import Scenario, check_treaty, parse_scenario, scenario_from_mapping
 from armsctl.exercise.world import played_record
 from armsctl.treaty.loader import bundled_ids
 
 if TYPE_CHECKING:
+    from armsctl.exercise.engine import Exercise
     from armsctl.inventory.model import DeclarationSet
 
 __all__ = [
@@ -104,6 +103,9 @@ def resume(record: dict[str, Any], *, where: str = "record") -> Exercise:
     The record's scenario is checked against its treaty (and given its public record) before
     it is replayed by :func:`armsctl.exercise.engine.resume`.
     """
+    from armsctl.exercise.engine import resume as resume_saved
+    from armsctl.exercise.engine import saved_exercise
+
     saved = saved_exercise(record, where=where)
     at = f"{where}:scenario"
     scenario = check_scenario(scenario_from_mapping(saved.scenario, where=at), where=at)

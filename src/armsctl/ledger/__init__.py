@@ -17,28 +17,35 @@ The package is pure (no I/O): ``armsctl.store.ledger`` keeps the log in a databa
 - ``monitor``: following a tiled log over its tiles and reporting findings.
 """
 
-from armsctl.ledger.audit import AuditReport, audit_log
-from armsctl.ledger.bundle import ProofBundle, TrustPolicy, verify_bundle
-from armsctl.ledger.checkpoint import Checkpoint, Witness, open_checkpoint, sign_checkpoint
-from armsctl.ledger.envelope import Entry, canonical, open_entry, seal_entry
-from armsctl.ledger.escrow import (
-    Commitment,
-    RevealReport,
-    commit_items,
-    parse_items,
-    reveal_items,
-    verify_reveal,
-)
-from armsctl.ledger.merkle import (
-    consistency_proof,
-    inclusion_proof,
-    leaf_hash,
-    root,
-    verify_consistency,
-    verify_inclusion,
-)
-from armsctl.ledger.note import SignerKey, VerifierKey, open_note, sign_note
-from armsctl.ledger.reveals import RevealCheck, check_reveal
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from armsctl import lazy_exports
+
+if TYPE_CHECKING:
+    from armsctl.ledger.audit import AuditReport, audit_log
+    from armsctl.ledger.bundle import ProofBundle, TrustPolicy, verify_bundle
+    from armsctl.ledger.checkpoint import Checkpoint, Witness, open_checkpoint, sign_checkpoint
+    from armsctl.ledger.envelope import Entry, canonical, open_entry, seal_entry
+    from armsctl.ledger.escrow import (
+        Commitment,
+        RevealReport,
+        commit_items,
+        parse_items,
+        reveal_items,
+        verify_reveal,
+    )
+    from armsctl.ledger.merkle import (
+        consistency_proof,
+        inclusion_proof,
+        leaf_hash,
+        root,
+        verify_consistency,
+        verify_inclusion,
+    )
+    from armsctl.ledger.note import SignerKey, VerifierKey, open_note, sign_note
+    from armsctl.ledger.reveals import RevealCheck, check_reveal
 
 __all__ = [
     "AuditReport",
@@ -73,3 +80,6 @@ __all__ = [
     "verify_inclusion",
     "verify_reveal",
 ]
+
+# Each name imported above for type checkers is imported from its module when first read.
+lazy_exports(__name__)

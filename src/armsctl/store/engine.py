@@ -4,6 +4,10 @@
 SQLite. SQLite connections run in WAL mode and begin every transaction with ``BEGIN IMMEDIATE``:
 a writer takes the write lock before it reads the tree size, so two appending processes queue
 behind each other instead of failing halfway with a lock upgrade error.
+
+SQLAlchemy is imported when an engine is made, not with this module: ``database_url`` is what
+``serve`` and ``web seed-demo`` need to check ``--db`` before anything else, and a refused
+``--db`` should not pay for the database toolkit.
 """
 
 from __future__ import annotations
@@ -11,10 +15,10 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event
-from sqlalchemy.pool import StaticPool
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine, Table
 
 __all__ = [
     "DATABASE_ENV",
@@ -41,6 +45,8 @@ def database_url(value: str | None = None) -> str:
 
 
 def _sqlite_setup(engine: Engine, *, synchronous: str) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN itself.
@@ -69,6 +75,9 @@ def make_engine(url: str, *, synchronous: str = "NORMAL", echo: bool = False) ->
     """
     if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         raise ValueError(f"unknown synchronous mode {synchronous!r}")
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
     if url.startswith("sqlite"):
         # SQLAlchemy's default pool (5 + 10) is smaller than a server's 40 request threads:
         # every request past it would connect, run the PRAGMAs and close again.

@@ -55,7 +55,7 @@ class Preparation:
 
     def _warm(self) -> None:
         try:
-            import scipy.stats  # noqa: F401  (the anomaly checks' binomial tails: slow import)
+            import scipy.stats  # noqa: F401  (the monitoring page's CUSUM run lengths: slow import)
             from sqlalchemy.orm import configure_mappers
 
             configure_mappers()
