@@ -6,8 +6,8 @@ connections and ``-d`` seconds) through a Lua script that sets the bearer token,
 a JSON body with a fresh date for each write. Measured per worker count:
 
 - the baseline ``GET /api/v1/health`` (no database), in the same run;
-- SQLite reads: compliance status, notifications list (audited: each read also writes an
-  audit event, so it is a write transaction too);
+- SQLite reads: compliance status, notifications list (audited: each read also commits an
+  audit event through the group commit before it is answered);
 - SQLite writes: aggregate declaration submission (one transaction + one log append each);
 - PostgreSQL: the baseline and the writes again, in a fresh schema dropped afterwards (skipped
   when no server answers on 127.0.0.1:5432).
@@ -23,6 +23,12 @@ non-2xx/3xx responses plus socket errors (connect, read, write, timeout). Withou
 saturates near 500 req/s on its own.
 
     .venv/bin/python bench/bench_api.py [--quick] [--workers 1,2] [--duration 10]
+        [--only notifications]
+
+``--only`` measures the named endpoints (``ENDPOINTS``) and the ``/health`` baseline, always in
+the same run so that their ratio to it stays comparable; PostgreSQL is measured only when a
+write is selected. A selection writes ``bench/results/api-<names>.json``, leaving the full
+run's ``api.json`` as it was.
 """
 
 from __future__ import annotations
@@ -63,6 +69,15 @@ HEALTH = ("GET", "/api/v1/health")
 COMPLIANCE = ("GET", f"{TREATY}/compliance?at=2026-01-01")
 NOTIFICATIONS = ("GET", f"{TREATY}/notifications?limit=20")
 DECLARATION = ("POST", f"{TREATY}/declarations")
+#: Every endpoint measured, by the name the rows and ``--only`` use; ``health`` is the baseline.
+ENDPOINTS = {
+    "health": HEALTH,
+    "compliance": COMPLIANCE,
+    "notifications": NOTIFICATIONS,
+    "declaration_submit": DECLARATION,
+}
+#: What only SQLite measures (PostgreSQL runs the baseline and the writes).
+SQLITE_ONLY = frozenset({"compliance", "notifications"})
 
 # One Lua state per wrk thread. Writes need a distinct as_of per request (a party declares once
 # per date), so each thread counts days from 1900-01-01 + offset + thread * 100000; the offset
@@ -394,19 +409,30 @@ def _make_load(args: argparse.Namespace, script: Path | None) -> Load:
 
 
 def run_backend(
-    url: str, tmp: Path, workers: int, reads: bool, load: Load, seconds: int, warmup: int
+    url: str,
+    tmp: Path,
+    workers: int,
+    reads: bool,
+    load: Load,
+    seconds: int,
+    warmup: int,
+    only: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """Measure one fresh database behind one server: baseline, reads (optional), writes."""
+    """Measure one fresh database behind one server: baseline, reads (optional), writes.
+
+    ``only``: the endpoints to measure besides the baseline (default: all of them).
+    """
     key = SignerKey.generate("bench.armsctl/log", seed=os.urandom(32))
     key_file = tmp / f"log-{uuid.uuid4().hex[:6]}.key"
     key_file.write_text(str(key) + "\n")
     tokens = _setup(url, key)
     server = Server(url, key_file, workers)
     usa = tokens["USA"]
-    targets = {"health": HEALTH}
-    if reads:
-        targets |= {"compliance": COMPLIANCE, "notifications": NOTIFICATIONS}
-    targets["declaration_submit"] = DECLARATION
+    targets = {
+        name: target
+        for name, target in ENDPOINTS.items()
+        if (name == "health" or only is None or name in only) and (reads or name not in SQLITE_ONLY)
+    }
     out: dict[str, Any] = {}
     try:
         for name, target in targets.items():
@@ -457,7 +483,18 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="open connections")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", default="1,2", help="uvicorn worker counts, comma-separated")
+    parser.add_argument(
+        "--only",
+        default=None,
+        help=f"endpoints to measure besides /health, comma-separated: {', '.join(list(ENDPOINTS)[1:])}",
+    )
     args = parser.parse_args()
+    only = None
+    if args.only is not None:
+        only = frozenset(name.strip() for name in args.only.split(",") if name.strip())
+        unknown = sorted(only - set(ENDPOINTS))
+        if unknown or not only:
+            parser.error(f"--only: unknown endpoint(s) {', '.join(unknown) or '(none given)'}")
     seconds, warmup = (2, 1) if args.quick else (args.duration, args.warmup)
     worker_counts = [int(w) for w in args.workers.split(",")]
     wrk = shutil.which("wrk")
@@ -482,7 +519,7 @@ def main() -> None:
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
         "runs": [],
     }
-    pg = _pg_up()
+    pg = _pg_up() and (only is None or bool(only - SQLITE_ONLY - {"health"}))
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         script: Path | None = None
@@ -493,7 +530,7 @@ def main() -> None:
         for workers in worker_counts:
             print(f"sqlite, {workers} worker(s)", flush=True)
             url = f"sqlite:///{tmp / f'bench-{workers}.db'}"
-            rows = run_backend(url, tmp, workers, True, load, seconds, warmup)
+            rows = run_backend(url, tmp, workers, True, load, seconds, warmup, only)
             results["runs"] += [
                 {"backend": "sqlite", "endpoint": k, "workers": workers, **v}
                 for k, v in rows.items()
@@ -501,15 +538,16 @@ def main() -> None:
             if pg:
                 print(f"postgresql, {workers} worker(s)", flush=True)
                 with _pg_schema() as pg_url:
-                    rows = run_backend(pg_url, tmp, workers, False, load, seconds, warmup)
+                    rows = run_backend(pg_url, tmp, workers, False, load, seconds, warmup, only)
                 results["runs"] += [
                     {"backend": "postgresql", "endpoint": k, "workers": workers, **v}
                     for k, v in rows.items()
                 ]
     results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    if not pg:
+    if not pg and (only is None or only - SQLITE_ONLY - {"health"}):
         print("PostgreSQL not reachable on 127.0.0.1:5432: write test skipped there")
-    out = Path(__file__).parent / "results" / "api.json"
+    name = "api.json" if only is None else f"api-{'-'.join(sorted(only))}.json"
+    out = Path(__file__).parent / "results" / name
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\n{generator}; {results['machine']}")
