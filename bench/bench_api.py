@@ -23,12 +23,18 @@ non-2xx/3xx responses plus socket errors (connect, read, write, timeout). Withou
 saturates near 500 req/s on its own.
 
     .venv/bin/python bench/bench_api.py [--quick] [--workers 1,2] [--duration 10]
-        [--only notifications]
+        [--only notifications] [--pin-load-generator CPU]
 
 ``--only`` measures the named endpoints (``ENDPOINTS``) and the ``/health`` baseline, always in
 the same run so that their ratio to it stays comparable; PostgreSQL is measured only when a
 write is selected. A selection writes ``bench/results/api-<names>.json``, leaving the full
 run's ``api.json`` as it was.
+
+``--pin-load-generator CPU`` runs wrk on that CPU alone and the server on the others (Linux
+``sched_setaffinity``; results in ``api-...-pinned.json``), so the load generator no longer takes
+CPU from the server. On a 2-core machine that leaves the server one core: the latency figures
+then show the server's own queueing rather than the two competing, and a second worker cannot
+be faster than one.
 """
 
 from __future__ import annotations
@@ -206,6 +212,18 @@ def _setup(url: str, key: SignerKey) -> dict[str, str]:
     return tokens
 
 
+#: CPU sets for the server and for wrk (``--pin-load-generator``); empty: the scheduler's choice.
+AFFINITY: dict[str, set[int]] = {"server": set(), "wrk": set()}
+
+
+def _pinned(role: str) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that confines the child to its role's CPUs, if any were set."""
+    cpus = AFFINITY[role]
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process and its children (uvicorn's workers), from /proc.
 
@@ -259,6 +277,7 @@ class Server:
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=_pinned("server"),
         )
         self.base = f"http://127.0.0.1:{self.port}"
         for _ in range(600):
@@ -312,7 +331,7 @@ def _wrk(
         kind,
         str(offset),
     ]
-    run = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    run = subprocess.run(cmd, capture_output=True, text=True, check=True, preexec_fn=_pinned("wrk"))
     line = next(x for x in run.stdout.splitlines() if x.startswith("WRKJSON "))
     raw = json.loads(line.removeprefix("WRKJSON "))
     socket_errors = raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
@@ -488,7 +507,20 @@ def main() -> None:
         default=None,
         help=f"endpoints to measure besides /health, comma-separated: {', '.join(list(ENDPOINTS)[1:])}",
     )
+    parser.add_argument(
+        "--pin-load-generator",
+        type=int,
+        default=None,
+        metavar="CPU",
+        help="run wrk on this CPU only and the server on the others",
+    )
     args = parser.parse_args()
+    if args.pin_load_generator is not None:
+        cpus = set(os.sched_getaffinity(0))
+        if args.pin_load_generator not in cpus or len(cpus) < 2:
+            parser.error(f"--pin-load-generator: CPU {args.pin_load_generator} not among {cpus}")
+        AFFINITY["wrk"] = {args.pin_load_generator}
+        AFFINITY["server"] = cpus - {args.pin_load_generator}
     only = None
     if args.only is not None:
         only = frozenset(name.strip() for name in args.only.split(",") if name.strip())
@@ -510,7 +542,12 @@ def main() -> None:
         else f"httpx.AsyncClient ({args.connections} tasks, fallback)"
     )
     results: dict[str, Any] = {
-        "machine": f"{os.cpu_count()} cores; the load generator runs on the same machine",
+        "machine": f"{os.cpu_count()} cores; the load generator runs on the same machine"
+        + (
+            f", pinned to CPU {args.pin_load_generator}, the server to {sorted(AFFINITY['server'])}"
+            if AFFINITY["wrk"]
+            else ""
+        ),
         "load_generator": generator,
         "server": "uvicorn (armsctl.api.asgi:create_app_from_env --factory), no access log",
         "seconds_per_endpoint": seconds,
@@ -547,6 +584,8 @@ def main() -> None:
     if not pg and (only is None or only - SQLITE_ONLY - {"health"}):
         print("PostgreSQL not reachable on 127.0.0.1:5432: write test skipped there")
     name = "api.json" if only is None else f"api-{'-'.join(sorted(only))}.json"
+    if AFFINITY["wrk"]:
+        name = name.replace(".json", "-pinned.json")
     out = Path(__file__).parent / "results" / name
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
