@@ -2,7 +2,8 @@
 
 Every paged list counts and slices its rows one way (``fetch_page``), and every party-owned
 table is joined to its party's code one way (``with_party_code``), and listed by treaty and
-party one way (``treaty_rows``).
+party one way (``treaty_rows``). The one exception is the notifications list, the hottest read:
+``service.notifications`` runs the same count and slice as Core statements built once.
 """
 
 from __future__ import annotations
