@@ -125,8 +125,14 @@ def fraction_not_as_declared(
             comb = -np.log(rest + 1) - betaln(rest - j + 1, j + 1)
             return float(np.sum(np.exp(comb + betaln(j + a, rest - j + b) - betaln(a, b))))
 
+        def exact(k: int, q: Fraction) -> bool | None:
+            return _betabinom_reaches(rest, a, b, k, q) if rest <= _EXACT_TERMS else None
+
         count_mean = x + float(rest * (a / (a + b)))
-        count_interval = (x + _quantile_of(cdf, tail, rest), x + _quantile_of(cdf, 1 - tail, rest))
+        count_interval = (
+            x + _quantile_of(cdf, tail, rest, exact),
+            x + _quantile_of(cdf, 1 - tail, rest, exact),
+        )
     return FractionPosterior(a, b, a / (a + b), (lo, hi), pop, count_mean, count_interval)
 
 
@@ -165,7 +171,7 @@ def undeclared_items(
     Sites are treated as exchangeable, each hiding a Poisson number of undeclared items at a
     common rate; the default prior is nearly flat (shape 0.5, rate 0.001 per site).
     """
-    from scipy.special import betainc
+    from scipy.special import betainc, betaincc
 
     s = _whole("sites_inspected", sites_inspected, 1)
     u = _whole("found", found)
@@ -186,7 +192,16 @@ def undeclared_items(
     hidden_mean = shape * (1 - p) / p
 
     def cdf(k: int) -> float:
-        return float(betainc(shape, k + 1, p))
+        # I_p(r, k + 1) where it is below 1/2, else one minus its complement: betainc alone
+        # is off by ~1e-8 near 0.75 with k ~ 10^9 and p ~ 1e-9 (a billion sites), betaincc
+        # by ~1e-11 there, and each is accurate on its own side of the median.
+        lower = float(betainc(shape, k + 1, p))
+        return lower if lower < 0.5 else 1.0 - float(betaincc(shape, k + 1, p))
+
+    def exact(k: int, q: Fraction) -> bool | None:
+        if not shape.is_integer() or shape + k > _EXACT_TERMS:
+            return None
+        return _nbinom_reaches(int(shape), Fraction(rate) / (Fraction(rate) + others), k, q)
 
     return CountPosterior(
         shape=shape,
@@ -194,22 +209,102 @@ def undeclared_items(
         rate_mean=shape / rate,
         hidden_mean=hidden_mean,
         total_mean=u + hidden_mean,
-        total_interval=(u + _quantile_of(cdf, tail), u + _quantile_of(cdf, 1 - tail)),
+        total_interval=(
+            u + _quantile_of(cdf, tail, None, exact),
+            u + _quantile_of(cdf, 1 - tail, None, exact),
+        ),
     )
 
 
-def _quantile_of(cdf: Callable[[int], float], q: float, most: int | None = None) -> int:
+_EXACT_TERMS = 2000
+"""Largest support size (Beta-binomial) or shape plus count (negative binomial) decided exactly.
+
+The exact cdf is a sum of that many rational pmf terms in integer arithmetic, a few
+milliseconds at this size; above it, the float cdf decides even on a tie.
+"""
+
+_NEAR = 1e-9
+"""Relative distance from the level within which a float cdf is re-decided exactly.
+
+Far above the float cdfs' own error where the exact check applies (supports of at most
+``_EXACT_TERMS``: ~1e-13), so every comparison the floats could get wrong is settled exactly.
+"""
+
+
+def _quantile_of(
+    cdf: Callable[[int], float],
+    q: float,
+    most: int | None = None,
+    exact: Callable[[int, Fraction], bool | None] | None = None,
+) -> int:
     """The smallest ``k >= 0`` with ``cdf(k) >= q``: a discrete distribution's quantile.
 
     ``most`` is the top of the support, where the cdf is 1 (none: unbounded). This is the
     definition scipy.stats' ``ppf`` documents for discrete distributions, found by bisection
     over integers, so the posteriors above need only ``scipy.special`` (a third of
     ``scipy.stats``' import time) for the same intervals.
+
+    Where ``cdf(k)`` lies within ``_NEAR`` of ``q`` the comparison is left to
+    ``exact(k, q)``, the exact rational ``cdf(k) >= q`` (``None``: too large to decide
+    exactly, the float stands): a cdf step lying exactly on a dyadic level, which a float sum
+    can miss by an ulp either way, is then found where it is.
     """
+    level = Fraction(q)
+
+    def reaches(k: int) -> bool:
+        value = cdf(k)
+        if exact is not None and abs(value - q) <= _NEAR * q:
+            decided = exact(k, level)
+            if decided is not None:
+                return decided
+        return value >= q
+
     top = 1 if most is None else most  # where cdf(top) >= q
-    while most is None and cdf(top) < q:
+    while most is None and not reaches(top):
         top *= 2
-    return bisect.bisect_left(range(top), True, key=lambda k: cdf(k) >= q)
+    return bisect.bisect_left(range(top), True, key=reaches)
+
+
+def _scaled(*values: float) -> tuple[int, list[int]]:
+    """A common denominator ``d`` of the floats and their numerators over it (floats are exact)."""
+    fractions = [Fraction(v) for v in values]
+    d = math.lcm(*(f.denominator for f in fractions))
+    return d, [f.numerator * (d // f.denominator) for f in fractions]
+
+
+def _sum_reaches(first: tuple[int, int], ratios: Sequence[tuple[int, int]], q: Fraction) -> bool:
+    """Exactly: is ``first * (1 + r_0 + r_0 r_1 + ...)`` at least ``q``? (rationals as pairs).
+
+    ``first`` is pmf(0) and ``r_j`` = pmf(j+1)/pmf(j), each a (numerator, denominator) pair;
+    the partial sum is kept over the running product of denominators, so only integers grow.
+    """
+    total, num, den = 1, 1, 1  # sum_{j<=i} pmf(j)/pmf(0) = total/den, num = pmf(i)/pmf(0) * den
+    for top, bottom in ratios:
+        num *= top
+        total = total * bottom + num
+        den *= bottom
+    return first[0] * total * q.denominator >= q.numerator * first[1] * den
+
+
+def _betabinom_reaches(n: int, a: float, b: float, k: int, q: Fraction) -> bool:
+    """Exactly: P(X <= k) >= q for X ~ Beta-binomial(n, a, b), a and b the floats' rationals.
+
+    pmf(0) = prod_{i<n} (b+i)/(a+b+i) and pmf(j+1)/pmf(j) = (n-j)(j+a) / ((j+1)(n-j-1+b)).
+    """
+    d, (a_, b_) = _scaled(a, b)
+    first = (math.prod(b_ + i * d for i in range(n)), math.prod(a_ + b_ + i * d for i in range(n)))
+    ratios = [((n - j) * (j * d + a_), (j + 1) * ((n - j - 1) * d + b_)) for j in range(k)]
+    return _sum_reaches(first, ratios, q)
+
+
+def _nbinom_reaches(r: int, p: Fraction, k: int, q: Fraction) -> bool:
+    """Exactly: P(X <= k) >= q for X ~ NegativeBinomial(r, p), r a whole number.
+
+    pmf(0) = p^r and pmf(j+1)/pmf(j) = (j+r)(1-p)/(j+1).
+    """
+    top, bottom = p.numerator, p.denominator
+    ratios = [((j + r) * (bottom - top), (j + 1) * bottom) for j in range(k)]
+    return _sum_reaches((top**r, bottom**r), ratios, q)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,9 +356,11 @@ def _tail_at_most(x: int, m: int, k: int, bound: Fraction) -> bool:
 def _quantile(m: int, k: int, q: Fraction) -> int:
     """Smallest n >= m with P(N <= n) >= q under the serial-number posterior, exactly.
 
-    A bisection on the log tail finds the answer to within rounding; exact integer comparisons
-    of the tail then settle it, so ties are honoured (with k = 2 and m = 40, P(N <= 78) is exactly
-    1/2 and the median is 78, not 79).
+    A bisection on the log tail finds the answer to within rounding (``math.lgamma`` of a
+    serial near 10^10 is off by ~1e-6, which moves the answer by thousands); a galloping search
+    on exact integer comparisons of the tail from there settles it in a few dozen comparisons
+    (logarithmic in the rounding's reach), so ties are honoured (with k = 2 and m = 40,
+    P(N <= 78) is exactly 1/2 and the median is 78, not 79) at any size.
     """
     bound = 1 - q
     target = math.log(float(bound)) if bound > 0 else -math.inf
@@ -271,11 +368,27 @@ def _quantile(m: int, k: int, q: Fraction) -> int:
     while _log_tail(hi, m, k) > target:
         hi = 2 * hi
     lo += bisect.bisect_left(range(lo, hi), True, key=lambda n: _log_tail(n, m, k) <= target)
-    while not _tail_at_most(lo, m, k, bound):
-        lo += 1
-    while lo > m and _tail_at_most(lo - 1, m, k, bound):
-        lo -= 1
-    return lo
+    return _first_true(lambda n: _tail_at_most(n, m, k, bound), lo, m)
+
+
+def _first_true(ok: Callable[[int], bool], guess: int, least: int) -> int:
+    """The smallest ``n >= least`` with ``ok(n)``, for ``ok`` monotone (false, then true).
+
+    Galloping from ``guess``, an estimate of the answer: steps of 1, 2, 4, ... away from it
+    until ``ok`` changes, then a bisection of the last step, so an estimate off by ``d`` costs
+    about ``2 log2(d)`` calls of ``ok``.
+    """
+    if ok(guess):
+        hi, step = guess, 1
+        while hi - step >= least and ok(hi - step):
+            hi, step = hi - step, 2 * step
+        lo = max(hi - step, least - 1)  # ok(lo) is false, or lo is below the support
+    else:
+        lo, step = guess, 1
+        while not ok(lo + step):
+            lo, step = lo + step, 2 * step
+        hi = lo + step
+    return lo + 1 + bisect.bisect_left(range(lo + 1, hi), True, key=ok)
 
 
 def estimate_serials(
