@@ -18,7 +18,6 @@ Gelman et al., *Bayesian Data Analysis* (3rd ed.), ch. 2.
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -192,16 +191,22 @@ def undeclared_items(
     hidden_mean = shape * (1 - p) / p
 
     def cdf(k: int) -> float:
-        # I_p(r, k + 1) where it is below 1/2, else one minus its complement: betainc alone
-        # is off by ~1e-8 near 0.75 with k ~ 10^9 and p ~ 1e-9 (a billion sites), betaincc
-        # by ~1e-11 there, and each is accurate on its own side of the median.
+        # I_p(r, k + 1), accurate to ~1e-16 below 1/2; above, Boost's betainc can be off by
+        # ~1e-8 (k ~ 10^9 and p ~ 1e-9: a billion sites), where one minus betaincc is within
+        # ~1e-11. Elsewhere betainc is the closer (1e-16 against 1e-14 at 10^12 sites), so
+        # the complement is taken only where the two disagree beyond the latter's error.
         lower = float(betainc(shape, k + 1, p))
-        return lower if lower < 0.5 else 1.0 - float(betaincc(shape, k + 1, p))
+        if lower < 0.5:
+            return lower
+        upper = 1.0 - float(betaincc(shape, k + 1, p))
+        return upper if abs(upper - lower) > _DISAGREE else lower
 
     def exact(k: int, q: Fraction) -> bool | None:
-        if not shape.is_integer() or shape + k > _EXACT_TERMS:
+        if not shape.is_integer() or shape > _EXACT_TERMS:
             return None
-        return _nbinom_reaches(int(shape), Fraction(rate) / (Fraction(rate) + others), k, q)
+        if shape + k <= _EXACT_TERMS:
+            return _nbinom_reaches(int(shape), Fraction(rate) / (Fraction(rate) + others), k, q)
+        return _nbinom_reaches_decimal(int(shape), rate, others, k, q)
 
     return CountPosterior(
         shape=shape,
@@ -222,6 +227,9 @@ _EXACT_TERMS = 2000
 The exact cdf is a sum of that many rational pmf terms in integer arithmetic, a few
 milliseconds at this size; above it, the float cdf decides even on a tie.
 """
+
+_DISAGREE = 1e-12
+"""Gap between betainc and one minus betaincc beyond which the latter is taken (see above)."""
 
 _NEAR = 1e-9
 """Relative distance from the level within which a float cdf is re-decided exactly.
@@ -262,7 +270,21 @@ def _quantile_of(
     top = 1 if most is None else most  # where cdf(top) >= q
     while most is None and not reaches(top):
         top *= 2
-    return bisect.bisect_left(range(top), True, key=reaches)
+    return _bisect_first(reaches, 0, top)
+
+
+def _bisect_first(ok: Callable[[int], bool], lo: int, hi: int) -> int:
+    """The smallest ``n`` in ``lo..hi`` with ``ok(n)``, for ``ok`` monotone and ``ok(hi)`` true.
+
+    Over Python integers of any size (``bisect`` over a ``range`` stops at 2^63 elements).
+    """
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return hi
 
 
 def _scaled(*values: float) -> tuple[int, list[int]]:
@@ -295,6 +317,30 @@ def _betabinom_reaches(n: int, a: float, b: float, k: int, q: Fraction) -> bool:
     first = (math.prod(b_ + i * d for i in range(n)), math.prod(a_ + b_ + i * d for i in range(n)))
     ratios = [((n - j) * (j * d + a_), (j + 1) * ((n - j - 1) * d + b_)) for j in range(k)]
     return _sum_reaches(first, ratios, q)
+
+
+def _nbinom_reaches_decimal(r: int, rate: float, others: int, k: int, q: Fraction) -> bool:
+    """P(X <= k) >= q for X ~ NegativeBinomial(r, rate / (rate + others)), to ~45 digits.
+
+    For counts too large to sum exactly: P(X <= k) = P(Binomial(k + r, p) >= r), one minus
+    ``r`` binomial terms, each from the last by (n-j)/(j+1) * p/(1-p), in 60-digit decimals
+    from the exact ``rate`` (a float is a finite decimal). Only a cdf within ~1e-45 of the
+    level, an exact tie of a rational with a 2^-(k r) denominator in practice, could be
+    misjudged.
+    """
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 60
+        n = k + r
+        whole = Decimal(rate) + others
+        term = ((others / whole).ln() * n).exp()  # (1 - p)^n
+        odds = Decimal(rate) / others
+        tail = Decimal(0)  # P(Binomial(n, p) < r)
+        for j in range(r):
+            tail += term
+            term = term * (n - j) / (j + 1) * odds
+        return 1 - tail >= Decimal(q.numerator) / q.denominator
 
 
 def _nbinom_reaches(r: int, p: Fraction, k: int, q: Fraction) -> bool:
@@ -338,11 +384,18 @@ class SerialEstimate:
 
 
 def _log_tail(x: int, m: int, k: int) -> float:
-    """Log of P(N > x) = log C(m-1, k-1) - log C(x, k-1), for x >= m."""
+    """Log of P(N > x) = log C(m-1, k-1) - log C(x, k-1), for x >= m: a guide for ``_quantile``.
 
-    # math.lgamma, not scipy.special's: the last bits may differ, which ``_quantile`` settles
-    # exactly, and ``armsctl estimate serials`` then loads no SciPy.
+    ``math.lgamma`` (no SciPy for ``armsctl estimate serials``) differences lose ~1e-16 of
+    lgamma(n) ~ n log n, nothing below 2^40 that the exact settling cannot absorb; above it,
+    or with at most 1000 serials, the log of the exact ``math.comb`` (correctly rounded, and
+    no slower than the exact checks that follow): at 10^18 the lgamma difference would be
+    rounding noise, and the doubling search for an upper end would run away.
+    """
+
     def log_comb(n: int, r: int) -> float:
+        if r <= 1000 or n >= 2**40:
+            return math.log(math.comb(n, r))
         return math.lgamma(n + 1) - math.lgamma(r + 1) - math.lgamma(n - r + 1)
 
     return log_comb(m - 1, k - 1) - log_comb(x, k - 1)
@@ -367,7 +420,7 @@ def _quantile(m: int, k: int, q: Fraction) -> int:
     lo, hi = m, m
     while _log_tail(hi, m, k) > target:
         hi = 2 * hi
-    lo += bisect.bisect_left(range(lo, hi), True, key=lambda n: _log_tail(n, m, k) <= target)
+    lo = _bisect_first(lambda n: _log_tail(n, m, k) <= target, lo, hi)
     return _first_true(lambda n: _tail_at_most(n, m, k, bound), lo, m)
 
 
@@ -388,7 +441,7 @@ def _first_true(ok: Callable[[int], bool], guess: int, least: int) -> int:
         while not ok(lo + step):
             lo, step = lo + step, 2 * step
         hi = lo + step
-    return lo + 1 + bisect.bisect_left(range(lo + 1, hi), True, key=ok)
+    return _bisect_first(ok, lo + 1, hi)
 
 
 def estimate_serials(
