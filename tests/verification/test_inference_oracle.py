@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from armsctl.verification import inference
 from armsctl.verification.inference import (
     estimate_serials,
     fraction_not_as_declared,
@@ -298,17 +299,17 @@ def test_total_interval_extreme_success_probabilities() -> None:
             assert post.total_interval == interval, (s, u, total, prior, level)
 
 
-def _nbinom_cdf_decimal(r: int, k: int, p: float) -> Decimal:
-    """P(X <= k) = P(Binomial(k + r, p) >= r) for integer r, to 50 digits (p the float exactly)."""
+def _nbinom_cdf_decimal(r: int, k: int, p: float | Fraction) -> Decimal:
+    """P(X <= k) = P(Binomial(k + r, p) >= r) for integer r, to 50 digits (p a float exactly)."""
+    if k < 0:
+        return Decimal(0)
     with localcontext() as ctx:
         ctx.prec = 50
-        big_p = Decimal(p)
-        log_q = (1 - big_p).ln()
+        big_p = Decimal(p) if isinstance(p, float) else Decimal(p.numerator) / p.denominator
         n = k + r
-        below = sum(
-            (Decimal(math.comb(n, j)) * big_p**j * (log_q * (n - j)).exp() for j in range(r)),
-            Decimal(0),
-        )
+        q_n = ((1 - big_p).ln() * n).exp()  # (1 - p)^n; term j is C(n, j) p^j (1 - p)^(n - j)
+        odds = big_p / (1 - big_p)
+        below = sum((Decimal(math.comb(n, j)) * odds**j * q_n for j in range(r)), Decimal(0))
         return 1 - below
 
 
@@ -322,6 +323,27 @@ def test_total_interval_for_a_billion_sites_equals_scipy_nbinom() -> None:
         assert _nbinom_cdf_decimal(2, k - 1, p) < Decimal(q) <= _nbinom_cdf_decimal(2, k, p)
     post = undeclared_items(s, u, sites_total=total, prior=prior, credibility=level)
     assert post.total_interval == expected
+
+
+@pytest.mark.parametrize("total", [10**7, 10**9, 10**12, 10**14])
+def test_total_interval_for_huge_site_counts_is_the_exact_quantile(total: int) -> None:
+    """Whole shapes at up to 10^14 sites: each end is where the cdf steps over its level.
+
+    The reference is the cdf to 50 digits with the exact p = rate / (rate + others). Here
+    betainc alone is off by up to ~1e-8 (10^9 sites), one minus betaincc by ~1e-14 (10^12),
+    both more than a step of the cdf; and scipy.stats' nbinom.ppf misses a few ends too.
+    """
+    for s, u, prior, level in itertools.product(
+        (1, 1000), (0, 1, 10, 100), ((1.0, 1.0), (2.0, 1e-3)), LEVELS
+    ):
+        post = undeclared_items(s, u, sites_total=total, prior=prior, credibility=level)
+        r, rate = int(prior[0]) + u, Fraction(prior[1] + s)
+        p = rate / (rate + total - s)
+        tail = (1 - level) / 2
+        for end, q in zip(post.total_interval, (tail, 1 - tail), strict=True):
+            k = end - u
+            below, at = _nbinom_cdf_decimal(r, k - 1, p), _nbinom_cdf_decimal(r, k, p)
+            assert below < Decimal(q) <= at, (s, u, total, prior, level)
 
 
 def _nbinom_exact_cdf(r: int, p: Fraction, upto: int) -> list[Fraction]:
@@ -434,6 +456,40 @@ def test_every_site_inspected_is_a_point_mass() -> None:
         )
 
 
+def _rising(x: Fraction, n: int) -> Fraction:
+    return math.prod((x + i for i in range(n)), start=Fraction(1))
+
+
+def test_exact_cdf_comparisons_equal_rising_factorial_pmfs() -> None:
+    """The exact comparisons that settle near-ties, against the pmfs in closed rational form.
+
+    Beta-binomial(n, a, b): pmf(k) = C(n, k) (a)_k (b)_(n-k) / (a + b)_n, rational for any
+    float a, b; negative binomial(r, p): pmf(k) = C(k + r - 1, k) p^r (1 - p)^k. Each cdf value
+    is compared with itself (the tie), and with its neighbours a hair either side.
+    """
+    for n, a, b in [(7, 0.3, 1e-3), (12, 2.5, 0.1), (30, 1.0, 1e6), (1, 1e-3, 1e-3)]:
+        fa, fb = Fraction(a), Fraction(b)
+        total = Fraction(0)
+        for k in range(n + 1):
+            total += math.comb(n, k) * _rising(fa, k) * _rising(fb, n - k) / _rising(fa + fb, n)
+            hair = total / 10**30
+            assert inference._betabinom_reaches(n, a, b, k, total)
+            assert inference._betabinom_reaches(n, a, b, k, total - hair)
+            assert not inference._betabinom_reaches(n, a, b, k, total + hair)
+        assert total == 1
+    for r, rate, others in [(1, 3.0, 5), (4, 1.1, 1000), (7, 2.001, 10**6)]:
+        p = Fraction(rate) / (Fraction(rate) + others)
+        cdf = _nbinom_exact_cdf(r, p, 60)
+        for k in range(0, 60, 7):
+            hair = cdf[k] / 10**30
+            assert inference._nbinom_reaches(r, p, k, cdf[k])
+            assert not inference._nbinom_reaches(r, p, k, cdf[k] + hair)
+            # the decimal route, for counts too large to sum exactly, to ~1e-50 absolute
+            nearby = Fraction(1, 10**48)
+            assert inference._nbinom_reaches_decimal(r, rate, others, k, cdf[k] - nearby)
+            assert not inference._nbinom_reaches_decimal(r, rate, others, k, cdf[k] + nearby)
+
+
 # --- serial numbers: no scipy.stats distribution, so exact integer arithmetic ----------------
 
 
@@ -463,6 +519,37 @@ def test_serial_quantiles_are_exact_for_huge_serials(m: int, k: int) -> None:
         if k == 2:  # P(N <= n) = 1 - (m-1)/n: every quantile is a ceiling, and 40(m-1) a tie
             assert est.credible_interval[1] == math.ceil((m - 1) / tail)
             assert est.posterior_median == 2 * (m - 1)
+
+
+@pytest.mark.parametrize(
+    ("m", "k"), [(10**8, 2), (10**10, 2), (10**10, 3), (10**12, 50), (10**18, 2), (10**30, 7)]
+)
+def test_serial_quantiles_for_huge_serials_take_few_exact_checks(
+    m: int, k: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The float estimate is off by up to millions here; the exact search gallops from it.
+
+    Stepping one integer at a time from the estimate took ~10^5 exact checks at 10^8 and more
+    than 10^7 at 10^10; the galloping search needs about 2 log2 of the distance.
+    """
+    calls = 0
+    exact_check = inference._tail_at_most
+
+    def counted(x: int, m: int, k: int, bound: Fraction) -> bool:
+        nonlocal calls
+        calls += 1
+        return exact_check(x, m, k, bound)
+
+    monkeypatch.setattr(inference, "_tail_at_most", counted)
+    seen = [*range(1, k), m]
+    for level in ("0.5", "0.999"):
+        calls = 0
+        est = estimate_serials(seen, credibility=float(level))
+        assert calls <= 3 * 2 * 64  # three quantiles, each within 2^64 of its estimate
+        tail = (1 - Fraction(level)) / 2
+        assert _is_quantile(est.credible_interval[0], m, k, tail)
+        assert _is_quantile(est.credible_interval[1], m, k, 1 - tail)
+        assert _is_quantile(est.posterior_median, m, k, Fraction(1, 2))
 
 
 def test_serial_mean_and_confidence_interval() -> None:
