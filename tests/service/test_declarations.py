@@ -314,11 +314,7 @@ def _sealed(env: Env, as_of: dt.date) -> dict[str, Any]:
     body = decl.seal_items(
         PARTY_KEYS["USA"],
         SEALING.public(),
-        treaty=_new_start(),
-        party="USA",
-        as_of=as_of,
-        items=SEALED_ITEMS,
-        at=NOW,
+        decl.ClientItems(treaty=_new_start(), party="USA", as_of=as_of, items=SEALED_ITEMS, at=NOW),
         rng=os.urandom,
     )
     return decl.submit_sealed_items(
@@ -379,11 +375,9 @@ def test_a_client_sealed_row_that_is_not_padded_is_refused_since_its_size_would_
     body = decl.seal_items(
         PARTY_KEYS["USA"],
         SEALING.public(),
-        treaty=_new_start(),
-        party="USA",
-        as_of=dt.date(2021, 4, 1),
-        items=SEALED_ITEMS,
-        at=NOW,
+        decl.ClientItems(
+            treaty=_new_start(), party="USA", as_of=dt.date(2021, 4, 1), items=SEALED_ITEMS, at=NOW
+        ),
         rng=os.urandom,
     )
     row = body["sealed"]["rows"][1]
