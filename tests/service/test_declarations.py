@@ -15,7 +15,7 @@ from _world import PARTY_KEYS, SEALING_KEYS
 from armsctl.errors import DeclarationError, InputError, IntegrityError, NotFoundError
 from armsctl.ledger.escrow import commitment, root
 from armsctl.ledger.sealing import SealingKey, open_rows
-from armsctl.service import AccessDenied, ConflictError
+from armsctl.service import AccessDenied, ConflictError, Listing
 from armsctl.service import declarations as decl
 from armsctl.service.log import list_audit_events
 
@@ -41,14 +41,14 @@ def _aggregate(env: Env, user: str, party: str, as_of: dt.date, **kw: Any) -> di
 
 
 def _count(env: Env) -> int:
-    return decl.list_declarations(env.db, treaty="new-start").total
+    return decl.list_declarations(env.db, Listing("new-start")).total
 
 
 # -- the public view -----------------------------------------------------------------------------
 
 
 def test_the_public_list_shows_figures_and_commitments_but_never_an_item(env: Env) -> None:
-    page = decl.list_declarations(env.db, treaty="new-start")
+    page = decl.list_declarations(env.db, Listing("new-start"))
     assert {d["party"] for d in page.results} == {"USA", "RUS"}
     for row in page.results:
         assert row["kind"] == "items"
@@ -57,9 +57,9 @@ def test_the_public_list_shows_figures_and_commitments_but_never_an_item(env: En
 
 
 def test_the_public_list_filters_by_party_and_pages_with_a_total(env: Env) -> None:
-    usa = decl.list_declarations(env.db, treaty="new-start", party="USA")
+    usa = decl.list_declarations(env.db, Listing("new-start", party="USA"))
     assert [d["party"] for d in usa.results] == ["USA"]
-    first = decl.list_declarations(env.db, treaty="new-start", limit=1)
+    first = decl.list_declarations(env.db, Listing("new-start", limit=1))
     assert len(first.results) == 1 and first.total >= 2 and first.next_offset == 1
 
 
@@ -73,7 +73,7 @@ def test_one_declaration_is_read_by_id_and_an_unknown_id_is_not_found(env: Env) 
 
 def test_an_unknown_treaty_is_not_found(env: Env) -> None:
     with pytest.raises(NotFoundError, match="no treaty 'inf'"):
-        decl.list_declarations(env.db, treaty="inf")
+        decl.list_declarations(env.db, Listing("inf"))
 
 
 # -- the sealed items ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, TypeVarTuple
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
+from armsctl.service._base import Listing
 from armsctl.store.models import Declaration, Party, ZkProof
 
 __all__ = ["fetch_page", "treaty_rows", "with_party_code"]
@@ -40,7 +41,7 @@ def with_party_code(model: type[_Owned]) -> Select[_Owned, str]:
     return select(model, Party.code).join(Party, model.party_id == Party.id)
 
 
-def treaty_rows(model: type[_Owned], treaty: str, party: str | None) -> Select[_Owned, str]:
-    """A treaty's rows of a party-owned table with their party's code; only ``party``'s if named."""
-    query = with_party_code(model).where(model.treaty_id == treaty)
-    return query if party is None else query.where(Party.code == party)
+def treaty_rows(model: type[_Owned], listing: Listing) -> Select[_Owned, str]:
+    """A listing's rows of a party-owned table with their party's code (only its party's if named)."""
+    query = with_party_code(model).where(model.treaty_id == listing.treaty)
+    return query if listing.party is None else query.where(Party.code == listing.party)

@@ -44,6 +44,7 @@ from armsctl.service._base import (
     Actor,
     Allow,
     Database,
+    Listing,
     Page,
     Resource,
     audit,
@@ -1078,22 +1079,23 @@ def seal_items(
     }
 
 
-def list_declarations(
-    db: Database,
-    *,
-    treaty: str,
-    party: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> Page:
-    """The public view of declarations: figures and commitments, never an item."""
+def list_declarations(db: Database, listing: Listing) -> Page:
+    """The public view of declarations: figures and commitments, never an item.
+
+    ``listing.party`` keeps one declaring party's (by code).
+    """
     with db.read() as session:
-        doc = db.treaty(session, treaty)
-        query = treaty_rows(Declaration, treaty, party)
+        doc = db.treaty(session, listing.treaty)
+        query = treaty_rows(Declaration, listing)
         rows, total = fetch_page(
-            session, query, Declaration.as_of, Declaration.id, limit=limit, offset=offset
+            session,
+            query,
+            Declaration.as_of,
+            Declaration.id,
+            limit=listing.limit,
+            offset=listing.offset,
         )
-        return Page([_public(d, code, doc) for d, code in rows], total, limit, offset)
+        return listing.page([_public(d, code, doc) for d, code in rows], total)
 
 
 def get_declaration(db: Database, *, declaration_id: int) -> dict[str, Any]:
