@@ -32,7 +32,7 @@ from typing_extensions import TypeVar
 # Bound here too for callers that import them from this module; they live in armsctl.errors.
 from armsctl.errors import AccessDenied as AccessDenied
 from armsctl.errors import ConflictError as ConflictError
-from armsctl.errors import NotFoundError, ParameterError, Problem
+from armsctl.errors import NotFoundError
 from armsctl.ledger.envelope import seal_entry
 from armsctl.ledger.note import SignerKey
 from armsctl.service.group_commit import GroupCommit
@@ -48,7 +48,6 @@ __all__ = [
     "Actor",
     "Allow",
     "Database",
-    "Listing",
     "Page",
     "Resource",
     "allow_all",
@@ -128,42 +127,6 @@ class Page(Generic[_Row]):
 
     def to_dict(self) -> dict[str, Any]:
         return {"results": self.results, **self.bounds()}
-
-
-@dataclass(frozen=True, slots=True)
-class Listing:
-    """Which page of a treaty's rows a list use-case is asked for.
-
-    The treaty's lists (declarations, proofs, observations, inspections, notifications) are
-    all asked the same question: which treaty, whose rows (``party``, a party code: the
-    declaring or proving party, the observed one; ``None`` for every party's) and which page
-    (``limit`` rows from ``offset``). One value carries it from the HTTP query, the web page or
-    the command line to the query, and back into the ``Page`` it answers with.
-    """
-
-    treaty: str
-    party: str | None = None
-    limit: int = 50
-    offset: int = 0
-
-    def page(self, results: list[_Row], total: int) -> Page[_Row]:
-        """The answer to this listing: ``results`` of ``total`` rows, with its limit and offset."""
-        return Page(results, total, self.limit, self.offset)
-
-    def unfiltered_treaty(self) -> str:
-        """The treaty of a list the caller's own party scopes, refusing a party filter.
-
-        Inspections and notifications are listed as the caller takes part in them; naming a
-        party there would suggest a filter the list does not apply.
-
-        Raises:
-            ParameterError: naming ``party`` if one is given.
-        """
-        if self.party is not None:
-            raise ParameterError(
-                [Problem("", "party", "this list shows the caller's own party's; name none")]
-            )
-        return self.treaty
 
 
 def slice_page(rows: list[_Row], limit: int, offset: int) -> Page[_Row]:

@@ -44,7 +44,6 @@ from armsctl.service._base import (
     Actor,
     Allow,
     Database,
-    Listing,
     Page,
     Resource,
     audit,
@@ -53,7 +52,7 @@ from armsctl.service._base import (
     party_by_code,
 )
 from armsctl.service._json import json_problem
-from armsctl.service._paging import fetch_page, treaty_rows, with_party_code
+from armsctl.service._paging import Listing, fetch_page, owned_page, with_party_code
 from armsctl.service.entries import (
     append_for_party,
     declaration_entry,
@@ -1086,15 +1085,7 @@ def list_declarations(db: Database, listing: Listing) -> Page:
     """
     with db.read() as session:
         doc = db.treaty(session, listing.treaty)
-        query = treaty_rows(Declaration, listing)
-        rows, total = fetch_page(
-            session,
-            query,
-            Declaration.as_of,
-            Declaration.id,
-            limit=listing.limit,
-            offset=listing.offset,
-        )
+        rows, total = owned_page(session, Declaration, listing, Declaration.as_of, Declaration.id)
         return listing.page([_public(d, code, doc) for d, code in rows], total)
 
 

@@ -38,19 +38,9 @@ from sqlalchemy.orm import Session
 from armsctl.errors import ConflictError, InputError, NotFoundError, Problem
 from armsctl.ledger.envelope import canonical
 from armsctl.ledger.escrow import reveal_items, verify_reveal
-from armsctl.service._base import (
-    Actor,
-    Allow,
-    Database,
-    Listing,
-    Page,
-    Resource,
-    audit,
-    iso,
-    party_by_code,
-)
+from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import check_json, renderable
-from armsctl.service._paging import fetch_page
+from armsctl.service._paging import Listing, fetch_page
 from armsctl.service.entries import (
     Draft,
     append_for_party,

@@ -10,18 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from armsctl.errors import InputError, ParameterError, Problem
-from armsctl.service._base import (
-    Actor,
-    Allow,
-    Database,
-    Listing,
-    Page,
-    Resource,
-    iso,
-    party_by_code,
-)
+from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
 from armsctl.service._json import check_json, renderable
-from armsctl.service._paging import fetch_page
+from armsctl.service._paging import Listing, fetch_page
 from armsctl.service.entries import (
     MAX_SKEW,
     append_for_party,

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from armsctl.compliance import evaluate, report_to_dict
 from armsctl.inventory.io import DeclarationSet
-from armsctl.service._base import Database, Listing, Page, iso
-from armsctl.service._paging import with_party_code
+from armsctl.service._base import Database, Page, iso
+from armsctl.service._paging import Listing, with_party_code
 from armsctl.service.dashboard import log_head
 from armsctl.service.declarations import core_declaration
 from armsctl.service.inspections import quota_status

@@ -13,17 +13,8 @@ import datetime as dt
 from typing import Any
 
 from armsctl.errors import InputError, NotFoundError, Problem
-from armsctl.service._base import (
-    Actor,
-    Allow,
-    Database,
-    Listing,
-    Page,
-    Resource,
-    iso,
-    party_by_code,
-)
-from armsctl.service._paging import fetch_page, treaty_rows, with_party_code
+from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
+from armsctl.service._paging import Listing, owned_page, with_party_code
 from armsctl.service.entries import Draft, append_for_party
 from armsctl.store.models import ZkProof
 from armsctl.treaty.schema import Treaty
@@ -176,10 +167,7 @@ def list_proofs(db: Database, listing: Listing) -> Page:
     """
     with db.read() as session:
         doc = db.treaty(session, listing.treaty)
-        query = treaty_rows(ZkProof, listing)
-        rows, total = fetch_page(
-            session, query, ZkProof.id, limit=listing.limit, offset=listing.offset
-        )
+        rows, total = owned_page(session, ZkProof, listing, ZkProof.id)
         return listing.page(
             [_public(r, code, _maximum(doc, r.limit_id)) for r, code in rows], total
         )
