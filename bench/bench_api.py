@@ -6,8 +6,8 @@ connections and ``-d`` seconds) through a Lua script that sets the bearer token,
 a JSON body with a fresh date for each write. Measured per worker count:
 
 - the baseline ``GET /api/v1/health`` (no database), in the same run;
-- SQLite reads: compliance status, notifications list (audited: each read also writes an
-  audit event, so it is a write transaction too);
+- SQLite reads: compliance status, notifications list (audited: each read also commits an
+  audit event through the group commit before it is answered);
 - SQLite writes: aggregate declaration submission (one transaction + one log append each);
 - PostgreSQL: the baseline and the writes again, in a fresh schema dropped afterwards (skipped
   when no server answers on 127.0.0.1:5432).
@@ -23,6 +23,18 @@ non-2xx/3xx responses plus socket errors (connect, read, write, timeout). Withou
 saturates near 500 req/s on its own.
 
     .venv/bin/python bench/bench_api.py [--quick] [--workers 1,2] [--duration 10]
+        [--only notifications] [--pin-load-generator CPU]
+
+``--only`` measures the named endpoints (``ENDPOINTS``) and the ``/health`` baseline, always in
+the same run so that their ratio to it stays comparable; PostgreSQL is measured only when a
+write is selected. A selection writes ``bench/results/api-<names>.json``, leaving the full
+run's ``api.json`` as it was.
+
+``--pin-load-generator CPU`` runs wrk on that CPU alone and the server on the others (Linux
+``sched_setaffinity``; results in ``api-...-pinned.json``), so the load generator no longer takes
+CPU from the server. On a 2-core machine that leaves the server one core: the latency figures
+then show the server's own queueing rather than the two competing, and a second worker cannot
+be faster than one.
 """
 
 from __future__ import annotations
@@ -63,6 +75,15 @@ HEALTH = ("GET", "/api/v1/health")
 COMPLIANCE = ("GET", f"{TREATY}/compliance?at=2026-01-01")
 NOTIFICATIONS = ("GET", f"{TREATY}/notifications?limit=20")
 DECLARATION = ("POST", f"{TREATY}/declarations")
+#: Every endpoint measured, by the name the rows and ``--only`` use; ``health`` is the baseline.
+ENDPOINTS = {
+    "health": HEALTH,
+    "compliance": COMPLIANCE,
+    "notifications": NOTIFICATIONS,
+    "declaration_submit": DECLARATION,
+}
+#: What only SQLite measures (PostgreSQL runs the baseline and the writes).
+SQLITE_ONLY = frozenset({"compliance", "notifications"})
 
 # One Lua state per wrk thread. Writes need a distinct as_of per request (a party declares once
 # per date), so each thread counts days from 1900-01-01 + offset + thread * 100000; the offset
@@ -191,6 +212,18 @@ def _setup(url: str, key: SignerKey) -> dict[str, str]:
     return tokens
 
 
+#: CPU sets for the server and for wrk (``--pin-load-generator``); empty: the scheduler's choice.
+AFFINITY: dict[str, set[int]] = {"server": set(), "wrk": set()}
+
+
+def _pinned(role: str) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that confines the child to its role's CPUs, if any were set."""
+    cpus = AFFINITY[role]
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process and its children (uvicorn's workers), from /proc.
 
@@ -244,6 +277,7 @@ class Server:
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=_pinned("server"),
         )
         self.base = f"http://127.0.0.1:{self.port}"
         for _ in range(600):
@@ -297,7 +331,7 @@ def _wrk(
         kind,
         str(offset),
     ]
-    run = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    run = subprocess.run(cmd, capture_output=True, text=True, check=True, preexec_fn=_pinned("wrk"))
     line = next(x for x in run.stdout.splitlines() if x.startswith("WRKJSON "))
     raw = json.loads(line.removeprefix("WRKJSON "))
     socket_errors = raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
@@ -394,19 +428,30 @@ def _make_load(args: argparse.Namespace, script: Path | None) -> Load:
 
 
 def run_backend(
-    url: str, tmp: Path, workers: int, reads: bool, load: Load, seconds: int, warmup: int
+    url: str,
+    tmp: Path,
+    workers: int,
+    reads: bool,
+    load: Load,
+    seconds: int,
+    warmup: int,
+    only: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """Measure one fresh database behind one server: baseline, reads (optional), writes."""
+    """Measure one fresh database behind one server: baseline, reads (optional), writes.
+
+    ``only``: the endpoints to measure besides the baseline (default: all of them).
+    """
     key = SignerKey.generate("bench.armsctl/log", seed=os.urandom(32))
     key_file = tmp / f"log-{uuid.uuid4().hex[:6]}.key"
     key_file.write_text(str(key) + "\n")
     tokens = _setup(url, key)
     server = Server(url, key_file, workers)
     usa = tokens["USA"]
-    targets = {"health": HEALTH}
-    if reads:
-        targets |= {"compliance": COMPLIANCE, "notifications": NOTIFICATIONS}
-    targets["declaration_submit"] = DECLARATION
+    targets = {
+        name: target
+        for name, target in ENDPOINTS.items()
+        if (name == "health" or only is None or name in only) and (reads or name not in SQLITE_ONLY)
+    }
     out: dict[str, Any] = {}
     try:
         for name, target in targets.items():
@@ -457,7 +502,31 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="open connections")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", default="1,2", help="uvicorn worker counts, comma-separated")
+    parser.add_argument(
+        "--only",
+        default=None,
+        help=f"endpoints to measure besides /health, comma-separated: {', '.join(list(ENDPOINTS)[1:])}",
+    )
+    parser.add_argument(
+        "--pin-load-generator",
+        type=int,
+        default=None,
+        metavar="CPU",
+        help="run wrk on this CPU only and the server on the others",
+    )
     args = parser.parse_args()
+    if args.pin_load_generator is not None:
+        cpus = set(os.sched_getaffinity(0))
+        if args.pin_load_generator not in cpus or len(cpus) < 2:
+            parser.error(f"--pin-load-generator: CPU {args.pin_load_generator} not among {cpus}")
+        AFFINITY["wrk"] = {args.pin_load_generator}
+        AFFINITY["server"] = cpus - {args.pin_load_generator}
+    only = None
+    if args.only is not None:
+        only = frozenset(name.strip() for name in args.only.split(",") if name.strip())
+        unknown = sorted(only - set(ENDPOINTS))
+        if unknown or not only:
+            parser.error(f"--only: unknown endpoint(s) {', '.join(unknown) or '(none given)'}")
     seconds, warmup = (2, 1) if args.quick else (args.duration, args.warmup)
     worker_counts = [int(w) for w in args.workers.split(",")]
     wrk = shutil.which("wrk")
@@ -473,7 +542,12 @@ def main() -> None:
         else f"httpx.AsyncClient ({args.connections} tasks, fallback)"
     )
     results: dict[str, Any] = {
-        "machine": f"{os.cpu_count()} cores; the load generator runs on the same machine",
+        "machine": f"{os.cpu_count()} cores; the load generator runs on the same machine"
+        + (
+            f", pinned to CPU {args.pin_load_generator}, the server to {sorted(AFFINITY['server'])}"
+            if AFFINITY["wrk"]
+            else ""
+        ),
         "load_generator": generator,
         "server": "uvicorn (armsctl.api.asgi:create_app_from_env --factory), no access log",
         "seconds_per_endpoint": seconds,
@@ -482,7 +556,7 @@ def main() -> None:
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
         "runs": [],
     }
-    pg = _pg_up()
+    pg = _pg_up() and (only is None or bool(only - SQLITE_ONLY - {"health"}))
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         script: Path | None = None
@@ -493,7 +567,7 @@ def main() -> None:
         for workers in worker_counts:
             print(f"sqlite, {workers} worker(s)", flush=True)
             url = f"sqlite:///{tmp / f'bench-{workers}.db'}"
-            rows = run_backend(url, tmp, workers, True, load, seconds, warmup)
+            rows = run_backend(url, tmp, workers, True, load, seconds, warmup, only)
             results["runs"] += [
                 {"backend": "sqlite", "endpoint": k, "workers": workers, **v}
                 for k, v in rows.items()
@@ -501,15 +575,18 @@ def main() -> None:
             if pg:
                 print(f"postgresql, {workers} worker(s)", flush=True)
                 with _pg_schema() as pg_url:
-                    rows = run_backend(pg_url, tmp, workers, False, load, seconds, warmup)
+                    rows = run_backend(pg_url, tmp, workers, False, load, seconds, warmup, only)
                 results["runs"] += [
                     {"backend": "postgresql", "endpoint": k, "workers": workers, **v}
                     for k, v in rows.items()
                 ]
     results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    if not pg:
+    if not pg and (only is None or only - SQLITE_ONLY - {"health"}):
         print("PostgreSQL not reachable on 127.0.0.1:5432: write test skipped there")
-    out = Path(__file__).parent / "results" / "api.json"
+    name = "api.json" if only is None else f"api-{'-'.join(sorted(only))}.json"
+    if AFFINITY["wrk"]:
+        name = name.replace(".json", "-pinned.json")
+    out = Path(__file__).parent / "results" / name
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\n{generator}; {results['machine']}")

@@ -29,6 +29,7 @@ from _world import (
     open_items,
     opened,
 )
+from fastapi.testclient import TestClient  # (imported first, warnings filtered, by conftest)
 
 from armsctl.api import Settings
 from armsctl.errors import IntegrityError
@@ -36,7 +37,6 @@ from armsctl.ledger.sealing import open_rows, open_value
 from armsctl.server import create_app
 from armsctl.service import accounts
 from armsctl.service.entries import content_commitment
-from conftest import TestClient
 
 P = "/api/v1"
 T = f"{P}/treaties/new-start"

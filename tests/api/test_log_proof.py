@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 
 from _world import LOG_KEY, World
+from fastapi.testclient import TestClient  # (imported first, warnings filtered, by conftest)
 
 from armsctl.ledger.bundle import TrustPolicy, verify_bundle
 from armsctl.ledger.note import SignerKey
-from conftest import TestClient
 
 P = "/api/v1"
 TRUST = TrustPolicy(LOG_KEY.verifier())

@@ -25,6 +25,7 @@ from _world import (
     fresh_url,
     postgres_for,
 )
+from fastapi.testclient import TestClient  # (imported first, warnings filtered, by conftest)
 
 from armsctl.ledger.envelope import open_entry
 from armsctl.ledger.note import SignerKey
@@ -32,7 +33,6 @@ from armsctl.server import create_app
 from armsctl.service import log
 from armsctl.service.entries import declaration_entry, notification_entry
 from armsctl.settings import Settings
-from conftest import TestClient
 
 TREATY = "new-start"
 DECLS = f"/api/v1/treaties/{TREATY}/declarations"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from _world import LOG_KEY, NOW, PARTY_KEYS, World, build_world, fresh_database, fresh_url
+from fastapi.testclient import TestClient  # (imported first, warnings filtered, by conftest)
 
 from armsctl.errors import InputError
 from armsctl.ledger.escrow import reveal_items
@@ -26,7 +27,6 @@ from armsctl.service._base import LOCAL
 from armsctl.service.entries import inspection_request_entry
 from armsctl.settings import Settings
 from armsctl.treaty.loader import load_treaty
-from conftest import TestClient
 
 T = "/api/v1/treaties/new-start"
 KEY = SealingKey.generate(bytes([5]) * 32)

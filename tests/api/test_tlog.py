@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _world import BACKENDS, LOG_KEY, NOW, fresh_database, fresh_url, postgres_for
+from fastapi.testclient import TestClient  # (imported first, warnings filtered, by conftest)
 
 from armsctl.ledger import merkle
 from armsctl.ledger.checkpoint import open_checkpoint
@@ -20,7 +21,6 @@ from armsctl.ledger.tiles import decode_bundle, tile_path
 from armsctl.server import create_app
 from armsctl.service import log
 from armsctl.settings import Settings
-from conftest import TestClient
 
 PARTY = SignerKey.generate("USA", seed=b"\x51" * 32)
 SIZE = 600

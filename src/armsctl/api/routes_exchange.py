@@ -54,11 +54,16 @@ def list_notifications(
     state: StateDep,
     page: PagingDep,
     guard: Annotated[Guard, permit("notification.read")],
-) -> dict[str, Any]:
-    """Notifications the caller's party sent or received (audited)."""
-    return notifications.list_notifications(
+) -> Response:
+    """Notifications the caller's party sent or received (audited).
+
+    Served as JSON bytes kept per viewer and store version
+    (``notifications.list_notifications_json``); every request is still checked and audited.
+    """
+    body = notifications.list_notifications_json(
         state.db, guard.actor, treaty=treaty, **paged(page), **acting(state, guard)
-    ).to_dict()
+    )
+    return Response(body, media_type="application/json")
 
 
 @router.post(

@@ -2,7 +2,9 @@
 
 Every treaty's list is asked for one way (``Listing``), every paged list counts and slices its
 rows one way (``fetch_page``), and every party-owned table is joined to its party's code one way
-(``with_party_code``), and listed by treaty and party one way (``owned_page``).
+(``with_party_code``), and listed by treaty and party one way (``owned_page``). The one exception
+is the notifications list, the hottest read: ``service.notifications`` runs the same count and
+slice as Core statements built once.
 """
 
 from __future__ import annotations

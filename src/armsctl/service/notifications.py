@@ -11,23 +11,29 @@ acknowledged by each other party on its own, and each acknowledgement is logged 
 A notification's ``acknowledged_at`` is the caller's own party's acknowledgement (for a
 recipient) or, for the sender of a direct notification, the recipient's; ``acknowledgements``
 lists every party's.
+
+The list is the API's busiest audited read. Its queries are built once (module-level Core
+statements: no ORM entity, alias or statement is rebuilt per request), and the API is served
+``list_notifications_json``: the page as JSON bytes, kept per viewer and store version
+(``read_cache``), while every request still checks access and records its audit event.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Connection, Integer, Select, Table, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session
 
 from armsctl.errors import ConflictError, InputError, NotFoundError, Problem
+from armsctl.service import read_cache
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import check_json, renderable
-from armsctl.service._paging import fetch_page
 from armsctl.service.entries import (
     acknowledgement_entry,
     append_for_party,
@@ -46,6 +52,7 @@ __all__ = [
     "KIND_PATTERN",
     "acknowledge_notification",
     "list_notifications",
+    "list_notifications_json",
     "reseal_notification",
     "submit_notification",
 ]
@@ -54,23 +61,71 @@ __all__ = [
 KIND_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
-def _acks(session: Session, ids: list[int]) -> dict[int, dict[str, dt.datetime]]:
+_NOTES: Table = Notification.__table__  # type: ignore[assignment]
+_PARTIES: Table = Party.__table__  # type: ignore[assignment]
+_ACK_ROWS: Table = NotificationAck.__table__  # type: ignore[assignment]
+_SENDER, _RECIPIENT = _PARTIES.alias("sender"), _PARTIES.alias("recipient")
+_LISTED = _NOTES.join(_SENDER, _NOTES.c.sender_id == _SENDER.c.id).outerjoin(
+    _RECIPIENT, _NOTES.c.recipient_id == _RECIPIENT.c.id
+)
+#: What a party sees: what it sent or received, and every broadcast (none: broadcasts only).
+_VISIBLE = and_(
+    _NOTES.c.treaty_id == bindparam("treaty"),
+    or_(
+        _NOTES.c.sender_id == bindparam("party", type_=Integer),
+        _NOTES.c.recipient_id == bindparam("party", type_=Integer),
+        _NOTES.c.recipient_id.is_(None),
+    ),
+)
+_COUNT = select(func.count()).select_from(_LISTED).where(_VISIBLE)
+_PAGE = (
+    select(_NOTES, _SENDER.c.code.label("sender_code"), _RECIPIENT.c.code.label("recipient_code"))
+    .select_from(_LISTED)
+    .where(_VISIBLE)
+    .order_by(_NOTES.c.id)  # unique: no row is skipped or repeated between pages
+    .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
+)
+_ACKS = (
+    select(_ACK_ROWS.c.notification_id, _PARTIES.c.code, _ACK_ROWS.c.acknowledged_at)
+    .join(_PARTIES, _ACK_ROWS.c.party_id == _PARTIES.c.id)
+    .where(_ACK_ROWS.c.notification_id.in_(bindparam("ids", expanding=True)))
+)
+
+
+class _Stored(Protocol):
+    """A stored notification: an ORM row, or a Core row of ``_PAGE`` (the same names)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def treaty_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def body(self) -> dict[str, Any]: ...
+    @property
+    def body_salt(self) -> bytes | None: ...
+    @property
+    def sealed_body(self) -> dict[str, Any] | None: ...
+    @property
+    def sent_at(self) -> dt.datetime: ...
+    @property
+    def log_index(self) -> int: ...
+
+
+def _acks(conn: Connection, ids: list[int]) -> dict[int, dict[str, dt.datetime]]:
     """Every acknowledgement of these notifications, by notification and party code."""
     out: dict[int, dict[str, dt.datetime]] = {i: {} for i in ids}
     if not ids:
         return out
-    rows = session.execute(
-        select(NotificationAck.notification_id, Party.code, NotificationAck.acknowledged_at)
-        .join(Party, NotificationAck.party_id == Party.id)
-        .where(NotificationAck.notification_id.in_(ids))
-    ).all()
-    for nid, code, at in rows:
+    for nid, code, at in conn.execute(_ACKS, {"ids": ids}):
         out[nid][code] = at
     return out
 
 
 def _public(
-    row: Notification,
+    row: _Stored,
     sender: str,
     recipient: str | None,
     acks: dict[str, dt.datetime],
@@ -258,6 +313,64 @@ def _seal_body(
     )
 
 
+def _viewer(
+    db: Database, session: Session, actor: Actor, treaty: str, allow: Allow
+) -> tuple[int | None, str | None]:
+    """The caller's party id and code under ``treaty`` (none outside it), once access is allowed.
+
+    Raises:
+        NotFoundError: if the treaty is not on this server.
+        AccessDenied: if ``allow`` refuses the list.
+    """
+    db.treaty(session, treaty)
+    party_id = actor.party_id if actor.treaty == treaty else None
+    allow(
+        Resource(
+            "notifications",
+            f"{treaty}/notifications",
+            parties=frozenset({party_id}) if party_id is not None else frozenset(),
+        )
+    )
+    return party_id, actor.party if actor.treaty == treaty else None
+
+
+def _page(
+    conn: Connection,
+    *,
+    treaty: str,
+    party_id: int | None,
+    viewer: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[Page, bool]:
+    """One page as ``viewer`` is served it, and whether every row on it is sealed at rest.
+
+    The count and the page come from the same statements for every caller, so ``Page.total``
+    counts exactly the rows the pages walk through.
+    """
+    params = {"treaty": treaty, "party": party_id}
+    total = int(conn.execute(_COUNT, params).scalar_one())
+    rows = conn.execute(_PAGE, {**params, "limit": limit, "offset": offset}).all()
+    acks = _acks(conn, [row.id for row in rows])
+    results = [
+        _public(row, row.sender_code, row.recipient_code, acks[row.id], viewer) for row in rows
+    ]
+    return Page(results, total, limit, offset), all(row.sealed_body is not None for row in rows)
+
+
+def _audit_list(
+    session: Session, actor: Actor, *, treaty: str, shown: int, offset: int, at: dt.datetime
+) -> None:
+    audit(
+        session,
+        actor,
+        action="notification.read",
+        resource=f"{treaty}/notifications",
+        at=at,
+        detail=f"{shown} notifications from offset {offset}",
+    )
+
+
 def list_notifications(
     db: Database,
     actor: Actor,
@@ -270,43 +383,75 @@ def list_notifications(
 ) -> Page:
     """Notifications the actor's party sent or received (broadcasts included); audited."""
     with db.audited_read() as session:
-        db.treaty(session, treaty)
-        party_id = actor.party_id if actor.treaty == treaty else None
-        allow(
-            Resource(
-                "notifications",
-                f"{treaty}/notifications",
-                parties=frozenset({party_id}) if party_id is not None else frozenset(),
+        party_id, viewer = _viewer(db, session, actor, treaty, allow)
+        page, _sealed = _page(
+            session.connection(),
+            treaty=treaty,
+            party_id=party_id,
+            viewer=viewer,
+            limit=limit,
+            offset=offset,
+        )
+        _audit_list(session, actor, treaty=treaty, shown=len(page.results), offset=offset, at=at)
+        return page
+
+
+@functools.cache
+def _version_query(entries: Table) -> Select[int | None, int | None]:
+    """The log's last index and the newest notification's id: two index lookups, no scan."""
+    return select(
+        select(func.max(entries.c.seq)).scalar_subquery(),
+        select(func.max(_NOTES.c.id)).scalar_subquery(),
+    )
+
+
+def list_notifications_json(
+    db: Database,
+    actor: Actor,
+    *,
+    at: dt.datetime,
+    treaty: str,
+    allow: Allow,
+    limit: int = 50,
+    offset: int = 0,
+) -> bytes:
+    """``list_notifications(...).to_dict()`` as JSON bytes (``read_cache.dumps``); audited.
+
+    Each request checks access and records its audit event, durable before the bytes are
+    returned, exactly as ``list_notifications``; only the page itself is kept, per
+    ``read_cache`` key of everything that decides what the caller is served: the treaty, the
+    caller's role, party id and party code, the page (``limit``, ``offset``) and the store's
+    version. Two callers share bytes only if each would be served exactly those bytes.
+
+    The version is the log's size and the newest notification's id. Every notification and
+    every acknowledgement appends its log entry in the transaction that stores it, and appends
+    are serialised in commit order (SQLite's write lock, PostgreSQL's lock on the entries
+    table), so the size grows with each commit that changes a page. It is read first, in the
+    transaction the page is then read in (on SQLite one snapshot; on PostgreSQL the page is
+    at least as new), so a page is never kept under a version newer than its rows. A page
+    holding a row still in clear (stored before encryption at rest, sealed later in place by
+    ``reseal_notification`` without a log entry) is not kept: it is read again each time.
+
+    Raises:
+        NotFoundError: if the treaty is not on this server.
+        AccessDenied: if ``allow`` refuses the list.
+    """
+    with db.audited_read() as session:
+        party_id, viewer = _viewer(db, session, actor, treaty, allow)
+        conn = session.connection()
+        size, newest = conn.execute(_version_query(db.ledger.t.entries)).one()
+        key = ("notifications", treaty, actor.role, party_id, viewer, limit, offset, size, newest)
+        kept: tuple[bytes, int] | None = read_cache.lookup(db, key)
+        if kept is None:
+            page, sealed = _page(
+                conn, treaty=treaty, party_id=party_id, viewer=viewer, limit=limit, offset=offset
             )
-        )
-        sender, recipient = aliased(Party), aliased(Party)
-        query = (
-            select(Notification, sender.code, recipient.code)
-            .join(sender, Notification.sender_id == sender.id)
-            .outerjoin(recipient, Notification.recipient_id == recipient.id)
-            .where(Notification.treaty_id == treaty)
-            .where(
-                or_(
-                    Notification.sender_id == party_id,
-                    Notification.recipient_id == party_id,
-                    Notification.recipient_id.is_(None),
-                )
-            )
-        )
-        rows, total = fetch_page(session, query, Notification.id, limit=limit, offset=offset)
-        audit(
-            session,
-            actor,
-            action="notification.read",
-            resource=f"{treaty}/notifications",
-            at=at,
-            detail=f"{len(rows)} notifications from offset {offset}",
-        )
-        acks = _acks(session, [n.id for n, _s, _r in rows])
-        viewer = actor.party if actor.treaty == treaty else None
-        return Page(
-            [_public(n, s, r, acks[n.id], viewer) for n, s, r in rows], total, limit, offset
-        )
+            kept = read_cache.dumps(page.to_dict()), len(page.results)
+            if sealed:
+                read_cache.keep(db, key, kept)
+        body, shown = kept
+        _audit_list(session, actor, treaty=treaty, shown=shown, offset=offset, at=at)
+    return body
 
 
 def acknowledge_notification(
@@ -386,5 +531,5 @@ def acknowledge_notification(
             detail=f"acknowledged for {party.code}",
         )
         session.flush()
-        acks = _acks(session, [row.id])[row.id]
+        acks = _acks(session.connection(), [row.id])[row.id]
         return _public(row, sender.code, recipient.code if recipient else None, acks, party.code)

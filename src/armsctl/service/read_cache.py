@@ -1,4 +1,4 @@
-"""Hot public reads serialised once: JSON bytes kept per store version.
+"""Hot reads serialised once: JSON bytes kept per store version.
 
 The compliance report at a date depends only on the treaty (fixed once loaded) and its
 declarations, which are never changed once stored: their count and newest id
@@ -7,6 +7,12 @@ serialised (orjson) once per ``(treaty, date, version)``; each request then cost
 count query (none on a SQLite file while nothing was committed) and no ORM, evaluation or
 serialisation work. What is cached is the public report
 every caller allowed to read compliance gets alike, so no caller sees anything another would not.
+
+Other reads keep what they serialised here too (``lookup``, ``keep``), under a key of their own
+that holds everything deciding what their caller is served: the notifications list
+(``notifications.list_notifications_json``) keys its pages by the viewer's role, party and page
+as well as the store's version, so one viewer is never served bytes kept for another. Access
+is decided, and audit events recorded, before and after a lookup, never cached.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from sqlalchemy import bindparam, func, select
 from armsctl.service._base import Database
 from armsctl.store.models import Declaration
 
-__all__ = ["compliance_json", "dumps"]
+__all__ = ["compliance_json", "dumps", "keep", "lookup"]
 
 _MAX = 256
 _lock = threading.Lock()
@@ -64,12 +70,35 @@ def _version(db: Database, treaty: str) -> tuple[int, int]:
     return version
 
 
-def _cache(db: Database) -> OrderedDict[tuple[Any, ...], bytes]:
-    found: OrderedDict[tuple[Any, ...], bytes] | None = db.__dict__.get("_read_cache")
+def _cache(db: Database) -> OrderedDict[tuple[Any, ...], Any]:
+    found: OrderedDict[tuple[Any, ...], Any] | None = db.__dict__.get("_read_cache")
     if found is None:
         with _lock:
             found = db.__dict__.setdefault("_read_cache", OrderedDict())
     return found
+
+
+def lookup(db: Database, key: tuple[Any, ...]) -> Any:
+    """What ``keep`` kept under ``key`` for ``db`` (the most recently used of ``_MAX``), or None.
+
+    The key must hold the version of every input and everything that decides what the caller
+    is served: two requests with equal keys get the very same value.
+    """
+    cache = _cache(db)
+    with _lock:
+        hit = cache.get(key)
+        if hit is not None:
+            cache.move_to_end(key)
+        return hit
+
+
+def keep(db: Database, key: tuple[Any, ...], value: Any) -> None:
+    """Keep ``value`` under ``key`` (see ``lookup``), dropping the least recently used."""
+    cache = _cache(db)
+    with _lock:
+        cache[key] = value
+        while len(cache) > _MAX:
+            cache.popitem(last=False)
 
 
 def compliance_json(db: Database, *, treaty: str, at: dt.date) -> bytes:
@@ -81,15 +110,9 @@ def compliance_json(db: Database, *, treaty: str, at: dt.date) -> bytes:
     from armsctl.service.transparency import check_compliance
 
     key = ("compliance", treaty, at, _version(db, treaty))
-    cache = _cache(db)
-    with _lock:
-        hit = cache.get(key)
-        if hit is not None:
-            cache.move_to_end(key)
-            return hit
+    hit: bytes | None = lookup(db, key)
+    if hit is not None:
+        return hit
     body = dumps(check_compliance(db, treaty=treaty, at=at))
-    with _lock:
-        cache[key] = body
-        while len(cache) > _MAX:
-            cache.popitem(last=False)
+    keep(db, key, body)
     return body
