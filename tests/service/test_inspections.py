@@ -150,6 +150,17 @@ def test_observers_and_the_operator_list_no_inspections(env: Env, user: str) -> 
         )
 
 
+def test_the_inspections_list_takes_no_party_filter_its_caller_decides_whose(env: Env) -> None:
+    with pytest.raises(InputError, match="party"):
+        insp.list_inspections(
+            env.db,
+            env.actors["usa"],
+            Listing("new-start", party="RUS"),
+            allow=env.allow("usa", "inspection.list"),
+            at=NOW,
+        )
+
+
 # -- the revealed items --------------------------------------------------------------------------
 
 
