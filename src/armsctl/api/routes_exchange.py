@@ -18,7 +18,7 @@ from armsctl.api.public import (
 )
 from armsctl.api.routing import Call, CodeQuery, Router, acting, allowed, paged
 from armsctl.api.schemas import NotificationCreate, ObservationCreate, Signed
-from armsctl.service import notifications, observations, slice_page, transparency
+from armsctl.service import Listing, notifications, observations, slice_page, transparency
 from armsctl.service.inspections import quota_status
 
 __all__ = ["router"]
@@ -107,7 +107,7 @@ def list_observations(
     subject: CodeQuery = None,
 ) -> dict[str, Any]:
     """Observations, optionally of one subject party."""
-    found = observations.list_observations(call.db, treaty=treaty, subject=subject, **paged(page))
+    found = observations.list_observations(call.db, Listing(treaty, subject, **paged(page)))
     return found.to_dict()
 
 
