@@ -61,7 +61,7 @@ def list_notifications(
     (``notifications.list_notifications_json``); every request is still checked and audited.
     """
     body = notifications.list_notifications_json(
-        state.db, guard.actor, treaty=treaty, **paged(page), **acting(state, guard)
+        state.db, guard.actor, Listing(treaty, **paged(page)), **acting(state, guard)
     )
     return Response(body, media_type="application/json")
 

@@ -78,6 +78,7 @@ def notifications_page(
     request: Request, treaty: Annotated[str | None, Query(max_length=64)] = None
 ) -> Response:
     from armsctl.notifications import periodic_obligations, rule_sentence
+    from armsctl.service import Listing
     from armsctl.service.notifications import list_notifications
 
     actor, doc = treaty_page(request, treaty, "notification.read")
@@ -86,9 +87,8 @@ def notifications_page(
     page = list_notifications(
         state.db,
         actor,
-        treaty=chosen,
+        Listing(chosen, limit=500),
         allow=allow_for(actor, "notification.read"),
-        limit=500,
         at=now,
     )
     rows = _assessed(page.results, doc, now)
