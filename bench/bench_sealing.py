@@ -100,8 +100,7 @@ def _submit_in_clear(
     client = _timed(
         lambda: extras.update(
             declarations.sign_items(
-                signer, **{**common, "treaty": load_treaty("new-start")}, items=items,
-                rng=os.urandom,
+                signer, _client_items(load_treaty("new-start"), items), rng=os.urandom
             )
         )
     )  # fmt: skip
@@ -119,6 +118,11 @@ def _submit_in_clear(
         declarations._persist_items = original
         db.dispose()
     return client, server
+
+
+def _client_items(treaty: Any, items: list[dict[str, Any]]) -> declarations.ClientItems:
+    """The submission the party's client commits to and signs (USA, as of ``AS_OF``)."""
+    return declarations.ClientItems(treaty=treaty, party="USA", as_of=AS_OF, items=items, at=NOW)
 
 
 def _timed(fn: Callable[[], Any]) -> float:
@@ -152,8 +156,7 @@ def main() -> None:
         times["sealed in client: client"] = _timed(
             lambda: sealed.update(
                 declarations.seal_items(
-                    signer, sealing.public(), **{**common, "treaty": treaty}, items=items,
-                    rng=os.urandom,
+                    signer, sealing.public(), _client_items(treaty, items), rng=os.urandom
                 )
             )
         )  # fmt: skip

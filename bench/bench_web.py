@@ -39,7 +39,7 @@ with warnings.catch_warnings():
 
 from armsctl.ledger.envelope import seal_entry
 from armsctl.server import create_app
-from armsctl.service import declarations
+from armsctl.service import Listing, declarations
 from armsctl.service._base import allow_all
 from armsctl.service.accounts import authenticate
 from armsctl.service.log import sign_checkpoint
@@ -57,7 +57,7 @@ def _free_days(db: Any, party: str) -> Iterator[dt.date]:
     taken = {
         d["as_of"]
         for d in declarations.list_declarations(
-            db, treaty="new-start", party=party, limit=100_000
+            db, Listing("new-start", party=party, limit=100_000)
         ).results
     }
     day = SIGNED
@@ -74,7 +74,7 @@ def _fill(settings: Settings, tokens: dict[str, str], n_decl: int, n_entries: in
         "USA": authenticate(db, tokens["usa-office"], at=NOW),
         "RUS": authenticate(db, tokens["rus-office"], at=NOW),
     }
-    existing = declarations.list_declarations(db, treaty="new-start", limit=1).total
+    existing = declarations.list_declarations(db, Listing("new-start", limit=1)).total
     # Dates the treaty allows, around the record's (about 5,780 days per party fit).
     free = {party: _free_days(db, party) for party in offices}
     t0 = time.perf_counter()

@@ -112,15 +112,10 @@ def signed_items(
     code: str, as_of: dt.date, records: list[dict[str, Any]], rng: Callable[[int], bytes]
 ) -> dict[str, Any]:
     """What a party's client sends with its items: the salts it drew and its signed entry."""
-    return declarations.sign_items(
-        PARTY_KEYS[code],
-        treaty=load_treaty("new-start"),
-        party=code,
-        as_of=as_of,
-        items=records,
-        at=NOW,
-        rng=rng,
+    submission = declarations.ClientItems(
+        treaty=load_treaty("new-start"), party=code, as_of=as_of, items=records, at=NOW
     )
+    return declarations.sign_items(PARTY_KEYS[code], submission, rng=rng)
 
 
 def open_items(db: Database, declaration_id: int, code: str) -> dict[str, Any]:

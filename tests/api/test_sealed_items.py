@@ -64,11 +64,9 @@ def _body(as_of: dt.date) -> dict[str, Any]:
         **declarations.seal_items(
             PARTY_KEYS["USA"],
             KEY.public(),
-            treaty=load_treaty("new-start"),
-            party="USA",
-            as_of=as_of,
-            items=ITEMS,
-            at=NOW,
+            declarations.ClientItems(
+                treaty=load_treaty("new-start"), party="USA", as_of=as_of, items=ITEMS, at=NOW
+            ),
             rng=os.urandom,
         ),
     }

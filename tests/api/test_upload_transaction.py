@@ -10,7 +10,7 @@ import pytest
 from _world import BACKENDS, NOW, build_world, counter_rng, fresh_database, fresh_url, postgres_for
 
 from armsctl.errors import DeclarationError
-from armsctl.service import Database, accounts, allow_all, declarations
+from armsctl.service import Database, Listing, accounts, allow_all, declarations
 from armsctl.service._base import AccessDenied, ConflictError
 from armsctl.service.declarations import Submission
 
@@ -30,7 +30,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[tuple[Datab
 
 def _state(db: Database) -> tuple[int, int, list[tuple[str, str]]]:
     """The number of declarations and of log entries, and the dates declared."""
-    listed = declarations.list_declarations(db, treaty="new-start", limit=500)
+    listed = declarations.list_declarations(db, Listing("new-start", limit=500))
     with db.engine.connect() as conn:
         size = db.ledger.size(conn)
     return listed.total, size, sorted((d["party"], d["as_of"]) for d in listed.results)

@@ -267,11 +267,13 @@ def test_sealed_items_whose_components_were_changed_after_signing_are_refused(
     request = declarations.seal_items(
         PARTY_KEYS["USA"],
         SEALING_KEYS["USA"].public(),
-        treaty=load_treaty("new-start"),
-        party="USA",
-        as_of=as_of,
-        items=items("USA", "USA-base-9", 3, "NEW"),
-        at=NOW,
+        declarations.ClientItems(
+            treaty=load_treaty("new-start"),
+            party="USA",
+            as_of=as_of,
+            items=items("USA", "USA-base-9", 3, "NEW"),
+            at=NOW,
+        ),
         rng=counter_rng(99),
     )
     changed = copy.deepcopy(request)

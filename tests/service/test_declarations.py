@@ -15,7 +15,7 @@ from _world import PARTY_KEYS, SEALING_KEYS
 from armsctl.errors import DeclarationError, InputError, IntegrityError, NotFoundError
 from armsctl.ledger.escrow import commitment, root
 from armsctl.ledger.sealing import SealingKey, open_rows
-from armsctl.service import AccessDenied, ConflictError
+from armsctl.service import AccessDenied, ConflictError, Listing
 from armsctl.service import declarations as decl
 from armsctl.service.log import list_audit_events
 
@@ -41,14 +41,14 @@ def _aggregate(env: Env, user: str, party: str, as_of: dt.date, **kw: Any) -> di
 
 
 def _count(env: Env) -> int:
-    return decl.list_declarations(env.db, treaty="new-start").total
+    return decl.list_declarations(env.db, Listing("new-start")).total
 
 
 # -- the public view -----------------------------------------------------------------------------
 
 
 def test_the_public_list_shows_figures_and_commitments_but_never_an_item(env: Env) -> None:
-    page = decl.list_declarations(env.db, treaty="new-start")
+    page = decl.list_declarations(env.db, Listing("new-start"))
     assert {d["party"] for d in page.results} == {"USA", "RUS"}
     for row in page.results:
         assert row["kind"] == "items"
@@ -57,9 +57,9 @@ def test_the_public_list_shows_figures_and_commitments_but_never_an_item(env: En
 
 
 def test_the_public_list_filters_by_party_and_pages_with_a_total(env: Env) -> None:
-    usa = decl.list_declarations(env.db, treaty="new-start", party="USA")
+    usa = decl.list_declarations(env.db, Listing("new-start", party="USA"))
     assert [d["party"] for d in usa.results] == ["USA"]
-    first = decl.list_declarations(env.db, treaty="new-start", limit=1)
+    first = decl.list_declarations(env.db, Listing("new-start", limit=1))
     assert len(first.results) == 1 and first.total >= 2 and first.next_offset == 1
 
 
@@ -73,7 +73,7 @@ def test_one_declaration_is_read_by_id_and_an_unknown_id_is_not_found(env: Env) 
 
 def test_an_unknown_treaty_is_not_found(env: Env) -> None:
     with pytest.raises(NotFoundError, match="no treaty 'inf'"):
-        decl.list_declarations(env.db, treaty="inf")
+        decl.list_declarations(env.db, Listing("inf"))
 
 
 # -- the sealed items ----------------------------------------------------------------------------
@@ -314,11 +314,7 @@ def _sealed(env: Env, as_of: dt.date) -> dict[str, Any]:
     body = decl.seal_items(
         PARTY_KEYS["USA"],
         SEALING.public(),
-        treaty=_new_start(),
-        party="USA",
-        as_of=as_of,
-        items=SEALED_ITEMS,
-        at=NOW,
+        decl.ClientItems(treaty=_new_start(), party="USA", as_of=as_of, items=SEALED_ITEMS, at=NOW),
         rng=os.urandom,
     )
     return decl.submit_sealed_items(
@@ -379,11 +375,9 @@ def test_a_client_sealed_row_that_is_not_padded_is_refused_since_its_size_would_
     body = decl.seal_items(
         PARTY_KEYS["USA"],
         SEALING.public(),
-        treaty=_new_start(),
-        party="USA",
-        as_of=dt.date(2021, 4, 1),
-        items=SEALED_ITEMS,
-        at=NOW,
+        decl.ClientItems(
+            treaty=_new_start(), party="USA", as_of=dt.date(2021, 4, 1), items=SEALED_ITEMS, at=NOW
+        ),
         rng=os.urandom,
     )
     row = body["sealed"]["rows"][1]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from armsctl.errors import InputError, IntegrityError, NotFoundError
 from armsctl.ledger.escrow import reveal_items
 from armsctl.ledger.sealing import open_value
-from armsctl.service import AccessDenied, ConflictError
+from armsctl.service import AccessDenied, ConflictError, Listing
 from armsctl.service import inspections as insp
 from armsctl.service.entries import content_commitment
 from armsctl.service.log import list_audit_events
@@ -126,7 +126,7 @@ def test_a_party_lists_the_inspections_it_takes_part_in_and_an_inspector_its_own
         page = insp.list_inspections(
             env.db,
             env.actors[user],
-            treaty="new-start",
+            Listing("new-start"),
             allow=env.allow(user, "inspection.list"),
             at=NOW,
         )
@@ -144,8 +144,19 @@ def test_observers_and_the_operator_list_no_inspections(env: Env, user: str) -> 
         insp.list_inspections(
             env.db,
             env.actors[user],
-            treaty="new-start",
+            Listing("new-start"),
             allow=env.allow(user, "inspection.list"),
+            at=NOW,
+        )
+
+
+def test_the_inspections_list_takes_no_party_filter_its_caller_decides_whose(env: Env) -> None:
+    with pytest.raises(InputError, match="party"):
+        insp.list_inspections(
+            env.db,
+            env.actors["usa"],
+            Listing("new-start", party="RUS"),
+            allow=env.allow("usa", "inspection.list"),
             at=NOW,
         )
 

@@ -10,7 +10,7 @@ from _world import PARTY_KEYS, SEALING_KEYS, opened
 
 from armsctl.errors import InputError, IntegrityError, NotFoundError
 from armsctl.ledger.sealing import open_value
-from armsctl.service import AccessDenied, Actor, ConflictError
+from armsctl.service import AccessDenied, Actor, ConflictError, Listing
 from armsctl.service import notifications as notes
 from armsctl.service.entries import content_commitment, notification_entry
 from armsctl.service.log import list_audit_events
@@ -38,9 +38,8 @@ def _list(env: Env, user: str) -> list[dict[str, Any]]:
     return notes.list_notifications(
         env.db,
         env.actors[user],
-        treaty="new-start",
+        Listing("new-start", limit=1000),
         allow=env.allow(user, "notification.read"),
-        limit=1000,
         at=NOW,
     ).results
 

@@ -20,7 +20,7 @@ from _svc import NOW, Env
 from _world import LOG_KEY, opened
 from sqlalchemy import func, null, select, update
 
-from armsctl.service import AccessDenied, Database
+from armsctl.service import AccessDenied, Database, Listing
 from armsctl.service import notifications as notes
 from armsctl.store.models import AuditEvent, Notification
 
@@ -32,10 +32,9 @@ def _listed(env: Env, use_case: Callable[..., T], user: str, **page: int) -> T:
     return use_case(
         env.db,
         env.actors[user],
-        treaty="new-start",
+        Listing("new-start", **page),
         allow=env.allow(user, "notification.read"),
         at=NOW,
-        **page,
     )
 
 

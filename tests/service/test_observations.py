@@ -9,7 +9,7 @@ import pytest
 from _svc import NOW, Env
 
 from armsctl.errors import InputError, NotFoundError, ParameterError
-from armsctl.service import AccessDenied
+from armsctl.service import AccessDenied, Listing
 from armsctl.service import observations as obs
 from armsctl.service.log import log_entry
 
@@ -87,7 +87,7 @@ def test_an_observation_without_a_subject_is_allowed(env: Env) -> None:
 
 def test_observations_are_listed_for_everyone_and_filtered_by_subject(env: Env) -> None:
     _record(env, "rus", subject="USA", body={"text": "about the USA"})
-    everything = obs.list_observations(env.db, treaty="new-start", limit=1000)
-    about_usa = obs.list_observations(env.db, treaty="new-start", subject="USA")
+    everything = obs.list_observations(env.db, Listing("new-start", limit=1000))
+    about_usa = obs.list_observations(env.db, Listing("new-start", party="USA"))
     assert about_usa.total >= 1 and all(r["subject"] == "USA" for r in about_usa.results)
     assert everything.total > about_usa.total

@@ -23,7 +23,7 @@ from _world import open_items as _open_items
 from sqlalchemy import select, update
 
 from armsctl.ledger.escrow import commit_items, reveal_items, verify_reveal
-from armsctl.service import Database
+from armsctl.service import Database, Listing
 from armsctl.service import inspections as insp
 from armsctl.service import reseal as resealing
 from armsctl.service.accounts import authenticate
@@ -212,9 +212,8 @@ def _owners_open_everything(env: Env, ids: dict[str, int]) -> None:
         notes = list_notifications(
             env.db,
             env.actors[user],
-            treaty="new-start",
+            Listing("new-start", limit=500),
             allow=env.allow(user, "notification.read"),
-            limit=500,
             at=NOW,
         ).results
         mine = next(n for n in notes if n["id"] == ids["note"])

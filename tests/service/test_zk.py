@@ -12,7 +12,7 @@ import pytest
 from _svc import NOW, Env
 
 from armsctl.errors import InputError, NotFoundError
-from armsctl.service import AccessDenied
+from armsctl.service import AccessDenied, Listing
 from armsctl.service import zk as svc_zk
 from armsctl.service.log import log_entry
 from armsctl.zk import Context, commit_sites, prove
@@ -68,10 +68,10 @@ def test_a_party_publishes_its_proof_and_the_log_holds_the_public_document(env: 
 
 @pytest.mark.parametrize("user", ["usa", "usa-insp", "obs", "op"])
 def test_no_one_publishes_a_proof_for_another_party(env: Env, user: str) -> None:
-    before = svc_zk.list_proofs(env.db, treaty="new-start").total
+    before = svc_zk.list_proofs(env.db, Listing("new-start")).total
     with pytest.raises(AccessDenied):
         _publish(env, user, _proof("RUS"))
-    assert svc_zk.list_proofs(env.db, treaty="new-start").total == before
+    assert svc_zk.list_proofs(env.db, Listing("new-start")).total == before
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_a_proof_that_is_malformed_or_does_not_verify_is_refused_naming_why(
 
 def test_proofs_are_listed_by_party_and_an_unknown_one_is_not_found(env: Env) -> None:
     made = _publish(env, "usa", _proof("USA", 10, 20, as_of="2025-12-03"))
-    usa = svc_zk.list_proofs(env.db, treaty="new-start", party="USA")
+    usa = svc_zk.list_proofs(env.db, Listing("new-start", party="USA"))
     assert made["id"] in {r["id"] for r in usa.results}
     assert all(r["party"] == "USA" for r in usa.results)
     with pytest.raises(NotFoundError, match="no zero-knowledge proof 99999"):

@@ -15,7 +15,7 @@ import pytest
 
 from armsctl.charts import Axis, Chart, Point, ReferenceLine, Series, render_svg
 from armsctl.compliance import history, report_to_dict
-from armsctl.service import declarations
+from armsctl.service import Listing, declarations
 from armsctl.service._base import Database, allow_all
 from armsctl.service.accounts import authenticate
 from armsctl.service.dashboard import declaration_refs, declaration_set
@@ -55,7 +55,7 @@ def _declare(db: Database, tokens: dict[str, str], party: str, day: dt.date) -> 
 
 
 def _plain_csv(db: Database) -> str:
-    rows = declarations.list_declarations(db, treaty="new-start", limit=100_000).results
+    rows = declarations.list_declarations(db, Listing("new-start", limit=100_000)).results
     return views.public_csv(rows)
 
 

@@ -386,12 +386,12 @@ def test_a_diff_reads_forward_in_time_whichever_order_the_link_gives(
 
 
 def _declared(seeded: dict[str, Any]) -> tuple[int, int]:
-    from armsctl.service import declarations
+    from armsctl.service import Listing, declarations
 
     db = seeded["app"].state.armsctl.db
     with db.engine.connect() as conn:
         size = db.ledger.size(conn)
-    return declarations.list_declarations(db, treaty="new-start", limit=1).total, size
+    return declarations.list_declarations(db, Listing("new-start", limit=1)).total, size
 
 
 def _upload(client: TestClient, name: str, text: str, **headers: str) -> Any:
@@ -434,7 +434,7 @@ def test_an_upload_after_the_treaty_expired_is_refused_with_the_rule(
 
 
 def test_an_item_upload_is_committed_from_the_clis_reader(seeded: dict[str, Any]) -> None:
-    from armsctl.service import declarations
+    from armsctl.service import Listing, declarations
 
     client = _client(seeded, "rus-office")
     text = (
@@ -446,7 +446,7 @@ def test_an_item_upload_is_committed_from_the_clis_reader(seeded: dict[str, Any]
     r = _upload(client, "items.csv", text)
     assert r.status_code == 201, r.text
     db = seeded["app"].state.armsctl.db
-    rows = declarations.list_declarations(db, treaty="new-start", party="RUS", limit=500).results
+    rows = declarations.list_declarations(db, Listing("new-start", party="RUS", limit=500)).results
     mine = {d["as_of"]: d for d in rows if d["note"] == "uploaded from items.csv"}
     assert sorted(mine) == ["2012-03-15", "2012-04-15"]
     assert mine["2012-03-15"]["commitment"]["size"] == 2

@@ -11,7 +11,7 @@ from armsctl.api.public import DeclarationFilePublic, DeclarationItemPublic, Dec
 from armsctl.api.routing import Call, CodeQuery, Router, allowed, paged, signing
 from armsctl.api.schemas import AggregateCreate, ItemsCreate
 from armsctl.errors import DeclarationError, InputError, Problem
-from armsctl.service import declarations
+from armsctl.service import Listing, declarations
 
 __all__ = ["router"]
 
@@ -157,7 +157,7 @@ def list_declarations(
     party: CodeQuery = None,
 ) -> dict[str, Any]:
     """Public figures and commitments (never an item)."""
-    found = declarations.list_declarations(call.db, treaty=treaty, party=party, **paged(page))
+    found = declarations.list_declarations(call.db, Listing(treaty, party, **paged(page)))
     return found.to_dict()
 
 

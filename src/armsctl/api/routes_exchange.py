@@ -18,7 +18,7 @@ from armsctl.api.public import (
 )
 from armsctl.api.routing import Call, CodeQuery, Router, acting, allowed, paged
 from armsctl.api.schemas import NotificationCreate, ObservationCreate, Signed
-from armsctl.service import notifications, observations, slice_page, transparency
+from armsctl.service import Listing, notifications, observations, slice_page, transparency
 from armsctl.service.inspections import quota_status
 
 __all__ = ["router"]
@@ -61,7 +61,7 @@ def list_notifications(
     (``notifications.list_notifications_json``); every request is still checked and audited.
     """
     body = notifications.list_notifications_json(
-        state.db, guard.actor, treaty=treaty, **paged(page), **acting(state, guard)
+        state.db, guard.actor, Listing(treaty, **paged(page)), **acting(state, guard)
     )
     return Response(body, media_type="application/json")
 
@@ -107,7 +107,7 @@ def list_observations(
     subject: CodeQuery = None,
 ) -> dict[str, Any]:
     """Observations, optionally of one subject party."""
-    found = observations.list_observations(call.db, treaty=treaty, subject=subject, **paged(page))
+    found = observations.list_observations(call.db, Listing(treaty, subject, **paged(page)))
     return found.to_dict()
 
 

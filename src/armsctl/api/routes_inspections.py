@@ -14,7 +14,7 @@ from armsctl.api.schemas import (
     ScheduleCreate,
     Signed,
 )
-from armsctl.service import inspections
+from armsctl.service import Listing, inspections
 
 __all__ = ["router"]
 
@@ -45,7 +45,7 @@ def list_inspections(
     treaty: TreatyPath, page: PagingDep, call: Annotated[Call, allowed("inspection.list")]
 ) -> dict[str, Any]:
     """The inspections the caller's party is in (or, for an inspector, is named in)."""
-    return call.run(inspections.list_inspections, treaty=treaty, **paged(page)).to_dict()
+    return call.run(inspections.list_inspections, listing=Listing(treaty, **paged(page))).to_dict()
 
 
 @router.get("/inspections/{inspection_id}", response_model=InspectionPublic)

@@ -10,7 +10,7 @@ from armsctl.access.deps import IdPath, PagingDep, TreatyPath
 from armsctl.api.public import Page, ZkProofPublic
 from armsctl.api.routing import Call, CodeQuery, Router, allowed, paged
 from armsctl.api.schemas import SignedEntry
-from armsctl.service import zk
+from armsctl.service import Listing, zk
 
 __all__ = ["router"]
 
@@ -52,7 +52,7 @@ def list_proofs(
     party: CodeQuery = None,
 ) -> dict[str, Any]:
     """Published proofs, oldest first, each with its public document (no count in it)."""
-    return zk.list_proofs(call.db, treaty=treaty, party=party, **paged(page)).to_dict()
+    return zk.list_proofs(call.db, Listing(treaty, party, **paged(page))).to_dict()
 
 
 @router.get("/zk-proofs/{proof_id}", response_model=ZkProofPublic)

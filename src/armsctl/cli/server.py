@@ -689,32 +689,31 @@ def _sign_items(
     import os
 
     from armsctl.errors import InputError, Problem
-    from armsctl.service.declarations import sign_items
+    from armsctl.service.declarations import ClientItems, sign_items
     from armsctl.treaty.loader import load_treaty
 
     as_of = _as_of(body, file)
     items = body.get("items")
     if not isinstance(items, list):
         raise InputError([Problem(str(file), "items", "must be a list of item records")])
-    common = {
-        "treaty": load_treaty(treaty),
-        "party": _party_code(client.server, client.token, body.get("party")),
-        "as_of": as_of,
-        "items": items,
-        "at": _clock(),
-        "rng": os.urandom,
-        "recording_history": body.get("recording_history") is True,
-    }
+    submission = ClientItems(
+        treaty=load_treaty(treaty),
+        party=_party_code(client.server, client.token, body.get("party")),
+        as_of=as_of,
+        items=items,
+        at=_clock(),
+        recording_history=body.get("recording_history") is True,
+    )
     signer = _signer_from(key)
     if seal_to is None:
-        body |= sign_items(signer, **common)
+        body |= sign_items(signer, submission, rng=os.urandom)
         return
     from armsctl.ledger.sealing import SealingPublicKey
     from armsctl.service.declarations import seal_items
 
     recipient = SealingPublicKey.parse(_read_text(seal_to))
     del body["items"]
-    body |= seal_items(signer, recipient, **common)
+    body |= seal_items(signer, recipient, submission, rng=os.urandom)
 
 
 def _as_of(body: dict[str, Any], file: Path) -> Any:

@@ -22,6 +22,7 @@ from armsctl.service._base import (
     slice_page,
 )
 from armsctl.service._json import MAX_SAFE, json_problem
+from armsctl.service._paging import Listing
 
 __all__ = [
     "MAX_SAFE",
@@ -30,6 +31,7 @@ __all__ = [
     "Allow",
     "ConflictError",
     "Database",
+    "Listing",
     "Page",
     "Resource",
     "allow_all",

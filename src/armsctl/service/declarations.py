@@ -51,7 +51,7 @@ from armsctl.service._base import (
     party_by_code,
 )
 from armsctl.service._json import json_problem
-from armsctl.service._paging import fetch_page, treaty_rows, with_party_code
+from armsctl.service._paging import Listing, fetch_page, owned_page, with_party_code
 from armsctl.service.entries import (
     append_for_party,
     declaration_entry,
@@ -66,6 +66,7 @@ from armsctl.treaty.schema import Treaty
 
 __all__ = [
     "MAX_ITEMS",
+    "ClientItems",
     "Submission",
     "audit_items_read",
     "core_declaration",
@@ -195,16 +196,25 @@ def released_figures(items: Sequence[Mapping[str, Any]], treaty: Treaty) -> dict
     return limit_values(_components(items, treaty), treaty)
 
 
+@dataclass(frozen=True, slots=True)
+class ClientItems:
+    """An item-level declaration as a party's own client commits to it and signs it.
+
+    Signing the items in clear (``sign_items``) and sealing them from the server
+    (``seal_items``) start from the same values: one definition keeps the two alike.
+    ``recording_history`` marks the entry as recording the past (see ``history_marked``).
+    """
+
+    treaty: Treaty
+    party: str
+    as_of: dt.date
+    items: Sequence[Mapping[str, Any]]
+    at: dt.datetime
+    recording_history: bool = False
+
+
 def sign_items(
-    signer: SignerKey,
-    *,
-    treaty: Treaty,
-    party: str,
-    as_of: dt.date,
-    items: Sequence[Mapping[str, Any]],
-    at: dt.datetime,
-    rng: Callable[[int], bytes],
-    recording_history: bool = False,
+    signer: SignerKey, submission: ClientItems, *, rng: Callable[[int], bytes]
 ) -> dict[str, Any]:
     """What a party's own client adds to an item-level submission it signs.
 
@@ -213,7 +223,7 @@ def sign_items(
     server rebuilds the same commitment: ``{"salts": [...], "signed_entry": "..."}``.
     """
     draw, drawn = recording_rng(rng)
-    signed = _client_signed(signer, draw, treaty, party, as_of, items, at, recording_history)
+    signed = _client_signed(signer, draw, submission)
     return {"salts": [d.hex() for d in drawn], "signed_entry": signed.entry}
 
 
@@ -226,32 +236,23 @@ class _Signed:
     entry: str
 
 
-def _client_signed(
-    signer: SignerKey,
-    rng: Callable[[int], bytes],
-    treaty: Treaty,
-    party: str,
-    as_of: dt.date,
-    items: Sequence[Mapping[str, Any]],
-    at: dt.datetime,
-    recording_history: bool,
-) -> _Signed:
+def _client_signed(signer: SignerKey, rng: Callable[[int], bytes], sub: ClientItems) -> _Signed:
     """Commit to items in a party's own client (salts from ``rng``) and sign the logged entry.
 
     Items a client signs (``sign_items``) and items it also seals (``seal_items``) are
     committed and signed alike; the entry releases the treaty's limit values only.
     """
-    made = _commit(items, treaty.id, party, as_of, rng)
-    components = _components(items, treaty)
+    made = _commit(sub.items, sub.treaty.id, sub.party, sub.as_of, rng)
+    components = _components(sub.items, sub.treaty)
     draft = items_declaration_entry(
-        treaty=treaty.id,
-        party=party,
-        as_of=as_of,
-        figures=limit_values(components, treaty),
+        treaty=sub.treaty.id,
+        party=sub.party,
+        as_of=sub.as_of,
+        figures=limit_values(components, sub.treaty),
         commitment=made.public,
-        at=at,
+        at=sub.at,
     )
-    return _Signed(made, components, history_marked(draft, recording_history).seal_b64(signer))
+    return _Signed(made, components, history_marked(draft, sub.recording_history).seal_b64(signer))
 
 
 def _commit(
@@ -1063,16 +1064,7 @@ def submit_sealed_items(
 
 
 def seal_items(
-    signer: SignerKey,
-    seal_to: Any,
-    *,
-    treaty: Treaty,
-    party: str,
-    as_of: dt.date,
-    items: Sequence[Mapping[str, Any]],
-    at: dt.datetime,
-    rng: Callable[[int], bytes],
-    recording_history: bool = False,
+    signer: SignerKey, seal_to: Any, submission: ClientItems, *, rng: Callable[[int], bytes]
 ) -> dict[str, Any]:
     """What a party's own client sends for items it keeps sealed from the server.
 
@@ -1080,31 +1072,24 @@ def seal_items(
     ``SealingPublicKey``) and signs the entry: ``{"commitment", "components", "sealed",
     "signed_entry"}``, the body of ``submit_sealed_items`` (no item in clear).
     """
-    signed = _client_signed(signer, rng, treaty, party, as_of, items, at, recording_history)
+    signed = _client_signed(signer, rng, submission)
     return {
         "commitment": signed.made.public,
-        "components": signed_components(signed.components, treaty),
+        "components": signed_components(signed.components, submission.treaty),
         "sealed": _seal_opening(signed.made.opening, seal_to, rng),
         "signed_entry": signed.entry,
     }
 
 
-def list_declarations(
-    db: Database,
-    *,
-    treaty: str,
-    party: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> Page:
-    """The public view of declarations: figures and commitments, never an item."""
+def list_declarations(db: Database, listing: Listing) -> Page:
+    """The public view of declarations: figures and commitments, never an item.
+
+    ``listing.party`` keeps one declaring party's (by code).
+    """
     with db.read() as session:
-        doc = db.treaty(session, treaty)
-        query = treaty_rows(Declaration, treaty, party)
-        rows, total = fetch_page(
-            session, query, Declaration.as_of, Declaration.id, limit=limit, offset=offset
-        )
-        return Page([_public(d, code, doc) for d, code in rows], total, limit, offset)
+        doc = db.treaty(session, listing.treaty)
+        rows, total = owned_page(session, Declaration, listing, Declaration.as_of, Declaration.id)
+        return listing.page([_public(d, code, doc) for d, code in rows], total)
 
 
 def get_declaration(db: Database, *, declaration_id: int) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from armsctl.ledger.envelope import canonical
 from armsctl.ledger.escrow import reveal_items, verify_reveal
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import check_json, renderable
-from armsctl.service._paging import fetch_page
+from armsctl.service._paging import Listing, fetch_page
 from armsctl.service.entries import (
     Draft,
     append_for_party,
@@ -938,16 +938,13 @@ def get_inspection(
 
 
 def list_inspections(
-    db: Database,
-    actor: Actor,
-    *,
-    treaty: str,
-    allow: Allow,
-    limit: int = 50,
-    offset: int = 0,
-    at: dt.datetime,
+    db: Database, actor: Actor, listing: Listing, *, allow: Allow, at: dt.datetime
 ) -> Page:
-    """Inspections the actor's party is part of, or the inspector was granted; audited."""
+    """Inspections the actor's party is part of, or the inspector was granted; audited.
+
+    The actor decides whose inspections are listed: ``listing`` names no party.
+    """
+    treaty = listing.unfiltered_treaty()
     with db.audited_read() as session:
         db.treaty(session, treaty)
         allow(Resource("inspections", f"{treaty}/inspections"))
@@ -961,10 +958,12 @@ def list_inspections(
             query = query.where(
                 (Inspection.inspecting_party_id == party) | (Inspection.inspected_party_id == party)
             )
-        found, total = fetch_page(session, query, Inspection.id, limit=limit, offset=offset)
+        found, total = fetch_page(
+            session, query, Inspection.id, limit=listing.limit, offset=listing.offset
+        )
         rows = [r for (r,) in found]
         audit(session, actor, action="inspection.read", resource=f"{treaty}/inspections", at=at)
-        return Page([_public(session, r, actor.party) for r in rows], total, limit, offset)
+        return listing.page([_public(session, r, actor.party) for r in rows], total)
 
 
 def quota_status(db: Database, *, treaty: str, year: int) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ from armsctl.errors import ConflictError, InputError, NotFoundError, Problem
 from armsctl.service import read_cache
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit, iso, party_by_code
 from armsctl.service._json import check_json, renderable
+from armsctl.service._paging import Listing
 from armsctl.service.entries import (
     acknowledgement_entry,
     append_for_party,
@@ -372,16 +373,13 @@ def _audit_list(
 
 
 def list_notifications(
-    db: Database,
-    actor: Actor,
-    *,
-    treaty: str,
-    allow: Allow,
-    limit: int = 50,
-    offset: int = 0,
-    at: dt.datetime,
+    db: Database, actor: Actor, listing: Listing, *, allow: Allow, at: dt.datetime
 ) -> Page:
-    """Notifications the actor's party sent or received (broadcasts included); audited."""
+    """Notifications the actor's party sent or received (broadcasts included); audited.
+
+    The actor decides whose notifications are listed: ``listing`` names no party.
+    """
+    treaty, limit, offset = listing.unfiltered_treaty(), listing.limit, listing.offset
     with db.audited_read() as session:
         party_id, viewer = _viewer(db, session, actor, treaty, allow)
         page, _sealed = _page(
@@ -406,14 +404,7 @@ def _version_query(entries: Table) -> Select[int | None, int | None]:
 
 
 def list_notifications_json(
-    db: Database,
-    actor: Actor,
-    *,
-    at: dt.datetime,
-    treaty: str,
-    allow: Allow,
-    limit: int = 50,
-    offset: int = 0,
+    db: Database, actor: Actor, listing: Listing, *, allow: Allow, at: dt.datetime
 ) -> bytes:
     """``list_notifications(...).to_dict()`` as JSON bytes (``read_cache.dumps``); audited.
 
@@ -435,7 +426,9 @@ def list_notifications_json(
     Raises:
         NotFoundError: if the treaty is not on this server.
         AccessDenied: if ``allow`` refuses the list.
+        ParameterError: if ``listing`` names a party.
     """
+    treaty, limit, offset = listing.unfiltered_treaty(), listing.limit, listing.offset
     with db.audited_read() as session:
         party_id, viewer = _viewer(db, session, actor, treaty, allow)
         conn = session.connection()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from armsctl.errors import InputError, ParameterError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
 from armsctl.service._json import check_json, renderable
-from armsctl.service._paging import fetch_page
+from armsctl.service._paging import Listing, fetch_page
 from armsctl.service.entries import (
     MAX_SKEW,
     append_for_party,
@@ -148,13 +148,11 @@ def record_observation(
         return _public(row, subject, actor.name)
 
 
-def list_observations(
-    db: Database, *, treaty: str, subject: str | None = None, limit: int = 50, offset: int = 0
-) -> Page:
+def list_observations(db: Database, listing: Listing) -> Page:
     """One page of a treaty's observations in the order they were recorded (oldest first).
 
-    ``subject`` keeps those about one party (by code); ``Page.total`` counts every match before
-    paging. The recorder is ``local-cli`` for observations recorded without a user.
+    ``listing.party`` keeps those about one subject party (by code); ``Page.total`` counts every
+    match before paging. The recorder is ``local-cli`` for observations recorded without a user.
 
     Raises:
         NotFoundError: if the treaty is not loaded on this server.
@@ -162,16 +160,16 @@ def list_observations(
     from armsctl.store.models import User
 
     with db.read() as session:
-        db.treaty(session, treaty)
+        db.treaty(session, listing.treaty)
         query = (
             select(Observation, Party.code, User.name)
             .outerjoin(Party, Observation.subject_id == Party.id)
             .outerjoin(User, Observation.recorded_by == User.id)
-            .where(Observation.treaty_id == treaty)
+            .where(Observation.treaty_id == listing.treaty)
         )
-        if subject is not None:
-            query = query.where(Party.code == subject)
-        rows, total = fetch_page(session, query, Observation.id, limit=limit, offset=offset)
-        return Page(
-            [_public(o, s, name or "local-cli") for o, s, name in rows], total, limit, offset
+        if listing.party is not None:
+            query = query.where(Party.code == listing.party)
+        rows, total = fetch_page(
+            session, query, Observation.id, limit=listing.limit, offset=listing.offset
         )
+        return listing.page([_public(o, s, name or "local-cli") for o, s, name in rows], total)

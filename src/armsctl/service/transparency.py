@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from armsctl.compliance import evaluate, report_to_dict
 from armsctl.inventory.io import DeclarationSet
 from armsctl.service._base import Database, Page, iso
-from armsctl.service._paging import with_party_code
+from armsctl.service._paging import Listing, with_party_code
 from armsctl.service.dashboard import log_head
 from armsctl.service.declarations import core_declaration
 from armsctl.service.inspections import quota_status
@@ -131,7 +131,7 @@ def transparency_view(
     """
     from armsctl.service.declarations import list_declarations
 
-    page = list_declarations(db, treaty=treaty, limit=limit, offset=offset)
+    page = list_declarations(db, Listing(treaty, limit=limit, offset=offset))
     return transparency_document(
         db,
         treaty=treaty,

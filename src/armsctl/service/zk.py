@@ -14,7 +14,7 @@ from typing import Any
 
 from armsctl.errors import InputError, NotFoundError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
-from armsctl.service._paging import fetch_page, treaty_rows, with_party_code
+from armsctl.service._paging import Listing, owned_page, with_party_code
 from armsctl.service.entries import Draft, append_for_party
 from armsctl.store.models import ZkProof
 from armsctl.treaty.schema import Treaty
@@ -160,16 +160,16 @@ def publish_proof(
         return _public(row, claimed.party, expected.maximum)
 
 
-def list_proofs(
-    db: Database, *, treaty: str, party: str | None = None, limit: int = 50, offset: int = 0
-) -> Page:
-    """Published proofs of a treaty, oldest first (each with its full public document)."""
+def list_proofs(db: Database, listing: Listing) -> Page:
+    """Published proofs of a treaty, oldest first (each with its full public document).
+
+    ``listing.party`` keeps one proving party's (by code).
+    """
     with db.read() as session:
-        doc = db.treaty(session, treaty)
-        query = treaty_rows(ZkProof, treaty, party)
-        rows, total = fetch_page(session, query, ZkProof.id, limit=limit, offset=offset)
-        return Page(
-            [_public(r, code, _maximum(doc, r.limit_id)) for r, code in rows], total, limit, offset
+        doc = db.treaty(session, listing.treaty)
+        rows, total = owned_page(session, ZkProof, listing, ZkProof.id)
+        return listing.page(
+            [_public(r, code, _maximum(doc, r.limit_id)) for r, code in rows], total
         )
 
 

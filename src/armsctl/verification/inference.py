@@ -18,7 +18,6 @@ Gelman et al., *Bayesian Data Analysis* (3rd ed.), ch. 2.
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -96,6 +95,15 @@ def fraction_not_as_declared(
             (found plus a Beta-binomial count among the uninspected) is reported too.
         prior: Beta prior ``(a, b)``; uniform by default, ``(0.5, 0.5)`` for Jeffreys'.
         credibility: mass of the equal-tailed credible intervals.
+
+    The count interval's ends are the smallest counts whose cdf reaches ``(1 - c) / 2`` and
+    ``(1 + c) / 2`` (the floats computed from ``credibility``). The cdf is a float sum of the pmf,
+    as scipy.stats' ``betabinom`` computes it; where it comes within 1e-9 (relative) of a level
+    and at most 2000 items are uninspected, the comparison is made exactly in rationals (the
+    prior's floats as the fractions they are), so a cdf step lying exactly on a level, which
+    the float sum and ``betabinom.ppf`` can miss by an ulp, gives the exact quantile. With more
+    uninspected items the float sum decides (its error grows with the size, ~1e-11 at 10^5, so
+    only a near-tie can go one off).
     """
     import numpy as np
     from scipy.special import betaincinv, betaln
@@ -125,8 +133,14 @@ def fraction_not_as_declared(
             comb = -np.log(rest + 1) - betaln(rest - j + 1, j + 1)
             return float(np.sum(np.exp(comb + betaln(j + a, rest - j + b) - betaln(a, b))))
 
+        def exact(k: int, q: Fraction) -> bool | None:
+            return _betabinom_reaches(rest, a, b, k, q) if rest <= _EXACT_TERMS else None
+
         count_mean = x + float(rest * (a / (a + b)))
-        count_interval = (x + _quantile_of(cdf, tail, rest), x + _quantile_of(cdf, 1 - tail, rest))
+        count_interval = (
+            x + _quantile_of(cdf, tail, rest, exact),
+            x + _quantile_of(cdf, 1 - tail, rest, exact),
+        )
     return FractionPosterior(a, b, a / (a + b), (lo, hi), pop, count_mean, count_interval)
 
 
@@ -164,8 +178,19 @@ def undeclared_items(
 
     Sites are treated as exchangeable, each hiding a Poisson number of undeclared items at a
     common rate; the default prior is nearly flat (shape 0.5, rate 0.001 per site).
+
+    The interval's ends are the smallest counts whose negative-binomial cdf reaches
+    ``(1 - c) / 2`` and ``(1 + c) / 2`` (the floats computed from ``credibility``), searched on
+    ``scipy.special``'s regularised incomplete beta, taken from whichever side is accurate
+    (see ``cdf`` below; measured within ~1e-11 for whole shapes up to 10^14 sites). Where the
+    float cdf comes within 1e-9 (relative) of a level and the posterior shape is a whole number
+    (a whole prior shape) of at most 2000, the comparison is made exactly, with
+    ``p = rate / (rate + others)`` as a rational: in integers while shape plus count is at most
+    2000 (so cdf steps exactly on a level are found), beyond that from 60-digit decimals (exact
+    unless the cdf is within ~1e-50 of the level). Fractional or larger shapes are decided by
+    the float cdf alone, so a near-tie there can go one off.
     """
-    from scipy.special import betainc
+    from scipy.special import betainc, betaincc
 
     s = _whole("sites_inspected", sites_inspected, 1)
     u = _whole("found", found)
@@ -186,7 +211,22 @@ def undeclared_items(
     hidden_mean = shape * (1 - p) / p
 
     def cdf(k: int) -> float:
-        return float(betainc(shape, k + 1, p))
+        # I_p(r, k + 1), accurate to ~1e-16 below 1/2; above, Boost's betainc can be off by
+        # ~1e-8 (k ~ 10^9 and p ~ 1e-9: a billion sites), where one minus betaincc is within
+        # ~1e-11. Elsewhere betainc is the closer (1e-16 against 1e-14 at 10^12 sites), so
+        # the complement is taken only where the two disagree beyond the latter's error.
+        lower = float(betainc(shape, k + 1, p))
+        if lower < 0.5:
+            return lower
+        upper = 1.0 - float(betaincc(shape, k + 1, p))
+        return upper if abs(upper - lower) > _DISAGREE else lower
+
+    def exact(k: int, q: Fraction) -> bool | None:
+        if not shape.is_integer() or shape > _EXACT_TERMS:
+            return None
+        if shape + k <= _EXACT_TERMS:
+            return _nbinom_reaches(int(shape), Fraction(rate) / (Fraction(rate) + others), k, q)
+        return _nbinom_reaches_decimal(int(shape), rate, others, k, q)
 
     return CountPosterior(
         shape=shape,
@@ -194,22 +234,145 @@ def undeclared_items(
         rate_mean=shape / rate,
         hidden_mean=hidden_mean,
         total_mean=u + hidden_mean,
-        total_interval=(u + _quantile_of(cdf, tail), u + _quantile_of(cdf, 1 - tail)),
+        total_interval=(
+            u + _quantile_of(cdf, tail, None, exact),
+            u + _quantile_of(cdf, 1 - tail, None, exact),
+        ),
     )
 
 
-def _quantile_of(cdf: Callable[[int], float], q: float, most: int | None = None) -> int:
+_EXACT_TERMS = 2000
+"""Largest support size (Beta-binomial) or shape plus count (negative binomial) decided exactly.
+
+The exact cdf is a sum of that many rational pmf terms in integer arithmetic, milliseconds at
+this size. Above it the Beta-binomial's float cdf decides even on a tie, and the negative
+binomial (a whole shape up to this size) is decided in 60-digit decimals.
+"""
+
+_DISAGREE = 1e-12
+"""Gap between betainc and one minus betaincc beyond which the latter is taken (see above)."""
+
+_NEAR = 1e-9
+"""Relative distance from the level within which a float cdf is re-decided exactly.
+
+Far above the float cdfs' own error where an exact check applies (~1e-13 for a Beta-binomial
+of at most ``_EXACT_TERMS`` items, ~1e-11 for the negative binomial at 10^9 sites), so every
+comparison the floats could get wrong there is settled exactly.
+"""
+
+
+def _quantile_of(
+    cdf: Callable[[int], float],
+    q: float,
+    most: int | None = None,
+    exact: Callable[[int, Fraction], bool | None] | None = None,
+) -> int:
     """The smallest ``k >= 0`` with ``cdf(k) >= q``: a discrete distribution's quantile.
 
     ``most`` is the top of the support, where the cdf is 1 (none: unbounded). This is the
     definition scipy.stats' ``ppf`` documents for discrete distributions, found by bisection
     over integers, so the posteriors above need only ``scipy.special`` (a third of
     ``scipy.stats``' import time) for the same intervals.
+
+    Where ``cdf(k)`` lies within ``_NEAR`` of ``q`` the comparison is left to
+    ``exact(k, q)``, the exact rational ``cdf(k) >= q`` (``None``: too large to decide
+    exactly, the float stands): a cdf step lying exactly on a dyadic level, which a float sum
+    can miss by an ulp either way, is then found where it is.
     """
+    level = Fraction(q)
+
+    def reaches(k: int) -> bool:
+        value = cdf(k)
+        if exact is not None and abs(value - q) <= _NEAR * q:
+            decided = exact(k, level)
+            if decided is not None:
+                return decided
+        return value >= q
+
     top = 1 if most is None else most  # where cdf(top) >= q
-    while most is None and cdf(top) < q:
+    while most is None and not reaches(top):
         top *= 2
-    return bisect.bisect_left(range(top), True, key=lambda k: cdf(k) >= q)
+    return _bisect_first(reaches, 0, top)
+
+
+def _bisect_first(ok: Callable[[int], bool], lo: int, hi: int) -> int:
+    """The smallest ``n`` in ``lo..hi`` with ``ok(n)``, for ``ok`` monotone and ``ok(hi)`` true.
+
+    Over Python integers of any size (``bisect`` over a ``range`` stops at 2^63 elements).
+    """
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return hi
+
+
+def _scaled(*values: float) -> tuple[int, list[int]]:
+    """A common denominator ``d`` of the floats and their numerators over it (floats are exact)."""
+    fractions = [Fraction(v) for v in values]
+    d = math.lcm(*(f.denominator for f in fractions))
+    return d, [f.numerator * (d // f.denominator) for f in fractions]
+
+
+def _sum_reaches(first: tuple[int, int], ratios: Sequence[tuple[int, int]], q: Fraction) -> bool:
+    """Exactly: is ``first * (1 + r_0 + r_0 r_1 + ...)`` at least ``q``? (rationals as pairs).
+
+    ``first`` is pmf(0) and ``r_j`` = pmf(j+1)/pmf(j), each a (numerator, denominator) pair;
+    the partial sum is kept over the running product of denominators, so only integers grow.
+    """
+    total, num, den = 1, 1, 1  # sum_{j<=i} pmf(j)/pmf(0) = total/den, num = pmf(i)/pmf(0) * den
+    for top, bottom in ratios:
+        num *= top
+        total = total * bottom + num
+        den *= bottom
+    return first[0] * total * q.denominator >= q.numerator * first[1] * den
+
+
+def _betabinom_reaches(n: int, a: float, b: float, k: int, q: Fraction) -> bool:
+    """Exactly: P(X <= k) >= q for X ~ Beta-binomial(n, a, b), a and b the floats' rationals.
+
+    pmf(0) = prod_{i<n} (b+i)/(a+b+i) and pmf(j+1)/pmf(j) = (n-j)(j+a) / ((j+1)(n-j-1+b)).
+    """
+    d, (a_, b_) = _scaled(a, b)
+    first = (math.prod(b_ + i * d for i in range(n)), math.prod(a_ + b_ + i * d for i in range(n)))
+    ratios = [((n - j) * (j * d + a_), (j + 1) * ((n - j - 1) * d + b_)) for j in range(k)]
+    return _sum_reaches(first, ratios, q)
+
+
+def _nbinom_reaches_decimal(r: int, rate: float, others: int, k: int, q: Fraction) -> bool:
+    """P(X <= k) >= q for X ~ NegativeBinomial(r, rate / (rate + others)), to ~1e-50.
+
+    For counts too large to sum exactly: P(X <= k) = P(Binomial(k + r, p) >= r), one minus
+    ``r`` binomial terms, each from the last by (n-j)/(j+1) * p/(1-p), in 60-digit decimals
+    from the exact ``rate`` (a float is a finite decimal): absolute error ~1e-55, so only a cdf
+    within ~1e-50 of the level (in practice only an exact tie, rarer still at these sizes)
+    could be misjudged.
+    """
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 60
+        n = k + r
+        whole = Decimal(rate) + others
+        term = ((others / whole).ln() * n).exp()  # (1 - p)^n
+        odds = Decimal(rate) / others
+        tail = Decimal(0)  # P(Binomial(n, p) < r)
+        for j in range(r):
+            tail += term
+            term = term * (n - j) / (j + 1) * odds
+        return 1 - tail >= Decimal(q.numerator) / q.denominator
+
+
+def _nbinom_reaches(r: int, p: Fraction, k: int, q: Fraction) -> bool:
+    """Exactly: P(X <= k) >= q for X ~ NegativeBinomial(r, p), r a whole number.
+
+    pmf(0) = p^r and pmf(j+1)/pmf(j) = (j+r)(1-p)/(j+1).
+    """
+    top, bottom = p.numerator, p.denominator
+    ratios = [((j + r) * (bottom - top), (j + 1) * bottom) for j in range(k)]
+    return _sum_reaches((top**r, bottom**r), ratios, q)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,11 +406,18 @@ class SerialEstimate:
 
 
 def _log_tail(x: int, m: int, k: int) -> float:
-    """Log of P(N > x) = log C(m-1, k-1) - log C(x, k-1), for x >= m."""
+    """Log of P(N > x) = log C(m-1, k-1) - log C(x, k-1), for x >= m: a guide for ``_quantile``.
 
-    # math.lgamma, not scipy.special's: the last bits may differ, which ``_quantile`` settles
-    # exactly, and ``armsctl estimate serials`` then loads no SciPy.
+    ``math.lgamma`` (no SciPy for ``armsctl estimate serials``) differences lose ~1e-16 of
+    lgamma(n) ~ n log n, nothing below 2^40 that the exact settling cannot absorb; above it,
+    or with at most 1000 serials, the log of the exact ``math.comb`` (correctly rounded, and
+    no slower than the exact checks that follow): at 10^18 the lgamma difference would be
+    rounding noise, and the doubling search for an upper end would run away.
+    """
+
     def log_comb(n: int, r: int) -> float:
+        if r <= 1000 or n >= 2**40:
+            return math.log(math.comb(n, r))
         return math.lgamma(n + 1) - math.lgamma(r + 1) - math.lgamma(n - r + 1)
 
     return log_comb(m - 1, k - 1) - log_comb(x, k - 1)
@@ -261,21 +431,39 @@ def _tail_at_most(x: int, m: int, k: int, bound: Fraction) -> bool:
 def _quantile(m: int, k: int, q: Fraction) -> int:
     """Smallest n >= m with P(N <= n) >= q under the serial-number posterior, exactly.
 
-    A bisection on the log tail finds the answer to within rounding; exact integer comparisons
-    of the tail then settle it, so ties are honoured (with k = 2 and m = 40, P(N <= 78) is exactly
-    1/2 and the median is 78, not 79).
+    A bisection on the log tail finds the answer to within rounding (``math.lgamma`` of a
+    serial near 10^10 is off by ~1e-6, which moves the answer by thousands); a galloping search
+    on exact integer comparisons of the tail from there settles it in a few dozen comparisons
+    (logarithmic in the rounding's reach), so ties are honoured (with k = 2 and m = 40,
+    P(N <= 78) is exactly 1/2 and the median is 78, not 79) at any size.
     """
     bound = 1 - q
     target = math.log(float(bound)) if bound > 0 else -math.inf
     lo, hi = m, m
     while _log_tail(hi, m, k) > target:
         hi = 2 * hi
-    lo += bisect.bisect_left(range(lo, hi), True, key=lambda n: _log_tail(n, m, k) <= target)
-    while not _tail_at_most(lo, m, k, bound):
-        lo += 1
-    while lo > m and _tail_at_most(lo - 1, m, k, bound):
-        lo -= 1
-    return lo
+    lo = _bisect_first(lambda n: _log_tail(n, m, k) <= target, lo, hi)
+    return _first_true(lambda n: _tail_at_most(n, m, k, bound), lo, m)
+
+
+def _first_true(ok: Callable[[int], bool], guess: int, least: int) -> int:
+    """The smallest ``n >= least`` with ``ok(n)``, for ``ok`` monotone (false, then true).
+
+    Galloping from ``guess``, an estimate of the answer: steps of 1, 2, 4, ... away from it
+    until ``ok`` changes, then a bisection of the last step, so an estimate off by ``d`` costs
+    about ``2 log2(d)`` calls of ``ok``.
+    """
+    if ok(guess):
+        hi, step = guess, 1
+        while hi - step >= least and ok(hi - step):
+            hi, step = hi - step, 2 * step
+        lo = max(hi - step, least - 1)  # ok(lo) is false, or lo is below the support
+    else:
+        lo, step = guess, 1
+        while not ok(lo + step):
+            lo, step = lo + step, 2 * step
+        hi = lo + step
+    return _bisect_first(ok, lo + 1, hi)
 
 
 def estimate_serials(
@@ -291,6 +479,11 @@ def estimate_serials(
     Raises:
         ParameterError: no serials, or fewer than two (the posterior is improper with one), or a
             serial below ``start``.
+
+    The median and the credible interval are exact at any size: each is found from a float
+    estimate and then settled by exact integer comparisons of the posterior tail, at the
+    credibility as written in decimal (``_quantile``), in a few dozen comparisons even for
+    serials beyond 10^18. The mean, unbiased estimate and confidence interval are floats.
     """
     level = _level(credibility)
     seen = sorted(set(serials))

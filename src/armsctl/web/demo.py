@@ -262,11 +262,7 @@ def seed_demo(
             **declarations.seal_items(
                 signers["USA"],
                 sealing.public(),
-                treaty=doc,
-                party="USA",
-                as_of=day,
-                items=chosen,
-                at=now,
+                declarations.ClientItems(treaty=doc, party="USA", as_of=day, items=chosen, at=now),
                 rng=rng,
             ),
         )

@@ -11,7 +11,7 @@ from fastapi import Form, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from armsctl.errors import ArmsctlError, IntegrityError, NotFoundError, ParameterError
-from armsctl.service import Actor
+from armsctl.service import Actor, Listing
 from armsctl.treaty.schema import Treaty
 from armsctl.web import views
 from armsctl.web._base import (
@@ -307,12 +307,12 @@ def _public_declarations(request: Request, treaty: str, page: int | None) -> dic
     from armsctl.service.declarations import list_declarations
 
     db = app_state(request).db
-    total = list_declarations(db, treaty=treaty, limit=1).total
+    total = list_declarations(db, Listing(treaty, limit=1)).total
     pages = max(1, -(-total // PAGE))
     page = 1 if page is None else max(1, min(page, pages))
     end = total - (page - 1) * PAGE
     start = max(0, end - PAGE)
-    rows = list_declarations(db, treaty=treaty, limit=end - start, offset=start).results
+    rows = list_declarations(db, Listing(treaty, limit=end - start, offset=start)).results
     return {
         "rows": list(reversed(rows)) if end > start else [],
         "page": page,
@@ -361,7 +361,7 @@ def _public_zk(request: Request, treaty: str) -> list[dict[str, Any]]:
     """Published zero-knowledge proofs, newest first, with the context each is checked in."""
     from armsctl.service.zk import list_proofs
 
-    rows = list_proofs(app_state(request).db, treaty=treaty, limit=PAGE).results
+    rows = list_proofs(app_state(request).db, Listing(treaty, limit=PAGE)).results
     for row in rows:
         row["expected"] = {
             "treaty": row["treaty"],

@@ -78,6 +78,7 @@ def notifications_page(
     request: Request, treaty: Annotated[str | None, Query(max_length=64)] = None
 ) -> Response:
     from armsctl.notifications import periodic_obligations, rule_sentence
+    from armsctl.service import Listing
     from armsctl.service.notifications import list_notifications
 
     actor, doc = treaty_page(request, treaty, "notification.read")
@@ -86,9 +87,8 @@ def notifications_page(
     page = list_notifications(
         state.db,
         actor,
-        treaty=chosen,
+        Listing(chosen, limit=500),
         allow=allow_for(actor, "notification.read"),
-        limit=500,
         at=now,
     )
     rows = _assessed(page.results, doc, now)
@@ -177,6 +177,7 @@ def inspections_page(
     count: Annotated[int, Query(ge=1, le=1000)] = 1,
     nonces: Annotated[str, Query(max_length=4000)] = "",
 ) -> Response:
+    from armsctl.service import Listing
     from armsctl.service.inspections import list_inspections, quota_status
 
     actor, doc = treaty_page(request, treaty, "quota.read")
@@ -188,9 +189,8 @@ def inspections_page(
         plan = list_inspections(
             state.db,
             actor,
-            treaty=chosen,
+            Listing(chosen, limit=200),
             allow=allow_for(actor, "inspection.list"),
-            limit=200,
             at=now,
         ).results
     selection, selection_error = None, None
@@ -231,12 +231,13 @@ def _site_chart(points: list[dict[str, Any]], title: str) -> str:
 def monitoring_page(
     request: Request, treaty: Annotated[str | None, Query(max_length=64)] = None
 ) -> Response:
+    from armsctl.service import Listing
     from armsctl.service.observations import list_observations
     from armsctl.web.prepare import anomaly_flags
 
     _actor, doc = treaty_page(request, treaty, "observation.read")
     state, cache, chosen = app_state(request), web_state(request).cache, doc.id
-    observations = list_observations(state.db, treaty=chosen, limit=500).results
+    observations = list_observations(state.db, Listing(chosen, limit=500)).results
     sites: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for o in observations:
         body = o.get("body") or {}

@@ -27,7 +27,7 @@ from armsctl.errors import (
     Problem,
     outcome,
 )
-from armsctl.service import AccessDenied, ConflictError
+from armsctl.service import AccessDenied, ConflictError, Listing
 from armsctl.web import views
 from armsctl.web._base import (
     BadRequest,
@@ -96,18 +96,12 @@ def declarations_page(
     chosen = pick_treaty(request, treaty)
     rows: dict[str, Any] = {"results": [], "total": 0}
     if chosen is not None:
-        total = list_declarations(
-            app_state(request).db, treaty=chosen, party=party or None, limit=1
-        )
+        total = list_declarations(app_state(request).db, Listing(chosen, party or None, limit=1))
         n = total.total
         offset = max(0, n - page * 50)
         limit = min(50, n - (page - 1) * 50) if n else 1
         got = list_declarations(
-            app_state(request).db,
-            treaty=chosen,
-            party=party or None,
-            limit=max(1, limit),
-            offset=offset,
+            app_state(request).db, Listing(chosen, party or None, max(1, limit), offset)
         )
         rows = {"results": list(reversed(got.results)), "total": n}
     return render(
