@@ -6,7 +6,8 @@ fresh interpreter builds the whole application and we look at what it loaded. Th
 of commands on small inputs (a refused file, a bundled treaty) load only what they need: a
 client command loads httpx and not the use-cases, a refused key loads no server, the
 statistics commands load scipy.special but never scipy.stats, and a database command on a
-database whose schema is current runs no Alembic.
+database whose schema is current runs no Alembic and imports only what its use-case runs (no
+treaty models to list users, no counting rules to reseal).
 """
 
 from __future__ import annotations
@@ -168,15 +169,21 @@ RUNS: list[tuple[str, int, tuple[str, ...]]] = [
     # A refused --db or key is found before the database toolkit is imported.
     ("serve --db {t}/no/such/dir/x.db", 2, ("armsctl.store", "cryptography")),
     ("web seed-demo --db {t}/no/such/dir/x.db", 2, ("armsctl.store",)),
+    ("parties add new-start USA --key {t}/no.pub --db {t}/s.db", 2, ()),
+    (
+        "parties set-encryption-key new-start USA --encryption-key {t}/no.pub --db {t}/s.db",
+        2,
+        (),
+    ),
     ("ledger checkpoint --key {t}/no.key --db {t}/l.db", 2, ("cryptography",)),
     ("ledger audit --key {t}/no.pub --db {t}/l.db", 2, ("cryptography",)),
 ]
 
 
-def _run(args: str, tmp_path: Path) -> dict[str, object]:
+def _run(args: str, tmp_path: Path, heavy: tuple[str, ...] = ALWAYS_HEAVY) -> dict[str, object]:
     out = tmp_path / "run.json"
     argv = args.replace("{t}", str(tmp_path)).split()
-    code = f"HEAVY = {ALWAYS_HEAVY!r}\nARGS = {argv!r}\nOUT = {str(out)!r}\n{RUN}"
+    code = f"HEAVY = {heavy!r}\nARGS = {argv!r}\nOUT = {str(out)!r}\n{RUN}"
     env = {**os.environ, "ARMSCTL_CACHE_DIR": str(tmp_path / "cache")}
     subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
@@ -211,6 +218,50 @@ def test_a_database_command_on_a_current_schema_does_not_load_alembic(tmp_path: 
         assert run["code"] == 0, args
         unexpected = sorted(set(map(str, run["loaded"])) - set(DATABASE))  # type: ignore[call-overload]
         assert unexpected == [], f"{args} loaded {unexpected}"
+
+
+# What opening the database does not need: the treaty models (validated only by a use-case that
+# reads a treaty), the entry envelope and its RFC 8785 canonical form (only to seal or open an
+# entry), the log's audit and checkpoints, the compliance engine's counting rules (only to file
+# a declaration), and Rich's tables when there are no rows to lay out.
+NOT_TO_OPEN = (
+    "armsctl.treaty",
+    "armsctl.ledger.envelope",
+    "rfc8785",
+    "armsctl.ledger.audit",
+    "armsctl.ledger.checkpoint",
+    "armsctl.compliance",
+    "armsctl.notifications",
+    "rich.table",
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "needs"),
+    [
+        ("users list", ()),
+        ("tokens list", ()),
+        ("db upgrade", ()),
+        # it seals an entry, and shows the new user as a table
+        ("users add obs-1 --role observer", ("armsctl.ledger.envelope", "rfc8785", "rich.table")),
+        # it reads the treaties and the log (proof links): no counting rules
+        (
+            "db reseal",
+            ("armsctl.treaty", "armsctl.ledger.envelope", "armsctl.ledger.checkpoint", "rfc8785"),
+        ),
+    ],
+    ids=["users list", "tokens list", "db upgrade", "users add", "db reseal"],
+)
+def test_a_database_command_loads_no_use_case_it_does_not_run(
+    args: str, needs: tuple[str, ...], tmp_path: Path
+) -> None:
+    """Opening the database is SQLAlchemy, the ORM models, the log's tables and the log key."""
+    db = str(tmp_path / "server.db")
+    assert _run(f"db upgrade --db {db}", tmp_path)["code"] == 0
+    run = _run(f"{args} --db {db}", tmp_path, (*ALWAYS_HEAVY, *NOT_TO_OPEN))
+    assert run["code"] == 0, args
+    unexpected = sorted(set(map(str, run["loaded"])) - {*DATABASE, *needs})  # type: ignore[call-overload]
+    assert unexpected == [], f"{args} loaded {unexpected}"
 
 
 def test_a_refused_key_leaves_no_database_behind(tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from armsctl.cli._common import (
     EXIT_VIOLATION,
@@ -222,6 +221,8 @@ def _show(fmt: OutputFormat, data: dict[str, Any], title: str) -> None:
     if fmt is OutputFormat.json:
         print_json(data)
         return
+    from rich.table import Table  # only for a table: a refusal or JSON lays out none
+
     table = Table(title=title, show_header=False)
     for key, value in data.items():
         table.add_row(key, str(value))

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from armsctl.cli._common import OutputFormat, exit_if_found, out_console, print_json, user_errors
 
@@ -90,6 +89,8 @@ def _show(fmt: OutputFormat, data: Any, title: str) -> None:
     if not rows:
         out_console.print(f"{title}: none")
         return
+    from rich.table import Table  # only when there are rows to lay out
+
     table = Table(title=title)
     for key in rows[0]:
         table.add_column(str(key))
@@ -301,11 +302,11 @@ def parties_add(
     With ``--encryption-key`` (from `armsctl keys generate NAME --encryption`) the server seals
     every item row, notification body and inspection record it keeps for the party to that key.
     """
-    from armsctl.service import accounts
-
     texts = [_read_text(path).strip() if path else None for path in (key, encryption_key)]
     if encryption_key is not None:
         _check_encryption_key(encryption_key, str(texts[1]))
+    from armsctl.service import accounts  # after the key files: a refusal loads no database
+
     return accounts.register_party(
         _open(db),
         treaty=treaty,
@@ -330,10 +331,10 @@ def parties_set_encryption_key(
 
     What was sealed to an old key stays sealed to it: the party keeps that private key.
     """
-    from armsctl.service import accounts
-
     text = _read_text(encryption_key).strip()
     _check_encryption_key(encryption_key, text)
+    from armsctl.service import accounts  # after the key file: a refusal loads no database
+
     return accounts.set_encryption_key(
         _open(db), treaty=treaty, code=code, encryption_key=text, at=_now()
     )

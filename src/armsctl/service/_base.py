@@ -33,16 +33,17 @@ from typing_extensions import TypeVar
 from armsctl.errors import AccessDenied as AccessDenied
 from armsctl.errors import ConflictError as ConflictError
 from armsctl.errors import NotFoundError
-from armsctl.ledger.envelope import seal_entry
-from armsctl.ledger.note import SignerKey
 from armsctl.service.group_commit import GroupCommit
 from armsctl.store.engine import make_engine
 from armsctl.store.ledger import LedgerStore
 from armsctl.store.models import AuditEvent, Party, TreatyRow
-from armsctl.treaty.schema import Treaty
 
 if TYPE_CHECKING:
+    # The treaty models and the entry envelope are imported where a use-case needs them, so
+    # that opening the database (``users list``) validates no treaty and seals nothing.
+    from armsctl.ledger.note import SignerKey
     from armsctl.service.witnessing import Witnessing
+    from armsctl.treaty.schema import Treaty
 
 __all__ = [
     "Actor",
@@ -234,6 +235,8 @@ class Database:
 
     def treaty(self, session: Session, treaty_id: str) -> Treaty:
         """Return the stored treaty, validated once per process."""
+        from armsctl.treaty.schema import Treaty  # its models: only for a treaty's use-cases
+
         cached = self._treaties.get(treaty_id)
         if cached is not None:
             return cached
@@ -255,6 +258,8 @@ class Database:
         body: dict[str, Any],
     ) -> int:
         """Seal one entry with the server key and append it; return its log index."""
+        from armsctl.ledger.envelope import seal_entry  # RFC 8785: only to write
+
         data = seal_entry(
             kind=kind, treaty=treaty, party=party, at=at, body=body, signer=self.signer
         )

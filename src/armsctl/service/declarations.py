@@ -23,7 +23,6 @@ from typing import Any, cast
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from armsctl.compliance.engine import rule_weights
 from armsctl.errors import ConflictError, DeclarationError, IntegrityError, NotFoundError, Problem
 from armsctl.inventory.model import (
     ComponentKey,
@@ -135,6 +134,8 @@ def _check_party(actor: Actor, treaty: str) -> None:
 
 def limit_values(components: Mapping[str, int], treaty: Treaty) -> dict[str, int]:
     """Each treaty limit's value under its own counting rule, from item-derived components."""
+    from armsctl.compliance.engine import rule_weights  # counting rules: only to file
+
     values: dict[str, int] = {}
     for key, value in components.items():
         parsed = parse_component_measure(key)
@@ -155,6 +156,8 @@ def _covered_measures(treaty: Treaty) -> set[str]:
     A party-signed entry of sealed items says the limit values and the commitment's counts
     per category; a component no limit counts could be anything without changing either.
     """
+    from armsctl.compliance.engine import rule_weights
+
     covered: set[str] = set()
     for limit in treaty.limits:
         zones = limit.zones if limit.scope == "zone" else None

@@ -28,7 +28,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     DDL,
@@ -52,9 +52,6 @@ from sqlalchemy import (
 )
 
 from armsctl.errors import IntegrityError, NotFoundError, ParameterError
-from armsctl.ledger.audit import AuditReport, TileRow, audit_log, check_meta
-from armsctl.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
-from armsctl.ledger.envelope import open_entry
 from armsctl.ledger.merkle import (
     HASH_SIZE,
     fold,
@@ -62,7 +59,7 @@ from armsctl.ledger.merkle import (
     stored_index,
     verify_consistency,
 )
-from armsctl.ledger.note import SignerKey, VerifierKey
+from armsctl.ledger.note import VerifierKey
 from armsctl.ledger.tiles import (
     MAX_ENTRY_SIZE,
     TILE_HEIGHT,
@@ -77,6 +74,12 @@ from armsctl.ledger.tiles import (
     tile_width,
 )
 from armsctl.store.engine import insert_rows
+
+if TYPE_CHECKING:
+    # Reading and writing the log needs neither its audit nor RFC 8785: those modules are
+    # imported by the methods that use them, so a command that opens the database does not.
+    from armsctl.ledger.audit import AuditReport, TileRow
+    from armsctl.ledger.note import SignerKey
 
 __all__ = [
     "AppendResult",
@@ -732,6 +735,8 @@ class LedgerStore:
         Raises:
             IntegrityError: naming the first entry of the batch that does not verify.
         """
+        from armsctl.ledger.envelope import open_entry
+
         for position, data in enumerate(entries):
             try:
                 open_entry(data, trusted=trusted)
@@ -773,6 +778,8 @@ class LedgerStore:
             IntegrityError: if the key is not the log's key or the log is not consistent with
                 its last checkpoint.
         """
+        from armsctl.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+
         verifier = signer.verifier()
         known = self.log_key(conn)
         if known is None:
@@ -811,6 +818,8 @@ class LedgerStore:
             yield int(row[0]), _as_bytes(row[1]), _as_bytes(row[2])
 
     def _stream_tiles(self, conn: Connection) -> Iterator[TileRow]:
+        from armsctl.ledger.audit import TileRow
+
         c = self.t.tiles.c
         columns = (c.level, c.tile_index, c.start, c.width, c.hashes)
         for row in _in_key_order(conn, c.seq, *columns, chunk=_TILE_CHUNK):
@@ -834,6 +843,8 @@ class LedgerStore:
             check_envelopes: Also check every entry's envelope signature.
             trusted: Party -> the key its entries must carry (see ``ledger.audit.audit_log``).
         """
+        from armsctl.ledger.audit import audit_log, check_meta
+
         first: list[str] = []
         recorded = None
         with contextlib.suppress(IntegrityError):  # check_meta names a malformed key
@@ -864,6 +875,8 @@ class LedgerStore:
         key: VerifierKey | None,
         report: AuditReport,
     ) -> None:
+        from armsctl.ledger.checkpoint import open_checkpoint
+
         if key is None or len(rows) < 2:
             return
         parsed = [(seq, open_checkpoint(note, key)) for seq, _, note in rows]
