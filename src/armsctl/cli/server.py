@@ -177,7 +177,7 @@ def serve(
 
     banner = f"armsctl API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)"
     if workers == 1:
-        app = create_app(settings)
+        app = create_app(settings, freeze_heap=True)
         out_console.print(banner)
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
         return
