@@ -59,6 +59,12 @@ def _smallest(cdf: Callable[[int], Fraction], q: Fraction) -> int:
     return k
 
 
+def _central_interval(cdf: list[Fraction], found: int, credibility: float) -> tuple[int, int]:
+    """The equal-tailed interval of ``found`` plus a count with this exact ``cdf``."""
+    tail = Fraction((1 - credibility) / 2)
+    return found + _smallest(cdf.__getitem__, tail), found + _smallest(cdf.__getitem__, 1 - tail)
+
+
 def _dyadic_levels(steps: list[Fraction]) -> Iterator[tuple[int, float]]:
     """(k, credibility) for which a quantile's level (1 - c)/2 or (1 + c)/2 is exactly step k.
 
@@ -238,11 +244,7 @@ def test_count_interval_on_cdf_steps_equals_exact_cdf_search(
 ) -> None:
     rest = population - inspected
     cdf = _betabinom_exact_cdf(rest, prior[0] + found, prior[1] + inspected - found)
-    tail = Fraction((1 - credibility) / 2)
-    assert exact == (
-        found + _smallest(cdf.__getitem__, tail),
-        found + _smallest(cdf.__getitem__, 1 - tail),
-    )
+    assert exact == _central_interval(cdf, found, credibility)
     post = fraction_not_as_declared(
         inspected, found, population=population, prior=prior, credibility=credibility
     )
@@ -416,11 +418,7 @@ def test_total_interval_on_cdf_steps_equals_exact_cdf_search(
     rate = prior[1] + sites_inspected
     p = Fraction(rate) / (Fraction(rate) + (sites_total - sites_inspected))
     cdf = _nbinom_exact_cdf(int(prior[0]) + found, p, 200)
-    tail = Fraction((1 - credibility) / 2)
-    assert exact == (
-        found + _smallest(cdf.__getitem__, tail),
-        found + _smallest(cdf.__getitem__, 1 - tail),
-    )
+    assert exact == _central_interval(cdf, found, credibility)
     post = undeclared_items(
         sites_inspected, found, sites_total=sites_total, prior=prior, credibility=credibility
     )
