@@ -181,3 +181,36 @@ def test_the_notifying_triggers_exist_on_postgresql_only_at_0011(
         upgrade(engine)
         assert triggers(engine) == {"api_tokens_auth_changed", "users_auth_changed"}
         engine.dispose()
+
+
+def test_a_listener_follows_the_schema_that_holds_the_tables_not_the_first_on_the_path(
+    world: World, postgres_url: str, tmp_path: Path
+) -> None:
+    """``current_schema()`` is the first existing schema on the search path, which may hold no
+    table of ours (``"$user", public`` with a schema named after the user): the listener must
+    still take the tables' schema's notifications."""
+    tables = sa.make_url(world.db.url).query["options"].removeprefix("-csearch_path=")
+    empty = f"e_{tables}"[:63]
+    admin = make_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{empty}"')
+    url = world.db.url.replace(f"search_path%3D{tables}", f"search_path%3D{empty}%2C{tables}")
+    assert url != world.db.url
+    second = Database(url, LOG_KEY)
+    try:
+        cache = TokenCache(second, ttl=HUGE_TTL, clock=_frozen)
+        listener = cache.listener
+        assert listener is not None
+        eventually(lambda: listener.listening)
+        token = world.tokens["rus-insp"]
+        assert cache.authenticate(token, NOW) is not None
+        seen = listener.generation
+        _revoke(world, "rus-insp", tmp_path)
+        eventually(lambda: listener.generation > seen)
+        assert cache.lookup(token, NOW) is None
+        cache.close()
+    finally:
+        second.dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{empty}" CASCADE')
+        admin.dispose()

@@ -71,8 +71,10 @@ def _aware(value: dt.datetime) -> dt.datetime:
 class AuthListener:
     """``LISTEN armsctl_auth`` on a connection of its own, in a daemon thread that reconnects.
 
-    ``generation`` goes up on every notification about this connection's schema (the payload
-    names the changed table's schema, so deployments sharing one server ignore each other),
+    ``generation`` goes up on every notification about the schema that holds this database's
+    ``api_tokens`` table (the payload names the changed table's schema, so deployments sharing
+    one server ignore each other; the schema is looked up, not taken from ``current_schema()``,
+    which is only the first schema of the search path that exists),
     and whenever the connection is made (LISTEN now holds; anything read before may predate
     it) or lost (notifications may have been missed). ``listening`` says whether LISTEN holds
     right now; ``backend_pid`` is the server process of that connection. ``connect`` returns
@@ -120,7 +122,9 @@ class AuthListener:
                 try:
                     with conn:
                         conn.execute(f"LISTEN {CHANNEL}")
-                        schema = conn.execute("SELECT current_schema()").fetchone()[0]
+                        schema = conn.execute(_TOKENS_SCHEMA).fetchone()[0]
+                        if schema is None:  # not migrated yet: not listening to anything
+                            raise LookupError("no api_tokens table on the search path")
                         self._moved(connected=int(conn.info.backend_pid))
                         delay = self.backoff[0]
                         while not self._closed:
@@ -142,6 +146,25 @@ class AuthListener:
             time.sleep(min(left, 0.05))
 
 
+#: The schema of the ``api_tokens`` table the search path resolves to (NULL if there is none):
+#: what the triggers of revision 0011 send as their payload.
+_TOKENS_SCHEMA = (
+    "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.oid = to_regclass('api_tokens')"
+)
+
+#: TCP keepalives for the listening connection: it sends nothing while it waits, so without
+#: them a connection the network silently dropped would look alive for hours (the system's
+#: default), notifications lost meanwhile; with them it fails within about a minute, and the
+#: reconnection bumps the generation.
+_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+
 def _postgres_connect(engine: Engine) -> Callable[[], Any] | None:
     """A factory of autocommit psycopg connections like the engine's; ``None`` for other drivers."""
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
@@ -151,7 +174,7 @@ def _postgres_connect(engine: Engine) -> Callable[[], Any] | None:
     def connect() -> Any:
         import psycopg
 
-        params = {"connect_timeout": 10, **cparams, "autocommit": True}
+        params = {"connect_timeout": 10, **_KEEPALIVES, **cparams, "autocommit": True}
         return psycopg.connect(*cargs, **params)
 
     return connect
@@ -365,10 +388,32 @@ def token_cache(db: Database, *, ttl: float = 2.0) -> TokenCache:
     return cache
 
 
+def _invalidate_all() -> None:
+    for cache in list(_caches):
+        cache.invalidate()
+
+
 @event.listens_for(Session, "before_flush")
 def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
-    """A token or user changed in this process: drop every cache before it commits."""
+    """A token or user changed in this process: drop every cache now, and again at commit.
+
+    Dropping before the commit alone is not enough: a request of this process may read the
+    fingerprint between the flush and the commit, still without the change, and cache the
+    token again under it; so the commit drops everything once more (``_on_commit``).
+    """
     changed = (*session.dirty, *session.deleted)
     if any(isinstance(obj, (ApiToken, User)) for obj in changed):
-        for cache in list(_caches):
-            cache.invalidate()
+        session.info["armsctl_auth_changed"] = True
+        _invalidate_all()
+
+
+@event.listens_for(Session, "after_commit")
+def _on_commit(session: Session) -> None:
+    """The commit that holds a token or user change: drop every cache (see ``_on_flush``)."""
+    if session.info.pop("armsctl_auth_changed", False):
+        _invalidate_all()
+
+
+@event.listens_for(Session, "after_rollback")
+def _on_rollback(session: Session) -> None:
+    session.info.pop("armsctl_auth_changed", None)
