@@ -90,3 +90,15 @@ def test_alone_a_caller_commits_at_once(group: GroupCommit) -> None:
     with group.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(EVENTS)).scalar() == 2
     assert group.stats()["commits"] == 1
+
+
+def test_a_batch_of_rows_only_that_fails_is_rolled_back_and_the_next_one_commits(
+    group: GroupCommit,
+) -> None:
+    # Alone, the caller's batch holds only its rows: no savepoint, the whole batch rolls back.
+    with pytest.raises(Exception, match="NOT NULL"):
+        group.insert(EVENTS, [{"what": "ok"}, {"what": None}])
+    assert _stored(group) == []
+    assert group.stats() == {"commits": 0, "acknowledged": 0}
+    group.insert(EVENTS, [{"what": "next"}])
+    assert _stored(group) == ["next"]

@@ -15,9 +15,10 @@ itself fails, every member of the batch sees that error (none was acknowledged).
 
 Rows that need no use-case logic (the audit events of audited reads) join a batch without a
 savepoint or an ORM session (``insert()``): they are held with the batch and written by one
-executemany per table just before its commit, in a savepoint of their own, so a batch of
-hundreds of audited reads costs one INSERT and one commit. If that INSERT fails, only the
-``insert()`` callers of the batch see the error; the use-cases' writes still commit.
+executemany per table just before its commit (in a savepoint of their own if the batch also
+holds use-cases' writes), so a batch of hundreds of audited reads costs one INSERT and one
+commit. If that INSERT fails, only the ``insert()`` callers of the batch see the error; the
+use-cases' writes still commit.
 
 Cross-process, the batches of different workers still queue on the database's own lock.
 """
@@ -30,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RootTransaction, Table
+from sqlalchemy import Connection, Engine, Insert, RootTransaction, Table
 from sqlalchemy.orm import Session
 
 from armsctl.store.ledger import committed as ledger_committed
@@ -43,6 +44,8 @@ class _Batch:
     conn: Connection
     tx: RootTransaction
     members: int = 0
+    #: Members that ran a use-case (``write()``); the others only hold rows.
+    writes: int = 0
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
     #: Rows held by ``insert()`` callers, written just before the commit.
@@ -61,6 +64,9 @@ class GroupCommit:
         self._waiting = 0
         self._batch: _Batch | None = None
         self._local = threading.local()
+        #: One INSERT statement per table, built once, so its compiled form is found in the
+        #: engine's cache by identity instead of by a cache key computed for each batch.
+        self._inserts: dict[Table, Insert] = {}
         #: Batches committed and members acknowledged, for benchmarks and tests.
         self.commits = 0
         self.acknowledged = 0
@@ -103,6 +109,7 @@ class GroupCommit:
             finally:
                 self._local.inside = False
             batch.members += 1
+            batch.writes += 1
             joined = True
         finally:
             self._release(batch)
@@ -127,7 +134,7 @@ class GroupCommit:
             return
         if getattr(self._local, "inside", False):
             with self.engine.begin() as conn:
-                conn.execute(table.insert(), rows)
+                conn.execute(self._insert(table), rows)
             return
         self._enter()
         batch: _Batch | None = None
@@ -182,10 +189,16 @@ class GroupCommit:
         finally:
             self._lock.release()
 
+    def _insert(self, table: Table) -> Insert:
+        statement = self._inserts.get(table)
+        if statement is None:
+            statement = self._inserts[table] = table.insert()
+        return statement
+
     def _commit(self, batch: _Batch) -> None:
         try:
-            if batch.rows and batch.tx.is_active:
-                self._write_rows(batch)
+            if batch.rows and batch.tx.is_active and not self._write_rows(batch):
+                return  # only rows, and they failed: their callers see ``rows_error``
             if batch.members and batch.tx.is_active:
                 batch.tx.commit()
                 ledger_committed(batch.conn)  # the log keeps its right edge as committed
@@ -204,18 +217,28 @@ class GroupCommit:
                 batch.conn.close()
             batch.done.set()
 
-    @staticmethod
-    def _write_rows(batch: _Batch) -> None:
-        """The held rows, one executemany per table, in a savepoint of their own."""
-        savepoint = batch.conn.begin_nested()
+    def _write_rows(self, batch: _Batch) -> bool:
+        """The held rows, one executemany per table; False if they failed in a rows-only batch.
+
+        Beside use-cases' writes the rows go in a savepoint of their own, so that their failure
+        rolls back only them. A batch holding nothing but rows (the common case: audited reads)
+        needs no savepoint (SAVEPOINT and RELEASE are two statements more per batch): if its
+        INSERT fails, the whole transaction is rolled back, and it held only these rows.
+        """
+        savepoint = batch.conn.begin_nested() if batch.writes else None
         try:
             for table, rows in batch.rows.items():
-                batch.conn.execute(table.insert(), rows)
-            savepoint.commit()
+                batch.conn.execute(self._insert(table), rows)
+            if savepoint is not None:
+                savepoint.commit()
         except Exception as exc:  # only the insert() callers of this batch see it
             batch.rows_error = exc
+            if savepoint is None:
+                batch.tx.rollback()  # _commit's finally closes the connection, sets done
+                return False
             if savepoint.is_active:
                 savepoint.rollback()
+        return True
 
     def stats(self) -> dict[str, Any]:
         """Commits and acknowledged writes so far (their ratio is the mean batch size)."""
