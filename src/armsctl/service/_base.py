@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, select
+from sqlalchemy import Connection, Engine, Table, select
 from sqlalchemy.orm import Session
 from typing_extensions import TypeVar
 
@@ -140,25 +140,6 @@ _AUDIT_SINK = "armsctl.audit_events"
 _AUDIT_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
 
 
-def _read_engine(url: str) -> Engine:
-    """A second SQLite engine whose transactions are deferred and read-only."""
-    engine = create_engine(url)
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
-
-    return engine
-
-
 @dataclass
 class Database:
     """Engines, the log, and the key that seals the server's log entries."""
@@ -178,7 +159,9 @@ class Database:
         self.engine = make_engine(self.url)
         memory = self.url in ("sqlite://", "sqlite:///:memory:")
         sqlite = self.url.startswith("sqlite")
-        self.reader = _read_engine(self.url) if sqlite and not memory else self.engine
+        self.reader = (
+            make_engine(self.url, read_only=True) if sqlite and not memory else self.engine
+        )
         self.ledger = LedgerStore()
         self.writer = GroupCommit(self.engine)
 

@@ -44,7 +44,7 @@ def database_url(value: str | None = None) -> str:
     return f"sqlite:///{chosen}"
 
 
-def _sqlite_setup(engine: Engine, *, synchronous: str) -> None:
+def _sqlite_setup(engine: Engine, *, synchronous: str, read_only: bool) -> None:
     from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
@@ -52,19 +52,28 @@ def _sqlite_setup(engine: Engine, *, synchronous: str) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN itself.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        if read_only:  # the writer's connections set the file's journal mode
+            cursor.execute("PRAGMA query_only=ON")
+        else:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            # 64 MiB of page cache keeps the random-order entry-hash index in memory longer.
+            cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA busy_timeout=30000")
-        # 64 MiB of page cache keeps the random-order entry-hash index in memory longer.
-        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
+
+    # A writer takes SQLite's write lock when its transaction begins, so that two writers never
+    # deadlock upgrading; a reader's transaction is deferred and never takes it.
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
 
-def make_engine(url: str, *, synchronous: str = "NORMAL", echo: bool = False) -> Engine:
+def make_engine(
+    url: str, *, synchronous: str = "NORMAL", echo: bool = False, read_only: bool = False
+) -> Engine:
     """Create an engine for ``url`` with the project's SQLite settings.
 
     Args:
@@ -72,6 +81,9 @@ def make_engine(url: str, *, synchronous: str = "NORMAL", echo: bool = False) ->
         synchronous: SQLite's ``synchronous`` pragma. ``NORMAL`` in WAL mode survives a killed
             process without losing a committed transaction; ``FULL`` also survives power loss.
         echo: Log SQL (never enable where entries are confidential).
+        read_only: SQLite: an engine whose transactions are deferred and refuse writes
+            (``query_only``), for reads that must not queue on the write lock; it leaves the
+            journal mode to the writer's engine. Ignored for other databases.
     """
     if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         raise ValueError(f"unknown synchronous mode {synchronous!r}")
@@ -85,7 +97,7 @@ def make_engine(url: str, *, synchronous: str = "NORMAL", echo: bool = False) ->
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         engine = create_engine(url, echo=echo, **kwargs)
-        _sqlite_setup(engine, synchronous=synchronous)
+        _sqlite_setup(engine, synchronous=synchronous, read_only=read_only)
         return engine
     # PostgreSQL counts connections against max_connections: keep fewer idle, allow bursts.
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=30)
