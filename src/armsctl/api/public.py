@@ -14,9 +14,11 @@ Times are RFC 3339 text and dates ISO 8601 text, exactly as the use-cases write 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from armsctl.service.records import Day, Number, Record, Time
 
 __all__ = [
     "ActivityPublic",
@@ -63,18 +65,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: A JSON number as the engine computes it: a whole number stays one (``3``, never ``3.0``).
-Number = int | float
-#: A time as the server writes it: RFC 3339 text with its UTC offset.
-Time = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
-#: A calendar date: ISO 8601 text.
-Day = Annotated[str, Field(json_schema_extra={"format": "date"})]
-
-
-class _Out(BaseModel):
-    """Every response body: undeclared keys are served as they are, never dropped."""
-
-    model_config = ConfigDict(extra="allow")
+_Out = Record
 
 
 class PageInfo(_Out):
