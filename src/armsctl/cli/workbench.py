@@ -332,44 +332,19 @@ def _print_cuts(result: dict[str, Any]) -> None:
         out_console.print(f"[bold red]![/] {f['message']}", highlight=False)
 
 
-def _burden_for(
-    treaty: Treaty,
-    party: str,
-    *,
-    sites_file: Path | None,
-    site_items: int,
-    sites_per_type: int,
-    cheat: int,
-    checks: int | None,
-    target: float,
-    year: int,
-    years: int,
-    team_size: int,
-    days: int,
-) -> dict[str, Any]:
+def _sites(
+    treaty: Treaty, sites_file: Path | None, site_items: int, sites_per_type: int
+) -> tuple[list[Any], str]:
+    """The sites a burden is computed for and where they come from: a file, or synthetic."""
     from armsctl.verification.io import read_site_list
-    from armsctl.workbench import synthetic_sites, verification_burden
-    from armsctl.workbench.burden import burden_to_dict
+    from armsctl.workbench import synthetic_sites
 
     if sites_file is not None:
-        sites = read_site_list(sites_file)
-        origin = f"site list {sites_file}"
-    else:
-        sites = synthetic_sites(treaty, site_items, per_type=sites_per_type)
-        origin = f"synthetic site list (not real data): {sites_per_type} sites per type, {site_items:,} items"
-    burden = verification_burden(
-        treaty,
-        party,
-        sites,
-        cheat=cheat,
-        years=years,
-        year=year,
-        checks=checks,
-        target=target,
-        team_size=team_size,
-        days_per_inspection=days,
+        return read_site_list(sites_file), f"site list {sites_file}"
+    sites = synthetic_sites(treaty, site_items, per_type=sites_per_type)
+    return sites, (
+        f"synthetic site list (not real data): {sites_per_type} sites per type, {site_items:,} items"
     )
-    return burden_to_dict(burden, origin=origin)
 
 
 CHEAT_OPT = typer.Option(1, "--cheat", min=1, help="Items not as declared, hidden at one site.")
@@ -403,24 +378,26 @@ def burden_cmd(
     fmt: Format = OutputFormat.table,
 ) -> None:
     """Detection per year and over the treaty's life, quota needed, inspector-days."""
-    from armsctl.workbench.burden import treaty_years
+    from armsctl.workbench import verification_burden
+    from armsctl.workbench.burden import burden_to_dict, treaty_years
 
     treaty, _ = _draft(draft, sets, quotas)
     start = treaty.dates.entry_into_force
-    data = _burden_for(
+    life = years or treaty_years(treaty, start)
+    sites, origin = _sites(treaty, sites_file, site_items, sites_per_type)
+    burden = verification_burden(
         treaty,
         party,
-        sites_file=sites_file,
-        site_items=site_items,
-        sites_per_type=sites_per_type,
+        sites,
         cheat=cheat,
+        years=life,
+        year=year or start.year,
         checks=checks,
         target=target,
-        year=year or start.year,
-        years=years or treaty_years(treaty, start),
         team_size=team_size,
-        days=days,
+        days_per_inspection=days,
     )
+    data = burden_to_dict(burden, origin=origin)
     if fmt is OutputFormat.json:
         print_json(data)
         return
