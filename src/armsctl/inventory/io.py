@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from armsctl.errors import DeclarationError, InputError, Problem
+from armsctl.errors import MAX_PROBLEMS, DeclarationError, InputError, Problem
 from armsctl.inventory.model import (
     ALL_ZONES,
     ComponentKey,
@@ -53,7 +53,6 @@ __all__ = [
 AGGREGATE_COLUMNS = ("party", "as_of", "measure", "value")
 ITEM_COLUMNS = ("party", "as_of", "uid", "category", "status", "facility")
 SUFFIXES = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
-MAX_PROBLEMS = 50
 INT64_MAX = 2**63 - 1
 NOTHING_TO_CHECK = "holds no declarations (a header and no rows): nothing to check"
 _WHOLE = re.compile(r"^\+?-?[0-9]+(?:\.0*)?$")
@@ -98,8 +97,7 @@ def read_declarations(paths: Sequence[str | Path], treaty: Treaty) -> Declaratio
                 )
             )
         seen.setdefault(key, decl.origin)
-    if problems:
-        raise DeclarationError(problems[:MAX_PROBLEMS])
+    DeclarationError.raise_if_any(problems)
     return DeclarationSet(treaty, declarations, sources)
 
 
@@ -261,8 +259,7 @@ def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
                     where, "", f"{decl.party} {decl.as_of}: marked not-provided but has figures"
                 )
             )
-    if problems:
-        raise DeclarationError(problems[:MAX_PROBLEMS])
+    DeclarationError.raise_if_any(problems)
     return list(by_key.values())
 
 
