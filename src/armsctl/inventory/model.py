@@ -108,8 +108,9 @@ def measure_problem(measure: str, treaty: Treaty) -> str | None:
             f"unknown measure {measure!r} (a limit id, a declared figure, or "
             "category/status[/attribute][@zone])"
         )
-    category = next((c for c in treaty.categories if c.id == key.category), None)
-    if category is None:
+    try:
+        category = treaty.category(key.category)
+    except KeyError:
         return f"unknown category {key.category!r}"
     if key.status not in category.statuses:
         return f"category {key.category!r} has no status {key.status!r}"
