@@ -5,15 +5,11 @@ tables refuse changes."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from _world import fresh_url
 
 from armsctl.store.engine import make_engine
 from armsctl.store.models import Base
@@ -21,15 +17,6 @@ from armsctl.store.schema import current_revision, head_revision, upgrade
 
 #: The schema revisions 0001 to 0011 make, as ``describe`` reads it from each backend.
 SHIPPED = Path(__file__).parent / "vectors" / "schema_0011.json"
-
-
-@pytest.fixture(
-    params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    pg = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    with fresh_url(request.param, pg, tmp_path) as value:
-        yield value
 
 
 def test_upgrade_reaches_head_twice_and_matches_the_models(url: str) -> None:
