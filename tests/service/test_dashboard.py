@@ -71,7 +71,7 @@ def _diff_reads(env: Env) -> int:
     return sum(
         1
         for e in list_audit_events(env.db, limit=1000).results
-        if e["action"] == "declaration.items.read" and "for a diff" in (e["detail"] or "")
+        if e.action == "declaration.items.read" and "for a diff" in (e.detail or "")
     )
 
 

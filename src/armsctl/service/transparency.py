@@ -108,7 +108,7 @@ def transparency_document(
     return {
         "treaty": treaty,
         "generated_at": iso(at),
-        "parties": list_parties(db, treaty=treaty),
+        "parties": [p.to_json_dict() for p in list_parties(db, treaty=treaty)],
         "declarations": declarations,
         "declarations_page": Page(declarations, total, limit, offset).bounds(),
         "compliance": compliance,
