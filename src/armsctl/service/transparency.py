@@ -113,10 +113,10 @@ def transparency_document(
         "declarations_page": Page(declarations, total, limit, offset).bounds(),
         "compliance": compliance,
         "inspections": {
-            "total": head["inspections"],
+            "total": head.inspections,
             "quotas": quota_status(db, treaty=treaty, year=at.year),
         },
-        "log": {"size": head["size"], "checkpoint": head["checkpoint"]},
+        "log": {"size": head.size, "checkpoint": head.checkpoint},
     }
 
 

@@ -281,7 +281,7 @@ def log_consistency(request: Request, old: int, new: int) -> Response:
 
     signed_in(request, "log.read")
     try:
-        return _json(consistency_between(app_state(request).db, old=old, new=new))
+        return _json(consistency_between(app_state(request).db, old=old, new=new).to_json_dict())
     except (NotFoundError, ParameterError, IntegrityError) as exc:
         return _json_error(exc)
 
