@@ -132,7 +132,7 @@ def test_reading_sealed_items_is_audited_with_who_and_how_many(env: Env) -> None
         and e.resource == f"declaration/{env.id('decl-RUS')}"
         and e.user == "rus"
     ]
-    assert mine and "1 sealed items from offset 0" in mine[0]["detail"]
+    assert mine and "1 sealed items from offset 0" in mine[0].detail
 
 
 @pytest.mark.parametrize("user", ["rus", "usa-insp", "rus-insp", "obs", "op"])
