@@ -509,7 +509,6 @@ def brief_cmd(
     import json
 
     from armsctl.reports import brief_html
-    from armsctl.verification.io import read_site_list
     from armsctl.workbench import analyse
     from armsctl.workbench.brief import brief_document, render_markdown
     from armsctl.workbench.burden import analysis_burdens
@@ -523,7 +522,11 @@ def brief_cmd(
         _baselines(treaty, baselines, db),
         _options(years, milestones, capacity, None, None),
     )
-    sites = read_site_list(sites_file) if sites_file is not None else None
+    sites = None
+    if sites_file is not None:
+        from armsctl.verification.io import read_site_list  # NumPy: only for a site list
+
+        sites = read_site_list(sites_file)
     burdens = analysis_burdens(
         treaty,
         result,
