@@ -121,6 +121,45 @@ def test_a_command_run_loads_only_its_own_module() -> None:
     assert "armsctl.cli.treaty" in run.stderr
 
 
+def _tree(command: object, path: tuple[str, ...] = ()) -> set[str]:
+    """Every command and group of a Click tree, by its full name (``client inspect``)."""
+    names = {" ".join(path)} if path else set()
+    for name, sub in getattr(command, "commands", {}).items():
+        names |= _tree(sub, (*path, name))
+    return names
+
+
+def test_a_command_run_builds_only_the_commands_on_its_path() -> None:
+    """Typer builds every command it knows before it parses: a run knows only its own.
+
+    ``client inspect schedule`` is one of the 26 commands of its module; built whole, the
+    others cost it about 10 ms. A word that names no command exactly (an option, ``--help``,
+    a misspelt name) keeps the whole level, so help, usage errors and suggestions are the
+    same; and the application is built whole again afterwards (nothing shared is changed).
+    """
+    import typer
+
+    from armsctl.cli.app import build_app
+
+    def tree(*argv: str) -> set[str]:
+        return _tree(typer.main.get_command(build_app(*argv)))
+
+    whole = tree()
+    assert tree("client", "inspect", "schedule", "1", "--arrival", "x") == {
+        "client",
+        "client inspect",
+        "client inspect schedule",
+    }
+    assert tree("treaty", "list", "--format", "json") == {"treaty", "treaty list"}
+    client = {name for name in whole if name.split()[0] == "client"}
+    assert tree("client", "--help") == client
+    assert tree("client", "inspct") == client  # "No such command", with its suggestion
+    assert tree("client", "inspect", "-h") == {"client", "client inspect"} | {
+        name for name in whole if name.startswith("client inspect ")
+    }
+    assert tree() == whole
+
+
 RUN = """
 import json, sys
 sys.argv = ["armsctl", *ARGS]
@@ -166,6 +205,9 @@ RUNS: list[tuple[str, int, tuple[str, ...]]] = [
     ("exercise list", 0, ()),
     ("exercise run nope --policy random", 2, ()),
     ("workbench compare {t}/none.toml {t}/none.toml", 2, ()),
+    # NumPy comes with the scenario, the site list: after the file is read, only when given.
+    ("simulate regime {t}/none.toml", 2, ()),
+    ("workbench brief {t}/none.toml -o {t}/b.md", 2, ()),
     # A refused --db or key is found before the database toolkit is imported.
     ("serve --db {t}/no/such/dir/x.db", 2, ("armsctl.store", "cryptography")),
     ("web seed-demo --db {t}/no/such/dir/x.db", 2, ("armsctl.store",)),
@@ -202,6 +244,34 @@ def test_a_command_run_loads_only_what_it_needs(
         assert run["code"] == code
         unexpected = sorted(set(map(str, run["loaded"])) - set(needs))  # type: ignore[call-overload]
         assert unexpected == [], f"{args} loaded {unexpected}"
+
+
+CA_LOADS = """
+import ssl, sys
+loads = []
+load = ssl.SSLContext.load_verify_locations
+def counted(self, *args, **kwargs):
+    loads.append(1)
+    return load(self, *args, **kwargs)
+ssl.SSLContext.load_verify_locations = counted
+sys.argv = ["armsctl", *ARGS]
+from armsctl.cli import main
+try:
+    main()
+except SystemExit as stop:
+    print(stop.code, len(loads))
+"""
+
+
+@pytest.mark.parametrize(("scheme", "loads"), [("http", 0), ("https", 1)])
+def test_a_client_command_loads_certificates_only_for_an_https_server(
+    scheme: str, loads: int
+) -> None:
+    """httpx's verifying context reads the whole CA bundle (about 30 ms): TLS needs it, http not."""
+    argv = f"client ack new-start 1 --server {scheme}://127.0.0.1:9 --token x".split()
+    code = f"ARGS = {argv!r}\n{CA_LOADS}"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["2", str(loads)]  # nothing listens on port 9
 
 
 DATABASE = ("armsctl.service", "armsctl.store", "sqlalchemy", "cryptography")

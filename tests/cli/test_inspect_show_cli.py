@@ -56,7 +56,8 @@ def _show(
     world, client = served
 
     def request(method: str, url: str, **kw: Any) -> httpx.Response:
-        kw.pop("timeout", None)
+        kw.pop("timeout", None)  # transport options: the test client has its own
+        kw.pop("verify", None)
         response: httpx.Response = client.request(method, url, **kw)
         return response
 

@@ -40,7 +40,7 @@ def main() -> None:
         os.environ["ARMSCTL_CACHE_DIR"] = _user_cache_dir()
     from armsctl.cli.app import build_app
 
-    # Only the module of the command asked for is loaded (see ``TOP_LEVEL``); anything else
-    # (no command, an option first, an unknown name) builds the whole application.
-    command = sys.argv[1] if len(sys.argv) > 1 else None
-    build_app(command)(prog_name="armsctl")
+    # Only the module of the command asked for is loaded (see ``TOP_LEVEL``), and only the
+    # commands on its path are built; anything else (no command, an option first, an unknown
+    # name) builds the whole application.
+    build_app(*sys.argv[1:])(prog_name="armsctl")

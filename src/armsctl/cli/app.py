@@ -6,8 +6,10 @@ Each command module exposes ``register(app)``; adding a command group is one lin
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -110,13 +112,62 @@ TOP_LEVEL: dict[str, tuple[str, ...]] = {
 }
 
 
-def build_app(command: str | None = None) -> typer.Typer:
+def _takes_no_argument(callback: Any) -> bool:
+    """Whether a group's callback reads no positional word (options only, or no callback).
+
+    Then the first word after the group that is not an option can only name a sub-command.
+    """
+    if not callback:  # None, or Typer's stand-in for "not given" (false)
+        return True
+    return callable(callback) and all(
+        isinstance(q.default, typer.models.OptionInfo)
+        for q in inspect.signature(callback).parameters.values()
+    )
+
+
+def _narrow(app: typer.Typer, words: Sequence[str]) -> typer.Typer:
+    """``app`` knowing only the sub-command that ``words`` name, down to the leaf.
+
+    Typer turns every command of the tree into a Click command before it parses a word, so
+    ``armsctl client inspect schedule`` would build all 26 commands of ``armsctl.cli.server``
+    (about 10 ms) to run one. At each level, when the next word is the exact name of a
+    sub-command, the copy keeps only what has that name; any other word (an option, ``--help``,
+    an unknown or misspelt name) or a level whose callback may read the word keeps the whole
+    level, so help, usage errors and suggestions read as they do for the whole application.
+    The command modules' Typer objects are copied, never changed: the whole application can
+    still be built in the same process.
+    """
+    if not words or words[0].startswith("-"):
+        return app
+    callback = app.registered_callback.callback if app.registered_callback else app.info.callback
+    names = [c.name for c in app.registered_commands] + [g.name for g in app.registered_groups]
+    if not _takes_no_argument(callback) or not all(isinstance(name, str) for name in names):
+        return app  # a name Typer would derive, or a word the callback may read: no guessing
+    commands = [c for c in app.registered_commands if c.name == words[0]]
+    groups = []
+    for group in app.registered_groups:
+        if group.name != words[0] or group.typer_instance is None:
+            continue
+        if not _takes_no_argument(group.callback):
+            return app
+        narrowed_group = copy.copy(group)
+        narrowed_group.typer_instance = _narrow(group.typer_instance, words[1:])
+        groups.append(narrowed_group)
+    if not commands and not groups:
+        return app
+    narrowed = copy.copy(app)
+    narrowed.registered_commands, narrowed.registered_groups = commands, groups
+    return narrowed
+
+
+def build_app(*argv: str) -> typer.Typer:
     """Build the ``armsctl`` application with every command group registered.
 
-    With ``command`` (a top-level command name, e.g. ``check``), only the module(s) that
-    register it are imported: the application then knows that command alone, which is all a
-    run of ``armsctl check ...`` needs. Unknown names build the whole application, so that
-    errors and ``--help`` list every command.
+    With ``argv`` (the command line's words, e.g. ``check new-start``), only the module(s) that
+    register its top-level command are imported, and only the commands on its path are kept
+    (see ``_narrow``): the application then knows that command alone, which is all a run of
+    ``armsctl check ...`` needs. An unknown name or an option first builds the whole
+    application, so that errors and ``--help`` list every command.
     """
     _flags_without_type()
     app = typer.Typer(
@@ -135,7 +186,10 @@ def build_app(command: str | None = None) -> typer.Typer:
     ) -> None:
         """Treaties as code, declarations, compliance, integrity and verification."""
 
-    for name in TOP_LEVEL.get(command or "", COMMAND_MODULES):
+    command = argv[0] if argv else ""
+    for name in TOP_LEVEL.get(command, COMMAND_MODULES):
         importlib.import_module(name).register(app)
+    if command in TOP_LEVEL:
+        app = _narrow(app, argv)
     _reflow_help(app)
     return app

@@ -565,8 +565,6 @@ def simulate_regime(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from armsctl.errors import InputError, ParameterError, Problem
-    from armsctl.verification.scenario import study_from_mapping
-    from armsctl.verification.simulate import run_sweep
 
     try:
         data = tomllib.loads(scenario.read_text(encoding="utf-8"))
@@ -574,6 +572,9 @@ def simulate_regime(
         raise InputError([Problem(str(scenario), "", f"cannot be read: {exc.strerror}")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError([Problem(str(scenario), "", f"not valid TOML: {exc}")]) from None
+    from armsctl.verification.scenario import study_from_mapping  # NumPy: after the file reads
+    from armsctl.verification.simulate import run_sweep
+
     study = study_from_mapping(data, where=str(scenario))
     scenarios = study.scenarios
     if trials is not None:

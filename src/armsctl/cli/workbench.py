@@ -336,10 +336,11 @@ def _sites(
     treaty: Treaty, sites_file: Path | None, site_items: int, sites_per_type: int
 ) -> tuple[list[Any], str]:
     """The sites a burden is computed for and where they come from: a file, or synthetic."""
-    from armsctl.verification.io import read_site_list
     from armsctl.workbench import synthetic_sites
 
     if sites_file is not None:
+        from armsctl.verification.io import read_site_list  # NumPy: only for a site list
+
         return read_site_list(sites_file), f"site list {sites_file}"
     sites = synthetic_sites(treaty, site_items, per_type=sites_per_type)
     return sites, (
@@ -502,7 +503,6 @@ def brief_cmd(
     import json
 
     from armsctl.reports import brief_html
-    from armsctl.verification.io import read_site_list
     from armsctl.workbench.brief import brief_document, render_markdown
     from armsctl.workbench.burden import analysis_burdens
 
@@ -512,7 +512,11 @@ def brief_cmd(
     )
     if not changes:
         changes = _notes_of(treaty)
-    sites = read_site_list(sites_file) if sites_file is not None else None
+    sites = None
+    if sites_file is not None:
+        from armsctl.verification.io import read_site_list  # NumPy: only for a site list
+
+        sites = read_site_list(sites_file)
     burdens = analysis_burdens(
         treaty,
         result,
