@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
+from armsctl.service.observations import ObservationPublic
 from armsctl.service.records import Day, Number, Record, Time
 
 __all__ = [
@@ -323,22 +324,6 @@ class NotificationPublic(_Out):
     acknowledgements: dict[str, Time]
     log_index: int
     proof: str | None
-
-
-class ObservationPublic(_Out):
-    """An observation with the salt and commitment of its body."""
-
-    id: int
-    treaty: str
-    subject: str | None
-    source: str
-    observed_at: Time
-    body: dict[str, Any]
-    body_salt: str | None
-    body_commitment: str | None
-    recorded_by: str
-    recorded_at: Time
-    log_index: int
 
 
 class ZkProofPublic(_Out):

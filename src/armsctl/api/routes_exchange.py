@@ -90,7 +90,7 @@ def record_observation(
     treaty: TreatyPath,
     body: ObservationCreate,
     call: Annotated[Call, allowed("observation.record")],
-) -> dict[str, Any]:
+) -> ObservationPublic:
     """Record an observation (drone, in-situ, open-source, satellite); its body is committed."""
     return call.logs(observations.record_observation, body, treaty=treaty, rng=call.rng)
 

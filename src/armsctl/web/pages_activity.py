@@ -240,16 +240,16 @@ def monitoring_page(
     observations = list_observations(state.db, Listing(chosen, limit=500)).results
     sites: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for o in observations:
-        body = o.get("body") or {}
+        body = o.body or {}
         if not {"site", "category", "observed", "declared"} <= body.keys():
             continue
-        key = (str(o["subject"] or "?"), str(body["site"]), str(body["category"]))
+        key = (str(o.subject or "?"), str(body["site"]), str(body["category"]))
         sites.setdefault(key, []).append(
             {
-                "time": _time(o["observed_at"]),
+                "time": _time(o.observed_at),
                 "observed": int(body["observed"]),
                 "declared": int(body["declared"]),
-                "source": o["source"],
+                "source": o.source,
             }
         )
     discrepancies = sorted(
