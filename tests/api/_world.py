@@ -29,6 +29,7 @@ from armsctl.service.entries import (
     notification_entry,
     reveal_entry,
 )
+from armsctl.service.records import Record
 from armsctl.store.engine import make_engine
 from armsctl.store.schema import upgrade
 from armsctl.treaty.loader import load_treaty
@@ -137,9 +138,13 @@ def open_items(db: Database, declaration_id: int, code: str) -> dict[str, Any]:
     }
 
 
-def opened(view: dict[str, Any], code: str) -> Any:
-    """A party's copy of content sealed at rest, opened with its key: ``{"value", "salt"}``."""
-    return open_value(view, reader=code, key=SEALING_KEYS[code])
+def opened(view: dict[str, Any] | Record, code: str) -> Any:
+    """A party's copy of content sealed at rest, opened with its key: ``{"value", "salt"}``.
+
+    ``view`` is the reader's copy as served: JSON, or the record a use-case returned.
+    """
+    served = view.to_json_dict() if isinstance(view, Record) else view
+    return open_value(served, reader=code, key=SEALING_KEYS[code])
 
 
 @dataclass
@@ -248,7 +253,7 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
             ).seal_b64(PARTY_KEYS[code]),
             require_signature=True,
         )
-        world.ids[f"note-from-{code}"] = note["id"]
+        world.ids[f"note-from-{code}"] = note.id
     if with_inspection:
         for inspecting, inspected, user, insp in (
             ("USA", "RUS", "usa", "usa-insp"),

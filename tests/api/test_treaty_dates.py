@@ -83,7 +83,9 @@ def test_recording_history_is_accepted_and_logged(world) -> None:
     )
 
 
-def _notify(db: Database, actors: Any, at: dt.datetime, **kw: Any) -> dict[str, Any]:
+def _notify(
+    db: Database, actors: Any, at: dt.datetime, **kw: Any
+) -> notifications.NotificationPublic:
     return notifications.submit_notification(
         db,
         actors["usa"],
@@ -105,7 +107,7 @@ def test_a_notification_after_expiry_is_refused_unless_history(world) -> None:
         _notify(db, actors, AFTER_EXPIRY)
     assert _size(db) == size
     row = _notify(db, actors, AFTER_EXPIRY, recording_history=True)
-    entry = json.loads(log.log_entry(db, index=row["log_index"])["entry"])
+    entry = json.loads(log.log_entry(db, index=row.log_index)["entry"])
     assert entry["body"]["recording_history"] is True
 
 

@@ -148,7 +148,7 @@ def test_a_signed_notification_sent_twice_is_logged_once(served: tuple[World, Te
         at=NOW,
     ).seal_b64(PARTY_KEYS["USA"])
 
-    def send() -> dict[str, Any]:
+    def send() -> notifications.NotificationPublic:
         return notifications.submit_notification(
             world.db,
             actor,

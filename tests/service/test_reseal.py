@@ -216,13 +216,12 @@ def _owners_open_everything(env: Env, ids: dict[str, int]) -> None:
             allow=env.allow(user, "notification.read"),
             at=NOW,
         ).results
-        mine = next(n for n in notes if n["id"] == ids["note"])
-        assert mine["body"] is None
-        body = opened(mine["sealed_body"], party)
+        mine = next(n for n in notes if n.id == ids["note"])
+        assert mine.body is None
+        body = opened(mine.sealed_body, party)
         assert body["value"] == {"point_of_entry": "Old-Ulan-Ude"}
-        assert (
-            content_commitment(bytes.fromhex(body["salt"]), body["value"])
-            == (mine["body_commitment"])
+        assert content_commitment(bytes.fromhex(body["salt"]), body["value"]) == (
+            mine.body_commitment
         )
     with env.db.read() as session:
         stored = session.get(Reveal, ids["reveal"])

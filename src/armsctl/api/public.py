@@ -18,6 +18,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
+from armsctl.service.entries import SealedPublic
+from armsctl.service.notifications import NotificationPublic
 from armsctl.service.observations import ObservationPublic
 from armsctl.service.records import Day, Number, Record, Time
 
@@ -231,15 +233,6 @@ class DeclarationItemPublic(_Out):
     sealed: SealedItemsKey | None = Field(None, description="Sealed items: how to open it.")
 
 
-class SealedPublic(_Out):
-    """A value sealed at rest, as one reader is served it: its own wrapped key only."""
-
-    scheme: str
-    context: dict[str, Any]
-    keys: dict[str, str]
-    ciphertext: str
-
-
 class InspectionPublic(_Out):
     """An inspection as its reader's party sees it (its copy of what is sealed at rest).
 
@@ -305,25 +298,6 @@ class QuotaPublic(_Out):
     allowed: int | None
     used: int
     left: int | None
-
-
-class NotificationPublic(_Out):
-    """A notification as its reader sees it: the body in clear, or the reader's sealed copy."""
-
-    id: int
-    treaty: str
-    sender: str
-    recipient: str | None
-    kind: str
-    body: dict[str, Any] | None
-    body_salt: str | None
-    body_commitment: str | None
-    sealed_body: SealedPublic | None
-    sent_at: Time
-    acknowledged_at: Time | None
-    acknowledgements: dict[str, Time]
-    log_index: int
-    proof: str | None
 
 
 class ZkProofPublic(_Out):

@@ -364,7 +364,7 @@ def seed_demo(
         "treaty": TREATY,
         "tokens": tokens,
         "declarations": submitted,
-        "notifications": [n["id"] for n in sent],
+        "notifications": [n.id for n in sent],
         "inspection": inspection["id"],
         "zk_proof": zk_proof["id"],
         "log_size": checkpoint["size"],

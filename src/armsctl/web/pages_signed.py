@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -44,6 +44,9 @@ from armsctl.web._base import (
     render,
     require_actor,
 )
+
+if TYPE_CHECKING:
+    from armsctl.service.records import Record
 
 __all__ = ["router"]
 
@@ -95,7 +98,7 @@ def _pattern(value: str | None, pattern: re.Pattern[str], name: str) -> None:
 async def _answer(
     request: Request,
     what: str,
-    run: Callable[[], dict[str, Any]],
+    run: Callable[[], Record | dict[str, Any]],
     *,
     signed: bool,
     back: str,
@@ -164,7 +167,7 @@ async def send_notification(request: Request) -> Response:
     p = await posted(request, "notification.submit")
     form, treaty, kind = p.fields, _text(p.fields, "treaty"), _text(p.fields, "kind")
 
-    def run() -> dict[str, Any]:
+    def run() -> Record:
         recipient = _optional(form, "recipient")
         _pattern(kind, _KIND, "kind")
         _pattern(recipient, _CODE, "recipient")
@@ -199,7 +202,7 @@ def _treaty(state: Any, treaty: str) -> Any:
 
 
 async def _signed_answer(
-    request: Request, p: Posted, what: str, run: Callable[[], dict[str, Any]], back: str
+    request: Request, p: Posted, what: str, run: Callable[[], Record | dict[str, Any]], back: str
 ) -> Response:
     """``_answer`` for a form signed in this browser: signed when it sent a signed entry."""
     return await _answer(request, what, run, signed=p.signed_entry is not None, back=back)
