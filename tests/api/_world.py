@@ -126,13 +126,13 @@ def open_items(db: Database, declaration_id: int, code: str) -> dict[str, Any]:
         db, LOCAL, declaration_id=declaration_id, allow=allow_all, limit=10**6, at=NOW
     ).results
     sealed = {
-        **rows[0]["sealed"],
-        "rows": [{"index": r["index"], "ciphertext": r["ciphertext"]} for r in rows],
+        **rows[0].to_json_dict()["sealed"],
+        "rows": [{"index": r.index, "ciphertext": r.ciphertext} for r in rows],
     }
-    context = {"party": code, "treaty": decl["treaty"], "date": decl["as_of"]}
+    context = {"party": code, "treaty": decl.treaty, "date": decl.as_of}
     key = SEALING_KEYS[code]
     return {
-        "public": decl["commitment"],
+        "public": decl.commitment,
         "items": open_rows(sealed, key=key, **context),
         **open_private(sealed, key=key, **context),
     }
@@ -227,7 +227,7 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
             require_signature=True,
             **signed_items(code, dt.date(2025, 9, 1), records, rng),
         )
-        world.ids[f"decl-{code}"] = decl["id"]
+        world.ids[f"decl-{code}"] = decl.id
         to = "RUS" if code == "USA" else "USA"
         body = {"text": f"private note from {code}"}
         salt = rng(32)
@@ -285,7 +285,7 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
                 ).seal_b64(PARTY_KEYS[inspecting]),
                 require_signature=True,
             )
-            iid = row["id"]
+            iid = row.id
             world.ids[f"insp-by-{inspecting}"] = iid
 
             def step(kind: str, state: str, party: str, **commitments: str) -> str:

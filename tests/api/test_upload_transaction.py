@@ -33,7 +33,7 @@ def _state(db: Database) -> tuple[int, int, list[tuple[str, str]]]:
     listed = declarations.list_declarations(db, Listing("new-start", limit=500))
     with db.engine.connect() as conn:
         size = db.ledger.size(conn)
-    return listed.total, size, sorted((d["party"], d["as_of"]) for d in listed.results)
+    return listed.total, size, sorted((d.party, d.as_of) for d in listed.results)
 
 
 def _submit(db: Database, actor: Any, subs: list[Submission], **kw: Any) -> list[dict[str, Any]]:

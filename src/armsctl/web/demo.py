@@ -365,7 +365,7 @@ def seed_demo(
         "tokens": tokens,
         "declarations": submitted,
         "notifications": [n.id for n in sent],
-        "inspection": inspection["id"],
+        "inspection": inspection.id,
         "zk_proof": zk_proof["id"],
         "log_size": checkpoint["size"],
         "checkpoint_sha256": digest,

@@ -186,13 +186,14 @@ def inspections_page(
     year = year or now.year
     plan = None
     if allowed(actor, "inspection.list"):
-        plan = list_inspections(
+        listed = list_inspections(
             state.db,
             actor,
             Listing(chosen, limit=200),
             allow=allow_for(actor, "inspection.list"),
             at=now,
-        ).results
+        )
+        plan = [i.to_json_dict() for i in listed.results]  # the sealed copies go out as JSON
     selection, selection_error = None, None
     try:
         selection = _selection(request, sites, count, nonces)
