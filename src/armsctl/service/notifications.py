@@ -192,17 +192,6 @@ def _served(
     }
 
 
-def _public(
-    row: _Stored,
-    sender: str,
-    recipient: str | None,
-    acks: dict[str, dt.datetime],
-    viewer: str | None,
-    clear: Any = None,
-) -> NotificationPublic:
-    return NotificationPublic.model_validate(_served(row, sender, recipient, acks, viewer, clear))
-
-
 def submit_notification(
     db: Database,
     actor: Actor,
@@ -298,7 +287,8 @@ def submit_notification(
             signed_entry=signed_entry,
             require_signature=require_signature,
         )
-        return _public(row, sender, recipient, {}, actor.party, clear=body)
+        shown = _served(row, sender, recipient, {}, actor.party, clear=body)
+        return NotificationPublic.model_validate(shown)
 
 
 def reseal_notification(session: Session, row: Notification, rng: Callable[[int], bytes]) -> bool:
@@ -566,4 +556,5 @@ def acknowledge_notification(
         )
         session.flush()
         acks = _acks(session.connection(), [row.id])[row.id]
-        return _public(row, sender.code, recipient.code if recipient else None, acks, party.code)
+        to = recipient.code if recipient else None
+        return NotificationPublic.model_validate(_served(row, sender.code, to, acks, party.code))
