@@ -91,7 +91,7 @@ def notifications_page(
         allow=allow_for(actor, "notification.read"),
         at=now,
     )
-    rows = _assessed(page.results, doc, now)
+    rows = _assessed([note.to_json_dict() for note in page.results], doc, now)
     inbox = [r for r in rows if r["sender"] != actor.party]
     outbox = [r for r in rows if r["sender"] == actor.party]
     core = [n for n in (core_notification(r, doc) for r in outbox) if n is not None]
@@ -124,17 +124,17 @@ async def acknowledge(request: Request, notification_id: int) -> Response:
     state = p.state
     row = acknowledge_notification(state.db, p.actor, notification_id=notification_id, **p.signed())
     if request.headers.get("HX-Request"):
-        doc = views.treaty_doc(state.db, row["treaty"])
+        doc = views.treaty_doc(state.db, row.treaty)
         # Focus moves to the row's new status (htmx focuses [autofocus] in swapped content),
         # not to <body>, which is where it would fall when the button it was on is replaced.
         return render(
             request,
             "_notification_row.html",
-            n=_assessed([row], doc, state.clock())[0],
+            n=_assessed([row.to_json_dict()], doc, state.clock())[0],
             box="in",
             focus=True,
         )
-    return RedirectResponse(f"/notifications?treaty={row['treaty']}", status_code=303)
+    return RedirectResponse(f"/notifications?treaty={row.treaty}", status_code=303)
 
 
 def _selection(request: Request, sites: str, count: int, nonces: str) -> dict[str, Any] | None:
@@ -186,13 +186,14 @@ def inspections_page(
     year = year or now.year
     plan = None
     if allowed(actor, "inspection.list"):
-        plan = list_inspections(
+        listed = list_inspections(
             state.db,
             actor,
             Listing(chosen, limit=200),
             allow=allow_for(actor, "inspection.list"),
             at=now,
-        ).results
+        )
+        plan = [i.to_json_dict() for i in listed.results]  # the sealed copies go out as JSON
     selection, selection_error = None, None
     try:
         selection = _selection(request, sites, count, nonces)
@@ -240,16 +241,16 @@ def monitoring_page(
     observations = list_observations(state.db, Listing(chosen, limit=500)).results
     sites: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for o in observations:
-        body = o.get("body") or {}
+        body = o.body or {}
         if not {"site", "category", "observed", "declared"} <= body.keys():
             continue
-        key = (str(o["subject"] or "?"), str(body["site"]), str(body["category"]))
+        key = (str(o.subject or "?"), str(body["site"]), str(body["category"]))
         sites.setdefault(key, []).append(
             {
-                "time": _time(o["observed_at"]),
+                "time": _time(o.observed_at),
                 "observed": int(body["observed"]),
                 "declared": int(body["declared"]),
-                "source": o["source"],
+                "source": o.source,
             }
         )
     discrepancies = sorted(
