@@ -124,3 +124,13 @@ def test_an_error_without_a_row_behaves_as_its_parent() -> None:
 def test_outcome_refuses_what_is_not_an_armsctl_error() -> None:
     with pytest.raises(TypeError):
         outcome(ValueError)  # type: ignore[arg-type]
+
+
+def test_a_reader_refuses_an_input_listing_at_most_max_problems_of_its_own_kind() -> None:
+    from armsctl.errors import MAX_PROBLEMS, DeclarationError, Problem
+
+    many = [Problem("f.csv", f"line {n}", "bad") for n in range(2, MAX_PROBLEMS + 12)]
+    with pytest.raises(DeclarationError) as refused:
+        DeclarationError.raise_if_any(many)
+    assert refused.value.problems == many[:MAX_PROBLEMS]
+    DeclarationError.raise_if_any([])  # nothing found, nothing raised

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import inspect
 import pkgutil
 import subprocess
@@ -50,7 +51,14 @@ def _package_exports(name: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and (
             node.level > 0 or (node.module or "").startswith(name + ".")
         ):
-            exports.update(alias.asname or alias.name for alias in node.names)
+            for alias in node.names:
+                if alias.name == "*":  # a star import takes the submodule's whole __all__
+                    where = importlib.util.resolve_name(
+                        "." * node.level + (node.module or ""), name
+                    )
+                    exports.update(importlib.import_module(where).__all__)
+                else:
+                    exports.add(alias.asname or alias.name)
     return {n for n in exports if not n.startswith("_")}
 
 

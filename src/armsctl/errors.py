@@ -45,6 +45,7 @@ __all__ = [
     "EXIT_FINDING",
     "EXIT_INPUT",
     "EXIT_OK",
+    "MAX_PROBLEMS",
     "OUTCOMES",
     "AccessDenied",
     "ArmsctlError",
@@ -63,6 +64,8 @@ __all__ = [
 
 #: Exit codes: nothing found, something found (a violation, a failed verification), bad input.
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
+#: How many problems one error lists: enough to fix an input in one pass, not a flood.
+MAX_PROBLEMS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,15 @@ class InputError(ArmsctlError):
             problems = [Problem("", "", problems)]
         self.problems: list[Problem] = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+    @classmethod
+    def raise_if_any(cls, problems: list[Problem]) -> None:
+        """Raise this error with the first ``MAX_PROBLEMS`` of ``problems``, if there are any.
+
+        The end of every reader that collects the problems of a whole input before refusing it.
+        """
+        if problems:
+            raise cls(problems[:MAX_PROBLEMS])
 
 
 class TreatyFileError(InputError):

@@ -168,7 +168,7 @@ def test_missing_attribute_column_is_named(
         ),
         (
             ["USA", "2019-03-01", "heavy-bomber/parked", "5"],
-            "line 2: measure: status 'parked' is not a status of 'heavy-bomber'",
+            "line 2: measure: category 'heavy-bomber' has no status 'parked'",
         ),
     ],
 )

@@ -1,4 +1,4 @@
-"""Log fixtures: every storage test runs on SQLite, and on PostgreSQL when it is configured.
+"""Store fixtures: every storage test runs on SQLite, and on PostgreSQL when it is configured.
 
 Each PostgreSQL test gets its own schema (unique per run and per test), dropped afterwards, so
 parallel runs on one server never collide.
@@ -7,12 +7,16 @@ parallel runs on one server never collide.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
+from _world import fresh_url
 
 from armsctl.store.engine import make_engine
 from armsctl.store.ledger import LedgerStore, ledger_tables
@@ -48,6 +52,16 @@ class Log:
             conn.execute(statement)  # type: ignore[call-overload]
             for name in tables:
                 conn.exec_driver_sql(f"ALTER TABLE {name} ENABLE TRIGGER USER")
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database, SQLite and then PostgreSQL (a schema of its own)."""
+    pg = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    with fresh_url(request.param, pg, tmp_path) as value:
+        yield value
 
 
 @pytest.fixture

@@ -1,29 +1,22 @@
-"""Migrations: a fresh database (SQLite and PostgreSQL) reaches head, matches the models, and
-its ledger tables refuse changes."""
+"""Migrations: a fresh database (SQLite and PostgreSQL) reaches head, matches the models, makes
+the schema the shipped revisions always made, downgrades and upgrades again, and its ledger
+tables refuse changes."""
 
 from __future__ import annotations
 
-import sys
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from _world import fresh_url
 
 from armsctl.store.engine import make_engine
 from armsctl.store.models import Base
 from armsctl.store.schema import current_revision, head_revision, upgrade
 
-
-@pytest.fixture(
-    params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    pg = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    with fresh_url(request.param, pg, tmp_path) as value:
-        yield value
+#: The schema revisions 0001 to 0011 make, as ``describe`` reads it from each backend.
+SHIPPED = Path(__file__).parent / "vectors" / "schema_0011.json"
 
 
 def test_upgrade_reaches_head_twice_and_matches_the_models(url: str) -> None:
@@ -118,3 +111,128 @@ def test_a_log_stored_per_node_moves_to_tiles(url: str, tamper: bool) -> None:
             store.append(conn, [b"new entry"])
             assert store.root(conn) == merkle.root([*entries, b"new entry"])
     engine.dispose()
+
+
+def describe(conn: sa.Connection) -> dict[str, Any]:
+    """What a migrated database holds, as the backend reports it (not as the code declares it).
+
+    Each table's columns in order (type, nullability, default), its key, foreign keys, unique
+    constraints and indexes with their names; the triggers; on PostgreSQL also the functions
+    the triggers run. A PostgreSQL schema's own name reads ``SCHEMA``.
+    """
+    inspector = sa.inspect(conn)
+    tables: dict[str, Any] = {}
+    for name in sorted(inspector.get_table_names()):
+        pk = inspector.get_pk_constraint(name)
+        columns = []
+        for c in inspector.get_columns(name):
+            kind = c["type"].compile(dialect=conn.dialect)
+            column = f"{c['name']} {kind}{'' if c['nullable'] else ' NOT NULL'}"
+            columns.append(column if c["default"] is None else f"{column} DEFAULT {c['default']}")
+        foreign_keys = [_foreign_key(fk) for fk in inspector.get_foreign_keys(name)]
+        indexes = [
+            f"{i['name']} {_listed(i['column_names'])}{' UNIQUE' if i['unique'] else ''}"
+            for i in inspector.get_indexes(name)
+            if "duplicates_constraint" not in i
+        ]
+        unique = inspector.get_unique_constraints(name)
+        tables[name] = {
+            "columns": columns,
+            "primary_key": f"{pk['name']} {_listed(pk['constrained_columns'])}",
+            "foreign_keys": sorted(foreign_keys),
+            "unique": sorted(f"{u['name']} {_listed(u['column_names'])}" for u in unique),
+            "indexes": sorted(indexes),
+        }
+    triggers, functions = _routines(conn)
+    found = {"tables": tables, "triggers": triggers, "functions": functions}
+    if conn.dialect.name != "postgresql":
+        return found
+    schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
+    return json.loads(json.dumps(found).replace(f"{schema}.", "SCHEMA."))
+
+
+def _routines(conn: sa.Connection) -> tuple[list[str], list[str]]:
+    """The triggers' and (PostgreSQL) their functions' definitions, sorted."""
+    if conn.dialect.name != "postgresql":
+        sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'trigger'")
+        return sorted(sql.scalars()), []
+    here = "current_schema()::regnamespace"
+    triggers = conn.exec_driver_sql(
+        "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+        f" WHERE NOT t.tgisinternal AND c.relnamespace = {here}"
+    ).scalars()
+    functions = conn.exec_driver_sql(
+        f"SELECT pg_get_functiondef(oid) FROM pg_proc WHERE pronamespace = {here}"
+    ).scalars()
+    return sorted(triggers), sorted(" ".join(f.split()) for f in functions)
+
+
+def _listed(names: list[str]) -> str:
+    return f"({', '.join(names)})"
+
+
+def _foreign_key(fk: Any) -> str:
+    options = "".join(f" {option}={value}" for option, value in sorted(fk["options"].items()))
+    return (
+        f"{fk['name']} {_listed(fk['constrained_columns'])} -> {fk['referred_table']} "
+        f"{_listed(fk['referred_columns'])}{options}"
+    )
+
+
+def _downgrade(engine: sa.Engine, revision: str) -> None:
+    """Run the revisions' downgrades to ``revision`` (the server never does: tests only)."""
+    from alembic import command
+    from alembic.config import Config
+
+    import armsctl.store
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(armsctl.store.__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def test_the_shipped_revisions_make_the_schema_they_always_made(url: str) -> None:
+    """Revisions ship once: what 0001 to 0011 create is frozen on both backends.
+
+    The comparison with the models above says the head agrees with the code; this says that no
+    change to the code the revisions share (``store.migrations.tables``, ``store.ledger``) has
+    moved a column, a type, a default, a name, an index or a trigger of a database migrated in
+    the past. ``vectors/schema_0011.json`` is ``describe`` of databases the revisions migrated
+    as they were released; a later revision leaves it as it is.
+    """
+    engine = make_engine(url)
+    upgrade(engine, "0011")
+    with engine.connect() as conn:
+        found = describe(conn)
+        dialect = conn.dialect.name
+    engine.dispose()
+    shipped = json.loads(SHIPPED.read_text(encoding="utf-8"))[dialect]
+    assert sorted(found["tables"]) == sorted(shipped["tables"])
+    for name, table in shipped["tables"].items():
+        assert found["tables"][name] == table, name
+    assert found["triggers"] == shipped["triggers"]
+    assert found["functions"] == shipped["functions"]
+
+
+def test_downgrading_to_the_tiles_and_upgrading_again_restores_the_schema(url: str) -> None:
+    """Every downgrade that can run (the move to tiles, 0005, is one-way) undoes its upgrade."""
+    engine = make_engine(url)
+
+    def schema() -> dict[str, Any]:
+        with engine.connect() as conn:
+            return describe(conn)
+
+    upgrade(engine, "0005")
+    at_tiles = schema()
+    upgrade(engine)
+    at_head = schema()
+    _downgrade(engine, "0005")
+    revision, back_at_tiles = current_revision(engine), schema()
+    upgrade(engine)
+    back_at_head = schema()
+    engine.dispose()
+    assert revision == "0005"
+    assert back_at_tiles == at_tiles
+    assert back_at_head == at_head

@@ -7,14 +7,9 @@ write, so ``10:00+05:00`` reads back as ``05:00+00:00`` (the same instant) on ev
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
-from _world import fresh_url
 
 from armsctl.store.engine import make_engine
 from armsctl.store.models import Base, UTCDateTime
@@ -22,15 +17,6 @@ from armsctl.store.schema import upgrade
 
 PLUS5 = dt.timezone(dt.timedelta(hours=5))
 GIVEN = dt.datetime(2026, 11, 30, 10, 0, 0, 123456, tzinfo=PLUS5)
-
-
-@pytest.fixture(
-    params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    pg = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
-    with fresh_url(request.param, pg, tmp_path) as value:
-        yield value
 
 
 def _time_columns() -> list[tuple[sa.Table, sa.Column[object]]]:

@@ -72,6 +72,5 @@ def read_activities(path: Path, treaty: Treaty) -> list[Activity]:
                 measures[key] = number
         if time is not None:
             out.append(Activity(party, event, time, uid, measures, f"{where}:{loc}"))
-    if problems:
-        raise InputError(problems[:50])
+    InputError.raise_if_any(problems)
     return out

@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from armsctl.crosswalk import vocabulary
-from armsctl.errors import InputError, Problem
+from armsctl.errors import MAX_PROBLEMS, InputError, Problem
 from armsctl.textio import parse_json, read_utf8
 
 __all__ = ["read_items"]
-
-MAX_PROBLEMS = 50
 
 
 def _records(path: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -120,6 +118,5 @@ def read_items(path: Path) -> list[dict[str, Any]]:
         items.append(item)
         if len(problems) >= MAX_PROBLEMS:
             break
-    if problems:
-        raise InputError(problems[:MAX_PROBLEMS])
+    InputError.raise_if_any(problems)
     return items

@@ -2,7 +2,7 @@
 
 from armsctl.inventory.diff import ItemChange, diff_items
 from armsctl.inventory.io import DeclarationSet, ItemSource, read_declarations, read_party_items
-from armsctl.inventory.model import ComponentKey, Declaration, Figure
+from armsctl.inventory.model import ComponentKey, Declaration, Figure, measure_problem
 
 __all__ = [
     "ComponentKey",
@@ -12,6 +12,7 @@ __all__ = [
     "ItemChange",
     "ItemSource",
     "diff_items",
+    "measure_problem",
     "read_declarations",
     "read_party_items",
 ]

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from armsctl.errors import DeclarationError, InputError, Problem
+from armsctl.errors import MAX_PROBLEMS, DeclarationError, InputError, Problem
 from armsctl.inventory.model import (
     ALL_ZONES,
     ComponentKey,
@@ -25,10 +25,13 @@ from armsctl.inventory.model import (
     DeclarationSet,
     Figure,
     ItemSource,
+    aggregate_measures,
+    counting_conditions,
+    measure_problem,
     parse_component_measure,
 )
 from armsctl.textio import check_utf8, read_utf8
-from armsctl.treaty.schema import Treaty, conditions_label
+from armsctl.treaty.schema import Treaty
 
 if TYPE_CHECKING:
     import duckdb
@@ -50,7 +53,6 @@ __all__ = [
 AGGREGATE_COLUMNS = ("party", "as_of", "measure", "value")
 ITEM_COLUMNS = ("party", "as_of", "uid", "category", "status", "facility")
 SUFFIXES = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
-MAX_PROBLEMS = 50
 INT64_MAX = 2**63 - 1
 NOTHING_TO_CHECK = "holds no declarations (a header and no rows): nothing to check"
 _WHOLE = re.compile(r"^\+?-?[0-9]+(?:\.0*)?$")
@@ -95,8 +97,7 @@ def read_declarations(paths: Sequence[str | Path], treaty: Treaty) -> Declaratio
                 )
             )
         seen.setdefault(key, decl.origin)
-    if problems:
-        raise DeclarationError(problems[:MAX_PROBLEMS])
+    DeclarationError.raise_if_any(problems)
     return DeclarationSet(treaty, declarations, sources)
 
 
@@ -194,7 +195,7 @@ def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
         raise DeclarationError([Problem(where, "", NOTHING_TO_CHECK)])
     problems: list[Problem] = []
     by_key: dict[tuple[str, dt.date], Declaration] = {}
-    measures = _aggregate_measures(treaty)
+    measures = aggregate_measures(treaty)
     for row, loc in rows:
         party = _text(row.get("party"))
         as_of = _date(row.get("as_of"))
@@ -239,16 +240,12 @@ def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
             problems.append(Problem(where, loc, f"provenance: {provenance!r} is not C, D or M"))
             continue
         figure = Figure(value, provenance, _text(row.get("source")), _text(row.get("note")))
-        if measure in measures["limits"]:
-            target: dict[Any, Figure] = decl.limits
-            key: Any = measure
-        else:
-            component = parse_component_measure(measure)
-            error = _component_error(component, treaty) if component else None
-            if component is None or error:
-                problems.append(Problem(where, loc, f"measure: {error or _unknown(measure)}"))
-                continue
-            target, key = decl.components, component
+        if (error := measure_problem(measure, treaty)) is not None:
+            problems.append(Problem(where, loc, f"measure: {error}"))
+            continue
+        component = None if measure in measures else parse_component_measure(measure)
+        target: dict[Any, Figure] = decl.limits if component is None else decl.components
+        key: Any = measure if component is None else component
         if key in target:
             problems.append(
                 Problem(where, loc, f"measure: {measure!r} given twice for {party} {as_of}")
@@ -262,39 +259,8 @@ def _read_aggregate(path: Path, fmt: str, treaty: Treaty) -> list[Declaration]:
                     where, "", f"{decl.party} {decl.as_of}: marked not-provided but has figures"
                 )
             )
-    if problems:
-        raise DeclarationError(problems[:MAX_PROBLEMS])
+    DeclarationError.raise_if_any(problems)
     return list(by_key.values())
-
-
-def _aggregate_measures(treaty: Treaty) -> dict[str, set[str]]:
-    # A declared figure (the Vienna Document's ``units``) is read like a limit's value.
-    return {"limits": {x.id for x in treaty.limits} | {f.id for f in treaty.declared_figures}}
-
-
-def _unknown(measure: str) -> str:
-    return (
-        f"unknown measure {measure!r} (a limit id, a declared figure, or "
-        "category/status[/attribute])"
-    )
-
-
-def _component_error(key: ComponentKey, treaty: Treaty) -> str | None:
-    try:
-        category = treaty.category(key.category)
-    except KeyError:
-        return f"unknown category {key.category!r}"
-    if key.status not in category.statuses:
-        return f"status {key.status!r} is not a status of {key.category!r}"
-    if key.quantity != "count" and key.quantity not in category.attributes:
-        return f"{key.category!r} has no attribute {key.quantity!r}"
-    if key.zone and key.zone not in {z.id for z in treaty.zones}:
-        return f"unknown zone {key.zone!r}"
-    if key.where:
-        known = [label for label, _ in _treaty_conditions(treaty)]
-        if key.where not in known:
-            return f"unknown condition [{key.where}] (the treaty's: {', '.join(known) or 'none'})"
-    return None
 
 
 def _text(value: object) -> str:
@@ -465,26 +431,21 @@ def _treaty_conditions(treaty: Treaty) -> list[tuple[str, str]]:
     Item files are reduced once; a term with conditions reads the components counted over
     the items that meet them, so each distinct set is one more aggregate in that pass.
     """
-    rules = [x.counting for x in treaty.limits]
-    rules += [r for i in treaty.interpretations for r in i.overrides.values()]
-    found: dict[str, str] = {}
-    for rule in rules:
-        for term in rule.terms:
-            if not term.where:
-                continue
-            parts = []
-            for cond in term.where:
-                value = _int_sql(cond.attribute)
-                for op, bound in (
-                    (">=", cond.at_least),
-                    (">", cond.above),
-                    ("<=", cond.at_most),
-                    ("<", cond.below),
-                ):
-                    if bound is not None:
-                        parts.append(f"{value} {op} {int(bound)}")
-            found[conditions_label(term.where)] = "(" + " AND ".join(parts) + ")"
-    return sorted(found.items())
+    found: list[tuple[str, str]] = []
+    for label, conditions in sorted(counting_conditions(treaty).items()):
+        parts = []
+        for cond in conditions:
+            value = _int_sql(cond.attribute)
+            for op, bound in (
+                (">=", cond.at_least),
+                (">", cond.above),
+                ("<=", cond.at_most),
+                ("<", cond.below),
+            ):
+                if bound is not None:
+                    parts.append(f"{value} {op} {int(bound)}")
+        found.append((label, "(" + " AND ".join(parts) + ")"))
+    return found
 
 
 def _bad_number_sql(column: str, sql_type: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from armsctl.treaty.schema import Treaty
+from armsctl.treaty.schema import Condition, Treaty, conditions_label
 
 __all__ = [
     "ComponentKey",
@@ -23,7 +23,10 @@ __all__ = [
     "DeclarationSet",
     "Figure",
     "ItemSource",
+    "aggregate_measures",
     "component_measure",
+    "counting_conditions",
+    "measure_problem",
     "parse_component_measure",
 ]
 
@@ -68,6 +71,57 @@ def parse_component_measure(measure: str) -> ComponentKey | None:
         return ComponentKey(parts[0], parts[1], "count", zone, where)
     if len(parts) == 3:
         return ComponentKey(parts[0], parts[1], parts[2], zone, where)
+    return None
+
+
+def aggregate_measures(treaty: Treaty) -> set[str]:
+    """The measures an aggregate declaration gives outright: limit ids and declared figures.
+
+    A declared figure (the Vienna Document's ``units``) is read like a limit's value.
+    """
+    return {x.id for x in treaty.limits} | {f.id for f in treaty.declared_figures}
+
+
+def counting_conditions(treaty: Treaty) -> dict[str, list[Condition]]:
+    """Every set of attribute conditions a counting term uses (limits and interpretations).
+
+    Keyed by label (``range-km>=500<=5500``): the only ``[where]`` a component measure may
+    carry, since no counting rule reads any other.
+    """
+    rules = [x.counting for x in treaty.limits]
+    rules += [r for i in treaty.interpretations for r in i.overrides.values()]
+    return {conditions_label(t.where): t.where for rule in rules for t in rule.terms if t.where}
+
+
+def measure_problem(measure: str, treaty: Treaty) -> str | None:
+    """What is wrong with a measure of an aggregate declaration; ``None`` if the treaty has it.
+
+    The one check of a measure: the file reader and the service both ask it, so that the same
+    bad measure reads the same from a file and from the API. The message names the part of
+    the measure at fault (its category, status, attribute, zone or condition) and its value.
+    """
+    if measure in aggregate_measures(treaty):
+        return None
+    key = parse_component_measure(measure)
+    if key is None:
+        return (
+            f"unknown measure {measure!r} (a limit id, a declared figure, or "
+            "category/status[/attribute][@zone])"
+        )
+    try:
+        category = treaty.category(key.category)
+    except KeyError:
+        return f"unknown category {key.category!r}"
+    if key.status not in category.statuses:
+        return f"category {key.category!r} has no status {key.status!r}"
+    if key.quantity != "count" and key.quantity not in category.attributes:
+        return f"category {key.category!r} has no attribute {key.quantity!r}"
+    if key.zone and key.zone not in {z.id for z in treaty.zones}:
+        return f"unknown zone {key.zone!r}"
+    if key.where:
+        known = sorted(counting_conditions(treaty))
+        if key.where not in known:
+            return f"unknown condition [{key.where}] (the treaty's: {', '.join(known) or 'none'})"
     return None
 
 

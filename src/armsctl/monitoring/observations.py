@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from armsctl.errors import InputError, Problem
+from armsctl.errors import MAX_PROBLEMS, InputError, Problem
 from armsctl.sites import Site
 from armsctl.times import parse_time
 from armsctl.treaty.schema import Treaty
@@ -38,7 +38,6 @@ __all__ = [
 
 SourceKind = Literal["satellite", "aircraft", "drone", "open-source", "on-site"]
 SOURCE_KINDS: tuple[SourceKind, ...] = ("satellite", "aircraft", "drone", "open-source", "on-site")
-MAX_PROBLEMS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +100,7 @@ def sites_from_geojson(doc: object, treaty: Treaty, *, where: str) -> list[Site]
         if ident:
             title = str(props.get("name") or "")
             sites.append(Site(ident, party=party, title=title, lon=lon, lat=lat))
-    if problems:
-        raise InputError(problems[:MAX_PROBLEMS])
+    InputError.raise_if_any(problems)
     return sites
 
 

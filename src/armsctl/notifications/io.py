@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from armsctl.errors import InputError, Problem
+from armsctl.errors import MAX_PROBLEMS, InputError, Problem
 from armsctl.notifications.model import (
     STATES,
     Notification,
@@ -45,7 +45,6 @@ __all__ = [
 FORMAT = "armsctl-notifications/1"
 TIME_FIELDS = ("drafted_at", "sent_at", "received_at", "acknowledged_at", "rejected_at")
 CORE = ("id", "type", "sender", "recipients", "event", "event_time", "state", "rejection_reason")
-MAX_PROBLEMS = 50
 
 
 def from_record(record: Mapping[str, Any], treaty: Treaty, where: str = "") -> Notification:
@@ -187,8 +186,7 @@ def read_notifications(path: Path, treaty: Treaty) -> list[Notification]:
         out.append(n)
         if len(problems) >= MAX_PROBLEMS:
             break
-    if problems:
-        raise InputError(problems[:MAX_PROBLEMS])
+    InputError.raise_if_any(problems)
     return out
 
 

@@ -27,6 +27,7 @@ from armsctl.errors import ConflictError, DeclarationError, IntegrityError, NotF
 from armsctl.inventory.model import (
     ComponentKey,
     component_measure,
+    measure_problem,
     parse_component_measure,
 )
 from armsctl.inventory.model import Declaration as CoreDeclaration
@@ -90,32 +91,11 @@ __all__ = [
 ]
 
 
-def _measure_problem(measure: str, treaty: Treaty) -> str | None:
-    if measure in {limit.id for limit in treaty.limits}:
-        return None
-    if measure in {figure.id for figure in treaty.declared_figures}:
-        return None
-    key = parse_component_measure(measure)
-    if key is None:
-        return "is neither a limit id nor category/status[/attribute][@zone]"
-    categories = {c.id: c for c in treaty.categories}
-    category = categories.get(key.category)
-    if category is None:
-        return f"unknown category {key.category!r}"
-    if key.status not in category.statuses:
-        return f"category {key.category!r} has no status {key.status!r}"
-    if key.quantity != "count" and key.quantity not in category.attributes:
-        return f"category {key.category!r} has no attribute {key.quantity!r}"
-    if key.zone and key.zone not in {z.id for z in treaty.zones}:
-        return f"unknown zone {key.zone!r}"
-    return None
-
-
 def _check_figures(figures: Mapping[str, int], treaty: Treaty) -> None:
     problems = [
         Problem("figures", measure, message)
         for measure in sorted(figures)
-        if (message := _measure_problem(measure, treaty)) is not None
+        if (message := measure_problem(measure, treaty)) is not None
     ]
     problems += [
         Problem("figures", m, "must be a whole number >= 0")

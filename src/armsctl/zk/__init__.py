@@ -6,42 +6,9 @@ documents (``range``). The protocol is specified byte for byte in ``docs/zk.md``
 been independently reviewed.
 """
 
-from armsctl.zk.range import (
-    DOMAIN,
-    MAX_BITS,
-    MAX_SITES,
-    OPENINGS_FORMAT,
-    PROOF_FORMAT,
-    BitProof,
-    Check,
-    Context,
-    LimitExceeded,
-    Opening,
-    Openings,
-    RangeProof,
-    Verification,
-    commit_sites,
-    derived_commitment,
-    prove,
-    verify,
-)
+# The package's API is the range proof's, as ``range.__all__`` lists it: the star import takes
+# exactly those names.
+from armsctl.zk import range
+from armsctl.zk.range import *  # noqa: F403
 
-__all__ = [
-    "DOMAIN",
-    "MAX_BITS",
-    "MAX_SITES",
-    "OPENINGS_FORMAT",
-    "PROOF_FORMAT",
-    "BitProof",
-    "Check",
-    "Context",
-    "LimitExceeded",
-    "Opening",
-    "Openings",
-    "RangeProof",
-    "Verification",
-    "commit_sites",
-    "derived_commitment",
-    "prove",
-    "verify",
-]
+__all__ = [*range.__all__]

@@ -2,46 +2,32 @@
 
 ``inspections.site_salt`` holds the salt of the site commitment written to the log instead of
 the site's name; ``notification_acks`` keeps one acknowledgement per recipient party, so that a
-broadcast is acknowledged by each party on its own.
+broadcast is acknowledged by each party on its own. A downgrade drops both: the site
+commitments no longer open.
 """
 
-import sqlalchemy as sa
-from alembic import op
+from armsctl.store.migrations.tables import (
+    NewColumns,
+    NewTable,
+    log_index,
+    refers,
+    salt,
+    steps,
+    timestamp,
+)
 
 revision = "0002"
 down_revision = "0001"
 
-
-def upgrade() -> None:
-    """Add ``inspections.site_salt`` and the per-recipient ``notification_acks`` table."""
-    with op.batch_alter_table("inspections") as batch:
-        batch.add_column(sa.Column("site_salt", sa.LargeBinary(length=32), nullable=True))
-    op.create_table(
+upgrade, downgrade = steps(
+    NewColumns({"inspections": [salt("site_salt", nullable=True)]}),
+    NewTable(
         "notification_acks",
-        sa.Column("notification_id", sa.Integer(), nullable=False),
-        sa.Column("party_id", sa.Integer(), nullable=False),
-        sa.Column("acknowledged_by", sa.Integer(), nullable=True),
-        sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("log_index", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["acknowledged_by"],
-            ["users.id"],
-            name=op.f("fk_notification_acks_acknowledged_by_users"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["notification_id"],
-            ["notifications.id"],
-            name=op.f("fk_notification_acks_notification_id_notifications"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["party_id"], ["parties.id"], name=op.f("fk_notification_acks_party_id_parties")
-        ),
-        sa.PrimaryKeyConstraint("notification_id", "party_id", name=op.f("pk_notification_acks")),
-    )
-
-
-def downgrade() -> None:
-    """Drop the acknowledgements and the site salts (their commitments no longer open)."""
-    op.drop_table("notification_acks")
-    with op.batch_alter_table("inspections") as batch:
-        batch.drop_column("site_salt")
+        refers("notification_id", "notifications"),
+        refers("party_id", "parties"),
+        refers("acknowledged_by", "users", nullable=True),
+        timestamp("acknowledged_at"),
+        log_index(),
+        primary_key=("notification_id", "party_id"),
+    ),
+)

@@ -6,35 +6,24 @@ holds no item in clear. ``notifications.sealed_body`` and ``inspections.sealed``
 confidential content (a notification's body; an inspection's site and findings) encrypted to
 the parties the treaty entitles, with the salted commitment the log carries; the clear columns
 then hold nothing confidential. ``zk_proofs.note`` says what the figures behind a proof are
-(the demo's: synthetic), shown wherever the proof is.
+(the demo's: synthetic), shown wherever the proof is. A downgrade drops those columns: sealed
+content and parties' encryption keys are lost.
 """
 
 import sqlalchemy as sa
-from alembic import op
+
+from armsctl.store.migrations.tables import NewColumns, steps
 
 revision = "0009"
 down_revision = "0010"
 
-
-def upgrade() -> None:
-    """Add ``parties.encryption_key``, the sealed-content columns and ``zk_proofs.note``."""
-    with op.batch_alter_table("parties") as batch:
-        batch.add_column(sa.Column("encryption_key", sa.Text(), nullable=True))
-    with op.batch_alter_table("notifications") as batch:
-        batch.add_column(sa.Column("sealed_body", sa.JSON(), nullable=True))
-    with op.batch_alter_table("inspections") as batch:
-        batch.add_column(sa.Column("sealed", sa.JSON(), nullable=True))
-    with op.batch_alter_table("zk_proofs") as batch:
-        batch.add_column(sa.Column("note", sa.Text(), nullable=False, server_default=""))
-
-
-def downgrade() -> None:
-    """Drop those columns: sealed content and parties' encryption keys are lost."""
-    with op.batch_alter_table("zk_proofs") as batch:
-        batch.drop_column("note")
-    with op.batch_alter_table("inspections") as batch:
-        batch.drop_column("sealed")
-    with op.batch_alter_table("notifications") as batch:
-        batch.drop_column("sealed_body")
-    with op.batch_alter_table("parties") as batch:
-        batch.drop_column("encryption_key")
+upgrade, downgrade = steps(
+    NewColumns(
+        {
+            "parties": [sa.Column("encryption_key", sa.Text(), nullable=True)],
+            "notifications": [sa.Column("sealed_body", sa.JSON(), nullable=True)],
+            "inspections": [sa.Column("sealed", sa.JSON(), nullable=True)],
+            "zk_proofs": [sa.Column("note", sa.Text(), nullable=False, server_default="")],
+        }
+    )
+)

@@ -1,43 +1,28 @@
-"""Drafts saved from the workbench page, private to their party unless shared."""
+"""Drafts saved from the workbench page, private to their party unless shared.
+
+A downgrade drops ``workbench_drafts`` and every saved draft.
+"""
 
 import sqlalchemy as sa
-from alembic import op
+
+from armsctl.store.migrations.tables import NewTable, key, refers, steps, timestamp, treaty
 
 revision = "0010"
 down_revision = "0007"
 
-
-def upgrade() -> None:
-    """Create ``workbench_drafts`` with its party and treaty indexes."""
-    op.create_table(
+upgrade, downgrade = steps(
+    NewTable(
         "workbench_drafts",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("treaty_id", sa.String(length=64), nullable=False),
-        sa.Column("party_id", sa.Integer(), nullable=False),
+        key(),
+        treaty(),
+        refers("party_id", "parties"),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("form", sa.JSON(), nullable=False),
         sa.Column("visibility", sa.String(length=16), nullable=False),
         sa.Column("shared_with", sa.JSON(), nullable=False),
-        sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["created_by"], ["users.id"], name=op.f("fk_workbench_drafts_created_by_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["party_id"], ["parties.id"], name=op.f("fk_workbench_drafts_party_id_parties")
-        ),
-        sa.ForeignKeyConstraint(
-            ["treaty_id"], ["treaties.id"], name=op.f("fk_workbench_drafts_treaty_id_treaties")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_workbench_drafts")),
+        refers("created_by", "users", nullable=True),
+        timestamp("created_at"),
+        timestamp("updated_at"),
+        indexes=("party_id", "treaty_id"),
     )
-    op.create_index(op.f("ix_workbench_drafts_party_id"), "workbench_drafts", ["party_id"])
-    op.create_index(op.f("ix_workbench_drafts_treaty_id"), "workbench_drafts", ["treaty_id"])
-
-
-def downgrade() -> None:
-    """Drop ``workbench_drafts`` and every saved draft."""
-    op.drop_index(op.f("ix_workbench_drafts_treaty_id"), table_name="workbench_drafts")
-    op.drop_index(op.f("ix_workbench_drafts_party_id"), table_name="workbench_drafts")
-    op.drop_table("workbench_drafts")
+)
