@@ -53,7 +53,7 @@ def _set(environ: pytest.MonkeyPatch, values: dict[str, str]) -> None:
         environ.setenv(name, value)
 
 
-def test_both_readers_have_the_same_names_and_defaults() -> None:
+def test_both_readers_have_the_same_names_and_defaults(environ: pytest.MonkeyPatch) -> None:
     assert Settings.model_config["env_prefix"] == ENV_PREFIX
     assert Settings.model_config.get("case_sensitive", False) is False
     for field in dataclasses.fields(KeySettings):
