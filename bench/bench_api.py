@@ -179,7 +179,7 @@ def _setup(url: str, key: SignerKey) -> dict[str, str]:
         accounts.add_user(
             db, name=code.lower(), role="party", treaty="new-start", party=code, at=NOW
         )
-        tokens[code] = accounts.issue_token(db, user=code.lower(), at=NOW, rng=os.urandom)["token"]
+        tokens[code] = accounts.issue_token(db, user=code.lower(), at=NOW, rng=os.urandom).token
         actor = accounts.authenticate(db, tokens[code], at=NOW)
         assert actor is not None
         declarations.submit_aggregate(

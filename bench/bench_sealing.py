@@ -60,7 +60,7 @@ def _store(path: Path, key: SignerKey, sealing: SealingKey) -> tuple[Database, A
         at=NOW,
     )
     accounts.add_user(db, name="usa", role="party", treaty="new-start", party="USA", at=NOW)
-    token = accounts.issue_token(db, user="usa", at=NOW, days=30, rng=os.urandom)["token"]
+    token = accounts.issue_token(db, user="usa", at=NOW, days=30, rng=os.urandom).token
     return db, accounts.authenticate(db, token, at=NOW)
 
 

@@ -107,7 +107,7 @@ def _app(work: Path) -> tuple[Any, dict[str, str]]:
         )
         name = code.lower()
         accounts.add_user(db, name=name, role="party", treaty="new-start", party=code, at=NOW)
-        tokens[code] = accounts.issue_token(db, user=name, at=NOW, days=1, rng=os.urandom)["token"]
+        tokens[code] = accounts.issue_token(db, user=name, at=NOW, days=1, rng=os.urandom).token
     return app, tokens
 
 

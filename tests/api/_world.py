@@ -188,9 +188,9 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
             party=party,
             at=NOW,
         )
-        world.tokens[name] = accounts.issue_token(db, user=name, at=NOW, days=3650, rng=os.urandom)[
-            "token"
-        ]
+        world.tokens[name] = accounts.issue_token(
+            db, user=name, at=NOW, days=3650, rng=os.urandom
+        ).token
         actors[name] = accounts.authenticate(db, world.tokens[name], at=NOW)
     for code, user in (("USA", "usa"), ("RUS", "rus")):
         records = [

@@ -210,13 +210,13 @@ def test_items_in_clear_are_refused_for_a_party_without_an_encryption_key(
         response = client.post(
             f"{T}/declarations/items",
             json={"as_of": "2025-10-01", "items": CLEAR_ITEMS},
-            headers={"Authorization": f"Bearer {issued['token']}"},
+            headers={"Authorization": f"Bearer {issued.token}"},
         )
         assert response.status_code == 422, response.text
         assert response.json()["field"] == "encryption_key"
         assert "--seal-to" in response.text
         listed = client.get(
-            f"{T}/declarations", headers={"Authorization": f"Bearer {issued['token']}"}
+            f"{T}/declarations", headers={"Authorization": f"Bearer {issued.token}"}
         )
         assert listed.json()["total"] == 0
     app.state.armsctl.db.dispose()

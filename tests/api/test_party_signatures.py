@@ -248,7 +248,7 @@ def test_the_audit_names_an_entry_signed_by_a_key_not_registered_for_its_party(
         db = fresh_database(url)
         try:
             build_world(db, with_inspection=False)
-            assert log.audit_log(db)["ok"]
+            assert log.audit_log(db).ok
             stranger = SignerKey.generate("USA", seed=bytes([7]) * 32)
             data = declaration_entry(
                 treaty=TREATY, party="USA", as_of=dt.date(2026, 1, 8), figures=FIGURES, at=NOW
@@ -256,7 +256,7 @@ def test_the_audit_names_an_entry_signed_by_a_key_not_registered_for_its_party(
             with db.write() as (_session, conn):
                 index = db.ledger.append(conn, [data]).first_index
             report = log.audit_log(db)
-            assert not report["ok"]
-            assert report["problems"][-1].startswith(f"entry {index}: signed by neither")
+            assert not report.ok
+            assert report.problems[-1].startswith(f"entry {index}: signed by neither")
         finally:
             db.dispose()

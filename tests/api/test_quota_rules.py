@@ -42,7 +42,7 @@ def vd(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[tuple[Database
             accounts.add_user(
                 db, name=f"{name}-insp", role="inspector", treaty=VD, party=code, at=NOW
             )
-            token = accounts.issue_token(db, user=name, at=NOW, days=10, rng=os.urandom)["token"]
+            token = accounts.issue_token(db, user=name, at=NOW, days=10, rng=os.urandom).token
             actors[code] = accounts.authenticate(db, token, at=NOW)
         yield db, actors
         db.dispose()

@@ -90,5 +90,5 @@ def test_sigkill_mid_load_loses_nothing_acknowledged(tmp_path: Path) -> None:
             assert r.status_code == 201
         finally:
             restarted.stop()
-        assert audit_log(db)["ok"]
+        assert audit_log(db).ok
         db.dispose()

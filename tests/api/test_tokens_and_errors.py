@@ -24,7 +24,7 @@ def test_missing_wrong_expired_and_revoked_tokens_get_401(
         db, user="obs", at=NOW - dt.timedelta(days=2), days=1, rng=os.urandom
     )
     revoked = accounts.issue_token(db, user="obs", at=NOW, rng=os.urandom)
-    accounts.revoke_token(db, token_id=revoked["token_id"], at=NOW)
+    accounts.revoke_token(db, token_id=revoked.token_id, at=NOW)
     good = world.tokens["obs"]
     tampered = good[:-1] + ("A" if good[-1] != "A" else "B")
     cases = {
@@ -32,8 +32,8 @@ def test_missing_wrong_expired_and_revoked_tokens_get_401(
         "not bearer": {"Authorization": f"Basic {good}"},
         "garbage": {"Authorization": "Bearer x"},
         "tampered": {"Authorization": f"Bearer {tampered}"},
-        "expired": {"Authorization": f"Bearer {short['token']}"},
-        "revoked": {"Authorization": f"Bearer {revoked['token']}"},
+        "expired": {"Authorization": f"Bearer {short.token}"},
+        "revoked": {"Authorization": f"Bearer {revoked.token}"},
     }
     for name, headers in cases.items():
         response = client.get(f"{P}/me", headers=headers)

@@ -74,12 +74,12 @@ def test_a_declaration_dated_outside_the_treaty_is_refused(world, as_of, rule) -
 def test_recording_history_is_accepted_and_logged(world) -> None:
     db, actors = world
     row = _declare(db, actors["usa"], dt.date(2026, 3, 1), recording_history=True)
-    entry = json.loads(log.log_entry(db, index=row["log_index"])["entry"])
+    entry = json.loads(log.log_entry(db, index=row["log_index"]).entry)
     assert entry["body"]["recording_history"] is True
     plain = _declare(db, actors["usa"], dt.date(2025, 3, 1))
     assert (
         "recording_history"
-        not in json.loads(log.log_entry(db, index=plain["log_index"])["entry"])["body"]
+        not in json.loads(log.log_entry(db, index=plain["log_index"]).entry)["body"]
     )
 
 
@@ -105,7 +105,7 @@ def test_a_notification_after_expiry_is_refused_unless_history(world) -> None:
         _notify(db, actors, AFTER_EXPIRY)
     assert _size(db) == size
     row = _notify(db, actors, AFTER_EXPIRY, recording_history=True)
-    entry = json.loads(log.log_entry(db, index=row["log_index"])["entry"])
+    entry = json.loads(log.log_entry(db, index=row["log_index"]).entry)
     assert entry["body"]["recording_history"] is True
 
 

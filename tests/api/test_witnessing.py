@@ -206,20 +206,20 @@ def test_the_server_gathers_cosignatures_from_two_witnesses(
         db = server(url, f"{w1.config()},\n{w2.config()}")
         first = log_service.sign_checkpoint(db)
         keys = [W1.verifier(), W2.verifier()]
-        head = open_checkpoint(first["checkpoint"], LOG_KEY.verifier(), witnesses=keys, quorum=2)
-        assert witnesses_of(first["checkpoint"]) == ["w1.example", "w2.example"]
+        head = open_checkpoint(first.checkpoint, LOG_KEY.verifier(), witnesses=keys, quorum=2)
+        assert witnesses_of(first.checkpoint) == ["w1.example", "w2.example"]
         assert w1.size() == w2.size() == head.size
         # the head everybody reads carries them
-        assert log_service.log_status(db)["checkpoint"] == first["checkpoint"]
+        assert log_service.log_status(db).checkpoint == first.checkpoint
 
         grow(db, 3)
         second = log_service.sign_checkpoint(db)
-        grown = open_checkpoint(second["checkpoint"], LOG_KEY.verifier(), witnesses=keys, quorum=2)
+        grown = open_checkpoint(second.checkpoint, LOG_KEY.verifier(), witnesses=keys, quorum=2)
         assert grown.size == head.size + 3 == w1.size() == w2.size()
-        assert witnesses_of(second["checkpoint"]) == ["w1.example", "w2.example"]
+        assert witnesses_of(second.checkpoint) == ["w1.example", "w2.example"]
         # nothing new: signing again neither asks the witnesses again nor adds lines
-        assert log_service.sign_checkpoint(db)["checkpoint"] == second["checkpoint"]
-        assert log_service.audit_log(db)["ok"]
+        assert log_service.sign_checkpoint(db).checkpoint == second.checkpoint
+        assert log_service.audit_log(db).ok
         db.dispose()
 
 
@@ -235,7 +235,7 @@ def test_a_restarted_server_follows_the_witness_size_after_a_409(
         restarted = server(url, w1.config())  # knows nothing: asks with old 0 first
         grow(restarted, 2)
         with caplog.at_level(logging.WARNING, logger="armsctl.witnessing"):
-            note = log_service.sign_checkpoint(restarted)["checkpoint"]
+            note = log_service.sign_checkpoint(restarted).checkpoint
         assert not caplog.records
         head = open_checkpoint(note, LOG_KEY.verifier(), witnesses=[W1.verifier()], quorum=1)
         assert head.size == before + 2 == w1.size()
@@ -255,7 +255,7 @@ def test_failing_witnesses_cost_only_their_own_cosignature(
         liar = SignerKey.generate("w1.example", seed=b"\x99" * 32)  # configured key is not w1's
         db = server(url, ",".join([down, w2.config(), w1.config(liar)]))
         with caplog.at_level(logging.WARNING, logger="armsctl.witnessing"):
-            note = log_service.sign_checkpoint(db)["checkpoint"]
+            note = log_service.sign_checkpoint(db).checkpoint
         messages = " | ".join(r.getMessage() for r in caplog.records)
         assert "w3" not in messages and "failed" in messages  # down: a connection error
         assert "422" in messages  # w2: inconsistent with what it saw
@@ -318,7 +318,7 @@ def test_witnesses_are_asked_at_once(database: tuple[str, Database], tmp_path: P
     db = server(url, "")
     endpoints = [WitnessEndpoint(f"http://{s.name}", s.as_cosigner().verifier()) for s in (W1, W2)]
     db.witnessing = Witnessing(endpoints, post)
-    note = log_service.sign_checkpoint(db)["checkpoint"]
+    note = log_service.sign_checkpoint(db).checkpoint
     assert witnesses_of(note) == ["w1.example", "w2.example"]
     assert not barrier.broken
     db.dispose()

@@ -39,7 +39,7 @@ class Env:
 
         treaty = "new-start" if party else None
         add_user(self.db, name=name, role=role, treaty=treaty, party=party, at=NOW)
-        token = issue_token(self.db, user=name, at=NOW, rng=os.urandom)["token"]
+        token = issue_token(self.db, user=name, at=NOW, rng=os.urandom).token
         actor = authenticate(self.db, token, at=NOW)
         assert actor is not None
         self.actors[name] = actor

@@ -16,7 +16,7 @@ from armsctl.service import accounts as acc
 from armsctl.service.log import list_audit_events, log_entry, log_status
 
 
-def _add(env: Env, by: str, name: str, role: str, party: str | None = None) -> dict[str, Any]:
+def _add(env: Env, by: str, name: str, role: str, party: str | None = None) -> acc.UserPublic:
     return acc.add_user(
         env.db,
         name=name,
@@ -29,7 +29,7 @@ def _add(env: Env, by: str, name: str, role: str, party: str | None = None) -> d
     )
 
 
-def _issue(env: Env, by: str, user: str, **kw: Any) -> dict[str, Any]:
+def _issue(env: Env, by: str, user: str, **kw: Any) -> acc.IssuedTokenPublic:
     return acc.issue_token(
         env.db,
         user=user,
@@ -45,15 +45,15 @@ def _issue(env: Env, by: str, user: str, **kw: Any) -> dict[str, Any]:
 
 
 def test_a_treaty_is_loaded_once(env: Env) -> None:
-    assert [t["id"] for t in acc.list_treaties(env.db)] == ["new-start"]
+    assert [t.id for t in acc.list_treaties(env.db)] == ["new-start"]
     with pytest.raises(ConflictError, match="already loaded"):
         acc.load_treaty(env.db, "new-start", at=NOW)
 
 
 def test_the_parties_are_listed_with_their_registered_keys(env: Env) -> None:
-    parties = {p["code"]: p for p in acc.list_parties(env.db, treaty="new-start")}
+    parties = {p.code: p for p in acc.list_parties(env.db, treaty="new-start")}
     assert set(parties) == {"USA", "RUS"}
-    assert parties["USA"]["keys"] == [str(PARTY_KEYS["USA"].verifier())]
+    assert parties["USA"].keys == [str(PARTY_KEYS["USA"].verifier())]
 
 
 def test_a_party_is_registered_once(env: Env) -> None:
@@ -112,8 +112,8 @@ def test_the_bootstrap_gives_the_party_its_first_user_and_a_working_token(
         first_user="usa-admin",
         rng=os.urandom,
     )
-    assert out["user"]["role"] == "party" and out["user"]["party"] == "USA"
-    actor = acc.authenticate(empty_db, out["token"]["token"], at=NOW)
+    assert out.user is not None and out.user.role == "party" and out.user.party == "USA"
+    actor = acc.authenticate(empty_db, out.token.token, at=NOW)
     assert actor is not None and (actor.role, actor.party) == ("party", "USA")
 
 
@@ -121,13 +121,13 @@ def test_the_bootstrap_gives_the_party_its_first_user_and_a_working_token(
 
 
 def test_a_party_adds_an_inspector_of_its_own_but_not_of_another_party(env: Env) -> None:
-    assert _add(env, "usa", "usa-insp-2", "inspector", "USA")["party"] == "USA"
+    assert _add(env, "usa", "usa-insp-2", "inspector", "USA").party == "USA"
     with pytest.raises(AccessDenied):
         _add(env, "usa", "rus-insp-2", "inspector", "RUS")
 
 
 def test_the_operator_adds_users_of_no_party_only(env: Env) -> None:
-    assert _add(env, "op", "obs-2", "observer")["party"] is None
+    assert _add(env, "op", "obs-2", "observer").party is None
     with pytest.raises(AccessDenied):
         _add(env, "op", "usa-2", "party", "USA")
 
@@ -160,7 +160,7 @@ def test_a_user_name_is_checked_and_unique(env: Env) -> None:
 
 def test_a_party_lists_only_its_own_users(env: Env) -> None:
     usa = env.actors["usa"]
-    names = {u["name"] for u in acc.list_users(env.db, party_id=usa.party_id).results}
+    names = {u.name for u in acc.list_users(env.db, party_id=usa.party_id).results}
     assert {"usa", "usa-insp"} <= names
     assert not names & {"rus", "rus-insp", "obs", "op"}
 
@@ -175,7 +175,7 @@ def test_the_operator_cannot_mint_a_token_for_a_partys_user(env: Env) -> None:
 
 
 def test_a_party_issues_tokens_for_its_own_users_only(env: Env) -> None:
-    token = _issue(env, "usa", "usa-insp")["token"]
+    token = _issue(env, "usa", "usa-insp").token
     actor = acc.authenticate(env.db, token, at=NOW)
     assert actor is not None and actor.name == "usa-insp"
     with pytest.raises(AccessDenied):
@@ -191,13 +191,13 @@ def test_a_token_lifetime_is_between_one_day_and_ten_years(env: Env) -> None:
 
 
 def test_a_token_authenticates_until_it_expires(env: Env) -> None:
-    token = _issue(env, "op", "obs", days=1)["token"]
+    token = _issue(env, "op", "obs", days=1).token
     assert acc.authenticate(env.db, token, at=NOW) is not None
     assert acc.authenticate(env.db, token, at=NOW + dt.timedelta(days=1)) is None
 
 
 def test_a_wrong_or_malformed_token_authenticates_no_one(env: Env) -> None:
-    token = _issue(env, "op", "obs")["token"]
+    token = _issue(env, "op", "obs").token
     assert acc.authenticate(env.db, token[:-1] + ("A" if token[-1] != "A" else "B"), at=NOW) is None
     assert acc.authenticate(env.db, "not-a-token", at=NOW) is None
     assert acc.authenticate(env.db, "", at=NOW) is None
@@ -209,15 +209,15 @@ def test_a_revoked_token_no_longer_authenticates_and_revoking_again_is_harmless(
     issued = _issue(env, "usa", "usa-insp")
     revoked = acc.revoke_token(
         env.db,
-        token_id=issued["token_id"],
+        token_id=issued.token_id,
         at=NOW,
         actor=env.actors["op"],
         allow=env.allow("op", "token.revoke"),
     )
-    assert revoked["revoked_at"] == NOW.isoformat()
-    assert acc.authenticate(env.db, issued["token"], at=NOW) is None
-    again = acc.revoke_token(env.db, token_id=issued["token_id"], at=NOW + dt.timedelta(hours=1))
-    assert again["revoked_at"] == NOW.isoformat()
+    assert revoked.revoked_at == NOW.isoformat()
+    assert acc.authenticate(env.db, issued.token, at=NOW) is None
+    again = acc.revoke_token(env.db, token_id=issued.token_id, at=NOW + dt.timedelta(hours=1))
+    assert again.revoked_at == NOW.isoformat()
 
 
 def test_a_party_revokes_only_its_own_users_tokens(env: Env) -> None:
@@ -225,23 +225,23 @@ def test_a_party_revokes_only_its_own_users_tokens(env: Env) -> None:
     with pytest.raises(AccessDenied):
         acc.revoke_token(
             env.db,
-            token_id=issued["token_id"],
+            token_id=issued.token_id,
             at=NOW,
             actor=env.actors["usa"],
             allow=env.allow("usa", "token.revoke"),
         )
-    assert acc.authenticate(env.db, issued["token"], at=NOW) is not None
+    assert acc.authenticate(env.db, issued.token, at=NOW) is not None
 
 
 def test_no_token_secret_is_listed_logged_or_audited(env: Env) -> None:
     issued = _issue(env, "usa", "usa-insp")
-    prefix = f"{acc.TOKEN_PREFIX}{issued['token_id']}_"
-    assert issued["token"].startswith(prefix)
-    secret = issued["token"].removeprefix(prefix)  # may itself hold "_"
+    prefix = f"{acc.TOKEN_PREFIX}{issued.token_id}_"
+    assert issued.token.startswith(prefix)
+    secret = issued.token.removeprefix(prefix)  # may itself hold "_"
     assert len(secret) == 43
     listed = acc.list_tokens(env.db, user="usa-insp")
-    assert issued["token_id"] in {t["token_id"] for t in listed}
+    assert issued.token_id in {t.token_id for t in listed}
     assert secret not in repr(listed)
     assert secret not in repr(list_audit_events(env.db, limit=100000).to_dict())
-    size = log_status(env.db)["size"]
-    assert all(secret not in log_entry(env.db, index=i)["entry"] for i in range(size))
+    size = log_status(env.db).size
+    assert all(secret not in log_entry(env.db, index=i).entry for i in range(size))

@@ -71,7 +71,7 @@ def _diff_reads(env: Env) -> int:
     return sum(
         1
         for e in list_audit_events(env.db, limit=1000).results
-        if e["action"] == "declaration.items.read" and "for a diff" in (e["detail"] or "")
+        if e.action == "declaration.items.read" and "for a diff" in (e.detail or "")
     )
 
 
@@ -110,16 +110,16 @@ def test_the_public_declaration_models_hold_figures_and_no_item(env: Env) -> Non
     refs = dash.declaration_refs(env.db, treaty="new-start")
     assert refs[("USA", "2025-09-01")]["id"] == env.id("decl-USA")
     dates = dash.declaration_dates(env.db, treaty="new-start", party="USA")
-    assert [d["as_of"] for d in dates] == sorted((d["as_of"] for d in dates), reverse=True)
+    assert [d.as_of for d in dates] == sorted((d.as_of for d in dates), reverse=True)
 
 
 def test_log_pages_go_newest_first_and_show_no_confidential_value(env: Env) -> None:
     size = dash.log_size(env.db)
     first = dash.log_entries(env.db, limit=5)
-    assert [e["index"] for e in first["entries"]] == list(range(size - 1, size - 6, -1))
-    assert first["next_before"] == size - 5
-    rest = dash.log_entries(env.db, limit=500, before=first["next_before"])
-    assert rest["entries"][-1]["index"] == 0 and rest["next_before"] is None
+    assert [e.index for e in first.entries] == list(range(size - 1, size - 6, -1))
+    assert first.next_before == size - 5
+    rest = dash.log_entries(env.db, limit=500, before=first.next_before)
+    assert rest.entries[-1].index == 0 and rest.next_before is None
     assert all(s not in repr(rest) + repr(first) for s in CONFIDENTIAL)
     with pytest.raises(ParameterError, match="limit"):
         dash.log_entries(env.db, limit=0)
@@ -127,7 +127,7 @@ def test_log_pages_go_newest_first_and_show_no_confidential_value(env: Env) -> N
 
 def test_the_log_head_counts_inspections_and_not_their_sites(env: Env) -> None:
     head = dash.log_head(env.db, treaty="new-start")
-    assert head["inspections"] == 2 and head["size"] == dash.log_size(env.db)
+    assert head.inspections == 2 and head.size == dash.log_size(env.db)
     assert all(s not in repr(head) for s in CONFIDENTIAL)
 
 
@@ -135,10 +135,10 @@ def test_consistency_is_given_between_two_signed_checkpoints_old_first(env: Env)
     sign_checkpoint(env.db)
     _second_usa_declaration_at(env, dt.date(2025, 12, 2))
     sign_checkpoint(env.db)
-    seqs = sorted(c["seq"] for c in dash.checkpoint_list(env.db))
+    seqs = sorted(c.seq for c in dash.checkpoint_list(env.db))
     old, new = seqs[-2], seqs[-1]
     both = dash.consistency_between(env.db, old=old, new=new)
-    assert both["old"]["size"] < both["new"]["size"] and both["proof"]
+    assert both.old.size < both.new.size and both.proof
     with pytest.raises(ParameterError, match="older"):
         dash.consistency_between(env.db, old=new, new=old)
     with pytest.raises(NotFoundError):

@@ -128,11 +128,11 @@ def test_reading_sealed_items_is_audited_with_who_and_how_many(env: Env) -> None
     mine = [
         e
         for e in events
-        if e["action"] == "declaration.items.read"
-        and e["resource"] == f"declaration/{env.id('decl-RUS')}"
-        and e["user"] == "rus"
+        if e.action == "declaration.items.read"
+        and e.resource == f"declaration/{env.id('decl-RUS')}"
+        and e.user == "rus"
     ]
-    assert mine and "1 sealed items from offset 0" in mine[0]["detail"]
+    assert mine and "1 sealed items from offset 0" in mine[0].detail
 
 
 @pytest.mark.parametrize("user", ["rus", "usa-insp", "rus-insp", "obs", "op"])

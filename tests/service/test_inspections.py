@@ -111,7 +111,7 @@ def test_reading_an_inspection_is_audited(env: Env) -> None:
     _get(env, "rus", env.id("insp-by-USA"))
     ref = f"inspection/{env.id('insp-by-USA')}"
     events = list_audit_events(env.db, limit=1000).results
-    assert any(e["action"] == "inspection.read" and e["resource"] == ref for e in events)
+    assert any(e.action == "inspection.read" and e.resource == ref for e in events)
 
 
 def test_an_unknown_inspection_is_not_found(env: Env) -> None:

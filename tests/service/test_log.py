@@ -19,8 +19,8 @@ CONFIDENTIAL = ("SECRET-USA-", "SECRET-RUS-", "RUS-base-1", "USA-base-1", "priva
 
 
 def _entries(env: Env) -> list[str]:
-    size = svc_log.log_status(env.db)["size"]
-    return [svc_log.log_entry(env.db, index=i)["entry"] for i in range(size)]
+    size = svc_log.log_status(env.db).size
+    return [svc_log.log_entry(env.db, index=i).entry for i in range(size)]
 
 
 def test_no_log_entry_holds_an_item_a_site_or_a_notification_body(store_env: Env) -> None:
@@ -35,7 +35,7 @@ def test_the_status_names_the_servers_log_key_and_the_size_grows_per_use_case(
     store_env: Env,
 ) -> None:
     before = svc_log.log_status(store_env.db)
-    assert before["log_key"] == str(LOG_KEY.verifier())
+    assert before.log_key == str(LOG_KEY.verifier())
     declarations.submit_aggregate(
         store_env.db,
         store_env.actors["usa"],
@@ -47,7 +47,7 @@ def test_the_status_names_the_servers_log_key_and_the_size_grows_per_use_case(
         at=NOW,
     )
     after = svc_log.log_status(store_env.db)
-    assert after["size"] == before["size"] + 1 and after["root"] != before["root"]
+    assert after.size == before.size + 1 and after.root != before.root
 
 
 def test_a_negative_entry_index_is_refused(store_env: Env) -> None:
@@ -56,13 +56,13 @@ def test_a_negative_entry_index_is_refused(store_env: Env) -> None:
 
 
 def test_an_index_past_the_end_is_not_served(store_env: Env) -> None:
-    size = svc_log.log_status(store_env.db)["size"]
+    size = svc_log.log_status(store_env.db).size
     with pytest.raises((NotFoundError, ParameterError)):
         svc_log.log_entry(store_env.db, index=size + 5)
 
 
 def test_no_proof_is_given_before_a_checkpoint_is_signed(store_env: Env) -> None:
-    if svc_log.log_status(store_env.db)["checkpoint"] is not None:
+    if svc_log.log_status(store_env.db).checkpoint is not None:
         pytest.skip("a checkpoint was already signed in this module")
     with pytest.raises(NotFoundError, match="no signed checkpoint yet"):
         svc_log.proof_bundle(store_env.db, index=0)
@@ -76,7 +76,7 @@ def test_a_proof_bundle_verifies_against_the_signed_checkpoint_and_the_log_key(
         "log_index"
     ]
     bundle = svc_log.proof_bundle(store_env.db, index=index, from_size=1)
-    assert bundle["size"] == signed["size"]
+    assert bundle["size"] == signed.size
     verify_bundle(bundle, trust=TrustPolicy(LOG_KEY.verifier()))
     stranger = SignerKey.generate("test.armsctl/log", seed=bytes([9]) * 32)
     with pytest.raises(VerificationError):
@@ -86,7 +86,7 @@ def test_a_proof_bundle_verifies_against_the_signed_checkpoint_and_the_log_key(
 def test_an_entry_newer_than_the_checkpoint_or_an_impossible_from_size_is_refused(
     store_env: Env,
 ) -> None:
-    size = svc_log.sign_checkpoint(store_env.db)["size"]
+    size = svc_log.sign_checkpoint(store_env.db).size
     declarations.submit_aggregate(
         store_env.db,
         store_env.actors["rus"],
@@ -109,13 +109,13 @@ def test_the_audit_recomputes_the_log_and_tells_party_signed_from_operator_seale
     store_env: Env,
 ) -> None:
     report = svc_log.audit_log(store_env.db)
-    assert report["ok"], report["first_problem"]
-    assert report["server_database"] is True
+    assert report.ok, report.first_problem
+    assert report.server_database is True
     # The world's declarations, notifications and inspection steps are signed by the parties;
     # treaty, party, user and token changes are sealed by the server.
-    assert report["party_signed"] >= 2 + 2 + 2 * 4
-    assert report["operator_sealed"] > 0
-    assert report["party_signed"] + report["operator_sealed"] == report["entries"]
+    assert report.party_signed >= 2 + 2 + 2 * 4
+    assert report.operator_sealed > 0
+    assert report.party_signed + report.operator_sealed == report.entries
 
 
 def test_the_trust_policy_offered_is_the_log_key_and_no_party_key(store_env: Env) -> None:
@@ -127,4 +127,4 @@ def test_the_trust_policy_offered_is_the_log_key_and_no_party_key(store_env: Env
 
 def test_the_audit_trail_lists_the_newest_event_first(store_env: Env) -> None:
     events = svc_log.list_audit_events(store_env.db, limit=5).results
-    assert events and [e["id"] for e in events] == sorted((e["id"] for e in events), reverse=True)
+    assert events and [e.id for e in events] == sorted((e.id for e in events), reverse=True)

@@ -147,8 +147,7 @@ def test_listing_notifications_is_audited(env: Env) -> None:
     _list(env, "rus")
     events = list_audit_events(env.db, limit=1000).results
     assert any(
-        e["action"] == "notification.read" and e["resource"] == "new-start/notifications"
-        for e in events
+        e.action == "notification.read" and e.resource == "new-start/notifications" for e in events
     )
 
 

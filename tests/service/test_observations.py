@@ -50,8 +50,8 @@ def test_a_partys_observation_is_logged_under_its_party_an_observers_under_its_n
 ) -> None:
     by_party = _record(env, "usa-insp", body={"text": "party"})
     by_observer = _record(env, "obs", body={"text": "observer"})
-    assert '"USA"' in log_entry(env.db, index=by_party["log_index"])["entry"]
-    assert '"obs"' in log_entry(env.db, index=by_observer["log_index"])["entry"]
+    assert '"USA"' in log_entry(env.db, index=by_party["log_index"]).entry
+    assert '"obs"' in log_entry(env.db, index=by_observer["log_index"]).entry
 
 
 def test_an_observer_cannot_send_a_party_signed_entry(env: Env) -> None:

@@ -83,7 +83,7 @@ def _revoke(world: World, user: str, tmp_path: Path) -> None:
     key_file = tmp_path / "log.key"
     key_file.write_text(str(LOG_KEY) + "\n")
     env = {**os.environ, "ARMSCTL_LOG_KEY_FILE": str(key_file)}
-    command = [ARMSCTL, "tokens", "revoke", token["token_id"], "--db", world.db.url]
+    command = [ARMSCTL, "tokens", "revoke", token.token_id, "--db", world.db.url]
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
 
 

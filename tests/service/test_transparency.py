@@ -79,7 +79,7 @@ def test_the_transparency_view_pages_declarations_and_never_shows_a_confidential
 def test_the_view_names_the_signed_checkpoint_once_there_is_one(env: Env) -> None:
     from armsctl.service.log import sign_checkpoint
 
-    note = sign_checkpoint(env.db)["checkpoint"]
+    note = sign_checkpoint(env.db).checkpoint
     view = tr.transparency_view(env.db, treaty="new-start", at=NOW)
     assert view["log"]["checkpoint"] == note
     assert view["generated_at"] == NOW.isoformat()

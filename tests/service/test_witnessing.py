@@ -124,9 +124,9 @@ def test_a_new_checkpoint_carries_the_cosignatures_of_every_witness_and_is_serve
         _route(w1=w1, w2=w2),
     )
     _grow(witnessed, 2)
-    note = svc_log.sign_checkpoint(witnessed.db)["checkpoint"]
+    note = svc_log.sign_checkpoint(witnessed.db).checkpoint
     assert _verified_by(note, W1) and _verified_by(note, W2)
-    assert svc_log.log_status(witnessed.db)["checkpoint"] == note
+    assert svc_log.log_status(witnessed.db).checkpoint == note
     assert w1.asked == [0] and w2.asked == [0]
 
 
@@ -150,7 +150,7 @@ def test_a_witness_that_is_down_or_answers_garbage_costs_only_its_own_cosignatur
         _route(w1=w1, down=down, garbage=garbage),
     )
     _grow(witnessed, 3)
-    note = svc_log.sign_checkpoint(witnessed.db)["checkpoint"]
+    note = svc_log.sign_checkpoint(witnessed.db).checkpoint
     assert _verified_by(note, W1)
     assert not _verified_by(note, W2) and not _verified_by(note, w2)
 
@@ -164,7 +164,7 @@ def test_a_cosignature_by_another_key_than_the_configured_one_is_not_kept(
         _route(w1=impostor),
     )
     _grow(witnessed, 4)
-    signed = svc_log.sign_checkpoint(witnessed.db)["checkpoint"]
+    signed = svc_log.sign_checkpoint(witnessed.db).checkpoint
     assert impostor.asked == [0]
     assert not _verified_by(signed, W1)
     assert not _verified_by(signed, impostor.signer)
@@ -177,11 +177,11 @@ def test_a_witness_that_holds_a_larger_size_is_asked_again_with_a_proof_from_it(
     endpoints = [WitnessEndpoint("http://w1", cosigner(W1))]
     witnessed.db.witnessing = Witnessing(endpoints, _route(w1=w1))
     _grow(witnessed, 5)
-    first = svc_log.sign_checkpoint(witnessed.db)["size"]
+    first = svc_log.sign_checkpoint(witnessed.db).size
     # A restarted server no longer remembers what the witness holds: it starts from 0.
     witnessed.db.witnessing = Witnessing(endpoints, _route(w1=w1))
     _grow(witnessed, 6)
-    note = svc_log.sign_checkpoint(witnessed.db)["checkpoint"]
+    note = svc_log.sign_checkpoint(witnessed.db).checkpoint
     assert w1.asked == [0, 0, first]
     assert _verified_by(note, W1)
 

@@ -38,7 +38,7 @@ def _numbers(value: Any) -> Any:
         yield value
 
 
-def _publish(env: Env, user: str, document: Any) -> dict[str, Any]:
+def _publish(env: Env, user: str, document: Any) -> svc_zk.ZkProofPublic:
     return svc_zk.publish_proof(
         env.db,
         env.actors[user],
@@ -52,14 +52,14 @@ def _publish(env: Env, user: str, document: Any) -> dict[str, Any]:
 def test_a_party_publishes_its_proof_and_the_log_holds_the_public_document(env: Env) -> None:
     doc = _proof("RUS", 1011, 503, as_of="2025-12-02")
     made = _publish(env, "rus", doc)
-    assert (made["party"], made["limit"], made["maximum"], made["sites"]) == (
+    assert (made.party, made.limit, made.maximum, made.sites) == (
         "RUS",
         "deployed-warheads",
         1550,
         2,
     )
-    assert svc_zk.get_proof(env.db, proof_id=made["id"])["proof"] == doc
-    entry = log_entry(env.db, index=made["log_index"])["entry"]
+    assert svc_zk.get_proof(env.db, proof_id=made.id).proof == doc
+    entry = log_entry(env.db, index=made.log_index).entry
     assert json.loads(entry)["body"]["document"] == doc
     numbers = set(_numbers(json.loads(entry)))
     assert not numbers & {1011, 503, 1514}
@@ -96,7 +96,7 @@ def test_a_proof_that_is_malformed_or_does_not_verify_is_refused_naming_why(
 def test_proofs_are_listed_by_party_and_an_unknown_one_is_not_found(env: Env) -> None:
     made = _publish(env, "usa", _proof("USA", 10, 20, as_of="2025-12-03"))
     usa = svc_zk.list_proofs(env.db, Listing("new-start", party="USA"))
-    assert made["id"] in {r["id"] for r in usa.results}
-    assert all(r["party"] == "USA" for r in usa.results)
+    assert made.id in {r.id for r in usa.results}
+    assert all(r.party == "USA" for r in usa.results)
     with pytest.raises(NotFoundError, match="no zero-knowledge proof 99999"):
         svc_zk.get_proof(env.db, proof_id=99999)

@@ -1,7 +1,9 @@
 """Response bodies (``XPublic`` beside the request's ``XCreate``, and ``Page[T]`` for lists).
 
-Each model mirrors, key for key and in the same order, the plain data its use-case in
-``armsctl.service`` returns, so that declaring it changes nothing a client receives: a key the
+Each model mirrors, key for key and in the same order, what its use-case in ``armsctl.service``
+returns; a use-case that returns a record defines it and this module imports it back, so one
+definition serves the API, the web and the command line. Declaring it changes nothing a client
+receives: a key the
 use-case leaves out (``sealed_site`` of an inspection whose site is in clear, ``consistency`` of a
 bundle without one, ``user`` and ``token`` of a party registered without a first user) has a
 default and stays out, because every route serialises with ``exclude_unset``
@@ -18,7 +20,25 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
+from armsctl.service.accounts import (
+    IssuedTokenPublic,
+    PartyBootstrapPublic,
+    PartyPublic,
+    RevokedTokenPublic,
+    TokenPublic,
+    TreatyLoadPublic,
+    TreatyPublic,
+    UserPublic,
+)
+from armsctl.service.log import (
+    AuditEventPublic,
+    CheckpointPublic,
+    LogAuditPublic,
+    LogEntryPublic,
+    LogStatusPublic,
+)
 from armsctl.service.records import Day, Number, Record, Time
+from armsctl.service.zk import ZkProofPublic
 
 __all__ = [
     "ActivityPublic",
@@ -107,75 +127,6 @@ class MePublic(_Out):
     role: str
     party: str | None
     treaty: str | None
-
-
-class TreatyPublic(_Out):
-    """A treaty loaded on the server."""
-
-    id: str
-    title: str
-    loaded_at: Time
-
-
-class TreatyLoadPublic(_Out):
-    """The treaty just loaded."""
-
-    id: str
-    title: str
-
-
-class UserPublic(_Out):
-    """A user: ``party`` and ``treaty`` are null for observers and operators."""
-
-    name: str
-    role: str
-    party: str | None
-    treaty: str | None
-    created_at: Time
-
-
-class IssuedTokenPublic(_Out):
-    """A new token: ``token`` is the secret, shown in this answer only."""
-
-    token: str
-    token_id: str
-    user: str
-    expires_at: Time
-
-
-class PartyPublic(_Out):
-    """A registered party with its active Ed25519 verifier keys and its X25519 key (if any)."""
-
-    code: str
-    name: str
-    treaty: str
-    registered_at: Time
-    keys: list[str]
-    encryption_key: str | None
-
-
-class PartyBootstrapPublic(PartyPublic):
-    """A party just registered; with ``first_user``, that user and its token (shown once)."""
-
-    user: UserPublic | None = Field(None, description="Present with first_user only.")
-    token: IssuedTokenPublic | None = Field(None, description="Present with first_user only.")
-
-
-class TokenPublic(_Out):
-    """A token's id, owner and lifetime (never its secret, which is not stored)."""
-
-    token_id: str
-    user: str
-    created_at: Time
-    expires_at: Time
-    revoked_at: Time | None
-
-
-class RevokedTokenPublic(_Out):
-    """A revoked token and when it was first revoked."""
-
-    token_id: str
-    revoked_at: Time | None
 
 
 class DeclarationPublic(_Out):
@@ -341,48 +292,6 @@ class ObservationPublic(_Out):
     log_index: int
 
 
-class ZkProofPublic(_Out):
-    """A published range proof with its public document; ``maximum`` is the server's limit."""
-
-    id: int
-    treaty: str
-    party: str
-    limit: str
-    maximum: int | None
-    as_of: Day
-    bits: int
-    sites: int
-    published_at: Time
-    log_index: int
-    note: str
-    proof: dict[str, Any]
-
-
-class LogStatusPublic(_Out):
-    """The log's size, root (base64), key and latest signed checkpoint (null before the first)."""
-
-    size: int
-    root: str
-    log_key: str
-    checkpoint: str | None
-
-
-class CheckpointPublic(_Out):
-    """A checkpoint just signed (with the cosignatures the witnesses gave, if any)."""
-
-    size: int
-    checkpoint: str
-
-
-class LogEntryPublic(_Out):
-    """An entry's canonical text, its leaf hash (hex) and the path of its proof bundle."""
-
-    index: int
-    entry: str
-    entry_hash: str
-    proof: str
-
-
 class ConsistencyPublic(_Out):
     """A consistency proof from an older tree size (hashes in base64)."""
 
@@ -400,33 +309,6 @@ class ProofBundlePublic(_Out):
     inclusion: list[str]
     checkpoint: str
     consistency: ConsistencyPublic | None = Field(None, description="Present with from_size.")
-
-
-class LogAuditPublic(_Out):
-    """The server's audit of its own log against its own key."""
-
-    ok: bool
-    entries: int
-    nodes: int
-    checkpoints: int
-    server_database: bool
-    party_signed: int
-    operator_sealed: int
-    first_problem: str | None
-    problems: list[str]
-
-
-class AuditEventPublic(_Out):
-    """Who read confidential data, who changed an account, who was refused."""
-
-    id: int
-    at: Time
-    user: str | None
-    role: str
-    action: str
-    outcome: str
-    resource: str
-    detail: str
 
 
 class ExplanationPublic(_Out):

@@ -71,7 +71,9 @@ def list_treaties(page: PagingDep, call: Annotated[Call, allowed("treaty.read")]
 
 
 @router.post("/treaties", status_code=201, tags=["treaties"], response_model=TreatyLoadPublic)
-def load_treaty(body: TreatyLoad, call: Annotated[Call, allowed("treaty.load")]) -> dict[str, Any]:
+def load_treaty(
+    body: TreatyLoad, call: Annotated[Call, allowed("treaty.load")]
+) -> TreatyLoadPublic:
     """Load a bundled treaty onto the server."""
     return accounts.load_treaty(call.db, body.id, at=call.now())
 
@@ -93,7 +95,7 @@ def list_parties(
 )
 def register_party(
     treaty: TreatyPath, body: PartyBootstrap, call: Annotated[Call, allowed("party.register")]
-) -> dict[str, Any]:
+) -> PartyBootstrapPublic:
     """Register a party and its Ed25519 verifier key, optionally with its first user.
 
     With ``first_user`` the response holds that user's token (shown once): the bootstrap, the
@@ -111,7 +113,7 @@ def list_users(page: PagingDep, call: Annotated[Call, allowed("user.read")]) -> 
 
 
 @router.post("/users", status_code=201, tags=["users"], response_model=UserPublic)
-def add_user(body: UserCreate, call: Annotated[Call, allowed("user.add")]) -> dict[str, Any]:
+def add_user(body: UserCreate, call: Annotated[Call, allowed("user.add")]) -> UserPublic:
     """Add a user (logged): a party adds its own users and inspectors."""
     return accounts.add_user(call.db, at=call.now(), **fields(body), **_changer(call))
 
@@ -121,7 +123,7 @@ def add_user(body: UserCreate, call: Annotated[Call, allowed("user.add")]) -> di
 )
 def issue_token(
     name: NamePath, body: TokenCreate, call: Annotated[Call, allowed("token.issue")]
-) -> dict[str, Any]:
+) -> IssuedTokenPublic:
     """Issue a token (logged); the secret is in this response only."""
     return accounts.issue_token(
         call.db, user=name, at=call.now(), rng=call.rng, **fields(body), **_changer(call)
@@ -137,6 +139,6 @@ def list_tokens(page: PagingDep, call: Annotated[Call, allowed("user.read")]) ->
 @router.delete("/tokens/{token_id}", tags=["users"], response_model=RevokedTokenPublic)
 def revoke_token(
     token_id: TokenPath, call: Annotated[Call, allowed("token.revoke")]
-) -> dict[str, Any]:
+) -> RevokedTokenPublic:
     """Revoke a token (logged)."""
     return accounts.revoke_token(call.db, token_id=token_id, at=call.now(), **_changer(call))

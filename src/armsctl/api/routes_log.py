@@ -27,19 +27,19 @@ Index = Annotated[int, Path(ge=0, le=MAX_SAFE)]
 
 
 @router.get("/log", response_model=LogStatusPublic)
-def log_status(call: Annotated[Call, allowed("log.read")]) -> dict[str, Any]:
+def log_status(call: Annotated[Call, allowed("log.read")]) -> LogStatusPublic:
     """Size, root, the log key and the latest signed checkpoint."""
     return log.log_status(call.db)
 
 
 @router.post("/log/checkpoints", status_code=201, response_model=CheckpointPublic)
-def sign_checkpoint(call: Annotated[Call, allowed("log.checkpoint")]) -> dict[str, Any]:
+def sign_checkpoint(call: Annotated[Call, allowed("log.checkpoint")]) -> CheckpointPublic:
     """Sign a checkpoint of the current tree (and gather the witnesses' cosignatures)."""
     return log.sign_checkpoint(call.db)
 
 
 @router.get("/log/entries/{index}", response_model=LogEntryPublic)
-def log_entry(index: Index, call: Annotated[Call, allowed("log.read")]) -> dict[str, Any]:
+def log_entry(index: Index, call: Annotated[Call, allowed("log.read")]) -> LogEntryPublic:
     """An entry, its hash and the link to its proof bundle (entries hold digests only)."""
     return log.log_entry(call.db, index=index)
 
@@ -62,7 +62,7 @@ def log_proof(
 
 
 @router.get("/log/audit", response_model=LogAuditPublic)
-def audit_log(call: Annotated[Call, allowed("log.audit")]) -> dict[str, Any]:
+def audit_log(call: Annotated[Call, allowed("log.audit")]) -> LogAuditPublic:
     """Recompute every leaf, node and checkpoint and check who signed each entry."""
     return log.audit_log(call.db)
 

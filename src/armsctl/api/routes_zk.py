@@ -34,7 +34,7 @@ class ZkProofCreate(BaseModel):
 @router.post("/treaties/{treaty}/zk-proofs", status_code=201, response_model=ZkProofPublic)
 def publish_proof(
     treaty: TreatyPath, body: ZkProofCreate, call: Annotated[Call, allowed("zk.publish")]
-) -> dict[str, Any]:
+) -> ZkProofPublic:
     """Publish the caller's party's proof; refused (422, naming the check) if it does not verify.
 
     The server checks it against its own copy of the treaty (the limit's maximum) and logs the
@@ -56,6 +56,6 @@ def list_proofs(
 
 
 @router.get("/zk-proofs/{proof_id}", response_model=ZkProofPublic)
-def get_proof(proof_id: IdPath, call: Annotated[Call, allowed("zk.read")]) -> dict[str, Any]:
+def get_proof(proof_id: IdPath, call: Annotated[Call, allowed("zk.read")]) -> ZkProofPublic:
     """One published proof; check it yourself with ``armsctl zk verify`` or the portal."""
     return zk.get_proof(call.db, proof_id=proof_id)

@@ -87,8 +87,18 @@ def exit_if_found(found: bool) -> None:
 
 
 def print_json(data: Any) -> None:
-    """Print machine-readable output on stdout, unstyled, one document."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    """Print machine-readable output on stdout, unstyled, one document.
+
+    A service record (anything with ``to_json_dict``), alone or inside a list or dict, prints
+    as the JSON a client receives.
+    """
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable) + "\n")
+
+
+def _jsonable(value: Any) -> Any:
+    """A record's JSON dict; any other value json cannot write, as its text."""
+    to_json_dict = getattr(value, "to_json_dict", None)
+    return to_json_dict() if callable(to_json_dict) else str(value)
 
 
 def fail(message: str, *, code: int = EXIT_INPUT) -> NoReturn:

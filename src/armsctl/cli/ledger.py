@@ -368,7 +368,7 @@ def ledger_checkpoint(
                 signed = service.sign_checkpoint(database)
         finally:
             database.dispose()
-        note, size = str(signed["checkpoint"]), int(signed["size"])
+        note, size = signed.checkpoint, signed.size
     else:
         with _database_errors(url), engine.begin() as conn:
             note = store.sign_checkpoint(conn, signer)
@@ -560,8 +560,8 @@ def ledger_audit(
     engine, store, url = _open_log(db)
     with _database_errors(url), engine.begin() as conn, Session(bind=conn) as session:
         report = audit_ledger(session, store, trusted, check_envelopes=envelopes)
-    _show(fmt, report, "audit")
-    if not report["ok"]:
+    _show(fmt, report.to_json_dict(), "audit")
+    if not report.ok:
         raise typer.Exit(EXIT_VIOLATION)
 
 

@@ -86,7 +86,7 @@ def _show(fmt: OutputFormat, data: Any, title: str) -> None:
     if fmt is OutputFormat.json:
         print_json(data)
         return
-    rows = data if isinstance(data, list) else [data]
+    rows = [_plain(row) for row in (data if isinstance(data, list) else [data])]
     if not rows:
         out_console.print(f"{title}: none")
         return
@@ -100,6 +100,11 @@ def _show(fmt: OutputFormat, data: Any, title: str) -> None:
             *(json.dumps(v) if isinstance(v, dict | list) else str(v) for v in row.values())
         )
     out_console.print(table)
+
+
+def _plain(row: Any) -> Any:
+    """A service record as its JSON dict (a table lays out its keys); anything else as it is."""
+    return row.to_json_dict() if hasattr(row, "to_json_dict") else row
 
 
 def operator_command(
@@ -395,10 +400,10 @@ def tokens_issue(
         return
     # The secret is printed alone on its line, never inside a table cell that a narrow
     # terminal or a pipe could cut: it is shown once and cannot be recovered.
-    details = {k: v for k, v in row.items() if k != "token"}
+    details = {k: v for k, v in row.to_json_dict().items() if k != "token"}
     _show(fmt, details, "token issued")
     typer.echo("token (shown once, store it now; only its hash is kept):")
-    typer.echo(str(row["token"]))
+    typer.echo(row.token)
 
 
 @operator_command(tokens_app, "list", title="tokens")

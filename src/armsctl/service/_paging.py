@@ -24,6 +24,7 @@ __all__ = ["Listing", "fetch_page", "owned_page", "with_party_code"]
 
 _Ts = TypeVarTuple("_Ts")
 _Owned = TypeVar("_Owned", Declaration, ZkProof)
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ class Listing:
     limit: int = 50
     offset: int = 0
 
-    def page(self, results: list[Any], total: int) -> Page:
+    def page(self, results: list[_Row], total: int) -> Page[_Row]:
         """The answer to this listing: ``results`` of ``total`` rows, with its limit and offset."""
         return Page(results, total, self.limit, self.offset)
 

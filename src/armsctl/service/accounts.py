@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
@@ -49,10 +50,19 @@ from armsctl.service._base import (
     party_by_code,
 )
 from armsctl.service._paging import fetch_page
+from armsctl.service.records import Record, Time
 from armsctl.store.models import ROLES, ApiToken, Party, PartyKey, TreatyRow, User
 
 __all__ = [
     "TOKEN_PREFIX",
+    "IssuedTokenPublic",
+    "PartyBootstrapPublic",
+    "PartyPublic",
+    "RevokedTokenPublic",
+    "TokenPublic",
+    "TreatyLoadPublic",
+    "TreatyPublic",
+    "UserPublic",
     "add_user",
     "authenticate",
     "aware",
@@ -73,12 +83,81 @@ _TOKEN = re.compile(r"^armsctl_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 
+class TreatyPublic(Record):
+    """A treaty loaded on the server."""
+
+    id: str
+    title: str
+    loaded_at: Time
+
+
+class TreatyLoadPublic(Record):
+    """The treaty just loaded."""
+
+    id: str
+    title: str
+
+
+class UserPublic(Record):
+    """A user: ``party`` and ``treaty`` are null for observers and operators."""
+
+    name: str
+    role: str
+    party: str | None
+    treaty: str | None
+    created_at: Time
+
+
+class IssuedTokenPublic(Record):
+    """A new token: ``token`` is the secret, shown in this answer only."""
+
+    token: str
+    token_id: str
+    user: str
+    expires_at: Time
+
+
+class PartyPublic(Record):
+    """A registered party with its active Ed25519 verifier keys and its X25519 key (if any)."""
+
+    code: str
+    name: str
+    treaty: str
+    registered_at: Time
+    keys: list[str]
+    encryption_key: str | None
+
+
+class PartyBootstrapPublic(PartyPublic):
+    """A party just registered; with ``first_user``, that user and its token (shown once)."""
+
+    user: UserPublic | None = Field(None, description="Present with first_user only.")
+    token: IssuedTokenPublic | None = Field(None, description="Present with first_user only.")
+
+
+class TokenPublic(Record):
+    """A token's id, owner and lifetime (never its secret, which is not stored)."""
+
+    token_id: str
+    user: str
+    created_at: Time
+    expires_at: Time
+    revoked_at: Time | None
+
+
+class RevokedTokenPublic(Record):
+    """A revoked token and when it was first revoked."""
+
+    token_id: str
+    revoked_at: Time | None
+
+
 def aware(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def load_treaty(db: Database, treaty_id: str, *, at: dt.datetime) -> dict[str, Any]:
+def load_treaty(db: Database, treaty_id: str, *, at: dt.datetime) -> TreatyLoadPublic:
     """Store a bundled treaty (or refresh nothing if it is already there); log the load."""
     from armsctl.treaty import load_treaty as load
 
@@ -97,20 +176,21 @@ def load_treaty(db: Database, treaty_id: str, *, at: dt.datetime) -> dict[str, A
             at=at,
             body={"treaty": treaty.id, "title": treaty.title},
         )
-    return {"id": treaty.id, "title": treaty.title}
+    return TreatyLoadPublic(id=treaty.id, title=treaty.title)
 
 
-def list_treaties(db: Database) -> list[dict[str, Any]]:
+def list_treaties(db: Database) -> list[TreatyPublic]:
     """Every treaty loaded on this server, by id, with when it was loaded (ISO 8601 UTC).
 
     Public to every role (``treaty.read``): it lists ids and titles, nothing a party declared.
     """
     with db.read() as session:
         rows = session.scalars(select(TreatyRow).order_by(TreatyRow.id)).all()
-        return [{"id": r.id, "title": r.title, "loaded_at": iso(r.loaded_at)} for r in rows]
+        return [TreatyPublic(id=r.id, title=r.title, loaded_at=iso(r.loaded_at)) for r in rows]
 
 
-def _party_dict(party: Party, keys: list[PartyKey]) -> dict[str, Any]:
+def _party_fields(party: Party, keys: list[PartyKey]) -> dict[str, Any]:
+    """A party's public fields (``PartyPublic``), with its unrevoked keys only."""
     return {
         "code": party.code,
         "name": party.name,
@@ -147,7 +227,7 @@ def register_party(
     rng: Callable[[int], bytes] | None = None,
     actor: Actor = LOCAL,
     encryption_key: str | None = None,
-) -> dict[str, Any]:
+) -> PartyBootstrapPublic:
     """Register a party of a treaty with its Ed25519 verifier key (C2SP key string).
 
     ``encryption_key`` is the party's X25519 public key (``x25519:<base64>``, from ``armsctl
@@ -207,19 +287,22 @@ def register_party(
                 **({"encryption_key": sealing} if sealing else {}),
             },
         )
-        out = _party_dict(party, [pk])
-        if first_user is not None:
-            assert rng is not None
-            change = _Change(db, session, conn, actor)
-            user = _new_user(change, first_user, "party", party, at)
-            out["user"] = _user_dict(user, party)
-            out["token"] = _new_token(change, user, party, at, token_days, rng)
-        return out
+        fields = _party_fields(party, [pk])
+        if first_user is None:
+            return PartyBootstrapPublic(**fields)
+        assert rng is not None
+        change = _Change(db, session, conn, actor)
+        user = _new_user(change, first_user, "party", party, at)
+        return PartyBootstrapPublic(
+            **fields,
+            user=_user_public(user, party),
+            token=_new_token(change, user, party, at, token_days, rng),
+        )
 
 
 def set_encryption_key(
     db: Database, *, treaty: str, code: str, encryption_key: str, at: dt.datetime
-) -> dict[str, Any]:
+) -> PartyPublic:
     """Register (or replace) a party's X25519 encryption key; logged (``party-encryption-key``).
 
     For a party registered without one (a store from before encryption at rest), or whose key
@@ -244,10 +327,10 @@ def set_encryption_key(
             at=at,
             body={"code": code, "encryption_key": sealing},
         )
-        return _party_dict(party, list(keys))
+        return PartyPublic(**_party_fields(party, list(keys)))
 
 
-def list_parties(db: Database, *, treaty: str) -> list[dict[str, Any]]:
+def list_parties(db: Database, *, treaty: str) -> list[PartyPublic]:
     """A treaty's parties by code, each with its current (unrevoked) verifier keys.
 
     Revoked keys are left out, so a client sealing or checking new entries sees only keys
@@ -264,17 +347,20 @@ def list_parties(db: Database, *, treaty: str) -> list[dict[str, Any]]:
         keys = session.scalars(
             select(PartyKey).where(PartyKey.party_id.in_([p.id for p in parties]))
         ).all()
-        return [_party_dict(p, [k for k in keys if k.party_id == p.id]) for p in parties]
+        return [
+            PartyPublic(**_party_fields(p, [k for k in keys if k.party_id == p.id]))
+            for p in parties
+        ]
 
 
-def _user_dict(user: User, party: Party | None) -> dict[str, Any]:
-    return {
-        "name": user.name,
-        "role": user.role,
-        "party": party.code if party else None,
-        "treaty": party.treaty_id if party else None,
-        "created_at": iso(user.created_at),
-    }
+def _user_public(user: User, party: Party | None) -> UserPublic:
+    return UserPublic(
+        name=user.name,
+        role=user.role,
+        party=party.code if party else None,
+        treaty=party.treaty_id if party else None,
+        created_at=iso(user.created_at),
+    )
 
 
 def _check_user_name(name: str) -> None:
@@ -365,7 +451,7 @@ def add_user(
     at: dt.datetime,
     actor: Actor = LOCAL,
     allow: Allow = allow_all,
-) -> dict[str, Any]:
+) -> UserPublic:
     """Create a user; ``party`` and ``inspector`` users must name their treaty and party.
 
     ``allow`` is called with the party the new user acts for as the owner (none for observers
@@ -390,19 +476,19 @@ def add_user(
             row = party_by_code(session, treaty, party)
         allow(Resource("user", f"user/{name}", owner=row.id if row else None))
         user = _new_user(_Change(db, session, conn, actor), name, role, row, at)
-        return _user_dict(user, row)
+        return _user_public(user, row)
 
 
 def list_users(
     db: Database, *, limit: int = 100, offset: int = 0, party_id: int | None = None
-) -> Page:
+) -> Page[UserPublic]:
     """Users, oldest first; with ``party_id`` only that party's users and inspectors."""
     with db.read() as session:
         query = select(User, Party).outerjoin(Party, User.party_id == Party.id)
         if party_id is not None:
             query = query.where(User.party_id == party_id)
         rows, total = fetch_page(session, query, User.id, limit=limit, offset=offset)
-        return Page([_user_dict(u, p) for u, p in rows], total, limit, offset)
+        return Page([_user_public(u, p) for u, p in rows], total, limit, offset)
 
 
 def _hash(secret: str) -> bytes:
@@ -416,7 +502,7 @@ def _new_token(
     at: dt.datetime,
     days: int,
     rng: Callable[[int], bytes],
-) -> dict[str, Any]:
+) -> IssuedTokenPublic:
     token_id = rng(8).hex()
     secret = base64.urlsafe_b64encode(rng(32)).decode("ascii").rstrip("=")
     expires = at + dt.timedelta(days=days)
@@ -433,12 +519,12 @@ def _new_token(
     _record(
         change, user, party, action="token.issue", at=at, token_id=token_id, expires_at=iso(expires)
     )
-    return {
-        "token": f"{TOKEN_PREFIX}{token_id}_{secret}",
-        "token_id": token_id,
-        "user": user.name,
-        "expires_at": iso(expires),
-    }
+    return IssuedTokenPublic(
+        token=f"{TOKEN_PREFIX}{token_id}_{secret}",
+        token_id=token_id,
+        user=user.name,
+        expires_at=iso(expires),
+    )
 
 
 def issue_token(
@@ -450,7 +536,7 @@ def issue_token(
     rng: Callable[[int], bytes],
     actor: Actor = LOCAL,
     allow: Allow = allow_all,
-) -> dict[str, Any]:
+) -> IssuedTokenPublic:
     """Issue a token for a user; the secret is returned once and never stored.
 
     Args:
@@ -479,7 +565,7 @@ def revoke_token(
     at: dt.datetime,
     actor: Actor = LOCAL,
     allow: Allow = allow_all,
-) -> dict[str, Any]:
+) -> RevokedTokenPublic:
     """Revoke a token by its public id; revoking twice is harmless (and logged once)."""
     with db.write() as (session, conn):
         row = session.scalars(select(ApiToken).where(ApiToken.token_id == token_id)).first()
@@ -493,7 +579,7 @@ def revoke_token(
             row.revoked_at = at
             change = _Change(db, session, conn, actor)
             _record(change, user, party, action="token.revoke", at=at, token_id=token_id)
-        return {"token_id": token_id, "revoked_at": iso(row.revoked_at)}
+        return RevokedTokenPublic(token_id=token_id, revoked_at=iso(row.revoked_at))
 
 
 def _token_query(user: str | None, party_id: int | None) -> Any:
@@ -505,21 +591,21 @@ def _token_query(user: str | None, party_id: int | None) -> Any:
     return query
 
 
-def _token_dict(t: ApiToken, u: User) -> dict[str, Any]:
-    return {
-        "token_id": t.token_id,
-        "user": u.name,
-        "created_at": iso(t.created_at),
-        "expires_at": iso(t.expires_at),
-        "revoked_at": iso(t.revoked_at),
-    }
+def _token_public(t: ApiToken, u: User) -> TokenPublic:
+    return TokenPublic(
+        token_id=t.token_id,
+        user=u.name,
+        created_at=iso(t.created_at),
+        expires_at=iso(t.expires_at),
+        revoked_at=iso(t.revoked_at),
+    )
 
 
-def list_tokens(db: Database, *, user: str | None = None) -> list[dict[str, Any]]:
+def list_tokens(db: Database, *, user: str | None = None) -> list[TokenPublic]:
     """Token ids, owners and lifetimes (never a secret, which is not stored)."""
     with db.read() as session:
         rows = session.execute(_token_query(user, None).order_by(ApiToken.id)).all()
-        return [_token_dict(t, u) for t, u in rows]
+        return [_token_public(t, u) for t, u in rows]
 
 
 def list_tokens_page(
@@ -529,12 +615,12 @@ def list_tokens_page(
     offset: int = 0,
     user: str | None = None,
     party_id: int | None = None,
-) -> Page:
+) -> Page[TokenPublic]:
     """One page of tokens; with ``party_id`` only that party's users' tokens."""
     with db.read() as session:
         query = _token_query(user, party_id)
         rows, total = fetch_page(session, query, ApiToken.id, limit=limit, offset=offset)
-        return Page([_token_dict(t, u) for t, u in rows], total, limit, offset)
+        return Page([_token_public(t, u) for t, u in rows], total, limit, offset)
 
 
 def authenticate(db: Database, unverified_token: str, *, at: dt.datetime) -> Actor | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 from sqlalchemy import func, select
 
@@ -23,13 +23,19 @@ from armsctl.service._base import Actor, Allow, Database, b64, iso
 from armsctl.service._paging import with_party_code
 from armsctl.service.declarations import _public as public_declaration
 from armsctl.service.declarations import audit_items_read, core_declaration, owned_declaration
+from armsctl.service.records import Day, Record
 from armsctl.store.models import Declaration, DeclarationItem, Party
 from armsctl.treaty.schema import Treaty
 
 __all__ = [
+    "CheckpointRow",
+    "ConsistencyBetween",
+    "DeclarationDate",
+    "LogEntryRow",
     "LogPage",
     "SealedItemsError",
     "StoredDeclaration",
+    "TreatyHead",
     "checkpoint_list",
     "consistency_between",
     "declaration_dates",
@@ -130,7 +136,15 @@ def declarations_since(
     return (int(count or 0), int(top or 0)), doc, out
 
 
-def log_head(db: Database, *, treaty: str) -> dict[str, Any]:
+class TreatyHead(Record):
+    """The log's size and latest signed checkpoint, and how many inspections the treaty has."""
+
+    size: int
+    checkpoint: str | None
+    inspections: int
+
+
+def log_head(db: Database, *, treaty: str) -> TreatyHead:
     """The log's size and latest signed checkpoint, and the treaty's inspection count."""
     from armsctl.store.models import Inspection
 
@@ -139,11 +153,9 @@ def log_head(db: Database, *, treaty: str) -> dict[str, Any]:
         size = db.ledger.size(conn)
         latest = db.ledger.latest_checkpoint(conn)
         inspections = session.scalar(select(func.count()).where(Inspection.treaty_id == treaty))
-    return {
-        "size": size,
-        "checkpoint": latest[2] if latest else None,
-        "inspections": int(inspections or 0),
-    }
+    return TreatyHead(
+        size=size, checkpoint=latest[2] if latest else None, inspections=int(inspections or 0)
+    )
 
 
 def declaration_refs(db: Database, *, treaty: str) -> dict[tuple[str, str], dict[str, int]]:
@@ -160,7 +172,15 @@ def declaration_refs(db: Database, *, treaty: str) -> dict[tuple[str, str], dict
     }
 
 
-def declaration_dates(db: Database, *, treaty: str, party: str) -> list[dict[str, Any]]:
+class DeclarationDate(Record):
+    """A declaration as a diff picker names it: its id, date and kind."""
+
+    id: int
+    as_of: Day
+    kind: str
+
+
+def declaration_dates(db: Database, *, treaty: str, party: str) -> list[DeclarationDate]:
     """A party's declarations (id, date, kind), newest first, for the diff pickers."""
     with db.read() as session:
         rows = session.execute(
@@ -169,7 +189,7 @@ def declaration_dates(db: Database, *, treaty: str, party: str) -> list[dict[str
             .where(Declaration.treaty_id == treaty, Party.code == party)
             .order_by(Declaration.as_of.desc())
         ).all()
-    return [{"id": i, "as_of": iso(a), "kind": k} for i, a, k in rows]
+    return [DeclarationDate(id=i, as_of=iso(a), kind=k) for i, a, k in rows]
 
 
 class SealedItemsError(ParameterError):
@@ -218,7 +238,23 @@ def declaration_items_for_diff(
     return out[0], out[1]
 
 
-class LogPage(TypedDict):
+class LogEntryRow(Record):
+    """A log entry as the log page lists it: what its bytes say it is, and their length.
+
+    ``kind``, ``party``, ``treaty`` and ``time`` are ``"?"`` for an entry that is not
+    canonical JSON (a foreign entry is shown, never interpreted).
+    """
+
+    index: int
+    leaf_hash: str
+    kind: str
+    party: str
+    treaty: str
+    time: str
+    bytes: int
+
+
+class LogPage(Record):
     """A page of log entries, newest first: the log's size, the entries, the next page's start.
 
     Entries are paged by index, not offset: the log only grows, so ``next_before`` (the
@@ -227,7 +263,7 @@ class LogPage(TypedDict):
     """
 
     size: int
-    entries: list[dict[str, Any]]
+    entries: list[LogEntryRow]
     next_before: int | None
 
 
@@ -253,29 +289,45 @@ def log_entries(db: Database, *, limit: int = 50, before: int | None = None) -> 
         except (ValueError, RecursionError):  # a foreign entry (not canonical JSON) is opaque
             doc = {}
         entries.append(
-            {
-                "index": int(seq),
-                "leaf_hash": bytes(leaf).hex(),
-                "kind": doc.get("kind", "?"),
-                "party": doc.get("party", "?"),
-                "treaty": doc.get("treaty", "?"),
-                "time": doc.get("time", "?"),
-                "bytes": len(raw),
-            }
+            LogEntryRow(
+                index=int(seq),
+                leaf_hash=bytes(leaf).hex(),
+                kind=doc.get("kind", "?"),
+                party=doc.get("party", "?"),
+                treaty=doc.get("treaty", "?"),
+                time=doc.get("time", "?"),
+                bytes=len(raw),
+            )
         )
-    return {"size": size, "entries": entries, "next_before": top - limit if top > limit else None}
+    return LogPage(size=size, entries=entries, next_before=top - limit if top > limit else None)
 
 
-def checkpoint_list(db: Database, *, limit: int = 50) -> list[dict[str, Any]]:
+class CheckpointRow(Record):
+    """A stored signed checkpoint: its number, the tree size it signs and the signed note."""
+
+    seq: int
+    size: int
+    note: str
+
+
+def checkpoint_list(db: Database, *, limit: int = 50) -> list[CheckpointRow]:
     """The newest signed checkpoints as ``seq``, ``size`` and the signed note."""
     with db.read() as session:
         conn = session.connection()
         c = db.ledger.t.checkpoints.c
         rows = conn.execute(select(c.seq, c.size, c.note).order_by(c.seq.desc()).limit(limit)).all()
-    return [{"seq": int(s), "size": int(n), "note": str(note)} for s, n, note in rows]
+    return [CheckpointRow(seq=int(s), size=int(n), note=str(note)) for s, n, note in rows]
 
 
-def consistency_between(db: Database, *, old: int, new: int) -> dict[str, Any]:
+class ConsistencyBetween(Record):
+    """Two signed checkpoints, older first, and the consistency proof between their sizes."""
+
+    old: CheckpointRow
+    new: CheckpointRow
+    proof: list[str]
+
+
+def consistency_between(db: Database, *, old: int, new: int) -> ConsistencyBetween:
     """Two signed checkpoints and the consistency proof between their sizes.
 
     No key is included: the browser checks both notes against the key it has pinned.
@@ -293,8 +345,8 @@ def consistency_between(db: Database, *, old: int, new: int) -> dict[str, Any]:
         if a[1] > b[1]:
             raise ParameterError("the first checkpoint must be the older (smaller) one")
         proof = db.ledger.consistency_proof(conn, a[1], b[1])
-    return {
-        "old": {"seq": a[0], "size": a[1], "note": a[2]},
-        "new": {"seq": b[0], "size": b[1], "note": b[2]},
-        "proof": [b64(p) for p in proof],
-    }
+    return ConsistencyBetween(
+        old=CheckpointRow(seq=a[0], size=a[1], note=a[2]),
+        new=CheckpointRow(seq=b[0], size=b[1], note=b[2]),
+        proof=[b64(p) for p in proof],
+    )

@@ -17,10 +17,16 @@ from armsctl.ledger.merkle import verify_consistency
 from armsctl.ledger.note import VerifierKey
 from armsctl.service._base import Database, Page, b64, iso
 from armsctl.service._paging import fetch_page
+from armsctl.service.records import Record, Time
 from armsctl.store.ledger import LedgerStore
 from armsctl.store.models import AuditEvent, Party, PartyKey, User
 
 __all__ = [
+    "AuditEventPublic",
+    "CheckpointPublic",
+    "LogAuditPublic",
+    "LogEntryPublic",
+    "LogStatusPublic",
     "audit_ledger",
     "audit_log",
     "build_proof_bundle",
@@ -37,21 +43,73 @@ __all__ = [
 ]
 
 
-def log_status(db: Database) -> dict[str, Any]:
+class LogStatusPublic(Record):
+    """The log's size, root (base64), key and latest signed checkpoint (null before the first)."""
+
+    size: int
+    root: str
+    log_key: str
+    checkpoint: str | None
+
+
+class CheckpointPublic(Record):
+    """A checkpoint just signed (with the cosignatures the witnesses gave, if any)."""
+
+    size: int
+    checkpoint: str
+
+
+class LogEntryPublic(Record):
+    """An entry's canonical text, its leaf hash (hex) and the path of its proof bundle."""
+
+    index: int
+    entry: str
+    entry_hash: str
+    proof: str
+
+
+class LogAuditPublic(Record):
+    """The server's audit of its own log against its own key."""
+
+    ok: bool
+    entries: int
+    nodes: int
+    checkpoints: int
+    server_database: bool
+    party_signed: int
+    operator_sealed: int
+    first_problem: str | None
+    problems: list[str]
+
+
+class AuditEventPublic(Record):
+    """Who read confidential data, who changed an account, who was refused."""
+
+    id: int
+    at: Time
+    user: str | None
+    role: str
+    action: str
+    outcome: str
+    resource: str
+    detail: str
+
+
+def log_status(db: Database) -> LogStatusPublic:
     """Size, root, the log key and the latest signed checkpoint."""
     with db.read() as session:
         conn = session.connection()
         size = db.ledger.size(conn)
         latest = db.ledger.latest_checkpoint(conn)
-        return {
-            "size": size,
-            "root": b64(db.ledger.root(conn, size)),
-            "log_key": str(db.signer.verifier()),
-            "checkpoint": latest[2] if latest else None,
-        }
+        return LogStatusPublic(
+            size=size,
+            root=b64(db.ledger.root(conn, size)),
+            log_key=str(db.signer.verifier()),
+            checkpoint=latest[2] if latest else None,
+        )
 
 
-def sign_checkpoint(db: Database) -> dict[str, Any]:
+def sign_checkpoint(db: Database) -> CheckpointPublic:
     """Sign a checkpoint of the current tree with the server's log key.
 
     With witnesses configured, the checkpoint is then submitted to them (outside the log's
@@ -62,7 +120,7 @@ def sign_checkpoint(db: Database) -> dict[str, Any]:
         size = db.ledger.size(conn)
     if db.witnessing is not None:
         note = db.witnessing.gather(db) or note
-    return {"size": size, "checkpoint": note}
+    return CheckpointPublic(size=size, checkpoint=note)
 
 
 def proof_url(index: int) -> str:
@@ -70,7 +128,7 @@ def proof_url(index: int) -> str:
     return f"/api/v1/log/entries/{index}/proof"
 
 
-def log_entry(db: Database, *, index: int) -> dict[str, Any]:
+def log_entry(db: Database, *, index: int) -> LogEntryPublic:
     """An entry's bytes and hash, with the link to its proof bundle."""
     from armsctl.ledger.merkle import leaf_hash
 
@@ -78,12 +136,12 @@ def log_entry(db: Database, *, index: int) -> dict[str, Any]:
         raise ParameterError("index must be >= 0")
     with db.read() as session:
         data = db.ledger.entry(session.connection(), index)
-    return {
-        "index": index,
-        "entry": data.decode("utf-8"),
-        "entry_hash": leaf_hash(data).hex(),
-        "proof": proof_url(index),
-    }
+    return LogEntryPublic(
+        index=index,
+        entry=data.decode("utf-8"),
+        entry_hash=leaf_hash(data).hex(),
+        proof=proof_url(index),
+    )
 
 
 def find_checkpoint(
@@ -177,7 +235,11 @@ def build_proof_bundle(
 def proof_bundle(
     db: Database, *, index: int, checkpoint: int | None = None, from_size: int | None = None
 ) -> dict[str, Any]:
-    """The ``armsctl/proof-bundle/v1`` document of entry ``index`` (see ``build_proof_bundle``)."""
+    """The ``armsctl/proof-bundle/v1`` document of entry ``index`` (see ``build_proof_bundle``).
+
+    A document in its own format, which readers save and verify offline, so it stays the
+    plain JSON ``ProofBundle.to_json`` writes rather than a record.
+    """
     with db.read() as session:
         bundle = build_proof_bundle(
             session.connection(),
@@ -281,7 +343,7 @@ def audit_ledger(
     log_key: VerifierKey | None,
     *,
     check_envelopes: bool = True,
-) -> dict[str, Any]:
+) -> LogAuditPublic:
     """The one audit, for the server (``GET /log/audit``) and ``armsctl ledger audit`` alike.
 
     Recomputes every leaf and node, checks every checkpoint and the log's recorded origin and
@@ -305,42 +367,42 @@ def audit_ledger(
             signers = check_authorship(ledger, session, key)
             if signers["problem"] is not None:
                 problems.append(str(signers["problem"]))
-    return {
-        "ok": not problems,
-        "entries": report.entries,
-        "nodes": report.nodes,
-        "checkpoints": report.checkpoints,
-        "server_database": server,
-        "party_signed": signers["party_signed"],
-        "operator_sealed": signers["operator_sealed"],
-        "first_problem": problems[0] if problems else None,
-        "problems": problems,
-    }
+    return LogAuditPublic(
+        ok=not problems,
+        entries=report.entries,
+        nodes=report.nodes,
+        checkpoints=report.checkpoints,
+        server_database=server,
+        party_signed=signers["party_signed"],
+        operator_sealed=signers["operator_sealed"],
+        first_problem=problems[0] if problems else None,
+        problems=problems,
+    )
 
 
-def audit_log(db: Database) -> dict[str, Any]:
+def audit_log(db: Database) -> LogAuditPublic:
     """Audit the server's own log against its own key (see ``audit_ledger``)."""
     with db.read() as session:
         return audit_ledger(session, db.ledger, db.signer.verifier())
 
 
-def list_audit_events(db: Database, *, limit: int = 50, offset: int = 0) -> Page:
+def list_audit_events(db: Database, *, limit: int = 50, offset: int = 0) -> Page[AuditEventPublic]:
     """Audit events, newest first (who read what confidential data, who was refused)."""
     with db.read() as session:
         query = select(AuditEvent, User.name).outerjoin(User, AuditEvent.user_id == User.id)
         rows, total = fetch_page(session, query, AuditEvent.id.desc(), limit=limit, offset=offset)
         return Page(
             [
-                {
-                    "id": e.id,
-                    "at": iso(e.at),
-                    "user": name,
-                    "role": e.role,
-                    "action": e.action,
-                    "outcome": e.outcome,
-                    "resource": e.resource,
-                    "detail": e.detail,
-                }
+                AuditEventPublic(
+                    id=e.id,
+                    at=iso(e.at),
+                    user=name,
+                    role=e.role,
+                    action=e.action,
+                    outcome=e.outcome,
+                    resource=e.resource,
+                    detail=e.detail,
+                )
                 for e, name in rows
             ],
             total,

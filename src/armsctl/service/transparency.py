@@ -108,15 +108,15 @@ def transparency_document(
     return {
         "treaty": treaty,
         "generated_at": iso(at),
-        "parties": list_parties(db, treaty=treaty),
+        "parties": [p.to_json_dict() for p in list_parties(db, treaty=treaty)],
         "declarations": declarations,
         "declarations_page": Page(declarations, total, limit, offset).bounds(),
         "compliance": compliance,
         "inspections": {
-            "total": head["inspections"],
+            "total": head.inspections,
             "quotas": quota_status(db, treaty=treaty, year=at.year),
         },
-        "log": {"size": head["size"], "checkpoint": head["checkpoint"]},
+        "log": {"size": head.size, "checkpoint": head.checkpoint},
     }
 
 

@@ -24,11 +24,13 @@ from sqlalchemy import select
 
 from armsctl.errors import AccessDenied, InputError, NotFoundError
 from armsctl.service._base import Actor, Allow, Database, Resource, iso, party_by_code
+from armsctl.service.records import Record, Time
 from armsctl.store.models import Party, WorkbenchDraft
 
 __all__ = [
     "FORM_FIELDS",
     "VISIBILITIES",
+    "SavedDraft",
     "get_draft",
     "list_drafts",
     "save_draft",
@@ -41,6 +43,25 @@ _CODE = re.compile(r"^[A-Z][A-Z0-9-]{0,31}$")
 _MAX_FIELD = 4000
 
 
+class SavedDraft(Record):
+    """A draft as its reader is handed it: what was typed, who owns it, who else may read it.
+
+    ``shared_with`` is the owner's business only: empty for every other reader. ``mine`` says
+    whether the reader's party owns it (and so may save over and share it).
+    """
+
+    id: int
+    treaty: str
+    party: str
+    name: str
+    form: dict[str, str]
+    visibility: str
+    shared_with: list[str]
+    mine: bool
+    created_at: Time
+    updated_at: Time
+
+
 def _shared_with_me(actor: Actor, row: WorkbenchDraft) -> bool:
     return (
         actor.role == "party"
@@ -50,21 +71,21 @@ def _shared_with_me(actor: Actor, row: WorkbenchDraft) -> bool:
     )
 
 
-def _to_dict(row: WorkbenchDraft, owner: str, actor: Actor) -> dict[str, Any]:
+def _saved(row: WorkbenchDraft, owner: str, actor: Actor) -> SavedDraft:
     mine = actor.role == "party" and actor.party_id == row.party_id
-    return {
-        "id": row.id,
-        "treaty": row.treaty_id,
-        "party": owner,
-        "name": row.name,
-        "form": {k: str(row.form.get(k, "")) for k in FORM_FIELDS},
-        "visibility": row.visibility,
+    return SavedDraft(
+        id=row.id,
+        treaty=row.treaty_id,
+        party=owner,
+        name=row.name,
+        form={k: str(row.form.get(k, "")) for k in FORM_FIELDS},
+        visibility=row.visibility,
         # Whom else a draft is shared with is the owner's business only.
-        "shared_with": list(row.shared_with or []) if mine else [],
-        "mine": mine,
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
-    }
+        shared_with=list(row.shared_with or []) if mine else [],
+        mine=mine,
+        created_at=iso(row.created_at),
+        updated_at=iso(row.updated_at),
+    )
 
 
 def _clean_form(form: dict[str, Any]) -> dict[str, str]:
@@ -94,7 +115,7 @@ def save_draft(
     allow: Allow,
     at: dt.datetime,
     draft_id: int | None = None,
-) -> dict[str, Any]:
+) -> SavedDraft:
     """Save a new draft for the actor's party (private), or overwrite one of its own.
 
     Raises:
@@ -129,7 +150,7 @@ def save_draft(
             row = found
             row.name, row.form, row.updated_at = title, clean, at
         session.flush()
-        return _to_dict(row, party.code, actor)
+        return _saved(row, party.code, actor)
 
 
 def share_draft(
@@ -141,7 +162,7 @@ def share_draft(
     parties: list[str],
     allow: Allow,
     at: dt.datetime,
-) -> dict[str, Any]:
+) -> SavedDraft:
     """Set who may read one of the party's drafts.
 
     Raises:
@@ -170,7 +191,7 @@ def share_draft(
         row.shared_with = [c for c in codes if c != owner] if visibility == "parties" else []
         row.updated_at = at
         session.flush()
-        return _to_dict(row, owner, actor)
+        return _saved(row, owner, actor)
 
 
 def _readable(session: Any, actor: Actor, draft_id: int) -> tuple[WorkbenchDraft, str]:
@@ -191,7 +212,7 @@ def _readable(session: Any, actor: Actor, draft_id: int) -> tuple[WorkbenchDraft
     raise NotFoundError(f"no draft {draft_id} that you may open")
 
 
-def get_draft(db: Database, actor: Actor, draft_id: int, *, allow: Allow) -> dict[str, Any]:
+def get_draft(db: Database, actor: Actor, draft_id: int, *, allow: Allow) -> SavedDraft:
     """One draft the actor may read.
 
     Raises:
@@ -200,12 +221,12 @@ def get_draft(db: Database, actor: Actor, draft_id: int, *, allow: Allow) -> dic
     with db.read() as session:
         row, owner = _readable(session, actor, draft_id)
         allow(Resource("workbench-draft", f"draft {draft_id}", owner=row.party_id))
-        return _to_dict(row, owner, actor)
+        return _saved(row, owner, actor)
 
 
 def list_drafts(
     db: Database, actor: Actor, *, treaty: str | None, allow: Allow, limit: int = 200
-) -> list[dict[str, Any]]:
+) -> list[SavedDraft]:
     """The drafts the actor may read, newest first: its party's, shared with it, public."""
     allow(Resource("workbench-draft", "list"))
     with db.read() as session:
@@ -224,7 +245,7 @@ def list_drafts(
                 or _shared_with_me(actor, row)
             )
             if visible:
-                out.append(_to_dict(row, owner, actor))
+                out.append(_saved(row, owner, actor))
             if len(out) >= limit:
                 break
         return out

@@ -16,15 +16,40 @@ from armsctl.errors import InputError, NotFoundError, Problem
 from armsctl.service._base import Actor, Allow, Database, Page, Resource, iso, party_by_code
 from armsctl.service._paging import Listing, owned_page, with_party_code
 from armsctl.service.entries import Draft, append_for_party
+from armsctl.service.records import Day, Record, Time
 from armsctl.store.models import ZkProof
 from armsctl.treaty.schema import Treaty
 from armsctl.zk import RangeProof, verify
 from armsctl.zk.limits import context_for
 
-__all__ = ["ENTRY_KIND", "get_proof", "list_proofs", "publish_proof", "zk_proof_entry"]
+__all__ = [
+    "ENTRY_KIND",
+    "ZkProofPublic",
+    "get_proof",
+    "list_proofs",
+    "publish_proof",
+    "zk_proof_entry",
+]
 
 #: The kind of the log entry that holds a published proof.
 ENTRY_KIND = "zk-range-proof"
+
+
+class ZkProofPublic(Record):
+    """A published range proof with its public document; ``maximum`` is the server's limit."""
+
+    id: int
+    treaty: str
+    party: str
+    limit: str
+    maximum: int | None
+    as_of: Day
+    bits: int
+    sites: int
+    published_at: Time
+    log_index: int
+    note: str
+    proof: dict[str, Any]
 
 
 def zk_proof_entry(
@@ -58,21 +83,21 @@ def _maximum(treaty: Treaty, limit: str) -> int | None:
         return None
 
 
-def _public(row: ZkProof, party: str, maximum: int | None) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "treaty": row.treaty_id,
-        "party": party,
-        "limit": row.limit_id,
-        "maximum": maximum,
-        "as_of": iso(row.as_of),
-        "bits": row.bits,
-        "sites": row.sites,
-        "published_at": iso(row.published_at),
-        "log_index": row.log_index,
-        "note": row.note or "",
-        "proof": row.document,
-    }
+def _public(row: ZkProof, party: str, maximum: int | None) -> ZkProofPublic:
+    return ZkProofPublic(
+        id=row.id,
+        treaty=row.treaty_id,
+        party=party,
+        limit=row.limit_id,
+        maximum=maximum,
+        as_of=iso(row.as_of),
+        bits=row.bits,
+        sites=row.sites,
+        published_at=iso(row.published_at),
+        log_index=row.log_index,
+        note=row.note or "",
+        proof=row.document,
+    )
 
 
 def publish_proof(
@@ -86,7 +111,7 @@ def publish_proof(
     signed_entry: str | None = None,
     require_signature: bool = False,
     note: str = "",
-) -> dict[str, Any]:
+) -> ZkProofPublic:
     """Check, store and log a party's proof.
 
     ``note`` says what the figures behind the proof are (the demo's: "synthetic demo data");
@@ -160,7 +185,7 @@ def publish_proof(
         return _public(row, claimed.party, expected.maximum)
 
 
-def list_proofs(db: Database, listing: Listing) -> Page:
+def list_proofs(db: Database, listing: Listing) -> Page[ZkProofPublic]:
     """Published proofs of a treaty, oldest first (each with its full public document).
 
     ``listing.party`` keeps one proving party's (by code).
@@ -173,7 +198,7 @@ def list_proofs(db: Database, listing: Listing) -> Page:
         )
 
 
-def get_proof(db: Database, *, proof_id: int) -> dict[str, Any]:
+def get_proof(db: Database, *, proof_id: int) -> ZkProofPublic:
     """One published proof.
 
     Raises:

@@ -27,10 +27,13 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from armsctl.service import Actor, Database, allow_all
 from armsctl.settings import Settings, load_signer
+
+if TYPE_CHECKING:
+    from armsctl.service.zk import ZkProofPublic
 
 __all__ = ["DEMO_SETTINGS_NOTE", "DEMO_USERS", "seed_demo"]
 
@@ -86,7 +89,7 @@ def _record(treaty: Any) -> list[Any]:
 
 def _publish_zk_demo(
     db: Database, actor: Actor, now: dt.datetime, rng: Callable[[int], bytes], signer: Any
-) -> dict[str, Any]:
+) -> ZkProofPublic:
     """RUS proves its synthetic per-site warhead counts total at most 1,550 and publishes it.
 
     The proof is signed by RUS and labelled synthetic (``DEMO_NOTE``) in its log entry, so the
@@ -202,7 +205,7 @@ def seed_demo(
         accounts.add_user(
             db, name=user, role=role, treaty=TREATY if party else None, party=party, at=now
         )
-        token = accounts.issue_token(db, user=user, at=now, days=365, rng=rng)["token"]
+        token = accounts.issue_token(db, user=user, at=now, days=365, rng=rng).token
         tokens[user] = token
         actor = accounts.authenticate(db, token, at=now)
         assert actor is not None
@@ -359,15 +362,15 @@ def seed_demo(
         "".join(f"{user}\t{token}\n" for user, token in tokens.items()), encoding="utf-8"
     )
     os.chmod(workdir / "tokens.txt", 0o600)
-    digest = hashlib.sha256(checkpoint["checkpoint"].encode()).hexdigest()[:16]
+    digest = hashlib.sha256(checkpoint.checkpoint.encode()).hexdigest()[:16]
     return {
         "treaty": TREATY,
         "tokens": tokens,
         "declarations": submitted,
         "notifications": [n["id"] for n in sent],
         "inspection": inspection["id"],
-        "zk_proof": zk_proof["id"],
-        "log_size": checkpoint["size"],
+        "zk_proof": zk_proof.id,
+        "log_size": checkpoint.size,
         "checkpoint_sha256": digest,
         "tokens_file": str(workdir / "tokens.txt"),
         "keys_dir": str(workdir / "keys"),

@@ -49,7 +49,7 @@ def _safe_next(target: str | None) -> str:
 def pick_treaty(request: Request, wanted: str | None) -> str | None:
     """The treaty a page shows: the one asked for, the user's own, else the first loaded."""
     state = app_state(request)
-    ids = [t["id"] for t in views.treaty_ids(state.db, web_state(request).cache)]
+    ids = [t.id for t in views.treaty_ids(state.db, web_state(request).cache)]
     if wanted in ids:
         return wanted
     actor, _ = current(request)
@@ -168,11 +168,11 @@ def overview(
     treaties = views.treaty_ids(state.db, cache)
     chosen = pick_treaty(request, treaty)
     blocks = []
-    for t in treaties if treaty is None else [x for x in treaties if x["id"] == chosen]:
+    for t in treaties if treaty is None else [x for x in treaties if x.id == chosen]:
         report = views.compliance_view(
-            state.db, cache, treaty=t["id"], at=_date(at, "at"), today=today(request)
+            state.db, cache, treaty=t.id, at=_date(at, "at"), today=today(request)
         )
-        blocks.append({"treaty": t, "report": report, "refs": _refs(request, t["id"])})
+        blocks.append({"treaty": t, "report": report, "refs": _refs(request, t.id)})
     return render(
         request,
         "overview.html",
@@ -229,9 +229,9 @@ def log_page(
     signed_in(request, "log.read")
     state, cache = app_state(request), web_state(request).cache
     witnesses = [
-        {"treaty": t["id"], **p}
+        {"treaty": t.id, **p.to_json_dict()}
         for t in views.treaty_ids(state.db, cache)
-        for p in list_parties(state.db, treaty=t["id"])
+        for p in list_parties(state.db, treaty=t.id)
     ]
     return render(
         request,
@@ -281,7 +281,7 @@ def log_consistency(request: Request, old: int, new: int) -> Response:
 
     signed_in(request, "log.read")
     try:
-        return _json(consistency_between(app_state(request).db, old=old, new=new))
+        return _json(consistency_between(app_state(request).db, old=old, new=new).to_json_dict())
     except (NotFoundError, ParameterError, IntegrityError) as exc:
         return _json_error(exc)
 
@@ -361,7 +361,8 @@ def _public_zk(request: Request, treaty: str) -> list[dict[str, Any]]:
     """Published zero-knowledge proofs, newest first, with the context each is checked in."""
     from armsctl.service.zk import list_proofs
 
-    rows = list_proofs(app_state(request).db, Listing(treaty, limit=PAGE)).results
+    page = list_proofs(app_state(request).db, Listing(treaty, limit=PAGE))
+    rows = [r.to_json_dict() for r in page.results]
     for row in rows:
         row["expected"] = {
             "treaty": row["treaty"],
@@ -380,7 +381,7 @@ def public_zk_proof(request: Request, proof_id: Annotated[int, Path(ge=1, le=2**
     from armsctl.service.zk import get_proof
 
     try:
-        return _json(get_proof(app_state(request).db, proof_id=proof_id))
+        return _json(get_proof(app_state(request).db, proof_id=proof_id).to_json_dict())
     except NotFoundError as exc:
         return _json_error(exc)
 
@@ -414,7 +415,7 @@ def _download_cache(request: Request, treaty: str, kind: str, build: Any) -> Any
 @router.get("/public/{treaty}.json")
 def public_json(request: Request, treaty: str) -> Response:
     state, cache = app_state(request), web_state(request).cache
-    if treaty not in {t["id"] for t in views.treaty_ids(state.db, cache)}:
+    if treaty not in {t.id for t in views.treaty_ids(state.db, cache)}:
         raise NotFoundError(f"no treaty {treaty!r} on this server")
     data = _download_cache(
         request,
@@ -435,7 +436,7 @@ def public_json(request: Request, treaty: str) -> Response:
 def public_csv(request: Request, treaty: str) -> Response:
     """Released figures; they change only with the declarations, so cached by their version."""
     state, cache = app_state(request), web_state(request).cache
-    if treaty not in {t["id"] for t in views.treaty_ids(state.db, cache)}:
+    if treaty not in {t.id for t in views.treaty_ids(state.db, cache)}:
         raise NotFoundError(f"no treaty {treaty!r} on this server")
     return PlainTextResponse(
         views.public_csv_text(state.db, cache, treaty=treaty),

@@ -149,7 +149,7 @@ def _selection(request: Request, sites: str, count: int, nonces: str) -> dict[st
     reveals = {party.strip(): nonce.strip().lower() for party, nonce in pairs}
     if not reveals:
         raise ParameterError("nonces: give each party's revealed nonce as PARTY=<64 hex digits>")
-    checkpoint = log_status(app_state(request).db)["checkpoint"]
+    checkpoint = log_status(app_state(request).db).checkpoint
     if checkpoint is None:
         raise NotFoundError("the log has no signed checkpoint to draw from yet")
     commitments = {party: commit(party, nonce) for party, nonce in reveals.items()}

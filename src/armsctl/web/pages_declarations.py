@@ -401,7 +401,7 @@ def declaration_page(request: Request, declaration_id: int, offset: int = 0) -> 
     others = [
         d
         for d in declaration_dates(db, treaty=decl["treaty"], party=decl["party"])
-        if d["id"] != declaration_id
+        if d.id != declaration_id
     ][:200]
     return render(
         request,

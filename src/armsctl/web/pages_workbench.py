@@ -10,7 +10,7 @@ draft that does not exist (404), with no name and no figure.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,6 +27,9 @@ from armsctl.web._base import (
     require_actor,
 )
 from armsctl.web.pages import treaty_page
+
+if TYPE_CHECKING:
+    from armsctl.service.workbench_drafts import SavedDraft
 
 __all__ = ["router"]
 
@@ -135,7 +138,7 @@ def _drafts_context(request: Request, treaty_id: str) -> dict[str, Any]:
 
 
 def _page(
-    request: Request, context: dict[str, Any], *, opened: dict[str, Any] | None = None
+    request: Request, context: dict[str, Any], *, opened: SavedDraft | None = None
 ) -> Response:
     from armsctl.workbench.brief import schedule_svg
 
@@ -173,7 +176,7 @@ def workbench_page(
         opened = get_draft(
             app_state(request).db, actor, draft, allow=allow_for(actor, "workbench.draft.read")
         )
-        treaty, typed = opened["treaty"], dict(opened["form"])
+        treaty, typed = opened.treaty, dict(opened.form)
     return _page(request, _analysis(request, treaty, typed), opened=opened)
 
 
@@ -202,7 +205,7 @@ async def save_workbench_draft(request: Request) -> Response:
             **p.grant(),
         )
     )
-    return RedirectResponse(f"/workbench?draft={row['id']}", status_code=303)
+    return RedirectResponse(f"/workbench?draft={row.id}", status_code=303)
 
 
 @router.post("/workbench/drafts/{draft_id}/share")
@@ -244,9 +247,9 @@ def compare_workbench_drafts(
         get_draft(state.db, actor, i, allow=allow_for(actor, "workbench.draft.read"))
         for i in (a, b)
     ]
-    contexts = [_analysis(request, d["treaty"], dict(d["form"])) for d in found]
+    contexts = [_analysis(request, d.treaty, dict(d.form)) for d in found]
     problems = [
-        f"{d['name']}: {p}" for d, c in zip(found, contexts, strict=True) for p in c["problems"]
+        f"{d.name}: {p}" for d, c in zip(found, contexts, strict=True) for p in c["problems"]
     ]
     comparison = None
     if not problems:

@@ -82,7 +82,7 @@ class Preparation:
         from armsctl.web import views
 
         for treaty in views.treaty_ids(self.db, self.cache):
-            treaty_id = str(treaty["id"])
+            treaty_id = treaty.id
             anomaly_flags(self.db, self.cache, treaty_id, self)
             views.compliance_view(
                 self.db, self.cache, treaty=treaty_id, at=None, today=self.clock().date()

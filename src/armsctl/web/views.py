@@ -19,6 +19,7 @@ from armsctl.compliance import Report, evaluate, report_to_dict
 from armsctl.compliance.charts import limit_chart, limit_points
 from armsctl.inventory.io import DeclarationSet
 from armsctl.service import Database
+from armsctl.service.accounts import TreatyPublic
 from armsctl.service.dashboard import StoredDeclaration
 from armsctl.treaty.schema import Treaty
 from armsctl.web._base import ViewCache
@@ -64,7 +65,7 @@ def _version(db: Database, treaty: str) -> tuple[int, int]:
     return declarations_version(db, treaty=treaty)
 
 
-def treaty_ids(db: Database, cache: ViewCache) -> list[dict[str, Any]]:
+def treaty_ids(db: Database, cache: ViewCache) -> list[TreatyPublic]:
     """The treaties loaded on the server (``list_treaties``), cached until the log grows."""
     from armsctl.service.accounts import list_treaties
 
