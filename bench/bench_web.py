@@ -55,7 +55,7 @@ SIGNED, EXPIRED = dt.date(2010, 4, 8), dt.date(2026, 2, 5)  # New START's life
 def _free_days(db: Any, party: str) -> Iterator[dt.date]:
     """Dates New START allows (signature to expiry) that ``party`` has not declared yet."""
     taken = {
-        d["as_of"]
+        d.as_of
         for d in declarations.list_declarations(
             db, Listing("new-start", party=party, limit=100_000)
         ).results

@@ -29,6 +29,7 @@ from armsctl.service.entries import (
     notification_entry,
     reveal_entry,
 )
+from armsctl.service.records import Record
 from armsctl.store.engine import make_engine
 from armsctl.store.schema import upgrade
 from armsctl.treaty.loader import load_treaty
@@ -125,21 +126,25 @@ def open_items(db: Database, declaration_id: int, code: str) -> dict[str, Any]:
         db, LOCAL, declaration_id=declaration_id, allow=allow_all, limit=10**6, at=NOW
     ).results
     sealed = {
-        **rows[0]["sealed"],
-        "rows": [{"index": r["index"], "ciphertext": r["ciphertext"]} for r in rows],
+        **rows[0].to_json_dict()["sealed"],
+        "rows": [{"index": r.index, "ciphertext": r.ciphertext} for r in rows],
     }
-    context = {"party": code, "treaty": decl["treaty"], "date": decl["as_of"]}
+    context = {"party": code, "treaty": decl.treaty, "date": decl.as_of}
     key = SEALING_KEYS[code]
     return {
-        "public": decl["commitment"],
+        "public": decl.commitment,
         "items": open_rows(sealed, key=key, **context),
         **open_private(sealed, key=key, **context),
     }
 
 
-def opened(view: dict[str, Any], code: str) -> Any:
-    """A party's copy of content sealed at rest, opened with its key: ``{"value", "salt"}``."""
-    return open_value(view, reader=code, key=SEALING_KEYS[code])
+def opened(view: dict[str, Any] | Record, code: str) -> Any:
+    """A party's copy of content sealed at rest, opened with its key: ``{"value", "salt"}``.
+
+    ``view`` is the reader's copy as served: JSON, or the record a use-case returned.
+    """
+    served = view.to_json_dict() if isinstance(view, Record) else view
+    return open_value(served, reader=code, key=SEALING_KEYS[code])
 
 
 @dataclass
@@ -222,7 +227,7 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
             require_signature=True,
             **signed_items(code, dt.date(2025, 9, 1), records, rng),
         )
-        world.ids[f"decl-{code}"] = decl["id"]
+        world.ids[f"decl-{code}"] = decl.id
         to = "RUS" if code == "USA" else "USA"
         body = {"text": f"private note from {code}"}
         salt = rng(32)
@@ -248,7 +253,7 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
             ).seal_b64(PARTY_KEYS[code]),
             require_signature=True,
         )
-        world.ids[f"note-from-{code}"] = note["id"]
+        world.ids[f"note-from-{code}"] = note.id
     if with_inspection:
         for inspecting, inspected, user, insp in (
             ("USA", "RUS", "usa", "usa-insp"),
@@ -280,7 +285,7 @@ def build_world(db: Database, *, with_inspection: bool = True) -> World:
                 ).seal_b64(PARTY_KEYS[inspecting]),
                 require_signature=True,
             )
-            iid = row["id"]
+            iid = row.id
             world.ids[f"insp-by-{inspecting}"] = iid
 
             def step(kind: str, state: str, party: str, **commitments: str) -> str:

@@ -71,7 +71,7 @@ def test_a_passive_quota_is_counted_per_inspected_party_with_one_from_each_state
     _request(db, actors, "FRA", "DEU", "inspections")
     _request(db, actors, "RUS", "FRA", "inspections")  # FRA's own quota is separate
     status = {
-        (q["party"], q["type"]): (q["allowed"], q["used"])
+        (q.party, q.type): (q.allowed, q.used)
         for q in inspections.quota_status(db, treaty=VD, year=NOW.year)
     }
     assert status[("DEU", "inspections")] == (3, 2)  # accepted by DEU, from two States
@@ -106,8 +106,7 @@ def test_evaluation_visits_follow_the_latest_declared_units(vd) -> None:
     _declare_units(db, actors, "DEU", 30, dt.date(2025, 1, 1))
     _declare_units(db, actors, "DEU", 250, dt.date(NOW.year, 1, 1))  # the latest: 5 visits
     status = {
-        (q["party"], q["type"]): q["allowed"]
-        for q in inspections.quota_status(db, treaty=VD, year=NOW.year)
+        (q.party, q.type): q.allowed for q in inspections.quota_status(db, treaty=VD, year=NOW.year)
     }
     assert status[("DEU", "evaluation-visits")] == 5  # one per 60 units or portion thereof
     _request(db, actors, "RUS", "DEU", "evaluation-visits")

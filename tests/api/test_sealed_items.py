@@ -180,4 +180,4 @@ def test_the_owner_reads_its_sealed_items_back_and_reveals_a_site_completely(
         world.db, LOCAL, inspection_id=iid, declaration_id=decl["id"], allow=allow_all, at=NOW,
         reveal=whole, site_salt=salt.hex(),
     )  # fmt: skip
-    assert done["verified"] == 3 and done["complete"] is True
+    assert done.verified == 3 and done.complete is True

@@ -40,7 +40,7 @@ def _size(db: Database) -> int:
         return db.ledger.size(conn)
 
 
-def _declare(db: Database, actor: Any, as_of: dt.date, **kw: Any) -> dict[str, Any]:
+def _declare(db: Database, actor: Any, as_of: dt.date, **kw: Any) -> declarations.DeclarationPublic:
     return declarations.submit_aggregate(
         db,
         actor,
@@ -74,16 +74,18 @@ def test_a_declaration_dated_outside_the_treaty_is_refused(world, as_of, rule) -
 def test_recording_history_is_accepted_and_logged(world) -> None:
     db, actors = world
     row = _declare(db, actors["usa"], dt.date(2026, 3, 1), recording_history=True)
-    entry = json.loads(log.log_entry(db, index=row["log_index"]).entry)
+    entry = json.loads(log.log_entry(db, index=row.log_index).entry)
     assert entry["body"]["recording_history"] is True
     plain = _declare(db, actors["usa"], dt.date(2025, 3, 1))
     assert (
         "recording_history"
-        not in json.loads(log.log_entry(db, index=plain["log_index"]).entry)["body"]
+        not in json.loads(log.log_entry(db, index=plain.log_index).entry)["body"]
     )
 
 
-def _notify(db: Database, actors: Any, at: dt.datetime, **kw: Any) -> dict[str, Any]:
+def _notify(
+    db: Database, actors: Any, at: dt.datetime, **kw: Any
+) -> notifications.NotificationPublic:
     return notifications.submit_notification(
         db,
         actors["usa"],
@@ -105,11 +107,11 @@ def test_a_notification_after_expiry_is_refused_unless_history(world) -> None:
         _notify(db, actors, AFTER_EXPIRY)
     assert _size(db) == size
     row = _notify(db, actors, AFTER_EXPIRY, recording_history=True)
-    entry = json.loads(log.log_entry(db, index=row["log_index"]).entry)
+    entry = json.loads(log.log_entry(db, index=row.log_index).entry)
     assert entry["body"]["recording_history"] is True
 
 
-def _inspect(db: Database, actors: Any, at: dt.datetime, **kw: Any) -> dict[str, Any]:
+def _inspect(db: Database, actors: Any, at: dt.datetime, **kw: Any) -> inspections.InspectionPublic:
     return inspections.request_inspection(
         db,
         actors["usa"],
@@ -139,4 +141,4 @@ def test_a_quota_for_a_year_after_expiry_is_refused(world) -> None:
     db, actors = world
     with pytest.raises(ConflictError, match="no longer applies from 2026-02-05"):
         _inspect(db, actors, NOW, year=2027)
-    assert _inspect(db, actors, NOW, year=2026)["year"] == 2026  # before expiry: allowed
+    assert _inspect(db, actors, NOW, year=2026).year == 2026  # before expiry: allowed

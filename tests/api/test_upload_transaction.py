@@ -33,10 +33,12 @@ def _state(db: Database) -> tuple[int, int, list[tuple[str, str]]]:
     listed = declarations.list_declarations(db, Listing("new-start", limit=500))
     with db.engine.connect() as conn:
         size = db.ledger.size(conn)
-    return listed.total, size, sorted((d["party"], d["as_of"]) for d in listed.results)
+    return listed.total, size, sorted((d.party, d.as_of) for d in listed.results)
 
 
-def _submit(db: Database, actor: Any, subs: list[Submission], **kw: Any) -> list[dict[str, Any]]:
+def _submit(
+    db: Database, actor: Any, subs: list[Submission], **kw: Any
+) -> list[declarations.DeclarationPublic]:
     return declarations.submit_declarations(
         db,
         actor,
@@ -113,8 +115,8 @@ def test_a_clean_file_stores_and_logs_every_declaration(world) -> None:
             Submission("USA", dt.date(2024, 9, 1), items=[item]),
         ],
     )
-    assert [r["kind"] for r in rows] == ["aggregate", "items"]
-    assert [r["log_index"] for r in rows] == [size, size + 1]
+    assert [r.kind for r in rows] == ["aggregate", "items"]
+    assert [r.log_index for r in rows] == [size, size + 1]
     assert _state(db)[:2] == (total + 2, size + 2)
 
 

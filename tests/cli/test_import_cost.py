@@ -346,3 +346,23 @@ def test_the_shipped_head_read_without_alembic_is_alembics() -> None:
     from armsctl.store.schema import head_revision, shipped_head
 
     assert shipped_head() == head_revision()
+
+
+def test_a_local_database_command_reads_its_settings_without_pydantic_settings(
+    tmp_path: Path,
+) -> None:
+    """Opening the database reads four settings (``KeySettings``); only a server reads them all.
+
+    A refused ``serve --db`` reads none: the directory is checked first.
+    """
+    db = str(tmp_path / "server.db")
+    for args, code in (
+        (f"db upgrade --db {db}", 0),
+        (f"users add obs-1 --role observer --db {db}", 0),
+        (f"users list --db {db}", 0),
+        (f"tokens list --db {db}", 0),
+        (f"serve --db {tmp_path}/no/such/dir/x.db", 2),
+    ):
+        run = _run(args, tmp_path, ("pydantic_settings", "armsctl.settings.model"))
+        assert run["code"] == code, args
+        assert run["loaded"] == [], f"{args} loaded {run['loaded']}"

@@ -100,7 +100,7 @@ def _signed_aggregate(code: str, as_of: str, figures: dict[str, int]) -> dict[st
     return {"format": FORMAT, "treaty": "new-start", "kind": "aggregate", "body": body}
 
 
-def _submit_file(world: World, user: str, doc: dict[str, Any]) -> dict[str, Any]:
+def _submit_file(world: World, user: str, doc: dict[str, Any]) -> declarations.DeclarationPublic:
     actor = authenticate(world.db, world.tokens[user], at=NOW)
     parsed = parse_signed_request(json.dumps(doc).encode(), treaty="new-start", name="x.json")
     return submit_signed_request(
@@ -148,7 +148,7 @@ def test_a_signed_notification_sent_twice_is_logged_once(served: tuple[World, Te
         at=NOW,
     ).seal_b64(PARTY_KEYS["USA"])
 
-    def send() -> dict[str, Any]:
+    def send() -> notifications.NotificationPublic:
         return notifications.submit_notification(
             world.db,
             actor,

@@ -40,7 +40,7 @@ def _second_usa_declaration_at(env: Env, as_of: dt.date) -> int:
             allow=env.allow("usa", "declaration.submit"),
             rng=os.urandom,
             at=NOW,
-        )["id"]
+        ).id
     )
 
 

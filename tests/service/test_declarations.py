@@ -26,7 +26,9 @@ def _fields(exc: InputError) -> set[str]:
     return {p.location for p in exc.problems}
 
 
-def _aggregate(env: Env, user: str, party: str, as_of: dt.date, **kw: Any) -> dict[str, Any]:
+def _aggregate(
+    env: Env, user: str, party: str, as_of: dt.date, **kw: Any
+) -> decl.DeclarationPublic:
     return decl.submit_aggregate(
         env.db,
         env.actors[user],
@@ -49,23 +51,23 @@ def _count(env: Env) -> int:
 
 def test_the_public_list_shows_figures_and_commitments_but_never_an_item(env: Env) -> None:
     page = decl.list_declarations(env.db, Listing("new-start"))
-    assert {d["party"] for d in page.results} == {"USA", "RUS"}
+    assert {d.party for d in page.results} == {"USA", "RUS"}
     for row in page.results:
-        assert row["kind"] == "items"
-        assert row["figures"] and row["commitment"]
+        assert row.kind == "items"
+        assert row.figures and row.commitment
     assert "SECRET-" not in repr(page.to_dict())
 
 
 def test_the_public_list_filters_by_party_and_pages_with_a_total(env: Env) -> None:
     usa = decl.list_declarations(env.db, Listing("new-start", party="USA"))
-    assert [d["party"] for d in usa.results] == ["USA"]
+    assert [d.party for d in usa.results] == ["USA"]
     first = decl.list_declarations(env.db, Listing("new-start", limit=1))
     assert len(first.results) == 1 and first.total >= 2 and first.next_offset == 1
 
 
 def test_one_declaration_is_read_by_id_and_an_unknown_id_is_not_found(env: Env) -> None:
     row = decl.get_declaration(env.db, declaration_id=env.id("decl-RUS"))
-    assert row["party"] == "RUS" and row["proof"]
+    assert row.party == "RUS" and row.proof
     assert "SECRET-" not in repr(row)
     with pytest.raises(NotFoundError, match="no declaration 99999"):
         decl.get_declaration(env.db, declaration_id=99999)
@@ -79,11 +81,11 @@ def test_an_unknown_treaty_is_not_found(env: Env) -> None:
 # -- the sealed items ----------------------------------------------------------------------------
 
 
-def _sealed_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _sealed_rows(rows: list[decl.DeclarationItemPublic]) -> dict[str, Any]:
     """The sealed document of a page of rows, as the party's client reassembles it."""
     return {
-        **rows[0]["sealed"],
-        "rows": [{"index": r["index"], "ciphertext": r["ciphertext"]} for r in rows],
+        **rows[0].to_json_dict()["sealed"],
+        "rows": [{"index": r.index, "ciphertext": r.ciphertext} for r in rows],
     }
 
 
@@ -99,17 +101,18 @@ def test_the_declaring_party_reads_its_own_sealed_items_and_opens_them_with_its_
     )
     assert page.total == 2
     # The server hands back ciphertext only: no item, salt or facility in clear.
-    assert all("item" not in r and "salt" not in r for r in page.results)
+    served = [r.to_json_dict() for r in page.results]
+    assert all("item" not in r and "salt" not in r for r in served)
     assert "SECRET-" not in repr(page.to_dict()) and "USA-base-1" not in repr(page.to_dict())
     public = decl.get_declaration(env.db, declaration_id=env.id("decl-USA"))
-    context = {"party": "USA", "treaty": "new-start", "date": public["as_of"]}
+    context = {"party": "USA", "treaty": "new-start", "date": public.as_of}
     rows = open_rows(_sealed_rows(page.results), key=SEALING_KEYS["USA"], **context)
     assert {r["item"]["uid"] for r in rows} == {"SECRET-USA-0001", "SECRET-USA-0002"}
     assert all(len(bytes.fromhex(r["salt"])) == 32 for r in rows)
     # The opened salts and items reproduce the root the party committed to in public.
     ordered = sorted(rows, key=lambda r: r["index"])
     leaves = [commitment(bytes.fromhex(r["salt"]), r["item"]) for r in ordered]
-    assert base64.b64encode(root(leaves)).decode("ascii") == public["commitment"]["root"]
+    assert base64.b64encode(root(leaves)).decode("ascii") == public.commitment["root"]
     # Another party's key opens nothing.
     with pytest.raises(IntegrityError, match="does not open"):
         open_rows(_sealed_rows(page.results), key=SEALING_KEYS["RUS"], **context)
@@ -164,10 +167,10 @@ def test_reading_the_items_of_an_unknown_declaration_is_not_found(env: Env) -> N
 
 def test_a_party_submits_an_aggregate_for_itself_and_it_is_logged(env: Env) -> None:
     row = _aggregate(env, "usa", "USA", dt.date(2024, 3, 1))
-    assert row["kind"] == "aggregate" and row["party"] == "USA"
-    assert row["figures"] == FIGURES
-    assert row["log_index"] >= 0 and row["proof"]
-    assert decl.get_declaration(env.db, declaration_id=row["id"]) == row
+    assert row.kind == "aggregate" and row.party == "USA"
+    assert row.figures == FIGURES
+    assert row.log_index >= 0 and row.proof
+    assert decl.get_declaration(env.db, declaration_id=row.id) == row
 
 
 def test_a_second_declaration_of_a_party_at_the_same_date_is_a_conflict(env: Env) -> None:
@@ -201,7 +204,7 @@ def test_a_not_provided_declaration_carries_no_figures(env: Env) -> None:
         _aggregate(env, "usa", "USA", dt.date(2023, 5, 1), status="not-provided")
     assert _fields(bad.value) == {"figures"}
     row = _aggregate(env, "usa", "USA", dt.date(2023, 5, 1), status="not-provided", figures={})
-    assert row["status"] == "not-provided"
+    assert row.status == "not-provided"
 
 
 def test_a_status_other_than_provided_or_not_provided_is_named(env: Env) -> None:
@@ -284,8 +287,8 @@ def test_an_item_level_declaration_releases_only_the_treaty_limit_values(env: En
         rng=os.urandom,
         at=NOW,
     )
-    assert set(row["figures"]) == set(decl.released_figures(items, _new_start()))
-    assert row["figures"]["deployed-delivery-vehicles"] == 3
+    assert set(row.figures) == set(decl.released_figures(items, _new_start()))
+    assert row.figures["deployed-delivery-vehicles"] == 3
     assert "X-0" not in repr(row)
 
 
@@ -310,7 +313,7 @@ SEALED_ITEMS = [
 ]
 
 
-def _sealed(env: Env, as_of: dt.date) -> dict[str, Any]:
+def _sealed(env: Env, as_of: dt.date) -> decl.DeclarationPublic:
     body = decl.seal_items(
         PARTY_KEYS["USA"],
         SEALING.public(),
@@ -332,19 +335,16 @@ def _sealed(env: Env, as_of: dt.date) -> dict[str, Any]:
 
 def test_sealed_items_reach_the_owner_as_ciphertext_it_alone_can_open(env: Env) -> None:
     made = _sealed(env, dt.date(2021, 1, 1))
-    assert made["figures"]["deployed-warheads"] == 3
+    assert made.figures["deployed-warheads"] == 3
     page = decl.read_items(
         env.db,
         env.actors["usa"],
-        declaration_id=made["id"],
+        declaration_id=made.id,
         allow=env.allow("usa", "declaration.items.read"),
         at=NOW,
     )
     assert "SEALED-" not in repr(page.to_dict()) and "Hidden-Base" not in repr(page.to_dict())
-    sealed = {
-        **page.results[0]["sealed"],
-        "rows": [{"index": r["index"], "ciphertext": r["ciphertext"]} for r in page.results],
-    }
+    sealed = _sealed_rows(page.results)
     opened = open_rows(sealed, key=SEALING, party="USA", treaty="new-start", date="2021-01-01")
     assert sorted(r["item"]["uid"] for r in opened) == [i["uid"] for i in SEALED_ITEMS]
     for user in ("rus", "usa-insp", "obs", "op"):
@@ -352,7 +352,7 @@ def test_sealed_items_reach_the_owner_as_ciphertext_it_alone_can_open(env: Env) 
             decl.read_items(
                 env.db,
                 env.actors[user],
-                declaration_id=made["id"],
+                declaration_id=made.id,
                 allow=env.allow(user, "declaration.items.read"),
                 at=NOW,
             )

@@ -27,7 +27,7 @@ def _fields(exc: InputError) -> set[str]:
     return {p.location for p in exc.problems}
 
 
-def _get(env: Env, user: str, iid: int) -> dict[str, Any]:
+def _get(env: Env, user: str, iid: int) -> insp.InspectionPublic:
     return insp.get_inspection(
         env.db,
         env.actors[user],
@@ -37,7 +37,7 @@ def _get(env: Env, user: str, iid: int) -> dict[str, Any]:
     )
 
 
-def _reveals(env: Env, user: str, iid: int) -> list[dict[str, Any]]:
+def _reveals(env: Env, user: str, iid: int) -> list[insp.RevealPublic]:
     return insp.read_reveals(
         env.db,
         env.actors[user],
@@ -47,7 +47,9 @@ def _reveals(env: Env, user: str, iid: int) -> list[dict[str, Any]]:
     )
 
 
-def _request(env: Env, user: str, inspecting: str, inspected: str, **kw: Any) -> dict[str, Any]:
+def _request(
+    env: Env, user: str, inspecting: str, inspected: str, **kw: Any
+) -> insp.InspectionPublic:
     return insp.request_inspection(
         env.db,
         env.actors[user],
@@ -63,7 +65,7 @@ def _request(env: Env, user: str, inspecting: str, inspected: str, **kw: Any) ->
     )
 
 
-def _schedule(env: Env, user: str, iid: int, arrival: dt.datetime) -> dict[str, Any]:
+def _schedule(env: Env, user: str, iid: int, arrival: dt.datetime) -> insp.InspectionPublic:
     return insp.schedule_inspection(
         env.db,
         env.actors[user],
@@ -82,20 +84,18 @@ def test_both_parties_and_the_named_inspectors_read_the_inspection_and_open_its_
     env: Env, user: str, party: str
 ) -> None:
     row = _get(env, user, env.id("insp-by-USA"))
-    assert (row["inspecting_party"], row["inspected_party"]) == ("USA", "RUS")
-    assert row["state"] == "in-progress" and row["inspectors"] == ["usa-insp"]
+    assert (row.inspecting_party, row.inspected_party) == ("USA", "RUS")
+    assert row.state == "in-progress" and row.inspectors == ["usa-insp"]
     # The site is sealed at rest: the view holds no site in clear, only the reader's own copy.
-    assert row["site"] is None and row["site_salt"] is None
+    assert row.site is None and row.site_salt is None
     assert "RUS-base-1" not in repr(row)
     other = "RUS" if party == "USA" else "USA"
-    assert set(row["sealed_site"]["keys"]) == {party}
-    site = opened(row["sealed_site"], party)
+    assert set(row.sealed_site.keys) == {party}
+    site = opened(row.sealed_site, party)
     assert site["value"] == "RUS-base-1"
-    assert (
-        insp.site_commitment(bytes.fromhex(site["salt"]), site["value"]) == (row["site_commitment"])
-    )
+    assert insp.site_commitment(bytes.fromhex(site["salt"]), site["value"]) == (row.site_commitment)
     with pytest.raises(IntegrityError, match="does not open"):
-        open_value(row["sealed_site"], reader=party, key=SEALING_KEYS[other])
+        open_value(row.to_json_dict()["sealed_site"], reader=party, key=SEALING_KEYS[other])
 
 
 @pytest.mark.parametrize("user", ["rus-insp", "obs", "op"])
@@ -130,7 +130,7 @@ def test_a_party_lists_the_inspections_it_takes_part_in_and_an_inspector_its_own
             allow=env.allow(user, "inspection.list"),
             at=NOW,
         )
-        return {r["id"] for r in page.results}
+        return {r.id for r in page.results}
 
     both = {env.id("insp-by-USA"), env.id("insp-by-RUS")}
     assert ids("usa") >= both and ids("rus") >= both
@@ -169,7 +169,7 @@ def test_the_named_inspector_reads_the_reveal_while_the_inspection_is_in_progres
 ) -> None:
     reveals = _reveals(env, "usa-insp", env.id("insp-by-USA"))
     assert len(reveals) == 1
-    assert reveals[0]["declaration"] == env.id("decl-RUS") and reveals[0]["verified"]
+    assert reveals[0].declaration == env.id("decl-RUS") and reveals[0].verified
 
 
 def test_the_inspected_party_reads_its_own_reveal(env: Env) -> None:
@@ -191,8 +191,8 @@ def test_a_party_requests_an_inspection_with_its_own_inspectors_and_it_is_planne
     env: Env,
 ) -> None:
     row = _request(env, "usa", "USA", "RUS", inspectors=["usa-insp"])
-    assert row["state"] == "planned" and row["inspectors"] == ["usa-insp"]
-    assert row["year"] == NOW.year and row["site_commitment"]
+    assert row.state == "planned" and row.inspectors == ["usa-insp"]
+    assert row.year == NOW.year and row.site_commitment
 
 
 @pytest.mark.parametrize("user", ["usa", "usa-insp", "obs", "op"])
@@ -223,7 +223,7 @@ def test_a_year_other_than_this_or_next_is_named(env: Env) -> None:
 def test_the_yearly_quota_runs_out_and_the_quota_status_says_so(env: Env) -> None:
     def left() -> int:
         rows = insp.quota_status(env.db, treaty="new-start", year=NOW.year)
-        found = next(r["left"] for r in rows if r["party"] == "RUS" and r["type"] == "type-one")
+        found = next(r.left for r in rows if r.party == "RUS" and r.type == "type-one")
         assert isinstance(found, int)
         return found
 
@@ -239,43 +239,43 @@ def test_the_yearly_quota_runs_out_and_the_quota_status_says_so(env: Env) -> Non
 def test_the_arrival_is_notified_by_the_inspecting_party_and_not_in_the_past(env: Env) -> None:
     row = _request(env, "usa", "USA", "RUS", inspectors=["usa-insp"])
     with pytest.raises(InputError) as bad:
-        _schedule(env, "usa", row["id"], NOW - dt.timedelta(days=1))
+        _schedule(env, "usa", row.id, NOW - dt.timedelta(days=1))
     assert _fields(bad.value) == {"arrival"}
     with pytest.raises(AccessDenied):
-        _schedule(env, "rus", row["id"], NOW + dt.timedelta(days=1))
-    done = _schedule(env, "usa", row["id"], NOW + dt.timedelta(days=1))
-    assert done["state"] == "notified" and done["arrival_commitment"]
+        _schedule(env, "rus", row.id, NOW + dt.timedelta(days=1))
+    done = _schedule(env, "usa", row.id, NOW + dt.timedelta(days=1))
+    assert done.state == "notified" and done.arrival_commitment
     with pytest.raises(ConflictError, match="is notified, not planned"):
-        _schedule(env, "usa", row["id"], NOW + dt.timedelta(days=2))
+        _schedule(env, "usa", row.id, NOW + dt.timedelta(days=2))
 
 
 def test_only_the_inspected_party_receives_the_team_which_grants_the_inspectors(
     env: Env,
 ) -> None:
     row = _request(env, "usa", "USA", "RUS", inspectors=["usa-insp"])
-    _schedule(env, "usa", row["id"], NOW + dt.timedelta(days=1))
+    _schedule(env, "usa", row.id, NOW + dt.timedelta(days=1))
     with pytest.raises(AccessDenied):
-        _reveals(env, "usa-insp", row["id"])  # not granted before the team is received
+        _reveals(env, "usa-insp", row.id)  # not granted before the team is received
     with pytest.raises(AccessDenied):
         insp.start_inspection(
             env.db,
             env.actors["usa"],
-            inspection_id=row["id"],
+            inspection_id=row.id,
             allow=env.allow("usa", "inspection.start"),
             at=NOW,
         )
     started = insp.start_inspection(
         env.db,
         env.actors["rus"],
-        inspection_id=row["id"],
+        inspection_id=row.id,
         allow=env.allow("rus", "inspection.start"),
         at=NOW,
     )
-    assert started["state"] == "in-progress"
-    assert _reveals(env, "usa-insp", row["id"]) == []
+    assert started.state == "in-progress"
+    assert _reveals(env, "usa-insp", row.id) == []
 
 
-def _reveal(env: Env, user: str, iid: int, declaration: int, **kw: Any) -> dict[str, Any]:
+def _reveal(env: Env, user: str, iid: int, declaration: int, **kw: Any) -> insp.RevealCreatePublic:
     return insp.reveal_site(
         env.db,
         env.actors[user],
@@ -292,7 +292,7 @@ def test_the_inspected_party_reveals_every_item_at_the_site_with_proofs_and_the_
 ) -> None:
     iid, did = env.id("insp-by-RUS"), env.id("decl-USA")
     # The inspected party's client opens its copy of the site and its own sealed items.
-    site = opened(_get(env, "usa", iid)["sealed_site"], "USA")
+    site = opened(_get(env, "usa", iid).sealed_site, "USA")
     assert site["value"] == "USA-base-1"
     reveal = reveal_items(open_items(env.db, did, "USA"), facility=site["value"])
     with pytest.raises(InputError) as unsalted:
@@ -304,11 +304,11 @@ def test_the_inspected_party_reveals_every_item_at_the_site_with_proofs_and_the_
     with pytest.raises(InputError, match="not the reveal of the inspected site"):
         _reveal(env, "usa", iid, did, reveal=reveal, site_salt=(bytes([1]) * 32).hex())
     made = _reveal(env, "usa", iid, did, reveal=reveal, site_salt=site["salt"])
-    assert made["verified"] and made["complete"] is True
+    assert made.verified and made.complete is True
     reveals = _reveals(env, "rus-insp", iid)
-    assert len(reveals) == 2 and all(r["reveal"] is None for r in reveals)
+    assert len(reveals) == 2 and all(r.reveal is None for r in reveals)
     # The inspecting party's team opens the stored reveal with its party's key.
-    document = opened(reveals[-1]["sealed_reveal"], "RUS")["value"]
+    document = opened(reveals[-1].sealed_reveal, "RUS")["value"]
     assert {r["item"]["uid"] for r in document["items"]} == {"SECRET-USA-0001"}
     assert document["items"] == reveal["items"]
 
@@ -329,7 +329,7 @@ def test_a_reveal_opens_only_a_committed_declaration_of_the_inspected_party(env:
 def test_nothing_is_revealed_before_the_team_is_received(env: Env) -> None:
     planned = _request(env, "usa", "USA", "RUS", inspectors=["usa-insp"])
     with pytest.raises(ConflictError, match="is planned, not in-progress"):
-        _reveal(env, "rus", planned["id"], env.id("decl-RUS"))
+        _reveal(env, "rus", planned.id, env.id("decl-RUS"))
 
 
 # -- reporting -----------------------------------------------------------------------------------
@@ -370,16 +370,15 @@ def test_after_the_report_the_inspectors_no_longer_read_the_reveal(env: Env) -> 
         allow=env.allow("usa-insp", "inspection.report"),
         at=NOW,
     )
-    assert row["state"] == "reported" and row["findings_commitment"]
+    assert row.state == "reported" and row.findings_commitment
     for user, party in (("rus", "RUS"), ("usa", "USA"), ("usa-insp", "USA")):
         view = _get(env, user, iid)
-        assert view["findings"] is None and "RUS-base-1" not in repr(view)
-        assert set(view["sealed_findings"]["keys"]) == {party}
-        findings = opened(view["sealed_findings"], party)
+        assert view.findings is None and "RUS-base-1" not in repr(view)
+        assert set(view.sealed_findings.keys) == {party}
+        findings = opened(view.sealed_findings, party)
         assert findings["value"] == [{"item": "RUS-base-1", "ok": True}]
-        assert (
-            content_commitment(bytes.fromhex(findings["salt"]), findings["value"])
-            == (row["findings_commitment"])
+        assert content_commitment(bytes.fromhex(findings["salt"]), findings["value"]) == (
+            row.findings_commitment
         )
     with pytest.raises(AccessDenied):
         _reveals(env, "usa-insp", iid)
@@ -402,24 +401,24 @@ def test_reports_of_one_and_of_four_findings_are_stored_at_one_size(env: Env) ->
     sizes = []
     for count in (1, 4):
         row = _request(env, "usa", "USA", "RUS", inspectors=["usa-insp"])
-        _schedule(env, "usa", row["id"], NOW + dt.timedelta(days=count))
+        _schedule(env, "usa", row.id, NOW + dt.timedelta(days=count))
         insp.start_inspection(
             env.db,
             env.actors["rus"],
-            inspection_id=row["id"],
+            inspection_id=row.id,
             allow=env.allow("rus", "inspection.start"),
             at=NOW,
         )
         insp.report_inspection(
             env.db,
             env.actors["usa-insp"],
-            inspection_id=row["id"],
+            inspection_id=row.id,
             findings=[{"item": f"RUS-base-{n}", "result": "compliant"} for n in range(count)],
             allow=env.allow("usa-insp", "inspection.report"),
             at=NOW,
         )
         with env.db.read() as session:
-            stored = session.get(Inspection, row["id"])
+            stored = session.get(Inspection, row.id)
             assert stored is not None and stored.sealed is not None
             sizes.append(
                 {part: len(stored.sealed[part]["sealed"]["ciphertext"]) for part in stored.sealed}
@@ -436,5 +435,5 @@ def test_the_store_keeps_that_a_reveal_verified_not_how_many_items_it_holds(env:
         stored = session.scalars(select(Reveal)).all()
     assert stored and {r.verified for r in stored} == {1}
     reveal = _reveals(env, "rus", env.id("insp-by-USA"))[0]
-    assert reveal["verified"] == 1 and reveal["reveal"] is None
-    assert len(opened(reveal["sealed_reveal"], "RUS")["value"]["items"]) == 1
+    assert reveal.verified == 1 and reveal.reveal is None
+    assert len(opened(reveal.sealed_reveal, "RUS")["value"]["items"]) == 1

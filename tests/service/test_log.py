@@ -72,9 +72,9 @@ def test_a_proof_bundle_verifies_against_the_signed_checkpoint_and_the_log_key(
     store_env: Env,
 ) -> None:
     signed = svc_log.sign_checkpoint(store_env.db)
-    index = declarations.get_declaration(store_env.db, declaration_id=store_env.id("decl-USA"))[
-        "log_index"
-    ]
+    index = declarations.get_declaration(
+        store_env.db, declaration_id=store_env.id("decl-USA")
+    ).log_index
     bundle = svc_log.proof_bundle(store_env.db, index=index, from_size=1)
     assert bundle["size"] == signed.size
     verify_bundle(bundle, trust=TrustPolicy(LOG_KEY.verifier()))

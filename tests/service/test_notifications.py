@@ -19,7 +19,9 @@ from armsctl.service.log import list_audit_events
 LOCAL_CLI = Actor(user_id=None, name="local-cli", role="operator")
 
 
-def _send(env: Env, user: str, sender: str, recipient: str | None, **kw: Any) -> dict[str, Any]:
+def _send(
+    env: Env, user: str, sender: str, recipient: str | None, **kw: Any
+) -> notes.NotificationPublic:
     return notes.submit_notification(
         env.db,
         env.actors[user],
@@ -34,7 +36,7 @@ def _send(env: Env, user: str, sender: str, recipient: str | None, **kw: Any) ->
     )
 
 
-def _list(env: Env, user: str) -> list[dict[str, Any]]:
+def _list(env: Env, user: str) -> list[notes.NotificationPublic]:
     return notes.list_notifications(
         env.db,
         env.actors[user],
@@ -44,7 +46,7 @@ def _list(env: Env, user: str) -> list[dict[str, Any]]:
     ).results
 
 
-def _ack(env: Env, user: str, note_id: int) -> dict[str, Any]:
+def _ack(env: Env, user: str, note_id: int) -> notes.NotificationPublic:
     return notes.acknowledge_notification(
         env.db,
         env.actors[user],
@@ -60,20 +62,18 @@ def _fields(exc: InputError) -> set[str]:
 
 def test_a_party_sends_a_notification_that_is_logged_with_a_body_commitment(env: Env) -> None:
     row = _send(env, "usa", "USA", "RUS", body={"text": "launcher moved"})
-    assert (row["sender"], row["recipient"]) == ("USA", "RUS")
-    assert row["log_index"] >= 0 and row["proof"]
+    assert (row.sender, row.recipient) == ("USA", "RUS")
+    assert row.log_index >= 0 and row.proof
     # The body is sealed at rest: the answer carries no salt in clear, only the sender's copy,
     # which its key opens to the body and the salt of the logged commitment.
-    assert row["body_salt"] is None and set(row["sealed_body"]["keys"]) == {"USA"}
-    copy = opened(row["sealed_body"], "USA")
+    assert row.body_salt is None and set(row.sealed_body.keys) == {"USA"}
+    copy = opened(row.sealed_body, "USA")
     assert copy["value"] == {"text": "launcher moved"}
     assert len(bytes.fromhex(copy["salt"])) == 32
-    assert (
-        content_commitment(bytes.fromhex(copy["salt"]), copy["value"]) == (row["body_commitment"])
-    )
+    assert content_commitment(bytes.fromhex(copy["salt"]), copy["value"]) == (row.body_commitment)
     with pytest.raises(IntegrityError, match="does not open"):
-        open_value(row["sealed_body"], reader="USA", key=SEALING_KEYS["RUS"])
-    assert row["acknowledged_at"] is None and row["acknowledgements"] == {}
+        open_value(row.to_json_dict()["sealed_body"], reader="USA", key=SEALING_KEYS["RUS"])
+    assert row.acknowledged_at is None and row.acknowledgements == {}
 
 
 @pytest.mark.parametrize("user", ["usa", "usa-insp", "obs", "op"])
@@ -123,15 +123,15 @@ def test_each_party_lists_what_it_sent_or_received_and_opens_its_sealed_bodies(
     for user, party in (("usa", "USA"), ("rus", "RUS")):
         rows = _list(env, user)
         assert rows
-        assert all(party in (r["sender"], r["recipient"]) or r["recipient"] is None for r in rows)
-        assert all(r["body"] is None and r["body_salt"] is None for r in rows)
+        assert all(party in (r.sender, r.recipient) or r.recipient is None for r in rows)
+        assert all(r.body is None and r.body_salt is None for r in rows)
         assert "private note" not in repr(rows)
         bodies = []
         for r in rows:
-            assert set(r["sealed_body"]["keys"]) == {party}  # its own copy only
-            copy = opened(r["sealed_body"], party)
+            assert set(r.sealed_body.keys) == {party}  # its own copy only
+            copy = opened(r.sealed_body, party)
             salt = bytes.fromhex(copy["salt"])
-            assert content_commitment(salt, copy["value"]) == r["body_commitment"]
+            assert content_commitment(salt, copy["value"]) == r.body_commitment
             bodies.append(copy["value"]["text"])
         assert set(bodies) >= {"private note from USA", "private note from RUS"}
 
@@ -153,37 +153,37 @@ def test_listing_notifications_is_audited(env: Env) -> None:
 
 def test_the_recipient_acknowledges_once_and_the_sender_sees_it(env: Env) -> None:
     note = _send(env, "rus", "RUS", "USA", body={"text": "to be acknowledged"})
-    acked = _ack(env, "usa", note["id"])
-    assert acked["acknowledged_at"] == NOW.isoformat()
-    assert acked["acknowledgements"] == {"USA": NOW.isoformat()}
-    seen = next(r for r in _list(env, "rus") if r["id"] == note["id"])
-    assert seen["acknowledged_at"] == NOW.isoformat()
+    acked = _ack(env, "usa", note.id)
+    assert acked.acknowledged_at == NOW.isoformat()
+    assert acked.acknowledgements == {"USA": NOW.isoformat()}
+    seen = next(r for r in _list(env, "rus") if r.id == note.id)
+    assert seen.acknowledged_at == NOW.isoformat()
     with pytest.raises(ConflictError, match="USA already acknowledged"):
-        _ack(env, "usa", note["id"])
+        _ack(env, "usa", note.id)
 
 
 @pytest.mark.parametrize("user", ["rus", "usa-insp", "obs", "op"])
 def test_only_the_recipient_acknowledges(env: Env, user: str) -> None:
     note = _send(env, "rus", "RUS", "USA", body={"text": f"not for {user}"})
     with pytest.raises(AccessDenied):
-        _ack(env, user, note["id"])
-    assert next(r for r in _list(env, "usa") if r["id"] == note["id"])["acknowledgements"] == {}
+        _ack(env, user, note.id)
+    assert next(r for r in _list(env, "usa") if r.id == note.id).acknowledgements == {}
 
 
 def test_a_broadcast_is_acknowledged_by_each_other_party_but_not_the_sender(env: Env) -> None:
     note = _send(env, "usa", "USA", None, kind="general", body={"text": "to all"})
-    assert note["recipient"] is None
+    assert note.recipient is None
     with pytest.raises(AccessDenied):
-        _ack(env, "usa", note["id"])
-    acked = _ack(env, "rus", note["id"])
-    assert acked["acknowledgements"] == {"RUS": NOW.isoformat()}
+        _ack(env, "usa", note.id)
+    acked = _ack(env, "rus", note.id)
+    assert acked.acknowledgements == {"RUS": NOW.isoformat()}
 
 
 def test_the_local_operator_cannot_acknowledge_a_broadcast_for_a_party(env: Env) -> None:
     note = _send(env, "usa", "USA", None, kind="general", body={"text": "to all, again"})
     with pytest.raises(ConflictError, match="acknowledged by a party"):
         notes.acknowledge_notification(
-            env.db, LOCAL_CLI, notification_id=note["id"], allow=lambda _r: None, at=NOW
+            env.db, LOCAL_CLI, notification_id=note.id, allow=lambda _r: None, at=NOW
         )
 
 
@@ -222,10 +222,10 @@ def test_a_notification_signed_with_the_senders_key_is_logged_as_the_partys_own(
         signed_entry=_signed("USA", "USA", body, salt),
         require_signature=True,
     )
-    assert row["body_salt"] is None and row["log_index"] >= 0
-    copy = opened(row["sealed_body"], "USA")
+    assert row.body_salt is None and row.log_index >= 0
+    copy = opened(row.sealed_body, "USA")
     assert (copy["value"], copy["salt"]) == (body, salt.hex())  # the salt it signed
-    assert row["body_commitment"] == content_commitment(salt, body)
+    assert row.body_commitment == content_commitment(salt, body)
 
 
 def test_a_notification_signed_with_another_partys_key_is_refused(env: Env) -> None:
@@ -240,7 +240,7 @@ def test_a_notification_signed_with_another_partys_key_is_refused(env: Env) -> N
             body_salt=salt.hex(),
             signed_entry=_signed("USA", "RUS", body, salt),
         )
-    assert all(opened(r["sealed_body"], "RUS")["value"] != body for r in _list(env, "rus"))
+    assert all(opened(r.sealed_body, "RUS")["value"] != body for r in _list(env, "rus"))
 
 
 def test_a_signed_entry_that_does_not_match_the_request_is_named(env: Env) -> None:

@@ -45,8 +45,9 @@ def _served(env: Env, user: str, **page: int) -> dict[str, Any]:
 
 
 def _read_now(env: Env, user: str, **page: int) -> dict[str, Any]:
-    """The same page read from the store now, with nothing kept."""
-    return _listed(env, notes.list_notifications, user, **page).to_dict()
+    """The same page read from the store now, with nothing kept, as the JSON it is served as."""
+    read = _listed(env, notes.list_notifications, user, **page)
+    return {**read.to_dict(), "results": [row.to_json_dict() for row in read.results]}
 
 
 def _row(env: Env, user: str, note_id: int) -> dict[str, Any]:
@@ -56,7 +57,9 @@ def _row(env: Env, user: str, note_id: int) -> dict[str, Any]:
     return found
 
 
-def _send(env: Env, db: Database, sender: str, recipient: str, text: str) -> dict[str, Any]:
+def _send(
+    env: Env, db: Database, sender: str, recipient: str, text: str
+) -> notes.NotificationPublic:
     user = sender.lower()
     return notes.submit_notification(
         db,
@@ -113,18 +116,18 @@ def test_a_new_notification_or_acknowledgement_is_in_the_next_answer(
         after = _served(env, "usa", limit=1000)
         assert after["total"] == before["total"] + 1
         assert after == _read_now(env, "usa", limit=1000)
-        assert _row(env, "rus", note["id"])["acknowledged_at"] is None  # the sender's page, kept
+        assert _row(env, "rus", note.id)["acknowledged_at"] is None  # the sender's page, kept
         notes.acknowledge_notification(
             db,
             env.actors["usa"],
-            notification_id=note["id"],
+            notification_id=note.id,
             allow=env.allow("usa", "notification.acknowledge"),
             at=NOW,
         )
-        seen = _row(env, "rus", note["id"])
+        seen = _row(env, "rus", note.id)
         assert seen["acknowledged_at"] == NOW.isoformat()
         assert seen["acknowledgements"] == {"USA": NOW.isoformat()}
-        assert _row(env, "usa", note["id"])["acknowledged_at"] == NOW.isoformat()
+        assert _row(env, "usa", note.id)["acknowledged_at"] == NOW.isoformat()
     finally:
         if db is not env.db:
             db.dispose()
@@ -136,17 +139,17 @@ def test_a_page_with_a_row_still_in_clear_is_read_again_each_time(store_env: Env
     with env.db.write() as (session, _conn):  # as an older server stored it: no log entry
         session.execute(
             update(Notification)
-            .where(Notification.id == note["id"])
+            .where(Notification.id == note.id)
             .values(sealed_body=null(), body={"text": "stored in clear"})
             .execution_options(synchronize_session=False)
         )
     for _round in range(2):
-        assert _row(env, "rus", note["id"])["body"] == {"text": "stored in clear"}
+        assert _row(env, "rus", note.id)["body"] == {"text": "stored in clear"}
     with env.db.write() as (session, _conn):  # sealed in place, as reseal does: no log entry
-        row = session.get(Notification, note["id"])
+        row = session.get(Notification, note.id)
         assert row is not None
         assert notes.reseal_notification(session, row, os.urandom)
-    seen = _row(env, "rus", note["id"])
+    seen = _row(env, "rus", note.id)
     assert seen["body"] is None
     assert opened(seen["sealed_body"], "RUS")["value"] == {"text": "stored in clear"}
 

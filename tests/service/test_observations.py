@@ -14,7 +14,7 @@ from armsctl.service import observations as obs
 from armsctl.service.log import log_entry
 
 
-def _record(env: Env, user: str, **kw: Any) -> dict[str, Any]:
+def _record(env: Env, user: str, **kw: Any) -> obs.ObservationPublic:
     return obs.record_observation(
         env.db,
         env.actors[user],
@@ -36,8 +36,8 @@ def _fields(exc: InputError) -> set[str]:
 @pytest.mark.parametrize("user", ["usa", "usa-insp", "obs"])
 def test_parties_inspectors_and_observers_record_observations(env: Env, user: str) -> None:
     row = _record(env, user, body={"text": f"seen by {user}"})
-    assert row["recorded_by"] == user and row["subject"] == "RUS"
-    assert row["log_index"] >= 0 and row["body_commitment"]
+    assert row.recorded_by == user and row.subject == "RUS"
+    assert row.log_index >= 0 and row.body_commitment
 
 
 def test_the_operator_records_no_observation(env: Env) -> None:
@@ -50,8 +50,8 @@ def test_a_partys_observation_is_logged_under_its_party_an_observers_under_its_n
 ) -> None:
     by_party = _record(env, "usa-insp", body={"text": "party"})
     by_observer = _record(env, "obs", body={"text": "observer"})
-    assert '"USA"' in log_entry(env.db, index=by_party["log_index"]).entry
-    assert '"obs"' in log_entry(env.db, index=by_observer["log_index"]).entry
+    assert '"USA"' in log_entry(env.db, index=by_party.log_index).entry
+    assert '"obs"' in log_entry(env.db, index=by_observer.log_index).entry
 
 
 def test_an_observer_cannot_send_a_party_signed_entry(env: Env) -> None:
@@ -71,7 +71,7 @@ def test_an_observation_time_needs_a_zone_and_may_not_lie_in_the_future(env: Env
 
 def test_an_observation_from_long_ago_is_accepted(env: Env) -> None:
     old = dt.datetime(1990, 6, 1, tzinfo=dt.UTC)
-    assert _record(env, "obs", observed_at=old)["observed_at"] == old.isoformat()
+    assert _record(env, "obs", observed_at=old).observed_at == old.isoformat()
 
 
 def test_an_unknown_source_or_subject_is_refused(env: Env) -> None:
@@ -82,12 +82,12 @@ def test_an_unknown_source_or_subject_is_refused(env: Env) -> None:
 
 
 def test_an_observation_without_a_subject_is_allowed(env: Env) -> None:
-    assert _record(env, "obs", subject=None)["subject"] is None
+    assert _record(env, "obs", subject=None).subject is None
 
 
 def test_observations_are_listed_for_everyone_and_filtered_by_subject(env: Env) -> None:
     _record(env, "rus", subject="USA", body={"text": "about the USA"})
     everything = obs.list_observations(env.db, Listing("new-start", limit=1000))
     about_usa = obs.list_observations(env.db, Listing("new-start", party="USA"))
-    assert about_usa.total >= 1 and all(r["subject"] == "USA" for r in about_usa.results)
+    assert about_usa.total >= 1 and all(r.subject == "USA" for r in about_usa.results)
     assert everything.total > about_usa.total

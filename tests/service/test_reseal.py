@@ -195,20 +195,18 @@ def _owners_open_everything(env: Env, ids: dict[str, int]) -> None:
             allow=env.allow(user, "inspection.read"),
             at=NOW,
         )
-        assert view["site"] is None and view["scheduled_for"] is None and view["findings"] is None
-        site = opened(view["sealed_site"], party)
+        assert view.site is None and view.scheduled_for is None and view.findings is None
+        site = opened(view.sealed_site, party)
         assert site["value"] == "Old-Site-Q"
-        assert (
-            insp.site_commitment(bytes.fromhex(site["salt"]), "Old-Site-Q")
-            == (view["site_commitment"])
+        assert insp.site_commitment(bytes.fromhex(site["salt"]), "Old-Site-Q") == (
+            view.site_commitment
         )
-        arrival = opened(view["sealed_arrival"], party)
+        arrival = opened(view.sealed_arrival, party)
         assert arrival["value"] == ARRIVAL.isoformat()
-        assert (
-            content_commitment(bytes.fromhex(arrival["salt"]), arrival["value"])
-            == (view["arrival_commitment"])
+        assert content_commitment(bytes.fromhex(arrival["salt"]), arrival["value"]) == (
+            view.arrival_commitment
         )
-        assert opened(view["sealed_findings"], party)["value"] == [{"result": "old-violation"}]
+        assert opened(view.sealed_findings, party)["value"] == [{"result": "old-violation"}]
         notes = list_notifications(
             env.db,
             env.actors[user],
@@ -216,13 +214,12 @@ def _owners_open_everything(env: Env, ids: dict[str, int]) -> None:
             allow=env.allow(user, "notification.read"),
             at=NOW,
         ).results
-        mine = next(n for n in notes if n["id"] == ids["note"])
-        assert mine["body"] is None
-        body = opened(mine["sealed_body"], party)
+        mine = next(n for n in notes if n.id == ids["note"])
+        assert mine.body is None
+        body = opened(mine.sealed_body, party)
         assert body["value"] == {"point_of_entry": "Old-Ulan-Ude"}
-        assert (
-            content_commitment(bytes.fromhex(body["salt"]), body["value"])
-            == (mine["body_commitment"])
+        assert content_commitment(bytes.fromhex(body["salt"]), body["value"]) == (
+            mine.body_commitment
         )
     with env.db.read() as session:
         stored = session.get(Reveal, ids["reveal"])
@@ -349,31 +346,30 @@ def test_new_arrivals_are_sealed_and_the_store_keeps_no_arrival_time(
     done = insp.schedule_inspection(
         env.db,
         env.actors["usa"],
-        inspection_id=row["id"],
+        inspection_id=row.id,
         arrival=arrival,
         allow=env.allow("usa", "inspection.schedule"),
         at=NOW,
     )
     # The author is shown what it sent; everyone else's view holds the sealed copy only.
-    assert done["scheduled_for"] == arrival.isoformat() and done["arrival_salt"]
+    assert done.scheduled_for == arrival.isoformat() and done.arrival_salt
     for user, party in (("usa", "USA"), ("rus", "RUS"), ("usa-insp", "USA")):
         view = insp.get_inspection(
             env.db,
             env.actors[user],
-            inspection_id=row["id"],
+            inspection_id=row.id,
             allow=env.allow(user, "inspection.read"),
             at=NOW,
         )
-        assert view["scheduled_for"] is None and view["arrival_salt"] is None
-        assert set(view["sealed_arrival"]["keys"]) == {party}
-        copy = opened(view["sealed_arrival"], party)
+        assert view.scheduled_for is None and view.arrival_salt is None
+        assert set(view.sealed_arrival.keys) == {party}
+        copy = opened(view.sealed_arrival, party)
         assert copy["value"] == arrival.isoformat()
-        assert (
-            content_commitment(bytes.fromhex(copy["salt"]), copy["value"])
-            == (done["arrival_commitment"])
+        assert content_commitment(bytes.fromhex(copy["salt"]), copy["value"]) == (
+            done.arrival_commitment
         )
     with env.db.read() as session:
-        stored = session.get(Inspection, row["id"])
+        stored = session.get(Inspection, row.id)
         assert stored is not None
         assert stored.scheduled_for is None and stored.arrival_salt is None
     _checkpoint(path)
@@ -439,7 +435,8 @@ def test_read_items_of_a_resealed_declaration_serves_ciphertexts_only(
         allow=env.allow("usa", "declaration.items.read"),
         at=NOW,
     )
-    assert page.results and all("ciphertext" in r and "item" not in r for r in page.results)
+    served = [r.to_json_dict() for r in page.results]
+    assert served and all("ciphertext" in r and "item" not in r for r in served)
     assert "OLD-UID" not in repr(page.results)
 
 
@@ -465,10 +462,10 @@ def test_an_arrival_stored_in_clear_next_to_a_sealed_site_is_sealed_alone(
         allow=env.allow("rus", "inspection.read"),
         at=NOW,
     )
-    assert view["scheduled_for"] is None
-    copy = opened(view["sealed_arrival"], "RUS")
+    assert view.scheduled_for is None
+    copy = opened(view.sealed_arrival, "RUS")
     assert copy == {"value": ARRIVAL.isoformat(), "salt": salt.hex()}
-    assert view["arrival_commitment"] == content_commitment(salt, ARRIVAL.isoformat())
+    assert view.arrival_commitment == content_commitment(salt, ARRIVAL.isoformat())
     with env.db.read() as session:
         row = session.get(Inspection, iid)
         assert row is not None and row.sealed is not None

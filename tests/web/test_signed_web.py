@@ -290,7 +290,7 @@ def test_a_granted_inspector_files_findings_signed_with_its_partys_key(
         site="Dombarovsky", inspectors=["inspector-1"], allow=allow_for(usa, "inspection.request"),
         at=now, recording_history=True, year=(now + dt.timedelta(days=1)).year,
     )  # fmt: skip
-    common = {"inspection_id": made["id"], "at": now}
+    common = {"inspection_id": made.id, "at": now}
     inspections.schedule_inspection(
         db, usa, arrival=now + dt.timedelta(days=1), allow=allow_for(usa, "inspection.schedule"),
         **common,
@@ -298,19 +298,19 @@ def test_a_granted_inspector_files_findings_signed_with_its_partys_key(
     inspections.start_inspection(db, rus, allow=allow_for(rus, "inspection.start"), **common)
     client = _client(strict, "inspector-1")
     page = client.get("/inspections").text
-    assert f'id="step-form-{made["id"]}"' in page and "Sign and file the report" in page
+    assert f'id="step-form-{made.id}"' in page and "Sign and file the report" in page
     assert "request-form" not in page  # an inspector files findings; it requests nothing
     findings = [{"result": "compliant"}]
     salt = os.urandom(32)
     signer = SignerKey.parse((strict["work"] / "keys" / "USA.key").read_text())
     signed = inspection_step_entry(
-        kind="inspection-reported", treaty="new-start", party="USA", inspection=made["id"],
+        kind="inspection-reported", treaty="new-start", party="USA", inspection=made.id,
         state="reported", at=pretended_now().replace(microsecond=0),
         findings_commitment=content_commitment(salt, findings),
     ).seal_b64(signer)  # fmt: skip
     size = _log_size(strict)
     r = client.post(
-        f"/inspections/{made['id']}/report",
+        f"/inspections/{made.id}/report",
         data={"csrf_token": _csrf(client, "/inspections"), "findings": json.dumps(findings),
               "findings_salt": salt.hex(), "signed_entry": signed},
         headers={"HX-Request": "true"},

@@ -56,7 +56,7 @@ def _declare(db: Database, tokens: dict[str, str], party: str, day: dt.date) -> 
 
 def _plain_csv(db: Database) -> str:
     rows = declarations.list_declarations(db, Listing("new-start", limit=100_000)).results
-    return views.public_csv(rows)
+    return views.public_csv([r.to_json_dict() for r in rows])
 
 
 def test_views_after_new_declarations_equal_views_from_scratch(

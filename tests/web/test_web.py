@@ -447,9 +447,9 @@ def test_an_item_upload_is_committed_from_the_clis_reader(seeded: dict[str, Any]
     assert r.status_code == 201, r.text
     db = seeded["app"].state.armsctl.db
     rows = declarations.list_declarations(db, Listing("new-start", party="RUS", limit=500)).results
-    mine = {d["as_of"]: d for d in rows if d["note"] == "uploaded from items.csv"}
+    mine = {d.as_of: d for d in rows if d.note == "uploaded from items.csv"}
     assert sorted(mine) == ["2012-03-15", "2012-04-15"]
-    assert mine["2012-03-15"]["commitment"]["size"] == 2
+    assert mine["2012-03-15"].commitment["size"] == 2
 
 
 def test_the_demo_proof_is_labelled_synthetic_and_its_log_entry_is_proven_to_anyone(

@@ -16,7 +16,7 @@ Times are RFC 3339 text and dates ISO 8601 text, exactly as the use-cases write 
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import Field
 
@@ -30,6 +30,19 @@ from armsctl.service.accounts import (
     TreatyPublic,
     UserPublic,
 )
+from armsctl.service.declarations import (
+    DeclarationFilePublic,
+    DeclarationItemPublic,
+    DeclarationPublic,
+    SealedItemsKey,
+)
+from armsctl.service.entries import SealedPublic
+from armsctl.service.inspections import (
+    InspectionPublic,
+    QuotaPublic,
+    RevealCreatePublic,
+    RevealPublic,
+)
 from armsctl.service.log import (
     AuditEventPublic,
     CheckpointPublic,
@@ -37,7 +50,9 @@ from armsctl.service.log import (
     LogEntryPublic,
     LogStatusPublic,
 )
-from armsctl.service.records import Day, Number, Record, Time
+from armsctl.service.notifications import NotificationPublic
+from armsctl.service.observations import ObservationPublic
+from armsctl.service.records import Number, Record, Time
 from armsctl.service.zk import ZkProofPublic
 
 __all__ = [
@@ -127,169 +142,6 @@ class MePublic(_Out):
     role: str
     party: str | None
     treaty: str | None
-
-
-class DeclarationPublic(_Out):
-    """The public view of a declaration: figures and commitment, never an item.
-
-    For an item-level declaration ``figures`` are the treaty's limit values computed from the
-    items and ``commitment`` is the escrow's public commitment; ``proof`` is the path of the
-    log entry's proof bundle.
-    """
-
-    id: int
-    treaty: str
-    party: str
-    as_of: Day
-    kind: str
-    status: str
-    figures: dict[str, Number]
-    unverified: list[str]
-    commitment: dict[str, Any] | None
-    note: str
-    submitted_at: Time
-    log_index: int
-    proof: str | None
-
-
-class DeclarationFilePublic(_Out):
-    """Every declaration a file held, stored and logged in one transaction."""
-
-    results: list[DeclarationPublic]
-    total: int
-
-
-class SealedItemsKey(_Out):
-    """How a party opens its sealed item rows (``armsctl.ledger.sealing``)."""
-
-    scheme: str
-    wrapped_key: str
-    private: str | None
-
-
-class DeclarationItemPublic(_Out):
-    """One of the declaring party's own items.
-
-    In clear on the server: ``index``, ``salt`` and ``item``. Sealed by the party's client:
-    ``index``, ``ciphertext`` and ``sealed`` (what the party needs to open it).
-    """
-
-    index: int
-    salt: str | None = Field(None, description="Items in clear: the item's 32-byte salt (hex).")
-    item: dict[str, Any] | None = Field(None, description="Items in clear: the item record.")
-    ciphertext: str | None = Field(None, description="Sealed items: the row (base64).")
-    sealed: SealedItemsKey | None = Field(None, description="Sealed items: how to open it.")
-
-
-class SealedPublic(_Out):
-    """A value sealed at rest, as one reader is served it: its own wrapped key only."""
-
-    scheme: str
-    context: dict[str, Any]
-    keys: dict[str, str]
-    ciphertext: str
-
-
-class InspectionPublic(_Out):
-    """An inspection as its reader's party sees it (its copy of what is sealed at rest).
-
-    When the site is sealed at rest ``site`` and ``site_salt`` are null and ``sealed_site`` is
-    the reader's copy; a site kept in clear has no ``sealed_site`` key. The arrival time is
-    likewise ``scheduled_for`` null beside ``sealed_arrival``.
-    """
-
-    id: int
-    treaty: str
-    inspecting_party: str
-    inspected_party: str
-    type: str
-    year: int
-    slot: int
-    site: str | None
-    site_salt: str | None
-    site_commitment: str | None
-    sealed_site: SealedPublic | None = Field(None, description="Present when the site is sealed.")
-    state: str
-    inspectors: list[str]
-    requested_at: Time
-    scheduled_for: Time | None
-    sealed_arrival: SealedPublic | None = Field(
-        None, description="Present when the arrival time is sealed."
-    )
-    findings: list[dict[str, Any]] | dict[str, Any] | None
-    reported_at: Time | None
-    arrival_salt: str | None
-    arrival_commitment: str | None
-    findings_salt: str | None
-    findings_commitment: str | None
-    sealed_findings: SealedPublic | None
-
-
-class RevealCreatePublic(_Out):
-    """A reveal just stored: how many items it opened and whether it is proven complete."""
-
-    id: int
-    inspection: int
-    declaration: int
-    verified: int
-    complete: bool | None
-    revealed_counts: dict[str, int]
-
-
-class RevealPublic(_Out):
-    """A stored reveal: in clear (``reveal``) or sealed to the two parties (``sealed_reveal``)."""
-
-    id: int
-    declaration: int
-    verified: int
-    reveal: dict[str, Any] | None
-    sealed_reveal: SealedPublic | None
-
-
-class QuotaPublic(_Out):
-    """Inspection slots of one type for one party and year; null when the rule lacks a figure."""
-
-    party: str
-    type: str
-    year: int
-    allowed: int | None
-    used: int
-    left: int | None
-
-
-class NotificationPublic(_Out):
-    """A notification as its reader sees it: the body in clear, or the reader's sealed copy."""
-
-    id: int
-    treaty: str
-    sender: str
-    recipient: str | None
-    kind: str
-    body: dict[str, Any] | None
-    body_salt: str | None
-    body_commitment: str | None
-    sealed_body: SealedPublic | None
-    sent_at: Time
-    acknowledged_at: Time | None
-    acknowledgements: dict[str, Time]
-    log_index: int
-    proof: str | None
-
-
-class ObservationPublic(_Out):
-    """An observation with the salt and commitment of its body."""
-
-    id: int
-    treaty: str
-    subject: str | None
-    source: str
-    observed_at: Time
-    body: dict[str, Any]
-    body_salt: str | None
-    body_commitment: str | None
-    recorded_by: str
-    recorded_at: Time
-    log_index: int
 
 
 class ConsistencyPublic(_Out):

@@ -28,7 +28,7 @@ def submit_aggregate(
     treaty: TreatyPath,
     body: AggregateCreate,
     call: Annotated[Call, allowed("declaration.submit")],
-) -> dict[str, Any]:
+) -> DeclarationPublic:
     """Submit an aggregate declaration (figures per limit or component).
 
     With ``signed_entry`` the log entry is the party's own signature over
@@ -45,7 +45,7 @@ def submit_items(
     treaty: TreatyPath,
     body: ItemsCreate,
     call: Annotated[Call, allowed("declaration.submit")],
-) -> dict[str, Any]:
+) -> DeclarationPublic:
     """Submit an item-level declaration: committed, items kept for the party only.
 
     With ``sealed`` (and the ``commitment`` and ``components`` the party's client computed)
@@ -108,7 +108,7 @@ async def submit_file(
     call: Annotated[Call, allowed("declaration.submit")],
     format: Annotated[Literal["csv", "json", "parquet"] | None, Query()] = None,
     recording_history: bool = False,
-) -> dict[str, Any]:
+) -> DeclarationFilePublic:
     """Submit a declaration file: every declaration in it stored and logged, or none.
 
     CSV, JSON or Parquet, read as ``armsctl check`` reads it, in one transaction. The body is the file itself; its format is the ``format`` query parameter or the
@@ -134,7 +134,7 @@ async def submit_file(
             async for chunk in request.stream():
                 handle.write(chunk)
 
-        def submit() -> list[dict[str, Any]]:
+        def submit() -> list[DeclarationPublic]:
             return call.run(
                 declarations.submit_file,
                 treaty=treaty,
@@ -146,7 +146,7 @@ async def submit_file(
             )
 
         rows = await run_in_threadpool(submit)
-    return {"results": rows, "total": len(rows)}
+    return DeclarationFilePublic(results=rows, total=len(rows))
 
 
 @router.get("/treaties/{treaty}/declarations", response_model=Page[DeclarationPublic])
@@ -164,7 +164,7 @@ def list_declarations(
 @router.get("/declarations/{declaration_id}", response_model=DeclarationPublic)
 def get_declaration(
     declaration_id: IdPath, call: Annotated[Call, allowed("declaration.read")]
-) -> dict[str, Any]:
+) -> DeclarationPublic:
     """The public view of one declaration."""
     return declarations.get_declaration(call.db, declaration_id=declaration_id)
 

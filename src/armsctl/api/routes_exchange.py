@@ -36,7 +36,7 @@ def submit_notification(
     treaty: TreatyPath,
     body: NotificationCreate,
     call: Annotated[Call, allowed("notification.submit")],
-) -> dict[str, Any]:
+) -> NotificationPublic:
     """Send a notification to one party (or, without recipient, to every other party)."""
     sender = call.party("sends notifications")
     return call.logs(
@@ -75,7 +75,7 @@ def acknowledge(
     notification_id: IdPath,
     call: Annotated[Call, allowed("notification.acknowledge")],
     body: Signed | None = None,
-) -> dict[str, Any]:
+) -> NotificationPublic:
     """Acknowledge for the caller's party; ``signed_entry`` makes the log entry the party's."""
     return call.logs(notifications.acknowledge_notification, body, notification_id=notification_id)
 
@@ -90,7 +90,7 @@ def record_observation(
     treaty: TreatyPath,
     body: ObservationCreate,
     call: Annotated[Call, allowed("observation.record")],
-) -> dict[str, Any]:
+) -> ObservationPublic:
     """Record an observation (drone, in-situ, open-source, satellite); its body is committed."""
     return call.logs(observations.record_observation, body, treaty=treaty, rng=call.rng)
 

@@ -28,7 +28,7 @@ def request_inspection(
     treaty: TreatyPath,
     body: InspectionCreate,
     call: Annotated[Call, allowed("inspection.request")],
-) -> dict[str, Any]:
+) -> InspectionPublic:
     """Request an inspection; 409 when the year's quota of that type is spent."""
     return call.logs(
         inspections.request_inspection,
@@ -51,7 +51,7 @@ def list_inspections(
 @router.get("/inspections/{inspection_id}", response_model=InspectionPublic)
 def get_inspection(
     inspection_id: IdPath, call: Annotated[Call, allowed("inspection.read")]
-) -> dict[str, Any]:
+) -> InspectionPublic:
     """One inspection with its findings, as the caller's party sees it (audited)."""
     return call.run(inspections.get_inspection, inspection_id=inspection_id)
 
@@ -61,7 +61,7 @@ def schedule(
     inspection_id: IdPath,
     body: ScheduleCreate,
     call: Annotated[Call, allowed("inspection.schedule")],
-) -> dict[str, Any]:
+) -> InspectionPublic:
     """The inspecting party notifies the arrival time: planned -> notified."""
     return call.logs(inspections.schedule_inspection, body, inspection_id=inspection_id)
 
@@ -71,7 +71,7 @@ def start(
     inspection_id: IdPath,
     call: Annotated[Call, allowed("inspection.start")],
     body: Signed | None = None,
-) -> dict[str, Any]:
+) -> InspectionPublic:
     """The inspected party receives the team; ``signed_entry`` makes the entry the party's."""
     return call.logs(inspections.start_inspection, body, inspection_id=inspection_id)
 
@@ -83,7 +83,7 @@ def reveal(
     inspection_id: IdPath,
     body: RevealCreate,
     call: Annotated[Call, allowed("inspection.reveal")],
-) -> dict[str, Any]:
+) -> RevealCreatePublic:
     """Open every declared item at the inspected site, with inclusion proofs."""
     return call.logs(inspections.reveal_site, body, inspection_id=inspection_id)
 
@@ -104,6 +104,6 @@ def report(
     inspection_id: IdPath,
     body: FindingsCreate,
     call: Annotated[Call, allowed("inspection.report")],
-) -> dict[str, Any]:
+) -> InspectionPublic:
     """The inspection team files its findings: in-progress -> reported."""
     return call.logs(inspections.report_inspection, body, inspection_id=inspection_id)

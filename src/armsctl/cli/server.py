@@ -64,11 +64,12 @@ def _check_sqlite_path(url: str) -> None:
 def _open(db: str | None) -> Database:
     """Open (creating and migrating if needed) the database and the log key beside it."""
     from armsctl.service import Database
-    from armsctl.settings import Settings, load_signer
+    from armsctl.settings import KeySettings, load_signer
     from armsctl.store.engine import database_url
     from armsctl.store.schema import upgrade
 
-    settings = Settings(database_url=database_url(db))
+    # The four settings this needs, without pydantic-settings (the server reads them all).
+    settings = KeySettings.from_env(database_url=database_url(db))
     _check_sqlite_path(settings.database_url)
     database = Database(settings.database_url, load_signer(settings))
     upgrade(database.engine)
@@ -171,14 +172,16 @@ def serve(
     """
     import os
 
-    from armsctl.settings import Settings
     from armsctl.store.engine import database_url
 
-    settings = Settings(database_url=database_url(db))
-    _check_sqlite_path(settings.database_url)
-    import uvicorn  # after the check: a refused --db starts no server
+    url = database_url(db)
+    _check_sqlite_path(url)
+    import uvicorn  # after the check: a refused --db reads no settings and starts no server
 
     from armsctl.server import create_app
+    from armsctl.settings import Settings
+
+    settings = Settings(database_url=url)
 
     banner = f"armsctl API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)"
     if workers == 1:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from pydantic import Field
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -60,6 +61,7 @@ from armsctl.service.entries import (
 )
 from armsctl.service.log import proof_url
 from armsctl.service.record import record_figure, unverified_measures
+from armsctl.service.records import Day, Number, Record, Time
 from armsctl.service.treaty_dates import check_declaration_date, history_marked
 from armsctl.store.engine import insert_rows
 from armsctl.store.models import Declaration, DeclarationItem, Party, SealedItem
@@ -68,6 +70,10 @@ from armsctl.treaty.schema import Treaty
 __all__ = [
     "MAX_ITEMS",
     "ClientItems",
+    "DeclarationFilePublic",
+    "DeclarationItemPublic",
+    "DeclarationPublic",
+    "SealedItemsKey",
     "Submission",
     "audit_items_read",
     "core_declaration",
@@ -246,6 +252,58 @@ def _commit(
     return commit_items(items, party=party, date=as_of.isoformat(), treaty=treaty, rng=rng)
 
 
+class DeclarationPublic(Record):
+    """The public view of a declaration: figures and commitment, never an item.
+
+    For an item-level declaration ``figures`` are the treaty's limit values computed from the
+    items and ``commitment`` is the escrow's public commitment; ``proof`` is the path of the
+    log entry's proof bundle.
+    """
+
+    id: int
+    treaty: str
+    party: str
+    as_of: Day
+    kind: str
+    status: str
+    figures: dict[str, Number]
+    unverified: list[str]
+    commitment: dict[str, Any] | None
+    note: str
+    submitted_at: Time
+    log_index: int
+    proof: str | None
+
+
+class DeclarationFilePublic(Record):
+    """Every declaration a file held, stored and logged in one transaction."""
+
+    results: list[DeclarationPublic]
+    total: int
+
+
+class SealedItemsKey(Record):
+    """How a party opens its sealed item rows (``armsctl.ledger.sealing``)."""
+
+    scheme: str
+    wrapped_key: str
+    private: str | None
+
+
+class DeclarationItemPublic(Record):
+    """One of the declaring party's own items.
+
+    In clear on the server: ``index``, ``salt`` and ``item``. Sealed by the party's client:
+    ``index``, ``ciphertext`` and ``sealed`` (what the party needs to open it).
+    """
+
+    index: int
+    salt: str | None = Field(None, description="Items in clear: the item's 32-byte salt (hex).")
+    item: dict[str, Any] | None = Field(None, description="Items in clear: the item record.")
+    ciphertext: str | None = Field(None, description="Sealed items: the row (base64).")
+    sealed: SealedItemsKey | None = Field(None, description="Sealed items: how to open it.")
+
+
 def _released(row: Declaration, treaty: Treaty) -> dict[str, Any]:
     """The figures every role may read: as declared (aggregate) or limit values (items)."""
     if row.kind == "items":
@@ -254,6 +312,11 @@ def _released(row: Declaration, treaty: Treaty) -> dict[str, Any]:
 
 
 def _public(row: Declaration, party: str, treaty: Treaty) -> dict[str, Any]:
+    """The public view of a declaration as plain JSON data (``DeclarationPublic``'s keys).
+
+    Plain data for the documents built around many of them (the web's public data set, kept
+    per declaration); a use-case returns it as the record (``_record``).
+    """
     return {
         "id": row.id,
         "treaty": row.treaty_id,
@@ -269,6 +332,11 @@ def _public(row: Declaration, party: str, treaty: Treaty) -> dict[str, Any]:
         "log_index": row.log_index,
         "proof": proof_url(row.log_index) if row.log_index >= 0 else None,
     }
+
+
+def _record(row: Declaration, party: str, treaty: Treaty) -> DeclarationPublic:
+    """The public view of a declaration, as a use-case returns it."""
+    return DeclarationPublic.model_validate(_public(row, party, treaty))
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +449,7 @@ def submit_aggregate(
     signed_entry: str | None = None,
     require_signature: bool = False,
     recording_history: bool = False,
-) -> dict[str, Any]:
+) -> DeclarationPublic:
     """Record an aggregate declaration and log it.
 
     The log entry is the party's own when ``signed_entry`` (base64 of the envelope the party
@@ -405,7 +473,7 @@ def submit_aggregate(
         _check_figures(figures, doc)
         figures = dict(sorted(figures.items()))
         row = _store(db, session, conn, req, doc, row_party, as_of, figures, None, status=status)
-        return _public(row, party, doc)
+        return _record(row, party, doc)
 
 
 def _item_problems(row: int, item: Mapping[str, Any]) -> list[Problem]:
@@ -489,7 +557,7 @@ def submit_items(
     signed_entry: str | None = None,
     require_signature: bool = False,
     recording_history: bool = False,
-) -> dict[str, Any]:
+) -> DeclarationPublic:
     """Commit to an item-level declaration, keep the items for the party, log the public part.
 
     The items are kept sealed to the party's registered encryption key (``store_sealed_opening``):
@@ -534,7 +602,7 @@ def submit_items(
             )
         row = _store(db, session, conn, req, doc, row_party, as_of, figures, committed.public)
         store_sealed_opening(session, row, committed.opening, owner_key, rng=rng)
-        return _public(row, party, doc)
+        return _record(row, party, doc)
 
 
 def owner_encryption_key(party: Party) -> Any:
@@ -697,7 +765,7 @@ def submit_declarations(
     at: dt.datetime,
     require_signature: bool = False,
     recording_history: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[DeclarationPublic]:
     """Store and log every declaration of one upload, or none of them.
 
     A file may declare several parties and dates; it is one act, so it is one transaction.
@@ -795,7 +863,7 @@ def submit_declarations(
                 store_sealed_opening(
                     session, row, prep.committed.opening, sealing[sub.party], rng=rng
                 )
-            out.append(_public(row, sub.party, doc))
+            out.append(_record(row, sub.party, doc))
         return out
 
 
@@ -849,7 +917,7 @@ def submit_file(
     at: dt.datetime,
     require_signature: bool = False,
     recording_history: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[DeclarationPublic]:
     """Read a declaration file as ``armsctl check`` does and submit all of it, or none of it.
 
     ``name`` is what messages call the file (the upload's own name, never the server's
@@ -992,7 +1060,7 @@ def submit_sealed_items(
     signed_entry: str | None = None,
     require_signature: bool = False,
     recording_history: bool = False,
-) -> dict[str, Any]:
+) -> DeclarationPublic:
     """Record an item-level declaration whose items the server never sees in clear.
 
     The party's client committed to its items, computed the component figures, sealed every
@@ -1040,7 +1108,7 @@ def submit_sealed_items(
             insert(SealedItem),
             [{"declaration_id": row.id, "position": n, "ciphertext": c} for n, c in rows],
         )
-        return _public(row, party, doc)
+        return _record(row, party, doc)
 
 
 def seal_items(
@@ -1061,7 +1129,7 @@ def seal_items(
     }
 
 
-def list_declarations(db: Database, listing: Listing) -> Page:
+def list_declarations(db: Database, listing: Listing) -> Page[DeclarationPublic]:
     """The public view of declarations: figures and commitments, never an item.
 
     ``listing.party`` keeps one declaring party's (by code).
@@ -1069,10 +1137,10 @@ def list_declarations(db: Database, listing: Listing) -> Page:
     with db.read() as session:
         doc = db.treaty(session, listing.treaty)
         rows, total = owned_page(session, Declaration, listing, Declaration.as_of, Declaration.id)
-        return listing.page([_public(d, code, doc) for d, code in rows], total)
+        return listing.page([_record(d, code, doc) for d, code in rows], total)
 
 
-def get_declaration(db: Database, *, declaration_id: int) -> dict[str, Any]:
+def get_declaration(db: Database, *, declaration_id: int) -> DeclarationPublic:
     """The public view of one declaration."""
     with db.read() as session:
         row = session.execute(
@@ -1080,7 +1148,7 @@ def get_declaration(db: Database, *, declaration_id: int) -> dict[str, Any]:
         ).first()
         if row is None:
             raise NotFoundError(f"no declaration {declaration_id}")
-        return _public(row[0], row[1], db.treaty(session, row[0].treaty_id))
+        return _record(row[0], row[1], db.treaty(session, row[0].treaty_id))
 
 
 def read_items(
@@ -1092,7 +1160,7 @@ def read_items(
     limit: int = 100,
     offset: int = 0,
     at: dt.datetime,
-) -> Page:
+) -> Page[DeclarationItemPublic]:
     """The declaring party's own items (with salts, so it can reveal them); audited."""
     with db.audited_read() as session:
         decl = owned_declaration(session, declaration_id, allow)
@@ -1150,15 +1218,15 @@ def audit_items_read(
 
 def _item_row(
     row: DeclarationItem | SealedItem, sealed: Mapping[str, Any] | None
-) -> dict[str, Any]:
+) -> DeclarationItemPublic:
     """One item row for its owner: in clear with its salt, or sealed with what opens it."""
     if isinstance(row, SealedItem):
-        return {
-            "index": row.position,
-            "ciphertext": b64(bytes(row.ciphertext)),
-            "sealed": dict(sealed or {}),
-        }
-    return {"index": row.position, "salt": bytes(row.salt).hex(), "item": row.record}
+        return DeclarationItemPublic(
+            index=row.position,
+            ciphertext=b64(bytes(row.ciphertext)),
+            sealed=SealedItemsKey.model_validate(dict(sealed or {})),
+        )
+    return DeclarationItemPublic(index=row.position, salt=bytes(row.salt).hex(), item=row.record)
 
 
 def core_declaration(row: Declaration, party: str) -> CoreDeclaration:

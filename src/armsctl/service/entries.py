@@ -40,6 +40,7 @@ from armsctl.ledger.envelope import Entry, canonical, open_entry, seal_entry
 from armsctl.ledger.merkle import leaf_hash
 from armsctl.ledger.note import SignerKey, VerifierKey
 from armsctl.service._base import Database, b64
+from armsctl.service.records import Record
 from armsctl.store.models import PartyKey
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "SALT_SIZE",
     "SIGNED_FIELD",
     "Draft",
+    "SealedPublic",
     "accept_signed",
     "acknowledgement_entry",
     "append_for_party",
@@ -182,6 +184,15 @@ def seal_at_rest(
     plain = {"value": value, "salt": salt.hex() if salt is not None else None}
     sealed = seal_value(plain, to=to, context=context, rng=rng, floor=floor or VALUE_FLOOR)
     return {"commitment": commitment, "sealed": sealed}
+
+
+class SealedPublic(Record):
+    """A value sealed at rest, as one reader is served it: its own wrapped key only."""
+
+    scheme: str
+    context: dict[str, Any]
+    keys: dict[str, str]
+    ciphertext: str
 
 
 def sealed_view(stored: Mapping[str, Any] | None, reader: str | None) -> dict[str, Any] | None:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.orm import Session
@@ -43,6 +44,7 @@ from armsctl.service._json import check_json, renderable
 from armsctl.service._paging import Listing, fetch_page
 from armsctl.service.entries import (
     Draft,
+    SealedPublic,
     append_for_party,
     content_commitment,
     inspection_request_entry,
@@ -52,6 +54,7 @@ from armsctl.service.entries import (
     seal_at_rest,
     sealed_view,
 )
+from armsctl.service.records import Record, Time
 from armsctl.service.treaty_dates import check_treaty_date, history_marked
 from armsctl.store.models import (
     Declaration,
@@ -66,6 +69,10 @@ from armsctl.verification.quotas import allowance, refusal
 
 __all__ = [
     "STATES",
+    "InspectionPublic",
+    "QuotaPublic",
+    "RevealCreatePublic",
+    "RevealPublic",
     "clear_parts",
     "get_inspection",
     "list_inspections",
@@ -85,6 +92,73 @@ __all__ = [
 
 STATES = ("planned", "notified", "in-progress", "reported")
 MAX_SAFE_ROWS = 2**31 - 1
+
+
+class InspectionPublic(Record):
+    """An inspection as its reader's party sees it (its copy of what is sealed at rest).
+
+    When the site is sealed at rest ``site`` and ``site_salt`` are null and ``sealed_site`` is
+    the reader's copy; a site kept in clear has no ``sealed_site`` key. The arrival time is
+    likewise ``scheduled_for`` null beside ``sealed_arrival``.
+    """
+
+    id: int
+    treaty: str
+    inspecting_party: str
+    inspected_party: str
+    type: str
+    year: int
+    slot: int
+    site: str | None
+    site_salt: str | None
+    site_commitment: str | None
+    sealed_site: SealedPublic | None = Field(None, description="Present when the site is sealed.")
+    state: str
+    inspectors: list[str]
+    requested_at: Time
+    scheduled_for: Time | None
+    sealed_arrival: SealedPublic | None = Field(
+        None, description="Present when the arrival time is sealed."
+    )
+    findings: list[dict[str, Any]] | dict[str, Any] | None
+    reported_at: Time | None
+    arrival_salt: str | None
+    arrival_commitment: str | None
+    findings_salt: str | None
+    findings_commitment: str | None
+    sealed_findings: SealedPublic | None
+
+
+class RevealCreatePublic(Record):
+    """A reveal just stored: how many items it opened and whether it is proven complete."""
+
+    id: int
+    inspection: int
+    declaration: int
+    verified: int
+    complete: bool | None
+    revealed_counts: dict[str, int]
+
+
+class RevealPublic(Record):
+    """A stored reveal: in clear (``reveal``) or sealed to the two parties (``sealed_reveal``)."""
+
+    id: int
+    declaration: int
+    verified: int
+    reveal: dict[str, Any] | None
+    sealed_reveal: SealedPublic | None
+
+
+class QuotaPublic(Record):
+    """Inspection slots of one type for one party and year; null when the rule lacks a figure."""
+
+    party: str
+    type: str
+    year: int
+    allowed: int | None
+    used: int
+    left: int | None
 
 
 def _declared_units(session: Session, treaty: str, party_id: int, year: int) -> int | None:
@@ -169,8 +243,17 @@ def _facts(session: Session, row: Inspection) -> Resource:
     )
 
 
-def _public(session: Session, row: Inspection, viewer: str | None = None) -> dict[str, Any]:
-    """The inspection for a reader of party ``viewer``: its copy of what is sealed at rest."""
+def _public(
+    session: Session,
+    row: Inspection,
+    viewer: str | None = None,
+    shown: Mapping[str, Any] | None = None,
+) -> InspectionPublic:
+    """The inspection for a reader of party ``viewer``: its copy of what is sealed at rest.
+
+    ``shown`` replaces what the author of a step sees of the part it just sent (its site,
+    arrival or findings in clear, with their salt) instead of its sealed copy alone.
+    """
     codes = {
         pid: code
         for pid, code in session.execute(
@@ -185,7 +268,7 @@ def _public(session: Session, row: Inspection, viewer: str | None = None) -> dic
         .where(InspectionInspector.inspection_id == row.id)
         .order_by(User.name)
     ).all()
-    return {
+    view = {
         "id": row.id,
         "treaty": row.treaty_id,
         "inspecting_party": codes[row.inspecting_party_id],
@@ -204,6 +287,7 @@ def _public(session: Session, row: Inspection, viewer: str | None = None) -> dic
         "sealed_findings": sealed_view((row.sealed or {}).get("findings"), viewer),
         "sealed_arrival": sealed_view((row.sealed or {}).get("arrival"), viewer),
     }
+    return InspectionPublic.model_validate({**view, **(shown or {})})
 
 
 def _utc_text(value: dt.datetime | None) -> str | None:
@@ -252,7 +336,7 @@ def request_inspection(
     signed_entry: str | None = None,
     require_signature: bool = False,
     recording_history: bool = False,
-) -> dict[str, Any]:
+) -> InspectionPublic:
     """Request an inspection, taking the next free slot of the year's quota.
 
     The log carries the site's salted commitment instead of the site: ``site_salt`` (hex) is
@@ -391,7 +475,7 @@ def request_inspection(
                 signed_entry=signed_entry,
                 require_signature=require_signature,
             )
-            return {**_public(session, row, inspecting), "site": site, "site_salt": salt.hex()}
+            return _public(session, row, inspecting, {"site": site, "site_salt": salt.hex()})
     except DbIntegrityError:
         raise ConflictError(f"the {quota_id} quota slot was taken concurrently; retry") from None
 
@@ -460,7 +544,7 @@ def _advance(
     salt_text: str | None = None,
     signed_entry: str | None = None,
     require_signature: bool = False,
-) -> dict[str, Any]:
+) -> InspectionPublic:
     """Take ``step``, filing ``value`` as its part (salted with ``salt_text``, or a fresh salt)."""
     part = step.part
     salt = b"" if part is None else _step_salt(salt_text, f"{part}_salt", signed_entry)
@@ -496,11 +580,11 @@ def _advance(
         )
         _append_as(party, db, session, conn, draft, signed_entry, require_signature)
         session.flush()
-        shown = _public(session, row, party.code)
+        shown: dict[str, Any] = {}
         if part is not None:  # the author sees what it sent
             sent = _utc_text(value) if part == "arrival" else renderable(value)
-            shown.update({_SHOWN_AS[part]: sent, f"{part}_salt": salt.hex()})
-        return shown
+            shown = {_SHOWN_AS[part]: sent, f"{part}_salt": salt.hex()}
+        return _public(session, row, party.code, shown)
 
 
 #: The field of an inspection's view that shows each part a step files.
@@ -650,7 +734,7 @@ def schedule_inspection(
     arrival_salt: str | None = None,
     signed_entry: str | None = None,
     require_signature: bool = False,
-) -> dict[str, Any]:
+) -> InspectionPublic:
     """The inspecting party notifies the arrival time: planned -> notified.
 
     The log carries the arrival's salted commitment (over its RFC 3339 text in UTC as the
@@ -679,7 +763,7 @@ def start_inspection(
     at: dt.datetime,
     signed_entry: str | None = None,
     require_signature: bool = False,
-) -> dict[str, Any]:
+) -> InspectionPublic:
     """The inspected party receives the team: notified -> in-progress (grants the inspectors)."""
     return _advance(
         db,
@@ -704,7 +788,7 @@ def report_inspection(
     findings_salt: str | None = None,
     signed_entry: str | None = None,
     require_signature: bool = False,
-) -> dict[str, Any]:
+) -> InspectionPublic:
     """The inspection team files its findings: in-progress -> reported.
 
     The report is the inspecting party's: a party-signed one is sealed with a key registered
@@ -744,7 +828,7 @@ def reveal_site(
     require_signature: bool = False,
     reveal: Mapping[str, Any] | None = None,
     site_salt: str | None = None,
-) -> dict[str, Any]:
+) -> RevealCreatePublic:
     """The inspected party opens every declared item at the inspected site, with proofs.
 
     The site is sealed at rest (the server cannot read it), so the party's client sends the
@@ -826,14 +910,14 @@ def reveal_site(
             at=at,
         )
         _append_as(party, db, session, conn, draft, signed_entry, require_signature)
-        return {
-            "id": stored.id,
-            "inspection": row.id,
-            "declaration": decl.id,
-            "verified": report.verified,
-            "complete": report.complete,
-            "revealed_counts": report.revealed_counts,
-        }
+        return RevealCreatePublic(
+            id=stored.id,
+            inspection=row.id,
+            declaration=decl.id,
+            verified=report.verified,
+            complete=report.complete,
+            revealed_counts=report.revealed_counts,
+        )
 
 
 def _client_reveal(
@@ -877,7 +961,7 @@ def _client_reveal(
 
 def read_reveals(
     db: Database, actor: Actor, *, inspection_id: int, allow: Allow, at: dt.datetime
-) -> list[dict[str, Any]]:
+) -> list[RevealPublic]:
     """The revealed items and their proofs, for the granted inspectors during the inspection."""
     return read_reveals_page(
         db, actor, inspection_id=inspection_id, allow=allow, at=at, limit=MAX_SAFE_ROWS
@@ -893,7 +977,7 @@ def read_reveals_page(
     at: dt.datetime,
     limit: int = 50,
     offset: int = 0,
-) -> Page:
+) -> Page[RevealPublic]:
     """One page of reveals with their proofs (audited)."""
     with db.audited_read() as session:
         row = _load(session, inspection_id)
@@ -911,15 +995,17 @@ def read_reveals_page(
             detail=f"{len(reveals)} reveals from offset {offset}",
         )
         results = [
-            {
-                "id": r.id,
-                "declaration": r.declaration_id,
-                "verified": r.verified,
-                "reveal": None if "sealed" in r.document else r.document,
-                "sealed_reveal": sealed_view(r.document, actor.party)
-                if "sealed" in r.document
-                else None,
-            }
+            RevealPublic.model_validate(
+                {
+                    "id": r.id,
+                    "declaration": r.declaration_id,
+                    "verified": r.verified,
+                    "reveal": None if "sealed" in r.document else r.document,
+                    "sealed_reveal": sealed_view(r.document, actor.party)
+                    if "sealed" in r.document
+                    else None,
+                }
+            )
             for r in reveals
         ]
         return Page(results, total, limit, offset)
@@ -927,7 +1013,7 @@ def read_reveals_page(
 
 def get_inspection(
     db: Database, actor: Actor, *, inspection_id: int, allow: Allow, at: dt.datetime
-) -> dict[str, Any]:
+) -> InspectionPublic:
     """One inspection with its findings, for the parties involved and its inspectors; audited."""
     with db.audited_read() as session:
         row = _load(session, inspection_id)
@@ -939,7 +1025,7 @@ def get_inspection(
 
 def list_inspections(
     db: Database, actor: Actor, listing: Listing, *, allow: Allow, at: dt.datetime
-) -> Page:
+) -> Page[InspectionPublic]:
     """Inspections the actor's party is part of, or the inspector was granted; audited.
 
     The actor decides whose inspections are listed: ``listing`` names no party.
@@ -966,7 +1052,7 @@ def list_inspections(
         return listing.page([_public(session, r, actor.party) for r in rows], total)
 
 
-def quota_status(db: Database, *, treaty: str, year: int) -> list[dict[str, Any]]:
+def quota_status(db: Database, *, treaty: str, year: int) -> list[QuotaPublic]:
     """Slots used and left per party and inspection type for a year (public figures)."""
     with db.read() as session:
         doc = db.treaty(session, treaty)
@@ -1006,13 +1092,13 @@ def quota_status(db: Database, *, treaty: str, year: int) -> list[dict[str, Any]
                 counts = accepted if quota.kind == "passive" else used
                 n = int(counts.get(f"{party.id}:{quota.id}", 0))
                 out.append(
-                    {
-                        "party": party.code,
-                        "type": quota.id,
-                        "year": year,
-                        "allowed": allowed,
-                        "used": n,
-                        "left": None if allowed is None else allowed - n,
-                    }
+                    QuotaPublic(
+                        party=party.code,
+                        type=quota.id,
+                        year=year,
+                        allowed=allowed,
+                        used=n,
+                        left=None if allowed is None else allowed - n,
+                    )
                 )
         return out

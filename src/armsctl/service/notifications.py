@@ -36,6 +36,7 @@ from armsctl.service._base import Actor, Allow, Database, Page, Resource, audit,
 from armsctl.service._json import check_json, renderable
 from armsctl.service._paging import Listing
 from armsctl.service.entries import (
+    SealedPublic,
     acknowledgement_entry,
     append_for_party,
     body_salt_fields,
@@ -46,11 +47,13 @@ from armsctl.service.entries import (
     sealed_view,
 )
 from armsctl.service.log import proof_url
+from armsctl.service.records import Record, Time
 from armsctl.service.treaty_dates import check_treaty_date, history_marked
 from armsctl.store.models import Notification, NotificationAck, Party
 
 __all__ = [
     "KIND_PATTERN",
+    "NotificationPublic",
     "acknowledge_notification",
     "list_notifications",
     "list_notifications_json",
@@ -115,6 +118,25 @@ class _Stored(Protocol):
     def log_index(self) -> int: ...
 
 
+class NotificationPublic(Record):
+    """A notification as its reader sees it: the body in clear, or the reader's sealed copy."""
+
+    id: int
+    treaty: str
+    sender: str
+    recipient: str | None
+    kind: str
+    body: dict[str, Any] | None
+    body_salt: str | None
+    body_commitment: str | None
+    sealed_body: SealedPublic | None
+    sent_at: Time
+    acknowledged_at: Time | None
+    acknowledgements: dict[str, Time]
+    log_index: int
+    proof: str | None
+
+
 def _acks(conn: Connection, ids: list[int]) -> dict[int, dict[str, dt.datetime]]:
     """Every acknowledgement of these notifications, by notification and party code."""
     out: dict[int, dict[str, dt.datetime]] = {i: {} for i in ids}
@@ -125,7 +147,7 @@ def _acks(conn: Connection, ids: list[int]) -> dict[int, dict[str, dt.datetime]]
     return out
 
 
-def _public(
+def _served(
     row: _Stored,
     sender: str,
     recipient: str | None,
@@ -133,6 +155,11 @@ def _public(
     viewer: str | None,
     clear: Any = None,
 ) -> dict[str, Any]:
+    """A notification as ``viewer`` is served it, as plain JSON data (``NotificationPublic``).
+
+    Plain data, not the record: the list's kept bytes (``list_notifications_json``) are
+    serialised from it directly, with no validation per row on the API's busiest read.
+    """
     mine = acks.get(viewer) if viewer is not None and viewer != sender else None
     if viewer == sender and recipient is not None:
         mine = acks.get(recipient)
@@ -181,7 +208,7 @@ def submit_notification(
     body_salt: str | None = None,
     rng: Callable[[int], bytes] = os.urandom,
     recording_history: bool = False,
-) -> dict[str, Any]:
+) -> NotificationPublic:
     """Send a notification (to one party, or to every other party with ``recipient=None``).
 
     With ``signed_entry`` the log entry is the sender's own (see ``entries.notification_entry``
@@ -260,7 +287,8 @@ def submit_notification(
             signed_entry=signed_entry,
             require_signature=require_signature,
         )
-        return _public(row, sender, recipient, {}, actor.party, clear=body)
+        shown = _served(row, sender, recipient, {}, actor.party, clear=body)
+        return NotificationPublic.model_validate(shown)
 
 
 def reseal_notification(session: Session, row: Notification, rng: Callable[[int], bytes]) -> bool:
@@ -343,8 +371,10 @@ def _page(
     viewer: str | None,
     limit: int,
     offset: int,
-) -> tuple[Page, bool]:
+) -> tuple[Page[dict[str, Any]], bool]:
     """One page as ``viewer`` is served it, and whether every row on it is sealed at rest.
+
+    The rows are plain data (``_served``): the kept bytes are serialised from them as they are.
 
     The count and the page come from the same statements for every caller, so ``Page.total``
     counts exactly the rows the pages walk through.
@@ -354,7 +384,7 @@ def _page(
     rows = conn.execute(_PAGE, {**params, "limit": limit, "offset": offset}).all()
     acks = _acks(conn, [row.id for row in rows])
     results = [
-        _public(row, row.sender_code, row.recipient_code, acks[row.id], viewer) for row in rows
+        _served(row, row.sender_code, row.recipient_code, acks[row.id], viewer) for row in rows
     ]
     return Page(results, total, limit, offset), all(row.sealed_body is not None for row in rows)
 
@@ -374,7 +404,7 @@ def _audit_list(
 
 def list_notifications(
     db: Database, actor: Actor, listing: Listing, *, allow: Allow, at: dt.datetime
-) -> Page:
+) -> Page[NotificationPublic]:
     """Notifications the actor's party sent or received (broadcasts included); audited.
 
     The actor decides whose notifications are listed: ``listing`` names no party.
@@ -391,7 +421,8 @@ def list_notifications(
             offset=offset,
         )
         _audit_list(session, actor, treaty=treaty, shown=len(page.results), offset=offset, at=at)
-        return page
+        rows = [NotificationPublic.model_validate(row) for row in page.results]
+        return Page(rows, page.total, page.limit, page.offset)
 
 
 @functools.cache
@@ -456,7 +487,7 @@ def acknowledge_notification(
     at: dt.datetime,
     signed_entry: str | None = None,
     require_signature: bool = False,
-) -> dict[str, Any]:
+) -> NotificationPublic:
     """Acknowledge receipt for the caller's party (the recipient; a broadcast: each other party).
 
     With ``signed_entry`` the acknowledgement in the log is the party's own
@@ -525,4 +556,5 @@ def acknowledge_notification(
         )
         session.flush()
         acks = _acks(session.connection(), [row.id])[row.id]
-        return _public(row, sender.code, recipient.code if recipient else None, acks, party.code)
+        to = recipient.code if recipient else None
+        return NotificationPublic.model_validate(_served(row, sender.code, to, acks, party.code))

@@ -20,26 +20,43 @@ from armsctl.service.entries import (
     observation_entry,
     parse_salt,
 )
+from armsctl.service.records import Record, Time
 from armsctl.store.models import Observation, Party
 
-__all__ = ["SOURCES", "list_observations", "record_observation"]
+__all__ = ["SOURCES", "ObservationPublic", "list_observations", "record_observation"]
 
 SOURCES = ("drone", "in-situ", "open-source", "satellite", "other")
 
 
-def _public(row: Observation, subject: str | None, recorder: str) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "treaty": row.treaty_id,
-        "subject": subject,
-        "source": row.source,
-        "observed_at": iso(row.observed_at),
-        "body": renderable(row.body),
+class ObservationPublic(Record):
+    """An observation with the salt and commitment of its body."""
+
+    id: int
+    treaty: str
+    subject: str | None
+    source: str
+    observed_at: Time
+    body: dict[str, Any]
+    body_salt: str | None
+    body_commitment: str | None
+    recorded_by: str
+    recorded_at: Time
+    log_index: int
+
+
+def _public(row: Observation, subject: str | None, recorder: str) -> ObservationPublic:
+    return ObservationPublic(
+        id=row.id,
+        treaty=row.treaty_id,
+        subject=subject,
+        source=row.source,
+        observed_at=iso(row.observed_at),
+        body=renderable(row.body),
         **body_salt_fields(row.body_salt, row.body),
-        "recorded_by": recorder,
-        "recorded_at": iso(row.recorded_at),
-        "log_index": row.log_index,
-    }
+        recorded_by=recorder,
+        recorded_at=iso(row.recorded_at),
+        log_index=row.log_index,
+    )
 
 
 def record_observation(
@@ -57,7 +74,7 @@ def record_observation(
     require_signature: bool = False,
     body_salt: str | None = None,
     rng: Callable[[int], bytes] = os.urandom,
-) -> dict[str, Any]:
+) -> ObservationPublic:
     """Record an observation and log its salted commitment under the recorder's name.
 
     An observation recorded by a party's user (party or inspector) is that party's: with
@@ -148,7 +165,7 @@ def record_observation(
         return _public(row, subject, actor.name)
 
 
-def list_observations(db: Database, listing: Listing) -> Page:
+def list_observations(db: Database, listing: Listing) -> Page[ObservationPublic]:
     """One page of a treaty's observations in the order they were recorded (oldest first).
 
     ``listing.party`` keeps those about one subject party (by code); ``Page.total`` counts every

@@ -34,11 +34,15 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from armsctl.errors import ArmsctlError, InputError, Problem
 from armsctl.service._base import Actor, Allow, Database
 from armsctl.service._json import MAX_SAFE, json_problem
+
+if TYPE_CHECKING:  # the command line's client imports this module without the use-cases
+    from armsctl.service.declarations import DeclarationPublic
+    from armsctl.service.inspections import RevealCreatePublic
 
 __all__ = [
     "FORMAT",
@@ -53,6 +57,8 @@ __all__ = [
     "submit_signed_request",
     "submit_signed_reveal",
 ]
+
+_T = TypeVar("_T")
 
 FORMAT = "armsctl/signed-request/v1"
 """The ``format`` of a signed request file (its first key, so a reader can tell it early)."""
@@ -317,7 +323,7 @@ def submit_signed_reveal(
     allow: Allow,
     at: dt.datetime,
     require_signature: bool = True,
-) -> dict[str, Any]:
+) -> RevealCreatePublic:
     """Submit a signed site reveal through the use-case the API calls (``reveal_site``).
 
     What the use-case raises is raised, and nothing is stored then: 403 for a signature by a
@@ -390,9 +396,7 @@ def _span(seconds: float) -> str:
     return f"{hours} hours" if hours < 48 else f"{hours // 24} days"
 
 
-def _worded(
-    run: Callable[[], dict[str, Any]], signed_entry: str, at: dt.datetime, command: str
-) -> dict[str, Any]:
+def _worded(run: Callable[[], _T], signed_entry: str, at: dt.datetime, command: str) -> _T:
     """``run()``; a refusal for the signature's age is re-worded (``signature_age``)."""
     try:
         return run()
@@ -417,7 +421,7 @@ def submit_signed_request(
     at: dt.datetime,
     note: str,
     require_signature: bool = True,
-) -> dict[str, Any]:
+) -> DeclarationPublic:
     """Submit a signed request through the use-case the API would call for it.
 
     ``note`` is the server's (where the request came from): a request carries none, since
@@ -445,7 +449,7 @@ def submit_signed_request(
         "recording_history": body.get("recording_history") is True,
     }
 
-    def submit() -> dict[str, Any]:
+    def submit() -> DeclarationPublic:
         if request.kind == "aggregate":
             return declarations.submit_aggregate(
                 db,

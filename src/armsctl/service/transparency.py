@@ -114,7 +114,7 @@ def transparency_document(
         "compliance": compliance,
         "inspections": {
             "total": head.inspections,
-            "quotas": quota_status(db, treaty=treaty, year=at.year),
+            "quotas": [q.to_json_dict() for q in quota_status(db, treaty=treaty, year=at.year)],
         },
         "log": {"size": head.size, "checkpoint": head.checkpoint},
     }
@@ -136,7 +136,7 @@ def transparency_view(
         db,
         treaty=treaty,
         at=at,
-        declarations=page.results,
+        declarations=[d.to_json_dict() for d in page.results],
         total=page.total,
         limit=page.limit,
         offset=page.offset,

@@ -105,7 +105,7 @@ def notifications_page(
     state, chosen = app_state(request), doc.id
     now = state.clock()
     page = _listed(list_notifications, state, actor, chosen, 500, "notification.read", now)
-    rows = _assessed(page.results, doc, now)
+    rows = _assessed([note.to_json_dict() for note in page.results], doc, now)
     inbox = [r for r in rows if r["sender"] != actor.party]
     outbox = [r for r in rows if r["sender"] == actor.party]
     core = [n for n in (core_notification(r, doc) for r in outbox) if n is not None]
@@ -138,17 +138,17 @@ async def acknowledge(request: Request, notification_id: int) -> Response:
     state = p.state
     row = acknowledge_notification(state.db, p.actor, notification_id=notification_id, **p.signed())
     if request.headers.get("HX-Request"):
-        doc = views.treaty_doc(state.db, row["treaty"])
+        doc = views.treaty_doc(state.db, row.treaty)
         # Focus moves to the row's new status (htmx focuses [autofocus] in swapped content),
         # not to <body>, which is where it would fall when the button it was on is replaced.
         return render(
             request,
             "_notification_row.html",
-            n=_assessed([row], doc, state.clock())[0],
+            n=_assessed([row.to_json_dict()], doc, state.clock())[0],
             box="in",
             focus=True,
         )
-    return RedirectResponse(f"/notifications?treaty={row['treaty']}", status_code=303)
+    return RedirectResponse(f"/notifications?treaty={row.treaty}", status_code=303)
 
 
 def _selection(request: Request, sites: str, count: int, nonces: str) -> dict[str, Any] | None:
@@ -199,7 +199,8 @@ def inspections_page(
     year = year or now.year
     plan = None
     if allowed(actor, "inspection.list"):
-        plan = _listed(list_inspections, state, actor, chosen, 200, "inspection.list", now).results
+        listed = _listed(list_inspections, state, actor, chosen, 200, "inspection.list", now)
+        plan = [i.to_json_dict() for i in listed.results]  # the sealed copies go out as JSON
     selection, selection_error = None, None
     try:
         selection = _selection(request, sites, count, nonces)
@@ -247,16 +248,16 @@ def monitoring_page(
     observations = list_observations(state.db, Listing(chosen, limit=500)).results
     sites: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for o in observations:
-        body = o.get("body") or {}
+        body = o.body or {}
         if not {"site", "category", "observed", "declared"} <= body.keys():
             continue
-        key = (str(o["subject"] or "?"), str(body["site"]), str(body["category"]))
+        key = (str(o.subject or "?"), str(body["site"]), str(body["category"]))
         sites.setdefault(key, []).append(
             {
-                "time": _time(o["observed_at"]),
+                "time": _time(o.observed_at),
                 "observed": int(body["observed"]),
                 "declared": int(body["declared"]),
-                "source": o["source"],
+                "source": o.source,
             }
         )
     discrepancies = sorted(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import Response
@@ -43,6 +43,9 @@ from armsctl.web._base import (
 )
 from armsctl.web.format import natural_key
 from armsctl.web.pages import pick_treaty
+
+if TYPE_CHECKING:
+    from armsctl.service.declarations import DeclarationPublic
 
 __all__ = ["annotate_lines", "router"]
 
@@ -195,7 +198,7 @@ async def upload(request: Request) -> Response:
                 result["lines"] = annotate_lines(text, problems)
             return _upload_page(request, treaty, result, status=422)
 
-        def submit() -> list[dict[str, Any]]:
+        def submit() -> list[DeclarationPublic]:
             return declarations.submit_declarations(
                 state.db,
                 sent.actor,
@@ -252,7 +255,7 @@ async def _signed_upload(
 
     from armsctl.service.signed_requests import parse_signed_request, submit_signed_request
 
-    def submit() -> dict[str, Any]:
+    def submit() -> DeclarationPublic:
         parsed = parse_signed_request(path.read_bytes(), treaty=treaty, name=display)
         return submit_signed_request(
             sent.state.db,
@@ -309,27 +312,27 @@ def diff_page(
     actor = signed_in(request, "declaration.read")
     db = app_state(request).db
     first, second = get_declaration(db, declaration_id=a), get_declaration(db, declaration_id=b)
-    if (first["treaty"], first["party"]) != (second["treaty"], second["party"]):
+    if (first.treaty, first.party) != (second.treaty, second.party):
         raise BadRequest("a diff compares two declarations of the same party")
-    if str(first["as_of"]) > str(second["as_of"]):
+    if str(first.as_of) > str(second.as_of):
         # A diff always reads forward in time (before -> after), whichever order the link used.
         first, second, a, b = second, first, b, a
-    measures = sorted(set(first["figures"]) | set(second["figures"]))
+    measures = sorted(set(first.figures) | set(second.figures))
     figures = [
         {
             "measure": m,
-            "before": first["figures"].get(m),
-            "after": second["figures"].get(m),
+            "before": first.figures.get(m),
+            "after": second.figures.get(m),
         }
         for m in measures
-        if first["figures"].get(m) != second["figures"].get(m)
+        if first.figures.get(m) != second.figures.get(m)
     ]
     items: list[dict[str, Any]] | None = None
-    both_items = first["kind"] == second["kind"] == "items"
+    both_items = first.kind == second.kind == "items"
     own = (
         allowed(actor, "declaration.items.read")
-        and actor.party == first["party"]
-        and actor.treaty == first["treaty"]
+        and actor.party == first.party
+        and actor.treaty == first.treaty
     )
     sealed_note = None
     if both_items and own:
@@ -387,9 +390,9 @@ def declaration_page(request: Request, declaration_id: int, offset: int = 0) -> 
     db = app_state(request).db
     decl = get_declaration(db, declaration_id=declaration_id)
     items = None
-    own = actor.party == decl["party"] and actor.treaty == decl["treaty"]
-    if decl["kind"] == "items" and own and allowed(actor, "declaration.items.read"):
-        items = read_items(
+    own = actor.party == decl.party and actor.treaty == decl.treaty
+    if decl.kind == "items" and own and allowed(actor, "declaration.items.read"):
+        page = read_items(
             db,
             actor,
             declaration_id=declaration_id,
@@ -397,10 +400,12 @@ def declaration_page(request: Request, declaration_id: int, offset: int = 0) -> 
             limit=100,
             offset=max(0, offset),
             at=app_state(request).clock(),
-        ).to_dict()
+        )
+        # As JSON: the page hands the sealed rows to the browser's opener as they are served.
+        items = {**page.to_dict(), "results": [row.to_json_dict() for row in page.results]}
     others = [
         d
-        for d in declaration_dates(db, treaty=decl["treaty"], party=decl["party"])
+        for d in declaration_dates(db, treaty=decl.treaty, party=decl.party)
         if d.id != declaration_id
     ][:200]
     return render(

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -44,6 +44,9 @@ from armsctl.web._base import (
     render,
     require_actor,
 )
+
+if TYPE_CHECKING:
+    from armsctl.service.records import Record
 
 __all__ = ["router"]
 
@@ -95,7 +98,7 @@ def _pattern(value: str | None, pattern: re.Pattern[str], name: str) -> None:
 async def _answer(
     request: Request,
     what: str,
-    run: Callable[[], dict[str, Any]],
+    run: Callable[[], Record],
     *,
     signed: bool,
     back: str,
@@ -164,7 +167,7 @@ async def send_notification(request: Request) -> Response:
     p = await posted(request, "notification.submit")
     form, treaty, kind = p.fields, _text(p.fields, "treaty"), _text(p.fields, "kind")
 
-    def run() -> dict[str, Any]:
+    def run() -> Record:
         recipient = _optional(form, "recipient")
         _pattern(kind, _KIND, "kind")
         _pattern(recipient, _CODE, "recipient")
@@ -199,7 +202,7 @@ def _treaty(state: Any, treaty: str) -> Any:
 
 
 async def _signed_answer(
-    request: Request, p: Posted, what: str, run: Callable[[], dict[str, Any]], back: str
+    request: Request, p: Posted, what: str, run: Callable[[], Record], back: str
 ) -> Response:
     """``_answer`` for a form signed in this browser: signed when it sent a signed entry."""
     return await _answer(request, what, run, signed=p.signed_entry is not None, back=back)
@@ -216,7 +219,7 @@ async def request_inspection(request: Request) -> Response:
     p = await posted(request, "inspection.request")
     form, treaty = p.fields, _text(p.fields, "treaty")
 
-    def run() -> dict[str, Any]:
+    def run() -> Record:
         inspectors = [n for n in re.split(r"[\s,]+", _text(form, "inspectors")) if n]
         for name in inspectors:
             _pattern(name, _NAME, "inspectors")
@@ -260,7 +263,7 @@ async def schedule_inspection(request: Request, inspection_id: int) -> Response:
     p = await posted(request, "inspection.schedule")
     text = _text(p.fields, "arrival")
 
-    def run() -> dict[str, Any]:
+    def run() -> Record:
         zoned = text + "+00:00" if _LOCAL_MINUTE.match(text) else text
         return use_case(
             p.state.db,
@@ -281,7 +284,7 @@ async def start_inspection(request: Request, inspection_id: int) -> Response:
 
     p = await posted(request, "inspection.start")
 
-    def run() -> dict[str, Any]:
+    def run() -> Record:
         return use_case(p.state.db, p.actor, inspection_id=inspection_id, **p.signed())
 
     return await _signed_answer(request, p, "Team received", run, "/inspections")
@@ -297,7 +300,7 @@ async def report_inspection(request: Request, inspection_id: int) -> Response:
 
     p = await posted(request, "inspection.report")
 
-    def run() -> dict[str, Any]:
+    def run() -> Record:
         findings = _json(p.fields, "findings", list, [])
         if not all(isinstance(f, dict) for f in findings):
             raise InputError([Problem("", "findings", "must be a JSON list of objects")])
@@ -337,7 +340,7 @@ async def reveal_site(request: Request, inspection_id: int) -> Response:
     require(actor, "inspection.reveal")
     state = app_state(request)
 
-    def run() -> dict[str, Any]:
+    def run() -> Record:
         if not data:
             raise InputError([Problem("", "file", "choose the signed reveal file to upload")])
         parsed = parse_signed_reveal(data, inspection=inspection_id, name=name)
@@ -380,7 +383,7 @@ async def declare_figures(request: Request) -> Response:
     p = await posted(request, "declaration.submit")
     form, treaty = p.fields, _text(p.fields, "treaty")
 
-    def run() -> dict[str, Any]:
+    def run() -> Record:
         try:
             as_of = dt.date.fromisoformat(_text(form, "as_of"))
         except ValueError:
