@@ -110,3 +110,31 @@ def test_a_refused_environment_stops_a_local_command_before_it_opens_the_databas
     assert result.exit_code == 2
     assert "production needs ARMSCTL_LOG_KEY_FILE" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("key_file", "problem"),
+    [
+        ("", "is a folder, not a key file"),
+        ("{tmp}", "is a folder, not a key file"),
+        ("{tmp}/not-a-key", "a signer key reads PRIVATE+KEY+"),
+    ],
+)
+def test_a_log_key_file_that_is_no_key_is_one_error_line(
+    environ: pytest.MonkeyPatch, tmp_path: Path, key_file: str, problem: str
+) -> None:
+    (tmp_path / "not-a-key").write_text("hello\n", encoding="utf-8")
+    environ.chdir(tmp_path)
+    app = typer.Typer()
+
+    @app.callback()
+    def root() -> None:
+        """Test root."""
+
+    register(app)
+    _set(environ, {"ARMSCTL_LOG_KEY_FILE": key_file.format(tmp=tmp_path)})
+    result = CliRunner().invoke(app, ["users", "list", "--db", str(tmp_path / "server.db")])
+    assert result.exit_code == 2, result.output
+    assert "log key file" in result.output and problem in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-key"]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
 from armsctl import lazy_exports
-from armsctl.errors import ParameterError
+from armsctl.errors import IntegrityError, ParameterError
 from armsctl.ledger.note import SignerKey
 from armsctl.store.engine import DEFAULT_DATABASE
 
@@ -126,20 +126,35 @@ class KeySettings:
 
 
 def load_signer(settings: KeySettings | Settings) -> SignerKey:
-    """Read the log key; in development create it (mode 0600) the first time."""
+    """Read the log key; in development create it (mode 0600) the first time.
+
+    Raises:
+        ParameterError: the key file is a folder (an empty ``LOG_KEY_FILE`` names this one),
+            cannot be read, does not hold a signer key, or is missing outside development.
+    """
     path = settings.key_path()
+    if path.is_dir():
+        raise ParameterError(f"log key file {str(path)!r} is a folder, not a key file")
     if path.exists():
-        return SignerKey.parse(path.read_text(encoding="utf-8"))
+        return _read_signer(path)
     if settings.environment != "development":
         raise ParameterError(f"log key file {path} does not exist")
     signer = SignerKey.generate(settings.log_name, seed=os.urandom(32))
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process created it first: use theirs
-        return SignerKey.parse(path.read_text(encoding="utf-8"))
+        return _read_signer(path)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(str(signer) + "\n")
     return signer
+
+
+def _read_signer(path: Path) -> SignerKey:
+    """The signer key in ``path``, or one clear error naming the file."""
+    try:
+        return SignerKey.parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, IntegrityError) as error:
+        raise ParameterError(f"log key file {path}: {error}") from error
 
 
 # ``Settings`` (pydantic-settings) is imported from its module when first read.
