@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from armsctl.cli._common import OutputFormat, exit_if_found, out_console, print_json, user_errors
-from armsctl.cli.monitoring import FORMAT_OPT, TREATY_ARG, parse_instant
+from armsctl.cli._options import Format, TreatyRef
+from armsctl.cli.monitoring import parse_instant
 
 if TYPE_CHECKING:
     from armsctl.monitoring import SiteEvidence
@@ -48,7 +49,7 @@ def observe_import(
     output: Path | None = typer.Option(
         None, "--output", help="Write the validated observations here as JSON."
     ),
-    fmt: OutputFormat = FORMAT_OPT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Validate observation files (all or nothing) and summarise them."""
     import json
@@ -100,7 +101,7 @@ def observe_import(
 
 @user_errors
 def fuse_cmd(
-    treaty_ref: str = TREATY_ARG,
+    treaty_ref: TreatyRef,
     declarations: list[Path] = typer.Option(
         ..., "--declarations", "-d", help="Item-level declaration file(s)."
     ),
@@ -109,7 +110,7 @@ def fuse_cmd(
     d: int = typer.Option(1, "--d", help="Understatement tested: at least this many items."),
     now: str | None = NOW_OPT,
     top: int = typer.Option(20, "--top", help="Sites to show."),
-    fmt: OutputFormat = FORMAT_OPT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Rank sites by the evidence that observations show undeclared items.
 
@@ -143,7 +144,7 @@ def fuse_cmd(
 
 @user_errors
 def anomalies_cmd(
-    treaty_ref: str = TREATY_ARG,
+    treaty_ref: TreatyRef,
     declarations: list[Path] | None = typer.Option(
         None, "--declarations", "-d", help="Declaration file(s). Default: the bundled record."
     ),
@@ -154,7 +155,7 @@ def anomalies_cmd(
     k: float = typer.Option(0.5, "--k", help="CUSUM reference value (in sigma)."),
     h: float = typer.Option(5.0, "--h", help="CUSUM decision interval (in sigma)."),
     tolerance: int = typer.Option(0, "--tolerance", help="Series-break tolerance (items)."),
-    fmt: OutputFormat = FORMAT_OPT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """CUSUM on balance differences, series breaks, frozen sites, round numbers, totals.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from armsctl.cli._common import (
     print_json,
     user_errors,
 )
+from armsctl.cli._options import DocFormat, DocumentFormat, Format, TreatyRef
 from armsctl.errors import InputError, ParameterError
 
 if TYPE_CHECKING:
@@ -36,9 +36,6 @@ STATUS_STYLE = {
     "withdrawn": "cyan",
 }
 
-TREATY_ARG = typer.Argument(
-    ..., help="A bundled treaty id (see `armsctl treaty list`) or a .toml file."
-)
 DECL_OPT = typer.Option(
     None,
     "--declarations",
@@ -48,14 +45,6 @@ DECL_OPT = typer.Option(
 INTERP_OPT = typer.Option(
     None, "--interpretation", help="Count under a named interpretation (dispute mode)."
 )
-
-
-class ReportFormat(str, Enum):
-    """Report file formats."""
-
-    html = "html"
-    md = "md"
-    json = "json"
 
 
 def parse_date(value: str, name: str) -> dt.date:
@@ -178,7 +167,7 @@ def print_report(report: Report, title: str) -> None:
 
 @user_errors
 def check(
-    treaty: str = TREATY_ARG,
+    treaty: TreatyRef,
     declarations: list[Path] | None = DECL_OPT,
     at: str | None = typer.Option(
         None, "--at", help="Date to check (YYYY-MM-DD); default: the latest declaration date."
@@ -196,7 +185,7 @@ def check(
     notifications: Path | None = typer.Option(
         None, "--notifications", help="Notifications (CSV/JSON) that activity rules check."
     ),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Check every limit for every party at a date. Exit 0 compliant, 1 violation, 2 bad input."""
     from armsctl.compliance import evaluate, report_to_dict
@@ -283,10 +272,10 @@ def _print_explanations(doc: dict[str, Any]) -> None:
 
 @user_errors
 def history(
-    treaty: str = TREATY_ARG,
+    treaty: TreatyRef,
     declarations: list[Path] | None = DECL_OPT,
     interpretation: str | None = INTERP_OPT,
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Every declaration date against every limit. Exit 1 if any date has a violation."""
     from armsctl.compliance import history as run_history
@@ -351,14 +340,14 @@ def history_table(title: str, reports: list[Report]) -> Table:
 
 @user_errors
 def diff(
-    treaty: str = TREATY_ARG,
+    treaty: TreatyRef,
     declarations: list[Path] = typer.Option(
         ..., "--declarations", "-d", help="Item-level declaration file(s)."
     ),
     party: str = typer.Option(..., "--party", help="Party code, e.g. USA."),
     before: str = typer.Option(..., "--from", help="Earlier declaration date (YYYY-MM-DD)."),
     after: str = typer.Option(..., "--to", help="Later declaration date (YYYY-MM-DD)."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Items added, removed and changed between two declarations of a party."""
     from armsctl.inventory import diff_items, read_party_items
@@ -396,10 +385,10 @@ def diff(
 
 @user_errors
 def report(
-    treaty: str = TREATY_ARG,
+    treaty: TreatyRef,
     declarations: list[Path] | None = DECL_OPT,
     output: Path = typer.Option(Path("report.html"), "-o", "--output", help="File to write."),
-    fmt: ReportFormat = typer.Option(ReportFormat.html, "--format", help="html, md or json"),
+    fmt: DocFormat = DocumentFormat.html,
     interpretation: str | None = INTERP_OPT,
 ) -> None:
     """Write a compliance report: charts per limit, the latest table and the explanations."""

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
+from armsctl.cli._options import Format
 
 __all__ = ["register"]
 
@@ -28,7 +29,7 @@ class Target(str, Enum):
 def crosswalk(
     items: Path = typer.Argument(..., help="Item list (CSV, JSON or Parquet) with uid and kind."),
     to: Target = typer.Option(Target.all, "--to", help="unroca, att, cfe, vd2011 or all"),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Classify items into UNROCA, ATT, CFE and Vienna Document categories, with exclusions."""
     from armsctl.crosswalk import REGIMES, classify, summarise

@@ -14,7 +14,8 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
+from armsctl.cli._common import OutputFormat, out_console, print_json
+from armsctl.cli._options import CommandGroup, Format
 
 if TYPE_CHECKING:
     from armsctl.exercise import Exercise
@@ -28,9 +29,8 @@ SEED_OPT = typer.Option(None, "--seed", help="Override the scenario's seed.")
 SAVE_OPT = typer.Option(
     None, "--save", help="Write the exercise record here (resumable, debriefable)."
 )
-FORMAT_OPT = typer.Option(OutputFormat.table, "--format", help="table or json")
 
-exercise_app = typer.Typer(
+exercise_app = CommandGroup(
     help="Training exercises: verification games against a simulated host.", no_args_is_help=True
 )
 
@@ -59,8 +59,7 @@ def _save(ex: Exercise, path: Path | None) -> None:
 
 
 @exercise_app.command("list")
-@user_errors
-def list_scenarios(fmt: OutputFormat = FORMAT_OPT) -> None:
+def list_scenarios(fmt: Format = OutputFormat.table) -> None:
     """List the bundled scenarios."""
     from armsctl.exercise import bundled_scenario_ids, load_scenario
 
@@ -280,7 +279,6 @@ def _print_turns(turns: list[dict[str, Any]]) -> None:
 
 
 @exercise_app.command("play")
-@user_errors
 def play(
     scenario: str = SCENARIO_ARG, seed: int | None = SEED_OPT, save: Path | None = SAVE_OPT
 ) -> None:
@@ -298,7 +296,6 @@ def play(
 
 
 @exercise_app.command("resume")
-@user_errors
 def resume_cmd(
     record: Path = typer.Argument(..., help="A record written by --save."),
     save: Path | None = typer.Option(None, "--save", help="Save here (default: the same file)."),
@@ -315,7 +312,6 @@ def resume_cmd(
 
 
 @exercise_app.command("run")
-@user_errors
 def run(
     scenario: str = SCENARIO_ARG,
     policy: str = typer.Option(
@@ -325,7 +321,7 @@ def run(
     ),
     seed: int | None = SEED_OPT,
     save: Path | None = SAVE_OPT,
-    fmt: OutputFormat = FORMAT_OPT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Play a scenario non-interactively with scripted actions or an automatic inspector."""
     from armsctl.errors import InputError
@@ -369,13 +365,12 @@ def run(
 
 
 @exercise_app.command("debrief")
-@user_errors
 def debrief(
     record: Path = typer.Argument(..., help="A record written by --save."),
     html: Path | None = typer.Option(None, "--html", help="Write the HTML debrief here."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the JSON debrief here."),
     seeds: int = typer.Option(50, "--seeds", min=0, help="Seeds for the distribution."),
-    fmt: OutputFormat = FORMAT_OPT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """The instructor's view of an exercise: score, timeline, truth, baselines, charts."""
     data = _read_record(record)  # first: a refused file costs no import of the engine

@@ -27,6 +27,7 @@ from armsctl.cli._common import (
     print_json,
     user_errors,
 )
+from armsctl.cli._options import CommandGroup, Format
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -37,11 +38,10 @@ if TYPE_CHECKING:
 
 __all__ = ["demo_step", "register"]
 
-keys_app = typer.Typer(help="Ed25519 signing keys for parties, logs and witnesses.")
-ledger_app = typer.Typer(help="The tamper-evident Merkle log, its checkpoints and proofs.")
+keys_app = CommandGroup(help="Ed25519 signing keys for parties, logs and witnesses.")
+ledger_app = CommandGroup(help="The tamper-evident Merkle log, its checkpoints and proofs.")
 
 DB_HELP = "Database URL or SQLite file (default: $ARMSCTL_DATABASE_URL, else ./armsctl.db)."
-FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", help="Output format.")
 DB_OPTION = typer.Option(None, "--db", help=DB_HELP)
 TRUST_OPTION = typer.Option(
     None, "--trust", help="Trust policy file (TOML: log_key, witnesses, quorum)."
@@ -239,7 +239,6 @@ def _now() -> Any:
 
 
 @keys_app.command("generate")
-@user_errors
 def keys_generate(
     name: str = typer.Argument(..., help="Key name, e.g. a party code or example.org/log."),
     directory: Path = typer.Option(Path("keys"), "--dir", help="Where to write the key files."),
@@ -249,7 +248,7 @@ def keys_generate(
         show_default=False,
         help="An X25519 key to seal the party's items to, instead.",
     ),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Generate an Ed25519 key: NAME.key (0600), NAME.pub (0x01) and NAME.cosig.pub (0x04).
 
@@ -300,7 +299,6 @@ def keys_generate(
 
 
 @ledger_app.command("append")
-@user_errors
 def ledger_append(
     body_file: Path = typer.Argument(..., help="JSON body, or a JSON list of bodies (one batch)."),
     key: Path = typer.Option(..., "--key", help="The submitting party's private key file."),
@@ -309,7 +307,7 @@ def ledger_append(
     party: str = typer.Option(..., "--party", help="Submitting party."),
     time: str | None = typer.Option(None, "--time", help="ISO 8601 time (default: now, UTC)."),
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Sign entries as a party and append them to the log in one transaction."""
     from armsctl.ledger.envelope import seal_entry
@@ -344,12 +342,11 @@ def ledger_append(
 
 
 @ledger_app.command("checkpoint")
-@user_errors
 def ledger_checkpoint(
     key: Path = typer.Option(..., "--key", help="The log's private key file (name = origin)."),
     out: Path | None = typer.Option(None, "--out", help="Also write the signed note here."),
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Sign a C2SP checkpoint of the current tree and print the signed note.
 
@@ -382,7 +379,6 @@ def ledger_checkpoint(
 
 
 @ledger_app.command("prove")
-@user_errors
 def ledger_prove(
     index: int | None = typer.Option(None, "--index", help="Entry index to prove."),
     entry_hash: str | None = typer.Option(None, "--entry-hash", help="Entry (leaf) hash, hex."),
@@ -399,7 +395,7 @@ def ledger_prove(
     ),
     out: Path | None = typer.Option(None, "--out", help="Write the proof bundle here."),
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Write an armsctl/proof-bundle/v1 against a signed checkpoint, checked before it is written.
 
@@ -463,13 +459,12 @@ def _consistency_file(
 
 
 @ledger_app.command("trust")
-@user_errors
 def ledger_trust(
     key: str = typer.Option(..., "--key", help="The log's verifier key, or a file holding it."),
     witness: list[str] = WITNESS_OPTION,
     quorum: int | None = QUORUM_OPTION,
     out: Path | None = typer.Option(None, "--out", help="Write the trust file here."),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Write a trust policy file (log key, witnesses, quorum) from keys obtained out of band."""
     policy = _trust(None, key, witness, quorum)
@@ -487,7 +482,6 @@ def ledger_trust(
 
 
 @ledger_app.command("verify-proof")
-@user_errors
 def ledger_verify_proof(
     proof_file: Path = typer.Argument(..., help="Proof bundle (from `ledger prove` or the API)."),
     trust: Path | None = TRUST_OPTION,
@@ -502,7 +496,7 @@ def ledger_verify_proof(
     old_checkpoint: Path | None = typer.Option(
         None, "--old-checkpoint", help="An older checkpoint you hold: require consistency."
     ),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Verify a proof bundle offline against pinned keys: exit 0 verified, 1 not, 2 bad input.
 
@@ -538,14 +532,13 @@ def ledger_verify_proof(
 
 
 @ledger_app.command("audit")
-@user_errors
 def ledger_audit(
     key: str | None = typer.Option(None, "--key", help="Trusted log verifier key or .pub file."),
     envelopes: bool = typer.Option(
         True, "--envelopes/--no-envelopes", help="Also check every entry's signature."
     ),
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Recompute every leaf and node, check every checkpoint; exit 1 naming the first mismatch.
 
@@ -566,7 +559,6 @@ def ledger_audit(
 
 
 @ledger_app.command("cosign")
-@user_errors
 def ledger_cosign(
     checkpoint: Path = typer.Argument(..., help="The log-signed checkpoint to cosign."),
     key: Path = typer.Option(..., "--key", help="The witness's private key file."),
@@ -579,7 +571,7 @@ def ledger_cosign(
     db: str | None = typer.Option(
         None, "--db", help="Instead of --proof: take the proof from this log database."
     ),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Cosign a checkpoint as a witness, offline; exit 1 on a fork, rollback or bad signature.
 
@@ -654,7 +646,7 @@ def commit_declaration(
     party_key: str | None = PARTY_KEY_OPTION,
     trust: Path | None = TRUST_OPTION,
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Log a salted commitment to item-level records; keep the opening file private.
 
@@ -700,7 +692,7 @@ def reveal_declaration(
     uid: list[str] = typer.Option([], "--uid", help="Item uid to reveal (repeatable)."),
     facility: str | None = typer.Option(None, "--facility", help="Reveal a whole facility."),
     out: Path = typer.Option(..., "--out", help="Where to write the reveal."),
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Reveal chosen items of a committed declaration, with their inclusion proofs."""
     from armsctl.errors import IntegrityError
@@ -722,7 +714,7 @@ def verify_reveal_cmd(
     party_key: str | None = PARTY_KEY_OPTION,
     trust: Path | None = TRUST_OPTION,
     db: str | None = DB_OPTION,
-    fmt: OutputFormat = FORMAT_OPTION,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Check revealed items against the declaration in the public log; exit 1 if they fail.
 

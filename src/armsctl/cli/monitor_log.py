@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from armsctl.cli._common import EXIT_VIOLATION, OutputFormat, out_console, print_json, user_errors
+from armsctl.cli._options import Format
 
 if TYPE_CHECKING:
     from armsctl.ledger.monitor import MonitorState
@@ -70,7 +71,7 @@ def ledger_monitor(
         [], "--party-key", help="The watched party's verifier key or file, in --party order."
     ),
     timeout: float = typer.Option(30.0, "--timeout", help="HTTP timeout in seconds."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Follow a log through its tiles; report any finding (exit 1)."""
     import httpx

@@ -25,6 +25,7 @@ from armsctl.cli._common import (
     styled,
     user_errors,
 )
+from armsctl.cli._options import Format, TreatyRef
 
 if TYPE_CHECKING:
     from armsctl.notifications import Notification
@@ -44,8 +45,6 @@ AT_OPT = typer.Option(
     help="When (ISO 8601 with a time zone). Default: now; give it on every step when recording "
     "past events.",
 )
-FORMAT_OPT = typer.Option(OutputFormat.table, "--format", help="table or json.")
-TREATY_ARG = typer.Argument(..., help="A bundled treaty id or a .toml file.")
 
 
 def parse_instant(value: str | None, name: str) -> dt.datetime:
@@ -152,7 +151,7 @@ def notify_draft(
     ident: str | None = typer.Option(None, "--id", help="Notification id. Default: next N-000001."),
     treaty: str | None = TREATY_OPT,
     at: str | None = AT_OPT,
-    fmt: OutputFormat = FORMAT_OPT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Draft a notification and add it to the file (created if needed)."""
     from armsctl.errors import InputError, ParameterError, Problem
@@ -236,7 +235,7 @@ def _lifecycle(step: str, doc: str) -> Callable[..., None]:
         file: Path = FILE_OPT,
         at: str | None = AT_OPT,
         treaty: str | None = TREATY_OPT,
-        fmt: OutputFormat = FORMAT_OPT,
+        fmt: Format = OutputFormat.table,
     ) -> None:
         _step(file, ident, at, fmt, step, treaty_ref=treaty)
 
@@ -260,7 +259,7 @@ def notify_ack(
     reject_reason: str | None = typer.Option(
         None, "--reject", help="Reject instead of acknowledging, with this reason."
     ),
-    fmt: OutputFormat = FORMAT_OPT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Acknowledge a received notification (or reject it with --reject REASON)."""
     if reject_reason is None:
@@ -274,7 +273,7 @@ def notify_list(
     file: Path = FILE_OPT,
     state: str | None = typer.Option(None, "--state", help="Only notifications in this state."),
     treaty: str | None = TREATY_OPT,
-    fmt: OutputFormat = FORMAT_OPT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """List the notifications in the file."""
     _treaty, notifications = _load(file, treaty)
@@ -288,7 +287,7 @@ def notify_due(
     at: str | None = AT_OPT,
     show_all: bool = typer.Option(False, "--all", help="Also show the ones received on time."),
     treaty_ref: str | None = TREATY_OPT,
-    fmt: OutputFormat = FORMAT_OPT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """What is due, pending, overdue or late at --at, with the deadline rule behind each.
 
@@ -336,7 +335,7 @@ DUE_VERDICTS = ("overdue", "late", "due", "pending", "on-time")
 
 @user_errors
 def reconcile_cmd(
-    treaty_ref: str = TREATY_ARG,
+    treaty_ref: TreatyRef,
     declarations: list[Path] = typer.Option(
         ..., "--declarations", "-d", help="Item-level declaration file(s)."
     ),
@@ -352,7 +351,7 @@ def reconcile_cmd(
     after: str | None = typer.Option(None, "--after", help="Later declaration date (YYYY-MM-DD)."),
     at: str | None = AT_OPT,
     limit: int = typer.Option(50, "--limit", help="Findings to print per party."),
-    fmt: OutputFormat = FORMAT_OPT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Check every change between two declarations against the notifications in between."""
     from armsctl.cli.compliance import load_inputs, parse_date

@@ -9,22 +9,22 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
+from armsctl.cli._common import OutputFormat, out_console, print_json
+from armsctl.cli._options import CommandGroup, Format, TreatyRef
 
 if TYPE_CHECKING:
     from armsctl.treaty import Treaty
 
 __all__ = ["per_party_dates", "register"]
 
-treaty_app = typer.Typer(
+treaty_app = CommandGroup(
     help="Treaties as code: list, show and validate treaty files.", no_args_is_help=True
 )
 
 
 @treaty_app.command("list")
-@user_errors
 def list_(
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """List the bundled treaties."""
     from armsctl.treaty import bundled_treaty_ids, load_treaty
@@ -62,10 +62,9 @@ def list_(
 
 
 @treaty_app.command("show")
-@user_errors
 def show(
-    treaty: str = typer.Argument(..., help="A bundled treaty id or a treaty .toml file."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+    treaty: TreatyRef,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Show a treaty's dates, limits, interpretations, quotas and notification duties."""
     from armsctl.treaty import load_treaty
@@ -195,10 +194,9 @@ def per_party_dates(t: Treaty) -> dict[str, dict[str, Any]]:
 
 
 @treaty_app.command("validate")
-@user_errors
 def validate(
     path: Path = typer.Argument(..., help="A treaty .toml file."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Check a treaty file against the schema; exit 2 with one line per problem.
 

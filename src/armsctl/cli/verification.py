@@ -23,8 +23,8 @@ from armsctl.cli._common import (
     fail,
     out_console,
     print_json,
-    user_errors,
 )
+from armsctl.cli._options import CommandGroup, Format, TreatyRef
 from armsctl.textio import read_json
 
 if TYPE_CHECKING:
@@ -32,19 +32,18 @@ if TYPE_CHECKING:
 
 __all__ = ["demo_step", "register"]
 
-FORMAT = typer.Option(OutputFormat.table, "--format", help="table or json")
 #: The interval mass of every ``estimate`` command.
 CREDIBILITY = typer.Option(0.95, "--credibility", help="Interval mass, in (0, 1).")
 
-inspect_app = typer.Typer(
+inspect_app = CommandGroup(
     help="Inspection statistics, planning within quotas and verifiable random selection.",
     no_args_is_help=True,
 )
-game_app = typer.Typer(help="Inspection games: zero-sum (LP) and bimatrix.", no_args_is_help=True)
-simulate_app = typer.Typer(
+game_app = CommandGroup(help="Inspection games: zero-sum (LP) and bimatrix.", no_args_is_help=True)
+simulate_app = CommandGroup(
     help="Monte Carlo evaluation of inspection regimes (Dask for sweeps).", no_args_is_help=True
 )
-estimate_app = typer.Typer(
+estimate_app = CommandGroup(
     help="Inference from inspection results and serial numbers.", no_args_is_help=True
 )
 
@@ -75,12 +74,11 @@ def _pct(p: float) -> str:
 
 
 @inspect_app.command("probability")
-@user_errors
 def probability(
     population: int = typer.Option(..., "--population", "-N", help="Items in the population."),
     defective: int = typer.Option(..., "--defective", "-M", help="Items not as declared."),
     sample: int = typer.Option(..., "--sample", "-n", help="Items inspected at random."),
-    fmt: OutputFormat = FORMAT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Chance that a random sample finds at least one falsified item (exact hypergeometric)."""
     from armsctl.verification.sampling import detection_probability, miss_probability
@@ -105,14 +103,13 @@ def probability(
 
 
 @inspect_app.command("sample-size")
-@user_errors
 def sample_size_cmd(
     population: int = typer.Option(..., "--population", "-N", help="Items in the population."),
     defective: int = typer.Option(..., "--defective", "-M", help="Items not as declared."),
     probability: float = typer.Option(
         0.95, "--probability", "-p", help="Detection probability wanted, in (0, 1)."
     ),
-    fmt: OutputFormat = FORMAT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Smallest sample reaching a detection probability (exact), beside the IAEA approximation."""
     from armsctl.verification.sampling import (
@@ -142,9 +139,8 @@ def sample_size_cmd(
 
 
 @inspect_app.command("plan")
-@user_errors
 def plan(
-    treaty: str = typer.Argument(..., help="A bundled treaty id or a treaty .toml file."),
+    treaty: TreatyRef,
     declarations: list[Path] = typer.Option(
         ...,
         "--declarations",
@@ -166,7 +162,7 @@ def plan(
     seed: int | None = typer.Option(
         None, "--seed", help="Also draw one concrete schedule from the plan with this seed."
     ),
-    fmt: OutputFormat = FORMAT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """The year's optimal inspection strategy over sites and periods, within the treaty's quotas."""
     import numpy as np
@@ -269,13 +265,12 @@ def _plan_plot(result: InspectionPlan, path: Path) -> str:
 
 
 @inspect_app.command("commit")
-@user_errors
 def commit_cmd(
     party: str = typer.Option(..., "--party", help="The committing party."),
     nonce: str | None = typer.Option(
         None, "--nonce", help="A 64-hex-digit nonce; a fresh one from the OS when omitted."
     ),
-    fmt: OutputFormat = FORMAT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Draw a nonce and print the commitment to publish (keep the nonce secret until reveal)."""
     from armsctl.verification.selection import commit, new_nonce
@@ -378,7 +373,6 @@ def _selection_inputs(
 
 
 @inspect_app.command("select")
-@user_errors
 def select_cmd(
     commitments: Path = _COMMITMENTS,
     reveals: Path = _REVEALS,
@@ -386,7 +380,7 @@ def select_cmd(
     candidates: Path = _CANDIDATES,
     fallback_checkpoint: Path | None = _FALLBACK,
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the selection JSON."),
-    fmt: OutputFormat = FORMAT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Draw the sites to inspect from the parties' revealed nonces and the checkpoint."""
     from armsctl.verification.selection import select_from_log
@@ -409,7 +403,6 @@ def select_cmd(
 
 
 @inspect_app.command("verify-selection")
-@user_errors
 def verify_selection_cmd(
     selection: Path = typer.Argument(..., help="The selection JSON to check."),
     commitments: Path = _COMMITMENTS,
@@ -417,7 +410,7 @@ def verify_selection_cmd(
     checkpoint: Path = _CHECKPOINT,
     candidates: Path = _CANDIDATES,
     fallback_checkpoint: Path | None = _FALLBACK,
-    fmt: OutputFormat = FORMAT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Re-derive a selection from the public inputs; exit 1 when it does not match."""
     from armsctl.errors import IntegrityError
@@ -447,10 +440,9 @@ def verify_selection_cmd(
 
 
 @game_app.command("solve")
-@user_errors
 def game_solve(
     file: Path = typer.Argument(..., help="A game file (.json or .toml)."),
-    fmt: OutputFormat = FORMAT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Solve a zero-sum game ('payoff') by LP or a bimatrix game ('row_payoff', 'column_payoff')."""
     from armsctl.errors import InputError, Problem
@@ -504,12 +496,11 @@ def _print_strategy(who: str, strategy: dict[str, float]) -> None:
 
 
 @game_app.command("dresher")
-@user_errors
 def game_dresher(
     periods: int = typer.Option(..., "--periods", "-n", help="Periods."),
     inspections: int = typer.Option(..., "--inspections", "-m", help="Inspections available."),
     loss: float = typer.Option(1.0, "--loss", help="Inspectee's loss when caught (b)."),
-    fmt: OutputFormat = FORMAT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Dresher's sequential inspection game, exactly; the stage LPs and closed form as checks."""
     from armsctl.verification.games import dresher_closed_form_exact, dresher_game, dresher_lp
@@ -549,7 +540,6 @@ def game_dresher(
 
 
 @simulate_app.command("regime")
-@user_errors
 def simulate_regime(
     scenario: Path = typer.Argument(..., help="A scenario file (TOML)."),
     scheduler: str | None = typer.Option(
@@ -566,7 +556,7 @@ def simulate_regime(
     plot: Path | None = typer.Option(
         None, "--plot", help="Write the time-to-detection chart (.svg/.png)."
     ),
-    fmt: OutputFormat = FORMAT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Simulate a regime against cheating strategies; a [sweep] runs its grid on Dask."""
     import dataclasses
@@ -650,7 +640,6 @@ def simulate_regime(
 
 
 @estimate_app.command("serials")
-@user_errors
 def estimate_serials_cmd(
     serials: list[int] = typer.Argument(None, help="Observed serial numbers."),
     file: Path | None = typer.Option(
@@ -658,7 +647,7 @@ def estimate_serials_cmd(
     ),
     start: int = typer.Option(1, "--start", help="The first serial number issued."),
     credibility: float = CREDIBILITY,
-    fmt: OutputFormat = FORMAT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """How many were produced, from serial numbers seen (German tank estimators)."""
     from armsctl.errors import InputError, Problem
@@ -678,26 +667,38 @@ def estimate_serials_cmd(
                     [Problem(str(file), f"entry {i}", f"not a whole number: {token!r}")]
                 ) from None
     est = estimate_serials(values, start=start, credibility=credibility)
-    if fmt is OutputFormat.json:
-        print_json(est.to_dict())
-        return
     lo, hi = est.credible_interval
     mean = f"{est.posterior_mean:,.1f}" if est.posterior_mean is not None else "undefined (k = 2)"
-    out_console.print(
+    _say_estimate(
+        fmt,
+        est,
         f"{est.observed} serials, largest {est.maximum:,}: unbiased estimate "
         f"[bold]{est.unbiased:,.1f}[/]; posterior mean {mean}, median {est.posterior_median:,}, "
-        f"{100 * credibility:g} % credible interval {lo:,} - {hi:,}."
+        f"{_interval(credibility, f'{lo:,}', f'{hi:,}')}.",
     )
 
 
+def _interval(credibility: float, lo: str, hi: str) -> str:
+    """How every estimate states its interval: its mass in percent, then its two ends."""
+    return f"{100 * credibility:g} % credible interval {lo} - {hi}"
+
+
+def _say_estimate(fmt: OutputFormat, estimate: Any, *sentences: str) -> None:
+    """An estimate as one JSON document (its ``to_dict``), or as the sentences that say it."""
+    if fmt is OutputFormat.json:
+        print_json(estimate.to_dict())
+        return
+    for sentence in sentences:
+        out_console.print(sentence)
+
+
 @estimate_app.command("fraction")
-@user_errors
 def estimate_fraction(
     inspected: int = typer.Option(..., "--inspected", help="Items checked at random."),
     found: int = typer.Option(..., "--found", help="Of them, not as declared."),
     population: int | None = typer.Option(None, "--population", help="Declared items in all."),
     credibility: float = CREDIBILITY,
-    fmt: OutputFormat = FORMAT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Posterior on the fraction (and number) of items not as declared (Beta-binomial)."""
     from armsctl.verification.inference import fraction_not_as_declared
@@ -705,29 +706,26 @@ def estimate_fraction(
     post = fraction_not_as_declared(
         inspected, found, population=population, credibility=credibility
     )
-    if fmt is OutputFormat.json:
-        print_json(post.to_dict())
-        return
     lo, hi = post.interval
-    out_console.print(
+    sentences = [
         f"Fraction not as declared: mean {_pct(post.mean)}, "
-        f"{100 * credibility:g} % credible interval {_pct(lo)} - {_pct(hi)}."
-    )
+        f"{_interval(credibility, _pct(lo), _pct(hi))}."
+    ]
     if post.count_interval is not None and post.count_mean is not None:
-        out_console.print(
+        sentences.append(
             f"Items not as declared among {post.population:,}: mean {post.count_mean:,.1f}, "
             f"interval {post.count_interval[0]:,} - {post.count_interval[1]:,}."
         )
+    _say_estimate(fmt, post, *sentences)
 
 
 @estimate_app.command("undeclared")
-@user_errors
 def estimate_undeclared(
     sites_inspected: int = typer.Option(..., "--sites-inspected", help="Sites inspected."),
     found: int = typer.Option(..., "--found", help="Undeclared items found there."),
     sites_total: int = typer.Option(..., "--sites-total", help="Sites in all."),
     credibility: float = CREDIBILITY,
-    fmt: OutputFormat = FORMAT,
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Posterior on the number of undeclared items across all sites (Poisson-Gamma)."""
     from armsctl.verification.inference import undeclared_items
@@ -735,13 +733,12 @@ def estimate_undeclared(
     post = undeclared_items(
         sites_inspected, found, sites_total=sites_total, credibility=credibility
     )
-    if fmt is OutputFormat.json:
-        print_json(post.to_dict())
-        return
     lo, hi = post.total_interval
-    out_console.print(
+    _say_estimate(
+        fmt,
+        post,
         f"Undeclared items in all: mean {post.total_mean:,.1f}, "
-        f"{100 * credibility:g} % credible interval {lo:,} - {hi:,}."
+        f"{_interval(credibility, f'{lo:,}', f'{hi:,}')}.",
     )
 
 

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import typer
 
-from armsctl.cli._common import OutputFormat, out_console, print_json, user_errors
+from armsctl.cli._common import OutputFormat, out_console, print_json
+from armsctl.cli._options import CommandGroup, Format
 
 __all__ = ["register"]
 
-web_app = typer.Typer(help="The web dashboard: demo data for a server.")
+web_app = CommandGroup(help="The web dashboard: demo data for a server.")
 
 
 @web_app.command("seed-demo")
-@user_errors
 def seed_demo_command(
     db: str = typer.Option(
         "armsctl-demo.db", "--db", help="Database URL or SQLite file to create (must be new)."
@@ -28,7 +28,7 @@ def seed_demo_command(
     workdir: Path = typer.Option(
         Path("out/web-demo"), "--workdir", help="Where tokens.txt and the synthetic items go."
     ),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Seed a new database with the dashboard demo (New START, one user per role)."""
     from armsctl.cli.server import _check_sqlite_path

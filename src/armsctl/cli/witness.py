@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from armsctl.cli._common import err_console, user_errors
+from armsctl.cli._common import err_console
+from armsctl.cli._options import CommandGroup
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["cosign_offline", "register"]
 
-witness_app = typer.Typer(help="Run a witness that cosigns a log's checkpoints (tlog-witness).")
+witness_app = CommandGroup(help="Run a witness that cosigns a log's checkpoints (tlog-witness).")
 
 
 def _log_keys(values: list[str]) -> list[VerifierKey]:
@@ -174,4 +175,4 @@ def witness_serve(
 def register(app: typer.Typer) -> None:
     """Add the ``witness`` command group."""
     app.add_typer(witness_app, name="witness")
-    witness_app.command("serve")(user_errors(witness_serve))
+    witness_app.command("serve")(witness_serve)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,12 +11,12 @@ import typer
 from rich.table import Table
 
 from armsctl.cli._common import (
-    EXIT_VIOLATION,
     OutputFormat,
+    exit_if_found,
     out_console,
     print_json,
-    user_errors,
 )
+from armsctl.cli._options import CommandGroup, DocFormat, DocumentFormat, Format
 from armsctl.errors import InputError
 
 if TYPE_CHECKING:
@@ -26,11 +25,11 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-workbench_app = typer.Typer(
+workbench_app = CommandGroup(
     help="Negotiation workbench: draft a treaty, see the cuts, schedules and verification burden.",
     no_args_is_help=True,
 )
-estimates_app = typer.Typer(
+estimates_app = CommandGroup(
     help="Public figures on nuclear forces (declarations and FAS/SIPRI estimates), with sources.",
     no_args_is_help=True,
 )
@@ -71,23 +70,51 @@ LOADING_OPT = typer.Option(
 )
 
 
-class BriefFormat(str, Enum):
-    """Brief file formats."""
+def _changes(sets: list[str] | None, quotas: list[str] | None) -> list[Any]:
+    """The ``--set`` and ``--quota`` changes, in the order a draft applies them."""
+    from armsctl.workbench import parse_quota, parse_set
 
-    html = "html"
-    md = "md"
-    json = "json"
+    return [parse_set(s) for s in sets or []] + [parse_quota(q) for q in quotas or []]
 
 
 def _draft(ref: str, sets: list[str] | None, quotas: list[str] | None) -> tuple[Treaty, list[str]]:
     from armsctl.treaty import load_treaty
-    from armsctl.workbench import apply_changes, parse_quota, parse_set
+    from armsctl.workbench import apply_changes
 
     treaty = load_treaty(ref)
-    changes = [parse_set(s) for s in sets or []] + [parse_quota(q) for q in quotas or []]
+    changes = _changes(sets, quotas)
     if not changes:
         return treaty, []
     return apply_changes(treaty, changes)
+
+
+def _analysis(
+    draft: str,
+    sets: list[str] | None,
+    quotas: list[str] | None,
+    baselines: list[str] | None,
+    db: str | None,
+    years: int | None,
+    milestones: list[str] | None,
+    capacity: list[str] | None,
+    costs: list[str] | None = None,
+    fixed: list[str] | None = None,
+    loading: list[str] | None = None,
+) -> tuple[Treaty, list[str], dict[str, Any]]:
+    """The draft (DRAFT with its changes), what changed, and its analysis from the baselines.
+
+    What ``cuts`` prints and ``brief`` writes up; the inputs are read in the order the user
+    meets their errors: the draft, then the baselines, then the schedule options.
+    """
+    from armsctl.workbench import analyse
+
+    treaty, changes = _draft(draft, sets, quotas)
+    result = analyse(
+        treaty,
+        _baselines(treaty, baselines, db),
+        _options(years, milestones, capacity, costs, fixed, loading),
+    )
+    return treaty, changes, result
 
 
 def _baselines(treaty: Treaty, args: list[str] | None, db: str | None = None) -> list[Baseline]:
@@ -196,7 +223,6 @@ def _check_out(path: Path) -> None:
 
 
 @workbench_app.command("draft")
-@user_errors
 def draft_cmd(
     base: str = typer.Argument(..., help="The bundled treaty id or treaty file to start from."),
     sets: list[str] | None = SET_OPT,
@@ -206,9 +232,9 @@ def draft_cmd(
 ) -> None:
     """Write a draft treaty file derived from BASE, with a note of what changed."""
     from armsctl.treaty import load_treaty, parse_treaty
-    from armsctl.workbench import derive_draft, draft_toml, parse_quota, parse_set
+    from armsctl.workbench import derive_draft, draft_toml
 
-    changes = [parse_set(s) for s in sets or []] + [parse_quota(q) for q in quotas or []]
+    changes = _changes(sets, quotas)
     _check_out(output)
     draft, notes = derive_draft(load_treaty(base), changes, draft_id=draft_id)
     text = draft_toml(draft, notes)
@@ -220,7 +246,6 @@ def draft_cmd(
 
 
 @workbench_app.command("cuts")
-@user_errors
 def cuts_cmd(
     draft: str = DRAFT_ARG,
     baselines: list[str] | None = BASELINE_OPT,
@@ -233,26 +258,20 @@ def cuts_cmd(
     fixed: list[str] | None = FIX_OPT,
     loading: list[str] | None = LOADING_OPT,
     db: str | None = DB_OPT,
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """What each party must cut, the optimal eliminations and the minimal-peak schedule.
 
     Exit 1 when a milestone cannot be met (the finding names it and the shortfall).
     """
-    from armsctl.workbench import analyse
-
-    treaty, _ = _draft(draft, sets, quotas)
-    result = analyse(
-        treaty,
-        _baselines(treaty, baselines, db),
-        _options(years, milestones, capacity, costs, fixed, loading),
+    _, _, result = _analysis(
+        draft, sets, quotas, baselines, db, years, milestones, capacity, costs, fixed, loading
     )
     if fmt is OutputFormat.json:
         print_json(result)
     else:
         _print_cuts(result)
-    if result["findings"]:
-        raise typer.Exit(EXIT_VIOLATION)
+    exit_if_found(bool(result["findings"]))
 
 
 def _print_cuts(result: dict[str, Any]) -> None:
@@ -313,44 +332,20 @@ def _print_cuts(result: dict[str, Any]) -> None:
         out_console.print(f"[bold red]![/] {f['message']}", highlight=False)
 
 
-def _burden_for(
-    treaty: Treaty,
-    party: str,
-    *,
-    sites_file: Path | None,
-    site_items: int,
-    sites_per_type: int,
-    cheat: int,
-    checks: int | None,
-    target: float,
-    year: int,
-    years: int,
-    team_size: int,
-    days: int,
-) -> dict[str, Any]:
-    from armsctl.verification.io import read_site_list
-    from armsctl.workbench import synthetic_sites, verification_burden
-    from armsctl.workbench.burden import burden_to_dict
+def _sites(
+    treaty: Treaty, sites_file: Path | None, site_items: int, sites_per_type: int
+) -> tuple[list[Any], str]:
+    """The sites a burden is computed for and where they come from: a file, or synthetic."""
+    from armsctl.workbench import synthetic_sites
 
     if sites_file is not None:
-        sites = read_site_list(sites_file)
-        origin = f"site list {sites_file}"
-    else:
-        sites = synthetic_sites(treaty, site_items, per_type=sites_per_type)
-        origin = f"synthetic site list (not real data): {sites_per_type} sites per type, {site_items:,} items"
-    burden = verification_burden(
-        treaty,
-        party,
-        sites,
-        cheat=cheat,
-        years=years,
-        year=year,
-        checks=checks,
-        target=target,
-        team_size=team_size,
-        days_per_inspection=days,
+        from armsctl.verification.io import read_site_list  # NumPy: only for a site list
+
+        return read_site_list(sites_file), f"site list {sites_file}"
+    sites = synthetic_sites(treaty, site_items, per_type=sites_per_type)
+    return sites, (
+        f"synthetic site list (not real data): {sites_per_type} sites per type, {site_items:,} items"
     )
-    return burden_to_dict(burden, origin=origin)
 
 
 CHEAT_OPT = typer.Option(1, "--cheat", min=1, help="Items not as declared, hidden at one site.")
@@ -364,7 +359,6 @@ DAYS_OPT = typer.Option(1, "--days", min=1, help="Days per inspection (assumptio
 
 
 @workbench_app.command("burden")
-@user_errors
 def burden_cmd(
     draft: str = DRAFT_ARG,
     party: str = typer.Option(..., "--party", help="The inspected party."),
@@ -382,27 +376,29 @@ def burden_cmd(
     days: int = DAYS_OPT,
     sets: list[str] | None = SET_OPT,
     quotas: list[str] | None = QUOTA_OPT,
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Detection per year and over the treaty's life, quota needed, inspector-days."""
-    from armsctl.workbench.burden import treaty_years
+    from armsctl.workbench import verification_burden
+    from armsctl.workbench.burden import burden_to_dict, treaty_years
 
     treaty, _ = _draft(draft, sets, quotas)
     start = treaty.dates.entry_into_force
-    data = _burden_for(
+    life = years or treaty_years(treaty, start)
+    sites, origin = _sites(treaty, sites_file, site_items, sites_per_type)
+    burden = verification_burden(
         treaty,
         party,
-        sites_file=sites_file,
-        site_items=site_items,
-        sites_per_type=sites_per_type,
+        sites,
         cheat=cheat,
+        years=life,
+        year=year or start.year,
         checks=checks,
         target=target,
-        year=year or start.year,
-        years=years or treaty_years(treaty, start),
         team_size=team_size,
-        days=days,
+        days_per_inspection=days,
     )
+    data = burden_to_dict(burden, origin=origin)
     if fmt is OutputFormat.json:
         print_json(data)
         return
@@ -436,14 +432,13 @@ def _print_burden(b: dict[str, Any]) -> None:
 
 
 @workbench_app.command("compare")
-@user_errors
 def compare_cmd(
     draft_a: str = typer.Argument(..., help="First draft (file or bundled id)."),
     draft_b: str = typer.Argument(..., help="Second draft (file or bundled id)."),
     baselines: list[str] | None = BASELINE_OPT,
     years: int | None = YEARS_OPT,
     db: str | None = DB_OPT,
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Two drafts side by side from the same baselines: maxima, cuts and peak years."""
     from armsctl.treaty import load_treaty
@@ -486,12 +481,11 @@ def compare_cmd(
 
 
 @workbench_app.command("brief")
-@user_errors
 def brief_cmd(
     draft: str = DRAFT_ARG,
     baselines: list[str] | None = BASELINE_OPT,
     output: Path = typer.Option(..., "-o", "--output", help="The brief file to write."),
-    fmt: BriefFormat = typer.Option(BriefFormat.html, "--format", help="html, md or json"),
+    fmt: DocFormat = DocumentFormat.html,
     years: int | None = YEARS_OPT,
     sets: list[str] | None = SET_OPT,
     quotas: list[str] | None = QUOTA_OPT,
@@ -509,19 +503,15 @@ def brief_cmd(
     import json
 
     from armsctl.reports import brief_html
-    from armsctl.workbench import analyse
     from armsctl.workbench.brief import brief_document, render_markdown
     from armsctl.workbench.burden import analysis_burdens
 
     _check_out(output)
-    treaty, changes = _draft(draft, sets, quotas)
+    treaty, changes, result = _analysis(
+        draft, sets, quotas, baselines, db, years, milestones, capacity
+    )
     if not changes:
         changes = _notes_of(treaty)
-    result = analyse(
-        treaty,
-        _baselines(treaty, baselines, db),
-        _options(years, milestones, capacity, None, None),
-    )
     sites = None
     if sites_file is not None:
         from armsctl.verification.io import read_site_list  # NumPy: only for a site list
@@ -539,16 +529,15 @@ def brief_cmd(
         origin=f"site list {sites_file}" if sites_file is not None else "",
     )
     doc = brief_document(result, changes=changes, burdens=burdens)
-    if fmt is BriefFormat.json:
+    if fmt is DocumentFormat.json:
         text = json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
-    elif fmt is BriefFormat.md:
+    elif fmt is DocumentFormat.md:
         text = render_markdown(doc)
     else:
         text = brief_html(doc)
     _write(output, text)
     out_console.print(f"wrote {output}", highlight=False)
-    if result["findings"]:
-        raise typer.Exit(EXIT_VIOLATION)
+    exit_if_found(bool(result["findings"]))
 
 
 def _notes_of(treaty: Treaty) -> list[str]:
@@ -560,10 +549,9 @@ def _notes_of(treaty: Treaty) -> list[str]:
 
 
 @estimates_app.command("list")
-@user_errors
 def estimates_list(
     party: str | None = typer.Option(None, "--party", help="Only this party's records."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """List the public figures, with publisher, date, counting rule and verified flag."""
     from armsctl.workbench.estimates import estimate_to_dict, estimates
@@ -595,10 +583,9 @@ def estimates_list(
 
 
 @estimates_app.command("show")
-@user_errors
 def estimates_show(
     estimate_id: str = typer.Argument(..., help="The record id (see `armsctl estimates list`)."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+    fmt: Format = OutputFormat.table,
 ) -> None:
     """Show one record with its source and counting rule."""
     from armsctl.workbench.estimates import estimate, estimate_to_dict
@@ -617,7 +604,6 @@ def estimates_show(
 
 
 @estimates_app.command("observations")
-@user_errors
 def estimates_observations(
     ids: list[str] = typer.Argument(..., help="Record ids (see `armsctl estimates list`)."),
     treaty: str = typer.Option(..., "--treaty", help="The treaty the observations are for."),

@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from armsctl.cli._common import EXIT_VIOLATION, OutputFormat, fail, out_console, print_json
+from armsctl.cli._options import CommandGroup, Format
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 __all__ = ["demo_step", "register"]
 
-zk_app = typer.Typer(
+zk_app = CommandGroup(
     help="Zero-knowledge proofs that a committed total is within a limit (experimental)."
 )
-FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", help="Output format.")
 
 
 def _located(path: Path, exc: Exception) -> Exception:
@@ -94,7 +94,7 @@ def prove_cmd(
     openings_out: Path = typer.Option(
         ..., "--openings", help="Where the secret openings go (created 0600; never overwritten)."
     ),
-    output: OutputFormat = FORMAT_OPTION,
+    output: Format = OutputFormat.table,
 ) -> None:
     """Commit per-site counts and prove their total is within the limit, keeping them secret."""
     import json
@@ -163,7 +163,7 @@ def verify_cmd(
     party: str | None = typer.Option(None, "--party", help="Expected party."),
     date: str | None = typer.Option(None, "--date", help="Expected as-of date."),
     bits: int | None = typer.Option(None, "--bits", help="Expected range width."),
-    output: OutputFormat = FORMAT_OPTION,
+    output: Format = OutputFormat.table,
 ) -> None:
     """Check a proof that a committed total is within a limit (exit 1 if it fails)."""
     from armsctl.errors import InputError, Problem
@@ -232,7 +232,7 @@ def publish_cmd(
     token: str = typer.Option(
         ..., "--token", envvar="ARMSCTL_TOKEN", help="Bearer token (better: $ARMSCTL_TOKEN)."
     ),
-    output: OutputFormat = FORMAT_OPTION,
+    output: Format = OutputFormat.table,
 ) -> None:
     """Publish a proof on a server as the token's party (party-signed with --key)."""
     from armsctl.errors import InputError
@@ -325,9 +325,7 @@ def demo_step(console: Console, workdir: Path) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``armsctl zk prove``, ``armsctl zk verify`` and ``armsctl zk publish``."""
-    from armsctl.cli._common import user_errors
-
-    zk_app.command("prove")(user_errors(prove_cmd))
-    zk_app.command("verify")(user_errors(verify_cmd))
-    zk_app.command("publish")(user_errors(publish_cmd))
+    zk_app.command("prove")(prove_cmd)
+    zk_app.command("verify")(verify_cmd)
+    zk_app.command("publish")(publish_cmd)
     app.add_typer(zk_app, name="zk")

@@ -154,6 +154,7 @@ def seed_demo(
     with db.read() as session:
         doc = db.treaty(session, TREATY)
     from armsctl.service.entries import (
+        Draft,
         declaration_entry,
         inspection_request_entry,
         notification_entry,
@@ -211,30 +212,32 @@ def seed_demo(
         assert actor is not None
         actors[user] = actor
     office = {"USA": actors["usa-office"], "RUS": actors["rus-office"]}
+
+    def signed(entry: Draft, party: str) -> str:
+        """``entry`` signed by ``party``'s key, as its client would; history when run late."""
+        return history_marked(entry, history).seal_b64(signers[party])
+
     submitted = 0
     for decl in sorted(_record(doc), key=lambda d: (d.as_of, d.party)):
         figures = {k: int(v.value) for k, v in decl.limits.items()}
         figures.update({component_measure(k): int(v.value) for k, v in decl.components.items()})
         figures = {} if decl.status == "not-provided" else figures
+        # The request and the entry its party signs must say the same: each is said once.
+        aggregate: dict[str, Any] = {
+            "treaty": TREATY,
+            "party": decl.party,
+            "as_of": decl.as_of,
+            "figures": figures,
+            "status": decl.status,
+            "at": now,
+        }
         declarations.submit_aggregate(
             db,
             office[decl.party],
-            treaty=TREATY,
-            party=decl.party,
-            as_of=decl.as_of,
-            figures=figures,
-            status=decl.status,
+            **aggregate,
             note=decl.note or "bundled public record",
             allow=allow_all,
-            at=now,
-            signed_entry=declaration_entry(
-                treaty=TREATY,
-                party=decl.party,
-                as_of=decl.as_of,
-                figures=figures,
-                status=decl.status,
-                at=now,
-            ).seal_b64(signers[decl.party]),
+            signed_entry=declaration_entry(**aggregate).seal_b64(signers[decl.party]),
             require_signature=True,
         )
         submitted += 1
@@ -280,30 +283,22 @@ def seed_demo(
         event = now - dt.timedelta(days=2 if kind != "conversion-elimination" else 9)
         message = {**body, "event_time": event.isoformat()}
         salt = rng(32)
+        notice: dict[str, Any] = {
+            "treaty": TREATY,
+            "sender": sender,
+            "recipient": recipient,
+            "kind": kind,
+            "body": message,
+            "at": now,
+        }
         sent.append(
             notifications.submit_notification(
                 db,
                 office[sender],
-                treaty=TREATY,
-                sender=sender,
-                recipient=recipient,
-                kind=kind,
-                body=message,
+                **notice,
                 allow=allow_all,
-                at=now,
                 body_salt=salt.hex(),
-                signed_entry=history_marked(
-                    notification_entry(
-                        treaty=TREATY,
-                        sender=sender,
-                        recipient=recipient,
-                        kind=kind,
-                        body=message,
-                        salt=salt,
-                        at=now,
-                    ),
-                    history,
-                ).seal_b64(signers[sender]),
+                signed_entry=signed(notification_entry(**notice, salt=salt), sender),
                 require_signature=True,
                 recording_history=history,
             )
@@ -328,31 +323,28 @@ def seed_demo(
             at=now,
         )
     salt = rng(32)
+    request: dict[str, Any] = {
+        "treaty": TREATY,
+        "inspecting": "RUS",
+        "inspected": "USA",
+        "quota_id": "type-one",
+        "year": quota_year,
+        "at": now,
+    }
     inspection = inspections.request_inspection(
         db,
         office["RUS"],
-        treaty=TREATY,
-        inspecting="RUS",
-        inspected="USA",
-        quota_id="type-one",
+        **request,
         site="F3",
         inspectors=[],
-        year=quota_year,
         allow=allow_all,
-        at=now,
         site_salt=salt.hex(),
-        signed_entry=history_marked(
+        signed_entry=signed(
             inspection_request_entry(
-                treaty=TREATY,
-                inspecting="RUS",
-                inspected="USA",
-                quota_id="type-one",
-                year=quota_year,
-                site_commitment=inspections.site_commitment(salt, "F3"),
-                at=now,
+                **request, site_commitment=inspections.site_commitment(salt, "F3")
             ),
-            history,
-        ).seal_b64(signers["RUS"]),
+            "RUS",
+        ),
         require_signature=True,
         recording_history=history,
     )

@@ -10,13 +10,16 @@ rule and article that make it so.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from armsctl.access.authz import allow_for
+from armsctl.access.deps import AppState
 from armsctl.errors import InputError, NotFoundError, ParameterError
+from armsctl.service import Actor
 from armsctl.treaty.schema import Treaty
 from armsctl.web import views
 from armsctl.web._base import allowed, app_state, page_router, posted, render, web_state
@@ -25,6 +28,7 @@ from armsctl.web.pages import treaty_page
 __all__ = ["core_notification", "router"]
 
 router = page_router()
+R = TypeVar("R")
 
 
 def _time(text: object) -> dt.datetime | None:
@@ -35,6 +39,23 @@ def _time(text: object) -> dt.datetime | None:
     from armsctl.times import parse_time
 
     return parse_time(text)[0] if isinstance(text, str) else None
+
+
+def _listed(
+    use_case: Callable[..., R],
+    state: AppState,
+    actor: Actor,
+    treaty: str,
+    limit: int,
+    action: str,
+    at: dt.datetime,
+) -> R:
+    """The first ``limit`` of a treaty's records that ``actor`` reads with its role's ``action``."""
+    from armsctl.service import Listing
+
+    return use_case(
+        state.db, actor, Listing(treaty, limit=limit), allow=allow_for(actor, action), at=at
+    )
 
 
 def core_notification(row: dict[str, Any], treaty: Treaty) -> Any:
@@ -78,19 +99,12 @@ def notifications_page(
     request: Request, treaty: Annotated[str | None, Query(max_length=64)] = None
 ) -> Response:
     from armsctl.notifications import periodic_obligations, rule_sentence
-    from armsctl.service import Listing
     from armsctl.service.notifications import list_notifications
 
     actor, doc = treaty_page(request, treaty, "notification.read")
     state, chosen = app_state(request), doc.id
     now = state.clock()
-    page = list_notifications(
-        state.db,
-        actor,
-        Listing(chosen, limit=500),
-        allow=allow_for(actor, "notification.read"),
-        at=now,
-    )
+    page = _listed(list_notifications, state, actor, chosen, 500, "notification.read", now)
     rows = _assessed([note.to_json_dict() for note in page.results], doc, now)
     inbox = [r for r in rows if r["sender"] != actor.party]
     outbox = [r for r in rows if r["sender"] == actor.party]
@@ -177,7 +191,6 @@ def inspections_page(
     count: Annotated[int, Query(ge=1, le=1000)] = 1,
     nonces: Annotated[str, Query(max_length=4000)] = "",
 ) -> Response:
-    from armsctl.service import Listing
     from armsctl.service.inspections import list_inspections, quota_status
 
     actor, doc = treaty_page(request, treaty, "quota.read")
@@ -186,13 +199,7 @@ def inspections_page(
     year = year or now.year
     plan = None
     if allowed(actor, "inspection.list"):
-        listed = list_inspections(
-            state.db,
-            actor,
-            Listing(chosen, limit=200),
-            allow=allow_for(actor, "inspection.list"),
-            at=now,
-        )
+        listed = _listed(list_inspections, state, actor, chosen, 200, "inspection.list", now)
         plan = [i.to_json_dict() for i in listed.results]  # the sealed copies go out as JSON
     selection, selection_error = None, None
     try:
