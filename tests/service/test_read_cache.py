@@ -50,3 +50,13 @@ def test_a_new_declaration_is_in_the_next_report_whoever_committed_it(env: Env) 
     finally:
         other.dispose()
     assert _rus_warheads(env.db) == 1403
+
+
+def test_the_kept_bytes_are_the_compliance_record_as_json(env: Env) -> None:
+    """The bytes are built from plain data, yet they are the record, key for key and in order."""
+    from armsctl.service.read_cache import dumps
+    from armsctl.service.transparency import check_compliance
+
+    for day in (dt.date(2025, 10, 1), AT):
+        record = check_compliance(env.db, treaty="new-start", at=day)
+        assert compliance_json(env.db, treaty="new-start", at=day) == dumps(record.to_json_dict())

@@ -52,7 +52,19 @@ from armsctl.service.log import (
 )
 from armsctl.service.notifications import NotificationPublic
 from armsctl.service.observations import ObservationPublic
-from armsctl.service.records import Number, Record, Time
+from armsctl.service.records import Record
+from armsctl.service.transparency import (
+    ActivityPublic,
+    ComplianceLimitPublic,
+    CompliancePartyPublic,
+    CompliancePublic,
+    ExplanationPublic,
+    GroupCompliancePublic,
+    InspectionsSummaryPublic,
+    LogHeadPublic,
+    PageInfo,
+    TransparencyPublic,
+)
 from armsctl.service.zk import ZkProofPublic
 
 __all__ = [
@@ -103,18 +115,6 @@ T = TypeVar("T")
 _Out = Record
 
 
-class PageInfo(_Out):
-    """Where a page sits in a list: ``total`` counts every row before paging.
-
-    ``next_offset`` is where the next page starts (``null`` on the last page).
-    """
-
-    total: int
-    limit: int
-    offset: int
-    next_offset: int | None
-
-
 class Page(_Out, Generic[T]):
     """One page of a list endpoint: the rows, then ``total``, ``limit``, ``offset``, ``next_offset``.
 
@@ -161,122 +161,3 @@ class ProofBundlePublic(_Out):
     inclusion: list[str]
     checkpoint: str
     consistency: ConsistencyPublic | None = Field(None, description="Present with from_size.")
-
-
-class ExplanationPublic(_Out):
-    """One component's contribution to a limit's value: ``weight * value``."""
-
-    measure: str
-    weight: Number
-    value: int
-    provenance: str
-
-
-class ComplianceLimitPublic(_Out):
-    """One limit's result (the ``check --format json`` contract)."""
-
-    id: str
-    value: int | None
-    max: int
-    margin: int | None
-    in_force: bool
-    status: str
-    title: str
-    effective: str
-    article: str
-    basis: str
-    provenance: str
-    unverified: bool
-    note: str
-    parties: list[str]
-    missing: list[str]
-    lower_bound: bool
-    step: str
-    exact: Number | None
-    limit_provenance: str
-    limit_unverified: bool
-    explanation: list[ExplanationPublic]
-
-
-class CompliancePartyPublic(_Out):
-    """One party's results from its latest declaration on or before the date."""
-
-    party: str
-    declaration_as_of: str | None
-    status: str
-    limits: list[ComplianceLimitPublic]
-    declaration_kind: str | None
-    stale: bool
-    not_provided: str | None
-    flags: list[str]
-    unverified: list[str]
-    withdrawn_on: str | None
-    suspended_on: str | None
-
-
-class GroupCompliancePublic(_Out):
-    """A limit shared by a group of parties: ``covers`` is who was counted."""
-
-    group: str
-    members: list[str]
-    status: str
-    covers: list[str]
-    withdrawn: list[str]
-    limits: list[ComplianceLimitPublic]
-
-
-class ActivityPublic(_Out):
-    """A treaty rule applied to one reported activity."""
-
-    rule: str
-    title: str
-    article: str
-    party: str
-    uid: str
-    event: str
-    time: str
-    status: str
-    reason: str
-    notification: str | None
-    unverified: bool
-
-
-class CompliancePublic(_Out):
-    """Every limit for every party at a date (the ``check --format json`` document)."""
-
-    treaty: str
-    at: str
-    status: str
-    parties: list[CompliancePartyPublic]
-    interpretation: str | None
-    treaty_in_force: bool
-    groups: list[GroupCompliancePublic]
-    notes: list[str]
-    activities: list[ActivityPublic]
-
-
-class InspectionsSummaryPublic(_Out):
-    """How many inspections the treaty has, and this year's quotas."""
-
-    total: int
-    quotas: list[QuotaPublic]
-
-
-class LogHeadPublic(_Out):
-    """The log's size and latest signed checkpoint."""
-
-    size: int
-    checkpoint: str | None
-
-
-class TransparencyPublic(_Out):
-    """What the parties release; ``declarations_page`` pages ``declarations``."""
-
-    treaty: str
-    generated_at: Time
-    parties: list[PartyPublic]
-    declarations: list[DeclarationPublic]
-    declarations_page: PageInfo
-    compliance: CompliancePublic
-    inspections: InspectionsSummaryPublic
-    log: LogHeadPublic

@@ -149,7 +149,7 @@ def compliance(
 )
 def transparency_view(
     treaty: TreatyPath, page: PagingDep, call: Annotated[Call, allowed("transparency.read")]
-) -> dict[str, Any]:
+) -> TransparencyPublic:
     """What the parties release: aggregates, commitments, compliance, quotas, the log head.
 
     Declarations are paged (``limit``, ``offset``); ``declarations_page.next_offset`` says

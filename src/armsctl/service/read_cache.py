@@ -104,15 +104,18 @@ def keep(db: Database, key: tuple[Any, ...], value: Any) -> None:
 def compliance_json(db: Database, *, treaty: str, at: dt.date) -> bytes:
     """``transparency.check_compliance`` as JSON bytes, computed once per version.
 
+    The bytes are serialised from the report's plain data, key for key the
+    ``CompliancePublic`` record the use-case returns, without building that record.
+
     Raises:
         NotFoundError: if the treaty is not on this server (never cached).
     """
-    from armsctl.service.transparency import check_compliance
+    from armsctl.service.transparency import _compliance_report
 
     key = ("compliance", treaty, at, _version(db, treaty))
     hit: bytes | None = lookup(db, key)
     if hit is not None:
         return hit
-    body = dumps(check_compliance(db, treaty=treaty, at=at))
+    body = dumps(_compliance_report(db, treaty=treaty, at=at))
     keep(db, key, body)
     return body

@@ -421,7 +421,9 @@ def public_json(request: Request, treaty: str) -> Response:
         request,
         treaty,
         "json",
-        lambda: views.public_json_view(state.db, cache, treaty=treaty, at=state.clock()),
+        lambda: views.public_json_view(
+            state.db, cache, treaty=treaty, at=state.clock()
+        ).to_json_dict(),
     )
     return JSONResponse(
         data,

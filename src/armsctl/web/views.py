@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from armsctl.charts import render_responsive
 from armsctl.compliance import Report, evaluate, report_to_dict
@@ -23,6 +23,9 @@ from armsctl.service.accounts import TreatyPublic
 from armsctl.service.dashboard import StoredDeclaration
 from armsctl.treaty.schema import Treaty
 from armsctl.web._base import ViewCache
+
+if TYPE_CHECKING:
+    from armsctl.service.transparency import TransparencyPublic
 
 __all__ = [
     "PROOF_KINDS",
@@ -364,7 +367,7 @@ def public_csv_text(db: Database, cache: ViewCache, *, treaty: str) -> str:
 
 def public_json_view(
     db: Database, cache: ViewCache, *, treaty: str, at: dt.datetime, limit: int = 10_000
-) -> dict[str, Any]:
+) -> TransparencyPublic:
     """``transparency_view`` (first page) from the incrementally read declarations.
 
     Same document, made by the same ``transparency_document``: the first ``limit``
@@ -372,15 +375,15 @@ def public_json_view(
     on or before it (item-derived explanations cut back as the service does), both read from
     the page cache rather than queried again.
     """
-    from armsctl.service.transparency import released, transparency_document
+    from armsctl.service.transparency import CompliancePublic, released, transparency_document
 
     state = declaration_state(db, cache, treaty)
     day = at.date()
 
-    def compliance() -> dict[str, Any]:
+    def compliance() -> CompliancePublic:
         doc = state.decls.treaty
         dated = DeclarationSet(doc, [d for d in state.decls.declarations if d.as_of <= day], [])
-        return released(report_to_dict(evaluate(doc, dated, day)))
+        return CompliancePublic.model_validate(released(report_to_dict(evaluate(doc, dated, day))))
 
     report = cache.get(("public-compliance", treaty, day, state.version), compliance)
     return transparency_document(
