@@ -101,5 +101,4 @@ def check_items(
         problems += [
             Problem(where, p.location.replace("items.", "item "), p.message) for p in exc.problems
         ]
-    if problems:
-        raise DeclarationError(problems[:50])
+    DeclarationError.raise_if_any(problems)

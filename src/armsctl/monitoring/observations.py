@@ -144,9 +144,8 @@ def parse_observations(
                 seen.add(obs.id)
                 out.append(obs)
             if len(problems) >= MAX_PROBLEMS:
-                raise InputError(problems)
-    if problems:
-        raise InputError(problems)
+                InputError.raise_if_any(problems)
+    InputError.raise_if_any(problems)
     return out
 
 

@@ -536,8 +536,7 @@ def _components(items: Sequence[Mapping[str, Any]], treaty: Treaty) -> dict[str,
                 continue
             for z in keys:
                 totals[ComponentKey(category.id, status, attribute, z)] += value
-    if problems:
-        raise DeclarationError(problems[:50])
+    DeclarationError.raise_if_any(problems)
     return {component_measure(k): v for k, v in sorted(totals.items())}
 
 
@@ -581,8 +580,7 @@ def submit_items(
             [Problem("items", "items", f"at most {MAX_ITEMS} items per declaration")]
         )
     problems = [p for row, item in enumerate(items) for p in _item_problems(row, item)]
-    if problems:
-        raise DeclarationError(problems[:50])
+    DeclarationError.raise_if_any(problems)
     validate_items(items)
     req = _Request(actor, note, at, signed_entry, require_signature, recording_history)
     with db.write() as (session, conn):
@@ -725,8 +723,7 @@ def _check_items(items: Sequence[Mapping[str, Any]], where: str) -> None:
             [Problem(where, "items", f"at most {MAX_ITEMS} items per declaration")]
         )
     problems = [p for row, item in enumerate(items) for p in _item_problems(row, item)]
-    if problems:
-        raise DeclarationError([Problem(where, p.location, p.message) for p in problems[:50]])
+    DeclarationError.raise_if_any([Problem(where, p.location, p.message) for p in problems])
     validate_items(items, where=where)
 
 
