@@ -42,3 +42,13 @@ def test_the_page_does_not_depend_on_the_terminal() -> None:
         env={"COLUMNS": "37", "PATH": "", "PYTHONPATH": str(Path(__file__).parents[2] / "src")},
     ).stdout
     assert wide == PAGE.read_text(encoding="utf-8")
+
+
+def test_building_the_application_twice_registers_each_group_once() -> None:
+    """``register`` runs for every application a process builds; the groups it shares do not grow."""
+    from armsctl.cli.app import build_app
+    from armsctl.cli.server import client_app
+
+    build_app()
+    build_app()
+    assert [group.name for group in client_app.registered_groups] == ["inspect"]

@@ -1332,6 +1332,10 @@ def inspect_report(
     _post_step(client, inspection, REPORT, {"findings": findings}, key, findings=findings)
 
 
+# Once, at import: ``register`` may run for each application a process builds.
+client_app.add_typer(inspect_app, name="inspect")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``serve`` and the ``db``, ``parties``, ``users``, ``tokens``, ``client`` groups."""
     app.command("serve")(serve)
@@ -1339,5 +1343,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(parties_app, name="parties")
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
-    client_app.add_typer(inspect_app, name="inspect")
     app.add_typer(client_app, name="client")
