@@ -16,7 +16,7 @@ __all__ = ["__version__", "lazy_exports"]
 __version__ = "0.1.0"
 
 
-def lazy_exports(package: str) -> list[str]:
+def lazy_exports(package: str) -> None:
     """Give ``package`` a PEP 562 ``__getattr__`` and ``__dir__`` for the names it re-exports.
 
     A package that imported every submodule to re-export one name each would make
@@ -24,9 +24,7 @@ def lazy_exports(package: str) -> list[str]:
     first time the name is read (then kept in the package). The names and their modules are
     the package's own ``if TYPE_CHECKING:`` imports, read from its source: written once, in the
     form the type checker checks (which sees no ``__getattr__``, so a misspelt name still fails
-    it). A star import there stands for the submodule's whole ``__all__``, read from that
-    module's source without running it; those names are returned, for the package's own
-    ``__all__`` (the type checker takes a star import's names as re-exported).
+    it).
     """
     import ast
     from importlib.util import resolve_name
@@ -35,19 +33,13 @@ def lazy_exports(package: str) -> list[str]:
     namespace = sys.modules[package].__dict__
     source = Path(namespace["__file__"])
     sources: dict[str, tuple[str, str]] = {}
-    starred: list[str] = []
     for node in ast.parse(source.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
             for item in node.body:
                 if isinstance(item, ast.ImportFrom) and item.module is not None:
                     where = resolve_name("." * item.level + item.module, package)
                     for alias in item.names:
-                        if alias.name == "*":
-                            listed = _listed(where)
-                            starred += listed
-                            sources.update((name, (where, name)) for name in listed)
-                        else:
-                            sources[alias.asname or alias.name] = (where, alias.name)
+                        sources[alias.asname or alias.name] = (where, alias.name)
 
     def load(name: str) -> Any:
         if name not in sources:
@@ -66,23 +58,3 @@ def lazy_exports(package: str) -> list[str]:
     submodules = {path.stem for path in source.parent.iterdir()}
     for name in sources.keys() & submodules:
         load(name)
-    return starred
-
-
-def _listed(module: str) -> list[str]:
-    """A module's ``__all__`` read from its source: the literal list, not the whole module.
-
-    Parsing a large module costs as much as a fast command's start, so only the assignment is
-    read; ``tests/test_public_api.py`` checks that every name read this way is bound.
-    """
-    import ast
-    from importlib.util import find_spec
-    from pathlib import Path
-
-    spec = find_spec(module)
-    text = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""
-    start = text.find("\n__all__ = [") + 1
-    if not start:
-        raise ImportError(f"{module} has no literal __all__ for a lazy star import")
-    listed = ast.literal_eval(text[text.index("[", start) : text.index("]", start) + 1])
-    return [str(name) for name in listed]

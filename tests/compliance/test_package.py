@@ -1,4 +1,4 @@
-"""The package's API: the engine's and the views' whole ``__all__``, still imported lazily."""
+"""The package's API: every name of the engine's and the views' ``__all__``, imported lazily."""
 
 from __future__ import annotations
 
