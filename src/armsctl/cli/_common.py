@@ -27,6 +27,7 @@ __all__ = [
     "fail",
     "marker",
     "out_console",
+    "plain",
     "print_json",
     "styled",
     "user_errors",
@@ -95,10 +96,16 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable) + "\n")
 
 
+def plain(value: Any) -> Any:
+    """A service record as the JSON a client receives (``to_json_dict``); anything else as is."""
+    to_json_dict = getattr(value, "to_json_dict", None)
+    return to_json_dict() if callable(to_json_dict) else value
+
+
 def _jsonable(value: Any) -> Any:
     """A record's JSON dict; any other value json cannot write, as its text."""
-    to_json_dict = getattr(value, "to_json_dict", None)
-    return to_json_dict() if callable(to_json_dict) else str(value)
+    shown = plain(value)
+    return str(value) if shown is value else shown
 
 
 def fail(message: str, *, code: int = EXIT_INPUT) -> NoReturn:

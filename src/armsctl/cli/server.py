@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from armsctl.cli._common import OutputFormat, exit_if_found, out_console, print_json, user_errors
+from armsctl.cli._common import (
+    OutputFormat,
+    exit_if_found,
+    out_console,
+    plain,
+    print_json,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from armsctl.service import Database
@@ -86,7 +93,7 @@ def _show(fmt: OutputFormat, data: Any, title: str) -> None:
     if fmt is OutputFormat.json:
         print_json(data)
         return
-    rows = [_plain(row) for row in (data if isinstance(data, list) else [data])]
+    rows = [plain(row) for row in (data if isinstance(data, list) else [data])]
     if not rows:
         out_console.print(f"{title}: none")
         return
@@ -100,11 +107,6 @@ def _show(fmt: OutputFormat, data: Any, title: str) -> None:
             *(json.dumps(v) if isinstance(v, dict | list) else str(v) for v in row.values())
         )
     out_console.print(table)
-
-
-def _plain(row: Any) -> Any:
-    """A service record as its JSON dict (a table lays out its keys); anything else as it is."""
-    return row.to_json_dict() if hasattr(row, "to_json_dict") else row
 
 
 def operator_command(
